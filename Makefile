@@ -1,0 +1,43 @@
+# The project's vocabulary. Every target works from a clean clone.
+.PHONY: install up down infra-up infra-down status test lint typecheck fmt proto proto-check schemas
+
+install:  ## install uv, Python packages and dev tools from uv.lock
+	tools/bootstrap.sh
+
+up: install  ## bring the platform up locally: Kafka, FerretDB and every service that exists
+	deploy/local/platform.sh up
+
+down:  ## stop everything `make up` started
+	deploy/local/platform.sh down
+
+infra-up:  ## only Kafka and FerretDB
+	deploy/local/infra.sh up
+
+infra-down:
+	deploy/local/infra.sh down
+
+status:
+	deploy/local/platform.sh status
+
+test:  ## install everything, start the infrastructure, lint, type-check, run all tests, stop
+	tools/test.sh
+
+lint: install
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
+
+typecheck: install
+	.venv/bin/mypy
+
+fmt: install
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+proto: install  ## regenerate Python code from proto/ into agora-contracts
+	.venv/bin/python tools/gen_protos.py
+
+proto-check: install
+	.venv/bin/python tools/gen_protos.py --check
+
+schemas: install  ## write JSON Schema snapshots of new (or compatibly changed) event types
+	.venv/bin/python -m agora_contracts.events.schemas --write

@@ -1,0 +1,146 @@
+"""CloudEvents 1.0 envelope carried in Kafka headers (binary content mode).
+
+Per the CloudEvents Kafka protocol binding, each attribute travels as a header
+``ce_<name>`` (UTF-8) and ``datacontenttype`` as the ``content-type`` header; the
+Kafka value is the JSON payload alone, so integrators can read it without us.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+SPEC_VERSION = "1.0"
+CONTENT_TYPE_JSON = "application/json"
+HEADER_PREFIX = "ce_"
+CONTENT_TYPE_HEADER = "content-type"
+
+TYPE_PATTERN = r"^org\.agora\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$"
+SOURCE_PATTERN = r"^/agora/[a-z][a-z0-9-]*$"
+_TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
+
+ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class EnvelopeError(ValueError):
+    """Headers do not form a valid Agora CloudEvent; the message says why."""
+
+
+class CloudEventEnvelope(BaseModel):
+    """The context attributes of one event (everything but the payload)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    specversion: str = Field(default=SPEC_VERSION, pattern=r"^1\.0$")
+    id: uuid.UUID = Field(description="Unique per event; the idempotency key of consumers.")
+    source: str = Field(pattern=SOURCE_PATTERN, max_length=100, examples=["/agora/catalog"])
+    type: str = Field(
+        pattern=TYPE_PATTERN, max_length=200, examples=["org.agora.learning.completion.recorded.v1"]
+    )
+    time: datetime = Field(description="When the fact happened (UTC).")
+    subject: ShortText = Field(description="The id of the entity the event is about.")
+    datacontenttype: str = Field(default=CONTENT_TYPE_JSON, max_length=100)
+    tenantid: ShortText = Field(description="Tenant the event belongs to.")
+    actorid: str | None = Field(default=None, max_length=200, description="Who caused it.")
+    traceparent: str | None = Field(default=None, description="W3C trace context.")
+
+    @field_validator("time")
+    @classmethod
+    def _utc(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            raise ValueError("time must be timezone-aware")
+        return value.astimezone(UTC)
+
+    @field_validator("traceparent")
+    @classmethod
+    def _traceparent(cls, value: str | None) -> str | None:
+        if value is not None and not _TRACEPARENT.match(value):
+            raise ValueError("traceparent must follow W3C trace context")
+        return value
+
+    @property
+    def major_version(self) -> int:
+        return int(self.type.rsplit(".v", 1)[1])
+
+    def to_headers(self) -> dict[str, str]:
+        """Kafka headers for binary mode; optional attributes are omitted when unset."""
+        headers = {
+            f"{HEADER_PREFIX}specversion": self.specversion,
+            f"{HEADER_PREFIX}id": str(self.id),
+            f"{HEADER_PREFIX}source": self.source,
+            f"{HEADER_PREFIX}type": self.type,
+            f"{HEADER_PREFIX}time": self.time.isoformat().replace("+00:00", "Z"),
+            f"{HEADER_PREFIX}subject": self.subject,
+            f"{HEADER_PREFIX}tenantid": self.tenantid,
+            CONTENT_TYPE_HEADER: self.datacontenttype,
+        }
+        if self.actorid is not None:
+            headers[f"{HEADER_PREFIX}actorid"] = self.actorid
+        if self.traceparent is not None:
+            headers[f"{HEADER_PREFIX}traceparent"] = self.traceparent
+        return headers
+
+    @classmethod
+    def from_headers(
+        cls, headers: Mapping[str, str | bytes] | Iterable[tuple[str, str | bytes]]
+    ) -> CloudEventEnvelope:
+        """Parse Kafka headers; raise EnvelopeError naming what is missing or wrong."""
+        pairs = headers.items() if isinstance(headers, Mapping) else headers
+        attributes: dict[str, str] = {}
+        content_type: str | None = None
+        for name, raw in pairs:
+            try:
+                value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+            except UnicodeDecodeError as error:
+                raise EnvelopeError(f"header {name} is not UTF-8") from error
+            key = name.lower()
+            if key == CONTENT_TYPE_HEADER:
+                content_type = value
+            elif key.startswith(HEADER_PREFIX):
+                attributes[key[len(HEADER_PREFIX) :]] = value
+        known = set(cls.model_fields)
+        missing = [f"ce_{n}" for n in ("id", "source", "type", "time", "subject", "tenantid")
+                   if n not in attributes]
+        if missing:
+            raise EnvelopeError("missing header(s): " + ", ".join(missing))
+        if attributes.get("specversion", SPEC_VERSION) != SPEC_VERSION:
+            raise EnvelopeError(f"unsupported ce_specversion {attributes['specversion']!r}")
+        fields: dict[str, str] = {k: v for k, v in attributes.items() if k in known}
+        if content_type is not None:
+            fields["datacontenttype"] = content_type
+        try:
+            return cls.model_validate(fields)
+        except ValidationError as error:
+            reasons = "; ".join(
+                f"ce_{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
+            )
+            raise EnvelopeError(reasons) from None
+
+
+def new_envelope(
+    *,
+    type: str,  # noqa: A002 - the CloudEvents attribute is called "type"
+    source: str,
+    subject: str,
+    tenant_id: str,
+    actor_id: str | None = None,
+    traceparent: str | None = None,
+    time: datetime | None = None,
+    event_id: uuid.UUID | None = None,
+) -> CloudEventEnvelope:
+    """A fresh envelope with a random id and the current time."""
+    return CloudEventEnvelope(
+        id=event_id or uuid.uuid4(),
+        source=source,
+        type=type,
+        time=time or datetime.now(UTC),
+        subject=subject,
+        tenantid=tenant_id,
+        actorid=actor_id,
+        traceparent=traceparent,
+    )

@@ -1,0 +1,75 @@
+"""Structured JSON logs (structlog) with trace ids, and no secrets.
+
+Context such as ``trace``, ``event_id``, ``tenant`` and ``subject`` is bound with
+``structlog.contextvars`` by the gRPC interceptor and the consumer pipeline, so every
+line written while handling a call or an event carries it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from collections.abc import MutableMapping
+from typing import Any
+
+import structlog
+
+_SECRET_KEYS = re.compile(r"(pass(word)?|secret|token|authorization|api[_-]?key|private)", re.I)
+_BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
+_URI_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)[^/@\s:]+:[^/@\s]+@", re.I)
+REDACTED = "[redacted]"
+
+
+def redact_text(text: str) -> str:
+    """Remove bearer tokens, JWTs and URI passwords from free text."""
+    text = _BEARER.sub("Bearer " + REDACTED, text)
+    text = _JWT.sub(REDACTED, text)
+    return _URI_CREDENTIALS.sub(lambda m: f"{m.group('scheme')}{REDACTED}@", text)
+
+
+def redact_secrets(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: secret-looking keys are blanked, values scrubbed."""
+    for key, value in list(event_dict.items()):
+        if _SECRET_KEYS.search(key):
+            event_dict[key] = REDACTED
+        elif isinstance(value, str):
+            event_dict[key] = redact_text(value)
+    return event_dict
+
+
+def configure_logging(service: str, level: str = "INFO") -> None:
+    """JSON lines on stdout, stdlib logging (aiokafka, grpc, pymongo) routed through it."""
+    shared: list[Any] = [
+        structlog.contextvars.merge_contextvars,
+        structlog.processors.add_log_level,
+        structlog.processors.TimeStamper(fmt="iso", utc=True),
+        structlog.processors.format_exc_info,
+        redact_secrets,
+    ]
+    structlog.configure(
+        processors=[
+            *shared,
+            lambda _l, _m, event: {"service": service, **event},
+            structlog.processors.JSONRenderer(),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
+        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        cache_logger_on_first_use=False,
+    )
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(
+        structlog.stdlib.ProcessorFormatter(
+            processor=structlog.processors.JSONRenderer(),
+            foreign_pre_chain=[*shared, lambda _l, _m, event: {"service": service, **event}],
+        )
+    )
+    root = logging.getLogger()
+    root.handlers = [handler]
+    root.setLevel(level)
+    # Library chatter at INFO (every rebalance step) drowns the service's own lines.
+    for noisy in ("aiokafka", "faststream", "pymongo"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

@@ -1,0 +1,1 @@
+"""Kafka messaging on FastStream + aiokafka: typed events, publisher, consumer pipeline."""

@@ -1,0 +1,316 @@
+"""The consumer pipeline every subscriber goes through.
+
+For each record, in partition order: parse the CloudEvents headers, find the type in
+the registry, validate the payload, skip an id already processed, run the handler
+with bounded retries and backoff, dead-letter what cannot be handled, record the id,
+and commit the explicit offset of *this* record. FastStream's own commit (a bare
+``consumer.commit()``) would commit every fetched position and could skip a record
+still being retried, so acknowledgement is manual (``AckPolicy.MANUAL``) and done here.
+
+A record is never left behind: it ends handled, skipped as a duplicate, ignored
+(a type this consumer does not handle), or dead-lettered; only then is its offset
+committed. A commit refused by a rebalance is counted and the new owner of the
+partition gets the record again, where the processed-id check absorbs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import structlog
+from agora_contracts.events import CloudEventEnvelope, EnvelopeError, EventRegistry
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.subscriber.usecase import LogicSubscriber
+from pydantic import ValidationError
+
+from agora_core.messaging.events import ReceivedEvent
+from agora_core.messaging.idempotency import ProcessedEvents
+from agora_core.messaging.metrics import (
+    COMMITS_FAILED,
+    CONSUMER_LAG,
+    EVENTS_CONSUMED,
+    EVENTS_FAILED,
+    HANDLER_SECONDS,
+)
+from agora_core.messaging.publisher import EventPublisher
+from agora_core.messaging.retry import FailureKind, backoff_seconds, classify
+
+log = structlog.get_logger(__name__)
+
+EventHandler = Callable[[ReceivedEvent[Any]], Awaitable[None]]
+
+DLQ_SUFFIX = ".dlq"
+DLQ_HEADER_PREFIX = "agora-dlq-"
+
+
+def dlq_topic(topic: str) -> str:
+    return f"{topic}{DLQ_SUFFIX}"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    max_attempts: int = 4
+    backoff_ms: int = 200
+    backoff_max_ms: int = 10_000
+
+
+class DeadLetter(Exception):
+    """Internal: the record must go to the DLQ with this reason."""
+
+    def __init__(self, reason: str, detail: str, attempts: int = 0) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+        self.attempts = attempts
+
+
+class _Abandoned(Exception):
+    """Internal: shutting down mid-retry; leave the record uncommitted for redelivery."""
+
+
+class EventConsumer:
+    """One consumer-group subscription over some topics, dispatching on ``ce_type``."""
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        *,
+        service: str,
+        group_id: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, EventHandler],
+        registry: EventRegistry,
+        processed: ProcessedEvents,
+        publisher: EventPublisher,
+        retry: RetryPolicy,
+        max_payload_bytes: int = 1024 * 1024,
+    ) -> None:
+        unknown = [t for t in handlers if not registry.knows(t)]
+        if unknown:
+            raise ValueError(f"handlers for unregistered event types: {unknown}")
+        self._service = service
+        self._group_id = group_id
+        self._handlers = dict(handlers)
+        self._registry = registry
+        self._processed = processed
+        self._publisher = publisher
+        self._retry = retry
+        self._max_payload_bytes = max_payload_bytes
+        self._stopping = False
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self.subscriber: LogicSubscriber[Any] = broker.subscriber(
+            *topics,
+            group_id=group_id,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest",
+            max_poll_interval_ms=10 * 60 * 1000,
+        )
+
+        async def on_record(message: KafkaMessage) -> None:
+            await self.process(message.raw_message, message.consumer)
+
+        self.subscriber(on_record)
+
+    @property
+    def assignment(self) -> set[TopicPartition]:
+        consumer = getattr(self.subscriber, "consumer", None)
+        return set(consumer.assignment()) if consumer is not None else set()
+
+    async def wait_for_assignment(self, timeout: float = 30.0) -> None:
+        """Block until the group has given this consumer partitions (joins take seconds)."""
+        deadline = time.monotonic() + timeout
+        while not self.assignment:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self._group_id}: no partitions assigned in {timeout}s")
+            await asyncio.sleep(0.05)
+
+    async def drain(self) -> None:
+        """Stop taking records and wait for the one in flight to finish (graceful stop)."""
+        self._stopping = True
+        await self._idle.wait()
+
+    async def process(self, record: ConsumerRecord[Any, Any], consumer: AIOKafkaConsumer) -> None:
+        """Handle one record to a final state, then commit its offset. Never raises."""
+        if self._stopping:
+            return  # not committed: the next owner of the partition handles it
+        self._in_flight += 1
+        self._idle.clear()
+        started = time.perf_counter()
+        try:
+            outcome = await self._handle(record)
+        except _Abandoned:
+            return
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+            HANDLER_SECONDS.labels(self._service, record.topic).observe(
+                time.perf_counter() - started
+            )
+        EVENTS_CONSUMED.labels(self._service, record.topic, outcome[1], outcome[0]).inc()
+        await self._commit(record, consumer)
+
+    async def _handle(self, record: ConsumerRecord[Any, Any]) -> tuple[str, str]:
+        """Return (outcome, event type) once the record reached a final state."""
+        try:
+            event = self._parse(record)
+            if event is None:
+                return "ignored", _header(record, "ce_type") or "unknown"
+            if await self._with_infra_retry(lambda: self._processed.seen(event.event_id)):
+                return "duplicate", event.envelope.type
+            await self._run_handler(event)
+            await self._with_infra_retry(
+                lambda: self._processed.mark(
+                    event.event_id, tenant_id=event.tenant_id, event_type=event.envelope.type
+                )
+            )
+            return "handled", event.envelope.type
+        except DeadLetter as dead:
+            await self._dead_letter(record, dead)
+            return "dead_lettered", _header(record, "ce_type") or "unknown"
+
+    def _parse(self, record: ConsumerRecord[Any, Any]) -> ReceivedEvent[Any] | None:
+        try:
+            envelope = CloudEventEnvelope.from_headers(record.headers or ())
+        except EnvelopeError as error:
+            raise DeadLetter("invalid-envelope", str(error)) from None
+        if not self._registry.knows(envelope.type) or envelope.type not in self._handlers:
+            return None
+        spec = self._registry.spec(envelope.type)
+        if spec.topic != record.topic:
+            raise DeadLetter("wrong-topic", f"{envelope.type} belongs on {spec.topic}")
+        value = record.value or b""
+        if len(value) > self._max_payload_bytes:
+            raise DeadLetter("oversize", f"payload of {len(value)} bytes")
+        try:
+            payload = spec.payload.model_validate_json(value)
+        except ValidationError as error:
+            raise DeadLetter("invalid-payload", _summarise(error)) from None
+        key = record.key.decode("utf-8", "replace") if record.key is not None else None
+        return ReceivedEvent(envelope, payload, record.topic, record.partition, record.offset, key)
+
+    async def _run_handler(self, event: ReceivedEvent[Any]) -> None:
+        handler = self._handlers[event.envelope.type]
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                with structlog.contextvars.bound_contextvars(
+                    event_id=event.event_id,
+                    event_type=event.envelope.type,
+                    tenant=event.tenant_id,
+                    trace=event.envelope.traceparent,
+                ):
+                    await handler(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                kind = classify(error)
+                EVENTS_FAILED.labels(self._service, event.topic, kind.value).inc()
+                log.warning(
+                    "event handler failed",
+                    event_id=event.event_id,
+                    attempt=attempt,
+                    kind=kind.value,
+                    error=repr(error),
+                )
+                if kind is FailureKind.PERMANENT:
+                    raise DeadLetter("handler-rejected", repr(error), attempt) from error
+                if kind is FailureKind.TRANSIENT and attempt >= self._retry.max_attempts:
+                    raise DeadLetter("retries-exhausted", repr(error), attempt) from error
+                await self._pause(attempt)
+            else:
+                return
+
+    async def _with_infra_retry(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return await call()
+            except Exception as error:
+                if classify(error) is not FailureKind.INFRASTRUCTURE:
+                    raise
+                log.warning("infrastructure unavailable, retrying", error=repr(error))
+                await self._pause(attempt)
+
+    async def _pause(self, attempt: int) -> None:
+        if self._stopping:
+            raise _Abandoned
+        await asyncio.sleep(
+            backoff_seconds(attempt, self._retry.backoff_ms, self._retry.backoff_max_ms)
+        )
+        if self._stopping:
+            raise _Abandoned
+
+    async def _dead_letter(self, record: ConsumerRecord[Any, Any], dead: DeadLetter) -> None:
+        headers = {
+            name: raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+            for name, raw in (record.headers or ())
+            if not name.startswith(DLQ_HEADER_PREFIX)
+        }
+        headers.update(
+            {
+                f"{DLQ_HEADER_PREFIX}reason": dead.reason,
+                f"{DLQ_HEADER_PREFIX}error": dead.detail[:2000],
+                f"{DLQ_HEADER_PREFIX}topic": record.topic,
+                f"{DLQ_HEADER_PREFIX}partition": str(record.partition),
+                f"{DLQ_HEADER_PREFIX}offset": str(record.offset),
+                f"{DLQ_HEADER_PREFIX}group": self._group_id,
+                f"{DLQ_HEADER_PREFIX}attempts": str(dead.attempts),
+                f"{DLQ_HEADER_PREFIX}time": datetime.now(UTC).isoformat(),
+            }
+        )
+        log.error(
+            "event dead-lettered",
+            topic=record.topic,
+            partition=record.partition,
+            offset=record.offset,
+            reason=dead.reason,
+            detail=dead.detail[:500],
+        )
+        # Publishing the DLQ record must succeed before the offset moves on: a broker
+        # outage here stalls the partition instead of losing the record.
+        await self._with_infra_retry(
+            lambda: self._publisher.publish_raw(
+                dlq_topic(record.topic), key=record.key, value=record.value or b"", headers=headers
+            )
+        )
+
+    async def _commit(self, record: ConsumerRecord[Any, Any], consumer: AIOKafkaConsumer) -> None:
+        partition = TopicPartition(record.topic, record.partition)
+        try:
+            await consumer.commit({partition: record.offset + 1})
+        except (CommitFailedError, IllegalStateError, KafkaError) as error:
+            COMMITS_FAILED.labels(self._service, record.topic).inc()
+            log.warning("offset commit refused; record will be redelivered", error=repr(error))
+            return
+        highwater = consumer.highwater(partition)
+        if highwater is not None:
+            CONSUMER_LAG.labels(self._service, record.topic, str(record.partition)).set(
+                max(0, highwater - record.offset - 1)
+            )
+
+
+def _header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
+    for key, raw in record.headers or ():
+        if key == name:
+            return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+    return None
+
+
+def _summarise(error: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(p) for p in e['loc']) or '(payload)'}: {e['msg']}" for e in error.errors()
+    )[:2000]

@@ -1,0 +1,107 @@
+"""Events as they travel: an outgoing event ready for Kafka or the outbox, and a
+received event handed to a handler after validation."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from agora_contracts.events import CloudEventEnvelope, EventPayload, EventRegistry, new_envelope
+from agora_contracts.events.registry import REGISTRY
+
+P = TypeVar("P", bound=EventPayload)
+
+
+@dataclass(frozen=True)
+class OutgoingEvent:
+    """An event serialised for Kafka: topic, partition key, ce_* headers, JSON value."""
+
+    event_id: str
+    topic: str
+    key: str
+    headers: dict[str, str]
+    value: bytes
+
+    @classmethod
+    def create(
+        cls,
+        payload: EventPayload,
+        *,
+        source: str,
+        subject: str,
+        tenant_id: str,
+        key: str | None = None,
+        actor_id: str | None = None,
+        traceparent: str | None = None,
+        time: datetime | None = None,
+        event_id: uuid.UUID | None = None,
+        registry: EventRegistry = REGISTRY,
+    ) -> OutgoingEvent:
+        """Build the event for ``payload``; its type and topic come from the registry.
+
+        ``key`` defaults to ``subject``: the aggregate whose order matters.
+        """
+        spec = registry.spec_for(type(payload))
+        envelope = new_envelope(
+            type=spec.event_type,
+            source=source,
+            subject=subject,
+            tenant_id=tenant_id,
+            actor_id=actor_id,
+            traceparent=traceparent,
+            time=time,
+            event_id=event_id,
+        )
+        return cls(
+            event_id=str(envelope.id),
+            topic=spec.topic,
+            key=key or subject,
+            headers=envelope.to_headers(),
+            value=payload.model_dump_json().encode("utf-8"),
+        )
+
+    def to_document(self) -> dict[str, Any]:
+        """The shape stored in an aggregate's outbox array."""
+        return {
+            "id": self.event_id,
+            "topic": self.topic,
+            "key": self.key,
+            "headers": self.headers,
+            "value": self.value.decode("utf-8"),
+        }
+
+    @classmethod
+    def from_document(cls, document: dict[str, Any]) -> OutgoingEvent:
+        return cls(
+            event_id=str(document["id"]),
+            topic=str(document["topic"]),
+            key=str(document["key"]),
+            headers={str(k): str(v) for k, v in document["headers"].items()},
+            value=str(document["value"]).encode("utf-8"),
+        )
+
+    def payload_json(self) -> Any:
+        return json.loads(self.value)
+
+
+@dataclass(frozen=True)
+class ReceivedEvent(Generic[P]):
+    """A validated event as a handler sees it, with where it came from."""
+
+    envelope: CloudEventEnvelope
+    payload: P
+    topic: str
+    partition: int
+    offset: int
+    key: str | None
+
+    @property
+    def event_id(self) -> str:
+        return str(self.envelope.id)
+
+    @property
+    def tenant_id(self) -> str:
+        return self.envelope.tenantid

@@ -1,0 +1,37 @@
+"""How a failed handler attempt is classified and how long to wait before the next."""
+
+from __future__ import annotations
+
+import random
+from enum import StrEnum
+
+from aiokafka.errors import KafkaError
+from pydantic import ValidationError
+from pymongo.errors import ConnectionFailure
+
+from agora_core.errors import AgoraError
+
+
+class PermanentError(Exception):
+    """Raised by a handler when retrying cannot help: the event goes to the DLQ now."""
+
+
+class FailureKind(StrEnum):
+    TRANSIENT = "transient"  # retried a bounded number of times, then dead-lettered
+    PERMANENT = "permanent"  # dead-lettered at once
+    INFRASTRUCTURE = "infrastructure"  # our own database/broker is down: wait, never DLQ
+
+
+def classify(error: BaseException) -> FailureKind:
+    """Infrastructure outages must not dead-letter good events, so they retry forever."""
+    if isinstance(error, ConnectionFailure | KafkaError):
+        return FailureKind.INFRASTRUCTURE
+    if isinstance(error, PermanentError | ValidationError | AgoraError):
+        return FailureKind.PERMANENT
+    return FailureKind.TRANSIENT
+
+
+def backoff_seconds(attempt: int, base_ms: int, max_ms: int) -> float:
+    """Exponential backoff with full jitter (attempt counts from 1)."""
+    ceiling = min(max_ms, base_ms * (2 ** max(0, attempt - 1)))
+    return random.uniform(ceiling / 2, ceiling) / 1000.0  # noqa: S311 - jitter, not crypto

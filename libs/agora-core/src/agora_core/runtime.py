@@ -1,0 +1,160 @@
+"""One service process: Mongo, Kafka consumers, outbox relay, gRPC server, HTTP side port.
+
+A service's ``bootstrap`` builds a :class:`ServiceRuntime`, adds its consumers and its
+gRPC server, and calls :meth:`ServiceRuntime.run`. Shutdown on SIGTERM follows the
+order ops expect: report not-ready, stop accepting calls, let in-flight handlers
+finish and commit, flush the outbox, close connections, exit.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import signal
+from collections.abc import Mapping, Sequence
+from typing import Protocol
+
+import structlog
+from agora_contracts.events import EventRegistry
+from agora_contracts.events.registry import REGISTRY
+from faststream.kafka import KafkaBroker
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agora_core.http_port import HttpSidePort
+from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy
+from agora_core.messaging.idempotency import ProcessedEvents
+from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.outbox import OutboxRelay, outbox_index
+from agora_core.settings import ServiceSettings
+from agora_core.storage import Document, IndexSpec, create_mongo_client, ensure_indexes, ping
+
+log = structlog.get_logger(__name__)
+
+
+class ApiServer(Protocol):
+    """What the runtime needs of the gRPC server (built by ``agora_core.grpc``)."""
+
+    async def start(self) -> int: ...
+
+    async def stop(self, grace: float) -> None: ...
+
+
+class ServiceRuntime:
+    """Owns the connections and background work of one service process."""
+
+    def __init__(
+        self,
+        settings: ServiceSettings,
+        *,
+        indexes: Mapping[str, Sequence[IndexSpec]] | None = None,
+        outbox_collections: Sequence[str] = (),
+        registry: EventRegistry = REGISTRY,
+    ) -> None:
+        self.settings = settings
+        self.service = settings.service_name
+        self.registry = registry
+        self.mongo: AsyncMongoClient[Document] = create_mongo_client(
+            settings.mongo_uri.get_secret_value()
+        )
+        self.database: AsyncDatabase[Document] = self.mongo[settings.mongo_database]
+        self.broker: KafkaBroker = create_broker(
+            settings.kafka_bootstrap_servers, client_id=f"agora-{self.service}"
+        )
+        self.publisher = EventPublisher(self.broker, service=self.service)
+        self.processed = ProcessedEvents(self.database, settings.group_id)
+        self._indexes = {name: list(specs) for name, specs in (indexes or {}).items()}
+        for name in outbox_collections:
+            self._indexes.setdefault(name, []).append(outbox_index())
+        self.relay = OutboxRelay(
+            [self.database[name] for name in outbox_collections],
+            self.publisher,
+            service=self.service,
+            poll_interval=settings.outbox_poll_interval_ms / 1000,
+            batch_size=settings.outbox_batch_size,
+            lease_seconds=settings.outbox_lease_seconds,
+        )
+        self.consumers: list[EventConsumer] = []
+        self.api: ApiServer | None = None
+        self.grpc_port: int | None = None
+        self.http = HttpSidePort(
+            settings.http_host,
+            settings.http_port,
+            {"mongo": lambda: ping(self.mongo), "kafka": self._kafka_ready},
+        )
+        self._stopped = asyncio.Event()
+
+    def add_consumer(
+        self, topics: Sequence[str], handlers: Mapping[str, EventHandler]
+    ) -> EventConsumer:
+        """Subscribe this service's consumer group to ``topics`` (before start)."""
+        consumer = EventConsumer(
+            self.broker,
+            service=self.service,
+            group_id=self.settings.group_id,
+            topics=topics,
+            handlers=handlers,
+            registry=self.registry,
+            processed=self.processed,
+            publisher=self.publisher,
+            retry=RetryPolicy(
+                max_attempts=self.settings.consumer_max_attempts,
+                backoff_ms=self.settings.consumer_retry_backoff_ms,
+                backoff_max_ms=self.settings.consumer_retry_backoff_max_ms,
+            ),
+        )
+        self.consumers.append(consumer)
+        return consumer
+
+    def set_api(self, api: ApiServer) -> None:
+        self.api = api
+
+    async def _kafka_ready(self) -> bool:
+        return all(consumer.assignment for consumer in self.consumers)
+
+    async def start(self) -> None:
+        """Create indexes, connect, start consumers, relay, gRPC and the side port."""
+        for name, specs in self._indexes.items():
+            await ensure_indexes(self.database[name], specs)
+        await self.processed.create_indexes()
+        await self.http.start()
+        await self.broker.start()
+        self.relay.start()
+        if self.api is not None:
+            self.grpc_port = await self.api.start()
+        self.http.accepting = True
+        log.info(
+            "service started", grpc_port=self.grpc_port, http_port=self.http.port,
+            consumers=len(self.consumers),
+        )
+
+    async def stop(self) -> None:
+        """Graceful stop; safe to call twice."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        self.http.accepting = False
+        grace = self.settings.shutdown_grace_seconds
+        if self.api is not None:
+            await self.api.stop(grace)
+        for consumer in self.consumers:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(consumer.drain(), timeout=grace or None)
+        await self.relay.stop(flush=True)
+        await self.broker.stop()
+        await self.mongo.close()
+        await self.http.stop()
+        log.info("service stopped")
+
+    async def run(self) -> None:
+        """Start, then serve until SIGTERM or SIGINT, then stop gracefully."""
+        loop = asyncio.get_running_loop()
+        stop_requested = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop_requested.set)
+        await self.start()
+        try:
+            await stop_requested.wait()
+            log.info("stop requested")
+        finally:
+            await self.stop()

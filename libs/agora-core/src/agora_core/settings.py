@@ -1,0 +1,94 @@
+"""Settings shared by every service, read from the environment only.
+
+Each service subclasses :class:`ServiceSettings` with its own ``env_prefix``
+(``AGORA_CATALOG_``, ``AGORA_COMMUNITY_`` …). :func:`load_settings` turns a bad
+value into a :class:`ConfigError` whose message names the environment variable,
+so start-up fails fast and says what to fix.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class ConfigError(Exception):
+    """Configuration is invalid; the message names every offending variable."""
+
+
+class ServiceSettings(BaseSettings):
+    """Runtime settings every Agora service has. Subclasses set ``env_prefix``."""
+
+    model_config = SettingsConfigDict(env_prefix="AGORA_", extra="ignore", frozen=True)
+
+    service_name: str = Field(default="agora", pattern=r"^[a-z][a-z0-9-]{1,40}$")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    kafka_bootstrap_servers: str = Field(default="127.0.0.1:19092", min_length=3)
+    consumer_group: str | None = Field(
+        default=None, description="Kafka consumer group; defaults to agora-<service_name>."
+    )
+    consumer_max_attempts: int = Field(default=4, ge=1, le=50)
+    consumer_retry_backoff_ms: int = Field(default=200, ge=1, le=60_000)
+    consumer_retry_backoff_max_ms: int = Field(default=10_000, ge=1, le=600_000)
+
+    mongo_uri: SecretStr = SecretStr("mongodb://127.0.0.1:27018/")
+    mongo_database: str = Field(default="agora", pattern=r"^[A-Za-z0-9_-]{1,60}$")
+
+    outbox_poll_interval_ms: int = Field(default=200, ge=5, le=60_000)
+    outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
+    outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
+
+    grpc_host: str = "127.0.0.1"
+    grpc_port: int = Field(default=50051, ge=0, le=65535)
+    grpc_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    http_host: str = "127.0.0.1"
+    http_port: int = Field(default=9100, ge=0, le=65535)
+    shutdown_grace_seconds: float = Field(default=15.0, ge=0, le=300)
+
+    jwt_jwks_url: str | None = None
+    jwt_public_key_pem: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    jwt_hs256_secret: SecretStr | None = None
+    dev_mode: bool = Field(
+        default=False, description="Allows HS256 tokens; never switch on in production."
+    )
+
+    @model_validator(mode="after")
+    def _auth_configured(self) -> ServiceSettings:
+        if self.jwt_hs256_secret is not None and not self.dev_mode:
+            raise ValueError("jwt_hs256_secret is only accepted when dev_mode is true")
+        if not (self.jwt_jwks_url or self.jwt_public_key_pem or self.jwt_hs256_secret):
+            raise ValueError(
+                "no token verification key: set jwt_jwks_url or jwt_public_key_pem "
+                "(or jwt_hs256_secret with dev_mode)"
+            )
+        return self
+
+    @property
+    def group_id(self) -> str:
+        return self.consumer_group or f"agora-{self.service_name}"
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def load_settings(cls: type[SettingsT], **overrides: object) -> SettingsT:
+    """Build settings from the environment (plus explicit overrides, for tests).
+
+    Raises ConfigError naming each variable, e.g. ``AGORA_CATALOG_GRPC_PORT: Input
+    should be a valid integer``.
+    """
+    try:
+        return cls(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        lines = []
+        for err in error.errors():
+            field = ".".join(str(p) for p in err["loc"])
+            name = f"{prefix}{field}".upper() if field else f"{prefix}*"
+            lines.append(f"{name}: {err['msg']}")
+        raise ConfigError("invalid configuration: " + "; ".join(lines)) from None

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The whole check, from a clean clone: install, start Kafka and FerretDB, lint,
+# type-check, run every test, stop the infrastructure (also on failure).
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+start=$SECONDS
+
+tools/bootstrap.sh
+trap 'deploy/local/infra.sh down >/dev/null 2>&1 || true' EXIT
+deploy/local/infra.sh up
+
+echo "[test] ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+echo "[test] mypy --strict"
+.venv/bin/mypy
+echo "[test] pytest"
+.venv/bin/pytest "$@"
+echo "[test] all checks passed in $((SECONDS - start)) s"
