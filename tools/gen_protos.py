@@ -50,7 +50,8 @@ def _plugin(name: str) -> Path:
 
 def generate(out_dir: Path, proto_root: Path = PROTO_ROOT) -> list[Path]:
     """Run protoc on every proto into out_dir; return the generated files (relative)."""
-    from grpc_tools import protoc  # imported late so --help works without grpcio-tools
+    # Imported late so --help works without grpcio-tools; it ships no type information.
+    from grpc_tools import protoc  # type: ignore[import-untyped]
 
     protos = find_protos(proto_root)
     if not protos:
@@ -64,8 +65,9 @@ def generate(out_dir: Path, proto_root: Path = PROTO_ROOT) -> list[Path]:
         f"--plugin=protoc-gen-mypy_grpc={_plugin('protoc-gen-mypy_grpc')}",
         f"--python_out={out_dir}",
         f"--grpc_python_out={out_dir}",
-        f"--mypy_out={out_dir}",
-        f"--mypy_grpc_out={out_dir}",
+        # "quiet" stops mypy-protobuf from printing a line per file it writes.
+        f"--mypy_out=quiet:{out_dir}",
+        f"--mypy_grpc_out=quiet:{out_dir}",
         *(p.as_posix() for p in protos),
     ]
     if protoc.main(args) != 0:
@@ -96,10 +98,15 @@ def stale_files(fresh_root: Path, committed_root: Path) -> list[str]:
     """Describe every difference between a fresh generation and the committed tree."""
     fresh = _relative_files(fresh_root)
     committed = _relative_files(committed_root)
-    problems = [f"missing: {p.as_posix()}" for p in sorted(fresh - committed)]
-    problems += [f"not generated any more: {p.as_posix()}" for p in sorted(committed - fresh)]
+
+    def shown(rel: Path) -> str:
+        path = committed_root / rel
+        return (path.relative_to(REPO_ROOT) if path.is_relative_to(REPO_ROOT) else path).as_posix()
+
+    problems = [f"missing: {shown(p)}" for p in sorted(fresh - committed)]
+    problems += [f"not generated any more: {shown(p)}" for p in sorted(committed - fresh)]
     problems += [
-        f"differs: {p.as_posix()}"
+        f"differs: {shown(p)}"
         for p in sorted(fresh & committed)
         if not filecmp.cmp(fresh_root / p, committed_root / p, shallow=False)
     ]

@@ -36,6 +36,8 @@ REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 CACHE_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/agora/kafka/$KAFKA_VERSION"
 LIBS_DIR="$CACHE_DIR/libs"
 LIBS_MARKER="$CACHE_DIR/libs.complete"
+# What the marker records; a cache made with other pins is fetched again.
+MARKER_TEXT="kafka_2.13=$KAFKA_VERSION log4j=$LOG4J_VERSION"
 STATE_DIR="${AGORA_LOCAL_DIR:-$REPO_ROOT/.agora-local}/kafka"
 DATA_DIR="$STATE_DIR/data"
 LOG_DIR="$STATE_DIR/logs"
@@ -132,8 +134,12 @@ write_pom() {
 EOF
 }
 
+libs_complete() {
+  [[ -f "$LIBS_MARKER" && "$(cat "$LIBS_MARKER")" == "$MARKER_TEXT" ]]
+}
+
 cmd_fetch() {
-  if [[ -f "$LIBS_MARKER" ]]; then
+  if libs_complete; then
     step "kafka $KAFKA_VERSION jars already cached in $LIBS_DIR"
     return 0
   fi
@@ -142,7 +148,7 @@ cmd_fetch() {
   # Two fetches at once (e.g. parallel test jobs) must not write the same cache.
   exec 9>"$CACHE_DIR/.lock"
   flock 9
-  if [[ -f "$LIBS_MARKER" ]]; then
+  if libs_complete; then
     exec 9>&-
     step "kafka $KAFKA_VERSION jars already cached in $LIBS_DIR (fetched by a concurrent run)"
     return 0
@@ -156,12 +162,11 @@ cmd_fetch() {
   # Maven runs in the background so we can print a heartbeat; its full log is shown on failure.
   mvn -B -f "$TMP_DIR/pom.xml" "$DEPENDENCY_PLUGIN:copy-dependencies" \
     -DincludeScope=runtime -DoutputDirectory="$out" >"$mvn_log" 2>&1 9>&- &
-  local mvn_pid=$! rc=0 last=0 now
+  local mvn_pid=$! rc=0 last="$SECONDS"
   while kill -0 "$mvn_pid" 2>/dev/null; do
     sleep 1
-    now="$(date +%s)"
-    if ((now - last >= 5)); then
-      last="$now"
+    if ((SECONDS - last >= 5)); then
+      last="$SECONDS"
       step "  ... maven: $(grep -c 'Downloaded from' "$mvn_log" || true) files downloaded so far"
     fi
   done
@@ -171,12 +176,13 @@ cmd_fetch() {
     die "maven could not resolve Kafka $KAFKA_VERSION (exit $rc); full log above"
   fi
   [[ -f "$out/kafka_2.13-$KAFKA_VERSION.jar" ]] || die "kafka_2.13-$KAFKA_VERSION.jar missing after resolve"
-  rm -rf "$LIBS_DIR"
+  rm -rf "$LIBS_DIR" "$LIBS_MARKER"
   mv "$out" "$LIBS_DIR"
   # The marker is written last: a cache without it is incomplete and is fetched again.
-  touch "$LIBS_MARKER"
+  echo "$MARKER_TEXT" >"$LIBS_MARKER"
   exec 9>&-
-  step "cached $(find "$LIBS_DIR" -name '*.jar' | wc -l) jars ($(du -sh "$LIBS_DIR" | cut -f1)) in $LIBS_DIR"
+  step "maven downloaded $(grep -c 'Downloaded from' "$mvn_log" || true) new files into its local repo;" \
+    "cached $(find "$LIBS_DIR" -name '*.jar' | wc -l) jars ($(du -sh "$LIBS_DIR" | cut -f1)) in $LIBS_DIR"
 }
 
 # ---------------------------------------------------------------------------- state
@@ -335,7 +341,7 @@ wait_ready() {
 
 cmd_start() {
   require_java
-  [[ -f "$LIBS_MARKER" ]] || cmd_fetch
+  libs_complete || cmd_fetch
   mkdir -p "$STATE_DIR"
   # Concurrent starts (parallel test jobs) queue here; the later ones then find the
   # broker running. The broker itself must not inherit this lock (fd 8 closed below).

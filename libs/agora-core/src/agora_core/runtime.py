@@ -124,7 +124,9 @@ class ServiceRuntime:
             self.grpc_port = await self.api.start()
         self.http.accepting = True
         log.info(
-            "service started", grpc_port=self.grpc_port, http_port=self.http.port,
+            "service started",
+            grpc_port=self.grpc_port,
+            http_port=self.http.port,
             consumers=len(self.consumers),
         )
 

@@ -104,8 +104,11 @@ class CloudEventEnvelope(BaseModel):
             elif key.startswith(HEADER_PREFIX):
                 attributes[key[len(HEADER_PREFIX) :]] = value
         known = set(cls.model_fields)
-        missing = [f"ce_{n}" for n in ("id", "source", "type", "time", "subject", "tenantid")
-                   if n not in attributes]
+        missing = [
+            f"ce_{n}"
+            for n in ("id", "source", "type", "time", "subject", "tenantid")
+            if n not in attributes
+        ]
         if missing:
             raise EnvelopeError("missing header(s): " + ", ".join(missing))
         if attributes.get("specversion", SPEC_VERSION) != SPEC_VERSION:
@@ -124,7 +127,7 @@ class CloudEventEnvelope(BaseModel):
 
 def new_envelope(
     *,
-    type: str,  # noqa: A002 - the CloudEvents attribute is called "type"
+    type: str,
     source: str,
     subject: str,
     tenant_id: str,

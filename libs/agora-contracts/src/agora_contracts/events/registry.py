@@ -43,7 +43,9 @@ class EventRegistry:
 
     def register(self, spec: EventSpec) -> EventSpec:
         if not re.match(TYPE_PATTERN, spec.event_type):
-            raise ValueError(f"event type {spec.event_type!r} must look like org.agora.<d>.<e>.<verb>.vN")
+            raise ValueError(
+                f"event type {spec.event_type!r} must look like org.agora.<d>.<e>.<verb>.vN"
+            )
         if not re.match(TOPIC_PATTERN, spec.topic):
             raise ValueError(f"topic {spec.topic!r} must look like agora.<domain>.<entity>.vN")
         if int(spec.topic.rsplit(".v", 1)[1]) != spec.major_version:

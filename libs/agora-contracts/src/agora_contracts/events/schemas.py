@@ -57,9 +57,7 @@ def _object_changes(where: str, old: JsonSchema, new: JsonSchema) -> list[str]:
         elif _type_of(old_prop) != _type_of(new_props[name]):
             changes.append(f"{where}: field {name!r} changed type")
     newly_required = set(new.get("required", [])) - set(old.get("required", []))
-    changes.extend(
-        f"{where}: field {name!r} became required" for name in sorted(newly_required)
-    )
+    changes.extend(f"{where}: field {name!r} became required" for name in sorted(newly_required))
     return changes
 
 
@@ -120,7 +118,8 @@ def main(argv: list[str] | None = None) -> int:
                 problems.append(f"{spec.event_type}: no committed snapshot (run with --write)")
             else:
                 problems.extend(
-                    f"{spec.event_type}: {b}" for b in breaking_changes(previous, payload_schema(spec))
+                    f"{spec.event_type}: {b}"
+                    for b in breaking_changes(previous, payload_schema(spec))
                 )
     for problem in problems:
         print(problem, file=sys.stderr)

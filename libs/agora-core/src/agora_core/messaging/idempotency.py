@@ -16,9 +16,7 @@ from pymongo.errors import DuplicateKeyError
 from agora_core.storage import Document, IndexSpec, ensure_indexes
 
 COLLECTION = "processed_events"
-INDEXES = (
-    IndexSpec(keys=(("tenant_id", 1), ("processed_at", 1)), name="tenant_processed_at"),
-)
+INDEXES = (IndexSpec(keys=(("tenant_id", 1), ("processed_at", 1)), name="tenant_processed_at"),)
 
 
 class ProcessedEvents:

@@ -1,0 +1,23 @@
+"""Helpers for tests of services built on agora-core (real infrastructure only)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+
+async def eventually(
+    check: Callable[[], Awaitable[bool]], *, timeout: float = 30.0, interval: float = 0.1
+) -> None:
+    """Poll ``check`` until it is true; fail naming the check at the deadline.
+
+    Consumers and relays work asynchronously: tests wait for a state, never a guess
+    of how long it takes.
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while loop.time() < deadline:
+        if await check():
+            return
+        await asyncio.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s: {check.__qualname__}")

@@ -1,0 +1,220 @@
+"""The consumer pipeline against the real Kafka broker and FerretDB."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from agora_contracts.events import CloudEventEnvelope
+from agora_core.messaging.consumer import dlq_topic
+from agora_core.messaging.events import ReceivedEvent
+from agora_core.messaging.metrics import EVENTS_CONSUMED
+from agora_core.storage import Document
+from agora_core.testing import eventually
+from pymongo.asynchronous.database import AsyncDatabase
+
+from .harness import (
+    CounterBumped,
+    EventWorld,
+    bump_counter,
+    counter_value,
+    ensure_counter,
+    start_consumer,
+)
+
+pytestmark = pytest.mark.integration
+
+
+def _headers(record: Any) -> dict[str, str]:
+    return {k: v.decode() for k, v in record.headers}
+
+
+async def test_event_is_consumed_once_with_its_envelope_intact(
+    kafka_bootstrap: str, database: AsyncDatabase[Document], unique: str, create_topic: Any
+) -> None:
+    world = EventWorld(unique)
+    await create_topic(world.topic)
+    seen: list[ReceivedEvent[Any]] = []
+
+    async def handler(event: ReceivedEvent[Any]) -> None:
+        seen.append(event)
+        await bump_counter(database, event)
+
+    await ensure_counter(database, "c-1")
+    running = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    try:
+        sent = world.event("c-1", amount=5)
+        await running.publisher.publish(sent)
+
+        async def counted() -> bool:
+            return await counter_value(database, "c-1") == 5
+
+        await eventually(counted)
+        assert len(seen) == 1
+        received = seen[0]
+        assert received.envelope == CloudEventEnvelope.from_headers(sent.headers)
+        assert received.event_id == sent.event_id
+        assert received.envelope.tenantid == "acme"
+        assert received.envelope.actorid == "user-1"
+        assert received.envelope.traceparent is not None
+        assert received.payload == CounterBumped(counter_id="c-1", amount=5)
+        assert received.key == "c-1"
+    finally:
+        await running.stop()
+
+
+async def test_redelivered_event_has_no_second_effect(
+    kafka_bootstrap: str, database: AsyncDatabase[Document], unique: str, create_topic: Any
+) -> None:
+    world = EventWorld(unique)
+    await create_topic(world.topic)
+    calls: list[str] = []
+
+    async def handler(event: ReceivedEvent[Any]) -> None:
+        calls.append(event.event_id)
+        await bump_counter(database, event)
+
+    await ensure_counter(database, "c-2")
+    running = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    duplicates = EVENTS_CONSUMED.labels("tests", world.topic, world.event_type, "duplicate")
+    before = duplicates._value.get()
+    try:
+        event = world.event("c-2", amount=3)
+        marker = world.event("c-2", amount=1)
+        await running.publisher.publish_many([event, event, event, marker])
+
+        async def all_seen() -> bool:
+            return duplicates._value.get() - before == 2 and len(calls) == 2
+
+        await eventually(all_seen)
+        assert await counter_value(database, "c-2") == 4
+        assert calls == [event.event_id, marker.event_id]
+    finally:
+        await running.stop()
+
+
+async def test_failing_handler_dead_letters_after_retries_and_partition_moves_on(
+    kafka_bootstrap: str,
+    database: AsyncDatabase[Document],
+    unique: str,
+    create_topic: Any,
+    read_topic: Any,
+) -> None:
+    world = EventWorld(unique)
+    await create_topic(world.topic)
+    await create_topic(dlq_topic(world.topic))
+    attempts: dict[str, int] = {}
+
+    async def handler(event: ReceivedEvent[Any]) -> None:
+        attempts[event.event_id] = attempts.get(event.event_id, 0) + 1
+        if event.payload.amount == 13:
+            raise RuntimeError("thirteen is unlucky")
+        await bump_counter(database, event)
+
+    await ensure_counter(database, "c-3")
+    running = await start_consumer(
+        world, kafka_bootstrap, database, {world.event_type: handler}, max_attempts=3
+    )
+    try:
+        poison = world.event("c-3", amount=13)
+        after = world.event("c-3", amount=2)  # same key: same partition, after the poison
+        await running.publisher.publish_many([poison, after])
+
+        async def next_handled() -> bool:
+            return await counter_value(database, "c-3") == 2
+
+        await eventually(next_handled)
+        assert attempts[poison.event_id] == 3
+        dead = await read_topic(dlq_topic(world.topic), 1)
+        assert len(dead) == 1
+        headers = _headers(dead[0])
+        assert headers["ce_id"] == poison.event_id
+        assert headers["agora-dlq-reason"] == "retries-exhausted"
+        assert "thirteen is unlucky" in headers["agora-dlq-error"]
+        assert headers["agora-dlq-attempts"] == "3"
+        assert headers["agora-dlq-topic"] == world.topic
+        assert dead[0].value == poison.value
+        assert dead[0].key == b"c-3"
+    finally:
+        await running.stop()
+
+
+async def test_poison_records_go_to_the_dlq_with_reasons_and_never_stop_the_consumer(
+    kafka_bootstrap: str,
+    database: AsyncDatabase[Document],
+    unique: str,
+    create_topic: Any,
+    read_topic: Any,
+) -> None:
+    world = EventWorld(unique)
+    await create_topic(world.topic, partitions=1)
+    await create_topic(dlq_topic(world.topic), partitions=1)
+
+    async def handler(event: ReceivedEvent[Any]) -> None:
+        await bump_counter(database, event)
+
+    await ensure_counter(database, "c-4")
+    running = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    try:
+        good = world.event("c-4", amount=7)
+        missing_id = {k: v for k, v in good.headers.items() if k != "ce_id"}
+        bad_time = {**good.headers, "ce_time": "yesterday"}
+        broker = running.broker
+        await broker.publish(b"{}", world.topic, key=b"c-4", headers=missing_id)
+        await broker.publish(b"not json", world.topic, key=b"c-4", headers=good.headers)
+        await broker.publish(good.value, world.topic, key=b"c-4", headers=bad_time)
+        wrong_payload = world.event("c-4", amount=1)
+        await broker.publish(
+            b'{"counter_id": "c-4", "amount": -5}',
+            world.topic,
+            key=b"c-4",
+            headers=wrong_payload.headers,
+        )
+        await running.publisher.publish(good)
+
+        async def good_handled() -> bool:
+            return await counter_value(database, "c-4") == 7
+
+        await eventually(good_handled)
+        dead = await read_topic(dlq_topic(world.topic), 4)
+        reasons = [_headers(r)["agora-dlq-reason"] for r in dead]
+        errors = [_headers(r)["agora-dlq-error"] for r in dead]
+        assert reasons == [
+            "invalid-envelope",
+            "invalid-payload",
+            "invalid-envelope",
+            "invalid-payload",
+        ]
+        assert "ce_id" in errors[0]
+        assert "ce_time" in errors[2]
+        assert "amount" in errors[3]
+    finally:
+        await running.stop()
+
+
+async def test_unknown_event_types_are_ignored_and_counted(
+    kafka_bootstrap: str, database: AsyncDatabase[Document], unique: str, create_topic: Any
+) -> None:
+    world = EventWorld(unique)
+    await create_topic(world.topic, partitions=1)
+
+    async def handler(event: ReceivedEvent[Any]) -> None:
+        await bump_counter(database, event)
+
+    await ensure_counter(database, "c-5")
+    running = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    unknown_type = f"org.agora.{unique}.counter.renamed.v1"
+    ignored = EVENTS_CONSUMED.labels("tests", world.topic, unknown_type, "ignored")
+    try:
+        stranger = world.event("c-5")
+        headers = {**stranger.headers, "ce_type": unknown_type}
+        await running.broker.publish(stranger.value, world.topic, key=b"c-5", headers=headers)
+        await running.publisher.publish(world.event("c-5", amount=2))
+
+        async def handled() -> bool:
+            return await counter_value(database, "c-5") == 2
+
+        await eventually(handled)
+        assert ignored._value.get() == 1
+    finally:
+        await running.stop()
