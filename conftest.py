@@ -16,11 +16,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import pytest
-from agora_core.storage import Document, create_mongo_client
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
+
+from agora_core.storage import Document, create_mongo_client
 
 KAFKA = os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092")
 MONGO_URI = os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")

@@ -94,8 +94,15 @@ cmd_fetch() {
   # module zip. So: download the module, copy it, add version.txt, go build.
   t="$(now)"
   say "downloading module $MODULE@$VERSION"
-  dir="$("$GO_BIN" mod download -json "$MODULE@$VERSION" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p')"
-  [[ -n "$dir" && -d "$dir" ]] || die "go mod download $MODULE@$VERSION failed (is the Go module proxy reachable?)"
+  local json
+  # go reports a failed download inside the JSON ("Error") and exits non-zero: keep the JSON.
+  # (run from / so that no go.mod/go.work around the caller is involved)
+  json="$(cd / || exit 0; "$GO_BIN" mod download -json "$MODULE@$VERSION" 2>&1 || true)"
+  dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")"
+  if [[ -z "$dir" || ! -d "$dir" ]]; then
+    echo "$json" >&2
+    die "go mod download $MODULE@$VERSION failed (unknown version, or the Go module proxy is unreachable)"
+  fi
   say "  module at $dir ($(since "$t"))"
 
   local need
@@ -115,8 +122,9 @@ cmd_fetch() {
   mkdir -p "$BIN_DIR"
   # -trimpath keeps cache keys independent of the temp dir, so rebuilds hit the build cache;
   # -buildvcs=false because the copy is not a git checkout (and TMPDIR might sit inside one).
-  (cd "$build" && "$GO_BIN" build -trimpath -buildvcs=false -o "$BIN_DIR/ferretdb.tmp" ./cmd/ferretdb)
-  mv -f "$BIN_DIR/ferretdb.tmp" "$BIN"
+  # Build next to the target and rename: atomic, and two concurrent fetches cannot clash.
+  (cd "$build" && "$GO_BIN" build -trimpath -buildvcs=false -o "$BIN_DIR/ferretdb.tmp.$$" ./cmd/ferretdb)
+  mv -f "$BIN_DIR/ferretdb.tmp.$$" "$BIN"
   say "  built ($(since "$t"))"
 
   binary_ok || die "built binary does not run: $BIN --version"
@@ -150,15 +158,19 @@ our_pid() {
   [[ -f "$PID_FILE" ]] || return 1
   local pid
   pid="$(cat "$PID_FILE" 2>/dev/null || true)"
-  # check the command too: a recycled pid must not be taken for (or killed as) ferretdb
+  # check the command line too: a recycled pid must not be taken for (or killed as) ours;
+  # several FerretDBs with other state dirs may run on one machine.
   if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null \
-    && ps -p "$pid" -o args= 2>/dev/null | grep -q ferretdb; then
+    && [[ "$(ps -p "$pid" -o args= 2>/dev/null)" == *ferretdb*"--state-dir=$STATE_DIR "* ]]; then
     echo "$pid"
     return 0
   fi
   rm -f "$PID_FILE"
   return 1
 }
+
+# True if our process $1 listens where this invocation expects (AGORA_FERRETDB_PORT may differ).
+pid_on_port() { [[ "$(ps -p "$1" -o args= 2>/dev/null)" == *"--listen-addr=127.0.0.1:$PORT "* ]]; }
 
 show_log_tail() {
   if [[ -f "$LOG_FILE" ]]; then
@@ -172,7 +184,10 @@ show_log_tail() {
 
 cmd_start() {
   local pid t0
-  if pid="$(our_pid)" && wire_ping; then
+  if pid="$(our_pid)" && ! pid_on_port "$pid"; then
+    die "ferretdb (pid $pid) of $STATE_DIR runs on another port than $PORT; run '$0 stop' (same AGORA_LOCAL_DIR) first"
+  fi
+  if [[ -n "${pid:-}" ]] && wire_ping; then
     say "ferretdb already running (pid $pid, mongodb://127.0.0.1:$PORT)"
     return 0
   fi
@@ -208,20 +223,21 @@ cmd_start() {
     say "ferretdb process $pid exists but does not answer yet; waiting"
   fi
 
-  local waited=0
+  # Poll every 0.2 s (it usually answers within ~0.3 s), progress line every 2 s.
+  local tries=0
   until wire_ping; do
     if ! kill -0 "$pid" 2>/dev/null; then
       rm -f "$PID_FILE"
       show_log_tail
       die "ferretdb exited during startup"
     fi
-    if ((waited >= START_TIMEOUT * 2)); then
+    if ((tries >= START_TIMEOUT * 5)); then
       show_log_tail
       die "ferretdb (pid $pid) did not answer ping on 127.0.0.1:$PORT within ${START_TIMEOUT}s; it is left running, use '$0 stop'"
     fi
-    ((waited % 4 == 3)) && say "  waiting for ping ... ($(since "$t0"))"
-    sleep 0.5
-    waited=$((waited + 1))
+    ((tries % 10 == 9)) && say "  waiting for ping ... ($(since "$t0"))"
+    sleep 0.2
+    tries=$((tries + 1))
   done
   say "ferretdb running (pid $pid, mongodb://127.0.0.1:$PORT, ping ok after $(since "$t0"))"
 }
@@ -252,6 +268,10 @@ cmd_stop() {
 cmd_status() {
   local pid
   if pid="$(our_pid)"; then
+    if ! pid_on_port "$pid"; then
+      say "ferretdb (pid $pid) of $STATE_DIR runs, but not on port $PORT: $(ps -p "$pid" -o args=)"
+      return 1
+    fi
     if wire_ping; then
       say "ferretdb running (pid $pid, mongodb://127.0.0.1:$PORT)"
       return 0

@@ -197,8 +197,12 @@ read_pid() {
 broker_alive() {
   local pid="$1" cmdline
   [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null || return 1
-  cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
-  [[ "$cmdline" == *" $BROKER_MAIN "* ]]
+  if [[ -r "/proc/$pid/cmdline" ]]; then
+    cmdline="$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null)" || return 1
+  else
+    cmdline="$(ps -o args= -p "$pid" 2>/dev/null)" || return 1
+  fi
+  [[ "$cmdline " == *" $BROKER_MAIN "* ]]
 }
 
 port_open() {
@@ -411,7 +415,7 @@ cmd_status() {
   pid="$(read_pid)"
   if broker_alive "$pid"; then
     if kafka_answers; then
-      echo "kafka running (pid $pid, 127.0.0.1:$KAFKA_PORT, version $KAFKA_VERSION)"
+      echo "kafka running (pid $pid, 127.0.0.1:$KAFKA_PORT)"
       return 0
     fi
     echo "kafka not running: pid $pid is alive but 127.0.0.1:$KAFKA_PORT does not answer"

@@ -15,12 +15,12 @@ from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 import structlog
-from agora_contracts.events import EventRegistry
-from agora_contracts.events.registry import REGISTRY
 from faststream.kafka import KafkaBroker
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
+from agora_contracts.events import EventRegistry
+from agora_contracts.events.registry import REGISTRY
 from agora_core.http_port import HttpSidePort
 from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy
 from agora_core.messaging.idempotency import ProcessedEvents

@@ -13,7 +13,6 @@ from typing import Any
 
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.storage import create_mongo_client
-
 from core_messaging.harness import EventWorld, bump_counter, start_consumer
 
 

@@ -6,15 +6,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from faststream.kafka import KafkaBroker
+from pydantic import Field
+from pymongo.asynchronous.database import AsyncDatabase
+
 from agora_contracts.events import EventPayload, EventRegistry, EventSpec
 from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.messaging.idempotency import ProcessedEvents
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.storage import Document
-from faststream.kafka import KafkaBroker
-from pydantic import Field
-from pymongo.asynchronous.database import AsyncDatabase
 
 
 class CounterBumped(EventPayload):

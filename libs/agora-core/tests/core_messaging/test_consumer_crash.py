@@ -10,10 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.storage import Document
 from agora_core.testing import eventually
-from pymongo.asynchronous.database import AsyncDatabase
 
 from .harness import (
     EventWorld,

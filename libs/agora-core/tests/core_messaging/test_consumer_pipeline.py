@@ -5,13 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
 from agora_contracts.events import CloudEventEnvelope
 from agora_core.messaging.consumer import dlq_topic
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.messaging.metrics import EVENTS_CONSUMED
 from agora_core.storage import Document
 from agora_core.testing import eventually
-from pymongo.asynchronous.database import AsyncDatabase
 
 from .harness import (
     CounterBumped,

@@ -10,12 +10,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from core_messaging.harness import EventWorld
+from pymongo.asynchronous.database import AsyncDatabase
+
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.outbox import OUTBOX_FIELD, OutboxRelay, with_outbox
 from agora_core.storage import Document, TenantRepository
 from agora_core.testing import eventually
-from core_messaging.harness import EventWorld
-from pymongo.asynchronous.database import AsyncDatabase
 
 pytestmark = pytest.mark.integration
 

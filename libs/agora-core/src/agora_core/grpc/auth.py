@@ -17,11 +17,12 @@ from typing import Any, Final
 
 import jwt
 import structlog
-from agora_core.errors import Unauthenticated
-from agora_core.settings import ServiceSettings
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from agora_core.errors import Unauthenticated
+from agora_core.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
 
@@ -134,11 +135,11 @@ class TokenVerifier:
             raise Unauthenticated("token too long")
         try:
             header = jwt.get_unverified_header(token)
-        except jwt.DecodeError:
+        except jwt.PyJWTError:  # not only DecodeError: a non-string kid is InvalidTokenError
             raise Unauthenticated("malformed token") from None
         algorithm = header.get("alg")
         if not isinstance(algorithm, str) or algorithm not in self.allowed_algorithms:
-            raise Unauthenticated(f"token algorithm {algorithm!r} is not accepted")
+            raise Unauthenticated(f"token algorithm {_shown(algorithm)} is not accepted")
         key = await self._key_for(algorithm, header.get("kid"))
         claims = self._decode(token, key, algorithm)
         try:
@@ -157,10 +158,10 @@ class TokenVerifier:
                 raise Unauthenticated("token has no key id (kid)")
             jwk = await self._jwks_key(kid)
             if jwk.algorithm_name != algorithm:
-                raise Unauthenticated(f"key {kid!r} does not sign {algorithm}")
+                raise Unauthenticated(f"key {_shown(kid)} does not sign {algorithm}")
             return jwk.key
         if algorithm != self._pem_algorithm:
-            raise Unauthenticated(f"token algorithm {algorithm!r} is not accepted")
+            raise Unauthenticated(f"token algorithm {_shown(algorithm)} is not accepted")
         return self._pem_key
 
     async def _jwks_key(self, kid: str) -> jwt.PyJWK:
@@ -180,7 +181,7 @@ class TokenVerifier:
                 log.warning("auth.jwks_unreachable", url=self._jwks.uri, error=str(error))
                 raise Unauthenticated("token signing keys are unavailable") from None
             except jwt.PyJWKClientError:
-                raise Unauthenticated(f"unknown signing key {kid!r}") from None
+                raise Unauthenticated(f"unknown signing key {_shown(kid)}") from None
             except jwt.PyJWTError:
                 raise Unauthenticated("token signing keys are unusable") from None
 
@@ -214,6 +215,12 @@ class TokenVerifier:
         except jwt.PyJWTError:
             raise Unauthenticated("invalid token") from None
         return claims
+
+
+def _shown(value: object) -> str:
+    """A header value fit to echo in an error: the client chose it, so bound its size."""
+    text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _load_pem(pem: str) -> tuple[Any, str]:

@@ -67,11 +67,11 @@ class AuthInterceptor(ScopeInterceptor):
         if allowed and not principal.has_any_role(allowed):
             needed = ", ".join(sorted(allowed))
             raise PermissionDenied(f"this method needs one of the roles: {needed}")
-        with (
-            principal_scope(principal),
-            structlog.contextvars.bound_contextvars(
+        with principal_scope(principal):
+            # Not reset on exit, on purpose: each call runs in its own task, so nothing
+            # leaks to other calls, and the error-mapping interceptor (outside this one)
+            # logs failures with the caller still in context.
+            structlog.contextvars.bind_contextvars(
                 subject=principal.subject, tenant=principal.tenant_id
-            ),
-        ):
+            )
             yield
-

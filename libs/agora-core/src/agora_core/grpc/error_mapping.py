@@ -147,4 +147,3 @@ class ErrorMappingInterceptor(ScopeInterceptor):
                     "grpc.backend_unavailable", service=service, method=method, error=repr(error)
                 )
             await context.abort(status.code, status.details, status.trailing_metadata)
-

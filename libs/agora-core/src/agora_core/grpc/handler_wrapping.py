@@ -28,18 +28,22 @@ import grpc.aio
 if TYPE_CHECKING:
     _ServerInterceptor: TypeAlias = grpc.aio.ServerInterceptor[Any, Any]
     Context: TypeAlias = grpc.aio.ServicerContext[Any, Any]
+    Handler: TypeAlias = grpc.RpcMethodHandler[Any, Any]
 else:
     # The runtime classes are not generic; only the stubs are.
     _ServerInterceptor = grpc.aio.ServerInterceptor
     Context = grpc.aio.ServicerContext
+    Handler = grpc.RpcMethodHandler
 
-Handler: TypeAlias = "grpc.RpcMethodHandler[Any, Any]"
 Scope: TypeAlias = Callable[[Context], AbstractAsyncContextManager[None]]
 Continuation: TypeAlias = Callable[[grpc.HandlerCallDetails], Awaitable[Handler | None]]
 
 
 def split_method(full_method: str) -> tuple[str, str]:
-    """``/agora.testing.v1.NotesService/GetNote`` → (``agora.testing.v1.NotesService``, ``GetNote``)."""
+    """Split a full method name into (service, method).
+
+    ``/agora.testing.v1.NotesService/GetNote`` → ``("agora.testing.v1.NotesService", "GetNote")``
+    """
     service, _, method = full_method.lstrip("/").rpartition("/")
     return (service, method) if service else ("unknown", method or "unknown")
 
@@ -47,7 +51,8 @@ def split_method(full_method: str) -> tuple[str, str]:
 class ScopeInterceptor(_ServerInterceptor, abc.ABC):
     """A server interceptor whose work is an async context manager around the handler."""
 
-    async def intercept_service(
+    # The stubs say a handler is always found; at run time it is None for unknown methods.
+    async def intercept_service(  # type: ignore[override]
         self, continuation: Continuation, handler_call_details: grpc.HandlerCallDetails
     ) -> Handler | None:
         handler = await continuation(handler_call_details)

@@ -23,7 +23,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import structlog
-from agora_contracts.events import CloudEventEnvelope, EnvelopeError, EventRegistry
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
 from faststream import AckPolicy
@@ -32,6 +31,7 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.subscriber.usecase import LogicSubscriber
 from pydantic import ValidationError
 
+from agora_contracts.events import CloudEventEnvelope, EnvelopeError, EventRegistry
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.messaging.idempotency import ProcessedEvents
 from agora_core.messaging.metrics import (
@@ -115,6 +115,10 @@ class EventConsumer:
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             max_poll_interval_ms=10 * 60 * 1000,
+            # FastStream would decode JSON itself and drop a record it cannot parse
+            # before our pipeline sees it; the raw bytes are validated (or
+            # dead-lettered) here instead.
+            decoder=_raw_body,
         )
 
         async def on_record(message: KafkaMessage) -> None:
@@ -301,6 +305,10 @@ class EventConsumer:
             CONSUMER_LAG.labels(self._service, record.topic, str(record.partition)).set(
                 max(0, highwater - record.offset - 1)
             )
+
+
+async def _raw_body(message: Any) -> Any:
+    return message.body
 
 
 def _header(record: ConsumerRecord[Any, Any], name: str) -> str | None:

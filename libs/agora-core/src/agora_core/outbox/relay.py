@@ -126,9 +126,9 @@ class OutboxRelay:
                 UpdateOne(
                     {"_id": document["_id"]},
                     {
-                        "$pull": {
-                            OUTBOX_FIELD: {"id": {"$in": [e["id"] for e in document[OUTBOX_FIELD]]}}
-                        },
+                        # $pullAll of the exact entries read: FerretDB 1.x silently
+                        # ignores a $pull with a condition such as {"id": {"$in": …}}.
+                        "$pullAll": {OUTBOX_FIELD: document[OUTBOX_FIELD]},
                         "$unset": {LEASE_FIELD: ""},
                     },
                 )
@@ -151,7 +151,7 @@ class OutboxRelay:
             document = await collection.find_one_and_update(
                 {"_id": candidate["_id"], **_PENDING, **free},
                 {"$set": {LEASE_FIELD: now + self._lease}},
-                projection={OUTBOX_FIELD: 1},
+                # no projection: FerretDB 1.x does not implement findAndModify "fields"
                 return_document=True,
             )
             if document is not None and document.get(OUTBOX_FIELD):
