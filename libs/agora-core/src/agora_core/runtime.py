@@ -11,8 +11,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
-from collections.abc import Mapping, Sequence
-from typing import Protocol
+import sys
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import NoReturn, Protocol, TypeVar
 
 import structlog
 from faststream.kafka import KafkaBroker
@@ -22,22 +23,26 @@ from pymongo.asynchronous.database import AsyncDatabase
 from agora_contracts.events import EventRegistry
 from agora_contracts.events.registry import REGISTRY
 from agora_core.http_port import HttpSidePort
+from agora_core.logging import configure_logging
 from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy
 from agora_core.messaging.idempotency import ProcessedEvents
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.outbox import OutboxRelay, outbox_index
-from agora_core.settings import ServiceSettings
+from agora_core.settings import ConfigError, ServiceSettings, load_settings
 from agora_core.storage import Document, IndexSpec, create_mongo_client, ensure_indexes, ping
 
 log = structlog.get_logger(__name__)
 
 
 class ApiServer(Protocol):
-    """What the runtime needs of the gRPC server (built by ``agora_core.grpc``)."""
+    """What the runtime needs of the gRPC server (``agora_core.grpc.GrpcServer``)."""
 
-    async def start(self) -> int: ...
+    @property
+    def port(self) -> int: ...
 
-    async def stop(self, grace: float) -> None: ...
+    async def start(self) -> None: ...
+
+    async def stop(self, grace: float | None) -> None: ...
 
 
 class ServiceRuntime:
@@ -121,7 +126,8 @@ class ServiceRuntime:
         await self.broker.start()
         self.relay.start()
         if self.api is not None:
-            self.grpc_port = await self.api.start()
+            await self.api.start()
+            self.grpc_port = self.api.port
         self.http.accepting = True
         log.info(
             "service started",
@@ -160,3 +166,30 @@ class ServiceRuntime:
             log.info("stop requested")
         finally:
             await self.stop()
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def serve(
+    settings_cls: type[SettingsT],
+    build: Callable[[SettingsT], Awaitable[ServiceRuntime]],
+) -> NoReturn:
+    """The body of every service's ``__main__``: settings, logging, build, run.
+
+    Invalid configuration stops start-up with exit code 2 and a message naming each
+    variable; the runtime is built inside the event loop (grpc.aio needs one).
+    """
+    try:
+        settings = load_settings(settings_cls)
+    except ConfigError as error:
+        print(f"agora: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(settings.service_name, settings.log_level)
+
+    async def main() -> None:
+        runtime = await build(settings)
+        await runtime.run()
+
+    asyncio.run(main())
+    raise SystemExit(0)

@@ -1,0 +1,190 @@
+"""A whole service process: start-up, health, API → outbox → Kafka → consumer,
+metrics and probes, graceful SIGTERM, and refusal of bad configuration."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import socket
+import sys
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import grpc.aio
+import pytest
+from core_grpc.helpers import DEV_SECRET, caller
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agora.testing.v1 import notes_pb2, notes_pb2_grpc
+from agora_contracts.events import CloudEventEnvelope
+from agora_core.grpc.probe import check, wait_serving
+from agora_core.storage import Document
+from agora_core.testing import eventually
+
+pytestmark = pytest.mark.integration
+
+TESTS_DIR = Path(__file__).resolve().parents[1]
+SERVICE = Path(__file__).resolve().parent / "notes_service.py"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServiceProcess:
+    process: asyncio.subprocess.Process
+    grpc_address: str
+    http_base: str
+    topic: str
+    log: Path
+
+    def log_text(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+
+def _environment(
+    kafka: str, mongo_uri: str, database: str, unique: str, **extra: str
+) -> dict[str, str]:
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(TESTS_DIR),
+        "AGORA_NOTES_SERVICE_NAME": "notes",
+        "AGORA_NOTES_KAFKA_BOOTSTRAP_SERVERS": kafka,
+        "AGORA_NOTES_MONGO_URI": mongo_uri,
+        "AGORA_NOTES_MONGO_DATABASE": database,
+        "AGORA_NOTES_CONSUMER_GROUP": f"notes-{unique}",
+        "AGORA_NOTES_TOPIC_DOMAIN": unique,
+        "AGORA_NOTES_DEV_MODE": "true",
+        "AGORA_NOTES_JWT_HS256_SECRET": DEV_SECRET,
+        "AGORA_NOTES_SHUTDOWN_GRACE_SECONDS": "5",
+    }
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+async def notes_process(
+    kafka_bootstrap: str,
+    mongo_uri: str,
+    database: AsyncDatabase[Document],
+    unique: str,
+    create_topic: Any,
+    tmp_path: Path,
+) -> AsyncIterator[ServiceProcess]:
+    topic = await create_topic(f"agora.{unique}.notes.v1")
+    grpc_port, http_port = _free_port(), _free_port()
+    log = tmp_path / "notes.log"
+    env = _environment(
+        kafka_bootstrap,
+        mongo_uri,
+        database.name,
+        unique,
+        AGORA_NOTES_GRPC_PORT=str(grpc_port),
+        AGORA_NOTES_HTTP_PORT=str(http_port),
+    )
+    with log.open("wb") as sink:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(SERVICE), env=env, stdout=sink, stderr=sink
+        )
+    service = ServiceProcess(
+        process, f"127.0.0.1:{grpc_port}", f"http://127.0.0.1:{http_port}", topic, log
+    )
+    status = await wait_serving(service.grpc_address, "", 60)
+    assert status == "SERVING", service.log_text()
+    yield service
+    if process.returncode is None:
+        process.kill()
+        await process.wait()
+
+
+async def _http(url: str) -> tuple[int, str]:
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, await response.text()
+
+
+async def test_api_call_reaches_kafka_and_the_consumer_through_the_outbox(
+    notes_process: ServiceProcess,
+    database: AsyncDatabase[Document],
+    read_topic: Any,
+) -> None:
+    async with grpc.aio.insecure_channel(notes_process.grpc_address) as channel:
+        stub = notes_pb2_grpc.NotesServiceStub(channel)
+        reply = await stub.CreateNote(
+            notes_pb2.CreateNoteRequest(title="Outbox pattern", body="one write"),
+            metadata=caller(subject="ada", tenant="acme", roles=["contributor"]),
+            timeout=10,
+        )
+    note_id = reply.note.note_id
+    records = await read_topic(notes_process.topic, 1)
+    assert len(records) == 1
+    envelope = CloudEventEnvelope.from_headers(records[0].headers)
+    assert envelope.subject == note_id
+    assert envelope.tenantid == "acme"
+    assert envelope.actorid == "ada"
+    assert envelope.source == "/agora/notes"
+    assert json.loads(records[0].value) == {
+        "note_id": note_id,
+        "title": "Outbox pattern",
+        "author_id": "ada",
+    }
+
+    async def counted() -> bool:
+        author = await database["authors"].find_one({"_id": "acme:ada"})
+        return author is not None and author["notes"] == 1
+
+    await eventually(counted)
+    stored = await database["notes"].find_one({"_id": note_id})
+    assert stored is not None
+    assert stored["outbox"] == []
+    assert stored["tenant_id"] == "acme"
+
+    status, metrics = await _http(f"{notes_process.http_base}/metrics")
+    assert status == 200
+    assert (
+        f'agora_events_consumed_total{{outcome="handled",service="notes",'
+        f'topic="{notes_process.topic}"' in metrics
+    )
+    assert 'agora_outbox_published_total{service="notes"}' in metrics
+    assert "agora_grpc_server_handled_total{" in metrics
+    assert 'method="CreateNote"' in metrics
+    assert "agora_event_handler_seconds_bucket" in metrics
+    assert "agora_consumer_lag{" in metrics
+    assert (await _http(f"{notes_process.http_base}/healthz"))[0] == 200
+    ready_status, ready_body = await _http(f"{notes_process.http_base}/readyz")
+    assert ready_status == 200, ready_body
+    assert json.loads(ready_body)["checks"] == {"accepting": True, "mongo": True, "kafka": True}
+
+
+async def test_sigterm_stops_gracefully(notes_process: ServiceProcess) -> None:
+    notes_process.process.send_signal(signal.SIGTERM)
+    code = await asyncio.wait_for(notes_process.process.wait(), timeout=30)
+    assert code == 0, notes_process.log_text()
+    log = notes_process.log_text()
+    assert '"event": "stop requested"' in log
+    assert '"event": "service stopped"' in log
+    assert await check(notes_process.grpc_address, timeout=1) == "UNREACHABLE"
+
+
+async def test_invalid_configuration_stops_start_up_naming_the_variable(
+    kafka_bootstrap: str, mongo_uri: str, unique: str
+) -> None:
+    env = _environment(kafka_bootstrap, mongo_uri, "unused", unique, AGORA_NOTES_GRPC_PORT="fifty")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        str(SERVICE),
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await asyncio.wait_for(process.communicate(), timeout=30)
+    assert process.returncode == 2
+    assert "AGORA_NOTES_GRPC_PORT" in err.decode()
+    assert DEV_SECRET not in err.decode()
