@@ -26,7 +26,9 @@ DEBUG_PORT="${AGORA_FERRETDB_DEBUG_PORT:-28088}"
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
-BIN_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/agora/ferretdb/$VERSION"
+# Bump AGORA_PATCH_LEVEL whenever ferretdb_write_lock.go changes, so caches rebuild.
+AGORA_PATCH_LEVEL="agora1"
+BIN_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/agora/ferretdb/$VERSION-$AGORA_PATCH_LEVEL"
 BIN="$BIN_DIR/ferretdb"
 STATE_DIR="${AGORA_LOCAL_DIR:-$REPO_ROOT/.agora-local}/ferretdb"
 DATA_DIR="$STATE_DIR/data"
@@ -116,6 +118,12 @@ cmd_fetch() {
   chmod -R u+w "$build"  # module cache files are read-only
   echo "$VERSION" >"$build/build/version/version.txt"
   echo "agora-local" >"$build/build/version/package.txt"
+  # Make single-document writes atomic (see ferretdb_write_lock.go for why).
+  cp "$SCRIPT_DIR/ferretdb_write_lock.go" "$build/internal/handler/agora_write_lock.go"
+  grep -q '^	h.initCommands()$' "$build/internal/handler/handler.go" \
+    || die "cannot find h.initCommands() in FerretDB $VERSION to install the write lock"
+  sed -i 's/^	h.initCommands()$/	h.initCommands()\n	h.agoraSerialiseWrites()/' \
+    "$build/internal/handler/handler.go"
 
   t="$(now)"
   say "building cmd/ferretdb (first build downloads deps and compiles for ~2 min; later builds reuse the Go caches)"

@@ -96,8 +96,10 @@ async def test_two_relays_publish_each_entry_once(
         await broker.stop()
 
 
-def _kafka(command: str) -> None:
-    subprocess.run(["bash", str(KAFKA_SCRIPT), command], check=True, env=os.environ.copy())  # noqa: S603, S607
+def _kafka(command: str, bootstrap: str) -> None:
+    """Stop or start the very broker the tests use (same port, same state dir)."""
+    env = {**os.environ, "AGORA_KAFKA_PORT": bootstrap.rpartition(":")[2]}
+    subprocess.run(["bash", str(KAFKA_SCRIPT), command], check=True, env=env)  # noqa: S603, S607
 
 
 async def test_entries_written_while_the_broker_is_down_go_out_once_it_is_back(
@@ -114,7 +116,7 @@ async def test_entries_written_while_the_broker_is_down_go_out_once_it_is_back(
     relay = OutboxRelay([database["counters"]], publisher, service="tests", poll_interval=0.1)
     relay.start()
     try:
-        await asyncio.to_thread(_kafka, "stop")
+        await asyncio.to_thread(_kafka, "stop", kafka_bootstrap)
         try:
             for index in range(5):
                 await _write_counter_with_events(repo, world, f"c-{index}", [index + 1])
@@ -122,7 +124,7 @@ async def test_entries_written_while_the_broker_is_down_go_out_once_it_is_back(
             await asyncio.sleep(3)
             assert await relay.backlog() == 5  # nothing lost, nothing marked as sent
         finally:
-            await asyncio.to_thread(_kafka, "start")
+            await asyncio.to_thread(_kafka, "start", kafka_bootstrap)
 
         async def drained() -> bool:
             return await relay.backlog() == 0
