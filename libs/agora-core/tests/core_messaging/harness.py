@@ -97,8 +97,9 @@ async def start_consumer(
     handlers: Mapping[str, EventHandler],
     *,
     max_attempts: int = 3,
+    client_id: str | None = None,
 ) -> RunningConsumer:
-    broker = create_broker(kafka, client_id=f"test-{world.unique}")
+    broker = create_broker(kafka, client_id=client_id or f"test-{world.unique}")
     publisher = EventPublisher(broker, service="tests")
     processed = ProcessedEvents(database, world.group)
     await processed.create_indexes()

@@ -1,0 +1,76 @@
+"""A commit refused because a rebalance took the partition away."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from aiokafka import TopicPartition
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agora_core.messaging.events import ReceivedEvent
+from agora_core.messaging.metrics import COMMITS_FAILED
+from agora_core.storage import Document
+from agora_core.testing import eventually
+
+from .harness import EventWorld, bump_counter, counter_value, ensure_counter, start_consumer
+
+pytestmark = pytest.mark.integration
+
+
+async def test_commit_refused_by_a_rebalance_leads_to_redelivery_absorbed_by_idempotency(
+    kafka_bootstrap: str, database: AsyncDatabase[Document], unique: str, create_topic: Any
+) -> None:
+    world = EventWorld(unique)
+    await create_topic(world.topic, partitions=1)
+    await ensure_counter(database, "c-7")
+    first_started = asyncio.Event()
+    release_first = asyncio.Event()
+    handled_by: list[str] = []
+
+    async def slow_first(event: ReceivedEvent[Any]) -> None:
+        handled_by.append("first")
+        first_started.set()
+        await release_first.wait()  # the partition moves to the second member meanwhile
+        await bump_counter(database, event)
+
+    async def second(event: ReceivedEvent[Any]) -> None:
+        handled_by.append("second")
+        await bump_counter(database, event)
+
+    # Round-robin assignment sorts members by id (client id first): "a-…" sorts before
+    # "z-…", so when the second member joins, the only partition moves to it.
+    first = await start_consumer(
+        world, kafka_bootstrap, database, {world.event_type: slow_first}, client_id=f"z-{unique}"
+    )
+    refused = COMMITS_FAILED.labels("tests", world.topic)
+    refused_before = refused._value.get()
+    second_member = None
+    try:
+        event = world.event("c-7", amount=6)
+        await first.publisher.publish(event)
+        await asyncio.wait_for(first_started.wait(), timeout=30)
+
+        second_member = await start_consumer(
+            world, kafka_bootstrap, database, {world.event_type: second}, client_id=f"a-{unique}"
+        )
+        assert second_member.consumer.assignment == {TopicPartition(world.topic, 0)}
+
+        async def second_handled() -> bool:
+            return handled_by.count("second") == 1 and await counter_value(database, "c-7") == 6
+
+        await eventually(second_handled, timeout=60)
+        release_first.set()
+
+        async def first_commit_refused() -> bool:
+            return refused._value.get() == refused_before + 1
+
+        await eventually(first_commit_refused, timeout=30)
+        assert await counter_value(database, "c-7") == 6
+        assert handled_by == ["first", "second"]
+    finally:
+        release_first.set()
+        if second_member is not None:
+            await second_member.stop()
+        await first.stop()
