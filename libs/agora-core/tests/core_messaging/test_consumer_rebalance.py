@@ -64,7 +64,7 @@ async def test_commit_refused_by_a_rebalance_leads_to_redelivery_absorbed_by_ide
         release_first.set()
 
         async def first_commit_refused() -> bool:
-            return refused._value.get() == refused_before + 1
+            return bool(refused._value.get() == refused_before + 1)
 
         await eventually(first_commit_refused, timeout=30)
         assert await counter_value(database, "c-7") == 6

@@ -10,6 +10,7 @@ from agora_core.storage import IndexSpec
 
 OUTBOX_FIELD = "outbox"
 LEASE_FIELD = "outbox_lease_until"
+OWNER_FIELD = "outbox_lease_owner"
 
 
 def with_outbox(update: Mapping[str, Any], events: Sequence[OutgoingEvent]) -> dict[str, Any]:

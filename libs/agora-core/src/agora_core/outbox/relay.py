@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -24,12 +25,13 @@ from pymongo.asynchronous.collection import AsyncCollection
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 from agora_core.messaging.publisher import EventPublisher
-from agora_core.outbox.entries import LEASE_FIELD, OUTBOX_FIELD
+from agora_core.outbox.entries import LEASE_FIELD, OUTBOX_FIELD, OWNER_FIELD
 from agora_core.storage import Document
 
 log = structlog.get_logger(__name__)
 
 _PENDING = {f"{OUTBOX_FIELD}.id": {"$exists": True}}
+_MARKS_PER_WRITE = 50
 
 
 class OutboxRelay:
@@ -118,45 +120,53 @@ class OutboxRelay:
             # Hand the documents back at once so the next round retries them, rather
             # than waiting for the lease to run out after the broker returns.
             await collection.update_many(
-                {"_id": {"$in": [d["_id"] for d in claimed]}}, {"$unset": {LEASE_FIELD: ""}}
+                {"_id": {"$in": [d["_id"] for d in claimed]}},
+                {"$unset": {LEASE_FIELD: "", OWNER_FIELD: ""}},
             )
             raise
-        await collection.bulk_write(
-            [
-                UpdateOne(
-                    {"_id": document["_id"]},
-                    {
-                        # $pullAll of the exact entries read: FerretDB 1.x silently
-                        # ignores a $pull with a condition such as {"id": {"$in": …}}.
-                        "$pullAll": {OUTBOX_FIELD: document[OUTBOX_FIELD]},
-                        "$unset": {LEASE_FIELD: ""},
-                    },
-                )
-                for document in claimed
-            ],
-            ordered=False,
-        )
+        marks = [
+            UpdateOne(
+                {"_id": document["_id"]},
+                {
+                    # $pullAll of the exact entries read: FerretDB 1.x silently
+                    # ignores a $pull with a condition such as {"id": {"$in": …}}.
+                    "$pullAll": {OUTBOX_FIELD: document[OUTBOX_FIELD]},
+                    "$unset": {LEASE_FIELD: "", OWNER_FIELD: ""},
+                },
+            )
+            for document in claimed
+        ]
+        # FerretDB 1.x keeps one SQLite connection per statement of an update command
+        # until the command ends; ~100 statements exhaust its pool and hang it.
+        for start in range(0, len(marks), _MARKS_PER_WRITE):
+            await collection.bulk_write(marks[start : start + _MARKS_PER_WRITE], ordered=False)
         OUTBOX_PUBLISHED.labels(self._service).inc(len(events))
         return len(events)
 
     async def _claim(self, collection: AsyncCollection[Document]) -> list[Document]:
+        """Lease a batch of documents with pending entries to this relay.
+
+        One conditional ``update_many`` stamps a fresh owner token on the documents
+        no live lease holds (each document's update is atomic, so a document gets at
+        most one owner), then one ``find`` reads back what this round won. Two
+        commands per batch, not per document: FerretDB scans the collection for any
+        filter beyond a bare ``_id``.
+        """
         now = datetime.now(UTC)
         free = lease_expired_filter(now)
         candidates = await collection.find(
             {**_PENDING, **free}, {"_id": 1}, limit=self._batch_size
         ).to_list()
-        claimed: list[Document] = []
-        for candidate in candidates:
-            # The conditional update is the lease: only one relay wins a document.
-            document = await collection.find_one_and_update(
-                {"_id": candidate["_id"], **_PENDING, **free},
-                {"$set": {LEASE_FIELD: now + self._lease}},
-                # no projection: FerretDB 1.x does not implement findAndModify "fields"
-                return_document=True,
-            )
-            if document is not None and document.get(OUTBOX_FIELD):
-                claimed.append(document)
-        return claimed
+        if not candidates:
+            return []
+        ids = [candidate["_id"] for candidate in candidates]
+        token = uuid.uuid4().hex
+        await collection.update_many(
+            {"_id": {"$in": ids}, **_PENDING, **free},
+            {"$set": {LEASE_FIELD: now + self._lease, OWNER_FIELD: token}},
+        )
+        claimed = await collection.find({"_id": {"$in": ids}, OWNER_FIELD: token}).to_list()
+        return [document for document in claimed if document.get(OUTBOX_FIELD)]
 
     async def _run(self) -> None:
         failures = 0
