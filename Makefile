@@ -1,5 +1,5 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down status test lint typecheck fmt proto proto-check schemas
+.PHONY: install up down infra-up infra-down status test bench lint typecheck fmt proto proto-check schemas
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
@@ -21,6 +21,9 @@ status:
 
 test:  ## install everything, start the infrastructure, lint, type-check, run all tests, stop
 	tools/test.sh
+
+bench:  ## benchmarks with same-run baselines (starts and stops the infrastructure)
+	tools/bench.sh
 
 lint: install
 	.venv/bin/ruff check .

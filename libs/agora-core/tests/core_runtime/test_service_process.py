@@ -156,7 +156,16 @@ async def test_api_call_reaches_kafka_and_the_consumer_through_the_outbox(
     assert "agora_grpc_server_handled_total{" in metrics
     assert 'method="CreateNote"' in metrics
     assert "agora_event_handler_seconds_bucket" in metrics
-    assert "agora_consumer_lag{" in metrics
+
+    async def lag_exported() -> bool:
+        # set when finished offsets are committed (every 100 ms), so poll for it
+        _status, latest = await _http(f"{notes_process.http_base}/metrics")
+        return any(
+            line.startswith("agora_consumer_lag{") and notes_process.topic in line
+            for line in latest.splitlines()
+        )
+
+    await eventually(lag_exported, timeout=10)
     assert (await _http(f"{notes_process.http_base}/healthz"))[0] == 200
     ready_status, ready_body = await _http(f"{notes_process.http_base}/readyz")
     assert ready_status == 200, ready_body

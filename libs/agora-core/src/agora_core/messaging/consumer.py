@@ -3,9 +3,11 @@
 For each record, in partition order: parse the CloudEvents headers, find the type in
 the registry, validate the payload, skip an id already processed, run the handler
 with bounded retries and backoff, dead-letter what cannot be handled, record the id,
-and commit the explicit offset of *this* record. FastStream's own commit (a bare
-``consumer.commit()``) would commit every fetched position and could skip a record
-still being retried, so acknowledgement is manual (``AckPolicy.MANUAL``) and done here.
+and mark its offset finished. Finished offsets are committed as explicit
+per-partition offsets every ``commit_interval`` (100 ms by default; 0 commits after
+each record) and on drain. FastStream's own commit (a bare ``consumer.commit()``)
+would commit every fetched position and could skip a record still being retried, so
+acknowledgement is manual (``AckPolicy.MANUAL``) and done here.
 
 A record is never left behind: it ends handled, skipped as a duplicate, ignored
 (a type this consumer does not handle), or dead-lettered; only then is its offset
@@ -16,6 +18,7 @@ partition gets the record again, where the processed-id check absorbs it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -93,6 +96,7 @@ class EventConsumer:
         publisher: EventPublisher,
         retry: RetryPolicy,
         max_payload_bytes: int = 1024 * 1024,
+        commit_interval: float = 0.1,
     ) -> None:
         unknown = [t for t in handlers if not registry.knows(t)]
         if unknown:
@@ -105,6 +109,10 @@ class EventConsumer:
         self._publisher = publisher
         self._retry = retry
         self._max_payload_bytes = max_payload_bytes
+        self._commit_interval = commit_interval
+        self._pending: dict[TopicPartition, int] = {}
+        self._consumer: AIOKafkaConsumer | None = None
+        self._ticker: asyncio.Task[None] | None = None
         self._stopping = False
         self._in_flight = 0
         self._idle = asyncio.Event()
@@ -140,9 +148,15 @@ class EventConsumer:
             await asyncio.sleep(0.05)
 
     async def drain(self) -> None:
-        """Stop taking records and wait for the one in flight to finish (graceful stop)."""
+        """Stop taking records, let the one in flight finish, commit what is done."""
         self._stopping = True
         await self._idle.wait()
+        if self._ticker is not None:
+            self._ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._ticker
+            self._ticker = None
+        await self.flush_commits()
 
     async def process(self, record: ConsumerRecord[Any, Any], consumer: AIOKafkaConsumer) -> None:
         """Handle one record to a final state, then commit its offset. Never raises."""
@@ -163,7 +177,14 @@ class EventConsumer:
                 time.perf_counter() - started
             )
         EVENTS_CONSUMED.labels(self._service, record.topic, outcome[1], outcome[0]).inc()
-        await self._commit(record, consumer)
+        # Records of a partition finish in order, so the newest finished offset is safe
+        # to commit: it never passes a record still being handled.
+        self._pending[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        self._consumer = consumer
+        if self._commit_interval <= 0:
+            await self.flush_commits()
+        elif self._ticker is None:
+            self._ticker = asyncio.create_task(self._commit_periodically())
 
     async def _handle(self, record: ConsumerRecord[Any, Any]) -> tuple[str, str]:
         """Return (outcome, event type) once the record reached a final state."""
@@ -292,19 +313,39 @@ class EventConsumer:
             )
         )
 
-    async def _commit(self, record: ConsumerRecord[Any, Any], consumer: AIOKafkaConsumer) -> None:
-        partition = TopicPartition(record.topic, record.partition)
-        try:
-            await consumer.commit({partition: record.offset + 1})
-        except (CommitFailedError, IllegalStateError, KafkaError) as error:
-            COMMITS_FAILED.labels(self._service, record.topic).inc()
-            log.warning("offset commit refused; record will be redelivered", error=repr(error))
+    async def _commit_periodically(self) -> None:
+        """Commit finished offsets every ``commit_interval``: one round trip per interval
+        instead of one per record. A crash loses at most that window's commits, and the
+        redelivered records are absorbed by the processed-id check."""
+        while True:
+            await asyncio.sleep(self._commit_interval)
+            await self.flush_commits()
+
+    async def flush_commits(self) -> None:
+        """Commit the explicit next offset of every partition with finished records."""
+        consumer = self._consumer
+        if consumer is None or not self._pending:
             return
-        highwater = consumer.highwater(partition)
-        if highwater is not None:
-            CONSUMER_LAG.labels(self._service, record.topic, str(record.partition)).set(
-                max(0, highwater - record.offset - 1)
-            )
+        offsets, self._pending = self._pending, {}
+        try:
+            await consumer.commit(offsets)
+        except (CommitFailedError, IllegalStateError, KafkaError) as error:
+            for topic in {tp.topic for tp in offsets}:
+                COMMITS_FAILED.labels(self._service, topic).inc()
+            log.warning("offset commit refused; records will be redelivered", error=repr(error))
+            # Keep the offsets of partitions still ours (unless newer ones arrived);
+            # a revoked partition's records go to its new owner, who dedupes them.
+            assigned = consumer.assignment()
+            for tp, offset in offsets.items():
+                if tp in assigned:
+                    self._pending.setdefault(tp, offset)
+            return
+        for tp, next_offset in offsets.items():
+            highwater = consumer.highwater(tp)
+            if highwater is not None:
+                CONSUMER_LAG.labels(self._service, tp.topic, str(tp.partition)).set(
+                    max(0, highwater - next_offset)
+                )
 
 
 async def _raw_body(message: Any) -> Any:

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every benchmark under bench/ against freshly started local infrastructure,
+# then stops it. Reports land in bench/reports/.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+tools/bootstrap.sh
+trap 'deploy/local/infra.sh down >/dev/null 2>&1 || true' EXIT
+deploy/local/infra.sh up
+for bench in bench/*.py; do
+  echo "[bench] $bench"
+  .venv/bin/python "$bench" "$@"
+done
