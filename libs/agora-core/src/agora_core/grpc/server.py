@@ -10,7 +10,7 @@ Every service calls :func:`create_grpc_server` from its bootstrap; tests call it
         service_names=["agora.testing.v1.NotesService"],
     )
     async with server:  # start(); on exit stop(settings.shutdown_grace_seconds)
-        ...
+        await server.wait_for_termination()
 """
 
 from __future__ import annotations
