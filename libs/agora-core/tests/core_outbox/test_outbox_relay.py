@@ -10,10 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from core_messaging.harness import EventWorld
+from core_messaging.harness import EventWorld, start_publisher
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.outbox import OUTBOX_FIELD, OutboxRelay, with_outbox
 from agora_core.storage import Document, TenantRepository
 from agora_core.testing import eventually
@@ -21,12 +20,6 @@ from agora_core.testing import eventually
 pytestmark = pytest.mark.integration
 
 KAFKA_SCRIPT = Path(__file__).resolve().parents[4] / "deploy" / "local" / "kafka.sh"
-
-
-async def _started_publisher(kafka: str, unique: str) -> tuple[Any, EventPublisher]:
-    broker = create_broker(kafka, client_id=f"relay-{unique}")
-    await broker.start()
-    return broker, EventPublisher(broker, service="tests")
 
 
 async def _write_counter_with_events(
@@ -53,7 +46,7 @@ async def test_state_change_and_its_events_are_one_write_then_relayed_in_order(
     assert stored["value"] == 6
     assert len(stored[OUTBOX_FIELD]) == 3  # the change and its events landed together
 
-    broker, publisher = await _started_publisher(kafka_bootstrap, unique)
+    broker, publisher = await start_publisher(kafka_bootstrap, unique)
     relay = OutboxRelay([database["counters"]], publisher, service="tests")
     try:
         assert await relay.flush() == 3
@@ -82,7 +75,7 @@ async def test_two_relays_publish_each_entry_once(
     repo = TenantRepository(database["counters"], "acme")
     for index in range(40):
         await _write_counter_with_events(repo, world, f"c-{index}", [1])
-    broker, publisher = await _started_publisher(kafka_bootstrap, unique)
+    broker, publisher = await start_publisher(kafka_bootstrap, unique)
     first = OutboxRelay([database["counters"]], publisher, service="tests", batch_size=7)
     second = OutboxRelay([database["counters"]], publisher, service="tests", batch_size=7)
     try:
@@ -112,7 +105,7 @@ async def test_entries_written_while_the_broker_is_down_go_out_once_it_is_back(
     world = EventWorld(unique)
     await create_topic(world.topic)
     repo = TenantRepository(database["counters"], "acme")
-    broker, publisher = await _started_publisher(kafka_bootstrap, unique)
+    broker, publisher = await start_publisher(kafka_bootstrap, unique)
     relay = OutboxRelay([database["counters"]], publisher, service="tests", poll_interval=0.1)
     relay.start()
     try:
