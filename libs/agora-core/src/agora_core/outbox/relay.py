@@ -32,6 +32,7 @@ log = structlog.get_logger(__name__)
 
 _PENDING = {f"{OUTBOX_FIELD}.id": {"$exists": True}}
 _MARKS_PER_WRITE = 50
+_BACKLOG_GAUGE_SECONDS = 5.0
 
 
 class OutboxRelay:
@@ -170,10 +171,16 @@ class OutboxRelay:
 
     async def _run(self) -> None:
         failures = 0
+        loop = asyncio.get_running_loop()
+        next_gauge = 0.0
         while not self._stopping:
             try:
                 sent = await self.publish_once()
-                await self.backlog()
+                # The backlog count scans the outbox collections (a full scan on
+                # FerretDB): refresh the gauge every few seconds, not every poll.
+                if loop.time() >= next_gauge:
+                    await self.backlog()
+                    next_gauge = loop.time() + _BACKLOG_GAUGE_SECONDS
                 failures = 0
             except asyncio.CancelledError:
                 raise
