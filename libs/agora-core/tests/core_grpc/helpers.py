@@ -1,33 +1,31 @@
-"""Tokens for test callers, and assertions on gRPC failures that say exactly what was
-expected and what came back."""
+"""Tokens for test callers, and assertions on gRPC failures (shared ones live in
+agora_core.testing.grpc_assertions)."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Iterable
-from typing import Any, cast
-
-import grpc
-import grpc.aio
-import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from google.rpc import error_details_pb2, status_pb2
-from grpc_status import rpc_status
 
-from agora_core.grpc.client import bearer_metadata
-from agora_core.grpc.dev_tokens import mint_dev_token
+from agora_core.testing.grpc_assertions import (
+    DEV_SECRET,
+    Metadata,
+    assert_status,
+    caller,
+    field_violations,
+    rich_status,
+    rpc_error,
+)
 
-DEV_SECRET = "agora-core-tests-dev-secret-of-at-least-32-bytes"
-"""HS256 secret of the dev-mode servers the tests start."""
-
-Metadata = tuple[tuple[str, str], ...]
-
-
-def caller(
-    roles: Iterable[str] = ("contributor",), *, tenant: str = "acme", subject: str = "user-1"
-) -> Metadata:
-    """Call metadata of a dev-mode caller with these roles in this tenant."""
-    return bearer_metadata(mint_dev_token(DEV_SECRET, subject, tenant, roles))
+__all__ = [
+    "DEV_SECRET",
+    "Metadata",
+    "assert_status",
+    "caller",
+    "field_violations",
+    "public_pem",
+    "rich_status",
+    "rpc_error",
+]
 
 
 def public_pem(private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> str:
@@ -36,58 +34,3 @@ def public_pem(private_key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey) -> s
         serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
     )
     return public.decode()
-
-
-async def rpc_error(call: Awaitable[Any]) -> grpc.aio.AioRpcError:
-    """Await ``call`` and return the error it fails with; fail the test if it succeeds."""
-    try:
-        response = await call
-    except grpc.aio.AioRpcError as error:
-        return error
-    pytest.fail(f"expected the call to fail, it returned {response!r}")
-
-
-def rich_status(error: grpc.aio.AioRpcError) -> status_pb2.Status | None:
-    """The google.rpc.Status in the error's trailers, checked against its code and message."""
-    # from_call only needs code(), details() and trailing_metadata(), which AioRpcError has.
-    status: status_pb2.Status | None = rpc_status.from_call(cast(grpc.Call, error))
-    return status
-
-
-def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
-    """Field → description of every BadRequest violation in the error's details."""
-    status = rich_status(error)
-    violations: dict[str, str] = {}
-    for detail in status.details if status is not None else ():
-        bad_request = error_details_pb2.BadRequest()
-        if detail.Unpack(bad_request):
-            violations.update({v.field: v.description for v in bad_request.field_violations})
-    return violations
-
-
-def assert_status(
-    error_or_exc_info: grpc.aio.AioRpcError | pytest.ExceptionInfo[grpc.aio.AioRpcError],
-    code: grpc.StatusCode,
-    field: str | None = None,
-) -> grpc.aio.AioRpcError:
-    """Assert the call failed with ``code`` (and, given ``field``, a BadRequest naming it).
-
-    Accepts the error itself or the ``pytest.raises`` ExceptionInfo holding it; returns
-    the error for further checks.
-    """
-    error = (
-        error_or_exc_info.value
-        if isinstance(error_or_exc_info, pytest.ExceptionInfo)
-        else error_or_exc_info
-    )
-    assert isinstance(error, grpc.aio.AioRpcError), f"not a gRPC error: {error!r}"
-    assert error.code() == code, (
-        f"expected {code.name}, got {error.code().name}: {error.details()!r}"
-    )
-    if field is not None:
-        violations = field_violations(error)
-        assert field in violations, (
-            f"expected a BadRequest violation on {field!r}; "
-            f"got {violations or 'no BadRequest detail'} ({error.details()!r})"
-        )
-    return error

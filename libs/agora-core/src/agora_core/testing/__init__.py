@@ -1,4 +1,14 @@
-"""Helpers for tests of services built on agora-core (real infrastructure only)."""
+"""Helpers for tests of services built on agora-core (real infrastructure only).
+
+- :func:`eventually`: wait for an asynchronous state instead of sleeping a guess.
+- :mod:`.grpc_assertions`: dev-mode callers and exact assertions on gRPC failures.
+- :mod:`.event_tap`: record the events a service publishes on the real broker and
+  publish the events a service consumes.
+- :mod:`.service_harness`: settings for a test instance and a running service on free
+  ports, in-process.
+
+Needs the dev dependency group (pytest); never imported by service code.
+"""
 
 from __future__ import annotations
 

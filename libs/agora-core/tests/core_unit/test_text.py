@@ -1,0 +1,57 @@
+"""User text is made safe on write: no script, no raw HTML, no unsafe link schemes."""
+
+from __future__ import annotations
+
+import pytest
+
+from agora_core.text import fold, plain_excerpt, render_markdown, sanitize_markdown
+
+pytestmark = pytest.mark.unit
+
+ATTACKS = [
+    "<script>alert(1)</script>hello",
+    "&lt;script&gt;alert(1)&lt;/script&gt;hello",
+    '<img src=x onerror="alert(1)">hello',
+    "[click](javascript:alert(1)) hello",
+    "[click]( JaVaScRiPt:alert(1)) hello",
+    "![x](data:text/html;base64,PHNjcmlwdD4=) hello",
+    "[ref]: vbscript:msgbox hello",
+    "<javascript:alert(1)> hello",
+    '<a href="javascript:alert(1)">x</a> hello',
+]
+
+
+@pytest.mark.parametrize("attack", ATTACKS)
+def test_injections_are_neutralised_in_source_and_html(attack: str) -> None:
+    clean = sanitize_markdown(attack)
+    rendered = render_markdown(attack)
+    for text in (clean.lower(), rendered.lower()):
+        assert "<script" not in text
+        assert "javascript:" not in text
+        assert "vbscript:" not in text
+        assert "data:text" not in text
+        assert "onerror" not in text
+    assert "hello" in clean
+
+
+def test_markdown_and_safe_links_survive() -> None:
+    source = "# Title\n\nSome **bold** and a [link](https://example.org) with a < b.\n"
+    assert sanitize_markdown(source) == source
+    rendered = render_markdown(source)
+    assert "<strong>bold</strong>" in rendered
+    assert 'href="https://example.org"' in rendered
+    assert "a &lt; b" in rendered
+
+
+def test_plain_excerpt_is_one_short_line() -> None:
+    source = "# Title\n\n" + "word " * 200
+    excerpt = plain_excerpt(source, limit=50)
+    assert len(excerpt) == 50
+    assert excerpt.startswith("Title word")
+    assert excerpt.endswith("…")
+    assert plain_excerpt("<b>hi</b> there") == "hi there"
+
+
+def test_fold_ignores_case_and_accents() -> None:
+    assert fold("Éducation Numérique") == "education numerique"
+    assert fold("STRASSE") == fold("straße")

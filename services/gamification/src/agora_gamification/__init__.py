@@ -1,0 +1,1 @@
+"""Agora gamification service."""

@@ -1,0 +1,1 @@
+"""Agora notifications service."""
