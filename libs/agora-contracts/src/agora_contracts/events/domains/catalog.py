@@ -16,6 +16,7 @@ from agora_contracts.events.registry import REGISTRY
 
 SUBMISSIONS_TOPIC = "agora.catalog.submissions.v1"
 KNOWLEDGE_TOPIC = "agora.catalog.knowledge.v1"
+PATHS_TOPIC = "agora.catalog.paths.v1"
 
 _ITEM = "item_id"
 
@@ -133,6 +134,59 @@ class KnowledgeArchivedV1(EventPayload):
     reason: str = Field(
         default="", max_length=1000, description="Why it was archived.", examples=["Outdated"]
     )
+    archived_at: datetime = Field(
+        description="When it was archived.", examples=["2026-11-23T10:00:00Z"]
+    )
+
+
+class PathStepV1(EventPayload):
+    """One step of a published path."""
+
+    item_id: EntityId = Field(description="The knowledge item of the step.", examples=["k-42"])
+    mandatory: bool = Field(description="Whether completing the path needs it.", examples=[True])
+    estimated_minutes: int = Field(
+        default=0, ge=0, description="Estimated duration of the item.", examples=[10]
+    )
+
+
+@REGISTRY.event(
+    "org.agora.catalog.path.published.v1",
+    topic=PATHS_TOPIC,
+    key="path_id",
+    description="A learning path (ordered steps) was published or republished with changes.",
+)
+class PathPublishedV1(EventPayload):
+    path_id: EntityId = Field(description="The path.", examples=["p-7"])
+    title: str = Field(max_length=300, description="Path title.", examples=["Onboarding"])
+    author_id: EntityId = Field(description="Who built it.", examples=["u-grace"])
+    onboarding: bool = Field(
+        default=False, description="An onboarding path for newcomers.", examples=[True]
+    )
+    steps: tuple[PathStepV1, ...] = Field(
+        description="Steps in order.",
+        examples=[[{"item_id": "k-42", "mandatory": True, "estimated_minutes": 10}]],
+    )
+    skills: tuple[SkillLevel, ...] = Field(
+        default=(),
+        description="Target skills.",
+        examples=[[{"skill_id": "git", "level": 2}]],
+    )
+    space_id: EntityId | None = Field(
+        default=None, description="Space it is visible in; null for the tenant.", examples=[None]
+    )
+    published_at: datetime = Field(
+        description="When it was published.", examples=["2026-11-23T10:00:00Z"]
+    )
+
+
+@REGISTRY.event(
+    "org.agora.catalog.path.archived.v1",
+    topic=PATHS_TOPIC,
+    key="path_id",
+    description="A learning path was withdrawn.",
+)
+class PathArchivedV1(EventPayload):
+    path_id: EntityId = Field(description="The path.", examples=["p-7"])
     archived_at: datetime = Field(
         description="When it was archived.", examples=["2026-11-23T10:00:00Z"]
     )
