@@ -1,0 +1,60 @@
+"""The in-process harness runs a real service: gRPC on a free port, outbox to Kafka,
+its consumer assigned before the test goes on."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+from core_runtime.notes_service import NotesSettings, build
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agora.testing.v1 import notes_pb2, notes_pb2_grpc
+from agora_core.storage import Document
+from agora_core.testing import eventually
+from agora_core.testing.event_tap import tapping
+from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
+from agora_core.testing.service_harness import channel_to, running_service, test_settings
+
+pytestmark = pytest.mark.integration
+
+
+async def test_running_service_serves_publishes_and_consumes(
+    kafka_bootstrap: str, mongo_uri: str, database: AsyncDatabase[Document], unique: str
+) -> None:
+    settings = test_settings(
+        NotesSettings,
+        kafka=kafka_bootstrap,
+        mongo_uri=mongo_uri,
+        database=database.name,
+        topic_domain=f"h{unique}",
+    )
+    assert settings.grpc_port == 0
+    assert settings.dev_mode
+    topic = f"agora.h{unique}.notes.v1"
+    async with (
+        tapping(kafka_bootstrap, [topic]) as tap,
+        running_service(build, settings) as runtime,
+        channel_to(runtime) as channel,
+    ):
+        assert all(consumer.assignment for consumer in runtime.consumers)
+        stub = notes_pb2_grpc.NotesServiceStub(channel)
+        tenant = f"t-{unique}"
+        created = await stub.CreateNote(
+            notes_pb2.CreateNoteRequest(title="Harness"),
+            metadata=caller(["contributor"], tenant=tenant, subject="ada"),
+        )
+        [event] = await tap.wait_for(f"org.agora.h{unique}.note.created.v1", tenant=tenant)
+        assert event.envelope.subject == created.note.note_id
+
+        async def counted() -> bool:
+            author = await database["authors"].find_one({"_id": f"{tenant}:ada"})
+            return author is not None and author["notes"] == 1
+
+        await eventually(counted)
+        error = await rpc_error(
+            stub.DeleteNote(
+                notes_pb2.DeleteNoteRequest(note_id=created.note.note_id),
+                metadata=caller(["contributor"], tenant=tenant),
+            )
+        )
+        assert_status(error, grpc.StatusCode.PERMISSION_DENIED)
