@@ -82,3 +82,20 @@ def test_tenant_data_indexes_must_start_with_the_tenant() -> None:
     with pytest.raises(ValueError, match="must start with tenant_id"):
         IndexSpec(keys=(("title", 1),))
     assert IndexSpec(keys=(("outbox.id", 1),), tenant_scoped=False).model().document["name"]
+
+
+async def test_ensure_indexes_again_on_restart_keeps_every_index(
+    database: AsyncDatabase[Document],
+) -> None:
+    collection = database["restarted"]
+    specs = [
+        IndexSpec(keys=(("tenant_id", 1), ("title", 1))),
+        IndexSpec(keys=(("tenant_id", 1), ("rank", -1), ("_id", 1))),
+        IndexSpec(keys=(("tenant_id", 1), ("slug", 1)), unique=True),
+    ]
+    first = await ensure_indexes(collection, specs[:2])
+    # a restart with one more index declared: two exist already, one is new
+    second = await ensure_indexes(collection, specs)
+    assert second[:2] == first
+    names = {index["name"] async for index in await collection.list_indexes()}
+    assert names == {"_id_", *second}

@@ -37,7 +37,13 @@ class IndexSpec:
 async def ensure_indexes(
     collection: AsyncCollection[Document], specs: Sequence[IndexSpec]
 ) -> list[str]:
-    """Create the declared indexes (idempotent: existing identical ones are kept)."""
-    if not specs:
-        return []
-    return await collection.create_indexes([spec.model() for spec in specs])
+    """Create the declared indexes (idempotent: existing identical ones are kept).
+
+    One ``createIndexes`` command per index: FerretDB 1.24 fails (a server panic that
+    drops the connection) when one command lists several indexes of which some already
+    exist, which is every restart. MongoDB accepts either form.
+    """
+    names: list[str] = []
+    for spec in specs:
+        names.extend(await collection.create_indexes([spec.model()]))
+    return names
