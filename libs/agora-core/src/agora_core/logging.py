@@ -41,6 +41,20 @@ def redact_secrets(
     return event_dict
 
 
+class _CurrentStdout:
+    """Writes to whatever ``sys.stdout`` is at the time of the write.
+
+    Loggers keep their stream; one bound to a stdout that is later replaced and closed
+    (a test's captured output, a daemon's redirected stream) would fail every write.
+    """
+
+    def write(self, text: str) -> int:
+        return sys.stdout.write(text)
+
+    def flush(self) -> None:
+        sys.stdout.flush()
+
+
 def configure_logging(service: str, level: str = "INFO") -> None:
     """JSON lines on stdout, stdlib logging (aiokafka, grpc, pymongo) routed through it."""
     shared: list[Any] = [
@@ -57,10 +71,10 @@ def configure_logging(service: str, level: str = "INFO") -> None:
             structlog.processors.JSONRenderer(),
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(_CurrentStdout()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
-    handler = logging.StreamHandler(sys.stdout)
+    handler = logging.StreamHandler(_CurrentStdout())
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processor=structlog.processors.JSONRenderer(),

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
+import logging
+import sys
 
 import pytest
 import structlog
@@ -40,3 +43,17 @@ def test_log_lines_are_json_with_context_and_without_secrets(
     assert record["authorization"] == "[redacted]"
     assert record["password"] == "[redacted]"
     assert "abc.def.ghi" not in line
+
+
+def test_logging_follows_a_replaced_stdout(monkeypatch: pytest.MonkeyPatch) -> None:
+    first, second = io.StringIO(), io.StringIO()
+    monkeypatch.setattr(sys, "stdout", first)
+    configure_logging("catalog", "INFO")
+    # a test's captured stream is replaced and closed after the test; later lines must
+    # go to the current stdout instead of failing on the closed one
+    monkeypatch.setattr(sys, "stdout", second)
+    first.close()
+    structlog.get_logger("test").info("after the swap")
+    logging.getLogger("aiokafka").warning("library line")
+    lines = [json.loads(line) for line in second.getvalue().splitlines()]
+    assert [line["event"] for line in lines] == ["after the swap", "library line"]
