@@ -29,9 +29,8 @@ async def community(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Commu
         rate_limit_likes=100_000,
         rate_limit_posts=1_000,
     )
-    async with running_service(build, settings) as runtime:
-        async with channel_to(runtime) as channel:
-            yield Community(CommunityServiceStub(channel), kafka_bootstrap)
+    async with running_service(build, settings) as runtime, channel_to(runtime) as channel:
+        yield Community(CommunityServiceStub(channel), kafka_bootstrap)
     client = create_mongo_client(mongo_uri)
     await client.drop_database(database)
     await client.close()

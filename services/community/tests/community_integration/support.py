@@ -5,12 +5,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import grpc
 import grpc.aio
 
 from agora.community.v1 import community_pb2 as pb
-from agora.community.v1.community_pb2_grpc import CommunityServiceStub
 from agora_contracts.events import EventPayload
 from agora_contracts.events.common import SkillLevel
 from agora_contracts.events.domains.catalog import KnowledgePublishedV1
@@ -18,6 +18,9 @@ from agora_core.messaging.events import OutgoingEvent
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events
 from agora_core.testing.grpc_assertions import Metadata, caller
+
+if TYPE_CHECKING:
+    from agora.community.v1.community_pb2_grpc import CommunityServiceAsyncStub
 
 
 def knowledge(item_id: str) -> pb.Target:
@@ -51,7 +54,7 @@ def event_of(
 class Community:
     """The running service's stub plus what tests do again and again."""
 
-    stub: CommunityServiceStub
+    stub: CommunityServiceAsyncStub
     kafka: str
 
     def as_user(self, tenant: str, user: str, *roles: str) -> Metadata:
