@@ -3,6 +3,7 @@ tests isolate themselves with their own tenant."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 
@@ -17,23 +18,35 @@ from agora_core.testing.service_harness import channel_to, running_service, test
 from .support import Community
 
 
-@pytest.fixture(scope="module")
-async def community(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Community]:
-    """The service under test (started once per module) with helpers bound to it."""
+@contextlib.asynccontextmanager
+async def started_community(
+    kafka_bootstrap: str, mongo_uri: str, **overrides: object
+) -> AsyncIterator[Community]:
+    """A running service on its own database, dropped afterwards."""
     database = f"community_{uuid.uuid4().hex[:10]}"
     settings = test_settings(
         CommunitySettings,
         kafka=kafka_bootstrap,
         mongo_uri=mongo_uri,
         database=database,
-        rate_limit_likes=100_000,
-        rate_limit_posts=1_000,
+        **overrides,
     )
-    async with running_service(build, settings) as runtime, channel_to(runtime) as channel:
-        yield Community(CommunityServiceStub(channel), kafka_bootstrap)
-    client = create_mongo_client(mongo_uri)
-    await client.drop_database(database)
-    await client.close()
+    try:
+        async with running_service(build, settings) as runtime, channel_to(runtime) as channel:
+            yield Community(CommunityServiceStub(channel), kafka_bootstrap)
+    finally:
+        client = create_mongo_client(mongo_uri)
+        await client.drop_database(database)
+        await client.close()
+
+
+@pytest.fixture(scope="module")
+async def community(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Community]:
+    """The service under test, started once per module, with generous rate limits."""
+    async with started_community(
+        kafka_bootstrap, mongo_uri, rate_limit_likes=100_000, rate_limit_posts=1_000
+    ) as running:
+        yield running
 
 
 @pytest.fixture
