@@ -86,24 +86,50 @@ async def post_comment(
         )
         for person in mentions
     )
-    comment = {
+    comment = comment_document(
+        comment_id,
+        kind=kind,
+        target_id=target_id,
+        parent_comment_id=parent_comment_id,
+        space_id=target.space_id,
+        author_id=caller.user_id,
+        body=clean,
+        mentions=mentions,
+        at=now,
+    )
+    await store.comments.insert_one({**comment, "outbox": [e.to_document() for e in events]})
+    store.events_written()
+    return comment
+
+
+def comment_document(
+    comment_id: str,
+    *,
+    kind: TargetKind,
+    target_id: str,
+    parent_comment_id: str | None,
+    space_id: str | None,
+    author_id: str,
+    body: str,
+    mentions: list[str],
+    at: datetime,
+) -> dict[str, Any]:
+    """A stored comment (``body`` already sanitised); the shape threads are read from."""
+    return {
         "_id": comment_id,
         "target_type": kind.value,
         "target_id": target_id,
         "parent_comment_id": parent_comment_id or None,
-        "space_id": target.space_id,
-        "author_id": caller.user_id,
-        "body": clean,
+        "space_id": space_id,
+        "author_id": author_id,
+        "body": body,
         "mentioned_user_ids": mentions,
-        "create_time": now,
-        "update_time": now,
+        "create_time": at,
+        "update_time": at,
         "deleted": False,
         "hidden": False,
         "revisions": [],
     }
-    await store.comments.insert_one({**comment, "outbox": [e.to_document() for e in events]})
-    store.events_written()
-    return comment
 
 
 async def edit_comment(
