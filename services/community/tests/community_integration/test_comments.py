@@ -6,7 +6,7 @@ import grpc
 import pytest
 
 from agora.community.v1 import community_pb2 as pb
-from agora_contracts.events.domains.community import COMMENTS_TOPIC
+from agora_contracts.events.domains.community import COMMENTS_TOPIC, POPULARITY_TOPIC
 from agora_core.testing.event_tap import tapping
 from agora_core.testing.grpc_assertions import assert_status, rpc_error
 
@@ -16,6 +16,7 @@ pytestmark = pytest.mark.integration
 
 POSTED = "org.agora.community.comment.posted.v1"
 MENTIONED = "org.agora.community.mention.created.v1"
+DELETED = "org.agora.community.comment.deleted.v1"
 
 
 async def test_a_comment_is_sanitised_and_announced_with_its_mentions(
@@ -94,7 +95,19 @@ async def test_editing_keeps_history_and_deleting_leaves_a_tombstone(
     history = await stub.GetComment(pb.GetCommentRequest(comment_id=first.comment_id), metadata=bob)
     assert [r.body for r in history.comment.revisions] == ["v1"]
 
-    await stub.DeleteComment(pb.DeleteCommentRequest(comment_id=first.comment_id), metadata=bob)
+    async with tapping(community.kafka, [COMMENTS_TOPIC, POPULARITY_TOPIC]) as tap:
+        await stub.DeleteComment(pb.DeleteCommentRequest(comment_id=first.comment_id), metadata=bob)
+        deleted = (await tap.wait_for(DELETED, tenant=tenant, subject=item))[0]
+        assert deleted.data["comment_id"] == first.comment_id
+        assert deleted.data["author_id"] == "u-bob"
+        # The tombstone no longer counts as a visible comment; its author stays a participant.
+        changed = await tap.wait_for(
+            "org.agora.community.popularity.changed.v1",
+            tenant=tenant,
+            subject=item,
+            where=lambda d: d["comments"] == 1,
+        )
+        assert changed[-1].data["participants"] == 2
     thread = await stub.ListComments(pb.ListCommentsRequest(target=knowledge(item)), metadata=ada)
     assert [(c.comment_id, c.deleted, c.body) for c in thread.comments] == [
         (first.comment_id, True, ""),

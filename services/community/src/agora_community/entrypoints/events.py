@@ -173,6 +173,18 @@ def event_handlers(stores: StoreFactory, half_life_hours: float) -> dict[str, Ev
             weight=COMMENT_WEIGHT,
         )
 
+    async def comment_deleted(event: ReceivedEvent[community.CommentDeletedV1]) -> None:
+        data = event.payload
+        await popularity.apply_event(
+            stores(event.tenant_id),
+            event_id=event.event_id,
+            kind=data.target_type,
+            target_id=data.target_id,
+            at=data.deleted_at,
+            half_life_hours=half_life_hours,
+            comments=-1,
+        )
+
     async def comment_visibility(
         event: ReceivedEvent[community.ContentHiddenV1 | community.ContentRestoredV1],
     ) -> None:
@@ -208,6 +220,7 @@ def event_handlers(stores: StoreFactory, half_life_hours: float) -> dict[str, Ev
         typed(community.LikeAddedV1): like_added,
         typed(community.LikeRemovedV1): like_removed,
         typed(community.CommentPostedV1): comment_posted,
+        typed(community.CommentDeletedV1): comment_deleted,
         typed(community.ContentHiddenV1): comment_visibility,
         typed(community.ContentRestoredV1): comment_visibility,
     }

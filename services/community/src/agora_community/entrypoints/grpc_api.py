@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from typing_extensions import override
@@ -12,7 +12,7 @@ from typing_extensions import override
 from agora.community.v1 import community_pb2 as pb
 from agora.community.v1 import community_pb2_grpc
 from agora_community.adapters.repository import CommunityStore, StoreFactory
-from agora_community.domain.model import SpaceRole, TargetKind
+from agora_community.domain.model import SpaceRole, TargetKind, now_ms
 from agora_community.entrypoints import validation as v
 from agora_community.service_layer import (
     comments,
@@ -23,7 +23,7 @@ from agora_community.service_layer import (
     questions,
     spaces,
 )
-from agora_community.service_layer.common import Caller, RateLimiter
+from agora_community.service_layer.common import Caller, RateLimiter, membership
 from agora_community.settings import CommunitySettings
 from agora_core.grpc.auth import Role, current_principal
 from agora_core.grpc.handler_wrapping import Context
@@ -49,8 +49,6 @@ COMMUNITY_POLICY: Final = MethodPolicy.for_service(
         for method in COMMUNITY_SERVICE.methods
     },
 )
-
-CursorT = TypeVar("CursorT", bound=PageCursor)
 
 
 def _ts(value: datetime | None) -> Timestamp | None:
@@ -249,8 +247,6 @@ class CommunityServicer(community_pb2_grpc.CommunityServiceServicer):
     async def _space_for(
         self, store: CommunityStore, caller: Caller, space: Mapping[str, Any]
     ) -> pb.Space:
-        from agora_community.service_layer.common import membership
-
         member = await membership(store, space["_id"], caller.user_id)
         return space_message(space, member["role"] if member else None)
 
@@ -677,8 +673,6 @@ class CommunityServicer(community_pb2_grpc.CommunityServiceServicer):
 
 
 def _zero(kind: TargetKind, target_id: str) -> dict[str, Any]:
-    from agora_community.domain.model import now_ms
-
     return {
         "target_type": kind.value,
         "target_id": target_id,
@@ -688,6 +682,3 @@ def _zero(kind: TargetKind, target_id: str) -> dict[str, Any]:
         "trending_score": 0.0,
         "as_of": now_ms(),
     }
-
-
-__all__: Sequence[str] = ("COMMUNITY_POLICY", "COMMUNITY_SERVICE_NAME", "CommunityServicer")

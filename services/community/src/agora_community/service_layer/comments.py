@@ -16,8 +16,13 @@ from agora_community.service_layer.common import (
     resolve_target,
     target_for_engagement,
 )
-from agora_contracts.events.domains.community import CommentPostedV1, MentionCreatedV1
+from agora_contracts.events.domains.community import (
+    CommentDeletedV1,
+    CommentPostedV1,
+    MentionCreatedV1,
+)
 from agora_core.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from agora_core.outbox import with_outbox
 from agora_core.text import plain_excerpt, sanitize_markdown
 
 
@@ -143,7 +148,7 @@ async def edit_comment(
     now = now_ms()
     # Conditional on the text read, so two concurrent edits cannot lose a revision.
     updated = await store.comments.find_one_and_update(
-        {"_id": comment_id, "body": comment["body"], "deleted": False},
+        {"_id": comment_id, "body": comment["body"], "deleted": False, "hidden": False},
         {
             "$set": {"body": clean, "update_time": now},
             "$push": {"revisions": {"body": comment["body"], "replaced_time": now}},
@@ -158,15 +163,36 @@ async def delete_comment(store: CommunityStore, caller: Caller, comment_id: str)
     """Leave a tombstone: the comment keeps its place in the thread, without text."""
     comment = await _own_live_comment(store, caller, comment_id)
     now = now_ms()
+    event = outgoing(
+        store,
+        CommentDeletedV1(
+            comment_id=comment_id,
+            target_type=comment["target_type"],
+            target_id=comment["target_id"],
+            author_id=caller.user_id,
+            deleted_at=now,
+        ),
+        subject=comment["target_id"],
+        actor_id=caller.user_id,
+    )
     updated = await store.comments.find_one_and_update(
-        {"_id": comment_id, "deleted": False},
-        {
-            "$set": {"deleted": True, "body": "", "mentioned_user_ids": [], "update_time": now},
-            "$push": {"revisions": {"body": comment["body"], "replaced_time": now}},
-        },
+        {"_id": comment_id, "deleted": False, "hidden": False},
+        with_outbox(
+            {
+                "$set": {
+                    "deleted": True,
+                    "body": "",
+                    "mentioned_user_ids": [],
+                    "update_time": now,
+                },
+                "$push": {"revisions": {"body": comment["body"], "replaced_time": now}},
+            },
+            [event],
+        ),
     )
     if updated is None:
-        raise FailedPrecondition(f"comment {comment_id!r} is deleted", "deleted")
+        raise FailedPrecondition(f"comment {comment_id!r} changed meanwhile", "modified")
+    store.events_written()
     return updated
 
 
@@ -227,4 +253,7 @@ async def _own_live_comment(
         raise PermissionDenied("only the author may change a comment")
     if comment.get("deleted"):
         raise FailedPrecondition(f"comment {comment_id!r} is deleted", "deleted")
+    # Hidden content stays as the moderators saw it until they restore it.
+    if comment.get("hidden"):
+        raise FailedPrecondition(f"comment {comment_id!r} is hidden by a moderator", "hidden")
     return comment

@@ -21,7 +21,13 @@ from agora_contracts.events.domains.community import (
     ContentReportedV1,
     ContentRestoredV1,
 )
-from agora_core.errors import AlreadyExists, InvalidArgument, NotFound, PermissionDenied
+from agora_core.errors import (
+    AlreadyExists,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+)
 from agora_core.outbox import with_outbox
 from agora_core.storage import TenantRepository
 
@@ -132,6 +138,9 @@ async def set_hidden(
         raise NotFound(kind.value, content_id)
     if not await can_moderate(store, document.get("space_id"), caller):
         raise PermissionDenied("only moderators of the content's space (or admins) may do this")
+    if document.get("deleted"):
+        # A tombstone has nothing left to hide; restoring it would resurrect nothing.
+        raise FailedPrecondition(f"{kind.value} {content_id!r} is deleted", "deleted")
     author = document.get("author_id") or document.get("asker_id")
     now = now_ms()
     payload: ContentHiddenV1 | ContentRestoredV1
@@ -153,7 +162,7 @@ async def set_hidden(
         )
     event = outgoing(store, payload, subject=content_id, actor_id=caller.user_id)
     changed = await collection.update_one(
-        {"_id": content_id, "hidden": not hidden},
+        {"_id": content_id, "hidden": not hidden, "deleted": {"$ne": True}},
         with_outbox(
             {"$set": {"hidden": hidden, "moderated_by": caller.user_id, "moderated_at": now}},
             [event],
