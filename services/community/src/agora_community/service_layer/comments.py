@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from agora_community.adapters.repository import CommunityStore
 from agora_community.domain.model import TargetKind, new_id, now_ms
 from agora_community.domain.rules import mentioned_ids
 from agora_community.service_layer.common import (
@@ -16,6 +15,7 @@ from agora_community.service_layer.common import (
     resolve_target,
     target_for_engagement,
 )
+from agora_community.service_layer.ports import Store
 from agora_contracts.events.domains.community import (
     CommentDeletedV1,
     CommentPostedV1,
@@ -27,7 +27,7 @@ from agora_core.text import plain_excerpt, sanitize_markdown
 
 
 async def post_comment(
-    store: CommunityStore,
+    store: Store,
     caller: Caller,
     *,
     kind: TargetKind,
@@ -137,9 +137,7 @@ def comment_document(
     }
 
 
-async def edit_comment(
-    store: CommunityStore, caller: Caller, comment_id: str, body: str
-) -> dict[str, Any]:
+async def edit_comment(store: Store, caller: Caller, comment_id: str, body: str) -> dict[str, Any]:
     """Replace the text (author only); the previous text goes to ``revisions``."""
     comment = await _own_live_comment(store, caller, comment_id)
     clean = sanitize_markdown(body)
@@ -159,7 +157,7 @@ async def edit_comment(
     return updated
 
 
-async def delete_comment(store: CommunityStore, caller: Caller, comment_id: str) -> dict[str, Any]:
+async def delete_comment(store: Store, caller: Caller, comment_id: str) -> dict[str, Any]:
     """Leave a tombstone: the comment keeps its place in the thread, without text."""
     comment = await _own_live_comment(store, caller, comment_id)
     now = now_ms()
@@ -196,9 +194,7 @@ async def delete_comment(store: CommunityStore, caller: Caller, comment_id: str)
     return updated
 
 
-async def get_comment(
-    store: CommunityStore, caller: Caller, comment_id: str
-) -> tuple[dict[str, Any], bool]:
+async def get_comment(store: Store, caller: Caller, comment_id: str) -> tuple[dict[str, Any], bool]:
     """The comment and whether the caller may see its revisions (author or moderator)."""
     comment = await store.comments.find_one({"_id": comment_id})
     if comment is None or not await can_read_space(store, comment.get("space_id"), caller):
@@ -210,7 +206,7 @@ async def get_comment(
 
 
 async def list_comments(
-    store: CommunityStore,
+    store: Store,
     caller: Caller,
     kind: TargetKind,
     target_id: str,
@@ -243,9 +239,7 @@ async def list_comments(
     )
 
 
-async def _own_live_comment(
-    store: CommunityStore, caller: Caller, comment_id: str
-) -> dict[str, Any]:
+async def _own_live_comment(store: Store, caller: Caller, comment_id: str) -> dict[str, Any]:
     comment = await store.comments.find_one({"_id": comment_id})
     if comment is None or (comment.get("hidden") and comment["author_id"] != caller.user_id):
         raise NotFound("comment", comment_id)

@@ -9,7 +9,6 @@ from typing import Any, Final
 
 from pymongo.errors import DuplicateKeyError
 
-from agora_community.adapters.repository import CommunityStore
 from agora_community.domain.model import (
     MODERATING_ROLES,
     MembershipState,
@@ -18,6 +17,7 @@ from agora_community.domain.model import (
     TargetKind,
     now_ms,
 )
+from agora_community.service_layer.ports import Store
 from agora_contracts.events import EventPayload
 from agora_core.errors import FailedPrecondition, NotFound, PermissionDenied, ResourceExhausted
 from agora_core.messaging.events import OutgoingEvent
@@ -34,7 +34,7 @@ class Caller:
 
 
 def outgoing(
-    store: CommunityStore, payload: EventPayload, *, subject: str, actor_id: str | None
+    store: Store, payload: EventPayload, *, subject: str, actor_id: str | None
 ) -> OutgoingEvent:
     """An event of this service for the store's tenant."""
     return OutgoingEvent.create(
@@ -42,21 +42,21 @@ def outgoing(
     )
 
 
-async def membership(store: CommunityStore, space_id: str, user_id: str) -> dict[str, Any] | None:
+async def membership(store: Store, space_id: str, user_id: str) -> dict[str, Any] | None:
     """The person's active membership of the space, or None."""
     return await store.memberships.find_one(
         {"_id": store.key(space_id, user_id), "state": MembershipState.ACTIVE.value}
     )
 
 
-async def space_or_not_found(store: CommunityStore, space_id: str) -> dict[str, Any]:
+async def space_or_not_found(store: Store, space_id: str) -> dict[str, Any]:
     space = await store.spaces.find_one({"_id": space_id}) if space_id else None
     if space is None:
         raise NotFound("space", space_id)
     return space
 
 
-async def require_member(store: CommunityStore, space_id: str, caller: Caller) -> dict[str, Any]:
+async def require_member(store: Store, space_id: str, caller: Caller) -> dict[str, Any]:
     """The caller's membership; PermissionDenied when they are not an active member."""
     member = await membership(store, space_id, caller.user_id)
     if member is None:
@@ -64,7 +64,7 @@ async def require_member(store: CommunityStore, space_id: str, caller: Caller) -
     return member
 
 
-async def can_moderate(store: CommunityStore, space_id: str | None, caller: Caller) -> bool:
+async def can_moderate(store: Store, space_id: str | None, caller: Caller) -> bool:
     """Tenant admins moderate everything; owners and moderators moderate their space."""
     if caller.is_admin:
         return True
@@ -74,7 +74,7 @@ async def can_moderate(store: CommunityStore, space_id: str | None, caller: Call
     return member is not None and SpaceRole(member["role"]) in MODERATING_ROLES
 
 
-async def can_read_space(store: CommunityStore, space_id: str | None, caller: Caller) -> bool:
+async def can_read_space(store: Store, space_id: str | None, caller: Caller) -> bool:
     """Open spaces are readable by the tenant; invite-only ones by their members."""
     if not space_id or caller.is_admin:
         return True
@@ -86,7 +86,7 @@ async def can_read_space(store: CommunityStore, space_id: str | None, caller: Ca
     return await membership(store, space_id, caller.user_id) is not None
 
 
-async def resolve_target(store: CommunityStore, kind: TargetKind, target_id: str) -> TargetInfo:
+async def resolve_target(store: Store, kind: TargetKind, target_id: str) -> TargetInfo:
     """The target for this tenant; NotFound when it does not exist here."""
     if kind in (TargetKind.KNOWLEDGE, TargetKind.PATH):
         known = await store.targets.find_one({"_id": store.key(kind.value, target_id)})
@@ -140,7 +140,7 @@ async def resolve_target(store: CommunityStore, kind: TargetKind, target_id: str
 
 
 async def target_for_engagement(
-    store: CommunityStore, kind: TargetKind, target_id: str, caller: Caller
+    store: Store, kind: TargetKind, target_id: str, caller: Caller
 ) -> TargetInfo:
     """A target the caller may comment on or like right now.
 
@@ -170,7 +170,7 @@ class RateLimiter:
         self._limits = dict(limits)
         self._window = window_seconds
 
-    async def spend(self, store: CommunityStore, action: str, user_id: str) -> None:
+    async def spend(self, store: Store, action: str, user_id: str) -> None:
         """Count one ``action`` of ``user_id``; ResourceExhausted past the limit."""
         limit = self._limits[action]
         now = now_ms()

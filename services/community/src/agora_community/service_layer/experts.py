@@ -16,12 +16,12 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from agora_community.adapters.repository import CommunityStore
 from agora_community.domain.rules import EXPERT_WEIGHTS
+from agora_community.service_layer.ports import Store
 
 
 async def record_evidence(
-    store: CommunityStore, user_id: str, skill_ids: list[str], counter: str, evidence: str
+    store: Store, user_id: str, skill_ids: list[str], counter: str, evidence: str
 ) -> None:
     """Count ``evidence`` (e.g. ``quiz:k-1``) once for the person in each skill."""
     weight = EXPERT_WEIGHTS[counter]
@@ -46,7 +46,7 @@ async def record_evidence(
 
 
 async def find_experts(
-    store: CommunityStore, skill_id: str, after: tuple[float, str] | None, limit: int
+    store: Store, skill_id: str, after: tuple[float, str] | None, limit: int
 ) -> list[dict[str, Any]]:
     """People with evidence in the skill, best score first (index ``experts_by_skill``)."""
     query: dict[str, Any] = {"skill_id": skill_id, "score": {"$gt": 0}}
@@ -61,7 +61,7 @@ async def find_experts(
 
 
 async def propose_experts(
-    store: CommunityStore, skill_ids: list[str], *, exclude: str, count: int
+    store: Store, skill_ids: list[str], *, exclude: str, count: int
 ) -> list[str]:
     """The ``count`` people with the highest summed score over the skills."""
     if count == 0:

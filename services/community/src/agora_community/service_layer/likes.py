@@ -6,15 +6,15 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from agora_community.adapters.repository import CommunityStore
 from agora_community.domain.model import TargetKind, derived_id, now_ms
 from agora_community.service_layer.common import Caller, outgoing, target_for_engagement
+from agora_community.service_layer.ports import Store
 from agora_contracts.events.domains.community import LikeAddedV1, LikeRemovedV1
 from agora_core.errors import FailedPrecondition
 from agora_core.outbox import with_outbox
 
 
-async def like(store: CommunityStore, caller: Caller, kind: TargetKind, target_id: str) -> bool:
+async def like(store: Store, caller: Caller, kind: TargetKind, target_id: str) -> bool:
     """Like the target; True when this call changed the state (so emitted like.added).
 
     The document id is the natural key, so any number of concurrent likes of one
@@ -65,7 +65,7 @@ async def like(store: CommunityStore, caller: Caller, kind: TargetKind, target_i
     return changed
 
 
-async def unlike(store: CommunityStore, caller: Caller, kind: TargetKind, target_id: str) -> bool:
+async def unlike(store: Store, caller: Caller, kind: TargetKind, target_id: str) -> bool:
     """Withdraw the like; True when there was one (so emitted like.removed)."""
     key = store.key(kind.value, target_id, caller.user_id)
     current = await store.likes.find_one({"_id": key, "active": True})
@@ -95,7 +95,7 @@ async def unlike(store: CommunityStore, caller: Caller, kind: TargetKind, target
 
 
 async def liked_by(
-    store: CommunityStore, user_id: str, targets: list[tuple[TargetKind, str]]
+    store: Store, user_id: str, targets: list[tuple[TargetKind, str]]
 ) -> set[tuple[str, str]]:
     """Which of ``targets`` the person currently likes."""
     keys = [store.key(kind.value, target_id, user_id) for kind, target_id in targets]

@@ -7,7 +7,6 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from agora_community.adapters.repository import CommunityStore
 from agora_community.domain.model import MODERATED_KINDS, TargetKind, derived_id, now_ms
 from agora_community.service_layer.common import (
     Caller,
@@ -16,6 +15,7 @@ from agora_community.service_layer.common import (
     outgoing,
     resolve_target,
 )
+from agora_community.service_layer.ports import Documents, Store
 from agora_contracts.events.domains.community import (
     ContentHiddenV1,
     ContentReportedV1,
@@ -29,10 +29,9 @@ from agora_core.errors import (
     PermissionDenied,
 )
 from agora_core.outbox import with_outbox
-from agora_core.storage import TenantRepository
 
 
-def _collection(store: CommunityStore, kind: TargetKind) -> TenantRepository:
+def _collection(store: Store, kind: TargetKind) -> Documents:
     if kind is TargetKind.COMMENT:
         return store.comments
     if kind is TargetKind.QUESTION:
@@ -43,7 +42,7 @@ def _collection(store: CommunityStore, kind: TargetKind) -> TenantRepository:
 
 
 async def report(
-    store: CommunityStore,
+    store: Store,
     caller: Caller,
     kind: TargetKind,
     content_id: str,
@@ -91,7 +90,7 @@ async def report(
 
 
 async def queue(
-    store: CommunityStore,
+    store: Store,
     caller: Caller,
     space_id: str | None,
     after: tuple[datetime, str] | None,
@@ -117,7 +116,7 @@ async def queue(
 
 
 async def set_hidden(
-    store: CommunityStore,
+    store: Store,
     caller: Caller,
     kind: TargetKind,
     content_id: str,
@@ -171,10 +170,13 @@ async def set_hidden(
     if changed:
         store.events_written()
     if hidden:
-        await store.reports.collection.update_many(
-            store.reports.scoped(
-                {"content_type": kind.value, "content_id": content_id, "status": "open"}
-            ),
-            {"$set": {"status": "resolved", "resolved_by": caller.user_id, "resolved_at": now}},
-        )
+        # A content has one report per reporter: few documents, each resolved by id.
+        for open_report in await store.reports.find(
+            {"content_type": kind.value, "content_id": content_id, "status": "open"},
+            projection={"_id": 1},
+        ):
+            await store.reports.update_one(
+                {"_id": open_report["_id"], "status": "open"},
+                {"$set": {"status": "resolved", "resolved_by": caller.user_id, "resolved_at": now}},
+            )
     return changed

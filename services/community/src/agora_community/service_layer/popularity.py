@@ -13,10 +13,10 @@ from typing import Any, Final
 
 from pymongo.errors import DuplicateKeyError
 
-from agora_community.adapters.repository import CommunityStore
 from agora_community.domain.model import TargetKind, now_ms
 from agora_community.domain.rules import PopularityState, apply_engagement, decayed
 from agora_community.service_layer.common import outgoing
+from agora_community.service_layer.ports import Store
 from agora_contracts.events.domains.community import PopularityChangedV1
 from agora_core.outbox import with_outbox
 
@@ -30,7 +30,7 @@ class ConcurrentUpdate(Exception):
 
 
 async def new_participant(
-    store: CommunityStore, kind: str, target_id: str, person: str, event_id: str
+    store: Store, kind: str, target_id: str, person: str, event_id: str
 ) -> bool:
     """Whether ``event_id`` made ``person`` a participant of the target (first engagement).
 
@@ -47,7 +47,7 @@ async def new_participant(
 
 
 async def apply_event(
-    store: CommunityStore,
+    store: Store,
     *,
     event_id: str,
     kind: str,
@@ -125,7 +125,7 @@ async def apply_event(
 
 
 async def popularity_of(
-    store: CommunityStore, targets: list[tuple[TargetKind, str]], half_life_hours: float
+    store: Store, targets: list[tuple[TargetKind, str]], half_life_hours: float
 ) -> dict[tuple[str, str], dict[str, Any]]:
     """Indicators of each target (absent ones are all zero), trending decayed to now."""
     keys = [store.key(kind.value, target_id) for kind, target_id in targets]
@@ -140,7 +140,7 @@ async def popularity_of(
 
 
 async def trending(
-    store: CommunityStore, kind: TargetKind | None, limit: int, half_life_hours: float
+    store: Store, kind: TargetKind | None, limit: int, half_life_hours: float
 ) -> list[dict[str, Any]]:
     """Targets with the highest trending score now.
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from agora_community.adapters.repository import CommunityStore
 from agora_community.domain.model import TargetKind
 from agora_community.service_layer.experts import record_evidence
+from agora_community.service_layer.ports import Store
 
 
 async def target_published(
-    store: CommunityStore,
+    store: Store,
     kind: TargetKind,
     target_id: str,
     *,
@@ -37,7 +37,7 @@ async def target_published(
     )
 
 
-async def target_archived(store: CommunityStore, kind: TargetKind, target_id: str) -> None:
+async def target_archived(store: Store, kind: TargetKind, target_id: str) -> None:
     """Mark the target archived: it stays readable but takes no new comments or likes."""
     await store.targets.update_one(
         {"_id": store.key(kind.value, target_id)},
@@ -50,7 +50,7 @@ async def target_archived(store: CommunityStore, kind: TargetKind, target_id: st
 
 
 async def validated_contribution(
-    store: CommunityStore, author_id: str, item_id: str, skill_ids: list[str]
+    store: Store, author_id: str, item_id: str, skill_ids: list[str]
 ) -> None:
     """An expert validated the author's item: evidence in each of its skills, once per item."""
     await record_evidence(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from agora_community.adapters.repository import CommunityStore
 from agora_community.domain.model import TargetKind, new_id, now_ms
 from agora_community.service_layer.common import (
     Caller,
@@ -17,6 +16,7 @@ from agora_community.service_layer.common import (
     space_or_not_found,
 )
 from agora_community.service_layer.experts import propose_experts
+from agora_community.service_layer.ports import Store
 from agora_contracts.events.domains.community import (
     AnswerAcceptedV1,
     AnswerPostedV1,
@@ -28,7 +28,7 @@ from agora_core.text import plain_excerpt, sanitize_markdown
 
 
 async def ask(
-    store: CommunityStore,
+    store: Store,
     caller: Caller,
     *,
     title: str,
@@ -83,7 +83,7 @@ async def ask(
 
 
 async def get_question(
-    store: CommunityStore, caller: Caller, question_id: str
+    store: Store, caller: Caller, question_id: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The question and its answers (hidden ones for moderators only), oldest first."""
     question = await _visible_question(store, caller, question_id)
@@ -98,7 +98,7 @@ async def get_question(
 
 
 async def unanswered(
-    store: CommunityStore,
+    store: Store,
     caller: Caller,
     *,
     skill_id: str | None,
@@ -124,9 +124,7 @@ async def unanswered(
     )
 
 
-async def answer(
-    store: CommunityStore, caller: Caller, question_id: str, body: str
-) -> dict[str, Any]:
+async def answer(store: Store, caller: Caller, question_id: str, body: str) -> dict[str, Any]:
     """Store the answer with answer.posted, then count it on the question."""
     question = await _visible_question(store, caller, question_id)
     if question.get("space_id"):
@@ -171,9 +169,7 @@ async def answer(
     return document
 
 
-async def upvote(
-    store: CommunityStore, caller: Caller, answer_id: str
-) -> tuple[dict[str, Any], bool]:
+async def upvote(store: Store, caller: Caller, answer_id: str) -> tuple[dict[str, Any], bool]:
     """One upvote per person (not on one's own answer); True when this call counted one."""
     document = await store.answers.find_one({"_id": answer_id})
     if document is None or (
@@ -195,7 +191,7 @@ async def upvote(
     return updated, True
 
 
-async def accept(store: CommunityStore, caller: Caller, answer_id: str) -> dict[str, Any]:
+async def accept(store: Store, caller: Caller, answer_id: str) -> dict[str, Any]:
     """The asker accepts one answer, once; answer.accepted carries the question's skills."""
     document = await store.answers.find_one({"_id": answer_id})
     if document is None or document.get("hidden"):
@@ -235,9 +231,7 @@ async def accept(store: CommunityStore, caller: Caller, answer_id: str) -> dict[
     return updated
 
 
-async def _visible_question(
-    store: CommunityStore, caller: Caller, question_id: str
-) -> dict[str, Any]:
+async def _visible_question(store: Store, caller: Caller, question_id: str) -> dict[str, Any]:
     question = await store.questions.find_one({"_id": question_id})
     if question is None or not await can_read_space(store, question.get("space_id"), caller):
         raise NotFound("question", question_id)

@@ -8,7 +8,6 @@ from typing import Any
 
 from pymongo.errors import DuplicateKeyError
 
-from agora_community.adapters.repository import CommunityStore
 from agora_community.domain.model import (
     MembershipState,
     SpaceRole,
@@ -23,6 +22,7 @@ from agora_community.service_layer.common import (
     outgoing,
     space_or_not_found,
 )
+from agora_community.service_layer.ports import Store
 from agora_contracts.events.domains.community import MemberJoinedV1, MemberLeftV1
 from agora_core.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied
 from agora_core.outbox import with_outbox
@@ -30,7 +30,7 @@ from agora_core.text import fold, sanitize_markdown
 
 
 async def create_space(
-    store: CommunityStore,
+    store: Store,
     caller: Caller,
     *,
     name: str,
@@ -61,7 +61,7 @@ async def create_space(
 
 
 async def update_space(
-    store: CommunityStore,
+    store: Store,
     caller: Caller,
     space_id: str,
     *,
@@ -87,7 +87,7 @@ async def update_space(
     return await space_or_not_found(store, space_id)
 
 
-async def join_space(store: CommunityStore, caller: Caller, space_id: str) -> dict[str, Any]:
+async def join_space(store: Store, caller: Caller, space_id: str) -> dict[str, Any]:
     """Join an open space or accept an invitation; joining twice changes nothing."""
     space = await space_or_not_found(store, space_id)
     key = store.key(space_id, caller.user_id)
@@ -107,7 +107,7 @@ async def join_space(store: CommunityStore, caller: Caller, space_id: str) -> di
     )
 
 
-async def leave_space(store: CommunityStore, caller: Caller, space_id: str) -> None:
+async def leave_space(store: Store, caller: Caller, space_id: str) -> None:
     """Leave; the last owner must hand the space over first."""
     await space_or_not_found(store, space_id)
     member = await membership(store, space_id, caller.user_id)
@@ -139,7 +139,7 @@ async def leave_space(store: CommunityStore, caller: Caller, space_id: str) -> N
         await store.spaces.update_one({"_id": space_id}, {"$inc": {"member_count": -1}})
 
 
-async def invite(store: CommunityStore, caller: Caller, space_id: str, user_id: str) -> None:
+async def invite(store: Store, caller: Caller, space_id: str, user_id: str) -> None:
     """Invite a person (owners and moderators); an active member needs no invitation."""
     await space_or_not_found(store, space_id)
     inviter = await membership(store, space_id, caller.user_id)
@@ -165,7 +165,7 @@ async def invite(store: CommunityStore, caller: Caller, space_id: str, user_id: 
 
 
 async def set_role(
-    store: CommunityStore, caller: Caller, space_id: str, user_id: str, role: SpaceRole
+    store: Store, caller: Caller, space_id: str, user_id: str, role: SpaceRole
 ) -> dict[str, Any]:
     """Change a member's role (owners and tenant admins)."""
     await space_or_not_found(store, space_id)
@@ -187,12 +187,12 @@ async def set_role(
     return {**member, "role": role.value}
 
 
-async def get_space(store: CommunityStore, caller: Caller, space_id: str) -> dict[str, Any]:
+async def get_space(store: Store, caller: Caller, space_id: str) -> dict[str, Any]:
     return await space_or_not_found(store, space_id)
 
 
 async def my_spaces(
-    store: CommunityStore, caller: Caller, after: tuple[datetime, str] | None, limit: int
+    store: Store, caller: Caller, after: tuple[datetime, str] | None, limit: int
 ) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(membership, space) of the caller's active memberships, newest first."""
     query: dict[str, Any] = {"user_id": caller.user_id, "state": MembershipState.ACTIVE.value}
@@ -208,7 +208,7 @@ async def my_spaces(
 
 
 async def discover(
-    store: CommunityStore,
+    store: Store,
     caller: Caller,
     name_prefix: str,
     after: tuple[str, str] | None,
@@ -231,7 +231,7 @@ async def discover(
 
 
 async def members(
-    store: CommunityStore,
+    store: Store,
     caller: Caller,
     space_id: str,
     after: tuple[datetime, str] | None,
@@ -250,7 +250,7 @@ async def members(
     return await store.memberships.find(query, sort=[("joined_at", 1), ("_id", 1)], limit=limit)
 
 
-async def _require_owner(store: CommunityStore, space_id: str, caller: Caller) -> None:
+async def _require_owner(store: Store, space_id: str, caller: Caller) -> None:
     if caller.is_admin:
         return
     member = await membership(store, space_id, caller.user_id)
@@ -259,7 +259,7 @@ async def _require_owner(store: CommunityStore, space_id: str, caller: Caller) -
 
 
 async def _activate(
-    store: CommunityStore,
+    store: Store,
     space: dict[str, Any],
     user_id: str,
     role: SpaceRole,
