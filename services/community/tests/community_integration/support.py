@@ -22,6 +22,9 @@ from agora_core.testing.grpc_assertions import Metadata, caller
 if TYPE_CHECKING:
     from agora.community.v1.community_pb2_grpc import CommunityServiceAsyncStub
 
+EVENT_WAIT = 120.0
+"""Seconds to wait for an event: a fresh consumer group first replays the topics' history."""
+
 
 def knowledge(item_id: str) -> pb.Target:
     return pb.Target(type=pb.TARGET_TYPE_KNOWLEDGE, id=item_id)
@@ -112,7 +115,7 @@ class Community:
                 raise
             return True
 
-        await eventually(known, timeout=60)
+        await eventually(known, timeout=120)
 
     async def space(
         self, tenant: str, owner: str, *, invite_only: bool = False, name: str | None = None

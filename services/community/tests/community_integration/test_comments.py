@@ -10,7 +10,7 @@ from agora_contracts.events.domains.community import COMMENTS_TOPIC, POPULARITY_
 from agora_core.testing.event_tap import tapping
 from agora_core.testing.grpc_assertions import assert_status, rpc_error
 
-from .support import Community, knowledge
+from .support import EVENT_WAIT, Community, knowledge
 
 pytestmark = pytest.mark.integration
 
@@ -40,14 +40,14 @@ async def test_a_comment_is_sanitised_and_announced_with_its_mentions(
         assert "[click](#)" in comment.body
         assert list(comment.mentioned_user_ids) == ["u-linus", "u-ada"]
 
-        event = (await tap.wait_for(POSTED, tenant=tenant, subject=item))[0]
+        event = (await tap.wait_for(POSTED, tenant=tenant, subject=item, timeout=EVENT_WAIT))[0]
         assert event.data["comment_id"] == comment.comment_id
         assert event.data["target_type"] == "knowledge"
         assert event.data["author_id"] == "u-bob"
         assert event.data["target_owner_id"] == "u-grace"
         assert event.data["mentioned_user_ids"] == ["u-linus", "u-ada"]
         assert event.envelope.actorid == "u-bob"
-        mentions = await tap.wait_for(MENTIONED, tenant=tenant, count=2)
+        mentions = await tap.wait_for(MENTIONED, tenant=tenant, count=2, timeout=EVENT_WAIT)
         assert sorted(m.data["mentioned_user_id"] for m in mentions) == ["u-ada", "u-linus"]
         assert {m.data["comment_id"] for m in mentions} == {comment.comment_id}
 
@@ -97,7 +97,7 @@ async def test_editing_keeps_history_and_deleting_leaves_a_tombstone(
 
     async with tapping(community.kafka, [COMMENTS_TOPIC, POPULARITY_TOPIC]) as tap:
         await stub.DeleteComment(pb.DeleteCommentRequest(comment_id=first.comment_id), metadata=bob)
-        deleted = (await tap.wait_for(DELETED, tenant=tenant, subject=item))[0]
+        deleted = (await tap.wait_for(DELETED, tenant=tenant, subject=item, timeout=EVENT_WAIT))[0]
         assert deleted.data["comment_id"] == first.comment_id
         assert deleted.data["author_id"] == "u-bob"
         # The tombstone no longer counts as a visible comment; its author stays a participant.
@@ -106,6 +106,7 @@ async def test_editing_keeps_history_and_deleting_leaves_a_tombstone(
             tenant=tenant,
             subject=item,
             where=lambda d: d["comments"] == 1,
+            timeout=EVENT_WAIT,
         )
         assert changed[-1].data["participants"] == 2
     thread = await stub.ListComments(pb.ListCommentsRequest(target=knowledge(item)), metadata=ada)

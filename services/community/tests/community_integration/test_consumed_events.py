@@ -23,7 +23,7 @@ from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_raw, tapping
 from agora_core.testing.grpc_assertions import assert_status, rpc_error
 
-from .support import Community, event_of, knowledge
+from .support import EVENT_WAIT, Community, event_of, knowledge
 
 pytestmark = pytest.mark.integration
 
@@ -53,7 +53,10 @@ async def test_paths_become_targets_with_their_author_until_archived(
             metadata=community.as_user(tenant, "u-ada"),
         )
         posted = await tap.wait_for(
-            "org.agora.community.comment.posted.v1", tenant=tenant, subject=path_id
+            "org.agora.community.comment.posted.v1",
+            tenant=tenant,
+            subject=path_id,
+            timeout=EVENT_WAIT,
         )
         assert posted[0].data["target_owner_id"] == "u-grace"
         assert posted[0].data["target_type"] == "path"
@@ -79,7 +82,7 @@ async def test_paths_become_targets_with_their_author_until_archived(
             return error.code() == grpc.StatusCode.FAILED_PRECONDITION
         return False
 
-    await eventually(archived, timeout=60)
+    await eventually(archived, timeout=120)
 
 
 async def test_a_malformed_event_goes_to_the_dead_letter_topic_and_the_next_is_handled(
@@ -110,7 +113,7 @@ async def test_a_malformed_event_goes_to_the_dead_letter_topic_and_the_next_is_h
                 for e in dlq.events
             )
 
-        await eventually(dead_lettered, timeout=60)
+        await eventually(dead_lettered, timeout=120)
 
 
 def _published(item: str) -> KnowledgePublishedV1:

@@ -14,7 +14,7 @@ from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_raw, tapping
 from agora_core.testing.grpc_assertions import assert_status, rpc_error
 
-from .support import Community, knowledge
+from .support import EVENT_WAIT, Community, knowledge
 
 pytestmark = pytest.mark.integration
 
@@ -32,21 +32,33 @@ async def test_like_and_unlike_are_idempotent_and_announced(
     async with tapping(community.kafka, [LIKES_TOPIC, POPULARITY_TOPIC]) as tap:
         assert (await stub.Like(pb.LikeRequest(target=knowledge(item)), metadata=ada)).changed
         assert not (await stub.Like(pb.LikeRequest(target=knowledge(item)), metadata=ada)).changed
-        added = (await tap.wait_for(ADDED, tenant=tenant, subject=item))[0]
+        added = (await tap.wait_for(ADDED, tenant=tenant, subject=item, timeout=EVENT_WAIT))[0]
         assert added.data["liker_id"] == "u-ada"
         assert added.data["target_owner_id"] == "u-grace"
         assert added.data["target_type"] == "knowledge"
         assert added.key == item
-        await tap.wait_for(CHANGED, tenant=tenant, subject=item, where=lambda d: d["likes"] == 1)
+        await tap.wait_for(
+            CHANGED,
+            tenant=tenant,
+            subject=item,
+            where=lambda d: d["likes"] == 1,
+            timeout=EVENT_WAIT,
+        )
 
         assert (await stub.Unlike(pb.UnlikeRequest(target=knowledge(item)), metadata=ada)).changed
         assert not (
             await stub.Unlike(pb.UnlikeRequest(target=knowledge(item)), metadata=ada)
         ).changed
-        removed = (await tap.wait_for(REMOVED, tenant=tenant, subject=item))[0]
+        removed = (await tap.wait_for(REMOVED, tenant=tenant, subject=item, timeout=EVENT_WAIT))[0]
         assert removed.data["like_id"] == added.data["like_id"]
         assert removed.data["target_owner_id"] == "u-grace"
-        await tap.wait_for(CHANGED, tenant=tenant, subject=item, where=lambda d: d["likes"] == 0)
+        await tap.wait_for(
+            CHANGED,
+            tenant=tenant,
+            subject=item,
+            where=lambda d: d["likes"] == 0,
+            timeout=EVENT_WAIT,
+        )
         assert len(tap.matching(ADDED, tenant=tenant)) == 1
         assert len(tap.matching(REMOVED, tenant=tenant)) == 1
     popularity = await community.popularity(tenant, knowledge(item), user="u-ada")
@@ -70,7 +82,13 @@ async def test_a_like_storm_leaves_exactly_one_like(community: Community, tenant
             )
             changed += sum(r.changed for r in responses)
         assert changed == 1
-        await tap.wait_for(CHANGED, tenant=tenant, subject=item, where=lambda d: d["likes"] == 1)
+        await tap.wait_for(
+            CHANGED,
+            tenant=tenant,
+            subject=item,
+            where=lambda d: d["likes"] == 1,
+            timeout=EVENT_WAIT,
+        )
         assert len(tap.matching(ADDED, tenant=tenant, subject=item)) == 1
     popularity = await community.popularity(tenant, knowledge(item), user="u-ada")
     assert popularity.likes == 1
@@ -140,10 +158,11 @@ async def test_popularity_combines_likes_comments_and_participants(
             tenant=tenant,
             subject=hot,
             where=lambda d: d["likes"] == 2 and d["comments"] == 3,
+            timeout=EVENT_WAIT,
         )
         assert final[-1].data["participants"] == 3
         assert final[-1].data["trending_score"] > 0
-        await tap.wait_for(CHANGED, tenant=tenant, subject=cold)
+        await tap.wait_for(CHANGED, tenant=tenant, subject=cold, timeout=EVENT_WAIT)
     popularity = await community.popularity(tenant, knowledge(hot))
     assert (popularity.likes, popularity.comments, popularity.participants) == (2, 3, 3)
     # like 1 + like 1 + 3 comments x 2, barely decayed within the test.
@@ -165,8 +184,14 @@ async def test_a_redelivered_like_event_changes_popularity_once(
         await stub.Like(
             pb.LikeRequest(target=knowledge(item)), metadata=community.as_user(tenant, "u-ada")
         )
-        added = (await tap.wait_for(ADDED, tenant=tenant, subject=item))[0]
-        await tap.wait_for(CHANGED, tenant=tenant, subject=item, where=lambda d: d["likes"] == 1)
+        added = (await tap.wait_for(ADDED, tenant=tenant, subject=item, timeout=EVENT_WAIT))[0]
+        await tap.wait_for(
+            CHANGED,
+            tenant=tenant,
+            subject=item,
+            where=lambda d: d["likes"] == 1,
+            timeout=EVENT_WAIT,
+        )
         # The same record again (same event id), as a producer retry would send it.
         await publish_raw(
             community.kafka,
@@ -179,7 +204,13 @@ async def test_a_redelivered_like_event_changes_popularity_once(
         await stub.Like(
             pb.LikeRequest(target=knowledge(item)), metadata=community.as_user(tenant, "u-bob")
         )
-        await tap.wait_for(CHANGED, tenant=tenant, subject=item, where=lambda d: d["likes"] == 2)
+        await tap.wait_for(
+            CHANGED,
+            tenant=tenant,
+            subject=item,
+            where=lambda d: d["likes"] == 2,
+            timeout=EVENT_WAIT,
+        )
         assert [e.data["likes"] for e in tap.matching(CHANGED, tenant=tenant, subject=item)] == [
             1,
             2,

@@ -10,7 +10,7 @@ from agora_contracts.events.domains.community import MODERATION_TOPIC, POPULARIT
 from agora_core.testing.event_tap import tapping
 from agora_core.testing.grpc_assertions import assert_status, rpc_error
 
-from .support import Community, comment_target, knowledge
+from .support import EVENT_WAIT, Community, comment_target, knowledge
 
 pytestmark = pytest.mark.integration
 
@@ -47,7 +47,13 @@ async def test_moderators_hide_reported_comments_and_restore_them(
                 pb.PostCommentRequest(target=knowledge(item), body="useful"), metadata=ada
             )
         ).comment
-        await tap.wait_for(CHANGED, tenant=tenant, subject=item, where=lambda d: d["comments"] == 2)
+        await tap.wait_for(
+            CHANGED,
+            tenant=tenant,
+            subject=item,
+            where=lambda d: d["comments"] == 2,
+            timeout=EVENT_WAIT,
+        )
 
         report = (
             await stub.ReportContent(
@@ -71,7 +77,9 @@ async def test_moderators_hide_reported_comments_and_restore_them(
             ),
             grpc.StatusCode.ALREADY_EXISTS,
         )
-        reported = (await tap.wait_for(REPORTED, tenant=tenant, subject=spam.comment_id))[0]
+        reported = (
+            await tap.wait_for(REPORTED, tenant=tenant, subject=spam.comment_id, timeout=EVENT_WAIT)
+        )[0]
         assert reported.data["reason"] == "spam"
         assert reported.data["reporter_id"] == "u-ada"
         assert reported.data["space_id"] == space.space_id
@@ -113,10 +121,18 @@ async def test_moderators_hide_reported_comments_and_restore_them(
             pb.HideContentRequest(content=comment_target(spam.comment_id), reason="spam"),
             metadata=mod,
         )
-        hidden = (await tap.wait_for(HIDDEN, tenant=tenant, subject=spam.comment_id))[0]
+        hidden = (
+            await tap.wait_for(HIDDEN, tenant=tenant, subject=spam.comment_id, timeout=EVENT_WAIT)
+        )[0]
         assert hidden.data["author_id"] == "u-troll"
         assert hidden.data["moderator_id"] == "u-mod"
-        await tap.wait_for(CHANGED, tenant=tenant, subject=item, where=lambda d: d["comments"] == 1)
+        await tap.wait_for(
+            CHANGED,
+            tenant=tenant,
+            subject=item,
+            where=lambda d: d["comments"] == 1,
+            timeout=EVENT_WAIT,
+        )
 
         for reader in (ada, troll):
             thread = await stub.ListComments(
@@ -144,10 +160,17 @@ async def test_moderators_hide_reported_comments_and_restore_them(
         await stub.RestoreContent(
             pb.RestoreContentRequest(content=comment_target(spam.comment_id)), metadata=owner
         )
-        restored = (await tap.wait_for(RESTORED, tenant=tenant, subject=spam.comment_id))[0]
+        restored = (
+            await tap.wait_for(RESTORED, tenant=tenant, subject=spam.comment_id, timeout=EVENT_WAIT)
+        )[0]
         assert restored.data["moderator_id"] == "u-owner"
         await tap.wait_for(
-            CHANGED, tenant=tenant, subject=item, where=lambda d: d["comments"] == 2, count=2
+            CHANGED,
+            tenant=tenant,
+            subject=item,
+            where=lambda d: d["comments"] == 2,
+            count=2,
+            timeout=EVENT_WAIT,
         )
         thread = await stub.ListComments(
             pb.ListCommentsRequest(target=knowledge(item)), metadata=ada

@@ -25,7 +25,7 @@ from agora_core.testing import eventually
 from agora_core.testing.event_tap import tapping
 from agora_core.testing.grpc_assertions import assert_status, rpc_error
 
-from .support import Community, event_of, knowledge
+from .support import EVENT_WAIT, Community, event_of, knowledge
 
 pytestmark = pytest.mark.integration
 
@@ -56,7 +56,7 @@ async def _wait_experts(
         return [(e.user_id, e.score) for e in found] == expected
 
     try:
-        await eventually(ranked, timeout=60)
+        await eventually(ranked, timeout=120)
     except AssertionError:
         raise AssertionError(
             f"experts of {skill}: {[(e.user_id, e.score) for e in found]}, want {expected}"
@@ -225,7 +225,11 @@ async def test_a_question_is_asked_answered_upvoted_and_accepted(
         ).question
         assert list(question.proposed_expert_ids) == ["u-linus"]
         assert question.body == "When should I rebase?"
-        asked = (await tap.wait_for(ASKED, tenant=tenant, subject=question.question_id))[0]
+        asked = (
+            await tap.wait_for(
+                ASKED, tenant=tenant, subject=question.question_id, timeout=EVENT_WAIT
+            )
+        )[0]
         assert asked.data["proposed_expert_ids"] == ["u-linus"]
         assert asked.data["skill_ids"] == ["git"]
         assert asked.data["item_id"] == item
@@ -242,7 +246,11 @@ async def test_a_question_is_asked_answered_upvoted_and_accepted(
                 metadata=linus,
             )
         ).answer
-        posted = (await tap.wait_for(ANSWERED, tenant=tenant, subject=question.question_id))[0]
+        posted = (
+            await tap.wait_for(
+                ANSWERED, tenant=tenant, subject=question.question_id, timeout=EVENT_WAIT
+            )
+        )[0]
         assert posted.data["asker_id"] == "u-ada"
         assert posted.data["author_id"] == "u-linus"
         assert posted.data["question_title"] == "Rebase or merge?"
@@ -282,7 +290,11 @@ async def test_a_question_is_asked_answered_upvoted_and_accepted(
             stub.AcceptAnswer(pb.AcceptAnswerRequest(answer_id=answer.answer_id), metadata=asker)
         )
         assert_status(error, grpc.StatusCode.FAILED_PRECONDITION)
-        event = (await tap.wait_for(ACCEPTED, tenant=tenant, subject=question.question_id))[0]
+        event = (
+            await tap.wait_for(
+                ACCEPTED, tenant=tenant, subject=question.question_id, timeout=EVENT_WAIT
+            )
+        )[0]
         assert event.data["author_id"] == "u-linus"
         assert event.data["skill_ids"] == ["git"]
         assert len(tap.matching(ACCEPTED, tenant=tenant)) == 1
@@ -396,6 +408,6 @@ async def test_archived_knowledge_takes_no_new_engagement(
         await community.stub.Unlike(pb.UnlikeRequest(target=knowledge(item)), metadata=ada)
         return False
 
-    await eventually(archived, timeout=60)
+    await eventually(archived, timeout=120)
     # The thread stays readable.
     await community.stub.ListComments(pb.ListCommentsRequest(target=knowledge(item)), metadata=ada)

@@ -10,7 +10,7 @@ from agora_contracts.events.domains.community import SPACES_TOPIC
 from agora_core.testing.event_tap import tapping
 from agora_core.testing.grpc_assertions import assert_status, rpc_error
 
-from .support import Community
+from .support import EVENT_WAIT, Community
 
 pytestmark = pytest.mark.integration
 
@@ -24,7 +24,9 @@ async def test_a_space_is_created_joined_listed_and_left(community: Community, t
         space = await community.space(tenant, "u-owner", name="Data Guild")
         assert space.my_role == pb.SPACE_ROLE_OWNER
         assert space.member_count == 1
-        owner_joined = await tap.wait_for(JOINED, tenant=tenant, subject=space.space_id)
+        owner_joined = await tap.wait_for(
+            JOINED, tenant=tenant, subject=space.space_id, timeout=EVENT_WAIT
+        )
         assert owner_joined[0].data["member_id"] == "u-owner"
         assert owner_joined[0].data["role"] == "owner"
         assert owner_joined[0].data["space_name"] == "Data Guild"
@@ -38,7 +40,7 @@ async def test_a_space_is_created_joined_listed_and_left(community: Community, t
         # Joining twice changes nothing and announces nothing more.
         await stub.JoinSpace(pb.JoinSpaceRequest(space_id=space.space_id), metadata=ada)
         joined = await tap.wait_for(
-            JOINED, tenant=tenant, where=lambda d: d["member_id"] == "u-ada"
+            JOINED, tenant=tenant, where=lambda d: d["member_id"] == "u-ada", timeout=EVENT_WAIT
         )
         assert joined[0].data["role"] == "member"
 
@@ -62,7 +64,7 @@ async def test_a_space_is_created_joined_listed_and_left(community: Community, t
         assert got.space.member_count == 2
 
         await stub.LeaveSpace(pb.LeaveSpaceRequest(space_id=space.space_id), metadata=ada)
-        left = await tap.wait_for(LEFT, tenant=tenant, subject=space.space_id)
+        left = await tap.wait_for(LEFT, tenant=tenant, subject=space.space_id, timeout=EVENT_WAIT)
         assert left[0].data["member_id"] == "u-ada"
         assert len(tap.matching(JOINED, tenant=tenant)) == 2
 
@@ -91,7 +93,7 @@ async def test_invite_only_spaces_need_an_invitation_from_a_moderator(
         )
         await stub.JoinSpace(pb.JoinSpaceRequest(space_id=space.space_id), metadata=ada)
         joined = await tap.wait_for(
-            JOINED, tenant=tenant, where=lambda d: d["member_id"] == "u-ada"
+            JOINED, tenant=tenant, where=lambda d: d["member_id"] == "u-ada", timeout=EVENT_WAIT
         )
         assert joined[0].data["invited_by"] == "u-owner"
     # A plain member may not invite; the owner may promote them to moderator, who may.
