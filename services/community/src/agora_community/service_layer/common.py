@@ -44,9 +44,11 @@ def outgoing(
 
 async def membership(store: Store, space_id: str, user_id: str) -> dict[str, Any] | None:
     """The person's active membership of the space, or None."""
-    return await store.memberships.find_one(
-        {"_id": store.key(space_id, user_id), "state": MembershipState.ACTIVE.value}
-    )
+    # Read by the bare _id (the one filter every store serves from an index), then check.
+    member = await store.memberships.find_one({"_id": store.key(space_id, user_id)})
+    if member is None or member["state"] != MembershipState.ACTIVE.value:
+        return None
+    return member
 
 
 async def space_or_not_found(store: Store, space_id: str) -> dict[str, Any]:

@@ -68,8 +68,8 @@ async def like(store: Store, caller: Caller, kind: TargetKind, target_id: str) -
 async def unlike(store: Store, caller: Caller, kind: TargetKind, target_id: str) -> bool:
     """Withdraw the like; True when there was one (so emitted like.removed)."""
     key = store.key(kind.value, target_id, caller.user_id)
-    current = await store.likes.find_one({"_id": key, "active": True})
-    if current is None:
+    current = await store.likes.find_one({"_id": key})
+    if current is None or not current["active"]:
         return False
     now = now_ms()
     event = outgoing(
