@@ -228,7 +228,7 @@ async def thread_phase(
 
 
 async def run(
-    kafka: str, mongo_uri: str, likers: int, comments: int, samples: int
+    kafka: str, mongo_uri: str, likers: int, comments: int, samples: int, phases: set[str]
 ) -> dict[str, float]:
     database_name = f"bench_community_{uuid.uuid4().hex[:8]}"
     settings = load_settings(
@@ -265,14 +265,19 @@ async def run(
                 skill_ids=[],
                 published_at=datetime.now(UTC),
             )
-            results = await like_phase(stub, database, item, likers)
-            results.update(await thread_phase(stub, database, store, comments, samples))
+            results: dict[str, float] = {}
+            if "likes" in phases:
+                results.update(await like_phase(stub, database, item, likers))
+            if "thread" in phases:
+                results.update(await thread_phase(stub, database, store, comments, samples))
     finally:
         await runtime.stop()
         await client.drop_database(database_name)
         await client.close()
-    results["like_vs_raw_write"] = results["like_unlike_per_s"] / results["raw_write_per_s"]
-    results["list_p50_vs_raw"] = results["list_p50_ms"] / results["raw_find_p50_ms"]
+    if "likes" in phases:
+        results["like_vs_raw_write"] = results["like_unlike_per_s"] / results["raw_write_per_s"]
+    if "thread" in phases:
+        results["list_p50_vs_raw"] = results["list_p50_ms"] / results["raw_find_p50_ms"]
     return results
 
 
@@ -284,26 +289,33 @@ def report(results: dict[str, float], likers: int, comments: int, samples: int) 
     table.add_column("service", justify="right")
     table.add_column("baseline (same run)", justify="right")
     table.add_column("ratio", justify="right")
-    rows = [
-        (
-            "like/unlike via gRPC (ops/s)",
-            f"{results['like_unlike_per_s']:,.0f}",
-            f"{results['raw_write_per_s']:,.0f} raw writes/s",
-            f"{results['like_vs_raw_write']:.2f}x",
-        ),
-        (
-            "ListComments page of 50, p50 (ms)",
-            f"{results['list_p50_ms']:,.1f}",
-            f"{results['raw_find_p50_ms']:,.1f} raw find",
-            f"{results['list_p50_vs_raw']:.2f}x",
-        ),
-        (
-            "ListComments page of 50, p99 (ms)",
-            f"{results['list_p99_ms']:,.1f}",
-            f"{results['raw_find_p99_ms']:,.1f} raw find",
-            "",
-        ),
-    ]
+    rows: list[tuple[str, str, str, str]] = []
+    if "like_unlike_per_s" in results:
+        rows.append(
+            (
+                "like/unlike via gRPC (ops/s)",
+                f"{results['like_unlike_per_s']:,.0f}",
+                f"{results['raw_write_per_s']:,.0f} raw writes/s",
+                f"{results['like_vs_raw_write']:.2f}x",
+            )
+        )
+    if "list_p50_ms" in results:
+        rows.extend(
+            [
+                (
+                    "ListComments page of 50, p50 (ms)",
+                    f"{results['list_p50_ms']:,.1f}",
+                    f"{results['raw_find_p50_ms']:,.1f} raw find",
+                    f"{results['list_p50_vs_raw']:.2f}x",
+                ),
+                (
+                    "ListComments page of 50, p99 (ms)",
+                    f"{results['list_p99_ms']:,.1f}",
+                    f"{results['raw_find_p99_ms']:,.1f} raw find",
+                    "",
+                ),
+            ]
+        )
     for row in rows:
         table.add_row(*row)
     console.print(table)
@@ -331,6 +343,9 @@ def main() -> None:
     parser.add_argument("--likers", type=int, default=None)
     parser.add_argument("--comments", type=int, default=None)
     parser.add_argument("--samples", type=int, default=None)
+    parser.add_argument(
+        "--phase", choices=["all", "likes", "thread"], default="all", help="what to measure"
+    )
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092"))
     parser.add_argument(
         "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
@@ -340,12 +355,9 @@ def main() -> None:
     likers = args.likers or (300 if args.quick else 1000)
     comments = args.comments or (10_000 if args.quick else 100_000)
     samples = args.samples or (10 if args.quick else 12)
-    report(
-        asyncio.run(run(args.kafka, args.mongo, likers, comments, samples)),
-        likers,
-        comments,
-        samples,
-    )
+    phases = {"likes", "thread"} if args.phase == "all" else {args.phase}
+    results = asyncio.run(run(args.kafka, args.mongo, likers, comments, samples, phases))
+    report(results, likers, comments, samples)
 
 
 if __name__ == "__main__":
