@@ -72,6 +72,14 @@ class PermissionDenied(AgoraError):
     """The caller is authenticated but lacks the role or relationship required."""
 
 
+class ResourceExhausted(AgoraError):
+    """The caller used up a quota (a rate limit); retrying after ``retry_after_seconds`` helps."""
+
+    def __init__(self, message: str, retry_after_seconds: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = retry_after_seconds
+
+
 class Unauthenticated(AgoraError):
     """No valid credentials were presented."""
 

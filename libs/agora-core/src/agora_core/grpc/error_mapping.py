@@ -13,6 +13,7 @@ NotFound                   NOT_FOUND               ResourceInfo (type and id)
 AlreadyExists              ALREADY_EXISTS
 FailedPrecondition         FAILED_PRECONDITION     message names the current state
 PermissionDenied           PERMISSION_DENIED
+ResourceExhausted          RESOURCE_EXHAUSTED      RetryInfo (when the wait is known)
 Unauthenticated            UNAUTHENTICATED
 pymongo ConnectionFailure  UNAVAILABLE             (transient: clients may retry)
 anything else              INTERNAL                generic message; the error is logged
@@ -29,7 +30,7 @@ from typing import Final
 
 import grpc
 import structlog
-from google.protobuf import any_pb2
+from google.protobuf import any_pb2, duration_pb2
 from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
@@ -43,6 +44,7 @@ from agora_core.errors import (
     InvalidArgument,
     NotFound,
     PermissionDenied,
+    ResourceExhausted,
     Unauthenticated,
 )
 from agora_core.grpc.handler_wrapping import Context, ScopeInterceptor, split_method
@@ -96,6 +98,13 @@ def status_for_agora_error(error: AgoraError) -> grpc.Status | None:
         if error.current_state and error.current_state not in message:
             message = f"{message} (current state: {error.current_state})"
         return rich_status(grpc.StatusCode.FAILED_PRECONDITION, message)
+    if isinstance(error, ResourceExhausted):
+        details: list[Message] = []
+        if error.retry_after_seconds is not None:
+            delay = duration_pb2.Duration()
+            delay.FromMilliseconds(int(error.retry_after_seconds * 1000))
+            details.append(error_details_pb2.RetryInfo(retry_delay=delay))
+        return rich_status(grpc.StatusCode.RESOURCE_EXHAUSTED, error.message, *details)
     for error_type, code in _CODES:
         if isinstance(error, error_type):
             return rich_status(code, error.message)

@@ -96,6 +96,20 @@ class CommentPostedV1(EventPayload):
 
 
 @REGISTRY.event(
+    "org.agora.community.comment.deleted.v1",
+    topic=COMMENTS_TOPIC,
+    key=_TARGET,
+    description="The author deleted a comment; a tombstone keeps its place in the thread.",
+)
+class CommentDeletedV1(EventPayload):
+    comment_id: EntityId = Field(description="The deleted comment.", examples=["c-9"])
+    target_type: TargetType = Field(description="What it commented.", examples=["knowledge"])
+    target_id: EntityId = Field(description="The commented entity.", examples=["k-42"])
+    author_id: EntityId = Field(description="Who wrote and deleted it.", examples=["u-ada"])
+    deleted_at: datetime = Field(description="When.", examples=["2026-11-23T10:30:00Z"])
+
+
+@REGISTRY.event(
     "org.agora.community.mention.created.v1",
     topic=COMMENTS_TOPIC,
     key=_TARGET,

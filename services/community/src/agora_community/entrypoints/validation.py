@@ -1,0 +1,182 @@
+"""Request models: every string and list bounded, errors naming the proto field."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Final, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from agora.community.v1 import community_pb2 as pb
+from agora_community.domain.model import SpaceRole, TargetKind, Visibility
+from agora_core.grpc.validation import PageCursor
+
+EntityId = Annotated[
+    str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f]+$")
+]
+OptionalId = Annotated[str, StringConstraints(max_length=128, pattern=r"^[^\s\x00-\x1f]*$")]
+MAX_BODY: Final = 10_000
+MAX_DESCRIPTION: Final = 4_000
+MAX_SKILLS: Final = 10
+MAX_POPULARITY_TARGETS: Final = 100
+
+TARGET_KINDS: Final = {
+    pb.TARGET_TYPE_KNOWLEDGE: TargetKind.KNOWLEDGE,
+    pb.TARGET_TYPE_PATH: TargetKind.PATH,
+    pb.TARGET_TYPE_QUESTION: TargetKind.QUESTION,
+    pb.TARGET_TYPE_ANSWER: TargetKind.ANSWER,
+    pb.TARGET_TYPE_COMMENT: TargetKind.COMMENT,
+    pb.TARGET_TYPE_SPACE: TargetKind.SPACE,
+}
+TARGET_TYPES: Final = {kind: number for number, kind in TARGET_KINDS.items()}
+VISIBILITIES: Final = {
+    pb.SPACE_VISIBILITY_OPEN: Visibility.OPEN,
+    pb.SPACE_VISIBILITY_INVITE_ONLY: Visibility.INVITE_ONLY,
+}
+ROLES: Final = {
+    pb.SPACE_ROLE_OWNER: SpaceRole.OWNER,
+    pb.SPACE_ROLE_MODERATOR: SpaceRole.MODERATOR,
+    pb.SPACE_ROLE_MEMBER: SpaceRole.MEMBER,
+}
+REASONS: Final = {
+    pb.REPORT_REASON_SPAM: "spam",
+    pb.REPORT_REASON_ABUSE: "abuse",
+    pb.REPORT_REASON_OFF_TOPIC: "off_topic",
+    pb.REPORT_REASON_INACCURATE: "inaccurate",
+    pb.REPORT_REASON_OTHER: "other",
+}
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+
+class TargetRef(Strict):
+    type: TargetKind
+    id: EntityId
+
+
+def target_fields(target: pb.Target) -> dict[str, object]:
+    """A proto target as model input (an unknown enum becomes None, refused on ``type``)."""
+    return {"type": TARGET_KINDS.get(target.type), "id": target.id}
+
+
+class NewSpace(Strict):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field(max_length=MAX_DESCRIPTION)
+    visibility: Visibility
+    topic: str = Field(max_length=100)
+
+
+class SpaceChanges(Strict):
+    space_id: EntityId
+    name: str = Field(max_length=200)
+    description: str = Field(max_length=MAX_DESCRIPTION)
+    visibility: Visibility | None
+
+
+class SpaceRef(Strict):
+    space_id: EntityId
+
+
+class SpacePerson(Strict):
+    space_id: EntityId
+    user_id: EntityId
+
+
+class RoleChange(SpacePerson):
+    role: SpaceRole
+
+
+class Discover(Strict):
+    name_prefix: str = Field(max_length=100)
+
+
+class NewComment(Strict):
+    target: TargetRef
+    parent_comment_id: OptionalId
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+
+
+class CommentText(Strict):
+    comment_id: EntityId
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+
+
+class CommentRef(Strict):
+    comment_id: EntityId
+
+
+class TargetOnly(Strict):
+    target: TargetRef
+
+
+class PopularityQuery(Strict):
+    targets: list[TargetRef] = Field(min_length=1, max_length=MAX_POPULARITY_TARGETS)
+
+
+class TrendingQuery(Strict):
+    target_type: TargetKind | None
+    limit: int = Field(ge=0, le=100)
+
+
+class NewQuestion(Strict):
+    title: str = Field(min_length=1, max_length=300)
+    body: str = Field(max_length=MAX_BODY)
+    skill_ids: list[EntityId] = Field(min_length=1, max_length=MAX_SKILLS)
+    space_id: OptionalId
+    item_id: OptionalId
+
+
+class QuestionRef(Strict):
+    question_id: EntityId
+
+
+class UnansweredQuery(Strict):
+    skill_id: OptionalId
+    space_id: OptionalId
+
+
+class NewAnswer(Strict):
+    question_id: EntityId
+    body: str = Field(min_length=1, max_length=MAX_BODY)
+
+
+class AnswerRef(Strict):
+    answer_id: EntityId
+
+
+class SkillRef(Strict):
+    skill_id: EntityId
+
+
+class NewReport(Strict):
+    content: TargetRef
+    reason: Literal["spam", "abuse", "off_topic", "inaccurate", "other"]
+    details: str = Field(max_length=1000)
+
+
+class Moderation(Strict):
+    content: TargetRef
+    reason: str = Field(max_length=1000)
+
+
+class QueueQuery(Strict):
+    space_id: OptionalId
+
+
+class TimeCursor(PageCursor):
+    """After this (time, id) in the list's order."""
+
+    after_time: dt.datetime
+    after_id: str = Field(min_length=1, max_length=256)
+
+
+class NameCursor(PageCursor):
+    after_name: str = Field(max_length=400)
+    after_id: str = Field(min_length=1, max_length=256)
+
+
+class ScoreCursor(PageCursor):
+    after_score: float
+    after_id: str = Field(min_length=1, max_length=256)
