@@ -65,7 +65,13 @@ class SmtpSender:
                 timeout=self._timeout,
             )
         except aiosmtplib.SMTPRecipientsRefused as error:
-            return SendResult(ok=False, error=str(error)[:500], permanent=True)
+            codes = [refused.code for refused in error.recipients]
+            return SendResult(
+                ok=False,
+                status_code=codes[0] if codes else 0,
+                error=f"SMTP recipient refused {codes}"[:500],
+                permanent=bool(codes) and all(500 <= code < 600 for code in codes),
+            )
         except aiosmtplib.SMTPResponseException as error:
             # 5xx is a permanent refusal; 4xx asks to try again later.
             return SendResult(

@@ -1,0 +1,164 @@
+"""Real loopback receivers for the integration tests: an SMTP server (aiosmtpd) and an
+HTTP webhook endpoint (aiohttp), plus a controllable clock and event builders."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from typing import Any
+
+from aiohttp import web
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from agora_contracts.events import EventPayload
+from agora_core.messaging.events import OutgoingEvent
+
+
+class ManualClock:
+    """A clock the test moves by hand (never backwards: the service is shared)."""
+
+    def __init__(self) -> None:
+        self._now = datetime.now(UTC).replace(microsecond=0)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._now += delta
+        return self._now
+
+    def advance_to(self, instant: datetime) -> datetime:
+        if instant > self._now:
+            self._now = instant
+        return self._now
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.refuse_prefix = "tempfail"
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address.startswith(self.refuse_prefix):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd hook name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        raw = envelope.original_content or b""
+        self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))
+        return "250 Message accepted"
+
+
+class SmtpServer:
+    """aiosmtpd on a fixed loopback port, stoppable and restartable (outage tests)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.mailbox = _Mailbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.mailbox.messages if m["To"] == address]
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class WebhookReceiver:
+    """Records every request; answers each path with scripted statuses (then 200)."""
+
+    port: int = 0
+    requests: list[Received] = field(default_factory=list)
+    scripts: dict[str, list[int]] = field(default_factory=dict)
+    hold: dict[str, asyncio.Event] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/{path:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def at(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path == path]
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        body = await request.read()
+        self.requests.append(Received(path, dict(request.headers), body))
+        if path in self.hold:
+            await self.hold[path].wait()
+        script = self.scripts.get(path)
+        status = script.pop(0) if script else 200
+        return web.Response(status=status)
+
+
+def event(
+    payload: EventPayload,
+    *,
+    tenant: str,
+    subject: str,
+    source: str = "/agora/catalog",
+    event_id: uuid.UUID | None = None,
+    actor: str | None = None,
+) -> OutgoingEvent:
+    return OutgoingEvent.create(
+        payload,
+        source=source,
+        subject=subject,
+        tenant_id=tenant,
+        actor_id=actor,
+        event_id=event_id or uuid.uuid4(),
+    )
+
+
+def parts(message: Message) -> dict[str, str]:
+    """content type → decoded text of a multipart email."""
+    found: dict[str, str] = {}
+    for part in message.walk():
+        if part.get_content_maintype() == "multipart":
+            continue
+        payload: Any = part.get_payload(decode=True)
+        found[part.get_content_type()] = payload.decode(part.get_content_charset() or "utf-8")
+    return found
