@@ -5,57 +5,16 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import grpc.aio
 import pytest
-from notifications_integration.support import ManualClock, SmtpServer, WebhookReceiver, free_port
 
 from agora.notifications.v1 import notifications_pb2_grpc
-from agora_core.testing.service_harness import channel_to, running_service, test_settings
+from agora_core.testing.service_harness import channel_to, running_service
 from agora_notifications.bootstrap import NotificationsRuntime, build
 from agora_notifications.settings import NotificationsSettings
 
-
-@dataclass
-class Stack:
-    runtime: NotificationsRuntime
-    stub: notifications_pb2_grpc.NotificationsServiceStub
-    clock: ManualClock
-    smtp: SmtpServer
-    receiver: WebhookReceiver
-    settings: NotificationsSettings
-    kafka: str
-
-    @property
-    def public_url(self) -> str:
-        return f"http://127.0.0.1:{self.runtime.public_http.port}"
-
-
-def stack_settings(
-    kafka: str, mongo_uri: str, database: str, smtp_port: int, **overrides: object
-) -> NotificationsSettings:
-    public_port = free_port()
-    values: dict[str, object] = {
-        "smtp_port": smtp_port,
-        # The unsubscribe links in emails must name the real port: pick it up front.
-        "public_port": public_port,
-        "public_base_url": f"http://127.0.0.1:{public_port}",
-        "webhook_allow_private_addresses": True,
-        "delivery_poll_interval_ms": 50,
-        "delivery_max_attempts": 3,
-        "delivery_backoff_seconds": 60,
-        "delivery_backoff_max_seconds": 120,
-        "scheduler_interval_seconds": 3600,
-        "reminder_inactivity_hours": 72,
-        "reminder_max_count": 3,
-        "smtp_timeout_seconds": 5,
-        "webhook_timeout_seconds": 5,
-    }
-    values.update(overrides)
-    return test_settings(
-        NotificationsSettings, kafka=kafka, mongo_uri=mongo_uri, database=database, **values
-    )
+from .support import ManualClock, SmtpServer, Stack, WebhookReceiver, stack_settings
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import Message
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 from aiosmtpd.controller import Controller
@@ -19,6 +19,12 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from agora_contracts.events import EventPayload
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.testing.service_harness import test_settings
+from agora_notifications.bootstrap import NotificationsRuntime
+from agora_notifications.settings import NotificationsSettings
+
+if TYPE_CHECKING:
+    from agora.notifications.v1.notifications_pb2_grpc import NotificationsServiceAsyncStub
 
 
 class ManualClock:
@@ -162,3 +168,44 @@ def parts(message: Message) -> dict[str, str]:
         payload: Any = part.get_payload(decode=True)
         found[part.get_content_type()] = payload.decode(part.get_content_charset() or "utf-8")
     return found
+
+
+@dataclass
+class Stack:
+    runtime: NotificationsRuntime
+    stub: NotificationsServiceAsyncStub
+    clock: ManualClock
+    smtp: SmtpServer
+    receiver: WebhookReceiver
+    settings: NotificationsSettings
+    kafka: str
+
+    @property
+    def public_url(self) -> str:
+        return f"http://127.0.0.1:{self.runtime.public_http.port}"
+
+
+def stack_settings(
+    kafka: str, mongo_uri: str, database: str, smtp_port: int, **overrides: object
+) -> NotificationsSettings:
+    public_port = free_port()
+    values: dict[str, object] = {
+        "smtp_port": smtp_port,
+        # The unsubscribe links in emails must name the real port: pick it up front.
+        "public_port": public_port,
+        "public_base_url": f"http://127.0.0.1:{public_port}",
+        "webhook_allow_private_addresses": True,
+        "delivery_poll_interval_ms": 50,
+        "delivery_max_attempts": 3,
+        "delivery_backoff_seconds": 60,
+        "delivery_backoff_max_seconds": 120,
+        "scheduler_interval_seconds": 3600,
+        "reminder_inactivity_hours": 72,
+        "reminder_max_count": 3,
+        "smtp_timeout_seconds": 5,
+        "webhook_timeout_seconds": 5,
+    }
+    values.update(overrides)
+    return test_settings(
+        NotificationsSettings, kafka=kafka, mongo_uri=mongo_uri, database=database, **values
+    )

@@ -8,8 +8,6 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 import grpc
 import pytest
-from notifications_integration.conftest import Stack
-from notifications_integration.support import event, parts
 
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora_contracts.events.domains import catalog, community
@@ -17,6 +15,8 @@ from agora_contracts.events.domains.notifications import DELIVERIES_TOPIC
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
+
+from .support import Stack, event, parts
 
 pytestmark = pytest.mark.integration
 
@@ -30,7 +30,7 @@ def reviewed(stack: Stack, author: str, decision: str = "approved") -> catalog.S
         reviewer_id="u-linus",
         title="Git rebase tips",
         version=1,
-        decision=decision,  # type: ignore[arg-type]
+        decision=decision,
         comment="Nice work",
         reviewed_at=stack.clock.now(),
     )

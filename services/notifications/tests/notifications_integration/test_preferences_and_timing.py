@@ -7,14 +7,14 @@ from zoneinfo import ZoneInfo
 
 import grpc
 import pytest
-from notifications_integration.conftest import Stack
-from notifications_integration.support import event, parts
 
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora_contracts.events.domains import gamification
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
+
+from .support import Stack, event, parts
 
 pytestmark = pytest.mark.integration
 
@@ -29,7 +29,9 @@ def email(enabled: int = pb.TOGGLE_UNSPECIFIED, digest: int = 0) -> pb.ChannelSe
     return pb.ChannelSetting(channel=pb.CHANNEL_EMAIL, enabled=enabled, digest=digest)  # type: ignore[arg-type]
 
 
-def effective(response: pb.GetEffectivePreferencesResponse, name: str, channel: int) -> pb.EffectivePreference:
+def effective(
+    response: pb.GetEffectivePreferencesResponse, name: str, channel: int
+) -> pb.EffectivePreference:
     [found] = [p for p in response.preferences if p.category == name and p.channel == channel]
     return found
 
@@ -148,7 +150,9 @@ async def test_layers_resolve_tenant_then_space_then_person(stack: Stack, unique
             "layer.categories.0.channels.0.digest",
         ),
         (
-            pb.PreferenceLayer(scope=pb.SCOPE_PERSON, quiet_hours=pb.QuietHours(start="25:00", end="07:00")),
+            pb.PreferenceLayer(
+                scope=pb.SCOPE_PERSON, quiet_hours=pb.QuietHours(start="25:00", end="07:00")
+            ),
             "layer.quiet_hours.start",
         ),
         (
@@ -196,9 +200,7 @@ def next_local(now: datetime, hour: int, minute: int = 0) -> datetime:
     return candidate
 
 
-async def test_quiet_hours_defer_email_to_the_end_of_the_window(
-    stack: Stack, unique: str
-) -> None:
+async def test_quiet_hours_defer_email_to_the_end_of_the_window(stack: Stack, unique: str) -> None:
     tenant = f"t-{unique}"
     address = f"ada-{unique}@example.org"
     me = caller(["learner"], tenant=tenant, subject="u-ada")
@@ -217,7 +219,14 @@ async def test_quiet_hours_defer_email_to_the_end_of_the_window(
     stack.clock.advance_to(next_local(stack.clock.now(), 23))
     await publish_events(
         stack.kafka,
-        [event(badge(stack, "u-ada", "q1"), tenant=tenant, subject="aw-q1", source="/agora/gamification")],
+        [
+            event(
+                badge(stack, "u-ada", "q1"),
+                tenant=tenant,
+                subject="aw-q1",
+                source="/agora/gamification",
+            )
+        ],
     )
 
     async def held() -> bool:
@@ -238,9 +247,7 @@ async def test_quiet_hours_defer_email_to_the_end_of_the_window(
     assert "Badge q1" in message["Subject"]
 
 
-async def test_daily_digest_groups_everything_since_the_last_one(
-    stack: Stack, unique: str
-) -> None:
+async def test_daily_digest_groups_everything_since_the_last_one(stack: Stack, unique: str) -> None:
     tenant = f"t-{unique}"
     address = f"grace-{unique}@example.org"
     me = caller(["learner"], tenant=tenant, subject="u-grace")
@@ -260,7 +267,12 @@ async def test_daily_digest_groups_everything_since_the_last_one(
         metadata=me,
     )
     events = [
-        event(badge(stack, "u-grace", f"d{n}"), tenant=tenant, subject=f"aw-d{n}", source="/agora/gamification")
+        event(
+            badge(stack, "u-grace", f"d{n}"),
+            tenant=tenant,
+            subject=f"aw-d{n}",
+            source="/agora/gamification",
+        )
         for n in range(3)
     ]
     await publish_events(stack.kafka, events)
@@ -287,5 +299,9 @@ async def test_daily_digest_groups_everything_since_the_last_one(
     text = parts(message)["text/plain"]
     for n in range(3):
         assert f"Badge d{n}" in text
-    states = {d.state for d in await deliveries(stack, tenant, "u-grace") if d.delivery_id.endswith(":email")}
+    states = {
+        d.state
+        for d in await deliveries(stack, tenant, "u-grace")
+        if d.delivery_id.endswith(":email")
+    }
     assert states == {pb.DELIVERY_STATE_DIGESTED}

@@ -8,8 +8,6 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from notifications_integration.conftest import Stack
-from notifications_integration.support import event
 
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora_contracts.events.common import SkillLevel
@@ -18,6 +16,8 @@ from agora_core.messaging.events import OutgoingEvent
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events
 from agora_core.testing.grpc_assertions import caller
+
+from .support import Stack, event
 
 pytestmark = pytest.mark.integration
 
@@ -203,11 +203,17 @@ async def test_a_daily_nudge_suggests_a_short_item_from_my_path_at_my_local_hour
         published_at=now,
     )
     enrolled = learning.PathEnrolledV1(
-        learner_id="u-ada", path_id="p-1", path_title="SQL path", self_enrolled=True,
+        learner_id="u-ada",
+        path_id="p-1",
+        path_title="SQL path",
+        self_enrolled=True,
         enrolled_at=now,
     )
     finished = learning.KnowledgeCompletedV1(
-        learner_id="u-ada", item_id="k-done", item_type="video", item_title="Done",
+        learner_id="u-ada",
+        item_id="k-done",
+        item_type="video",
+        item_title="Done",
         completed_at=now,
     )
     await publish_then_wait(

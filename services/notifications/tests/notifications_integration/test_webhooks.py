@@ -8,8 +8,6 @@ from datetime import timedelta
 
 import grpc
 import pytest
-from notifications_integration.conftest import Stack
-from notifications_integration.support import event
 
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora_contracts.events.domains import learning
@@ -19,6 +17,8 @@ from agora_core.testing.event_tap import publish_events, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
 from agora_notifications.adapters.webhooks import AddressGuard
 from agora_notifications.domain.webhooks import UrlRefused, verify_signature
+
+from .support import Stack, event
 
 pytestmark = pytest.mark.integration
 
@@ -96,11 +96,17 @@ async def test_a_matching_event_arrives_as_a_signed_cloud_event(stack: Stack, un
         secret, timestamp, first.body, first.headers["X-Agora-Signature"], now=int(time.time())
     )
     assert not verify_signature(
-        secret, timestamp, first.body + b" ", first.headers["X-Agora-Signature"],
+        secret,
+        timestamp,
+        first.body + b" ",
+        first.headers["X-Agora-Signature"],
         now=int(time.time()),
     )
     assert not verify_signature(
-        secret, timestamp, first.body, first.headers["X-Agora-Signature"],
+        secret,
+        timestamp,
+        first.body,
+        first.headers["X-Agora-Signature"],
         now=timestamp + 3600,
     ), "a replayed (old) timestamp is refused"
 
@@ -178,14 +184,18 @@ async def test_a_failing_endpoint_is_retried_with_backoff_then_failed_then_redel
     assert len(stack.receiver.at(path)) == 4
     assert len({r.headers["ce-id"] for r in stack.receiver.at(path)}) == 1
     again = await rpc_error(
-        stack.stub.RetryDelivery(pb.RetryDeliveryRequest(delivery_id=failed.delivery_id), metadata=admin)
+        stack.stub.RetryDelivery(
+            pb.RetryDeliveryRequest(delivery_id=failed.delivery_id), metadata=admin
+        )
     )
     error = assert_status(again, grpc.StatusCode.FAILED_PRECONDITION)
     assert "delivered" in (error.details() or "")
     # Another tenant's admin cannot see or retry it.
     other = caller(["admin"], tenant=f"o-{unique}", subject="u-admin")
     hidden = await rpc_error(
-        stack.stub.RetryDelivery(pb.RetryDeliveryRequest(delivery_id=failed.delivery_id), metadata=other)
+        stack.stub.RetryDelivery(
+            pb.RetryDeliveryRequest(delivery_id=failed.delivery_id), metadata=other
+        )
     )
     assert_status(hidden, grpc.StatusCode.NOT_FOUND)
 
