@@ -108,7 +108,6 @@ async def build(
         people=people,
         preferences=preferences,
         renderer=renderer,
-        relay=runtime.relay,
         worker=worker,
         public_base_url=settings.public_base_url,
         unsubscribe_secret=secret,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from agora_core.settings import ServiceSettings
@@ -62,3 +62,12 @@ class NotificationsSettings(ServiceSettings):
     assignment_due_soon_hours: float = Field(default=48.0, gt=0, le=24 * 60)
     digest_hour: int = Field(default=8, ge=0, le=23)
     nudge_max_minutes: int = Field(default=15, ge=1, le=240)
+
+    @model_validator(mode="after")
+    def _lease_outlives_sends(self) -> NotificationsSettings:
+        # A worker records an attempt by delivery id only; that is safe because no
+        # other worker can claim the delivery while a send may still be running.
+        longest = max(self.webhook_timeout_seconds, self.smtp_timeout_seconds)
+        if self.delivery_lease_seconds <= longest * 2:
+            raise ValueError("delivery_lease_seconds must exceed twice the send timeouts")
+        return self

@@ -10,11 +10,19 @@ import grpc.aio
 import pytest
 
 from agora.notifications.v1 import notifications_pb2_grpc
+from agora_contracts.events.schemas import load_platform_events
 from agora_core.testing.service_harness import channel_to, running_service
 from agora_notifications.bootstrap import NotificationsRuntime, build
 from agora_notifications.settings import NotificationsSettings
 
-from .support import ManualClock, SmtpServer, Stack, WebhookReceiver, stack_settings
+from .support import (
+    ManualClock,
+    SmtpServer,
+    Stack,
+    WebhookReceiver,
+    stack_settings,
+    start_group_at_end,
+)
 
 
 @pytest.fixture(scope="module")
@@ -31,6 +39,7 @@ async def stack(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Stack]:
     async def build_with_clock(s: NotificationsSettings) -> NotificationsRuntime:
         return await build(s, clock=clock)
 
+    await start_group_at_end(kafka_bootstrap, settings.group_id, load_platform_events().topics())
     try:
         async with running_service(build_with_clock, settings) as runtime:
             assert isinstance(runtime, NotificationsRuntime)

@@ -13,6 +13,7 @@ import pytest
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
 from agora_contracts.events.domains import learning
+from agora_contracts.events.schemas import load_platform_events
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events
 from agora_core.testing.grpc_assertions import (
@@ -31,6 +32,7 @@ from .support import (
     WebhookReceiver,
     event,
     stack_settings,
+    start_group_at_end,
 )
 
 pytestmark = pytest.mark.integration
@@ -61,6 +63,7 @@ async def test_a_restart_mid_delivery_retries_after_the_lease(
         return await build(s, clock=clock)
 
     admin = caller(["admin"], tenant=tenant, subject="u-admin")
+    await start_group_at_end(kafka_bootstrap, settings.group_id, load_platform_events().topics())
     try:
         async with (
             running_service(build_with_clock, settings) as first,

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
+from pymongo import ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_contracts.events.domains.notifications import (
@@ -99,6 +100,13 @@ class DeliveryWorker:
         return len(claimed)
 
     async def _claim(self, now: datetime) -> list[Document]:
+        """Find due deliveries (one query), then lease each with a conditional update.
+
+        Each lease is a ``find_one_and_update`` on the delivery's ``_id`` that only
+        matches while it is still due and unleased, so two workers never both win it.
+        Per id rather than one ``update_many`` over ``_id: {$in: …}``: FerretDB serves
+        an ``_id`` equality from its index but scans the collection for ``$in``.
+        """
         due = {
             "state": DeliveryState.PENDING.value,
             "next_attempt_at": {"$lte": now},
@@ -107,15 +115,17 @@ class DeliveryWorker:
         candidates = await self._deliveries.find(
             due, {"_id": 1}, limit=self._batch_size, sort=[("next_attempt_at", 1)]
         ).to_list()
-        if not candidates:
-            return []
-        ids = [c["_id"] for c in candidates]
         token = uuid.uuid4().hex
-        await self._deliveries.update_many(
-            {**due, "_id": {"$in": ids}},
-            {"$set": {LEASE_UNTIL: now + self._lease, LEASE_OWNER: token}},
-        )
-        return await self._deliveries.find({"_id": {"$in": ids}, LEASE_OWNER: token}).to_list()
+        claimed: list[Document] = []
+        for candidate in candidates:
+            document = await self._deliveries.find_one_and_update(
+                {"_id": candidate["_id"], **due},
+                {"$set": {LEASE_UNTIL: now + self._lease, LEASE_OWNER: token}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if document is not None:
+                claimed.append(document)
+        return claimed
 
     async def _attempt(self, delivery: Document, now: datetime) -> None:
         sender = self._senders.get(delivery["channel"])
@@ -156,9 +166,10 @@ class DeliveryWorker:
             delay = retry_delay(attempts, *self._backoff)
             update["$set"]["next_attempt_at"] = now + delay
         update = with_outbox(update, events)
-        await self._deliveries.update_one(
-            {"_id": delivery["_id"], LEASE_OWNER: delivery.get(LEASE_OWNER)}, update
-        )
+        # By bare _id: FerretDB answers any richer filter with a collection scan. The
+        # lease outlives every send (settings check lease > timeouts), so no other
+        # worker can hold this delivery while we record its attempt.
+        await self._deliveries.update_one({"_id": delivery["_id"]}, update)
         if events:
             self._relay.notify()
         log.info(

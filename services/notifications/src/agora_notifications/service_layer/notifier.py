@@ -54,7 +54,6 @@ class Notifier:
         people: People,
         preferences: Preferences,
         renderer: EmailRenderer,
-        relay: Waker,
         worker: Waker,
         public_base_url: str,
         unsubscribe_secret: str,
@@ -65,7 +64,6 @@ class Notifier:
         self._people = people
         self._preferences = preferences
         self._renderer = renderer
-        self._relay = relay
         self._worker = worker
         self._public_base_url = public_base_url.rstrip("/")
         self._secret = unsubscribe_secret
@@ -82,17 +80,26 @@ class Notifier:
     ) -> list[str]:
         """Store and schedule every draft; returns the ids of notifications created."""
         created: list[str] = []
+        emails = False
         for draft in drafts:
-            if await self._notify_one(tenant_id, draft, now):
+            made, emailed = await self._notify_one(tenant_id, draft, now)
+            emails |= emailed
+            if made:
                 created.append(
                     notification_id(tenant_id, draft.source_key, draft.recipient_id, draft.category)
                 )
-        if created:
-            self._relay.notify()
+        # The relay is left to its poll interval rather than woken per notification: on
+        # FerretDB each relay round scans the whole collection, so one round per event
+        # costs more than the event itself; a poll batches many. The worker is woken
+        # only when there is an email to send.
+        if emails:
             self._worker.notify()
         return created
 
-    async def _notify_one(self, tenant_id: str, draft: NotificationDraft, now: datetime) -> bool:
+    async def _notify_one(
+        self, tenant_id: str, draft: NotificationDraft, now: datetime
+    ) -> tuple[bool, bool]:
+        """(something new was stored, an email is due now)."""
         profile = await self._people.profile(tenant_id, draft.recipient_id)
         tenant, space, person = await self._preferences.layers(
             tenant_id, draft.space_id, draft.recipient_id
@@ -102,6 +109,7 @@ class Notifier:
         nid = notification_id(tenant_id, draft.source_key, draft.recipient_id, draft.category)
         text = render_text(draft.category, draft.params, profile.locale)
         made = False
+        emailed = False
         if inbox.enabled:
             event = OutgoingEvent.create(
                 NotificationDeliveredV1(
@@ -169,8 +177,10 @@ class Notifier:
                     "send_at": send_at,
                     "key": digest_period_key(send_at, email.digest),
                 }
-            made |= await _insert_once(TenantRepository(self._deliveries, tenant_id), document)
-        return made
+            inserted = await _insert_once(TenantRepository(self._deliveries, tenant_id), document)
+            made |= inserted
+            emailed = inserted and document["state"] == DeliveryState.PENDING.value
+        return made, emailed
 
 
 async def _insert_once(repository: TenantRepository, document: dict[str, Any]) -> bool:
