@@ -13,7 +13,7 @@ from agora.notifications.v1 import notifications_pb2 as pb
 from agora_contracts.events.domains import catalog, community
 from agora_contracts.events.domains.notifications import DELIVERIES_TOPIC
 from agora_core.testing import eventually
-from agora_core.testing.event_tap import publish_events, tapping
+from agora_core.testing.event_tap import publish_events, publish_raw, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
 
 from .support import Stack, event, parts
@@ -326,3 +326,16 @@ async def test_profiles_are_validated_and_bulk_upsert_is_for_admins(
     assert (mine.profile.email, mine.profile.locale) == ("ada@example.org", "fr")
     unknown = uuid.uuid4().hex
     assert unknown  # keeps the import used for ids elsewhere
+
+
+async def test_a_malformed_payload_goes_to_the_dead_letter_topic(stack: Stack, unique: str) -> None:
+    tenant = f"t-{unique}"
+    good = event(reviewed(stack, "u-grace"), tenant=tenant, subject="k-1")
+    headers = dict(good.headers)
+    topic = good.topic
+    async with tapping(stack.kafka, [f"{topic}.dlq"]) as tap:
+        await publish_raw(stack.kafka, topic, b'{"item_id": 42}', headers, key=b"k-1")
+
+        [dead] = await tap.wait_for(good.headers["ce_type"], tenant=tenant)
+    assert dead.data == {"item_id": 42}
+    assert await inbox(stack, tenant, "u-grace") == []

@@ -15,8 +15,9 @@ from agora_contracts.events.domains.notifications import DELIVERIES_TOPIC
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
-from agora_notifications.adapters.webhooks import AddressGuard
+from agora_notifications.adapters.webhooks import AddressGuard, WebhookSender
 from agora_notifications.domain.webhooks import UrlRefused, verify_signature
+from agora_notifications.service_layer.delivery import DeliveryWorker
 
 from .support import Stack, event
 
@@ -83,8 +84,11 @@ async def test_a_matching_event_arrives_as_a_signed_cloud_event(stack: Stack, un
 
     await eventually(both_arrived)
     received = stack.receiver.at(path)
-    assert [r.headers["ce-id"] for r in received] == [matching.event_id, follow_up.event_id]
-    first = received[0]
+    # Sent in parallel: order is not guaranteed, exactly-once is.
+    assert sorted(r.headers["ce-id"] for r in received) == sorted(
+        [matching.event_id, follow_up.event_id]
+    )
+    [first] = [r for r in received if r.headers["ce-id"] == matching.event_id]
     assert first.headers["ce-type"] == COMPLETED
     assert first.headers["ce-specversion"] == "1.0"
     assert first.headers["ce-source"] == "/agora/catalog"
@@ -267,3 +271,66 @@ async def test_the_address_guard_accepts_public_addresses_and_the_test_switch() 
     await AddressGuard(allow_private=True).check("http://127.0.0.1:8080/hook")
     with pytest.raises(UrlRefused):
         await AddressGuard(allow_private=True).check("gopher://127.0.0.1/")
+
+
+async def test_two_workers_claiming_at_once_send_each_delivery_once(
+    stack: Stack, unique: str
+) -> None:
+    tenant = f"t-{unique}"
+    path = f"pair-{unique}"
+    created = await subscribe(stack, tenant, path, [STARTED])
+    events = [
+        event(started(stack, f"u-{n}", f"k-{n}"), tenant=tenant, subject=f"u-{n}")
+        for n in range(12)
+    ]
+    await publish_events(stack.kafka, events)
+
+    async def all_sent() -> bool:
+        return len(stack.receiver.at(path)) >= len(events)
+
+    # A second replica's worker over the same database, racing the service's own.
+    sender = WebhookSender(stack.runtime.database, AddressGuard(allow_private=True), timeout=5)
+    rival = DeliveryWorker(
+        stack.runtime.database,
+        {"webhook": sender},
+        clock=stack.clock,
+        relay=stack.runtime.relay,
+        batch_size=100,
+        concurrency=8,
+        lease=timedelta(seconds=60),
+        max_attempts=3,
+        backoff_seconds=60,
+        backoff_max_seconds=120,
+        poll_interval=0.05,
+    )
+    rival.start()
+    try:
+        await eventually(all_sent, timeout=90)
+    finally:
+        await rival.stop()
+        await sender.close()
+    ids = [r.headers["ce-id"] for r in stack.receiver.at(path)]
+    assert sorted(ids) == sorted(e.event_id for e in events), "each event exactly once"
+    admin = caller(["admin"], tenant=tenant, subject="u-admin")
+    log = await stack.stub.ListDeliveries(
+        pb.ListDeliveriesRequest(subscription_id=created.subscription.subscription_id),
+        metadata=admin,
+    )
+    assert [d.attempts for d in log.deliveries] == [1] * len(events)
+
+
+async def test_the_delivery_log_is_for_admins(stack: Stack, unique: str) -> None:
+    learner = caller(["learner", "manager", "expert"], tenant=f"t-{unique}", subject="u-ada")
+    for call in (
+        stack.stub.ListDeliveries(pb.ListDeliveriesRequest(), metadata=learner),
+        stack.stub.RetryDelivery(pb.RetryDeliveryRequest(delivery_id="x"), metadata=learner),
+        stack.stub.ListWebhookSubscriptions(pb.ListWebhookSubscriptionsRequest(), metadata=learner),
+    ):
+        assert_status(await rpc_error(call), grpc.StatusCode.PERMISSION_DENIED)
+    admin = caller(["admin"], tenant=f"t-{unique}", subject="u-admin")
+    bad = await rpc_error(
+        stack.stub.ListDeliveries(
+            pb.ListDeliveriesRequest(channel=pb.CHANNEL_INBOX), metadata=admin
+        )
+    )
+    assert_status(bad, grpc.StatusCode.INVALID_ARGUMENT, field="channel")
