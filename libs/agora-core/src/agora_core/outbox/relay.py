@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
-from pymongo import UpdateOne
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.asynchronous.collection import AsyncCollection
 
 from agora_core.messaging.events import OutgoingEvent
@@ -147,27 +147,30 @@ class OutboxRelay:
     async def _claim(self, collection: AsyncCollection[Document]) -> list[Document]:
         """Lease a batch of documents with pending entries to this relay.
 
-        One conditional ``update_many`` stamps a fresh owner token on the documents
-        no live lease holds (each document's update is atomic, so a document gets at
-        most one owner), then one ``find`` reads back what this round won. Two
-        commands per batch, not per document: FerretDB scans the collection for any
-        filter beyond a bare ``_id``.
+        One ``find`` lists candidates whose lease is free, then each is leased with a
+        conditional ``find_one_and_update`` on its ``_id`` that only matches while the
+        lease is still free (each update is atomic, so a document gets at most one
+        owner). Per ``_id`` rather than one ``update_many`` over ``_id: {$in: …}``:
+        FerretDB serves an ``_id`` equality from its index but answers ``$in`` (and any
+        other filter) with a scan of the whole collection, which made every relay
+        round cost three scans of an ever-growing collection.
         """
         now = datetime.now(UTC)
         free = lease_expired_filter(now)
         candidates = await collection.find(
             {**_PENDING, **free}, {"_id": 1}, limit=self._batch_size
         ).to_list()
-        if not candidates:
-            return []
-        ids = [candidate["_id"] for candidate in candidates]
         token = uuid.uuid4().hex
-        await collection.update_many(
-            {"_id": {"$in": ids}, **_PENDING, **free},
-            {"$set": {LEASE_FIELD: now + self._lease, OWNER_FIELD: token}},
-        )
-        claimed = await collection.find({"_id": {"$in": ids}, OWNER_FIELD: token}).to_list()
-        return [document for document in claimed if document.get(OUTBOX_FIELD)]
+        claimed: list[Document] = []
+        for candidate in candidates:
+            document = await collection.find_one_and_update(
+                {"_id": candidate["_id"], **_PENDING, **free},
+                {"$set": {LEASE_FIELD: now + self._lease, OWNER_FIELD: token}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if document is not None and document.get(OUTBOX_FIELD):
+                claimed.append(document)
+        return claimed
 
     async def _run(self) -> None:
         failures = 0

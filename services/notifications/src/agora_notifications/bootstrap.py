@@ -1,0 +1,182 @@
+"""Wiring: the only place that knows every concrete class of the service."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from agora.notifications.v1 import notifications_pb2_grpc
+from agora_contracts.events.schemas import load_platform_events
+from agora_core.grpc.server import ServiceRegistration, create_grpc_server
+from agora_core.runtime import ServiceRuntime
+from agora_core.storage import ensure_indexes
+from agora_notifications.adapters.collections import (
+    DELIVERIES,
+    INDEXES,
+    NOTIFICATIONS,
+    OUTBOX_COLLECTIONS,
+    SUBSCRIPTIONS,
+)
+from agora_notifications.adapters.email_rendering import EmailRenderer
+from agora_notifications.adapters.profiles import People, Preferences
+from agora_notifications.adapters.smtp import SmtpSender
+from agora_notifications.adapters.webhooks import AddressGuard, WebhookSender
+from agora_notifications.domain.unsubscribe import UnsubscribeRequest
+from agora_notifications.entrypoints.events import event_handlers
+from agora_notifications.entrypoints.grpc_api import POLICY, SERVICE_NAME, NotificationsServicer
+from agora_notifications.entrypoints.public_http import PublicHttp
+from agora_notifications.service_layer import preferences as preference_cases
+from agora_notifications.service_layer.delivery import DeliveryWorker
+from agora_notifications.service_layer.intake import EventIntake, SubscriptionCache
+from agora_notifications.service_layer.notifier import Notifier
+from agora_notifications.service_layer.ports import Clock, SystemClock
+from agora_notifications.service_layer.scheduler import ReminderPolicy, Scheduler
+from agora_notifications.settings import NotificationsSettings
+
+
+class NotificationsRuntime(ServiceRuntime):
+    """The shared runtime plus this service's background work and public endpoint."""
+
+    worker: DeliveryWorker
+    scheduler: Scheduler
+    public_http: PublicHttp
+    webhook_sender: WebhookSender
+    clock: Clock
+
+    async def start(self) -> None:
+        # One index per createIndexes command: FerretDB 1.24 drops the connection
+        # (a server-side panic) when a command re-creates several existing indexes of
+        # a collection at once, i.e. on every restart. MongoDB accepts either form.
+        for name, specs in INDEXES.items():
+            for spec in specs:
+                await ensure_indexes(self.database[name], [spec])
+        await super().start()
+        await self.public_http.start()
+        self.worker.start()
+        self.scheduler.start()
+
+    async def stop(self) -> None:
+        await self.scheduler.stop()
+        await self.worker.stop()
+        await self.public_http.stop()
+        await self.webhook_sender.close()
+        await super().stop()
+
+
+async def build(
+    settings: NotificationsSettings, clock: Clock | None = None
+) -> NotificationsRuntime:
+    """Build the service; tests pass a controllable ``clock``."""
+    clock = clock or SystemClock()
+    registry = load_platform_events()
+    runtime = NotificationsRuntime(
+        settings,
+        outbox_collections=list(OUTBOX_COLLECTIONS),
+        registry=registry,
+    )
+    database = runtime.database
+    people = People(database)
+    preferences = Preferences(database)
+    renderer = EmailRenderer()
+    guard = AddressGuard(allow_private=settings.webhook_allow_private_addresses)
+    webhook_sender = WebhookSender(database, guard, timeout=settings.webhook_timeout_seconds)
+    smtp = SmtpSender(
+        host=settings.smtp_host,
+        port=settings.smtp_port,
+        sender=settings.email_from,
+        username=settings.smtp_username,
+        password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
+        use_tls=settings.smtp_use_tls,
+        start_tls=settings.smtp_starttls,
+        timeout=settings.smtp_timeout_seconds,
+    )
+    worker = DeliveryWorker(
+        database,
+        {"email": smtp, "webhook": webhook_sender},
+        clock=clock,
+        relay=runtime.relay,
+        batch_size=settings.delivery_batch_size,
+        concurrency=settings.delivery_concurrency,
+        lease=timedelta(seconds=settings.delivery_lease_seconds),
+        max_attempts=settings.delivery_max_attempts,
+        backoff_seconds=settings.delivery_backoff_seconds,
+        backoff_max_seconds=settings.delivery_backoff_max_seconds,
+        poll_interval=settings.delivery_poll_interval_ms / 1000,
+    )
+    secret = settings.unsubscribe_secret.get_secret_value()
+    notifier = Notifier(
+        database,
+        people=people,
+        preferences=preferences,
+        renderer=renderer,
+        worker=worker,
+        public_base_url=settings.public_base_url,
+        unsubscribe_secret=secret,
+        digest_hour=settings.digest_hour,
+    )
+    subscriptions = SubscriptionCache(database, ttl=5.0)
+    inactivity = timedelta(hours=settings.reminder_inactivity_hours)
+    intake = EventIntake(
+        database,
+        notifier=notifier,
+        people=people,
+        subscriptions=subscriptions,
+        clock=clock,
+        worker=worker,
+        reminder_inactivity=inactivity,
+    )
+    scheduler = Scheduler(
+        database,
+        notifier=notifier,
+        people=people,
+        renderer=renderer,
+        clock=clock,
+        worker=worker,
+        policy=ReminderPolicy(
+            inactivity=inactivity,
+            factor=settings.reminder_backoff_factor,
+            max_count=settings.reminder_max_count,
+            due_soon=timedelta(hours=settings.assignment_due_soon_hours),
+        ),
+        nudge_max_minutes=settings.nudge_max_minutes,
+        interval=settings.scheduler_interval_seconds,
+    )
+
+    async def unsubscribe(request: UnsubscribeRequest) -> bool:
+        return await preference_cases.unsubscribe_email(preferences, request, clock.now())
+
+    runtime.worker = worker
+    runtime.scheduler = scheduler
+    runtime.webhook_sender = webhook_sender
+    runtime.clock = clock
+    runtime.public_http = PublicHttp(
+        settings.public_host, settings.public_port, secret, unsubscribe
+    )
+    runtime.add_consumer(registry.topics(), event_handlers(registry, intake))
+    servicer = NotificationsServicer(
+        {
+            NOTIFICATIONS: database[NOTIFICATIONS],
+            DELIVERIES: database[DELIVERIES],
+            SUBSCRIPTIONS: database[SUBSCRIPTIONS],
+        },
+        people=people,
+        preferences=preferences,
+        subscriptions=subscriptions,
+        guard=guard,
+        clock=clock,
+        worker=worker,
+        known_event_types=frozenset(spec.event_type for spec in registry),
+        max_subscriptions=settings.webhook_max_subscriptions,
+    )
+    runtime.set_api(
+        create_grpc_server(
+            settings,
+            registrations=[
+                ServiceRegistration(
+                    notifications_pb2_grpc.add_NotificationsServiceServicer_to_server, servicer
+                )
+            ],
+            policy=POLICY,
+            service_names=[SERVICE_NAME],
+        )
+    )
+    return runtime

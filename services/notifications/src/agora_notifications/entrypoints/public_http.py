@@ -1,0 +1,71 @@
+"""The public HTTP endpoint: unsubscribe links from emails, usable without logging in.
+
+``GET /unsubscribe?token=…`` shows a confirmation form (link scanners prefetch GETs,
+so a GET changes nothing); ``POST /unsubscribe?token=…`` switches the email channel
+off for the token's category in the person's own preference layer (RFC 8058
+one-click: mail clients POST ``List-Unsubscribe=One-Click`` to the same URL).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from agora_notifications.domain.unsubscribe import InvalidToken, UnsubscribeRequest, verify
+
+Unsubscribe = Callable[[UnsubscribeRequest], Awaitable[bool]]
+
+
+class PublicHttp:
+    """A small aiohttp app on its own port (not the metrics side port)."""
+
+    def __init__(self, host: str, port: int, secret: str, unsubscribe: Unsubscribe) -> None:
+        self._host = host
+        self._port = port
+        self._secret = secret
+        self._unsubscribe = unsubscribe
+        self._runner: web.AppRunner | None = None
+        self.port: int | None = None
+        app = web.Application(client_max_size=64 * 1024)
+        app.router.add_get("/unsubscribe", self._form)
+        app.router.add_post("/unsubscribe", self._apply)
+        self._app = app
+
+    async def start(self) -> int:
+        self._runner = web.AppRunner(self._app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, self._host, self._port).start()
+        self.port = int(self._runner.addresses[0][1])
+        return self.port
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    def _request(self, request: web.Request) -> UnsubscribeRequest:
+        try:
+            return verify(request.query.get("token", ""), self._secret)
+        except InvalidToken:
+            raise web.HTTPBadRequest(text="invalid or damaged unsubscribe link") from None
+
+    async def _form(self, request: web.Request) -> web.Response:
+        self._request(request)
+        token = html.escape(request.query.get("token", ""), quote=True)
+        body = (
+            "<!doctype html><html><body><p>Stop these emails? / Ne plus recevoir ces e-mails ?</p>"
+            f'<form method="post" action="/unsubscribe?token={token}">'
+            '<button type="submit">Unsubscribe / Se désabonner</button></form></body></html>'
+        )
+        return web.Response(text=body, content_type="text/html")
+
+    async def _apply(self, request: web.Request) -> web.Response:
+        unsubscribe = self._request(request)
+        await self._unsubscribe(unsubscribe)
+        return web.Response(
+            text="<!doctype html><html><body><p>Unsubscribed. / Désabonnement effectué.</p>"
+            "</body></html>",
+            content_type="text/html",
+        )

@@ -1,0 +1,234 @@
+"""The delivery worker: sends due email and webhook deliveries, with leases and retries.
+
+Each round claims up to ``batch_size`` due deliveries with a lease (a fresh owner token
+stamped by one conditional ``update_many``, then read back), exactly like the outbox
+relay, so two replicas never send the same delivery at once; a process that dies
+mid-send leaves the lease to expire and another round sends again (at-least-once;
+webhook receivers dedupe on ``ce-id``). A failed attempt is retried with exponential
+backoff until ``max_attempts``, then the delivery is ``failed`` (visible over gRPC)
+and ``notification.failed`` is published from the same document write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from pymongo import ReturnDocument
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agora_contracts.events.domains.notifications import (
+    NotificationDeliveredV1,
+    NotificationFailedV1,
+)
+from agora_core.messaging.events import OutgoingEvent
+from agora_core.outbox import with_outbox
+from agora_core.storage import Document
+from agora_notifications.adapters.collections import DELIVERIES
+from agora_notifications.domain.model import DeliveryState
+from agora_notifications.domain.schedule import retry_delay
+from agora_notifications.service_layer.notifier import SOURCE
+from agora_notifications.service_layer.ports import ChannelSender, Clock, SendResult, Waker
+
+log = structlog.get_logger(__name__)
+
+LEASE_UNTIL = "lease_until"
+LEASE_OWNER = "lease_owner"
+
+
+class DeliveryWorker:
+    """Claims and sends due deliveries; one per service process."""
+
+    def __init__(
+        self,
+        database: AsyncDatabase[Document],
+        senders: Mapping[str, ChannelSender],
+        *,
+        clock: Clock,
+        relay: Waker,
+        batch_size: int,
+        concurrency: int,
+        lease: timedelta,
+        max_attempts: int,
+        backoff_seconds: float,
+        backoff_max_seconds: float,
+        poll_interval: float,
+    ) -> None:
+        self._deliveries = database[DELIVERIES]
+        self._senders = dict(senders)
+        self._clock = clock
+        self._relay = relay
+        self._batch_size = batch_size
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._backoff = (backoff_seconds, backoff_max_seconds)
+        self._poll_interval = poll_interval
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def notify(self) -> None:
+        """New work was written: skip the rest of the poll interval."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._stopping = False
+        self._task = asyncio.create_task(self._run(), name="delivery-worker")
+
+    async def stop(self) -> None:
+        """Stop at once; a send in flight keeps its lease and is retried after it."""
+        self._stopping = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def run_once(self) -> int:
+        """One round at the clock's current time; returns how many attempts were made."""
+        now = self._clock.now()
+        claimed = await self._claim(now)
+        if not claimed:
+            return 0
+        await asyncio.gather(*(self._attempt(document, now) for document in claimed))
+        return len(claimed)
+
+    async def _claim(self, now: datetime) -> list[Document]:
+        """Find due deliveries (one query), then lease each with a conditional update.
+
+        Each lease is a ``find_one_and_update`` on the delivery's ``_id`` that only
+        matches while it is still due and unleased, so two workers never both win it.
+        Per id rather than one ``update_many`` over ``_id: {$in: …}``: FerretDB serves
+        an ``_id`` equality from its index but scans the collection for ``$in``.
+        """
+        due = {
+            "state": DeliveryState.PENDING.value,
+            "next_attempt_at": {"$lte": now},
+            "$or": [{LEASE_UNTIL: {"$exists": False}}, {LEASE_UNTIL: {"$lt": now}}],
+        }
+        candidates = await self._deliveries.find(
+            due, {"_id": 1}, limit=self._batch_size, sort=[("next_attempt_at", 1)]
+        ).to_list()
+        token = uuid.uuid4().hex
+        claimed: list[Document] = []
+        for candidate in candidates:
+            document = await self._deliveries.find_one_and_update(
+                {"_id": candidate["_id"], **due},
+                {"$set": {LEASE_UNTIL: now + self._lease, LEASE_OWNER: token}},
+                return_document=ReturnDocument.AFTER,
+            )
+            if document is not None:
+                claimed.append(document)
+        return claimed
+
+    async def _attempt(self, delivery: Document, now: datetime) -> None:
+        sender = self._senders.get(delivery["channel"])
+        async with self._semaphore:
+            if sender is None:
+                result = SendResult(ok=False, error="no sender for channel", permanent=True)
+            else:
+                try:
+                    result = await sender.send(delivery, now)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as error:  # an adapter bug must not kill the worker
+                    result = SendResult(ok=False, error=repr(error)[:500])
+        await self._record(delivery, result, now)
+
+    async def _record(self, delivery: Document, result: SendResult, now: datetime) -> None:
+        attempts = int(delivery.get("attempts", 0)) + 1
+        entry = {
+            "time": now,
+            "ok": result.ok,
+            "status_code": result.status_code,
+            "error": result.error[:1000],
+        }
+        update: dict[str, Any] = {
+            "$set": {"attempts": attempts, "last_error": result.error[:1000]},
+            "$unset": {LEASE_UNTIL: "", LEASE_OWNER: ""},
+            "$push": {"log": entry},
+        }
+        events: list[OutgoingEvent] = []
+        if result.ok:
+            update["$set"].update(state=DeliveryState.DELIVERED.value, delivered_at=now)
+            if delivery["channel"] != "webhook":
+                events.append(self._delivered_event(delivery, now))
+        elif result.permanent or attempts >= self._max_attempts:
+            update["$set"].update(state=DeliveryState.FAILED.value, failed_at=now)
+            events.append(self._failed_event(delivery, attempts, result.error, now))
+        else:
+            delay = retry_delay(attempts, *self._backoff)
+            update["$set"]["next_attempt_at"] = now + delay
+        update = with_outbox(update, events)
+        # By bare _id: FerretDB answers any richer filter with a collection scan. The
+        # lease outlives every send (settings check lease > timeouts), so no other
+        # worker can hold this delivery while we record its attempt.
+        await self._deliveries.update_one({"_id": delivery["_id"]}, update)
+        if events:
+            self._relay.notify()
+        log.info(
+            "delivery attempt",
+            delivery_id=delivery["_id"],
+            channel=delivery["channel"],
+            ok=result.ok,
+            attempts=attempts,
+            error=result.error[:200],
+        )
+
+    def _delivered_event(self, delivery: Document, now: datetime) -> OutgoingEvent:
+        return OutgoingEvent.create(
+            NotificationDeliveredV1(
+                notification_id=delivery["notification_id"],
+                recipient_id=delivery["recipient_id"],
+                category=delivery.get("category", "digest"),
+                channel=delivery["channel"],
+                source_event_id=delivery.get("source_event_id"),
+                delivered_at=now,
+            ),
+            source=SOURCE,
+            subject=delivery["notification_id"],
+            tenant_id=delivery["tenant_id"],
+            key=delivery["recipient_id"],
+            time=now,
+        )
+
+    def _failed_event(
+        self, delivery: Document, attempts: int, error: str, now: datetime
+    ) -> OutgoingEvent:
+        return OutgoingEvent.create(
+            NotificationFailedV1(
+                notification_id=delivery["notification_id"],
+                recipient_id=delivery["recipient_id"],
+                category=delivery.get("category", "digest"),
+                channel=delivery["channel"],
+                attempts=attempts,
+                error=(error or "failed")[:1000],
+                failed_at=now,
+            ),
+            source=SOURCE,
+            subject=delivery["notification_id"],
+            tenant_id=delivery["tenant_id"],
+            key=delivery["recipient_id"],
+            time=now,
+        )
+
+    async def _run(self) -> None:
+        while not self._stopping:
+            try:
+                made = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:  # database down: wait and retry
+                log.warning("delivery round failed", error=repr(error))
+                made = 0
+                await asyncio.sleep(self._poll_interval * 5)
+            if made == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
+                self._wake.clear()

@@ -1,0 +1,41 @@
+"""Ports the use cases depend on; adapters implement them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+
+class Clock(Protocol):
+    """Where "now" comes from; tests inject a controllable one (no sleeping for time)."""
+
+    def now(self) -> datetime: ...
+
+
+class SystemClock:
+    """The wall clock, in UTC."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """Outcome of one delivery attempt."""
+
+    ok: bool
+    status_code: int = 0
+    error: str = ""
+    permanent: bool = False
+    """Retrying cannot help (e.g. the address is refused): fail now."""
+
+
+class ChannelSender(Protocol):
+    """Sends one claimed delivery document over its channel."""
+
+    async def send(self, delivery: dict[str, Any], now: datetime) -> SendResult: ...
+
+
+class Waker(Protocol):
+    def notify(self) -> None: ...

@@ -1,0 +1,73 @@
+"""Settings of the notifications service (environment prefix ``AGORA_NOTIFICATIONS_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import SettingsConfigDict
+
+from agora_core.settings import ServiceSettings
+
+
+class NotificationsSettings(ServiceSettings):
+    """Every knob is documented in the service README's settings table."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="AGORA_NOTIFICATIONS_", extra="ignore", frozen=True
+    )
+
+    service_name: str = Field(default="notifications", pattern=r"^[a-z][a-z0-9-]{1,40}$")
+    grpc_port: int = Field(default=50054, ge=0, le=65535)
+    http_port: int = Field(default=9104, ge=0, le=65535)
+
+    # Public HTTP endpoint (unsubscribe links); reachable without a token.
+    public_host: str = "127.0.0.1"
+    public_port: int = Field(default=9204, ge=0, le=65535)
+    public_base_url: str = Field(default="http://127.0.0.1:9204", max_length=500)
+    unsubscribe_secret: SecretStr = Field(
+        default=SecretStr("change-me-unsubscribe-secret-32-bytes!"), min_length=32
+    )
+
+    # Email.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_use_tls: bool = False
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    email_from: str = Field(default="Agora <no-reply@agora.invalid>", max_length=300)
+
+    # Delivery worker.
+    delivery_poll_interval_ms: int = Field(default=200, ge=5, le=60_000)
+    delivery_batch_size: int = Field(default=100, ge=1, le=1000)
+    delivery_concurrency: int = Field(default=16, ge=1, le=256)
+    delivery_lease_seconds: float = Field(default=60.0, gt=0, le=3600)
+    delivery_max_attempts: int = Field(default=6, ge=1, le=50)
+    delivery_backoff_seconds: float = Field(default=30.0, gt=0, le=3600)
+    delivery_backoff_max_seconds: float = Field(default=3600.0, gt=0, le=86_400)
+
+    # Webhooks.
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=60)
+    webhook_allow_private_addresses: bool = Field(
+        default=False,
+        description="Allow loopback/private endpoints (tests and on-premise setups only).",
+    )
+    webhook_max_subscriptions: int = Field(default=100, ge=1, le=10_000)
+
+    # Scheduler: reminders, assignment alerts, digests, nudges.
+    scheduler_interval_seconds: float = Field(default=30.0, gt=0, le=3600)
+    reminder_inactivity_hours: float = Field(default=72.0, gt=0, le=24 * 365)
+    reminder_backoff_factor: float = Field(default=2.0, ge=1, le=10)
+    reminder_max_count: int = Field(default=3, ge=1, le=20)
+    assignment_due_soon_hours: float = Field(default=48.0, gt=0, le=24 * 60)
+    digest_hour: int = Field(default=8, ge=0, le=23)
+    nudge_max_minutes: int = Field(default=15, ge=1, le=240)
+
+    @model_validator(mode="after")
+    def _lease_outlives_sends(self) -> NotificationsSettings:
+        # A worker records an attempt by delivery id only; that is safe because no
+        # other worker can claim the delivery while a send may still be running.
+        longest = max(self.webhook_timeout_seconds, self.smtp_timeout_seconds)
+        if self.delivery_lease_seconds <= longest * 2:
+            raise ValueError("delivery_lease_seconds must exceed twice the send timeouts")
+        return self

@@ -1,0 +1,239 @@
+"""Real loopback receivers for the integration tests: an SMTP server (aiosmtpd) and an
+HTTP webhook endpoint (aiohttp), plus a controllable clock and event builders."""
+
+from __future__ import annotations
+
+import asyncio
+import email
+import email.policy
+import socket
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.message import Message
+from typing import TYPE_CHECKING, Any
+
+from aiohttp import web
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from agora_contracts.events import EventPayload
+from agora_core.messaging.events import OutgoingEvent
+from agora_core.testing.event_tap import ensure_topics
+from agora_core.testing.service_harness import test_settings
+from agora_notifications.bootstrap import NotificationsRuntime
+from agora_notifications.settings import NotificationsSettings
+
+if TYPE_CHECKING:
+    from agora.notifications.v1.notifications_pb2_grpc import NotificationsServiceAsyncStub
+
+
+class ManualClock:
+    """A clock the test moves by hand (never backwards: the service is shared)."""
+
+    def __init__(self) -> None:
+        self._now = datetime.now(UTC).replace(microsecond=0)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance(self, delta: timedelta) -> datetime:
+        self._now += delta
+        return self._now
+
+    def advance_to(self, instant: datetime) -> datetime:
+        if instant > self._now:
+            self._now = instant
+        return self._now
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+        self.refuse_prefix = "tempfail"
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        if address.startswith(self.refuse_prefix):
+            return "451 4.3.0 try again later"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd hook name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        raw = envelope.original_content or b""
+        self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))
+        return "250 Message accepted"
+
+
+class SmtpServer:
+    """aiosmtpd on a fixed loopback port, stoppable and restartable (outage tests)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.mailbox = _Mailbox()
+        self._controller: Controller | None = None
+
+    def start(self) -> None:
+        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    def to(self, address: str) -> list[Message]:
+        return [m for m in self.mailbox.messages if m["To"] == address]
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class WebhookReceiver:
+    """Records every request; answers each path with scripted statuses (then 200)."""
+
+    port: int = 0
+    requests: list[Received] = field(default_factory=list)
+    scripts: dict[str, list[int]] = field(default_factory=dict)
+    hold: dict[str, asyncio.Event] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/{path:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def at(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path == path]
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        body = await request.read()
+        self.requests.append(Received(path, dict(request.headers), body))
+        if path in self.hold:
+            await self.hold[path].wait()
+        script = self.scripts.get(path)
+        status = script.pop(0) if script else 200
+        return web.Response(status=status)
+
+
+def event(
+    payload: EventPayload,
+    *,
+    tenant: str,
+    subject: str,
+    source: str = "/agora/catalog",
+    event_id: uuid.UUID | None = None,
+    actor: str | None = None,
+) -> OutgoingEvent:
+    return OutgoingEvent.create(
+        payload,
+        source=source,
+        subject=subject,
+        tenant_id=tenant,
+        actor_id=actor,
+        event_id=event_id or uuid.uuid4(),
+    )
+
+
+def parts(message: Message) -> dict[str, str]:
+    """content type → decoded text of a multipart email."""
+    found: dict[str, str] = {}
+    for part in message.walk():
+        if part.get_content_maintype() == "multipart":
+            continue
+        payload: Any = part.get_payload(decode=True)
+        found[part.get_content_type()] = payload.decode(part.get_content_charset() or "utf-8")
+    return found
+
+
+@dataclass
+class Stack:
+    runtime: NotificationsRuntime
+    stub: NotificationsServiceAsyncStub
+    clock: ManualClock
+    smtp: SmtpServer
+    receiver: WebhookReceiver
+    settings: NotificationsSettings
+    kafka: str
+
+    @property
+    def public_url(self) -> str:
+        return f"http://127.0.0.1:{self.runtime.public_http.port}"
+
+
+def stack_settings(
+    kafka: str, mongo_uri: str, database: str, smtp_port: int, **overrides: object
+) -> NotificationsSettings:
+    public_port = free_port()
+    values: dict[str, object] = {
+        "smtp_port": smtp_port,
+        # The unsubscribe links in emails must name the real port: pick it up front.
+        "public_port": public_port,
+        "public_base_url": f"http://127.0.0.1:{public_port}",
+        "webhook_allow_private_addresses": True,
+        "delivery_poll_interval_ms": 50,
+        "delivery_max_attempts": 3,
+        "delivery_backoff_seconds": 60,
+        "delivery_backoff_max_seconds": 120,
+        "scheduler_interval_seconds": 3600,
+        "reminder_inactivity_hours": 72,
+        "reminder_max_count": 3,
+        "smtp_timeout_seconds": 5,
+        "webhook_timeout_seconds": 5,
+    }
+    values.update(overrides)
+    return test_settings(
+        NotificationsSettings, kafka=kafka, mongo_uri=mongo_uri, database=database, **values
+    )
+
+
+async def start_group_at_end(kafka: str, group: str, topics: list[str]) -> None:
+    """Commit ``group`` at the end of every topic before the service joins it.
+
+    The service consumes every platform topic and a new group starts at the earliest
+    offset, so without this a run would first replay everything earlier runs (and the
+    benchmark) published. Events of this run are published after this point.
+    """
+    await ensure_topics(kafka, topics)
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions: list[TopicPartition] = []
+        for topic in topics:
+            for _ in range(50):
+                ids = consumer.partitions_for_topic(topic)
+                if ids:
+                    break
+                await consumer._client.force_metadata_update()
+                await asyncio.sleep(0.1)
+            partitions.extend(TopicPartition(topic, p) for p in sorted(ids or ()))
+        consumer.assign(partitions)
+        await consumer.commit(dict(await consumer.end_offsets(partitions)))
+    finally:
+        await consumer.stop()
