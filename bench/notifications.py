@@ -50,7 +50,7 @@ from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.settings import load_settings
 from agora_core.storage import create_mongo_client
-from agora_core.testing.event_tap import ensure_topics
+from agora_core.testing.event_tap import start_group_at_end, topic_partitions
 from agora_notifications.bootstrap import build
 from agora_notifications.domain.model import notification_id
 from agora_notifications.settings import NotificationsSettings
@@ -99,36 +99,11 @@ def like_events(tenant: str, count: int) -> list[OutgoingEvent]:
     ]
 
 
-async def skip_to_end(kafka: str, group: str, topics: list[str]) -> None:
-    """Commit the group at the end of every topic so the service starts with no backlog
-    (the topics hold whatever earlier test runs published)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        await ensure_topics(kafka, topics)
-        partitions = [tp for topic in topics for tp in await partitions_of(consumer, topic)]
-        consumer.assign(partitions)
-        ends = await consumer.end_offsets(partitions)
-        await consumer.commit(dict(ends.items()))
-    finally:
-        await consumer.stop()
-
-
-async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
-    for _ in range(50):
-        ids = consumer.partitions_for_topic(topic)
-        if ids:
-            return [TopicPartition(topic, p) for p in sorted(ids)]
-        await consumer._client.force_metadata_update()
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"topic {topic} has no partitions")
-
-
 async def end_offsets(kafka: str, topic: str) -> dict[TopicPartition, int]:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = await partitions_of(consumer, topic)
+        partitions = await topic_partitions(consumer, [topic])
         consumer.assign(partitions)
         return dict(await consumer.end_offsets(partitions))
     finally:
@@ -183,7 +158,7 @@ async def run(
     group = f"agora-notifications-bench-{run_id}"
     tenant = f"bench-{run_id}"
     registry = load_platform_events()
-    await skip_to_end(kafka, group, registry.topics())
+    await start_group_at_end(kafka, group, registry.topics())
 
     received: list[float] = []
 

@@ -8,7 +8,7 @@ so start-up fails fast and says what to fix.
 
 from __future__ import annotations
 
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -35,7 +35,11 @@ class ServiceSettings(BaseSettings):
     consumer_retry_backoff_max_ms: int = Field(default=10_000, ge=1, le=600_000)
 
     mongo_uri: SecretStr = SecretStr("mongodb://127.0.0.1:27018/")
-    mongo_database: str = Field(default="agora", pattern=r"^[A-Za-z0-9_-]{1,60}$")
+    mongo_database: str = Field(
+        default="agora",
+        pattern=r"^[A-Za-z0-9_-]{1,60}$",
+        description="Defaults to agora_<service_name>: each service owns its own database.",
+    )
 
     outbox_poll_interval_ms: int = Field(default=200, ge=5, le=60_000)
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
@@ -56,6 +60,14 @@ class ServiceSettings(BaseSettings):
     dev_mode: bool = Field(
         default=False, description="Allows HS256 tokens; never switch on in production."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _own_database_by_default(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "mongo_database" not in data:
+            service = data.get("service_name", cls.model_fields["service_name"].default)
+            data = {**data, "mongo_database": f"agora_{service}".replace("-", "_")}
+        return data
 
     @model_validator(mode="after")
     def _auth_configured(self) -> ServiceSettings:

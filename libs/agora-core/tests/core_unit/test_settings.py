@@ -77,3 +77,19 @@ def test_secrets_are_not_shown_in_the_settings_repr(environment: dict[str, str])
     settings = load_settings(CatalogLikeSettings)
     assert "s3cr3t-value" not in repr(settings)
     assert "hunter2" not in repr(settings)
+
+
+def test_each_service_owns_its_database_unless_told_otherwise(
+    environment: dict[str, str],
+) -> None:
+    environment.update(
+        {
+            "AGORA_TESTSVC_SERVICE_NAME": "community",
+            "AGORA_TESTSVC_JWT_PUBLIC_KEY_PEM": "-----BEGIN PUBLIC KEY-----",
+        }
+    )
+    _apply(environment)
+    assert load_settings(CatalogLikeSettings).mongo_database == "agora_community"
+    os.environ["AGORA_TESTSVC_MONGO_DATABASE"] = "shared"
+    assert load_settings(CatalogLikeSettings).mongo_database == "shared"
+    assert load_settings(CatalogLikeSettings, mongo_database="x").mongo_database == "x"

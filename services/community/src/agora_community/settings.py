@@ -17,7 +17,6 @@ class CommunitySettings(ServiceSettings):
     grpc_port: int = Field(default=50052, ge=0, le=65535)
     http_port: int = Field(default=9102, ge=0, le=65535)
     # Each service owns its database (never the shared default "agora").
-    mongo_database: str = Field(default="agora_community", pattern=r"^[A-Za-z0-9_-]{1,60}$")
 
     rate_limit_window_seconds: int = Field(default=60, ge=1, le=86_400)
     rate_limit_posts: int = Field(

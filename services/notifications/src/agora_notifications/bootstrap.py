@@ -8,7 +8,6 @@ from agora.notifications.v1 import notifications_pb2_grpc
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import ensure_indexes
 from agora_notifications.adapters.collections import (
     DELIVERIES,
     INDEXES,
@@ -43,12 +42,6 @@ class NotificationsRuntime(ServiceRuntime):
     clock: Clock
 
     async def start(self) -> None:
-        # One index per createIndexes command: FerretDB 1.24 drops the connection
-        # (a server-side panic) when a command re-creates several existing indexes of
-        # a collection at once, i.e. on every restart. MongoDB accepts either form.
-        for name, specs in INDEXES.items():
-            for spec in specs:
-                await ensure_indexes(self.database[name], [spec])
         await super().start()
         await self.public_http.start()
         self.worker.start()
@@ -70,6 +63,7 @@ async def build(
     registry = load_platform_events()
     runtime = NotificationsRuntime(
         settings,
+        indexes=INDEXES,
         outbox_collections=list(OUTBOX_COLLECTIONS),
         registry=registry,
     )

@@ -11,6 +11,7 @@ import pytest
 
 from agora.notifications.v1 import notifications_pb2_grpc
 from agora_contracts.events.schemas import load_platform_events
+from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.service_harness import channel_to, running_service
 from agora_notifications.bootstrap import NotificationsRuntime, build
 from agora_notifications.settings import NotificationsSettings
@@ -21,7 +22,6 @@ from .support import (
     Stack,
     WebhookReceiver,
     stack_settings,
-    start_group_at_end,
 )
 
 

@@ -14,13 +14,11 @@ from email.message import Message
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from agora_contracts.events import EventPayload
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.testing.event_tap import ensure_topics
 from agora_core.testing.service_harness import test_settings
 from agora_notifications.bootstrap import NotificationsRuntime
 from agora_notifications.settings import NotificationsSettings
@@ -211,29 +209,3 @@ def stack_settings(
     return test_settings(
         NotificationsSettings, kafka=kafka, mongo_uri=mongo_uri, database=database, **values
     )
-
-
-async def start_group_at_end(kafka: str, group: str, topics: list[str]) -> None:
-    """Commit ``group`` at the end of every topic before the service joins it.
-
-    The service consumes every platform topic and a new group starts at the earliest
-    offset, so without this a run would first replay everything earlier runs (and the
-    benchmark) published. Events of this run are published after this point.
-    """
-    await ensure_topics(kafka, topics)
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions: list[TopicPartition] = []
-        for topic in topics:
-            for _ in range(50):
-                ids = consumer.partitions_for_topic(topic)
-                if ids:
-                    break
-                await consumer._client.force_metadata_update()
-                await asyncio.sleep(0.1)
-            partitions.extend(TopicPartition(topic, p) for p in sorted(ids or ()))
-        consumer.assign(partitions)
-        await consumer.commit(dict(await consumer.end_offsets(partitions)))
-    finally:
-        await consumer.stop()

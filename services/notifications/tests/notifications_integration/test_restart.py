@@ -15,7 +15,7 @@ from agora.notifications.v1.notifications_pb2_grpc import NotificationsServiceSt
 from agora_contracts.events.domains import learning
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.testing import eventually
-from agora_core.testing.event_tap import publish_events
+from agora_core.testing.event_tap import publish_events, start_group_at_end
 from agora_core.testing.grpc_assertions import (
     assert_status,
     caller,
@@ -32,7 +32,6 @@ from .support import (
     WebhookReceiver,
     event,
     stack_settings,
-    start_group_at_end,
 )
 
 pytestmark = pytest.mark.integration

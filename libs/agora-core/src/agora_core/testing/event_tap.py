@@ -56,6 +56,42 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int =
         await admin.close()
 
 
+async def topic_partitions(
+    consumer: AIOKafkaConsumer, topics: Sequence[str]
+) -> list[TopicPartition]:
+    """Every partition of ``topics`` (just created topics take a metadata refresh)."""
+    partitions: list[TopicPartition] = []
+    for topic in topics:
+        ids: set[int] | None = None
+        for _ in range(50):
+            ids = consumer.partitions_for_topic(topic)
+            if ids:
+                break
+            await consumer._client.force_metadata_update()
+            await asyncio.sleep(0.1)
+        partitions.extend(TopicPartition(topic, p) for p in sorted(ids or ()))
+    return partitions
+
+
+async def start_group_at_end(bootstrap: str, group: str, topics: Sequence[str]) -> None:
+    """Commit ``group`` at the end of every topic, before any member of it starts.
+
+    A new group starts at the earliest offset, so a service consuming shared topics
+    would first replay everything earlier tests, runs and benchmarks published there.
+    """
+    await ensure_topics(bootstrap, topics)
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        partitions = await topic_partitions(consumer, topics)
+        consumer.assign(partitions)
+        await consumer.commit(dict(await consumer.end_offsets(partitions)))
+    finally:
+        await consumer.stop()
+
+
 class EventTap:
     """Records every event published on ``topics`` after :meth:`start` returned."""
 
@@ -74,15 +110,7 @@ class EventTap:
             bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False
         )
         await consumer.start()
-        partitions: list[TopicPartition] = []
-        for topic in self._topics:
-            for _ in range(50):
-                ids = consumer.partitions_for_topic(topic)
-                if ids:
-                    break
-                await consumer._client.force_metadata_update()
-                await asyncio.sleep(0.1)
-            partitions.extend(TopicPartition(topic, p) for p in sorted(ids or ()))
+        partitions = await topic_partitions(consumer, self._topics)
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
         # position() resolves the end offsets now, so nothing published after start is missed
