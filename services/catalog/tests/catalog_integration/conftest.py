@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -15,6 +16,9 @@ from agora_core.storage import create_mongo_client
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 
 from .helpers import Tenant
+
+if TYPE_CHECKING:
+    from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceAsyncStub
 
 
 @pytest.fixture(scope="module")
@@ -31,13 +35,15 @@ async def catalog_runtime(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator
 
 
 @pytest.fixture(scope="module")
-async def stub(catalog_runtime: ServiceRuntime) -> AsyncIterator[CatalogServiceStub]:
+async def stub(catalog_runtime: ServiceRuntime) -> AsyncIterator[CatalogServiceAsyncStub]:
     async with channel_to(catalog_runtime) as channel:
         yield CatalogServiceStub(channel)
 
 
 @pytest.fixture
-async def tenant(stub: CatalogServiceStub, catalog_runtime: ServiceRuntime, unique: str) -> Tenant:
+async def tenant(
+    stub: CatalogServiceAsyncStub, catalog_runtime: ServiceRuntime, unique: str
+) -> Tenant:
     """A fresh tenant with a small taxonomy (themes and skills with experts)."""
     t = Tenant(stub=stub, tenant_id=f"t-{unique}", runtime=catalog_runtime)
     await t.seed_taxonomy()

@@ -5,14 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from agora.catalog.v1 import catalog_pb2 as pb
-from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
 from agora_core.runtime import ServiceRuntime
 from agora_core.testing.grpc_assertions import Metadata, caller
+
+if TYPE_CHECKING:
+    from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceAsyncStub
 
 ADMIN = "u-admin"
 AUTHOR = "u-grace"
@@ -26,7 +28,7 @@ MANAGER = "u-boss"
 class Tenant:
     """One test tenant and ways to call as its people."""
 
-    stub: CatalogServiceStub
+    stub: CatalogServiceAsyncStub
     tenant_id: str
     runtime: ServiceRuntime
 

@@ -90,7 +90,8 @@ async def test_wiki_is_sanitised_and_quiz_answers_never_leave(tenant: Tenant) ->
     # The public message has no field for the key; nothing of it is serialised either.
     assert "correct" not in str(item)
     stored = await tenant.runtime.database["items"].find_one({"_id": item.item_id})
-    assert stored is not None and stored["answer_key"] == {"q1": ["b"], "q2": ["a", "b"]}
+    assert stored is not None
+    assert stored["answer_key"] == {"q1": ["b"], "q2": ["a", "b"]}
 
 
 async def test_bad_input_names_the_field(tenant: Tenant) -> None:
@@ -280,7 +281,9 @@ async def test_validation_workflow_with_events(tenant: Tenant, kafka_bootstrap: 
     )
     assert [v.version for v in versions.versions] == [2, 1]
     stored = await tenant.runtime.database["items"].find_one({"_id": item.item_id})
-    assert stored is not None and stored["status"] == "archived" and stored["tenant_id"] == t
+    assert stored is not None
+    assert stored["status"] == "archived"
+    assert stored["tenant_id"] == t
 
 
 async def test_reject_and_informal_publishing(tenant: Tenant, kafka_bootstrap: str) -> None:
@@ -307,7 +310,8 @@ async def test_reject_and_informal_publishing(tenant: Tenant, kafka_bootstrap: s
         )
         assert done.item.status == pb.ITEM_STATUS_REJECTED
         [event] = await tap.wait_for(REVIEWED, tenant=t, subject=rejected.item_id)
-        assert event.data["decision"] == "rejected" and event.data["reviewer_id"] == ADMIN
+        assert event.data["decision"] == "rejected"
+        assert event.data["reviewer_id"] == ADMIN
         error = await rpc_error(
             s.SubmitItem(pb.SubmitItemRequest(item_id=rejected.item_id), metadata=tenant.author)
         )
@@ -335,9 +339,11 @@ async def test_reject_and_informal_publishing(tenant: Tenant, kafka_bootstrap: s
         )
         published = await s.PublishInformally(request, metadata=tenant.author)
         assert published.item.status == pb.ITEM_STATUS_PUBLISHED
-        assert published.item.space_id == "space-1" and not published.item.validated
+        assert published.item.space_id == "space-1"
+        assert not published.item.validated
         [event] = await tap.wait_for(PUBLISHED, tenant=t, subject=shared.item_id)
-        assert event.data["validated"] is False and event.data["space_id"] == "space-1"
+        assert event.data["validated"] is False
+        assert event.data["space_id"] == "space-1"
         assert tap.matching(SUBMITTED, tenant=t, subject=shared.item_id) == []
 
 
