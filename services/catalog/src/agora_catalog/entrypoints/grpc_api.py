@@ -740,7 +740,7 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             score_percent=document["score_percent"],
             passed=document["passed"],
             attempts_left=document["attempts_left"],
-            results=[pb.QuestionResult(question_id=q, correct=ok) for q, ok in document["results"]],
+            results=[pb.QuestionResult(**r) for r in document["results"]],
         )
 
     @override

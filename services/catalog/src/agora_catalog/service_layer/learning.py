@@ -734,7 +734,7 @@ class Learning:
                 "number": number,
                 "score_percent": graded.score_percent,
                 "passed": graded.passed,
-                "results": [list(r) for r in graded.results],
+                "results": [{"question_id": q, "correct": ok} for q, ok in graded.results],
                 "skill_ids": item["skill_ids"],
                 "graded_at": now,
                 "attempts_left": -1 if left is None else left,
