@@ -4,6 +4,7 @@ assignments with due dates, quizzes and the skills report."""
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
 import grpc
@@ -15,9 +16,11 @@ from agora_contracts.events.domains.learning import (
     ASSIGNMENTS_TOPIC,
     COMPLETIONS_TOPIC,
     QUIZZES_TOPIC,
+    KnowledgeCompletedV1,
 )
+from agora_core.messaging.events import OutgoingEvent
 from agora_core.testing import eventually
-from agora_core.testing.event_tap import tapping
+from agora_core.testing.event_tap import publish_events, tapping
 from agora_core.testing.grpc_assertions import assert_status, rpc_error
 
 from .helpers import AUTHOR, LEARNER, MANAGER, Tenant, quiz, timestamp, wiki
@@ -404,3 +407,56 @@ async def test_skills_report(tenant: Tenant) -> None:
         s.GetSkillsReport(pb.GetSkillsReportRequest(skill_id="nope"), metadata=tenant.manager)
     )
     assert_status(error, grpc.StatusCode.NOT_FOUND)
+
+
+async def test_redelivered_completion_does_not_advance_a_path_twice(
+    tenant: Tenant, kafka_bootstrap: str
+) -> None:
+    s, t = tenant.stub, tenant.tenant_id
+    one = await tenant.publish(wiki(title="One"))
+    two = await tenant.publish(wiki(title="Two"))
+    path = await tenant.published_path([(one.item_id, True), (two.item_id, True)])
+    await s.EnrolInPath(pb.EnrolInPathRequest(path_id=path.path_id), metadata=tenant.learner)
+    enrolments = tenant.runtime.database["enrolments"]
+    key = {"tenant_id": t, "path_id": path.path_id, "learner_id": LEARNER}
+    async with tapping(kafka_bootstrap, [COMPLETIONS_TOPIC]) as tap:
+        await s.CompleteItem(pb.CompleteItemRequest(item_id=one.item_id), metadata=tenant.learner)
+        [completed] = await tap.wait_for(COMPLETED, tenant=t, subject=one.item_id)
+
+        async def applied() -> bool:
+            found = await enrolments.find_one(key)
+            return found is not None and found["completed_item_ids"] == [one.item_id]
+
+        await eventually(applied)
+        original = OutgoingEvent(
+            event_id=str(completed.envelope.id),
+            topic=COMPLETIONS_TOPIC,
+            key=LEARNER,
+            headers=completed.envelope.to_headers(),
+            value=json.dumps(completed.data).encode(),
+        )
+        # The same event again, and the same fact under a new id (a replayed outbox).
+        copy = OutgoingEvent.create(
+            KnowledgeCompletedV1.model_validate(completed.data),
+            source="/agora/catalog",
+            subject=one.item_id,
+            tenant_id=t,
+            actor_id=LEARNER,
+            key=LEARNER,
+        )
+        await publish_events(kafka_bootstrap, [original, copy])
+
+        async def copy_applied() -> bool:
+            found = await enrolments.find_one(key)
+            return found is not None and copy.event_id in found["applied"]
+
+        await eventually(copy_applied)
+        found = await enrolments.find_one(key)
+        assert found is not None
+        assert found["completed_item_ids"] == [one.item_id]
+        assert found["completed"] is False
+        assert found["applied"] == [original.event_id, copy.event_id]
+        assert tap.matching(PATH_COMPLETED, tenant=t) == []
+
+        await s.CompleteItem(pb.CompleteItemRequest(item_id=two.item_id), metadata=tenant.learner)
+        await tap.wait_for(PATH_COMPLETED, tenant=t, subject=path.path_id)
