@@ -234,13 +234,12 @@ class Catalog:
             upsert=True,
         )
 
-    async def create_item(self, principal: Principal, item: ItemIn) -> Document:
-        """A new draft authored by the caller (version 1)."""
-        tenant = principal.tenant_id
+    async def new_item_document(self, principal: Principal, item: ItemIn) -> Document:
+        """The stored form of a new draft by the caller (checked, sanitised, indexed)."""
         now = now_ms()
-        document: Document = {
+        return {
             "_id": uuid.uuid4().hex,
-            **await self._content_fields(tenant, item),
+            **await self._content_fields(principal.tenant_id, item),
             "author_id": principal.subject,
             "status": ItemStatus.DRAFT.value,
             "version": 1,
@@ -256,8 +255,12 @@ class Catalog:
             "publish_time": None,
             "sort_time": now,
         }
-        await self._items(tenant).insert_one(document)
-        await self._save_version(tenant, document, principal.subject)
+
+    async def create_item(self, principal: Principal, item: ItemIn) -> Document:
+        """A new draft authored by the caller (version 1)."""
+        document = await self.new_item_document(principal, item)
+        await self._items(principal.tenant_id).insert_one(document)
+        await self._save_version(principal.tenant_id, document, principal.subject)
         return document
 
     async def update_item(self, principal: Principal, item_id: str, item: ItemIn) -> Document:
