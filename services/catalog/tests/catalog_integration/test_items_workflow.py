@@ -361,3 +361,43 @@ async def test_another_tenant_can_neither_read_nor_change(tenant: Tenant) -> Non
     assert list(found.items) == []
     still = await s.GetItem(pb.GetItemRequest(item_id=item.item_id), metadata=tenant.learner)
     assert still.item.status == pb.ITEM_STATUS_PUBLISHED
+
+
+async def test_session_registrations_respect_seats(tenant: Tenant) -> None:
+    s = tenant.stub
+    draft = pb.ItemDraft()
+    draft.CopyFrom(DRAFTS["session"])
+    draft.session.seats = 2
+    session = await tenant.publish(draft)
+    assert session.session.registered_ids == []
+    first = tenant.as_("u-1")
+    await s.RegisterForSession(
+        pb.RegisterForSessionRequest(item_id=session.item_id), metadata=first
+    )
+    again = await s.RegisterForSession(
+        pb.RegisterForSessionRequest(item_id=session.item_id), metadata=first
+    )
+    assert list(again.item.session.registered_ids) == ["u-1"]
+    await s.RegisterForSession(
+        pb.RegisterForSessionRequest(item_id=session.item_id), metadata=tenant.as_("u-2")
+    )
+    error = await rpc_error(
+        s.RegisterForSession(
+            pb.RegisterForSessionRequest(item_id=session.item_id), metadata=tenant.as_("u-3")
+        )
+    )
+    assert_status(error, grpc.StatusCode.FAILED_PRECONDITION)
+    assert "full" in (error.details() or "")
+    freed = await s.CancelSessionRegistration(
+        pb.CancelSessionRegistrationRequest(item_id=session.item_id), metadata=first
+    )
+    assert list(freed.item.session.registered_ids) == ["u-2"]
+    late = await s.RegisterForSession(
+        pb.RegisterForSessionRequest(item_id=session.item_id), metadata=tenant.as_("u-3")
+    )
+    assert list(late.item.session.registered_ids) == ["u-2", "u-3"]
+    page = await tenant.publish(wiki())
+    error = await rpc_error(
+        s.RegisterForSession(pb.RegisterForSessionRequest(item_id=page.item_id), metadata=first)
+    )
+    assert_status(error, grpc.StatusCode.FAILED_PRECONDITION)

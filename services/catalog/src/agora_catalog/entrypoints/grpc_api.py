@@ -78,6 +78,8 @@ CATALOG_POLICY: Final = MethodPolicy.for_service(
         "RecordProgress": ANY_AUTHENTICATED,
         "CompleteItem": ANY_AUTHENTICATED,
         "ListMyProgress": ANY_AUTHENTICATED,
+        "RegisterForSession": ANY_AUTHENTICATED,
+        "CancelSessionRegistration": ANY_AUTHENTICATED,
         "SubmitQuizAttempt": ANY_AUTHENTICATED,
         "GetSkillsReport": MONITORS,
     },
@@ -720,6 +722,24 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             paths=[_path_progress(p) for p in paths],
             next_page_token=token,
         )
+
+    @override
+    async def RegisterForSession(
+        self, request: pb.RegisterForSessionRequest, context: Context
+    ) -> pb.RegisterForSessionResponse:
+        document = await self._catalog.register_for_session(
+            current_principal(), _id(request.item_id, "item_id")
+        )
+        return pb.RegisterForSessionResponse(item=_item(document))
+
+    @override
+    async def CancelSessionRegistration(
+        self, request: pb.CancelSessionRegistrationRequest, context: Context
+    ) -> pb.CancelSessionRegistrationResponse:
+        document = await self._catalog.cancel_session_registration(
+            current_principal(), _id(request.item_id, "item_id")
+        )
+        return pb.CancelSessionRegistrationResponse(item=_item(document))
 
     @override
     async def SubmitQuizAttempt(

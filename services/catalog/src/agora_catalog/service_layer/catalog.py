@@ -192,6 +192,7 @@ class Catalog:
             )
         elif item.kind == "session":
             content["registered_ids"] = []
+            content["seats_left"] = content["seats"]
             content["starts_at"] = to_ms(content["starts_at"])
             content["ends_at"] = to_ms(content["ends_at"])
         elif item.kind == "document":
@@ -652,6 +653,52 @@ class Catalog:
                 SearchCursor(query_hash=query_hash, offset=offset + size)
             )
         return [by_id[i] for i in page_ids if i in by_id], next_token
+
+    async def register_for_session(self, principal: Principal, item_id: str) -> Document:
+        """Take a seat in a published session (idempotent; refused when it is full)."""
+        session = await self._session(principal, item_id)
+        if principal.subject in session["content"]["registered_ids"]:
+            return session
+        # One conditional write: a seat is left and the caller holds none yet.
+        updated = await self._items(principal.tenant_id).find_one_and_update(
+            {
+                "_id": item_id,
+                "content.registered_ids": {"$ne": principal.subject},
+                "content.seats_left": {"$gt": 0},
+            },
+            {
+                "$push": {"content.registered_ids": principal.subject},
+                "$inc": {"content.seats_left": -1},
+            },
+        )
+        if updated is not None:
+            return updated
+        latest = await self._session(principal, item_id)
+        if principal.subject in latest["content"]["registered_ids"]:
+            return latest
+        raise FailedPrecondition("the session is full", current_state="full")
+
+    async def cancel_session_registration(self, principal: Principal, item_id: str) -> Document:
+        """Give the caller's seat back (a no-op when they hold none)."""
+        await self._session(principal, item_id)
+        await self._items(principal.tenant_id).update_one(
+            {"_id": item_id, "content.registered_ids": principal.subject},
+            {
+                # $pullAll of the exact value: FerretDB ignores conditional $pull.
+                "$pullAll": {"content.registered_ids": [principal.subject]},
+                "$inc": {"content.seats_left": 1},
+            },
+        )
+        return await self._load(principal.tenant_id, item_id)
+
+    async def _session(self, principal: Principal, item_id: str) -> Document:
+        document = await self.require_visible(principal, item_id)
+        if document["type"] != "session":
+            raise FailedPrecondition(
+                f"item {item_id} is a {document['type']}, not a session",
+                current_state=str(document["status"]),
+            )
+        return document
 
     async def require_visible(self, principal: Principal, item_id: str) -> Document:
         """A published item (what learners may start, complete or take)."""

@@ -186,6 +186,16 @@ class CatalogServiceStub:
                 request_serializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.ListMyProgressRequest.SerializeToString,
                 response_deserializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.ListMyProgressResponse.FromString,
                 _registered_method=True)
+        self.RegisterForSession = channel.unary_unary(
+                '/agora.catalog.v1.CatalogService/RegisterForSession',
+                request_serializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.RegisterForSessionRequest.SerializeToString,
+                response_deserializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.RegisterForSessionResponse.FromString,
+                _registered_method=True)
+        self.CancelSessionRegistration = channel.unary_unary(
+                '/agora.catalog.v1.CatalogService/CancelSessionRegistration',
+                request_serializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionRegistrationRequest.SerializeToString,
+                response_deserializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionRegistrationResponse.FromString,
+                _registered_method=True)
         self.SubmitQuizAttempt = channel.unary_unary(
                 '/agora.catalog.v1.CatalogService/SubmitQuizAttempt',
                 request_serializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.SubmitQuizAttemptRequest.SerializeToString,
@@ -417,6 +427,21 @@ class CatalogServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def RegisterForSession(self, request, context):
+        """Registers the caller for a published face-to-face session while seats are left;
+        registering twice is a no-op. Roles: any.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelSessionRegistration(self, request, context):
+        """Frees the caller's seat in a session (a no-op when not registered). Roles: any.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def SubmitQuizAttempt(self, request, context):
         """Submits answers to a quiz; graded on the server. Roles: any.
         """
@@ -584,6 +609,16 @@ def add_CatalogServiceServicer_to_server(servicer, server):
                     servicer.ListMyProgress,
                     request_deserializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.ListMyProgressRequest.FromString,
                     response_serializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.ListMyProgressResponse.SerializeToString,
+            ),
+            'RegisterForSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.RegisterForSession,
+                    request_deserializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.RegisterForSessionRequest.FromString,
+                    response_serializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.RegisterForSessionResponse.SerializeToString,
+            ),
+            'CancelSessionRegistration': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelSessionRegistration,
+                    request_deserializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionRegistrationRequest.FromString,
+                    response_serializer=agora_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionRegistrationResponse.SerializeToString,
             ),
             'SubmitQuizAttempt': grpc.unary_unary_rpc_method_handler(
                     servicer.SubmitQuizAttempt,
@@ -1408,6 +1443,60 @@ class CatalogService:
             '/agora.catalog.v1.CatalogService/ListMyProgress',
             agora_dot_catalog_dot_v1_dot_catalog__pb2.ListMyProgressRequest.SerializeToString,
             agora_dot_catalog_dot_v1_dot_catalog__pb2.ListMyProgressResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RegisterForSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.catalog.v1.CatalogService/RegisterForSession',
+            agora_dot_catalog_dot_v1_dot_catalog__pb2.RegisterForSessionRequest.SerializeToString,
+            agora_dot_catalog_dot_v1_dot_catalog__pb2.RegisterForSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelSessionRegistration(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.catalog.v1.CatalogService/CancelSessionRegistration',
+            agora_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionRegistrationRequest.SerializeToString,
+            agora_dot_catalog_dot_v1_dot_catalog__pb2.CancelSessionRegistrationResponse.FromString,
             options,
             channel_credentials,
             insecure,

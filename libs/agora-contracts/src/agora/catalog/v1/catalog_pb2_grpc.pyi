@@ -106,6 +106,12 @@ class CatalogServiceStub:
     """Completes an item (not a quiz: quizzes complete by passing). Idempotent. Roles: any."""
     ListMyProgress: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.ListMyProgressRequest, _catalog_pb2.ListMyProgressResponse]
     """The caller's progress on items and paths, most recent first. Roles: any."""
+    RegisterForSession: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.RegisterForSessionRequest, _catalog_pb2.RegisterForSessionResponse]
+    """Registers the caller for a published face-to-face session while seats are left;
+    registering twice is a no-op. Roles: any.
+    """
+    CancelSessionRegistration: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.CancelSessionRegistrationRequest, _catalog_pb2.CancelSessionRegistrationResponse]
+    """Frees the caller's seat in a session (a no-op when not registered). Roles: any."""
     SubmitQuizAttempt: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.SubmitQuizAttemptRequest, _catalog_pb2.SubmitQuizAttemptResponse]
     """Submits answers to a quiz; graded on the server. Roles: any."""
     GetSkillsReport: _grpc.UnaryUnaryMultiCallable[_catalog_pb2.GetSkillsReportRequest, _catalog_pb2.GetSkillsReportResponse]
@@ -188,6 +194,12 @@ class CatalogServiceAsyncStub(CatalogServiceStub):
     """Completes an item (not a quiz: quizzes complete by passing). Idempotent. Roles: any."""
     ListMyProgress: _aio.UnaryUnaryMultiCallable[_catalog_pb2.ListMyProgressRequest, _catalog_pb2.ListMyProgressResponse]  # type: ignore[assignment]
     """The caller's progress on items and paths, most recent first. Roles: any."""
+    RegisterForSession: _aio.UnaryUnaryMultiCallable[_catalog_pb2.RegisterForSessionRequest, _catalog_pb2.RegisterForSessionResponse]  # type: ignore[assignment]
+    """Registers the caller for a published face-to-face session while seats are left;
+    registering twice is a no-op. Roles: any.
+    """
+    CancelSessionRegistration: _aio.UnaryUnaryMultiCallable[_catalog_pb2.CancelSessionRegistrationRequest, _catalog_pb2.CancelSessionRegistrationResponse]  # type: ignore[assignment]
+    """Frees the caller's seat in a session (a no-op when not registered). Roles: any."""
     SubmitQuizAttempt: _aio.UnaryUnaryMultiCallable[_catalog_pb2.SubmitQuizAttemptRequest, _catalog_pb2.SubmitQuizAttemptResponse]  # type: ignore[assignment]
     """Submits answers to a quiz; graded on the server. Roles: any."""
     GetSkillsReport: _aio.UnaryUnaryMultiCallable[_catalog_pb2.GetSkillsReportRequest, _catalog_pb2.GetSkillsReportResponse]  # type: ignore[assignment]
@@ -447,6 +459,24 @@ class CatalogServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_catalog_pb2.ListMyProgressResponse, _abc.Awaitable[_catalog_pb2.ListMyProgressResponse]]:
         """The caller's progress on items and paths, most recent first. Roles: any."""
+
+    @_abc_1.abstractmethod
+    def RegisterForSession(
+        self,
+        request: _catalog_pb2.RegisterForSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.RegisterForSessionResponse, _abc.Awaitable[_catalog_pb2.RegisterForSessionResponse]]:
+        """Registers the caller for a published face-to-face session while seats are left;
+        registering twice is a no-op. Roles: any.
+        """
+
+    @_abc_1.abstractmethod
+    def CancelSessionRegistration(
+        self,
+        request: _catalog_pb2.CancelSessionRegistrationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_catalog_pb2.CancelSessionRegistrationResponse, _abc.Awaitable[_catalog_pb2.CancelSessionRegistrationResponse]]:
+        """Frees the caller's seat in a session (a no-op when not registered). Roles: any."""
 
     @_abc_1.abstractmethod
     def SubmitQuizAttempt(
