@@ -21,7 +21,7 @@ from agora_contracts.events.domains.learning import (
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, tapping
-from agora_core.testing.grpc_assertions import assert_status, rpc_error
+from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
 
 from .helpers import AUTHOR, LEARNER, MANAGER, Tenant, quiz, timestamp, wiki
 
@@ -460,3 +460,36 @@ async def test_redelivered_completion_does_not_advance_a_path_twice(
 
         await s.CompleteItem(pb.CompleteItemRequest(item_id=two.item_id), metadata=tenant.learner)
         await tap.wait_for(PATH_COMPLETED, tenant=t, subject=path.path_id)
+
+
+async def test_another_tenant_cannot_learn_from_or_see_this_tenants_catalog(
+    tenant: Tenant,
+) -> None:
+    s = tenant.stub
+    item = await tenant.publish(wiki(title="Tenant A only"))
+    path = await tenant.published_path([(item.item_id, True)])
+    await s.CompleteItem(pb.CompleteItemRequest(item_id=item.item_id), metadata=tenant.learner)
+    foreign = tenant.tenant_id + "-b"
+    learner = caller(["learner"], tenant=foreign, subject=LEARNER)
+    manager = caller(["manager"], tenant=foreign, subject=MANAGER)
+    for call in (
+        s.StartItem(pb.StartItemRequest(item_id=item.item_id), metadata=learner),
+        s.CompleteItem(pb.CompleteItemRequest(item_id=item.item_id), metadata=learner),
+        s.EnrolInPath(pb.EnrolInPathRequest(path_id=path.path_id), metadata=learner),
+        s.GetPath(pb.GetPathRequest(path_id=path.path_id), metadata=learner),
+        s.CreateAssignments(
+            pb.CreateAssignmentsRequest(
+                learner_ids=[LEARNER], target_kind=pb.TARGET_KIND_PATH, target_id=path.path_id
+            ),
+            metadata=manager,
+        ),
+    ):
+        assert_status(await rpc_error(call), grpc.StatusCode.NOT_FOUND)
+    # The same person id in the other tenant has no history there.
+    theirs = await s.ListMyProgress(pb.ListMyProgressRequest(), metadata=learner)
+    assert list(theirs.items) == []
+    assert list(theirs.paths) == []
+    ours = await s.ListMyProgress(pb.ListMyProgressRequest(), metadata=tenant.learner)
+    assert [p.item_id for p in ours.items] == [item.item_id]
+    report = await s.GetSkillsReport(pb.GetSkillsReportRequest(), metadata=manager)
+    assert list(report.skills) == []
