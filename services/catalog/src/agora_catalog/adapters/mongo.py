@@ -8,9 +8,9 @@ are one single-document write, which the outbox relay then publishes.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Final
+from typing import Any, Final
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -64,7 +64,12 @@ INDEXES: Final[dict[str, list[IndexSpec]]] = {
     QUIZ_ATTEMPTS: [_ix(("learner_id", 1), ("item_id", 1), ("number", 1)), _ix(("skill_ids", 1))],
 }
 
-RepositoryFactory = Callable[[str, str], TenantRepository]
+
+class MongoStore(TenantRepository):
+    """A tenant repository with the one extra query the use cases need."""
+
+    async def distinct(self, field: str, query: Mapping[str, Any]) -> list[Any]:
+        return list(await self.collection.distinct(field, self.scoped(query)))
 
 
 class CatalogDatabase:
@@ -73,8 +78,8 @@ class CatalogDatabase:
     def __init__(self, database: AsyncDatabase[Document]) -> None:
         self.database = database
 
-    def repo(self, collection: str, tenant_id: str) -> TenantRepository:
-        return TenantRepository(self.database[collection], tenant_id)
+    def repo(self, collection: str, tenant_id: str) -> MongoStore:
+        return MongoStore(self.database[collection], tenant_id)
 
 
 def now_ms() -> datetime:

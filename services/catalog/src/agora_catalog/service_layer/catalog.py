@@ -16,7 +16,6 @@ from agora_catalog.adapters.mongo import (
     SKILLS,
     TENANT_SETTINGS,
     THEMES,
-    CatalogDatabase,
     now_ms,
     to_ms,
 )
@@ -33,6 +32,7 @@ from agora_catalog.domain.workflow import (
     reviewers_of,
 )
 from agora_catalog.service_layer.events import EventFactory, skill_levels
+from agora_catalog.service_layer.ports import DocumentStore, Stores
 from agora_contracts.events.domains.catalog import (
     KnowledgeArchivedV1,
     KnowledgePublishedV1,
@@ -44,7 +44,7 @@ from agora_core.grpc.auth import Principal, Role
 from agora_core.grpc.validation import PageCursor, decode_page_token, encode_page_token
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.outbox import with_outbox
-from agora_core.storage import Document, TenantRepository
+from agora_core.storage import Document
 from agora_core.text import sanitize_markdown
 
 _DECISION_ACTION: Final = {
@@ -75,7 +75,7 @@ class Catalog:
 
     def __init__(
         self,
-        db: CatalogDatabase,
+        db: Stores,
         events: EventFactory,
         notify: Callable[[], None],
         *,
@@ -86,7 +86,7 @@ class Catalog:
         self._notify = notify
         self._candidate_limit = candidate_limit
 
-    def _items(self, tenant: str) -> TenantRepository:
+    def _items(self, tenant: str) -> DocumentStore:
         return self._db.repo(ITEMS, tenant)
 
     # --- taxonomy and settings -------------------------------------------------------
@@ -619,7 +619,7 @@ class Catalog:
 
     async def _by_relevance(
         self,
-        items: TenantRepository,
+        items: DocumentStore,
         query: Document,
         terms: list[str],
         cursor: SearchCursor | None,

@@ -30,7 +30,6 @@ from agora_catalog.adapters.mongo import (
     PROGRESS,
     QUIZ_ATTEMPTS,
     SKILLS,
-    CatalogDatabase,
     now_ms,
 )
 from agora_catalog.domain.inputs import AssignmentIn, AttemptIn, PathIn, ProgressIn
@@ -39,6 +38,7 @@ from agora_catalog.domain.quiz import QuestionKey, attempts_left, grade
 from agora_catalog.domain.workflow import ItemStatus
 from agora_catalog.service_layer.catalog import Catalog
 from agora_catalog.service_layer.events import EventFactory, skill_levels
+from agora_catalog.service_layer.ports import DocumentStore, Stores
 from agora_contracts.events.domains.catalog import PathArchivedV1, PathPublishedV1, PathStepV1
 from agora_contracts.events.domains.learning import (
     AssignmentCreatedV1,
@@ -54,7 +54,7 @@ from agora_core.grpc.auth import Principal, Role
 from agora_core.grpc.validation import PageCursor, decode_page_token, encode_page_token
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.outbox import with_outbox
-from agora_core.storage import Document, TenantRepository
+from agora_core.storage import Document
 
 _ATTEMPT_RETRIES: Final = 5
 
@@ -93,7 +93,7 @@ class Learning:
 
     def __init__(
         self,
-        db: CatalogDatabase,
+        db: Stores,
         catalog: Catalog,
         events: EventFactory,
         notify: Callable[[], None],
@@ -105,7 +105,7 @@ class Learning:
         self._notify = notify
         self._clock = clock
 
-    def _repo(self, collection: str, tenant: str) -> TenantRepository:
+    def _repo(self, collection: str, tenant: str) -> DocumentStore:
         return self._db.repo(collection, tenant)
 
     # --- progress --------------------------------------------------------------------
@@ -771,7 +771,7 @@ class Learning:
         report = []
         for skill in skills:
             done = {"skill_ids": skill["skill_id"], "completed": True}
-            learners = await progress.collection.distinct("learner_id", progress.scoped(done))
+            learners = await progress.distinct("learner_id", done)
             taken = await attempts.count({"skill_ids": skill["skill_id"]})
             passed = await attempts.count({"skill_ids": skill["skill_id"], "passed": True})
             report.append(

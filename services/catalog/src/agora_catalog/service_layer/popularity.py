@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Final
 
-from agora_catalog.adapters.mongo import ITEMS, PATHS, CatalogDatabase
-from agora_core.storage import TenantRepository
+from agora_catalog.adapters.mongo import ITEMS, PATHS
+from agora_catalog.service_layer.ports import DocumentStore, Stores
 
 _COLLECTIONS: Final = {"knowledge": ITEMS, "path": PATHS}
 LIKE_WEIGHT: Final = 1
@@ -20,10 +20,10 @@ COMMENT_WEIGHT: Final = 2
 
 
 class Popularity:
-    def __init__(self, db: CatalogDatabase) -> None:
+    def __init__(self, db: Stores) -> None:
         self._db = db
 
-    def _target(self, tenant: str, target_type: str) -> TenantRepository | None:
+    def _target(self, tenant: str, target_type: str) -> DocumentStore | None:
         collection = _COLLECTIONS.get(target_type)
         return None if collection is None else self._db.repo(collection, tenant)
 
