@@ -52,7 +52,12 @@ _DECISION_ACTION: Final = {
     "changes_requested": Action.REQUEST_CHANGES,
     "rejected": Action.REJECT,
 }
-_SEARCH_HIDDEN: Final = {"search_terms": 0, "popularity_applied": 0, "outbox": 0}
+_SEARCH_HIDDEN: Final = {
+    "search_terms": 0,
+    "popularity_applied": 0,
+    "outbox": 0,
+    "answer_key": 0,
+}
 
 
 class SearchCursor(PageCursor):
