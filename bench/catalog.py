@@ -270,6 +270,10 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
                 raw_latencies.append((time.perf_counter() - started) * 1000)
             results["raw_find_p50_ms"] = _percentile(raw_latencies, 0.5)
             results["raw_find_p99_ms"] = _percentile(raw_latencies, 0.99)
+            console.log(
+                f"raw find p50 {results['raw_find_p50_ms']:.1f} ms, "
+                f"p99 {results['raw_find_p99_ms']:.1f} ms"
+            )
 
             learner = caller(["learner"], tenant=TENANT, subject="u-reader")
             requests = []
@@ -309,6 +313,10 @@ async def run(args: argparse.Namespace) -> dict[str, float]:
             text_latencies = latencies[0::4] + latencies[1::4]
             results["text_search_p50_ms"] = _percentile(text_latencies, 0.5)
             results["text_search_p99_ms"] = _percentile(text_latencies, 0.99)
+            console.log(
+                f"search p50 {results['search_p50_ms']:.1f} ms, "
+                f"p99 {results['search_p99_ms']:.1f} ms"
+            )
 
             # Completions: one per learner, 32 in flight, until the relay drained them.
             progress_docs = runtime.database[PROGRESS]
