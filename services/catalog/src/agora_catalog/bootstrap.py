@@ -1,0 +1,41 @@
+"""Builds the catalog process: the only place that knows every concrete class."""
+
+from __future__ import annotations
+
+from agora.catalog.v1 import catalog_pb2_grpc
+from agora_catalog.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, CatalogDatabase
+from agora_catalog.entrypoints import events
+from agora_catalog.entrypoints.grpc_api import CATALOG_POLICY, CATALOG_SERVICE_NAME, CatalogServicer
+from agora_catalog.service_layer.catalog import Catalog
+from agora_catalog.service_layer.events import EventFactory
+from agora_catalog.service_layer.learning import Learning
+from agora_catalog.service_layer.popularity import Popularity
+from agora_catalog.settings import CatalogSettings
+from agora_core.grpc.server import ServiceRegistration, create_grpc_server
+from agora_core.runtime import ServiceRuntime
+
+
+async def build(settings: CatalogSettings) -> ServiceRuntime:
+    """The runtime with indexes, outbox relay, consumer and gRPC API wired."""
+    runtime = ServiceRuntime(settings, indexes=INDEXES, outbox_collections=OUTBOX_COLLECTIONS)
+    db = CatalogDatabase(runtime.database)
+    factory = EventFactory(runtime.registry)
+    catalog = Catalog(
+        db, factory, runtime.relay.notify, candidate_limit=settings.search_candidate_limit
+    )
+    learning = Learning(db, catalog, factory, runtime.relay.notify)
+    runtime.add_consumer(events.TOPICS, events.handlers(Popularity(db), learning))
+    runtime.set_api(
+        create_grpc_server(
+            settings,
+            registrations=[
+                ServiceRegistration(
+                    catalog_pb2_grpc.add_CatalogServiceServicer_to_server,
+                    CatalogServicer(catalog, learning),
+                )
+            ],
+            policy=CATALOG_POLICY,
+            service_names=[CATALOG_SERVICE_NAME],
+        )
+    )
+    return runtime

@@ -1,0 +1,1 @@
+"""Pure catalog rules: workflow state machine, search terms, quiz grading, path progress."""

@@ -1,0 +1,117 @@
+"""Search through the real gRPC server on FerretDB: accents and case, prefixes,
+relevance weights, filters, sorts and page tokens."""
+
+from __future__ import annotations
+
+import grpc
+import pytest
+
+from agora.catalog.v1 import catalog_pb2 as pb
+from agora_core.testing.grpc_assertions import assert_status, rpc_error
+
+from .helpers import Tenant, quiz, wiki
+
+pytestmark = pytest.mark.integration
+
+
+async def _ids(tenant: Tenant, **fields: object) -> list[str]:
+    response = await tenant.stub.SearchItems(
+        pb.SearchItemsRequest(**fields),  # type: ignore[arg-type]
+        metadata=tenant.learner,
+    )
+    return [item.item_id for item in response.items]
+
+
+async def test_accents_case_and_prefixes_do_not_matter(tenant: Tenant) -> None:
+    french = await tenant.publish(
+        wiki(title="Éducation financière", summary="Épargne et crédit", language="fr")
+    )
+    english = await tenant.publish(wiki(title="Financial EDUCATION", language="en"))
+    assert set(await _ids(tenant, query="education")) == {french.item_id, english.item_id}
+    assert await _ids(tenant, query="ÉPARGNE") == [french.item_id]
+    assert set(await _ids(tenant, query="financ")) == {french.item_id, english.item_id}
+    # Every word must match.
+    assert await _ids(tenant, query="education credit") == [french.item_id]
+    assert await _ids(tenant, query="nothing-like-this") == []
+
+
+async def test_relevance_weighs_title_over_summary_over_body(tenant: Tenant) -> None:
+    body = await tenant.publish(wiki(title="Notes", markdown="about kubernetes operators"))
+    summary = await tenant.publish(wiki(title="Ops", summary="Kubernetes in practice"))
+    title = await tenant.publish(wiki(title="Kubernetes basics"))
+    assert await _ids(tenant, query="kubernetes") == [title.item_id, summary.item_id, body.item_id]
+    ranked = await _ids(tenant, query="kubernetes", sort=pb.SEARCH_SORT_RECENCY)
+    assert ranked == [title.item_id, summary.item_id, body.item_id]  # also newest first
+    # Relevance pages are stable: two pages of one item cover the ranking.
+    first = await tenant.stub.SearchItems(
+        pb.SearchItemsRequest(query="kubernetes", page_size=2), metadata=tenant.learner
+    )
+    second = await tenant.stub.SearchItems(
+        pb.SearchItemsRequest(query="kubernetes", page_size=2, page_token=first.next_page_token),
+        metadata=tenant.learner,
+    )
+    assert [i.item_id for i in [*first.items, *second.items]] == [
+        title.item_id,
+        summary.item_id,
+        body.item_id,
+    ]
+    assert second.next_page_token == ""
+
+
+async def test_filters(tenant: Tenant) -> None:
+    sql = await tenant.publish(wiki(title="SQL A", themes=["data"], minutes=5, language="fr-CA"))
+    soft = await tenant.publish(
+        wiki(title="Listening", themes=["soft"], skills=[("git", 1)], minutes=60)
+    )
+    test = await tenant.publish(quiz())
+    draft = await tenant.create(wiki(title="SQL draft"))
+    assert await _ids(tenant, theme_id="tech") == [sql.item_id]  # sub-theme "data" included
+    assert await _ids(tenant, theme_id="soft") == [soft.item_id]
+    assert set(await _ids(tenant, skill_id="sql")) == {sql.item_id, test.item_id}
+    assert await _ids(tenant, types=[pb.KNOWLEDGE_TYPE_QUIZ]) == [test.item_id]
+    assert await _ids(tenant, language="fr") == [sql.item_id]
+    assert await _ids(tenant, language="fr-CA") == [sql.item_id]
+    assert set(await _ids(tenant, max_minutes=10)) == {sql.item_id, test.item_id}
+    # Drafts are not in the published catalogue; their author finds them by status.
+    assert draft.item_id not in await _ids(tenant, query="sql")
+    mine = await tenant.stub.SearchItems(
+        pb.SearchItemsRequest(status=pb.ITEM_STATUS_DRAFT), metadata=tenant.author
+    )
+    assert [i.item_id for i in mine.items] == [draft.item_id]
+    assert await _ids(tenant, status=pb.ITEM_STATUS_DRAFT) == []  # not the learner's drafts
+
+
+async def test_recency_pages_and_bad_tokens(tenant: Tenant) -> None:
+    created = [(await tenant.publish(wiki(title=f"Page {n}"))).item_id for n in range(5)]
+    seen: list[str] = []
+    token = ""
+    while True:
+        response = await tenant.stub.SearchItems(
+            pb.SearchItemsRequest(sort=pb.SEARCH_SORT_RECENCY, page_size=2, page_token=token),
+            metadata=tenant.learner,
+        )
+        seen.extend(i.item_id for i in response.items)
+        token = response.next_page_token
+        if not token:
+            break
+    assert seen == list(reversed(created))
+    error = await rpc_error(
+        tenant.stub.SearchItems(
+            pb.SearchItemsRequest(page_token="garbage!"), metadata=tenant.learner
+        )
+    )
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="page_token")
+    first = await tenant.stub.SearchItems(
+        pb.SearchItemsRequest(page_size=1), metadata=tenant.learner
+    )
+    error = await rpc_error(
+        tenant.stub.SearchItems(
+            pb.SearchItemsRequest(query="page", page_token=first.next_page_token),
+            metadata=tenant.learner,
+        )
+    )
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="page_token")
+    error = await rpc_error(
+        tenant.stub.SearchItems(pb.SearchItemsRequest(query="x" * 501), metadata=tenant.learner)
+    )
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="query")
