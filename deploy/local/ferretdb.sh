@@ -27,7 +27,7 @@ DEBUG_PORT="${AGORA_FERRETDB_DEBUG_PORT:-28088}"
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 # Bump AGORA_PATCH_LEVEL whenever ferretdb_write_lock.go changes, so caches rebuild.
-AGORA_PATCH_LEVEL="agora2"
+AGORA_PATCH_LEVEL="agora3"
 BIN_DIR="${XDG_CACHE_HOME:-$HOME/.cache}/agora/ferretdb/$VERSION-$AGORA_PATCH_LEVEL"
 BIN="$BIN_DIR/ferretdb"
 STATE_DIR="${AGORA_LOCAL_DIR:-$REPO_ROOT/.agora-local}/ferretdb"
@@ -132,6 +132,15 @@ cmd_fetch() {
   grep -q "IDColumn = DefaultColumn + \"->'\$._id'\"" "$meta" \
     || die "cannot find IDColumn in FerretDB $VERSION to point it at the _id index"
   sed -i "s|IDColumn = DefaultColumn + \"->'\$._id'\"|IDColumn = DefaultColumn + \"->\\\\\"_id\\\\\"\"|" "$meta"
+  # A query reaches the _id index only when its filter is exactly {_id: v}; with any other
+  # key ({_id, tenant_id}, {_id, state}: every tenant-scoped read and conditional write)
+  # FerretDB scanned and JSON-parsed the whole collection. The handler filters every
+  # fetched document in Go with the full filter anyway, so pushing the _id equality down
+  # whenever the filter has one is safe.
+  coll="$build/internal/backends/sqlite/collection.go"
+  [[ "$(grep -c '^	if params.Filter.Len() == 1 {$' "$coll")" == 2 ]] \
+    || die "cannot find the _id pushdown condition in FerretDB $VERSION"
+  sed -i 's/^	if params.Filter.Len() == 1 {$/	if params.Filter.Len() >= 1 {/' "$coll"
 
   t="$(now)"
   say "building cmd/ferretdb (first build downloads deps and compiles for ~2 min; later builds reuse the Go caches)"
