@@ -41,7 +41,15 @@ class ServiceSettings(BaseSettings):
         description="Defaults to agora_<service_name>: each service owns its own database.",
     )
 
-    outbox_poll_interval_ms: int = Field(default=200, ge=5, le=60_000)
+    outbox_poll_interval_ms: int = Field(
+        default=1000,
+        ge=5,
+        le=60_000,
+        description=(
+            "Idle poll of the outbox relay, a safety net: a write wakes the relay at once "
+            "(notify), and each poll scans the outbox collections (a full scan on FerretDB)."
+        ),
+    )
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
     outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
 

@@ -30,7 +30,7 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 def test_settings(
     cls: type[SettingsT], *, kafka: str, mongo_uri: str, database: str, **overrides: object
 ) -> SettingsT:
-    """Dev-mode settings of a test instance: free ports, fast polling, a per-run group.
+    """Dev-mode settings of a test instance: free ports, short retries, a per-run group.
 
     Instances built in one run share their consumer group (as replicas and restarts of
     one deployment do); pass ``consumer_group`` to isolate one.
@@ -45,7 +45,7 @@ def test_settings(
         "dev_mode": True,
         "jwt_hs256_secret": DEV_SECRET,
         "consumer_group": f"agora-{service}-test-{RUN_ID}",
-        "outbox_poll_interval_ms": 50,
+        "outbox_poll_interval_ms": 250,
         "consumer_retry_backoff_ms": 20,
         "consumer_retry_backoff_max_ms": 200,
         "shutdown_grace_seconds": 5.0,
