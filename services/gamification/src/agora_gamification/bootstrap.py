@@ -1,0 +1,79 @@
+"""Builds the gamification process: the only place that knows every concrete class."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from agora.gamification.v1 import gamification_pb2_grpc
+from agora_core.grpc.server import ServiceRegistration, create_grpc_server
+from agora_core.runtime import ServiceRuntime
+from agora_gamification.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, GamificationStore
+from agora_gamification.domain.open_badges import CredentialSigner
+from agora_gamification.entrypoints.events import consumed_handlers, consumed_topics
+from agora_gamification.entrypoints.grpc_api import POLICY, SERVICE_NAME, GamificationServicer
+from agora_gamification.service_layer.awards import Awards
+from agora_gamification.service_layer.challenges import Challenges, DeadlineSweeper
+from agora_gamification.service_layer.leaderboards import Leaderboards
+from agora_gamification.service_layer.scoring import Clock, Scoring
+from agora_gamification.settings import GamificationSettings
+
+
+def utc_now() -> dt.datetime:
+    """The production clock."""
+    return dt.datetime.now(dt.UTC)
+
+
+class GamificationRuntime(ServiceRuntime):
+    """The shared runtime plus the challenge deadline sweeper."""
+
+    sweeper: DeadlineSweeper
+
+    async def start(self) -> None:
+        await super().start()
+        self.sweeper.start()
+
+    async def stop(self) -> None:
+        await self.sweeper.stop()
+        await super().stop()
+
+
+async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> ServiceRuntime:
+    """The runtime with gRPC API, consumer, outbox relay and sweeper wired."""
+    runtime = GamificationRuntime(
+        settings, indexes=INDEXES, outbox_collections=list(OUTBOX_COLLECTIONS)
+    )
+    store = GamificationStore(runtime.database)
+    notify = runtime.relay.notify
+    scoring = Scoring(store, notify, clock)
+    challenges = Challenges(store, notify, clock)
+    signer = (
+        CredentialSigner(
+            settings.badge_signing_key_pem.get_secret_value(), settings.badge_signing_key_id
+        )
+        if settings.badge_signing_key_pem is not None
+        else None
+    )
+    awards = Awards(
+        store,
+        notify,
+        clock,
+        base_url=settings.public_base_url,
+        issuer_name=settings.issuer_name,
+        signer=signer,
+    )
+    runtime.sweeper = DeadlineSweeper(challenges, settings.challenge_sweep_seconds)
+    runtime.add_consumer(consumed_topics(), consumed_handlers(scoring, challenges))
+    servicer = GamificationServicer(store, scoring, Leaderboards(store), awards, challenges, clock)
+    runtime.set_api(
+        create_grpc_server(
+            settings,
+            registrations=[
+                ServiceRegistration(
+                    gamification_pb2_grpc.add_GamificationServiceServicer_to_server, servicer
+                )
+            ],
+            policy=POLICY,
+            service_names=[SERVICE_NAME],
+        )
+    )
+    return runtime

@@ -1,0 +1,76 @@
+"""The gamification service started once per module on the real broker and database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from agora.gamification.v1 import gamification_pb2_grpc
+from agora_core.runtime import ServiceRuntime
+from agora_core.storage import create_mongo_client
+from agora_core.testing.event_tap import EventTap, tapping
+from agora_core.testing.service_harness import channel_to, running_service, test_settings
+from agora_gamification.bootstrap import build
+from agora_gamification.settings import GamificationSettings
+
+from .streams import PUBLISHED_TOPICS, Stub
+
+SIGNING_KEY = ec.generate_private_key(ec.SECP256R1())
+SIGNING_KEY_PEM = SIGNING_KEY.private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+).decode()
+PUBLIC_KEY_PEM = (
+    SIGNING_KEY.public_key()
+    .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    .decode()
+)
+
+
+def gamification_settings(
+    kafka: str, mongo_uri: str, database: str, **overrides: object
+) -> GamificationSettings:
+    """Test settings: a signing key, a fast deadline sweeper."""
+    values: dict[str, object] = {
+        "badge_signing_key_pem": SIGNING_KEY_PEM,
+        "challenge_sweep_seconds": 0.2,
+    }
+    values.update(overrides)
+    return test_settings(
+        GamificationSettings, kafka=kafka, mongo_uri=mongo_uri, database=database, **values
+    )
+
+
+@pytest.fixture(scope="module")
+async def database_name(mongo_uri: str) -> AsyncIterator[str]:
+    name = f"gam_{uuid.uuid4().hex[:12]}"
+    yield name
+    client = create_mongo_client(mongo_uri)
+    await client.drop_database(name)
+    await client.close()
+
+
+@pytest.fixture(scope="module")
+async def tap(kafka_bootstrap: str) -> AsyncIterator[EventTap]:
+    async with tapping(kafka_bootstrap, PUBLISHED_TOPICS) as event_tap:
+        yield event_tap
+
+
+@pytest.fixture(scope="module")
+async def service(
+    kafka_bootstrap: str, mongo_uri: str, database_name: str, tap: EventTap
+) -> AsyncIterator[ServiceRuntime]:
+    settings = gamification_settings(kafka_bootstrap, mongo_uri, database_name)
+    async with running_service(build, settings) as runtime:
+        yield runtime
+
+
+@pytest.fixture(scope="module")
+async def stub(
+    service: ServiceRuntime,
+) -> AsyncIterator[Stub]:
+    async with channel_to(service) as channel:
+        yield gamification_pb2_grpc.GamificationServiceStub(channel)
