@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 import uuid
 from collections.abc import AsyncIterator
 
@@ -17,7 +19,7 @@ from agora_core.testing.service_harness import channel_to, running_service, test
 from agora_gamification.bootstrap import build
 from agora_gamification.settings import GamificationSettings
 
-from .streams import PUBLISHED_TOPICS, Stub
+from .streams import PUBLISHED_TOPICS, T0, Stub
 
 SIGNING_KEY = ec.generate_private_key(ec.SECP256R1())
 SIGNING_KEY_PEM = SIGNING_KEY.private_bytes(
@@ -37,6 +39,12 @@ def gamification_settings(
     values: dict[str, object] = {
         "badge_signing_key_pem": SIGNING_KEY_PEM,
         "challenge_sweep_seconds": 0.2,
+        # Writes wake the relay (notify); a slow idle poll keeps FerretDB, which scans
+        # for pending outbox entries, free for the work under test.
+        "outbox_poll_interval_ms": 1000,
+        # One group across runs: a long-lived local broker is not replayed from its
+        # beginning by every run (a fresh CI broker starts empty either way).
+        "consumer_group": "agora-gamification-integration-tests",
     }
     values.update(overrides)
     return test_settings(
@@ -59,12 +67,27 @@ async def tap(kafka_bootstrap: str) -> AsyncIterator[EventTap]:
         yield event_tap
 
 
+class MovableClock:
+    """The service's clock in tests: fixed, moved forward by the test."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def clock() -> MovableClock:
+    return MovableClock(T0 + dt.timedelta(hours=3))
+
+
 @pytest.fixture(scope="module")
 async def service(
-    kafka_bootstrap: str, mongo_uri: str, database_name: str, tap: EventTap
+    kafka_bootstrap: str, mongo_uri: str, database_name: str, tap: EventTap, clock: MovableClock
 ) -> AsyncIterator[ServiceRuntime]:
     settings = gamification_settings(kafka_bootstrap, mongo_uri, database_name)
-    async with running_service(build, settings) as runtime:
+    async with running_service(functools.partial(build, clock=clock), settings) as runtime:
         yield runtime
 
 

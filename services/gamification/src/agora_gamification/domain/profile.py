@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from agora_gamification.domain.badges import BadgeDefinition
@@ -252,10 +252,31 @@ def apply_event(
                 )
             )
 
+    # Compact on purpose: the window is rewritten with every change of the profile.
     record = {
         "event_id": facts.event_id,
-        "entries": [asdict(e) for e in entries],
-        "awards": [asdict(a) for a in awards],
+        "event_type": facts.event_type,
+        "at": facts.occurred_at,
+        "entries": [
+            {
+                "entry_id": e.entry_id,
+                "rule_id": e.rule_id,
+                "rule_version": e.rule_version,
+                "points": e.points,
+                "balance": e.balance,
+            }
+            for e in entries
+        ],
+        "awards": [
+            {
+                "award_id": a.award_id,
+                "badge_id": a.badge_id,
+                "badge_name": a.badge_name,
+                "image_url": a.image_url,
+                "skill_ids": list(a.skill_ids),
+            }
+            for a in awards
+        ],
         "periods": list(touched),
     }
     new_state = replace(

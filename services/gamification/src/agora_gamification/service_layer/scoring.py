@@ -133,13 +133,21 @@ class Scoring:
         doc: Mapping[str, Any] | None,
     ) -> None:
         """Idempotent follow-up writes of an applied event (see module doc, step 3)."""
+        learner = state.learner_id
+        event = {"source_event_id": record["event_id"], "source_event_type": record["event_type"]}
         await self._store.insert_ignoring_duplicates(
             LEDGER,
             tenant_id,
             [
                 {
                     "_id": e["entry_id"],
-                    **{k: v for k, v in e.items() if k != "entry_id"},
+                    "learner_id": learner,
+                    "points": e["points"],
+                    "balance": e["balance"],
+                    "rule_id": e["rule_id"],
+                    "rule_version": e["rule_version"],
+                    **event,
+                    "awarded_at": record["at"],
                 }
                 for e in record.get("entries", ())
             ],
@@ -150,8 +158,12 @@ class Scoring:
             [
                 {
                     "_id": a["award_id"],
-                    **{k: v for k, v in a.items() if k != "award_id"},
-                    "skill_ids": list(a.get("skill_ids", ())),
+                    "badge_id": a["badge_id"],
+                    "badge_name": a["badge_name"],
+                    "learner_id": learner,
+                    "image_url": a["image_url"],
+                    "skill_ids": list(a["skill_ids"]),
+                    "awarded_at": record["at"],
                     "revoked": False,
                 }
                 for a in record.get("awards", ())
