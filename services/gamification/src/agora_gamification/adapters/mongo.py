@@ -130,6 +130,12 @@ def profile_fields(state: ProfileState) -> dict[str, Any]:
     }
 
 
+def settings_of(tenant: Mapping[str, Any]) -> TenantSettings:
+    """Settings in a tenant document (defaults when none were stored)."""
+    stored = tenant.get("settings")
+    return TenantSettings() if stored is None else TenantSettings.model_validate(stored)
+
+
 class GamificationStore:
     """Tenant-scoped repositories over the service's database."""
 
@@ -142,18 +148,32 @@ class GamificationStore:
 
     # ---- tenant configuration -------------------------------------------------------
 
+    async def tenant_document(self, tenant_id: str) -> Document:
+        """The tenant's document: settings, ``config_version``, ``open_challenges``."""
+        doc = await self.repo(TENANTS, tenant_id).find_one({"_id": tenant_id})
+        return doc or {"_id": tenant_id}
+
     async def tenant_settings(self, tenant_id: str) -> TenantSettings:
         """The tenant's settings, defaults when none were stored."""
-        doc = await self.repo(TENANTS, tenant_id).find_one({"_id": tenant_id})
-        if doc is None:
-            return TenantSettings()
-        return TenantSettings.model_validate(doc["settings"])
+        return settings_of(await self.tenant_document(tenant_id))
 
     async def put_tenant_settings(self, tenant_id: str, settings: TenantSettings) -> None:
         await self.repo(TENANTS, tenant_id).update_one(
             {"_id": tenant_id},
-            {"$set": {"settings": settings.model_dump(mode="json")}},
+            {"$set": {"settings": settings.model_dump(mode="json")}, "$inc": {"config_version": 1}},
             upsert=True,
+        )
+
+    async def bump_config_version(self, tenant_id: str) -> None:
+        """Tell every replica's cache that rules or badges changed (later events see it)."""
+        await self.repo(TENANTS, tenant_id).update_one(
+            {"_id": tenant_id}, {"$inc": {"config_version": 1}}, upsert=True
+        )
+
+    async def count_open_challenges(self, tenant_id: str, delta: int) -> None:
+        """Keep the count of open challenges that lets events skip the challenge query."""
+        await self.repo(TENANTS, tenant_id).update_one(
+            {"_id": tenant_id}, {"$inc": {"open_challenges": delta}}, upsert=True
         )
 
     async def stored_rules(self, tenant_id: str) -> list[Rule]:
@@ -183,6 +203,7 @@ class GamificationStore:
             {"$set": {"rule_id": rule.rule_id, "version": stored.version, "rule": body}},
             upsert=True,
         )
+        await self.bump_config_version(tenant_id)
         return stored
 
     async def badges(self, tenant_id: str) -> list[BadgeDefinition]:
@@ -205,6 +226,7 @@ class GamificationStore:
             },
             upsert=True,
         )
+        await self.bump_config_version(tenant_id)
         return stored
 
     async def badge_document(self, tenant_id: str, badge_id: str) -> Document | None:

@@ -102,6 +102,9 @@ class Challenges:
             challenge_id,
         )
         doc["outbox"] = [started.to_document()]
+        # Counted first: a crash in between leaves the count high (an extra query per
+        # event), never low (a challenge that would not see its events).
+        await self._store.count_open_challenges(tenant_id, 1)
         await self._store.repo(CHALLENGES, tenant_id).insert_one(doc)
         self._notify()
         return doc
@@ -117,6 +120,9 @@ class Challenges:
         repo = self._store.repo(CHALLENGES, facts.tenant_id)
         if facts.event_type in (QUIZ_PASSED, QUIZ_FAILED) and facts.payload.get("challenge_id"):
             await self._duel_attempt(facts)
+            return
+        tenant = await self._store.tenant_document(facts.tenant_id)
+        if int(tenant.get("open_challenges", 0)) <= 0:
             return
         person = facts.payload.get(CONSUMED[facts.event_type].person_field)
         candidates = await repo.find(
@@ -225,6 +231,7 @@ class Challenges:
             ),
         )
         if done:
+            await self._store.count_open_challenges(tenant_id, -1)
             self._notify()
         return done
 

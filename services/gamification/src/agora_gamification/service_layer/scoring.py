@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any, Final
 
 import structlog
@@ -30,6 +30,7 @@ from agora_gamification.adapters.mongo import (
     LEDGER,
     GamificationStore,
     profile_from_document,
+    settings_of,
 )
 from agora_gamification.domain.badges import BadgeDefinition
 from agora_gamification.domain.catalogue import MEMBER_JOINED, MEMBER_LEFT
@@ -40,7 +41,7 @@ from agora_gamification.domain.profile import (
     apply_event,
     people_touched,
 )
-from agora_gamification.domain.rules import credits_for, effective_rules
+from agora_gamification.domain.rules import Credit, Rule, credits_for, effective_rules
 from agora_gamification.domain.settings import ALL_TIME, TenantSettings, period_keys
 
 log = structlog.get_logger(__name__)
@@ -69,6 +70,19 @@ def boards_of(profile: Mapping[str, Any] | None) -> list[str]:
     ]
 
 
+@dataclass(frozen=True)
+class TenantConfig:
+    """A tenant's settings, effective rules and badges at one config version."""
+
+    version: int
+    settings: TenantSettings
+    rules: list[Rule]
+    badges: list[BadgeDefinition]
+
+
+MAX_CACHED_TENANTS: Final = 10_000
+
+
 class Scoring:
     """Applies consumed events to learners' profiles (see module doc)."""
 
@@ -76,15 +90,34 @@ class Scoring:
         self._store = store
         self._notify = notify
         self._clock = clock
+        self._configs: dict[str, TenantConfig] = {}
+
+    async def config(self, tenant_id: str) -> TenantConfig:
+        """The tenant's configuration as of now: one read by id per event; rules and
+        badges are reloaded only when an admin change bumped the config version."""
+        tenant = await self._store.tenant_document(tenant_id)
+        version = int(tenant.get("config_version", 0))
+        cached = self._configs.get(tenant_id)
+        if cached is not None and cached.version == version:
+            return cached
+        if len(self._configs) >= MAX_CACHED_TENANTS:
+            self._configs.clear()
+        loaded = TenantConfig(
+            version,
+            settings_of(tenant),
+            effective_rules(await self._store.stored_rules(tenant_id)),
+            await self._store.badges(tenant_id),
+        )
+        self._configs[tenant_id] = loaded
+        return loaded
 
     async def handle(self, facts: EventFacts) -> None:
         """Apply one event for every learner it touches; membership events too."""
         if facts.event_type in (MEMBER_JOINED, MEMBER_LEFT):
             await self._membership(facts)
             return
-        tenant = await self._store.tenant_settings(facts.tenant_id)
-        rules = effective_rules(await self._store.stored_rules(facts.tenant_id))
-        badges = await self._store.badges(facts.tenant_id)
+        config = await self.config(facts.tenant_id)
+        tenant, rules, badges = config.settings, config.rules, config.badges
         credits = credits_for(rules, facts.event_type, facts.payload, facts.actor_id)
         people = people_touched(facts, credits, badges)
         if not people:
@@ -97,8 +130,8 @@ class Scoring:
         learner: str,
         facts: EventFacts,
         tenant: TenantSettings,
-        rules: Sequence[Any],
-        credits: Sequence[Any],
+        rules: Sequence[Rule],
+        credits: Sequence[Credit],
         badges: Sequence[BadgeDefinition],
     ) -> None:
         while True:
