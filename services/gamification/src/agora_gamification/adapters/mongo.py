@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
+from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
@@ -128,6 +130,18 @@ def profile_fields(state: ProfileState) -> dict[str, Any]:
         "badges": list(state.badges),
         "applied": [dict(a) for a in state.applied],
     }
+
+
+@dataclass(frozen=True)
+class Score:
+    """One learner's points on one board and period."""
+
+    board: str
+    period: str
+    learner_id: str
+    points: int
+    reached_at: str
+    public: bool
 
 
 def settings_of(tenant: Mapping[str, Any]) -> TenantSettings:
@@ -309,40 +323,51 @@ class GamificationStore:
 
     # ---- scores ----------------------------------------------------------------------
 
-    async def set_score(
-        self,
-        tenant_id: str,
-        *,
-        board: str,
-        period: str,
-        learner_id: str,
-        points: int,
-        reached_at: str,
-        public: bool,
-        version: int,
-    ) -> None:
-        """Set one score from profile version ``version``; an older version never wins."""
-        repo = self.repo(SCORES, tenant_id)
-        key = score_key(tenant_id, board, period, learner_id)
-        fields = {
-            "board": board,
-            "period": period,
-            "learner_id": learner_id,
-            "points": points,
-            "reached_at": reached_at,
-            "public": public,
-            "v": version,
+    async def set_scores(self, tenant_id: str, scores: Sequence[Score], version: int) -> None:
+        """Set scores from profile version ``version``; a score written from a newer
+        version is left alone. Steady state is one round trip (every score exists);
+        a learner's first score on a board is inserted."""
+        if not scores:
+            return
+        collection = self.database[SCORES]
+
+        def fields(score: Score) -> dict[str, Any]:
+            return {
+                "tenant_id": tenant_id,
+                "board": score.board,
+                "period": score.period,
+                "learner_id": score.learner_id,
+                "points": score.points,
+                "reached_at": score.reached_at,
+                "public": score.public,
+                "v": version,
+            }
+
+        keys = [score_key(tenant_id, s.board, s.period, s.learner_id) for s in scores]
+        # No upserts in the batch: FerretDB answers a failed bulk upsert without
+        # nModified, which pymongo cannot read.
+        result = await collection.bulk_write(
+            [
+                UpdateOne({"_id": key, "v": {"$lte": version}}, {"$set": fields(score)})
+                for key, score in zip(keys, scores, strict=True)
+            ],
+            ordered=False,
+        )
+        if result.matched_count == len(scores):
+            return
+        existing = {
+            d["_id"] for d in await collection.find({"_id": {"$in": keys}}, {"_id": 1}).to_list()
         }
-        for _ in range(3):
-            if await repo.update_one({"_id": key, "v": {"$lte": version}}, {"$set": fields}):
-                return
-            if await repo.find_one({"_id": key}) is not None:
-                return  # a newer profile version already wrote it
+        for key, score in zip(keys, scores, strict=True):
+            if key in existing:
+                continue  # matched above, or written from a newer version
             try:
-                await repo.insert_one({"_id": key, **fields})
-                return
+                await collection.insert_one({"_id": key, **fields(score)})
             except DuplicateKeyError:
-                continue
+                # Inserted meanwhile by another replica: set it unless that one is newer.
+                await collection.update_one(
+                    {"_id": key, "v": {"$lte": version}}, {"$set": fields(score)}
+                )
 
     async def delete_scores(self, tenant_id: str, learner_id: str, board: str) -> None:
         """Remove a learner from a board (left the space or the team)."""

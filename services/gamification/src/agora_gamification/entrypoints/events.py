@@ -40,8 +40,8 @@ def consumed_handlers(scoring: Scoring, challenges: Challenges) -> Mapping[str, 
 
     async def on_event(event: ReceivedEvent[Any]) -> None:
         facts = facts_of(event)
-        await scoring.handle(facts)
-        await challenges.on_event(facts)
+        config = await scoring.handle(facts)
+        await challenges.on_event(facts, config.open_challenges)
 
     return {event_type: on_event for event_type in CONSUMED if event_type != STREAK_DAY}
 

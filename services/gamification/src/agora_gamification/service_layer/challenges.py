@@ -115,14 +115,14 @@ class Challenges:
             raise NotFound("challenge", challenge_id)
         return doc
 
-    async def on_event(self, facts: EventFacts) -> None:
-        """Progress of goal challenges, and duel attempts, from one event."""
+    async def on_event(self, facts: EventFacts, open_challenges: int) -> None:
+        """Progress of goal challenges, and duel attempts, from one event
+        (``open_challenges``: the tenant's count, read with its configuration)."""
         repo = self._store.repo(CHALLENGES, facts.tenant_id)
         if facts.event_type in (QUIZ_PASSED, QUIZ_FAILED) and facts.payload.get("challenge_id"):
             await self._duel_attempt(facts)
             return
-        tenant = await self._store.tenant_document(facts.tenant_id)
-        if int(tenant.get("open_challenges", 0)) <= 0:
+        if open_challenges <= 0:
             return
         person = facts.payload.get(CONSUMED[facts.event_type].person_field)
         candidates = await repo.find(

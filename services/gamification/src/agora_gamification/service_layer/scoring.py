@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, Final
 
 import structlog
@@ -29,6 +29,7 @@ from agora_gamification.adapters.mongo import (
     AWARDS,
     LEDGER,
     GamificationStore,
+    Score,
     profile_from_document,
     settings_of,
 )
@@ -75,6 +76,7 @@ class TenantConfig:
     """A tenant's settings, effective rules and badges at one config version."""
 
     version: int
+    open_challenges: int
     settings: TenantSettings
     rules: list[Rule]
     badges: list[BadgeDefinition]
@@ -98,12 +100,14 @@ class Scoring:
         tenant = await self._store.tenant_document(tenant_id)
         version = int(tenant.get("config_version", 0))
         cached = self._configs.get(tenant_id)
+        open_challenges = int(tenant.get("open_challenges", 0))
         if cached is not None and cached.version == version:
-            return cached
+            return replace(cached, open_challenges=open_challenges)
         if len(self._configs) >= MAX_CACHED_TENANTS:
             self._configs.clear()
         loaded = TenantConfig(
             version,
+            open_challenges,
             settings_of(tenant),
             effective_rules(await self._store.stored_rules(tenant_id)),
             await self._store.badges(tenant_id),
@@ -111,12 +115,12 @@ class Scoring:
         self._configs[tenant_id] = loaded
         return loaded
 
-    async def handle(self, facts: EventFacts) -> None:
+    async def handle(self, facts: EventFacts) -> TenantConfig:
         """Apply one event for every learner it touches; membership events too."""
+        config = await self.config(facts.tenant_id)
         if facts.event_type in (MEMBER_JOINED, MEMBER_LEFT):
             await self._membership(facts)
-            return
-        config = await self.config(facts.tenant_id)
+            return config
         tenant, rules, badges = config.settings, config.rules, config.badges
         credits = credits_for(rules, facts.event_type, facts.payload, facts.actor_id)
         people = people_touched(facts, credits, badges)
@@ -124,6 +128,7 @@ class Scoring:
             EVENTS_WITHOUT_EFFECT.labels(facts.event_type).inc()
         for learner in people:
             await self._apply_for(learner, facts, tenant, rules, credits, badges)
+        return config
 
     async def _apply_for(
         self,
@@ -213,20 +218,23 @@ class Scoring:
         boards: Sequence[str] | None = None,
     ) -> None:
         """Set the learner's scores for ``periods`` on every board they belong to."""
-        for board in boards if boards is not None else boards_of(doc):
-            for period in periods:
-                if period not in state.periods:
-                    continue
-                await self._store.set_score(
-                    tenant_id,
+        await self._store.set_scores(
+            tenant_id,
+            [
+                Score(
                     board=board,
                     period=period,
                     learner_id=state.learner_id,
                     points=state.periods[period],
                     reached_at=state.period_times.get(period, ""),
                     public=not state.opt_out,
-                    version=state.version,
                 )
+                for board in (boards if boards is not None else boards_of(doc))
+                for period in periods
+                if period in state.periods
+            ],
+            state.version,
+        )
 
     async def resync_learner(self, tenant_id: str, learner_id: str, boards: Sequence[str]) -> None:
         """After a membership or opt-out change: scores of the current periods."""
