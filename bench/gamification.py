@@ -77,12 +77,23 @@ def completions(tenant: str, count: int, learners: int) -> list[OutgoingEvent]:
     ]
 
 
+async def _end_offsets(consumer: AIOKafkaConsumer, kafka: str) -> dict[TopicPartition, int]:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka)
+    await producer.start()
+    try:
+        # The producer fetches the topic's metadata on demand; the consumer would not.
+        partitions = [TopicPartition(TOPIC, p) for p in await producer.partitions_for(TOPIC)]
+    finally:
+        await producer.stop()
+    return dict(await consumer.end_offsets(partitions))
+
+
 async def end_offsets(kafka: str) -> dict[TopicPartition, int]:
+    """The consumed topic's end offsets now."""
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition(TOPIC, p) for p in consumer.partitions_for_topic(TOPIC) or ()]
-        return dict(await consumer.end_offsets(partitions))
+        return await _end_offsets(consumer, kafka)
     finally:
         await consumer.stop()
 
@@ -131,7 +142,7 @@ async def commit_group_at_end(kafka: str, group: str) -> None:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
-        offsets = await end_offsets(kafka)
+        offsets = await _end_offsets(consumer, kafka)
         consumer.assign(list(offsets))
         await consumer.commit(dict(offsets))
     finally:

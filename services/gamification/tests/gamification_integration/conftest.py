@@ -8,6 +8,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -17,6 +18,7 @@ from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import EventTap, tapping
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from agora_gamification.bootstrap import build
+from agora_gamification.entrypoints.events import consumed_topics
 from agora_gamification.settings import GamificationSettings
 
 from .streams import PUBLISHED_TOPICS, T0, Stub
@@ -32,6 +34,37 @@ PUBLIC_KEY_PEM = (
 )
 
 
+TEST_GROUP = "agora-gamification-integration-tests"
+
+
+async def start_group_at_end(kafka: str) -> None:
+    """Commit the test group's offsets at the end of every consumed topic.
+
+    Each module's instances then handle only what the module publishes, never the
+    backlog a benchmark or an earlier run left on a long-lived local broker. Called
+    while no instance of the group runs.
+    """
+    producer = AIOKafkaProducer(bootstrap_servers=kafka)
+    await producer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in consumed_topics()
+            for p in await producer.partitions_for(topic)
+        ]
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=kafka, group_id=TEST_GROUP, enable_auto_commit=False
+    )
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.commit(dict(await consumer.end_offsets(partitions)))
+    finally:
+        await consumer.stop()
+
+
 def gamification_settings(
     kafka: str, mongo_uri: str, database: str, **overrides: object
 ) -> GamificationSettings:
@@ -42,9 +75,9 @@ def gamification_settings(
         # Writes wake the relay (notify); a slow idle poll keeps FerretDB, which scans
         # for pending outbox entries, free for the work under test.
         "outbox_poll_interval_ms": 1000,
-        # One group across runs: a long-lived local broker is not replayed from its
-        # beginning by every run (a fresh CI broker starts empty either way).
-        "consumer_group": "agora-gamification-integration-tests",
+        # One group for every instance of the tests, started at the topics' end by
+        # start_group_at_end (see there).
+        "consumer_group": TEST_GROUP,
     }
     values.update(overrides)
     return test_settings(
@@ -86,6 +119,7 @@ def clock() -> MovableClock:
 async def service(
     kafka_bootstrap: str, mongo_uri: str, database_name: str, tap: EventTap, clock: MovableClock
 ) -> AsyncIterator[ServiceRuntime]:
+    await start_group_at_end(kafka_bootstrap)
     settings = gamification_settings(kafka_bootstrap, mongo_uri, database_name)
     async with running_service(functools.partial(build, clock=clock), settings) as runtime:
         yield runtime

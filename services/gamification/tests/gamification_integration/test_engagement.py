@@ -463,3 +463,59 @@ async def test_quiz_duel_and_space_challenge_closed_at_the_deadline(
     clock.now += dt.timedelta(hours=2)
     closed = await tap.wait_for("org.agora.gamification.challenge.completed.v1", subject=space_id)
     assert (closed[0].data["outcome"], closed[0].data["winner_ids"]) == ("deadline_passed", [])
+
+
+async def test_team_challenge_is_won_together(
+    stub: Stub, tap: EventTap, kafka_bootstrap: str
+) -> None:
+    tenant = new_tenant()
+    await stub.PutTeam(
+        pb.PutTeamRequest(team_id="ops", name="Ops", member_ids=["ann", "bob", "cy"]),
+        metadata=caller(ADMIN, tenant=tenant),
+    )
+    created = await stub.CreateChallenge(
+        pb.CreateChallengeRequest(
+            challenge=pb.Challenge(
+                title="Ops: 3 SQL items",
+                scope=pb.CHALLENGE_SCOPE_TEAM,
+                scope_id="ops",
+                event_type=COMPLETED,
+                conditions=[pb.Condition(field="skills.skill_id", op="eq", value_json='"sql"')],
+                target=3,
+                starts_at=ts(T0 - dt.timedelta(hours=1)),
+                ends_at=ts(T0 + dt.timedelta(days=7)),
+            )
+        ),
+        metadata=caller(("manager",), tenant=tenant, subject="boss"),
+    )
+    challenge_id = created.challenge.challenge_id
+    assert list(created.challenge.participant_ids) == ["ann", "bob", "cy"]
+    await publish_events(
+        kafka_bootstrap,
+        [
+            completed(tenant, "ann", "k-1", skills=("sql",)),
+            completed(tenant, "cy", "k-2", skills=("python",)),  # does not count
+            completed(tenant, "zed", "k-3", skills=("sql",)),  # not in the team
+            completed(tenant, "bob", "k-4", skills=("sql",)),
+            completed(tenant, "ann", "k-5", skills=("sql",)),
+        ],
+    )
+    done = await tap.wait_for("org.agora.gamification.challenge.completed.v1", subject=challenge_id)
+    assert (done[0].data["outcome"], done[0].data["winner_ids"]) == ("goal_reached", ["ann", "bob"])
+    error = await rpc_error(
+        stub.CreateChallenge(
+            pb.CreateChallengeRequest(
+                challenge=pb.Challenge(
+                    title="ghost team",
+                    scope=pb.CHALLENGE_SCOPE_TEAM,
+                    scope_id="ghosts",
+                    event_type=COMPLETED,
+                    target=1,
+                    starts_at=ts(T0),
+                    ends_at=ts(T0 + dt.timedelta(days=1)),
+                )
+            ),
+            metadata=caller(ADMIN, tenant=tenant),
+        )
+    )
+    assert_status(error, grpc.StatusCode.NOT_FOUND)

@@ -25,7 +25,7 @@ from agora_core.testing.event_tap import publish_events
 from agora_core.testing.service_harness import running_service
 from agora_gamification.bootstrap import build
 
-from .conftest import gamification_settings
+from .conftest import gamification_settings, start_group_at_end
 from .streams import T0, completed, liked, reviewed
 
 pytestmark = pytest.mark.integration
@@ -66,7 +66,10 @@ def _with_id(event: OutgoingEvent, event_id: uuid.UUID) -> OutgoingEvent:
 
 
 @pytest.fixture(scope="module")
-async def shared_database(mongo_uri: str) -> AsyncIterator[AsyncDatabase[Document]]:
+async def shared_database(
+    kafka_bootstrap: str, mongo_uri: str
+) -> AsyncIterator[AsyncDatabase[Document]]:
+    await start_group_at_end(kafka_bootstrap)
     client = create_mongo_client(mongo_uri)
     name = f"gam_eo_{uuid.uuid4().hex[:10]}"
     yield client[name]
