@@ -364,9 +364,9 @@ def report(results: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="small run (smoke test)")
-    parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument("--events", type=int, default=600)
     parser.add_argument("--learners", type=int, default=100_000)
-    parser.add_argument("--calls", type=int, default=100)
+    parser.add_argument("--calls", type=int, default=30)
     parser.add_argument("--keep-records", action="store_true")
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092"))
     parser.add_argument(
@@ -374,7 +374,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.quick:
-        args.events, args.learners, args.calls = 300, 5000, 20
+        args.events, args.learners, args.calls = 100, 5000, 10
     report(asyncio.run(run(args)))
 
 

@@ -144,6 +144,19 @@ class Score:
     public: bool
 
 
+def badge_to_document(badge: BadgeDefinition) -> dict[str, Any]:
+    """A badge as stored: each group wrapped in a document, because FerretDB 1.x
+    refuses arrays nested directly in arrays."""
+    body = badge.model_dump(mode="json")
+    body["groups"] = [{"requirements": group} for group in body["groups"]]
+    return body
+
+
+def badge_from_document(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """The badge's fields from its stored form (see :func:`badge_to_document`)."""
+    return {**stored, "groups": [group["requirements"] for group in stored["groups"]]}
+
+
 def settings_of(tenant: Mapping[str, Any]) -> TenantSettings:
     """Settings in a tenant document (defaults when none were stored)."""
     stored = tenant.get("settings")
@@ -222,7 +235,7 @@ class GamificationStore:
 
     async def badges(self, tenant_id: str) -> list[BadgeDefinition]:
         docs = await self.repo(BADGES, tenant_id).find({}, sort=(("badge_id", 1),))
-        return [BadgeDefinition.model_validate(d["badge"]) for d in docs]
+        return [BadgeDefinition.model_validate(badge_from_document(d["badge"])) for d in docs]
 
     async def put_badge(self, tenant_id: str, badge: BadgeDefinition) -> BadgeDefinition:
         repo = self.repo(BADGES, tenant_id)
@@ -235,7 +248,7 @@ class GamificationStore:
                 "$set": {
                     "badge_id": badge.badge_id,
                     "version": stored.version,
-                    "badge": stored.model_dump(mode="json"),
+                    "badge": badge_to_document(stored),
                 }
             },
             upsert=True,
@@ -245,7 +258,7 @@ class GamificationStore:
 
     async def badge_document(self, tenant_id: str, badge_id: str) -> Document | None:
         doc = await self.repo(BADGES, tenant_id).find_one({"_id": f"{tenant_id}:{badge_id}"})
-        return None if doc is None else dict(doc["badge"])
+        return None if doc is None else badge_from_document(doc["badge"])
 
     # ---- profiles ------------------------------------------------------------------
 

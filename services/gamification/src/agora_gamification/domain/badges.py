@@ -73,7 +73,7 @@ class BadgeDefinition(BaseModel):
     ) -> tuple[tuple[Requirement, ...], ...]:
         for index, group in enumerate(value):
             if not 1 <= len(group) <= MAX_REQUIREMENTS:
-                raise ValueError(f"groups.{index}: needs 1 to {MAX_REQUIREMENTS} requirements")
+                raise ValueError(f"{index}: needs 1 to {MAX_REQUIREMENTS} requirements")
         return value
 
     @field_validator("skill_ids")

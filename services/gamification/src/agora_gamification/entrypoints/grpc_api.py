@@ -76,7 +76,7 @@ POLICY: Final = MethodPolicy.for_service(
 )
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-_FIELD_IN_MESSAGE = re.compile(r"^(?:Value error, )?([a-z_][a-z0-9_.\[\]]*): ")
+_FIELD_IN_MESSAGE = re.compile(r"^(?:Value error, )?([a-z0-9_][a-z0-9_.]*): ")
 MAX_ID: Final = 128
 
 
