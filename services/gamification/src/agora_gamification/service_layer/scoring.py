@@ -28,7 +28,6 @@ from agora_core.messaging.events import OutgoingEvent
 from agora_gamification.adapters.mongo import (
     AWARDS,
     LEDGER,
-    GamificationStore,
     Score,
     profile_from_document,
     settings_of,
@@ -44,6 +43,7 @@ from agora_gamification.domain.profile import (
 )
 from agora_gamification.domain.rules import Credit, Rule, credits_for, effective_rules
 from agora_gamification.domain.settings import ALL_TIME, TenantSettings, period_keys
+from agora_gamification.service_layer.ports import ScoringStore
 
 log = structlog.get_logger(__name__)
 
@@ -88,7 +88,7 @@ MAX_CACHED_TENANTS: Final = 10_000
 class Scoring:
     """Applies consumed events to learners' profiles (see module doc)."""
 
-    def __init__(self, store: GamificationStore, notify: Notify, clock: Clock) -> None:
+    def __init__(self, store: ScoringStore, notify: Notify, clock: Clock) -> None:
         self._store = store
         self._notify = notify
         self._clock = clock
