@@ -108,7 +108,7 @@ class FakeStore:
 
 
 def event(n: int, learner: str = "ada") -> EventFacts:
-    payload = {
+    payload: dict[str, Any] = {
         "learner_id": learner,
         "item_id": f"k{n}",
         "item_type": "video",
