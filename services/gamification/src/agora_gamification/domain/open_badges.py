@@ -8,7 +8,7 @@ VC-JOSE-COSE describes for VC 2.0), signed ES256 or EdDSA.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any, Final
 
 import jwt
@@ -107,8 +107,3 @@ class CredentialSigner:
             algorithm=self.algorithm,
             headers={"kid": self.key_id, "typ": "vc+jwt", "cty": "vc"},
         )
-
-
-def skill_ids(badge: Mapping[str, Any]) -> Sequence[str]:
-    """Skill ids a stored badge definition is aligned with."""
-    return tuple(badge.get("skill_ids", ()))

@@ -43,7 +43,12 @@ from agora_gamification.domain.rules import Rule, effective_rules
 from agora_gamification.domain.settings import TenantSettings, local_day, valid_time_zone
 from agora_gamification.service_layer.awards import Awards
 from agora_gamification.service_layer.challenges import Challenges, progress_counts
-from agora_gamification.service_layer.leaderboards import Board, Leaderboards, current_period
+from agora_gamification.service_layer.leaderboards import (
+    Board,
+    Leaderboards,
+    Standing,
+    current_period,
+)
 from agora_gamification.service_layer.scoring import Clock, Scoring, boards_of
 
 SERVICE: Final = pb.DESCRIPTOR.services_by_name["GamificationService"]
@@ -708,7 +713,7 @@ def _require_self_or(caller: Principal, learner: str) -> None:
         raise PermissionDenied("another person's ledger needs the manager or admin role")
 
 
-def _standing_pb(s: Any) -> pb.LeaderboardEntry:
+def _standing_pb(s: Standing) -> pb.LeaderboardEntry:
     return pb.LeaderboardEntry(
         rank=s.rank, learner_id=s.learner_id, team_id=s.team_id, points=s.points, is_me=s.is_me
     )
