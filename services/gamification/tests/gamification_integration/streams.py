@@ -22,6 +22,8 @@ PUBLISHED_TOPICS: Final = [
     gamification.CHALLENGES_TOPIC,
 ]
 T0: Final = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+WAIT: Final = 120.0
+"""Seconds a test waits for an asynchronous state (generous: the machine is shared)."""
 
 
 def completed(

@@ -18,7 +18,7 @@ from agora_core.testing.event_tap import EventTap, publish_events
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
 
 from .conftest import PUBLIC_KEY_PEM, MovableClock
-from .streams import T0, Stub, completed, joined, quiz
+from .streams import T0, WAIT, Stub, completed, joined, quiz
 
 pytestmark = pytest.mark.integration
 
@@ -41,7 +41,7 @@ async def wait_points(stub: Stub, tenant: str, learner: str, points: int) -> Non
             return False
         return response.profile.points == points
 
-    await eventually(reached)
+    await eventually(reached, timeout=WAIT)
 
 
 async def board(
@@ -77,6 +77,13 @@ async def seed_board(stub: Stub, kafka: str, tenant: str) -> None:
     await publish_events(kafka, events)
     for learner, points in (("ann", 35), ("bea", 25), ("cal", 25), ("dov", 15)):
         await wait_points(stub, tenant, learner, points)
+
+    async def on_the_board() -> bool:
+        # Scores follow the profile write (eventually consistent): wait for them too.
+        result = await board(stub, tenant, "ann", around=False)
+        return sorted(e.points for e in result.top) == [15, 25, 25, 35]
+
+    await eventually(on_the_board, timeout=WAIT)
 
 
 async def test_leaderboard_top_around_me_ties_and_periods(stub: Stub, kafka_bootstrap: str) -> None:
@@ -187,7 +194,7 @@ async def test_team_and_space_boards(stub: Stub, kafka_bootstrap: str) -> None:
         result = await board(stub, tenant, "dov", scope=pb.BOARD_SCOPE_SPACE, scope_id="s-data")
         return [e.learner_id for e in result.top] == ["cal", "dov"]
 
-    await eventually(space_filled)
+    await eventually(space_filled, timeout=WAIT)
 
 
 async def test_badge_award_export_signature_and_revocation(
@@ -234,7 +241,10 @@ async def test_badge_award_export_signature_and_revocation(
         ],
     )
     awarded = await tap.wait_for(
-        "org.agora.gamification.badge.awarded.v1", tenant=tenant, subject="ann"
+        timeout=WAIT,
+        event_type="org.agora.gamification.badge.awarded.v1",
+        tenant=tenant,
+        subject="ann",
     )
     assert awarded[0].data["badge_id"] == "sql-explorer"
     assert awarded[0].data["skill_ids"] == ["sql"]
@@ -244,7 +254,7 @@ async def test_badge_award_export_signature_and_revocation(
         awards = await stub.ListAwards(pb.ListAwardsRequest(learner_id="ann"), metadata=admin)
         return [a.award_id for a in awards.awards] == [award_id]
 
-    await eventually(listed)
+    await eventually(listed, timeout=WAIT)
     exported = await stub.ExportCredential(
         pb.ExportCredentialRequest(award_id=award_id), metadata=admin
     )
@@ -266,7 +276,9 @@ async def test_badge_award_export_signature_and_revocation(
     await stub.RevokeAward(
         pb.RevokeAwardRequest(award_id=award_id, reason="shared answers"), metadata=admin
     )
-    revoked = await tap.wait_for("org.agora.gamification.badge.revoked.v1", tenant=tenant)
+    revoked = await tap.wait_for(
+        timeout=WAIT, event_type="org.agora.gamification.badge.revoked.v1", tenant=tenant
+    )
     assert revoked[0].data["reason"] == "shared answers"
     status = await stub.GetCredentialStatus(
         pb.GetCredentialStatusRequest(award_id=award_id), metadata=caller(tenant=tenant)
@@ -346,14 +358,18 @@ async def test_person_challenge_reaches_its_goal(
     )
     challenge_id = created.challenge.challenge_id
     started = await tap.wait_for(
-        "org.agora.gamification.challenge.started.v1", subject=challenge_id
+        timeout=WAIT, event_type="org.agora.gamification.challenge.started.v1", subject=challenge_id
     )
     assert started[0].data["participant_ids"] == ["ann"]
     await publish_events(
         kafka_bootstrap,
         [completed(tenant, "ann", f"k-{n}", at=T0 + dt.timedelta(minutes=n)) for n in range(3)],
     )
-    done = await tap.wait_for("org.agora.gamification.challenge.completed.v1", subject=challenge_id)
+    done = await tap.wait_for(
+        timeout=WAIT,
+        event_type="org.agora.gamification.challenge.completed.v1",
+        subject=challenge_id,
+    )
     assert (done[0].data["outcome"], done[0].data["winner_ids"]) == ("goal_reached", ["ann"])
     fetched = await stub.GetChallenge(
         pb.GetChallengeRequest(challenge_id=challenge_id), metadata=me
@@ -425,7 +441,9 @@ async def test_quiz_duel_and_space_challenge_closed_at_the_deadline(
             quiz(tenant, "bob", "q-sql", score=92.0, challenge_id=duel_id),
         ],
     )
-    done = await tap.wait_for("org.agora.gamification.challenge.completed.v1", subject=duel_id)
+    done = await tap.wait_for(
+        timeout=WAIT, event_type="org.agora.gamification.challenge.completed.v1", subject=duel_id
+    )
     assert done[0].data["winner_ids"] == ["bob"]
 
     await publish_events(
@@ -443,7 +461,7 @@ async def test_quiz_duel_and_space_challenge_closed_at_the_deadline(
         )
         return response.me.rank == 1
 
-    await eventually(members_known)
+    await eventually(members_known, timeout=WAIT)
     space = await stub.CreateChallenge(
         pb.CreateChallengeRequest(
             challenge=pb.Challenge(
@@ -461,7 +479,9 @@ async def test_quiz_duel_and_space_challenge_closed_at_the_deadline(
     space_id = space.challenge.challenge_id
     assert list(space.challenge.participant_ids) == ["ann", "cy"]
     clock.now += dt.timedelta(hours=2)
-    closed = await tap.wait_for("org.agora.gamification.challenge.completed.v1", subject=space_id)
+    closed = await tap.wait_for(
+        timeout=WAIT, event_type="org.agora.gamification.challenge.completed.v1", subject=space_id
+    )
     assert (closed[0].data["outcome"], closed[0].data["winner_ids"]) == ("deadline_passed", [])
 
 
@@ -500,7 +520,11 @@ async def test_team_challenge_is_won_together(
             completed(tenant, "ann", "k-5", skills=("sql",)),
         ],
     )
-    done = await tap.wait_for("org.agora.gamification.challenge.completed.v1", subject=challenge_id)
+    done = await tap.wait_for(
+        timeout=WAIT,
+        event_type="org.agora.gamification.challenge.completed.v1",
+        subject=challenge_id,
+    )
     assert (done[0].data["outcome"], done[0].data["winner_ids"]) == ("goal_reached", ["ann", "bob"])
     error = await rpc_error(
         stub.CreateChallenge(

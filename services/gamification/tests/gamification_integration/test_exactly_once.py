@@ -26,7 +26,7 @@ from agora_core.testing.service_harness import running_service
 from agora_gamification.bootstrap import build
 
 from .conftest import gamification_settings, start_group_at_end
-from .streams import T0, completed, liked, reviewed
+from .streams import T0, WAIT, completed, liked, reviewed
 
 pytestmark = pytest.mark.integration
 
@@ -95,7 +95,7 @@ async def all_processed(database: AsyncDatabase[Document], tenant: str, count: i
     async def done() -> bool:
         return await processed(database, tenant) >= count
 
-    await eventually(done, timeout=120)
+    await eventually(done, timeout=2 * WAIT)
 
 
 async def snapshot(database: AsyncDatabase[Document], tenant: str) -> Snapshot:
@@ -127,7 +127,7 @@ async def clean_pass(
         events = stream(tenant)
         await publish_events(kafka_bootstrap, events)
         await all_processed(shared_database, tenant, len(events))
-        await eventually(lambda: _outbox_empty(shared_database, tenant))
+        await eventually(lambda: _outbox_empty(shared_database, tenant), timeout=WAIT)
     result = await snapshot(shared_database, tenant)
     assert len(result[0]) > 40
     assert set(result[1]) == set(LEARNERS)
@@ -155,7 +155,7 @@ async def test_redelivery_even_without_processed_marks_ends_like_a_clean_pass(
         await shared_database["processed_events"].delete_many({"tenant_id": tenant})
         await publish_events(kafka_bootstrap, events)
         await all_processed(shared_database, tenant, len(events))
-        await eventually(lambda: _outbox_empty(shared_database, tenant))
+        await eventually(lambda: _outbox_empty(shared_database, tenant), timeout=WAIT)
     assert await snapshot(shared_database, tenant) == clean_pass
 
 
@@ -173,10 +173,10 @@ async def test_restart_mid_stream_ends_like_a_clean_pass(
         async def some_done() -> bool:
             return await processed(shared_database, tenant) >= 5
 
-        await eventually(some_done)
+        await eventually(some_done, timeout=WAIT)
     async with instance(kafka_bootstrap, mongo_uri, shared_database):
         await all_processed(shared_database, tenant, len(events))
-        await eventually(lambda: _outbox_empty(shared_database, tenant))
+        await eventually(lambda: _outbox_empty(shared_database, tenant), timeout=WAIT)
     assert await snapshot(shared_database, tenant) == clean_pass
 
 
@@ -198,11 +198,11 @@ async def test_two_replicas_in_one_group_end_like_a_clean_pass(
         async def both_own_partitions() -> bool:
             return bool(first.consumers[0].assignment) and bool(second.consumers[0].assignment)
 
-        await eventually(both_own_partitions, timeout=60)
+        await eventually(both_own_partitions, timeout=WAIT)
         # Deliver twice with no processed marks in between, so both copies race the
         # effects' guards wherever a rebalance moves a partition.
         await publish_events(kafka_bootstrap, events)
         await publish_events(kafka_bootstrap, events)
         await all_processed(shared_database, tenant, len(events))
-        await eventually(lambda: _outbox_empty(shared_database, tenant))
+        await eventually(lambda: _outbox_empty(shared_database, tenant), timeout=WAIT)
     assert await snapshot(shared_database, tenant) == clean_pass

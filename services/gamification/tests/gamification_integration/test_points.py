@@ -16,7 +16,7 @@ from agora_core.testing import eventually
 from agora_core.testing.event_tap import EventTap, publish_events, publish_raw, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
 
-from .streams import T0, Stub, completed, liked, quiz, reviewed
+from .streams import T0, WAIT, Stub, completed, liked, quiz, reviewed
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ async def balance_is(stub: Stub, tenant: str, learner: str, points: int) -> None
         except grpc.aio.AioRpcError:
             return False
 
-    await eventually(reached)
+    await eventually(reached, timeout=WAIT)
 
 
 async def ledger_sum(service: ServiceRuntime, tenant: str, learner: str) -> int:
@@ -61,7 +61,12 @@ async def test_completion_credits_points_with_weights_and_publishes_them(
     await publish_events(kafka_bootstrap, [video, session])
 
     events = await tap.wait_for(
-        POINTS, tenant=tenant, subject="ada", where=lambda d: d["rule_id"] == "completion", count=2
+        timeout=WAIT,
+        event_type=POINTS,
+        tenant=tenant,
+        subject="ada",
+        where=lambda d: d["rule_id"] == "completion",
+        count=2,
     )
     by_source = {e.data["source_event_id"]: e.data for e in events}
     assert by_source[video.event_id]["points"] == 10
@@ -111,7 +116,10 @@ async def test_no_credit_for_own_content_and_like_credits_the_owner(
         ],
     )
     events = await tap.wait_for(
-        POINTS, tenant=tenant, where=lambda d: d["rule_id"] == "like-received"
+        timeout=WAIT,
+        event_type=POINTS,
+        tenant=tenant,
+        where=lambda d: d["rule_id"] == "like-received",
     )
     assert [(e.data["learner_id"], e.data["points"]) for e in events] == [("cy", 5)]
     await balance_is(stub, tenant, "cy", 5 + 5)  # the like + the streak day of learning
@@ -145,7 +153,7 @@ async def test_validated_contribution_and_level_up(
             *(reviewed(tenant, "fay", "linus", f"k-{i}", "approved") for i in range(2, 5)),
         ],
     )
-    levels = await tap.wait_for(LEVEL, tenant=tenant, subject="fay")
+    levels = await tap.wait_for(timeout=WAIT, event_type=LEVEL, tenant=tenant, subject="fay")
     assert levels[0].data["level"] == 2
     assert levels[0].data["level_name"] == "Explorer"
     await balance_is(stub, tenant, "fay", 120)
@@ -305,7 +313,9 @@ async def test_unknown_type_is_ignored_and_counted_and_malformed_payload_goes_to
             key=template.key.encode(),
         )
         await publish_events(kafka_bootstrap, [template])
-        dead = await dlq.wait_for(template.headers["ce_type"], tenant=tenant)
+        dead = await dlq.wait_for(
+            timeout=WAIT, event_type=template.headers["ce_type"], tenant=tenant
+        )
     assert dead[0].envelope.id == uuid.UUID(malformed["ce_id"])
     await balance_is(stub, tenant, "ivy", 15)
     assert _ignored_count() >= before + 1
