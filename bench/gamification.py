@@ -47,6 +47,7 @@ from agora_core.storage import create_mongo_client
 from agora_core.testing.grpc_assertions import caller
 from agora_core.testing.service_harness import channel_to, test_settings
 from agora_gamification.bootstrap import build
+from agora_gamification.entrypoints.events import consumed_topics
 from agora_gamification.service_layer.leaderboards import _better_than
 from agora_gamification.settings import GamificationSettings
 
@@ -138,13 +139,23 @@ async def raw_consume(kafka: str, start: dict[TopicPartition, int], count: int) 
 
 
 async def commit_group_at_end(kafka: str, group: str) -> None:
-    """Start a fresh group at the topic's end, so it handles only this run's batch."""
+    """Start a fresh group at the end of every consumed topic, so it handles only this
+    run's batch (not the history a long-lived broker holds)."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka)
+    await producer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in consumed_topics()
+            for p in await producer.partitions_for(topic)
+        ]
+    finally:
+        await producer.stop()
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
     await consumer.start()
     try:
-        offsets = await _end_offsets(consumer, kafka)
-        consumer.assign(list(offsets))
-        await consumer.commit(dict(offsets))
+        consumer.assign(partitions)
+        await consumer.commit(dict(await consumer.end_offsets(partitions)))
     finally:
         await consumer.stop()
 
