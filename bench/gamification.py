@@ -1,0 +1,393 @@
+"""Benchmark of the gamification service against raw baselines measured in the same run.
+
+    python bench/gamification.py [--quick] [--events N] [--learners N]
+
+Against the broker and database of AGORA_TEST_KAFKA / AGORA_TEST_MONGO_URI:
+
+- sustained events/s handled by ONE instance and by TWO instances in one consumer group
+  (knowledge.completed events for random learners: rules, ledger, profile, level,
+  leaderboard scores, processed-id record), each beside raw aiokafka consumption of
+  the same records (ratio);
+- GetLeaderboard top-10 and "around me" latency (p50/p99, through the real gRPC
+  server) with N learners on the board, beside the raw pymongo queries they are made
+  of (find top 10 by the board index; count of better scores). The board is seeded
+  with N score documents written directly (seeding 100,000 learners through events
+  would take the whole run); the reads are the service's own.
+
+Prints a table and writes ``bench/reports/gamification.json`` and ``.md``. At the end
+the benchmark's records are deleted from the consumed topic (``delete_records`` up to
+the offsets it produced), so test runs on the same local broker never replay them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import os
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
+from rich.console import Console
+from rich.table import Table
+
+from agora.gamification.v1 import gamification_pb2 as pb
+from agora.gamification.v1 import gamification_pb2_grpc
+from agora_contracts.events.domains import learning
+from agora_core.messaging.events import OutgoingEvent
+from agora_core.runtime import ServiceRuntime
+from agora_core.storage import create_mongo_client
+from agora_core.testing.grpc_assertions import caller
+from agora_core.testing.service_harness import channel_to, test_settings
+from agora_gamification.bootstrap import build
+from agora_gamification.entrypoints.events import consumed_topics
+from agora_gamification.service_layer.leaderboards import _better_than
+from agora_gamification.settings import GamificationSettings
+
+REPORTS = Path(__file__).resolve().parent / "reports"
+TOPIC = learning.COMPLETIONS_TOPIC
+console = Console()
+
+
+def completions(tenant: str, count: int, learners: int) -> list[OutgoingEvent]:
+    """``count`` completions by random learners of one tenant."""
+    rng = random.Random(7)  # noqa: S311 - reproducible load, not security
+    at = dt.datetime.now(dt.UTC)
+    return [
+        OutgoingEvent.create(
+            learning.KnowledgeCompletedV1(
+                learner_id=f"u{rng.randrange(learners)}",
+                item_id=f"k-{i}",
+                item_type=rng.choice(["video", "scorm", "document", "quiz"]),
+                item_title=f"Item {i}",
+                author_id=f"author-{i % 50}",
+                completed_at=at,
+            ),
+            source="/agora/catalog",
+            subject=f"k-{i}",
+            tenant_id=tenant,
+        )
+        for i in range(count)
+    ]
+
+
+async def _end_offsets(consumer: AIOKafkaConsumer, kafka: str) -> dict[TopicPartition, int]:
+    producer = AIOKafkaProducer(bootstrap_servers=kafka)
+    await producer.start()
+    try:
+        # The producer fetches the topic's metadata on demand; the consumer would not.
+        partitions = [TopicPartition(TOPIC, p) for p in await producer.partitions_for(TOPIC)]
+    finally:
+        await producer.stop()
+    return dict(await consumer.end_offsets(partitions))
+
+
+async def end_offsets(kafka: str) -> dict[TopicPartition, int]:
+    """The consumed topic's end offsets now."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return await _end_offsets(consumer, kafka)
+    finally:
+        await consumer.stop()
+
+
+async def produce(kafka: str, events: list[OutgoingEvent]) -> dict[TopicPartition, int]:
+    """Pipelined produce; returns the end offsets before the batch (where it starts)."""
+    start = await end_offsets(kafka)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=10, acks="all")
+    await producer.start()
+    try:
+        futures = [
+            await producer.send(
+                e.topic,
+                e.value,
+                key=e.key.encode(),
+                headers=[(k, v.encode()) for k, v in e.headers.items()],
+            )
+            for e in events
+        ]
+        await asyncio.gather(*futures)
+    finally:
+        await producer.stop()
+    return start
+
+
+async def raw_consume(kafka: str, start: dict[TopicPartition, int], count: int) -> float:
+    """Baseline: a plain aiokafka consumer reading the same ``count`` records (events/s)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(start))
+        for partition, offset in start.items():
+            consumer.seek(partition, offset)
+        seen = 0
+        began = time.perf_counter()
+        while seen < count:
+            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
+            seen += sum(len(records) for records in batch.values())
+        return count / (time.perf_counter() - began)
+    finally:
+        await consumer.stop()
+
+
+async def commit_group_at_end(kafka: str, group: str) -> None:
+    """Start a fresh group at the end of every consumed topic, so it handles only this
+    run's batch (not the history a long-lived broker holds)."""
+    producer = AIOKafkaProducer(bootstrap_servers=kafka)
+    await producer.start()
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for topic in consumed_topics()
+            for p in await producer.partitions_for(topic)
+        ]
+    finally:
+        await producer.stop()
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(partitions)
+        await consumer.commit(dict(await consumer.end_offsets(partitions)))
+    finally:
+        await consumer.stop()
+
+
+async def handled_rate(
+    kafka: str, mongo_uri: str, instances: int, count: int, learners: int
+) -> tuple[float, float]:
+    """(service events/s, raw consume events/s) for ``count`` events and ``instances``."""
+    database = f"bench_gam_{uuid.uuid4().hex[:8]}"
+    group = f"bench-gamification-{uuid.uuid4().hex[:8]}"
+    await commit_group_at_end(kafka, group)
+    settings = test_settings(
+        GamificationSettings,
+        kafka=kafka,
+        mongo_uri=mongo_uri,
+        database=database,
+        consumer_group=group,
+        outbox_poll_interval_ms=1000,
+        log_level="WARNING",
+    )
+    runtimes = [await build(settings) for _ in range(instances)]
+    for runtime in runtimes:
+        await runtime.start()
+    try:
+        for runtime in runtimes:
+            await runtime.consumers[0].wait_for_assignment(120)
+        tenant = f"bench-{uuid.uuid4().hex[:8]}"
+        events = completions(tenant, count, learners)
+        began = time.perf_counter()
+        start = await produce(kafka, events)
+        processed = runtimes[0].database["processed_events"]
+        with console.status(f"{instances} instance(s) handling {count} events"):
+            while await processed.count_documents({"tenant_id": tenant}) < count:  # noqa: ASYNC110 - polling the database, no event to wait on
+                await asyncio.sleep(0.5)
+        rate = count / (time.perf_counter() - began)
+        baseline = await raw_consume(kafka, start, count)
+        return rate, baseline
+    finally:
+        for runtime in runtimes:
+            await runtime.stop()
+        client = create_mongo_client(mongo_uri)
+        await client.drop_database(database)
+        await client.close()
+
+
+def percentile(samples: list[float], pct: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+async def timed_ms(calls: int, call: Callable[[int], Awaitable[Any]]) -> list[float]:
+    samples = []
+    for i in range(calls):
+        began = time.perf_counter()
+        await call(i)
+        samples.append((time.perf_counter() - began) * 1000)
+    return samples
+
+
+async def leaderboard_latency(
+    kafka: str, mongo_uri: str, learners: int, calls: int
+) -> dict[str, float]:
+    """p50/p99 of top-10 and around-me at ``learners`` ranked people, with raw queries."""
+    database = f"bench_gam_lb_{uuid.uuid4().hex[:8]}"
+    tenant = f"bench-lb-{uuid.uuid4().hex[:8]}"
+    settings = test_settings(
+        GamificationSettings,
+        kafka=kafka,
+        mongo_uri=mongo_uri,
+        database=database,
+        consumer_group=f"bench-gamification-lb-{uuid.uuid4().hex[:8]}",
+        log_level="WARNING",
+    )
+    runtime: ServiceRuntime = await build(settings)
+    # Only the API and the database are needed: no consumer is started.
+    runtime.consumers.clear()
+    await runtime.start()
+    scores = runtime.database["scores"]
+    rng = random.Random(11)  # noqa: S311 - reproducible load, not security
+    with console.status(f"seeding {learners} scores"):
+        batch: list[dict[str, Any]] = []
+        for n in range(learners):
+            batch.append(
+                {
+                    "_id": f"{tenant}|tenant|all|u{n}",
+                    "tenant_id": tenant,
+                    "board": "tenant",
+                    "period": "all",
+                    "learner_id": f"u{n}",
+                    "points": rng.randrange(5000),
+                    "reached_at": f"2026-11-{1 + n % 28:02d}T10:00:00+00:00",
+                    "public": True,
+                    "v": 1,
+                }
+            )
+            if len(batch) == 2000:
+                await scores.insert_many(batch, ordered=False)
+                batch = []
+        if batch:
+            await scores.insert_many(batch, ordered=False)
+    try:
+        async with channel_to(runtime) as channel:
+            stub = gamification_pb2_grpc.GamificationServiceStub(channel)
+
+            async def top(_: int) -> None:
+                await stub.GetLeaderboard(
+                    pb.GetLeaderboardRequest(
+                        scope=pb.BOARD_SCOPE_TENANT, period=pb.PERIOD_ALL_TIME
+                    ),
+                    metadata=caller(tenant=tenant, subject="u0"),
+                )
+
+            async def around(i: int) -> None:
+                await stub.GetLeaderboard(
+                    pb.GetLeaderboardRequest(
+                        scope=pb.BOARD_SCOPE_TENANT,
+                        period=pb.PERIOD_ALL_TIME,
+                        top_n=1,
+                        around_me=True,
+                        neighbours=5,
+                    ),
+                    metadata=caller(tenant=tenant, subject=f"u{(i * 7919) % learners}"),
+                )
+
+            base = {"tenant_id": tenant, "board": "tenant", "period": "all", "public": True}
+
+            async def raw_top(_: int) -> None:
+                await (
+                    scores.find(base)
+                    .sort([("points", -1), ("reached_at", 1), ("learner_id", 1)])
+                    .limit(10)
+                    .to_list()
+                )
+
+            async def raw_rank(i: int) -> None:
+                mine = await scores.find_one({**base, "learner_id": f"u{(i * 7919) % learners}"})
+                assert mine is not None
+                await scores.count_documents({**base, **_better_than(mine)})
+
+            with console.status("leaderboard latency"):
+                results = {
+                    "top10": await timed_ms(calls, top),
+                    "raw_top10": await timed_ms(calls, raw_top),
+                    "around_me": await timed_ms(calls, around),
+                    "raw_rank_count": await timed_ms(calls, raw_rank),
+                }
+    finally:
+        await runtime.stop()
+        client = create_mongo_client(mongo_uri)
+        await client.drop_database(database)
+        await client.close()
+    return {
+        f"{name}_{p}_ms": round(percentile(samples, pct), 2)
+        for name, samples in results.items()
+        for p, pct in (("p50", 50), ("p99", 99))
+    }
+
+
+async def forget_bench_records(kafka: str) -> None:
+    """Delete everything up to now from the consumed topic (local broker hygiene)."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+        offsets = await end_offsets(kafka)
+        await admin.delete_records({tp: RecordsToDelete(o) for tp, o in offsets.items()})
+    finally:
+        await admin.close()
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    kafka = args.kafka
+    mongo_uri = args.mongo
+    results: dict[str, Any] = {"events": args.events, "learners": args.learners}
+    one, one_raw = await handled_rate(kafka, mongo_uri, 1, args.events, args.learners)
+    results.update(one_instance_eps=round(one, 1), one_instance_raw_eps=round(one_raw, 1))
+    two, two_raw = await handled_rate(kafka, mongo_uri, 2, args.events, args.learners)
+    results.update(two_instances_eps=round(two, 1), two_instances_raw_eps=round(two_raw, 1))
+    results.update(await leaderboard_latency(kafka, mongo_uri, args.learners, args.calls))
+    if not args.keep_records:
+        await forget_bench_records(kafka)
+    return results
+
+
+def report(results: dict[str, Any]) -> None:
+    table = Table(
+        title=f"gamification ({results['events']} events, {results['learners']} learners)"
+    )
+    table.add_column("measure")
+    table.add_column("service", justify="right")
+    table.add_column("baseline", justify="right")
+    table.add_column("ratio", justify="right")
+    rows = [
+        ("events/s, 1 instance", "one_instance_eps", "one_instance_raw_eps"),
+        ("events/s, 2 instances", "two_instances_eps", "two_instances_raw_eps"),
+        ("top-10 p50 ms", "top10_p50_ms", "raw_top10_p50_ms"),
+        ("top-10 p99 ms", "top10_p99_ms", "raw_top10_p99_ms"),
+        ("around-me p50 ms", "around_me_p50_ms", "raw_rank_count_p50_ms"),
+        ("around-me p99 ms", "around_me_p99_ms", "raw_rank_count_p99_ms"),
+    ]
+    markdown = ["| measure | service | baseline | ratio |", "|---|---:|---:|---:|"]
+    for label, key, baseline in rows:
+        ratio = results[key] / results[baseline] if results[baseline] else 0.0
+        cells = (label, f"{results[key]}", f"{results[baseline]}", f"{ratio:.3f}")
+        table.add_row(*cells)
+        markdown.append("| " + " | ".join(cells) + " |")
+    console.print(table)
+    console.print(
+        "baselines: raw aiokafka consumption of the same records; raw pymongo top-10 find "
+        "and better-score count on the same collection"
+    )
+    REPORTS.mkdir(parents=True, exist_ok=True)
+    (REPORTS / "gamification.json").write_text(json.dumps(results, indent=2) + "\n")
+    (REPORTS / "gamification.md").write_text("\n".join(markdown) + "\n")
+    console.print(f"report: {REPORTS / 'gamification.json'}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="small run (smoke test)")
+    parser.add_argument("--events", type=int, default=600)
+    parser.add_argument("--learners", type=int, default=100_000)
+    parser.add_argument("--calls", type=int, default=30)
+    parser.add_argument("--keep-records", action="store_true")
+    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092"))
+    parser.add_argument(
+        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
+    )
+    args = parser.parse_args()
+    if args.quick:
+        args.events, args.learners, args.calls = 100, 5000, 10
+    report(asyncio.run(run(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,110 @@
+"""Builds the gamification process: the only place that knows every concrete class."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from collections.abc import Callable
+
+from agora.gamification.v1 import gamification_pb2_grpc
+from agora_core.grpc.server import ServiceRegistration, create_grpc_server
+from agora_core.runtime import ServiceRuntime
+from agora_core.storage import ensure_indexes
+from agora_gamification.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, GamificationStore
+from agora_gamification.domain.open_badges import CredentialSigner
+from agora_gamification.entrypoints.events import consumed_handlers, consumed_topics
+from agora_gamification.entrypoints.grpc_api import POLICY, SERVICE_NAME, GamificationServicer
+from agora_gamification.service_layer.awards import Awards
+from agora_gamification.service_layer.challenges import Challenges, DeadlineSweeper
+from agora_gamification.service_layer.leaderboards import Leaderboards
+from agora_gamification.service_layer.scoring import Clock, Scoring
+from agora_gamification.settings import GamificationSettings
+
+
+def utc_now() -> dt.datetime:
+    """The production clock."""
+    return dt.datetime.now(dt.UTC)
+
+
+class CoalescedNotify:
+    """Wakes the outbox relay at most once per ``interval`` seconds.
+
+    The busiest consumer writes outbox entries for most events; waking the relay for
+    each would make it look for pending documents once per event. Coalesced, one relay
+    pass publishes the entries of every event of the interval.
+    """
+
+    def __init__(self, notify: Callable[[], None], interval: float) -> None:
+        self._notify = notify
+        self._interval = interval
+        self._scheduled = False
+
+    def __call__(self) -> None:
+        if self._scheduled:
+            return
+        self._scheduled = True
+        asyncio.get_running_loop().call_later(self._interval, self._fire)
+
+    def _fire(self) -> None:
+        self._scheduled = False
+        self._notify()
+
+
+class GamificationRuntime(ServiceRuntime):
+    """The shared runtime plus the challenge deadline sweeper."""
+
+    sweeper: DeadlineSweeper
+
+    async def start(self) -> None:
+        # One createIndexes call per index: FerretDB 1.24 panics ("slice bounds out of
+        # range") when one call lists several indexes of which some already exist, which
+        # is every restart. MongoDB accepts either form.
+        for name, specs in INDEXES.items():
+            for spec in specs:
+                await ensure_indexes(self.database[name], [spec])
+        await super().start()
+        self.sweeper.start()
+
+    async def stop(self) -> None:
+        await self.sweeper.stop()
+        await super().stop()
+
+
+async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> ServiceRuntime:
+    """The runtime with gRPC API, consumer, outbox relay and sweeper wired."""
+    runtime = GamificationRuntime(settings, outbox_collections=list(OUTBOX_COLLECTIONS))
+    store = GamificationStore(runtime.database)
+    notify = CoalescedNotify(runtime.relay.notify, interval=0.05)
+    scoring = Scoring(store, notify, clock)
+    challenges = Challenges(store, notify, clock)
+    signer = (
+        CredentialSigner(
+            settings.badge_signing_key_pem.get_secret_value(), settings.badge_signing_key_id
+        )
+        if settings.badge_signing_key_pem is not None
+        else None
+    )
+    awards = Awards(
+        store,
+        notify,
+        clock,
+        base_url=settings.public_base_url,
+        issuer_name=settings.issuer_name,
+        signer=signer,
+    )
+    runtime.sweeper = DeadlineSweeper(challenges, settings.challenge_sweep_seconds)
+    runtime.add_consumer(consumed_topics(), consumed_handlers(scoring, challenges))
+    servicer = GamificationServicer(store, scoring, Leaderboards(store), awards, challenges, clock)
+    runtime.set_api(
+        create_grpc_server(
+            settings,
+            registrations=[
+                ServiceRegistration(
+                    gamification_pb2_grpc.add_GamificationServiceServicer_to_server, servicer
+                )
+            ],
+            policy=POLICY,
+            service_names=[SERVICE_NAME],
+        )
+    )
+    return runtime

@@ -1,0 +1,32 @@
+"""Settings of the gamification service (environment variables ``AGORA_GAMIFICATION_*``)."""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
+from agora_core.settings import ServiceSettings
+
+
+class GamificationSettings(ServiceSettings):
+    """Runtime settings plus what gamification adds (see the README's table)."""
+
+    model_config = SettingsConfigDict(env_prefix="AGORA_GAMIFICATION_", extra="ignore", frozen=True)
+
+    service_name: str = Field(default="gamification", pattern=r"^[a-z][a-z0-9-]{1,40}$")
+    grpc_port: int = Field(default=50053, ge=0, le=65535)
+    http_port: int = Field(default=9103, ge=0, le=65535)
+
+    public_base_url: str = Field(
+        default="https://agora.example/gamification",
+        pattern=r"^https?://\S+[^/]$",
+        description="Base of credential, issuer and status URLs in Open Badges credentials.",
+    )
+    issuer_name: str = Field(default="Agora", min_length=1, max_length=200)
+    badge_signing_key_pem: SecretStr | None = Field(
+        default=None, description="PEM private key (EC P-256 → ES256, Ed25519 → EdDSA)."
+    )
+    badge_signing_key_id: str = Field(default="agora-badges-1", min_length=1, max_length=200)
+    challenge_sweep_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="How often deadlines are checked."
+    )
