@@ -44,6 +44,7 @@ from agora_contracts.events.domains import learning
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.runtime import ServiceRuntime
 from agora_core.storage import create_mongo_client
+from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import caller
 from agora_core.testing.service_harness import channel_to, test_settings
 from agora_gamification.bootstrap import build
@@ -138,35 +139,13 @@ async def raw_consume(kafka: str, start: dict[TopicPartition, int], count: int) 
         await consumer.stop()
 
 
-async def commit_group_at_end(kafka: str, group: str) -> None:
-    """Start a fresh group at the end of every consumed topic, so it handles only this
-    run's batch (not the history a long-lived broker holds)."""
-    producer = AIOKafkaProducer(bootstrap_servers=kafka)
-    await producer.start()
-    try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in consumed_topics()
-            for p in await producer.partitions_for(topic)
-        ]
-    finally:
-        await producer.stop()
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, group_id=group, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.commit(dict(await consumer.end_offsets(partitions)))
-    finally:
-        await consumer.stop()
-
-
 async def handled_rate(
     kafka: str, mongo_uri: str, instances: int, count: int, learners: int
 ) -> tuple[float, float]:
     """(service events/s, raw consume events/s) for ``count`` events and ``instances``."""
     database = f"bench_gam_{uuid.uuid4().hex[:8]}"
     group = f"bench-gamification-{uuid.uuid4().hex[:8]}"
-    await commit_group_at_end(kafka, group)
+    await start_group_at_end(kafka, group, consumed_topics())
     settings = test_settings(
         GamificationSettings,
         kafka=kafka,

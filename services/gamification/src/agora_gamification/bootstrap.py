@@ -9,7 +9,6 @@ from collections.abc import Callable
 from agora.gamification.v1 import gamification_pb2_grpc
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import ensure_indexes
 from agora_gamification.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, GamificationStore
 from agora_gamification.domain.open_badges import CredentialSigner
 from agora_gamification.entrypoints.events import consumed_handlers, consumed_topics
@@ -56,12 +55,6 @@ class GamificationRuntime(ServiceRuntime):
     sweeper: DeadlineSweeper
 
     async def start(self) -> None:
-        # One createIndexes call per index: FerretDB 1.24 panics ("slice bounds out of
-        # range") when one call lists several indexes of which some already exist, which
-        # is every restart. MongoDB accepts either form.
-        for name, specs in INDEXES.items():
-            for spec in specs:
-                await ensure_indexes(self.database[name], [spec])
         await super().start()
         self.sweeper.start()
 
@@ -72,7 +65,9 @@ class GamificationRuntime(ServiceRuntime):
 
 async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> ServiceRuntime:
     """The runtime with gRPC API, consumer, outbox relay and sweeper wired."""
-    runtime = GamificationRuntime(settings, outbox_collections=list(OUTBOX_COLLECTIONS))
+    runtime = GamificationRuntime(
+        settings, indexes=INDEXES, outbox_collections=list(OUTBOX_COLLECTIONS)
+    )
     store = GamificationStore(runtime.database)
     notify = CoalescedNotify(runtime.relay.notify, interval=0.05)
     scoring = Scoring(store, notify, clock)

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
@@ -16,6 +15,7 @@ from agora.gamification.v1 import gamification_pb2_grpc
 from agora_core.runtime import ServiceRuntime
 from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import EventTap, tapping
+from agora_core.testing.event_tap import start_group_at_end as start_shared_group_at_end
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from agora_gamification.bootstrap import build
 from agora_gamification.entrypoints.events import consumed_topics
@@ -44,25 +44,7 @@ async def start_group_at_end(kafka: str) -> None:
     backlog a benchmark or an earlier run left on a long-lived local broker. Called
     while no instance of the group runs.
     """
-    producer = AIOKafkaProducer(bootstrap_servers=kafka)
-    await producer.start()
-    try:
-        partitions = [
-            TopicPartition(topic, p)
-            for topic in consumed_topics()
-            for p in await producer.partitions_for(topic)
-        ]
-    finally:
-        await producer.stop()
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka, group_id=TEST_GROUP, enable_auto_commit=False
-    )
-    await consumer.start()
-    try:
-        consumer.assign(partitions)
-        await consumer.commit(dict(await consumer.end_offsets(partitions)))
-    finally:
-        await consumer.stop()
+    await start_shared_group_at_end(kafka, TEST_GROUP, consumed_topics())
 
 
 def gamification_settings(
