@@ -106,9 +106,12 @@ async def snapshot(database: AsyncDatabase[Document], tenant: str) -> Snapshot:
     sums: dict[str, int] = {}
     async for entry in database["ledger"].find({"tenant_id": tenant}):
         learner = str(entry["learner_id"])
-        entries.append(
-            (learner, entry["rule_id"], entry["points"], positions[entry["source_event_id"]])
-        )
+        # One streak-day entry per learner and local day, earned by whichever of that
+        # day's events is handled first; events of one learner arrive on several topics
+        # (completions by learner, likes by target, reviews by item), whose relative
+        # order no consumer sees the same way twice. The day is compared, not the event.
+        position = -1 if entry["rule_id"] == "streak-day" else positions[entry["source_event_id"]]
+        entries.append((learner, entry["rule_id"], entry["points"], position))
         sums[learner] = sums.get(learner, 0) + int(entry["points"])
     balances: dict[str, int] = {}
     async for profile in database["profiles"].find({"tenant_id": tenant}):
