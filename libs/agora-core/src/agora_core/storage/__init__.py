@@ -2,10 +2,12 @@
 
 from agora_core.storage.indexes import IndexSpec, ensure_indexes
 from agora_core.storage.mongo import Document, create_mongo_client, ping
+from agora_core.storage.ports import DocumentStore
 from agora_core.storage.tenancy import TenantRepository, require_tenant
 
 __all__ = [
     "Document",
+    "DocumentStore",
     "IndexSpec",
     "TenantRepository",
     "create_mongo_client",

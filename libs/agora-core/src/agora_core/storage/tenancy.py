@@ -86,6 +86,9 @@ class TenantRepository:
     async def count(self, query: Mapping[str, Any] | None = None) -> int:
         return await self.collection.count_documents(self.scoped(query))
 
+    async def distinct(self, field: str, query: Mapping[str, Any] | None = None) -> list[Any]:
+        return list(await self.collection.distinct(field, self.scoped(query)))
+
     async def update_one(
         self, query: Mapping[str, Any], update: Mapping[str, Any], *, upsert: bool = False
     ) -> bool:

@@ -8,9 +8,8 @@ are one single-document write, which the outbox relay then publishes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Final
 
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -65,21 +64,14 @@ INDEXES: Final[dict[str, list[IndexSpec]]] = {
 }
 
 
-class MongoStore(TenantRepository):
-    """A tenant repository with the one extra query the use cases need."""
-
-    async def distinct(self, field: str, query: Mapping[str, Any]) -> list[Any]:
-        return list(await self.collection.distinct(field, self.scoped(query)))
-
-
 class CatalogDatabase:
     """Hands out tenant-bound repositories of the catalog's collections."""
 
     def __init__(self, database: AsyncDatabase[Document]) -> None:
         self.database = database
 
-    def repo(self, collection: str, tenant_id: str) -> MongoStore:
-        return MongoStore(self.database[collection], tenant_id)
+    def repo(self, collection: str, tenant_id: str) -> TenantRepository:
+        return TenantRepository(self.database[collection], tenant_id)
 
 
 def now_ms() -> datetime:

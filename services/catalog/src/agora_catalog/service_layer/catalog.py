@@ -32,7 +32,7 @@ from agora_catalog.domain.workflow import (
     reviewers_of,
 )
 from agora_catalog.service_layer.events import EventFactory, skill_levels
-from agora_catalog.service_layer.ports import DocumentStore, Stores
+from agora_catalog.service_layer.ports import Stores
 from agora_contracts.events.domains.catalog import (
     KnowledgeArchivedV1,
     KnowledgePublishedV1,
@@ -44,7 +44,7 @@ from agora_core.grpc.auth import Principal, Role
 from agora_core.grpc.validation import PageCursor, decode_page_token, encode_page_token
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.outbox import with_outbox
-from agora_core.storage import Document
+from agora_core.storage import Document, DocumentStore
 from agora_core.text import sanitize_markdown
 
 _DECISION_ACTION: Final = {

@@ -38,7 +38,7 @@ from agora_catalog.domain.quiz import QuestionKey, attempts_left, grade
 from agora_catalog.domain.workflow import ItemStatus
 from agora_catalog.service_layer.catalog import Catalog
 from agora_catalog.service_layer.events import EventFactory, skill_levels
-from agora_catalog.service_layer.ports import DocumentStore, Stores
+from agora_catalog.service_layer.ports import Stores
 from agora_contracts.events.domains.catalog import PathArchivedV1, PathPublishedV1, PathStepV1
 from agora_contracts.events.domains.learning import (
     AssignmentCreatedV1,
@@ -54,7 +54,7 @@ from agora_core.grpc.auth import Principal, Role
 from agora_core.grpc.validation import PageCursor, decode_page_token, encode_page_token
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.outbox import with_outbox
-from agora_core.storage import Document
+from agora_core.storage import Document, DocumentStore
 
 _ATTEMPT_RETRIES: Final = 5
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 from typing import Final
 
 from agora_catalog.adapters.mongo import ITEMS, PATHS
-from agora_catalog.service_layer.ports import DocumentStore, Stores
+from agora_catalog.service_layer.ports import Stores
+from agora_core.storage import DocumentStore
 
 _COLLECTIONS: Final = {"knowledge": ITEMS, "path": PATHS}
 LIKE_WEIGHT: Final = 1

@@ -6,43 +6,12 @@ provides them over MongoDB; the unit tests provide them in memory.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Protocol
 
-Document = dict[str, Any]
+from agora_core.storage import DocumentStore
 
-
-class Documents(Protocol):
-    """One collection of one tenant (filters never name the tenant: it is implied)."""
-
-    async def insert_one(self, document: Mapping[str, Any]) -> Any: ...
-
-    async def find_one(self, query: Mapping[str, Any] | None = None) -> Document | None: ...
-
-    async def find(
-        self,
-        query: Mapping[str, Any] | None = None,
-        *,
-        sort: Sequence[tuple[str, int]] | None = None,
-        limit: int = 0,
-        skip: int = 0,
-        projection: Mapping[str, Any] | None = None,
-    ) -> list[Document]: ...
-
-    async def count(self, query: Mapping[str, Any] | None = None) -> int: ...
-
-    async def update_one(
-        self, query: Mapping[str, Any], update: Mapping[str, Any], *, upsert: bool = False
-    ) -> bool: ...
-
-    async def find_one_and_update(
-        self,
-        query: Mapping[str, Any],
-        update: Mapping[str, Any],
-        *,
-        upsert: bool = False,
-        return_after: bool = True,
-    ) -> Document | None: ...
+Documents = DocumentStore
+"""One collection of this tenant (agora-core's storage port)."""
 
 
 class Store(Protocol):
