@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from agora.gamification.v1 import gamification_pb2_grpc
+from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.runtime import ServiceRuntime
 from agora_gamification.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, GamificationStore
@@ -14,7 +15,7 @@ from agora_gamification.domain.open_badges import CredentialSigner
 from agora_gamification.entrypoints.events import consumed_handlers, consumed_topics
 from agora_gamification.entrypoints.grpc_api import POLICY, SERVICE_NAME, GamificationServicer
 from agora_gamification.service_layer.awards import Awards
-from agora_gamification.service_layer.challenges import Challenges, DeadlineSweeper
+from agora_gamification.service_layer.challenges import Challenges, deadline_sweeper
 from agora_gamification.service_layer.leaderboards import Leaderboards
 from agora_gamification.service_layer.scoring import Clock, Scoring
 from agora_gamification.settings import GamificationSettings
@@ -52,7 +53,7 @@ class CoalescedNotify:
 class GamificationRuntime(ServiceRuntime):
     """The shared runtime plus the challenge deadline sweeper."""
 
-    sweeper: DeadlineSweeper
+    sweeper: PeriodicTask
 
     async def start(self) -> None:
         await super().start()
@@ -87,7 +88,7 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
         issuer_name=settings.issuer_name,
         signer=signer,
     )
-    runtime.sweeper = DeadlineSweeper(challenges, settings.challenge_sweep_seconds)
+    runtime.sweeper = deadline_sweeper(challenges, settings.challenge_sweep_seconds)
     runtime.add_consumer(consumed_topics(), consumed_handlers(scoring, challenges))
     servicer = GamificationServicer(store, scoring, Leaderboards(store), awards, challenges, clock)
     runtime.set_api(

@@ -9,8 +9,6 @@ challenge twice.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import uuid
 from collections import Counter
@@ -20,6 +18,7 @@ from typing import Any
 import structlog
 
 from agora_contracts.events.domains import gamification as events
+from agora_core.background import PeriodicTask
 from agora_core.errors import NotFound, PermissionDenied
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.outbox import with_outbox
@@ -259,28 +258,7 @@ def duel_result(challenge: Mapping[str, Any]) -> list[str]:
     return duel_winners(attempts)
 
 
-class DeadlineSweeper:
-    """Background task closing challenges at their deadline (safe with many replicas)."""
-
-    def __init__(self, challenges: Challenges, interval: float) -> None:
-        self._challenges = challenges
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self._challenges.close_due()
-            except Exception as error:  # keep sweeping after a database hiccup
-                log.warning("challenge sweep failed", error=repr(error))
-            await asyncio.sleep(self._interval)
+def deadline_sweeper(challenges: Challenges, interval: float) -> PeriodicTask:
+    """Background task closing challenges at their deadline (safe with many replicas:
+    closing is one conditional update)."""
+    return PeriodicTask("challenge-deadline-sweeper", challenges.close_due, interval)

@@ -23,6 +23,7 @@ import structlog
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
+from agora_core.background import PeriodicTask
 from agora_core.storage import Document, TenantRepository
 from agora_notifications.adapters.collections import (
     CATALOG_ITEMS,
@@ -98,29 +99,17 @@ class Scheduler:
         self._worker = worker
         self._policy = policy
         self._nudge_max_minutes = nudge_max_minutes
-        self._interval = interval
-        self._task: asyncio.Task[None] | None = None
+        self._loop = PeriodicTask("notification-scheduler", self._tick, interval)
         self._lock = asyncio.Lock()
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="scheduler")
+        self._loop.start()
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await self._loop.stop()
 
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.run_due(self._clock.now())
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # database down: try again next tick
-                log.warning("scheduler tick failed", error=repr(error))
-            await asyncio.sleep(self._interval)
+    async def _tick(self) -> None:
+        await self.run_due(self._clock.now())
 
     async def run_due(self, now: datetime) -> TickReport:
         """Do everything due at ``now``."""
