@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.testing.in_memory_store import apply_update
 from agora_gamification.adapters.mongo import Score, profile_fields, settings_of
 from agora_gamification.domain.badges import BadgeDefinition
 from agora_gamification.domain.profile import EventFacts, ProfileState
@@ -81,7 +82,12 @@ class FakeStore:
     async def set_profile_fields(
         self, tenant_id: str, learner_id: str, update: Mapping[str, Any]
     ) -> dict[str, Any] | None:
-        raise NotImplementedError("membership is not exercised here")
+        profile = self.profiles.get(learner_id)
+        inserting = profile is None
+        if profile is None:
+            profile = self.profiles[learner_id] = {"learner_id": learner_id, "version": 0}
+        apply_update(profile, update, inserting=inserting)
+        return dict(profile)
 
     async def insert_ignoring_duplicates(
         self, collection: str, tenant_id: str, documents: Sequence[Mapping[str, Any]]
@@ -99,7 +105,8 @@ class FakeStore:
                 self.scores[key] = (score.points, version)
 
     async def delete_scores(self, tenant_id: str, learner_id: str, board: str) -> None:
-        raise NotImplementedError("membership is not exercised here")
+        for key in [k for k in self.scores if k[0] == board and k[2] == learner_id]:
+            del self.scores[key]
 
     def ledger_sum(self, learner: str) -> int:
         return sum(
