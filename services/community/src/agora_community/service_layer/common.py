@@ -44,7 +44,6 @@ def outgoing(
 
 async def membership(store: Store, space_id: str, user_id: str) -> dict[str, Any] | None:
     """The person's active membership of the space, or None."""
-    # Read by the bare _id (the one filter every store serves from an index), then check.
     member = await store.memberships.find_one({"_id": store.key(space_id, user_id)})
     if member is None or member["state"] != MembershipState.ACTIVE.value:
         return None

@@ -44,11 +44,9 @@ class People:
         return TenantRepository(self._collection, tenant_id)
 
     async def profile(self, tenant_id: str, person_id: str) -> Profile:
-        # A bare-_id lookup (the _id embeds the tenant): FerretDB scans the collection
-        # for any richer filter, and this runs for every notification.
-        document = await self._collection.find_one({"_id": person_key(tenant_id, person_id)})
-        if document is not None and document.get("tenant_id") != tenant_id:
-            document = None
+        document = await self.for_tenant(tenant_id).find_one(
+            {"_id": person_key(tenant_id, person_id)}
+        )
         return profile_from_document(person_id, document)
 
     async def save_profile(self, tenant_id: str, profile: Profile, now: datetime) -> None:

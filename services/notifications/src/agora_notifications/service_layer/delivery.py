@@ -166,9 +166,8 @@ class DeliveryWorker:
             delay = retry_delay(attempts, *self._backoff)
             update["$set"]["next_attempt_at"] = now + delay
         update = with_outbox(update, events)
-        # By bare _id: FerretDB answers any richer filter with a collection scan. The
-        # lease outlives every send (settings check lease > timeouts), so no other
-        # worker can hold this delivery while we record its attempt.
+        # By _id alone: the lease outlives every send (settings check lease > timeouts),
+        # so no other worker can hold this delivery while we record its attempt.
         await self._deliveries.update_one({"_id": delivery["_id"]}, update)
         if events:
             self._relay.notify()
