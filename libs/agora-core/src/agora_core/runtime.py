@@ -78,6 +78,7 @@ class ServiceRuntime:
             poll_interval=settings.outbox_poll_interval_ms / 1000,
             batch_size=settings.outbox_batch_size,
             lease_seconds=settings.outbox_lease_seconds,
+            wake_delay=settings.outbox_wake_delay_ms / 1000,
         )
         self.consumers: list[EventConsumer] = []
         self.api: ApiServer | None = None

@@ -50,6 +50,12 @@ class ServiceSettings(BaseSettings):
             "(notify), and each poll scans the outbox collections (a full scan on FerretDB)."
         ),
     )
+    outbox_wake_delay_ms: int = Field(
+        default=0,
+        ge=0,
+        le=5_000,
+        description="Gathers the relay wake-ups of this window into one pass (busy writers).",
+    )
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
     outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
 

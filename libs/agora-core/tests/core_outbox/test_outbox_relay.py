@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import subprocess
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 from core_messaging.harness import EventWorld, start_publisher
 from pymongo.asynchronous.database import AsyncDatabase
 
+from agora_core.messaging.events import OutgoingEvent
+from agora_core.messaging.publisher import EventPublisher
 from agora_core.outbox import OUTBOX_FIELD, OutboxRelay, with_outbox
 from agora_core.storage import Document, TenantRepository
 from agora_core.testing import eventually
@@ -60,6 +63,46 @@ async def test_state_change_and_its_events_are_one_write_then_relayed_in_order(
         assert after[OUTBOX_FIELD] == []
         assert await relay.backlog() == 0
     finally:
+        await broker.stop()
+
+
+class CountingPublisher(EventPublisher):
+    """The real publisher, counting the batches the relay hands it."""
+
+    batches = 0
+
+    async def publish_many(self, events: Sequence[OutgoingEvent]) -> None:
+        self.batches += 1
+        await super().publish_many(events)
+
+
+async def test_a_wake_delay_gathers_many_writes_into_one_relay_pass(
+    kafka_bootstrap: str,
+    database: AsyncDatabase[Document],
+    unique: str,
+    create_topic: Any,
+    read_topic: Any,
+) -> None:
+    world = EventWorld(unique)
+    await create_topic(world.topic)
+    broker, _ = await start_publisher(kafka_bootstrap, unique)
+    publisher = CountingPublisher(broker, service="tests")
+    # a poll far away: only the (delayed) wake-up can publish within the test
+    relay = OutboxRelay(
+        [database["counters"]], publisher, service="tests", poll_interval=60, wake_delay=3.0
+    )
+    relay.start()
+    try:
+        await asyncio.sleep(0.1)  # the relay's first round has found nothing and waits
+        repo = TenantRepository(database["counters"], "acme")
+        for n in range(1, 21):  # a wake-up after each write, as the services do
+            await _write_counter_with_events(repo, world, f"c-{n}", [n])
+            relay.notify()
+        records = await read_topic(world.topic, 20)
+        assert sorted(json.loads(r.value)["amount"] for r in records) == list(range(1, 21))
+        assert publisher.batches == 1
+    finally:
+        await relay.stop(flush=False)
         await broker.stop()
 
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
-from collections.abc import Callable
 
 from agora.gamification.v1 import gamification_pb2_grpc
 from agora_core.background import PeriodicTask
@@ -24,30 +22,6 @@ from agora_gamification.settings import GamificationSettings
 def utc_now() -> dt.datetime:
     """The production clock."""
     return dt.datetime.now(dt.UTC)
-
-
-class CoalescedNotify:
-    """Wakes the outbox relay at most once per ``interval`` seconds.
-
-    The busiest consumer writes outbox entries for most events; waking the relay for
-    each would make it look for pending documents once per event. Coalesced, one relay
-    pass publishes the entries of every event of the interval.
-    """
-
-    def __init__(self, notify: Callable[[], None], interval: float) -> None:
-        self._notify = notify
-        self._interval = interval
-        self._scheduled = False
-
-    def __call__(self) -> None:
-        if self._scheduled:
-            return
-        self._scheduled = True
-        asyncio.get_running_loop().call_later(self._interval, self._fire)
-
-    def _fire(self) -> None:
-        self._scheduled = False
-        self._notify()
 
 
 class GamificationRuntime(ServiceRuntime):
@@ -70,7 +44,7 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
         settings, indexes=INDEXES, outbox_collections=list(OUTBOX_COLLECTIONS)
     )
     store = GamificationStore(runtime.database)
-    notify = CoalescedNotify(runtime.relay.notify, interval=0.05)
+    notify = runtime.relay.notify
     scoring = Scoring(store, notify, clock)
     challenges = Challenges(store, notify, clock)
     signer = (

@@ -48,6 +48,7 @@ class OutboxRelay:
         batch_size: int = 200,
         lease_seconds: float = 30.0,
         max_backoff: float = 5.0,
+        wake_delay: float = 0.0,
     ) -> None:
         self._collections = list(collections)
         self._publisher = publisher
@@ -57,11 +58,25 @@ class OutboxRelay:
         self._lease = timedelta(seconds=lease_seconds)
         self._max_backoff = max_backoff
         self._wake = asyncio.Event()
+        self._wake_delay = wake_delay
+        self._wake_scheduled = False
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
 
     def notify(self) -> None:
-        """Wake the relay now (call after writing outbox entries) instead of at the next poll."""
+        """Wake the relay (call after writing outbox entries) instead of at the next poll.
+
+        With a ``wake_delay``, the wake-ups of that window are gathered into one: a busy
+        writer then costs one relay pass per window rather than one per write.
+        """
+        if self._wake_delay <= 0:
+            self._wake.set()
+        elif not self._wake_scheduled:
+            self._wake_scheduled = True
+            asyncio.get_running_loop().call_later(self._wake_delay, self._delayed_wake)
+
+    def _delayed_wake(self) -> None:
+        self._wake_scheduled = False
         self._wake.set()
 
     def start(self) -> None:
