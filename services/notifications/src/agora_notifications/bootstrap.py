@@ -23,12 +23,14 @@ from agora_notifications.domain.unsubscribe import UnsubscribeRequest
 from agora_notifications.entrypoints.events import event_handlers
 from agora_notifications.entrypoints.grpc_api import POLICY, SERVICE_NAME, NotificationsServicer
 from agora_notifications.entrypoints.public_http import PublicHttp
+from agora_notifications.entrypoints.xapi_events import with_xapi_projection
 from agora_notifications.service_layer import preferences as preference_cases
 from agora_notifications.service_layer.delivery import DeliveryWorker
 from agora_notifications.service_layer.intake import EventIntake, SubscriptionCache
 from agora_notifications.service_layer.notifier import Notifier
 from agora_notifications.service_layer.ports import Clock, SystemClock
 from agora_notifications.service_layer.scheduler import ReminderPolicy, Scheduler
+from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS, XapiProjector
 from agora_notifications.settings import NotificationsSettings
 
 
@@ -40,6 +42,7 @@ class NotificationsRuntime(ServiceRuntime):
     public_http: PublicHttp
     webhook_sender: WebhookSender
     clock: Clock
+    xapi_projector: XapiProjector | None = None
 
     async def start(self) -> None:
         await super().start()
@@ -64,7 +67,7 @@ async def build(
     runtime = NotificationsRuntime(
         settings,
         indexes=INDEXES,
-        outbox_collections=list(OUTBOX_COLLECTIONS),
+        outbox_collections=[*OUTBOX_COLLECTIONS, XAPI_STATEMENTS],
         registry=registry,
     )
     database = runtime.database
@@ -145,7 +148,18 @@ async def build(
     runtime.public_http = PublicHttp(
         settings.public_host, settings.public_port, secret, unsubscribe
     )
-    runtime.add_consumer(registry.topics(), event_handlers(registry, intake))
+    handlers = event_handlers(registry, intake)
+    if settings.xapi_enabled:
+        projector = XapiProjector(
+            database,
+            profiles=settings.xapi_profiles(),
+            registry=registry,
+            clock=clock,
+            relay=runtime.relay,
+        )
+        handlers = with_xapi_projection(handlers, registry, projector)
+        runtime.xapi_projector = projector
+    runtime.add_consumer(registry.topics(), handlers)
     servicer = NotificationsServicer(
         {
             NOTIFICATIONS: database[NOTIFICATIONS],
