@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -90,3 +92,23 @@ def test_the_xapi_example_is_the_catalogues_generated_example() -> None:
     document = yaml.safe_load((ROOT / "docs" / "events" / "asyncapi.yaml").read_text("utf-8"))
     message = document["components"]["messages"]["org.agora.xapi.statement.projected.v1"]
     assert json.loads(block) == message["examples"][0]["payload"]
+
+
+def test_the_webhook_verification_snippet_accepts_what_the_service_signs() -> None:
+    from textwrap import dedent
+
+    from agora_notifications.domain.webhooks import signature
+
+    snippet = next(
+        block.split("```", 1)[0] for block in GUIDE.split("```python")[1:] if "def verify(" in block
+    )
+    namespace: dict[str, Any] = {}
+    exec(dedent(snippet), namespace)  # noqa: S102 - our own documentation
+    body, now = b'{"learner_id":"u-ada"}', int(time.time())
+    headers = {
+        "X-Agora-Timestamp": str(now),
+        "X-Agora-Signature": signature("s3cret", now, body),
+    }
+    assert namespace["verify"]("s3cret", headers, body) is True
+    assert namespace["verify"]("other", headers, body) is False
+    assert namespace["verify"]("s3cret", headers, body + b" ") is False
