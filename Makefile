@@ -1,5 +1,5 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down status test bench lint typecheck fmt proto proto-check schemas
+.PHONY: install up down infra-up infra-down status test bench lint typecheck fmt proto proto-check schemas events
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
@@ -44,3 +44,6 @@ proto-check: install
 
 schemas: install  ## write JSON Schema snapshots of new (or compatibly changed) event types
 	.venv/bin/python -m agora_contracts.events.schemas --write
+
+events: install  ## regenerate the events catalogue: docs/events/asyncapi.yaml and docs/events/README.md
+	.venv/bin/python -m agora_contracts.events.asyncapi --write
