@@ -96,7 +96,8 @@ def _example_for(
     from agora_contracts.xapi import TenantXapiProfile, to_statement
 
     if spec.payload is not StatementProjectedV1:
-        return example_envelope(spec), example_payload(spec.payload)
+        payload = example_payload(spec.payload)
+        return example_envelope(spec, subject=_example_subject(spec, payload)), payload
     # the statement example is the projection of a real completion event
     completion = registry.spec_for(KnowledgeCompletedV1)
     statement = to_statement(
@@ -117,14 +118,25 @@ def _example_for(
     return envelope, StatementProjectedV1.of(statement)
 
 
-def example_envelope(spec: EventSpec) -> CloudEventEnvelope:
+def _example_subject(spec: EventSpec, payload: EventPayload) -> str:
+    """The example's subject as producers set it: the keyed aggregate, except that
+    learning events are about the item or path (keyed by the learner) and deliveries
+    about the notification."""
+    values = payload.model_dump()
+    for name in ("item_id", "path_id", "assignment_id", "notification_id"):
+        if spec.topic.split(".")[1] in ("learning", "notifications") and values.get(name):
+            return str(values[name])
+    return str(values.get(spec.key_description) or "k-42")
+
+
+def example_envelope(spec: EventSpec, subject: str = "k-42") -> CloudEventEnvelope:
     """A fixed, valid envelope for ``spec`` (deterministic, so the document is stable)."""
     return CloudEventEnvelope(
         id=uuid.uuid5(_EXAMPLE_NAMESPACE, spec.event_type),
         source=producer_of(spec.topic).source,
         type=spec.event_type,
         time=_EXAMPLE_TIME,
-        subject="k-42",
+        subject=subject,
         tenantid="acme",
         actorid="u-ada",
         traceparent=_EXAMPLE_TRACEPARENT,
