@@ -40,6 +40,9 @@ def type_of(schema: JsonObject) -> str:
     kind = schema.get("type")
     if kind == "array":
         return f"array of {type_of(schema.get('items', {}))}"
+    if kind == "object" and "patternProperties" in schema:
+        [(pattern, values)] = schema["patternProperties"].items()
+        return f"map of string (`{pattern}`) to {type_of(values) if values else 'any'}"
     if kind == "object" and "additionalProperties" in schema:
         values = schema["additionalProperties"]
         label = type_of(values) if isinstance(values, dict) and values else "any"
