@@ -273,3 +273,10 @@ def test_the_schema_rejects_what_an_lrs_rejects(break_it: Any, why: str) -> None
     statement = _valid()
     break_it(statement)
     assert list(VALIDATOR.iter_errors(statement)), why
+
+
+def test_readers_ignore_properties_added_inside_the_statement_later() -> None:
+    wire = project(example(learning.QuizPassedV1))
+    wire["result"]["duration"] = "PT5M"
+    wire["actor"]["name"] = "Ada"
+    assert StatementProjectedV1.model_validate(wire).result is not None

@@ -37,11 +37,16 @@ Extensions = dict[Annotated[str, Field(pattern=IRI_PATTERN)], Any]
 
 
 class XapiModel(BaseModel):
-    """Frozen, strict about unknown properties, spec names on the wire, no nulls."""
+    """Frozen, spec names on the wire, no nulls.
+
+    Unknown properties are ignored, like in every event payload: a reader built on this
+    version keeps working when a later minor version emits more of the statement. What
+    Agora emits is checked against the full xAPI schema in its tests instead.
+    """
 
     model_config = ConfigDict(
         frozen=True,
-        extra="forbid",
+        extra="ignore",
         serialize_by_alias=True,
         validate_by_name=True,
         validate_by_alias=True,
