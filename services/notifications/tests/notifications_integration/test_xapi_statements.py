@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -303,3 +303,35 @@ async def test_the_projection_itself_is_idempotent_on_the_event_id(
         return found == 1
 
     await eventually(written_once)
+
+
+async def test_published_statement_documents_are_purged_after_the_retention_window(
+    runtime: NotificationsRuntime,
+) -> None:
+    projector = runtime.xapi_projector
+    assert projector is not None
+    assert runtime.xapi_retention is not None
+    assert runtime.xapi_retention.running
+    outgoing = journey(ACME, 5)[0]
+    received = ReceivedEvent(
+        envelope=CloudEventEnvelope.from_headers(outgoing.headers),
+        payload=learning.KnowledgeStartedV1.model_validate_json(outgoing.value),
+        topic=outgoing.topic,
+        partition=0,
+        offset=0,
+        key=outgoing.key,
+    )
+    assert await projector.handle(received) is True
+    collection = runtime.database[XAPI_STATEMENTS]
+    mine = {"source_event_id": outgoing.event_id}
+
+    async def published() -> bool:
+        document = await collection.find_one(mine)
+        return document is not None and document["outbox"] == []
+
+    await eventually(published)
+    created = (await collection.find_one(mine) or {})["created_at"]
+    await projector.purge_published(created)  # not older than itself: kept
+    assert await collection.count_documents(mine) == 1
+    await projector.purge_published(created + timedelta(seconds=1))
+    assert await collection.count_documents(mine) == 0
