@@ -244,6 +244,11 @@ class GamificationStore:
         doc = await self.repo(BADGES, tenant_id).find_one({"_id": f"{tenant_id}:{badge_id}"})
         return None if doc is None else badge_from_document(doc["badge"])
 
+    async def due_challenges(self, now: dt.datetime, limit: int) -> list[Document]:
+        """Open challenges of every tenant whose deadline passed (the sweeper's query)."""
+        cursor = self.database[CHALLENGES].find({"state": "open", "ends_at": {"$lte": now}})
+        return await cursor.limit(limit).to_list()
+
     # ---- teams ------------------------------------------------------------------------
 
     async def teams(self, tenant_id: str) -> list[Document]:

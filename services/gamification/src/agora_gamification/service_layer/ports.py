@@ -3,10 +3,12 @@ provides it; unit tests use an in-memory fake)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.storage import DocumentStore
 from agora_gamification.domain.badges import BadgeDefinition
 from agora_gamification.domain.profile import ProfileState
 from agora_gamification.domain.rules import Rule
@@ -43,6 +45,23 @@ class ScoringStore(Protocol):
     async def insert_ignoring_duplicates(
         self, collection: str, tenant_id: str, documents: Sequence[Mapping[str, Any]]
     ) -> None: ...
+
+
+class ChallengeStore(Protocol):
+    """What the challenge use cases need: tenant views of collections, teams, space
+    members, the open-challenge count, and the cross-tenant deadline query."""
+
+    def repo(self, collection: str, tenant_id: str) -> DocumentStore: ...
+
+    async def team(self, tenant_id: str, team_id: str) -> dict[str, Any] | None: ...
+
+    async def members_of_space(self, tenant_id: str, space_id: str) -> list[str]: ...
+
+    async def count_open_challenges(self, tenant_id: str, delta: int) -> None: ...
+
+    async def due_challenges(self, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
+        """Open challenges (every tenant) whose deadline is ``now`` or earlier."""
+        ...
 
 
 class TeamDirectory(Protocol):
