@@ -197,6 +197,16 @@ async def test_tenant_admin_replays_only_their_own_tenant(
     )
     assert_status(error, grpc.StatusCode.PERMISSION_DENIED)
 
+    # The DLQ headers (here the group that failed) can be filtered on.
+    for failed_group, matched in ((runtime.settings.group_id, 1), ("agora-someone-else", 0)):
+        dry = await ops.ReplayDeadLetters(
+            admin_pb2.ReplayDeadLettersRequest(
+                topic=world.topic, failed_group=failed_group, dry_run=True
+            ),
+            metadata=admin,
+        )
+        assert dry.matched == matched, failed_group
+
     report = await ops.ReplayDeadLetters(
         admin_pb2.ReplayDeadLettersRequest(topic=world.topic), metadata=admin
     )

@@ -180,6 +180,25 @@ def path(ctx: typer.Context, path_id: Annotated[str, typer.Argument()]) -> None:
     )
 
 
+@app.command("enrol")
+def enrol(ctx: typer.Context, path_id: Annotated[str, typer.Argument()]) -> None:
+    """Enrol the caller in a path."""
+    config: CliConfig = ctx.obj
+
+    async def call(session: Session) -> Any:
+        stub = session.stub(Service.CATALOG, CatalogServiceStub)
+        return await stub.EnrolInPath(
+            catalog_pb2.EnrolInPathRequest(path_id=path_id), **session.call_options
+        )
+
+    enrolled = run(config, call).progress
+
+    def render(console: Console) -> None:
+        console.print(f"enrolled in {enrolled.path_title or path_id}")
+
+    emit(config.json, {"progress": message_dict(enrolled)}, render)
+
+
 @app.command("progress")
 def progress(
     ctx: typer.Context,

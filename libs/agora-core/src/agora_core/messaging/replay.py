@@ -100,9 +100,16 @@ def replayer_group(topic: str, dead_letter_filter: DeadLetterFilter) -> str:
 def original_headers(headers: Iterable[tuple[str, bytes | str]]) -> dict[str, str]:
     """A DLQ record's headers without the ``agora-dlq-*`` ones the dead-lettering added."""
     return {
+        name: value
+        for name, value in _decoded(headers).items()
+        if not name.startswith(DLQ_HEADER_PREFIX)
+    }
+
+
+def _decoded(headers: Iterable[tuple[str, bytes | str]]) -> dict[str, str]:
+    return {
         name: raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
         for name, raw in headers
-        if not name.startswith(DLQ_HEADER_PREFIX)
     }
 
 
@@ -219,10 +226,9 @@ async def _replay_partitions(
                     break
                 counts.read += 1
                 done[tp] = record.offset + 1
-                headers = original_headers(record.headers or ())
-                if criteria.matches(headers, record.timestamp):
+                if criteria.matches(_decoded(record.headers or ()), record.timestamp):
                     counts.matched += 1
-                    batch.append(_as_raw(record, headers))
+                    batch.append(_as_raw(record, original_headers(record.headers or ())))
         if dry_run or not done:
             continue
         if batch:
