@@ -36,6 +36,8 @@ from agora_core.messaging.replay import (
     rewind_consumer,
 )
 
+MAX_EVENT_TYPES = 50
+MAX_NAME_LENGTH = 255
 # Producers' clocks may run a little ahead of ours.
 _CLOCK_SKEW = timedelta(minutes=1)
 
@@ -95,6 +97,14 @@ class Operations:
             violations.append(
                 FieldViolation("dead_lettered_before", "must be later than dead_lettered_after")
             )
+        if len(request.event_types) > MAX_EVENT_TYPES:
+            violations.append(FieldViolation("event_types", f"at most {MAX_EVENT_TYPES}"))
+        for name, value in (
+            ("tenant_id", request.tenant_id),
+            ("failed_group", request.failed_group),
+        ):
+            if value is not None and len(value) > MAX_NAME_LENGTH:
+                violations.append(FieldViolation(name, f"at most {MAX_NAME_LENGTH} characters"))
         if not 0 <= request.max_records <= MAX_RECORDS_LIMIT:
             violations.append(
                 FieldViolation("max_records", f"must be within 0..{MAX_RECORDS_LIMIT}")

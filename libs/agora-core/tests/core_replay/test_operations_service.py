@@ -316,11 +316,12 @@ async def test_replay_names_bad_filters(
                 dead_lettered_after=stamp(now),
                 dead_lettered_before=stamp(now - timedelta(hours=1)),
                 max_records=-1,
+                failed_group="g" * 300,
             ),
             metadata=OPERATOR,
         )
     )
-    for field in ("event_types", "dead_lettered_before", "max_records"):
+    for field in ("event_types", "dead_lettered_before", "max_records", "failed_group"):
         assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field=field)
 
 
