@@ -138,9 +138,15 @@ class Operations:
     ) -> ConsumerRewind:
         """Move this replica's consumer group member on ``topic`` to ``at`` (operators)."""
         if not self.is_operator(caller):
+            hint = (
+                ""
+                if self._operator_tenant
+                else " (none is set here: AGORA_"
+                f"{self.service.upper().replace('-', '_')}_OPERATOR_TENANT)"
+            )
             raise PermissionDenied(
                 "rewinding a consumer group re-reads every tenant's events: "
-                "only admins of the operator tenant may"
+                f"only admins of the operator tenant may{hint}"
             )
         violations = self._topic_violations("topic", topic)
         consumed = {t for consumer in self._consumers for t in consumer.topics}
