@@ -37,6 +37,15 @@ class ExitCode(IntEnum):
     RATE_LIMITED = 8
 
 
+class CliFailure(Exception):
+    """A failure that is not a gRPC status, with the exit code it maps to."""
+
+    def __init__(self, message: str, exit_code: ExitCode, code_name: str) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+        self.code_name = code_name
+
+
 _BY_STATUS: dict[grpc.StatusCode, ExitCode] = {
     grpc.StatusCode.INVALID_ARGUMENT: ExitCode.INVALID_ARGUMENT,
     grpc.StatusCode.OUT_OF_RANGE: ExitCode.INVALID_ARGUMENT,

@@ -13,7 +13,7 @@ import typer
 from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from agora_cli.config import CliConfig, CliUsageError, Service
-from agora_cli.errors import ExitCode, report_problem, report_rpc_error
+from agora_cli.errors import CliFailure, ExitCode, report_problem, report_rpc_error
 from agora_core.grpc.client import bearer_metadata
 
 T = TypeVar("T")
@@ -74,6 +74,9 @@ def run(config: CliConfig, action: Callable[[Session], Awaitable[T]]) -> T:
     except CliUsageError as error:
         report_problem(str(error), json_mode=config.json, code="USAGE")
         raise typer.Exit(ExitCode.USAGE) from None
+    except CliFailure as error:
+        report_problem(str(error), json_mode=config.json, code=error.code_name)
+        raise typer.Exit(error.exit_code) from None
     except (KafkaConnectionError, KafkaError) as error:
         report_problem(
             f"Kafka at {config.kafka}: {error!r}", json_mode=config.json, code="UNAVAILABLE"

@@ -22,7 +22,7 @@ import pytest
 from agora_cli.config import Service
 from agora_cli.errors import ExitCode
 from agora_core.messaging.consumer import dlq_topic
-from agora_core.testing.event_tap import publish_raw
+from agora_core.testing.event_tap import publish_raw, start_group_at_end
 from agora_core.testing.grpc_assertions import DEV_SECRET
 
 from .conftest import OPERATOR_TENANT, CliResult, Platform
@@ -304,6 +304,23 @@ async def test_dead_letters_are_replayed_once_and_a_group_rewound(
     assert rewound["service"] == "catalog"
     assert rewound["partitions"]
     assert all(int(p["offset"]) <= int(p["previous_offset"]) for p in rewound["partitions"])
+
+    # Straight on Kafka: refused while the catalog runs, done for a group with no member.
+    live = await platform.agora(
+        "ops", "rewind-group", catalog_group, COMPLETIONS, "--at", "10m", **operator
+    )
+    assert live.exit_code == ExitCode.CONFLICT
+    assert "live members" in live.error()["error"]["message"]
+    idle_group = f"agora-idle-{uuid.uuid4().hex[:6]}"
+    await start_group_at_end(platform.kafka, idle_group, [COMPLETIONS])
+    idle = (
+        await platform.agora(
+            "ops", "rewind-group", idle_group, COMPLETIONS, "--at", "10m", **operator
+        )
+    ).json()
+    assert idle["group_id"] == idle_group
+    moved = [p for p in idle["partitions"] if int(p["offset"]) < int(p["previous_offset"])]
+    assert moved  # this test's completions and poison record are within the last 10 minutes
 
 
 async def test_errors_show_the_code_and_fields_and_exit_non_zero(

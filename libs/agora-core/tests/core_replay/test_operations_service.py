@@ -14,16 +14,23 @@ from typing import TYPE_CHECKING
 
 import grpc
 import pytest
+from aiokafka import AIOKafkaConsumer, TopicPartition
 from google.protobuf.timestamp_pb2 import Timestamp
 from prometheus_client import REGISTRY
 
 from agora.admin.v1 import admin_pb2
 from agora.admin.v1.admin_pb2_grpc import OperationsServiceStub
 from agora_core.messaging.consumer import dlq_topic
+from agora_core.messaging.replay import GroupHasMembers, rewind_idle_group
 from agora_core.runtime import ServiceRuntime
 from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
-from agora_core.testing.event_tap import ensure_topics, publish_events, tapping
+from agora_core.testing.event_tap import (
+    ensure_topics,
+    publish_events,
+    start_group_at_end,
+    tapping,
+)
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 
@@ -356,3 +363,31 @@ async def test_rewind_names_a_topic_the_service_does_not_consume(
         )
     )
     assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="topic")
+
+
+async def test_an_idle_group_is_rewound_by_committing_and_a_live_one_refuses(
+    runtime: ServiceRuntime, world: CounterWorld, kafka_bootstrap: str, unique: str
+) -> None:
+    before = datetime.now(UTC) - timedelta(seconds=1)
+    await publish_events(
+        kafka_bootstrap, [world.event("c-3", tenant=f"t-{unique}", amount=n) for n in (1, 2)]
+    )
+    idle = f"agora-idle-{unique}"
+    await start_group_at_end(kafka_bootstrap, idle, [world.topic])
+
+    rewound = await rewind_idle_group(kafka_bootstrap, idle, world.topic, before)
+    assert rewound.group_id == idle
+    assert len(rewound.partitions) == 3
+    assert sum(p.previous_offset - p.offset for p in rewound.partitions) >= 2
+    reader = AIOKafkaConsumer(bootstrap_servers=kafka_bootstrap, group_id=idle)
+    await reader.start()
+    try:
+        for moved in rewound.partitions:
+            tp = TopicPartition(world.topic, moved.partition)
+            assert await reader.committed(tp) == moved.offset
+    finally:
+        await reader.stop()
+
+    # The running service's group has a live member: only it may move its offsets.
+    with pytest.raises(GroupHasMembers):
+        await rewind_idle_group(kafka_bootstrap, runtime.settings.group_id, world.topic, before)

@@ -13,10 +13,12 @@ from rich.console import Console
 
 from agora.admin.v1 import admin_pb2
 from agora.admin.v1.admin_pb2_grpc import OperationsServiceStub
-from agora_cli.config import CliConfig, Service
+from agora_cli.config import CliConfig, CliUsageError, Service
+from agora_cli.errors import CliFailure, ExitCode
 from agora_cli.output import emit, message_dict, table
 from agora_cli.session import Session, run
 from agora_cli.times import parse_moment, timestamp
+from agora_core.messaging.replay import ConsumerRewind, GroupHasMembers, rewind_idle_group
 
 app = typer.Typer(help="Dead-letter replay and consumer rewind (admins).", no_args_is_help=True)
 
@@ -123,22 +125,75 @@ def rewind(
         return await stub.RewindConsumer(request, **session.call_options)
 
     response = run(config, call)
+    _show_rewind(
+        config,
+        f"{response.group_id} on {response.topic}",
+        [(p.partition, p.previous_offset, p.offset) for p in response.partitions],
+        list(response.not_assigned_partitions),
+        message_dict(response),
+    )
 
+
+def _show_rewind(
+    config: CliConfig,
+    title: str,
+    moves: list[tuple[int, int, int]],
+    not_assigned: list[int],
+    data: dict[str, Any],
+) -> None:
     def render(console: Console) -> None:
-        console.print(
-            table(
-                f"{response.group_id} on {response.topic}",
-                ["partition", "from offset", "to offset"],
-                (
-                    (p.partition, p.previous_offset, p.offset)
-                    for p in sorted(response.partitions, key=lambda p: p.partition)
-                ),
-            )
-        )
-        if response.not_assigned_partitions:
-            owned_elsewhere = ", ".join(str(p) for p in response.not_assigned_partitions)
+        console.print(table(title, ["partition", "from offset", "to offset"], sorted(moves)))
+        if not_assigned:
+            owned_elsewhere = ", ".join(str(p) for p in not_assigned)
             console.print(
                 f"[yellow]partitions owned by other replicas, not moved: {owned_elsewhere}[/]"
             )
 
-    emit(config.json, message_dict(response), render)
+    emit(config.json, data, render)
+
+
+@app.command("rewind-group")
+def rewind_group(
+    ctx: typer.Context,
+    group: Annotated[str, typer.Argument(help="Consumer group, e.g. agora-gamification.")],
+    topic: Annotated[str, typer.Argument(help="A topic the group consumes.")],
+    at: Annotated[str, typer.Option("--at", help="Re-read from this time: ISO time or 2h (ago).")],
+) -> None:
+    """Move a group with no running member to a point in time, straight on Kafka.
+
+    For a service that cannot answer `agora ops rewind` (stopped, or crash-looping on
+    a record): its replicas start from there. Kafka refuses while the group has live
+    members (exit 6). Needs access to the broker (--kafka), not a token.
+    """
+    config: CliConfig = ctx.obj
+    moment = parse_moment(at)
+
+    async def call(session: Session) -> ConsumerRewind:
+        try:
+            return await rewind_idle_group(session.config.kafka, group, topic, moment)
+        except GroupHasMembers as error:
+            raise CliFailure(str(error), ExitCode.CONFLICT, "FAILED_PRECONDITION") from None
+        except ValueError as error:
+            raise CliUsageError(str(error)) from None
+
+    rewound = run(config, call)
+    # The shape of `agora ops rewind`'s answer (minus the service), for scripts.
+    response = admin_pb2.RewindConsumerResponse(
+        group_id=rewound.group_id,
+        topic=rewound.topic,
+        partitions=[
+            admin_pb2.PartitionRewind(
+                partition=p.partition, offset=p.offset, previous_offset=p.previous_offset
+            )
+            for p in rewound.partitions
+        ],
+    )
+    data = message_dict(response)
+    del data["service"]
+    _show_rewind(
+        config,
+        f"{rewound.group_id} on {rewound.topic}",
+        [(p.partition, p.previous_offset, p.offset) for p in rewound.partitions],
+        [],
+        data,
+    )

@@ -34,6 +34,7 @@ from typing import Any, Final
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
 
 from agora_core.messaging.consumer import DLQ_HEADER_PREFIX, EventConsumer, dlq_topic
 from agora_core.messaging.partitions import topic_partitions
@@ -322,3 +323,65 @@ async def rewind_consumer(
 def _epoch_ms(moment: datetime) -> int:
     aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
     return int(aware.timestamp() * 1000)
+
+
+class GroupHasMembers(Exception):
+    """The group has live members: only they may move its offsets (use the admin RPC)."""
+
+
+async def rewind_idle_group(
+    bootstrap_servers: str, group_id: str, topic: str, at: datetime
+) -> ConsumerRewind:
+    """Commit ``group_id``'s offsets on ``topic`` at ``at`` while no member is running.
+
+    The way for a service that cannot answer the admin RPC (stopped, or crash-looping
+    on a record): its replicas start from these offsets. Kafka refuses the commit
+    while the group has members; that raises :class:`GroupHasMembers`. A topic
+    without partitions raises ValueError.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        client_id="agora-ops-rewind",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        if topic not in await consumer.topics():
+            raise ValueError(f"no topic {topic}")
+        partitions = await topic_partitions(consumer, [topic])
+        consumer.assign(partitions)
+        found = await consumer.offsets_for_times({tp: _epoch_ms(at) for tp in partitions})
+        ends = await consumer.end_offsets(partitions)
+        targets: dict[TopicPartition, int] = {}
+        previous: dict[TopicPartition, int] = {}
+        for tp in partitions:
+            first = found.get(tp)
+            targets[tp] = first.offset if first is not None else ends[tp]
+            committed = await consumer.committed(tp)
+            previous[tp] = committed if committed is not None else -1
+        try:
+            await consumer.commit(targets)
+        except (CommitFailedError, KafkaError) as error:
+            raise GroupHasMembers(
+                f"{group_id} has live members, which alone may move its offsets: "
+                f"stop them first, or ask the running service ({error!r})"
+            ) from error
+    finally:
+        await consumer.stop()
+    result = ConsumerRewind(
+        group_id=group_id,
+        topic=topic,
+        at=at,
+        partitions=tuple(
+            PartitionRewind(tp.partition, targets[tp], previous[tp]) for tp in partitions
+        ),
+    )
+    log.info(
+        "idle group rewound",
+        group=group_id,
+        topic=topic,
+        at=at.isoformat(),
+        partitions={p.partition: (p.previous_offset, p.offset) for p in result.partitions},
+    )
+    return result
