@@ -145,7 +145,9 @@ def path(ctx: typer.Context, path_id: Annotated[str, typer.Argument()]) -> None:
         return found.path, progress, completed_items
 
     found, progress, completed_items = run(config, call)
-    done = set(progress.completed_item_ids) if progress is not None else completed_items
+    # The path's own record catches up through an event; the caller's item
+    # progress shows a completion at once.
+    done = completed_items | (set(progress.completed_item_ids) if progress is not None else set())
 
     def render(console: Console) -> None:
         console.print(
