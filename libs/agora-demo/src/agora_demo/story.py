@@ -35,6 +35,9 @@ from agora_demo.waiting import call_when_known, wait_until
 
 BADGE_ID = "champion-rgpd"
 QUIZ_PASSED = "org.agora.learning.quiz.passed.v1"
+SUBMISSION_REVIEWED = "org.agora.catalog.submission.reviewed.v1"
+LIKE_ADDED = "org.agora.community.like.added.v1"
+ANSWER_ACCEPTED = "org.agora.community.answer.accepted.v1"
 
 
 @dataclass
@@ -111,21 +114,32 @@ class Demo:
         self.n.saw(f"{person.name}'s inbox: “{found.title}” ({category})")
         return found
 
-    async def points_at_least(self, person: Person, points: int, why: str) -> gam.Profile:
-        async def read() -> gam.GetProfileResponse:
-            return await self.p.gamification.GetProfile(
-                gam.GetProfileRequest(learner_id=person.person_id), metadata=self.p.as_(person)
+    async def credited(self, person: Person, event_type: str, why: str) -> gam.Profile:
+        """Wait until ``person``'s point ledger holds a credit for an event of ``event_type``."""
+
+        async def read() -> gam.ListLedgerEntriesResponse:
+            return await self.p.gamification.ListLedgerEntries(
+                gam.ListLedgerEntriesRequest(learner_id=person.person_id, page_size=100),
+                metadata=self.p.as_(person),
             )
 
         reply = await wait_until(
-            f"{person.name} to have at least {points} points ({why})",
+            f"{person.name}'s ledger to credit points for {event_type} ({why})",
             read,
-            lambda r: r.profile.points >= points,
+            lambda r: any(e.source_event_type == event_type for e in r.entries),
             timeout=self.t.outcome,
-            describe=lambda r: f"{r.profile.points} points",
+            describe=lambda r: str([(e.rule_id, e.points) for e in r.entries[:10]]),
         )
-        profile = reply.profile
-        self.n.saw(f"{person.name} has {profile.points} points, level {profile.level.name} ({why})")
+        entry = next(e for e in reply.entries if e.source_event_type == event_type)
+        profile = (
+            await self.p.gamification.GetProfile(
+                gam.GetProfileRequest(learner_id=person.person_id), metadata=self.p.as_(person)
+            )
+        ).profile
+        self.n.saw(
+            f"{person.name}: +{entry.points} points (rule {entry.rule_id}, {why}); "
+            f"{profile.points} in all, level {profile.level.name}"
+        )
         return profile
 
     async def badge_awarded(self, person: Person) -> gam.Award:
@@ -377,7 +391,7 @@ class Demo:
             f"validated={reviewed.item.validated}",
         )
         await self.inbox_has(LEO, "submission_reviewed", item_id)
-        await self.points_at_least(LEO, 40, "validated contribution")
+        await self.credited(LEO, SUBMISSION_REVIEWED, "contribution validated")
 
     async def manager_assigns(self) -> None:
         self.n.scene(3, "A manager assigns the GDPR path to the team")
@@ -529,7 +543,7 @@ class Demo:
         )
         await self.inbox_has(LEO, "mention", "")
         await self.inbox_has(LEO, "comment_posted", shared)
-        await self.points_at_least(LEO, 45, "validated contribution + like received")
+        await self.credited(LEO, LIKE_ADDED, "like received")
 
     async def question_to_expert(self) -> None:
         self.n.scene(7, "A learner asks an expert")
@@ -571,7 +585,7 @@ class Demo:
         self.n.act(
             EMMA, f"accepts the answer (accepted_answer_id={accepted.question.accepted_answer_id})"
         )
-        await self.points_at_least(SOFIA, 25, "accepted answer")
+        await self.credited(SOFIA, ANSWER_ACCEPTED, "answer accepted")
 
     async def badges(self) -> None:
         self.n.scene(8, "Points and badges")

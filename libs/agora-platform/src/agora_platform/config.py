@@ -113,8 +113,13 @@ class PlatformConfig(BaseModel):
         raise KeyError(name)
 
     def script_env(self, environ: Mapping[str, str]) -> dict[str, str]:
-        """The environment of ``deploy/local/*.sh``: the caller's plus the resolved ports."""
+        """The environment of ``deploy/local/*.sh``: the caller's plus the resolved ports.
+
+        Kafka gets the platform's start timeout unless the caller set its own: on a
+        loaded machine the broker can take longer than kafka.sh's 60 s default.
+        """
         return {
+            "AGORA_KAFKA_START_TIMEOUT": str(round(self.start_timeout)),
             **environ,
             "AGORA_LOCAL_DIR": str(self.state_dir),
             "AGORA_KAFKA_PORT": str(self.kafka_port),
