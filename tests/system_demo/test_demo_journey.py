@@ -187,7 +187,7 @@ def test_up_demo_down(platform: tuple[dict[str, str], str]) -> None:
         "Hugo Bernard takes the quiz (attempt 1): 33 % — failed",
         "Emma Clarke earned the badge “Champion RGPD · GDPR champion”",
         "Chloé Petit's inbox: “Reprenez",
-        "Leaderboard (all time) as Emma Clarke sees it",
+        "Leaderboard (all time) as Emma Clarke",
         f"demo complete: tenant {tenant}",
     ):
         assert line in demo.stdout, f"missing {line!r} in:\n{demo.stdout}"

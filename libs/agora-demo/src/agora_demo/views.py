@@ -31,7 +31,9 @@ async def leaderboard(p: Platform, viewer: Person) -> Table:
         ),
         metadata=p.as_(viewer),
     )
-    table = Table(title=f"Leaderboard (all time) as {viewer.name} sees it", title_style="bold")
+    table = Table(
+        title=f"Leaderboard (all time) as {viewer.name} sees it", title_style="bold", min_width=60
+    )
     for column in ("rank", "person", "points"):
         table.add_column(column, justify="right" if column != "person" else "left")
     for entry in reply.top:
