@@ -70,7 +70,12 @@ def main_command(
     except grpc.aio.AioRpcError as error:
         console.print(
             Panel(
-                f"{error.code().name}: {error.details()}",
+                f"{error.code().name}: {error.details()}"
+                + (
+                    "\nIs the platform up? `make status` tells, `make up` starts it."
+                    if error.code() == grpc.StatusCode.UNAVAILABLE
+                    else ""
+                ),
                 title="demo failed: a call was refused",
                 border_style="red",
             )
