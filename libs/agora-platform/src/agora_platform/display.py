@@ -52,7 +52,7 @@ class Step:
 
     def update(self, status: str) -> None:
         """Show the step's latest news (e.g. the last line a script printed)."""
-        self._display.progress.update(self._task, status=_clip(status))
+        self._display.progress.update(self._task, status=self._display.clip(status))
 
     def done(self, status: str) -> None:
         self._finish("ok", status)
@@ -62,7 +62,7 @@ class Step:
 
     def _finish(self, state: str, status: str) -> None:
         self._display.progress.update(
-            self._task, status=_clip(status), state=state, completed=1, refresh=True
+            self._task, status=self._display.clip(status), state=state, completed=1, refresh=True
         )
         self._display.progress.stop_task(self._task)
         if not self._display.live:
@@ -102,10 +102,11 @@ class Display:
         self.progress.stop()
 
     def step(self, title: str, status: str = "waiting") -> Step:
-        task = self.progress.add_task(title, total=1, status=_clip(status), state="run")
+        task = self.progress.add_task(title, total=1, status=self.clip(status), state="run")
         return Step(self, task, title)
 
-
-def _clip(text: str, width: int = 90) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
+    def clip(self, text: str) -> str:
+        """One line that fits beside the mark, the title and the time (no wrapping)."""
+        width = max(20, self.console.width - 40)
+        text = " ".join(text.split())
+        return text if len(text) <= width else text[: width - 1] + "…"

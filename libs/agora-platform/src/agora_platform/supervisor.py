@@ -329,7 +329,8 @@ def endpoints_table(config: PlatformConfig, state: PlatformState) -> Table:
     """The table ``make up`` ends with."""
     table = Table(title="Agora platform", title_style="bold")
     for column in ("service", "gRPC", "metrics", "log file", "pid"):
-        table.add_column(column, no_wrap=column != "log file")
+        # addresses wrap on a narrow terminal rather than disappear
+        table.add_column(column, no_wrap=column in ("service", "pid"), overflow="fold")
     for entry in state.services:
         table.add_row(
             entry.name, entry.grpc_address, entry.metrics_url, str(entry.log_file), str(entry.pid)
