@@ -12,6 +12,7 @@ from agora_core.privacy.guard import skip_events_about_erased
 from agora_core.privacy.plan import (
     Anonymise,
     Delete,
+    DeleteKeyed,
     ErasurePlan,
     ErasureReport,
     PersonEraser,
@@ -19,11 +20,14 @@ from agora_core.privacy.plan import (
 )
 from agora_core.privacy.scrub import mentions_person, scrubbed
 from agora_core.privacy.tombstones import ERASED_PERSONS, ErasedPersons, person_digest
+from agora_core.privacy.wiring import PERSON_ERASED, with_erasure
 
 __all__ = [
     "ERASED_PERSONS",
+    "PERSON_ERASED",
     "Anonymise",
     "Delete",
+    "DeleteKeyed",
     "ErasedPersons",
     "ErasurePlan",
     "ErasureReport",
@@ -33,4 +37,5 @@ __all__ = [
     "person_digest",
     "scrubbed",
     "skip_events_about_erased",
+    "with_erasure",
 ]

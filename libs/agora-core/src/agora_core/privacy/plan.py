@@ -12,6 +12,7 @@ so a redelivered or repeated erasure finds nothing left and changes nothing.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
@@ -23,6 +24,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER, PersonErasedV1
 from agora_core.messaging.consumer import EventHandler
 from agora_core.messaging.events import ReceivedEvent
+from agora_core.messaging.idempotency import COLLECTION as PROCESSED_EVENTS
 from agora_core.messaging.retry import PermanentError
 from agora_core.outbox.entries import LEASE_FIELD, OUTBOX_FIELD, OWNER_FIELD
 from agora_core.privacy.scrub import contains_person, scrubbed
@@ -57,6 +59,18 @@ class Anonymise:
     pseudonymous: bool = False
 
 
+@dataclass(frozen=True)
+class DeleteKeyed:
+    """Delete the tenant's documents whose ``_id`` is a ``:``-separated natural key with
+    the person as one part (``tenant:kind:target:person``), for documents that hold the
+    person nowhere else."""
+
+    collection: str
+    why: str
+
+
+PlanStep = Delete | DeleteKeyed | Anonymise
+
 ErasureStep = Callable[[str, str, str], Awaitable[int]]
 """A custom step: (tenant id, person id, pseudonym) → documents changed."""
 
@@ -65,13 +79,14 @@ ErasureStep = Callable[[str, str, str], Awaitable[int]]
 class ErasurePlan:
     """What one service does with a person's data when they are erased."""
 
-    steps: tuple[Delete | Anonymise, ...]
+    steps: tuple[PlanStep, ...]
     not_personal: Mapping[str, str] = field(default_factory=dict)
     """Collection → why it holds nothing about a person."""
 
     def collections(self) -> set[str]:
         """Every collection the plan names (erased or declared not personal)."""
-        return {s.collection for s in self.steps} | set(self.not_personal) | {ERASED_PERSONS}
+        runtime = {ERASED_PERSONS, PROCESSED_EVENTS}  # digests; event ids and types
+        return {s.collection for s in self.steps} | set(self.not_personal) | runtime
 
     def uncovered(self, collections: Iterable[str]) -> list[str]:
         """Collections of the service the plan forgot."""
@@ -119,9 +134,15 @@ class PersonEraser:
         for planned in self._plan.steps:
             collection = self._database[planned.collection]
             if isinstance(planned, Delete):
-                report.deleted[planned.collection] = report.deleted.get(
-                    planned.collection, 0
-                ) + await delete_documents(collection, tenant_id, planned.fields, person_id)
+                deleted = await delete_documents(collection, tenant_id, planned.fields, person_id)
+                report.deleted[planned.collection] = (
+                    report.deleted.get(planned.collection, 0) + deleted
+                )
+            elif isinstance(planned, DeleteKeyed):
+                deleted = await delete_keyed_documents(collection, tenant_id, person_id)
+                report.deleted[planned.collection] = (
+                    report.deleted.get(planned.collection, 0) + deleted
+                )
             else:
                 replacement = pseudonym if planned.pseudonymous else ERASED_PERSON_PLACEHOLDER
                 report.anonymised[planned.collection] = report.anonymised.get(
@@ -143,6 +164,16 @@ async def delete_documents(
     """Delete the tenant's documents in which a field of ``fields`` names the person."""
     repo = TenantRepository(collection, tenant_id)
     result = await collection.delete_many(repo.scoped(_naming(fields, person_id)))
+    return int(result.deleted_count)
+
+
+async def delete_keyed_documents(
+    collection: AsyncCollection[Document], tenant_id: str, person_id: str
+) -> int:
+    """Delete the tenant's documents whose ``_id`` has the person as a ``:`` part."""
+    repo = TenantRepository(collection, tenant_id)
+    pattern = f"(^|:){re.escape(person_id)}(:|$)"
+    result = await collection.delete_many(repo.scoped({"_id": {"$regex": pattern}}))
     return int(result.deleted_count)
 
 
