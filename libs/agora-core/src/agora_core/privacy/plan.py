@@ -40,11 +40,13 @@ are events in flight, and the relay removes them by exact value)."""
 
 @dataclass(frozen=True)
 class Delete:
-    """Delete the tenant's documents in which any of ``fields`` names the person."""
+    """Delete the tenant's documents in which any of ``fields`` names the person, or
+    any of ``text_fields`` mentions them (as a whole token)."""
 
     collection: str
     fields: tuple[str, ...]
     why: str
+    text_fields: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class Anonymise:
     fields: tuple[str, ...]
     why: str
     pseudonymous: bool = False
+    text_fields: tuple[str, ...] = ()
+    """Text that may mention the person (``"{author} commented"``) without a field
+    naming them: searched as text."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +139,9 @@ class PersonEraser:
         for planned in self._plan.steps:
             collection = self._database[planned.collection]
             if isinstance(planned, Delete):
-                deleted = await delete_documents(collection, tenant_id, planned.fields, person_id)
+                deleted = await delete_documents(
+                    collection, tenant_id, planned.fields, person_id, planned.text_fields
+                )
                 report.deleted[planned.collection] = (
                     report.deleted.get(planned.collection, 0) + deleted
                 )
@@ -148,23 +155,48 @@ class PersonEraser:
                 report.anonymised[planned.collection] = report.anonymised.get(
                     planned.collection, 0
                 ) + await anonymise_documents(
-                    collection, tenant_id, planned.fields, person_id, replacement
+                    collection,
+                    tenant_id,
+                    planned.fields,
+                    person_id,
+                    replacement,
+                    planned.text_fields,
                 )
         await self.tombstones.complete(tenant_id, person_id)
         return report
 
 
-def _naming(fields: Sequence[str], person_id: str) -> dict[str, Any]:
-    return {"$or": [{name: person_id} for name in fields]}
+def _naming(fields: Sequence[str], person_id: str, text_fields: Sequence[str] = ()) -> Document:
+    # Text is searched as a plain substring (FerretDB and MongoDB regexes differ on
+    # look-arounds); callers keep only documents where the id is a whole token.
+    text = re.escape(person_id)
+    return {
+        "$or": [
+            *({name: person_id} for name in fields),
+            *({name: {"$regex": text}} for name in text_fields),
+        ]
+    }
 
 
 async def delete_documents(
-    collection: AsyncCollection[Document], tenant_id: str, fields: Sequence[str], person_id: str
+    collection: AsyncCollection[Document],
+    tenant_id: str,
+    fields: Sequence[str],
+    person_id: str,
+    text_fields: Sequence[str] = (),
 ) -> int:
-    """Delete the tenant's documents in which a field of ``fields`` names the person."""
+    """Delete the tenant's documents in which a field of ``fields`` names the person
+    (or a field of ``text_fields`` mentions them)."""
     repo = TenantRepository(collection, tenant_id)
-    result = await collection.delete_many(repo.scoped(_naming(fields, person_id)))
-    return int(result.deleted_count)
+    query = repo.scoped(_naming(fields, person_id, text_fields))
+    if not text_fields:
+        result = await collection.delete_many(query)
+        return int(result.deleted_count)
+    deleted = 0
+    async for document in collection.find(query):
+        if contains_person(document, person_id) and await repo.delete_one({"_id": document["_id"]}):
+            deleted += 1
+    return deleted
 
 
 async def delete_keyed_documents(
@@ -183,6 +215,7 @@ async def anonymise_documents(
     fields: Sequence[str],
     person_id: str,
     replacement: str,
+    text_fields: Sequence[str] = (),
 ) -> int:
     """Replace the person id in every field of the documents ``fields`` find.
 
@@ -191,7 +224,7 @@ async def anonymise_documents(
     """
     repo = TenantRepository(collection, tenant_id)
     changed = 0
-    async for document in collection.find(repo.scoped(_naming(fields, person_id))):
+    async for document in collection.find(repo.scoped(_naming(fields, person_id, text_fields))):
         if contains_person(document["_id"], person_id):
             raise PermanentError(
                 f"{collection.name}: a document keyed by the person cannot be anonymised"
