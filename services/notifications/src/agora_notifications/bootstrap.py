@@ -7,6 +7,7 @@ from datetime import timedelta
 from agora.notifications.v1 import notifications_pb2_grpc
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
+from agora_core.privacy import PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
 from agora_notifications.adapters.collections import (
     DELIVERIES,
@@ -25,6 +26,7 @@ from agora_notifications.entrypoints.grpc_api import POLICY, SERVICE_NAME, Notif
 from agora_notifications.entrypoints.public_http import PublicHttp
 from agora_notifications.service_layer import preferences as preference_cases
 from agora_notifications.service_layer.delivery import DeliveryWorker
+from agora_notifications.service_layer.erasure import ERASURE_PLAN
 from agora_notifications.service_layer.intake import EventIntake, SubscriptionCache
 from agora_notifications.service_layer.notifier import Notifier
 from agora_notifications.service_layer.ports import Clock, SystemClock
@@ -145,7 +147,8 @@ async def build(
     runtime.public_http = PublicHttp(
         settings.public_host, settings.public_port, secret, unsubscribe
     )
-    runtime.add_consumer(registry.topics(), event_handlers(registry, intake))
+    eraser = PersonEraser(database, ERASURE_PLAN)
+    runtime.add_consumer(*with_erasure(registry.topics(), event_handlers(registry, intake), eraser))
     servicer = NotificationsServicer(
         {
             NOTIFICATIONS: database[NOTIFICATIONS],
