@@ -98,6 +98,11 @@ async def test_redelivery_changes_nothing(
     await publish_events(kafka_bootstrap, [marker])  # same partition (key = learner): after them
     await balance_is(stub, tenant, "bob", 25)
     assert await ledger_sum(service, tenant, "bob") == 25
+    # The balance is visible as soon as the profile is written; its events follow
+    # through the outbox relay, so wait for them before counting.
+    await tap.wait_for(
+        POINTS, tenant=tenant, where=lambda d: d["rule_id"] == "completion", count=2, timeout=WAIT
+    )
     assert (
         len(tap.matching(POINTS, tenant=tenant, where=lambda d: d["rule_id"] == "completion")) == 2
     )
