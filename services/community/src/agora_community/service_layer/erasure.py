@@ -2,8 +2,10 @@
 
 The request (``ErasePerson``) writes one erasure record with ``person.erased`` in its
 outbox. The record's id is a name-based UUID of (tenant, person), so a second request
-meets the first record and publishes nothing; the record keeps a digest of the person,
-never the id. Every service, this one included, erases when the event arrives.
+meets the first record: it answers that record and publishes the event again (same
+erasure id), which sweeps up anything written since (erasure is idempotent). The
+record keeps a digest of the person, never the id. Every service, this one included,
+erases when the event arrives.
 
 What community keeps and what it deletes (docs/privacy.md has the reasons):
 comments, questions, answers, spaces and reports stay, with the person replaced by
@@ -30,6 +32,7 @@ from agora_community.service_layer.ports import Documents, Store
 from agora_contracts.events.domains.privacy import ErasureReason, PersonErasedV1
 from agora_core.errors import FailedPrecondition
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.outbox import with_outbox
 from agora_core.privacy import Anonymise, Delete, DeleteKeyed, ErasurePlan, person_digest
 
 ERASURES: Final = "erasures"
@@ -125,9 +128,15 @@ async def request_erasure(
     try:
         await erasures.insert_one({**document, "outbox": [event.to_document()]})
     except DuplicateKeyError:
-        existing = await erasures.find_one({"_id": erasure_id})
+        # The same record answers; the event goes out again in the same write that
+        # notes the repeat, so whatever was written since the first one is swept too.
+        existing = await erasures.find_one_and_update(
+            {"_id": erasure_id},
+            with_outbox({"$set": {"repeated_at": now}, "$inc": {"repeats": 1}}, [event]),
+        )
         if existing is None:  # pragma: no cover - a record is never deleted
             raise
+        notify()
         return ErasureRecord(
             erasure_id,
             person_id,

@@ -48,7 +48,8 @@ class PrivacyServiceServicer:
         """Erase a person (a JWT `sub`) in the caller's tenant: records the erasure and
         publishes `org.agora.privacy.person.erased.v1`, on which every service deletes or
         anonymises that person's data. Idempotent: erasing the same person again returns
-        the same record with `created = false` and publishes nothing.
+        the same record with `created = false` (OK, not ALREADY_EXISTS) and publishes the
+        event again with the same erasure id, sweeping up anything written since.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -38,7 +38,8 @@ class PrivacyServiceStub:
     """Erase a person (a JWT `sub`) in the caller's tenant: records the erasure and
     publishes `org.agora.privacy.person.erased.v1`, on which every service deletes or
     anonymises that person's data. Idempotent: erasing the same person again returns
-    the same record with `created = false` and publishes nothing.
+    the same record with `created = false` (OK, not ALREADY_EXISTS) and publishes the
+    event again with the same erasure id, sweeping up anything written since.
     """
 
 @_typing.type_check_only
@@ -48,7 +49,8 @@ class PrivacyServiceAsyncStub(PrivacyServiceStub):
     """Erase a person (a JWT `sub`) in the caller's tenant: records the erasure and
     publishes `org.agora.privacy.person.erased.v1`, on which every service deletes or
     anonymises that person's data. Idempotent: erasing the same person again returns
-    the same record with `created = false` and publishes nothing.
+    the same record with `created = false` (OK, not ALREADY_EXISTS) and publishes the
+    event again with the same erasure id, sweeping up anything written since.
     """
 
 class PrivacyServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -61,7 +63,8 @@ class PrivacyServiceServicer(metaclass=_abc_1.ABCMeta):
         """Erase a person (a JWT `sub`) in the caller's tenant: records the erasure and
         publishes `org.agora.privacy.person.erased.v1`, on which every service deletes or
         anonymises that person's data. Idempotent: erasing the same person again returns
-        the same record with `created = false` and publishes nothing.
+        the same record with `created = false` (OK, not ALREADY_EXISTS) and publishes the
+        event again with the same erasure id, sweeping up anything written since.
         """
 
 def add_PrivacyServiceServicer_to_server(servicer: PrivacyServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
