@@ -139,7 +139,9 @@ async def life_of(running: Running, tenant: str, ada: str) -> dict[str, str]:
         metadata=ada_md,
     )
     answer = await stub.PostAnswer(
-        pb.PostAnswerRequest(question_id=question.question.question_id, body="git rebase -i"),
+        pb.PostAnswerRequest(
+            question_id=question.question.question_id, body=f"git rebase -i, as @{ada} said"
+        ),
         metadata=bob_md,
     )
     await stub.UpvoteAnswer(

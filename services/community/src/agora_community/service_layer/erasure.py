@@ -58,8 +58,14 @@ ERASURE_PLAN: Final = ErasurePlan(
             names.QUESTIONS,
             ("asker_id", "proposed_expert_ids", *_MODERATION),
             "questions and their answers stay useful to others",
+            text_fields=("title", "body"),
         ),
-        Anonymise(names.ANSWERS, ("author_id", "voters", *_MODERATION), "answers stay useful"),
+        Anonymise(
+            names.ANSWERS,
+            ("author_id", "voters", *_MODERATION),
+            "answers stay useful",
+            text_fields=("body",),
+        ),
         Anonymise(names.SPACES, ("created_by",), "spaces belong to their members"),
         Anonymise(names.TARGETS, ("owner_id",), "content the person authored stays"),
         Anonymise(
