@@ -190,3 +190,29 @@ async def test_with_erasure_drops_later_events_about_the_person(
     await handlers[like_type](like(ADA))
     await handlers[like_type](like("u-bob"))
     assert handled == ["like", "fan-out", "like"]
+
+
+async def test_services_with_per_person_records_also_drop_events_naming_the_placeholder(
+    database: AsyncDatabase[Document],
+) -> None:
+    handled: list[bool] = []
+
+    async def on_like(event: ReceivedEvent[Any]) -> None:
+        handled.append(True)
+
+    payload = LikeAddedV1(
+        like_id="l1",
+        target_type="comment",
+        target_id="c1",
+        liker_id="u-bob",
+        target_owner_id=ERASED_PERSON_PLACEHOLDER,
+        liked_at=datetime.now(UTC),
+    )
+    out = OutgoingEvent.create(payload, source="/agora/community", subject="c1", tenant_id="t1")
+    like_type = "org.agora.community.like.added.v1"
+    eraser = PersonEraser(database, PLAN)
+    _, counting = with_erasure([], {like_type: on_like}, eraser)
+    _, crediting = with_erasure([], {like_type: on_like}, eraser, per_person_records=True)
+    await counting[like_type](received(out, payload))  # a counter still counts it
+    await crediting[like_type](received(out, payload))  # nobody to credit or notify
+    assert handled == [True]

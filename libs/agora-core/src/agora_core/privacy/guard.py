@@ -14,6 +14,7 @@ from typing import Any
 
 import structlog
 
+from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
 from agora_core.messaging.consumer import EventHandler
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.privacy.tombstones import ErasedPersons
@@ -24,9 +25,12 @@ _MAX_ID_LENGTH = 128
 
 
 def _id_like(value: Any) -> Iterator[str]:
-    """Strings that could be a person id: 1 to 128 characters without whitespace."""
+    """Strings that could be a person id (1 to 128 characters without whitespace), and
+    the erased-person placeholder."""
     if isinstance(value, str):
-        if 0 < len(value) <= _MAX_ID_LENGTH and not any(c.isspace() for c in value):
+        if value == ERASED_PERSON_PLACEHOLDER or (
+            0 < len(value) <= _MAX_ID_LENGTH and not any(c.isspace() for c in value)
+        ):
             yield value
     elif isinstance(value, Mapping):
         for item in value.values():
@@ -49,12 +53,23 @@ def skip_events_about_erased(
     erased: ErasedPersons,
     *,
     exempt: Collection[str] = (),
+    placeholder_too: bool = False,
 ) -> dict[str, EventHandler]:
-    """``handlers`` wrapped so that an event naming an erased person is dropped."""
+    """``handlers`` wrapped so that an event naming an erased person is dropped.
+
+    With ``placeholder_too``, an event naming ``[deleted user]`` (a like of content
+    whose author was erased, an answer to their question) is dropped as well: for a
+    service that keeps records per person (points, inboxes) it would otherwise start
+    a record for the placeholder.
+    """
 
     def guarded(event_type: str, handler: EventHandler) -> EventHandler:
         async def handle(event: ReceivedEvent[Any]) -> None:
-            if await erased.any_erased(event.tenant_id, people_named(event)):
+            named = people_named(event)
+            if placeholder_too and ERASED_PERSON_PLACEHOLDER in named:
+                log.info("event dropped: it names an erased person", event_type=event_type)
+                return
+            if await erased.any_erased(event.tenant_id, named):
                 log.info("event dropped: it names an erased person", event_type=event_type)
                 return
             await handler(event)

@@ -16,16 +16,25 @@ PERSON_ERASED = REGISTRY.spec_for(PersonErasedV1).event_type
 
 
 def with_erasure(
-    topics: Sequence[str], handlers: Mapping[str, EventHandler], eraser: PersonEraser
+    topics: Sequence[str],
+    handlers: Mapping[str, EventHandler],
+    eraser: PersonEraser,
+    *,
+    per_person_records: bool = False,
 ) -> tuple[list[str], dict[str, EventHandler]]:
     """The consumer's topics and handlers with erasure added.
 
     Subscribes the erasures topic, handles ``person.erased`` with the service's eraser
-    (after any handler the service already had for it, e.g. a webhook fan-out), and
+    (before any handler the service already had for it, e.g. a webhook fan-out), and
     wraps every other handler so that events naming an erased person are dropped.
+    ``per_person_records``: the service keeps records per person named in events
+    (points, inboxes), so events naming the ``[deleted user]`` placeholder are dropped
+    too (see :func:`skip_events_about_erased`).
     """
     guarded = skip_events_about_erased(
-        {t: h for t, h in handlers.items() if t != PERSON_ERASED}, eraser.tombstones
+        {t: h for t, h in handlers.items() if t != PERSON_ERASED},
+        eraser.tombstones,
+        placeholder_too=per_person_records,
     )
     erase = erasure_handler(eraser)
     existing = handlers.get(PERSON_ERASED)
