@@ -80,7 +80,12 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
         ],
     )
     runtime.add_consumer(
-        *with_erasure(consumed_topics(), consumed_handlers(scoring, challenges), eraser)
+        *with_erasure(
+            consumed_topics(),
+            consumed_handlers(scoring, challenges),
+            eraser,
+            per_person_records=True,
+        )
     )
     servicer = GamificationServicer(store, scoring, Leaderboards(store), awards, challenges, clock)
     runtime.set_api(

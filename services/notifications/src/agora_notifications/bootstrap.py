@@ -148,7 +148,11 @@ async def build(
         settings.public_host, settings.public_port, secret, unsubscribe
     )
     eraser = PersonEraser(database, ERASURE_PLAN)
-    runtime.add_consumer(*with_erasure(registry.topics(), event_handlers(registry, intake), eraser))
+    runtime.add_consumer(
+        *with_erasure(
+            registry.topics(), event_handlers(registry, intake), eraser, per_person_records=True
+        )
+    )
     servicer = NotificationsServicer(
         {
             NOTIFICATIONS: database[NOTIFICATIONS],
