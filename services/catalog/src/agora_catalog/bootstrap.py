@@ -7,11 +7,13 @@ from agora_catalog.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, CatalogDat
 from agora_catalog.entrypoints import events
 from agora_catalog.entrypoints.grpc_api import CATALOG_POLICY, CATALOG_SERVICE_NAME, CatalogServicer
 from agora_catalog.service_layer.catalog import Catalog
+from agora_catalog.service_layer.erasure import ERASURE_PLAN, remove_from_skills
 from agora_catalog.service_layer.events import EventFactory
 from agora_catalog.service_layer.learning import Learning
 from agora_catalog.service_layer.popularity import Popularity
 from agora_catalog.settings import CatalogSettings
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
+from agora_core.privacy import PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
 
 
@@ -24,7 +26,14 @@ async def build(settings: CatalogSettings) -> ServiceRuntime:
         db, factory, runtime.relay.notify, candidate_limit=settings.search_candidate_limit
     )
     learning = Learning(db, catalog, factory, runtime.relay.notify)
-    runtime.add_consumer(events.TOPICS, events.handlers(Popularity(db), learning))
+
+    async def skills_left(tenant_id: str, person_id: str, _pseudonym: str) -> int:
+        return await remove_from_skills(db, tenant_id, person_id)
+
+    eraser = PersonEraser(runtime.database, ERASURE_PLAN, before=[("skills_left", skills_left)])
+    runtime.add_consumer(
+        *with_erasure(events.TOPICS, events.handlers(Popularity(db), learning), eraser)
+    )
     runtime.set_api(
         create_grpc_server(
             settings,

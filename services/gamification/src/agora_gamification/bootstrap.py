@@ -7,15 +7,18 @@ import datetime as dt
 from agora.gamification.v1 import gamification_pb2_grpc
 from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
+from agora_core.privacy import PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
 from agora_gamification.adapters.board_index import MongoBoardStore
 from agora_gamification.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, GamificationStore
+from agora_gamification.adapters.scores_erasure import ScoreDocumentsErasure
 from agora_gamification.domain.open_badges import CredentialSigner
 from agora_gamification.entrypoints.events import consumed_handlers, consumed_topics
 from agora_gamification.entrypoints.grpc_api import POLICY, SERVICE_NAME, GamificationServicer
 from agora_gamification.service_layer.awards import Awards
 from agora_gamification.service_layer.boards import BoardWriter
 from agora_gamification.service_layer.challenges import Challenges, deadline_sweeper
+from agora_gamification.service_layer.erasure import ERASURE_PLAN, remove_from_teams
 from agora_gamification.service_layer.leaderboards import Leaderboards
 from agora_gamification.service_layer.scoring import Clock, Scoring
 from agora_gamification.settings import GamificationSettings
@@ -74,7 +77,27 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
     runtime.board_repair = PeriodicTask(
         "leaderboard-move-repair", boards.repair, settings.board_repair_seconds
     )
-    runtime.add_consumer(consumed_topics(), consumed_handlers(scoring, challenges))
+    scores = ScoreDocumentsErasure(runtime.database)
+
+    async def left_teams(tenant_id: str, person_id: str, _pseudonym: str) -> int:
+        return await remove_from_teams(store, tenant_id, person_id)
+
+    eraser = PersonEraser(
+        runtime.database,
+        ERASURE_PLAN,
+        before=[
+            ("scores", lambda t, p, _: scores.erase_learner_scores(t, p)),
+            ("teams", left_teams),
+        ],
+    )
+    runtime.add_consumer(
+        *with_erasure(
+            consumed_topics(),
+            consumed_handlers(scoring, challenges),
+            eraser,
+            per_person_records=True,
+        )
+    )
     servicer = GamificationServicer(
         store, scoring, Leaderboards(store, board_store), awards, challenges, clock
     )
