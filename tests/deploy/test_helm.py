@@ -37,7 +37,8 @@ from .helm_chart import (
 from .layout import ALERTS, CHART, DASHBOARD, SERVICES, ServiceSpec
 from .tools import helm as build_helm
 
-pytestmark = pytest.mark.deploy
+# The first test may build helm from its Go module (minutes on a cold cache).
+pytestmark = [pytest.mark.deploy, pytest.mark.timeout(2400)]
 
 KUBERNETES_VERSIONS = ("1.27.0", "1.37.0")
 # name -> (values files, --set assignments)

@@ -26,7 +26,8 @@ from .observability import (
 )
 from .tools import parse_promql
 
-pytestmark = pytest.mark.deploy
+# The first parse may install the grammar from npm.
+pytestmark = [pytest.mark.deploy, pytest.mark.timeout(900)]
 
 DURATION = r"^([0-9]+(ms|s|m|h|d|w|y))+$"
 LABEL_NAME = r"^[a-zA-Z_][a-zA-Z0-9_]*$"
