@@ -7,6 +7,7 @@ The binary is called directly: the package's Python wrapper always exits 0.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 import json
 import os
@@ -124,6 +125,10 @@ def test_kafka_is_a_single_kraft_node(config: dict[str, Any]) -> None:
     assert env["KAFKA_PROCESS_ROLES"] == "broker,controller"
     assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"] == "1@kafka:9093"
     assert "PLAINTEXT://kafka:9092" in env["KAFKA_ADVERTISED_LISTENERS"]
+    # KRaft storage is formatted with this id: 16 bytes, base64url without padding.
+    cluster_id = env["CLUSTER_ID"]
+    assert len(cluster_id) == 22
+    assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
 
 
 def test_images_are_pinned(config: dict[str, Any]) -> None:
