@@ -263,6 +263,20 @@ def test_missing_token_verification_is_refused(helm: Path) -> None:
         render(helm, sets=("auth.jwksUrl=",))
 
 
+@pytest.mark.parametrize(
+    ("assignment", "complaint"),
+    [
+        ("services.catalog.autoscalling.enabled=false", "additional properties 'autoscalling'"),
+        ("logLevel=LOUD", "value must be one of"),
+        ("kafka.topics.provisioning=manual", "value must be one of"),
+        ("services.community.grpcPort=70000", "maximum"),
+    ],
+)
+def test_values_schema_refuses_mistakes(helm: Path, assignment: str, complaint: str) -> None:
+    with pytest.raises(RenderError, match=re.escape(complaint)):
+        render(helm, sets=(assignment,))
+
+
 def test_topics_are_the_registry_topics_and_their_dead_letters(
     renders: dict[str, Rendered],
 ) -> None:
