@@ -30,7 +30,9 @@ async def build(settings: CatalogSettings) -> ServiceRuntime:
     repaired = await index.repair(await db.items_pending_search())
     if repaired:
         log.info("search index repaired", items=repaired)
-    catalog = Catalog(db, factory, runtime.relay.notify, index=index)
+    catalog = Catalog(
+        db, factory, runtime.relay.notify, index=index, cached_items=settings.search_cached_items
+    )
     learning = Learning(db, catalog, factory, runtime.relay.notify)
     popularity = Popularity(db, index, dedupe_days=settings.popularity_dedupe_days)
     runtime.add_consumer(events.TOPICS, events.handlers(popularity, learning))

@@ -22,6 +22,12 @@ class CatalogSettings(ServiceSettings):
         le=100_000,
         description="Tenants whose search rows each process keeps in memory (least recent out).",
     )
+    search_cached_items: int = Field(
+        default=5000,
+        ge=0,
+        le=1_000_000,
+        description="Items each process keeps to serve search pages without a read.",
+    )
     popularity_dedupe_days: int = Field(
         default=14,
         ge=1,

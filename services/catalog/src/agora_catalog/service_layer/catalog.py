@@ -41,7 +41,7 @@ from agora_catalog.domain.workflow import (
 )
 from agora_catalog.service_layer.events import EventFactory, skill_levels
 from agora_catalog.service_layer.ports import Stores
-from agora_catalog.service_layer.search_index import SearchIndex
+from agora_catalog.service_layer.search_index import ItemCache, SearchIndex
 from agora_contracts.events.domains.catalog import (
     KnowledgeArchivedV1,
     KnowledgePublishedV1,
@@ -108,11 +108,13 @@ class Catalog:
         notify: Callable[[], None],
         *,
         index: SearchIndex | None = None,
+        cached_items: int = 5000,
     ) -> None:
         self._db = db
         self._events = events
         self._notify = notify
         self.index = index or SearchIndex(db)
+        self._cache = ItemCache(cached_items)
 
     def _items(self, tenant: str) -> DocumentStore:
         return self._db.repo(ITEMS, tenant)
@@ -625,16 +627,23 @@ class Catalog:
                 [row for row, _ in found], sort, cursor, size, query_hash=query_hash
             )
             next_cursor = last
-        documents = await self._page_documents(tenant, [row.item_id for row in page])
+        documents = await self._page_documents(tenant, page)
         return documents, encode_page_token(next_cursor) if next_cursor is not None else ""
 
-    async def _page_documents(self, tenant: str, item_ids: list[str]) -> list[Document]:
-        """The page's items by ``_id`` (index-served everywhere), in the page's order."""
+    async def _page_documents(self, tenant: str, rows: list[SearchRow]) -> list[Document]:
+        """The page's items in the page's order: cached at the row's revision, or read
+        by ``_id`` (index-served everywhere)."""
+        cached = {row.item_id: self._cache.get(tenant, row.item_id, row.rev) for row in rows}
+        missing = [item_id for item_id, document in cached.items() if document is None]
         items = self._items(tenant)
         found = await asyncio.gather(
-            *(items.find({"_id": i}, projection=_SEARCH_HIDDEN, limit=1) for i in item_ids)
+            *(items.find({"_id": i}, projection=_SEARCH_HIDDEN, limit=1) for i in missing)
         )
-        return [documents[0] for documents in found if documents]
+        for documents in found:
+            if documents:
+                self._cache.put(tenant, documents[0])
+                cached[documents[0]["_id"]] = documents[0]
+        return [document for document in cached.values() if document is not None]
 
     async def register_for_session(self, principal: Principal, item_id: str) -> Document:
         """Take a seat in a published session (idempotent; refused when it is full)."""
@@ -648,12 +657,15 @@ class Catalog:
                 "content.registered_ids": {"$ne": principal.subject},
                 "content.seats_left": {"$gt": 0},
             },
-            {
-                "$push": {"content.registered_ids": principal.subject},
-                "$inc": {"content.seats_left": -1},
-            },
+            search_changed(
+                {
+                    "$push": {"content.registered_ids": principal.subject},
+                    "$inc": {"content.seats_left": -1},
+                }
+            ),
         )
         if updated is not None:
+            await self.index.apply(principal.tenant_id, updated)
             return updated
         latest = await self._session(principal, item_id)
         if principal.subject in latest["content"]["registered_ids"]:
@@ -663,15 +675,20 @@ class Catalog:
     async def cancel_session_registration(self, principal: Principal, item_id: str) -> Document:
         """Give the caller's seat back (a no-op when they hold none)."""
         await self._session(principal, item_id)
-        await self._items(principal.tenant_id).update_one(
+        updated = await self._items(principal.tenant_id).find_one_and_update(
             {"_id": item_id, "content.registered_ids": principal.subject},
-            {
-                # $pullAll of the exact value: FerretDB ignores conditional $pull.
-                "$pullAll": {"content.registered_ids": [principal.subject]},
-                "$inc": {"content.seats_left": 1},
-            },
+            search_changed(
+                {
+                    # $pullAll of the exact value: FerretDB ignores conditional $pull.
+                    "$pullAll": {"content.registered_ids": [principal.subject]},
+                    "$inc": {"content.seats_left": 1},
+                }
+            ),
         )
-        return await self._load(principal.tenant_id, item_id)
+        if updated is None:
+            return await self._load(principal.tenant_id, item_id)
+        await self.index.apply(principal.tenant_id, updated)
+        return updated
 
     async def _session(self, principal: Principal, item_id: str) -> Document:
         document = await self.require_visible(principal, item_id)

@@ -217,3 +217,32 @@ class SearchIndex:
         document = await self._shards(tenant).find_one({"_id": _shard_id(tenant, shard)})
         rows = (document or {}).get("rows", {})
         return RowSet.of(SearchRow.from_json(item_id, text) for item_id, text in rows.items())
+
+
+class ItemCache:
+    """Items recently served on search pages, each valid for one search revision.
+
+    Every write to an item document increments its ``search_rev`` in the same write
+    (``catalog.search_changed``; the outbox relay only touches the hidden ``outbox``),
+    and a search evaluates current rows, so a cached item whose revision equals its
+    row's is the stored item. Least recently used items leave first.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self._capacity = capacity
+        self._documents: OrderedDict[tuple[str, str], Document] = OrderedDict()
+
+    def get(self, tenant: str, item_id: str, rev: int) -> Document | None:
+        """The cached item if it is at revision ``rev``."""
+        document = self._documents.get((tenant, item_id))
+        if document is None or document.get("search_rev", 0) != rev:
+            return None
+        self._documents.move_to_end((tenant, item_id))
+        return document
+
+    def put(self, tenant: str, document: Document) -> None:
+        """Remember an item as just read."""
+        self._documents[(tenant, document["_id"])] = document
+        self._documents.move_to_end((tenant, document["_id"]))
+        while len(self._documents) > self._capacity:
+            self._documents.popitem(last=False)
