@@ -114,6 +114,12 @@ async def test_likes_and_comments_counted_once(tenant: Tenant, kafka_bootstrap: 
     stored = await tenant.runtime.database["items"].find_one({"_id": loved.item_id})
     assert stored is not None
     assert stored["popularity"] == 1 + 2  # likes + 2 x comments
+    # The applied ids sit in the day bucket of the events (bounded by the window).
+    applied = [i for ids in stored["popularity_seen"].values() for i in ids]
+    assert all(day.startswith("d20") for day in stored["popularity_seen"])
+    assert like.event_id in applied
+    assert len(applied) == 4  # two likes, a comment, an unlike; the redelivery not again
+    assert stored["search_pending"] is False
     by_popularity = await tenant.stub.SearchItems(
         pb.SearchItemsRequest(sort=pb.SEARCH_SORT_POPULARITY), metadata=tenant.learner
     )
