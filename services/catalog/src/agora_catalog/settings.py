@@ -17,10 +17,11 @@ class CatalogSettings(ServiceSettings):
     grpc_port: int = Field(default=50051, ge=0, le=65535)
     http_port: int = Field(default=9101, ge=0, le=65535)
     search_cached_tenants: int = Field(
-        default=64,
+        default=16,
         ge=1,
         le=100_000,
-        description="Tenants whose search rows each process keeps in memory (least recent out).",
+        description="Tenants whose search rows each process keeps in memory (least recent "
+        "out); about 4 KB per item.",
     )
     search_cached_items: int = Field(
         default=5000,

@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from bisect import bisect_left
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -157,9 +158,10 @@ class SearchRow:
             skill_ids=tuple(skills),
             popularity=popularity,
             sort_time=sort_time,
-            title_words=tuple(title.split()),
-            summary_words=tuple(summary.split()),
-            body_words=tuple(body.split()),
+            # Interned: the same words recur across thousands of rows held in memory.
+            title_words=tuple(map(sys.intern, title.split())),
+            summary_words=tuple(map(sys.intern, summary.split())),
+            body_words=tuple(map(sys.intern, body.split())),
         )
 
 
@@ -176,7 +178,8 @@ class RowSet:
         """Index ``rows``: per word, the best field weight of each item holding it."""
         built = cls()
         for row in rows:
-            built.rows[row.item_id] = row
+            # The words live on in the index only: a row keeps what filters and sorts read.
+            built.rows[row.item_id] = replace(row, title_words=(), summary_words=(), body_words=())
             for words, weight in (
                 (row.body_words, BODY_WEIGHT),
                 (row.summary_words, SUMMARY_WEIGHT),

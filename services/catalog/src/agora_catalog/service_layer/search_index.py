@@ -73,7 +73,7 @@ class _TenantRows:
 class SearchIndex:
     """Keeps the rows in step with the items, and serves them to search."""
 
-    def __init__(self, db: Stores, *, cached_tenants: int = 64) -> None:
+    def __init__(self, db: Stores, *, cached_tenants: int = 16) -> None:
         self._db = db
         self._cached_tenants = cached_tenants
         self._tenants: OrderedDict[str, _TenantRows] = OrderedDict()
