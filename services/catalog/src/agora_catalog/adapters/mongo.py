@@ -38,7 +38,8 @@ def _ix(*keys: tuple[str, int], unique: bool = False) -> IndexSpec:
 INDEXES: Final[dict[str, list[IndexSpec]]] = {
     ITEMS: [
         _ix(("status", 1), ("sort_time", -1), ("_id", -1)),
-        _ix(("search_pending", 1)),
+        # Start-up repair looks across tenants (like the outbox relay): not tenant-led.
+        IndexSpec(keys=(("search_pending", 1),), name="search_pending", tenant_scoped=False),
         _ix(("skill_ids", 1), ("status", 1)),
         _ix(("author_id", 1), ("update_time", -1)),
     ],
@@ -81,9 +82,10 @@ class CatalogDatabase:
 
         ``search_pending`` is set in the same write as every change a row reflects and
         cleared once the row is stored; items written before the index existed have no
-        ``search_rev``. A scan across tenants, once per start.
+        such field. Served by the ``search_pending`` index on MongoDB (a missing field
+        is indexed as null); a scan on FerretDB, once per start.
         """
-        pending = {"$or": [{"search_pending": True}, {"search_rev": {"$exists": False}}]}
+        pending = {"$or": [{"search_pending": True}, {"search_pending": {"$exists": False}}]}
         return await self.database[ITEMS].find(pending).to_list()
 
 
