@@ -55,6 +55,7 @@ from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
 from agora_catalog.adapters.mongo import ITEMS, PROGRESS, CatalogDatabase, now_ms
 from agora_catalog.bootstrap import build
 from agora_catalog.domain.inputs import ItemIn
+from agora_catalog.entrypoints import events
 from agora_catalog.service_layer.catalog import Catalog
 from agora_catalog.service_layer.events import EventFactory
 from agora_catalog.service_layer.popularity import Popularity
@@ -62,6 +63,7 @@ from agora_catalog.settings import CatalogSettings
 from agora_core.grpc.auth import Principal, Role
 from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
+from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import caller
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 
@@ -486,6 +488,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     words = Words(rng)
     results: dict[str, Any] = {}
     client = create_mongo_client(mongo)
+    # Not a replay of what earlier tests and runs published on the consumed topics.
+    await start_group_at_end(kafka, settings.group_id, events.TOPICS)
     try:
         async with running_service(build, settings) as runtime, channel_to(runtime) as channel:
             stub = CatalogServiceStub(channel)
