@@ -42,7 +42,9 @@ async def build(settings: CatalogSettings) -> ServiceRuntime:
         return await remove_from_skills(db, tenant_id, person_id)
 
     eraser = PersonEraser(runtime.database, ERASURE_PLAN, before=[("skills_left", skills_left)])
-    runtime.add_consumer(*with_erasure(events.TOPICS, events.handlers(popularity, learning), eraser))
+    runtime.add_consumer(
+        *with_erasure(events.TOPICS, events.handlers(popularity, learning), eraser)
+    )
     runtime.set_api(
         create_grpc_server(
             settings,
