@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -287,6 +288,12 @@ def test_topics_are_the_registry_topics_and_their_dead_letters(
     script = job["spec"]["template"]["spec"]["containers"][0]["args"][0]
     ensured = set(re.findall(r"^ensure (\S+) ", script, re.M))
     assert ensured == wanted
+    # The container runs it with bash -ec: it must at least parse.
+    syntax = subprocess.run(
+        ["/bin/bash", "-n"], input=script, capture_output=True, text=True, check=False
+    )
+    assert syntax.returncode == 0, syntax.stderr
+    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["/bin/bash", "-ec"]
     strimzi = renders["all-toggles"].of_kind("KafkaTopic")
     assert {t["spec"]["topicName"] for t in strimzi} == wanted
     partitions = values()["kafka"]["topics"]["partitions"]

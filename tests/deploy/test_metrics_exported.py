@@ -41,7 +41,8 @@ from .layout import SERVICES, ServiceSpec
 from .observability import PROMETHEUS_SERIES, queries
 from .tools import parse_promql
 
-pytestmark = [pytest.mark.integration, pytest.mark.deploy]
+# Four services join their groups on a shared 2-core machine: allow time.
+pytestmark = [pytest.mark.integration, pytest.mark.deploy, pytest.mark.timeout(600)]
 
 BUILDERS = {
     "catalog": build_catalog,
