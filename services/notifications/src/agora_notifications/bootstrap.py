@@ -8,6 +8,7 @@ from agora.notifications.v1 import notifications_pb2_grpc
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
+from agora_core.privacy import PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
 from agora_notifications.adapters.collections import (
     DELIVERIES,
@@ -27,6 +28,7 @@ from agora_notifications.entrypoints.public_http import PublicHttp
 from agora_notifications.entrypoints.xapi_events import with_xapi_projection
 from agora_notifications.service_layer import preferences as preference_cases
 from agora_notifications.service_layer.delivery import DeliveryWorker
+from agora_notifications.service_layer.erasure import ERASURE_PLAN
 from agora_notifications.service_layer.intake import EventIntake, SubscriptionCache
 from agora_notifications.service_layer.notifier import Notifier
 from agora_notifications.service_layer.ports import Clock, SystemClock
@@ -172,7 +174,12 @@ async def build(
         runtime.xapi_retention = xapi_retention(
             projector, clock, timedelta(minutes=settings.xapi_retention_minutes)
         )
-    runtime.add_consumer(registry.topics(), handlers)
+    # The erasure guard wraps everything, the xAPI projection included, so a late
+    # event naming an erased person produces neither a notification nor a statement.
+    eraser = PersonEraser(database, ERASURE_PLAN)
+    runtime.add_consumer(
+        *with_erasure(registry.topics(), handlers, eraser, per_person_records=True)
+    )
     servicer = NotificationsServicer(
         {
             NOTIFICATIONS: database[NOTIFICATIONS],

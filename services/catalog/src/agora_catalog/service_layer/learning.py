@@ -320,7 +320,7 @@ class Learning:
             "like_count": 0,
             "comment_count": 0,
             "popularity": 0,
-            "popularity_applied": [],
+            "popularity_seen": {},
             "create_time": now,
         }
         await self._repo(PATHS, tenant).insert_one(document)
