@@ -7,13 +7,18 @@ import datetime as dt
 from agora.gamification.v1 import gamification_pb2_grpc
 from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
+from agora_core.privacy import PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
+from agora_gamification.adapters.board_index import MongoBoardStore
 from agora_gamification.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, GamificationStore
+from agora_gamification.adapters.scores_erasure import ScoreDocumentsErasure
 from agora_gamification.domain.open_badges import CredentialSigner
 from agora_gamification.entrypoints.events import consumed_handlers, consumed_topics
 from agora_gamification.entrypoints.grpc_api import POLICY, SERVICE_NAME, GamificationServicer
 from agora_gamification.service_layer.awards import Awards
+from agora_gamification.service_layer.boards import BoardWriter
 from agora_gamification.service_layer.challenges import Challenges, deadline_sweeper
+from agora_gamification.service_layer.erasure import ERASURE_PLAN, remove_from_teams
 from agora_gamification.service_layer.leaderboards import Leaderboards
 from agora_gamification.service_layer.scoring import Clock, Scoring
 from agora_gamification.settings import GamificationSettings
@@ -25,15 +30,19 @@ def utc_now() -> dt.datetime:
 
 
 class GamificationRuntime(ServiceRuntime):
-    """The shared runtime plus the challenge deadline sweeper."""
+    """The shared runtime plus the challenge deadline sweeper and the repair of
+    leaderboard moves left pending by a crash (at start-up, then periodically)."""
 
     sweeper: PeriodicTask
+    board_repair: PeriodicTask
 
     async def start(self) -> None:
         await super().start()
         self.sweeper.start()
+        self.board_repair.start()
 
     async def stop(self) -> None:
+        await self.board_repair.stop()
         await self.sweeper.stop()
         await super().stop()
 
@@ -45,7 +54,9 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
     )
     store = GamificationStore(runtime.database)
     notify = runtime.relay.notify
-    scoring = Scoring(store, notify, clock)
+    board_store = MongoBoardStore(runtime.database)
+    boards = BoardWriter(board_store, clock)
+    scoring = Scoring(store, notify, clock, boards=boards)
     challenges = Challenges(store, notify, clock)
     signer = (
         CredentialSigner(
@@ -63,8 +74,33 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
         signer=signer,
     )
     runtime.sweeper = deadline_sweeper(challenges, settings.challenge_sweep_seconds)
-    runtime.add_consumer(consumed_topics(), consumed_handlers(scoring, challenges))
-    servicer = GamificationServicer(store, scoring, Leaderboards(store), awards, challenges, clock)
+    runtime.board_repair = PeriodicTask(
+        "leaderboard-move-repair", boards.repair, settings.board_repair_seconds
+    )
+    scores = ScoreDocumentsErasure(runtime.database)
+
+    async def left_teams(tenant_id: str, person_id: str, _pseudonym: str) -> int:
+        return await remove_from_teams(store, tenant_id, person_id)
+
+    eraser = PersonEraser(
+        runtime.database,
+        ERASURE_PLAN,
+        before=[
+            ("scores", lambda t, p, _: scores.erase_learner_scores(t, p)),
+            ("teams", left_teams),
+        ],
+    )
+    runtime.add_consumer(
+        *with_erasure(
+            consumed_topics(),
+            consumed_handlers(scoring, challenges),
+            eraser,
+            per_person_records=True,
+        )
+    )
+    servicer = GamificationServicer(
+        store, scoring, Leaderboards(store, board_store), awards, challenges, clock
+    )
     runtime.set_api(
         create_grpc_server(
             settings,

@@ -7,6 +7,7 @@ from datetime import timedelta
 from agora.notifications.v1 import notifications_pb2_grpc
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
+from agora_core.privacy import PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
 from agora_notifications.adapters.collections import (
     DELIVERIES,
@@ -23,12 +24,15 @@ from agora_notifications.domain.unsubscribe import UnsubscribeRequest
 from agora_notifications.entrypoints.events import event_handlers
 from agora_notifications.entrypoints.grpc_api import POLICY, SERVICE_NAME, NotificationsServicer
 from agora_notifications.entrypoints.public_http import PublicHttp
+from agora_notifications.entrypoints.xapi_events import with_xapi_projection
 from agora_notifications.service_layer import preferences as preference_cases
 from agora_notifications.service_layer.delivery import DeliveryWorker
+from agora_notifications.service_layer.erasure import ERASURE_PLAN
 from agora_notifications.service_layer.intake import EventIntake, SubscriptionCache
 from agora_notifications.service_layer.notifier import Notifier
 from agora_notifications.service_layer.ports import Clock, SystemClock
 from agora_notifications.service_layer.scheduler import ReminderPolicy, Scheduler
+from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS, XapiProjector
 from agora_notifications.settings import NotificationsSettings
 
 
@@ -40,6 +44,7 @@ class NotificationsRuntime(ServiceRuntime):
     public_http: PublicHttp
     webhook_sender: WebhookSender
     clock: Clock
+    xapi_projector: XapiProjector | None = None
 
     async def start(self) -> None:
         await super().start()
@@ -64,7 +69,7 @@ async def build(
     runtime = NotificationsRuntime(
         settings,
         indexes=INDEXES,
-        outbox_collections=list(OUTBOX_COLLECTIONS),
+        outbox_collections=[*OUTBOX_COLLECTIONS, XAPI_STATEMENTS],
         registry=registry,
     )
     database = runtime.database
@@ -145,7 +150,23 @@ async def build(
     runtime.public_http = PublicHttp(
         settings.public_host, settings.public_port, secret, unsubscribe
     )
-    runtime.add_consumer(registry.topics(), event_handlers(registry, intake))
+    handlers = event_handlers(registry, intake)
+    if settings.xapi_enabled:
+        projector = XapiProjector(
+            database,
+            profiles=settings.xapi_profiles(),
+            registry=registry,
+            clock=clock,
+            relay=runtime.relay,
+        )
+        handlers = with_xapi_projection(handlers, registry, projector)
+        runtime.xapi_projector = projector
+    # The erasure guard wraps everything, the xAPI projection included, so a late
+    # event naming an erased person produces neither a notification nor a statement.
+    eraser = PersonEraser(database, ERASURE_PLAN)
+    runtime.add_consumer(
+        *with_erasure(registry.topics(), handlers, eraser, per_person_records=True)
+    )
     servicer = NotificationsServicer(
         {
             NOTIFICATIONS: database[NOTIFICATIONS],

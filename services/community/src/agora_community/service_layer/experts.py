@@ -18,12 +18,19 @@ from pymongo.errors import DuplicateKeyError
 
 from agora_community.domain.rules import EXPERT_WEIGHTS
 from agora_community.service_layer.ports import Store
+from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
 
 
 async def record_evidence(
     store: Store, user_id: str, skill_ids: list[str], counter: str, evidence: str
 ) -> None:
-    """Count ``evidence`` (e.g. ``quiz:k-1``) once for the person in each skill."""
+    """Count ``evidence`` (e.g. ``quiz:k-1``) once for the person in each skill.
+
+    Evidence of the erased-person placeholder (an erased author's item published
+    again) is not recorded: the directory lists people.
+    """
+    if user_id == ERASED_PERSON_PLACEHOLDER:
+        return
     weight = EXPERT_WEIGHTS[counter]
     for skill_id in dict.fromkeys(skill_ids):
         key = store.key(skill_id, user_id)

@@ -1,0 +1,204 @@
+"""Right to erasure in the catalog: person.erased through the real broker, read back
+from the service's own database.
+
+The erased person plays every role at once (learner, author, skill expert, manager
+who assigns), in two tenants; only the event's tenant loses them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agora.catalog.v1 import catalog_pb2 as pb
+from agora_contracts.events.domains.learning import KnowledgeCompletedV1
+from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER, PersonErasedV1
+from agora_core.messaging.events import OutgoingEvent
+from agora_core.messaging.idempotency import COLLECTION as PROCESSED
+from agora_core.privacy import ERASED_PERSONS, person_digest
+from agora_core.runtime import ServiceRuntime
+from agora_core.storage import Document
+from agora_core.testing import eventually
+from agora_core.testing.event_tap import publish_events
+from agora_core.testing.personal_data_scan import traces_of
+
+from .helpers import LEARNER, MANAGER, Tenant, quiz, timestamp, wiki
+
+pytestmark = pytest.mark.integration
+
+WAIT = 120.0
+
+
+def erased_event(
+    tenant: str, person: str, *, reason: str = "data_subject_request"
+) -> OutgoingEvent:
+    """person.erased as community publishes it."""
+    return OutgoingEvent.create(
+        PersonErasedV1.model_validate(
+            {
+                "erasure_id": uuid.uuid4().hex,
+                "person_id": person,
+                "requested_by": "u-admin",
+                "reason": reason,
+                "requested_at": datetime.now(UTC),
+            }
+        ),
+        source="/agora/community",
+        subject=person,
+        tenant_id=tenant,
+        actor_id="u-admin",
+    )
+
+
+async def completed_at(database: AsyncDatabase[Document], tenant: str, person: str) -> Any:
+    tomb = await database[ERASED_PERSONS].find_one({"_id": person_digest(tenant, person)})
+    return None if tomb is None or tomb.get("state") != "erased" else tomb["completed_at"]
+
+
+async def tenant_documents(database: AsyncDatabase[Document], tenant: str) -> dict[str, Any]:
+    snapshot: dict[str, Any] = {}
+    for name in sorted(await database.list_collection_names()):
+        if name in (ERASED_PERSONS, PROCESSED):
+            continue
+        docs = await database[name].find({"tenant_id": tenant}).sort("_id", 1).to_list()
+        snapshot[name] = [{k: v for k, v in d.items() if k != "outbox"} for d in docs]
+    return snapshot
+
+
+async def life_of(t: Tenant, pat: str) -> dict[str, str]:
+    """Pat learns, authors, reviews SQL as an expert and assigns work, in tenant ``t``."""
+    s = t.stub
+    as_pat = t.as_(pat, "learner", "contributor", "manager")
+    await s.UpsertSkill(
+        pb.UpsertSkillRequest(skill_id="sql", name="SQL", expert_ids=["u-linus", pat]),
+        metadata=t.admin,
+    )
+    item = await t.publish(wiki(title="Indexes", skills=[("sql", 2)]))
+    test = await t.publish(quiz())
+    draft = await t.create(wiki(title=f"Notes by {pat}", skills=[("sql", 1)]), who=as_pat)
+    path = await t.published_path([(item.item_id, True)])
+    await s.StartItem(pb.StartItemRequest(item_id=item.item_id), metadata=as_pat)
+    await s.CompleteItem(pb.CompleteItemRequest(item_id=item.item_id), metadata=as_pat)
+    await s.SubmitQuizAttempt(
+        pb.SubmitQuizAttemptRequest(
+            item_id=test.item_id,
+            answers=[
+                pb.QuizAnswer(question_id="q1", choice_ids=["b"]),
+                pb.QuizAnswer(question_id="q2", choice_ids=["a", "b"]),
+            ],
+        ),
+        metadata=as_pat,
+    )
+    await s.EnrolInPath(pb.EnrolInPathRequest(path_id=path.path_id), metadata=as_pat)
+    await s.CreateAssignments(
+        pb.CreateAssignmentsRequest(
+            learner_ids=[pat],
+            target_kind=pb.TARGET_KIND_KNOWLEDGE,
+            target_id=test.item_id,
+            due_at=timestamp(timedelta(days=7)),
+        ),
+        metadata=t.as_(MANAGER, "manager"),
+    )
+    await s.CreateAssignments(
+        pb.CreateAssignmentsRequest(
+            learner_ids=[LEARNER],
+            target_kind=pb.TARGET_KIND_KNOWLEDGE,
+            target_id=item.item_id,
+            due_at=timestamp(timedelta(days=7)),
+        ),
+        metadata=as_pat,
+    )
+    return {"item": item.item_id, "draft": draft.item_id, "path": path.path_id}
+
+
+async def test_person_erased_deletes_the_learner_and_anonymises_the_author(
+    tenant: Tenant, catalog_runtime: ServiceRuntime, kafka_bootstrap: str
+) -> None:
+    db = catalog_runtime.database
+    other = Tenant(stub=tenant.stub, tenant_id=f"{tenant.tenant_id}-b", runtime=catalog_runtime)
+    await other.seed_taxonomy()
+    pat = f"u-pat-{uuid.uuid4().hex[:6]}"
+    ids = await life_of(tenant, pat)
+    await life_of(other, pat)
+    assert len(await traces_of(db, ids=[pat], tenant_id=tenant.tenant_id)) >= 8
+
+    event = erased_event(tenant.tenant_id, pat)
+    await publish_events(kafka_bootstrap, [event])
+
+    async def erased() -> bool:
+        return await completed_at(db, tenant.tenant_id, pat) is not None
+
+    await eventually(erased, timeout=WAIT)
+    assert await traces_of(db, ids=[pat], tenant_id=tenant.tenant_id) == []
+    assert len(await traces_of(db, ids=[pat], tenant_id=other.tenant_id)) >= 8
+
+    t = tenant.tenant_id
+    for learner_records in ("progress", "quiz_attempts", "enrolments"):
+        assert await db[learner_records].count_documents({"tenant_id": t}) == 0
+    # The assignment made *to* Pat is gone; the one Pat made stays, anonymously.
+    [kept] = await db["assignments"].find({"tenant_id": t}).to_list()
+    assert kept["learner_id"] == LEARNER
+    assert kept["assigned_by"] == ERASED_PERSON_PLACEHOLDER
+    draft = await tenant.stub.GetItem(
+        pb.GetItemRequest(item_id=ids["draft"]), metadata=tenant.admin
+    )
+    assert draft.item.author_id == ERASED_PERSON_PLACEHOLDER
+    assert draft.item.title == f"Notes by {ERASED_PERSON_PLACEHOLDER}"
+    skills = await tenant.stub.ListSkills(pb.ListSkillsRequest(), metadata=tenant.admin)
+    [sql] = [skill for skill in skills.skills if skill.skill_id == "sql"]
+    assert list(sql.expert_ids) == ["u-linus"]
+
+    # Redelivered under a new event id: the handler runs again and changes nothing.
+    before = await tenant_documents(db, t)
+    first = await completed_at(db, t, pat)
+    await publish_events(kafka_bootstrap, [erased_event(t, pat)])
+
+    async def ran_again() -> bool:
+        return bool(await completed_at(db, t, pat) != first)
+
+    await eventually(ran_again, timeout=WAIT)
+    assert await tenant_documents(db, t) == before
+
+
+async def test_a_late_completion_of_an_erased_learner_is_dropped(
+    tenant: Tenant, catalog_runtime: ServiceRuntime, kafka_bootstrap: str
+) -> None:
+    db = catalog_runtime.database
+    t = tenant.tenant_id
+    pat = f"u-pat-{uuid.uuid4().hex[:6]}"
+    item = await tenant.publish(wiki(title="Joins", skills=[("sql", 2)]))
+    path = await tenant.published_path([(item.item_id, True)])
+    await tenant.stub.EnrolInPath(
+        pb.EnrolInPathRequest(path_id=path.path_id), metadata=tenant.as_(pat)
+    )
+    await publish_events(kafka_bootstrap, [erased_event(t, pat)])
+
+    async def erased() -> bool:
+        return await completed_at(db, t, pat) is not None
+
+    await eventually(erased, timeout=WAIT)
+    late = OutgoingEvent.create(
+        KnowledgeCompletedV1(
+            learner_id=pat,
+            item_id=item.item_id,
+            item_type="wiki",
+            item_title="Joins",
+            completed_at=datetime.now(UTC),
+        ),
+        source="/agora/catalog",
+        subject=pat,
+        tenant_id=t,
+        actor_id=pat,
+    )
+    await publish_events(kafka_bootstrap, [late])
+    group = catalog_runtime.settings.group_id
+
+    async def handled() -> bool:
+        return await db[PROCESSED].find_one({"_id": f"{group}:{late.event_id}"}) is not None
+
+    await eventually(handled, timeout=WAIT)
+    assert await traces_of(db, ids=[pat], tenant_id=t) == []

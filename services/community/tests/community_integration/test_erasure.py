@@ -1,0 +1,350 @@
+"""Right to erasure in community: ErasePerson, then the person.erased consumer.
+
+One service on the real broker, FerretDB and gRPC server; each test uses its own
+tenants and a person id of its own, and reads the service's database directly to prove
+nothing about the person is left.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import grpc
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agora.community.v1 import community_pb2 as pb
+from agora.community.v1 import privacy_pb2 as ppb
+from agora.community.v1.community_pb2_grpc import CommunityServiceStub
+from agora.community.v1.privacy_pb2_grpc import PrivacyServiceStub
+from agora_community.bootstrap import build
+from agora_community.settings import CommunitySettings
+from agora_contracts.events.common import SkillLevel
+from agora_contracts.events.domains.community import LikeAddedV1
+from agora_contracts.events.domains.learning import KnowledgeCompletedV1
+from agora_contracts.events.domains.privacy import (
+    ERASED_PERSON_PLACEHOLDER,
+    ERASURES_TOPIC,
+    PersonErasedV1,
+)
+from agora_core.messaging.idempotency import COLLECTION as PROCESSED
+from agora_core.privacy import ERASED_PERSONS, PERSON_ERASED, person_digest
+from agora_core.storage import Document, create_mongo_client
+from agora_core.testing import eventually
+from agora_core.testing.event_tap import tapping
+from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
+from agora_core.testing.personal_data_scan import traces_of
+from agora_core.testing.service_harness import channel_to, running_service, test_settings
+
+from .support import EVENT_WAIT, Community, event_of, knowledge
+
+if TYPE_CHECKING:
+    from agora.community.v1.privacy_pb2_grpc import PrivacyServiceAsyncStub
+
+pytestmark = pytest.mark.integration
+
+
+@dataclass
+class Running:
+    community: Community
+    privacy: PrivacyServiceAsyncStub
+    database: AsyncDatabase[Document]
+    group: str
+
+
+@pytest.fixture(scope="module")
+async def running(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Running]:
+    name = f"community_{uuid.uuid4().hex[:10]}"
+    settings = test_settings(
+        CommunitySettings,
+        kafka=kafka_bootstrap,
+        mongo_uri=mongo_uri,
+        database=name,
+        rate_limit_likes=100_000,
+        rate_limit_posts=1_000,
+    )
+    client = create_mongo_client(mongo_uri)
+    try:
+        async with running_service(build, settings) as runtime, channel_to(runtime) as channel:
+            yield Running(
+                Community(CommunityServiceStub(channel), kafka_bootstrap),
+                PrivacyServiceStub(channel),
+                client[name],
+                settings.group_id,
+            )
+    finally:
+        await client.drop_database(name)
+        await client.close()
+
+
+def admin(tenant: str) -> Any:
+    return caller(("admin",), tenant=tenant, subject="u-admin")
+
+
+async def tenant_documents(database: AsyncDatabase[Document], tenant: str) -> dict[str, Any]:
+    """Every document of the tenant (except tombstones and processed ids), by collection."""
+    snapshot: dict[str, Any] = {}
+    for name in sorted(await database.list_collection_names()):
+        if name in (ERASED_PERSONS, PROCESSED):
+            continue
+        docs = await database[name].find({"tenant_id": tenant}).sort("_id", 1).to_list()
+        snapshot[name] = [{k: v for k, v in d.items() if k != "outbox"} for d in docs]
+    return snapshot
+
+
+async def erased_runs(database: AsyncDatabase[Document], tenant: str, person: str) -> Any:
+    """When the person's erasure last completed in the tenant (None: not yet)."""
+    tomb = await database[ERASED_PERSONS].find_one({"_id": person_digest(tenant, person)})
+    return None if tomb is None or tomb.get("state") != "erased" else tomb["completed_at"]
+
+
+async def processed(running: Running, event_id: str) -> bool:
+    key = f"{running.group}:{event_id}"
+    return await running.database[PROCESSED].find_one({"_id": key}) is not None
+
+
+async def life_of(running: Running, tenant: str, ada: str) -> dict[str, str]:
+    """Ada and Bob use community in ``tenant``: a space, comments, likes, Q&A, a report."""
+    c = running.community
+    stub = c.stub
+    item = await c.known_item(tenant, author="u-grace")
+    ada_md, bob_md = c.as_user(tenant, ada, "contributor"), c.as_user(tenant, "u-bob")
+    space = await c.space(tenant, ada)
+    await stub.JoinSpace(pb.JoinSpaceRequest(space_id=space.space_id), metadata=bob_md)
+    mine = await stub.PostComment(
+        pb.PostCommentRequest(target=knowledge(item), body="Useful, thanks @u-bob"),
+        metadata=ada_md,
+    )
+    reply = await stub.PostComment(
+        pb.PostCommentRequest(
+            target=knowledge(item),
+            parent_comment_id=mine.comment.comment_id,
+            body=f"Agreed @{ada}!",
+        ),
+        metadata=bob_md,
+    )
+    await stub.Like(pb.LikeRequest(target=knowledge(item)), metadata=ada_md)
+    await stub.Like(
+        pb.LikeRequest(target=pb.Target(type=pb.TARGET_TYPE_COMMENT, id=mine.comment.comment_id)),
+        metadata=bob_md,
+    )
+    question = await stub.AskQuestion(
+        pb.AskQuestionRequest(
+            title="How to rebase?", body="Step by step please", skill_ids=["git"]
+        ),
+        metadata=ada_md,
+    )
+    answer = await stub.PostAnswer(
+        pb.PostAnswerRequest(
+            question_id=question.question.question_id, body=f"git rebase -i, as @{ada} said"
+        ),
+        metadata=bob_md,
+    )
+    await stub.UpvoteAnswer(
+        pb.UpvoteAnswerRequest(answer_id=answer.answer.answer_id), metadata=ada_md
+    )
+    await stub.ReportContent(
+        pb.ReportContentRequest(
+            content=pb.Target(type=pb.TARGET_TYPE_ANSWER, id=answer.answer.answer_id),
+            reason=pb.REPORT_REASON_SPAM,
+        ),
+        metadata=ada_md,
+    )
+    await c.publish(
+        event_of(
+            KnowledgeCompletedV1(
+                learner_id=ada,
+                item_id=item,
+                item_type="wiki",
+                item_title="Git",
+                skills=(SkillLevel(skill_id="git", level=2),),
+                completed_at=datetime.now(UTC),
+            ),
+            tenant=tenant,
+            subject=item,
+        )
+    )
+
+    async def counted() -> bool:
+        popularity = await c.popularity(tenant, knowledge(item))
+        expert = await running.database["experts"].find_one({"tenant_id": tenant, "user_id": ada})
+        return popularity.likes == 1 and popularity.comments == 2 and expert is not None
+
+    await eventually(counted, timeout=EVENT_WAIT)
+    return {
+        "item": item,
+        "space": space.space_id,
+        "comment": mine.comment.comment_id,
+        "reply": reply.comment.comment_id,
+        "question": question.question.question_id,
+        "answer": answer.answer.answer_id,
+    }
+
+
+async def test_erase_person_anonymises_and_deletes_only_in_the_callers_tenant(
+    running: Running,
+) -> None:
+    tenant, other = f"t-{uuid.uuid4().hex[:10]}", f"t-{uuid.uuid4().hex[:10]}"
+    ada = f"u-ada-{uuid.uuid4().hex[:6]}"
+    ids = await life_of(running, tenant, ada)
+    await life_of(running, other, ada)
+    stub, db = running.community.stub, running.database
+    reader = running.community.as_user(tenant, "u-bob")
+
+    async with tapping(running.community.kafka, [ERASURES_TOPIC]) as tap:
+        first = await running.privacy.ErasePerson(
+            ppb.ErasePersonRequest(person_id=ada, reason=ppb.ERASURE_REASON_DATA_SUBJECT_REQUEST),
+            metadata=admin(tenant),
+        )
+        again = await running.privacy.ErasePerson(
+            ppb.ErasePersonRequest(person_id=ada, reason=ppb.ERASURE_REASON_ACCOUNT_CLOSED),
+            metadata=caller(("admin",), tenant=tenant, subject="u-other-admin"),
+        )
+        assert first.created
+        assert not again.created
+        assert again.erasure == first.erasure  # same record, first request's reason and admin
+        assert first.erasure.person_id == ada
+        assert first.erasure.requested_by == "u-admin"
+        # The repeat publishes again (a sweep), under the same erasure id.
+        published = await tap.wait_for(PERSON_ERASED, tenant=tenant, count=2, timeout=EVENT_WAIT)
+        event = published[0]
+        assert {e.data["erasure_id"] for e in published} == {first.erasure.erasure_id}
+        assert {e.data["person_id"] for e in published} == {ada}
+        assert {e.key for e in published} == {ada}
+        assert event.data["reason"] == "data_subject_request"
+        assert published[0].envelope.id != published[1].envelope.id
+
+        await eventually(lambda: _is_not_none(erased_runs(db, tenant, ada)), timeout=EVENT_WAIT)
+
+    # Nothing in the tenant names Ada any more; the other tenant's Ada is untouched.
+    assert await traces_of(db, ids=[ada], tenant_id=tenant) == []
+    assert len(await traces_of(db, ids=[ada], tenant_id=other)) > 10
+
+    comment = (
+        await stub.GetComment(pb.GetCommentRequest(comment_id=ids["comment"]), metadata=reader)
+    ).comment
+    assert comment.author_id == ERASED_PERSON_PLACEHOLDER
+    assert comment.body == "Useful, thanks @u-bob"  # the content stays
+    reply = (
+        await stub.GetComment(pb.GetCommentRequest(comment_id=ids["reply"]), metadata=reader)
+    ).comment
+    assert reply.body == f"Agreed @{ERASED_PERSON_PLACEHOLDER}!"
+    assert list(reply.mentioned_user_ids) == [ERASED_PERSON_PLACEHOLDER]
+    assert reply.author_id == "u-bob"
+    # Counts keep the erased person's past engagement, anonymously.
+    popularity = await running.community.popularity(tenant, knowledge(ids["item"]))
+    assert (popularity.likes, popularity.comments) == (1, 2)
+    space = (await stub.GetSpace(pb.GetSpaceRequest(space_id=ids["space"]), metadata=reader)).space
+    assert space.created_by == ERASED_PERSON_PLACEHOLDER
+    assert space.member_count == 1
+    question = await stub.GetQuestion(
+        pb.GetQuestionRequest(question_id=ids["question"]), metadata=reader
+    )
+    assert question.question.asker_id == ERASED_PERSON_PLACEHOLDER
+    assert question.answers[0].upvotes == 1
+    experts = await stub.FindExperts(pb.FindExpertsRequest(skill_id="git"), metadata=reader)
+    assert ada not in [e.user_id for e in experts.experts]
+
+    # Redelivery (a new event id, so the processed-id check does not hide it) changes
+    # nothing; only the tombstone's completion time moves.
+    before = await tenant_documents(db, tenant)
+    completed = await erased_runs(db, tenant, ada)
+    redelivered = event_of(
+        PersonErasedV1.model_validate(event.data),
+        tenant=tenant,
+        subject=ada,
+        source="/agora/community",
+    )
+    await running.community.publish(redelivered)
+
+    async def ran_again() -> bool:
+        return bool(await erased_runs(db, tenant, ada) != completed)
+
+    await eventually(ran_again, timeout=EVENT_WAIT)
+    assert await tenant_documents(db, tenant) == before
+
+
+async def _is_not_none(value: Any) -> bool:
+    return (await value) is not None
+
+
+async def test_events_naming_an_erased_person_later_store_nothing(running: Running) -> None:
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    ada = f"u-ada-{uuid.uuid4().hex[:6]}"
+    db = running.database
+    item = await running.community.known_item(tenant, author="u-grace")
+    await running.privacy.ErasePerson(
+        ppb.ErasePersonRequest(person_id=ada, reason=ppb.ERASURE_REASON_ACCOUNT_CLOSED),
+        metadata=admin(tenant),
+    )
+    await eventually(lambda: _is_not_none(erased_runs(db, tenant, ada)), timeout=EVENT_WAIT)
+    late_like = event_of(
+        LikeAddedV1(
+            like_id="l-late",
+            target_type="knowledge",
+            target_id=item,
+            liker_id=ada,
+            target_owner_id="u-grace",
+            liked_at=datetime.now(UTC),
+        ),
+        tenant=tenant,
+        subject=item,
+        source="/agora/community",
+    )
+    late_completion = event_of(
+        KnowledgeCompletedV1(
+            learner_id=ada,
+            item_id=item,
+            item_type="wiki",
+            item_title="Git",
+            skills=(SkillLevel(skill_id="git", level=2),),
+            completed_at=datetime.now(UTC),
+        ),
+        tenant=tenant,
+        subject=item,
+    )
+    await running.community.publish(late_like, late_completion)
+
+    async def both_handled() -> bool:
+        return await processed(running, late_like.event_id) and await processed(
+            running, late_completion.event_id
+        )
+
+    await eventually(both_handled, timeout=EVENT_WAIT)
+    assert await traces_of(db, ids=[ada], tenant_id=tenant) == []
+    popularity = await running.community.popularity(tenant, knowledge(item))
+    assert popularity.likes == 0
+
+
+async def test_erase_person_is_for_admins_with_valid_input(running: Running) -> None:
+    tenant = f"t-{uuid.uuid4().hex[:10]}"
+    request = ppb.ErasePersonRequest(person_id="u-x", reason=ppb.ERASURE_REASON_LEGAL_OBLIGATION)
+    for roles in (("learner",), ("manager", "contributor")):
+        error = await rpc_error(
+            running.privacy.ErasePerson(request, metadata=caller(roles, tenant=tenant))
+        )
+        assert_status(error, grpc.StatusCode.PERMISSION_DENIED)
+    error = await rpc_error(
+        running.privacy.ErasePerson(
+            ppb.ErasePersonRequest(person_id="has space", reason=ppb.ERASURE_REASON_ACCOUNT_CLOSED),
+            metadata=admin(tenant),
+        )
+    )
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="person_id")
+    error = await rpc_error(
+        running.privacy.ErasePerson(ppb.ErasePersonRequest(person_id="u-x"), metadata=admin(tenant))
+    )
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="reason")
+    error = await rpc_error(
+        running.privacy.ErasePerson(
+            ppb.ErasePersonRequest(person_id="u-admin", reason=ppb.ERASURE_REASON_ACCOUNT_CLOSED),
+            metadata=admin(tenant),
+        )
+    )
+    assert_status(error, grpc.StatusCode.FAILED_PRECONDITION)
+    records = await running.database["erasures"].count_documents({"tenant_id": tenant})
+    assert records == 0
