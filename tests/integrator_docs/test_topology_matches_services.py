@@ -21,14 +21,14 @@ def test_the_four_services_are_described() -> None:
     assert set(TOPOLOGY) == {"catalog", "community", "gamification", "notifications"}
 
 
+# every bootstrap wraps its consumer with agora_core.privacy.with_erasure, which adds
+# the erasures topic to what the service subscribes itself
 @pytest.mark.parametrize(
     ("service", "subscribed"),
     [
-        # Each bootstrap wraps its subscription in ``with_erasure``, which adds the
-        # erasures topic (agora_core.privacy.wiring).
-        ("catalog", sorted([*catalog_events.TOPICS, ERASURES_TOPIC])),
-        ("community", sorted([*community_events.TOPICS, ERASURES_TOPIC])),
-        ("gamification", sorted([*gamification_events.consumed_topics(), ERASURES_TOPIC])),
+        ("catalog", sorted({*catalog_events.TOPICS, ERASURES_TOPIC})),
+        ("community", sorted({*community_events.TOPICS, ERASURES_TOPIC})),
+        ("gamification", sorted({*gamification_events.consumed_topics(), ERASURES_TOPIC})),
         # notifications subscribes to registry.topics() (see its bootstrap)
         ("notifications", REGISTRY.topics()),
     ],

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from agora.notifications.v1 import notifications_pb2_grpc
 from agora_contracts.events.schemas import load_platform_events
+from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.privacy import PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
@@ -32,7 +33,11 @@ from agora_notifications.service_layer.intake import EventIntake, SubscriptionCa
 from agora_notifications.service_layer.notifier import Notifier
 from agora_notifications.service_layer.ports import Clock, SystemClock
 from agora_notifications.service_layer.scheduler import ReminderPolicy, Scheduler
-from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS, XapiProjector
+from agora_notifications.service_layer.xapi_projector import (
+    XAPI_STATEMENTS,
+    XapiProjector,
+    xapi_retention,
+)
 from agora_notifications.settings import NotificationsSettings
 
 
@@ -45,14 +50,19 @@ class NotificationsRuntime(ServiceRuntime):
     webhook_sender: WebhookSender
     clock: Clock
     xapi_projector: XapiProjector | None = None
+    xapi_retention: PeriodicTask | None = None
 
     async def start(self) -> None:
         await super().start()
         await self.public_http.start()
         self.worker.start()
         self.scheduler.start()
+        if self.xapi_retention is not None:
+            self.xapi_retention.start()
 
     async def stop(self) -> None:
+        if self.xapi_retention is not None:
+            await self.xapi_retention.stop()
         await self.scheduler.stop()
         await self.worker.stop()
         await self.public_http.stop()
@@ -161,6 +171,9 @@ async def build(
         )
         handlers = with_xapi_projection(handlers, registry, projector)
         runtime.xapi_projector = projector
+        runtime.xapi_retention = xapi_retention(
+            projector, clock, timedelta(minutes=settings.xapi_retention_minutes)
+        )
     # The erasure guard wraps everything, the xAPI projection included, so a late
     # event naming an erased person produces neither a notification nor a statement.
     eraser = PersonEraser(database, ERASURE_PLAN)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from agora_contracts.events import CloudEventEnvelope, EventPayload
 from agora_contracts.events.domains import community, learning
+from agora_contracts.events.domains.privacy import PersonErasedV1
 from agora_contracts.events.domains.xapi import STATEMENTS_TOPIC
 from agora_contracts.events.schemas import load_platform_events
 from agora_contracts.xapi import statement_id, statement_schema
@@ -303,3 +304,89 @@ async def test_the_projection_itself_is_idempotent_on_the_event_id(
         return found == 1
 
     await eventually(written_once)
+
+
+async def test_published_statement_documents_are_purged_after_the_retention_window(
+    runtime: NotificationsRuntime,
+) -> None:
+    projector = runtime.xapi_projector
+    assert projector is not None
+    assert runtime.xapi_retention is not None
+    assert runtime.xapi_retention.running
+    outgoing = journey(ACME, 5)[0]
+    received = ReceivedEvent(
+        envelope=CloudEventEnvelope.from_headers(outgoing.headers),
+        payload=learning.KnowledgeStartedV1.model_validate_json(outgoing.value),
+        topic=outgoing.topic,
+        partition=0,
+        offset=0,
+        key=outgoing.key,
+    )
+    assert await projector.handle(received) is True
+    collection = runtime.database[XAPI_STATEMENTS]
+    mine = {"source_event_id": outgoing.event_id}
+
+    async def published() -> bool:
+        document = await collection.find_one(mine)
+        return document is not None and document["outbox"] == []
+
+    await eventually(published)
+    created = (await collection.find_one(mine) or {})["created_at"]
+    await projector.purge_published(created)  # not older than itself: kept
+    assert await collection.count_documents(mine) == 1
+    await projector.purge_published(created + timedelta(seconds=1))
+    assert await collection.count_documents(mine) == 0
+
+
+async def test_an_erased_person_gets_no_more_statements_and_their_documents_go(
+    runtime: NotificationsRuntime, kafka_bootstrap: str
+) -> None:
+    tenant = f"t-erase-{SUFFIX}"
+    before = journey(tenant, 6)[2]  # a completion, projected before the erasure
+    collection = runtime.database[XAPI_STATEMENTS]
+    async with tapping(kafka_bootstrap, [STATEMENTS_TOPIC]) as tap:
+        await publish_events(kafka_bootstrap, [before])
+        await tap.wait_for(STATEMENT, tenant=tenant)
+        erased = OutgoingEvent.create(
+            PersonErasedV1(
+                erasure_id=f"er-{SUFFIX}",
+                person_id=LEARNER,
+                requested_by="u-admin",
+                reason="data_subject_request",
+                requested_at=WHEN,
+            ),
+            source="/agora/community",
+            subject=LEARNER,
+            key=LEARNER,
+            tenant_id=tenant,
+        )
+        await publish_events(kafka_bootstrap, [erased])
+
+        async def statements_gone() -> bool:
+            left = await collection.count_documents({"tenant_id": tenant, "learner_id": LEARNER})
+            return left == 0
+
+        await eventually(statements_gone)
+        # A later event about the person (consumed after the erasure) gives nothing;
+        # another learner's event behind it on the same partition proves it was handled.
+        after = journey(tenant, 7)[2]
+        other = OutgoingEvent.create(
+            learning.KnowledgeCompletedV1(
+                learner_id="u-bob",
+                item_id="k-bob",
+                item_type="video",
+                item_title="Intro to SQL",
+                completed_at=WHEN,
+            ),
+            source="/agora/catalog",
+            subject="k-bob",
+            tenant_id=tenant,
+            key=LEARNER,  # same partition as ``after``: handled after it
+            actor_id="u-bob",
+        )
+        await publish_events(kafka_bootstrap, [after, other])
+        await tap.wait_for(
+            STATEMENT, tenant=tenant, where=lambda d: d["actor"]["account"]["name"] == "u-bob"
+        )
+        names = [e.data["actor"]["account"]["name"] for e in tap.matching(STATEMENT, tenant=tenant)]
+        assert names == [LEARNER, "u-bob"]

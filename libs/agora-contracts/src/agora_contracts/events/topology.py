@@ -60,8 +60,8 @@ SERVICES: Final[tuple[ServiceTopology, ...]] = (
     ServiceTopology(
         name="community",
         summary=(
-            "Spaces, comments, likes, questions to experts, moderation, popularity, the "
-            "expert directory, and the right-to-erasure entry point."
+            "Spaces, comments, likes, questions to experts, moderation, popularity and the "
+            "expert directory; the right-to-erasure request (PrivacyService)."
         ),
         publishes_domains=("community", "privacy"),
         consumes=(

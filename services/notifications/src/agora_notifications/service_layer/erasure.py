@@ -5,7 +5,8 @@ Deleted: the person's inbox, their email deliveries and delivery log (address, r
 mail, unsubscribe links), their profile (email address, locale, time zone, nudge
 schedule, what was learnt from events), their own preference layer and their reminder
 schedule; webhook deliveries whose event names the person (pending ones are not sent
-any more). Kept with ``[deleted user]``: other people's notifications and emails whose
+any more); the xAPI statement documents of their events (pending ones are not
+published any more). Kept with ``[deleted user]``: other people's notifications and emails whose
 text names the person ("u-ada commented: …"). Webhook subscriptions belong to the
 tenant (an admin creates them, no owner is stored), so none is personal.
 """
@@ -25,6 +26,7 @@ from agora_notifications.adapters.collections import (
     SUBSCRIPTIONS,
     TRACKED,
 )
+from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS
 
 _RENDERED: Final = ("title", "body", "email.subject", "email.text", "email.html")
 
@@ -40,6 +42,11 @@ ERASURE_PLAN: Final = ErasurePlan(
         Delete(PEOPLE, ("person_id",), "email address, time zone, nudges, activity"),
         Delete(PREFERENCES, ("scope_id",), "the person's own preference layer"),
         Delete(TRACKED, ("learner_id",), "the person's reminder schedule"),
+        Delete(
+            XAPI_STATEMENTS,
+            ("learner_id",),
+            "xAPI statements of the person's events not yet purged (pending: never sent)",
+        ),
         Anonymise(
             NOTIFICATIONS, (), "others' inbox entries naming the person", text_fields=_RENDERED
         ),

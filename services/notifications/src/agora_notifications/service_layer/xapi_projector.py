@@ -4,10 +4,16 @@ The statement is written with its outgoing event in one insert whose ``_id`` is 
 from the statement id (itself uuid5 of the source event id): a redelivered event, or a
 handler re-run after a crash, hits the duplicate key and emits nothing. The relay then
 publishes the statement on ``agora.xapi.statements.v1`` keyed by the learner.
+
+Published statement documents are purged after a retention window: they only guard
+the short window between the handler's write and the consumer's processed-event
+record, and a statement event repeated after that still carries the same ``ce_id`` and
+statement id (consumers and the LRS dedupe on them).
 """
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -16,6 +22,7 @@ from pymongo.errors import DuplicateKeyError
 from agora_contracts.events import EventRegistry
 from agora_contracts.events.domains.xapi import StatementProjectedV1
 from agora_contracts.xapi import to_statement
+from agora_core.background import PeriodicTask
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.outbox.entries import OUTBOX_FIELD
 from agora_core.storage import Document
@@ -84,3 +91,19 @@ class XapiProjector:
             return False
         self._relay.notify()
         return True
+
+    async def purge_published(self, older_than: datetime) -> int:
+        """Delete statement documents already published and created before ``older_than``."""
+        deleted = await self._statements.delete_many(
+            {OUTBOX_FIELD: {"$size": 0}, "created_at": {"$lt": older_than}}
+        )
+        return int(deleted.deleted_count)
+
+
+def xapi_retention(projector: XapiProjector, clock: Clock, window: timedelta) -> PeriodicTask:
+    """The background purge of statement documents published more than ``window`` ago."""
+
+    async def tick() -> int:
+        return await projector.purge_published(clock.now() - window)
+
+    return PeriodicTask("xapi-retention", tick, interval=60.0)

@@ -1,0 +1,256 @@
+"""Benchmark of the xAPI projection: statements/s beside the same service without it.
+
+    python bench/xapi.py [--events N] [--quick] [--kafka HOST:PORT] [--mongo URI]
+
+Starts the notifications service in-process twice on the broker and database given
+by AGORA_TEST_KAFKA and AGORA_TEST_MONGO_URI, each time on a fresh database and
+consumer group, and publishes N ``knowledge.completed`` events (500 learners):
+
+- baseline: xAPI off → events/s until all N are recorded as processed (the service's
+  own work on a completion: projections, no notification);
+- xAPI on → events/s until all N are processed (each with one more insert, the
+  statement and its outbox entry), and statements/s until all N statements are on
+  ``agora.xapi.statements.v1`` (the relay's part);
+- raw aiokafka consumption of the N statements, for scale.
+
+Prints a table and writes ``bench/reports/xapi.json``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from agora_contracts.events.domains import learning
+from agora_contracts.events.domains.xapi import STATEMENTS_TOPIC
+from agora_contracts.events.schemas import load_platform_events
+from agora_core.logging import configure_logging
+from agora_core.messaging.events import OutgoingEvent
+from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.settings import load_settings
+from agora_core.storage import create_mongo_client
+from agora_core.testing.event_tap import ensure_topics, start_group_at_end, topic_partitions
+from agora_notifications.bootstrap import build
+from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS
+from agora_notifications.settings import NotificationsSettings
+
+REPORT = Path(__file__).resolve().parent / "reports" / "xapi.json"
+SECRET = "bench-dev-secret-of-at-least-thirty-two-bytes"  # noqa: S105 - local dev token
+console = Console()
+
+
+def completions(tenant: str, count: int) -> list[OutgoingEvent]:
+    now = datetime.now(UTC)
+    return [
+        OutgoingEvent.create(
+            learning.KnowledgeCompletedV1(
+                learner_id=f"u-{i % 500}",
+                item_id=f"k-{i}",
+                item_type="video",
+                item_title=f"Item {i}",
+                completed_at=now,
+            ),
+            source="/agora/catalog",
+            subject=f"k-{i}",
+            key=f"u-{i % 500}",
+            tenant_id=tenant,
+        )
+        for i in range(count)
+    ]
+
+
+async def end_offsets(kafka: str, topic: str) -> dict[TopicPartition, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = await topic_partitions(consumer, [topic])
+        return dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
+async def records_since(kafka: str, start: dict[TopicPartition, int]) -> int:
+    ends = await end_offsets(kafka, next(iter(start)).topic)
+    return sum(ends[tp] - offset for tp, offset in start.items())
+
+
+async def raw_consume(kafka: str, start: dict[TopicPartition, int], count: int) -> float:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        consumer.assign(list(start))
+        for tp, offset in start.items():
+            consumer.seek(tp, offset)
+        began = time.perf_counter()
+        seen = 0
+        while seen < count:
+            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
+            seen += sum(len(records) for records in batch.values())
+        return count / (time.perf_counter() - began)
+    finally:
+        await consumer.stop()
+
+
+async def wait_until(count_now: Callable[[], Awaitable[int]], target: int, label: str) -> None:
+    with Progress(console=console, transient=True) as progress:
+        task = progress.add_task(label, total=target)
+        while (done := await count_now()) < target:
+            progress.update(task, completed=done)
+            # a count scans the collection on FerretDB: poll gently, not to slow the service
+            await asyncio.sleep(1.0)
+
+
+async def one_run(
+    kafka: str, mongo: str, events: int, *, xapi: bool, wake_delay_ms: int
+) -> tuple[float, float, int]:
+    """Events handled per second, statements published per second, statements stored."""
+    database = f"bench_xapi_{uuid.uuid4().hex[:8]}"
+    settings = load_settings(
+        NotificationsSettings,
+        kafka_bootstrap_servers=kafka,
+        mongo_uri=mongo,
+        mongo_database=database,
+        consumer_group=f"bench-xapi-{uuid.uuid4().hex[:8]}",
+        grpc_port=0,
+        http_port=0,
+        public_port=0,
+        dev_mode=True,
+        jwt_hs256_secret=SECRET,
+        log_level="WARNING",
+        xapi_enabled=xapi,
+        outbox_poll_interval_ms=200,
+        outbox_wake_delay_ms=wake_delay_ms,
+        scheduler_interval_seconds=3600,
+    )
+    registry = load_platform_events()
+    await ensure_topics(kafka, registry.topics())
+    await start_group_at_end(kafka, settings.group_id, registry.topics())
+    statements_start = await end_offsets(kafka, STATEMENTS_TOPIC)
+    client = create_mongo_client(settings.mongo_uri.get_secret_value())
+    runtime = await build(settings)
+    await runtime.start()
+    try:
+        for consumer in runtime.consumers:
+            await consumer.wait_for_assignment(120)
+        began = time.perf_counter()
+        broker = create_broker(kafka, client_id="agora-bench")
+        await broker.start()
+        try:
+            await EventPublisher(broker, service="bench").publish_many(
+                completions(f"t-{uuid.uuid4().hex[:6]}", events)
+            )
+        finally:
+            await broker.stop()
+
+        async def processed() -> int:
+            return int(await client[database]["processed_events"].count_documents({}))
+
+        async def statements() -> int:
+            return await records_since(kafka, statements_start)
+
+        await wait_until(processed, events, "events processed")
+        handled = events / (time.perf_counter() - began)
+        if not xapi:
+            return handled, handled, 0
+        await wait_until(statements, events, "statements on the topic")
+        published = events / (time.perf_counter() - began)
+        stored = int(await client[database][XAPI_STATEMENTS].count_documents({}))
+        return handled, published, stored
+    finally:
+        await runtime.stop()
+        await client.drop_database(database)
+        await client.close()
+
+
+async def run(events: int, kafka: str, mongo: str, wake_delay_ms: int) -> dict[str, float]:
+    configure_logging("notifications", "WARNING")
+    without, _, _ = await one_run(kafka, mongo, events, xapi=False, wake_delay_ms=wake_delay_ms)
+    console.log(f"xAPI off: {without:,.1f} events/s handled")
+    statements_start = await end_offsets(kafka, STATEMENTS_TOPIC)
+    handled, published, stored = await one_run(
+        kafka, mongo, events, xapi=True, wake_delay_ms=wake_delay_ms
+    )
+    console.log(f"xAPI on: {handled:,.1f} events/s handled, {published:,.1f} statements/s")
+    assert stored == events, f"{stored} statements stored for {events} events"
+    raw = await raw_consume(kafka, statements_start, events)
+    return {
+        "events": events,
+        "outbox_wake_delay_ms": wake_delay_ms,
+        "without_xapi_events_per_s": without,
+        "with_xapi_events_per_s": handled,
+        "with_xapi_statements_per_s": published,
+        "handled_with_vs_without": handled / without,
+        "published_with_vs_without": published / without,
+        "raw_consume_statements_per_s": raw,
+    }
+
+
+def report(results: dict[str, float]) -> None:
+    table = Table(title=f"xAPI projection, {int(results['events'])} completions")
+    table.add_column("measure")
+    table.add_column("value", justify="right")
+    table.add_column("baseline", justify="right")
+    table.add_column("ratio", justify="right")
+    table.add_row(
+        "notifications, xAPI off (events handled)",
+        f"{results['without_xapi_events_per_s']:,.1f}/s",
+        "",
+        "",
+    )
+    table.add_row(
+        "notifications, xAPI on (events handled)",
+        f"{results['with_xapi_events_per_s']:,.1f}/s",
+        "xAPI off",
+        f"{results['handled_with_vs_without']:.3f}x",
+    )
+    table.add_row(
+        "notifications, xAPI on (statements on the topic)",
+        f"{results['with_xapi_statements_per_s']:,.1f}/s",
+        "xAPI off",
+        f"{results['published_with_vs_without']:.3f}x",
+    )
+    table.add_row(
+        "raw aiokafka consume (statements)",
+        f"{results['raw_consume_statements_per_s']:,.0f}/s",
+        "",
+        "",
+    )
+    console.print(table)
+    REPORT.parent.mkdir(parents=True, exist_ok=True)
+    REPORT.write_text(json.dumps(results, indent=2) + "\n")
+    console.print(f"report: {REPORT}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--events", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="200 events")
+    parser.add_argument(
+        "--wake-delay-ms",
+        type=int,
+        default=NotificationsSettings.model_fields["outbox_wake_delay_ms"].default,
+        help="the service's outbox relay wake delay (default: the service's own)",
+    )
+    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092"))
+    parser.add_argument(
+        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
+    )
+    args = parser.parse_args()
+    events = 200 if args.quick else args.events
+    report(asyncio.run(run(events, args.kafka, args.mongo, args.wake_delay_ms)))
+
+
+if __name__ == "__main__":
+    main()
