@@ -12,8 +12,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Final
 
-from agora_core.grpc.dev_tokens import mint_dev_token
-
 SECRET_ENV: Final = "AGORA_JWT_HS256_SECRET"  # noqa: S105 - a variable name
 LOCAL_STATE_ENV: Final = "AGORA_LOCAL_DIR"
 LOCAL_STATE_DIR: Final = ".agora-local"
@@ -63,6 +61,9 @@ class CliConfig:
         ``--user``/``--tenant``/``--roles`` signed with the local dev secret."""
         if self.token:
             return self.token
+        # Imported on use: the token machinery is the heaviest import of the CLI.
+        from agora_core.grpc.dev_tokens import mint_dev_token
+
         return mint_dev_token(
             dev_secret(self.secret_search_from), self.user, self.tenant, self.roles
         )

@@ -10,11 +10,9 @@ from typing import Any, TypeVar
 import grpc
 import grpc.aio
 import typer
-from aiokafka.errors import KafkaConnectionError, KafkaError
 
 from agora_cli.config import CliConfig, CliUsageError, Service
 from agora_cli.errors import CliFailure, ExitCode, report_problem, report_rpc_error
-from agora_core.grpc.client import bearer_metadata
 
 T = TypeVar("T")
 
@@ -42,6 +40,8 @@ class Session:
     def call_options(self) -> dict[str, Any]:
         """``metadata`` (the bearer token) and ``timeout`` for a stub call."""
         if self._metadata is None:
+            from agora_core.grpc.client import bearer_metadata  # heavy: imported on use
+
             self._metadata = bearer_metadata(self.config.bearer_token())
         return {"metadata": self._metadata, "timeout": self.config.timeout}
 
@@ -77,8 +77,17 @@ def run(config: CliConfig, action: Callable[[Session], Awaitable[T]]) -> T:
     except CliFailure as error:
         report_problem(str(error), json_mode=config.json, code=error.code_name)
         raise typer.Exit(error.exit_code) from None
-    except (KafkaConnectionError, KafkaError) as error:
+    except Exception as error:
+        if not _is_kafka_error(error):
+            raise
         report_problem(
             f"Kafka at {config.kafka}: {error!r}", json_mode=config.json, code="UNAVAILABLE"
         )
         raise typer.Exit(ExitCode.UNAVAILABLE) from None
+
+
+def _is_kafka_error(error: Exception) -> bool:
+    # aiokafka is imported only when something failed: most commands never need it.
+    from aiokafka.errors import KafkaError
+
+    return isinstance(error, KafkaError)

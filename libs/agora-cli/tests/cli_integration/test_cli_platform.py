@@ -296,6 +296,10 @@ async def test_dead_letters_are_replayed_once_and_a_group_rewound(
     assert again.json()["replayer_group"] == first["replayer_group"]
     human = await platform.agora(*replay, "--dry-run", **operator, json_output=False)
     assert "progress kept in consumer group" in human.stdout
+    # Every service serves the operations, without a line of its own.
+    for service in (Service.COMMUNITY, Service.GAMIFICATION, Service.NOTIFICATIONS):
+        via = await platform.agora(*replay, "--dry-run", "--via", service.value, **operator)
+        assert via.json()["replayer_group"] == first["replayer_group"], service
 
     rewound = (
         await platform.agora("ops", "rewind", "catalog", COMPLETIONS, "--at", "10m", **operator)

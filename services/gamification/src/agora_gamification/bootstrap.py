@@ -11,7 +11,6 @@ from agora_core.privacy import PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
 from agora_gamification.adapters.board_index import MongoBoardStore
 from agora_gamification.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, GamificationStore
-from agora_gamification.adapters.scores_erasure import ScoreDocumentsErasure
 from agora_gamification.domain.open_badges import CredentialSigner
 from agora_gamification.entrypoints.events import consumed_handlers, consumed_topics
 from agora_gamification.entrypoints.grpc_api import POLICY, SERVICE_NAME, GamificationServicer
@@ -77,7 +76,6 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
     runtime.board_repair = PeriodicTask(
         "leaderboard-move-repair", boards.repair, settings.board_repair_seconds
     )
-    scores = ScoreDocumentsErasure(runtime.database)
 
     async def left_teams(tenant_id: str, person_id: str, _pseudonym: str) -> int:
         return await remove_from_teams(store, tenant_id, person_id)
@@ -86,7 +84,7 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
         runtime.database,
         ERASURE_PLAN,
         before=[
-            ("scores", lambda t, p, _: scores.erase_learner_scores(t, p)),
+            ("scores", lambda t, p, _: boards.erase_learner_scores(t, p)),
             ("teams", left_teams),
         ],
     )

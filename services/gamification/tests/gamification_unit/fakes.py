@@ -72,6 +72,21 @@ class FakeBoardStore:
             and (board is None or d["board"] == board)
         ]
 
+    async def forget_learner(self, tenant_id: str, learner_id: str, member: str) -> int:
+        await self._op("forget_learner")
+        keys = [
+            k
+            for k, d in self.scores.items()
+            if d["tenant_id"] == tenant_id and d["learner_id"] == learner_id
+        ]
+        for key in keys:
+            del self.scores[key]
+        prefix = team_total_key(tenant_id, "", "").split("|", 1)[0]
+        for key, doc in self.teams.items():
+            if key.startswith(prefix):
+                doc["m"].pop(member, None)
+        return len(keys)
+
     async def create_score(self, tenant_id: str, document: Mapping[str, Any]) -> bool:
         await self._op("create_score")
         if document["_id"] in self.scores:

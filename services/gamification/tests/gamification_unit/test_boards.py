@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from agora_gamification.adapters.mongo import Score
-from agora_gamification.domain.standings import RANGE_WIDTH
+from agora_gamification.domain.standings import RANGE_WIDTH, member_key
 from agora_gamification.service_layer.boards import BoardWriter
 from agora_gamification.service_layer.leaderboards import Board, Leaderboards
 
@@ -228,3 +228,23 @@ async def test_team_totals_count_opted_out_members_and_drop_leavers() -> None:
     await writer.place(TENANT, score("cy", 45, 4, board="team:blue"), 2)
     result = await boards.teams(TENANT, "bob", period="all", top_n=10)
     assert [(s.team_id, s.points) for s in result.top] == [("blue", 45), ("red", 25)]
+
+
+async def test_erasure_takes_the_learner_off_every_board_and_team_total() -> None:
+    store = FakeBoardStore()
+    writer = BoardWriter(store, Clock())
+    boards = Leaderboards(Teams({"red": ["ada", "bob"]}), store)
+    for i, (learner, points) in enumerate([("ada", 50), ("bob", 40), ("cy", 30)]):
+        await writer.place(TENANT, score(learner, points, i), 1)
+    await writer.place(TENANT, score("ada", 20, 3, board="team:red"), 1)
+    await writer.place(TENANT, score("bob", 15, 4, board="team:red"), 1)
+
+    assert await writer.erase_learner_scores(TENANT, "ada") == 2
+    await assert_board_agrees(store, {"bob": score("bob", 40, 1), "cy": score("cy", 30, 2)})
+    result = await boards.teams(TENANT, "bob", period="all", top_n=10)
+    assert [(s.team_id, s.points) for s in result.top] == [("red", 15)]
+    everything = repr((store.scores, store.index, store.teams))
+    assert "ada" not in everything
+    assert member_key("ada") not in everything
+    # Redelivered erasure: nothing left to remove.
+    assert await writer.erase_learner_scores(TENANT, "ada") == 0

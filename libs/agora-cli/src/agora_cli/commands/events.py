@@ -7,18 +7,20 @@ import json
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from rich.console import Console
 from rich.json import JSON
 from rich.rule import Rule
 
 from agora_cli.config import CliConfig, CliUsageError
 from agora_cli.session import Session, run
-from agora_contracts.events.envelope import CloudEventEnvelope, EnvelopeError
-from agora_core.messaging.partitions import topic_partitions
+
+if TYPE_CHECKING:
+    from aiokafka import ConsumerRecord
+
+    from agora_contracts.events.envelope import CloudEventEnvelope
 
 app = typer.Typer(help="Kafka topics, CloudEvents decoded.", no_args_is_help=True)
 
@@ -39,6 +41,9 @@ class DecodedRecord:
 
     @classmethod
     def of(cls, record: ConsumerRecord[Any, Any]) -> DecodedRecord:
+        # Imported on use: the contracts load every event model.
+        from agora_contracts.events.envelope import CloudEventEnvelope, EnvelopeError
+
         raw_headers = record.headers or ()
         headers = {
             name: value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
@@ -137,6 +142,11 @@ def tail(
         )
 
     async def follow(session: Session) -> int:
+        # Imported here: only this command talks to Kafka.
+        from aiokafka import AIOKafkaConsumer
+
+        from agora_core.messaging.partitions import topic_partitions
+
         consumer = AIOKafkaConsumer(
             bootstrap_servers=session.config.kafka, enable_auto_commit=False, group_id=None
         )

@@ -6,7 +6,7 @@ see the "Operations: replay" section of docs/messaging.md for the guarantees.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,7 +18,9 @@ from agora_cli.errors import CliFailure, ExitCode
 from agora_cli.output import emit, message_dict, table
 from agora_cli.session import Session, run
 from agora_cli.times import parse_moment, timestamp
-from agora_core.messaging.replay import ConsumerRewind, GroupHasMembers, rewind_idle_group
+
+if TYPE_CHECKING:
+    from agora_core.messaging.replay import ConsumerRewind
 
 app = typer.Typer(help="Dead-letter replay and consumer rewind (admins).", no_args_is_help=True)
 
@@ -165,6 +167,9 @@ def rewind_group(
     a record): its replicas start from there. Kafka refuses while the group has live
     members (exit 6). Needs access to the broker (--kafka), not a token.
     """
+    # Imported here: the messaging runtime is heavy and only this command needs it.
+    from agora_core.messaging.replay import GroupHasMembers, rewind_idle_group
+
     config: CliConfig = ctx.obj
     moment = parse_moment(at)
 

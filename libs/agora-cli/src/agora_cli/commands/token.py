@@ -12,7 +12,6 @@ from rich.console import Console
 from agora_cli.config import CliConfig, CliUsageError, dev_secret, parse_roles
 from agora_cli.errors import ExitCode, report_problem
 from agora_cli.output import emit
-from agora_core.grpc.dev_tokens import mint_dev_token
 
 app = typer.Typer(
     help="Development tokens (HS256, for services in dev mode).", no_args_is_help=True
@@ -35,6 +34,8 @@ def mint(
 
     Use it as AGORA_TOKEN or in any gRPC client's `authorization: Bearer` metadata.
     """
+    from agora_core.grpc.dev_tokens import mint_dev_token  # heavy: imported on use
+
     config: CliConfig = ctx.obj
     chosen_roles = parse_roles(roles) if roles is not None else config.roles
     try:

@@ -3,8 +3,8 @@
 Each service declares, collection by collection, what it deletes about a person and
 what it keeps with the person's id replaced, plus the collections that hold nothing
 personal (a unit test checks every collection is named). Steps the table cannot
-express (keeping a counter right, a port another module owns) are plain async
-callables run before the table.
+express (keeping a counter right, a port another module owns, refreshing data derived
+from what the table changed) are plain async callables run before or after the table.
 
 Every step is idempotent by construction: it looks for the person id and removes it,
 so a redelivered or repeated erasure finds nothing left and changes nothing.
@@ -62,6 +62,9 @@ class Anonymise:
     text_fields: tuple[str, ...] = ()
     """Text that may mention the person (``"{author} commented"``) without a field
     naming them: searched as text."""
+    also: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    """Update operators added to each anonymising write, for invariants the service keeps
+    in the same write as every change (e.g. a revision counter derived data follows)."""
 
 
 @dataclass(frozen=True)
@@ -122,11 +125,13 @@ class PersonEraser:
         plan: ErasurePlan,
         *,
         before: Sequence[tuple[str, ErasureStep]] = (),
+        after: Sequence[tuple[str, ErasureStep]] = (),
         tombstones: ErasedPersons | None = None,
     ) -> None:
         self._database = database
         self._plan = plan
         self._before = tuple(before)
+        self._after = tuple(after)
         self.tombstones = tombstones or ErasedPersons(database)
 
     async def erase(self, tenant_id: str, person_id: str) -> ErasureReport:
@@ -161,7 +166,10 @@ class PersonEraser:
                     person_id,
                     replacement,
                     planned.text_fields,
+                    planned.also,
                 )
+        for name, step in self._after:
+            report.custom[name] = await step(tenant_id, person_id, pseudonym)
         await self.tombstones.complete(tenant_id, person_id)
         return report
 
@@ -216,8 +224,10 @@ async def anonymise_documents(
     person_id: str,
     replacement: str,
     text_fields: Sequence[str] = (),
+    also: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> int:
-    """Replace the person id in every field of the documents ``fields`` find.
+    """Replace the person id in every field of the documents ``fields`` find (each
+    write also applies the update operators in ``also``).
 
     A document whose ``_id`` holds the person id cannot be kept under that id: the
     plan must delete it instead (a plan bug, reported as a permanent error).
@@ -235,7 +245,9 @@ async def anonymise_documents(
             if name not in _UNTOUCHED and contains_person(value, person_id)
         }
         if changes:
-            await repo.update_one({"_id": document["_id"]}, {"$set": changes})
+            update: dict[str, dict[str, Any]] = {op: dict(v) for op, v in (also or {}).items()}
+            update["$set"] = {**update.get("$set", {}), **changes}
+            await repo.update_one({"_id": document["_id"]}, update)
             changed += 1
     return changed
 

@@ -7,6 +7,11 @@ editor, and assignments the person made to others keep ``[deleted user]`` as ass
 Session registrations keep their seat under the placeholder (seat counts stay right).
 The person is removed outright from the skills' expert, trainer and reviewer lists:
 a placeholder reviewer would be meaningless.
+
+Search rows are derived from items (author, words of the text), so the anonymising
+write follows the index's rule (``search_rev`` + ``search_pending`` in the same write)
+and :func:`reindex_erased_items` applies those items to the index afterwards; a crash
+in between is repaired at start-up like any other pending item.
 """
 
 from __future__ import annotations
@@ -21,11 +26,14 @@ from agora_catalog.adapters.mongo import (
     PATHS,
     PROGRESS,
     QUIZ_ATTEMPTS,
+    SEARCH_MANIFESTS,
+    SEARCH_SHARDS,
     SKILLS,
     TENANT_SETTINGS,
     THEMES,
     CatalogDatabase,
 )
+from agora_catalog.service_layer.search_index import SearchIndex
 from agora_core.privacy import Anonymise, Delete, ErasurePlan
 
 _SKILL_ROLES: Final = ("expert_ids", "trainer_ids", "reviewer_ids")
@@ -41,6 +49,7 @@ ERASURE_PLAN: Final = ErasurePlan(
             ITEMS,
             ("author_id", "reviewer_id", "content.registered_ids"),
             "content stays for the learners; session seats stay taken",
+            also={"$inc": {"search_rev": 1}, "$set": {"search_pending": True}},
         ),
         Anonymise(ITEM_VERSIONS, ("editor_id",), "the history of content stays"),
         Anonymise(PATHS, ("author_id",), "paths stay for the learners"),
@@ -50,8 +59,16 @@ ERASURE_PLAN: Final = ErasurePlan(
     not_personal={
         THEMES: "the tenant's theme tree",
         TENANT_SETTINGS: "tenant switches",
+        SEARCH_SHARDS: "rows derived from items, rewritten by reindex_erased_items",
+        SEARCH_MANIFESTS: "change counts per shard",
     },
 )
+
+
+async def reindex_erased_items(db: CatalogDatabase, index: SearchIndex, tenant_id: str) -> int:
+    """Apply the tenant's pending items (those the erasure just anonymised) to search."""
+    pending = await db.repo(ITEMS, tenant_id).find({"search_pending": True})
+    return await index.apply_many(tenant_id, pending) if pending else 0
 
 
 async def remove_from_skills(db: CatalogDatabase, tenant_id: str, person_id: str) -> int:

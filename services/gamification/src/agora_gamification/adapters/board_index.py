@@ -77,6 +77,16 @@ class MongoBoardStore:
             query["board"] = board
         return await self._repo(SCORES, tenant_id).find(query)
 
+    async def forget_learner(self, tenant_id: str, learner_id: str, member: str) -> int:
+        scores = self._repo(SCORES, tenant_id)
+        deleted = await scores.collection.delete_many(scores.scoped({"learner_id": learner_id}))
+        path = f"m.{member}"
+        totals = self._repo(TEAM_TOTALS, tenant_id)
+        await totals.collection.update_many(
+            totals.scoped({path: {"$exists": True}}), {"$unset": {path: ""}}
+        )
+        return int(deleted.deleted_count)
+
     async def create_score(self, tenant_id: str, document: Mapping[str, Any]) -> bool:
         try:
             await self._repo(SCORES, tenant_id).insert_one(document)

@@ -70,6 +70,15 @@ class BoardWriter:
         for doc in await self._store.scores_of(tenant_id, learner_id, board):
             await self.place(tenant_id, _score_of(doc), int(doc.get("v", 0)), member=False)
 
+    async def erase_learner_scores(self, tenant_id: str, learner_id: str) -> int:
+        """Right to erasure: take the learner off every board and period (buckets,
+        counts and team totals stay exact), then delete their scores and team
+        contribution fields. Re-running it finds nothing and removes nothing."""
+        docs = await self._store.scores_of(tenant_id, learner_id)
+        for doc in docs:
+            await self.place(tenant_id, _score_of(doc), int(doc.get("v", 0)), member=False)
+        return await self._store.forget_learner(tenant_id, learner_id, member_key(learner_id))
+
     async def set_public(self, tenant_id: str, learner_id: str, public: bool) -> None:
         """Show or hide a learner on every board and period (opt-out)."""
         for doc in await self._store.scores_of(tenant_id, learner_id):

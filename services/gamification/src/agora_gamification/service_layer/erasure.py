@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Final, Protocol
 
 from agora_core.privacy import Anonymise, Delete, ErasurePlan
-from agora_gamification.adapters.board_index import SCORES
+from agora_gamification.adapters.board_index import BOARD_INDEX, SCORES, TEAM_TOTALS
 from agora_gamification.adapters.mongo import (
     AWARDS,
     BADGES,
@@ -51,7 +51,9 @@ ERASURE_PLAN: Final = ErasurePlan(
         Anonymise(TEAMS, ("member_ids",), "teams stay"),
     ),
     not_personal={
-        SCORES: "erased through LeaderboardErasure (a custom step)",
+        SCORES: "erased through LeaderboardErasure (BoardWriter.erase_learner_scores)",
+        BOARD_INDEX: "bucket entries leave with the learner's scores (the same step)",
+        TEAM_TOTALS: "the learner's contribution field goes with their scores (same step)",
         RULES: "tenant configuration",
         RULE_VERSIONS: "tenant configuration history",
         BADGES: "badge definitions",

@@ -85,6 +85,11 @@ class BoardStore(Protocol):
         """Every score document of a learner (on one board): a scan on FerretDB."""
         ...
 
+    async def forget_learner(self, tenant_id: str, learner_id: str, member: str) -> int:
+        """Right to erasure: delete the learner's score documents and their (zero)
+        contribution field ``member`` in team totals; how many scores were deleted."""
+        ...
+
     async def create_score(self, tenant_id: str, document: Mapping[str, Any]) -> bool:
         """Insert; False when the key exists."""
         ...
