@@ -11,8 +11,11 @@ import pytest
 
 from agora.community.v1.community_pb2_grpc import CommunityServiceStub
 from agora_community.bootstrap import build
+from agora_community.entrypoints import events
 from agora_community.settings import CommunitySettings
+from agora_contracts.events.domains.privacy import ERASURES_TOPIC
 from agora_core.storage import create_mongo_client
+from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 
 from .support import Community
@@ -31,6 +34,8 @@ async def started_community(
         database=database,
         **overrides,
     )
+    # Not a replay of what earlier tests, runs and benchmarks published on the topics.
+    await start_group_at_end(kafka_bootstrap, settings.group_id, [*events.TOPICS, ERASURES_TOPIC])
     try:
         async with running_service(build, settings) as runtime, channel_to(runtime) as channel:
             yield Community(CommunityServiceStub(channel), kafka_bootstrap)
