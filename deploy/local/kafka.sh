@@ -11,7 +11,8 @@
 #   AGORA_KAFKA_PORT             client listener on 127.0.0.1 (default 19092)
 #   AGORA_KAFKA_CONTROLLER_PORT  KRaft controller listener on 127.0.0.1 (default 19093)
 #   AGORA_KAFKA_HEAP_OPTS        JVM heap flags (default "-Xms256m -Xmx512m")
-#   AGORA_KAFKA_START_TIMEOUT    seconds to wait for the broker to answer (default 60)
+#   AGORA_KAFKA_START_TIMEOUT    seconds to wait for the broker to answer (default 240: a
+#                                loaded 2-core machine needs more than a minute)
 #   AGORA_LOCAL_DIR              state root (default <repo>/.agora-local); state in ./kafka
 #   XDG_CACHE_HOME               jar cache root (default ~/.cache); jars in agora/kafka/<version>/libs
 set -euo pipefail
@@ -28,7 +29,7 @@ KAFKA_VERSION="${AGORA_KAFKA_VERSION:-$DEFAULT_KAFKA_VERSION}"
 KAFKA_PORT="${AGORA_KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${AGORA_KAFKA_CONTROLLER_PORT:-19093}"
 HEAP_OPTS="${AGORA_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
-START_TIMEOUT="${AGORA_KAFKA_START_TIMEOUT:-60}"
+START_TIMEOUT="${AGORA_KAFKA_START_TIMEOUT:-240}"
 STOP_TIMEOUT=30
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
