@@ -33,7 +33,7 @@ from .stream import LEARNERS, Stream
 if TYPE_CHECKING:
     from agora.gamification.v1.gamification_pb2_grpc import GamificationServiceAsyncStub
 
-WAIT = 240.0
+WAIT = 420.0
 """Seconds to wait for a tenant's stream to be fully handled (2 shared cores)."""
 
 STREAK_DAY_RULE = "streak-day"

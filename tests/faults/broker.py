@@ -64,15 +64,10 @@ class PoisonRecord:
 
 @contextlib.asynccontextmanager
 async def raw_producer(bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
-    """A producer that bypasses the platform's publisher: no envelope, no size check.
-    gzip and a 4 MiB request limit let an oversize payload through the broker (which
-    limits the compressed batch), as a compressing producer elsewhere would."""
+    """A producer that bypasses the platform's publisher (no envelope, no checks), as
+    a buggy or hostile producer elsewhere would."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap,
-        client_id="agora-faults-poison",
-        compression_type="gzip",
-        max_request_size=4 * 1024 * 1024,
-        enable_idempotence=True,
+        bootstrap_servers=bootstrap, client_id="agora-faults-poison", enable_idempotence=True
     )
     await producer.start()
     try:

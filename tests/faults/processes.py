@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 
 from agora_core.testing.grpc_assertions import DEV_SECRET
@@ -121,3 +123,22 @@ class ServiceProcess:
     def tail(self) -> str:
         """The end of the process's log, for failure messages."""
         return log_tail(self.log_file, 40)
+
+    async def consumed(self, outcome: str) -> int:
+        """``agora_events_consumed_total`` of this process for ``outcome`` (duplicate,
+        ignored, dead_lettered, handled), summed over topics and types."""
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
+            http.get(self.service.metrics_url) as response,
+        ):
+            text = await response.text()
+        return round(
+            sum(
+                sample.value
+                for family in text_string_to_metric_families(text)
+                if family.name == "agora_events_consumed"
+                for sample in family.samples
+                if sample.name == "agora_events_consumed_total"
+                and sample.labels.get("outcome") == outcome
+            )
+        )
