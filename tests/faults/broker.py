@@ -1,0 +1,118 @@
+"""What the scenarios ask of the broker: consumer lag, poison records, DLQ contents."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
+
+from agora_core.messaging.consumer import DLQ_HEADER_PREFIX, dlq_topic
+from agora_core.messaging.partitions import topic_partitions
+from agora_core.testing import eventually
+from agora_core.testing.event_tap import ensure_topics
+
+POISON_MARK = "x-faults-poison"
+"""Header naming each poison record, so its DLQ copy can be recognised."""
+
+
+async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
+    """The next offset of every partition of ``topics``."""
+    await ensure_topics(bootstrap, topics)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        partitions = await topic_partitions(consumer, topics)
+        return dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
+async def wait_caught_up(
+    bootstrap: str, group: str, topics: Sequence[str], timeout: float = 240.0
+) -> None:
+    """Until ``group`` has committed every record published on ``topics`` so far: each
+    one reached a final state (handled, duplicate, ignored or dead-lettered)."""
+    target = await end_offsets(bootstrap, topics)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+
+        async def caught_up() -> bool:
+            committed = await admin.list_consumer_group_offsets(group)
+            return all(
+                tp in committed and committed[tp].offset >= end for tp, end in target.items()
+            )
+
+        await eventually(caught_up, timeout=timeout, interval=0.5)
+    finally:
+        await admin.close()
+
+
+@dataclass(frozen=True)
+class PoisonRecord:
+    """A record no consumer can handle, as it would arrive from a buggy or hostile
+    producer; ``name`` travels in a header."""
+
+    name: str
+    topic: str
+    value: bytes
+    headers: Mapping[str, str]
+
+
+@contextlib.asynccontextmanager
+async def raw_producer(bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
+    """A producer that bypasses the platform's publisher (no envelope, no checks), as
+    a buggy or hostile producer elsewhere would."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=bootstrap, client_id="agora-faults-poison", enable_idempotence=True
+    )
+    await producer.start()
+    try:
+        yield producer
+    finally:
+        await producer.stop()
+
+
+async def publish_poison(producer: AIOKafkaProducer, poison: PoisonRecord) -> None:
+    headers = [(k, v.encode()) for k, v in poison.headers.items()]
+    headers.append((POISON_MARK, poison.name.encode()))
+    await producer.send_and_wait(poison.topic, value=poison.value, key=b"poison", headers=headers)
+
+
+async def dead_letters(
+    bootstrap: str, since: Mapping[TopicPartition, int], names: set[str], timeout: float = 240.0
+) -> dict[str, dict[str, str]]:
+    """The headers of the DLQ record of each poison in ``names``, read from ``since``
+    (end offsets of the DLQ topics taken before the poisons were published)."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    found: dict[str, dict[str, str]] = {}
+    try:
+        consumer.assign(list(since))
+        for tp, offset in since.items():
+            consumer.seek(tp, offset)
+
+        async def all_found() -> bool:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                for record in records:
+                    headers = {k: v.decode("utf-8", "replace") for k, v in record.headers or ()}
+                    name = headers.get(POISON_MARK)
+                    if name is not None:
+                        found[name] = {**headers, "topic": record.topic}
+            return names <= set(found)
+
+        await eventually(all_found, timeout=timeout, interval=0)
+    finally:
+        await consumer.stop()
+    return found
+
+
+def dlq_topics(topics: Sequence[str]) -> list[str]:
+    return [dlq_topic(t) for t in topics]
+
+
+DLQ_REASON = f"{DLQ_HEADER_PREFIX}reason"

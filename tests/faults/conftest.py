@@ -1,0 +1,102 @@
+"""The fault rig: gamification as a real process on the test infrastructure, with its
+own database and consumer group, and the clean single pass every scenario is audited
+against."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agora_core.storage import Document, create_mongo_client
+from agora_core.testing.event_tap import publish_events, start_group_at_end
+
+from .audit import GamificationState, gamification_state, wait_handled
+from .broker import wait_caught_up
+from .processes import ServiceProcess
+from .stream import LEARNERS, Stream, build_stream
+
+PREFIX = "AGORA_GAMIFICATION_"
+
+
+@dataclass
+class Rig:
+    """What a scenario works with."""
+
+    kafka: str
+    process: ServiceProcess
+    database: AsyncDatabase[Document]
+    group: str
+    topics: tuple[str, ...]
+    clean: GamificationState
+    run: str
+
+    def stream(self, scenario: str) -> Stream:
+        """The stream for a fresh tenant of this scenario."""
+        return build_stream(f"t-{scenario}-{self.run}")
+
+    async def audit(self, stream: Stream) -> GamificationState:
+        """Wait until the stream is handled and every record committed, then read."""
+        await wait_handled(self.database, stream)
+        await wait_caught_up(self.kafka, self.group, self.topics)
+        return await gamification_state(self.process.grpc_address, self.database, stream)
+
+    async def ensure_running(self) -> None:
+        if self.process.pid is None:
+            await self.process.start()
+
+
+@pytest.fixture(scope="session")
+async def rig(
+    kafka_bootstrap: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Rig]:
+    run = uuid.uuid4().hex[:8]
+    database_name = f"faults_gam_{run}"
+    group = f"agora-gamification-faults-{run}"
+    reference = build_stream(f"t-clean-{run}")
+    topics = tuple(sorted({event.topic for event in reference.events}))
+    # Start at the end: a new group would otherwise replay every earlier run's events.
+    await start_group_at_end(kafka_bootstrap, group, list(topics))
+    state_dir: Path = tmp_path_factory.mktemp("faults-platform")
+    process = ServiceProcess.create(
+        state_dir,
+        kafka_bootstrap,
+        mongo_uri,
+        "gamification",
+        {
+            f"{PREFIX}MONGO_DATABASE": database_name,
+            f"{PREFIX}CONSUMER_GROUP": group,
+            f"{PREFIX}CONSUMER_RETRY_BACKOFF_MS": "20",
+            f"{PREFIX}CONSUMER_RETRY_BACKOFF_MAX_MS": "500",
+            f"{PREFIX}OUTBOX_POLL_INTERVAL_MS": "250",
+            f"{PREFIX}SHUTDOWN_GRACE_SECONDS": "20",
+            f"{PREFIX}LOG_LEVEL": "WARNING",
+        },
+    )
+    client = create_mongo_client(mongo_uri)
+    database = client[database_name]
+    try:
+        await process.start()
+        await publish_events(kafka_bootstrap, reference.events)
+        await wait_handled(database, reference)
+        await wait_caught_up(kafka_bootstrap, group, topics)
+        clean = await gamification_state(process.grpc_address, database, reference)
+        # The oracle itself must be worth comparing with: every kind of credit occurs
+        # and every learner earned something.
+        rules = {rule for _, rule, _, _ in clean.entries}
+        assert {"completion", "quiz-passed", "like-received", "streak-day"} <= rules, rules
+        assert set(clean.learners) == set(LEARNERS)
+        assert all(state.points > 0 for state in clean.learners.values()), clean.learners
+        yield Rig(kafka_bootstrap, process, database, group, topics, clean, run)
+    except BaseException:
+        print(f"--- gamification log tail ---\n{process.tail()}")
+        raise
+    finally:
+        if process.pid is not None:
+            await process.stop()
+        await client.drop_database(database_name)
+        await client.close()

@@ -1,0 +1,163 @@
+"""Fault scenarios against gamification, the platform's busiest consumer, as a real
+process: each feeds a fresh tenant the same stream as the clean pass, applies one
+fault, and ends with the audit (see README.md): nothing lost, nothing doubled."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from agora_contracts.events.domains import community, learning
+from agora_core.testing import eventually
+from agora_core.testing.event_tap import publish_events
+
+from .audit import WAIT, assert_like_clean_pass, processed
+from .broker import (
+    DLQ_REASON,
+    PoisonRecord,
+    dead_letters,
+    dlq_topics,
+    end_offsets,
+    publish_poison,
+    raw_producer,
+    wait_caught_up,
+)
+from .conftest import Rig
+from .stream import Stream
+
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(900)]
+
+
+async def test_sigkill_mid_stream_then_restart_ends_like_a_clean_pass(rig: Rig) -> None:
+    await rig.ensure_running()
+    stream = rig.stream("sigkill")
+    half = len(stream.events) // 2
+    await publish_events(rig.kafka, stream.events[:half])
+
+    async def some_handled() -> bool:
+        return await processed(rig.database, stream.tenant) >= half // 4
+
+    await eventually(some_handled, timeout=WAIT)
+    # No drain, no offset commit, no outbox flush: records in flight are redelivered
+    # and effects already written must not be applied twice.
+    await rig.process.kill()
+    handled_at_kill = await processed(rig.database, stream.tenant)
+    assert handled_at_kill < len(stream.events)
+    # The rest of the stream arrives while the service is down.
+    await publish_events(rig.kafka, stream.events[half:])
+    await rig.process.start()
+    assert_like_clean_pass(rig.clean, await rig.audit(stream))
+
+
+async def test_bulk_redelivery_ends_like_a_clean_pass(rig: Rig) -> None:
+    await rig.ensure_running()
+    stream = rig.stream("redeliver")
+    await publish_events(rig.kafka, stream.events)
+    await rig.audit(stream)
+    # The whole stream again, as a producer retrying a batch or a replay tool would.
+    duplicates_before = await rig.process.consumed("duplicate")
+    await publish_events(rig.kafka, stream.events)
+    await wait_caught_up(rig.kafka, rig.group, rig.topics)
+    assert await rig.process.consumed("duplicate") - duplicates_before == len(stream.events)
+    # And again with every processed mark gone, as if each effect had landed but the
+    # process died before marking: only the effects' own guards stop a double credit.
+    await rig.database["processed_events"].delete_many({"tenant_id": stream.tenant})
+    await publish_events(rig.kafka, stream.events)
+    assert_like_clean_pass(rig.clean, await rig.audit(stream))
+
+
+def _poisons(stream: Stream) -> tuple[list[PoisonRecord], dict[str, str]]:
+    """Records no consumer can handle, built from a real event of the stream (with a
+    fresh id each), and the DLQ reason of each (``unknown-type`` has none: it is skipped)."""
+    template = next(e for e in stream.events if e.topic == learning.COMPLETIONS_TOPIC)
+
+    def headers(**changes: str | None) -> dict[str, str]:
+        base = {**template.headers, "ce_id": str(uuid.uuid4())}
+        for name, value in changes.items():
+            if value is None:
+                base.pop(name, None)
+            else:
+                base[name] = value
+        return base
+
+    # No oversize record (> 1 MiB) yet: its DLQ copy is refused by the producer's own
+    # size limit and the consumer retries that forever, stalling the partition (README,
+    # "Findings"); publishing one would also stall any later group reading the topic.
+    completions = learning.COMPLETIONS_TOPIC
+    valid_value = template.value
+    poisons = [
+        PoisonRecord("bad-json", completions, b'{"learner_id": "u-ada", ', headers()),
+        PoisonRecord("schema-violation", completions, b'{"learner_id": "u-ada"}', headers()),
+        PoisonRecord("missing-tenant", completions, valid_value, headers(ce_tenantid=None)),
+        PoisonRecord("empty-tenant", completions, valid_value, headers(ce_tenantid="")),
+        PoisonRecord("no-cloudevents-headers", completions, valid_value, {}),
+        PoisonRecord("wrong-topic", community.LIKES_TOPIC, valid_value, headers()),
+        PoisonRecord(
+            "unknown-type",
+            completions,
+            valid_value,
+            headers(ce_type="org.agora.learning.teleport.finished.v1"),
+        ),
+    ]
+    reasons = {
+        "bad-json": "invalid-payload",
+        "schema-violation": "invalid-payload",
+        "missing-tenant": "invalid-envelope",
+        "empty-tenant": "invalid-envelope",
+        "no-cloudevents-headers": "invalid-envelope",
+        "wrong-topic": "wrong-topic",
+    }
+    return poisons, reasons
+
+
+async def test_poison_records_go_to_the_dlq_and_the_rest_ends_like_a_clean_pass(
+    rig: Rig,
+) -> None:
+    await rig.ensure_running()
+    stream = rig.stream("poison")
+    poisons, reasons = _poisons(stream)
+    dlq_start = await end_offsets(rig.kafka, dlq_topics(rig.topics))
+    ignored_before = await rig.process.consumed("ignored")
+    half = len(stream.events) // 2
+    await publish_events(rig.kafka, stream.events[:half])
+    async with raw_producer(rig.kafka) as producer:
+        for poison in poisons:
+            await publish_poison(producer, poison)
+    await publish_events(rig.kafka, stream.events[half:])
+
+    assert_like_clean_pass(rig.clean, await rig.audit(stream))
+    # Every record is committed (audit), so every DLQ copy is already published.
+    dead = await dead_letters(rig.kafka, dlq_start, set(reasons))
+    assert {name: copy[DLQ_REASON] for name, copy in dead.items()} == reasons
+    for name, copy in dead.items():
+        original = next(p for p in poisons if p.name == name)
+        assert copy["topic"] == f"{original.topic}.dlq"
+        assert copy["agora-dlq-topic"] == original.topic
+        assert copy["agora-dlq-group"] == rig.group
+        assert copy["agora-dlq-error"], f"{name}: the DLQ copy says why"
+    # A type this consumer does not know is skipped by design (docs/messaging.md: a
+    # newer producer's type must not poison older consumers), counted, never credited.
+    assert "unknown-type" not in dead
+    assert await rig.process.consumed("ignored") - ignored_before >= 1
+
+
+async def test_sigterm_under_load_drains_commits_and_flushes(rig: Rig) -> None:
+    await rig.ensure_running()
+    stream = rig.stream("sigterm")
+    await publish_events(rig.kafka, stream.events)
+
+    async def some_handled() -> bool:
+        return await processed(rig.database, stream.tenant) >= len(stream.events) // 4
+
+    await eventually(some_handled, timeout=WAIT)
+    result = await rig.process.stop()
+    assert not result.killed, f"no graceful exit within the grace period:\n{rig.process.tail()}"
+    # Graceful: the outbox of every handled event was published before exit ...
+    pending = {"tenant_id": stream.tenant, "outbox.id": {"$exists": True}}
+    assert await rig.database["profiles"].count_documents(pending) == 0
+    await rig.process.start()
+    assert_like_clean_pass(rig.clean, await rig.audit(stream))
+    # ... and the offset of every handled record was committed: the restarted process
+    # is handed nothing it had already handled.
+    assert await rig.process.consumed("duplicate") == 0
