@@ -8,7 +8,7 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_contracts.events import CloudEventEnvelope
-from agora_core.messaging.consumer import dlq_topic
+from agora_core.messaging.consumer import DLQ_VALUE_LIMIT, dlq_topic
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.messaging.metrics import EVENTS_CONSUMED
 from agora_core.storage import Document
@@ -189,6 +189,41 @@ async def test_poison_records_go_to_the_dlq_with_reasons_and_never_stop_the_cons
         assert "ce_id" in errors[0]
         assert "ce_time" in errors[2]
         assert "amount" in errors[3]
+    finally:
+        await running.stop()
+
+
+async def test_a_huge_poison_is_dead_lettered_truncated_and_the_partition_moves_on(
+    kafka_bootstrap: str,
+    database: AsyncDatabase[Document],
+    unique: str,
+    create_topic: Any,
+    read_topic: Any,
+) -> None:
+    world = EventWorld(unique)
+    await create_topic(world.topic, partitions=1)
+    await create_topic(dlq_topic(world.topic), partitions=1)
+
+    async def handler(event: ReceivedEvent[Any]) -> None:
+        await bump_counter(database, event)
+
+    await ensure_counter(database, "c-9")
+    running = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    try:
+        huge = b"x" * (DLQ_VALUE_LIMIT + 50_000)
+        poison = world.event("c-9", amount=1)
+        await running.broker.publish(huge, world.topic, key=b"c-9", headers=poison.headers)
+        await running.publisher.publish(world.event("c-9", amount=3))
+
+        async def after_it_handled() -> bool:
+            return await counter_value(database, "c-9") == 3
+
+        await eventually(after_it_handled)
+        [dead] = await read_topic(dlq_topic(world.topic), 1)
+        headers = _headers(dead)
+        assert headers["agora-dlq-reason"] == "invalid-payload"
+        assert headers["agora-dlq-truncated-from"] == str(len(huge))
+        assert dead.value == huge[:DLQ_VALUE_LIMIT]
     finally:
         await running.stop()
 

@@ -55,6 +55,13 @@ DLQ_SUFFIX = ".dlq"
 DLQ_HEADER_PREFIX = "agora-dlq-"
 
 
+DLQ_VALUE_LIMIT = 256 * 1024
+"""Bytes of a record's value a DLQ copy keeps. A value near the broker's message size
+limit plus the DLQ headers would not fit, and a DLQ publish that can never succeed
+would stall its partition forever; the original stays on its topic at the recorded
+partition and offset until retention."""
+
+
 def dlq_topic(topic: str) -> str:
     return f"{topic}{DLQ_SUFFIX}"
 
@@ -339,6 +346,10 @@ class EventConsumer:
                 f"{DLQ_HEADER_PREFIX}time": datetime.now(UTC).isoformat(),
             }
         )
+        value = record.value or b""
+        if len(value) > DLQ_VALUE_LIMIT:
+            headers[f"{DLQ_HEADER_PREFIX}truncated-from"] = str(len(value))
+            value = value[:DLQ_VALUE_LIMIT]
         log.error(
             "event dead-lettered",
             topic=record.topic,
@@ -351,7 +362,7 @@ class EventConsumer:
         # outage here stalls the partition instead of losing the record.
         await self._with_infra_retry(
             lambda: self._publisher.publish_raw(
-                dlq_topic(record.topic), key=record.key, value=record.value or b"", headers=headers
+                dlq_topic(record.topic), key=record.key, value=value, headers=headers
             )
         )
 
