@@ -50,7 +50,7 @@ from agora.gamification.v1 import gamification_pb2_grpc
 from agora_contracts.events.domains import learning
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import Document, create_mongo_client
+from agora_core.storage import Document, create_mongo_client, ensure_indexes
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import caller
 from agora_core.testing.service_harness import channel_to, test_settings
@@ -61,7 +61,7 @@ from agora_gamification.adapters.board_index import (
     range_key,
     score_key,
 )
-from agora_gamification.adapters.mongo import Score
+from agora_gamification.adapters.mongo import INDEXES, Score
 from agora_gamification.bootstrap import build
 from agora_gamification.domain.standings import (
     Entry,
@@ -389,9 +389,13 @@ async def leaderboard_latency(
         log_level="WARNING",
     )
     runtime: ServiceRuntime = await build(settings)
-    # Only the API and the database are needed: no consumer is started.
-    runtime.consumers.clear()
-    await runtime.start()
+    # Only the API and the database: starting the whole runtime would also start its
+    # consumer, which would replay the topics' earlier records into this database.
+    for name, specs in INDEXES.items():
+        await ensure_indexes(runtime.database[name], specs)
+    assert runtime.api is not None
+    await runtime.api.start()
+    runtime.grpc_port = runtime.api.port
     scores_collection = runtime.database["scores"]
     seeded = seeded_scores(tenant, learners)
     writer = BoardWriter(MongoBoardStore(runtime.database), lambda: dt.datetime.now(dt.UTC))
@@ -462,7 +466,8 @@ async def leaderboard_latency(
                 }
             results["exact"] = exact
     finally:
-        await runtime.stop()
+        await runtime.api.stop(0)
+        await runtime.mongo.close()
         client = create_mongo_client(mongo_uri)
         await client.drop_database(database)
         await client.close()
