@@ -166,10 +166,12 @@ class MongoBoardStore:
         doc = await repo.find_one_and_update(query, update, return_after=False)
         if doc is not None:
             return doc
-        try:
+        # Missing, or the guard refused. Create it (a no-op when it exists, also when
+        # another writer created it meanwhile) and try once more: a refusal now is a
+        # newer count. (Giving up on the duplicate lost a count when two writers
+        # opened a new range at once: found at 100,000 learners.)
+        with contextlib.suppress(DuplicateKeyError):
             await repo.insert_one({"_id": key, "c": {}, "rev": 0})
-        except DuplicateKeyError:
-            return None  # it exists: the guard refused (a newer count is stored)
         return await repo.find_one_and_update(query, update, return_after=False)
 
     async def _upserting(
