@@ -148,30 +148,47 @@ class FakeBoardStore:
         doc["rev"] += 1
         return len(entries), doc["rev"]
 
-    def _guarded(self, key: str, field: str, count: int, rev: int) -> dict[str, Any] | None:
+    def _guarded(self, key: str, cells: Mapping[str, Mapping[str, int]]) -> dict[str, Any] | None:
         doc = self.index.setdefault(key, {"c": {}, "rev": 0})
-        cell = doc["c"].get(field)
-        if cell is not None and cell["r"] >= rev:
-            return None
-        doc["c"][field] = {"n": count, "r": rev}
+        for field, cell in cells.items():
+            stored = doc["c"].get(field)
+            if stored is not None and stored["r"] >= cell["r"]:
+                return None
+        before = copy.deepcopy(doc)
+        doc["c"].update({field: dict(cell) for field, cell in cells.items()})
         doc["rev"] += 1
-        return doc
+        return before
 
-    async def set_point_count(
-        self, tenant_id: str, board: str, period: str, points: int, count: int, rev: int
-    ) -> tuple[int, int] | None:
-        await self._op("set_point_count")
-        key = range_key(tenant_id, board, period, range_of(points))
-        doc = self._guarded(key, point_field(points), count, rev)
-        if doc is None:
+    async def set_point_counts(
+        self,
+        tenant_id: str,
+        board: str,
+        period: str,
+        range_index: int,
+        counts: Mapping[int, tuple[int, int]],
+    ) -> tuple[int, int, int] | None:
+        await self._op("set_point_counts")
+        key = range_key(tenant_id, board, period, range_index)
+        before = self._guarded(
+            key, {point_field(p): {"n": n, "r": r} for p, (n, r) in counts.items()}
+        )
+        if before is None:
             return None
-        return sum(counts_of(doc, "p").values()), doc["rev"]
+        after = self.index[key]
+        return (
+            sum(counts_of(before, "p").values()),
+            sum(counts_of(after, "p").values()),
+            after["rev"],
+        )
 
     async def set_range_count(
         self, tenant_id: str, board: str, period: str, range_index: int, count: int, rev: int
     ) -> None:
         await self._op("set_range_count")
-        self._guarded(directory_key(tenant_id, board, period), range_field(range_index), count, rev)
+        self._guarded(
+            directory_key(tenant_id, board, period),
+            {range_field(range_index): {"n": count, "r": rev}},
+        )
 
     async def directory(self, tenant_id: str, board: str, period: str) -> dict[int, int]:
         await self._op("directory")

@@ -127,14 +127,23 @@ async def test_redelivery_and_older_versions_change_nothing() -> None:
     await assert_board_agrees(store, {"ada": score("ada", 30, 1), "bob": score("bob", 20, 2)})
 
 
-STEPS = ["change_bucket", "set_point_count", "set_range_count", "clear_pending"]
+STEPS = ["change_bucket", "set_point_counts", "set_range_count", "clear_pending"]
 
 
-@pytest.mark.parametrize(
-    ("step", "nth"), [*((s, 1) for s in STEPS), *((s, 2) for s in STEPS if s != "clear_pending")]
-)
+# Every write of a move, by its position: 10 → 1500 changes two range documents and the
+# directory twice; 10 → 30 writes its one range document once and skips the directory.
+CRASH_POINTS = [
+    *((step, nth, 1500) for step in STEPS for nth in (1, 2) if (step, nth) != ("clear_pending", 2)),
+    ("change_bucket", 1, 30),
+    ("change_bucket", 2, 30),
+    ("set_point_counts", 1, 30),
+    ("clear_pending", 1, 30),
+]
+
+
+@pytest.mark.parametrize(("step", "nth", "to"), CRASH_POINTS)
 async def test_a_crash_between_the_writes_is_finished_by_the_next_write(
-    step: str, nth: int
+    step: str, nth: int, to: int
 ) -> None:
     store = FakeBoardStore()
     writer = BoardWriter(store, Clock())
@@ -142,12 +151,12 @@ async def test_a_crash_between_the_writes_is_finished_by_the_next_write(
     await writer.place(TENANT, score("ada", 10, 0), 1)
     store.crash_at[step] = nth
     with pytest.raises((Crash, ExceptionGroup)):
-        await writer.place(TENANT, score("ada", 1500, 2), 2)
+        await writer.place(TENANT, score("ada", to, 2), 2)
     assert store.scores["acme|tenant|all|ada"]["pending"]["seq"] == 2
     # The learner's next event (or its redelivery) finishes the move first.
-    await writer.place(TENANT, score("ada", 1520, 3), 3)
+    await writer.place(TENANT, score("ada", to + 20, 3), 3)
     assert "pending" not in store.scores["acme|tenant|all|ada"]
-    await assert_board_agrees(store, {"ada": score("ada", 1520, 3), "bob": score("bob", 20, 1)})
+    await assert_board_agrees(store, {"ada": score("ada", to + 20, 3), "bob": score("bob", 20, 1)})
 
 
 @pytest.mark.parametrize("step", STEPS)

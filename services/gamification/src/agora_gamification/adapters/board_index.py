@@ -22,7 +22,6 @@ from agora_gamification.domain.standings import (
     counts_of,
     point_field,
     range_field,
-    range_of,
 )
 
 SCORES: Final = "scores"
@@ -136,38 +135,54 @@ class MongoBoardStore:
             return None
         return len(doc.get("entries", ())), int(doc["rev"])
 
-    async def set_point_count(
-        self, tenant_id: str, board: str, period: str, points: int, count: int, rev: int
-    ) -> tuple[int, int] | None:
-        key = range_key(tenant_id, board, period, range_of(points))
-        doc = await self._guarded_set(tenant_id, key, point_field(points), count, rev)
-        if doc is None:
+    async def set_point_counts(
+        self,
+        tenant_id: str,
+        board: str,
+        period: str,
+        range_index: int,
+        counts: Mapping[int, tuple[int, int]],
+    ) -> tuple[int, int, int] | None:
+        key = range_key(tenant_id, board, period, range_index)
+        cells = {point_field(p): {"n": n, "r": rev} for p, (n, rev) in counts.items()}
+        before = await self._guarded_set(tenant_id, key, cells)
+        if before is None:
             return None
-        return sum(counts_of(doc, "p").values()), int(doc["rev"])
+        total_before = sum(counts_of(before, "p").values())
+        after = {**before, "c": {**(before.get("c") or {}), **cells}}
+        return total_before, sum(counts_of(after, "p").values()), int(before["rev"]) + 1
 
     async def set_range_count(
         self, tenant_id: str, board: str, period: str, range_index: int, count: int, rev: int
     ) -> None:
         key = directory_key(tenant_id, board, period)
-        await self._guarded_set(tenant_id, key, range_field(range_index), count, rev)
+        await self._guarded_set(tenant_id, key, {range_field(range_index): {"n": count, "r": rev}})
 
     async def _guarded_set(
-        self, tenant_id: str, key: str, field: str, count: int, rev: int
+        self, tenant_id: str, key: str, cells: Mapping[str, Mapping[str, int]]
     ) -> Document | None:
-        """``c.<field> = {n: count, r: rev}`` unless a newer ``r`` is stored; the
-        document after the write, None when a newer count was there."""
-        path = f"c.{field}"
-        query = {"_id": key, "$or": [{f"{path}.r": {"$lt": rev}}, {path: {"$exists": False}}]}
-        update = {"$set": {path: {"n": count, "r": rev}}, "$inc": {"rev": 1}}
+        """``c.<field> = {n, r}`` for every cell unless one has a newer ``r`` stored;
+        the document as it was before the write, None when the guard refused."""
+        guards = [
+            {"$or": [{f"c.{field}.r": {"$lt": cell["r"]}}, {f"c.{field}": {"$exists": False}}]}
+            for field, cell in cells.items()
+        ]
+        query = {"_id": key, **(guards[0] if len(guards) == 1 else {"$and": guards})}
+        update = {
+            "$set": {f"c.{field}": dict(cell) for field, cell in cells.items()},
+            "$inc": {"rev": 1},
+        }
         repo = self._repo(BOARD_INDEX, tenant_id)
-        doc = await repo.find_one_and_update(query, update)
+        doc = await repo.find_one_and_update(query, update, return_after=False)
         if doc is not None:
             return doc
-        try:
+        # Missing, or the guard refused. Create it (a no-op when it exists, also when
+        # another writer created it meanwhile) and try once more: a refusal now is a
+        # newer count. (Giving up on the duplicate lost a count when two writers
+        # opened a new range at once: found at 100,000 learners.)
+        with contextlib.suppress(DuplicateKeyError):
             await repo.insert_one({"_id": key, "c": {}, "rev": 0})
-        except DuplicateKeyError:
-            return None  # it exists: the guard refused (a newer count is stored)
-        return await repo.find_one_and_update(query, update)
+        return await repo.find_one_and_update(query, update, return_after=False)
 
     async def _upserting(
         self, collection: str, tenant_id: str, key: str, update: Mapping[str, Any], *, upsert: bool

@@ -21,9 +21,12 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-RANGE_WIDTH: Final = 1000
+RANGE_WIDTH: Final = 100
 """Points values per range document: a range document holds at most this many counts,
-and the directory one count per range (1,000 entries at a million points)."""
+and the directory one count per range. FerretDB decodes a document field by field: a
+1,000-count range document took 72 ms to read at 100,000 learners (a 5-cell directory
+3 ms, a bucket 3 ms), so ranges are kept small; the directory holds max points / 100
+cells (50 at 5,000 points)."""
 
 
 @dataclass(frozen=True, order=True)

@@ -8,9 +8,14 @@ Then the move is applied to the index, each step idempotent:
 
 1. add the ``to`` entry to its bucket / remove the ``from`` entry from its bucket
    (``$addToSet`` / ``$pullAll`` of exact entries, which carry the move's seq);
-2. each bucket write returns the bucket's size and revision; the count of that points
-   value in its range document is set from them unless a newer revision was counted,
-   and likewise the range's count in the directory;
+2. each bucket write returns the bucket's size and revision; the counts of those
+   points values are set in their range document (one write per range, so a move
+   within a range is one write) unless a newer revision was counted, and that write
+   returns the range's total before and after; the range's count in the directory is
+   set from it likewise. The move's own writer skips the directory when the total did
+   not change (a move within one range): the last write that changed a range's total
+   carries that total to the directory, or crashed and left its move pending, and
+   every later application of a pending move carries every count on;
 3. a team board also moves the team total (compare-and-set of the member's
    contribution ``{p, s}`` and ``$inc`` of the difference, in one write);
 4. the pending move is cleared iff it is still move ``seq``.
@@ -146,7 +151,9 @@ class BoardWriter:
                 written = await self._store.update_score(tenant_id, key, seq, update)
             if written:
                 await self._apply(
-                    tenant_id, {"_id": key, "tenant_id": tenant_id, **identity, **update}
+                    tenant_id,
+                    {"_id": key, "tenant_id": tenant_id, **identity, **update},
+                    thorough=False,
                 )
                 return
             # Another writer changed this score meanwhile: read it again.
@@ -162,22 +169,33 @@ class BoardWriter:
             log.info("leaderboard moves repaired", count=len(docs))
         return len(docs)
 
-    async def _apply(self, tenant_id: str, doc: Mapping[str, Any], depth: int = 0) -> None:
+    async def _apply(
+        self, tenant_id: str, doc: Mapping[str, Any], *, thorough: bool = True, depth: int = 0
+    ) -> None:
+        """Apply the document's pending move (see the module doc). ``thorough`` is false
+        only for the writer of the move applying it at once: it alone may leave the
+        directory alone when a range's total did not change (any later application,
+        after a crash, carries every count on)."""
         pending = doc["pending"]
         seq = int(pending["seq"])
         board, period = str(doc["board"]), str(doc["period"])
         before = Placement.of(pending.get("from"))
         after = Placement.of(pending.get("to"))
+        buckets: dict[int, tuple[int, int]] = {}
+
+        async def change(points: int, add: Entry | None, remove: Entry | None) -> None:
+            snapshot = await self._store.change_bucket(
+                tenant_id, board, period, points, add=add, remove=remove
+            )
+            if snapshot is not None:  # None: removing from a bucket that never existed
+                buckets[points] = snapshot
+
         async with asyncio.TaskGroup() as group:
             if after != before:
                 if after is not None:
-                    group.create_task(
-                        self._change(tenant_id, board, period, after.points, add=after.entry)
-                    )
+                    group.create_task(change(after.points, after.entry, None))
                 if before is not None:
-                    group.create_task(
-                        self._change(tenant_id, board, period, before.points, remove=before.entry)
-                    )
+                    group.create_task(change(before.points, None, before.entry))
             if board.startswith(TEAM_PREFIX):
                 group.create_task(
                     self._team(
@@ -188,6 +206,7 @@ class BoardWriter:
                         {"p": int(pending["team"]), "s": seq},
                     )
                 )
+        await self._count(tenant_id, board, period, buckets, thorough=thorough)
         key = str(doc["_id"])
         if await self._store.clear_pending(tenant_id, key, seq):
             return
@@ -196,34 +215,59 @@ class BoardWriter:
         # move took the entry away. Take it back unless the learner still sits there.
         current = await self._store.score(tenant_id, key)
         if after is not None and (current is None or Placement.of(current.get("on")) != after):
-            await self._change(tenant_id, board, period, after.points, remove=after.entry)
+            snapshot = await self._store.change_bucket(
+                tenant_id, board, period, after.points, remove=after.entry
+            )
+            if snapshot is not None:
+                await self._count(tenant_id, board, period, {after.points: snapshot})
         if current is not None and current.get("pending") and depth < 2:
-            await self._apply(tenant_id, current, depth + 1)
+            await self._apply(tenant_id, current, depth=depth + 1)
 
-    async def _change(
+    async def _count(
         self,
         tenant_id: str,
         board: str,
         period: str,
-        points: int,
+        buckets: Mapping[int, tuple[int, int]],
         *,
-        add: Entry | None = None,
-        remove: Entry | None = None,
+        thorough: bool = True,
     ) -> None:
-        """One bucket write, then its count carried to the range and the directory."""
-        snapshot = await self._store.change_bucket(
-            tenant_id, board, period, points, add=add, remove=remove
-        )
-        if snapshot is None:
-            return  # removing from a bucket that never existed: nothing was counted
-        size, rev = snapshot
-        totals = await self._store.set_point_count(tenant_id, board, period, points, size, rev)
-        if totals is None:
+        """Carry bucket sizes to their range documents (one write per range) and the
+        ranges' totals to the directory."""
+        by_range: dict[int, dict[int, tuple[int, int]]] = {}
+        for points, snapshot in buckets.items():
+            by_range.setdefault(range_of(points), {})[points] = snapshot
+        async with asyncio.TaskGroup() as group:
+            for range_index, counts in by_range.items():
+                group.create_task(
+                    self._count_range(tenant_id, board, period, range_index, counts, thorough)
+                )
+
+    async def _count_range(
+        self,
+        tenant_id: str,
+        board: str,
+        period: str,
+        range_index: int,
+        counts: Mapping[int, tuple[int, int]],
+        thorough: bool,
+    ) -> None:
+        result = await self._store.set_point_counts(tenant_id, board, period, range_index, counts)
+        if result is None:
+            if len(counts) > 1:
+                # A newer count of one of them is stored: set each on its own.
+                for points, snapshot in counts.items():
+                    await self._count_range(
+                        tenant_id, board, period, range_index, {points: snapshot}, thorough
+                    )
             return  # a newer state of the bucket was counted; its writer carries it on
-        total, range_rev = totals
-        await self._store.set_range_count(
-            tenant_id, board, period, range_of(points), total, range_rev
-        )
+        total_before, total_after, range_rev = result
+        # A write that leaves the range's total as it was needs no directory write: the
+        # last write that changed the total carries that same total on (module doc).
+        if thorough or total_before != total_after:
+            await self._store.set_range_count(
+                tenant_id, board, period, range_index, total_after, range_rev
+            )
 
     async def _team(
         self, tenant_id: str, team_id: str, period: str, learner_id: str, new: Mapping[str, int]

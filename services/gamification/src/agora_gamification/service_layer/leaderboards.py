@@ -187,45 +187,60 @@ class Leaderboards:
             view.load_ranges(ahead),
             view.load_buckets([mine.points] if mine is not None else []),
         )
-        top: list[Standing] = []
-        if show_top:
-            lines = await view.collect(None, top_n, upward=False)
-            top = [
-                self._standing(i + 1, e.learner_id, p, me, privacy_mode)
-                for i, (p, e) in enumerate(lines)
-            ]
+        mine_and_around, lines = await asyncio.gather(
+            self._around(view, me, mine, directory, around_me, neighbours, privacy_mode),
+            view.collect(None, top_n if show_top else 0, upward=False),
+        )
+        top = [
+            self._standing(i + 1, e.learner_id, p, me, privacy_mode)
+            for i, (p, e) in enumerate(lines)
+        ]
+        my_standing, around = mine_and_around
+        return Board(top, around, my_standing, ranked, period, privacy_mode)
+
+    async def _around(
+        self,
+        view: _BoardView,
+        me: str,
+        mine: Placement | None,
+        directory: dict[int, int],
+        around_me: bool,
+        neighbours: int,
+        privacy_mode: str,
+    ) -> tuple[Standing, list[Standing]]:
+        """My rank and neighbourhood (read while the top list is read)."""
         if mine is None:
-            return Board(top, [], Standing(0, me, 0, is_me=True), ranked, period, privacy_mode)
+            return Standing(0, me, 0, is_me=True), []
         here = range_of(mine.points)
         higher = sum(directory[r] for r in view.ranges_above(here))
         higher += sum(n for p, n in (await view.counts_in(here)).items() if p > mine.points)
         same = view.bucket(mine.points)
         rank = 1 + higher + position_in(same, mine.entry)
         my_standing = Standing(rank, me, mine.points, is_me=True)
-        around: list[Standing] = []
-        if around_me:
-            ahead_of_me = [e for e in same if e.learner_id != me and e.key() < mine.entry.key()]
-            behind_me = [e for e in same if e.learner_id != me and e.key() > mine.entry.key()]
-            above = [(mine.points, e) for e in reversed(ahead_of_me)][:neighbours]
-            below = [(mine.points, e) for e in behind_me][:neighbours]
-            more_above, more_below = await asyncio.gather(
-                view.collect(mine.points, neighbours - len(above), upward=True),
-                view.collect(mine.points, neighbours - len(below), upward=False),
-            )
-            above += more_above
-            below += more_below
-            around = [
-                *(
-                    self._standing(rank - i - 1, e.learner_id, p, me, privacy_mode)
-                    for i, (p, e) in reversed(list(enumerate(above)))
-                ),
-                my_standing,
-                *(
-                    self._standing(rank + i + 1, e.learner_id, p, me, privacy_mode)
-                    for i, (p, e) in enumerate(below)
-                ),
-            ]
-        return Board(top, around, my_standing, ranked, period, privacy_mode)
+        if not around_me:
+            return my_standing, []
+        ahead_of_me = [e for e in same if e.learner_id != me and e.key() < mine.entry.key()]
+        behind_me = [e for e in same if e.learner_id != me and e.key() > mine.entry.key()]
+        above = [(mine.points, e) for e in reversed(ahead_of_me)][:neighbours]
+        below = [(mine.points, e) for e in behind_me][:neighbours]
+        more_above, more_below = await asyncio.gather(
+            view.collect(mine.points, neighbours - len(above), upward=True),
+            view.collect(mine.points, neighbours - len(below), upward=False),
+        )
+        above += more_above
+        below += more_below
+        around = [
+            *(
+                self._standing(rank - i - 1, e.learner_id, p, me, privacy_mode)
+                for i, (p, e) in reversed(list(enumerate(above)))
+            ),
+            my_standing,
+            *(
+                self._standing(rank + i + 1, e.learner_id, p, me, privacy_mode)
+                for i, (p, e) in enumerate(below)
+            ),
+        ]
+        return my_standing, around
 
     async def teams(self, tenant_id: str, me: str, *, period: str, top_n: int) -> Board:
         """Teams ranked by the sum of their members' points (ties: team id); totals

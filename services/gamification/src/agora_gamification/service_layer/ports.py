@@ -122,11 +122,17 @@ class BoardStore(Protocol):
         write, None when removing from a bucket that does not exist."""
         ...
 
-    async def set_point_count(
-        self, tenant_id: str, board: str, period: str, points: int, count: int, rev: int
-    ) -> tuple[int, int] | None:
-        """Set the count of ``points`` unless a count read from a newer bucket revision
-        is stored; when set, (the range's total, range revision) read in that write."""
+    async def set_point_counts(
+        self,
+        tenant_id: str,
+        board: str,
+        period: str,
+        range_index: int,
+        counts: Mapping[int, tuple[int, int]],
+    ) -> tuple[int, int, int] | None:
+        """Set the counts ``{points: (count, bucket rev)}`` of one range in one write,
+        unless a count read from a newer bucket revision is stored for any of them; when
+        set, (the range's total before, after, the range revision after)."""
         ...
 
     async def set_range_count(
