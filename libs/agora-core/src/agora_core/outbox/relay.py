@@ -260,13 +260,17 @@ class OutboxRelay:
         failures = 0
         loop = asyncio.get_running_loop()
         next_gauge = 0.0
+        # The safety-net scan runs on a fixed period, not after the last wake-up: a
+        # steady stream of hints must not postpone it for ever.
+        next_scan = loop.time() + self._poll_interval
         while not self._stopping:
             # Cleared before taking work: a notify() during the round wakes the next one.
             self._wake.clear()
             try:
                 await self.publish_hinted()
-                if self._scan_due:
+                if self._scan_due or loop.time() >= next_scan:
                     self._scan_due = False
+                    next_scan = loop.time() + self._poll_interval
                     await self.publish_once()
                     # The backlog count is a scan too (on FerretDB): refresh the gauge
                     # along with scans, at most every few seconds, never on hinted rounds.
@@ -285,10 +289,8 @@ class OutboxRelay:
                 continue
             if len(self._hints) or self._scan_due:
                 continue
-            try:
-                await asyncio.wait_for(self._wake.wait(), timeout=self._poll_interval)
-            except TimeoutError:
-                self._scan_due = True  # the idle timer: the safety-net scan
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=max(0.0, next_scan - loop.time()))
 
 
 def lease_expired_filter(now: datetime) -> dict[str, Any]:
