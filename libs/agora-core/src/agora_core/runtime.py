@@ -82,6 +82,7 @@ class ServiceRuntime:
             batch_size=settings.outbox_batch_size,
             lease_seconds=settings.outbox_lease_seconds,
             wake_delay=settings.outbox_wake_delay_ms / 1000,
+            max_hints=settings.outbox_max_hints,
         )
         self.consumers: list[EventConsumer] = []
         self.operations = Operations(

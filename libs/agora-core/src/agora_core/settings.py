@@ -42,12 +42,14 @@ class ServiceSettings(BaseSettings):
     )
 
     outbox_poll_interval_ms: int = Field(
-        default=1000,
+        default=5000,
         ge=5,
         le=60_000,
         description=(
-            "Idle poll of the outbox relay, a safety net: a write wakes the relay at once "
-            "(notify), and each poll scans the outbox collections (a full scan on FerretDB)."
+            "Idle scan interval of the outbox relay, its safety net for crashed writers and "
+            "expired leases: a hinted write is claimed by _id at once, notify() without a "
+            "hint asks for a scan at once, and each scan reads the outbox collections (a "
+            "full scan on FerretDB)."
         ),
     )
     outbox_wake_delay_ms: int = Field(
@@ -55,6 +57,15 @@ class ServiceSettings(BaseSettings):
         ge=0,
         le=5_000,
         description="Gathers the relay wake-ups of this window into one pass (busy writers).",
+    )
+    outbox_max_hints: int = Field(
+        default=10_000,
+        ge=1,
+        le=1_000_000,
+        description=(
+            "Bound of the relay's queue of written documents to claim by _id; beyond it "
+            "hints are dropped and a scan publishes those documents instead."
+        ),
     )
     outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
     outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)

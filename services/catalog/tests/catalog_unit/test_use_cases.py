@@ -25,6 +25,7 @@ from agora_catalog.service_layer.popularity import Popularity
 from agora_contracts.events.registry import REGISTRY
 from agora_core.errors import FailedPrecondition, PermissionDenied
 from agora_core.grpc.auth import Principal, Role
+from agora_core.outbox import OutboxHint
 from agora_core.storage import Document
 
 from .fakes import FakeStores
@@ -40,9 +41,12 @@ LEARNER = Principal("u-ada", T, frozenset({Role.LEARNER}))
 class Notifier:
     def __init__(self) -> None:
         self.calls = 0
+        self.hints: list[OutboxHint] = []
 
-    def __call__(self) -> None:
+    def __call__(self, hint: OutboxHint | None = None, /) -> None:
         self.calls += 1
+        if hint is not None:
+            self.hints.append(hint)
 
 
 def _events(document: Document) -> list[tuple[str, dict[str, Any]]]:
@@ -119,12 +123,14 @@ async def test_workflow_writes_its_events_with_the_change(
 async def test_completion_is_exactly_once(
     world: tuple[FakeStores, Catalog, Learning, Notifier],
 ) -> None:
-    stores, catalog, learning, _ = world
+    stores, catalog, learning, notify = world
     item = await _published(catalog)
     first, newly = await learning.complete(LEARNER, item["_id"])
     again, repeated = await learning.complete(LEARNER, item["_id"])
     assert (newly, repeated) == (True, False)
     [progress] = stores.all("progress")
+    # start and completion each name the progress document: the relay claims it by _id
+    assert notify.hints[-2:] == [OutboxHint("progress", progress["_id"])] * 2
     kinds = [k for k, _ in _events(progress)]
     assert kinds == ["knowledge.started", "knowledge.completed"]
     completed = _events(progress)[1][1]

@@ -54,7 +54,7 @@ from agora_core.errors import FailedPrecondition, InvalidArgument, NotFound, Per
 from agora_core.grpc.auth import Principal, Role
 from agora_core.grpc.validation import PageCursor, decode_page_token, encode_page_token
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.outbox import with_outbox
+from agora_core.outbox import OutboxHint, OutboxNotifier, with_outbox
 from agora_core.storage import Document, DocumentStore
 
 _ATTEMPT_RETRIES: Final = 5
@@ -97,7 +97,7 @@ class Learning:
         db: Stores,
         catalog: Catalog,
         events: EventFactory,
-        notify: Callable[[], None],
+        notify: OutboxNotifier,
         clock: Callable[[], datetime] = now_ms,
     ) -> None:
         self._db = db
@@ -157,7 +157,7 @@ class Learning:
             found = await progress.find_one({"_id": key})
             assert found is not None
             return found
-        self._notify()
+        self._notify(OutboxHint(PROGRESS, key))
         return document
 
     async def start(self, principal: Principal, item_id: str, path_id: str | None) -> Document:
@@ -203,7 +203,7 @@ class Learning:
                 with_outbox({"$set": changes}, [progressed]),
             )
             if emitted is not None:
-                self._notify()
+                self._notify(OutboxHint(PROGRESS, emitted["_id"]))
                 return emitted
         else:  # contended every time: keep the position, leave the percent to the others
             changes.pop("percent", None)
@@ -264,7 +264,7 @@ class Learning:
             found = await self._repo(PROGRESS, tenant).find_one({"_id": document["_id"]})
             assert found is not None
             return found, False
-        self._notify()
+        self._notify(OutboxHint(PROGRESS, updated["_id"]))
         return updated, True
 
     async def my_progress(
@@ -490,7 +490,7 @@ class Learning:
             found = await enrolments.find_one({"_id": key})
             assert found is not None
             return found
-        self._notify()
+        self._notify(OutboxHint(ENROLMENTS, key))
         return document
 
     def _path_completed(
@@ -557,7 +557,7 @@ class Learning:
             )
             if done is not None:
                 completed += 1
-                self._notify()
+                self._notify(OutboxHint(ENROLMENTS, done["_id"]))
         return completed
 
     # --- assignments -----------------------------------------------------------------
@@ -775,7 +775,7 @@ class Learning:
                 await attempts.insert_one(document)
             except DuplicateKeyError:
                 continue  # a concurrent attempt took this number; take the next one
-            self._notify()
+            self._notify(OutboxHint(QUIZ_ATTEMPTS, attempt_id))
             if graded.passed:
                 await self.record_completion(tenant, learner, item)
             return document
