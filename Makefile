@@ -1,10 +1,10 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down status test bench lint typecheck fmt proto proto-check schemas
+.PHONY: install up down infra-up infra-down status demo test bench lint typecheck fmt proto proto-check schemas events
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
 
-up: install  ## bring the platform up locally: Kafka, FerretDB and every service that exists
+up:  ## install what is missing, start Kafka, FerretDB and every service, wait until SERVING
 	deploy/local/platform.sh up
 
 down:  ## stop everything `make up` started
@@ -16,8 +16,11 @@ infra-up:  ## only Kafka and FerretDB
 infra-down:
 	deploy/local/infra.sh down
 
-status:
+status:  ## is each part of the platform running and answering?
 	deploy/local/platform.sh status
+
+demo:  ## play the demo journey against the running platform (make up first)
+	.venv/bin/python -m agora_demo
 
 test:  ## install everything, start the infrastructure, lint, type-check, run all tests, stop
 	tools/test.sh
@@ -44,3 +47,6 @@ proto-check: install
 
 schemas: install  ## write JSON Schema snapshots of new (or compatibly changed) event types
 	.venv/bin/python -m agora_contracts.events.schemas --write
+
+events: install  ## regenerate the events catalogue: docs/events/asyncapi.yaml and docs/events/README.md
+	.venv/bin/python -m agora_contracts.events.asyncapi --write

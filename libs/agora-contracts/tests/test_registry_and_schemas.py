@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from typing import Any, Literal
 
 import pytest
-from pydantic import Field
+from pydantic import Field, create_model
 
 from agora_contracts.events import EventPayload, EventRegistry, EventSpec, UnknownEventType
+from agora_contracts.events.common import SkillLevel
 from agora_contracts.events.schemas import (
     breaking_changes,
     load_platform_events,
@@ -43,6 +46,39 @@ class ItemCompletedRequiredAdded(EventPayload):
 class ItemCompletedTypeChanged(EventPayload):
     item_id: int = Field(description="Completed item.", examples=[1])
     learner_id: str = Field(description="Who completed it.", examples=["user-1"])
+
+
+class ItemCompletedFieldRenamed(EventPayload):
+    item_id: str = Field(description="Completed item.", examples=["item-1"])
+    person_id: str = Field(description="Who completed it.", examples=["user-1"])
+
+
+class ItemCompletedOptionalMadeRequired(EventPayload):
+    item_id: str = Field(description="Completed item.", examples=["item-1"])
+    learner_id: str = Field(description="Who completed it.", examples=["user-1"])
+    score: float = Field(description="Score.", examples=[0.9])
+
+
+class Rich(EventPayload):
+    """A payload with value rules, to check which changes of them break consumers."""
+
+    title: str = Field(max_length=100, description="Title.", examples=["t"])
+    kind: Literal["video", "quiz"] = Field(description="Kind.", examples=["video"])
+    at: datetime = Field(description="When.", examples=["2026-11-23T09:00:00Z"])
+    tags: tuple[str, ...] = Field(default=(), description="Tags.", examples=[["a"]])
+    skills: tuple[SkillLevel, ...] = Field(default=(), description="Skills.", examples=[[]])
+    score: float = Field(ge=0, le=100, description="Score.", examples=[50.0])
+    owner: str | None = Field(default=None, description="Owner.", examples=[None])
+
+
+def _rich_variant(**fields: Any) -> type[EventPayload]:
+    """``Rich`` with some fields redefined (same names, new annotations/rules)."""
+    definitions: dict[str, Any] = {
+        name: (info.annotation, info) for name, info in Rich.model_fields.items()
+    }
+    definitions.update(fields)
+    model: type[EventPayload] = create_model("RichVariant", __base__=EventPayload, **definitions)
+    return model
 
 
 TYPE = "org.agora.learning.item.completed.v1"
@@ -101,6 +137,7 @@ def test_adding_an_optional_field_is_compatible() -> None:
     ("model", "expected"),
     [
         (ItemCompletedFieldRemoved, "field 'learner_id' was removed"),
+        (ItemCompletedFieldRenamed, "field 'learner_id' was removed"),
         (ItemCompletedRequiredAdded, "field 'path_id' became required"),
         (ItemCompletedTypeChanged, "field 'item_id' changed type"),
     ],
@@ -129,3 +166,80 @@ def test_every_platform_event_has_a_compatible_committed_snapshot() -> None:
         snapshot = read_snapshot(spec.event_type)
         assert snapshot is not None, f"{spec.event_type}: no snapshot (run `make schemas`)"
         assert breaking_changes(snapshot, payload_schema(spec)) == [], spec.event_type
+
+
+def test_making_an_optional_field_required_is_breaking() -> None:
+    old = payload_schema(_spec(ItemCompletedOptionalAdded))
+    changes = breaking_changes(old, payload_schema(_spec(ItemCompletedOptionalMadeRequired)))
+    assert "payload: field 'score' became required" in changes
+    assert "payload: field 'score' changed type" in changes  # null no longer accepted
+
+
+def _s(model: type[EventPayload]) -> dict[str, Any]:
+    return payload_schema(_spec(model))
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"at": (str, Field(description="When.", examples=["x"]))}, "'at' changed type"),
+        (
+            {"tags": (tuple[int, ...], Field(default=(), description="T.", examples=[[1]]))},
+            "'tags' changed type",
+        ),
+        (
+            {"skills": (tuple[str, ...], Field(default=(), description="S.", examples=[[]]))},
+            "'skills' changed type",
+        ),
+        (
+            {"title": (str, Field(max_length=500, description="Title.", examples=["t"]))},
+            "'title' accepts more values (maxLength 100 -> 500)",
+        ),
+        (
+            {
+                "kind": (
+                    Literal["video", "quiz", "scorm"],
+                    Field(description="Kind.", examples=["video"]),
+                )
+            },
+            "'kind' accepts more values (allowed values gained ['scorm'])",
+        ),
+        (
+            {"kind": (str, Field(description="Kind.", examples=["video"]))},
+            "'kind' accepts more values (allowed values gained ['<any value>'])",
+        ),
+        (
+            {"score": (float, Field(ge=0, description="Score.", examples=[50.0]))},
+            "'score' accepts more values (maximum 100 -> none)",
+        ),
+        (
+            {"title": (str | None, Field(default=None, description="T.", examples=[None]))},
+            "'title' changed type",
+        ),
+    ],
+)
+def test_type_and_value_rule_loosening_is_breaking(fields: dict[str, Any], expected: str) -> None:
+    changes = breaking_changes(_s(Rich), _s(_rich_variant(**fields)))
+    assert any(expected in change for change in changes), changes
+
+
+def test_tightening_rules_and_editing_docs_are_compatible() -> None:
+    tighter = _rich_variant(
+        title=(str, Field(max_length=50, description="Another text.", examples=["other"])),
+        kind=(Literal["video"], Field(description="Kind.", examples=["video"])),
+        score=(float, Field(ge=10, le=90, description="Score.", examples=[50.0])),
+        tags=(tuple[str, ...], Field(default=(), max_length=5, description="T.", examples=[[]])),
+    )
+    assert breaking_changes(_s(Rich), _s(tighter)) == []
+
+
+def test_a_nested_model_losing_a_field_is_breaking() -> None:
+    class Level(EventPayload):
+        skill_id: str = Field(description="Skill.", examples=["sql"])
+
+    class Holder(EventPayload):
+        skills: tuple[Level, ...] = Field(default=(), description="S.", examples=[[]])
+
+    old = _s(Holder)
+    old["$defs"]["Level"]["properties"]["level"] = {"type": "integer"}
+    assert breaking_changes(old, _s(Holder)) == ["$defs.Level: field 'level' was removed"]

@@ -27,6 +27,7 @@ from agora_core.logging import configure_logging
 from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy
 from agora_core.messaging.idempotency import ProcessedEvents
 from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.operations import Operations
 from agora_core.outbox import OutboxRelay, outbox_index
 from agora_core.settings import ConfigError, ServiceSettings, load_settings
 from agora_core.storage import Document, IndexSpec, create_mongo_client, ensure_indexes, ping
@@ -43,6 +44,8 @@ class ApiServer(Protocol):
     async def start(self) -> None: ...
 
     async def stop(self, grace: float | None) -> None: ...
+
+    def attach_operations(self, operations: Operations) -> None: ...
 
 
 class ServiceRuntime:
@@ -81,6 +84,14 @@ class ServiceRuntime:
             wake_delay=settings.outbox_wake_delay_ms / 1000,
         )
         self.consumers: list[EventConsumer] = []
+        self.operations = Operations(
+            service=self.service,
+            bootstrap_servers=settings.kafka_bootstrap_servers,
+            registry=registry,
+            publisher=self.publisher,
+            consumers=self.consumers,
+            operator_tenant=settings.operator_tenant,
+        )
         self.api: ApiServer | None = None
         self.grpc_port: int | None = None
         self.http = HttpSidePort(
@@ -113,7 +124,9 @@ class ServiceRuntime:
         return consumer
 
     def set_api(self, api: ApiServer) -> None:
+        """Serve ``api``; it also answers the operators' RPCs over this runtime."""
         self.api = api
+        api.attach_operations(self.operations)
 
     async def _kafka_ready(self) -> bool:
         return all(consumer.assignment for consumer in self.consumers)

@@ -74,6 +74,15 @@ class ServiceSettings(BaseSettings):
     dev_mode: bool = Field(
         default=False, description="Allows HS256 tokens; never switch on in production."
     )
+    operator_tenant: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description=(
+            "Tenant whose admins are platform operators: they may replay every tenant's "
+            "dead letters and rewind consumer groups (agora.admin.v1). Unset: nobody may."
+        ),
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -54,6 +54,8 @@ async def test_reflection_lists_the_hosted_services(notes: NotesEndpoint) -> Non
     names = {s.name for s in responses[0].list_services_response.service}
     assert names == {
         NOTES_SERVICE_NAME,
+        # Every Agora server also hosts the operators' service (agora_core.grpc.server).
+        "agora.admin.v1.OperationsService",
         "grpc.health.v1.Health",
         "grpc.reflection.v1alpha.ServerReflection",
     }

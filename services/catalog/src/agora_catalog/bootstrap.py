@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import structlog
+
 from agora.catalog.v1 import catalog_pb2_grpc
 from agora_catalog.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, CatalogDatabase
 from agora_catalog.entrypoints import events
@@ -11,10 +13,13 @@ from agora_catalog.service_layer.erasure import ERASURE_PLAN, remove_from_skills
 from agora_catalog.service_layer.events import EventFactory
 from agora_catalog.service_layer.learning import Learning
 from agora_catalog.service_layer.popularity import Popularity
+from agora_catalog.service_layer.search_index import SearchIndex
 from agora_catalog.settings import CatalogSettings
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.privacy import ErasedCallerVerifier, PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
+
+log = structlog.get_logger(__name__)
 
 
 async def build(settings: CatalogSettings) -> ServiceRuntime:
@@ -22,17 +27,23 @@ async def build(settings: CatalogSettings) -> ServiceRuntime:
     runtime = ServiceRuntime(settings, indexes=INDEXES, outbox_collections=OUTBOX_COLLECTIONS)
     db = CatalogDatabase(runtime.database)
     factory = EventFactory(runtime.registry)
+    index = SearchIndex(db, cached_tenants=settings.search_cached_tenants)
+    # Rows a crashed process left behind (or items older than the index) first.
+    repaired = await index.repair(await db.items_pending_search())
+    if repaired:
+        log.info("search index repaired", items=repaired)
     catalog = Catalog(
-        db, factory, runtime.relay.notify, candidate_limit=settings.search_candidate_limit
+        db, factory, runtime.relay.notify, index=index, cached_items=settings.search_cached_items
     )
     learning = Learning(db, catalog, factory, runtime.relay.notify)
+    popularity = Popularity(db, index, dedupe_days=settings.popularity_dedupe_days)
 
     async def skills_left(tenant_id: str, person_id: str, _pseudonym: str) -> int:
         return await remove_from_skills(db, tenant_id, person_id)
 
     eraser = PersonEraser(runtime.database, ERASURE_PLAN, before=[("skills_left", skills_left)])
     runtime.add_consumer(
-        *with_erasure(events.TOPICS, events.handlers(Popularity(db), learning), eraser)
+        *with_erasure(events.TOPICS, events.handlers(popularity, learning), eraser)
     )
     runtime.set_api(
         create_grpc_server(

@@ -10,9 +10,11 @@ import pytest
 
 from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
 from agora_catalog.bootstrap import build
+from agora_catalog.entrypoints import events
 from agora_catalog.settings import CatalogSettings
 from agora_core.runtime import ServiceRuntime
 from agora_core.storage import create_mongo_client
+from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 
 from .helpers import Tenant
@@ -27,6 +29,8 @@ async def catalog_runtime(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator
     settings = test_settings(
         CatalogSettings, kafka=kafka_bootstrap, mongo_uri=mongo_uri, database=database
     )
+    # Not a replay of what earlier tests, runs and benchmarks published on the topics.
+    await start_group_at_end(kafka_bootstrap, settings.group_id, events.TOPICS)
     async with running_service(build, settings) as runtime:
         yield runtime
     client = create_mongo_client(mongo_uri)

@@ -29,6 +29,7 @@ pytestmark = pytest.mark.integration
 
 STARTED = "org.agora.learning.knowledge.started.v1"
 COMPLETED = "org.agora.learning.knowledge.completed.v1"
+PROGRESSED = "org.agora.learning.knowledge.progressed.v1"
 ENROLLED = "org.agora.learning.path.enrolled.v1"
 PATH_COMPLETED = "org.agora.learning.path.completed.v1"
 PASSED = "org.agora.learning.quiz.passed.v1"
@@ -53,6 +54,8 @@ async def test_progress_and_exactly_once_completion(tenant: Tenant, kafka_bootst
         )
         assert moved.progress.percent == 40
         assert moved.progress.last_position == "p3"
+        [rise] = await tap.wait_for(PROGRESSED, tenant=t, subject=item.item_id)
+        assert (rise.key, rise.data["previous_percent"], rise.data["percent"]) == (LEARNER, 0, 40)
         # Concurrent repeats of the completion: exactly one wins.
         results = await asyncio.gather(
             *(

@@ -111,9 +111,21 @@ async def test_likes_and_comments_counted_once(tenant: Tenant, kafka_bootstrap: 
         return await _counts(tenant, loved.item_id) == (1, 1)
 
     await eventually(unliked)
-    stored = await tenant.runtime.database["items"].find_one({"_id": loved.item_id})
+    items = tenant.runtime.database["items"]
+
+    async def row_applied() -> bool:  # the counters are written first, then the row
+        stored = await items.find_one({"_id": loved.item_id})
+        return stored is not None and stored["search_pending"] is False
+
+    await eventually(row_applied)
+    stored = await items.find_one({"_id": loved.item_id})
     assert stored is not None
     assert stored["popularity"] == 1 + 2  # likes + 2 x comments
+    # The applied ids sit in the day bucket of the events (bounded by the window).
+    applied = [i for ids in stored["popularity_seen"].values() for i in ids]
+    assert all(day.startswith("d20") for day in stored["popularity_seen"])
+    assert like.event_id in applied
+    assert len(applied) == 4  # two likes, a comment, an unlike; the redelivery not again
     by_popularity = await tenant.stub.SearchItems(
         pb.SearchItemsRequest(sort=pb.SEARCH_SORT_POPULARITY), metadata=tenant.learner
     )

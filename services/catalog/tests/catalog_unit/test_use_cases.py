@@ -9,7 +9,15 @@ from typing import Any
 
 import pytest
 
-from agora_catalog.domain.inputs import ItemIn, PathIn, ReviewIn, SkillIn, ThemeIn
+from agora_catalog.domain.inputs import (
+    ItemIn,
+    PathIn,
+    ProgressIn,
+    ReviewIn,
+    SearchIn,
+    SkillIn,
+    ThemeIn,
+)
 from agora_catalog.service_layer.catalog import Catalog
 from agora_catalog.service_layer.events import EventFactory
 from agora_catalog.service_layer.learning import Learning
@@ -84,7 +92,8 @@ async def test_workflow_writes_its_events_with_the_change(
     stores, catalog, _, notify = world
     item = await catalog.create_item(AUTHOR, _wiki())
     assert item["content"]["markdown"] == "Use LEFT JOIN"
-    assert "joi" in item["search_terms"]
+    drafts, _ = await catalog.search(AUTHOR, SearchIn(query="joi", status="draft"), "", 10)
+    assert [d["_id"] for d in drafts] == [item["_id"]]
     submitted, reviewers = await catalog.submit(AUTHOR, item["_id"])
     assert reviewers == [EXPERT.subject]
     [(kind, payload)] = _events(submitted)
@@ -155,13 +164,55 @@ async def test_popularity_counts_each_event_once_within_its_tenant(
 ) -> None:
     stores, catalog, _, _ = world
     item = await _published(catalog)
-    popularity = Popularity(stores)
-    assert await popularity.apply(T, "knowledge", item["_id"], "l1", likes=1, comments=0)
-    assert not await popularity.apply(T, "knowledge", item["_id"], "l1", likes=1, comments=0)
-    assert await popularity.apply(T, "knowledge", item["_id"], "c1", likes=0, comments=1)
-    assert not await popularity.apply("other", "knowledge", item["_id"], "l2", likes=1, comments=0)
-    assert not await popularity.apply(T, "question", item["_id"], "l3", likes=1, comments=0)
-    assert await popularity.apply(T, "knowledge", item["_id"], "u1", likes=-1, comments=0)
-    assert not await popularity.apply(T, "knowledge", item["_id"], "u2", likes=-1, comments=0)
+    popularity = Popularity(stores, catalog.index)
+    now = datetime.now(UTC)
+
+    async def apply(tenant: str, target: str, event_id: str, likes: int, comments: int) -> bool:
+        return await popularity.apply(
+            tenant, target, item["_id"], event_id, occurred_at=now, likes=likes, comments=comments
+        )
+
+    assert await apply(T, "knowledge", "l1", 1, 0)
+    assert not await apply(T, "knowledge", "l1", 1, 0)
+    assert await apply(T, "knowledge", "c1", 0, 1)
+    assert not await apply("other", "knowledge", "l2", 1, 0)
+    assert not await apply(T, "question", "l3", 1, 0)
+    assert await apply(T, "knowledge", "u1", -1, 0)
+    assert not await apply(T, "knowledge", "u2", -1, 0)
     [stored] = [d for d in stores.all("items") if d["_id"] == item["_id"]]
     assert (stored["like_count"], stored["comment_count"], stored["popularity"]) == (0, 1, 2)
+
+
+async def test_progress_emits_progressed_only_when_the_percent_rises(
+    world: tuple[FakeStores, Catalog, Learning, Notifier],
+) -> None:
+    stores, catalog, learning, _ = world
+    item = await _published(catalog)
+
+    async def record(percent: int) -> Document:
+        return await learning.record_progress(
+            LEARNER, ProgressIn(item_id=item["_id"], percent=percent, last_position=f"p{percent}")
+        )
+
+    await record(25)
+    await record(25)  # same percent, new position only
+    lowered = await record(10)  # going back is recorded, not announced
+    assert (lowered["percent"], lowered["last_position"]) == (10, "p10")
+    await record(60)
+    await learning.complete(LEARNER, item["_id"])
+    after = await record(80)  # completed: the percent stays 100
+    assert after["percent"] == 100
+    [progress] = stores.all("progress")
+    events = _events(progress)
+    assert [k for k, _ in events] == [
+        "knowledge.started",
+        "knowledge.progressed",
+        "knowledge.progressed",
+        "knowledge.completed",
+    ]
+    rises = [
+        (p["previous_percent"], p["percent"]) for k, p in events if k == "knowledge.progressed"
+    ]
+    assert rises == [(0, 25), (10, 60)]
+    assert events[1][1]["learner_id"] == LEARNER.subject
+    assert events[1][1]["item_title"] == "Joins"

@@ -9,12 +9,14 @@ from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.privacy import ErasedCallerVerifier, PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
+from agora_gamification.adapters.board_index import MongoBoardStore
 from agora_gamification.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, GamificationStore
 from agora_gamification.adapters.scores_erasure import ScoreDocumentsErasure
 from agora_gamification.domain.open_badges import CredentialSigner
 from agora_gamification.entrypoints.events import consumed_handlers, consumed_topics
 from agora_gamification.entrypoints.grpc_api import POLICY, SERVICE_NAME, GamificationServicer
 from agora_gamification.service_layer.awards import Awards
+from agora_gamification.service_layer.boards import BoardWriter
 from agora_gamification.service_layer.challenges import Challenges, deadline_sweeper
 from agora_gamification.service_layer.erasure import ERASURE_PLAN, remove_from_teams
 from agora_gamification.service_layer.leaderboards import Leaderboards
@@ -28,15 +30,19 @@ def utc_now() -> dt.datetime:
 
 
 class GamificationRuntime(ServiceRuntime):
-    """The shared runtime plus the challenge deadline sweeper."""
+    """The shared runtime plus the challenge deadline sweeper and the repair of
+    leaderboard moves left pending by a crash (at start-up, then periodically)."""
 
     sweeper: PeriodicTask
+    board_repair: PeriodicTask
 
     async def start(self) -> None:
         await super().start()
         self.sweeper.start()
+        self.board_repair.start()
 
     async def stop(self) -> None:
+        await self.board_repair.stop()
         await self.sweeper.stop()
         await super().stop()
 
@@ -48,7 +54,9 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
     )
     store = GamificationStore(runtime.database)
     notify = runtime.relay.notify
-    scoring = Scoring(store, notify, clock)
+    board_store = MongoBoardStore(runtime.database)
+    boards = BoardWriter(board_store, clock)
+    scoring = Scoring(store, notify, clock, boards=boards)
     challenges = Challenges(store, notify, clock)
     signer = (
         CredentialSigner(
@@ -66,6 +74,9 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
         signer=signer,
     )
     runtime.sweeper = deadline_sweeper(challenges, settings.challenge_sweep_seconds)
+    runtime.board_repair = PeriodicTask(
+        "leaderboard-move-repair", boards.repair, settings.board_repair_seconds
+    )
     scores = ScoreDocumentsErasure(runtime.database)
 
     async def left_teams(tenant_id: str, person_id: str, _pseudonym: str) -> int:
@@ -87,7 +98,9 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
             per_person_records=True,
         )
     )
-    servicer = GamificationServicer(store, scoring, Leaderboards(store), awards, challenges, clock)
+    servicer = GamificationServicer(
+        store, scoring, Leaderboards(store, board_store), awards, challenges, clock
+    )
     runtime.set_api(
         create_grpc_server(
             settings,

@@ -33,3 +33,10 @@ class GamificationSettings(ServiceSettings):
     challenge_sweep_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="How often deadlines are checked."
     )
+    board_repair_seconds: float = Field(
+        default=300.0,
+        gt=0,
+        le=86_400,
+        description="How often leaderboard moves left pending by a crash are applied "
+        "(a scan of pending moves; also done at start-up).",
+    )

@@ -23,7 +23,11 @@ from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events
 from agora_core.testing.service_harness import running_service
+from agora_gamification.adapters.board_index import MongoBoardStore
+from agora_gamification.adapters.mongo import GamificationStore
 from agora_gamification.bootstrap import build
+from agora_gamification.domain.standings import RANGE_WIDTH
+from agora_gamification.service_layer.leaderboards import Leaderboards
 
 from .conftest import gamification_settings, start_group_at_end
 from .streams import T0, WAIT, completed, liked, reviewed
@@ -118,7 +122,64 @@ async def snapshot(database: AsyncDatabase[Document], tenant: str) -> Snapshot:
         balances[str(profile["learner_id"])] = int(profile["points"])
         assert not profile.get("outbox"), "every outbox entry was published"
     assert balances == sums, "balance == sum of the ledger for every learner"
+    await assert_index_matches_scores(database, tenant)
     return sorted(entries), balances
+
+
+async def assert_index_matches_scores(database: AsyncDatabase[Document], tenant: str) -> None:
+    """The rank index (buckets, range counts, directories) says exactly what the score
+    documents say, no move is left pending, and the tenant board read from the index
+    ranks learners by their balance."""
+    expected: dict[tuple[str, str], dict[str, tuple[int, str]]] = {}
+    async for score in database["scores"].find({"tenant_id": tenant}):
+        assert "pending" not in score, f"move left pending: {score['_id']}"
+        board = expected.setdefault((score["board"], score["period"]), {})
+        if score["public"] and score["member"]:
+            board[score["learner_id"]] = (score["points"], score["reached_at"])
+    found: dict[tuple[str, str], dict[str, tuple[int, str]]] = {}
+    counts: dict[tuple[str, str, str], dict[str, Any]] = {}
+    async for doc in database["board_index"].find({"tenant_id": tenant}):
+        _, board_name, period, kind, *_ = str(doc["_id"]).split("|")
+        if kind == "p":
+            for entry in doc["entries"]:
+                on_board = found.setdefault((board_name, period), {})
+                assert entry["l"] not in on_board, f"{entry['l']} twice on {board_name}"
+                on_board[entry["l"]] = (doc["points"], entry["t"])
+            counts[(board_name, period, f"p{doc['points']}")] = {"n": len(doc["entries"])}
+        else:
+            cells = {k: v["n"] for k, v in doc["c"].items() if v["n"]}
+            counts[(board_name, period, str(doc["_id"]).split("|")[-1])] = cells
+    assert {k: v for k, v in found.items() if v} == {k: v for k, v in expected.items() if v}
+    for (board_name, period), members in expected.items():
+        points = [p for p, _ in members.values()]
+        by_value = {f"p{p}": points.count(p) for p in set(points)}
+        in_range = {int(k[1:]) // RANGE_WIDTH for k in by_value}
+        ranges = {
+            f"r{r}": sum(n for k, n in by_value.items() if int(k[1:]) // RANGE_WIDTH == r)
+            for r in in_range
+        }
+        if members:
+            assert counts[(board_name, period, "d")] == ranges
+            for r in ranges:
+                assert counts[(board_name, period, r[1:])] == {
+                    k: n for k, n in by_value.items() if int(k[1:]) // RANGE_WIDTH == int(r[1:])
+                }
+    ranked = await Leaderboards(GamificationStore(database), MongoBoardStore(database)).people(
+        tenant,
+        "l0",
+        board="tenant",
+        period="all",
+        top_n=10,
+        around_me=False,
+        neighbours=0,
+        privacy_mode="public",
+    )
+    assert [e.learner_id for e in ranked.top] == [
+        learner
+        for learner, _ in sorted(
+            expected[("tenant", "all")].items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0])
+        )
+    ]
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
 import grpc
 import pytest
@@ -98,14 +99,13 @@ async def test_redelivery_changes_nothing(
     await publish_events(kafka_bootstrap, [marker])  # same partition (key = learner): after them
     await balance_is(stub, tenant, "bob", 25)
     assert await ledger_sum(service, tenant, "bob") == 25
-    # The balance is visible as soon as the profile is written; its events follow
-    # through the outbox relay, so wait for them before counting.
-    await tap.wait_for(
-        POINTS, tenant=tenant, where=lambda d: d["rule_id"] == "completion", count=2, timeout=WAIT
-    )
-    assert (
-        len(tap.matching(POINTS, tenant=tenant, where=lambda d: d["rule_id"] == "completion")) == 2
-    )
+
+    def completion(data: dict[str, Any]) -> bool:
+        return bool(data["rule_id"] == "completion")
+
+    # The relay publishes after the profile write: wait for both, then none more.
+    await tap.wait_for(POINTS, tenant=tenant, where=completion, count=2, timeout=WAIT)
+    assert len(tap.matching(POINTS, tenant=tenant, where=completion)) == 2
 
 
 async def test_no_credit_for_own_content_and_like_credits_the_owner(

@@ -11,12 +11,15 @@ import pytest
 
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.testing.in_memory_store import apply_update
-from agora_gamification.adapters.mongo import Score, profile_fields, settings_of
+from agora_gamification.adapters.mongo import profile_fields, settings_of
 from agora_gamification.domain.badges import BadgeDefinition
 from agora_gamification.domain.profile import EventFacts, ProfileState
 from agora_gamification.domain.rules import Rule
 from agora_gamification.domain.settings import TenantSettings
+from agora_gamification.service_layer.boards import BoardWriter
 from agora_gamification.service_layer.scoring import Scoring
+
+from .fakes import FakeBoardStore
 
 pytestmark = pytest.mark.unit
 
@@ -36,7 +39,7 @@ class FakeStore:
         self.rules: list[Rule] = []
         self.profiles: dict[str, dict[str, Any]] = {}
         self.collections: dict[str, dict[str, Mapping[str, Any]]] = {"ledger": {}, "awards": {}}
-        self.scores: dict[tuple[str, str, str], tuple[int, int]] = {}
+        self.boards = FakeBoardStore()
         self.outbox: list[OutgoingEvent] = []
         self.crash_on_insert = 0
         self.interleave: dict[str, Any] | None = None
@@ -98,16 +101,6 @@ class FakeStore:
         for document in documents:
             self.collections[collection].setdefault(document["_id"], document)
 
-    async def set_scores(self, tenant_id: str, scores: Sequence[Score], version: int) -> None:
-        for score in scores:
-            key = (score.board, score.period, score.learner_id)
-            if self.scores.get(key, (0, -1))[1] <= version:
-                self.scores[key] = (score.points, version)
-
-    async def delete_scores(self, tenant_id: str, learner_id: str, board: str) -> None:
-        for key in [k for k in self.scores if k[0] == board and k[2] == learner_id]:
-            del self.scores[key]
-
     def ledger_sum(self, learner: str) -> int:
         return sum(
             e["points"] for e in self.collections["ledger"].values() if e["learner_id"] == learner
@@ -128,7 +121,9 @@ def event(n: int, learner: str = "ada") -> EventFacts:
 
 
 def scoring(store: FakeStore) -> Scoring:
-    return Scoring(store, lambda: None, lambda: NOON)
+    return Scoring(
+        store, lambda: None, lambda: NOON, boards=BoardWriter(store.boards, lambda: NOON)
+    )
 
 
 async def test_crash_between_profile_and_ledger_then_redelivery_credits_once() -> None:
@@ -144,7 +139,9 @@ async def test_crash_between_profile_and_ledger_then_redelivery_credits_once() -
     assert store.ledger_sum("ada") == 15
     assert len(store.collections["ledger"]) == 2
     assert len(store.outbox) == 2  # points.awarded for completion and streak day, once
-    assert store.scores[("tenant", "all", "ada")] == (15, 1)
+    score = store.boards.scores["acme|tenant|all|ada"]
+    assert (score["points"], score["v"]) == (15, 1)
+    store.boards.consistent("acme", "tenant", "all")
 
 
 async def test_a_concurrent_write_makes_the_use_case_recompute() -> None:

@@ -24,6 +24,7 @@ from agora_notifications.domain.unsubscribe import UnsubscribeRequest
 from agora_notifications.entrypoints.events import event_handlers
 from agora_notifications.entrypoints.grpc_api import POLICY, SERVICE_NAME, NotificationsServicer
 from agora_notifications.entrypoints.public_http import PublicHttp
+from agora_notifications.entrypoints.xapi_events import with_xapi_projection
 from agora_notifications.service_layer import preferences as preference_cases
 from agora_notifications.service_layer.delivery import DeliveryWorker
 from agora_notifications.service_layer.erasure import ERASURE_PLAN
@@ -31,6 +32,7 @@ from agora_notifications.service_layer.intake import EventIntake, SubscriptionCa
 from agora_notifications.service_layer.notifier import Notifier
 from agora_notifications.service_layer.ports import Clock, SystemClock
 from agora_notifications.service_layer.scheduler import ReminderPolicy, Scheduler
+from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS, XapiProjector
 from agora_notifications.settings import NotificationsSettings
 
 
@@ -42,6 +44,7 @@ class NotificationsRuntime(ServiceRuntime):
     public_http: PublicHttp
     webhook_sender: WebhookSender
     clock: Clock
+    xapi_projector: XapiProjector | None = None
 
     async def start(self) -> None:
         await super().start()
@@ -66,7 +69,7 @@ async def build(
     runtime = NotificationsRuntime(
         settings,
         indexes=INDEXES,
-        outbox_collections=list(OUTBOX_COLLECTIONS),
+        outbox_collections=[*OUTBOX_COLLECTIONS, XAPI_STATEMENTS],
         registry=registry,
     )
     database = runtime.database
@@ -147,11 +150,22 @@ async def build(
     runtime.public_http = PublicHttp(
         settings.public_host, settings.public_port, secret, unsubscribe
     )
+    handlers = event_handlers(registry, intake)
+    if settings.xapi_enabled:
+        projector = XapiProjector(
+            database,
+            profiles=settings.xapi_profiles(),
+            registry=registry,
+            clock=clock,
+            relay=runtime.relay,
+        )
+        handlers = with_xapi_projection(handlers, registry, projector)
+        runtime.xapi_projector = projector
+    # The erasure guard wraps everything, the xAPI projection included, so a late
+    # event naming an erased person produces neither a notification nor a statement.
     eraser = PersonEraser(database, ERASURE_PLAN)
     runtime.add_consumer(
-        *with_erasure(
-            registry.topics(), event_handlers(registry, intake), eraser, per_person_records=True
-        )
+        *with_erasure(registry.topics(), handlers, eraser, per_person_records=True)
     )
     servicer = NotificationsServicer(
         {

@@ -6,6 +6,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from agora_core.settings import ServiceSettings
+from agora_notifications.domain.xapi_profiles import XapiProfiles
 
 
 class NotificationsSettings(ServiceSettings):
@@ -62,6 +63,49 @@ class NotificationsSettings(ServiceSettings):
     assignment_due_soon_hours: float = Field(default=48.0, gt=0, le=24 * 60)
     digest_hour: int = Field(default=8, ge=0, le=23)
     nudge_max_minutes: int = Field(default=15, ge=1, le=240)
+
+    # xAPI statements for Learning Record Stores (agora.xapi.statements.v1).
+    xapi_enabled: bool = Field(
+        default=True, description="Project learning and community events to xAPI statements."
+    )
+    xapi_home_page: str = Field(
+        default="https://agora.invalid/tenants/{tenant}",
+        max_length=500,
+        description="account.homePage of actors; {tenant} is the tenant id.",
+    )
+    xapi_home_pages: dict[str, str] = Field(
+        default_factory=dict,
+        description="Per-tenant account.homePage (JSON object tenant id -> URL).",
+    )
+    xapi_activity_base: str = Field(
+        default="{home_page}/xapi/activities",
+        max_length=500,
+        description="Prefix of activity IRIs; {tenant} and {home_page} are replaced.",
+    )
+    xapi_extension_base: str = Field(
+        default="https://agora.invalid/xapi/extensions",
+        max_length=500,
+        description="Prefix of Agora's xAPI extension IRIs (the same for every tenant).",
+    )
+
+    @model_validator(mode="after")
+    def _xapi_templates_give_iris(self) -> NotificationsSettings:
+        try:
+            self.xapi_profiles().check()
+        except (KeyError, IndexError, ValueError) as error:
+            raise ValueError(
+                f"xapi_home_page/xapi_activity_base/xapi_home_pages: {error}"
+            ) from None
+        return self
+
+    def xapi_profiles(self) -> XapiProfiles:
+        """Each tenant's xAPI identity, from the xapi_* settings."""
+        return XapiProfiles(
+            home_page=self.xapi_home_page,
+            home_pages=self.xapi_home_pages,
+            activity_base=self.xapi_activity_base,
+            extension_base=self.xapi_extension_base,
+        )
 
     @model_validator(mode="after")
     def _lease_outlives_sends(self) -> NotificationsSettings:

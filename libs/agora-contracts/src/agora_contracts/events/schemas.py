@@ -2,7 +2,12 @@
 
 Within a major version a payload may only gain optional fields. A snapshot per event
 type is committed under ``libs/agora-contracts/schemas/events``; the check compares the
-current model with it and lists every breaking change.
+current model with it and lists every breaking change: a field removed (or renamed), a
+field newly required, a field whose type changed (including array items, formats,
+nested models, nullability), and a field whose value rules were loosened (a larger
+``maxLength`` or ``maximum``, a smaller minimum, a new enum value, a changed pattern),
+since a consumer validating with the older model would reject the new values.
+Tightening a rule or editing descriptions and examples is compatible.
 
 ``python -m agora_contracts.events.schemas --write`` writes snapshots for new types and
 refreshes compatible ones; it refuses to overwrite a snapshot with a breaking change.
@@ -40,11 +45,68 @@ def payload_schema(spec: EventSpec) -> JsonSchema:
     return schema
 
 
-def _type_of(prop: JsonSchema) -> Any:
-    for key in ("type", "$ref", "anyOf", "allOf", "oneOf", "enum", "const"):
-        if key in prop:
-            return key, json.dumps(prop[key], sort_keys=True)
+_DOC_KEYS = frozenset({"description", "examples", "title", "default"})
+# bounds a newer producer may only tighten: a looser bound lets through values an
+# older consumer's model rejects
+_LOWER_BOUNDS = ("minLength", "minItems", "minProperties", "minimum", "exclusiveMinimum")
+_UPPER_BOUNDS = ("maxLength", "maxItems", "maxProperties", "maximum", "exclusiveMaximum")
+_VALUE_RULES = frozenset({*_LOWER_BOUNDS, *_UPPER_BOUNDS, "enum", "const", "pattern"})
+
+
+def _allowed_values(schema: JsonSchema) -> list[Any] | None:
+    """The values an ``enum``/``const`` allows (a one-value Literal is a ``const``)."""
+    if "enum" in schema:
+        return list(schema["enum"])
+    if "const" in schema:
+        return [schema["const"]]
     return None
+
+
+def _shape(node: Any) -> Any:
+    """A schema without documentation and value rules: what a value is made of."""
+    if isinstance(node, list):
+        return [_shape(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    shaped: dict[str, Any] = {}
+    for key, value in node.items():
+        if key in ("properties", "$defs", "patternProperties"):
+            shaped[key] = {name: _shape(schema) for name, schema in value.items()}
+        elif key not in _DOC_KEYS and key not in _VALUE_RULES:
+            shaped[key] = _shape(value)
+    return shaped
+
+
+def _loosened(old: Any, new: Any) -> list[str]:
+    """Value rules of ``old`` that ``new`` (of the same shape) relaxes."""
+    if isinstance(old, list) and isinstance(new, list):
+        return [change for o, n in zip(old, new, strict=False) for change in _loosened(o, n)]
+    if not (isinstance(old, dict) and isinstance(new, dict)):
+        return []
+    changes: list[str] = []
+    for key in _LOWER_BOUNDS:
+        if key in old and (key not in new or new[key] < old[key]):
+            changes.append(f"{key} {old[key]} -> {new.get(key, 'none')}")
+    for key in _UPPER_BOUNDS:
+        if key in old and (key not in new or new[key] > old[key]):
+            changes.append(f"{key} {old[key]} -> {new.get(key, 'none')}")
+    allowed = _allowed_values(old)
+    if allowed is not None:
+        added = [v for v in _allowed_values(new) or ["<any value>"] if v not in allowed]
+        if added:
+            changes.append(f"allowed values gained {added}")
+    if "pattern" in old and new.get("pattern") != old["pattern"]:
+        changes.append(f"pattern {old['pattern']!r} -> {new.get('pattern')!r}")
+    for key, value in old.items():
+        if key not in _DOC_KEYS and key in new and isinstance(value, dict | list):
+            changes.extend(_loosened(value, new[key]))
+    return changes
+
+
+def _field_changes(where: str, name: str, old: JsonSchema, new: JsonSchema) -> list[str]:
+    if _shape(old) != _shape(new):
+        return [f"{where}: field {name!r} changed type"]
+    return [f"{where}: field {name!r} accepts more values ({c})" for c in _loosened(old, new)]
 
 
 def _object_changes(where: str, old: JsonSchema, new: JsonSchema) -> list[str]:
@@ -54,8 +116,8 @@ def _object_changes(where: str, old: JsonSchema, new: JsonSchema) -> list[str]:
     for name, old_prop in old_props.items():
         if name not in new_props:
             changes.append(f"{where}: field {name!r} was removed")
-        elif _type_of(old_prop) != _type_of(new_props[name]):
-            changes.append(f"{where}: field {name!r} changed type")
+        else:
+            changes.extend(_field_changes(where, name, old_prop, new_props[name]))
     newly_required = set(new.get("required", [])) - set(old.get("required", []))
     changes.extend(f"{where}: field {name!r} became required" for name in sorted(newly_required))
     return changes

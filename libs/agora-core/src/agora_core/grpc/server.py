@@ -30,12 +30,19 @@ from grpc_health.v1 import health_pb2, health_pb2_grpc
 from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined]
 from grpc_reflection.v1alpha import reflection
 
+from agora.admin.v1 import admin_pb2_grpc
 from agora_core.grpc.auth import TokenVerifier
 from agora_core.grpc.auth_interceptor import AuthInterceptor
 from agora_core.grpc.error_mapping import ErrorMappingInterceptor
 from agora_core.grpc.handler_wrapping import ScopeInterceptor
 from agora_core.grpc.metrics_interceptor import MetricsInterceptor
+from agora_core.grpc.operations_servicer import (
+    OPERATIONS_POLICY,
+    OPERATIONS_SERVICE_NAME,
+    OperationsServicer,
+)
 from agora_core.grpc.policy import MethodPolicy
+from agora_core.operations import Operations
 from agora_core.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
@@ -69,6 +76,7 @@ class GrpcServer:
         health: Any,
         service_names: Sequence[str],
         shutdown_grace_seconds: float,
+        operations: OperationsServicer | None = None,
     ) -> None:
         self.server = server
         self.host = host
@@ -78,6 +86,12 @@ class GrpcServer:
         """The ``grpc_health.v1`` aio HealthServicer this server answers with."""
         self.service_names = tuple(service_names)
         self._shutdown_grace_seconds = shutdown_grace_seconds
+        self._operations = operations
+
+    def attach_operations(self, operations: Operations) -> None:
+        """Serve ``agora.admin.v1.OperationsService`` with the runtime's operations."""
+        if self._operations is not None:
+            self._operations.attach(operations)
 
     @property
     def address(self) -> str:
@@ -132,8 +146,18 @@ def create_grpc_server(
 
     ``service_names`` are the full names of the hosted services (for health checking
     and reflection). The verifier defaults to one built from ``settings``.
+
+    Every server also hosts ``agora.admin.v1.OperationsService`` (dead-letter replay,
+    consumer rewind; admins only), answered once a runtime attaches its operations.
     """
     verifier = verifier or TokenVerifier(settings)
+    operations = OperationsServicer()
+    registrations = [
+        *registrations,
+        ServiceRegistration(admin_pb2_grpc.add_OperationsServiceServicer_to_server, operations),
+    ]
+    service_names = [*service_names, OPERATIONS_SERVICE_NAME]
+    policy = policy.merge(OPERATIONS_POLICY)
     options = [
         ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
         ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
@@ -158,4 +182,5 @@ def create_grpc_server(
         health=health,
         service_names=service_names,
         shutdown_grace_seconds=settings.shutdown_grace_seconds,
+        operations=operations,
     )

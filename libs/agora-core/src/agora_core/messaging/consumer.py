@@ -103,6 +103,7 @@ class EventConsumer:
             raise ValueError(f"handlers for unregistered event types: {unknown}")
         self._service = service
         self._group_id = group_id
+        self._topics = frozenset(topics)
         self._handlers = dict(handlers)
         self._registry = registry
         self._processed = processed
@@ -111,6 +112,9 @@ class EventConsumer:
         self._max_payload_bytes = max_payload_bytes
         self._commit_interval = commit_interval
         self._pending: dict[TopicPartition, int] = {}
+        # Bumped by seek_and_commit: a record fetched before a seek must not commit
+        # its offset over the new position.
+        self._seeks: dict[TopicPartition, int] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self._ticker: asyncio.Task[None] | None = None
         self._stopping = False
@@ -135,9 +139,43 @@ class EventConsumer:
         self.subscriber(on_record)
 
     @property
+    def topics(self) -> frozenset[str]:
+        return self._topics
+
+    @property
+    def group_id(self) -> str:
+        return self._group_id
+
+    @property
+    def kafka_consumer(self) -> AIOKafkaConsumer | None:
+        """The group member's aiokafka consumer, once the subscriber has started."""
+        consumer: AIOKafkaConsumer | None = getattr(self.subscriber, "consumer", None)
+        return consumer
+
+    @property
     def assignment(self) -> set[TopicPartition]:
-        consumer = getattr(self.subscriber, "consumer", None)
+        consumer = self.kafka_consumer
         return set(consumer.assignment()) if consumer is not None else set()
+
+    async def seek_and_commit(self, offsets: Mapping[TopicPartition, int]) -> None:
+        """Move this member to ``offsets`` on partitions it owns and commit them there,
+        so the move survives a rebalance or a restart (operators' rewind).
+
+        Finished offsets not yet committed on those partitions are dropped, and the
+        record in flight, if any, will not commit its own: both point past the new
+        position. Raises ValueError for a partition this member does not own.
+        """
+        consumer = self.kafka_consumer
+        if consumer is None:
+            raise ValueError(f"{self._group_id}: not started")
+        foreign = sorted(str(tp) for tp in offsets if tp not in consumer.assignment())
+        if foreign:
+            raise ValueError(f"{self._group_id}: partitions not assigned here: {foreign}")
+        for tp, offset in offsets.items():
+            self._pending.pop(tp, None)
+            self._seeks[tp] = self._seeks.get(tp, 0) + 1
+            consumer.seek(tp, offset)
+        await consumer.commit(dict(offsets))
 
     async def wait_for_assignment(self, timeout: float = 30.0) -> None:
         """Block until the group has given this consumer partitions (joins take seconds)."""
@@ -165,6 +203,8 @@ class EventConsumer:
         self._in_flight += 1
         self._idle.clear()
         started = time.perf_counter()
+        partition = TopicPartition(record.topic, record.partition)
+        seeks_before = self._seeks.get(partition, 0)
         try:
             outcome = await self._handle(record)
         except _Abandoned:
@@ -177,9 +217,11 @@ class EventConsumer:
                 time.perf_counter() - started
             )
         EVENTS_CONSUMED.labels(self._service, record.topic, outcome[1], outcome[0]).inc()
+        if self._seeks.get(partition, 0) != seeks_before:
+            return  # the partition was sought meanwhile: this offset is no longer next
         # Records of a partition finish in order, so the newest finished offset is safe
         # to commit: it never passes a record still being handled.
-        self._pending[TopicPartition(record.topic, record.partition)] = record.offset + 1
+        self._pending[partition] = record.offset + 1
         self._consumer = consumer
         if self._commit_interval <= 0:
             await self.flush_commits()

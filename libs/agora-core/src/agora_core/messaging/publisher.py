@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from faststream.kafka import KafkaBroker
 
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.metrics import EVENTS_PRODUCED
+
+
+@dataclass(frozen=True)
+class RawRecord:
+    """A record published byte for byte (dead-lettering and replay keep the original)."""
+
+    key: bytes | None
+    value: bytes
+    headers: Mapping[str, str]
 
 
 def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
@@ -66,3 +76,19 @@ class EventPublisher:
         """Publish bytes as they are (dead-lettering keeps the original record)."""
         await self._broker.publish(value, topic, key=key, headers=dict(headers))
         EVENTS_PRODUCED.labels(self._service, topic).inc()
+
+    async def publish_raw_many(self, topic: str, records: Sequence[RawRecord]) -> None:
+        """Publish records as they are, pipelined, then wait for every acknowledgement."""
+        pending: list[asyncio.Future[Any]] = []
+        for record in records:
+            future = await self._broker.publish(
+                record.value,
+                topic,
+                key=record.key,
+                headers=dict(record.headers),
+                no_confirm=True,
+            )
+            pending.append(future)
+        if pending:
+            await asyncio.gather(*pending)
+        EVENTS_PRODUCED.labels(self._service, topic).inc(len(records))

@@ -13,12 +13,13 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from agora_contracts.events import CloudEventEnvelope
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.messaging.partitions import topic_partitions as topic_partitions
 from agora_core.messaging.publisher import EventPublisher, create_broker
 
 
@@ -54,23 +55,6 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int =
                 )
     finally:
         await admin.close()
-
-
-async def topic_partitions(
-    consumer: AIOKafkaConsumer, topics: Sequence[str]
-) -> list[TopicPartition]:
-    """Every partition of ``topics`` (just created topics take a metadata refresh)."""
-    partitions: list[TopicPartition] = []
-    for topic in topics:
-        ids: set[int] | None = None
-        for _ in range(50):
-            ids = consumer.partitions_for_topic(topic)
-            if ids:
-                break
-            await consumer._client.force_metadata_update()
-            await asyncio.sleep(0.1)
-        partitions.extend(TopicPartition(topic, p) for p in sorted(ids or ()))
-    return partitions
 
 
 async def start_group_at_end(bootstrap: str, group: str, topics: Sequence[str]) -> None:

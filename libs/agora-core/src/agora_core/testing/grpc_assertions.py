@@ -4,16 +4,16 @@ expected and what came back."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Iterable
-from typing import Any, cast
+from typing import Any
 
 import grpc
 import grpc.aio
 import pytest
-from google.rpc import error_details_pb2, status_pb2
-from grpc_status import rpc_status
 
 from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_dev_token
+from agora_core.grpc.status_details import field_violations as field_violations
+from agora_core.grpc.status_details import rich_status as rich_status
 
 DEV_SECRET = "agora-core-tests-dev-secret-of-at-least-32-bytes"  # noqa: S105 - tests only
 """HS256 secret of the dev-mode servers the tests start."""
@@ -35,24 +35,6 @@ async def rpc_error(call: Awaitable[Any]) -> grpc.aio.AioRpcError:
     except grpc.aio.AioRpcError as error:
         return error
     pytest.fail(f"expected the call to fail, it returned {response!r}")
-
-
-def rich_status(error: grpc.aio.AioRpcError) -> status_pb2.Status | None:
-    """The google.rpc.Status in the error's trailers, checked against its code and message."""
-    # from_call only needs code(), details() and trailing_metadata(), which AioRpcError has.
-    status: status_pb2.Status | None = rpc_status.from_call(cast(grpc.Call, error))
-    return status
-
-
-def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
-    """Field → description of every BadRequest violation in the error's details."""
-    status = rich_status(error)
-    violations: dict[str, str] = {}
-    for detail in status.details if status is not None else ():
-        bad_request = error_details_pb2.BadRequest()
-        if detail.Unpack(bad_request):
-            violations.update({v.field: v.description for v in bad_request.field_violations})
-    return violations
 
 
 def assert_status(

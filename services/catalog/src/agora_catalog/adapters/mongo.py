@@ -25,6 +25,8 @@ ENROLMENTS: Final = "enrolments"
 ASSIGNMENTS: Final = "assignments"
 PROGRESS: Final = "progress"
 QUIZ_ATTEMPTS: Final = "quiz_attempts"
+SEARCH_SHARDS: Final = "search_shards"
+SEARCH_MANIFESTS: Final = "search_manifests"
 
 OUTBOX_COLLECTIONS: Final = (ITEMS, PATHS, ENROLMENTS, ASSIGNMENTS, PROGRESS, QUIZ_ATTEMPTS)
 
@@ -36,10 +38,9 @@ def _ix(*keys: tuple[str, int], unique: bool = False) -> IndexSpec:
 INDEXES: Final[dict[str, list[IndexSpec]]] = {
     ITEMS: [
         _ix(("status", 1), ("sort_time", -1), ("_id", -1)),
-        _ix(("status", 1), ("popularity", -1), ("_id", -1)),
-        _ix(("search_terms", 1)),
+        # Start-up repair looks across tenants (like the outbox relay): not tenant-led.
+        IndexSpec(keys=(("search_pending", 1),), name="search_pending", tenant_scoped=False),
         _ix(("skill_ids", 1), ("status", 1)),
-        _ix(("theme_scope", 1), ("status", 1)),
         _ix(("author_id", 1), ("update_time", -1)),
     ],
     ITEM_VERSIONS: [_ix(("item_id", 1), ("version", -1))],
@@ -61,6 +62,9 @@ INDEXES: Final[dict[str, list[IndexSpec]]] = {
         _ix(("item_id", 1), ("learner_id", 1)),
     ],
     QUIZ_ATTEMPTS: [_ix(("learner_id", 1), ("item_id", 1), ("number", 1)), _ix(("skill_ids", 1))],
+    # Read and written by _id only (service_layer.search_index).
+    SEARCH_SHARDS: [],
+    SEARCH_MANIFESTS: [],
 }
 
 
@@ -72,6 +76,17 @@ class CatalogDatabase:
 
     def repo(self, collection: str, tenant_id: str) -> TenantRepository:
         return TenantRepository(self.database[collection], tenant_id)
+
+    async def items_pending_search(self) -> list[Document]:
+        """Items of every tenant whose search row may lag (start-up repair).
+
+        ``search_pending`` is set in the same write as every change a row reflects and
+        cleared once the row is stored; items written before the index existed have no
+        such field. Served by the ``search_pending`` index on MongoDB (a missing field
+        is indexed as null); a scan on FerretDB, once per start.
+        """
+        pending = {"$or": [{"search_pending": True}, {"search_pending": {"$exists": False}}]}
+        return await self.database[ITEMS].find(pending).to_list()
 
 
 def now_ms() -> datetime:

@@ -37,13 +37,25 @@ def handlers(popularity: Popularity, learning: Learning) -> Mapping[str, EventHa
     async def like_added(event: ReceivedEvent[Any]) -> None:
         like: LikeAddedV1 = event.payload
         await popularity.apply(
-            event.tenant_id, like.target_type, like.target_id, event.event_id, likes=1, comments=0
+            event.tenant_id,
+            like.target_type,
+            like.target_id,
+            event.event_id,
+            occurred_at=event.envelope.time,
+            likes=1,
+            comments=0,
         )
 
     async def like_removed(event: ReceivedEvent[Any]) -> None:
         like: LikeRemovedV1 = event.payload
         await popularity.apply(
-            event.tenant_id, like.target_type, like.target_id, event.event_id, likes=-1, comments=0
+            event.tenant_id,
+            like.target_type,
+            like.target_id,
+            event.event_id,
+            occurred_at=event.envelope.time,
+            likes=-1,
+            comments=0,
         )
 
     async def comment_posted(event: ReceivedEvent[Any]) -> None:
@@ -53,6 +65,7 @@ def handlers(popularity: Popularity, learning: Learning) -> Mapping[str, EventHa
             comment.target_type,
             comment.target_id,
             event.event_id,
+            occurred_at=event.envelope.time,
             likes=0,
             comments=1,
         )

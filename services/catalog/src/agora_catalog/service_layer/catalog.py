@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import heapq
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, Final
+from typing import Final, Literal
 
 from pydantic import Field
 
@@ -20,7 +22,13 @@ from agora_catalog.adapters.mongo import (
     to_ms,
 )
 from agora_catalog.domain.inputs import ItemIn, ReviewIn, SearchIn, SkillIn, ThemeIn
-from agora_catalog.domain.search import index_text, query_terms, relevance
+from agora_catalog.domain.search import (
+    SearchFilter,
+    SearchRow,
+    matching,
+    query_terms,
+    relevance_order,
+)
 from agora_catalog.domain.workflow import (
     Action,
     Actor,
@@ -33,6 +41,7 @@ from agora_catalog.domain.workflow import (
 )
 from agora_catalog.service_layer.events import EventFactory, skill_levels
 from agora_catalog.service_layer.ports import Stores
+from agora_catalog.service_layer.search_index import ItemCache, SearchIndex
 from agora_contracts.events.domains.catalog import (
     KnowledgeArchivedV1,
     KnowledgePublishedV1,
@@ -53,20 +62,34 @@ _DECISION_ACTION: Final = {
     "rejected": Action.REJECT,
 }
 _SEARCH_HIDDEN: Final = {
-    "search_terms": 0,
+    "popularity_seen": 0,
     "popularity_applied": 0,
     "outbox": 0,
     "answer_key": 0,
 }
+_LEGACY_SEARCH_FIELDS: Final = {"search_terms": "", "title_terms": "", "summary_terms": ""}
+"""Per-item term arrays of the first search design; dropped when an item is next edited."""
+
+
+def search_changed(update: Document) -> Document:
+    """``update`` extended to mark the item's search row stale, in the same write."""
+    combined = {op: dict(fields) for op, fields in update.items()}
+    combined.setdefault("$inc", {})["search_rev"] = 1
+    combined.setdefault("$set", {})["search_pending"] = True
+    return combined
 
 
 class SearchCursor(PageCursor):
-    """Where the next search page starts; bound to the query it was issued for."""
+    """Where the next search page starts; bound to the query it was issued for.
+
+    Relevance pages are offsets into the ranking; recency and popularity pages are
+    keysets (the last row's sort key and id), stable while items change.
+    """
 
     query_hash: str = Field(max_length=64)
-    offset: int = Field(default=0, ge=0, le=100_000)
-    after_key: float | None = None
-    after_time: datetime | None = None
+    sort: Literal["relevance", "recency", "popularity"] = "relevance"
+    offset: int = Field(default=0, ge=0, le=1_000_000)
+    after_key: int | None = None
     after_id: str | None = Field(default=None, max_length=128)
 
 
@@ -84,12 +107,14 @@ class Catalog:
         events: EventFactory,
         notify: Callable[[], None],
         *,
-        candidate_limit: int = 2000,
+        index: SearchIndex | None = None,
+        cached_items: int = 5000,
     ) -> None:
         self._db = db
         self._events = events
         self._notify = notify
-        self._candidate_limit = candidate_limit
+        self.index = index or SearchIndex(db)
+        self._cache = ItemCache(cached_items)
 
     def _items(self, tenant: str) -> DocumentStore:
         return self._db.repo(ITEMS, tenant)
@@ -181,28 +206,19 @@ class Catalog:
 
         content = item.content.model_dump(mode="python")
         answer_key: dict[str, list[str]] | None = None
-        body = ""
         if item.kind == "wiki":
             content["markdown"] = sanitize_markdown(content["markdown"])
-            body = content["markdown"]
         elif item.kind == "quiz":
             answer_key = {}
             for question in content["questions"]:
                 correct = question.pop("correct_choice_ids")
                 answer_key[question["question_id"]] = sorted(set(correct))
                 question["multiple"] = len(answer_key[question["question_id"]]) > 1
-            body = " ".join(
-                [q["text"] for q in content["questions"]]
-                + [c["text"] for q in content["questions"] for c in q["choices"]]
-            )
         elif item.kind == "session":
             content["registered_ids"] = []
             content["seats_left"] = content["seats"]
             content["starts_at"] = to_ms(content["starts_at"])
             content["ends_at"] = to_ms(content["ends_at"])
-        elif item.kind == "document":
-            body = ""
-        indexed = index_text(item.title, item.summary, body)
         return {
             "type": item.kind,
             "title": item.title,
@@ -218,9 +234,6 @@ class Catalog:
             "content": content,
             # Server-side only: never mapped to a response (see grpc_api._item).
             "answer_key": answer_key,
-            "title_terms": indexed.title_terms,
-            "summary_terms": indexed.summary_terms,
-            "search_terms": indexed.search_terms,
         }
 
     async def _save_version(self, tenant: str, document: Document, editor: str) -> None:
@@ -252,7 +265,7 @@ class Catalog:
             "like_count": 0,
             "comment_count": 0,
             "popularity": 0,
-            "popularity_applied": [],
+            "popularity_seen": {},
             "reviewer_id": "",
             "review_comment": "",
             "validated": False,
@@ -260,6 +273,9 @@ class Catalog:
             "update_time": now,
             "publish_time": None,
             "sort_time": now,
+            # Indexed once create_item's apply has run (see service_layer.search_index).
+            "search_rev": 1,
+            "search_pending": True,
         }
 
     async def create_item(self, principal: Principal, item: ItemIn) -> Document:
@@ -267,6 +283,7 @@ class Catalog:
         document = await self.new_item_document(principal, item)
         await self._items(principal.tenant_id).insert_one(document)
         await self._save_version(principal.tenant_id, document, principal.subject)
+        await self.index.apply(principal.tenant_id, document)
         return document
 
     async def update_item(self, principal: Principal, item_id: str, item: ItemIn) -> Document:
@@ -282,14 +299,18 @@ class Catalog:
         now = now_ms()
         updated = await self._items(tenant).find_one_and_update(
             {"_id": item_id, "status": status.value, "version": current["version"]},
-            {
-                "$set": {**fields, "update_time": now, "sort_time": now},
-                "$inc": {"version": 1},
-            },
+            search_changed(
+                {
+                    "$set": {**fields, "update_time": now, "sort_time": now},
+                    "$inc": {"version": 1},
+                    "$unset": _LEGACY_SEARCH_FIELDS,
+                }
+            ),
         )
         if updated is None:
             raise await self._changed_under_us(tenant, item_id)
         await self._save_version(tenant, updated, principal.subject)
+        await self.index.apply(tenant, updated)
         return updated
 
     async def get_item(self, principal: Principal, item_id: str) -> Document:
@@ -359,11 +380,12 @@ class Catalog:
         update = {"$set": {"status": target.value, "update_time": now, **fields(current, now)}}
         updated = await self._items(tenant).find_one_and_update(
             {"_id": item_id, "status": status.value, "version": current["version"]},
-            with_outbox(update, events(current, now)),
+            with_outbox(search_changed(update), events(current, now)),
         )
         if updated is None:
             raise await self._changed_under_us(tenant, item_id)
         self._notify()
+        await self.index.apply(tenant, updated)
         return updated
 
     def _published_event(
@@ -561,7 +583,11 @@ class Catalog:
     async def search(
         self, principal: Principal, search: SearchIn, token: str, size: int
     ) -> tuple[list[Document], str]:
-        """Filtered search sorted by relevance, recency or popularity, with page tokens."""
+        """Filtered search sorted by relevance, recency or popularity, with page tokens.
+
+        Evaluated over the tenant's search rows in memory (``search_index``); only the
+        page's items are then read, by ``_id``.
+        """
         tenant = principal.tenant_id
         query_hash = hashlib.sha256(search.model_dump_json().encode()).hexdigest()[:32]
         cursor = decode_page_token(token, SearchCursor)
@@ -571,93 +597,53 @@ class Catalog:
             status = ItemStatus(search.status)
         except ValueError:
             raise InvalidArgument.single("status", "unknown status") from None
-        query: Document = {"status": status.value}
-        if status is ItemStatus.PUBLISHED:
-            query["space_id"] = {"$in": ["", search.space_id]} if search.space_id else ""
-        elif Role.ADMIN not in principal.roles:
-            query["author_id"] = principal.subject
+        published = status is ItemStatus.PUBLISHED
+        where = SearchFilter(
+            status=status.value,
+            space_id=search.space_id if published else None,
+            author_id=None if published or Role.ADMIN in principal.roles else principal.subject,
+            types=frozenset(search.types),
+            theme_id=search.theme_id,
+            skill_id=search.skill_id,
+            language=search.language,
+            max_minutes=search.max_minutes,
+        )
         terms = query_terms(search.query)
-        if terms:
-            query["search_terms"] = {"$all": terms}
-        if search.types:
-            query["type"] = {"$in": list(search.types)}
-        if search.theme_id:
-            query["theme_scope"] = search.theme_id
-        if search.skill_id:
-            query["skill_ids"] = search.skill_id
-        if search.language:
-            field = "language" if "-" in search.language else "language_base"
-            query[field] = search.language
-        if search.max_minutes:
-            query["estimated_minutes"] = {"$lte": search.max_minutes}
         sort = search.sort or ("relevance" if terms else "recency")
         if sort == "relevance" and not terms:
             sort = "recency"
-        items = self._items(tenant)
+        if cursor is not None and cursor.sort != sort:
+            raise InvalidArgument.single("page_token", "the token belongs to another sort")
+        found = matching(await self.index.row_sets(tenant), where, terms)
+        next_cursor: SearchCursor | None = None
         if sort == "relevance":
-            return await self._by_relevance(items, query, terms, cursor, query_hash, size)
-        key_field = "sort_time" if sort == "recency" else "popularity"
-        if cursor is not None:
-            after: Any = cursor.after_time if sort == "recency" else cursor.after_key
-            if after is None or cursor.after_id is None:
-                raise InvalidArgument.single("page_token", "the token belongs to another sort")
-            query["$or"] = [
-                {key_field: {"$lt": after}},
-                {key_field: after, "_id": {"$lt": cursor.after_id}},
-            ]
-        found = await items.find(
-            query, sort=[(key_field, -1), ("_id", -1)], limit=size + 1, projection=_SEARCH_HIDDEN
-        )
-        next_token = ""
-        if len(found) > size:
-            found = found[:size]
-            last = found[-1]
-            next_token = encode_page_token(
-                SearchCursor(
-                    query_hash=query_hash,
-                    after_time=last["sort_time"] if sort == "recency" else None,
-                    after_key=float(last["popularity"]) if sort == "popularity" else None,
-                    after_id=last["_id"],
-                )
+            offset = cursor.offset if cursor is not None else 0
+            ranked = sorted(found, key=relevance_order)
+            page = [row for row, _ in ranked[offset : offset + size]]
+            if offset + size < len(ranked):
+                next_cursor = SearchCursor(query_hash=query_hash, offset=offset + size)
+        else:
+            page, last = _keyset_page(
+                [row for row, _ in found], sort, cursor, size, query_hash=query_hash
             )
-        return found, next_token
+            next_cursor = last
+        documents = await self._page_documents(tenant, page)
+        return documents, encode_page_token(next_cursor) if next_cursor is not None else ""
 
-    async def _by_relevance(
-        self,
-        items: DocumentStore,
-        query: Document,
-        terms: list[str],
-        cursor: SearchCursor | None,
-        query_hash: str,
-        size: int,
-    ) -> tuple[list[Document], str]:
-        # Score a bounded set of the newest matches; pages are offsets into that ranking.
-        candidates = await items.find(
-            query,
-            sort=[("sort_time", -1), ("_id", -1)],
-            limit=self._candidate_limit,
-            projection={"title_terms": 1, "summary_terms": 1, "sort_time": 1},
+    async def _page_documents(self, tenant: str, rows: list[SearchRow]) -> list[Document]:
+        """The page's items in the page's order: cached at the row's revision, or read
+        by ``_id`` (index-served everywhere)."""
+        cached = {row.item_id: self._cache.get(tenant, row.item_id, row.rev) for row in rows}
+        missing = [item_id for item_id, document in cached.items() if document is None]
+        items = self._items(tenant)
+        found = await asyncio.gather(
+            *(items.find({"_id": i}, projection=_SEARCH_HIDDEN, limit=1) for i in missing)
         )
-        ranked = sorted(
-            candidates,
-            key=lambda d: (
-                -relevance(terms, d["title_terms"], d["summary_terms"]),
-                -d["sort_time"].timestamp(),
-                d["_id"],
-            ),
-        )
-        offset = cursor.offset if cursor is not None else 0
-        page_ids = [d["_id"] for d in ranked[offset : offset + size]]
-        documents = await items.find(
-            {"_id": {"$in": page_ids}}, limit=len(page_ids) or 1, projection=_SEARCH_HIDDEN
-        )
-        by_id = {d["_id"]: d for d in documents}
-        next_token = ""
-        if offset + size < len(ranked):
-            next_token = encode_page_token(
-                SearchCursor(query_hash=query_hash, offset=offset + size)
-            )
-        return [by_id[i] for i in page_ids if i in by_id], next_token
+        for documents in found:
+            if documents:
+                self._cache.put(tenant, documents[0])
+                cached[documents[0]["_id"]] = documents[0]
+        return [document for document in cached.values() if document is not None]
 
     async def register_for_session(self, principal: Principal, item_id: str) -> Document:
         """Take a seat in a published session (idempotent; refused when it is full)."""
@@ -671,12 +657,15 @@ class Catalog:
                 "content.registered_ids": {"$ne": principal.subject},
                 "content.seats_left": {"$gt": 0},
             },
-            {
-                "$push": {"content.registered_ids": principal.subject},
-                "$inc": {"content.seats_left": -1},
-            },
+            search_changed(
+                {
+                    "$push": {"content.registered_ids": principal.subject},
+                    "$inc": {"content.seats_left": -1},
+                }
+            ),
         )
         if updated is not None:
+            await self.index.apply(principal.tenant_id, updated)
             return updated
         latest = await self._session(principal, item_id)
         if principal.subject in latest["content"]["registered_ids"]:
@@ -686,15 +675,20 @@ class Catalog:
     async def cancel_session_registration(self, principal: Principal, item_id: str) -> Document:
         """Give the caller's seat back (a no-op when they hold none)."""
         await self._session(principal, item_id)
-        await self._items(principal.tenant_id).update_one(
+        updated = await self._items(principal.tenant_id).find_one_and_update(
             {"_id": item_id, "content.registered_ids": principal.subject},
-            {
-                # $pullAll of the exact value: FerretDB ignores conditional $pull.
-                "$pullAll": {"content.registered_ids": [principal.subject]},
-                "$inc": {"content.seats_left": 1},
-            },
+            search_changed(
+                {
+                    # $pullAll of the exact value: FerretDB ignores conditional $pull.
+                    "$pullAll": {"content.registered_ids": [principal.subject]},
+                    "$inc": {"content.seats_left": 1},
+                }
+            ),
         )
-        return await self._load(principal.tenant_id, item_id)
+        if updated is None:
+            return await self._load(principal.tenant_id, item_id)
+        await self.index.apply(principal.tenant_id, updated)
+        return updated
 
     async def _session(self, principal: Principal, item_id: str) -> Document:
         document = await self.require_visible(principal, item_id)
@@ -714,6 +708,33 @@ class Catalog:
                 current_state=str(document["status"]),
             )
         return document
+
+
+def _sort_key(row: SearchRow, sort: str) -> int:
+    return row.sort_time if sort == "recency" else row.popularity
+
+
+def _keyset_page(
+    rows: list[SearchRow],
+    sort: str,
+    cursor: SearchCursor | None,
+    size: int,
+    *,
+    query_hash: str,
+) -> tuple[list[SearchRow], SearchCursor | None]:
+    """Newest (or most popular) first, ties by id descending, after the cursor's row."""
+    if cursor is not None:
+        if cursor.after_key is None or cursor.after_id is None:
+            raise InvalidArgument.single("page_token", "the token belongs to another sort")
+        after = (cursor.after_key, cursor.after_id)
+        rows = [row for row in rows if (_sort_key(row, sort), row.item_id) < after]
+    page = heapq.nlargest(size + 1, rows, key=lambda row: (_sort_key(row, sort), row.item_id))
+    if len(page) <= size:
+        return page, None
+    last = page[size - 1]
+    return page[:size], SearchCursor(
+        query_hash=query_hash, sort=sort, after_key=_sort_key(last, sort), after_id=last.item_id
+    )
 
 
 def _facts(document: Document) -> ItemFacts:

@@ -43,6 +43,7 @@ from agora_contracts.events.domains.catalog import PathArchivedV1, PathPublished
 from agora_contracts.events.domains.learning import (
     AssignmentCreatedV1,
     KnowledgeCompletedV1,
+    KnowledgeProgressedV1,
     KnowledgeStartedV1,
     PathCompletedV1,
     PathEnrolledV1,
@@ -164,19 +165,49 @@ class Learning:
         return await self._ensure_started(principal.tenant_id, principal.subject, item, path_id)
 
     async def record_progress(self, principal: Principal, progress_in: ProgressIn) -> Document:
-        """Percent and last position; a completed item keeps its completion."""
+        """Percent and last position; a completed item keeps its completion.
+
+        A rise of the percent emits ``knowledge.progressed`` in the same write, guarded
+        by the state read (percent and ``completed: false``); a concurrent change makes
+        the guard miss and the rise is re-evaluated on the fresh state.
+        """
         tenant = principal.tenant_id
         item = await self._catalog.require_visible(principal, progress_in.item_id)
-        document = await self._ensure_started(tenant, principal.subject, item, None)
-        changes: Document = {
-            "last_position": progress_in.last_position,
-            "updated_at": self._clock(),
-        }
-        if not document["completed"]:
+        progress = self._repo(PROGRESS, tenant)
+        for _ in range(_ATTEMPT_RETRIES):
+            document = await self._ensure_started(tenant, principal.subject, item, None)
+            now = self._clock()
+            changes: Document = {"last_position": progress_in.last_position, "updated_at": now}
+            if document["completed"] or progress_in.percent <= document["percent"]:
+                if not document["completed"]:
+                    changes["percent"] = progress_in.percent
+                break
             changes["percent"] = progress_in.percent
-        updated = await self._repo(PROGRESS, tenant).find_one_and_update(
-            {"_id": document["_id"]}, {"$set": changes}
-        )
+            progressed = self._events.create(
+                KnowledgeProgressedV1(
+                    learner_id=principal.subject,
+                    item_id=item["_id"],
+                    item_type=item["type"],
+                    item_title=item["title"],
+                    percent=progress_in.percent,
+                    previous_percent=document["percent"],
+                    progressed_at=now,
+                ),
+                subject=item["_id"],
+                tenant_id=tenant,
+                actor_id=principal.subject,
+                key=principal.subject,
+            )
+            emitted = await progress.find_one_and_update(
+                {"_id": document["_id"], "completed": False, "percent": document["percent"]},
+                with_outbox({"$set": changes}, [progressed]),
+            )
+            if emitted is not None:
+                self._notify()
+                return emitted
+        else:  # contended every time: keep the position, leave the percent to the others
+            changes.pop("percent", None)
+        updated = await progress.find_one_and_update({"_id": document["_id"]}, {"$set": changes})
         assert updated is not None
         return updated
 
@@ -289,7 +320,7 @@ class Learning:
             "like_count": 0,
             "comment_count": 0,
             "popularity": 0,
-            "popularity_applied": [],
+            "popularity_seen": {},
             "create_time": now,
         }
         await self._repo(PATHS, tenant).insert_one(document)

@@ -13,13 +13,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-from pymongo import UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError
 
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.outbox import with_outbox
 from agora_core.storage import Document, IndexSpec, TenantRepository
+from agora_gamification.adapters.board_index import SCORES
 from agora_gamification.domain.badges import BadgeDefinition
 from agora_gamification.domain.profile import ProfileState, Streak
 from agora_gamification.domain.rules import Rule
@@ -31,15 +31,11 @@ RULES: Final = "rules"
 RULE_VERSIONS: Final = "rule_versions"
 BADGES: Final = "badges"
 AWARDS: Final = "awards"
-SCORES: Final = "scores"
 CHALLENGES: Final = "challenges"
 TENANTS: Final = "tenants"
 TEAMS: Final = "teams"
 
 OUTBOX_COLLECTIONS: Final = (PROFILES, AWARDS, CHALLENGES)
-
-SCORE_ORDER: Final = (("points", -1), ("reached_at", 1), ("learner_id", 1))
-"""Leaderboard order: more points first; equal points → who reached them first; then id."""
 
 INDEXES: Final[dict[str, list[IndexSpec]]] = {
     PROFILES: [
@@ -51,18 +47,11 @@ INDEXES: Final[dict[str, list[IndexSpec]]] = {
     RULE_VERSIONS: [IndexSpec(keys=(("tenant_id", 1), ("rule_id", 1), ("version", 1)))],
     BADGES: [IndexSpec(keys=(("tenant_id", 1), ("badge_id", 1)), unique=True)],
     AWARDS: [IndexSpec(keys=(("tenant_id", 1), ("learner_id", 1), ("awarded_at", 1)))],
+    # Boards are read by _id only (adapters/board_index.py); these serve the two scans:
+    # a learner's scores (opt-out, leaving a space or team) and the repair of moves.
     SCORES: [
-        IndexSpec(
-            keys=(
-                ("tenant_id", 1),
-                ("board", 1),
-                ("period", 1),
-                ("public", 1),
-                *SCORE_ORDER,
-            ),
-            name="board_order",
-        ),
         IndexSpec(keys=(("tenant_id", 1), ("learner_id", 1), ("board", 1))),
+        IndexSpec(keys=(("pending.at", 1),), name="pending_moves", tenant_scoped=False),
     ],
     CHALLENGES: [
         IndexSpec(keys=(("tenant_id", 1), ("state", 1), ("event_type", 1), ("participant_ids", 1))),
@@ -76,11 +65,6 @@ INDEXES: Final[dict[str, list[IndexSpec]]] = {
 def profile_key(tenant_id: str, learner_id: str) -> str:
     """``_id`` of a learner's profile."""
     return f"{tenant_id}:{learner_id}"
-
-
-def score_key(tenant_id: str, board: str, period: str, learner_id: str) -> str:
-    """``_id`` of one learner's score on one board and period."""
-    return f"{tenant_id}|{board}|{period}|{learner_id}"
 
 
 def profile_from_document(learner_id: str, doc: Mapping[str, Any] | None) -> ProfileState:
@@ -260,6 +244,20 @@ class GamificationStore:
         doc = await self.repo(BADGES, tenant_id).find_one({"_id": f"{tenant_id}:{badge_id}"})
         return None if doc is None else badge_from_document(doc["badge"])
 
+    async def due_challenges(self, now: dt.datetime, limit: int) -> list[Document]:
+        """Open challenges of every tenant whose deadline passed (the sweeper's query)."""
+        cursor = self.database[CHALLENGES].find({"state": "open", "ends_at": {"$lte": now}})
+        return await cursor.limit(limit).to_list()
+
+    # ---- teams ------------------------------------------------------------------------
+
+    async def teams(self, tenant_id: str) -> list[Document]:
+        """The tenant's teams by id (admin-defined: a small collection)."""
+        return await self.repo(TEAMS, tenant_id).find({}, sort=(("team_id", 1),))
+
+    async def team(self, tenant_id: str, team_id: str) -> Document | None:
+        return await self.repo(TEAMS, tenant_id).find_one({"_id": f"{tenant_id}:{team_id}"})
+
     # ---- profiles ------------------------------------------------------------------
 
     async def profile_document(self, tenant_id: str, learner_id: str) -> Document | None:
@@ -333,63 +331,3 @@ class GamificationStore:
         )
         rows = await cursor.to_list()
         return int(rows[0]["total"]) if rows else 0
-
-    # ---- scores ----------------------------------------------------------------------
-
-    async def set_scores(self, tenant_id: str, scores: Sequence[Score], version: int) -> None:
-        """Set scores from profile version ``version``; a score written from a newer
-        version is left alone. Steady state is one round trip (every score exists);
-        a learner's first score on a board is inserted."""
-        if not scores:
-            return
-        collection = self.database[SCORES]
-
-        def fields(score: Score) -> dict[str, Any]:
-            return {
-                "tenant_id": tenant_id,
-                "board": score.board,
-                "period": score.period,
-                "learner_id": score.learner_id,
-                "points": score.points,
-                "reached_at": score.reached_at,
-                "public": score.public,
-                "v": version,
-            }
-
-        keys = [score_key(tenant_id, s.board, s.period, s.learner_id) for s in scores]
-        # No upserts in the batch: FerretDB answers a failed bulk upsert without
-        # nModified, which pymongo cannot read.
-        result = await collection.bulk_write(
-            [
-                UpdateOne({"_id": key, "v": {"$lte": version}}, {"$set": fields(score)})
-                for key, score in zip(keys, scores, strict=True)
-            ],
-            ordered=False,
-        )
-        if result.matched_count == len(scores):
-            return
-        existing = {
-            d["_id"] for d in await collection.find({"_id": {"$in": keys}}, {"_id": 1}).to_list()
-        }
-        for key, score in zip(keys, scores, strict=True):
-            if key in existing:
-                continue  # matched above, or written from a newer version
-            try:
-                await collection.insert_one({"_id": key, **fields(score)})
-            except DuplicateKeyError:
-                # Inserted meanwhile by another replica: set it unless that one is newer.
-                await collection.update_one(
-                    {"_id": key, "v": {"$lte": version}}, {"$set": fields(score)}
-                )
-
-    async def delete_scores(self, tenant_id: str, learner_id: str, board: str) -> None:
-        """Remove a learner from a board (left the space or the team)."""
-        await self.database[SCORES].delete_many(
-            {"tenant_id": tenant_id, "learner_id": learner_id, "board": board}
-        )
-
-    async def set_public(self, tenant_id: str, learner_id: str, public: bool) -> None:
-        """Show or hide a learner on every board (opt-out)."""
-        await self.database[SCORES].update_many(
-            {"tenant_id": tenant_id, "learner_id": learner_id}, {"$set": {"public": public}}
-        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_core.storage import Document, TenantRepository
-from agora_gamification.adapters.mongo import SCORES
+from agora_gamification.adapters.board_index import SCORES
 
 
 class ScoreDocumentsErasure:

@@ -663,7 +663,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
             caller.subject,
             {"$set": {"time_zone": settings.time_zone, "opt_out": settings.leaderboard_opt_out}},
         )
-        await self._store.set_public(
+        await self._scoring.boards.set_public(
             caller.tenant_id, caller.subject, not settings.leaderboard_opt_out
         )
         if not settings.leaderboard_opt_out:
@@ -699,7 +699,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
             await self._store.set_profile_fields(
                 tenant_id, gone, {"$pullAll": {"teams": [team.team_id]}}
             )
-            await self._store.delete_scores(tenant_id, gone, board)
+            await self._scoring.boards.remove(tenant_id, gone, board)
         for member in team.member_ids:
             await self._store.set_profile_fields(
                 tenant_id, member, {"$addToSet": {"teams": team.team_id}}

@@ -23,7 +23,7 @@ from agora_core.errors import NotFound, PermissionDenied
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.outbox import with_outbox
 from agora_core.storage import Document
-from agora_gamification.adapters.mongo import CHALLENGES, TEAMS, GamificationStore
+from agora_gamification.adapters.mongo import CHALLENGES
 from agora_gamification.domain.catalogue import CONSUMED, QUIZ_FAILED, QUIZ_PASSED
 from agora_gamification.domain.challenges import (
     NewChallenge,
@@ -34,6 +34,7 @@ from agora_gamification.domain.challenges import (
     participants_of,
 )
 from agora_gamification.domain.profile import EventFacts
+from agora_gamification.service_layer.ports import ChallengeStore
 from agora_gamification.service_layer.scoring import SOURCE, Clock, Notify
 
 log = structlog.get_logger(__name__)
@@ -42,7 +43,7 @@ log = structlog.get_logger(__name__)
 class Challenges:
     """Challenge use cases over the store (tenant from the caller or the event)."""
 
-    def __init__(self, store: GamificationStore, notify: Notify, clock: Clock) -> None:
+    def __init__(self, store: ChallengeStore, notify: Notify, clock: Clock) -> None:
         self._store = store
         self._notify = notify
         self._clock = clock
@@ -56,7 +57,7 @@ class Challenges:
                 raise PermissionDenied("a duel is created by one of its two colleagues")
             participants = new.participant_ids
         elif new.scope == "team":
-            team = await self._store.repo(TEAMS, tenant_id).find_one({"team_id": new.scope_id})
+            team = await self._store.team(tenant_id, new.scope_id)
             if team is None:
                 raise NotFound("team", new.scope_id)
             participants = tuple(team.get("member_ids", ()))
@@ -182,10 +183,7 @@ class Challenges:
 
     async def close_due(self) -> int:
         """Close every open challenge whose deadline passed (all tenants); count closed."""
-        collection = self._store.database[CHALLENGES]
-        due = await collection.find(
-            {"state": "open", "ends_at": {"$lte": self._clock()}}, limit=200
-        ).to_list()
+        due = await self._store.due_challenges(self._clock(), 200)
         closed = 0
         for challenge in due:
             winners = (

@@ -20,6 +20,7 @@ from __future__ import annotations
 from typing import Final, Protocol
 
 from agora_core.privacy import Anonymise, Delete, ErasurePlan
+from agora_gamification.adapters.board_index import SCORES
 from agora_gamification.adapters.mongo import (
     AWARDS,
     BADGES,
@@ -28,7 +29,6 @@ from agora_gamification.adapters.mongo import (
     PROFILES,
     RULE_VERSIONS,
     RULES,
-    SCORES,
     TEAMS,
     TENANTS,
     GamificationStore,

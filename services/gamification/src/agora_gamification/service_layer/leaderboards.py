@@ -1,6 +1,7 @@
 """Use case: leaderboards (top N, "around me", team totals) with privacy built in.
 
-A score document per (board, period, learner) is kept by :mod:`.scoring`. Order and
+A score document per (board, period, learner) and the rank index derived from it are
+kept by :mod:`.boards`; boards are read from the index by ``_id`` only. Order and
 tie rule: more points first; equal points → whoever reached that score first (the time
 of the event that produced it); then learner id. Ranks are exact: ``1 + the number of
 public scores ordered before mine``. Opted-out learners are on no public board (their
@@ -11,14 +12,17 @@ caller's neighbourhood).
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Literal
 
 from agora_core.errors import NotFound
-from agora_gamification.adapters.mongo import SCORE_ORDER, SCORES, TEAMS, GamificationStore
+from agora_gamification.adapters.board_index import score_key
 from agora_gamification.domain.settings import ALL_TIME, local_day, month_key, week_key
+from agora_gamification.domain.standings import Entry, Placement, ordered, position_in, range_of
+from agora_gamification.service_layer.ports import BoardStore, TeamDirectory
 
 PeriodKind = Literal["all", "week", "month"]
 
@@ -54,36 +58,96 @@ def current_period(kind: PeriodKind, now: dt.datetime, zone: str) -> str:
     return week_key(day) if kind == "week" else month_key(day)
 
 
-def _better_than(score: Mapping[str, Any]) -> dict[str, Any]:
-    points, reached, learner = score["points"], score["reached_at"], score["learner_id"]
-    return {
-        "$or": [
-            {"points": {"$gt": points}},
-            {"points": points, "reached_at": {"$lt": reached}},
-            {"points": points, "reached_at": reached, "learner_id": {"$lt": learner}},
-        ]
-    }
+class _BoardView:
+    """Reads of one board's rank index, each document read at most once per call."""
 
+    def __init__(
+        self, store: BoardStore, tenant_id: str, board: str, period: str, directory: dict[int, int]
+    ) -> None:
+        self._store = store
+        self._at = (tenant_id, board, period)
+        self.directory = directory
+        self._ranges: dict[int, dict[int, int]] = {}
+        self._buckets: dict[int, list[Entry]] = {}
 
-def _worse_than(score: Mapping[str, Any]) -> dict[str, Any]:
-    points, reached, learner = score["points"], score["reached_at"], score["learner_id"]
-    return {
-        "$or": [
-            {"points": {"$lt": points}},
-            {"points": points, "reached_at": {"$gt": reached}},
-            {"points": points, "reached_at": reached, "learner_id": {"$gt": learner}},
-        ]
-    }
+    async def load_ranges(self, indexes: Iterable[int]) -> None:
+        wanted = [r for r in dict.fromkeys(indexes) if r not in self._ranges]
+        found = await asyncio.gather(*(self._store.range_counts(*self._at, r) for r in wanted))
+        self._ranges.update(zip(wanted, found, strict=True))
 
+    async def load_buckets(self, points: Iterable[int]) -> None:
+        wanted = [p for p in dict.fromkeys(points) if p not in self._buckets]
+        found = await asyncio.gather(*(self._store.bucket(*self._at, p) for p in wanted))
+        self._buckets.update(zip(wanted, (ordered(f) for f in found), strict=True))
 
-_REVERSED = tuple((field, -direction) for field, direction in SCORE_ORDER)
+    def bucket(self, points: int) -> list[Entry]:
+        return self._buckets[points]
+
+    async def counts_in(self, range_index: int) -> dict[int, int]:
+        await self.load_ranges([range_index])
+        return self._ranges[range_index]
+
+    def ranges_above(self, range_index: int) -> list[int]:
+        """Non-empty ranges above ``range_index``, nearest first."""
+        return sorted(r for r, n in self.directory.items() if n and r > range_index)
+
+    def ranges_below(self, range_index: int) -> list[int]:
+        """Non-empty ranges below ``range_index``, nearest first."""
+        return sorted((r for r, n in self.directory.items() if n and r < range_index), reverse=True)
+
+    async def walk(self, points: int | None, *, upward: bool) -> AsyncIterator[tuple[int, int]]:
+        """(points value, count) of non-empty buckets beyond ``points`` (None: from the
+        top, downward), nearest first."""
+        if points is None:
+            ranges = self.ranges_below(max(self.directory, default=0) + 1)
+            start: int | None = None
+        else:
+            start = points
+            here = range_of(points)
+            ranges = [here, *(self.ranges_above(here) if upward else self.ranges_below(here))]
+        for range_index in ranges:
+            counts = await self.counts_in(range_index)
+            values = sorted(counts, reverse=not upward)
+            for value in values:
+                if start is None or (value > start if upward else value < start):
+                    yield value, counts[value]
+
+    async def collect(
+        self, points: int | None, want: int, *, upward: bool
+    ) -> list[tuple[int, Entry]]:
+        """Up to ``want`` (points, entry) beyond ``points``, nearest first; buckets are
+        read together once their counts cover ``want``."""
+        out: list[tuple[int, Entry]] = []
+        if want <= 0:
+            return out
+        batch: list[int] = []
+        planned = 0
+        async for value, count in self.walk(points, upward=upward):
+            batch.append(value)
+            planned += count
+            if len(out) + planned >= want:
+                out.extend(await self._read(batch, upward=upward))
+                batch, planned = [], 0
+                if len(out) >= want:
+                    return out[:want]
+        out.extend(await self._read(batch, upward=upward))
+        return out[:want]
+
+    async def _read(self, values: list[int], *, upward: bool) -> list[tuple[int, Entry]]:
+        await self.load_buckets(values)
+        out: list[tuple[int, Entry]] = []
+        for value in values:
+            entries = self.bucket(value)
+            out.extend((value, e) for e in (reversed(entries) if upward else entries))
+        return out
 
 
 class Leaderboards:
     """Reads boards; the tenant and caller come from the request's principal."""
 
-    def __init__(self, store: GamificationStore) -> None:
-        self._store = store
+    def __init__(self, teams: TeamDirectory, boards: BoardStore) -> None:
+        self._teams = teams
+        self._boards = boards
 
     async def people(
         self,
@@ -97,63 +161,90 @@ class Leaderboards:
         neighbours: int,
         privacy_mode: str,
     ) -> Board:
-        """Top N and/or the caller's neighbourhood on a people board."""
-        scores = self._store.repo(SCORES, tenant_id)
-        base = {"board": board, "period": period, "public": True}
-        top: list[Standing] = []
-        if privacy_mode != "neighbours_only":
-            docs = await scores.find(base, sort=SCORE_ORDER, limit=top_n)
-            top = [self._standing(i + 1, d, me, privacy_mode) for i, d in enumerate(docs)]
-        ranked = await scores.count(base)
-        mine = await scores.find_one({**base, "learner_id": me})
-        my_standing = Standing(0, me, 0, is_me=True)
-        around: list[Standing] = []
+        """Top N and/or the caller's neighbourhood on a people board, from ``_id`` reads
+        of the rank index (``domain/standings.py``): three round trips in the usual case."""
+        mine_doc, directory = await asyncio.gather(
+            self._boards.score(tenant_id, score_key(tenant_id, board, period, me)),
+            self._boards.directory(tenant_id, board, period),
+        )
+        view = _BoardView(self._boards, tenant_id, board, period, directory)
+        ranked = sum(directory.values())
+        mine = Placement.of((mine_doc or {}).get("on"))
+        show_top = privacy_mode != "neighbours_only"
+        # Read ahead, together: the ranges the top list needs and those around me.
+        ahead: list[int] = []
+        if show_top:
+            covered = 0
+            for r in view.ranges_below(max(directory, default=0) + 1):
+                ahead.append(r)
+                covered += directory[r]
+                if covered >= top_n:
+                    break
         if mine is not None:
-            rank = 1 + await scores.count({**base, **_better_than(mine)})
-            my_standing = Standing(rank, me, int(mine["points"]), is_me=True)
-            if around_me:
-                above = await scores.find(
-                    {**base, **_better_than(mine)}, sort=_REVERSED, limit=neighbours
-                )
-                below = await scores.find(
-                    {**base, **_worse_than(mine)}, sort=SCORE_ORDER, limit=neighbours
-                )
-                around = [
-                    *(
-                        self._standing(rank - i - 1, d, me, privacy_mode)
-                        for i, d in reversed(list(enumerate(above)))
-                    ),
-                    my_standing,
-                    *(
-                        self._standing(rank + i + 1, d, me, privacy_mode)
-                        for i, d in enumerate(below)
-                    ),
-                ]
+            here = range_of(mine.points)
+            ahead += [here, *view.ranges_above(here)[:1], *view.ranges_below(here)[:1]]
+        await asyncio.gather(
+            view.load_ranges(ahead),
+            view.load_buckets([mine.points] if mine is not None else []),
+        )
+        top: list[Standing] = []
+        if show_top:
+            lines = await view.collect(None, top_n, upward=False)
+            top = [
+                self._standing(i + 1, e.learner_id, p, me, privacy_mode)
+                for i, (p, e) in enumerate(lines)
+            ]
+        if mine is None:
+            return Board(top, [], Standing(0, me, 0, is_me=True), ranked, period, privacy_mode)
+        here = range_of(mine.points)
+        higher = sum(directory[r] for r in view.ranges_above(here))
+        higher += sum(n for p, n in (await view.counts_in(here)).items() if p > mine.points)
+        same = view.bucket(mine.points)
+        rank = 1 + higher + position_in(same, mine.entry)
+        my_standing = Standing(rank, me, mine.points, is_me=True)
+        around: list[Standing] = []
+        if around_me:
+            ahead_of_me = [e for e in same if e.learner_id != me and e.key() < mine.entry.key()]
+            behind_me = [e for e in same if e.learner_id != me and e.key() > mine.entry.key()]
+            above = [(mine.points, e) for e in reversed(ahead_of_me)][:neighbours]
+            below = [(mine.points, e) for e in behind_me][:neighbours]
+            more_above, more_below = await asyncio.gather(
+                view.collect(mine.points, neighbours - len(above), upward=True),
+                view.collect(mine.points, neighbours - len(below), upward=False),
+            )
+            above += more_above
+            below += more_below
+            around = [
+                *(
+                    self._standing(rank - i - 1, e.learner_id, p, me, privacy_mode)
+                    for i, (p, e) in reversed(list(enumerate(above)))
+                ),
+                my_standing,
+                *(
+                    self._standing(rank + i + 1, e.learner_id, p, me, privacy_mode)
+                    for i, (p, e) in enumerate(below)
+                ),
+            ]
         return Board(top, around, my_standing, ranked, period, privacy_mode)
 
     async def teams(self, tenant_id: str, me: str, *, period: str, top_n: int) -> Board:
-        """Teams ranked by the sum of their members' points (ties: team id)."""
-        teams = await self._store.repo(TEAMS, tenant_id).find({}, sort=(("team_id", 1),))
-        totals = {t["team_id"]: 0 for t in teams}
-        cursor = await self._store.database[SCORES].aggregate(
-            [
-                {
-                    "$match": {
-                        "tenant_id": tenant_id,
-                        "period": period,
-                        "board": {"$in": [f"team:{t}" for t in totals]},
-                    }
-                },
-                {"$group": {"_id": "$board", "total": {"$sum": "$points"}}},
-            ]
+        """Teams ranked by the sum of their members' points (ties: team id); totals
+        are kept per team and period by :class:`~.boards.BoardWriter`."""
+        teams = await self._teams.teams(tenant_id)
+        totals = await asyncio.gather(
+            *(self._boards.team_total(tenant_id, str(t["team_id"]), period) for t in teams)
         )
-        for row in await cursor.to_list():
-            totals[str(row["_id"]).removeprefix("team:")] = int(row["total"])
-        ordered = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
+        ordered_teams = sorted(
+            (
+                (str(t["team_id"]), int((doc or {}).get("total", 0)))
+                for t, doc in zip(teams, totals, strict=True)
+            ),
+            key=lambda item: (-item[1], item[0]),
+        )
         my_teams = {t["team_id"] for t in teams if me in t.get("member_ids", ())}
         standings = [
             Standing(i + 1, "", points, team_id=team, is_me=team in my_teams)
-            for i, (team, points) in enumerate(ordered)
+            for i, (team, points) in enumerate(ordered_teams)
         ]
         mine = next((s for s in standings if s.is_me), Standing(0, me, 0, is_me=True))
         return Board(
@@ -161,12 +252,11 @@ class Leaderboards:
         )
 
     async def require_team(self, tenant_id: str, team_id: str) -> None:
-        if await self._store.repo(TEAMS, tenant_id).find_one({"team_id": team_id}) is None:
+        if await self._teams.team(tenant_id, team_id) is None:
             raise NotFound("team", team_id)
 
     @staticmethod
-    def _standing(rank: int, doc: Mapping[str, Any], me: str, privacy_mode: str) -> Standing:
-        learner = str(doc["learner_id"])
+    def _standing(rank: int, learner: str, points: int, me: str, privacy_mode: str) -> Standing:
         is_me = learner == me
         shown = learner if is_me or privacy_mode != "anonymous" else ""
-        return Standing(rank, shown, int(doc["points"]), is_me=is_me)
+        return Standing(rank, shown, points, is_me=is_me)

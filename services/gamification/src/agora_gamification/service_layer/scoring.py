@@ -7,7 +7,8 @@ Order of writes for each learner the event touches, and why it is exactly-once:
    badge.awarded events in its outbox (one single-document write). The profile keeps
    the last events it applied and the entries/awards each produced;
 3. insert the ledger entries and awards (deterministic ids: a repeat is a no-op) and
-   set the learner's leaderboard scores from the profile version (older never wins).
+   set the learner's leaderboard scores from the profile version (older never wins;
+   :mod:`.boards` keeps the rank index exact).
 
 A redelivery, a restart between 2 and 3, or a second replica handling the same event
 finds the event in the profile's window at step 1 and only repeats step 3.
@@ -43,6 +44,7 @@ from agora_gamification.domain.profile import (
 )
 from agora_gamification.domain.rules import Credit, Rule, credits_for, effective_rules
 from agora_gamification.domain.settings import ALL_TIME, TenantSettings, period_keys
+from agora_gamification.service_layer.boards import BoardWriter
 from agora_gamification.service_layer.ports import ScoringStore
 
 log = structlog.get_logger(__name__)
@@ -88,8 +90,11 @@ MAX_CACHED_TENANTS: Final = 10_000
 class Scoring:
     """Applies consumed events to learners' profiles (see module doc)."""
 
-    def __init__(self, store: ScoringStore, notify: Notify, clock: Clock) -> None:
+    def __init__(
+        self, store: ScoringStore, notify: Notify, clock: Clock, *, boards: BoardWriter
+    ) -> None:
         self._store = store
+        self.boards = boards
         self._notify = notify
         self._clock = clock
         self._configs: dict[str, TenantConfig] = {}
@@ -218,7 +223,7 @@ class Scoring:
         boards: Sequence[str] | None = None,
     ) -> None:
         """Set the learner's scores for ``periods`` on every board they belong to."""
-        await self._store.set_scores(
+        await self.boards.set_scores(
             tenant_id,
             [
                 Score(
@@ -256,7 +261,7 @@ class Scoring:
             await self._store.set_profile_fields(
                 facts.tenant_id, member, {"$pullAll": {"spaces": [space]}}
             )
-            await self._store.delete_scores(facts.tenant_id, member, f"space:{space}")
+            await self.boards.remove(facts.tenant_id, member, f"space:{space}")
 
     def _events_of(self, facts: EventFacts, change: ProfileChange) -> list[OutgoingEvent]:
         learner = change.state.learner_id

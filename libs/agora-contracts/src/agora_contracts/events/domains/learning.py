@@ -46,6 +46,29 @@ class KnowledgeStartedV1(EventPayload):
 
 
 @REGISTRY.event(
+    "org.agora.learning.knowledge.progressed.v1",
+    topic=COMPLETIONS_TOPIC,
+    key=_LEARNER,
+    description=(
+        "A learner's progress on a knowledge item went up (emitted only when the percent "
+        "rises, never for a position change alone or after completion)."
+    ),
+)
+class KnowledgeProgressedV1(EventPayload):
+    learner_id: EntityId = Field(description="Who progressed.", examples=["u-ada"])
+    item_id: EntityId = Field(description="The knowledge item.", examples=["k-42"])
+    item_type: KnowledgeType = Field(description="Kind of item.", examples=["video"])
+    item_title: str = Field(max_length=300, description="Item title.", examples=["Intro to SQL"])
+    percent: int = Field(ge=0, le=100, description="Progress now, in percent.", examples=[60])
+    previous_percent: int = Field(
+        ge=0, le=100, description="Progress before this change, in percent.", examples=[25]
+    )
+    progressed_at: datetime = Field(
+        description="When the progress was recorded.", examples=["2026-11-23T09:20:00Z"]
+    )
+
+
+@REGISTRY.event(
     "org.agora.learning.knowledge.completed.v1",
     topic=COMPLETIONS_TOPIC,
     key=_LEARNER,

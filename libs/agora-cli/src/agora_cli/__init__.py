@@ -1,0 +1,1 @@
+"""``agora``: the command line of Agora admins and integrators (typer + rich)."""

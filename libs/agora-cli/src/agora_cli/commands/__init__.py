@@ -1,0 +1,1 @@
+"""One ``typer.Typer`` per area; ``agora_cli.app`` composes them."""

@@ -1,0 +1,387 @@
+"""Replay for operators: re-deliver dead letters after a fix, re-read a topic from a time.
+
+Neither ever doubles an effect. Records go back byte for byte, with their original
+CloudEvents headers and id, and every consumer skips an id it has already processed
+(``agora_core.messaging.idempotency``); re-reading only costs work.
+
+*Dead letters* (:func:`replay_dead_letters`): the records of ``<topic>.dlq`` are
+published again on ``<topic>`` without their ``agora-dlq-*`` headers, so the
+partitioner puts each on the partition of its key as before. The replayer keeps its
+own progress in a consumer group per (topic, filter), :func:`replayer_group`: offsets
+are committed once a batch is acknowledged by the broker, so running the same replay
+again publishes nothing already replayed, and an interrupted run resumes where it
+stopped (at worst re-sending the last unacknowledged batch, which consumers absorb).
+A different filter has its own progress and starts at the beginning of the DLQ.
+
+*Rewind* (:func:`rewind_consumer`): the offsets for a timestamp
+(``offsets_for_times``) are sought and committed by the running service's own group
+member, on the partitions it owns. Kafka refuses offset commits for a group with
+live members from anyone else, so doing it inside the member is what works without
+stopping the service; the other way (committing while the group is empty) needs
+every replica stopped first. The constraint: a replica moves only its own
+partitions, and the result names those it does not own (call each replica, or scale
+to one first).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from agora_core.messaging.consumer import DLQ_HEADER_PREFIX, EventConsumer, dlq_topic
+from agora_core.messaging.partitions import topic_partitions
+from agora_core.messaging.publisher import EventPublisher, RawRecord
+
+log = structlog.get_logger(__name__)
+
+REPLAYER_GROUP_PREFIX: Final = "agora-ops.dlq-replay"
+DEFAULT_MAX_RECORDS: Final = 10_000
+MAX_RECORDS_LIMIT: Final = 100_000
+# Polls that return nothing before a partition below its end is given up on (only
+# possible with transaction markers or a truncated log; Agora never writes either).
+_EMPTY_POLLS_ALLOWED: Final = 5
+
+
+@dataclass(frozen=True)
+class DeadLetterFilter:
+    """Which dead letters to replay; an empty filter matches every record."""
+
+    event_types: frozenset[str] = frozenset()
+    tenant_id: str | None = None
+    failed_group: str | None = None
+    """Only records the consumer group of this name dead-lettered (``agora-dlq-group``)."""
+    after: datetime | None = None
+    """Dead-lettered at or after (the DLQ record's timestamp)."""
+    before: datetime | None = None
+    """Dead-lettered strictly before."""
+
+    def matches(self, headers: Mapping[str, str], timestamp_ms: int) -> bool:
+        """Whether a DLQ record with these headers and timestamp is to be replayed."""
+        if self.event_types and headers.get("ce_type") not in self.event_types:
+            return False
+        if self.tenant_id is not None and headers.get("ce_tenantid") != self.tenant_id:
+            return False
+        if (
+            self.failed_group is not None
+            and headers.get(f"{DLQ_HEADER_PREFIX}group") != self.failed_group
+        ):
+            return False
+        if self.after is not None and timestamp_ms < _epoch_ms(self.after):
+            return False
+        return self.before is None or timestamp_ms < _epoch_ms(self.before)
+
+    def fingerprint(self) -> str:
+        """``all`` for the empty filter, else a short stable digest of its criteria."""
+        criteria: dict[str, Any] = {
+            "types": sorted(self.event_types),
+            "tenant": self.tenant_id,
+            "failed_group": self.failed_group,
+            "after": _epoch_ms(self.after) if self.after else None,
+            "before": _epoch_ms(self.before) if self.before else None,
+        }
+        if not any(criteria.values()):
+            return "all"
+        canonical = json.dumps(criteria, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def replayer_group(topic: str, dead_letter_filter: DeadLetterFilter) -> str:
+    """The consumer group holding the progress of this filter's replays of ``topic``."""
+    return f"{REPLAYER_GROUP_PREFIX}.{topic}.{dead_letter_filter.fingerprint()}"
+
+
+def original_headers(headers: Iterable[tuple[str, bytes | str]]) -> dict[str, str]:
+    """A DLQ record's headers without the ``agora-dlq-*`` ones the dead-lettering added."""
+    return {
+        name: value
+        for name, value in _decoded(headers).items()
+        if not name.startswith(DLQ_HEADER_PREFIX)
+    }
+
+
+def _decoded(headers: Iterable[tuple[str, bytes | str]]) -> dict[str, str]:
+    return {
+        name: raw.decode("utf-8", "replace") if isinstance(raw, bytes) else raw
+        for name, raw in headers
+    }
+
+
+@dataclass(frozen=True)
+class DeadLetterReplay:
+    """What one replay run did."""
+
+    topic: str
+    dead_letter_topic: str
+    replayer_group: str
+    dry_run: bool
+    read: int = 0
+    """DLQ records read (those after this filter's previous run)."""
+    matched: int = 0
+    replayed: int = 0
+    """Records published back to ``topic`` (0 in a dry run)."""
+    filtered_out: int = 0
+    remaining: int = 0
+    """DLQ records not read because ``max_records`` was reached."""
+
+
+async def replay_dead_letters(
+    bootstrap_servers: str,
+    publisher: EventPublisher,
+    topic: str,
+    *,
+    dead_letter_filter: DeadLetterFilter | None = None,
+    max_records: int = DEFAULT_MAX_RECORDS,
+    dry_run: bool = False,
+    batch_size: int = 500,
+) -> DeadLetterReplay:
+    """Publish the matching records of ``<topic>.dlq`` back to ``topic``, once.
+
+    Reads from this filter's committed position up to the end of the DLQ as it was
+    when the call started (records dead-lettered meanwhile wait for the next run).
+    A dry run counts what would be replayed and publishes and commits nothing.
+    """
+    if not 1 <= max_records <= MAX_RECORDS_LIMIT:
+        raise ValueError(f"max_records must be within 1..{MAX_RECORDS_LIMIT}")
+    criteria = dead_letter_filter or DeadLetterFilter()
+    dead_letters = dlq_topic(topic)
+    group = replayer_group(topic, criteria)
+    report = _ReplayCounts()
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=group,
+        client_id="agora-ops-replay",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+    )
+    await consumer.start()
+    try:
+        if dead_letters in await consumer.topics():
+            partitions = await topic_partitions(consumer, [dead_letters])
+            consumer.assign(partitions)
+            ends: dict[TopicPartition, int] = dict(await consumer.end_offsets(partitions))
+            await _replay_partitions(
+                consumer, publisher, topic, criteria, ends, report, max_records, dry_run, batch_size
+            )
+            for tp, end in ends.items():
+                report.remaining += max(0, end - await consumer.position(tp))
+    finally:
+        await consumer.stop()
+    result = DeadLetterReplay(
+        topic=topic,
+        dead_letter_topic=dead_letters,
+        replayer_group=group,
+        dry_run=dry_run,
+        read=report.read,
+        matched=report.matched,
+        replayed=report.replayed,
+        filtered_out=report.read - report.matched,
+        remaining=report.remaining,
+    )
+    log.info("dead letters replayed", **result.__dict__)
+    return result
+
+
+@dataclass
+class _ReplayCounts:
+    read: int = 0
+    matched: int = 0
+    replayed: int = 0
+    remaining: int = 0
+
+
+async def _replay_partitions(
+    consumer: AIOKafkaConsumer,
+    publisher: EventPublisher,
+    topic: str,
+    criteria: DeadLetterFilter,
+    ends: Mapping[TopicPartition, int],
+    counts: _ReplayCounts,
+    max_records: int,
+    dry_run: bool,
+    batch_size: int,
+) -> None:
+    empty_polls = 0
+    while counts.read < max_records:
+        todo = [tp for tp, end in ends.items() if await consumer.position(tp) < end]
+        if not todo or empty_polls >= _EMPTY_POLLS_ALLOWED:
+            return
+        fetched = await consumer.getmany(
+            *todo, timeout_ms=1000, max_records=min(batch_size, max_records - counts.read)
+        )
+        empty_polls = 0 if fetched else empty_polls + 1
+        batch: list[RawRecord] = []
+        done: dict[TopicPartition, int] = {}
+        for tp, records in fetched.items():
+            for record in records:
+                if record.offset >= ends[tp]:
+                    # Dead-lettered after the run started: left for the next run.
+                    consumer.seek(tp, record.offset)
+                    break
+                counts.read += 1
+                done[tp] = record.offset + 1
+                if criteria.matches(_decoded(record.headers or ()), record.timestamp):
+                    counts.matched += 1
+                    batch.append(_as_raw(record, original_headers(record.headers or ())))
+        if dry_run or not done:
+            continue
+        if batch:
+            await publisher.publish_raw_many(topic, batch)
+            counts.replayed += len(batch)
+        # Only after the broker acknowledged the batch: a crash before this line
+        # re-sends it next time, which consumers absorb by event id.
+        await consumer.commit(done)
+
+
+def _as_raw(record: ConsumerRecord[Any, Any], headers: Mapping[str, str]) -> RawRecord:
+    return RawRecord(key=record.key, value=record.value or b"", headers=headers)
+
+
+@dataclass(frozen=True)
+class PartitionRewind:
+    """One partition moved by a rewind."""
+
+    partition: int
+    offset: int
+    """Where the group now reads from."""
+    previous_offset: int
+    """Where this member was reading before."""
+
+
+@dataclass(frozen=True)
+class ConsumerRewind:
+    """What a rewind moved, and the partitions other members own."""
+
+    group_id: str
+    topic: str
+    at: datetime
+    partitions: tuple[PartitionRewind, ...] = ()
+    not_assigned: tuple[int, ...] = field(default=())
+
+
+async def rewind_consumer(
+    consumers: Sequence[EventConsumer], topic: str, at: datetime
+) -> ConsumerRewind:
+    """Seek the members of this process subscribed to ``topic`` to the first offset
+    whose record timestamp is at or after ``at`` (the end where none is), and commit it.
+
+    Raises ValueError when no consumer here subscribes to ``topic`` or when it has not
+    joined its group yet.
+    """
+    subscribed = [c for c in consumers if topic in c.topics]
+    if not subscribed:
+        raise ValueError(f"no consumer of this service subscribes to {topic}")
+    moved: list[PartitionRewind] = []
+    owned: set[int] = set()
+    all_partitions: set[int] = set()
+    for member in subscribed:
+        kafka = member.kafka_consumer
+        if kafka is None:
+            raise ValueError(f"the consumer of {topic} has not joined its group yet")
+        all_partitions |= {tp.partition for tp in await topic_partitions(kafka, [topic])}
+        mine = sorted(
+            (tp for tp in kafka.assignment() if tp.topic == topic), key=lambda tp: tp.partition
+        )
+        if not mine:
+            continue
+        found = await kafka.offsets_for_times({tp: _epoch_ms(at) for tp in mine})
+        ends = await kafka.end_offsets(mine)
+        targets: dict[TopicPartition, int] = {}
+        for tp in mine:
+            first = found.get(tp)  # None: no record that recent, start at the end
+            targets[tp] = first.offset if first is not None else ends[tp]
+        previous = {tp: await kafka.position(tp) for tp in mine}
+        await member.seek_and_commit(targets)
+        for tp in mine:
+            owned.add(tp.partition)
+            moved.append(PartitionRewind(tp.partition, targets[tp], previous[tp]))
+    result = ConsumerRewind(
+        group_id=subscribed[0].group_id,
+        topic=topic,
+        at=at,
+        partitions=tuple(moved),
+        not_assigned=tuple(sorted(all_partitions - owned)),
+    )
+    log.info(
+        "consumer rewound",
+        group=result.group_id,
+        topic=topic,
+        at=at.isoformat(),
+        partitions={p.partition: (p.previous_offset, p.offset) for p in moved},
+        not_assigned=list(result.not_assigned),
+    )
+    return result
+
+
+def _epoch_ms(moment: datetime) -> int:
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+    return int(aware.timestamp() * 1000)
+
+
+class GroupHasMembers(Exception):
+    """The group has live members: only they may move its offsets (use the admin RPC)."""
+
+
+async def rewind_idle_group(
+    bootstrap_servers: str, group_id: str, topic: str, at: datetime
+) -> ConsumerRewind:
+    """Commit ``group_id``'s offsets on ``topic`` at ``at`` while no member is running.
+
+    The way for a service that cannot answer the admin RPC (stopped, or crash-looping
+    on a record): its replicas start from these offsets. Kafka refuses the commit
+    while the group has members; that raises :class:`GroupHasMembers`. A topic
+    without partitions raises ValueError.
+    """
+    consumer = AIOKafkaConsumer(
+        bootstrap_servers=bootstrap_servers,
+        group_id=group_id,
+        client_id="agora-ops-rewind",
+        enable_auto_commit=False,
+    )
+    await consumer.start()
+    try:
+        if topic not in await consumer.topics():
+            raise ValueError(f"no topic {topic}")
+        partitions = await topic_partitions(consumer, [topic])
+        consumer.assign(partitions)
+        found = await consumer.offsets_for_times({tp: _epoch_ms(at) for tp in partitions})
+        ends = await consumer.end_offsets(partitions)
+        targets: dict[TopicPartition, int] = {}
+        previous: dict[TopicPartition, int] = {}
+        for tp in partitions:
+            first = found.get(tp)
+            targets[tp] = first.offset if first is not None else ends[tp]
+            committed = await consumer.committed(tp)
+            previous[tp] = committed if committed is not None else -1
+        try:
+            await consumer.commit(targets)
+        except (CommitFailedError, KafkaError) as error:
+            raise GroupHasMembers(
+                f"{group_id} has live members, which alone may move its offsets: "
+                f"stop them first, or ask the running service ({error!r})"
+            ) from error
+    finally:
+        await consumer.stop()
+    result = ConsumerRewind(
+        group_id=group_id,
+        topic=topic,
+        at=at,
+        partitions=tuple(
+            PartitionRewind(tp.partition, targets[tp], previous[tp]) for tp in partitions
+        ),
+    )
+    log.info(
+        "idle group rewound",
+        group=group_id,
+        topic=topic,
+        at=at.isoformat(),
+        partitions={p.partition: (p.previous_offset, p.offset) for p in result.partitions},
+    )
+    return result

@@ -1,0 +1,5 @@
+"""``python -m agora_demo``."""
+
+from agora_demo.cli import main
+
+main()

@@ -1,0 +1,183 @@
+"""Where the local platform lives and listens, read from the environment.
+
+Every port and the state directory can be overridden, so a test can run a second
+platform beside the developer's: ``AGORA_LOCAL_DIR``, ``AGORA_KAFKA_PORT``,
+``AGORA_KAFKA_CONTROLLER_PORT``, ``AGORA_FERRETDB_PORT``, ``AGORA_FERRETDB_DEBUG_PORT``
+and, per service, the variables the service itself reads (``AGORA_<SVC>_GRPC_PORT``,
+``AGORA_<SVC>_HTTP_PORT``, ``AGORA_NOTIFICATIONS_PUBLIC_PORT``), so the supervisor and the
+process it starts always agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+SERVICE_NAMES = ("catalog", "community", "gamification", "notifications")
+"""Start order; each is ``python -m agora_<name>`` and reads ``AGORA_<NAME>_*``."""
+
+DEFAULT_PORTS: dict[str, tuple[int, int]] = {
+    "catalog": (50051, 9101),
+    "community": (50052, 9102),
+    "gamification": (50053, 9103),
+    "notifications": (50054, 9104),
+}
+DEFAULT_NOTIFICATIONS_PUBLIC_PORT = 9204
+
+# Local-platform defaults for the notifications scheduler, so that relaunch reminders
+# are observable within a minute (production defaults: 72 h and 30 s). Each is only a
+# default: the same variable in the caller's environment wins.
+LOCAL_SERVICE_DEFAULTS: dict[str, dict[str, str]] = {
+    "notifications": {
+        "AGORA_NOTIFICATIONS_REMINDER_INACTIVITY_HOURS": "0.01",
+        "AGORA_NOTIFICATIONS_SCHEDULER_INTERVAL_SECONDS": "2",
+    },
+}
+
+
+class ConfigurationError(Exception):
+    """An environment variable holds a value the platform cannot use."""
+
+
+class ServiceConfig(BaseModel):
+    """One service process: its ports and the variable prefix it reads."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    grpc_port: int = Field(ge=1, le=65535)
+    http_port: int = Field(ge=1, le=65535)
+    public_port: int | None = Field(default=None, ge=1, le=65535)
+
+    @property
+    def prefix(self) -> str:
+        return f"AGORA_{self.name.upper()}_"
+
+    @property
+    def module(self) -> str:
+        return f"agora_{self.name}"
+
+    @property
+    def grpc_address(self) -> str:
+        return f"127.0.0.1:{self.grpc_port}"
+
+    @property
+    def metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/metrics"
+
+    @property
+    def ready_url(self) -> str:
+        return f"http://127.0.0.1:{self.http_port}/readyz"
+
+
+class PlatformConfig(BaseModel):
+    """Everything the supervisor needs to know, resolved once from the environment."""
+
+    model_config = ConfigDict(frozen=True)
+
+    root: Path
+    state_dir: Path
+    kafka_port: int = Field(ge=1, le=65535)
+    kafka_controller_port: int = Field(ge=1, le=65535)
+    ferretdb_port: int = Field(ge=1, le=65535)
+    ferretdb_debug_port: str
+    services: tuple[ServiceConfig, ...]
+    start_timeout: float = Field(gt=0)
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.state_dir / "logs"
+
+    @property
+    def secret_file(self) -> Path:
+        return self.state_dir / "dev-jwt-secret"
+
+    @property
+    def state_file(self) -> Path:
+        return self.state_dir / "platform.json"
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return f"127.0.0.1:{self.kafka_port}"
+
+    @property
+    def mongo_uri(self) -> str:
+        return f"mongodb://127.0.0.1:{self.ferretdb_port}/"
+
+    def service(self, name: str) -> ServiceConfig:
+        for service in self.services:
+            if service.name == name:
+                return service
+        raise KeyError(name)
+
+    def script_env(self, environ: Mapping[str, str]) -> dict[str, str]:
+        """The environment of ``deploy/local/*.sh``: the caller's plus the resolved ports.
+
+        Kafka gets the platform's start timeout unless the caller set its own: on a
+        loaded machine the broker can take longer than kafka.sh's 60 s default.
+        """
+        return {
+            "AGORA_KAFKA_START_TIMEOUT": str(round(self.start_timeout)),
+            **environ,
+            "AGORA_LOCAL_DIR": str(self.state_dir),
+            "AGORA_KAFKA_PORT": str(self.kafka_port),
+            "AGORA_KAFKA_CONTROLLER_PORT": str(self.kafka_controller_port),
+            "AGORA_FERRETDB_PORT": str(self.ferretdb_port),
+            "AGORA_FERRETDB_DEBUG_PORT": self.ferretdb_debug_port,
+        }
+
+
+def _int(environ: Mapping[str, str], name: str, default: int) -> int:
+    raw = environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ConfigurationError(f"{name}={raw!r}: expected a port number") from None
+
+
+def installed_services(root: Path) -> tuple[str, ...]:
+    """The services that exist in this checkout, in start order."""
+    return tuple(n for n in SERVICE_NAMES if (root / "services" / n / "pyproject.toml").is_file())
+
+
+def load_config(root: Path, environ: Mapping[str, str]) -> PlatformConfig:
+    """Resolve the platform's layout from ``environ`` (raises ConfigurationError)."""
+    services = []
+    for name in installed_services(root):
+        grpc_default, http_default = DEFAULT_PORTS[name]
+        prefix = f"AGORA_{name.upper()}_"
+        public = (
+            _int(environ, f"{prefix}PUBLIC_PORT", DEFAULT_NOTIFICATIONS_PUBLIC_PORT)
+            if name == "notifications"
+            else None
+        )
+        services.append(
+            {
+                "name": name,
+                "grpc_port": _int(environ, f"{prefix}GRPC_PORT", grpc_default),
+                "http_port": _int(environ, f"{prefix}HTTP_PORT", http_default),
+                "public_port": public,
+            }
+        )
+    timeout_raw = environ.get("AGORA_PLATFORM_START_TIMEOUT", "").strip() or "240"
+    try:
+        return PlatformConfig.model_validate(
+            {
+                "root": root,
+                "state_dir": Path(
+                    environ.get("AGORA_LOCAL_DIR") or root / ".agora-local"
+                ).absolute(),
+                "kafka_port": _int(environ, "AGORA_KAFKA_PORT", 19092),
+                "kafka_controller_port": _int(environ, "AGORA_KAFKA_CONTROLLER_PORT", 19093),
+                "ferretdb_port": _int(environ, "AGORA_FERRETDB_PORT", 27018),
+                "ferretdb_debug_port": environ.get("AGORA_FERRETDB_DEBUG_PORT") or "28088",
+                "services": services,
+                "start_timeout": timeout_raw,
+            }
+        )
+    except ValidationError as error:
+        raise ConfigurationError(str(error)) from None

@@ -1,0 +1,1 @@
+"""Checks of the deployment files: images, Compose, Helm, dashboards and alerts, docs."""

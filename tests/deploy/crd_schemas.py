@@ -1,0 +1,170 @@
+"""Structural schemas of the custom resources the chart renders.
+
+``kubernetes-validate`` bundles only the built-in kinds. These schemas hold the part of
+each CRD's ``openAPIV3Schema`` that the chart uses (field names and types as the
+operators define them: prometheus-operator ``monitoring.coreos.com/v1``, KEDA
+``keda.sh/v1alpha1``, Strimzi ``kafka.strimzi.io/v1beta2``), closed with
+``additionalProperties: false`` so that a misspelt or misplaced field fails. They are
+a structure check, not the operators' full validation.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+STRING: Final = {"type": "string"}
+INT: Final = {"type": "integer"}
+LABELS: Final = {"type": "object", "additionalProperties": {"type": "string"}}
+# prometheus-operator's Duration: units from years down to milliseconds, in order.
+DURATION: Final = {
+    "type": "string",
+    "pattern": "^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?"
+    "(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$",
+}
+
+
+def _resource(api_version: str, kind: str, spec: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["apiVersion", "kind", "metadata", "spec"],
+        "additionalProperties": False,
+        "properties": {
+            "apiVersion": {"const": api_version},
+            "kind": {"const": kind},
+            "metadata": {
+                "type": "object",
+                "required": ["name"],
+                "additionalProperties": False,
+                "properties": {
+                    "name": {"type": "string", "pattern": "^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$"},
+                    "namespace": STRING,
+                    "labels": LABELS,
+                    "annotations": LABELS,
+                },
+            },
+            "spec": spec,
+        },
+    }
+
+
+def _closed(required: list[str], **properties: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": required,
+        "additionalProperties": False,
+        "properties": properties,
+    }
+
+
+_LABEL_SELECTOR = _closed([], matchLabels=LABELS)
+_RELABEL = _closed(
+    [],
+    sourceLabels={"type": "array", "items": STRING},
+    separator=STRING,
+    targetLabel=STRING,
+    regex=STRING,
+    modulus=INT,
+    replacement=STRING,
+    action={
+        "enum": [
+            "replace",
+            "keep",
+            "drop",
+            "labelmap",
+            "labeldrop",
+            "labelkeep",
+            "hashmod",
+            "lowercase",
+            "uppercase",
+            "keepequal",
+            "dropequal",
+        ]
+    },
+)
+_ENDPOINT = _closed(
+    ["port"],
+    port=STRING,
+    path=STRING,
+    scheme={"enum": ["http", "https"]},
+    interval=DURATION,
+    scrapeTimeout=DURATION,
+    honorLabels={"type": "boolean"},
+    relabelings={"type": "array", "items": _RELABEL},
+    metricRelabelings={"type": "array", "items": _RELABEL},
+)
+_RULE = _closed(
+    ["expr"],
+    alert=STRING,
+    record=STRING,
+    expr=STRING,
+    keep_firing_for=STRING,
+    labels=LABELS,
+    annotations=LABELS,
+    **{"for": STRING},
+)
+
+SCHEMAS: Final[dict[tuple[str, str], dict[str, Any]]] = {
+    ("monitoring.coreos.com/v1", "ServiceMonitor"): _resource(
+        "monitoring.coreos.com/v1",
+        "ServiceMonitor",
+        _closed(
+            ["selector", "endpoints"],
+            selector=_LABEL_SELECTOR,
+            namespaceSelector=_closed([], matchNames={"type": "array", "items": STRING}),
+            endpoints={"type": "array", "minItems": 1, "items": _ENDPOINT},
+            jobLabel=STRING,
+            targetLabels={"type": "array", "items": STRING},
+        ),
+    ),
+    ("monitoring.coreos.com/v1", "PrometheusRule"): _resource(
+        "monitoring.coreos.com/v1",
+        "PrometheusRule",
+        _closed(
+            ["groups"],
+            groups={
+                "type": "array",
+                "items": _closed(
+                    ["name", "rules"],
+                    name=STRING,
+                    interval=STRING,
+                    limit=INT,
+                    rules={"type": "array", "items": _RULE},
+                ),
+            },
+        ),
+    ),
+    ("keda.sh/v1alpha1", "ScaledObject"): _resource(
+        "keda.sh/v1alpha1",
+        "ScaledObject",
+        _closed(
+            ["scaleTargetRef", "triggers"],
+            scaleTargetRef=_closed(["name"], apiVersion=STRING, kind=STRING, name=STRING),
+            pollingInterval=INT,
+            cooldownPeriod=INT,
+            minReplicaCount=INT,
+            maxReplicaCount=INT,
+            triggers={
+                "type": "array",
+                "minItems": 1,
+                "items": _closed(
+                    ["type", "metadata"],
+                    type=STRING,
+                    name=STRING,
+                    metricType={"enum": ["AverageValue", "Value", "Utilization"]},
+                    metadata=LABELS,  # KEDA trigger metadata values are strings
+                ),
+            },
+        ),
+    ),
+    ("kafka.strimzi.io/v1beta2", "KafkaTopic"): _resource(
+        "kafka.strimzi.io/v1beta2",
+        "KafkaTopic",
+        _closed(
+            [],
+            topicName=STRING,
+            partitions={"type": "integer", "minimum": 1},
+            replicas={"type": "integer", "minimum": 1, "maximum": 32767},
+            config={"type": "object"},
+        ),
+    ),
+}

@@ -1,0 +1,77 @@
+"""Where the deployment files live and what the services are (one place for all tests)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Final
+
+from pydantic_settings import BaseSettings
+
+from agora_catalog.settings import CatalogSettings
+from agora_community.settings import CommunitySettings
+from agora_core.settings import ServiceSettings
+from agora_gamification.settings import GamificationSettings
+from agora_notifications.settings import NotificationsSettings
+
+ROOT: Final = Path(__file__).resolve().parents[2]
+CHART: Final = ROOT / "deploy" / "helm" / "agora"
+OBSERVABILITY: Final = ROOT / "deploy" / "observability"
+DASHBOARD: Final = OBSERVABILITY / "grafana" / "agora.json"
+ALERTS: Final = OBSERVABILITY / "prometheus" / "alerts.yml"
+COMPOSE_FILE: Final = ROOT / "docker-compose.yml"
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """One service as the deployment files must know it."""
+
+    name: str
+    settings: type[ServiceSettings]
+
+    @property
+    def package(self) -> str:
+        return f"agora-{self.name}"
+
+    @property
+    def module(self) -> str:
+        return f"agora_{self.name}"
+
+    @property
+    def env_prefix(self) -> str:
+        return str(self.settings.model_config.get("env_prefix", ""))
+
+    def default(self, field: str) -> object:
+        return self.settings.model_fields[field].default
+
+    @property
+    def grpc_port(self) -> int:
+        return int(str(self.default("grpc_port")))
+
+    @property
+    def http_port(self) -> int:
+        return int(str(self.default("http_port")))
+
+    @property
+    def extra_ports(self) -> tuple[int, ...]:
+        """Ports beyond gRPC and the side port (notifications' public endpoint)."""
+        if "public_port" in self.settings.model_fields:
+            return (int(str(self.default("public_port"))),)
+        return ()
+
+    def env_names(self) -> set[str]:
+        """Every environment variable the service reads."""
+        return {f"{self.env_prefix}{name}".upper() for name in self.settings.model_fields}
+
+
+SERVICES: Final = (
+    ServiceSpec("catalog", CatalogSettings),
+    ServiceSpec("community", CommunitySettings),
+    ServiceSpec("gamification", GamificationSettings),
+    ServiceSpec("notifications", NotificationsSettings),
+)
+
+
+def settings_classes() -> list[type[BaseSettings]]:
+    """The settings classes in service order."""
+    return [spec.settings for spec in SERVICES]
