@@ -622,7 +622,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     return results
 
 
-def report(results: dict[str, Any], args: argparse.Namespace) -> None:
+def report(results: dict[str, Any], args: argparse.Namespace, *, machine: str = "") -> None:
     rows: list[tuple[str, str, str, str]] = [
         (
             "search p50 (all kinds)",
@@ -644,9 +644,9 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         ("first search (loads the tenant's rows)", f"{results['search_cold_ms']:,.0f} ms", "", ""),
         (
             "seeding items (item code + index apply)",
-            f"{results['seed_items_per_s']:,.0f} items/s",
+            f"{results['seed_items_per_s']:,.1f} items/s",
             f"raw insert {results['raw_insert_per_s']:,.0f} docs/s",
-            f"{results['seed_vs_raw_insert']:.2f}x",
+            f"{results['seed_vs_raw_insert']:.2g}x",
         ),
     ]
     if "grpc_item_chains_per_s" in results:
@@ -661,9 +661,9 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
     rows.append(
         (
             "completions (gRPC + outbox relayed)",
-            f"{results['completions_per_s']:,.0f} /s",
+            f"{results['completions_per_s']:,.1f} /s",
             f"raw insert {results['raw_insert_per_s']:,.0f} docs/s",
-            f"{results['completions_vs_raw_insert']:.3f}x",
+            f"{results['completions_vs_raw_insert']:.2g}x",
         )
     )
     title = (
@@ -688,7 +688,8 @@ def report(results: dict[str, Any], args: argparse.Namespace) -> None:
         "completions": args.completions,
         "searches": args.searches,
         "grpc_items": args.grpc_items,
-        "machine": f"{platform.machine()}, {os.cpu_count()} cores, load average "
+        "machine": machine
+        or f"{platform.machine()}, {os.cpu_count()} cores, load average "
         f"{os.getloadavg()[0]:.1f} at the end (shared with other work)",
     }
     (REPORTS / "catalog.json").write_text(json.dumps({**meta, **results}, indent=2) + "\n")
@@ -719,7 +720,16 @@ def main() -> None:
     parser.add_argument(
         "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
     )
+    parser.add_argument(
+        "--from-json", type=Path, help="only render the table and Markdown of a saved report"
+    )
     args = parser.parse_args()
+    if args.from_json:
+        saved = json.loads(args.from_json.read_text())
+        for name in ("items", "learners", "completions", "searches", "grpc_items"):
+            setattr(args, name, saved.pop(name))
+        report(saved, args, machine=saved.pop("machine"))
+        return
     if args.quick:
         args.items, args.learners, args.completions, args.searches = 1000, 1000, 200, 90
         args.grpc_items, args.raw_scans = 10, 3

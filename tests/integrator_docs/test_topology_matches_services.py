@@ -6,6 +6,7 @@ import pytest
 
 from agora_catalog.entrypoints import events as catalog_events
 from agora_community.entrypoints import events as community_events
+from agora_contracts.events.domains.privacy import ERASURES_TOPIC
 from agora_contracts.events.schemas import load_platform_events
 from agora_contracts.events.topology import SERVICES, producer_of
 from agora_gamification.entrypoints import events as gamification_events
@@ -23,9 +24,11 @@ def test_the_four_services_are_described() -> None:
 @pytest.mark.parametrize(
     ("service", "subscribed"),
     [
-        ("catalog", sorted(catalog_events.TOPICS)),
-        ("community", sorted(community_events.TOPICS)),
-        ("gamification", sorted(gamification_events.consumed_topics())),
+        # Each bootstrap wraps its subscription in ``with_erasure``, which adds the
+        # erasures topic (agora_core.privacy.wiring).
+        ("catalog", sorted([*catalog_events.TOPICS, ERASURES_TOPIC])),
+        ("community", sorted([*community_events.TOPICS, ERASURES_TOPIC])),
+        ("gamification", sorted([*gamification_events.consumed_topics(), ERASURES_TOPIC])),
         # notifications subscribes to registry.topics() (see its bootstrap)
         ("notifications", REGISTRY.topics()),
     ],

@@ -213,3 +213,23 @@ async def test_the_old_id_array_keeps_deduplicating_then_expires(
     assert "popularity_applied" not in stored
     assert stored["popularity_seen"] == {day_bucket(now): ["new-1", "old-1"]}
     assert not await like("old-1")
+
+
+async def test_relevance_pages_cover_the_whole_ranking_once(
+    world: tuple[FakeStores, Catalog],
+) -> None:
+    _, catalog = world
+    titles = ["Kube", "Kube ops", "Kubernetes", "Notes", "Kube tips", "Kubelet", "Pods"]
+    for n, title in enumerate(titles):
+        item = await catalog.create_item(AUTHOR, _wiki(title, markdown=f"kube page {n}"))
+        await _publish(catalog, item["_id"])
+    everything = await _ids(catalog, query="kube")
+    assert len(everything) == len(titles)
+    paged: list[str] = []
+    token = ""
+    while True:
+        found, token = await catalog.search(LEARNER, SearchIn(query="kube"), token, 2)
+        paged.extend(d["_id"] for d in found)
+        if not token:
+            break
+    assert paged == everything

@@ -54,15 +54,16 @@ SERVICES: Final[tuple[ServiceTopology, ...]] = (
             "agora.community.comments.v1",
             "agora.learning.completions.v1",
             "agora.learning.quizzes.v1",
+            "agora.privacy.erasures.v1",
         ),
     ),
     ServiceTopology(
         name="community",
         summary=(
-            "Spaces, comments, likes, questions to experts, moderation, popularity and the "
-            "expert directory."
+            "Spaces, comments, likes, questions to experts, moderation, popularity, the "
+            "expert directory, and the right-to-erasure entry point."
         ),
-        publishes_domains=("community",),
+        publishes_domains=("community", "privacy"),
         consumes=(
             "agora.catalog.knowledge.v1",
             "agora.catalog.paths.v1",
@@ -73,6 +74,7 @@ SERVICES: Final[tuple[ServiceTopology, ...]] = (
             "agora.community.comments.v1",
             "agora.community.moderation.v1",
             "agora.community.questions.v1",
+            "agora.privacy.erasures.v1",
         ),
     ),
     ServiceTopology(
@@ -88,6 +90,7 @@ SERVICES: Final[tuple[ServiceTopology, ...]] = (
             "agora.community.spaces.v1",
             "agora.learning.completions.v1",
             "agora.learning.quizzes.v1",
+            "agora.privacy.erasures.v1",
         ),
     ),
     ServiceTopology(

@@ -618,9 +618,10 @@ class Catalog:
         next_cursor: SearchCursor | None = None
         if sort == "relevance":
             offset = cursor.offset if cursor is not None else 0
-            ranked = sorted(found, key=relevance_order)
-            page = [row for row, _ in ranked[offset : offset + size]]
-            if offset + size < len(ranked):
+            # Only the rows up to this page are ranked, not every match.
+            ranked = heapq.nsmallest(offset + size, found, key=relevance_order)
+            page = [row for row, _ in ranked[offset:]]
+            if offset + size < len(found):
                 next_cursor = SearchCursor(query_hash=query_hash, offset=offset + size)
         else:
             page, last = _keyset_page(
