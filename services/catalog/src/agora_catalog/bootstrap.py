@@ -9,7 +9,7 @@ from agora_catalog.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, CatalogDat
 from agora_catalog.entrypoints import events
 from agora_catalog.entrypoints.grpc_api import CATALOG_POLICY, CATALOG_SERVICE_NAME, CatalogServicer
 from agora_catalog.service_layer.catalog import Catalog
-from agora_catalog.service_layer.erasure import ERASURE_PLAN, remove_from_skills
+from agora_catalog.service_layer.erasure import ERASURE_PLAN, anonymise_items, remove_from_skills
 from agora_catalog.service_layer.events import EventFactory
 from agora_catalog.service_layer.learning import Learning
 from agora_catalog.service_layer.popularity import Popularity
@@ -41,7 +41,14 @@ async def build(settings: CatalogSettings) -> ServiceRuntime:
     async def skills_left(tenant_id: str, person_id: str, _pseudonym: str) -> int:
         return await remove_from_skills(db, tenant_id, person_id)
 
-    eraser = PersonEraser(runtime.database, ERASURE_PLAN, before=[("skills_left", skills_left)])
+    async def items_anonymised(tenant_id: str, person_id: str, _pseudonym: str) -> int:
+        return await anonymise_items(db, index, tenant_id, person_id)
+
+    eraser = PersonEraser(
+        runtime.database,
+        ERASURE_PLAN,
+        before=[("skills_left", skills_left), ("items", items_anonymised)],
+    )
     runtime.add_consumer(
         *with_erasure(events.TOPICS, events.handlers(popularity, learning), eraser)
     )

@@ -18,7 +18,11 @@ from agora_gamification.entrypoints.grpc_api import POLICY, SERVICE_NAME, Gamifi
 from agora_gamification.service_layer.awards import Awards
 from agora_gamification.service_layer.boards import BoardWriter
 from agora_gamification.service_layer.challenges import Challenges, deadline_sweeper
-from agora_gamification.service_layer.erasure import ERASURE_PLAN, remove_from_teams
+from agora_gamification.service_layer.erasure import (
+    ERASURE_PLAN,
+    BoardErasure,
+    remove_from_teams,
+)
 from agora_gamification.service_layer.leaderboards import Leaderboards
 from agora_gamification.service_layer.scoring import Clock, Scoring
 from agora_gamification.settings import GamificationSettings
@@ -77,7 +81,7 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
     runtime.board_repair = PeriodicTask(
         "leaderboard-move-repair", boards.repair, settings.board_repair_seconds
     )
-    scores = ScoreDocumentsErasure(runtime.database)
+    scores = BoardErasure(boards, board_store, ScoreDocumentsErasure(runtime.database))
 
     async def left_teams(tenant_id: str, person_id: str, _pseudonym: str) -> int:
         return await remove_from_teams(store, tenant_id, person_id)

@@ -21,14 +21,24 @@ from agora_catalog.adapters.mongo import (
     PATHS,
     PROGRESS,
     QUIZ_ATTEMPTS,
+    SEARCH_MANIFESTS,
+    SEARCH_SHARDS,
     SKILLS,
     TENANT_SETTINGS,
     THEMES,
     CatalogDatabase,
 )
-from agora_core.privacy import Anonymise, Delete, ErasurePlan
+from agora_catalog.service_layer.catalog import search_changed
+from agora_catalog.service_layer.search_index import SearchIndex
+from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
+from agora_core.privacy import Anonymise, Delete, ErasurePlan, scrubbed
+from agora_core.privacy.scrub import contains_person
 
 _SKILL_ROLES: Final = ("expert_ids", "trainer_ids", "reviewer_ids")
+_ITEM_PEOPLE: Final = ("author_id", "reviewer_id", "content.registered_ids")
+_UNTOUCHED: Final = frozenset(
+    {"_id", "tenant_id", "outbox", "outbox_lease_until", "outbox_lease_owner"}
+)
 
 ERASURE_PLAN: Final = ErasurePlan(
     steps=(
@@ -37,9 +47,10 @@ ERASURE_PLAN: Final = ErasurePlan(
         Delete(ENROLMENTS, ("learner_id",), "the learner's path enrolments"),
         Delete(ASSIGNMENTS, ("learner_id",), "work assigned to the learner"),
         Anonymise(ASSIGNMENTS, ("assigned_by",), "work the person assigned to others stays"),
+        # After anonymise_items nothing is left here; kept as a safety net.
         Anonymise(
             ITEMS,
-            ("author_id", "reviewer_id", "content.registered_ids"),
+            _ITEM_PEOPLE,
             "content stays for the learners; session seats stay taken",
         ),
         Anonymise(ITEM_VERSIONS, ("editor_id",), "the history of content stays"),
@@ -50,6 +61,8 @@ ERASURE_PLAN: Final = ErasurePlan(
     not_personal={
         THEMES: "the tenant's theme tree",
         TENANT_SETTINGS: "tenant switches",
+        SEARCH_SHARDS: "rows derived from items: rewritten by anonymise_items",
+        SEARCH_MANIFESTS: "shard change counters",
     },
 )
 
@@ -65,5 +78,30 @@ async def remove_from_skills(db: CatalogDatabase, tenant_id: str, person_id: str
             {"_id": skill["_id"]},
             {"$pullAll": {role: [person_id] for role in _SKILL_ROLES}},
         ):
+            changed += 1
+    return changed
+
+
+async def anonymise_items(
+    db: CatalogDatabase, index: SearchIndex, tenant_id: str, person_id: str
+) -> int:
+    """Items naming the person get ``[deleted user]`` the way every item change is
+    written: the change marks the search row stale in the same write, then the row is
+    rewritten, so search results never show the erased id."""
+    items = db.repo(ITEMS, tenant_id)
+    changed = 0
+    for item in await items.find({"$or": [{field: person_id} for field in _ITEM_PEOPLE]}):
+        changes = {
+            name: scrubbed(value, person_id, ERASED_PERSON_PLACEHOLDER)
+            for name, value in item.items()
+            if name not in _UNTOUCHED and contains_person(value, person_id)
+        }
+        if not changes:
+            continue
+        updated = await items.find_one_and_update(
+            {"_id": item["_id"]}, search_changed({"$set": changes})
+        )
+        if updated is not None:
+            await index.apply(tenant_id, updated)
             changed += 1
     return changed

@@ -20,7 +20,7 @@ from __future__ import annotations
 from typing import Final, Protocol
 
 from agora_core.privacy import Anonymise, Delete, ErasurePlan
-from agora_gamification.adapters.board_index import SCORES
+from agora_gamification.adapters.board_index import BOARD_INDEX, SCORES, TEAM_TOTALS
 from agora_gamification.adapters.mongo import (
     AWARDS,
     BADGES,
@@ -33,6 +33,8 @@ from agora_gamification.adapters.mongo import (
     TENANTS,
     GamificationStore,
 )
+from agora_gamification.service_layer.boards import BoardWriter
+from agora_gamification.service_layer.ports import BoardStore
 
 ERASURE_PLAN: Final = ErasurePlan(
     steps=(
@@ -52,6 +54,8 @@ ERASURE_PLAN: Final = ErasurePlan(
     ),
     not_personal={
         SCORES: "erased through LeaderboardErasure (a custom step)",
+        BOARD_INDEX: "rank index entries removed through LeaderboardErasure",
+        TEAM_TOTALS: "team sums; the person's contribution removed through LeaderboardErasure",
         RULES: "tenant configuration",
         RULE_VERSIONS: "tenant configuration history",
         BADGES: "badge definitions",
@@ -77,3 +81,25 @@ async def remove_from_teams(store: GamificationStore, tenant_id: str, person_id:
         if await teams.update_one({"_id": team["_id"]}, {"$pullAll": {"member_ids": [person_id]}}):
             changed += 1
     return changed
+
+
+class BoardErasure:
+    """:class:`LeaderboardErasure` over the rank index: the learner leaves every board
+    the way leaving a space does (index entries, counts and team totals move through
+    :class:`BoardWriter`), then their score documents are deleted."""
+
+    def __init__(
+        self, writer: BoardWriter, store: BoardStore, score_documents: LeaderboardErasure
+    ) -> None:
+        self._writer = writer
+        self._store = store
+        self._score_documents = score_documents
+
+    async def erase_learner_scores(self, tenant_id: str, learner_id: str) -> int:
+        """Take the learner off every board and period, then delete their scores."""
+        boards = sorted(
+            {str(d["board"]) for d in await self._store.scores_of(tenant_id, learner_id)}
+        )
+        for board in boards:
+            await self._writer.remove(tenant_id, learner_id, board)
+        return await self._score_documents.erase_learner_scores(tenant_id, learner_id)

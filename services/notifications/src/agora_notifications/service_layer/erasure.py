@@ -25,6 +25,7 @@ from agora_notifications.adapters.collections import (
     SUBSCRIPTIONS,
     TRACKED,
 )
+from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS
 
 _RENDERED: Final = ("title", "body", "email.subject", "email.text", "email.html")
 
@@ -40,6 +41,7 @@ ERASURE_PLAN: Final = ErasurePlan(
         Delete(PEOPLE, ("person_id",), "email address, time zone, nudges, activity"),
         Delete(PREFERENCES, ("scope_id",), "the person's own preference layer"),
         Delete(TRACKED, ("learner_id",), "the person's reminder schedule"),
+        Delete(XAPI_STATEMENTS, ("learner_id",), "the person's projected xAPI statements"),
         Anonymise(
             NOTIFICATIONS, (), "others' inbox entries naming the person", text_fields=_RENDERED
         ),
