@@ -46,7 +46,7 @@ from agora_core.runtime import ServiceRuntime
 from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import start_group_at_end
-from agora_core.testing.grpc_assertions import Metadata, caller
+from agora_core.testing.grpc_assertions import Metadata, assert_status, caller, rpc_error
 from agora_core.testing.personal_data_scan import traces_of
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from agora_gamification.bootstrap import build as build_gamification
@@ -343,6 +343,18 @@ async def test_an_erased_person_leaves_no_trace_in_any_service_of_the_tenant(
         assert await traces_of(database, ids=[ada.id], tenant_id=other), (
             f"{service} erased the person in the other tenant too"
         )
+
+    # Ada's token (not yet revoked by the identity provider) no longer works in this
+    # tenant, in any service, so nothing about her can be written again.
+    gone = caller(("learner", "contributor"), tenant=tenant, subject=ada.id)
+    target = com.Target(type=com.TARGET_TYPE_KNOWLEDGE, id=ids["item"])
+    for call in (
+        p.catalog.ListMyProgress(cat.ListMyProgressRequest(), metadata=gone),
+        p.community.Like(com.LikeRequest(target=target), metadata=gone),
+        p.gamification.GetProfile(gam.GetProfileRequest(learner_id=ada.id), metadata=gone),
+        p.notifications.ListInbox(notif.ListInboxRequest(), metadata=gone),
+    ):
+        assert_status(await rpc_error(call), grpc.StatusCode.UNAUTHENTICATED)
 
     # Aggregates stay consistent: the same like and comment counts in catalog and
     # community, every ledger amount kept, Ada's under one unlinkable pseudonym.

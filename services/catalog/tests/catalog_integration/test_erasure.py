@@ -8,6 +8,7 @@ who assigns), in two tenants; only the event's tenant loses them.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,20 +16,45 @@ import pytest
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.catalog.v1 import catalog_pb2 as pb
+from agora_catalog.bootstrap import build
+from agora_catalog.settings import CatalogSettings
 from agora_contracts.events.domains.learning import KnowledgeCompletedV1
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER, PersonErasedV1
+from agora_contracts.events.schemas import load_platform_events
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.idempotency import COLLECTION as PROCESSED
 from agora_core.privacy import ERASED_PERSONS, person_digest
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import Document
+from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import eventually
-from agora_core.testing.event_tap import publish_events
+from agora_core.testing.event_tap import publish_events, start_group_at_end
 from agora_core.testing.personal_data_scan import traces_of
+from agora_core.testing.service_harness import running_service, test_settings
 
 from .helpers import LEARNER, MANAGER, Tenant, quiz, timestamp, wiki
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+async def catalog_runtime(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[ServiceRuntime]:
+    """This module's catalog, in its own consumer group started at the end of every
+    topic: it handles only what the module publishes, not the broker's history."""
+    database = f"catalog_{uuid.uuid4().hex[:10]}"
+    settings = test_settings(
+        CatalogSettings,
+        kafka=kafka_bootstrap,
+        mongo_uri=mongo_uri,
+        database=database,
+        consumer_group=f"agora-catalog-erasure-test-{uuid.uuid4().hex[:8]}",
+    )
+    await start_group_at_end(kafka_bootstrap, settings.group_id, load_platform_events().topics())
+    async with running_service(build, settings) as runtime:
+        yield runtime
+    client = create_mongo_client(mongo_uri)
+    await client.drop_database(database)
+    await client.close()
+
 
 WAIT = 120.0
 

@@ -19,7 +19,7 @@ from agora_community.entrypoints.grpc_api import (
 from agora_community.service_layer.erasure import ERASURE_PLAN, ERASURES, leave_spaces
 from agora_community.settings import CommunitySettings
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
-from agora_core.privacy import PersonEraser, with_erasure
+from agora_core.privacy import ErasedCallerVerifier, PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
 from agora_core.storage import TenantRepository
 
@@ -55,6 +55,7 @@ async def build(settings: CommunitySettings) -> ServiceRuntime:
                 ServiceRegistration(privacy_pb2_grpc.add_PrivacyServiceServicer_to_server, privacy),
             ],
             policy=COMMUNITY_POLICY.merge(PRIVACY_POLICY),
+            verifier=ErasedCallerVerifier(settings, eraser.tombstones),
             service_names=[COMMUNITY_SERVICE_NAME, PRIVACY_SERVICE_NAME],
         )
     )

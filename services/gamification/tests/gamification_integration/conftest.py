@@ -12,6 +12,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from agora.gamification.v1 import gamification_pb2_grpc
+from agora_contracts.events.domains.privacy import ERASURES_TOPIC
 from agora_core.runtime import ServiceRuntime
 from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import EventTap, tapping
@@ -44,7 +45,7 @@ async def start_group_at_end(kafka: str) -> None:
     backlog a benchmark or an earlier run left on a long-lived local broker. Called
     while no instance of the group runs.
     """
-    await start_shared_group_at_end(kafka, TEST_GROUP, consumed_topics())
+    await start_shared_group_at_end(kafka, TEST_GROUP, [*consumed_topics(), ERASURES_TOPIC])
 
 
 def gamification_settings(

@@ -8,7 +8,7 @@ from agora.notifications.v1 import notifications_pb2_grpc
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
-from agora_core.privacy import PersonEraser, with_erasure
+from agora_core.privacy import ErasedCallerVerifier, PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
 from agora_notifications.adapters.collections import (
     DELIVERIES,
@@ -204,6 +204,7 @@ async def build(
                 )
             ],
             policy=POLICY,
+            verifier=ErasedCallerVerifier(settings, eraser.tombstones),
             service_names=[SERVICE_NAME],
         )
     )

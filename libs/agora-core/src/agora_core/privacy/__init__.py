@@ -5,9 +5,11 @@
 - :mod:`.scrub`: finding a person id in stored documents and replacing it;
 - :mod:`.plan`: a service's declared list of what it deletes and what it anonymises,
   and the eraser that applies it idempotently;
-- :mod:`.guard`: dropping later events that would store data about an erased person.
+- :mod:`.guard`: dropping later events that would store data about an erased person;
+- :mod:`.callers`: refusing gRPC calls made with an erased person's token.
 """
 
+from agora_core.privacy.callers import ErasedCallerVerifier
 from agora_core.privacy.guard import skip_events_about_erased
 from agora_core.privacy.plan import (
     Anonymise,
@@ -28,6 +30,7 @@ __all__ = [
     "Anonymise",
     "Delete",
     "DeleteKeyed",
+    "ErasedCallerVerifier",
     "ErasedPersons",
     "ErasurePlan",
     "ErasureReport",
