@@ -20,7 +20,7 @@ from agora_catalog.service_layer.popularity import Popularity
 from agora_catalog.service_layer.search_index import SearchIndex
 from agora_catalog.settings import CatalogSettings
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
-from agora_core.privacy import PersonEraser, with_erasure
+from agora_core.privacy import ErasedCallerVerifier, PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
 
 log = structlog.get_logger(__name__)
@@ -67,6 +67,7 @@ async def build(settings: CatalogSettings) -> ServiceRuntime:
                 )
             ],
             policy=CATALOG_POLICY,
+            verifier=ErasedCallerVerifier(settings, eraser.tombstones),
             service_names=[CATALOG_SERVICE_NAME],
         )
     )

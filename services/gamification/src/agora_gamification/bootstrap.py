@@ -7,7 +7,7 @@ import datetime as dt
 from agora.gamification.v1 import gamification_pb2_grpc
 from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
-from agora_core.privacy import PersonEraser, with_erasure
+from agora_core.privacy import ErasedCallerVerifier, PersonEraser, with_erasure
 from agora_core.runtime import ServiceRuntime
 from agora_gamification.adapters.board_index import MongoBoardStore
 from agora_gamification.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, GamificationStore
@@ -108,6 +108,7 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
                 )
             ],
             policy=POLICY,
+            verifier=ErasedCallerVerifier(settings, eraser.tombstones),
             service_names=[SERVICE_NAME],
         )
     )
