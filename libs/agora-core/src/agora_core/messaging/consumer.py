@@ -135,6 +135,15 @@ class EventConsumer:
         self.subscriber(on_record)
 
     @property
+    def group_id(self) -> str:
+        return self._group_id
+
+    @property
+    def handled_types(self) -> frozenset[str]:
+        """Event types this consumer handles; records of any other type are ignored."""
+        return frozenset(self._handlers)
+
+    @property
     def assignment(self) -> set[TopicPartition]:
         consumer = getattr(self.subscriber, "consumer", None)
         return set(consumer.assignment()) if consumer is not None else set()
