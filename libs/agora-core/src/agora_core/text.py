@@ -71,8 +71,12 @@ def sanitize_markdown(source: str) -> str:
 
 def plain_text(source: str) -> str:
     """User-written plain text (a title, a name, a short description) with any HTML
-    markup removed and its text kept, so no reader can be handed executable markup."""
-    return _strip_html(source.replace("\x00", ""))
+    markup removed and its text kept, so no reader can be handed executable markup.
+
+    Link syntax with an unsafe scheme is neutralised too, as in Markdown: a client that
+    renders a title as Markdown must not get a ``javascript:`` link out of it.
+    """
+    return sanitize_markdown(source)
 
 
 def _plain_text_input(value: object) -> object:

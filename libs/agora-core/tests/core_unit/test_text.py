@@ -71,6 +71,7 @@ def test_plain_text_keeps_the_text_and_drops_the_markup() -> None:
     assert plain_text("<script>alert(1)</script>Title<img src=x onerror=alert(2)>") == "Title"
     assert plain_text("&lt;script&gt;alert(1)&lt;/script&gt;x") == "x"
     assert plain_text("nul\x00byte") == "nulbyte"
+    assert "javascript" not in plain_text("[x](javascript:alert(1)) <javascript:alert(2)>")
 
 
 def test_plain_text_fields_are_cleaned_before_their_limits() -> None:
