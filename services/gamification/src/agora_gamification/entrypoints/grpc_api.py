@@ -31,6 +31,7 @@ from agora_core.grpc.validation import (
     parse_request,
     timestamp_value,
 )
+from agora_core.text import PlainText
 from agora_gamification.adapters.mongo import (
     CHALLENGES,
     LEDGER,
@@ -278,7 +279,7 @@ class TeamRequest(BaseModel):
     """A validated PutTeam request."""
 
     team_id: str = Field(min_length=1, max_length=MAX_ID, pattern=r"^[A-Za-z0-9._-]+$")
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     member_ids: tuple[str, ...] = Field(max_length=5000)
 
 
