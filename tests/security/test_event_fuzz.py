@@ -35,7 +35,9 @@ from .case_count import GENERATED_CASES, scaled
 from .event_strategies import event_bodies, example_body
 from .platform_stack import Platform
 
-pytestmark = [pytest.mark.security, pytest.mark.integration]
+# Generating the payloads alone takes minutes on a loaded machine: more than the default
+# per-test timeout, which would otherwise fail the module fixture.
+pytestmark = [pytest.mark.security, pytest.mark.integration, pytest.mark.timeout(1800)]
 
 EXAMPLES_PER_TYPE = scaled(30)
 """With 35 event types, about 1,050 events per run (roughly 60 % valid): consumers do
