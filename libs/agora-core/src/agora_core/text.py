@@ -9,6 +9,8 @@ that cannot carry script or HTML injection:
   (``javascript:``, ``data:``, ``vbscript:`` …) by ``#``.
 - :func:`render_markdown` turns it into HTML with raw HTML disabled, then passes the
   result through an allow-list sanitiser (nh3, the Rust ammonia library) as a second wall.
+- :func:`plain_text` (and the pydantic type :data:`PlainText`) strips markup from text
+  that is not Markdown (titles, names).
 - :func:`plain_excerpt` gives a short plain-text start for events and notifications.
 - :func:`fold` lower-cases and strips accents, so "Éducation" matches "education".
 """
@@ -18,9 +20,11 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from typing import Annotated
 
 import nh3
 from markdown_it import MarkdownIt
+from pydantic import BeforeValidator
 
 SAFE_SCHEMES = frozenset({"http", "https", "mailto"})
 _ALLOWED_TAGS = frozenset(
@@ -63,6 +67,25 @@ def sanitize_markdown(source: str) -> str:
     text = _INLINE_LINK.sub(_neutralise_link, text)
     text = _REFERENCE_LINK.sub(_neutralise_link, text)
     return _AUTOLINK.sub(lambda m: m.group(0) if m.group(1).lower() in SAFE_SCHEMES else "", text)
+
+
+def plain_text(source: str) -> str:
+    """User-written plain text (a title, a name, a short description) with any HTML
+    markup removed and its text kept, so no reader can be handed executable markup.
+
+    Link syntax with an unsafe scheme is neutralised too, as in Markdown: a client that
+    renders a title as Markdown must not get a ``javascript:`` link out of it.
+    """
+    return sanitize_markdown(source)
+
+
+def _plain_text_input(value: object) -> object:
+    return plain_text(value) if isinstance(value, str) else value
+
+
+PlainText = Annotated[str, BeforeValidator(_plain_text_input)]
+"""A pydantic field type for plain text: cleaned by :func:`plain_text` before its
+length constraints are checked (a title of markup alone is then empty, hence refused)."""
 
 
 def render_markdown(source: str) -> str:

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from agora.testing.v1 import notes_pb2
 from agora_core.errors import InvalidArgument
@@ -18,6 +19,7 @@ from agora_core.grpc.validation import (
     encode_page_token,
     page_size,
     parse_request,
+    timestamp_value,
 )
 from core_grpc.notes_servicer import NOTES_POLICY, NewNote, NotesCursor
 
@@ -89,6 +91,23 @@ def test_truncated_page_token_is_refused() -> None:
     token = encode_page_token(cursor)
     with pytest.raises(InvalidArgument):
         decode_page_token(token[:-3], NotesCursor)
+
+
+def test_timestamp_value_is_utc() -> None:
+    moment = dt.datetime(2026, 5, 1, 8, 30, tzinfo=dt.UTC)
+    stamp = Timestamp()
+    stamp.FromDatetime(moment)
+    assert timestamp_value(stamp, "due_at") == moment
+
+
+@pytest.mark.parametrize(
+    ("seconds", "nanos"), [(2**62, 0), (-(2**62), 0), (253_402_300_800, 0), (0, -1), (0, 10**9)]
+)
+def test_timestamps_out_of_range_are_invalid_arguments(seconds: int, nanos: int) -> None:
+    """Valid on the wire, not as a date: INVALID_ARGUMENT, not an internal error."""
+    with pytest.raises(InvalidArgument) as exc_info:
+        timestamp_value(Timestamp(seconds=seconds, nanos=nanos), "due_at")
+    assert violated_fields(exc_info.value) == ["due_at"]
 
 
 def test_service_policy_must_cover_exactly_the_service_methods() -> None:

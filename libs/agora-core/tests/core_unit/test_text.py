@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import BaseModel, Field, ValidationError
 
-from agora_core.text import fold, plain_excerpt, render_markdown, sanitize_markdown
+from agora_core.text import (
+    PlainText,
+    fold,
+    plain_excerpt,
+    plain_text,
+    render_markdown,
+    sanitize_markdown,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -55,3 +63,21 @@ def test_plain_excerpt_is_one_short_line() -> None:
 def test_fold_ignores_case_and_accents() -> None:
     assert fold("Éducation Numérique") == "education numerique"
     assert fold("STRASSE") == fold("straße")
+
+
+def test_plain_text_keeps_the_text_and_drops_the_markup() -> None:
+    assert plain_text("Joins <b>made</b> easy") == "Joins made easy"
+    assert plain_text("a < b & c > d") == "a < b & c > d"
+    assert plain_text("<script>alert(1)</script>Title<img src=x onerror=alert(2)>") == "Title"
+    assert plain_text("&lt;script&gt;alert(1)&lt;/script&gt;x") == "x"
+    assert plain_text("nul\x00byte") == "nulbyte"
+    assert "javascript" not in plain_text("[x](javascript:alert(1)) <javascript:alert(2)>")
+
+
+def test_plain_text_fields_are_cleaned_before_their_limits() -> None:
+    class Titled(BaseModel):
+        title: PlainText = Field(min_length=1, max_length=20)
+
+    assert Titled(title="<i>Hello</i>").title == "Hello"
+    with pytest.raises(ValidationError):
+        Titled(title="<script>alert(1)</script>")

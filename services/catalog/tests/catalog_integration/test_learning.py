@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import grpc
 import pytest
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from agora.catalog.v1 import catalog_pb2 as pb
 from agora_contracts.events.domains.catalog import PATHS_TOPIC
@@ -496,3 +497,21 @@ async def test_another_tenant_cannot_learn_from_or_see_this_tenants_catalog(
     assert [p.item_id for p in ours.items] == [item.item_id]
     report = await s.GetSkillsReport(pb.GetSkillsReportRequest(), metadata=manager)
     assert list(report.skills) == []
+
+
+async def test_a_due_date_outside_the_timestamp_range_is_invalid(tenant: Tenant) -> None:
+    """Valid protobuf, impossible date (found by the security suite's fuzzing)."""
+    item = await tenant.publish(wiki())
+    for seconds, nanos in ((2**62, 0), (0, -1)):
+        error = await rpc_error(
+            tenant.stub.CreateAssignments(
+                pb.CreateAssignmentsRequest(
+                    learner_ids=[LEARNER],
+                    target_kind=pb.TARGET_KIND_KNOWLEDGE,
+                    target_id=item.item_id,
+                    due_at=Timestamp(seconds=seconds, nanos=nanos),
+                ),
+                metadata=tenant.manager,
+            )
+        )
+        assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="due_at")

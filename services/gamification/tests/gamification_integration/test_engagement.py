@@ -543,3 +543,22 @@ async def test_team_challenge_is_won_together(
         )
     )
     assert_status(error, grpc.StatusCode.NOT_FOUND)
+
+
+async def test_challenge_dates_outside_the_timestamp_range_are_invalid(stub: Stub) -> None:
+    """Valid protobuf, impossible dates (found by the security suite's fuzzing)."""
+    me = caller(tenant=new_tenant(), subject="ann")
+    for field, bad in (("starts_at", 2**62), ("ends_at", -(2**62))):
+        challenge = pb.Challenge(
+            title="out of range",
+            scope=pb.CHALLENGE_SCOPE_PERSON,
+            event_type=COMPLETED,
+            target=3,
+            starts_at=ts(T0),
+            ends_at=ts(T0 + dt.timedelta(days=1)),
+        )
+        getattr(challenge, field).CopyFrom(Timestamp(seconds=bad))
+        error = await rpc_error(
+            stub.CreateChallenge(pb.CreateChallengeRequest(challenge=challenge), metadata=me)
+        )
+        assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field=f"challenge.{field}")

@@ -165,3 +165,9 @@ def test_assignments_and_path_completions_notify_the_learner() -> None:
     )
     [draft] = TRIGGERS[type_of(learning.PathCompletedV1)](done, "e")
     assert draft.category is Category.PATH_COMPLETED
+
+
+def test_a_title_with_line_breaks_gives_a_one_line_subject() -> None:
+    """A multi-line title once made the email unbuildable (found by the security suite)."""
+    rendered = EmailRenderer().single(Text("New:\r\n“Title\n\nmore”", "body"), "en", "u")
+    assert rendered.subject == "New: “Title more”"

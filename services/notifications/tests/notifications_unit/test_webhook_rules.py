@@ -79,3 +79,17 @@ def test_internal_address_ranges_are_forbidden() -> None:
         a.split("%")[0] if a != "::ffff:127.0.0.1" else "127.0.0.1" for a in internal
     ]
     assert forbidden_addresses(["93.184.215.14", "2606:2800:21f:cb07:6820:80da:af6b:8b2c"]) == []
+
+
+def test_every_non_public_range_is_forbidden() -> None:
+    """Shared (CGNAT) space, special-purpose blocks and IPv6 transition addresses that
+    embed an internal IPv4 address (found by the security suite)."""
+    cases = {
+        "100.64.0.1": "100.64.0.1",
+        "198.18.0.1": "198.18.0.1",
+        "2002:7f00:1::": "127.0.0.1",  # 6to4
+        "64:ff9b::a00:1": "10.0.0.1",  # NAT64
+        "::ffff:a9fe:a9fe": "169.254.169.254",
+    }
+    assert forbidden_addresses(cases) == list(cases.values())
+    assert forbidden_addresses(["2002:5db8:d822::", "64:ff9b::5db8:d822"]) == []

@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from agora_core.errors import InvalidArgument
@@ -85,6 +87,15 @@ def decode_page_token(token: str, cursor_cls: type[CursorT]) -> CursorT | None:
     except (binascii.Error, ValueError):
         # ValueError covers pydantic's ValidationError and non-ASCII input.
         raise _bad_token() from None
+
+
+def timestamp_value(stamp: Timestamp, field: str) -> datetime:
+    """The UTC datetime of a Timestamp field; InvalidArgument on ``field`` when the value
+    is outside what a Timestamp may hold (years 1 to 9999, nanos below a second)."""
+    try:
+        return stamp.ToDatetime(tzinfo=UTC)
+    except (ValueError, OverflowError):
+        raise InvalidArgument.single(field, "not a valid timestamp") from None
 
 
 def _bad_token() -> InvalidArgument:

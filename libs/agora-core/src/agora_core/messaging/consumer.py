@@ -160,6 +160,11 @@ class EventConsumer:
         return consumer
 
     @property
+    def handled_types(self) -> frozenset[str]:
+        """Event types this consumer handles; records of any other type are ignored."""
+        return frozenset(self._handlers)
+
+    @property
     def assignment(self) -> set[TopicPartition]:
         consumer = self.kafka_consumer
         return set(consumer.assignment()) if consumer is not None else set()

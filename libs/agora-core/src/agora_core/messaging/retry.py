@@ -6,6 +6,7 @@ import random
 from enum import StrEnum
 
 from aiokafka.errors import KafkaError
+from bson.errors import InvalidDocument
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
@@ -27,6 +28,10 @@ def classify(error: BaseException) -> FailureKind:
     if isinstance(error, ConnectionFailure | KafkaError):
         return FailureKind.INFRASTRUCTURE
     if isinstance(error, PermanentError | ValidationError | AgoraError):
+        return FailureKind.PERMANENT
+    # A value the database cannot encode (an int beyond 64 bits, a key it refuses) fails
+    # the same way on every attempt.
+    if isinstance(error, OverflowError | InvalidDocument):
         return FailureKind.PERMANENT
     return FailureKind.TRANSIENT
 

@@ -11,6 +11,8 @@ from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agora_core.text import PlainText
+
 MAX_TITLE: Final = 300
 MAX_SUMMARY: Final = 2000
 MAX_MARKDOWN: Final = 100_000
@@ -126,8 +128,8 @@ CONTENT_TYPES: Final[dict[str, type[Strict]]] = {
 class ItemIn(Strict):
     """An item as its author writes it; exactly one content field is set."""
 
-    title: str = Field(min_length=1, max_length=MAX_TITLE)
-    summary: str = Field(default="", max_length=MAX_SUMMARY)
+    title: PlainText = Field(min_length=1, max_length=MAX_TITLE)
+    summary: PlainText = Field(default="", max_length=MAX_SUMMARY)
     language: Language
     estimated_minutes: int = Field(default=0, ge=0, le=100_000)
     theme_ids: list[Id] = Field(default_factory=list, max_length=MAX_THEMES)
@@ -162,13 +164,13 @@ class ItemCommand(Strict):
 
 class ThemeIn(Strict):
     theme_id: Id
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     parent_id: Id | None = None
 
 
 class SkillIn(Strict):
     skill_id: Id
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     expert_ids: list[Id] = Field(default_factory=list, max_length=MAX_EXPERTS)
     trainer_ids: list[Id] = Field(default_factory=list, max_length=MAX_EXPERTS)
 
@@ -176,7 +178,7 @@ class SkillIn(Strict):
 class ReviewIn(Strict):
     item_id: Id
     decision: Literal["approved", "changes_requested", "rejected"]
-    comment: str = Field(default="", max_length=4000)
+    comment: PlainText = Field(default="", max_length=4000)
 
     @model_validator(mode="after")
     def _comment_when_sent_back(self) -> ReviewIn:
@@ -191,9 +193,9 @@ class StepIn(Strict):
 
 
 class PathIn(Strict):
-    title: str = Field(min_length=1, max_length=MAX_TITLE)
-    description: str = Field(default="", max_length=MAX_SUMMARY)
-    objectives: list[Annotated[str, Field(min_length=1, max_length=500)]] = Field(
+    title: PlainText = Field(min_length=1, max_length=MAX_TITLE)
+    description: PlainText = Field(default="", max_length=MAX_SUMMARY)
+    objectives: list[Annotated[PlainText, Field(min_length=1, max_length=500)]] = Field(
         default_factory=list, max_length=20
     )
     steps: list[StepIn] = Field(min_length=1, max_length=MAX_STEPS)

@@ -8,7 +8,7 @@ keys are stored in a field (``answer_key``) that no mapping here ever reads.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Final
 
 from google.protobuf.timestamp_pb2 import Timestamp
@@ -33,7 +33,7 @@ from agora_core.errors import InvalidArgument
 from agora_core.grpc.auth import Role, current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.policy import ANY_AUTHENTICATED, MethodPolicy
-from agora_core.grpc.validation import page_size, parse_request
+from agora_core.grpc.validation import page_size, parse_request, timestamp_value
 from agora_core.storage import Document
 
 CATALOG_SERVICE: Final = pb.DESCRIPTOR.services_by_name["CatalogService"]
@@ -138,8 +138,8 @@ def _ts(value: datetime | None) -> Timestamp | None:
     return stamp
 
 
-def _dt(stamp: Timestamp, present: bool) -> datetime | None:
-    return stamp.ToDatetime(tzinfo=UTC) if present else None
+def _dt(stamp: Timestamp, present: bool, field: str) -> datetime | None:
+    return timestamp_value(stamp, field) if present else None
 
 
 def _enum_name(names: list[str], value: int, field: str) -> str:
@@ -203,8 +203,10 @@ def _draft_fields(draft: pb.ItemDraft) -> dict[str, Any]:
     else:
         session = draft.session
         fields["session"] = {
-            "starts_at": _dt(session.starts_at, session.HasField("starts_at")),
-            "ends_at": _dt(session.ends_at, session.HasField("ends_at")),
+            "starts_at": _dt(
+                session.starts_at, session.HasField("starts_at"), "item.session.starts_at"
+            ),
+            "ends_at": _dt(session.ends_at, session.HasField("ends_at"), "item.session.ends_at"),
             "place": session.place,
             "seats": session.seats,
         }
@@ -646,7 +648,7 @@ class CatalogServicer(catalog_pb2_grpc.CatalogServiceServicer):
             learner_ids=list(request.learner_ids),
             target_kind=_TARGET_KIND[request.target_kind],
             target_id=request.target_id,
-            due_at=_dt(request.due_at, request.HasField("due_at")),
+            due_at=_dt(request.due_at, request.HasField("due_at"), "due_at"),
             compliance=request.compliance,
         )
         documents = await self._learning.assign(current_principal(), assignment)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from agora.community.v1 import community_pb2 as pb
 from agora_community.domain.model import SpaceRole, TargetKind, Visibility
 from agora_core.grpc.validation import PageCursor
+from agora_core.text import PlainText
 
 EntityId = Annotated[
     str, StringConstraints(min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f]+$")
@@ -62,7 +63,7 @@ def target_fields(target: pb.Target) -> dict[str, object]:
 
 
 class NewSpace(Strict):
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     description: str = Field(max_length=MAX_DESCRIPTION)
     visibility: Visibility
     topic: str = Field(max_length=100)
@@ -70,7 +71,7 @@ class NewSpace(Strict):
 
 class SpaceChanges(Strict):
     space_id: EntityId
-    name: str = Field(max_length=200)
+    name: PlainText = Field(max_length=200)
     description: str = Field(max_length=MAX_DESCRIPTION)
     visibility: Visibility | None
 
@@ -121,7 +122,7 @@ class TrendingQuery(Strict):
 
 
 class NewQuestion(Strict):
-    title: str = Field(min_length=1, max_length=300)
+    title: PlainText = Field(min_length=1, max_length=300)
     body: str = Field(max_length=MAX_BODY)
     skill_ids: list[EntityId] = Field(min_length=1, max_length=MAX_SKILLS)
     space_id: OptionalId
@@ -153,7 +154,7 @@ class SkillRef(Strict):
 class NewReport(Strict):
     content: TargetRef
     reason: Literal["spam", "abuse", "off_topic", "inaccurate", "other"]
-    details: str = Field(max_length=1000)
+    details: PlainText = Field(max_length=1000)
 
 
 class Moderation(Strict):

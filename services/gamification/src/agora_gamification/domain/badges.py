@@ -7,6 +7,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agora_core.text import PlainText
 from agora_gamification.domain.catalogue import CONSUMED, person_fields
 from agora_gamification.domain.rules import IDENTIFIER, Condition, _check_conditions
 
@@ -58,11 +59,11 @@ class BadgeDefinition(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     badge_id: str = Field(pattern=IDENTIFIER)
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field(default="", max_length=2000)
+    name: PlainText = Field(min_length=1, max_length=200)
+    description: PlainText = Field(default="", max_length=2000)
     image_url: str = Field(default="", max_length=2000, pattern=r"^(https://\S+)?$")
     skill_ids: tuple[str, ...] = Field(default=(), max_length=20)
-    criteria_narrative: str = Field(default="", max_length=4000)
+    criteria_narrative: PlainText = Field(default="", max_length=4000)
     groups: tuple[tuple[Requirement, ...], ...] = Field(min_length=1, max_length=MAX_GROUPS)
     version: int = Field(default=1, ge=1)
 

@@ -17,6 +17,7 @@ from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from agora_core.text import PlainText
 from agora_gamification.domain.catalogue import CONSUMED, QUIZ_PASSED
 from agora_gamification.domain.rules import Condition, _check_conditions
 
@@ -30,7 +31,7 @@ class NewChallenge(BaseModel):
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    title: str = Field(min_length=1, max_length=200)
+    title: PlainText = Field(min_length=1, max_length=200)
     scope: ChallengeScope
     scope_id: str = Field(default="", max_length=128)
     participant_ids: tuple[str, ...] = Field(default=(), max_length=2)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from agora_contracts.events.domains import catalog, community, learning
 from agora_contracts.events.registry import REGISTRY
+from agora_core.text import PlainText
 from agora_gamification.domain.catalogue import (
     CONSUMED,
     STREAK_DAY,
@@ -126,7 +127,7 @@ class Rule(BaseModel):
     weights: dict[str, float] = Field(default_factory=dict, max_length=MAX_WEIGHTS)
     enabled: bool = True
     version: int = Field(default=1, ge=1)
-    description: str = Field(default="", max_length=500)
+    description: PlainText = Field(default="", max_length=500)
 
     @field_validator("event_type")
     @classmethod

@@ -29,7 +29,9 @@ from agora_core.grpc.validation import (
     encode_page_token,
     page_size,
     parse_request,
+    timestamp_value,
 )
+from agora_core.text import PlainText
 from agora_gamification.adapters.mongo import (
     CHALLENGES,
     LEDGER,
@@ -277,7 +279,7 @@ class TeamRequest(BaseModel):
     """A validated PutTeam request."""
 
     team_id: str = Field(min_length=1, max_length=MAX_ID, pattern=r"^[A-Za-z0-9._-]+$")
-    name: str = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
     member_ids: tuple[str, ...] = Field(max_length=5000)
 
 
@@ -564,8 +566,12 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
                 "conditions": _conditions(c.conditions, "challenge.conditions"),
                 "target": c.target,
                 "quiz_item_id": c.quiz_item_id,
-                "starts_at": c.starts_at.ToDatetime(dt.UTC) if c.HasField("starts_at") else None,
-                "ends_at": c.ends_at.ToDatetime(dt.UTC) if c.HasField("ends_at") else None,
+                "starts_at": timestamp_value(c.starts_at, "challenge.starts_at")
+                if c.HasField("starts_at")
+                else None,
+                "ends_at": timestamp_value(c.ends_at, "challenge.ends_at")
+                if c.HasField("ends_at")
+                else None,
             },
         )
         overseer = caller.has_any_role(OVERSEERS)

@@ -54,7 +54,9 @@ class EmailRenderer:
             "unsubscribe_url": unsubscribe_url,
         }
         return RenderedEmail(
-            subject=text.title,
+            # A header is one line: a title with line breaks (user-written, or from any
+            # producer's event) would make the message unbuildable, so it is folded.
+            subject=" ".join(text.title.split()),
             text=self._env.get_template("email.txt.j2").render(context),
             html=self._env.get_template("email.html.j2").render(context),
         )

@@ -55,24 +55,43 @@ def check_url_shape(url: str) -> str:
     return parts.hostname
 
 
-def forbidden_addresses(addresses: Iterable[str]) -> list[str]:
-    """Addresses in ranges an integrator endpoint may not use (SSRF guard).
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
-    Loopback, private, link-local (cloud metadata lives there), multicast, reserved and
-    unspecified ranges reach the platform's own network, not an integrator.
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 one reaches through a transition mechanism, if any."""
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:  # 2002::/16
+        return address.sixtofour
+    if address in _NAT64:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def forbidden_addresses(addresses: Iterable[str]) -> list[str]:
+    """Addresses outside the public internet, which an integrator endpoint may not use
+    (SSRF guard).
+
+    Only globally routable unicast addresses are allowed: loopback, private, link-local
+    (cloud metadata lives there), shared (carrier-grade NAT), multicast, reserved and
+    unspecified ranges reach the platform's own network, not an integrator; so do IPv6
+    addresses embedding such an IPv4 one (mapped, 6to4, NAT64).
     """
     refused = []
     for raw in addresses:
-        address = ipaddress.ip_address(raw.split("%", 1)[0])
-        if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-            address = address.ipv4_mapped
-        if (
-            address.is_loopback
-            or address.is_private
-            or address.is_link_local
-            or address.is_multicast
-            or address.is_reserved
-            or address.is_unspecified
-        ):
+        address: ipaddress.IPv4Address | ipaddress.IPv6Address = ipaddress.ip_address(
+            raw.split("%", 1)[0]
+        )
+        if isinstance(address, ipaddress.IPv6Address):
+            embedded = _embedded_ipv4(address)
+            if embedded is not None and not _public(embedded):
+                refused.append(str(embedded))
+                continue
+        if not _public(address):
             refused.append(str(address))
     return refused
+
+
+def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return address.is_global and not address.is_multicast

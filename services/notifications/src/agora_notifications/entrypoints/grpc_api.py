@@ -32,6 +32,7 @@ from agora_core.grpc.validation import (
     parse_request,
 )
 from agora_core.storage import Document, TenantRepository
+from agora_core.text import PlainText
 from agora_notifications.adapters.profiles import People, Preferences
 from agora_notifications.adapters.webhooks import AddressGuard
 from agora_notifications.domain.model import (
@@ -159,7 +160,7 @@ class SubscriptionInput(BaseModel):
     url: str = Field(min_length=1, max_length=2000)
     event_types: list[str] = Field(default_factory=list, max_length=MAX_EVENT_FILTERS)
     subjects: list[str] = Field(default_factory=list, max_length=MAX_EVENT_FILTERS)
-    description: str = Field(default="", max_length=500)
+    description: PlainText = Field(default="", max_length=500)
 
 
 class InboxCursor(PageCursor):

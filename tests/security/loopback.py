@@ -1,0 +1,118 @@
+"""Real loopback peers of the notifications service: an SMTP server that requires a
+password (so the service really sends it) and an HTTP webhook receiver that can answer
+with a redirect (to check the service does not follow it)."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import socket
+from dataclasses import dataclass, field
+from email.message import Message
+from typing import Any
+
+from aiohttp import web
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def handle_DATA(  # noqa: N802 - aiosmtpd hook name
+        self, server: SMTP, session: Session, envelope: Envelope
+    ) -> str:
+        self.messages.append(
+            email.message_from_bytes(envelope.original_content or b"", policy=email.policy.default)
+        )
+        return "250 Message accepted"
+
+
+class SmtpServer:
+    """aiosmtpd on loopback accepting mail only after AUTH with the expected password."""
+
+    USERNAME = "agora-mailer"
+
+    def __init__(self, password: str) -> None:
+        self.port = free_port()
+        self.mailbox = _Mailbox()
+        self.logins: list[bool] = []
+        self._password = password
+        self._controller: Controller | None = None
+
+    def _authenticate(
+        self, server: SMTP, session: Session, envelope: Envelope, mechanism: str, data: Any
+    ) -> AuthResult:
+        ok = (
+            isinstance(data, LoginPassword)
+            and data.login.decode() == self.USERNAME
+            and data.password.decode() == self._password
+        )
+        self.logins.append(ok)
+        return AuthResult(success=ok)
+
+    def start(self) -> None:
+        self._controller = Controller(
+            self.mailbox,
+            hostname="127.0.0.1",
+            port=self.port,
+            authenticator=self._authenticate,
+            auth_required=True,
+            # Loopback only, in a test: the service under test talks plain SMTP here.
+            auth_require_tls=False,
+        )
+        self._controller.start()
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class WebhookReceiver:
+    """Records every POST; paths listed in ``redirects`` answer 307 to that location."""
+
+    port: int = 0
+    requests: list[Received] = field(default_factory=list)
+    redirects: dict[str, str] = field(default_factory=dict)
+    _runner: web.AppRunner | None = None
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/{path:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        self.port = int(self._runner.addresses[0][1])
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}/{path}"
+
+    def at(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path == path]
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        path = request.match_info["path"]
+        self.requests.append(Received(path, dict(request.headers), await request.read()))
+        if path in self.redirects:
+            return web.Response(status=307, headers={"Location": self.redirects[path]})
+        return web.Response(status=200)
