@@ -7,11 +7,9 @@ from __future__ import annotations
 import email
 import email.policy
 import socket
-from dataclasses import dataclass, field
 from email.message import Message
 from typing import Any
 
-from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
@@ -74,45 +72,3 @@ class SmtpServer:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class WebhookReceiver:
-    """Records every POST; paths listed in ``redirects`` answer 307 to that location."""
-
-    port: int = 0
-    requests: list[Received] = field(default_factory=list)
-    redirects: dict[str, str] = field(default_factory=dict)
-    _runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/{path:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.port = int(self._runner.addresses[0][1])
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{path}"
-
-    def at(self, path: str) -> list[Received]:
-        return [r for r in self.requests if r.path == path]
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        path = request.match_info["path"]
-        self.requests.append(Received(path, dict(request.headers), await request.read()))
-        if path in self.redirects:
-            return web.Response(status=307, headers={"Location": self.redirects[path]})
-        return web.Response(status=200)

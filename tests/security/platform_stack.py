@@ -33,12 +33,13 @@ from agora_core.settings import ServiceSettings
 from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
+from agora_core.testing.webhook_receiver import WebhookReceiver
 from agora_gamification.bootstrap import build as build_gamification
 from agora_gamification.settings import GamificationSettings
 from agora_notifications.bootstrap import build as build_notifications
 from agora_notifications.settings import NotificationsSettings
 
-from .loopback import SmtpServer, WebhookReceiver, free_port
+from .loopback import SmtpServer, free_port
 
 ALL_ROLES = ("learner", "contributor", "expert", "manager", "admin")
 Metadata = tuple[tuple[str, str], ...]

@@ -13,6 +13,7 @@ from agora.notifications.v1 import notifications_pb2_grpc
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.service_harness import channel_to, running_service
+from agora_core.testing.webhook_receiver import WebhookReceiver
 from agora_notifications.bootstrap import NotificationsRuntime, build
 from agora_notifications.settings import NotificationsSettings
 
@@ -20,7 +21,6 @@ from .support import (
     ManualClock,
     SmtpServer,
     Stack,
-    WebhookReceiver,
     stack_settings,
 )
 

@@ -3,23 +3,22 @@ HTTP webhook endpoint (aiohttp), plus a controllable clock and event builders.""
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
 import socket
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from agora_contracts.events import EventPayload
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.testing.service_harness import test_settings
+from agora_core.testing.webhook_receiver import WebhookReceiver
 from agora_notifications.bootstrap import NotificationsRuntime
 from agora_notifications.settings import NotificationsSettings
 
@@ -92,52 +91,6 @@ class SmtpServer:
 
     def to(self, address: str) -> list[Message]:
         return [m for m in self.mailbox.messages if m["To"] == address]
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class WebhookReceiver:
-    """Records every request; answers each path with scripted statuses (then 200)."""
-
-    port: int = 0
-    requests: list[Received] = field(default_factory=list)
-    scripts: dict[str, list[int]] = field(default_factory=dict)
-    hold: dict[str, asyncio.Event] = field(default_factory=dict)
-    _runner: web.AppRunner | None = None
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/{path:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        self.port = int(self._runner.addresses[0][1])
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}/{path}"
-
-    def at(self, path: str) -> list[Received]:
-        return [r for r in self.requests if r.path == path]
-
-    async def _handle(self, request: web.Request) -> web.Response:
-        path = request.match_info["path"]
-        body = await request.read()
-        self.requests.append(Received(path, dict(request.headers), body))
-        if path in self.hold:
-            await self.hold[path].wait()
-        script = self.scripts.get(path)
-        status = script.pop(0) if script else 200
-        return web.Response(status=status)
 
 
 def event(

@@ -23,13 +23,13 @@ from agora_core.testing.grpc_assertions import (
     rpc_error,
 )
 from agora_core.testing.service_harness import channel_to, running_service
+from agora_core.testing.webhook_receiver import WebhookReceiver
 from agora_notifications.bootstrap import NotificationsRuntime, build
 from agora_notifications.settings import NotificationsSettings
 
 from .support import (
     ManualClock,
     SmtpServer,
-    WebhookReceiver,
     event,
     stack_settings,
 )
