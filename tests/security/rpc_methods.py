@@ -8,6 +8,7 @@ collecting the :class:`MethodPolicy` objects their gRPC modules declare.
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -27,6 +28,7 @@ from google.protobuf.message_factory import GetMessageClass
 
 import agora
 from agora_core.grpc.auth import Role
+from agora_core.grpc.operations_servicer import OPERATIONS_POLICY
 from agora_core.grpc.policy import MethodPolicy
 
 SERVICE_PACKAGES = ("agora_catalog", "agora_community", "agora_gamification", "agora_notifications")
@@ -117,10 +119,13 @@ def all_methods() -> tuple[RpcMethod, ...]:
 @cache
 def platform_policy() -> MethodPolicy:
     """The merged access policy the services declare next to their servicers."""
-    policies: list[MethodPolicy] = []
+    # The operations service is mounted on every server by agora-core itself.
+    policies: list[MethodPolicy] = [OPERATIONS_POLICY]
     for package in SERVICE_PACKAGES:
-        module = importlib.import_module(f"{package}.entrypoints.grpc_api")
-        policies.extend(v for v in vars(module).values() if isinstance(v, MethodPolicy))
+        entrypoints = importlib.import_module(f"{package}.entrypoints")
+        for info in pkgutil.iter_modules(entrypoints.__path__):
+            module = importlib.import_module(f"{package}.entrypoints.{info.name}")
+            policies.extend(v for v in vars(module).values() if isinstance(v, MethodPolicy))
     first, *rest = policies
     return first.merge(*rest)
 
