@@ -22,7 +22,7 @@ _UNDERSTOOD = {
     "type", "properties", "required", "$ref", "$defs", "anyOf", "enum", "const", "format",
     "minLength", "maxLength", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum",
     "items", "minItems", "maxItems", "default", "description", "examples", "title",
-    "additionalProperties",
+    "additionalProperties", "pattern", "patternProperties",
 }  # fmt: skip
 _WRONG_VALUES: tuple[object, ...] = (
     None,
@@ -49,6 +49,10 @@ def _text(schema: JsonSchema) -> st.SearchStrategy[str]:
         )
         return moments.map(lambda moment: moment.isoformat())
     low, high = schema.get("minLength", 0), schema.get("maxLength", 300)
+    if "pattern" in schema:
+        pattern: str = schema["pattern"]
+        matching = st.from_regex(pattern, fullmatch=True)
+        return matching.filter(lambda text: low <= len(text) <= high)
     return st.text(min_size=low, max_size=min(high, low + 60))
 
 
@@ -103,7 +107,8 @@ def valid_values(schema: JsonSchema, defs: dict[str, JsonSchema]) -> st.SearchSt
 
 
 def payloads(schema: JsonSchema, defs: dict[str, JsonSchema]) -> st.SearchStrategy[dict[str, Any]]:
-    """Objects with every required property and any subset of the optional ones."""
+    """Objects with every required property and any subset of the optional ones
+    (keys ``patternProperties`` would allow are optional: none are generated)."""
     properties = schema.get("properties", {})
     required = set(schema.get("required", ()))
     return st.fixed_dictionaries(

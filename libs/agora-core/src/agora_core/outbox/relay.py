@@ -114,12 +114,19 @@ class OutboxRelay:
             self._stopping = False
             self._task = asyncio.create_task(self._run(), name=f"outbox-relay-{self._service}")
 
-    async def stop(self, *, flush: bool = True) -> None:
-        """Stop polling; with ``flush``, try one last time to publish what is pending."""
+    async def stop(self, *, flush: bool = True, grace: float = 10.0) -> None:
+        """Stop polling; with ``flush``, try one last time to publish what is pending.
+
+        The round in progress may finish (up to ``grace`` seconds): a round cancelled
+        between claiming and marking leaves its documents leased, and the flush cannot
+        claim them until the lease runs out (found by the SIGTERM fault test).
+        """
         self._stopping = True
         self._wake.set()
         if self._task is not None:
-            self._task.cancel()
+            done, _ = await asyncio.wait({self._task}, timeout=grace)
+            if not done:
+                self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
