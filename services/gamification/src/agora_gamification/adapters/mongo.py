@@ -73,15 +73,21 @@ def profile_from_document(learner_id: str, doc: Mapping[str, Any] | None) -> Pro
         return ProfileState(learner_id=learner_id)
     streak = doc.get("streak") or {}
     last_day = streak.get("last_day")
+    current = int(streak.get("current", 0))
+    # Profiles written before the day window hold only the last day and its chain.
+    days = streak.get("days") or ([last_day] if last_day else [])
+    carried = int(streak["carried"]) if "days" in streak else max(current - 1, 0)
     return ProfileState(
         learner_id=learner_id,
         version=int(doc.get("version", 0)),
         points=int(doc.get("points", 0)),
         level=int(doc.get("level", 1)),
         streak=Streak(
-            int(streak.get("current", 0)),
+            current,
             int(streak.get("longest", 0)),
             dt.date.fromisoformat(last_day) if last_day else None,
+            tuple(dt.date.fromisoformat(d) for d in days),
+            carried,
         ),
         time_zone=str(doc.get("time_zone", "")),
         opt_out=bool(doc.get("opt_out", False)),
@@ -105,6 +111,8 @@ def profile_fields(state: ProfileState) -> dict[str, Any]:
             "current": state.streak.current,
             "longest": state.streak.longest,
             "last_day": state.streak.last_day.isoformat() if state.streak.last_day else None,
+            "days": [d.isoformat() for d in state.streak.days],
+            "carried": state.streak.carried,
         },
         # Map keys never contain "." or "$": rule ids, ISO dates and badge ids only.
         "caps": dict(state.caps),
