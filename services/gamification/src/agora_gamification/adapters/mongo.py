@@ -284,19 +284,21 @@ class GamificationStore:
         """Write the profile and its events in one write if nobody changed it meanwhile."""
         repo = self.repo(PROFILES, tenant_id)
         key = profile_key(tenant_id, state.learner_id)
+        if expected_version == 0:
+            # Most version-0 profiles do not exist yet: one insert instead of a missed
+            # update first. A duplicate is a settings-only profile (still version 0,
+            # updated below) or another writer's first event (the update then misses).
+            doc = {"_id": key, **profile_fields(state)}
+            if events:
+                doc["outbox"] = [e.to_document() for e in events]
+            try:
+                await repo.insert_one(doc)
+            except DuplicateKeyError:
+                pass
+            else:
+                return True
         update = with_outbox({"$set": profile_fields(state)}, events)
-        if await repo.update_one({"_id": key, "version": expected_version}, update):
-            return True
-        if expected_version != 0:
-            return False
-        doc = {"_id": key, **profile_fields(state)}
-        if events:
-            doc["outbox"] = [e.to_document() for e in events]
-        try:
-            await repo.insert_one(doc)
-        except DuplicateKeyError:
-            return False
-        return True
+        return await repo.update_one({"_id": key, "version": expected_version}, update)
 
     async def set_profile_fields(
         self, tenant_id: str, learner_id: str, update: Mapping[str, Any]
