@@ -118,6 +118,7 @@ async def build(
         preferences=preferences,
         renderer=renderer,
         worker=worker,
+        relay=runtime.relay,
         public_base_url=settings.public_base_url,
         unsubscribe_secret=secret,
         digest_hour=settings.digest_hour,

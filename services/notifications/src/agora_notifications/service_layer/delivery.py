@@ -27,13 +27,18 @@ from agora_contracts.events.domains.notifications import (
     NotificationFailedV1,
 )
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.outbox import with_outbox
+from agora_core.outbox import OutboxHint, with_outbox
 from agora_core.storage import Document
 from agora_notifications.adapters.collections import DELIVERIES
 from agora_notifications.domain.model import DeliveryState
 from agora_notifications.domain.schedule import retry_delay
 from agora_notifications.service_layer.notifier import SOURCE
-from agora_notifications.service_layer.ports import ChannelSender, Clock, SendResult, Waker
+from agora_notifications.service_layer.ports import (
+    ChannelSender,
+    Clock,
+    RelayWaker,
+    SendResult,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -50,7 +55,7 @@ class DeliveryWorker:
         senders: Mapping[str, ChannelSender],
         *,
         clock: Clock,
-        relay: Waker,
+        relay: RelayWaker,
         batch_size: int,
         concurrency: int,
         lease: timedelta,
@@ -170,7 +175,7 @@ class DeliveryWorker:
         # so no other worker can hold this delivery while we record its attempt.
         await self._deliveries.update_one({"_id": delivery["_id"]}, update)
         if events:
-            self._relay.notify()
+            self._relay.notify(OutboxHint(DELIVERIES, delivery["_id"]))
         log.info(
             "delivery attempt",
             delivery_id=delivery["_id"],
