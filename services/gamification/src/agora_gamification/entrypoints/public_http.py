@@ -22,7 +22,7 @@ from typing import Final
 from aiohttp import web
 
 from agora_core.errors import NotFound
-from agora_core.public_http import PublicHttpServer
+from agora_core.http_server import HttpServer
 from agora_gamification.service_layer.awards import Awards
 
 TENANT_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -31,7 +31,7 @@ AWARD_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 JSON_LD: Final = "application/ld+json"
 
 
-class CredentialsHttp(PublicHttpServer):
+class CredentialsHttp(HttpServer):
     """Credential status and issuer profile, read-only, for anyone."""
 
     def __init__(self, host: str, port: int, awards: Awards) -> None:

@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
-from agora_core.public_http import PublicHttpServer
+from agora_core.http_server import HttpServer
 from agora_notifications.domain.unsubscribe import InvalidToken, UnsubscribeRequest, verify
 
 Unsubscribe = Callable[[UnsubscribeRequest], Awaitable[bool]]
 
 
-class PublicHttp(PublicHttpServer):
+class PublicHttp(HttpServer):
     """The unsubscribe form and its one-click POST, on the public port."""
 
     def __init__(self, host: str, port: int, secret: str, unsubscribe: Unsubscribe) -> None:

@@ -1,9 +1,11 @@
-"""A service's public HTTP endpoint: what people and other systems reach without a
-token (unsubscribe links in emails, Open Badges credential status and issuer).
+"""An aiohttp app on its own host and port, started and stopped with the service.
 
-It runs on its own port, apart from the metrics and probes side port, so an ingress
-can expose it while ``/metrics`` stays inside the cluster. Requests are small by
-construction (``client_max_size``) and every handler validates its path itself.
+Two kinds run beside a service's gRPC server: the side port (``/metrics`` and probes,
+:mod:`agora_core.http_port`) and, for some services, a public endpoint that people
+and other systems reach without a token (unsubscribe links in emails, Open Badges
+credential status and issuer). They are separate ports so an ingress can expose the
+public one while ``/metrics`` stays inside the cluster. Requests are small by
+construction (``client_max_size``) and every handler validates its input itself.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from aiohttp import web
 MAX_REQUEST_BYTES: Final = 64 * 1024
 
 
-class PublicHttpServer:
+class HttpServer:
     """An aiohttp app serving ``routes`` on ``host:port`` (port 0: a free port)."""
 
     def __init__(
