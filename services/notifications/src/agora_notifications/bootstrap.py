@@ -111,7 +111,7 @@ async def build(
         backoff_max_seconds=settings.delivery_backoff_max_seconds,
         poll_interval=settings.delivery_poll_interval_ms / 1000,
     )
-    secret = settings.unsubscribe_secret.get_secret_value()
+    secret = settings.unsubscribe_key()
     notifier = Notifier(
         database,
         people=people,
