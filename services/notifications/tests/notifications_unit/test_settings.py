@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
@@ -9,7 +11,7 @@ from agora_notifications.settings import DEV_UNSUBSCRIBE_SECRET, NotificationsSe
 
 pytestmark = pytest.mark.unit
 
-PRODUCTION = {"jwt_jwks_url": "https://idp.example/jwks"}
+PRODUCTION: dict[str, Any] = {"jwt_jwks_url": "https://idp.example/jwks"}
 
 
 def test_the_unsubscribe_secret_is_required_outside_dev_mode() -> None:
@@ -24,6 +26,6 @@ def test_the_unsubscribe_secret_is_required_outside_dev_mode() -> None:
 
 
 def test_dev_mode_signs_with_the_development_key_unless_one_is_set() -> None:
-    dev = {"dev_mode": True, "jwt_hs256_secret": "x" * 40}
+    dev: dict[str, Any] = {"dev_mode": True, "jwt_hs256_secret": "x" * 40}
     assert NotificationsSettings(**dev).unsubscribe_key() == DEV_UNSUBSCRIBE_SECRET
     assert NotificationsSettings(**dev, unsubscribe_secret="k" * 32).unsubscribe_key() == "k" * 32
