@@ -21,12 +21,12 @@ from typing import Final
 
 from aiohttp import web
 
+from agora_contracts.events.envelope import TENANT_ID_PATTERN
 from agora_core.errors import NotFound
 from agora_core.http_server import HttpServer
 from agora_gamification.service_layer.awards import Awards
 
-TENANT_ID: Final = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-"""The same shape as the ``tenant`` claim of a token."""
+TENANT_ID: Final = re.compile(TENANT_ID_PATTERN)
 AWARD_ID: Final = re.compile(r"^[0-9a-f]{32}$")
 JSON_LD: Final = "application/ld+json"
 
