@@ -6,6 +6,7 @@ Needs the dev dependency group (aiosmtpd).
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
 import socket
@@ -22,11 +23,13 @@ def _free_port() -> int:
 
 
 class Mailbox:
-    """Every message accepted; recipients starting with ``refuse_prefix`` get a 4xx."""
+    """Every message accepted; recipients starting with ``refuse_prefix`` get a 4xx;
+    each message is answered ``delay_seconds`` after its data arrived (a slow relay)."""
 
     def __init__(self) -> None:
         self.messages: list[Message] = []
         self.refuse_prefix = "tempfail"
+        self.delay_seconds = 0.0
 
     async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
         self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
@@ -39,6 +42,8 @@ class Mailbox:
     async def handle_DATA(  # noqa: N802 - aiosmtpd hook name
         self, server: SMTP, session: Session, envelope: Envelope
     ) -> str:
+        if self.delay_seconds:
+            await asyncio.sleep(self.delay_seconds)
         raw = envelope.original_content or b""
         self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))
         return "250 Message accepted"
