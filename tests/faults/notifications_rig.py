@@ -25,11 +25,17 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
+from agora_contracts.events.domains.notifications import (
+    DELIVERIES_TOPIC,
+    NotificationDeliveredV1,
+    NotificationFailedV1,
+)
+from agora_contracts.events.registry import REGISTRY
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.outbox import OUTBOX_FIELD
 from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import eventually
-from agora_core.testing.event_tap import publish_events, start_group_at_end
+from agora_core.testing.event_tap import EventTap, publish_events, start_group_at_end, tapping
 from agora_core.testing.grpc_assertions import caller
 from agora_core.testing.smtp_server import SmtpServer
 from agora_core.testing.webhook_receiver import WebhookReceiver
@@ -48,11 +54,16 @@ if TYPE_CHECKING:
     from agora.notifications.v1.notifications_pb2_grpc import NotificationsServiceAsyncStub
 
 PREFIX = "AGORA_NOTIFICATIONS_"
+DELIVERED = REGISTRY.spec_for(NotificationDeliveredV1).event_type
+FAILED = REGISTRY.spec_for(NotificationFailedV1).event_type
 WAIT = 300.0
 """Seconds to wait for a tenant's stream to be handled and delivered (2 shared cores)."""
 MAX_ATTEMPTS = 50
 """The product's ceiling: with the short backoff below, about 2.5 minutes of retries,
 far longer than any outage a scenario makes (it ends each one on a condition)."""
+
+SEND_TIMEOUT = 2.0
+LEASE_SECONDS = 4.5
 
 InboxEntry = tuple[str, str, str, str, str]
 """(person, category, subject, title, body)."""
@@ -66,6 +77,7 @@ class DeliveryRecord:
 
     delivery_id: str
     channel: str
+    notification_id: str
     position: int
     state: int
     attempts: int
@@ -185,6 +197,7 @@ async def notifications_state(
     smtp: SmtpServer,
     receiver: WebhookReceiver,
     path: str,
+    tap: EventTap,
 ) -> NotificationsState:
     """Read the tenant's state once it is settled and check what holds in any run: each
     email and each webhook arrived exactly once, each delivery delivered once after its
@@ -212,6 +225,7 @@ async def notifications_state(
         record = DeliveryRecord(
             delivery_id=d.delivery_id,
             channel=_CHANNELS[d.channel],
+            notification_id=d.notification_id,
             position=sources[d.delivery_id],
             state=d.state,
             attempts=d.attempts,
@@ -248,6 +262,27 @@ async def notifications_state(
     assert set(accepted) <= webhook_events, "a webhook no delivery accounts for"
     webhooks: Counter[int] = Counter(stream.position(ce_id) for ce_id in accepted.elements())
     assert webhooks.keys() == {d.position for d in deliveries if d.channel == "webhook"}
+
+    # What other services hear: notification.delivered for every inbox entry and every
+    # email (from the outbox, at-least-once: a repeat is allowed, a gap is not), and no
+    # notification.failed.
+    expected = {(nid, "inbox") for nid in notification_ids} | {
+        (d.notification_id, "email") for d in deliveries if d.channel == "email"
+    }
+
+    def announced() -> set[tuple[str, str]]:
+        return {
+            (str(e.data["notification_id"]), str(e.data["channel"]))
+            for e in tap.events
+            if e.tenant_id == tenant and e.type == DELIVERED
+        }
+
+    async def all_announced() -> bool:
+        return expected <= announced()
+
+    await eventually(all_announced, timeout=WAIT, interval=0.25)
+    assert announced() == expected, "notification.delivered for something not delivered"
+    assert not [e for e in tap.events if e.tenant_id == tenant and e.type == FAILED]
 
     assert await processed(database, stream) == len(stream.events), "one mark per event"
     return NotificationsState(inbox, emails, webhooks, tuple(deliveries))
@@ -286,6 +321,8 @@ class NotificationsRig:
     receiver: WebhookReceiver
     clean: NotificationsState
     run: str
+    state_dir: Path
+    tap: EventTap
 
     def stream(self, scenario: str) -> NotificationStream:
         return build_notification_stream(f"t-{scenario}-{self.run}")
@@ -310,6 +347,17 @@ class NotificationsRig:
             .to_list()
         )
 
+    def replica(self) -> ServiceProcess:
+        """A second process of the service (same database, consumer group and settings,
+        its own ports and log): another replica of the Deployment, not started yet."""
+        return ServiceProcess.create(
+            self.state_dir / f"replica-{uuid.uuid4().hex[:6]}",
+            self.kafka,
+            self.process.config.mongo_uri,
+            "notifications",
+            self.process.overrides,
+        )
+
     async def audit(self, stream: NotificationStream) -> NotificationsState:
         await wait_settled(self.database, stream)
         await wait_caught_up(self.kafka, self.group, self.topics)
@@ -320,6 +368,7 @@ class NotificationsRig:
             self.smtp,
             self.receiver,
             self.path(stream),
+            self.tap,
         )
 
 
@@ -350,10 +399,13 @@ async def open_notifications_rig(
             f"{PREFIX}CONSUMER_GROUP": group,
             f"{PREFIX}SMTP_HOST": "127.0.0.1",
             f"{PREFIX}SMTP_PORT": str(smtp.port),
-            f"{PREFIX}SMTP_TIMEOUT_SECONDS": "5",
-            f"{PREFIX}WEBHOOK_TIMEOUT_SECONDS": "5",
+            f"{PREFIX}SMTP_TIMEOUT_SECONDS": str(SEND_TIMEOUT),
+            f"{PREFIX}WEBHOOK_TIMEOUT_SECONDS": str(SEND_TIMEOUT),
             f"{PREFIX}WEBHOOK_ALLOW_PRIVATE_ADDRESSES": "true",
-            f"{PREFIX}DELIVERY_LEASE_SECONDS": "30",
+            # The shortest lease the settings allow (> 2 x the send timeouts), and one
+            # send at a time: a slow relay then makes each worker's queue outlast it.
+            f"{PREFIX}DELIVERY_LEASE_SECONDS": str(LEASE_SECONDS),
+            f"{PREFIX}DELIVERY_CONCURRENCY": "1",
             f"{PREFIX}DELIVERY_POLL_INTERVAL_MS": "100",
             f"{PREFIX}DELIVERY_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
             # Seconds instead of the production 30 s … 1 h: an outage of a few seconds
@@ -374,33 +426,36 @@ async def open_notifications_rig(
     client = create_mongo_client(mongo_uri)
     database = client[database_name]
     try:
-        await process.start()
-        reference = build_notification_stream(f"t-clean-{run}")
-        path = f"hooks/{reference.tenant}"
-        await prepare_tenant(process.grpc_address, reference, receiver.url(path))
-        await publish_events(kafka, reference.events)
-        await wait_settled(database, reference)
-        await wait_caught_up(kafka, group, topics)
-        clean = await notifications_state(
-            process.grpc_address, database, reference, smtp, receiver, path
-        )
-        # The oracle must be worth comparing with: every category, people with and
-        # without email, self-notifications left out, filtered webhooks, no retries.
-        categories = {category for _, category, _, _, _ in clean.inbox}
-        assert categories == {
-            "submission_reviewed",
-            "comment_posted",
-            "answer_posted",
-            "badge_awarded",
-            "mention",
-        }, categories
-        assert 0 < sum(clean.emails.values()) < sum(clean.inbox.values())
-        assert sum(clean.inbox.values()) < len(reference.events) - len(
-            [e for e in reference.events if "like" in e.headers["ce_type"]]
-        ), "some events concern their own author and notify nobody"
-        assert set(clean.webhooks) == reference.webhooked()
-        assert all(not d.failures for d in clean.deliveries), "a clean pass needs no retry"
-        yield NotificationsRig(kafka, process, database, group, topics, smtp, receiver, clean, run)
+        async with tapping(kafka, [DELIVERIES_TOPIC]) as tap:
+            await process.start()
+            reference = build_notification_stream(f"t-clean-{run}")
+            path = f"hooks/{reference.tenant}"
+            await prepare_tenant(process.grpc_address, reference, receiver.url(path))
+            await publish_events(kafka, reference.events)
+            await wait_settled(database, reference)
+            await wait_caught_up(kafka, group, topics)
+            clean = await notifications_state(
+                process.grpc_address, database, reference, smtp, receiver, path, tap
+            )
+            # The oracle must be worth comparing with: every category, people with and
+            # without email, self-notifications left out, filtered webhooks, no retries.
+            categories = {category for _, category, _, _, _ in clean.inbox}
+            assert categories == {
+                "submission_reviewed",
+                "comment_posted",
+                "answer_posted",
+                "badge_awarded",
+                "mention",
+            }, categories
+            assert 0 < sum(clean.emails.values()) < sum(clean.inbox.values())
+            assert sum(clean.inbox.values()) < len(reference.events) - len(
+                [e for e in reference.events if "like" in e.headers["ce_type"]]
+            ), "some events concern their own author and notify nobody"
+            assert set(clean.webhooks) == reference.webhooked()
+            assert all(not d.failures for d in clean.deliveries), "a clean pass needs no retry"
+            yield NotificationsRig(
+                kafka, process, database, group, topics, smtp, receiver, clean, run, state_dir, tap
+            )
     except BaseException:
         print(f"--- notifications log tail ---\n{process.tail()}")
         raise
