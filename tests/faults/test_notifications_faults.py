@@ -1,5 +1,6 @@
 """Fault scenarios against notifications as a real process (issue 8): the SMTP server
-down for a while, the webhook endpoint failing then down for a while. Each feeds a
+down for a while, the webhook endpoint failing then down for a while, the SMTP server
+down then slow with two replicas sending. Each feeds a
 fresh tenant the same stream as the clean pass and ends with the audit: every email
 and every webhook delivery arrived exactly once, the inbox is the clean pass's, the
 delivery log shows the failed attempts followed by one success, nothing is pending."""
@@ -24,6 +25,9 @@ pytestmark = [pytest.mark.faults, pytest.mark.timeout(900)]
 
 CONNECTION_FAILED = 0
 """The status code of an attempt that got no answer (port closed)."""
+SLOW_RELAY_SECONDS = 0.75
+"""How long the slow relay takes per message: a round of six or more emails outlasts
+the rig's lease (LEASE_SECONDS, one send at a time)."""
 
 
 @pytest.fixture(scope="module")
@@ -128,3 +132,42 @@ async def test_webhook_503_then_down_then_up_delivers_every_event_once(
             assert set(failed) == {CONNECTION_FAILED}, delivery
         assert codes[-1] == 200, delivery
     assert all(not d.failures for d in state.of("email")), "SMTP was up"
+
+
+async def test_smtp_down_then_slow_with_two_replicas_sends_every_email_once(
+    notifications_rig: NotificationsRig,
+) -> None:
+    rig = notifications_rig
+    stream = rig.stream("replicas")
+    await rig.prepare(stream)
+    expected = sum(rig.clean.emails.values())
+    # A second replica joins the group: two delivery workers race for the same log.
+    replica = rig.replica()
+    await replica.start()
+    rig.smtp.stop()
+    try:
+        await rig.publish(stream, 0, len(stream.events))
+
+        async def each_email_failed() -> bool:
+            emails = await rig.deliveries(stream, "email")
+            return len(emails) == expected and all(
+                CONNECTION_FAILED in _codes(d) and d["state"] == "pending" for d in emails
+            )
+
+        await eventually(each_email_failed, timeout=WAIT, interval=0.25)
+        # Every email is due again within seconds, and the relay comes back slow: one
+        # send at a time per worker, each round's queue outlasts a lease taken early.
+        rig.smtp.mailbox.delay_seconds = SLOW_RELAY_SECONDS
+        rig.smtp.start()
+        state = await rig.audit(stream)
+    finally:
+        rig.smtp.mailbox.delay_seconds = 0.0
+        if not rig.smtp.running:
+            rig.smtp.start()
+        stop = await replica.stop()
+    assert not stop.killed, replica.tail()
+    assert_like_clean_pass(rig.clean, state)
+    for delivery in state.of("email"):
+        codes = [code for _, code, _ in delivery.log]
+        assert delivery.failures, delivery
+        assert codes[-1] == 250, delivery
