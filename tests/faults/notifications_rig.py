@@ -157,7 +157,8 @@ async def wait_settled(database: AsyncDatabase[Document], stream: NotificationSt
                 return False
         return True
 
-    await eventually(settled, timeout=WAIT, interval=0.25)
+    # Four scans on FerretDB per check: not too often, the service shares the database.
+    await eventually(settled, timeout=WAIT, interval=0.5)
 
 
 async def _inbox(stub: NotificationsServiceAsyncStub, tenant: str, person: str) -> list[Any]:
@@ -340,10 +341,11 @@ class NotificationsRig:
         await publish_events(self.kafka, stream.events[start:end])
 
     async def deliveries(self, stream: NotificationStream, channel: str) -> list[Document]:
-        """The tenant's deliveries of ``channel`` as stored (attempts, log, state)."""
+        """The tenant's deliveries of ``channel`` as stored (state and attempt log only:
+        scenarios poll this while the service works on the same database)."""
         return await (
             self.database["deliveries"]
-            .find({"tenant_id": stream.tenant, "channel": channel})
+            .find({"tenant_id": stream.tenant, "channel": channel}, {"state": 1, "log": 1})
             .to_list()
         )
 
