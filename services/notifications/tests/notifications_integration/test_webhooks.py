@@ -116,10 +116,19 @@ async def test_a_matching_event_arrives_as_a_signed_cloud_event(stack: Stack, un
     ), "a replayed (old) timestamp is refused"
 
     admin = caller(["admin"], tenant=tenant, subject="u-admin")
-    log = await stack.stub.ListDeliveries(
-        pb.ListDeliveriesRequest(subscription_id=created.subscription.subscription_id),
-        metadata=admin,
-    )
+
+    async def deliveries() -> pb.ListDeliveriesResponse:
+        return await stack.stub.ListDeliveries(
+            pb.ListDeliveriesRequest(subscription_id=created.subscription.subscription_id),
+            metadata=admin,
+        )
+
+    async def both_recorded() -> bool:
+        # The worker records an attempt after the endpoint's answer: wait for it.
+        return {d.state for d in (await deliveries()).deliveries} == {pb.DELIVERY_STATE_DELIVERED}
+
+    await eventually(both_recorded)
+    log = await deliveries()
     assert len(log.deliveries) == 2
     assert {d.state for d in log.deliveries} == {pb.DELIVERY_STATE_DELIVERED}
     assert all(d.log[0].status_code == 200 for d in log.deliveries)
