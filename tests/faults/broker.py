@@ -67,7 +67,13 @@ async def raw_producer(bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
     """A producer that bypasses the platform's publisher (no envelope, no checks), as
     a buggy or hostile producer elsewhere would."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, client_id="agora-faults-poison", enable_idempotence=True
+        bootstrap_servers=bootstrap,
+        client_id="agora-faults-poison",
+        enable_idempotence=True,
+        # Compressed and with a larger request limit, so a value beyond the consumers'
+        # 1 MiB payload limit still reaches the broker (as a compressing producer's would).
+        compression_type="gzip",
+        max_request_size=4 * 1024 * 1024,
     )
     await producer.start()
     try:
@@ -83,10 +89,16 @@ async def publish_poison(producer: AIOKafkaProducer, poison: PoisonRecord) -> No
 
 
 async def dead_letters(
-    bootstrap: str, since: Mapping[TopicPartition, int], names: set[str], timeout: float = 240.0
+    bootstrap: str,
+    since: Mapping[TopicPartition, int],
+    names: set[str],
+    group: str,
+    timeout: float = 240.0,
 ) -> dict[str, dict[str, str]]:
-    """The headers of the DLQ record of each poison in ``names``, read from ``since``
-    (end offsets of the DLQ topics taken before the poisons were published)."""
+    """The headers of the DLQ record ``group`` made of each poison in ``names``, read
+    from ``since`` (end offsets of the DLQ topics taken before the poisons were
+    published). Other groups reading the same topics on the shared broker dead-letter
+    the same poisons; their copies are not this consumer's."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     found: dict[str, dict[str, str]] = {}
@@ -101,7 +113,7 @@ async def dead_letters(
                 for record in records:
                     headers = {k: v.decode("utf-8", "replace") for k, v in record.headers or ()}
                     name = headers.get(POISON_MARK)
-                    if name is not None:
+                    if name is not None and headers.get("agora-dlq-group") == group:
                         found[name] = {**headers, "topic": record.topic}
             return names <= set(found)
 
