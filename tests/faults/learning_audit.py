@@ -1,0 +1,233 @@
+"""The audit of the catalog and community consumers for one tenant, normalised so that
+two tenants fed the same stream shape compare equal (targets by their index in the
+stream, people by name).
+
+The oracle is a clean single pass of the same stream shape in another tenant, through
+the same processes (as for gamification, ``audit.py``): the counter rules, the expert
+weights and the evidence keys stay the services'.
+
+Read over gRPC, as a client sees it:
+
+- catalog ``GetItem`` of every catalog item: ``like_count``, ``comment_count``;
+- catalog ``ListMyProgress`` of every learner: which items they completed (a quiz
+  pass completes the quiz item through the catalog's own backstop);
+- community ``GetPopularity`` of every target, catalog and imported: likes, comments,
+  participants (trending is decayed to the moment of the read, so it differs between
+  any two reads and is not compared);
+- community ``FindExperts`` (every page) of every skill: each person's score and
+  evidence counters.
+
+From the databases where gRPC cannot show it: one processed mark per handled stream
+event, and no pending outbox in either service for the tenant.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import grpc
+from pymongo.asynchronous.database import AsyncDatabase
+
+from agora.catalog.v1 import catalog_pb2 as cat
+from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
+from agora.community.v1 import community_pb2 as com
+from agora.community.v1.community_pb2_grpc import CommunityServiceStub
+from agora_core.storage import Document
+from agora_core.testing import eventually
+from agora_core.testing.grpc_assertions import caller
+
+from .audit import WAIT
+from .broker import wait_caught_up
+from .learning_stream import SKILLS, LearningStream
+from .stream import LEARNERS
+
+if TYPE_CHECKING:
+    from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceAsyncStub
+    from agora.community.v1.community_pb2_grpc import CommunityServiceAsyncStub
+
+Counters = tuple[int, int]
+"""(likes, comments) of a catalog item."""
+Indicators = tuple[int, int, int]
+"""(likes, comments, participants) of a community target."""
+ExpertRow = tuple[str, float, int, int, int, int]
+"""(person, score, validated contributions, accepted answers, completions, quiz passes)."""
+
+
+@dataclass(frozen=True)
+class Consumer:
+    """One service of the rig as the audit sees it: where it keeps its marks, which
+    group commits its offsets, and what of the stream it handles."""
+
+    kafka: str
+    address: str
+    database: AsyncDatabase[Document]
+    group: str
+    topics: tuple[str, ...]
+    handled_types: frozenset[str]
+
+
+@dataclass(frozen=True)
+class LearningState:
+    """What the audit compares."""
+
+    catalog_counters: tuple[Counters, ...]
+    completed: tuple[tuple[str, tuple[int, ...]], ...]
+    """Per learner, the indexes of the catalog items they completed."""
+    popularity: tuple[Indicators, ...]
+    experts: tuple[tuple[str, tuple[ExpertRow, ...]], ...]
+    """Per skill, the directory in its listed order."""
+
+
+async def marked(consumer: Consumer, stream: LearningStream) -> int:
+    """How many of the stream's events this consumer handles carry its processed mark."""
+    keys = [f"{consumer.group}:{e.event_id}" for e in stream.of_types(consumer.handled_types)]
+    return await consumer.database["processed_events"].count_documents({"_id": {"$in": keys}})
+
+
+async def _pending_outbox(database: AsyncDatabase[Document], tenant: str) -> int:
+    pending = {"tenant_id": tenant, "outbox.id": {"$exists": True}}
+    total = 0
+    for name in await database.list_collection_names():
+        total += await database[name].count_documents(pending)
+    return total
+
+
+async def wait_settled(catalog: Consumer, community: Consumer, stream: LearningStream) -> None:
+    """Until both services handled every stream event meant for them, what the catalog
+    published meanwhile (quiz completions) reached community, and every outbox is empty."""
+
+    async def allmarked(consumer: Consumer) -> None:
+        want = len(stream.of_types(consumer.handled_types))
+
+        async def done() -> bool:
+            return await marked(consumer, stream) == want
+
+        await eventually(done, timeout=WAIT, interval=0.5)
+
+    async def flushed(consumer: Consumer) -> None:
+        async def done() -> bool:
+            return await _pending_outbox(consumer.database, stream.tenant) == 0
+
+        # Each check scans every collection of the run's (small) database on FerretDB.
+        await eventually(done, timeout=WAIT, interval=1.0)
+
+    await allmarked(catalog)
+    await flushed(catalog)
+    # End offsets are taken now, after the catalog's outbox was published: caught up
+    # means community also handled what the catalog published about this stream.
+    await allmarked(community)
+    await wait_caught_up(community.kafka, community.group, community.topics)
+    await flushed(community)
+    await wait_caught_up(catalog.kafka, catalog.group, catalog.topics)
+
+
+async def _catalog_view(
+    address: str, stream: LearningStream
+) -> tuple[tuple[Counters, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
+    reader = caller(("learner",), tenant=stream.tenant, subject="u-auditor")
+    counters: list[Counters] = []
+    completed: list[tuple[str, tuple[int, ...]]] = []
+    index = {item: n for n, item in enumerate(stream.catalog_items)}
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub: CatalogServiceAsyncStub = CatalogServiceStub(channel)
+        for item_id in stream.catalog_items:
+            item = (await stub.GetItem(cat.GetItemRequest(item_id=item_id), metadata=reader)).item
+            counters.append((item.like_count, item.comment_count))
+        for learner in LEARNERS:
+            mine = caller(("learner",), tenant=stream.tenant, subject=learner)
+            done: list[int] = []
+            token = ""
+            while True:
+                page = await stub.ListMyProgress(
+                    cat.ListMyProgressRequest(page_size=100, page_token=token), metadata=mine
+                )
+                done += [index[p.item_id] for p in page.items if p.completed]
+                token = page.next_page_token
+                if not token:
+                    break
+            completed.append((learner, tuple(sorted(done))))
+    return tuple(counters), tuple(completed)
+
+
+def _expert_row(expert: com.Expert) -> ExpertRow:
+    return (
+        expert.user_id,
+        expert.score,
+        expert.validated_contributions,
+        expert.accepted_answers,
+        expert.completions,
+        expert.quiz_passes,
+    )
+
+
+async def _community_view(
+    address: str, stream: LearningStream
+) -> tuple[tuple[Indicators, ...], tuple[tuple[str, tuple[ExpertRow, ...]], ...]]:
+    reader = caller(("learner",), tenant=stream.tenant, subject="u-auditor")
+    experts: list[tuple[str, tuple[ExpertRow, ...]]] = []
+    async with grpc.aio.insecure_channel(address) as channel:
+        stub: CommunityServiceAsyncStub = CommunityServiceStub(channel)
+        targets = [com.Target(type=com.TARGET_TYPE_KNOWLEDGE, id=t) for t in stream.targets]
+        answer = await stub.GetPopularity(
+            com.GetPopularityRequest(targets=targets), metadata=reader
+        )
+        by_id = {p.target.id: (p.likes, p.comments, p.participants) for p in answer.popularity}
+        for skill in SKILLS:
+            rows: list[ExpertRow] = []
+            token = ""
+            while True:
+                page = await stub.FindExperts(
+                    com.FindExpertsRequest(skill_id=skill, page_size=100, page_token=token),
+                    metadata=reader,
+                )
+                rows += [_expert_row(e) for e in page.experts]
+                token = page.next_page_token
+                if not token:
+                    break
+            experts.append((skill, tuple(rows)))
+    return tuple(by_id[t] for t in stream.targets), tuple(experts)
+
+
+async def learning_state(
+    catalog: Consumer, community: Consumer, stream: LearningStream
+) -> LearningState:
+    """Read both services' state for the tenant and check the invariants (one mark per
+    handled event, no pending outbox)."""
+    for consumer in (catalog, community):
+        assert await marked(consumer, stream) == len(stream.of_types(consumer.handled_types)), (
+            f"{consumer.group}: one processed mark per handled event"
+        )
+        assert await _pending_outbox(consumer.database, stream.tenant) == 0, (
+            f"{consumer.group}: no pending outbox"
+        )
+    counters, completed = await _catalog_view(catalog.address, stream)
+    popularity, experts = await _community_view(community.address, stream)
+    return LearningState(counters, completed, popularity, experts)
+
+
+def differences(expected: LearningState, actual: LearningState) -> list[str]:
+    """What a faulted run has more or less than the clean pass, line by line."""
+    lines: list[str] = []
+
+    def compare(what: str, want: Sequence[Any], got: Sequence[Any]) -> None:
+        for n, (w, g) in enumerate(zip(want, got, strict=True)):
+            if w != g:
+                lines.append(f"{what} #{n}: expected {w}, got {g}")
+
+    compare("catalog (likes, comments) of item", expected.catalog_counters, actual.catalog_counters)
+    compare("catalog completions of", expected.completed, actual.completed)
+    compare(
+        "community (likes, comments, participants) of target",
+        expected.popularity,
+        actual.popularity,
+    )
+    compare("community experts of skill", expected.experts, actual.experts)
+    return lines
+
+
+def assert_like_clean_pass(expected: LearningState, actual: LearningState) -> None:
+    """Equal state, or a failure naming every counter, completion or expert that differs."""
+    diff = differences(expected, actual)
+    assert not diff, "state differs from a clean single pass:\n" + "\n".join(diff)
