@@ -9,6 +9,9 @@ weights and the evidence keys stay the services'.
 Read over gRPC, as a client sees it:
 
 - catalog ``GetItem`` of every catalog item: ``like_count``, ``comment_count``;
+- catalog ``SearchItems`` sorted by popularity: the search rows (kept in step with
+  each counter change by a second write a kill can separate) rank the items by
+  ``likes + 2 x comments`` as the items themselves say;
 - catalog ``ListMyProgress`` of every learner: which items they completed (a quiz
   pass completes the quiz item through the catalog's own backstop);
 - community ``GetPopularity`` of every target, catalog and imported: likes, comments,
@@ -73,6 +76,8 @@ class LearningState:
     """What the audit compares."""
 
     catalog_counters: tuple[Counters, ...]
+    ranking: tuple[int, ...]
+    """The popularity (likes + 2 x comments) of each item in popularity search order."""
     completed: tuple[tuple[str, tuple[int, ...]], ...]
     """Per learner, the indexes of the catalog items they completed."""
     popularity: tuple[Indicators, ...]
@@ -125,7 +130,7 @@ async def wait_settled(catalog: Consumer, community: Consumer, stream: LearningS
 
 async def _catalog_view(
     address: str, stream: LearningStream
-) -> tuple[tuple[Counters, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
+) -> tuple[tuple[Counters, ...], tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
     reader = caller(("learner",), tenant=stream.tenant, subject="u-auditor")
     counters: list[Counters] = []
     completed: list[tuple[str, tuple[int, ...]]] = []
@@ -135,6 +140,16 @@ async def _catalog_view(
         for item_id in stream.catalog_items:
             item = (await stub.GetItem(cat.GetItemRequest(item_id=item_id), metadata=reader)).item
             counters.append((item.like_count, item.comment_count))
+        found = await stub.SearchItems(
+            cat.SearchItemsRequest(sort=cat.SEARCH_SORT_POPULARITY, page_size=50),
+            metadata=reader,
+        )
+        listed = [i.item_id for i in found.items]
+        assert sorted(listed) == sorted(stream.catalog_items), "search lists every item once"
+        ranking = tuple(i.like_count + 2 * i.comment_count for i in found.items)
+        assert list(ranking) == sorted(ranking, reverse=True), (
+            f"search rows rank by a stale popularity: {ranking}"
+        )
         for learner in LEARNERS:
             mine = caller(("learner",), tenant=stream.tenant, subject=learner)
             done: list[int] = []
@@ -148,7 +163,7 @@ async def _catalog_view(
                 if not token:
                     break
             completed.append((learner, tuple(sorted(done))))
-    return tuple(counters), tuple(completed)
+    return tuple(counters), ranking, tuple(completed)
 
 
 def _expert_row(expert: com.Expert) -> ExpertRow:
@@ -202,9 +217,9 @@ async def learning_state(
         assert await _pending_outbox(consumer.database, stream.tenant) == 0, (
             f"{consumer.group}: no pending outbox"
         )
-    counters, completed = await _catalog_view(catalog.address, stream)
+    counters, ranking, completed = await _catalog_view(catalog.address, stream)
     popularity, experts = await _community_view(community.address, stream)
-    return LearningState(counters, completed, popularity, experts)
+    return LearningState(counters, ranking, completed, popularity, experts)
 
 
 def differences(expected: LearningState, actual: LearningState) -> list[str]:
@@ -217,6 +232,7 @@ def differences(expected: LearningState, actual: LearningState) -> list[str]:
                 lines.append(f"{what} #{n}: expected {w}, got {g}")
 
     compare("catalog (likes, comments) of item", expected.catalog_counters, actual.catalog_counters)
+    compare("catalog popularity search rank", [expected.ranking], [actual.ranking])
     compare("catalog completions of", expected.completed, actual.completed)
     compare(
         "community (likes, comments, participants) of target",
