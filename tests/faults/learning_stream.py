@@ -4,12 +4,12 @@ its published knowledge, and the learning that feeds the expert directory.
 The catalog items exist for real: they are created, submitted and approved through the
 catalog's gRPC API first (so the catalog's own outbox also publishes their
 ``submission.reviewed`` and ``knowledge.published`` events, which community consumes).
-The stream then holds, as their producers publish them: likes, withdrawn likes and
-comments on those items and on items imported from elsewhere (community knows them from
-``knowledge.published``, the catalog does not); completions; quiz passes and failures
-on a real quiz item (a pass makes the catalog complete the quiz and publish
-``knowledge.completed`` itself). Event ids are ``uuid5(tenant, position)`` so a
-redelivery is recognisable as the same event.
+The stream then holds, as their producers publish them: likes, withdrawn likes,
+comments and deleted comments on those items and on items imported from elsewhere
+(community knows them from ``knowledge.published``, the catalog does not);
+completions; quiz passes and failures on a real quiz item (a pass makes the catalog
+complete the quiz and publish ``knowledge.completed`` itself). Event ids are
+``uuid5(tenant, position)`` so a redelivery is recognisable as the same event.
 """
 
 from __future__ import annotations
@@ -249,7 +249,19 @@ def build_learning_stream(
                 removed_at=at(),
             )
             emit(unlike, "/agora/community", withdrawn.target_id, withdrawn.liker_id)
-        elif kind in (1, 5):
+        elif kind == 5:
+            # The author deletes the comment posted four events earlier (kind 1): community
+            # counts it down, the catalog counts comments posted.
+            posted = community.CommentPostedV1.model_validate_json(events[-4].value)
+            deleted = community.CommentDeletedV1(
+                comment_id=posted.comment_id,
+                target_type="knowledge",
+                target_id=posted.target_id,
+                author_id=posted.author_id,
+                deleted_at=at(),
+            )
+            emit(deleted, "/agora/community", posted.target_id, posted.author_id)
+        elif kind == 1:
             comment = community.CommentPostedV1(
                 comment_id=f"c-{n}",
                 target_type="knowledge",

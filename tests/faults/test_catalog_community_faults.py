@@ -57,6 +57,7 @@ CATALOG_HANDLES = _types(*ENGAGEMENT, learning.KnowledgeCompletedV1, learning.Qu
 """What of the stream the catalog handles (``quiz.failed`` is not its business)."""
 COMMUNITY_HANDLES = _types(
     *ENGAGEMENT,
+    community.CommentDeletedV1,
     learning.KnowledgeCompletedV1,
     learning.QuizPassedV1,
     learning.QuizFailedV1,
@@ -113,6 +114,8 @@ def _check_oracle(clean: LearningState) -> None:
         clean.catalog_counters
     )
     assert all(p > 0 for _, _, p in clean.popularity), clean.popularity
+    # Deleted comments: community counts some targets' comments back down to zero.
+    assert any(c == 0 for _, c, _ in clean.popularity), clean.popularity
     assert any(learners for _, learners in clean.completed), clean.completed
     assert any(QUIZ_INDEX in done for _, done in clean.completed), "quiz backstop completed"
     rows = [row for _, skill_rows in clean.experts for row in skill_rows]
@@ -214,8 +217,13 @@ async def test_sigkill_of_catalog_and_community_mid_stream_ends_like_a_clean_pas
         # No drain, no offset commit, no outbox flush: records in flight are
         # redelivered and effects already written must not be applied twice.
         await service.process.kill()
-        at_kill = await marked(consumer, stream)
-        assert at_kill < len(stream.of_types(consumer.handled_types)), "killed mid-stream"
+        at_kill, total = (
+            await marked(consumer, stream),
+            len(stream.of_types(consumer.handled_types)),
+        )
+        # Shown with a failure: where the kill landed.
+        print(f"{service.process.service.name} killed after {at_kill} of {total} events")
+        assert at_kill < total, "killed mid-stream"
 
     await asyncio.gather(*(kill_once_some_handled(s) for s in rig.services))
     # The rest of the stream arrives while both services are down.
@@ -265,6 +273,7 @@ def test_the_stream_covers_every_catalog_item() -> None:
     }
     assert set(stream.targets) <= liked & commented
     assert stream.of_types(_types(community.LikeRemovedV1))
+    assert stream.of_types(_types(community.CommentDeletedV1))
     assert stream.of_types(_types(learning.QuizPassedV1))
     assert stream.of_types(_types(learning.QuizFailedV1))
     assert len({e.event_id for e in stream.events}) == len(stream.events)
