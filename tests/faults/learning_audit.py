@@ -13,7 +13,8 @@ Read over gRPC, as a client sees it:
   each counter change by a second write a kill can separate) rank the items by
   ``likes + 2 x comments`` as the items themselves say;
 - catalog ``ListMyProgress`` of every learner: which items they completed (a quiz
-  pass completes the quiz item through the catalog's own backstop);
+  pass completes the quiz item through the catalog's own backstop) and their path
+  enrolment (steps done, mandatory steps done, completed: completions advance it);
 - community ``GetPopularity`` of every target, catalog and imported: likes, comments,
   participants (trending is decayed to the moment of the read, so it differs between
   any two reads and is not compared);
@@ -54,6 +55,8 @@ Counters = tuple[int, int]
 """(likes, comments) of a catalog item."""
 Indicators = tuple[int, int, int]
 """(likes, comments, participants) of a community target."""
+PathState = tuple[tuple[int, ...], int, bool]
+"""(indexes of the steps done, mandatory steps done, completed) of a path enrolment."""
 ExpertRow = tuple[str, float, int, int, int, int]
 """(person, score, validated contributions, accepted answers, completions, quiz passes)."""
 
@@ -78,8 +81,8 @@ class LearningState:
     catalog_counters: tuple[Counters, ...]
     ranking: tuple[int, ...]
     """The popularity (likes + 2 x comments) of each item in popularity search order."""
-    completed: tuple[tuple[str, tuple[int, ...]], ...]
-    """Per learner, the indexes of the catalog items they completed."""
+    completed: tuple[tuple[str, tuple[int, ...], PathState], ...]
+    """Per learner, the indexes of the catalog items they completed and their path."""
     popularity: tuple[Indicators, ...]
     experts: tuple[tuple[str, tuple[ExpertRow, ...]], ...]
     """Per skill, the directory in its listed order."""
@@ -128,12 +131,15 @@ async def wait_settled(catalog: Consumer, community: Consumer, stream: LearningS
     await wait_caught_up(catalog.kafka, catalog.group, catalog.topics)
 
 
-async def _catalog_view(
-    address: str, stream: LearningStream
-) -> tuple[tuple[Counters, ...], tuple[int, ...], tuple[tuple[str, tuple[int, ...]], ...]]:
+CatalogView = tuple[
+    tuple[Counters, ...], tuple[int, ...], tuple[tuple[str, tuple[int, ...], PathState], ...]
+]
+
+
+async def _catalog_view(address: str, stream: LearningStream) -> CatalogView:
     reader = caller(("learner",), tenant=stream.tenant, subject="u-auditor")
     counters: list[Counters] = []
-    completed: list[tuple[str, tuple[int, ...]]] = []
+    completed: list[tuple[str, tuple[int, ...], PathState]] = []
     index = {item: n for n, item in enumerate(stream.catalog_items)}
     async with grpc.aio.insecure_channel(address) as channel:
         stub: CatalogServiceAsyncStub = CatalogServiceStub(channel)
@@ -153,16 +159,26 @@ async def _catalog_view(
         for learner in LEARNERS:
             mine = caller(("learner",), tenant=stream.tenant, subject=learner)
             done: list[int] = []
+            paths: list[PathState] = []
             token = ""
             while True:
                 page = await stub.ListMyProgress(
                     cat.ListMyProgressRequest(page_size=100, page_token=token), metadata=mine
                 )
                 done += [index[p.item_id] for p in page.items if p.completed]
+                paths += [
+                    (
+                        tuple(sorted(index[i] for i in p.completed_item_ids)),
+                        p.mandatory_completed,
+                        p.completed,
+                    )
+                    for p in page.paths
+                ]
                 token = page.next_page_token
                 if not token:
                     break
-            completed.append((learner, tuple(sorted(done))))
+            assert len(paths) == 1, f"{learner}: one enrolment in the path, {paths}"
+            completed.append((learner, tuple(sorted(done)), paths[0]))
     return tuple(counters), ranking, tuple(completed)
 
 
@@ -233,7 +249,7 @@ def differences(expected: LearningState, actual: LearningState) -> list[str]:
 
     compare("catalog (likes, comments) of item", expected.catalog_counters, actual.catalog_counters)
     compare("catalog popularity search rank", [expected.ranking], [actual.ranking])
-    compare("catalog completions of", expected.completed, actual.completed)
+    compare("catalog completions and path of", expected.completed, actual.completed)
     compare(
         "community (likes, comments, participants) of target",
         expected.popularity,

@@ -57,6 +57,9 @@ CATALOG_ITEMS: Final = (
     ItemSpec("Schema design", LEARNERS[3], ("design",)),
     ItemSpec("SQL joins quiz", LEARNERS[0], ("sql",), quiz=True),
 )
+PATH_STEPS: Final = ((0, True), (1, True), (2, False))
+"""(catalog item index, mandatory) of the path's steps."""
+PATH_AUTHOR: Final = LEARNERS[1]
 QUIZ_INDEX: Final = next(n for n, spec in enumerate(CATALOG_ITEMS) if spec.quiz)
 EXTERNAL_ITEMS: Final = (
     # Imported items (another system's catalog): community learns them from the event
@@ -128,7 +131,8 @@ def _draft(spec: ItemSpec) -> pb.ItemDraft:
 
 async def publish_catalog_items(address: str, tenant: str) -> tuple[str, ...]:
     """Create the tenant's skills and items through the catalog's gRPC API and have an
-    admin approve each one (published, validated); the item ids in spec order."""
+    admin approve each one (published, validated), then publish a path over some of
+    them and enrol every learner; the item ids in spec order."""
     admin = caller(("admin",), tenant=tenant, subject=ADMIN)
     ids: list[str] = []
     async with grpc.aio.insecure_channel(address) as channel:
@@ -150,6 +154,27 @@ async def publish_catalog_items(address: str, tenant: str) -> tuple[str, ...]:
             )
             assert reviewed.item.status == pb.ITEM_STATUS_PUBLISHED, reviewed.item
             ids.append(item.item_id)
+        # A path over the first items, every learner enrolled before the stream: the
+        # catalog advances enrolments from completions and completes a path once.
+        path_author = caller(("contributor",), tenant=tenant, subject=PATH_AUTHOR)
+        created = await stub.CreatePath(
+            pb.CreatePathRequest(
+                title="Data basics",
+                steps=[pb.PathStep(item_id=ids[n], mandatory=m) for n, m in PATH_STEPS],
+            ),
+            metadata=path_author,
+        )
+        path = (
+            await stub.PublishPath(
+                pb.PublishPathRequest(path_id=created.path.path_id), metadata=path_author
+            )
+        ).path
+        assert path.status == pb.PATH_STATUS_PUBLISHED, path
+        for learner in LEARNERS:
+            await stub.EnrolInPath(
+                pb.EnrolInPathRequest(path_id=path.path_id),
+                metadata=caller(("learner",), tenant=tenant, subject=learner),
+            )
     return tuple(ids)
 
 

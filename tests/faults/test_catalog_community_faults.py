@@ -117,8 +117,10 @@ def _check_oracle(clean: LearningState) -> None:
     assert all(p > 0 for _, _, p in clean.popularity), clean.popularity
     # Deleted comments: community counts some targets' comments back down to zero.
     assert any(c == 0 for _, c, _ in clean.popularity), clean.popularity
-    assert any(learners for _, learners in clean.completed), clean.completed
-    assert any(QUIZ_INDEX in done for _, done in clean.completed), "quiz backstop completed"
+    assert any(QUIZ_INDEX in done for _, done, _ in clean.completed), "quiz backstop completed"
+    paths = [path for _, _, path in clean.completed]
+    assert any(completed for _, _, completed in paths), ("a path completed", paths)
+    assert any(steps and not completed for steps, _, completed in paths), ("one partly", paths)
     rows = [row for _, skill_rows in clean.experts for row in skill_rows]
     assert {skill for skill, skill_rows in clean.experts if skill_rows} == set(SKILLS)
     evidence = (
