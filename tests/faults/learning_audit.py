@@ -21,6 +21,11 @@ Read over gRPC, as a client sees it:
 - community ``FindExperts`` (every page) of every skill: each person's score and
   evidence counters.
 
+From the broker: what the catalog published about the stream (the quiz backstop's
+``knowledge.completed``, ``path.completed``), each fact under one event id (a relay may
+publish an id twice, at-least-once; two ids for one fact would be a double count for
+every consumer downstream).
+
 From the databases where gRPC cannot show it: one processed mark per handled stream
 event, and no pending outbox in either service for the tenant.
 """
@@ -32,18 +37,25 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import grpc
+from aiokafka import TopicPartition
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.catalog.v1 import catalog_pb2 as cat
 from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
 from agora.community.v1 import community_pb2 as com
 from agora.community.v1.community_pb2_grpc import CommunityServiceStub
+from agora_contracts.events.domains.learning import (
+    COMPLETIONS_TOPIC,
+    KnowledgeCompletedV1,
+    PathCompletedV1,
+)
+from agora_contracts.events.registry import REGISTRY
 from agora_core.storage import Document
 from agora_core.testing import eventually
 from agora_core.testing.grpc_assertions import caller
 
 from .audit import WAIT
-from .broker import wait_caught_up
+from .broker import end_offsets, records_between, wait_caught_up
 from .learning_stream import SKILLS, LearningStream
 from .stream import LEARNERS
 
@@ -57,6 +69,8 @@ Indicators = tuple[int, int, int]
 """(likes, comments, participants) of a community target."""
 PathState = tuple[tuple[int, ...], int, bool]
 """(indexes of the steps done, mandatory steps done, completed) of a path enrolment."""
+Publication = tuple[str, str, int]
+"""(event type, learner, catalog item index or -1 for the path) the catalog published."""
 ExpertRow = tuple[str, float, int, int, int, int]
 """(person, score, validated contributions, accepted answers, completions, quiz passes)."""
 
@@ -86,6 +100,8 @@ class LearningState:
     popularity: tuple[Indicators, ...]
     experts: tuple[tuple[str, tuple[ExpertRow, ...]], ...]
     """Per skill, the directory in its listed order."""
+    published: tuple[Publication, ...]
+    """What the catalog published about the stream, sorted."""
 
 
 async def marked(consumer: Consumer, stream: LearningStream) -> int:
@@ -221,8 +237,49 @@ async def _community_view(
     return tuple(by_id[t] for t in stream.targets), tuple(experts)
 
 
+_PUBLISHED_TYPES = {
+    REGISTRY.spec_for(KnowledgeCompletedV1).event_type: "knowledge.completed",
+    REGISTRY.spec_for(PathCompletedV1).event_type: "path.completed",
+}
+
+
+async def completions_offsets(kafka: str) -> dict[TopicPartition, int]:
+    """End offsets of the completions topic, taken before a tenant's items exist."""
+    return await end_offsets(kafka, [COMPLETIONS_TOPIC])
+
+
+async def catalog_publications(
+    kafka: str, since: dict[TopicPartition, int], stream: LearningStream
+) -> tuple[Publication, ...]:
+    """What the catalog published on the completions topic for the tenant since
+    ``since``, each fact checked to carry a single event id."""
+    until = await end_offsets(kafka, [COMPLETIONS_TOPIC])
+    index = {item: n for n, item in enumerate(stream.catalog_items)}
+    ours = {e.event_id for e in stream.events}  # the stream's own completions
+    ids: dict[Publication, set[str]] = {}
+    for headers, value in await records_between(kafka, since, until):
+        kind = _PUBLISHED_TYPES.get(headers.get("ce_type", ""))
+        if kind is None or headers.get("ce_tenantid") != stream.tenant:
+            continue
+        if headers.get("ce_id") in ours:
+            continue
+        if kind == "path.completed":
+            path = PathCompletedV1.model_validate_json(value)
+            fact: Publication = (kind, path.learner_id, -1)
+        else:
+            done = KnowledgeCompletedV1.model_validate_json(value)
+            fact = (kind, done.learner_id, index[done.item_id])
+        ids.setdefault(fact, set()).add(headers["ce_id"])
+    doubled = {fact: sorted(v) for fact, v in ids.items() if len(v) > 1}
+    assert not doubled, f"the catalog published one fact under several event ids: {doubled}"
+    return tuple(sorted(ids))
+
+
 async def learning_state(
-    catalog: Consumer, community: Consumer, stream: LearningStream
+    catalog: Consumer,
+    community: Consumer,
+    stream: LearningStream,
+    since: dict[TopicPartition, int],
 ) -> LearningState:
     """Read both services' state for the tenant and check the invariants (one mark per
     handled event, no pending outbox)."""
@@ -235,7 +292,8 @@ async def learning_state(
         )
     counters, ranking, completed = await _catalog_view(catalog.address, stream)
     popularity, experts = await _community_view(community.address, stream)
-    return LearningState(counters, ranking, completed, popularity, experts)
+    published = await catalog_publications(catalog.kafka, since, stream)
+    return LearningState(counters, ranking, completed, popularity, experts, published)
 
 
 def differences(expected: LearningState, actual: LearningState) -> list[str]:
@@ -256,6 +314,7 @@ def differences(expected: LearningState, actual: LearningState) -> list[str]:
         actual.popularity,
     )
     compare("community experts of skill", expected.experts, actual.experts)
+    compare("catalog publications", [expected.published], [actual.published])
     return lines
 
 

@@ -11,10 +11,11 @@ import datetime as dt
 import operator
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from aiokafka import TopicPartition
 
 from agora_catalog.entrypoints.events import TOPICS as CATALOG_TOPICS
 from agora_community.entrypoints.events import TOPICS as COMMUNITY_TOPICS
@@ -32,6 +33,7 @@ from .learning_audit import (
     Consumer,
     LearningState,
     assert_like_clean_pass,
+    completions_offsets,
     learning_state,
     marked,
     wait_settled,
@@ -84,6 +86,8 @@ class LearningRig:
     community: Service
     clean: LearningState
     run: str
+    since: dict[str, dict[TopicPartition, int]] = field(default_factory=dict)
+    """Per tenant, the completions topic's end offsets before its items existed."""
 
     @property
     def services(self) -> tuple[Service, Service]:
@@ -91,21 +95,28 @@ class LearningRig:
 
     async def stream(self, scenario: str) -> LearningStream:
         """A fresh tenant of this scenario: its items published, its stream built."""
-        return await _new_stream(self.catalog.consumer.address, f"t-{scenario}-{self.run}")
+        stream, since = await _new_stream(self.catalog.consumer, f"t-{scenario}-{self.run}")
+        self.since[stream.tenant] = since
+        return stream
 
     async def audit(self, stream: LearningStream) -> LearningState:
         await wait_settled(self.catalog.consumer, self.community.consumer, stream)
-        return await learning_state(self.catalog.consumer, self.community.consumer, stream)
+        return await learning_state(
+            self.catalog.consumer, self.community.consumer, stream, self.since[stream.tenant]
+        )
 
     async def ensure_running(self) -> None:
         await asyncio.gather(*(s.process.start() for s in self.services if s.process.pid is None))
 
 
-async def _new_stream(catalog_address: str, tenant: str) -> LearningStream:
-    items = await publish_catalog_items(catalog_address, tenant)
+async def _new_stream(
+    catalog: Consumer, tenant: str
+) -> tuple[LearningStream, dict[TopicPartition, int]]:
+    since = await completions_offsets(catalog.kafka)
+    items = await publish_catalog_items(catalog.address, tenant)
     # Recent times: the catalog ignores engagement older than its dedupe window.
     start = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(hours=2)
-    return build_learning_stream(tenant, items, start)
+    return build_learning_stream(tenant, items, start), since
 
 
 def _check_oracle(clean: LearningState) -> None:
@@ -129,6 +140,8 @@ def _check_oracle(clean: LearningState) -> None:
         sum(row[5] for row in rows),  # quiz passes
     )
     assert all(count > 0 for count in evidence), (evidence, clean.experts)
+    kinds = {kind for kind, _, _ in clean.published}
+    assert kinds == {"knowledge.completed", "path.completed"}, clean.published
 
 
 @pytest.fixture(scope="module")
@@ -176,11 +189,11 @@ async def learning_rig(
     catalog_service, community_service = services
     try:
         await asyncio.gather(*(s.process.start() for s in services))
-        reference = await _new_stream(catalog_service.consumer.address, f"t-clean-{run}")
+        reference, since = await _new_stream(catalog_service.consumer, f"t-clean-{run}")
         await publish_events(kafka_bootstrap, reference.events)
         await wait_settled(catalog_service.consumer, community_service.consumer, reference)
         clean = await learning_state(
-            catalog_service.consumer, community_service.consumer, reference
+            catalog_service.consumer, community_service.consumer, reference, since
         )
         _check_oracle(clean)
         yield LearningRig(kafka_bootstrap, catalog_service, community_service, clean, run)
