@@ -122,7 +122,7 @@ async def wait_settled(catalog: Consumer, community: Consumer, stream: LearningS
     """Until both services handled every stream event meant for them, what the catalog
     published meanwhile (quiz completions) reached community, and every outbox is empty."""
 
-    async def allmarked(consumer: Consumer) -> None:
+    async def all_marked(consumer: Consumer) -> None:
         want = len(stream.of_types(consumer.handled_types))
 
         async def done() -> bool:
@@ -137,11 +137,11 @@ async def wait_settled(catalog: Consumer, community: Consumer, stream: LearningS
         # Each check scans every collection of the run's (small) database on FerretDB.
         await eventually(done, timeout=WAIT, interval=1.0)
 
-    await allmarked(catalog)
+    await all_marked(catalog)
     await flushed(catalog)
     # End offsets are taken now, after the catalog's outbox was published: caught up
     # means community also handled what the catalog published about this stream.
-    await allmarked(community)
+    await all_marked(community)
     await wait_caught_up(community.kafka, community.group, community.topics)
     await flushed(community)
     await wait_caught_up(catalog.kafka, catalog.group, catalog.topics)
