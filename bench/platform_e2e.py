@@ -46,7 +46,7 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Coroutine, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,7 @@ from typing import Any
 import aiohttp
 import grpc
 import grpc.aio
+from aiokafka import AIOKafkaProducer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -73,9 +74,11 @@ from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_dev_token
 from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import free_port
+from agora_core.testing.event_tap import ensure_topics
 from agora_core.testing.service_harness import test_settings
 from agora_demo.cast import INES
 from agora_demo.content import GDPR, QUIZ_KEY, QUIZ_ONE_WRONG
+from agora_demo.content import THEMES as DEMO_THEMES
 from agora_demo.narration import Narrator
 from agora_demo.platform import Platform
 from agora_demo.story import Demo
@@ -122,8 +125,10 @@ SEARCH_WORDS = ("données", "sécurité", "formation", "gestion", "management", 
 # ----------------------------------------------------------------------------- platform
 
 
-def platform_env(state_dir: Path) -> dict[str, str]:
-    """The caller's environment without its AGORA_ settings, plus free ports."""
+def platform_env(state_dir: Path, outbox_scan_ms: int) -> dict[str, str]:
+    """The caller's environment without its AGORA_ settings, plus free ports and the
+    outbox relays' safety-net scan period (a full scan of every outbox collection on
+    FerretDB, which has no usable index for it; hinted writes never wait for it)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
     env.update(
         AGORA_LOCAL_DIR=str(state_dir),
@@ -137,6 +142,7 @@ def platform_env(state_dir: Path) -> dict[str, str]:
         AGORA_COMMUNITY_RATE_LIMIT_POSTS="1000000",
     )
     for name in ("catalog", "community", "gamification", "notifications"):
+        env[f"AGORA_{name.upper()}_OUTBOX_POLL_INTERVAL_MS"] = str(outbox_scan_ms)
         env[f"AGORA_{name.upper()}_GRPC_PORT"] = str(free_port())
         env[f"AGORA_{name.upper()}_HTTP_PORT"] = str(free_port())
     return env
@@ -189,6 +195,10 @@ class World:
     learners: int
     secret: str
     tokens: dict[str, tuple[tuple[str, str]]] = field(default_factory=dict)
+    # Shared by every level, so that no learner completes its seeded item twice and no
+    # quiz taker runs out of attempts.
+    completers: Iterator[int] = field(default_factory=itertools.count)
+    social: Iterator[int] = field(default_factory=itertools.count)
 
     def as_(self, subject: str, roles: tuple[str, ...] = ("learner",)) -> tuple[tuple[str, str]]:
         """Call metadata of ``subject`` (cached: tokens are reused as a client would)."""
@@ -203,7 +213,10 @@ async def seed_through_grpc(p: Platform) -> dict[str, str]:
     demo = Demo(p, Narrator(Console(quiet=True)))
     await demo.seed()
     admin = p.as_(INES)
+    demo_themes = {theme for theme, _, _ in DEMO_THEMES}
     for theme, parent in catalog_bench.THEMES:
+        if theme in demo_themes:
+            continue  # the demo defines it already (as a root: a move would be refused)
         await p.catalog.UpsertTheme(
             cat.UpsertThemeRequest(theme_id=theme, name=theme, parent_id=parent), metadata=admin
         )
@@ -267,9 +280,39 @@ def level_of(points: int) -> int:
     return max(t.level for t in DEFAULT_LEVELS if t.min_points <= points)
 
 
-async def bulk_load(config: PlatformConfig, items: int, learners: int) -> dict[str, Any]:
-    """Items, progress and the board, written with the services' own code (see the
-    module docstring); returns what was loaded, with rates."""
+async def bulk_load_board(config: PlatformConfig, learners: int) -> dict[str, Any]:
+    """The learners' board and profiles. Before anything else reaches gamification:
+    the bulk documents are those of learners placed once, and later points (the
+    demo's seeding, the load) move through the service's own write path."""
+    loaded: dict[str, Any] = {}
+    client = create_mongo_client(config.mongo_uri)
+    try:
+        database = client["agora_gamification"]
+        scores = board_scores(learners)
+        loaded["board_docs_per_s"] = round(
+            await gamification_bench.bulk_load(database, TENANT, scores), 1
+        )
+        profiles = GamificationStore(database).repo(PROFILES, TENANT)
+        docs: list[Document] = [
+            {
+                "_id": f"{TENANT}:{s.learner_id}",
+                **profile_fields(
+                    ProfileState(s.learner_id, version=1, points=s.points, level=level_of(s.points))
+                ),
+            }
+            for s in scores
+        ]
+        with console.status(f"loading {learners:,} gamification profiles"):
+            for at in range(0, len(docs), 1000):
+                await profiles.insert_many(docs[at : at + 1000])
+    finally:
+        await client.close()
+    return loaded
+
+
+async def bulk_load_catalog(config: PlatformConfig, items: int, learners: int) -> dict[str, Any]:
+    """Items and progress, written with the catalog's own code (see the module
+    docstring); returns the item ids and the rates."""
     loaded: dict[str, Any] = {}
     settings = test_settings(
         CatalogSettings,
@@ -294,28 +337,6 @@ async def bulk_load(config: PlatformConfig, items: int, learners: int) -> dict[s
         loaded["progress_docs_per_s"] = round(learners / (time.perf_counter() - began), 1)
     finally:
         await runtime.mongo.close()
-    client = create_mongo_client(config.mongo_uri)
-    try:
-        database = client["agora_gamification"]
-        scores = board_scores(learners)
-        loaded["board_docs_per_s"] = round(
-            await gamification_bench.bulk_load(database, TENANT, scores), 1
-        )
-        profiles = GamificationStore(database).repo(PROFILES, TENANT)
-        docs: list[Document] = [
-            {
-                "_id": f"{TENANT}:{s.learner_id}",
-                **profile_fields(
-                    ProfileState(s.learner_id, version=1, points=s.points, level=level_of(s.points))
-                ),
-            }
-            for s in scores
-        ]
-        with console.status(f"loading {learners:,} gamification profiles"):
-            for at in range(0, len(docs), 1000):
-                await profiles.insert_many(docs[at : at + 1000])
-    finally:
-        await client.close()
     return {"bulk_item_ids": ids, **loaded}
 
 
@@ -349,6 +370,38 @@ async def raw_database_baseline(mongo_uri: str, docs: int, reads: int) -> dict[s
     return {
         "raw_insert_per_s": round(insert_rate, 1),
         "raw_id_read_ms": platform_report.summary(samples),
+    }
+
+
+async def raw_kafka_baseline(kafka: str, count: int) -> dict[str, float]:
+    """Raw pipelined aiokafka produce, then raw consume, of ``count`` knowledge.completed
+    CloudEvents (the burst's records) on a scratch topic of the same broker."""
+    topic = f"bench.e2e.raw.{uuid.uuid4().hex[:6]}"
+    await ensure_topics(kafka, [topic])
+    events = gamification_bench.completions(BURST_TENANT, count, 5000)
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=10, acks="all")
+    await producer.start()
+    try:
+        began = time.perf_counter()
+        futures = [
+            await producer.send(
+                topic,
+                e.value,
+                key=e.key.encode(),
+                headers=[(k, v.encode()) for k, v in e.headers.items()],
+            )
+            for e in events
+        ]
+        await asyncio.gather(*futures)
+        produce_rate = count / (time.perf_counter() - began)
+        partitions = await producer.partitions_for(topic)
+    finally:
+        await producer.stop()
+    start = {TopicPartition(topic, p): 0 for p in partitions}
+    consume_rate = await gamification_bench.raw_consume(kafka, start, count)
+    return {
+        "raw_produce_per_s": round(produce_rate, 1),
+        "raw_consume_per_s": round(consume_rate, 1),
     }
 
 
@@ -472,9 +525,9 @@ class Load:
         self.w = world
         self.rng = random.Random(seed)  # noqa: S311 - load shape, not security
         # Completion learners come from the start of the seeded range, progress from
-        # its end, so a learner completes its seeded item once.
-        self.completer = itertools.count(seed * 100_000 % max(1, world.learners // 2))
-        self.social = itertools.count()
+        # its end half.
+        self.completer = world.completers
+        self.social = world.social
         self.targets = [world.demo_items[k] for k in sorted(world.demo_items)]
 
     def _learner(self, n: int) -> str:
@@ -594,7 +647,7 @@ class Load:
                 break
             if time.perf_counter() > deadline:
                 return False
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(poll_delay(time.perf_counter() - began))
         while True:
             reply = await p.notifications.ListInbox(
                 notif.ListInboxRequest(page_size=20), metadata=who
@@ -604,7 +657,23 @@ class Load:
                 return True
             if time.perf_counter() > deadline + 30:
                 return False
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(poll_delay(time.perf_counter() - began))
+
+
+def poll_delay(waited: float) -> float:
+    """Seconds before the next poll of a probe that has waited ``waited`` s: 25 ms for
+    the first half second (the goal is 200 ms), then 10% of the wait so far (at most
+    0.5 s), so that polling a slow outcome does not itself load the platform."""
+    return 0.025 if waited < 0.5 else min(0.5, waited / 10)
+
+
+async def warm_up(p: Platform, world: World) -> None:
+    """One call of each read before measuring: the catalog's first search of a tenant
+    loads its search shards into the process (seconds at 10,000 items)."""
+    load = Load(p, world, seed=0)
+    with console.status("warming up (first search loads the tenant's search shards)"):
+        for kind in READ_MIX:
+            await load.read(kind)
 
 
 async def paced(
@@ -633,6 +702,19 @@ async def paced(
     if tasks:
         await asyncio.wait(tasks, timeout=60)
     return skipped
+
+
+async def settle(sampler: Sampler, limit: float) -> float:
+    """Wait until every consumer has caught up (total lag ≤ 5) or ``limit`` seconds
+    pass, so that one level's backlog does not count against the next; seconds waited."""
+    sampler.phase = "settle"
+    began = time.monotonic()
+    with console.status("consumers catching up"):
+        while time.monotonic() - began < limit:
+            await asyncio.sleep(SAMPLE_SECONDS)
+            if sampler.t and sum(v[-1] for v in sampler.lag.values()) <= 5:
+                break
+    return round(time.monotonic() - began, 1)
 
 
 def weighted(mix: Mapping[str, int], n: int) -> str:
@@ -668,13 +750,22 @@ async def run_level(
             await asyncio.sleep(1)
             progress.update(task, completed=min(seconds, time.monotonic() - began))
 
-    async def probe(_: int) -> None:
-        learner = f"probe-{replicas}-{level}-{next(probes)}-{uuid.uuid4().hex[:4]}"
-        with contextlib.suppress(grpc.aio.AioRpcError):
-            if not await load.probe(learner, points, inbox):
-                recorder.errors["probe:timeout"] = recorder.errors.get("probe:timeout", 0) + 1
+    async def probing() -> None:
+        # One probe at a time, one every ``probe_interval`` s at most: the probes'
+        # polling must stay a small part of the load they measure.
+        while time.monotonic() - began < seconds:
+            started = time.monotonic()
+            learner = f"probe-{replicas}-{level}-{next(probes)}-{uuid.uuid4().hex[:4]}"
+            try:
+                if not await load.probe(learner, points, inbox):
+                    recorder.errors["probe:timeout"] = recorder.errors.get("probe:timeout", 0) + 1
+            except grpc.aio.AioRpcError as error:
+                key = f"probe:{error.code().name}"
+                recorder.errors[key] = recorder.errors.get(key, 0) + 1
+            await asyncio.sleep(max(0.0, probe_interval - (time.monotonic() - started)))
 
     tick = asyncio.create_task(ticker())
+    probing_task = asyncio.create_task(probing())
     try:
         skipped = await asyncio.gather(
             paced(
@@ -689,8 +780,8 @@ async def run_level(
                 lambda n: recorder.timed(k := weighted(READ_MIX, n), load.read(k)),
                 limit=max(25, level * 2),
             ),
-            paced(1 / probe_interval, seconds, probe, limit=100),
         )
+        await probing_task
         elapsed = time.monotonic() - began
         after = await sampler.counters()
     finally:
@@ -706,7 +797,7 @@ async def run_level(
         "replicas": replicas,
         "level": level,
         "seconds": round(elapsed, 1),
-        "achieved_per_s": round(recorder.made / elapsed, 2),
+        "achieved_per_s": round(recorder.made / seconds, 2),
         "skipped": sum(skipped),
         "errors": recorder.errors,
         "consumed_per_s": consumed,
@@ -772,6 +863,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
             "duration_s": args.duration,
             "replicas": args.replicas,
             "quick": args.quick,
+            "outbox_scan_ms": args.outbox_scan_ms,
             "load_average_at_start": os.getloadavg(),
             "cpus": os.cpu_count(),
         },
@@ -789,10 +881,11 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
         aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=5)) as http,
     ):
         console.rule("[bold]seeding")
+        loaded = await bulk_load_board(config, args.learners)
         began = time.perf_counter()
         demo_items = await seed_through_grpc(p)
         grpc_seconds = time.perf_counter() - began
-        loaded = await bulk_load(config, args.items, args.learners)
+        loaded.update(await bulk_load_catalog(config, args.items, args.learners))
         bulk_ids = loaded.pop("bulk_item_ids")
         report["meta"]["seeded"] = {
             "through_grpc": "agora-demo seeding: 7 people, 3 themes, 2 skills, a badge, "
@@ -806,6 +899,10 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
         world = World(demo_items, bulk_ids, args.learners, secret)
         console.rule("[bold]baselines")
         report["baselines"] = await raw_database_baseline(config.mongo_uri, 5000, 300)
+        report["baselines"].update(
+            await raw_kafka_baseline(config.kafka_bootstrap, args.raw_messages)
+        )
+        await warm_up(p, world)
         sampler = Sampler(processes, http)
         sampling = asyncio.create_task(sampler.run())
         try:
@@ -840,8 +937,8 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
                             f"{run_figures['inbox_ms']['p99']:.0f} ms, consumed "
                             f"{run_figures['consumed_per_s']}"
                         )
-                        sampler.phase = "settle"
-                        await asyncio.sleep(args.settle)
+                        run_figures["settle_s"] = await settle(sampler, args.settle)
+                sampler.phase = "burst"
                 report["capacity"].append(
                     await burst(
                         config.kafka_bootstrap, sampler, replicas, args.burst, args.burst_timeout
@@ -852,9 +949,6 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
             if replica_pid is not None:
                 await terminate(replica_pid, supervisor.STOP_GRACE_SECONDS)
         report["series"] = sampler.series()
-    first = report["capacity"][0] if report["capacity"] else {}
-    report["baselines"]["raw_produce_per_s"] = first.get("raw_produce_per_s", 0.0)
-    report["baselines"]["raw_consume_per_s"] = first.get("raw_consume_per_s", 0.0)
     return report
 
 
@@ -864,23 +958,37 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument(
-        "--levels", default="5,20,50", help="offered event-causing gRPC calls per second"
+        "--levels", default="2,5,10", help="offered event-causing gRPC calls per second"
     )
     parser.add_argument("--duration", type=float, default=60, help="seconds per level")
     parser.add_argument("--replicas", default="1,2", help="gamification replica counts")
     parser.add_argument("--probe-interval", type=float, default=2.0)
-    parser.add_argument("--settle", type=float, default=10, help="quiet seconds between levels")
-    parser.add_argument("--burst", type=int, default=1000, help="completions per drain burst")
-    parser.add_argument("--burst-timeout", type=float, default=240)
+    parser.add_argument(
+        "--settle",
+        type=float,
+        default=120,
+        help="at most this many seconds between levels for the consumers to catch up",
+    )
+    parser.add_argument("--burst", type=int, default=500, help="completions per drain burst")
+    parser.add_argument("--burst-timeout", type=float, default=180)
+    parser.add_argument(
+        "--raw-messages", type=int, default=20_000, help="messages of the raw Kafka baseline"
+    )
+    parser.add_argument(
+        "--outbox-scan-ms",
+        type=int,
+        default=60_000,
+        help="AGORA_<SVC>_OUTBOX_POLL_INTERVAL_MS of every service (service default 5000)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the state dir (logs, data)")
     args = parser.parse_args()
     if args.quick:
         args.learners, args.items, args.duration = 2000, 300, 20
-        args.burst, args.burst_timeout, args.settle = 200, 90, 5
+        args.burst, args.burst_timeout, args.settle, args.raw_messages = 200, 90, 60, 5000
     args.levels = [int(x) for x in str(args.levels).split(",") if x]
     args.replicas = [int(x) for x in str(args.replicas).split(",") if x]
     state_dir = Path(tempfile.mkdtemp(prefix="agora-bench-e2e-"))
-    env = platform_env(state_dir)
+    env = platform_env(state_dir, args.outbox_scan_ms)
     config = load_config(ROOT, env)
     # The supervisor hands its own environment to the services (AGORA_<SVC>_* pass
     # through): make it the private platform's, so nothing of a caller's leaks in.
