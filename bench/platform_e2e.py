@@ -981,10 +981,18 @@ def main() -> None:
         help="AGORA_<SVC>_OUTBOX_POLL_INTERVAL_MS of every service (service default 5000)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the state dir (logs, data)")
+    if "--quick" in sys.argv[1:]:
+        # Quick sizes are defaults too: a flag given with --quick still wins.
+        parser.set_defaults(
+            learners=2000,
+            items=300,
+            duration=20,
+            burst=200,
+            burst_timeout=90,
+            settle=60,
+            raw_messages=5000,
+        )
     args = parser.parse_args()
-    if args.quick:
-        args.learners, args.items, args.duration = 2000, 300, 20
-        args.burst, args.burst_timeout, args.settle, args.raw_messages = 200, 90, 60, 5000
     args.levels = [int(x) for x in str(args.levels).split(",") if x]
     args.replicas = [int(x) for x in str(args.replicas).split(",") if x]
     state_dir = Path(tempfile.mkdtemp(prefix="agora-bench-e2e-"))
