@@ -100,6 +100,8 @@ TENANT = catalog_bench.TENANT  # the bulk seeders write this tenant
 BURST_TENANT = "bench-burst"
 PROBE_BADGE = "bench-probe"
 SAMPLE_SECONDS = 2.0
+PROBE_WAIT_SECONDS = 30.0
+"""How long a probe waits for its points (and half that again for its notification)."""
 console = Console(width=None if sys.stdout.isatty() else 160)
 
 # Event-causing calls and their share of the level's rate: mostly learning, then the
@@ -637,7 +639,7 @@ class Load:
         await p.catalog.StartItem(cat.StartItemRequest(item_id=item), metadata=who)
         began = time.perf_counter()
         await p.catalog.CompleteItem(cat.CompleteItemRequest(item_id=item), metadata=who)
-        deadline = began + 60
+        deadline = began + PROBE_WAIT_SECONDS
         while True:
             profile = await p.gamification.GetProfile(
                 gam.GetProfileRequest(learner_id=learner), metadata=who
@@ -655,7 +657,7 @@ class Load:
             if any(n.category == "badge_awarded" for n in reply.notifications):
                 inbox.append((time.perf_counter() - began) * 1000)
                 return True
-            if time.perf_counter() > deadline + 30:
+            if time.perf_counter() > deadline + PROBE_WAIT_SECONDS / 2:
                 return False
             await asyncio.sleep(poll_delay(time.perf_counter() - began))
 
@@ -700,7 +702,7 @@ async def paced(
         tasks.add(task)
         task.add_done_callback(tasks.discard)
     if tasks:
-        await asyncio.wait(tasks, timeout=60)
+        await asyncio.wait(tasks, timeout=30)
     return skipped
 
 
@@ -912,6 +914,8 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
                     replica, replica_pid = await start_replica(config, secret)
                     processes.pids["gamification#2"] = replica_pid
                     processes.metrics["gamification#2"] = replica.metrics_url
+                    # The group rebalances onto two members: start measuring after it.
+                    await settle(sampler, args.settle)
                 console.rule(f"[bold]{replicas} gamification replica(s)")
                 with Progress(
                     TextColumn("{task.description:<32}"),
@@ -944,6 +948,8 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
                         config.kafka_bootstrap, sampler, replicas, args.burst, args.burst_timeout
                     )
                 )
+                # What the burst left must not count against the next replica count.
+                report["capacity"][-1]["settle_s"] = await settle(sampler, args.settle)
         finally:
             sampling.cancel()
             if replica_pid is not None:
@@ -966,11 +972,11 @@ def main() -> None:
     parser.add_argument(
         "--settle",
         type=float,
-        default=120,
+        default=90,
         help="at most this many seconds between levels for the consumers to catch up",
     )
-    parser.add_argument("--burst", type=int, default=500, help="completions per drain burst")
-    parser.add_argument("--burst-timeout", type=float, default=180)
+    parser.add_argument("--burst", type=int, default=300, help="completions per drain burst")
+    parser.add_argument("--burst-timeout", type=float, default=150)
     parser.add_argument(
         "--raw-messages", type=int, default=20_000, help="messages of the raw Kafka baseline"
     )
