@@ -1,5 +1,5 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down status demo test bench lint typecheck fmt proto proto-check schemas events
+.PHONY: install up down infra-up infra-down status demo test bench bench-platform lint typecheck fmt proto proto-check schemas events
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
@@ -27,6 +27,9 @@ test:  ## install everything, start the infrastructure, lint, type-check, run al
 
 bench:  ## benchmarks with same-run baselines (starts and stops the infrastructure)
 	tools/bench.sh
+
+bench-platform: install  ## end to end: a private platform (own Kafka, FerretDB, services) under load; ARGS="--quick"
+	.venv/bin/python -m bench.platform_e2e $(ARGS)
 
 lint: install
 	.venv/bin/ruff check .

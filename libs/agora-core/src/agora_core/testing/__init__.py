@@ -1,6 +1,7 @@
 """Helpers for tests of services built on agora-core (real infrastructure only).
 
 - :func:`eventually`: wait for an asynchronous state instead of sleeping a guess.
+- :func:`free_port`: a loopback port nobody listens on (for processes started apart).
 - :mod:`.grpc_assertions`: dev-mode callers and exact assertions on gRPC failures.
 - :mod:`.event_tap`: record the events a service publishes on the real broker and
   publish the events a service consumes.
@@ -14,6 +15,7 @@ Needs the dev dependency group (pytest); never imported by service code.
 from __future__ import annotations
 
 import asyncio
+import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -42,3 +44,10 @@ async def eventually(
             return
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s: {check.__qualname__}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago (the OS picked it)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

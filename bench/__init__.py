@@ -1,0 +1,1 @@
+"""Benchmarks (``python bench/<name>.py``; ``python -m bench.platform_e2e``)."""
