@@ -9,6 +9,11 @@ EVENTS_CONSUMED = Counter(
     "Events taken from Kafka, by outcome (handled, duplicate, ignored, dead_lettered).",
     ["service", "topic", "type", "outcome"],
 )
+PRODUCERS_REPLACED = Counter(
+    "agora_kafka_producers_replaced_total",
+    "Kafka producers replaced after an error they cannot recover from (new producer id).",
+    ["service"],
+)
 EVENTS_PRODUCED = Counter(
     "agora_events_produced_total", "Events published to Kafka.", ["service", "topic"]
 )

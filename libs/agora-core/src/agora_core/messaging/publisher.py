@@ -5,13 +5,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+import structlog
+from aiokafka.errors import (
+    InvalidProducerEpoch,
+    OutOfOrderSequenceNumber,
+    ProducerFenced,
+    UnknownProducerId,
+)
 from faststream.kafka import KafkaBroker
 from faststream.security import BaseSecurity
 
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.messaging.metrics import EVENTS_PRODUCED
+from agora_core.messaging.metrics import EVENTS_PRODUCED, PRODUCERS_REPLACED
+
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,12 +51,61 @@ def create_broker(
     )
 
 
+FATAL_PRODUCER_ERRORS: Final = (
+    OutOfOrderSequenceNumber,
+    UnknownProducerId,
+    InvalidProducerEpoch,
+    ProducerFenced,
+)
+"""Errors after which an idempotent producer refuses every later batch of the
+partition: it keeps its producer id and sequence numbers, and the broker's state no
+longer matches them (seen after a broker restart interrupted a produce)."""
+
+
 class EventPublisher:
-    """Publishes serialised events; many at once are pipelined, then all confirmed."""
+    """Publishes serialised events; many at once are pipelined, then all confirmed.
+
+    A producer that fell into a state it cannot leave (:data:`FATAL_PRODUCER_ERRORS`)
+    is replaced by a new one (a new producer id) before the error is raised, so the
+    caller's retry (the relay's next round, the DLQ publish's retry) goes through;
+    delivery stays at-least-once and consumers dedupe on the event id.
+    """
 
     def __init__(self, broker: KafkaBroker, *, service: str) -> None:
         self._broker = broker
         self._service = service
+        self._replacing = asyncio.Lock()
+        # Cleared while the producer is replaced: other publishers wait for the new one.
+        self._usable = asyncio.Event()
+        self._usable.set()
+        self.producers_replaced = 0
+
+    async def _replace_producer(self, error: BaseException) -> None:
+        async with self._replacing:
+            self._usable.clear()
+            try:
+                log.warning("replacing the Kafka producer", error=repr(error))
+                PRODUCERS_REPLACED.labels(self._service).inc()
+                self.producers_replaced += 1
+                # The broker's own config builds producers from its connection settings
+                # (security included); its consumers are left as they are.
+                config = self._broker.config
+                await config.disconnect()
+                await config.connect(**self._broker._connection_kwargs)
+            finally:
+                self._usable.set()
+
+    async def _confirmed(self, pending: Sequence[asyncio.Future[Any]]) -> None:
+        """Wait for every acknowledgement; replace the producer on a fatal error."""
+        results = await asyncio.gather(*pending, return_exceptions=True)
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if not errors:
+            return
+        fatal = next((e for e in errors if isinstance(e, FATAL_PRODUCER_ERRORS)), None)
+        if fatal is not None:
+            await self._replace_producer(fatal)
+            raise fatal
+        raise errors[0]
 
     async def publish(self, event: OutgoingEvent) -> None:
         await self.publish_many([event])
@@ -58,6 +116,7 @@ class EventPublisher:
         Records with the same key go to one partition in send order, and the
         idempotent producer keeps that order across its own retries.
         """
+        await self._usable.wait()
         pending: list[asyncio.Future[Any]] = []
         for event in events:
             future = await self._broker.publish(
@@ -70,7 +129,7 @@ class EventPublisher:
             )
             pending.append(future)
         if pending:
-            await asyncio.gather(*pending)
+            await self._confirmed(pending)
         for event in events:
             EVENTS_PRODUCED.labels(self._service, event.topic).inc()
 
@@ -78,11 +137,16 @@ class EventPublisher:
         self, topic: str, *, key: bytes | None, value: bytes, headers: Mapping[str, str]
     ) -> None:
         """Publish bytes as they are (dead-lettering keeps the original record)."""
-        await self._broker.publish(value, topic, key=key, headers=dict(headers))
+        await self._usable.wait()
+        future = await self._broker.publish(
+            value, topic, key=key, headers=dict(headers), no_confirm=True
+        )
+        await self._confirmed([future])
         EVENTS_PRODUCED.labels(self._service, topic).inc()
 
     async def publish_raw_many(self, topic: str, records: Sequence[RawRecord]) -> None:
         """Publish records as they are, pipelined, then wait for every acknowledgement."""
+        await self._usable.wait()
         pending: list[asyncio.Future[Any]] = []
         for record in records:
             future = await self._broker.publish(
@@ -94,5 +158,5 @@ class EventPublisher:
             )
             pending.append(future)
         if pending:
-            await asyncio.gather(*pending)
+            await self._confirmed(pending)
         EVENTS_PRODUCED.labels(self._service, topic).inc(len(records))
