@@ -282,6 +282,9 @@ class EventConsumer:
     async def _run_handler(self, event: ReceivedEvent[Any]) -> None:
         handler = self._handlers[event.envelope.type]
         attempt = 0
+        # Only transient failures count towards max_attempts: attempts made while the
+        # database or broker is down say nothing about the event.
+        transient_failures = 0
         while True:
             attempt += 1
             try:
@@ -306,8 +309,10 @@ class EventConsumer:
                 )
                 if kind is FailureKind.PERMANENT:
                     raise DeadLetter("handler-rejected", repr(error), attempt) from error
-                if kind is FailureKind.TRANSIENT and attempt >= self._retry.max_attempts:
-                    raise DeadLetter("retries-exhausted", repr(error), attempt) from error
+                if kind is FailureKind.TRANSIENT:
+                    transient_failures += 1
+                    if transient_failures >= self._retry.max_attempts:
+                        raise DeadLetter("retries-exhausted", repr(error), attempt) from error
                 await self._pause(attempt)
             else:
                 return
