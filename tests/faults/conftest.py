@@ -1,6 +1,7 @@
-"""The fault rig: gamification as a real process on the test infrastructure, with its
-own database and consumer group, and the clean single pass every scenario is audited
-against."""
+"""The fault rig: gamification as a real process with its own database and consumer
+group, and the clean single pass every scenario is audited against; on the shared test
+infrastructure (``rig``: faults of the service itself) or on a private Kafka and
+FerretDB started once per module (``infra_rig``: faults of the infrastructure)."""
 
 from __future__ import annotations
 
