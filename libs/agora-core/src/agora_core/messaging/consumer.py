@@ -409,6 +409,11 @@ class EventConsumer:
                 if tp in assigned:
                     self._pending.setdefault(tp, offset)
             return
+        except Exception:
+            # Unexpected: keep the offsets for the next round rather than drop them.
+            for tp, offset in offsets.items():
+                self._pending.setdefault(tp, offset)
+            raise
         # A rebalance may have taken partitions away while the commit was in flight;
         # aiokafka's highwater() asserts on a partition no longer assigned.
         assigned = consumer.assignment()
