@@ -10,8 +10,8 @@ up:  ## install what is missing, start Kafka, FerretDB and every service, wait u
 down:  ## stop everything `make up` started
 	deploy/local/platform.sh down
 
-infra-up:  ## only Kafka and FerretDB
-	deploy/local/infra.sh up
+infra-up:  ## only Kafka and FerretDB (the broker with its SASL test listener, as make test)
+	AGORA_KAFKA_SASL_PORT=$${AGORA_KAFKA_SASL_PORT:-19094} deploy/local/infra.sh up
 
 infra-down:
 	deploy/local/infra.sh down

@@ -22,8 +22,14 @@ from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_core.storage import Document, create_mongo_client
+from agora_core.testing import SaslListener
 
 KAFKA = os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092")
+# The same broker's SASL_PLAINTEXT listener (deploy/local/kafka.sh, AGORA_KAFKA_SASL_PORT,
+# which tools/test.sh sets) and its one PLAIN user.
+KAFKA_SASL = os.environ.get("AGORA_TEST_KAFKA_SASL", "127.0.0.1:19094")
+KAFKA_SASL_USERNAME = os.environ.get("AGORA_KAFKA_SASL_USERNAME", "agora-local")
+KAFKA_SASL_PASSWORD = os.environ.get("AGORA_KAFKA_SASL_PASSWORD", "agora-local-sasl-password")
 MONGO_URI = os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
 
 
@@ -45,6 +51,17 @@ def kafka_bootstrap() -> str:
     if not _reachable(KAFKA):
         pytest.fail(f"Kafka is not reachable at {KAFKA}: run `make infra-up` first")
     return KAFKA
+
+
+@pytest.fixture(scope="session")
+def kafka_sasl(kafka_bootstrap: str) -> SaslListener:
+    if not _reachable(KAFKA_SASL):
+        pytest.fail(
+            f"Kafka's SASL listener is not reachable at {KAFKA_SASL}: start the broker "
+            "with AGORA_KAFKA_SASL_PORT=19094 (tools/test.sh does; `make infra-down "
+            "infra-up` restarts it with the listener)"
+        )
+    return SaslListener(KAFKA_SASL, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)
 
 
 @pytest.fixture(scope="session")

@@ -145,7 +145,7 @@ async def erase_with_service(database: AsyncDatabase[Document]) -> float:
     """The community service's eraser, as its consumer runs it."""
 
     def store(tenant_id: str) -> CommunityStore:
-        return CommunityStore(database, tenant_id, lambda: None)
+        return CommunityStore(database, tenant_id, lambda _hint=None, /: None)
 
     async def left_spaces(tenant_id: str, person_id: str, _pseudonym: str) -> int:
         return await leave_spaces(store(tenant_id), person_id)

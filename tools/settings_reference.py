@@ -39,6 +39,9 @@ SERVICES: Final[Mapping[str, type[ServiceSettings]]] = {
     "gamification": GamificationSettings,
     "notifications": NotificationsSettings,
 }
+REQUIRED_OUTSIDE_DEV: Final = frozenset({"unsubscribe_secret"})
+"""Secrets a service refuses to start without unless dev mode is on."""
+
 # Meanings of the fields whose class gives no description.
 MEANINGS: Final[Mapping[str, str]] = {
     "service_name": "Name in logs, metrics and the `source` of events; keep the default.",
@@ -73,8 +76,9 @@ MEANINGS: Final[Mapping[str, str]] = {
     "public_port": "Port of the public HTTP endpoint.",
     "public_base_url": "Public URL of the endpoint, as written in emails.",
     "unsubscribe_secret": (
-        "Key signing unsubscribe links (32+ characters); secret. Set it in production and "
-        "keep it stable: links in sent emails depend on it."
+        "Key signing unsubscribe links (32+ characters); secret. Required unless dev mode "
+        "(which then uses a fixed development key); keep it stable: links in sent emails "
+        "depend on it."
     ),
     "smtp_host": "SMTP relay host.",
     "smtp_port": "SMTP relay port.",
@@ -119,8 +123,11 @@ def isolated(cls: type[ServiceSettings]) -> ServiceSettings:
         ) -> tuple[PydanticBaseSettingsSource, ...]:
             return (init_settings,)
 
-    # A verification key is required to validate at all; it is not shown as a default.
-    instance: ServiceSettings = Defaults(jwt_jwks_url="https://idp.invalid/jwks")
+    # A verification key (and the secrets a service requires outside dev mode) must be
+    # given to validate at all; they are not shown as defaults.
+    required: dict[str, Any] = {"jwt_jwks_url": "https://idp.invalid/jwks"}
+    required.update({n: "-" * 32 for n in REQUIRED_OUTSIDE_DEV if n in cls.model_fields})
+    instance: ServiceSettings = Defaults(**required)
     return instance
 
 
@@ -232,7 +239,9 @@ def render() -> str:
             cells = [
                 f"`{prefix}{name.upper()}`",
                 type_name(info.annotation),
-                shown_default(getattr(defaults[service], name)),
+                "required unless dev mode"
+                if name in REQUIRED_OUTSIDE_DEV
+                else shown_default(getattr(defaults[service], name)),
                 bounds(info),
                 meaning(cls, name),
             ]

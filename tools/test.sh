@@ -8,7 +8,9 @@ start=$SECONDS
 
 tools/bootstrap.sh
 trap 'deploy/local/infra.sh down >/dev/null 2>&1 || true' EXIT
-deploy/local/infra.sh up
+# The broker also opens a SASL_PLAINTEXT listener: the services' Kafka login is tested.
+# Given to this command only: brokers the tests start themselves use their own ports.
+AGORA_KAFKA_SASL_PORT="${AGORA_KAFKA_SASL_PORT:-19094}" deploy/local/infra.sh up
 
 echo "[test] ruff"
 .venv/bin/ruff check .

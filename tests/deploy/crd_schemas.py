@@ -152,6 +152,26 @@ SCHEMAS: Final[dict[tuple[str, str], dict[str, Any]]] = {
                     name=STRING,
                     metricType={"enum": ["AverageValue", "Value", "Utilization"]},
                     metadata=LABELS,  # KEDA trigger metadata values are strings
+                    authenticationRef=_closed(["name"], name=STRING, kind=STRING),
+                ),
+            },
+        ),
+    ),
+    ("keda.sh/v1alpha1", "TriggerAuthentication"): _resource(
+        "keda.sh/v1alpha1",
+        "TriggerAuthentication",
+        _closed(
+            [],
+            env={
+                "type": "array",
+                "items": _closed(
+                    ["parameter", "name"], parameter=STRING, name=STRING, containerName=STRING
+                ),
+            },
+            secretTargetRef={
+                "type": "array",
+                "items": _closed(
+                    ["parameter", "name", "key"], parameter=STRING, name=STRING, key=STRING
                 ),
             },
         ),

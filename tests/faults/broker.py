@@ -67,7 +67,13 @@ async def raw_producer(bootstrap: str) -> AsyncIterator[AIOKafkaProducer]:
     """A producer that bypasses the platform's publisher (no envelope, no checks), as
     a buggy or hostile producer elsewhere would."""
     producer = AIOKafkaProducer(
-        bootstrap_servers=bootstrap, client_id="agora-faults-poison", enable_idempotence=True
+        bootstrap_servers=bootstrap,
+        client_id="agora-faults-poison",
+        enable_idempotence=True,
+        # Compressed and with a larger request limit, so a value beyond the consumers'
+        # 1 MiB payload limit still reaches the broker (as a compressing producer's would).
+        compression_type="gzip",
+        max_request_size=4 * 1024 * 1024,
     )
     await producer.start()
     try:
@@ -83,10 +89,16 @@ async def publish_poison(producer: AIOKafkaProducer, poison: PoisonRecord) -> No
 
 
 async def dead_letters(
-    bootstrap: str, since: Mapping[TopicPartition, int], names: set[str], timeout: float = 240.0
+    bootstrap: str,
+    since: Mapping[TopicPartition, int],
+    names: set[str],
+    group: str,
+    timeout: float = 240.0,
 ) -> dict[str, dict[str, str]]:
-    """The headers of the DLQ record of each poison in ``names``, read from ``since``
-    (end offsets of the DLQ topics taken before the poisons were published)."""
+    """The headers of the DLQ record ``group`` made of each poison in ``names``, read
+    from ``since`` (end offsets of the DLQ topics taken before the poisons were
+    published). Other groups reading the same topics on the shared broker dead-letter
+    the same poisons; their copies are not this consumer's."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     found: dict[str, dict[str, str]] = {}
@@ -101,7 +113,7 @@ async def dead_letters(
                 for record in records:
                     headers = {k: v.decode("utf-8", "replace") for k, v in record.headers or ()}
                     name = headers.get(POISON_MARK)
-                    if name is not None:
+                    if name is not None and headers.get("agora-dlq-group") == group:
                         found[name] = {**headers, "topic": record.topic}
             return names <= set(found)
 
@@ -116,3 +128,57 @@ def dlq_topics(topics: Sequence[str]) -> list[str]:
 
 
 DLQ_REASON = f"{DLQ_HEADER_PREFIX}reason"
+
+
+async def records_between(
+    bootstrap: str, since: Mapping[TopicPartition, int], until: Mapping[TopicPartition, int]
+) -> list[tuple[dict[str, str], bytes]]:
+    """The (headers, value) of every record from ``since`` (default: the start) up to
+    ``until`` (end offsets taken earlier), partition by partition."""
+    ranges = {tp: (since.get(tp, 0), end) for tp, end in until.items()}
+    left = {tp for tp, (start, end) in ranges.items() if end > start}
+    if not left:
+        return []
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    found: list[tuple[dict[str, str], bytes]] = []
+    try:
+        consumer.assign(list(left))
+        for tp in left:
+            consumer.seek(tp, ranges[tp][0])
+
+        async def all_read() -> bool:
+            batch = await consumer.getmany(timeout_ms=500)
+            for tp, records in batch.items():
+                for record in records:
+                    if record.offset >= ranges[tp][1]:
+                        break
+                    headers = {k: v.decode("utf-8", "replace") for k, v in record.headers or ()}
+                    found.append((headers, record.value or b""))
+            # The position, not the last record: offsets may have gaps.
+            for tp in list(left):
+                if await consumer.position(tp) >= ranges[tp][1]:
+                    left.discard(tp)
+            return not left
+
+        await eventually(all_read, timeout=120.0, interval=0)
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def records_of_other_tenants(
+    bootstrap: str,
+    since: Mapping[TopicPartition, int],
+    until: Mapping[TopicPartition, int],
+    tenant: str,
+    types: frozenset[str],
+) -> int:
+    """How many records of ``types`` published between two sets of end offsets belong to
+    another tenant than ``tenant``: the shared broker carries other runs' streams too, and
+    a process's outcome counters (no tenant label) count them alongside a scenario's."""
+    return sum(
+        1
+        for headers, _ in await records_between(bootstrap, since, until)
+        if headers.get("ce_type") in types and headers.get("ce_tenantid") != tenant
+    )

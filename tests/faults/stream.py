@@ -73,16 +73,20 @@ def author_at(position: int) -> str:
     return LEARNERS[(position * 5 + 2) % len(LEARNERS)]
 
 
+STREAM_DAYS: Final = (0, 1, 3, 4)
+"""Days of the week the stream's events fall on: Monday, Tuesday, Thursday, Friday (a
+missed Wednesday that the default grace of one day forgives). A backlog consumed across
+topics and partitions handles a learner's days in any order; streaks and streak-day
+points must come out the same."""
+
+
 def _at(position: int) -> dt.datetime:
-    # One working day, five minutes apart. Streak days across several days are not
-    # order-independent in gamification today (an event older than the learner's last
-    # active day changes nothing, so a backlog consumed across partitions loses streak
-    # days): see README.md, "Findings". Within one day every order gives the same state.
-    return T0 + dt.timedelta(minutes=5 * position)
+    day = STREAM_DAYS[position * len(STREAM_DAYS) // STREAM_LENGTH]
+    return T0 + dt.timedelta(days=day, minutes=5 * position)
 
 
 def build_stream(tenant: str) -> Stream:
-    """The deterministic stream of one day: completions of several item types (some of one's own
+    """The deterministic stream of four days: completions of several item types (some of one's own
     content, which earns nothing), quiz passes and failures, likes received and some
     withdrawn, comments. Same shape for every tenant; only ids differ."""
     events: list[OutgoingEvent] = []

@@ -67,6 +67,9 @@ async def test_bulk_redelivery_ends_like_a_clean_pass(rig: Rig) -> None:
     assert_like_clean_pass(rig.clean, await rig.audit(stream))
 
 
+OVERSIZE_BYTES = 1024 * 1024 + 4096
+
+
 def _poisons(stream: Stream) -> tuple[list[PoisonRecord], dict[str, str]]:
     """Records no consumer can handle, built from a real event of the stream (with a
     fresh id each), and the DLQ reason of each (``unknown-type`` has none: it is skipped)."""
@@ -81,16 +84,22 @@ def _poisons(stream: Stream) -> tuple[list[PoisonRecord], dict[str, str]]:
                 base[name] = value
         return base
 
-    # No oversize record (> 1 MiB) yet: its DLQ copy is refused by the producer's own
-    # size limit and the consumer retries that forever, stalling the partition (README,
-    # "Findings"); publishing one would also stall any later group reading the topic.
     completions = learning.COMPLETIONS_TOPIC
     valid_value = template.value
+    # Beyond the consumers' 1 MiB payload limit (compressed on the wire); its DLQ copy
+    # keeps the first 256 KiB (README, "Findings" 2).
+    head, tail = b'{"learner_id": "', b'"}'
+    oversize = head + b"x" * (OVERSIZE_BYTES - len(head) - len(tail)) + tail
     poisons = [
         PoisonRecord("bad-json", completions, b'{"learner_id": "u-ada", ', headers()),
         PoisonRecord("schema-violation", completions, b'{"learner_id": "u-ada"}', headers()),
         PoisonRecord("missing-tenant", completions, valid_value, headers(ce_tenantid=None)),
         PoisonRecord("empty-tenant", completions, valid_value, headers(ce_tenantid="")),
+        # A tenant no token can name (the envelope's tenant id pattern).
+        PoisonRecord(
+            "wrong-tenant", completions, valid_value, headers(ce_tenantid='acme {"$ne": 1}')
+        ),
+        PoisonRecord("oversize", completions, oversize, headers()),
         PoisonRecord("no-cloudevents-headers", completions, valid_value, {}),
         PoisonRecord("wrong-topic", community.LIKES_TOPIC, valid_value, headers()),
         PoisonRecord(
@@ -105,6 +114,8 @@ def _poisons(stream: Stream) -> tuple[list[PoisonRecord], dict[str, str]]:
         "schema-violation": "invalid-payload",
         "missing-tenant": "invalid-envelope",
         "empty-tenant": "invalid-envelope",
+        "wrong-tenant": "invalid-envelope",
+        "oversize": "oversize",
         "no-cloudevents-headers": "invalid-envelope",
         "wrong-topic": "wrong-topic",
     }
@@ -128,7 +139,7 @@ async def test_poison_records_go_to_the_dlq_and_the_rest_ends_like_a_clean_pass(
 
     assert_like_clean_pass(rig.clean, await rig.audit(stream))
     # Every record is committed (audit), so every DLQ copy is already published.
-    dead = await dead_letters(rig.kafka, dlq_start, set(reasons))
+    dead = await dead_letters(rig.kafka, dlq_start, set(reasons), rig.group)
     assert {name: copy[DLQ_REASON] for name, copy in dead.items()} == reasons
     for name, copy in dead.items():
         original = next(p for p in poisons if p.name == name)
@@ -136,6 +147,7 @@ async def test_poison_records_go_to_the_dlq_and_the_rest_ends_like_a_clean_pass(
         assert copy["agora-dlq-topic"] == original.topic
         assert copy["agora-dlq-group"] == rig.group
         assert copy["agora-dlq-error"], f"{name}: the DLQ copy says why"
+    assert dead["oversize"]["agora-dlq-truncated-from"] == str(OVERSIZE_BYTES)
     # A type this consumer does not know is skipped by design (docs/messaging.md: a
     # newer producer's type must not poison older consumers), counted, never credited.
     assert "unknown-type" not in dead

@@ -60,6 +60,11 @@ def test_optional_attributes_are_omitted_when_unset() -> None:
         ({"ce_time": "2026-11-23T10:00:00"}, "timezone"),
         ({"ce_specversion": "0.3"}, "ce_specversion"),
         ({"ce_traceparent": "abc"}, "traceparent"),
+        # A tenant no token can name: never a namespace of its own in any database.
+        ({"ce_tenantid": "acme corp"}, "ce_tenantid"),
+        ({"ce_tenantid": '{"$ne": null}'}, "ce_tenantid"),
+        ({"ce_tenantid": "t" * 65}, "ce_tenantid"),
+        ({"ce_tenantid": "-acme"}, "ce_tenantid"),
     ],
 )
 def test_invalid_headers_are_refused_with_the_reason(

@@ -83,3 +83,30 @@ app.kubernetes.io/component: {{ .name }}
 {{- end -}}
 {{- end -}}
 {{- end -}}
+
+{{/* Kafka security of a client container, as env entries:
+     (dict "prefix" "AGORA_CATALOG_" "root" $ "secret" <secret name>). */}}
+{{- define "agora.kafkaSecurityEnv" -}}
+{{- $k := .root.Values.kafka -}}
+{{- if not (has $k.securityProtocol (list "PLAINTEXT" "SSL" "SASL_PLAINTEXT" "SASL_SSL")) }}
+{{- fail "kafka.securityProtocol must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL" }}
+{{- end }}
+{{- if and $k.caSecret (not (has $k.securityProtocol (list "SSL" "SASL_SSL"))) }}
+{{- fail "kafka.caSecret needs kafka.securityProtocol SSL or SASL_SSL" }}
+{{- end }}
+- name: {{ .prefix }}KAFKA_SECURITY_PROTOCOL
+  value: {{ $k.securityProtocol | quote }}
+{{- if hasPrefix "SASL_" $k.securityProtocol }}
+- name: {{ .prefix }}KAFKA_SASL_MECHANISM
+  value: {{ $k.sasl.mechanism | quote }}
+- name: {{ .prefix }}KAFKA_SASL_USERNAME
+  value: {{ required "kafka.sasl.username is required with a SASL kafka.securityProtocol" $k.sasl.username | quote }}
+- name: {{ .prefix }}KAFKA_SASL_PASSWORD
+  valueFrom:
+    secretKeyRef: {name: {{ .secret }}, key: kafka-sasl-password}
+{{- end }}
+{{- if $k.caSecret }}
+- name: {{ .prefix }}KAFKA_SSL_CA_FILE
+  value: /etc/agora/kafka-ca/ca.crt
+{{- end }}
+{{- end -}}

@@ -11,37 +11,26 @@ from collections.abc import Awaitable, Callable, Mapping
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
+from agora_core.http_server import HttpServer
+
 ReadinessCheck = Callable[[], Awaitable[bool]]
 
 
-class HttpSidePort:
+class HttpSidePort(HttpServer):
     """Serves metrics and probes; readiness runs every named check."""
 
     def __init__(self, host: str, port: int, checks: Mapping[str, ReadinessCheck]) -> None:
-        self._host = host
-        self._port = port
         self._checks = dict(checks)
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
         self.accepting = False
-        app = web.Application()
-        app.router.add_get("/metrics", self._metrics)
-        app.router.add_get("/healthz", self._healthz)
-        app.router.add_get("/readyz", self._readyz)
-        self._app = app
-
-    async def start(self) -> int:
-        self._runner = web.AppRunner(self._app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, self._host, self._port)
-        await site.start()
-        self.port = int(self._runner.addresses[0][1])
-        return self.port
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        super().__init__(
+            host,
+            port,
+            [
+                web.get("/metrics", self._metrics),
+                web.get("/healthz", self._healthz),
+                web.get("/readyz", self._readyz),
+            ],
+        )
 
     async def _metrics(self, _request: web.Request) -> web.Response:
         body = generate_latest(REGISTRY)

@@ -17,9 +17,10 @@ tenant, so the operations are tenant-agnostic only for the admins of the
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from agora_contracts.events import EventRegistry
 from agora_core.errors import FailedPrecondition, FieldViolation, InvalidArgument, PermissionDenied
@@ -65,6 +66,7 @@ class Operations:
         *,
         service: str,
         bootstrap_servers: str,
+        kafka_options: Mapping[str, Any] | None = None,
         registry: EventRegistry,
         publisher: EventPublisher,
         consumers: Sequence[EventConsumer],
@@ -72,6 +74,8 @@ class Operations:
     ) -> None:
         self.service = service
         self._bootstrap = bootstrap_servers
+        # Security of the operators' plain aiokafka clients (the broker's own settings).
+        self._kafka_options = dict(kafka_options or {})
         self._registry = registry
         self._publisher = publisher
         self._consumers = consumers
@@ -131,6 +135,7 @@ class Operations:
                 dead_letter_filter=criteria,
                 max_records=request.max_records or DEFAULT_MAX_RECORDS,
                 dry_run=request.dry_run,
+                kafka_options=self._kafka_options,
             )
 
     async def rewind_consumer(

@@ -26,6 +26,7 @@ from agora_core.http_port import HttpSidePort
 from agora_core.logging import configure_logging
 from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy
 from agora_core.messaging.idempotency import ProcessedEvents
+from agora_core.messaging.kafka_security import broker_security, client_options
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.operations import Operations
 from agora_core.outbox import OutboxRelay, outbox_index
@@ -67,7 +68,9 @@ class ServiceRuntime:
         )
         self.database: AsyncDatabase[Document] = self.mongo[settings.mongo_database]
         self.broker: KafkaBroker = create_broker(
-            settings.kafka_bootstrap_servers, client_id=f"agora-{self.service}"
+            settings.kafka_bootstrap_servers,
+            client_id=f"agora-{self.service}",
+            security=broker_security(settings),
         )
         self.publisher = EventPublisher(self.broker, service=self.service)
         self.processed = ProcessedEvents(self.database, settings.group_id)
@@ -88,6 +91,7 @@ class ServiceRuntime:
         self.operations = Operations(
             service=self.service,
             bootstrap_servers=settings.kafka_bootstrap_servers,
+            kafka_options=client_options(settings),
             registry=registry,
             publisher=self.publisher,
             consumers=self.consumers,
@@ -175,12 +179,24 @@ class ServiceRuntime:
         stop_requested = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop_requested.set)
-        await self.start()
+        try:
+            await self.start()
+        except Exception as error:
+            # One line an operator can act on (a refused Kafka login, an unreachable
+            # database) instead of a traceback; the orchestrator restarts the process.
+            log.error("start-up failed", error=repr(error)[:1000])
+            with contextlib.suppress(Exception):
+                await self.stop()
+            raise StartupFailed(str(error)) from None
         try:
             await stop_requested.wait()
             log.info("stop requested")
         finally:
             await self.stop()
+
+
+class StartupFailed(Exception):
+    """The service could not start (logged); the process exits with code 1."""
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
@@ -206,5 +222,8 @@ def serve(
         runtime = await build(settings)
         await runtime.run()
 
-    asyncio.run(main())
+    try:
+        asyncio.run(main())
+    except StartupFailed:
+        raise SystemExit(1) from None
     raise SystemExit(0)

@@ -27,6 +27,31 @@ class ServiceSettings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:19092", min_length=3)
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        default="PLAINTEXT",
+        description="How to reach the brokers: TLS (SSL), SASL, or both (SASL_SSL, what "
+        "managed Kafka services require). PLAINTEXT only on a trusted network.",
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        default="SCRAM-SHA-512", description="SASL mechanism (with a SASL protocol)."
+    )
+    kafka_sasl_username: str | None = Field(
+        default=None, min_length=1, max_length=200, description="SASL user name."
+    )
+    kafka_sasl_password: SecretStr | None = Field(
+        default=None, description="SASL password; secret."
+    )
+    kafka_ssl_ca_file: str | None = Field(
+        default=None,
+        max_length=1000,
+        description="PEM CA bundle verifying the brokers (with TLS; default: the system's).",
+    )
+    kafka_ssl_cert_file: str | None = Field(
+        default=None, max_length=1000, description="PEM client certificate (mutual TLS)."
+    )
+    kafka_ssl_key_file: str | None = Field(
+        default=None, max_length=1000, description="PEM key of the client certificate."
+    )
     consumer_group: str | None = Field(
         default=None, description="Kafka consumer group; defaults to agora-<service_name>."
     )
@@ -102,6 +127,29 @@ class ServiceSettings(BaseSettings):
             service = data.get("service_name", cls.model_fields["service_name"].default)
             data = {**data, "mongo_database": f"agora_{service}".replace("-", "_")}
         return data
+
+    @model_validator(mode="after")
+    def _kafka_security_consistent(self) -> ServiceSettings:
+        # A half-configured connection fails at start, not at the first broker call.
+        protocol = self.kafka_security_protocol
+        sasl = protocol in ("SASL_PLAINTEXT", "SASL_SSL")
+        tls = protocol in ("SSL", "SASL_SSL")
+        if sasl and (self.kafka_sasl_username is None or self.kafka_sasl_password is None):
+            raise ValueError(
+                f"kafka_security_protocol {protocol} needs kafka_sasl_username "
+                "and kafka_sasl_password"
+            )
+        if not sasl and (self.kafka_sasl_username or self.kafka_sasl_password):
+            raise ValueError(
+                "kafka_sasl_username/password are set but the protocol "
+                f"{protocol} does not use SASL"
+            )
+        tls_files = (self.kafka_ssl_ca_file, self.kafka_ssl_cert_file, self.kafka_ssl_key_file)
+        if not tls and any(tls_files):
+            raise ValueError(f"kafka_ssl_* files are set but the protocol {protocol} has no TLS")
+        if (self.kafka_ssl_cert_file is None) != (self.kafka_ssl_key_file is None):
+            raise ValueError("kafka_ssl_cert_file and kafka_ssl_key_file go together")
+        return self
 
     @model_validator(mode="after")
     def _auth_configured(self) -> ServiceSettings:

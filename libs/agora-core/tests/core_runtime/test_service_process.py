@@ -24,7 +24,7 @@ from agora.testing.v1 import notes_pb2, notes_pb2_grpc
 from agora_contracts.events import CloudEventEnvelope
 from agora_core.grpc.probe import check, wait_serving
 from agora_core.storage import Document
-from agora_core.testing import eventually
+from agora_core.testing import SaslListener, eventually
 
 pytestmark = pytest.mark.integration
 
@@ -70,6 +70,34 @@ def _environment(
     return env
 
 
+async def _spawn_notes(
+    kafka: str,
+    mongo_uri: str,
+    database: str,
+    unique: str,
+    topic: str,
+    log: Path,
+    **extra: str,
+) -> ServiceProcess:
+    grpc_port, http_port = _free_port(), _free_port()
+    env = _environment(
+        kafka,
+        mongo_uri,
+        database,
+        unique,
+        AGORA_NOTES_GRPC_PORT=str(grpc_port),
+        AGORA_NOTES_HTTP_PORT=str(http_port),
+        **extra,
+    )
+    with log.open("wb") as sink:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, str(SERVICE), env=env, stdout=sink, stderr=sink
+        )
+    return ServiceProcess(
+        process, f"127.0.0.1:{grpc_port}", f"http://127.0.0.1:{http_port}", topic, log
+    )
+
+
 @pytest.fixture
 async def notes_process(
     kafka_bootstrap: str,
@@ -80,29 +108,15 @@ async def notes_process(
     tmp_path: Path,
 ) -> AsyncIterator[ServiceProcess]:
     topic = await create_topic(f"agora.{unique}.notes.v1")
-    grpc_port, http_port = _free_port(), _free_port()
-    log = tmp_path / "notes.log"
-    env = _environment(
-        kafka_bootstrap,
-        mongo_uri,
-        database.name,
-        unique,
-        AGORA_NOTES_GRPC_PORT=str(grpc_port),
-        AGORA_NOTES_HTTP_PORT=str(http_port),
-    )
-    with log.open("wb") as sink:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable, str(SERVICE), env=env, stdout=sink, stderr=sink
-        )
-    service = ServiceProcess(
-        process, f"127.0.0.1:{grpc_port}", f"http://127.0.0.1:{http_port}", topic, log
+    service = await _spawn_notes(
+        kafka_bootstrap, mongo_uri, database.name, unique, topic, tmp_path / "notes.log"
     )
     status = await wait_serving(service.grpc_address, "", 60)
     assert status == "SERVING", service.log_text()
     yield service
-    if process.returncode is None:
-        process.kill()
-        await process.wait()
+    if service.process.returncode is None:
+        service.process.kill()
+        await service.process.wait()
 
 
 async def _http(url: str) -> tuple[int, str]:
@@ -146,12 +160,21 @@ async def test_api_call_reaches_kafka_and_the_consumer_through_the_outbox(
     assert stored["outbox"] == []
     assert stored["tenant_id"] == "acme"
 
+    handled = (
+        f'agora_events_consumed_total{{outcome="handled",service="notes",'
+        f'topic="{notes_process.topic}"'
+    )
+
+    async def counted_in_metrics() -> bool:
+        # The counter moves once the record's processed mark is written, just after
+        # the handler's own effect the test saw above.
+        status, text = await _http(f"{notes_process.http_base}/metrics")
+        return status == 200 and handled in text
+
+    await eventually(counted_in_metrics, timeout=10)
     status, metrics = await _http(f"{notes_process.http_base}/metrics")
     assert status == 200
-    assert (
-        f'agora_events_consumed_total{{outcome="handled",service="notes",'
-        f'topic="{notes_process.topic}"' in metrics
-    )
+    assert handled in metrics
     assert 'agora_outbox_published_total{service="notes"}' in metrics
     assert "agora_grpc_server_handled_total{" in metrics
     assert 'method="CreateNote"' in metrics
@@ -197,3 +220,82 @@ async def test_invalid_configuration_stops_start_up_naming_the_variable(
     assert process.returncode == 2
     assert "AGORA_NOTES_GRPC_PORT" in err.decode()
     assert DEV_SECRET not in err.decode()
+
+
+def _sasl(listener: SaslListener, password: str) -> dict[str, str]:
+    return {
+        "AGORA_NOTES_KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT",
+        "AGORA_NOTES_KAFKA_SASL_MECHANISM": "PLAIN",
+        "AGORA_NOTES_KAFKA_SASL_USERNAME": listener.username,
+        "AGORA_NOTES_KAFKA_SASL_PASSWORD": password,
+    }
+
+
+async def test_a_service_logs_in_to_kafka_with_sasl(
+    kafka_sasl: SaslListener,
+    mongo_uri: str,
+    database: AsyncDatabase[Document],
+    unique: str,
+    create_topic: Any,
+    read_topic: Any,
+    tmp_path: Path,
+) -> None:
+    """Consumers, producer and readiness over a listener that requires a login; the
+    password never reaches the log."""
+    topic = await create_topic(f"agora.{unique}.notes.v1")
+    service = await _spawn_notes(
+        kafka_sasl.address,
+        mongo_uri,
+        database.name,
+        unique,
+        topic,
+        tmp_path / "notes.log",
+        **_sasl(kafka_sasl, kafka_sasl.password),
+    )
+    try:
+        assert await wait_serving(service.grpc_address, "", 60) == "SERVING", service.log_text()
+        async with grpc.aio.insecure_channel(service.grpc_address) as channel:
+            stub = notes_pb2_grpc.NotesServiceStub(channel)
+            await stub.CreateNote(
+                notes_pb2.CreateNoteRequest(title="Over SASL", body="a login"),
+                metadata=caller(subject="ada", tenant="acme", roles=["contributor"]),
+                timeout=10,
+            )
+        assert len(await read_topic(topic, 1)) == 1  # published through the SASL login
+
+        async def consumed_and_ready() -> bool:
+            author = await database["authors"].find_one({"_id": "acme:ada"})
+            status, _ = await _http(f"{service.http_base}/readyz")
+            return author is not None and author["notes"] == 1 and status == 200
+
+        await eventually(consumed_and_ready, timeout=30)
+    finally:
+        service.process.send_signal(signal.SIGTERM)
+        await asyncio.wait_for(service.process.wait(), timeout=30)
+    assert kafka_sasl.password not in service.log_text()
+
+
+async def test_a_refused_kafka_login_stops_start_up_with_one_clear_line(
+    kafka_sasl: SaslListener,
+    mongo_uri: str,
+    database: AsyncDatabase[Document],
+    unique: str,
+    tmp_path: Path,
+) -> None:
+    wrong = "not-the-password-" + unique
+    service = await _spawn_notes(
+        kafka_sasl.address,
+        mongo_uri,
+        database.name,
+        unique,
+        f"agora.{unique}.notes.v1",
+        tmp_path / "notes.log",
+        **_sasl(kafka_sasl, wrong),
+    )
+    code = await asyncio.wait_for(service.process.wait(), timeout=90)
+    log = service.log_text()
+    assert code == 1, log
+    assert '"event": "start-up failed"' in log, log
+    assert "Authentication failed" in log, log  # the broker's reason is in the log
+    assert wrong not in log
+    assert "Traceback" not in log

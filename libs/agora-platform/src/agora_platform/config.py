@@ -4,8 +4,8 @@ Every port and the state directory can be overridden, so a test can run a second
 platform beside the developer's: ``AGORA_LOCAL_DIR``, ``AGORA_KAFKA_PORT``,
 ``AGORA_KAFKA_CONTROLLER_PORT``, ``AGORA_FERRETDB_PORT``, ``AGORA_FERRETDB_DEBUG_PORT``
 and, per service, the variables the service itself reads (``AGORA_<SVC>_GRPC_PORT``,
-``AGORA_<SVC>_HTTP_PORT``, ``AGORA_NOTIFICATIONS_PUBLIC_PORT``), so the supervisor and the
-process it starts always agree.
+``AGORA_<SVC>_HTTP_PORT``, and ``AGORA_<SVC>_PUBLIC_PORT`` for gamification and
+notifications), so the supervisor and the process it starts always agree.
 """
 
 from __future__ import annotations
@@ -24,7 +24,10 @@ DEFAULT_PORTS: dict[str, tuple[int, int]] = {
     "gamification": (50053, 9103),
     "notifications": (50054, 9104),
 }
-DEFAULT_NOTIFICATIONS_PUBLIC_PORT = 9204
+DEFAULT_PUBLIC_PORTS: dict[str, int] = {
+    "gamification": 9203,  # Open Badges credential status and issuer profile
+    "notifications": 9204,  # unsubscribe links
+}
 
 # Local-platform defaults for the notifications scheduler, so that relaunch reminders
 # are observable within a minute (production defaults: 72 h and 30 s). Each is only a
@@ -151,8 +154,8 @@ def load_config(root: Path, environ: Mapping[str, str]) -> PlatformConfig:
         grpc_default, http_default = DEFAULT_PORTS[name]
         prefix = f"AGORA_{name.upper()}_"
         public = (
-            _int(environ, f"{prefix}PUBLIC_PORT", DEFAULT_NOTIFICATIONS_PUBLIC_PORT)
-            if name == "notifications"
+            _int(environ, f"{prefix}PUBLIC_PORT", DEFAULT_PUBLIC_PORTS[name])
+            if name in DEFAULT_PUBLIC_PORTS
             else None
         )
         services.append(

@@ -44,7 +44,7 @@ def _wiki(title: str, markdown: str = "text") -> ItemIn:
 @pytest.fixture
 async def world() -> tuple[FakeStores, Catalog]:
     stores = FakeStores()
-    catalog = Catalog(stores, EventFactory(REGISTRY), lambda: None)
+    catalog = Catalog(stores, EventFactory(REGISTRY), lambda _hint=None, /: None)
     await catalog.upsert_theme(T, ThemeIn(theme_id="data", name="Data"))
     await catalog.upsert_skill(T, SkillIn(skill_id="sql", name="SQL", expert_ids=[EXPERT.subject]))
     return stores, catalog
@@ -100,7 +100,9 @@ async def test_a_replica_sees_changes_applied_by_another(
     world: tuple[FakeStores, Catalog],
 ) -> None:
     stores, catalog = world
-    replica = Catalog(stores, EventFactory(REGISTRY), lambda: None, index=SearchIndex(stores))
+    replica = Catalog(
+        stores, EventFactory(REGISTRY), lambda _hint=None, /: None, index=SearchIndex(stores)
+    )
     item = await catalog.create_item(AUTHOR, _wiki("Fenêtrage"))
     await _publish(catalog, item["_id"])
     assert await _ids(replica, query="fenetrage") == [item["_id"]]  # loaded
@@ -154,7 +156,7 @@ async def test_items_older_than_the_index_are_indexed_by_repair(
             k: v for k, v in _item(stores, item["_id"]).items() if not k.startswith("search_")
         }
     }
-    old = Catalog(legacy, EventFactory(REGISTRY), lambda: None)
+    old = Catalog(legacy, EventFactory(REGISTRY), lambda _hint=None, /: None)
     assert await _ids(old, query="ancien") == []
     assert await old.index.repair(legacy.all("items")) == 1
     assert await _ids(old, query="ancien") == [item["_id"]]

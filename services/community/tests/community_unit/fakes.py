@@ -3,6 +3,9 @@ agora-core in-memory collection per collection of the service."""
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
+from agora_core.storage import DocumentStore
 from agora_core.testing.in_memory_store import InMemoryDocuments
 
 
@@ -23,10 +26,10 @@ class InMemoryStore:
         self.experts = InMemoryDocuments()
         self.reports = InMemoryDocuments()
         self.rate_windows = InMemoryDocuments()
-        self.notified = 0
+        self.notified: list[tuple[DocumentStore, Hashable]] = []
 
     def key(self, *parts: str) -> str:
         return ":".join((self.tenant_id, *parts))
 
-    def events_written(self) -> None:
-        self.notified += 1
+    def events_written(self, repository: DocumentStore, doc_id: Hashable) -> None:
+        self.notified.append((repository, doc_id))

@@ -61,6 +61,11 @@ async def test_concurrent_likes_of_one_person_write_one_event() -> None:
     entry = next(iter(store.likes.documents.values()))["outbox"][0]
     assert json.loads(entry["value"])["target_owner_id"] == "u-grace"
     assert entry["key"] == item
+    # Each write with events names its document to the relay (claimed by _id, no scan).
+    like_id = next(iter(store.likes.documents))
+    assert [(repo, doc) for repo, doc in store.notified if repo is store.likes] == [
+        (store.likes, like_id)
+    ] * 3
 
 
 async def test_likes_refuse_own_content_unknown_targets_and_outsiders() -> None:

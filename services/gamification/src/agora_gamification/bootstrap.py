@@ -14,6 +14,7 @@ from agora_gamification.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, Gamif
 from agora_gamification.domain.open_badges import CredentialSigner
 from agora_gamification.entrypoints.events import consumed_handlers, consumed_topics
 from agora_gamification.entrypoints.grpc_api import POLICY, SERVICE_NAME, GamificationServicer
+from agora_gamification.entrypoints.public_http import CredentialsHttp
 from agora_gamification.service_layer.awards import Awards
 from agora_gamification.service_layer.boards import BoardWriter
 from agora_gamification.service_layer.challenges import Challenges, deadline_sweeper
@@ -29,20 +30,24 @@ def utc_now() -> dt.datetime:
 
 
 class GamificationRuntime(ServiceRuntime):
-    """The shared runtime plus the challenge deadline sweeper and the repair of
-    leaderboard moves left pending by a crash (at start-up, then periodically)."""
+    """The shared runtime plus the challenge deadline sweeper, the repair of
+    leaderboard moves left pending by a crash (at start-up, then periodically) and the
+    public credential endpoint."""
 
     sweeper: PeriodicTask
     board_repair: PeriodicTask
+    public_http: CredentialsHttp
 
     async def start(self) -> None:
         await super().start()
+        await self.public_http.start()
         self.sweeper.start()
         self.board_repair.start()
 
     async def stop(self) -> None:
         await self.board_repair.stop()
         await self.sweeper.stop()
+        await self.public_http.stop()
         await super().stop()
 
 
@@ -72,6 +77,7 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
         issuer_name=settings.issuer_name,
         signer=signer,
     )
+    runtime.public_http = CredentialsHttp(settings.public_host, settings.public_port, awards)
     runtime.sweeper = deadline_sweeper(challenges, settings.challenge_sweep_seconds)
     runtime.board_repair = PeriodicTask(
         "leaderboard-move-repair", boards.repair, settings.board_repair_seconds

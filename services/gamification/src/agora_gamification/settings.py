@@ -20,10 +20,19 @@ class GamificationSettings(ServiceSettings):
     # 50 ms publishes them all instead of one pass (a scan on FerretDB) per event.
     outbox_wake_delay_ms: int = Field(default=50, ge=0, le=5_000)
 
+    # Public HTTP endpoint (credential status, issuer profile); reachable without a token.
+    public_host: str = Field(
+        default="127.0.0.1",
+        description="Interface of the public HTTP endpoint (credential status, issuer).",
+    )
+    public_port: int = Field(
+        default=9203, ge=0, le=65535, description="Port of the public HTTP endpoint."
+    )
     public_base_url: str = Field(
         default="https://agora.example/gamification",
         pattern=r"^https?://\S+[^/]$",
-        description="Base of credential, issuer and status URLs in Open Badges credentials.",
+        description="Base of credential, issuer and status URLs in Open Badges credentials "
+        "(the public endpoint, on public_port, serves the status and issuer under it).",
     )
     issuer_name: str = Field(default="Agora", min_length=1, max_length=200)
     badge_signing_key_pem: SecretStr | None = Field(

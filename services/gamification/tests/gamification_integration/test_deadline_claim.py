@@ -23,7 +23,9 @@ async def test_two_sweepers_close_each_challenge_once(database: AsyncDatabase[Do
     def clock() -> dt.datetime:
         return T0 + dt.timedelta(days=2)
 
-    replicas = [Challenges(GamificationStore(database), lambda: None, clock) for _ in range(2)]
+    replicas = [
+        Challenges(GamificationStore(database), lambda _hint=None, /: None, clock) for _ in range(2)
+    ]
     for n in range(5):
         await replicas[0].create(
             "acme",

@@ -6,13 +6,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
+from typing import Any
 
+import aiohttp
 import grpc
 import jwt
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
 
 from agora.gamification.v1 import gamification_pb2 as pb
+from agora_core.runtime import ServiceRuntime
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import EventTap, publish_events
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
@@ -197,8 +200,20 @@ async def test_team_and_space_boards(stub: Stub, kafka_bootstrap: str) -> None:
     await eventually(space_filled, timeout=WAIT)
 
 
+async def public_get(service: ServiceRuntime, url: str) -> tuple[int, dict[str, Any]]:
+    """GET a credential URL from the service's public endpoint (the ingress's job in
+    production: the URL's base is AGORA_GAMIFICATION_PUBLIC_BASE_URL)."""
+    public = service.public_http  # type: ignore[attr-defined]
+    path = url.removeprefix(service.settings.public_base_url)  # type: ignore[attr-defined]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(f"http://127.0.0.1:{public.port}{path}") as response,
+    ):
+        return response.status, json.loads(await response.text())
+
+
 async def test_badge_award_export_signature_and_revocation(
-    stub: Stub, tap: EventTap, kafka_bootstrap: str
+    stub: Stub, tap: EventTap, kafka_bootstrap: str, service: ServiceRuntime
 ) -> None:
     tenant = new_tenant()
     admin = caller(ADMIN, tenant=tenant)
@@ -272,6 +287,20 @@ async def test_badge_award_export_signature_and_revocation(
     assert credential["credentialStatus"]["revoked"] is False
     claims = jwt.decode(exported.jwt, PUBLIC_KEY_PEM, algorithms=["ES256"])
     assert claims["credentialSubject"] == credential["credentialSubject"]
+    # A verifier needs no token: the issuer profile gives the key, the status URL the
+    # revocation list (empty until revoked).
+    code, issuer = await public_get(service, credential["issuer"]["id"])
+    assert code == 200
+    assert issuer["id"] == credential["issuer"]["id"]
+    key = jwt.PyJWK(issuer["publicKeyJwk"])
+    assert jwt.get_unverified_header(exported.jwt)["kid"] == issuer["publicKeyJwk"]["kid"]
+    verified = jwt.decode(exported.jwt, key.key, algorithms=[issuer["publicKeyJwk"]["alg"]])
+    assert verified["id"] == credential["id"]
+    status_url = credential["credentialStatus"]["id"]
+    code, listed_status = await public_get(service, status_url)
+    assert code == 200
+    assert listed_status["type"] == "1EdTechRevocationList"
+    assert (listed_status["id"], listed_status["revokedCredentials"]) == (status_url, [])
 
     await stub.RevokeAward(
         pb.RevokeAwardRequest(award_id=award_id, reason="shared answers"), metadata=admin
@@ -288,6 +317,18 @@ async def test_badge_award_export_signature_and_revocation(
         pb.ExportCredentialRequest(award_id=award_id), metadata=admin
     )
     assert json.loads(again.credential_json)["credentialStatus"]["revoked"] is True
+    code, listed_status = await public_get(service, status_url)
+    assert (code, listed_status["revokedCredentials"]) == (
+        200,
+        [{"id": credential["id"], "revocationReason": "shared answers"}],
+    )
+    # Another tenant's URL for the same award, an unknown award, a malformed id.
+    code, body = await public_get(service, status_url.replace(tenant, new_tenant()))
+    assert (code, body["error"]) == (404, "not_found")
+    code, body = await public_get(service, status_url.replace(award_id, "0" * 32))
+    assert (code, body["error"]) == (404, "not_found")
+    code, body = await public_get(service, status_url.replace(award_id, "Z" * 32))
+    assert (code, body["error"]) == (400, "invalid_argument")
     error = await rpc_error(
         stub.RevokeAward(pb.RevokeAwardRequest(award_id=award_id), metadata=admin)
     )

@@ -35,17 +35,21 @@ from .streams import T0, WAIT, completed, liked, reviewed
 pytestmark = pytest.mark.integration
 
 LEARNERS = [f"l{i}" for i in range(6)]
-Snapshot = tuple[list[tuple[str, str, int, int]], dict[str, int]]
+DAYS = (0, 1, 3, 4)
+"""Monday, Tuesday, Thursday, Friday of one week: streaks across a forgiven gap, whose
+days reach the consumers in whatever order the topics' partitions deliver them."""
+Snapshot = tuple[list[tuple[str, str, int, int]], dict[str, int], dict[str, tuple[int, int]]]
 
 
 def stream(tenant: str) -> list[OutgoingEvent]:
-    """A day of activity: completions (some of one's own content), likes (some of one's
-    own), approved contributions; event ids derived from the tenant and the position."""
+    """Four days of activity: completions (some of one's own content), likes (some of
+    one's own), approved contributions; event ids derived from the tenant and the
+    position."""
     events: list[OutgoingEvent] = []
     for n in range(60):
         learner = LEARNERS[n % len(LEARNERS)]
         other = LEARNERS[(n * 7 + 1) % len(LEARNERS)]
-        at = T0 + dt.timedelta(minutes=n)
+        at = T0 + dt.timedelta(days=DAYS[n * len(DAYS) // 60], minutes=n)
         kind = n % 4
         if kind in (0, 1):
             event = completed(
@@ -103,8 +107,9 @@ async def all_processed(database: AsyncDatabase[Document], tenant: str, count: i
 
 
 async def snapshot(database: AsyncDatabase[Document], tenant: str) -> Snapshot:
-    """(learner, rule, points, event position) of every entry, and every balance; checks
-    that each balance equals the sum of its ledger entries."""
+    """(learner, rule, points, event position) of every entry, every balance and every
+    streak (current, longest); checks that each balance equals the sum of its ledger
+    entries."""
     positions = {str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant}/{n}")): n for n in range(60)}
     entries: list[tuple[str, str, int, int]] = []
     sums: dict[str, int] = {}
@@ -118,12 +123,18 @@ async def snapshot(database: AsyncDatabase[Document], tenant: str) -> Snapshot:
         entries.append((learner, entry["rule_id"], entry["points"], position))
         sums[learner] = sums.get(learner, 0) + int(entry["points"])
     balances: dict[str, int] = {}
+    streaks: dict[str, tuple[int, int]] = {}
     async for profile in database["profiles"].find({"tenant_id": tenant}):
         balances[str(profile["learner_id"])] = int(profile["points"])
+        streak = profile.get("streak") or {}
+        streaks[str(profile["learner_id"])] = (
+            int(streak.get("current", 0)),
+            int(streak.get("longest", 0)),
+        )
         assert not profile.get("outbox"), "every outbox entry was published"
     assert balances == sums, "balance == sum of the ledger for every learner"
     await assert_index_matches_scores(database, tenant)
-    return sorted(entries), balances
+    return sorted(entries), balances, streaks
 
 
 async def assert_index_matches_scores(database: AsyncDatabase[Document], tenant: str) -> None:
@@ -195,6 +206,8 @@ async def clean_pass(
     result = await snapshot(shared_database, tenant)
     assert len(result[0]) > 40
     assert set(result[1]) == set(LEARNERS)
+    # Streaks span the forgiven Wednesday for someone, so day order would show.
+    assert max(longest for _, longest in result[2].values()) >= 3, result[2]
     return result
 
 

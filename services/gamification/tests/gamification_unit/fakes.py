@@ -7,6 +7,7 @@ import copy
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
+from agora_core.outbox import OutboxHint
 from agora_gamification.adapters.board_index import (
     bucket_key,
     directory_key,
@@ -24,6 +25,16 @@ from agora_gamification.domain.standings import (
 
 class Crash(Exception):
     """The process died here."""
+
+
+class RecordingNotifier:
+    """The relay's ``notify`` as the use cases see it: records every hint."""
+
+    def __init__(self) -> None:
+        self.hints: list[OutboxHint | None] = []
+
+    def __call__(self, hint: OutboxHint | None = None, /) -> None:
+        self.hints.append(hint)
 
 
 Hook = Callable[[str], Awaitable[None]]

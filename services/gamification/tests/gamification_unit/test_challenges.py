@@ -17,6 +17,8 @@ from agora_gamification.domain.challenges import NewChallenge
 from agora_gamification.domain.profile import EventFacts
 from agora_gamification.service_layer.challenges import Challenges
 
+from .fakes import RecordingNotifier
+
 pytestmark = pytest.mark.unit
 
 TENANT = "acme"
@@ -119,7 +121,7 @@ def duel(a: str, b: str) -> NewChallenge:
 
 
 def service(store: FakeChallengeStore, clock: Clock | None = None) -> Challenges:
-    return Challenges(store, lambda: None, clock or Clock())
+    return Challenges(store, RecordingNotifier(), clock or Clock())
 
 
 async def test_person_goal_counts_each_event_once_and_completes_at_the_target() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.outbox import OutboxHint
 from agora_core.testing.in_memory_store import apply_update
 from agora_gamification.adapters.mongo import profile_fields, settings_of
 from agora_gamification.domain.badges import BadgeDefinition
@@ -19,7 +20,7 @@ from agora_gamification.domain.settings import TenantSettings
 from agora_gamification.service_layer.boards import BoardWriter
 from agora_gamification.service_layer.scoring import Scoring
 
-from .fakes import FakeBoardStore
+from .fakes import FakeBoardStore, RecordingNotifier
 
 pytestmark = pytest.mark.unit
 
@@ -120,9 +121,12 @@ def event(n: int, learner: str = "ada") -> EventFacts:
     return EventFacts("acme", f"e{n}", COMPLETED, learner, payload, NOON + dt.timedelta(minutes=n))
 
 
-def scoring(store: FakeStore) -> Scoring:
+def scoring(store: FakeStore, notify: RecordingNotifier | None = None) -> Scoring:
     return Scoring(
-        store, lambda: None, lambda: NOON, boards=BoardWriter(store.boards, lambda: NOON)
+        store,
+        notify or RecordingNotifier(),
+        lambda: NOON,
+        boards=BoardWriter(store.boards, lambda: NOON),
     )
 
 
@@ -142,6 +146,15 @@ async def test_crash_between_profile_and_ledger_then_redelivery_credits_once() -
     score = store.boards.scores["acme|tenant|all|ada"]
     assert (score["points"], score["v"]) == (15, 1)
     store.boards.consistent("acme", "tenant", "all")
+
+
+async def test_the_relay_is_told_which_profile_to_publish() -> None:
+    store = FakeStore()
+    notify = RecordingNotifier()
+    await scoring(store, notify).handle(event(1))
+    # One hint naming the profile written with points.awarded: no collection scan.
+    assert notify.hints == [OutboxHint("profiles", "acme:ada")]
+    assert len(store.outbox) == 2
 
 
 async def test_a_concurrent_write_makes_the_use_case_recompute() -> None:

@@ -111,13 +111,14 @@ async def build(
         backoff_max_seconds=settings.delivery_backoff_max_seconds,
         poll_interval=settings.delivery_poll_interval_ms / 1000,
     )
-    secret = settings.unsubscribe_secret.get_secret_value()
+    secret = settings.unsubscribe_key()
     notifier = Notifier(
         database,
         people=people,
         preferences=preferences,
         renderer=renderer,
         worker=worker,
+        relay=runtime.relay,
         public_base_url=settings.public_base_url,
         unsubscribe_secret=secret,
         digest_hour=settings.digest_hour,

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
 from agora_core.settings import ServiceSettings
 from agora_notifications.domain.xapi_profiles import XapiProfiles
+
+DEV_UNSUBSCRIBE_SECRET: Final = "dev-mode-unsubscribe-secret-of-32-bytes!"  # noqa: S105 - dev mode only
+"""Signs unsubscribe links in dev mode only, when no secret is set."""
 
 
 class NotificationsSettings(ServiceSettings):
@@ -28,9 +33,7 @@ class NotificationsSettings(ServiceSettings):
     public_host: str = "127.0.0.1"
     public_port: int = Field(default=9204, ge=0, le=65535)
     public_base_url: str = Field(default="http://127.0.0.1:9204", max_length=500)
-    unsubscribe_secret: SecretStr = Field(
-        default=SecretStr("change-me-unsubscribe-secret-32-bytes!"), min_length=32
-    )
+    unsubscribe_secret: SecretStr | None = Field(default=None, min_length=32)
 
     # Email.
     smtp_host: str = "127.0.0.1"
@@ -116,6 +119,22 @@ class NotificationsSettings(ServiceSettings):
             activity_base=self.xapi_activity_base,
             extension_base=self.xapi_extension_base,
         )
+
+    @model_validator(mode="after")
+    def _unsubscribe_secret_outside_dev(self) -> NotificationsSettings:
+        # A known key would let anyone forge unsubscribe links for any person.
+        if self.unsubscribe_secret is None and not self.dev_mode:
+            raise ValueError(
+                "unsubscribe_secret is required outside dev mode (32+ characters, kept "
+                "stable: links in sent emails depend on it)"
+            )
+        return self
+
+    def unsubscribe_key(self) -> str:
+        """The key signing unsubscribe links (a fixed development key in dev mode)."""
+        if self.unsubscribe_secret is not None:
+            return self.unsubscribe_secret.get_secret_value()
+        return DEV_UNSUBSCRIBE_SECRET
 
     @model_validator(mode="after")
     def _lease_outlives_sends(self) -> NotificationsSettings:

@@ -3,8 +3,6 @@ HTTP webhook endpoint (aiohttp), plus a controllable clock and event builders.""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import socket
 import uuid
 from dataclasses import dataclass
@@ -12,12 +10,10 @@ from datetime import UTC, datetime, timedelta
 from email.message import Message
 from typing import TYPE_CHECKING, Any
 
-from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
-
 from agora_contracts.events import EventPayload
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.testing.service_harness import test_settings
+from agora_core.testing.smtp_server import SmtpServer as SmtpServer
 from agora_core.testing.webhook_receiver import WebhookReceiver
 from agora_notifications.bootstrap import NotificationsRuntime
 from agora_notifications.settings import NotificationsSettings
@@ -49,48 +45,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-class _Mailbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-        self.refuse_prefix = "tempfail"
-
-    async def handle_RCPT(  # noqa: N802 - aiosmtpd hook name
-        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
-    ) -> str:
-        if address.startswith(self.refuse_prefix):
-            return "451 4.3.0 try again later"
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(  # noqa: N802 - aiosmtpd hook name
-        self, server: SMTP, session: Session, envelope: Envelope
-    ) -> str:
-        raw = envelope.original_content or b""
-        self.messages.append(email.message_from_bytes(raw, policy=email.policy.default))
-        return "250 Message accepted"
-
-
-class SmtpServer:
-    """aiosmtpd on a fixed loopback port, stoppable and restartable (outage tests)."""
-
-    def __init__(self) -> None:
-        self.port = free_port()
-        self.mailbox = _Mailbox()
-        self._controller: Controller | None = None
-
-    def start(self) -> None:
-        self._controller = Controller(self.mailbox, hostname="127.0.0.1", port=self.port)
-        self._controller.start()
-
-    def stop(self) -> None:
-        if self._controller is not None:
-            self._controller.stop()
-            self._controller = None
-
-    def to(self, address: str) -> list[Message]:
-        return [m for m in self.mailbox.messages if m["To"] == address]
 
 
 def event(

@@ -6,6 +6,7 @@ import json
 import time
 from datetime import timedelta
 
+import aiohttp
 import grpc
 import pytest
 
@@ -15,7 +16,7 @@ from agora_contracts.events.domains.notifications import DELIVERIES_TOPIC
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
-from agora_notifications.adapters.webhooks import AddressGuard, WebhookSender
+from agora_notifications.adapters.webhooks import AddressGuard, GuardedResolver, WebhookSender
 from agora_notifications.domain.webhooks import UrlRefused, verify_signature
 from agora_notifications.service_layer.delivery import DeliveryWorker
 
@@ -115,10 +116,19 @@ async def test_a_matching_event_arrives_as_a_signed_cloud_event(stack: Stack, un
     ), "a replayed (old) timestamp is refused"
 
     admin = caller(["admin"], tenant=tenant, subject="u-admin")
-    log = await stack.stub.ListDeliveries(
-        pb.ListDeliveriesRequest(subscription_id=created.subscription.subscription_id),
-        metadata=admin,
-    )
+
+    async def deliveries() -> pb.ListDeliveriesResponse:
+        return await stack.stub.ListDeliveries(
+            pb.ListDeliveriesRequest(subscription_id=created.subscription.subscription_id),
+            metadata=admin,
+        )
+
+    async def both_recorded() -> bool:
+        # The worker records an attempt after the endpoint's answer: wait for it.
+        return {d.state for d in (await deliveries()).deliveries} == {pb.DELIVERY_STATE_DELIVERED}
+
+    await eventually(both_recorded)
+    log = await deliveries()
     assert len(log.deliveries) == 2
     assert {d.state for d in log.deliveries} == {pb.DELIVERY_STATE_DELIVERED}
     assert all(d.log[0].status_code == 200 for d in log.deliveries)
@@ -271,6 +281,30 @@ async def test_the_address_guard_accepts_public_addresses_and_the_test_switch() 
     await AddressGuard(allow_private=True).check("http://127.0.0.1:8080/hook")
     with pytest.raises(UrlRefused):
         await AddressGuard(allow_private=True).check("gopher://127.0.0.1/")
+
+
+async def test_the_connection_refuses_a_host_whose_dns_answer_turns_private(
+    stack: Stack, unique: str
+) -> None:
+    """DNS rebinding: a host checked as public when subscribed (and again before each
+    send) can answer 127.0.0.1 when the client resolves it to connect. The client's own
+    resolver refuses that address, so nothing reaches the internal service. `localhost`
+    stands for the rebound name: a real lookup that answers loopback."""
+    path = f"rebind-{unique}"
+    url = stack.receiver.url(path).replace("127.0.0.1", "localhost")
+    guarded = aiohttp.TCPConnector(resolver=GuardedResolver(allow_private=False))
+    async with aiohttp.ClientSession(connector=guarded) as session:
+        with pytest.raises(UrlRefused, match="forbidden address range"):
+            await session.post(url, data=b"{}")
+    assert stack.receiver.at(path) == []
+    # The same resolver with private addresses allowed (tests, on-premise) connects.
+    allowed = aiohttp.TCPConnector(resolver=GuardedResolver(allow_private=True))
+    async with (
+        aiohttp.ClientSession(connector=allowed) as session,
+        session.post(url, data=b"{}") as response,
+    ):
+        assert response.status == 200
+    assert len(stack.receiver.at(path)) == 1
 
 
 async def test_two_workers_claiming_at_once_send_each_delivery_once(

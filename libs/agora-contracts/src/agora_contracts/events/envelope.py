@@ -24,6 +24,10 @@ TYPE_PATTERN = r"^org\.agora\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\
 SOURCE_PATTERN = r"^/agora/[a-z][a-z0-9-]*$"
 _TRACEPARENT = re.compile(r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$")
 
+TENANT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
+"""A tenant id: the same shape as the ``tenant`` claim of a token, so every tenant an
+event names is one a caller can be signed in to."""
+
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
 
 
@@ -45,7 +49,12 @@ class CloudEventEnvelope(BaseModel):
     time: datetime = Field(description="When the fact happened (UTC).")
     subject: ShortText = Field(description="The id of the entity the event is about.")
     datacontenttype: str = Field(default=CONTENT_TYPE_JSON, max_length=100)
-    tenantid: ShortText = Field(description="Tenant the event belongs to.")
+    tenantid: str = Field(
+        pattern=TENANT_ID_PATTERN,
+        max_length=64,
+        description="Tenant the event belongs to (letters, digits, `_.-`; at most 64).",
+        examples=["acme"],
+    )
     actorid: str | None = Field(default=None, max_length=200, description="Who caused it.")
     traceparent: str | None = Field(default=None, description="W3C trace context.")
 

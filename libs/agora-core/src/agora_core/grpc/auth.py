@@ -21,6 +21,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agora_contracts.events.envelope import TENANT_ID_PATTERN
 from agora_core.errors import Unauthenticated
 from agora_core.settings import ServiceSettings
 
@@ -88,7 +89,7 @@ class _Claims(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     sub: str = Field(min_length=1, max_length=256)
-    tenant: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    tenant: str = Field(pattern=TENANT_ID_PATTERN)
     roles: list[Role] = Field(max_length=16)
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from faststream.kafka import KafkaBroker
+from faststream.security import BaseSecurity
 
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.metrics import EVENTS_PRODUCED
@@ -22,7 +23,9 @@ class RawRecord:
     headers: Mapping[str, str]
 
 
-def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
+def create_broker(
+    bootstrap_servers: str, *, client_id: str, security: BaseSecurity | None = None
+) -> KafkaBroker:
     """A broker whose producer is idempotent and waits for all in-sync replicas.
 
     A short linger batches the records the outbox relay pipelines.
@@ -30,6 +33,7 @@ def create_broker(bootstrap_servers: str, *, client_id: str) -> KafkaBroker:
     return KafkaBroker(
         bootstrap_servers,
         client_id=client_id,
+        security=security,
         acks="all",
         enable_idempotence=True,
         linger_ms=5,

@@ -141,6 +141,7 @@ async def replay_dead_letters(
     max_records: int = DEFAULT_MAX_RECORDS,
     dry_run: bool = False,
     batch_size: int = 500,
+    kafka_options: Mapping[str, Any] | None = None,
 ) -> DeadLetterReplay:
     """Publish the matching records of ``<topic>.dlq`` back to ``topic``, once.
 
@@ -160,6 +161,7 @@ async def replay_dead_letters(
         client_id="agora-ops-replay",
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **(kafka_options or {}),
     )
     await consumer.start()
     try:
@@ -330,7 +332,12 @@ class GroupHasMembers(Exception):
 
 
 async def rewind_idle_group(
-    bootstrap_servers: str, group_id: str, topic: str, at: datetime
+    bootstrap_servers: str,
+    group_id: str,
+    topic: str,
+    at: datetime,
+    *,
+    kafka_options: Mapping[str, Any] | None = None,
 ) -> ConsumerRewind:
     """Commit ``group_id``'s offsets on ``topic`` at ``at`` while no member is running.
 
@@ -344,6 +351,7 @@ async def rewind_idle_group(
         group_id=group_id,
         client_id="agora-ops-rewind",
         enable_auto_commit=False,
+        **(kafka_options or {}),
     )
     await consumer.start()
     try:

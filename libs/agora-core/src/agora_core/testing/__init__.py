@@ -6,6 +6,7 @@
   publish the events a service consumes.
 - :mod:`.service_harness`: settings for a test instance and a running service on free
   ports, in-process.
+- :class:`SaslListener`: the test broker's listener that requires a SASL login.
 
 Needs the dev dependency group (pytest); never imported by service code.
 """
@@ -14,6 +15,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class SaslListener:
+    """A broker listener that requires a SASL (PLAIN) login, and its one user."""
+
+    address: str
+    username: str
+    password: str
 
 
 async def eventually(

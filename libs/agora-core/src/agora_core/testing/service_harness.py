@@ -50,6 +50,8 @@ def test_settings(
         "consumer_retry_backoff_max_ms": 200,
         "shutdown_grace_seconds": 5.0,
     }
+    if "public_port" in cls.model_fields:  # a service's public endpoint, if it has one
+        values["public_port"] = 0
     values.update(overrides)
     return load_settings(cls, **values)
 

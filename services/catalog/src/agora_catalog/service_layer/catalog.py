@@ -52,7 +52,7 @@ from agora_core.errors import FailedPrecondition, InvalidArgument, NotFound, Per
 from agora_core.grpc.auth import Principal, Role
 from agora_core.grpc.validation import PageCursor, decode_page_token, encode_page_token
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.outbox import with_outbox
+from agora_core.outbox import OutboxHint, OutboxNotifier, with_outbox
 from agora_core.storage import Document, DocumentStore
 from agora_core.text import sanitize_markdown
 
@@ -105,7 +105,7 @@ class Catalog:
         self,
         db: Stores,
         events: EventFactory,
-        notify: Callable[[], None],
+        notify: OutboxNotifier,
         *,
         index: SearchIndex | None = None,
         cached_items: int = 5000,
@@ -384,7 +384,7 @@ class Catalog:
         )
         if updated is None:
             raise await self._changed_under_us(tenant, item_id)
-        self._notify()
+        self._notify(OutboxHint(ITEMS, item_id))
         await self.index.apply(tenant, updated)
         return updated
 

@@ -403,7 +403,7 @@ class Learning:
         if updated is None:
             latest = await self._path(tenant, path_id)
             raise FailedPrecondition("path changed concurrently", current_state=latest["status"])
-        self._notify()
+        self._notify(OutboxHint(PATHS, path_id))
         return updated
 
     async def publish_path(self, principal: Principal, path_id: str) -> Document:
@@ -618,6 +618,8 @@ class Learning:
                 found = await repo.find_one({"_id": key})
                 assert found is not None
                 document = found
+            else:
+                self._notify(OutboxHint(ASSIGNMENTS, key))
             results.append(document)
             if assignment.target_kind == "path":
                 await self.enrol(
@@ -627,7 +629,6 @@ class Learning:
                     actor=principal.subject,
                     self_enrolled=False,
                 )
-        self._notify()
         return await self._with_state(tenant, results)
 
     async def _with_state(self, tenant: str, assignments: Sequence[Document]) -> list[Document]:

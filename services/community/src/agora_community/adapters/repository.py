@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_community.adapters import collections as names
-from agora_core.storage import Document, TenantRepository
+from agora_core.outbox import OutboxHint, OutboxNotifier
+from agora_core.storage import Document, DocumentStore, TenantRepository
 
 
 class CommunityStore:
     """The collections of one tenant; code using it cannot reach another tenant."""
 
     def __init__(
-        self, database: AsyncDatabase[Document], tenant_id: str, notify: Callable[[], None]
+        self, database: AsyncDatabase[Document], tenant_id: str, notify: OutboxNotifier
     ) -> None:
         self.tenant_id = tenant_id
         self.spaces = TenantRepository(database[names.SPACES], tenant_id)
@@ -35,9 +36,13 @@ class CommunityStore:
         """A document ``_id`` for a natural key inside this tenant."""
         return ":".join((self.tenant_id, *parts))
 
-    def events_written(self) -> None:
-        """Wake the outbox relay after a write that appended events."""
-        self._notify()
+    def events_written(self, repository: DocumentStore, doc_id: Hashable) -> None:
+        """Wake the outbox relay after a write that appended events to ``doc_id`` of
+        ``repository``: the relay claims that document by ``_id`` (no collection scan)."""
+        if isinstance(repository, TenantRepository):
+            self._notify(OutboxHint(repository.collection.name, doc_id))
+        else:  # not one of ours: the relay's scan finds the document
+            self._notify()
 
 
 StoreFactory = Callable[[str], CommunityStore]

@@ -103,7 +103,7 @@ async def post_comment(
         at=now,
     )
     await store.comments.insert_one({**comment, "outbox": [e.to_document() for e in events]})
-    store.events_written()
+    store.events_written(store.comments, comment["_id"])
     return comment
 
 
@@ -190,7 +190,7 @@ async def delete_comment(store: Store, caller: Caller, comment_id: str) -> dict[
     )
     if updated is None:
         raise FailedPrecondition(f"comment {comment_id!r} changed meanwhile", "modified")
-    store.events_written()
+    store.events_written(store.comments, comment_id)
     return updated
 
 

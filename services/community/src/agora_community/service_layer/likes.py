@@ -61,7 +61,7 @@ async def like(store: Store, caller: Caller, kind: TargetKind, target_id: str) -
             {"_id": key, "active": False}, with_outbox({"$set": fields}, [event])
         )
     if changed:
-        store.events_written()
+        store.events_written(store.likes, key)
     return changed
 
 
@@ -90,7 +90,7 @@ async def unlike(store: Store, caller: Caller, kind: TargetKind, target_id: str)
         with_outbox({"$set": {"active": False, "changed_at": now}}, [event]),
     )
     if changed:
-        store.events_written()
+        store.events_written(store.likes, key)
     return changed
 
 

@@ -85,7 +85,7 @@ async def report(
         await store.reports.insert_one({**document, "outbox": [event.to_document()]})
     except DuplicateKeyError:
         raise AlreadyExists(f"you already reported {kind.value} {content_id!r}") from None
-    store.events_written()
+    store.events_written(store.reports, report_id)
     return document
 
 
@@ -168,7 +168,7 @@ async def set_hidden(
         ),
     )
     if changed:
-        store.events_written()
+        store.events_written(collection, content_id)
     if hidden:
         # A content has one report per reporter: few documents, each resolved by id.
         for open_report in await store.reports.find(

@@ -119,7 +119,7 @@ async def apply_event(
             )
             if not written:
                 continue
-        store.events_written()
+        store.events_written(store.popularity, key)
         return True
     raise ConcurrentUpdate(f"popularity of {kind} {target_id} kept changing")
 

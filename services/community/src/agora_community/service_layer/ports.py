@@ -6,6 +6,7 @@ provides them over MongoDB; the unit tests provide them in memory.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Protocol
 
 from agora_core.storage import DocumentStore
@@ -60,6 +61,7 @@ class Store(Protocol):
         """A document ``_id`` for a natural key inside this tenant."""
         ...
 
-    def events_written(self) -> None:
-        """Wake the outbox relay after a write that appended events."""
+    def events_written(self, repository: Documents, doc_id: Hashable) -> None:
+        """Wake the outbox relay after a write that appended events to the document
+        ``doc_id`` of ``repository`` (one of this store's collections)."""
         ...

@@ -78,7 +78,7 @@ async def ask(
         actor_id=caller.user_id,
     )
     await store.questions.insert_one({**question, "outbox": [event.to_document()]})
-    store.events_written()
+    store.events_written(store.questions, question_id)
     return question
 
 
@@ -160,7 +160,7 @@ async def answer(store: Store, caller: Caller, question_id: str, body: str) -> d
         actor_id=caller.user_id,
     )
     await store.answers.insert_one({**document, "outbox": [event.to_document()]})
-    store.events_written()
+    store.events_written(store.answers, answer_id)
     # Counted by answer id, so repeating this step after a failure counts it once.
     await store.questions.update_one(
         {"_id": question_id, "answer_ids": {"$ne": answer_id}},
@@ -227,7 +227,7 @@ async def accept(store: Store, caller: Caller, answer_id: str) -> dict[str, Any]
         raise FailedPrecondition(
             f"question {question['_id']!r} already has an accepted answer", "answered"
         )
-    store.events_written()
+    store.events_written(store.questions, question["_id"])
     return updated
 
 

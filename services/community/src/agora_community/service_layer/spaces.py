@@ -135,7 +135,7 @@ async def leave_space(store: Store, caller: Caller, space_id: str) -> None:
         with_outbox({"$set": {"state": MembershipState.LEFT.value, "left_at": now}}, [event]),
     )
     if left:
-        store.events_written()
+        store.events_written(store.memberships, member["_id"])
         await store.spaces.update_one({"_id": space_id}, {"$inc": {"member_count": -1}})
 
 
@@ -302,7 +302,7 @@ async def _activate(
             with_outbox({"$set": fields}, [event]),
         )
     if changed:
-        store.events_written()
+        store.events_written(store.memberships, key)
         await store.spaces.update_one({"_id": space_id}, {"$inc": {"member_count": 1}})
     member = await store.memberships.find_one({"_id": key})
     assert member is not None

@@ -73,15 +73,21 @@ def profile_from_document(learner_id: str, doc: Mapping[str, Any] | None) -> Pro
         return ProfileState(learner_id=learner_id)
     streak = doc.get("streak") or {}
     last_day = streak.get("last_day")
+    current = int(streak.get("current", 0))
+    # Profiles written before the day window hold only the last day and its chain.
+    days = streak.get("days") or ([last_day] if last_day else [])
+    carried = int(streak["carried"]) if "days" in streak else max(current - 1, 0)
     return ProfileState(
         learner_id=learner_id,
         version=int(doc.get("version", 0)),
         points=int(doc.get("points", 0)),
         level=int(doc.get("level", 1)),
         streak=Streak(
-            int(streak.get("current", 0)),
+            current,
             int(streak.get("longest", 0)),
             dt.date.fromisoformat(last_day) if last_day else None,
+            tuple(dt.date.fromisoformat(d) for d in days),
+            carried,
         ),
         time_zone=str(doc.get("time_zone", "")),
         opt_out=bool(doc.get("opt_out", False)),
@@ -105,6 +111,8 @@ def profile_fields(state: ProfileState) -> dict[str, Any]:
             "current": state.streak.current,
             "longest": state.streak.longest,
             "last_day": state.streak.last_day.isoformat() if state.streak.last_day else None,
+            "days": [d.isoformat() for d in state.streak.days],
+            "carried": state.streak.carried,
         },
         # Map keys never contain "." or "$": rule ids, ISO dates and badge ids only.
         "caps": dict(state.caps),
@@ -276,19 +284,21 @@ class GamificationStore:
         """Write the profile and its events in one write if nobody changed it meanwhile."""
         repo = self.repo(PROFILES, tenant_id)
         key = profile_key(tenant_id, state.learner_id)
+        if expected_version == 0:
+            # Most version-0 profiles do not exist yet: one insert instead of a missed
+            # update first. A duplicate is a settings-only profile (still version 0,
+            # updated below) or another writer's first event (the update then misses).
+            doc = {"_id": key, **profile_fields(state)}
+            if events:
+                doc["outbox"] = [e.to_document() for e in events]
+            try:
+                await repo.insert_one(doc)
+            except DuplicateKeyError:
+                pass
+            else:
+                return True
         update = with_outbox({"$set": profile_fields(state)}, events)
-        if await repo.update_one({"_id": key, "version": expected_version}, update):
-            return True
-        if expected_version != 0:
-            return False
-        doc = {"_id": key, **profile_fields(state)}
-        if events:
-            doc["outbox"] = [e.to_document() for e in events]
-        try:
-            await repo.insert_one(doc)
-        except DuplicateKeyError:
-            return False
-        return True
+        return await repo.update_one({"_id": key, "version": expected_version}, update)
 
     async def set_profile_fields(
         self, tenant_id: str, learner_id: str, update: Mapping[str, Any]

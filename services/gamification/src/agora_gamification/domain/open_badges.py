@@ -14,6 +14,7 @@ from typing import Any, Final
 import jwt
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
 CONTEXT: Final = (
     "https://www.w3.org/ns/credentials/v2",
@@ -26,6 +27,54 @@ def _iso(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
+def issuer_id(base_url: str, tenant_id: str) -> str:
+    """URL of the tenant's issuer ``Profile`` (served by the public endpoint)."""
+    return f"{base_url}/tenants/{tenant_id}/issuer"
+
+
+def status_url(base_url: str, tenant_id: str, award_id: str) -> str:
+    """URL of one credential's revocation list (served by the public endpoint)."""
+    return f"{base_url}/tenants/{tenant_id}/credentials/{award_id}/status"
+
+
+def credential_id(award_id: str) -> str:
+    """The credential's ``id``: a URN made of the award id."""
+    return f"urn:uuid:{_as_uuid(award_id)}"
+
+
+def issuer_profile(
+    *, base_url: str, issuer_name: str, tenant_id: str, signer: CredentialSigner | None
+) -> dict[str, Any]:
+    """The issuer's OB 3.0 ``Profile``; with a signing key, the key a verifier checks
+    VC-JWTs with, under the ``kid`` the tokens carry."""
+    profile: dict[str, Any] = {
+        "@context": list(CONTEXT),
+        "id": issuer_id(base_url, tenant_id),
+        "type": ["Profile"],
+        "name": issuer_name,
+    }
+    if signer is not None:
+        profile["publicKeyJwk"] = signer.public_jwk()
+    return profile
+
+
+def revocation_list(*, base_url: str, tenant_id: str, award: Mapping[str, Any]) -> dict[str, Any]:
+    """What a verifier reads at a credential's ``credentialStatus.id``
+    (1EdTech Revocation List Status Method): the list of revoked credentials it covers,
+    here exactly one credential, listed once it is revoked."""
+    award_id = str(award["_id"])
+    revoked = bool(award.get("revoked", False))
+    entry: dict[str, Any] = {"id": credential_id(award_id)}
+    if revoked and award.get("revocation_reason"):
+        entry["revocationReason"] = str(award["revocation_reason"])
+    return {
+        "id": status_url(base_url, tenant_id, award_id),
+        "type": STATUS_TYPE,
+        "issuer": issuer_id(base_url, tenant_id),
+        "revokedCredentials": [entry] if revoked else [],
+    }
+
+
 def build_credential(
     *,
     base_url: str,
@@ -35,7 +84,6 @@ def build_credential(
     badge: Mapping[str, Any],
 ) -> dict[str, Any]:
     """The JSON-LD credential of one award (``award``/``badge`` as stored)."""
-    issuer_id = f"{base_url}/tenants/{tenant_id}/issuer"
     achievement_id = f"{base_url}/tenants/{tenant_id}/achievements/{badge['badge_id']}"
     achievement: dict[str, Any] = {
         "id": achievement_id,
@@ -57,9 +105,9 @@ def build_credential(
         achievement["image"] = {"id": badge["image_url"], "type": "Image"}
     return {
         "@context": list(CONTEXT),
-        "id": f"urn:uuid:{_as_uuid(award['_id'])}",
+        "id": credential_id(str(award["_id"])),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
-        "issuer": {"id": issuer_id, "type": ["Profile"], "name": issuer_name},
+        "issuer": {"id": issuer_id(base_url, tenant_id), "type": ["Profile"], "name": issuer_name},
         "validFrom": _iso(award["awarded_at"]),
         "name": badge["name"],
         "credentialSubject": {
@@ -68,7 +116,7 @@ def build_credential(
             "achievement": achievement,
         },
         "credentialStatus": {
-            "id": f"{base_url}/tenants/{tenant_id}/credentials/{award['_id']}/status",
+            "id": status_url(base_url, tenant_id, str(award["_id"])),
             "type": STATUS_TYPE,
             "revoked": bool(award.get("revoked", False)),
             **({"revocationReason": award["revocation_reason"]} if award.get("revoked") else {}),
@@ -94,6 +142,16 @@ class CredentialSigner:
             raise ValueError("the signing key must be EC P-256 (ES256) or Ed25519 (EdDSA)")
         self._key = key
         self.key_id = key_id
+
+    def public_jwk(self) -> dict[str, Any]:
+        """The public half of the signing key as a JWK (``kid``, ``alg``, ``use``)."""
+        public = self._key.public_key()
+        jwk = (
+            ECAlgorithm.to_jwk(public, as_dict=True)
+            if isinstance(public, ec.EllipticCurvePublicKey)
+            else OKPAlgorithm.to_jwk(public, as_dict=True)
+        )
+        return {**jwk, "kid": self.key_id, "alg": self.algorithm, "use": "sig"}
 
     def sign(self, credential: Mapping[str, Any]) -> str:
         """The credential as a compact JWS (VC-JWT)."""

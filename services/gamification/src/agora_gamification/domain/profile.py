@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import pairwise
 from typing import Any, Final
 
 from agora_gamification.domain.badges import BadgeDefinition
@@ -52,29 +53,85 @@ class EventFacts:
     occurred_at: dt.datetime
 
 
+STREAK_WINDOW_DAYS: Final = 62
+"""Active days kept per profile, counted back from the latest one. Within the window a
+streak is the same whatever order the days' events were handled in (a backlog is
+consumed across topics and partitions, so a learner's days may arrive out of order);
+activity older than the window can no longer join or split a chain and is ignored."""
+
+CAP_WINDOW_DAYS: Final = 8
+"""Daily-cap counters kept per profile, counted back from the newest day seen: a
+late event within this window is capped exactly as it would have been in order."""
+
+
 @dataclass(frozen=True)
 class Streak:
-    """Consecutive active local days; a gap of up to ``grace`` missed days is forgiven."""
+    """Consecutive active local days; a gap of up to ``grace`` missed days is forgiven.
+
+    ``days`` are the active days of the last :data:`STREAK_WINDOW_DAYS` (ascending, the
+    last one is ``last_day``); ``carried`` counts the active days, older than the
+    window, of the chain that runs into ``days[0]``. ``current`` and ``longest`` are
+    derived from them, so they do not depend on the order the days were recorded in.
+    """
 
     current: int = 0
     longest: int = 0
     last_day: dt.date | None = None
+    days: tuple[dt.date, ...] = ()
+    carried: int = 0
 
     def after_activity(self, day: dt.date, grace: int) -> Streak:
-        """The streak after activity on ``day`` (days before the last one change nothing)."""
-        if self.last_day is not None and day <= self.last_day:
+        """The streak once ``day`` is known to be active (a known day changes nothing)."""
+        if day in self.days:
             return self
-        if self.last_day is not None and (day - self.last_day).days <= 1 + grace:
-            current = self.current + 1
-        else:
-            current = 1
-        return Streak(current, max(self.longest, current), day)
+        if self.last_day is not None and (self.last_day - day).days >= STREAK_WINDOW_DAYS:
+            return self  # older than the window: its chain is no longer known
+        days = sorted({*self.days, day})
+        carried = self.carried
+        latest = days[-1]
+        while (latest - days[0]).days >= STREAK_WINDOW_DAYS:
+            dropped = days.pop(0)
+            joined = (days[0] - dropped).days <= 1 + grace
+            carried = carried + 1 if joined else 0
+        chains = _chains(days, carried, grace)
+        return Streak(
+            current=chains[-1],
+            longest=max(self.longest, *chains),
+            last_day=latest,
+            days=tuple(days),
+            carried=carried,
+        )
+
+    def chain_through(self, day: dt.date, grace: int) -> int:
+        """Active days of ``day``'s chain up to and including ``day`` (0 if not active)."""
+        if day not in self.days:
+            return 0
+        length = self.carried
+        for index, known in enumerate(self.days):
+            if known > day:
+                break
+            if index and (known - self.days[index - 1]).days > 1 + grace:
+                length = 0
+            length += 1
+        return length
 
     def as_of(self, today: dt.date, grace: int) -> Streak:
         """The streak as shown on ``today``: broken once more than ``grace`` days passed."""
         if self.last_day is None or (today - self.last_day).days <= 1 + grace:
             return self
-        return Streak(0, self.longest, self.last_day)
+        return replace(self, current=0)
+
+
+def _chains(days: Sequence[dt.date], carried: int, grace: int) -> list[int]:
+    """Lengths of the chains of ``days`` (ascending), the first one extended by
+    ``carried``."""
+    chains = [carried + 1]
+    for before, after in pairwise(days):
+        if (after - before).days <= 1 + grace:
+            chains[-1] += 1
+        else:
+            chains.append(1)
+    return chains
 
 
 @dataclass(frozen=True)
@@ -181,15 +238,16 @@ def apply_event(
     mine = [c for c in credits if c.learner_id == learner]
     if consumed.learning_activity and facts.payload.get(consumed.person_field) == learner:
         streak = state.streak.after_activity(day, tenant.streak_grace_days)
-        if streak.last_day != state.streak.last_day:
+        # Every newly active day earns its streak day, in whatever order days arrive.
+        if streak != state.streak:
             streak_payload = {
                 "learner_id": learner,
-                "current_days": streak.current,
+                "current_days": streak.chain_through(day, tenant.streak_grace_days),
                 "longest_days": streak.longest,
             }
             mine += credits_for(rules, STREAK_DAY, streak_payload, None)
 
-    caps = {k: v for k, v in state.caps.items() if _recent_cap(k, day)}
+    caps = _recent_caps(state.caps, day)
     entries: list[LedgerLine] = []
     capped: list[str] = []
     points = state.points
@@ -295,7 +353,12 @@ def apply_event(
     return ProfileChange(new_state, tuple(entries), tuple(awards), reached, touched, tuple(capped))
 
 
-def _recent_cap(key: str, today: dt.date) -> bool:
-    """Cap counters of the last two local days are kept; older ones can never apply."""
-    day = dt.date.fromisoformat(key.rsplit("|", 1)[1])
-    return (today - day).days < 2
+def _cap_day(key: str) -> dt.date:
+    return dt.date.fromisoformat(key.rsplit("|", 1)[1])
+
+
+def _recent_caps(caps: Mapping[str, int], day: dt.date) -> dict[str, int]:
+    """Cap counters of the last :data:`CAP_WINDOW_DAYS` before the newest day seen
+    (``day`` included); older ones are dropped, so the profile stays small."""
+    newest = max([day, *(_cap_day(k) for k in caps)])
+    return {k: v for k, v in caps.items() if (newest - _cap_day(k)).days < CAP_WINDOW_DAYS}

@@ -8,10 +8,15 @@ from typing import Any
 from agora_contracts.events.domains import gamification as events
 from agora_core.errors import FailedPrecondition, NotFound
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.outbox import with_outbox
+from agora_core.outbox import OutboxHint, with_outbox
 from agora_core.storage import Document
 from agora_gamification.adapters.mongo import AWARDS, GamificationStore
-from agora_gamification.domain.open_badges import CredentialSigner, build_credential
+from agora_gamification.domain.open_badges import (
+    CredentialSigner,
+    build_credential,
+    issuer_profile,
+    revocation_list,
+)
 from agora_gamification.service_layer.scoring import SOURCE, Clock, Notify
 
 
@@ -62,6 +67,20 @@ class Awards:
         token = self._signer.sign(credential) if self._signer is not None else ""
         return credential, token
 
+    async def revocation_list(self, tenant_id: str, award_id: str) -> dict[str, Any]:
+        """The public status of one credential (what its ``credentialStatus.id`` serves)."""
+        award = await self.get(tenant_id, award_id)
+        return revocation_list(base_url=self._base_url, tenant_id=tenant_id, award=award)
+
+    def issuer(self, tenant_id: str) -> dict[str, Any]:
+        """The tenant's issuer profile (with the verification key when signing)."""
+        return issuer_profile(
+            base_url=self._base_url,
+            issuer_name=self._issuer_name,
+            tenant_id=tenant_id,
+            signer=self._signer,
+        )
+
     async def revoke(self, tenant_id: str, award_id: str, reason: str) -> Document:
         """Revoke once; revoking a revoked award fails naming its state."""
         award = await self.get(tenant_id, award_id)
@@ -89,7 +108,7 @@ class Awards:
         )
         if updated is None:
             raise FailedPrecondition("the award is already revoked", current_state="revoked")
-        self._notify()
+        self._notify(OutboxHint(AWARDS, award_id))
         return updated
 
 

@@ -21,7 +21,7 @@ from agora_contracts.events.domains import gamification as events
 from agora_core.background import PeriodicTask
 from agora_core.errors import NotFound, PermissionDenied
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.outbox import with_outbox
+from agora_core.outbox import OutboxHint, with_outbox
 from agora_core.storage import Document
 from agora_gamification.adapters.mongo import CHALLENGES
 from agora_gamification.domain.catalogue import CONSUMED, QUIZ_FAILED, QUIZ_PASSED
@@ -106,7 +106,7 @@ class Challenges:
         # event), never low (a challenge that would not see its events).
         await self._store.count_open_challenges(tenant_id, 1)
         await self._store.repo(CHALLENGES, tenant_id).insert_one(doc)
-        self._notify()
+        self._notify(OutboxHint(CHALLENGES, doc["_id"]))
         return doc
 
     async def get(self, tenant_id: str, challenge_id: str) -> Document:
@@ -229,7 +229,7 @@ class Challenges:
         )
         if done:
             await self._store.count_open_challenges(tenant_id, -1)
-            self._notify()
+            self._notify(OutboxHint(CHALLENGES, challenge["_id"]))
         return done
 
     @staticmethod

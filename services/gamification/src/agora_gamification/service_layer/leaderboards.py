@@ -181,8 +181,11 @@ class Leaderboards:
                 if covered >= top_n:
                     break
         if mine is not None:
+            # My rank needs my range; my neighbours may spill into the next ones.
             here = range_of(mine.points)
-            ahead += [here, *view.ranges_above(here)[:1], *view.ranges_below(here)[:1]]
+            ahead.append(here)
+            if around_me:
+                ahead += [*view.ranges_above(here)[:1], *view.ranges_below(here)[:1]]
         await asyncio.gather(
             view.load_ranges(ahead),
             view.load_buckets([mine.points] if mine is not None else []),

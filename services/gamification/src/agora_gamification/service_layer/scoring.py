@@ -26,11 +26,14 @@ from prometheus_client import Counter
 
 from agora_contracts.events.domains import gamification as events
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.outbox import OutboxHint, OutboxNotifier
 from agora_gamification.adapters.mongo import (
     AWARDS,
     LEDGER,
+    PROFILES,
     Score,
     profile_from_document,
+    profile_key,
     settings_of,
 )
 from agora_gamification.domain.badges import BadgeDefinition
@@ -51,7 +54,10 @@ log = structlog.get_logger(__name__)
 
 SOURCE: Final = "/agora/gamification"
 Clock = Callable[[], dt.datetime]
-Notify = Callable[[], None]
+Notify = OutboxNotifier
+"""The relay's ``notify``: a hint names the document just written with outbox entries,
+so the relay claims it by ``_id`` instead of scanning the collection (FerretDB answers
+any other filter with a full scan, and profiles number one per learner)."""
 
 EVENTS_WITHOUT_EFFECT = Counter(
     "agora_gamification_events_without_effect_total",
@@ -163,7 +169,7 @@ class Scoring:
             )
             if saved:
                 if outgoing:
-                    self._notify()
+                    self._notify(OutboxHint(PROFILES, profile_key(facts.tenant_id, learner)))
                 await self._complete(facts.tenant_id, change.state, change.state.applied[-1], doc)
                 return
             # Another event (or replica) changed the profile meanwhile: recompute.

@@ -9,6 +9,8 @@ from datetime import datetime
 from typing import Any
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_core.storage import Document
@@ -31,6 +33,10 @@ class AddressGuard:
     def __init__(self, *, allow_private: bool) -> None:
         self._allow_private = allow_private
 
+    @property
+    def allow_private(self) -> bool:
+        return self._allow_private
+
     async def check(self, url: str) -> None:
         """Raise UrlRefused with the reason; resolves the host (DNS) to check addresses."""
         host = check_url_shape(url)
@@ -44,6 +50,34 @@ class AddressGuard:
         refused = forbidden_addresses(str(info[4][0]) for info in infos)
         if refused:
             raise UrlRefused(f"the host resolves to a forbidden address range ({refused[0]})")
+
+
+class GuardedResolver(AbstractResolver):
+    """The HTTP client's resolver: refuses forbidden addresses when it connects.
+
+    :class:`AddressGuard` checks a URL before sending, but the client resolves the
+    host again to connect; a DNS answer that changes in between (DNS rebinding: public
+    first, then 127.0.0.1) would reach an internal service. Resolving through this
+    guard, the addresses connected to are the addresses checked. (IP literals are never
+    resolved; :class:`AddressGuard` checks those.)
+    """
+
+    def __init__(self, *, allow_private: bool, inner: AbstractResolver | None = None) -> None:
+        self._allow_private = allow_private
+        self._inner = inner or DefaultResolver()
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        found = await self._inner.resolve(host, port, family)
+        if not self._allow_private:
+            refused = forbidden_addresses(str(result["host"]) for result in found)
+            if refused:
+                raise UrlRefused(f"the host resolves to a forbidden address range ({refused[0]})")
+        return found
+
+    async def close(self) -> None:
+        await self._inner.close()
 
 
 def cloud_event_headers(envelope: dict[str, str]) -> dict[str, str]:
@@ -69,7 +103,10 @@ class WebhookSender:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=self._timeout)
+            resolver = GuardedResolver(allow_private=self._guard.allow_private)
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout, connector=aiohttp.TCPConnector(resolver=resolver)
+            )
         return self._session
 
     async def send(self, delivery: dict[str, Any], now: datetime) -> SendResult:
@@ -104,5 +141,7 @@ class WebhookSender:
                 return SendResult(
                     ok=False, status_code=response.status, error=f"HTTP {response.status}"
                 )
+        except UrlRefused as refused:  # the address changed since the check (rebinding)
+            return SendResult(ok=False, error=str(refused), permanent=True)
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
             return SendResult(ok=False, error=repr(error)[:500])

@@ -13,37 +13,23 @@ from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
+from agora_core.http_server import HttpServer
 from agora_notifications.domain.unsubscribe import InvalidToken, UnsubscribeRequest, verify
 
 Unsubscribe = Callable[[UnsubscribeRequest], Awaitable[bool]]
 
 
-class PublicHttp:
-    """A small aiohttp app on its own port (not the metrics side port)."""
+class PublicHttp(HttpServer):
+    """The unsubscribe form and its one-click POST, on the public port."""
 
     def __init__(self, host: str, port: int, secret: str, unsubscribe: Unsubscribe) -> None:
-        self._host = host
-        self._port = port
         self._secret = secret
         self._unsubscribe = unsubscribe
-        self._runner: web.AppRunner | None = None
-        self.port: int | None = None
-        app = web.Application(client_max_size=64 * 1024)
-        app.router.add_get("/unsubscribe", self._form)
-        app.router.add_post("/unsubscribe", self._apply)
-        self._app = app
-
-    async def start(self) -> int:
-        self._runner = web.AppRunner(self._app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, self._host, self._port).start()
-        self.port = int(self._runner.addresses[0][1])
-        return self.port
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        super().__init__(
+            host,
+            port,
+            [web.get("/unsubscribe", self._form), web.post("/unsubscribe", self._apply)],
+        )
 
     def _request(self, request: web.Request) -> UnsubscribeRequest:
         try:

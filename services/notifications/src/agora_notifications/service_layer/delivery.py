@@ -1,10 +1,11 @@
 """The delivery worker: sends due email and webhook deliveries, with leases and retries.
 
-Each round claims up to ``batch_size`` due deliveries with a lease (a fresh owner token
-stamped by one conditional ``update_many``, then read back), exactly like the outbox
-relay, so two replicas never send the same delivery at once; a process that dies
-mid-send leaves the lease to expire and another round sends again (at-least-once;
-webhook receivers dedupe on ``ce-id``). A failed attempt is retried with exponential
+Each round finds up to ``batch_size`` due deliveries, then leases each one (a
+conditional ``find_one_and_update`` with the round's owner token) once a sending slot
+is free, right before its send, so two replicas never send the same delivery at once
+and the lease always counts from the start of the send; a process that dies mid-send
+leaves the lease to expire and another round sends again (at-least-once; webhook
+receivers dedupe on ``ce-id``). A failed attempt is retried with exponential
 backoff until ``max_attempts``, then the delivery is ``failed`` (visible over gRPC)
 and ``notification.failed`` is published from the same document write.
 """
@@ -27,18 +28,32 @@ from agora_contracts.events.domains.notifications import (
     NotificationFailedV1,
 )
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.outbox import with_outbox
+from agora_core.outbox import OutboxHint, with_outbox
 from agora_core.storage import Document
 from agora_notifications.adapters.collections import DELIVERIES
 from agora_notifications.domain.model import DeliveryState
 from agora_notifications.domain.schedule import retry_delay
 from agora_notifications.service_layer.notifier import SOURCE
-from agora_notifications.service_layer.ports import ChannelSender, Clock, SendResult, Waker
+from agora_notifications.service_layer.ports import (
+    ChannelSender,
+    Clock,
+    RelayWaker,
+    SendResult,
+)
 
 log = structlog.get_logger(__name__)
 
 LEASE_UNTIL = "lease_until"
 LEASE_OWNER = "lease_owner"
+
+
+def _due(now: datetime) -> dict[str, Any]:
+    """Pending, its time come, and no live lease on it."""
+    return {
+        "state": DeliveryState.PENDING.value,
+        "next_attempt_at": {"$lte": now},
+        "$or": [{LEASE_UNTIL: {"$exists": False}}, {LEASE_UNTIL: {"$lt": now}}],
+    }
 
 
 class DeliveryWorker:
@@ -50,7 +65,7 @@ class DeliveryWorker:
         senders: Mapping[str, ChannelSender],
         *,
         clock: Clock,
-        relay: Waker,
+        relay: RelayWaker,
         batch_size: int,
         concurrency: int,
         lease: timedelta,
@@ -93,53 +108,54 @@ class DeliveryWorker:
     async def run_once(self) -> int:
         """One round at the clock's current time; returns how many attempts were made."""
         now = self._clock.now()
-        claimed = await self._claim(now)
-        if not claimed:
-            return 0
-        await asyncio.gather(*(self._attempt(document, now) for document in claimed))
-        return len(claimed)
-
-    async def _claim(self, now: datetime) -> list[Document]:
-        """Find due deliveries (one query), then lease each with a conditional update.
-
-        Each lease is a ``find_one_and_update`` on the delivery's ``_id`` that only
-        matches while it is still due and unleased, so two workers never both win it.
-        Per id rather than one ``update_many`` over ``_id: {$in: …}``: FerretDB serves
-        an ``_id`` equality from its index but scans the collection for ``$in``.
-        """
-        due = {
-            "state": DeliveryState.PENDING.value,
-            "next_attempt_at": {"$lte": now},
-            "$or": [{LEASE_UNTIL: {"$exists": False}}, {LEASE_UNTIL: {"$lt": now}}],
-        }
         candidates = await self._deliveries.find(
-            due, {"_id": 1}, limit=self._batch_size, sort=[("next_attempt_at", 1)]
+            _due(now), {"_id": 1}, limit=self._batch_size, sort=[("next_attempt_at", 1)]
         ).to_list()
+        if not candidates:
+            return 0
         token = uuid.uuid4().hex
-        claimed: list[Document] = []
-        for candidate in candidates:
-            document = await self._deliveries.find_one_and_update(
-                {"_id": candidate["_id"], **due},
-                {"$set": {LEASE_UNTIL: now + self._lease, LEASE_OWNER: token}},
-                return_document=ReturnDocument.AFTER,
-            )
-            if document is not None:
-                claimed.append(document)
-        return claimed
+        made = await asyncio.gather(
+            *(self._claim_and_attempt(candidate["_id"], token) for candidate in candidates)
+        )
+        return sum(made)
 
-    async def _attempt(self, delivery: Document, now: datetime) -> None:
-        sender = self._senders.get(delivery["channel"])
+    async def _claim_and_attempt(self, delivery_id: str, token: str) -> int:
+        """Lease the delivery once a sending slot is free, send it, record the attempt.
+
+        Leasing the whole round up front let a delivery queued behind ``concurrency``
+        slow sends start its send after its lease had run out, while another replica
+        had claimed and sent it too (an email sent twice; found by tests/faults).
+        """
         async with self._semaphore:
-            if sender is None:
-                result = SendResult(ok=False, error="no sender for channel", permanent=True)
-            else:
-                try:
-                    result = await sender.send(delivery, now)
-                except asyncio.CancelledError:
-                    raise
-                except Exception as error:  # an adapter bug must not kill the worker
-                    result = SendResult(ok=False, error=repr(error)[:500])
+            now = self._clock.now()
+            delivery = await self._claim(delivery_id, token, now)
+            if delivery is None:
+                return 0  # another worker holds it, or it is no longer due
+            result = await self._send(delivery, now)
         await self._record(delivery, result, now)
+        return 1
+
+    async def _claim(self, delivery_id: str, token: str, now: datetime) -> Document | None:
+        """Lease one delivery with a conditional update on its ``_id`` that only matches
+        while it is still due and unleased, so two workers never both win it. By ``_id``
+        rather than one ``update_many`` over ``_id: {$in: …}``: FerretDB serves an
+        ``_id`` equality from its index but scans the collection for ``$in``."""
+        return await self._deliveries.find_one_and_update(
+            {"_id": delivery_id, **_due(now)},
+            {"$set": {LEASE_UNTIL: now + self._lease, LEASE_OWNER: token}},
+            return_document=ReturnDocument.AFTER,
+        )
+
+    async def _send(self, delivery: Document, now: datetime) -> SendResult:
+        sender = self._senders.get(delivery["channel"])
+        if sender is None:
+            return SendResult(ok=False, error="no sender for channel", permanent=True)
+        try:
+            return await sender.send(delivery, now)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:  # an adapter bug must not kill the worker
+            return SendResult(ok=False, error=repr(error)[:500])
 
     async def _record(self, delivery: Document, result: SendResult, now: datetime) -> None:
         attempts = int(delivery.get("attempts", 0)) + 1
@@ -170,7 +186,7 @@ class DeliveryWorker:
         # so no other worker can hold this delivery while we record its attempt.
         await self._deliveries.update_one({"_id": delivery["_id"]}, update)
         if events:
-            self._relay.notify()
+            self._relay.notify(OutboxHint(DELIVERIES, delivery["_id"]))
         log.info(
             "delivery attempt",
             delivery_id=delivery["_id"],

@@ -18,7 +18,7 @@ from pymongo.errors import DuplicateKeyError
 
 from agora_contracts.events.domains.notifications import NotificationDeliveredV1
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.outbox import OUTBOX_FIELD
+from agora_core.outbox import OUTBOX_FIELD, OutboxHint
 from agora_core.storage import Document, TenantRepository
 from agora_notifications.adapters.collections import DELIVERIES, NOTIFICATIONS
 from agora_notifications.adapters.email_rendering import EmailRenderer
@@ -39,7 +39,7 @@ from agora_notifications.domain.schedule import (
     next_digest_time,
     quiet_hours_end,
 )
-from agora_notifications.service_layer.ports import Waker
+from agora_notifications.service_layer.ports import RelayWaker, Waker
 
 SOURCE = "/agora/notifications"
 
@@ -55,6 +55,7 @@ class Notifier:
         preferences: Preferences,
         renderer: EmailRenderer,
         worker: Waker,
+        relay: RelayWaker,
         public_base_url: str,
         unsubscribe_secret: str,
         digest_hour: int,
@@ -65,6 +66,7 @@ class Notifier:
         self._preferences = preferences
         self._renderer = renderer
         self._worker = worker
+        self._relay = relay
         self._public_base_url = public_base_url.rstrip("/")
         self._secret = unsubscribe_secret
         self._digest_hour = digest_hour
@@ -88,10 +90,10 @@ class Notifier:
                 created.append(
                     notification_id(tenant_id, draft.source_key, draft.recipient_id, draft.category)
                 )
-        # The relay is left to its poll interval rather than woken per notification: on
-        # FerretDB each relay round scans the whole collection, so one round per event
-        # costs more than the event itself; a poll batches many. The worker is woken
-        # only when there is an email to send.
+        # The relay claims each new notification by _id (a hint, no collection scan);
+        # the worker is woken only when there is an email to send.
+        for nid in created:
+            self._relay.notify(OutboxHint(NOTIFICATIONS, nid))
         if emails:
             self._worker.notify()
         return created

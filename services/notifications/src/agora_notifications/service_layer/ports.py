@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from agora_core.outbox import OutboxHint
+
 
 class Clock(Protocol):
     """Where "now" comes from; tests inject a controllable one (no sleeping for time)."""
@@ -39,3 +41,10 @@ class ChannelSender(Protocol):
 
 class Waker(Protocol):
     def notify(self) -> None: ...
+
+
+class RelayWaker(Protocol):
+    """The outbox relay: a hint names the document just written with entries, which the
+    relay then claims by ``_id`` instead of scanning the collection."""
+
+    def notify(self, hint: OutboxHint | None = None, /) -> None: ...

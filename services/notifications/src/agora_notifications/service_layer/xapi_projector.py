@@ -24,10 +24,11 @@ from agora_contracts.events.domains.xapi import StatementProjectedV1
 from agora_contracts.xapi import to_statement
 from agora_core.background import PeriodicTask
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
+from agora_core.outbox import OutboxHint
 from agora_core.outbox.entries import OUTBOX_FIELD
 from agora_core.storage import Document
 from agora_notifications.domain.xapi_profiles import XapiProfiles
-from agora_notifications.service_layer.ports import Clock, Waker
+from agora_notifications.service_layer.ports import Clock, RelayWaker
 
 XAPI_STATEMENTS: Final = "xapi_statements"
 SOURCE: Final = "/agora/notifications"
@@ -47,7 +48,7 @@ class XapiProjector:
         profiles: XapiProfiles,
         registry: EventRegistry,
         clock: Clock,
-        relay: Waker,
+        relay: RelayWaker,
     ) -> None:
         self._statements = database[XAPI_STATEMENTS]
         self._profiles = profiles
@@ -89,7 +90,7 @@ class XapiProjector:
             await self._statements.insert_one(document)
         except DuplicateKeyError:
             return False
-        self._relay.notify()
+        self._relay.notify(OutboxHint(XAPI_STATEMENTS, document["_id"]))
         return True
 
     async def purge_published(self, older_than: datetime) -> int:
