@@ -1,9 +1,12 @@
-"""The fault rig: gamification as a real process on the test infrastructure, with its
-own database and consumer group, and the clean single pass every scenario is audited
-against."""
+"""The fault rig: gamification as a real process with its own database and consumer
+group, and the clean single pass every scenario is audited against; on the shared test
+infrastructure (``rig``: faults of the service itself) or on a private Kafka and
+FerretDB started once per module (``infra_rig``: faults of the infrastructure)."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,10 +17,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_core.storage import Document, create_mongo_client
 from agora_core.testing.event_tap import publish_events, start_group_at_end
+from agora_platform.private import PrivateInfra
 
 from .audit import GamificationState, gamification_state, wait_handled
 from .broker import wait_caught_up
-from .processes import ServiceProcess
+from .processes import REPO_ROOT, ServiceProcess
 from .stream import LEARNERS, Stream, build_stream
 
 PREFIX = "AGORA_GAMIFICATION_"
@@ -28,6 +32,7 @@ class Rig:
     """What a scenario works with."""
 
     kafka: str
+    mongo_uri: str
     process: ServiceProcess
     database: AsyncDatabase[Document]
     group: str
@@ -38,6 +43,11 @@ class Rig:
     def stream(self, scenario: str) -> Stream:
         """The stream for a fresh tenant of this scenario."""
         return build_stream(f"t-{scenario}-{self.run}")
+
+    def streams(self, scenario: str, count: int) -> tuple[Stream, ...]:
+        """``count`` streams, one per fresh tenant of this scenario (load for faults that
+        must hit the service mid-way: one stream alone is handled in seconds)."""
+        return tuple(self.stream(f"{scenario}{n}") for n in range(count))
 
     async def audit(self, stream: Stream) -> GamificationState:
         """Wait until the stream is handled and every record committed, then read."""
@@ -50,21 +60,23 @@ class Rig:
             await self.process.start()
 
 
-@pytest.fixture(scope="session")
-async def rig(
-    kafka_bootstrap: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
+@contextlib.asynccontextmanager
+async def open_rig(
+    kafka: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory, name: str
 ) -> AsyncIterator[Rig]:
+    """Gamification started on ``kafka`` and ``mongo_uri`` with its own database and
+    consumer group, and its clean pass done; stopped and its database dropped after."""
     run = uuid.uuid4().hex[:8]
     database_name = f"faults_gam_{run}"
     group = f"agora-gamification-faults-{run}"
     reference = build_stream(f"t-clean-{run}")
     topics = tuple(sorted({event.topic for event in reference.events}))
     # Start at the end: a new group would otherwise replay every earlier run's events.
-    await start_group_at_end(kafka_bootstrap, group, list(topics))
-    state_dir: Path = tmp_path_factory.mktemp("faults-platform")
+    await start_group_at_end(kafka, group, list(topics))
+    state_dir: Path = tmp_path_factory.mktemp(name)
     process = ServiceProcess.create(
         state_dir,
-        kafka_bootstrap,
+        kafka,
         mongo_uri,
         "gamification",
         {
@@ -81,9 +93,9 @@ async def rig(
     database = client[database_name]
     try:
         await process.start()
-        await publish_events(kafka_bootstrap, reference.events)
+        await publish_events(kafka, reference.events)
         await wait_handled(database, reference)
-        await wait_caught_up(kafka_bootstrap, group, topics)
+        await wait_caught_up(kafka, group, topics)
         clean = await gamification_state(process.grpc_address, database, reference)
         # The oracle itself must be worth comparing with: every kind of credit occurs
         # and every learner earned something.
@@ -94,7 +106,7 @@ async def rig(
         # Streaks span several days (one missed day forgiven), so order matters if the
         # service gets it wrong.
         assert max(s.streak_longest for s in clean.learners.values()) >= 3, clean.learners
-        yield Rig(kafka_bootstrap, process, database, group, topics, clean, run)
+        yield Rig(kafka, mongo_uri, process, database, group, topics, clean, run)
     except BaseException:
         print(f"--- gamification log tail ---\n{process.tail()}")
         raise
@@ -103,3 +115,35 @@ async def rig(
             await process.stop()
         await client.drop_database(database_name)
         await client.close()
+
+
+@pytest.fixture(scope="session")
+async def rig(
+    kafka_bootstrap: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Rig]:
+    """The rig on the shared test infrastructure (scenarios that fault the service)."""
+    async with open_rig(kafka_bootstrap, mongo_uri, tmp_path_factory, "faults-platform") as rig:
+        yield rig
+
+
+@pytest.fixture(scope="module")
+async def private_infra(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[PrivateInfra]:
+    """Kafka and FerretDB of these scenarios alone (own state directory, free ports):
+    stopping them never disturbs the shared broker and database of the other tests."""
+    infra = PrivateInfra.create(REPO_ROOT, tmp_path_factory.mktemp("faults-infra"), os.environ)
+    try:
+        await infra.up()
+        yield infra
+    finally:
+        await infra.down()
+
+
+@pytest.fixture(scope="module")
+async def infra_rig(
+    private_infra: PrivateInfra, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Rig]:
+    """The rig, its clean pass included, on the private infrastructure."""
+    async with open_rig(
+        private_infra.kafka_bootstrap, private_infra.mongo_uri, tmp_path_factory, "faults-private"
+    ) as rig:
+        yield rig

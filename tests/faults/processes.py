@@ -13,7 +13,6 @@ import contextlib
 import io
 import os
 import signal
-import socket
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -27,17 +26,11 @@ from rich.console import Console
 from agora_core.testing.grpc_assertions import DEV_SECRET
 from agora_platform.config import PlatformConfig, ServiceConfig, load_config
 from agora_platform.display import Display
+from agora_platform.private import free_port
 from agora_platform.processes import StopResult, alive, log_tail, spawn, terminate, wait_exit
 from agora_platform.supervisor import service_env, wait_ready
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    """A port nothing listens on now (the kernel's pick)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def platform_config(state_dir: Path, kafka: str, mongo_uri: str, service: str) -> PlatformConfig:
@@ -73,6 +66,17 @@ class ServiceProcess:
     ) -> ServiceProcess:
         config = platform_config(state_dir, kafka, mongo_uri, name)
         return cls(config=config, service=config.service(name), overrides=overrides)
+
+    def replica(self, state_dir: Path) -> ServiceProcess:
+        """Another process of the same service: same broker, database, consumer group
+        and settings, its own ports (a second replica of a Deployment)."""
+        return ServiceProcess.create(
+            state_dir,
+            self.config.kafka_bootstrap,
+            self.config.mongo_uri,
+            self.service.name,
+            self.overrides,
+        )
 
     @property
     def grpc_address(self) -> str:

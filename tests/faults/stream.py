@@ -173,3 +173,12 @@ def build_stream(tenant: str) -> Stream:
                 )
                 emit(comment, "/agora/community", item, learner)
     return Stream(tenant=tenant, events=tuple(events))
+
+
+def interleaved(streams: Sequence[Stream]) -> tuple[OutgoingEvent, ...]:
+    """The events of several tenants' streams taken in turn, each stream in its own
+    order: a busy platform's mix, where every tenant progresses at the same pace."""
+    mixed: list[OutgoingEvent] = []
+    for position in range(max(len(s.events) for s in streams)):
+        mixed.extend(s.events[position] for s in streams if position < len(s.events))
+    return tuple(mixed)

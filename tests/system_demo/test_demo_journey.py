@@ -12,11 +12,9 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
-from contextlib import closing
 from pathlib import Path
 
 import grpc.aio
@@ -30,6 +28,7 @@ from agora.notifications.v1 import notifications_pb2 as notif
 from agora.notifications.v1 import notifications_pb2_grpc
 from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_dev_token
+from agora_platform.private import private_environ
 from agora_platform.processes import alive
 from agora_platform.state import PlatformState, read_state
 
@@ -39,32 +38,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SERVICES = ("catalog", "community", "gamification", "notifications")
 
 
-def _free_port() -> int:
-    with closing(socket.socket()) as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _platform_env(state_dir: Path) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        # the caller's own platform settings must not leak into this one
-        if not key.startswith("AGORA_") or key.startswith("AGORA_TEST_")
-    }
-    env.update(
-        AGORA_LOCAL_DIR=str(state_dir),
-        AGORA_KAFKA_PORT=str(_free_port()),
-        AGORA_KAFKA_CONTROLLER_PORT=str(_free_port()),
-        AGORA_FERRETDB_PORT=str(_free_port()),
-        AGORA_FERRETDB_DEBUG_PORT=str(_free_port()),
-        AGORA_NOTIFICATIONS_PUBLIC_PORT=str(_free_port()),
-    )
-    for service in SERVICES:
-        prefix = f"AGORA_{service.upper()}_"
-        env[f"{prefix}GRPC_PORT"] = str(_free_port())
-        env[f"{prefix}HTTP_PORT"] = str(_free_port())
-    return env
+    return private_environ(state_dir, os.environ, SERVICES)
 
 
 def _platform(

@@ -4,7 +4,7 @@ never see each other's data; size limits and deadlines hold."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable
+from collections.abc import AsyncIterable, Mapping
 from typing import Any
 
 import grpc
@@ -113,6 +113,33 @@ async def test_unreachable_database_is_unavailable(start_notes: StartNotes) -> N
     client = create_mongo_client("mongodb://127.0.0.1:9/", timeout_ms=200)
     server = await start_notes(
         store_for_tenant=lambda tenant: TenantRepository(client["agora"]["notes"], tenant)
+    )
+    try:
+        request = notes_pb2.GetNoteRequest(note_id="n")
+        error = await rpc_error(server.stub.GetNote(request, metadata=caller()))
+        assert_status(error, grpc.StatusCode.UNAVAILABLE)
+    finally:
+        await client.close()
+
+
+class _FanOutNotes(TenantRepository):
+    """Reads the note and its neighbour concurrently in a TaskGroup, as gamification's
+    board writer does: a failure then arrives wrapped in an ExceptionGroup."""
+
+    async def find_one(self, query: Mapping[str, Any] | None = None) -> Document | None:
+        async with asyncio.TaskGroup() as group:
+            found = group.create_task(super().find_one(query))
+            group.create_task(super().find_one({"_id": "neighbour"}))
+        return found.result()
+
+
+async def test_unreachable_database_behind_a_task_group_is_unavailable(
+    start_notes: StartNotes,
+) -> None:
+    """Not INTERNAL: clients retry UNAVAILABLE (the wrapping of tests/faults finding 3)."""
+    client = create_mongo_client("mongodb://127.0.0.1:9/", timeout_ms=200)
+    server = await start_notes(
+        store_for_tenant=lambda tenant: _FanOutNotes(client["agora"]["notes"], tenant)
     )
     try:
         request = notes_pb2.GetNoteRequest(note_id="n")

@@ -6,11 +6,13 @@ import asyncio
 from typing import Any
 
 import pytest
-from aiokafka import TopicPartition
+from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.messaging.metrics import COMMITS_FAILED
+from agora_core.messaging.partitions import topic_partitions
 from agora_core.storage import Document
 from agora_core.testing import eventually
 
@@ -73,4 +75,72 @@ async def test_commit_refused_by_a_rebalance_leads_to_redelivery_absorbed_by_ide
         release_first.set()
         if second_member is not None:
             await second_member.stop()
+        await first.stop()
+
+
+async def _committed_everything(kafka: str, group: str, topic: str) -> bool:
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    await admin.start()
+    await consumer.start()
+    try:
+        partitions = await topic_partitions(consumer, [topic])
+        ends = await consumer.end_offsets(partitions)
+        committed = await admin.list_consumer_group_offsets(group)
+        # A partition no record went to has nothing to commit (end offset 0).
+        return all(
+            (committed[tp].offset if tp in committed else 0) >= end for tp, end in ends.items()
+        )
+    finally:
+        await consumer.stop()
+        await admin.close()
+
+
+async def test_offsets_keep_being_committed_through_members_joining_and_leaving(
+    kafka_bootstrap: str, database: AsyncDatabase[Document], unique: str, create_topic: Any
+) -> None:
+    """Found by tests/faults (a replica added then removed under load): a rebalance that
+    took a partition away while its commit was in flight made the lag gauge's
+    ``highwater()`` assert; the periodic commit task died silently and the member never
+    committed again, so everything it handled afterwards was left uncommitted."""
+    world = EventWorld(unique)
+    await create_topic(world.topic, partitions=6)
+    counters = [f"c-{n}" for n in range(12)]
+    for counter in counters:
+        await ensure_counter(database, counter)
+
+    async def handler(event: ReceivedEvent[Any]) -> None:
+        await bump_counter(database, event)
+
+    first = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    published = 0
+
+    async def publish_steadily() -> None:
+        nonlocal published
+        for _ in range(40):
+            await first.publisher.publish_many([world.event(c) for c in counters])
+            published += len(counters)
+            await asyncio.sleep(0.05)
+
+    try:
+        flow = asyncio.create_task(publish_steadily())
+        # Three members join and leave in turn while records flow and commits tick.
+        for n in range(3):
+            member = await start_consumer(
+                world, kafka_bootstrap, database, {world.event_type: handler}, client_id=f"m{n}"
+            )
+            await member.stop()
+        await flow
+
+        async def all_applied() -> bool:
+            values = [await counter_value(database, c) for c in counters]
+            return sum(values) == published
+
+        await eventually(all_applied, timeout=120)
+
+        async def all_committed() -> bool:
+            return await _committed_everything(kafka_bootstrap, world.group, world.topic)
+
+        await eventually(all_committed, timeout=60)
+    finally:
         await first.stop()

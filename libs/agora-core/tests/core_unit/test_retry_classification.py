@@ -5,8 +5,9 @@ from __future__ import annotations
 import bson
 import pytest
 from bson.errors import InvalidDocument
+from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
 
-from agora_core.messaging.retry import FailureKind, classify
+from agora_core.messaging.retry import FailureKind, PermanentError, classify
 
 pytestmark = pytest.mark.unit
 
@@ -29,3 +30,14 @@ def test_values_the_database_cannot_encode_are_permanent() -> None:
 
 def test_unknown_errors_stay_transient() -> None:
     assert classify(RuntimeError("flaky")) is FailureKind.TRANSIENT
+
+
+def test_an_exception_group_is_classified_by_what_it_holds() -> None:
+    """A TaskGroup in a handler wraps its children's errors (found by tests/faults)."""
+    outage = ExceptionGroup("tg", [ExceptionGroup("tg", [AutoReconnect("connection closed")])])
+    assert classify(outage) is FailureKind.INFRASTRUCTURE
+    mixed = ExceptionGroup("tg", [RuntimeError("flaky"), ServerSelectionTimeoutError("down")])
+    assert classify(mixed) is FailureKind.INFRASTRUCTURE
+    refused = ExceptionGroup("tg", [RuntimeError("flaky"), PermanentError("bad")])
+    assert classify(refused) is FailureKind.PERMANENT
+    assert classify(ExceptionGroup("tg", [RuntimeError("flaky")])) is FailureKind.TRANSIENT

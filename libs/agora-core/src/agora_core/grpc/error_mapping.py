@@ -15,7 +15,8 @@ FailedPrecondition         FAILED_PRECONDITION     message names the current sta
 PermissionDenied           PERMISSION_DENIED
 ResourceExhausted          RESOURCE_EXHAUSTED      RetryInfo (when the wait is known)
 Unauthenticated            UNAUTHENTICATED
-pymongo ConnectionFailure  UNAVAILABLE             (transient: clients may retry)
+pymongo ConnectionFailure  UNAVAILABLE             (transient: clients may retry); also
+                                                   inside an ExceptionGroup (a TaskGroup)
 anything else              INTERNAL                generic message; the error is logged
 =========================  ======================  ==================================
 
@@ -117,9 +118,16 @@ def status_for_exception(error: Exception) -> grpc.Status | None:
         error = InvalidArgument.from_validation_error(error)
     if isinstance(error, AgoraError):
         return status_for_agora_error(error)
-    if isinstance(error, ConnectionFailure):
+    if _is_outage(error):
         return rich_status(grpc.StatusCode.UNAVAILABLE, UNAVAILABLE_MESSAGE)
     return None
+
+
+def _is_outage(error: BaseException) -> bool:
+    # A TaskGroup in a use case wraps the driver's error in an ExceptionGroup.
+    if isinstance(error, BaseExceptionGroup):
+        return any(_is_outage(inner) for inner in error.exceptions)
+    return isinstance(error, ConnectionFailure)
 
 
 class ErrorMappingInterceptor(ScopeInterceptor):

@@ -237,7 +237,7 @@ class EventConsumer:
         self._consumer = consumer
         if self._commit_interval <= 0:
             await self.flush_commits()
-        elif self._ticker is None:
+        elif self._ticker is None or self._ticker.done():
             self._ticker = asyncio.create_task(self._commit_periodically())
 
     async def _handle(self, record: ConsumerRecord[Any, Any]) -> tuple[str, str]:
@@ -282,6 +282,9 @@ class EventConsumer:
     async def _run_handler(self, event: ReceivedEvent[Any]) -> None:
         handler = self._handlers[event.envelope.type]
         attempt = 0
+        # Only transient failures count towards max_attempts: attempts made while the
+        # database or broker is down say nothing about the event.
+        transient_failures = 0
         while True:
             attempt += 1
             try:
@@ -306,8 +309,10 @@ class EventConsumer:
                 )
                 if kind is FailureKind.PERMANENT:
                     raise DeadLetter("handler-rejected", repr(error), attempt) from error
-                if kind is FailureKind.TRANSIENT and attempt >= self._retry.max_attempts:
-                    raise DeadLetter("retries-exhausted", repr(error), attempt) from error
+                if kind is FailureKind.TRANSIENT:
+                    transient_failures += 1
+                    if transient_failures >= self._retry.max_attempts:
+                        raise DeadLetter("retries-exhausted", repr(error), attempt) from error
                 await self._pause(attempt)
             else:
                 return
@@ -377,7 +382,13 @@ class EventConsumer:
         redelivered records are absorbed by the processed-id check."""
         while True:
             await asyncio.sleep(self._commit_interval)
-            await self.flush_commits()
+            try:
+                await self.flush_commits()
+            except Exception as error:
+                # This task is the only committer between drains: if it ended, nothing
+                # would be committed again for the life of the process (found by
+                # tests/faults: a replica added and removed under load).
+                log.error("offset commit round failed; next round retries", error=repr(error))
 
     async def flush_commits(self) -> None:
         """Commit the explicit next offset of every partition with finished records."""
@@ -398,7 +409,17 @@ class EventConsumer:
                 if tp in assigned:
                     self._pending.setdefault(tp, offset)
             return
+        except Exception:
+            # Unexpected: keep the offsets for the next round rather than drop them.
+            for tp, offset in offsets.items():
+                self._pending.setdefault(tp, offset)
+            raise
+        # A rebalance may have taken partitions away while the commit was in flight;
+        # aiokafka's highwater() asserts on a partition no longer assigned.
+        assigned = consumer.assignment()
         for tp, next_offset in offsets.items():
+            if tp not in assigned:
+                continue
             highwater = consumer.highwater(tp)
             if highwater is not None:
                 CONSUMER_LAG.labels(self._service, tp.topic, str(tp.partition)).set(

@@ -25,6 +25,15 @@ class FailureKind(StrEnum):
 
 def classify(error: BaseException) -> FailureKind:
     """Infrastructure outages must not dead-letter good events, so they retry forever."""
+    if isinstance(error, BaseExceptionGroup):
+        # A handler's asyncio.TaskGroup wraps its children's errors. An outage any child
+        # saw explains the failure (wait it out); otherwise a refusal that will repeat
+        # decides; found by tests/faults: FerretDB stopped under load.
+        kinds = {classify(inner) for inner in error.exceptions}
+        for kind in (FailureKind.INFRASTRUCTURE, FailureKind.PERMANENT):
+            if kind in kinds:
+                return kind
+        return FailureKind.TRANSIENT
     if isinstance(error, ConnectionFailure | KafkaError):
         return FailureKind.INFRASTRUCTURE
     if isinstance(error, PermanentError | ValidationError | AgoraError):

@@ -1,0 +1,120 @@
+"""A private platform beside the shared one: its own state directory and free ports.
+
+Tests that stop the broker or the database (fault injection), or that prove ``down``
+stops them, must never touch the Kafka and FerretDB the rest of the suite (or a
+developer) uses. Every port and the state directory of ``deploy/local/*.sh`` and of the
+services can be overridden (``agora_platform.config``); this module picks them once, so
+the system tests and the fault suite build a private platform the same way.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from rich.console import Console
+
+from agora_platform.config import PlatformConfig, load_config
+from agora_platform.display import Display
+from agora_platform.supervisor import run_script
+
+
+def free_port() -> int:
+    """A port nothing listens on now (the kernel's pick)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def private_environ(
+    state_dir: Path, base: Mapping[str, str], services: Iterable[str] = ()
+) -> dict[str, str]:
+    """``base`` without the caller's own platform settings, plus a state directory and
+    free ports for Kafka, FerretDB and each of ``services``."""
+    env = {
+        key: value
+        for key, value in base.items()
+        # AGORA_TEST_* name the shared infrastructure; any other AGORA_* would leak the
+        # caller's platform into this one.
+        if not key.startswith("AGORA_") or key.startswith("AGORA_TEST_")
+    }
+    env.update(
+        AGORA_LOCAL_DIR=str(state_dir),
+        AGORA_KAFKA_PORT=str(free_port()),
+        AGORA_KAFKA_CONTROLLER_PORT=str(free_port()),
+        AGORA_FERRETDB_PORT=str(free_port()),
+        AGORA_FERRETDB_DEBUG_PORT=str(free_port()),
+    )
+    for service in services:
+        prefix = f"AGORA_{service.upper()}_"
+        env[f"{prefix}GRPC_PORT"] = str(free_port())
+        env[f"{prefix}HTTP_PORT"] = str(free_port())
+        if service == "notifications":
+            env[f"{prefix}PUBLIC_PORT"] = str(free_port())
+    return env
+
+
+class PrivateInfra:
+    """Kafka and FerretDB of a private platform, each started and stopped through its
+    ``deploy/local`` script (same state directory, same ports, same data on restart)."""
+
+    def __init__(self, root: Path, environ: Mapping[str, str]) -> None:
+        self.config: PlatformConfig = load_config(root, environ)
+        self._env = self.config.script_env(environ)
+        self._deploy = root / "deploy" / "local"
+
+    @classmethod
+    def create(cls, root: Path, state_dir: Path, base: Mapping[str, str]) -> PrivateInfra:
+        return cls(root, private_environ(state_dir, base))
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.config.kafka_bootstrap
+
+    @property
+    def mongo_uri(self) -> str:
+        return self.config.mongo_uri
+
+    @property
+    def environ(self) -> dict[str, str]:
+        """The environment the scripts run with (what a platform on it would read)."""
+        return dict(self._env)
+
+    async def up(self) -> None:
+        await self.start_kafka()
+        await self.start_ferretdb()
+
+    async def down(self) -> None:
+        """Stop both, even if stopping one fails (the first failure is raised)."""
+        try:
+            await self.stop_kafka()
+        finally:
+            await self.stop_ferretdb()
+
+    async def start_kafka(self) -> None:
+        """``kafka.sh start``: returns once the broker answers (raises if it cannot)."""
+        await self._script("kafka", "start")
+
+    async def stop_kafka(self) -> None:
+        """``kafka.sh stop``: SIGTERM, SIGKILL after its timeout; returns once exited."""
+        await self._script("kafka", "stop")
+
+    async def start_ferretdb(self) -> None:
+        await self._script("ferretdb", "start")
+
+    async def stop_ferretdb(self) -> None:
+        await self._script("ferretdb", "stop")
+
+    async def _script(self, name: str, command: str) -> None:
+        # The supervisor's script runner, on a silent display: the output goes to the
+        # private state directory's logs, and a failure raises StepFailed with its tail.
+        with Display(Console(file=io.StringIO())) as display:
+            await run_script(
+                display.step(f"{name} {command}"),
+                ["bash", str(self._deploy / f"{name}.sh"), command],
+                self._env,
+                self.config.logs_dir / f"{name}-setup.log",
+                f"{name} {command}: done",
+            )

@@ -1,0 +1,147 @@
+"""Infrastructure faults under load, against gamification as a real process on a
+private Kafka and FerretDB started once for this module (``private_infra``): the broker
+stopped for 30 s, the database stopped and restarted, a second replica added and then
+removed. Each ends with the audit against the module's own clean pass (README.md)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from agora_core.testing import eventually
+from agora_core.testing.event_tap import publish_events
+from agora_platform.private import PrivateInfra
+from agora_platform.processes import alive
+
+from .audit import WAIT, assert_like_clean_pass, processed
+from .conftest import Rig
+from .stream import Stream, interleaved
+
+pytestmark = [pytest.mark.faults, pytest.mark.timeout(900)]
+
+BROKER_OUTAGE_SECONDS = 30.0
+"""How long the broker stays down: a deliberate fault duration (a broker restart or a
+network partition), long past every client timeout (requests 15 s, sessions 10 s)."""
+
+LOAD_TENANTS = 6
+"""Tenants fed at once, each with the whole stream (576 events): enough work that a
+fault lands mid-way on a quiet machine, where one stream alone is handled in seconds."""
+
+DATABASE_OUTAGE_SECONDS = 15.0
+"""How long FerretDB stays down: three times the client's server-selection timeout
+(5 s), so calls in flight fail and are retried rather than merely waiting."""
+
+
+async def _handled(rig: Rig, streams: tuple[Stream, ...]) -> int:
+    return sum([await processed(rig.database, stream.tenant) for stream in streams])
+
+
+async def _until_handled(rig: Rig, streams: tuple[Stream, ...], count: int) -> None:
+    async def enough_handled() -> bool:
+        return await _handled(rig, streams) >= count
+
+    await eventually(enough_handled, timeout=WAIT)
+
+
+async def _audit_all(rig: Rig, streams: tuple[Stream, ...]) -> None:
+    for stream in streams:
+        assert_like_clean_pass(rig.clean, await rig.audit(stream))
+
+
+def _same_process_survived(rig: Rig, pid: int | None, starts: int) -> None:
+    # Recovery must come from the process itself: no restart by the test.
+    assert pid is not None
+    assert rig.process.pid == pid, "the service was restarted"
+    assert rig.process.starts == starts, "the service was restarted"
+    assert alive(pid), f"the service died during the outage:\n{rig.process.tail()}"
+
+
+async def _prepare(rig: Rig, infra: PrivateInfra) -> tuple[int | None, int]:
+    # A scenario that failed half-way may have left a component down.
+    await infra.up()
+    await rig.ensure_running()
+    return rig.process.pid, rig.process.starts
+
+
+@pytest.mark.skip(
+    reason="finding 7 (README): after a broker restart that interrupts a produce, the "
+    "outbox relay fails with OutOfOrderSequenceNumber for ever; not fixed yet"
+)
+async def test_broker_down_30s_under_load_the_service_recovers_by_itself(
+    infra_rig: Rig, private_infra: PrivateInfra
+) -> None:
+    rig, infra = infra_rig, private_infra
+    pid, starts = await _prepare(rig, infra)
+    streams = rig.streams("broker-down", LOAD_TENANTS)
+    events = interleaved(streams)
+    await publish_events(rig.kafka, events)
+    await _until_handled(rig, streams, len(events) // 4)
+    await infra.stop_kafka()
+    handled_at_stop = await _handled(rig, streams)
+    assert handled_at_stop < len(events), "the fault must hit the stream mid-way"
+    await asyncio.sleep(BROKER_OUTAGE_SECONDS)
+    _same_process_survived(rig, pid, starts)
+    await infra.start_kafka()
+    await _audit_all(rig, streams)
+    _same_process_survived(rig, pid, starts)
+    print(f"broker stopped with {handled_at_stop}/{len(events)} events handled")
+
+
+async def test_database_stopped_and_restarted_under_load_ends_like_a_clean_pass(
+    infra_rig: Rig, private_infra: PrivateInfra
+) -> None:
+    rig, infra = infra_rig, private_infra
+    pid, starts = await _prepare(rig, infra)
+    streams = rig.streams("database-down", LOAD_TENANTS)
+    events = interleaved(streams)
+    await publish_events(rig.kafka, events)
+    await _until_handled(rig, streams, len(events) // 4)
+    # Same state directory, so the same SQLite data when it comes back.
+    await infra.stop_ferretdb()
+    await asyncio.sleep(DATABASE_OUTAGE_SECONDS)
+    _same_process_survived(rig, pid, starts)
+    await infra.start_ferretdb()
+    handled_at_restart = await _handled(rig, streams)
+    assert handled_at_restart < len(events), "the fault must hit the stream mid-way"
+    await _audit_all(rig, streams)
+    _same_process_survived(rig, pid, starts)
+    print(f"database back with {handled_at_restart}/{len(events)} events handled")
+
+
+async def test_replica_added_then_removed_under_load_ends_like_a_clean_pass(
+    infra_rig: Rig, private_infra: PrivateInfra, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    rig, infra = infra_rig, private_infra
+    await _prepare(rig, infra)
+    streams = rig.streams("replica", LOAD_TENANTS)
+    events = interleaved(streams)
+    half = len(events) // 2
+    await publish_events(rig.kafka, events[:half])
+    await _until_handled(rig, streams, half // 3)
+    # Rebalance 1: a second member joins the group while the first is busy.
+    replica = rig.process.replica(tmp_path_factory.mktemp("faults-replica"))
+    try:
+        await replica.start()
+        # The rest arrives once both own partitions, so work is left when it leaves.
+        await publish_events(rig.kafka, events[half:])
+
+        async def replica_handled_some() -> bool:
+            return await replica.consumed("handled") > 0
+
+        await eventually(replica_handled_some, timeout=WAIT)
+        handled_at_leave = await _handled(rig, streams)
+        assert handled_at_leave < len(events), "the replica must leave under load"
+        # Rebalance 2: it leaves (SIGTERM: drain, commit, flush) while records flow.
+        result = await replica.stop()
+        assert not result.killed, f"replica not drained within its grace:\n{replica.tail()}"
+    except BaseException:
+        print(f"--- replica log tail ---\n{replica.tail()}")
+        raise
+    finally:
+        if replica.pid is not None:
+            await replica.stop()
+    # The remaining member owns every partition again and the audit (balance == ledger
+    # sum over gRPC and in the database, one mark per event) holds for every tenant.
+    await _audit_all(rig, streams)
+    print(f"replica left with {handled_at_leave}/{len(events)} events handled")
