@@ -64,10 +64,6 @@ async def _prepare(rig: Rig, infra: PrivateInfra) -> tuple[int | None, int]:
     return rig.process.pid, rig.process.starts
 
 
-@pytest.mark.skip(
-    reason="finding 7 (README): after a broker restart that interrupts a produce, the "
-    "outbox relay fails with OutOfOrderSequenceNumber for ever; not fixed yet"
-)
 async def test_broker_down_30s_under_load_the_service_recovers_by_itself(
     infra_rig: Rig, private_infra: PrivateInfra
 ) -> None:
