@@ -216,15 +216,16 @@ async def timed_ms(calls: int, call: Callable[[int], Awaitable[Any]]) -> list[fl
     return samples
 
 
-def seeded_scores(tenant: str, learners: int) -> list[Score]:
+def seeded_scores(learners: int, *, prefix: str = "u") -> list[Score]:
     """``learners`` all-time scores: points uniform in 0..4999 (five range documents,
-    about 20 learners per points value), attainment times spread over a month."""
+    about 20 learners per points value), attainment times spread over a month;
+    learner ids ``<prefix><n>``."""
     rng = random.Random(11)  # noqa: S311 - reproducible load, not security
     return [
         Score(
             board="tenant",
             period="all",
-            learner_id=f"u{n}",
+            learner_id=f"{prefix}{n}",
             points=rng.randrange(5000),
             reached_at=f"2026-11-{1 + n % 28:02d}T10:{n % 60:02d}:00+00:00",
             public=True,
@@ -397,7 +398,7 @@ async def leaderboard_latency(
     await runtime.api.start()
     runtime.grpc_port = runtime.api.port
     scores_collection = runtime.database["scores"]
-    seeded = seeded_scores(tenant, learners)
+    seeded = seeded_scores(learners)
     writer = BoardWriter(MongoBoardStore(runtime.database), lambda: dt.datetime.now(dt.UTC))
     results: dict[str, Any] = {}
     try:

@@ -88,6 +88,7 @@ from agora_gamification.domain.settings import DEFAULT_LEVELS
 from agora_platform import supervisor
 from agora_platform.config import PlatformConfig, ServiceConfig, load_config
 from agora_platform.display import Display
+from agora_platform.private import private_environ
 from agora_platform.processes import spawn, terminate
 from agora_platform.state import PlatformState
 from bench import catalog as catalog_bench
@@ -131,22 +132,16 @@ def platform_env(state_dir: Path, outbox_scan_ms: int) -> dict[str, str]:
     """The caller's environment without its AGORA_ settings, plus free ports and the
     outbox relays' safety-net scan period (a full scan of every outbox collection on
     FerretDB, which has no usable index for it; hinted writes never wait for it)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_")}
+    services = ("catalog", "community", "gamification", "notifications")
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_TEST_")}
+    env = private_environ(state_dir, base, services)
     env.update(
-        AGORA_LOCAL_DIR=str(state_dir),
-        AGORA_KAFKA_PORT=str(free_port()),
-        AGORA_KAFKA_CONTROLLER_PORT=str(free_port()),
-        AGORA_FERRETDB_PORT=str(free_port()),
-        AGORA_FERRETDB_DEBUG_PORT=str(free_port()),
-        AGORA_NOTIFICATIONS_PUBLIC_PORT=str(free_port()),
         # The load sends many likes and comments per minute from one tenant.
         AGORA_COMMUNITY_RATE_LIMIT_LIKES="1000000",
         AGORA_COMMUNITY_RATE_LIMIT_POSTS="1000000",
     )
-    for name in ("catalog", "community", "gamification", "notifications"):
+    for name in services:
         env[f"AGORA_{name.upper()}_OUTBOX_POLL_INTERVAL_MS"] = str(outbox_scan_ms)
-        env[f"AGORA_{name.upper()}_GRPC_PORT"] = str(free_port())
-        env[f"AGORA_{name.upper()}_HTTP_PORT"] = str(free_port())
     return env
 
 
@@ -264,18 +259,7 @@ async def seed_through_grpc(p: Platform) -> dict[str, str]:
 
 def board_scores(learners: int) -> list[Score]:
     """The learners' all-time scores, distributed as in ``bench/gamification.py``."""
-    rng = random.Random(11)  # noqa: S311 - reproducible load, not security
-    return [
-        Score(
-            board="tenant",
-            period="all",
-            learner_id=f"u-learner-{n}",
-            points=rng.randrange(5000),
-            reached_at=f"2026-11-{1 + n % 28:02d}T10:{n % 60:02d}:00+00:00",
-            public=True,
-        )
-        for n in range(learners)
-    ]
+    return gamification_bench.seeded_scores(learners, prefix="u-learner-")
 
 
 def level_of(points: int) -> int:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from agora_platform.config import PlatformConfig, load_config
+from agora_platform.config import DEFAULT_PUBLIC_PORTS, PlatformConfig, load_config
 from agora_platform.display import Display
 from agora_platform.supervisor import run_script
 
@@ -51,7 +51,7 @@ def private_environ(
         prefix = f"AGORA_{service.upper()}_"
         env[f"{prefix}GRPC_PORT"] = str(free_port())
         env[f"{prefix}HTTP_PORT"] = str(free_port())
-        if service == "notifications":
+        if service in DEFAULT_PUBLIC_PORTS:  # gamification's and notifications' public endpoints
             env[f"{prefix}PUBLIC_PORT"] = str(free_port())
     return env
 

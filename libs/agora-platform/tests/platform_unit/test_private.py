@@ -37,7 +37,7 @@ def test_a_private_platform_shares_no_port_and_no_setting_with_the_callers(
         int(config.ferretdb_debug_port),
         *(p for name in ("gamification", "notifications") for p in _ports(config, name)),
     ]
-    assert len(set(ports)) == len(ports) == 9
+    assert len(set(ports)) == len(ports) == 10  # both services have a public endpoint
     assert {19092, 19093, 27018, 28088}.isdisjoint(ports)
 
 
