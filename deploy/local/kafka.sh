@@ -34,7 +34,6 @@ readonly DEPENDENCY_PLUGIN="org.apache.maven.plugins:maven-dependency-plugin:3.8
 KAFKA_VERSION="${AGORA_KAFKA_VERSION:-$DEFAULT_KAFKA_VERSION}"
 KAFKA_PORT="${AGORA_KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${AGORA_KAFKA_CONTROLLER_PORT:-19093}"
-SASL_PORT="${AGORA_KAFKA_SASL_PORT:-}"
 SASL_USERNAME="${AGORA_KAFKA_SASL_USERNAME:-agora-local}"
 SASL_PASSWORD="${AGORA_KAFKA_SASL_PASSWORD:-agora-local-sasl-password}"
 HEAP_OPTS="${AGORA_KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
@@ -55,6 +54,16 @@ PID_FILE="$STATE_DIR/kafka.pid"
 PROPS_FILE="$STATE_DIR/server.properties"
 LOG4J_FILE="$STATE_DIR/log4j2.properties"
 CLUSTER_ID_FILE="$STATE_DIR/cluster.id"
+SASL_PORT_FILE="$STATE_DIR/sasl.port"
+# A restart keeps the listeners of the last start (a test that stops and starts the
+# broker must not drop its SASL listener); AGORA_KAFKA_SASL_PORT="" switches it off.
+if [[ -n "${AGORA_KAFKA_SASL_PORT+set}" ]]; then
+  SASL_PORT="$AGORA_KAFKA_SASL_PORT"
+elif [[ -f "$SASL_PORT_FILE" ]]; then
+  SASL_PORT="$(cat "$SASL_PORT_FILE")"
+else
+  SASL_PORT=""
+fi
 SERVER_LOG="$LOG_DIR/server.log"
 CONSOLE_LOG="$LOG_DIR/console.log"
 
@@ -270,7 +279,10 @@ auto.create.topics.enable=true
 group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 EOF
-  if [[ -n "$SASL_PORT" ]]; then
+  if [[ -z "$SASL_PORT" ]]; then
+    rm -f "$SASL_PORT_FILE"
+  else
+    echo "$SASL_PORT" >"$SASL_PORT_FILE"
     # The file holds a development password for a loopback listener; keep it private.
     chmod 600 "$PROPS_FILE"
     cat >>"$PROPS_FILE" <<EOF

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
@@ -109,7 +110,9 @@ class NotesServicer(notes_pb2_grpc.NotesServiceServicer):
 
     async def _create(self, note: NewNote) -> dict[str, Any]:
         document = {
-            "_id": uuid.uuid4().hex,
+            # Ordered by creation within the process: the tie-breaker of notes created
+            # in the same millisecond keeps their order (a random id shuffled them).
+            "_id": f"{time.time_ns():020d}{uuid.uuid4().hex[:8]}",
             "title": note.title,
             "body": note.body,
             "author_id": current_principal().subject,

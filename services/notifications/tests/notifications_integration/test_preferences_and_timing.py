@@ -243,6 +243,12 @@ async def test_quiet_hours_defer_email_to_the_end_of_the_window(stack: Stack, un
 
     stack.clock.advance_to(wake)
     await stack.runtime.worker.run_once()
+
+    async def arrived() -> bool:
+        # The loopback SMTP server records a message on its own thread.
+        return len(stack.smtp.to(address)) == 1
+
+    await eventually(arrived, timeout=10)
     [message] = stack.smtp.to(address)
     assert "Badge q1" in message["Subject"]
 
