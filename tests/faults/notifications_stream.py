@@ -19,7 +19,7 @@ from agora_contracts.events.payload import EventPayload
 from agora_contracts.events.registry import REGISTRY
 from agora_core.messaging.events import OutgoingEvent
 
-from .stream import event_id
+from .stream import Stream, event_id
 
 PEOPLE: Final = ("u-ada", "u-grace", "u-linus", "u-barbara", "u-ken", "u-edsger")
 WITH_EMAIL: Final = frozenset(("u-ada", "u-grace", "u-linus", "u-barbara"))
@@ -36,18 +36,8 @@ WEBHOOK_TYPES: Final = tuple(
 
 
 @dataclass(frozen=True)
-class NotificationStream:
-    """One tenant's events, in publication order."""
-
-    tenant: str
-    events: tuple[OutgoingEvent, ...]
-
-    def position(self, event_id: str) -> int:
-        return self._positions[event_id]
-
-    @property
-    def _positions(self) -> dict[str, int]:
-        return {event.event_id: n for n, event in enumerate(self.events)}
+class NotificationStream(Stream):
+    """One tenant's events, in publication order, with the people they notify."""
 
     def address(self, person: str) -> str:
         """The person's email address in this tenant ('' when they have none)."""
