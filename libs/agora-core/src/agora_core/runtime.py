@@ -1,4 +1,9 @@
-"""One service process: Mongo, Kafka consumers, outbox relay, gRPC server, HTTP side port.
+"""One service process: its database, Kafka consumers, outbox relay, gRPC server, HTTP
+side port.
+
+Until the last service moves, a runtime stores in MongoDB (legacy: ``indexes`` and
+``outbox_collections``) or, given ``migrations``, in PostgreSQL: a connection pool,
+the ``outbox`` table and its relay, and batch consumers (:meth:`add_batch_consumer`).
 
 A service's ``bootstrap`` builds a :class:`ServiceRuntime`, adds its consumers and its
 gRPC server, and calls :meth:`ServiceRuntime.run`. Shutdown on SIGTERM follows the
@@ -24,12 +29,18 @@ from agora_contracts.events import EventRegistry
 from agora_contracts.events.registry import REGISTRY
 from agora_core.http_port import HttpSidePort
 from agora_core.logging import configure_logging
+from agora_core.messaging.batch_consumer import BatchEventConsumer, BatchEventHandler
 from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy
 from agora_core.messaging.idempotency import ProcessedEvents
 from agora_core.messaging.kafka_security import broker_security, client_options
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.operations import Operations
 from agora_core.outbox import OutboxRelay, outbox_index
+from agora_core.postgres import Database, create_pool
+from agora_core.postgres import ping as postgres_ping
+from agora_core.postgres.migrations import Migrations, upgrade
+from agora_core.postgres.outbox_relay import PostgresOutboxRelay
+from agora_core.postgres.startup import migrate_when_reachable, purge_marks_periodically
 from agora_core.settings import ConfigError, ServiceSettings, load_settings
 from agora_core.storage import Document, IndexSpec, create_mongo_client, ensure_indexes, ping
 
@@ -59,6 +70,7 @@ class ServiceRuntime:
         indexes: Mapping[str, Sequence[IndexSpec]] | None = None,
         outbox_collections: Sequence[str] = (),
         registry: EventRegistry = REGISTRY,
+        migrations: Migrations | None = None,
     ) -> None:
         self.settings = settings
         self.service = settings.service_name
@@ -87,6 +99,12 @@ class ServiceRuntime:
             wake_delay=settings.outbox_wake_delay_ms / 1000,
             max_hints=settings.outbox_max_hints,
         )
+        self.migrations = migrations
+        self.postgres: Database | None = None
+        self.postgres_relay: PostgresOutboxRelay | None = None
+        if migrations is not None:
+            self.postgres, self.postgres_relay = self._postgres(settings)
+        self._background: list[asyncio.Task[None]] = []
         self.consumers: list[EventConsumer] = []
         self.operations = Operations(
             service=self.service,
@@ -99,10 +117,13 @@ class ServiceRuntime:
         )
         self.api: ApiServer | None = None
         self.grpc_port: int | None = None
+        postgres = self.postgres
         self.http = HttpSidePort(
             settings.http_host,
             settings.http_port,
-            {"mongo": lambda: ping(self.mongo), "kafka": self._kafka_ready},
+            {"postgres": lambda: postgres_ping(postgres.pool), "kafka": self._kafka_ready}
+            if postgres is not None
+            else {"mongo": lambda: ping(self.mongo), "kafka": self._kafka_ready},
         )
         self._stopped = asyncio.Event()
 
@@ -128,6 +149,55 @@ class ServiceRuntime:
         self.consumers.append(consumer)
         return consumer
 
+    def _postgres(self, settings: ServiceSettings) -> tuple[Database, PostgresOutboxRelay]:
+        dsn = settings.postgres_dsn.get_secret_value()
+        pool = create_pool(
+            dsn,
+            application_name=f"agora-{self.service}",
+            min_size=settings.postgres_pool_min_size,
+            max_size=settings.postgres_pool_max_size,
+            timeout=settings.postgres_pool_timeout_seconds,
+        )
+        listen = settings.postgres_listen_dsn
+        relay = PostgresOutboxRelay(
+            pool,
+            self.publisher,
+            service=self.service,
+            listen_dsn=listen.get_secret_value() if listen is not None else dsn,
+            poll_interval=settings.outbox_poll_interval_ms / 1000,
+            batch_size=settings.outbox_batch_size,
+        )
+        return Database(pool, on_outbox=relay.notify), relay
+
+    def require_postgres(self) -> Database:
+        """The service's PostgreSQL database (a runtime built with ``migrations``)."""
+        if self.postgres is None:
+            raise RuntimeError(f"{self.service}: this runtime has no PostgreSQL (no migrations)")
+        return self.postgres
+
+    def add_batch_consumer(
+        self, topics: Sequence[str], handlers: Mapping[str, BatchEventHandler]
+    ) -> BatchEventConsumer:
+        """Subscribe this service's group to ``topics``; a poll's events per transaction."""
+        consumer = BatchEventConsumer(
+            self.broker,
+            service=self.service,
+            group_id=self.settings.group_id,
+            topics=topics,
+            handlers=handlers,
+            registry=self.registry,
+            database=self.require_postgres(),
+            publisher=self.publisher,
+            retry=RetryPolicy(
+                max_attempts=self.settings.consumer_max_attempts,
+                backoff_ms=self.settings.consumer_retry_backoff_ms,
+                backoff_max_ms=self.settings.consumer_retry_backoff_max_ms,
+            ),
+            max_records=self.settings.consumer_max_records,
+        )
+        self.consumers.append(consumer)
+        return consumer
+
     def set_api(self, api: ApiServer) -> None:
         """Serve ``api``; it also answers the operators' RPCs over this runtime."""
         self.api = api
@@ -138,12 +208,18 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         """Create indexes, connect, start consumers, relay, gRPC and the side port."""
-        for name, specs in self._indexes.items():
-            await ensure_indexes(self.database[name], specs)
-        await self.processed.create_indexes()
+        if self.postgres is not None:
+            await self._start_postgres(self.postgres)
+        else:
+            for name, specs in self._indexes.items():
+                await ensure_indexes(self.database[name], specs)
+            await self.processed.create_indexes()
         await self.http.start()
         await self.broker.start()
-        self.relay.start()
+        if self.postgres_relay is None:
+            self.relay.start()
+        elif self.settings.outbox_relay_enabled:
+            self.postgres_relay.start()
         if self.api is not None:
             await self.api.start()
             self.grpc_port = self.api.port
@@ -153,6 +229,19 @@ class ServiceRuntime:
             grpc_port=self.grpc_port,
             http_port=self.http.port,
             consumers=len(self.consumers),
+        )
+
+    async def _start_postgres(self, database: Database) -> None:
+        # The pool connects in the background: a database that is down at start makes
+        # the service not ready (readyz) and calls UNAVAILABLE until it answers.
+        await database.pool.open(wait=False)
+        if self.settings.postgres_migrate_on_start and self.migrations is not None:
+            await migrate_when_reachable(
+                self.migrations, self.settings.postgres_dsn.get_secret_value()
+            )
+        retention = self.settings.processed_events_retention_hours
+        self._background.append(
+            asyncio.create_task(purge_marks_periodically(database.pool, retention))
         )
 
     async def stop(self) -> None:
@@ -167,8 +256,17 @@ class ServiceRuntime:
         for consumer in self.consumers:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(consumer.drain(), timeout=grace or None)
-        await self.relay.stop(flush=True)
+        if self.postgres_relay is not None:
+            await self.postgres_relay.stop(flush=self.settings.outbox_relay_enabled)
+        else:
+            await self.relay.stop(flush=True)
+        for task in self._background:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.broker.stop()
+        if self.postgres is not None:
+            await self.postgres.pool.close()
         await self.mongo.close()
         await self.http.stop()
         log.info("service stopped")
@@ -205,11 +303,15 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 def serve(
     settings_cls: type[SettingsT],
     build: Callable[[SettingsT], Awaitable[ServiceRuntime]],
+    *,
+    migrations: Migrations | None = None,
 ) -> NoReturn:
     """The body of every service's ``__main__``: settings, logging, build, run.
 
-    Invalid configuration stops start-up with exit code 2 and a message naming each
-    variable; the runtime is built inside the event loop (grpc.aio needs one).
+    ``python -m agora_<service> migrate`` runs the schema migrations to head and exits
+    instead (the Helm pre-upgrade Job, Compose's migrate step). Invalid configuration
+    stops start-up with exit code 2 and a message naming each variable; the runtime is
+    built inside the event loop (grpc.aio needs one).
     """
     try:
         settings = load_settings(settings_cls)
@@ -217,6 +319,12 @@ def serve(
         print(f"agora: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     configure_logging(settings.service_name, settings.log_level)
+    command = sys.argv[1:]
+    if command == ["migrate"]:
+        raise SystemExit(run_migrations(settings, migrations))
+    if command:
+        print(f"agora: unknown command {' '.join(command)!r} (known: migrate)", file=sys.stderr)
+        raise SystemExit(2)
 
     async def main() -> None:
         runtime = await build(settings)
@@ -227,3 +335,20 @@ def serve(
     except StartupFailed:
         raise SystemExit(1) from None
     raise SystemExit(0)
+
+
+def run_migrations(settings: ServiceSettings, migrations: Migrations | None) -> int:
+    """The ``migrate`` command: exit code 0 when the schema is at head."""
+    if migrations is None:
+        log.error("this service has no migrations", service=settings.service_name)
+        return 1
+    log.info("migrating", service=settings.service_name, versions=str(migrations.versions))
+    try:
+        upgrade(migrations, settings.postgres_dsn.get_secret_value())
+    except Exception as error:
+        # The DSN is never logged (it holds the password); the driver's message names
+        # the host and what failed.
+        log.error("migration failed", error=repr(error)[:1000])
+        return 1
+    log.info("schema at head", service=settings.service_name)
+    return 0

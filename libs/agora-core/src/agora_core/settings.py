@@ -66,6 +66,54 @@ class ServiceSettings(BaseSettings):
         description="Defaults to agora_<service_name>: each service owns its own database.",
     )
 
+    postgres_dsn: SecretStr = Field(
+        default=SecretStr(""),
+        description=(
+            "libpq DSN of the service's own PostgreSQL database and login role; secret. "
+            "Defaults to the local development database "
+            "(postgresql://agora_<service>:agora-local-<service>@127.0.0.1:15432/agora_<service>)."
+        ),
+    )
+    postgres_listen_dsn: SecretStr | None = Field(
+        default=None,
+        description=(
+            "A direct (session) connection for the outbox relay's LISTEN, when POSTGRES_DSN "
+            "goes through PgBouncer in transaction mode; defaults to POSTGRES_DSN. Without "
+            "LISTEN the relay still publishes on its poll."
+        ),
+    )
+    postgres_pool_min_size: int = Field(default=1, ge=0, le=100)
+    postgres_pool_max_size: int = Field(default=10, ge=1, le=500)
+    postgres_pool_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="Longest wait for a free connection; then the call fails UNAVAILABLE.",
+    )
+    postgres_migrate_on_start: bool = Field(
+        default=False,
+        description=(
+            "Run the schema migrations at start (development). In production the "
+            "`migrate` command runs them first (the Helm pre-upgrade Job)."
+        ),
+    )
+    processed_events_retention_hours: int = Field(
+        default=336,
+        ge=1,
+        le=24 * 365,
+        description=(
+            "How long consumers remember processed event ids; keep it longer than the "
+            "topics' retention so a redelivered record is always recognised."
+        ),
+    )
+    consumer_max_records: int = Field(
+        default=500, ge=1, le=10_000, description="Records a batch consumer takes per poll."
+    )
+    outbox_relay_enabled: bool = Field(
+        default=True,
+        description="Set false when Debezium's outbox event router publishes the outbox.",
+    )
+
     outbox_poll_interval_ms: int = Field(
         default=5000,
         ge=5,
@@ -126,6 +174,11 @@ class ServiceSettings(BaseSettings):
         if isinstance(data, dict) and "mongo_database" not in data:
             service = data.get("service_name", cls.model_fields["service_name"].default)
             data = {**data, "mongo_database": f"agora_{service}".replace("-", "_")}
+        if isinstance(data, dict) and not data.get("postgres_dsn"):
+            service = data.get("service_name", cls.model_fields["service_name"].default)
+            name = f"agora_{service}".replace("-", "_")
+            local = f"agora-local-{service}"
+            data = {**data, "postgres_dsn": f"postgresql://{name}:{local}@127.0.0.1:15432/{name}"}
         return data
 
     @model_validator(mode="after")

@@ -15,8 +15,11 @@ FailedPrecondition         FAILED_PRECONDITION     message names the current sta
 PermissionDenied           PERMISSION_DENIED
 ResourceExhausted          RESOURCE_EXHAUSTED      RetryInfo (when the wait is known)
 Unauthenticated            UNAUTHENTICATED
-pymongo ConnectionFailure  UNAVAILABLE             (transient: clients may retry); also
-                                                   inside an ExceptionGroup (a TaskGroup)
+database outage           UNAVAILABLE             (transient: clients may retry): pymongo
+                                                   ConnectionFailure, psycopg
+                                                   OperationalError, an exhausted pool
+                                                   (PoolTimeout); also inside an
+                                                   ExceptionGroup (a TaskGroup)
 anything else              INTERNAL                generic message; the error is logged
 =========================  ======================  ==================================
 
@@ -36,7 +39,6 @@ from google.protobuf.message import Message
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 from pydantic import ValidationError
-from pymongo.errors import ConnectionFailure
 
 from agora_core.errors import (
     AgoraError,
@@ -49,6 +51,7 @@ from agora_core.errors import (
     Unauthenticated,
 )
 from agora_core.grpc.handler_wrapping import Context, ScopeInterceptor, split_method
+from agora_core.messaging.retry import is_database_outage
 
 log = structlog.get_logger(__name__)
 
@@ -127,7 +130,7 @@ def _is_outage(error: BaseException) -> bool:
     # A TaskGroup in a use case wraps the driver's error in an ExceptionGroup.
     if isinstance(error, BaseExceptionGroup):
         return any(_is_outage(inner) for inner in error.exceptions)
-    return isinstance(error, ConnectionFailure)
+    return is_database_outage(error)
 
 
 class ErrorMappingInterceptor(ScopeInterceptor):

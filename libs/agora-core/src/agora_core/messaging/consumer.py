@@ -99,7 +99,7 @@ class EventConsumer:
         topics: Sequence[str],
         handlers: Mapping[str, EventHandler],
         registry: EventRegistry,
-        processed: ProcessedEvents,
+        processed: ProcessedEvents | None,
         publisher: EventPublisher,
         retry: RetryPolicy,
         max_payload_bytes: int = 1024 * 1024,
@@ -128,9 +128,13 @@ class EventConsumer:
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self.subscriber: LogicSubscriber[Any] = broker.subscriber(
+        self.subscriber: LogicSubscriber[Any] = self._subscribe(broker, topics)
+
+    def _subscribe(self, broker: KafkaBroker, topics: Sequence[str]) -> LogicSubscriber[Any]:
+        """The group's FastStream subscriber, calling :meth:`process` for each record."""
+        subscriber: LogicSubscriber[Any] = broker.subscriber(
             *topics,
-            group_id=group_id,
+            group_id=self._group_id,
             ack_policy=AckPolicy.MANUAL,
             auto_offset_reset="earliest",
             max_poll_interval_ms=10 * 60 * 1000,
@@ -143,7 +147,8 @@ class EventConsumer:
         async def on_record(message: KafkaMessage) -> None:
             await self.process(message.raw_message, message.consumer)
 
-        self.subscriber(on_record)
+        subscriber(on_record)
+        return subscriber
 
     @property
     def topics(self) -> frozenset[str]:
@@ -246,11 +251,13 @@ class EventConsumer:
             event = self._parse(record)
             if event is None:
                 return "ignored", _header(record, "ce_type") or "unknown"
-            if await self._with_infra_retry(lambda: self._processed.seen(event.event_id)):
+            processed = self._processed
+            assert processed is not None, "a record-at-a-time consumer needs processed marks"
+            if await self._with_infra_retry(lambda: processed.seen(event.event_id)):
                 return "duplicate", event.envelope.type
             await self._run_handler(event)
             await self._with_infra_retry(
-                lambda: self._processed.mark(
+                lambda: processed.mark(
                     event.event_id, tenant_id=event.tenant_id, event_type=event.envelope.type
                 )
             )

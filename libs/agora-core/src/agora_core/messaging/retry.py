@@ -5,8 +5,10 @@ from __future__ import annotations
 import random
 from enum import StrEnum
 
+import psycopg
 from aiokafka.errors import KafkaError
 from bson.errors import InvalidDocument
+from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
 from pymongo.errors import ConnectionFailure
 
@@ -34,13 +36,15 @@ def classify(error: BaseException) -> FailureKind:
             if kind in kinds:
                 return kind
         return FailureKind.TRANSIENT
-    if isinstance(error, ConnectionFailure | KafkaError):
+    if isinstance(error, psycopg.errors.QueryCanceled):
+        return FailureKind.TRANSIENT  # a statement timeout: this event may always hit it
+    if is_database_outage(error) or isinstance(error, KafkaError):
         return FailureKind.INFRASTRUCTURE
     if isinstance(error, PermanentError | ValidationError | AgoraError):
         return FailureKind.PERMANENT
     # A value the database cannot encode (an int beyond 64 bits, a key it refuses) fails
     # the same way on every attempt.
-    if isinstance(error, OverflowError | InvalidDocument):
+    if isinstance(error, OverflowError | InvalidDocument | psycopg.DataError):
         return FailureKind.PERMANENT
     return FailureKind.TRANSIENT
 
@@ -49,3 +53,15 @@ def backoff_seconds(attempt: int, base_ms: int, max_ms: int) -> float:
     """Exponential backoff with full jitter (attempt counts from 1)."""
     ceiling = min(max_ms, base_ms * (2 ** max(0, attempt - 1)))
     return random.uniform(ceiling / 2, ceiling) / 1000.0  # noqa: S311 - jitter, not crypto
+
+
+def is_database_outage(error: BaseException) -> bool:
+    """The database cannot be reached or dropped the connection (not the query's fault).
+
+    A pool with no free connection in time counts too: the caller should back off.
+    """
+    if isinstance(error, psycopg.errors.QueryCanceled):
+        return False
+    return isinstance(
+        error, ConnectionFailure | psycopg.OperationalError | psycopg.InterfaceError | PoolTimeout
+    )

@@ -1,0 +1,260 @@
+"""The batch-first consumer of services on PostgreSQL.
+
+A poll's records are handled partition by partition; each partition's events run in
+ONE unit of work: the processed-event marks are inserted first (``ON CONFLICT DO
+NOTHING RETURNING``: one round trip finds every redelivered id, and those events are
+skipped), each new event's handler runs with the unit of work (its effects and
+outbox rows join the transaction), then the transaction commits, then the offsets.
+Effects, outbox rows and marks commit together, so exactly-once effect needs nothing
+from handlers.
+
+A failing record is isolated: the transaction rolls back, the events before it commit
+on their own, it is retried alone with backoff, then dead-lettered, and the rest of
+the batch goes on. Order per partition holds for every event that is not
+dead-lettered. While the database or the broker is down the batch waits and retries
+(an outage never dead-letters a good event).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+import structlog
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from faststream.kafka.subscriber.usecase import LogicSubscriber
+
+from agora_contracts.events import EventRegistry
+from agora_core.messaging.consumer import (
+    DeadLetter,
+    EventConsumer,
+    RetryPolicy,
+    _Abandoned,
+    _header,
+    _raw_body,
+)
+from agora_core.messaging.events import ReceivedEvent
+from agora_core.messaging.metrics import EVENTS_CONSUMED, EVENTS_FAILED, HANDLER_SECONDS
+from agora_core.messaging.publisher import EventPublisher
+from agora_core.messaging.retry import FailureKind, classify
+from agora_core.postgres.processed import mark_processed
+from agora_core.postgres.unit_of_work import Database, UnitOfWork
+
+log = structlog.get_logger(__name__)
+
+BatchEventHandler = Callable[[ReceivedEvent[Any], UnitOfWork], Awaitable[None]]
+"""A handler of a PostgreSQL-backed service: the event and the batch's unit of work,
+already scoped to the event's tenant."""
+
+Item = tuple[ConsumerRecord[Any, Any], ReceivedEvent[Any]]
+
+
+class _HandlerFailed(Exception):
+    def __init__(self, index: int, error: Exception) -> None:
+        super().__init__(repr(error))
+        self.index = index
+        self.error = error
+
+
+class BatchEventConsumer(EventConsumer):
+    """One consumer-group subscription whose records are handled a poll at a time."""
+
+    def __init__(
+        self,
+        broker: KafkaBroker,
+        *,
+        service: str,
+        group_id: str,
+        topics: Sequence[str],
+        handlers: Mapping[str, BatchEventHandler],
+        registry: EventRegistry,
+        database: Database,
+        publisher: EventPublisher,
+        retry: RetryPolicy,
+        max_records: int = 500,
+        max_payload_bytes: int = 1024 * 1024,
+    ) -> None:
+        self._database = database
+        self._max_records = max_records
+        self._batch_handlers = dict(handlers)
+        super().__init__(
+            broker,
+            service=service,
+            group_id=group_id,
+            topics=topics,
+            handlers=dict.fromkeys(handlers, _unused),
+            registry=registry,
+            processed=None,
+            publisher=publisher,
+            retry=retry,
+            max_payload_bytes=max_payload_bytes,
+            commit_interval=0,
+        )
+
+    def _subscribe(self, broker: KafkaBroker, topics: Sequence[str]) -> LogicSubscriber[Any]:
+        subscriber: LogicSubscriber[Any] = broker.subscriber(
+            *topics,
+            group_id=self._group_id,
+            ack_policy=AckPolicy.MANUAL,
+            auto_offset_reset="earliest",
+            max_poll_interval_ms=10 * 60 * 1000,
+            batch=True,
+            max_records=self._max_records,
+            batch_timeout_ms=100,
+            decoder=_raw_body,
+        )
+
+        async def on_batch(message: KafkaMessage) -> None:
+            await self.process_batch(message.raw_message, message.consumer)
+
+        subscriber(on_batch)
+        return subscriber
+
+    async def process_batch(
+        self, records: Sequence[ConsumerRecord[Any, Any]], consumer: AIOKafkaConsumer
+    ) -> None:
+        """Handle a poll to a final state, partition by partition, then commit. Never raises."""
+        if self._stopping or not records:
+            return  # not committed: the next owner of the partitions handles them
+        self._in_flight += 1
+        self._idle.clear()
+        by_partition: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
+        for record in records:
+            by_partition.setdefault(TopicPartition(record.topic, record.partition), []).append(
+                record
+            )
+        try:
+            for partition, batch in by_partition.items():
+                seeks_before = self._seeks.get(partition, 0)
+                try:
+                    await self._process_partition(batch)
+                except _Abandoned:
+                    return
+                if self._seeks.get(partition, 0) == seeks_before:
+                    self._pending[partition] = batch[-1].offset + 1
+            self._consumer = consumer
+            await self.flush_commits()
+        except Exception as error:  # never stop the consume loop; redelivery is absorbed
+            log.error("batch failed unexpectedly; records will be redelivered", error=repr(error))
+        finally:
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def _process_partition(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
+        items: list[Item] = []
+        for record in records:
+            try:
+                event = self._parse(record)
+            except DeadLetter as dead:
+                await self._dead_letter(record, dead)
+                self._count(record.topic, _header(record, "ce_type"), "dead_lettered")
+                continue
+            if event is None:
+                self._count(record.topic, _header(record, "ce_type"), "ignored")
+                continue
+            items.append((record, event))
+        await self._handle_items(items)
+
+    async def _handle_items(self, items: Sequence[Item]) -> None:
+        remaining = list(items)
+        while remaining:
+            batch = remaining
+            failure = await self._with_infra_retry(lambda: self._apply(batch))
+            if failure is None:
+                return
+            if failure.index > 0:
+                await self._handle_items(batch[: failure.index])
+            await self._isolate(batch[failure.index], failure.error)
+            remaining = batch[failure.index + 1 :]
+
+    async def _apply(self, items: Sequence[Item]) -> _HandlerFailed | None:
+        """Run ``items`` in one unit of work; on a handler failure roll back and say which."""
+        outcomes: list[tuple[Item, str]] = []
+        try:
+            async with self._database.unit_of_work() as uow:
+                fresh = await mark_processed(
+                    uow,
+                    self._group_id,
+                    [(e.tenant_id, e.event_id, e.envelope.type) for _, e in items],
+                )
+                for index, item in enumerate(items):
+                    event = item[1]
+                    if event.event_id not in fresh:
+                        outcomes.append((item, "duplicate"))
+                        continue
+                    fresh.discard(event.event_id)  # the same id twice in one poll: once
+                    await uow.set_tenant(event.tenant_id)
+                    await self._call(index, event, uow)
+                    outcomes.append((item, "handled"))
+        except _HandlerFailed as failed:
+            return failed
+        for (record, event), outcome in outcomes:
+            self._count(record.topic, event.envelope.type, outcome)
+        return None
+
+    async def _call(self, index: int, event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
+        started = time.perf_counter()
+        try:
+            with structlog.contextvars.bound_contextvars(
+                event_id=event.event_id,
+                event_type=event.envelope.type,
+                tenant=event.tenant_id,
+                trace=event.envelope.traceparent,
+            ):
+                await self._batch_handlers[event.envelope.type](event, uow)
+        except Exception as error:
+            if classify(error) is FailureKind.INFRASTRUCTURE:
+                raise  # the whole batch waits for the database or broker
+            raise _HandlerFailed(index, error) from error
+        finally:
+            HANDLER_SECONDS.labels(self._service, event.topic).observe(
+                time.perf_counter() - started
+            )
+
+    async def _isolate(self, item: Item, first_error: Exception) -> None:
+        """Retry one failing event alone, with backoff; dead-letter it when hopeless."""
+        record, event = item
+        error: Exception = first_error
+        attempt = 1
+        transient_failures = 0
+        while True:
+            kind = classify(error)
+            EVENTS_FAILED.labels(self._service, event.topic, kind.value).inc()
+            log.warning(
+                "event handler failed",
+                event_id=event.event_id,
+                attempt=attempt,
+                kind=kind.value,
+                error=repr(error),
+            )
+            if kind is FailureKind.PERMANENT:
+                await self._dead_letter(
+                    record, DeadLetter("handler-rejected", repr(error), attempt)
+                )
+                self._count(record.topic, event.envelope.type, "dead_lettered")
+                return
+            transient_failures += 1
+            if transient_failures >= self._retry.max_attempts:
+                await self._dead_letter(
+                    record, DeadLetter("retries-exhausted", repr(error), attempt)
+                )
+                self._count(record.topic, event.envelope.type, "dead_lettered")
+                return
+            await self._pause(attempt)
+            attempt += 1
+            failure = await self._with_infra_retry(lambda: self._apply([item]))
+            if failure is None:
+                return
+            error = failure.error
+
+    def _count(self, topic: str, event_type: str | None, outcome: str) -> None:
+        EVENTS_CONSUMED.labels(self._service, topic, event_type or "unknown", outcome).inc()
+
+
+async def _unused(_event: ReceivedEvent[Any]) -> None:
+    raise AssertionError("batch consumers call their batch handlers")

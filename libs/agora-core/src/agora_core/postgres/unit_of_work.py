@@ -1,0 +1,118 @@
+"""The unit of work: one transaction holding a state change, the outbox rows of the
+events it causes and (in consumers) the processed-event marks of the batch.
+
+Use cases open one with :meth:`Database.unit_of_work` and hand it to repositories;
+events collected with :meth:`UnitOfWork.add_events` are written to the ``outbox``
+table just before the commit, after the state change took its row locks, so the
+relay publishes the events of one aggregate in commit order.
+
+The tenant is a transaction-local setting (``set_config(…, true)``) that row-level
+security policies read: it never outlives the transaction, which keeps pooled and
+PgBouncer-shared connections free of session state.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from typing import Final
+
+from agora_core.messaging.events import OutgoingEvent
+from agora_core.postgres.pool import AsyncConnection, Pool
+from agora_core.storage.tenancy import require_tenant
+
+TENANT_SETTING: Final = "agora.tenant_id"
+OUTBOX_CHANNEL: Final = "agora_outbox"
+OUTBOX_LANES: Final = 32
+"""Lanes of the outbox: a key always falls in the same lane, and one relay at a time
+holds a lane, so events of one key leave in order even with several relays."""
+
+_INSERT_OUTBOX: Final = """
+INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, headers, tenant_id, lane)
+SELECT * FROM unnest(
+    %s::uuid[], %s::text[], %s::text[], %s::text[], %s::jsonb[], %s::jsonb[], %s::text[],
+    %s::smallint[]
+)
+"""
+
+
+def outbox_lane(key: str) -> int:
+    """The lane of a partition key (stable across processes and versions)."""
+    return zlib.crc32(key.encode("utf-8")) % OUTBOX_LANES
+
+
+class UnitOfWork:
+    """One open transaction. Repositories run their SQL on :attr:`connection`."""
+
+    def __init__(self, connection: AsyncConnection) -> None:
+        self.connection = connection
+        self.tenant_id: str | None = None
+        self._events: list[OutgoingEvent] = []
+
+    async def set_tenant(self, tenant_id: str) -> None:
+        """Scope the rest of this transaction to ``tenant_id`` (row-level security)."""
+        tenant = require_tenant(tenant_id)
+        if tenant != self.tenant_id:
+            await self.connection.execute(
+                "SELECT set_config(%s, %s, true)", (TENANT_SETTING, tenant)
+            )
+            self.tenant_id = tenant
+
+    def add_events(self, events: Sequence[OutgoingEvent]) -> None:
+        """Publish ``events`` if, and only if, this unit of work commits."""
+        self._events.extend(events)
+
+    @property
+    def events(self) -> tuple[OutgoingEvent, ...]:
+        return tuple(self._events)
+
+    async def write_outbox(self) -> int:
+        """Insert the collected events as outbox rows (one statement); return how many."""
+        events, self._events = self._events, []
+        if not events:
+            return 0
+        await self.connection.execute(
+            _INSERT_OUTBOX,
+            (
+                [e.event_id for e in events],
+                [e.topic for e in events],
+                [e.key for e in events],
+                [e.headers.get("ce_type", "") for e in events],
+                [e.value.decode("utf-8") for e in events],
+                [json.dumps(e.headers) for e in events],
+                [e.headers.get("ce_tenantid", "") for e in events],
+                [outbox_lane(e.key) for e in events],
+            ),
+        )
+        # Delivered to listening relays when (and only if) the transaction commits.
+        await self.connection.execute("SELECT pg_notify(%s, '')", (OUTBOX_CHANNEL,))
+        return len(events)
+
+
+class Database:
+    """A service's database: the pool and the way to open units of work."""
+
+    def __init__(self, pool: Pool, *, on_outbox: Callable[[], None] | None = None) -> None:
+        self.pool = pool
+        self._on_outbox = on_outbox
+
+    def wake_relay_with(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` after each commit that wrote outbox rows (same process)."""
+        self._on_outbox = callback
+
+    @asynccontextmanager
+    async def unit_of_work(self, tenant_id: str | None = None) -> AsyncIterator[UnitOfWork]:
+        """Open a transaction (scoped to ``tenant_id`` when given); commit on success.
+
+        An exception rolls everything back, outbox rows included, and propagates.
+        """
+        async with self.pool.connection() as connection, connection.transaction():
+            uow = UnitOfWork(connection)
+            if tenant_id is not None:
+                await uow.set_tenant(tenant_id)
+            yield uow
+            wrote = await uow.write_outbox()
+        if wrote and self._on_outbox is not None:
+            self._on_outbox()
