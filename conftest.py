@@ -15,6 +15,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
+import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -23,6 +24,11 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import SaslListener
+from agora_core.testing.postgres import (
+    create_test_database,
+    drop_test_database,
+    ensure_test_role,
+)
 
 KAFKA = os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092")
 # The same broker's SASL_PLAINTEXT listener (deploy/local/kafka.sh, AGORA_KAFKA_SASL_PORT,
@@ -31,6 +37,10 @@ KAFKA_SASL = os.environ.get("AGORA_TEST_KAFKA_SASL", "127.0.0.1:19094")
 KAFKA_SASL_USERNAME = os.environ.get("AGORA_KAFKA_SASL_USERNAME", "agora-local")
 KAFKA_SASL_PASSWORD = os.environ.get("AGORA_KAFKA_SASL_PASSWORD", "agora-local-sasl-password")
 MONGO_URI = os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
+POSTGRES_ADMIN_DSN = os.environ.get(
+    "AGORA_TEST_POSTGRES_DSN",
+    "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
+)
 
 
 def _reachable(address: str) -> bool:
@@ -85,6 +95,29 @@ async def database(
     name = f"t_{uuid.uuid4().hex[:12]}"
     yield mongo_client[name]
     await mongo_client.drop_database(name)
+
+
+@pytest.fixture(scope="session")
+async def postgres_admin_dsn() -> str:
+    """The test server's superuser DSN (creates and drops the tests' databases)."""
+    try:
+        async with await psycopg.AsyncConnection.connect(POSTGRES_ADMIN_DSN, connect_timeout=5):
+            pass
+    except psycopg.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is not reachable with AGORA_TEST_POSTGRES_DSN ({error}): "
+            "run `make infra-up` first"
+        )
+    await ensure_test_role(POSTGRES_ADMIN_DSN)
+    return POSTGRES_ADMIN_DSN
+
+
+@pytest.fixture
+async def postgres_dsn(postgres_admin_dsn: str) -> AsyncIterator[str]:
+    """A database of this test's own, reached with an ordinary role (RLS applies)."""
+    name, dsn = await create_test_database(postgres_admin_dsn)
+    yield dsn
+    await drop_test_database(postgres_admin_dsn, name)
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from jwt.algorithms import ECAlgorithm
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.testing.v1 import notes_pb2_grpc
 from agora_core.grpc.policy import MethodPolicy
 from agora_core.grpc.server import GrpcServer, ServiceRegistration, create_grpc_server
+from agora_core.postgres import Database, create_pool
+from agora_core.postgres.migrations import upgrade_async
 from agora_core.settings import ServiceSettings, load_settings
-from agora_core.storage import Document, IndexSpec, TenantRepository, ensure_indexes
 from core_grpc.helpers import DEV_SECRET
 from core_grpc.notes_servicer import (
     NOTES_POLICY,
@@ -28,11 +28,10 @@ from core_grpc.notes_servicer import (
     NoteStore,
     StoreForTenant,
 )
+from core_grpc.notes_store import NOTES_MIGRATIONS, PostgresNotes
 
 if TYPE_CHECKING:
     from agora.testing.v1.notes_pb2_grpc import NotesServiceAsyncStub
-
-NOTES_INDEXES = [IndexSpec(keys=(("tenant_id", 1), ("create_time", 1), ("_id", 1)))]
 
 
 @dataclass
@@ -99,19 +98,27 @@ async def jwks(ec_key: ec.EllipticCurvePrivateKey) -> AsyncIterator[JwksEndpoint
 
 
 @pytest.fixture
-async def start_notes(database: AsyncDatabase[Document]) -> AsyncIterator[StartNotes]:
-    """Start Notes servers backed by this test's FerretDB database.
+async def notes_database(postgres_dsn: str) -> AsyncIterator[Database]:
+    """This test's PostgreSQL database, migrated to the Notes schema's head."""
+    await upgrade_async(NOTES_MIGRATIONS, postgres_dsn)
+    pool = create_pool(postgres_dsn, application_name="notes-test", max_size=4)
+    await pool.open()
+    yield Database(pool)
+    await pool.close()
+
+
+@pytest.fixture
+async def start_notes(notes_database: Database) -> AsyncIterator[StartNotes]:
+    """Start Notes servers backed by this test's PostgreSQL database.
 
     Keyword arguments override settings (dev mode with DEV_SECRET by default; pass
     ``dev_mode=False, jwt_hs256_secret=None`` plus a key to test production auth).
-    ``policy`` replaces the Notes policy; ``store_for_tenant`` the FerretDB storage.
+    ``policy`` replaces the Notes policy; ``store_for_tenant`` the storage.
     """
-    collection = database["notes"]
-    await ensure_indexes(collection, NOTES_INDEXES)
     started: list[NotesEndpoint] = []
 
     def notes_in_this_database(tenant: str) -> NoteStore:
-        return TenantRepository(collection, tenant)
+        return PostgresNotes(notes_database, tenant)
 
     async def start(
         policy: MethodPolicy = NOTES_POLICY,

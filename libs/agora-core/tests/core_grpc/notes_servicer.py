@@ -3,8 +3,8 @@
 It exists to exercise the gRPC runtime the way a real service would: it reads the
 caller from :func:`current_principal`, validates with :func:`parse_request`, raises
 :mod:`agora_core.errors` instead of touching status codes, pages with opaque tokens,
-and stores notes through a tenant-scoped repository (``TenantRepository`` over
-FerretDB in the tests).
+and stores notes through a tenant-scoped repository that hands it :class:`Note`
+objects (``core_grpc.notes_store.PostgresNotes`` on PostgreSQL in the tests).
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ import asyncio
 import datetime as dt
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from typing import Any, Final, Protocol
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from typing import Final, Protocol
 
 from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict, Field
@@ -54,23 +55,29 @@ NOTES_POLICY: Final = MethodPolicy.for_service(
 )
 
 
+@dataclass(frozen=True)
+class Note:
+    """A stored note."""
+
+    note_id: str
+    title: str
+    body: str
+    author_id: str
+    create_time: dt.datetime
+
+
 class NoteStore(Protocol):
-    """What the servicer needs from storage; ``TenantRepository`` provides it."""
+    """What the servicer needs from one tenant's storage."""
 
-    async def insert_one(self, document: Mapping[str, Any]) -> Any: ...
+    async def add(self, note: Note) -> None: ...
 
-    async def find_one(self, query: Mapping[str, Any] | None = None) -> dict[str, Any] | None: ...
+    async def get(self, note_id: str) -> Note | None: ...
 
-    async def find(
-        self,
-        query: Mapping[str, Any] | None = None,
-        *,
-        sort: Sequence[tuple[str, int]] | None = None,
-        limit: int = 0,
-        skip: int = 0,
-    ) -> list[dict[str, Any]]: ...
+    async def page(self, after: tuple[dt.datetime, str] | None, limit: int) -> list[Note]:
+        """Oldest first (create time, then id), strictly after ``after``."""
+        ...
 
-    async def delete_one(self, query: Mapping[str, Any]) -> bool: ...
+    async def delete(self, note_id: str) -> bool: ...
 
 
 StoreForTenant = Callable[[str], NoteStore]
@@ -92,10 +99,6 @@ class NotesCursor(PageCursor):
     after_id: str = Field(min_length=1, max_length=64)
 
 
-# Oldest first; the id breaks ties between notes created in the same millisecond.
-_ORDER: Final = (("create_time", 1), ("_id", 1))
-
-
 class NotesServicer(notes_pb2_grpc.NotesServiceServicer):
     """Notes kept per tenant; the tenant always comes from the caller's token."""
 
@@ -108,19 +111,19 @@ class NotesServicer(notes_pb2_grpc.NotesServiceServicer):
     def _store(self) -> NoteStore:
         return self._store_for_tenant(current_principal().tenant_id)
 
-    async def _create(self, note: NewNote) -> dict[str, Any]:
-        document = {
+    async def _create(self, new: NewNote) -> Note:
+        note = Note(
             # Ordered by creation within the process: the tie-breaker of notes created
             # in the same millisecond keeps their order (a random id shuffled them).
-            "_id": f"{time.time_ns():020d}{uuid.uuid4().hex[:8]}",
-            "title": note.title,
-            "body": note.body,
-            "author_id": current_principal().subject,
-            # BSON dates hold milliseconds; truncating here keeps cursors exact.
-            "create_time": _now_ms(),
-        }
-        await self._store().insert_one(document)
-        return document
+            note_id=f"{time.time_ns():020d}{uuid.uuid4().hex[:8]}",
+            title=new.title,
+            body=new.body,
+            author_id=current_principal().subject,
+            # Milliseconds, as protobuf clients round-trip them: keeps cursors exact.
+            create_time=_now_ms(),
+        )
+        await self._store().add(note)
+        return note
 
     @override
     async def CreateNote(
@@ -133,10 +136,10 @@ class NotesServicer(notes_pb2_grpc.NotesServiceServicer):
     async def GetNote(
         self, request: notes_pb2.GetNoteRequest, context: Context
     ) -> notes_pb2.GetNoteResponse:
-        document = await self._store().find_one({"_id": request.note_id})
-        if document is None:
+        note = await self._store().get(request.note_id)
+        if note is None:
             raise NotFound("note", request.note_id)
-        return notes_pb2.GetNoteResponse(note=_to_proto(document))
+        return notes_pb2.GetNoteResponse(note=_to_proto(note))
 
     @override
     async def ListNotes(
@@ -145,23 +148,23 @@ class NotesServicer(notes_pb2_grpc.NotesServiceServicer):
         size = page_size(request.page_size)
         cursor = decode_page_token(request.page_token, NotesCursor)
         # One extra document tells whether another page exists.
-        documents = await self._page(cursor, size + 1)
+        notes = await self._page(cursor, size + 1)
         next_token = ""
-        if len(documents) > size:
-            documents = documents[:size]
-            last = documents[-1]
+        if len(notes) > size:
+            notes = notes[:size]
+            last = notes[-1]
             next_token = encode_page_token(
-                NotesCursor(after_time=last["create_time"], after_id=last["_id"])
+                NotesCursor(after_time=last.create_time, after_id=last.note_id)
             )
         return notes_pb2.ListNotesResponse(
-            notes=[_to_proto(d) for d in documents], next_page_token=next_token
+            notes=[_to_proto(n) for n in notes], next_page_token=next_token
         )
 
     @override
     async def DeleteNote(
         self, request: notes_pb2.DeleteNoteRequest, context: Context
     ) -> notes_pb2.DeleteNoteResponse:
-        if not await self._store().delete_one({"_id": request.note_id}):
+        if not await self._store().delete(request.note_id):
             raise NotFound("note", request.note_id)
         return notes_pb2.DeleteNoteResponse()
 
@@ -173,12 +176,12 @@ class NotesServicer(notes_pb2_grpc.NotesServiceServicer):
         try:
             cursor: NotesCursor | None = None
             while True:
-                documents = await self._page(cursor, 100)
-                for document in documents:
-                    yield notes_pb2.StreamNotesResponse(note=_to_proto(document))
-                if documents:
-                    last = documents[-1]
-                    cursor = NotesCursor(after_time=last["create_time"], after_id=last["_id"])
+                notes = await self._page(cursor, 100)
+                for note in notes:
+                    yield notes_pb2.StreamNotesResponse(note=_to_proto(note))
+                if notes:
+                    last = notes[-1]
+                    cursor = NotesCursor(after_time=last.create_time, after_id=last.note_id)
                     continue
                 if not request.follow:
                     return
@@ -197,18 +200,11 @@ class NotesServicer(notes_pb2_grpc.NotesServiceServicer):
                 raise InvalidArgument.single("requests", f"at most {MAX_IMPORT} notes per import")
             notes.append(parse_request(NewNote, title=request.title, body=request.body))
         created = [await self._create(note) for note in notes]
-        return notes_pb2.ImportNotesResponse(note_ids=[d["_id"] for d in created])
+        return notes_pb2.ImportNotesResponse(note_ids=[n.note_id for n in created])
 
-    async def _page(self, cursor: NotesCursor | None, limit: int) -> list[dict[str, Any]]:
-        query: dict[str, Any] = {}
-        if cursor is not None:
-            query = {
-                "$or": [
-                    {"create_time": {"$gt": cursor.after_time}},
-                    {"create_time": cursor.after_time, "_id": {"$gt": cursor.after_id}},
-                ]
-            }
-        return await self._store().find(query, sort=_ORDER, limit=limit)
+    async def _page(self, cursor: NotesCursor | None, limit: int) -> list[Note]:
+        after = (cursor.after_time, cursor.after_id) if cursor is not None else None
+        return await self._store().page(after, limit)
 
 
 def _now_ms() -> dt.datetime:
@@ -216,13 +212,13 @@ def _now_ms() -> dt.datetime:
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
 
 
-def _to_proto(document: Mapping[str, Any]) -> notes_pb2.Note:
+def _to_proto(note: Note) -> notes_pb2.Note:
     create_time = Timestamp()
-    create_time.FromDatetime(document["create_time"])
+    create_time.FromDatetime(note.create_time)
     return notes_pb2.Note(
-        note_id=document["_id"],
-        title=document["title"],
-        body=document["body"],
-        author_id=document["author_id"],
+        note_id=note.note_id,
+        title=note.title,
+        body=note.body,
+        author_id=note.author_id,
         create_time=create_time,
     )

@@ -4,23 +4,24 @@ never see each other's data; size limits and deadlines hold."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterable, Mapping
+import contextlib
+from collections.abc import AsyncIterable, AsyncIterator
 from typing import Any
 
 import grpc
 import pytest
 from google.rpc import error_details_pb2
 from prometheus_client import REGISTRY
-from pymongo.asynchronous.database import AsyncDatabase
 from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from agora.testing.v1 import notes_pb2
-from agora_core.storage import Document, TenantRepository, create_mongo_client
+from agora_core.postgres import Database, create_pool
 from agora_core.testing import eventually
 from core_grpc.conftest import NotesEndpoint, StartNotes
 from core_grpc.helpers import assert_status, caller, field_violations, rich_status, rpc_error
-from core_grpc.notes_servicer import NOTES_SERVICE_NAME, NotesServicer
+from core_grpc.notes_servicer import NOTES_SERVICE_NAME, Note, NotesServicer
+from core_grpc.notes_store import PostgresNotes
 
 pytestmark = pytest.mark.integration
 
@@ -91,11 +92,14 @@ async def test_another_tenants_note_is_never_returned(notes: NotesEndpoint) -> N
 
 
 async def test_unexpected_failure_is_internal_without_leaking_details(
-    notes: NotesEndpoint, database: AsyncDatabase[Document]
+    notes: NotesEndpoint, notes_database: Database
 ) -> None:
-    # A document written by some other (buggy) code path: no title, no author.
-    acme_notes = TenantRepository(database["notes"], "acme")
-    await acme_notes.insert_one({"_id": "broken", "create_time": "not a date"})
+    # A row written by some other (buggy) code path: a date Python cannot represent.
+    async with notes_database.unit_of_work("acme") as uow:
+        await uow.connection.execute(
+            "INSERT INTO notes (tenant_id, note_id, title, body, author_id, create_time) "
+            "VALUES ('acme', 'broken', 't', '', 'ana', '12000-01-01T00:00:00Z')"
+        )
     request = notes_pb2.GetNoteRequest(note_id="broken")
     with capture_logs(processors=[merge_contextvars]) as logs:
         error = await rpc_error(notes.stub.GetNote(request, metadata=caller(subject="ana")))
@@ -108,28 +112,62 @@ async def test_unexpected_failure_is_internal_without_leaking_details(
     assert logged["exc_info"] is True
 
 
-async def test_unreachable_database_is_unavailable(start_notes: StartNotes) -> None:
-    # Nothing listens on port 9 (discard); server selection gives up quickly.
-    client = create_mongo_client("mongodb://127.0.0.1:9/", timeout_ms=200)
-    server = await start_notes(
-        store_for_tenant=lambda tenant: TenantRepository(client["agora"]["notes"], tenant)
+@contextlib.asynccontextmanager
+async def _unreachable_database() -> AsyncIterator[Database]:
+    # Nothing listens on port 9 (discard): every connection attempt is refused.
+    pool = create_pool(
+        "postgresql://agora:x@127.0.0.1:9/agora", application_name="notes-test", timeout=0.5
     )
+    await pool.open(wait=False)
     try:
+        yield Database(pool)
+    finally:
+        await pool.close()
+
+
+async def test_unreachable_database_is_unavailable(start_notes: StartNotes) -> None:
+    async with _unreachable_database() as database:
+        server = await start_notes(store_for_tenant=lambda t: PostgresNotes(database, t))
         request = notes_pb2.GetNoteRequest(note_id="n")
         error = await rpc_error(server.stub.GetNote(request, metadata=caller()))
         assert_status(error, grpc.StatusCode.UNAVAILABLE)
+
+
+async def test_exhausted_pool_is_unavailable_within_the_callers_deadline(
+    start_notes: StartNotes, postgres_dsn: str
+) -> None:
+    """Every connection busy: the call fails UNAVAILABLE after the pool's wait, never hangs."""
+    pool = create_pool(postgres_dsn, application_name="notes-test", max_size=1, timeout=0.5)
+    await pool.open()
+    database = Database(pool)
+    try:
+        server = await start_notes(store_for_tenant=lambda t: PostgresNotes(database, t))
+        async with pool.connection():  # the only connection, held by someone else
+            started = asyncio.get_running_loop().time()
+            call = server.stub.GetNote(
+                notes_pb2.GetNoteRequest(note_id="n"), metadata=caller(), timeout=5.0
+            )
+            error = await rpc_error(call)
+            waited = asyncio.get_running_loop().time() - started
+        assert_status(error, grpc.StatusCode.UNAVAILABLE)
+        assert waited < 5.0  # the pool's wait, not the client's deadline, ended it
+        # Released: the next call is served again.
+        missing = await rpc_error(
+            server.stub.GetNote(notes_pb2.GetNoteRequest(note_id="n"), metadata=caller())
+        )
+        assert_status(missing, NOT_FOUND)
     finally:
-        await client.close()
+        await pool.close()
 
 
-class _FanOutNotes(TenantRepository):
+class _FanOutNotes(PostgresNotes):
     """Reads the note and its neighbour concurrently in a TaskGroup, as gamification's
     board writer does: a failure then arrives wrapped in an ExceptionGroup."""
 
-    async def find_one(self, query: Mapping[str, Any] | None = None) -> Document | None:
+    async def get(self, note_id: str) -> Note | None:
         async with asyncio.TaskGroup() as group:
-            found = group.create_task(super().find_one(query))
-            group.create_task(super().find_one({"_id": "neighbour"}))
+            found = group.create_task(super().get(note_id))
+            group.create_task(super().get("neighbour"))
         return found.result()
 
 
@@ -137,16 +175,11 @@ async def test_unreachable_database_behind_a_task_group_is_unavailable(
     start_notes: StartNotes,
 ) -> None:
     """Not INTERNAL: clients retry UNAVAILABLE (the wrapping of tests/faults finding 3)."""
-    client = create_mongo_client("mongodb://127.0.0.1:9/", timeout_ms=200)
-    server = await start_notes(
-        store_for_tenant=lambda tenant: _FanOutNotes(client["agora"]["notes"], tenant)
-    )
-    try:
+    async with _unreachable_database() as database:
+        server = await start_notes(store_for_tenant=lambda t: _FanOutNotes(database, t))
         request = notes_pb2.GetNoteRequest(note_id="n")
         error = await rpc_error(server.stub.GetNote(request, metadata=caller()))
         assert_status(error, grpc.StatusCode.UNAVAILABLE)
-    finally:
-        await client.close()
 
 
 async def test_oversize_message_is_resource_exhausted(start_notes: StartNotes) -> None:

@@ -17,6 +17,7 @@ dead-lettered. While the database or the broker is down the batch waits and retr
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
@@ -164,7 +165,7 @@ class BatchEventConsumer(EventConsumer):
         remaining = list(items)
         while remaining:
             batch = remaining
-            failure = await self._with_infra_retry(lambda: self._apply(batch))
+            failure = await self._with_infra_retry(functools.partial(self._apply, batch))
             if failure is None:
                 return
             if failure.index > 0:
@@ -247,7 +248,7 @@ class BatchEventConsumer(EventConsumer):
                 return
             await self._pause(attempt)
             attempt += 1
-            failure = await self._with_infra_retry(lambda: self._apply([item]))
+            failure = await self._with_infra_retry(functools.partial(self._apply, [item]))
             if failure is None:
                 return
             error = failure.error

@@ -37,6 +37,7 @@ class Migrations:
 
     def config(self, dsn: str) -> Config:
         config = Config()
+        config.set_main_option("path_separator", "os")
         config.set_main_option("script_location", str(ENVIRONMENT))
         config.set_main_option("version_locations", str(self.versions))
         # Not a main option: those are interpolated, and a password may hold a '%'.
