@@ -168,6 +168,13 @@ class BatchEventConsumer(EventConsumer):
             failure = await self._with_infra_retry(functools.partial(self._apply, batch))
             if failure is None:
                 return
+            if failure.index < 0:  # the commit itself failed: find the event one by one
+                if len(batch) == 1:
+                    await self._isolate(batch[0], failure.error)
+                    return
+                for item in batch:
+                    await self._handle_items([item])
+                return
             if failure.index > 0:
                 await self._handle_items(batch[: failure.index])
             await self._isolate(batch[failure.index], failure.error)
@@ -194,6 +201,12 @@ class BatchEventConsumer(EventConsumer):
                     outcomes.append((item, "handled"))
         except _HandlerFailed as failed:
             return failed
+        except Exception as error:
+            if classify(error) is FailureKind.INFRASTRUCTURE:
+                raise
+            # Marks, outbox rows or the commit refused (a constraint, a bad value):
+            # not attributable to one handler.
+            return _HandlerFailed(-1, error)
         for (record, event), outcome in outcomes:
             self._count(record.topic, event.envelope.type, outcome)
         return None
