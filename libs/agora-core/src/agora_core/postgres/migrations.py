@@ -11,6 +11,7 @@ a transaction-level advisory lock, and all pending migrations run in one transac
 from __future__ import annotations
 
 import asyncio
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,9 +46,15 @@ class Migrations:
         return config
 
 
+# Alembic keeps its running environment in module globals: one upgrade at a time per
+# process (processes exclude each other with the advisory lock in env.py).
+_IN_PROCESS = threading.Lock()
+
+
 def upgrade(migrations: Migrations, dsn: str, revision: str = "head") -> None:
     """Bring the database to ``revision`` (blocking; see :func:`upgrade_async`)."""
-    command.upgrade(migrations.config(dsn), revision)
+    with _IN_PROCESS:
+        command.upgrade(migrations.config(dsn), revision)
 
 
 async def upgrade_async(migrations: Migrations, dsn: str, revision: str = "head") -> None:
