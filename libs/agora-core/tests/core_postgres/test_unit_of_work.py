@@ -123,7 +123,7 @@ async def test_the_tenant_setting_does_not_outlive_its_transaction(
 
 
 _HOSTILE = st.text(
-    alphabet=st.characters(blacklist_characters="\x00", blacklist_categories=("Cs",)),
+    alphabet=st.characters(exclude_characters="\x00", exclude_categories=["Cs"]),
     max_size=60,
 ) | st.sampled_from(
     [
