@@ -415,6 +415,11 @@ def test_hook_secret_copies_the_chart_secret_before_the_hooks(default: Rendered)
     assert default.secret_data("agora-hooks") == default.secret_data("agora")
 
 
+def test_missing_dsn_is_refused(helm: Path) -> None:
+    with pytest.raises(RenderError, match=r"services\.community\.postgres\.dsn is required"):
+        render(helm, sets=("services.community.postgres.dsn=",))
+
+
 def test_migrations_can_be_left_to_the_operator(helm: Path) -> None:
     rendered = render(
         helm, sets=("postgres.migrations.enabled=false", "kafka.topics.provisioning=none")
