@@ -20,6 +20,19 @@ OBSERVABILITY: Final = ROOT / "deploy" / "observability"
 DASHBOARD: Final = OBSERVABILITY / "grafana" / "agora.json"
 ALERTS: Final = OBSERVABILITY / "prometheus" / "alerts.yml"
 COMPOSE_FILE: Final = ROOT / "docker-compose.yml"
+POSTGRES_INIT: Final = ROOT / "deploy" / "compose" / "postgres-initdb"
+CNPG_EXAMPLE: Final = ROOT / "deploy" / "helm" / "examples" / "cloudnativepg.yaml"
+# The PostgreSQL settings every service class gains with the move to PostgreSQL
+# (issue 14). The deployment files set them before every class has them: settings
+# classes ignore unknown variables, and the union below turns into a no-op once the
+# classes declare these fields themselves.
+POSTGRES_SETTINGS: Final = (
+    "postgres_dsn",
+    "postgres_pool_min_size",
+    "postgres_pool_max_size",
+    "postgres_pool_timeout_seconds",
+    "postgres_migrate_on_start",
+)
 
 
 @dataclass(frozen=True)
@@ -61,7 +74,13 @@ class ServiceSpec:
 
     def env_names(self) -> set[str]:
         """Every environment variable the service reads."""
-        return {f"{self.env_prefix}{name}".upper() for name in self.settings.model_fields}
+        fields = {*self.settings.model_fields, *POSTGRES_SETTINGS}
+        return {f"{self.env_prefix}{name}".upper() for name in fields}
+
+    @property
+    def database(self) -> str:
+        """Its PostgreSQL database, and the login role that owns it."""
+        return f"agora_{self.name}"
 
 
 SERVICES: Final = (

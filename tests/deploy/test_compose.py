@@ -22,7 +22,7 @@ import yaml
 from agora_core.settings import load_settings
 
 from .build_context import instructions
-from .layout import COMPOSE_FILE, OBSERVABILITY, ROOT, SERVICES, ServiceSpec
+from .layout import COMPOSE_FILE, OBSERVABILITY, POSTGRES_INIT, ROOT, SERVICES, ServiceSpec
 
 pytestmark = pytest.mark.deploy
 
@@ -39,8 +39,15 @@ SECRETS = {
     "AGORA_JWT_HS256_SECRET": "compose-test-hs256-secret-that-is-long-enough",
     "AGORA_UNSUBSCRIBE_SECRET": "compose-test-unsubscribe-secret-of-32-bytes-or-more",
     "AGORA_GRAFANA_ADMIN_PASSWORD": "compose-test-password",
+    "AGORA_POSTGRES_PASSWORD": "compose-test-superuser-password",
+    **{
+        f"AGORA_POSTGRES_{spec.name.upper()}_PASSWORD": f"compose-test-{spec.name}-password"
+        for spec in SERVICES
+    },
 }
-INFRA = {"kafka", "mongo", "mongo-init", "prometheus", "grafana"}
+INFRA = {"kafka", "postgres", "mongo", "mongo-init", "prometheus", "grafana"}
+# Run to completion before the services start; built from the services' images.
+ONE_SHOTS = {"topics"} | {f"{spec.name}-migrate" for spec in SERVICES}
 
 
 def run_compose(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -79,12 +86,12 @@ def test_secrets_have_no_default(missing: str) -> None:
 
 
 def test_the_stack_is_the_four_services_and_their_infrastructure(config: dict[str, Any]) -> None:
-    assert set(config["services"]) == INFRA | {spec.name for spec in SERVICES}
+    assert set(config["services"]) == INFRA | ONE_SHOTS | {spec.name for spec in SERVICES}
 
 
 def test_every_long_running_container_has_a_healthcheck(config: dict[str, Any]) -> None:
     for name, service in config["services"].items():
-        if name == "mongo-init":
+        if name == "mongo-init" or name in ONE_SHOTS:
             assert service["restart"] == "no"  # one-shot; dependants wait for its success
             continue
         test = service.get("healthcheck", {}).get("test")
@@ -98,12 +105,20 @@ def test_dependencies_wait_for_health(config: dict[str, Any]) -> None:
         for dependency, condition in service.get("depends_on", {}).items():
             expected = (
                 "service_completed_successfully"
-                if dependency == "mongo-init"
+                if dependency == "mongo-init" or dependency in ONE_SHOTS
                 else "service_healthy"
             )
             assert condition["condition"] == expected, f"{name} -> {dependency}"
     for spec in SERVICES:
-        assert set(services[spec.name]["depends_on"]) == {"kafka", "mongo-init"}
+        assert set(services[spec.name]["depends_on"]) == {
+            "kafka",
+            "mongo-init",
+            "postgres",
+            "topics",
+            f"{spec.name}-migrate",
+        }
+        assert set(services[f"{spec.name}-migrate"]["depends_on"]) == {"postgres"}
+    assert set(services["topics"]["depends_on"]) == {"kafka"}
     # Monitoring starts even when a service does not.
     assert "depends_on" not in services["prometheus"]
     assert set(services["grafana"]["depends_on"]) == {"prometheus"}
@@ -118,6 +133,82 @@ def test_mongo_is_a_replica_set_initiated_once(config: dict[str, Any]) -> None:
     for spec in SERVICES:
         uri = services[spec.name]["environment"][f"{spec.env_prefix}MONGO_URI"]
         assert uri.endswith("?replicaSet=rs0")
+
+
+def test_postgres_is_initialised_with_a_database_per_service(config: dict[str, Any]) -> None:
+    postgres = config["services"]["postgres"]
+    assert postgres["image"].startswith("postgres:")
+    major = int(postgres["image"].partition(":")[2].split(".")[0])
+    assert major >= 15
+    # Over TCP: the image's init-time server listens on the Unix socket only, so a
+    # socket probe would let the migrations in before the databases exist.
+    test = postgres["healthcheck"]["test"]
+    assert test[:2] == ["CMD", "pg_isready"]
+    assert test[test.index("--host") + 1] == "127.0.0.1"
+    mounts = {v["target"]: v for v in postgres["volumes"]}
+    init = mounts["/docker-entrypoint-initdb.d"]
+    assert init["type"] == "bind"
+    assert Path(init["source"]) == POSTGRES_INIT
+    assert mounts["/var/lib/postgresql/data"]["type"] == "volume"
+    scripts = sorted(POSTGRES_INIT.glob("*.sh"))
+    assert scripts, "no init script"
+    for script in scripts:
+        assert os.access(script, os.X_OK), f"{script.name}: the image sources it otherwise"
+        syntax = subprocess.run(  # noqa: S603  (bash parsing our own script)
+            ["/bin/bash", "-n", str(script)], capture_output=True, text=True, check=False
+        )
+        assert syntax.returncode == 0, syntax.stderr
+    text = "\n".join(script.read_text() for script in scripts)
+    for needed in (
+        "CREATE ROLE",
+        "CREATE DATABASE",
+        "FROM PUBLIC",
+        "CREATE EXTENSION IF NOT EXISTS unaccent",
+        "CREATE EXTENSION IF NOT EXISTS pg_trgm",
+    ):
+        assert needed in text, needed
+    environment = postgres["environment"]
+    for spec in SERVICES:
+        assert spec.name in text
+        password = SECRETS[f"AGORA_POSTGRES_{spec.name.upper()}_PASSWORD"]
+        assert environment[f"AGORA_POSTGRES_{spec.name.upper()}_PASSWORD"] == password
+
+
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_service_reaches_its_own_database_after_its_migrations(
+    spec: ServiceSpec, config: dict[str, Any]
+) -> None:
+    services = config["services"]
+    password = SECRETS[f"AGORA_POSTGRES_{spec.name.upper()}_PASSWORD"]
+    dsn = services[spec.name]["environment"][f"{spec.env_prefix}POSTGRES_DSN"]
+    assert dsn == f"postgresql://{spec.database}:{password}@postgres:5432/{spec.database}"
+    migrate = services[f"{spec.name}-migrate"]
+    # Same image, same configuration: `python -m agora_<service> migrate`.
+    assert migrate["image"] == services[spec.name]["image"]
+    assert migrate["build"] == services[spec.name]["build"]
+    assert migrate.get("entrypoint") is None  # the image's: python -m agora_<service>
+    assert migrate["command"] == ["migrate"]
+    assert migrate["environment"] == services[spec.name]["environment"]
+    assert migrate["read_only"] is True
+    assert migrate["user"] == "10001:10001"
+
+
+def test_topics_are_provisioned_before_the_services(config: dict[str, Any]) -> None:
+    services = config["services"]
+    topics = services["topics"]
+    assert topics["entrypoint"] + topics["command"] == [
+        "python",
+        "-m",
+        "agora_core.topics",
+        "apply",
+    ]
+    environment = topics["environment"]
+    assert environment["AGORA_TOPICS_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert int(environment["AGORA_TOPICS_REPLICATION_FACTOR"]) == 1  # one broker
+    assert int(environment["AGORA_TOPICS_PARTITIONS"]) >= 1
+    # Clients never create topics: a missing one must fail, not appear with defaults.
+    kafka = services["kafka"]["environment"]
+    assert kafka["KAFKA_AUTO_CREATE_TOPICS_ENABLE"] == "false"
 
 
 def test_kafka_is_a_single_kraft_node(config: dict[str, Any]) -> None:

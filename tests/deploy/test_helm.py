@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -170,16 +169,17 @@ def test_environment_is_a_valid_production_configuration(
     assert set(names) <= spec.env_names(), set(names) - spec.env_names()
     if variant == "defaults":
         secret = rendered.secret_data("agora")
-    else:  # the existing Secret an operator provides, with every documented key
+    else:  # the existing Secrets an operator provides, with every documented key
         refs = {
             v["valueFrom"]["secretKeyRef"]["name"] for v in container["env"] if "valueFrom" in v
         }
-        assert refs == {"agora-runtime"}
+        assert refs == {"agora-runtime", f"agora-{spec.name}-db"}
         secret = {
             "mongo-uri": "mongodb://agora:pw@mongo-0.db:27017/?replicaSet=rs0&tls=true",
             "jwt-jwks-url": "https://login.example.com/realms/agora/certs",
             "notifications-unsubscribe-secret": "u" * 48,
             "kafka-sasl-password": "k" * 32,
+            "dsn": f"postgresql://{spec.database}:pw@pooler.db:5432/{spec.database}",
         }
     for key in list(os.environ):
         if key.startswith(spec.env_prefix):
@@ -225,7 +225,7 @@ def test_service_pdb_and_policy_select_the_pods(default: Rendered, spec: Service
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
     ]
     egress_ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule.get("ports", ())}
-    assert {53, 9092, 27017} <= egress_ports
+    assert {53, 9092, 5432, 27017} <= egress_ports
 
 
 @pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
@@ -275,6 +275,9 @@ def test_missing_token_verification_is_refused(helm: Path) -> None:
         ("logLevel=LOUD", "value must be one of"),
         ("kafka.topics.provisioning=manual", "value must be one of"),
         ("services.community.grpcPort=70000", "maximum"),
+        ("defaults.postgres.pool.maxSize=0", "minimum"),
+        ("services.catalog.postgres.dsn=mongodb://x", "does not match pattern"),
+        ("kafka.topics.job.service=search", "value must be one of"),
     ],
 )
 def test_values_schema_refuses_mistakes(helm: Path, assignment: str, complaint: str) -> None:
@@ -288,16 +291,6 @@ def test_topics_are_the_registry_topics_and_their_dead_letters(
     topics = registry_topics()
     assert values()["kafka"]["topics"]["names"] == topics
     wanted = set(topics) | {f"{t}.dlq" for t in topics}
-    (job,) = renders["defaults"].of_kind("Job")
-    script = job["spec"]["template"]["spec"]["containers"][0]["args"][0]
-    ensured = set(re.findall(r"^ensure (\S+) ", script, re.M))
-    assert ensured == wanted
-    # The container runs it with bash -ec: it must at least parse.
-    syntax = subprocess.run(
-        ["/bin/bash", "-n"], input=script, capture_output=True, text=True, check=False
-    )
-    assert syntax.returncode == 0, syntax.stderr
-    assert job["spec"]["template"]["spec"]["containers"][0]["command"] == ["/bin/bash", "-ec"]
     strimzi = renders["all-toggles"].of_kind("KafkaTopic")
     assert {t["spec"]["topicName"] for t in strimzi} == wanted
     partitions = values()["kafka"]["topics"]["partitions"]
@@ -326,6 +319,147 @@ def test_monitoring_resources_carry_the_shared_rules_and_dashboard(
 
 def test_existing_secret_replaces_the_chart_secret(renders: dict[str, Rendered]) -> None:
     assert renders["production"].of_kind("Secret") == []
+
+
+HOOKS = ("pre-install", "pre-upgrade")
+
+
+def hook_of(document: dict[str, Any]) -> tuple[set[str], int, set[str]]:
+    """(events, weight, delete policies) of a Helm hook."""
+    annotations = document["metadata"].get("annotations", {})
+    assert "helm.sh/hook" in annotations, f"{document['metadata']['name']} is not a hook"
+    return (
+        set(annotations["helm.sh/hook"].split(",")),
+        int(annotations.get("helm.sh/hook-weight", "0")),
+        set(annotations.get("helm.sh/hook-delete-policy", "").split(",")),
+    )
+
+
+def env_by_name(container: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {variable["name"]: variable for variable in container["env"]}
+
+
+@pytest.mark.parametrize("variant", ["defaults", "production"])
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_deployment_reads_its_dsn_from_a_secret(
+    renders: dict[str, Rendered], variant: str, spec: ServiceSpec
+) -> None:
+    rendered = renders[variant]
+    (container,) = containers(rendered.get("Deployment", name_of(spec)))
+    env = env_by_name(container)
+    ref = env[f"{spec.env_prefix}POSTGRES_DSN"]["valueFrom"]["secretKeyRef"]
+    assert not ref.get("optional")
+    if variant == "defaults":
+        assert ref == {"name": "agora", "key": f"{spec.name}-postgres-dsn"}
+        dsn = rendered.secret_data("agora")[ref["key"]]
+        assert dsn.startswith("postgresql://")
+        assert dsn.endswith(f"/{spec.database}")
+    else:
+        assert ref == {"name": f"agora-{spec.name}-db", "key": "dsn"}
+    for name in ("MIN_SIZE", "MAX_SIZE", "TIMEOUT_SECONDS"):
+        assert float(env[f"{spec.env_prefix}POSTGRES_POOL_{name}"]["value"]) > 0
+    # Migrations belong to the hook Job, not to every replica racing at start-up.
+    assert env[f"{spec.env_prefix}POSTGRES_MIGRATE_ON_START"]["value"] == "false"
+    # No connection string, hence no password, in a plain value anywhere.
+    for variable in container["env"]:
+        assert "postgres" not in str(variable.get("value", "")).lower(), variable["name"]
+
+
+@pytest.mark.parametrize("variant", ["defaults", "production"])
+@pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)
+def test_migration_job_runs_before_the_service_as_a_hook(
+    renders: dict[str, Rendered], variant: str, spec: ServiceSpec
+) -> None:
+    rendered = renders[variant]
+    job = rendered.get("Job", f"agora-{spec.name}-migrate")
+    events, weight, delete = hook_of(job)
+    assert events == set(HOOKS)
+    if variant == "defaults":  # production leaves topics to Strimzi
+        assert weight > hook_of(rendered.get("Job", "agora-topics"))[1]
+    assert {"before-hook-creation", "hook-succeeded"} <= delete
+    pod = job["spec"]["template"]["spec"]
+    deployment = rendered.get("Deployment", name_of(spec))["spec"]["template"]["spec"]
+    assert pod["restartPolicy"] == "Never"
+    assert pod["securityContext"] == deployment["securityContext"]
+    assert pod["automountServiceAccountToken"] is False
+    (container,) = pod["containers"]
+    (service,) = deployment["containers"]
+    assert container["image"] == service["image"]
+    assert container["command"] == ["python", "-m", spec.module, "migrate"]
+    assert container["securityContext"] == service["securityContext"]
+    assert container["resources"]["requests"]
+    assert container["resources"]["limits"]
+    # The same configuration as the service, read from the hook copy of the Secret
+    # (the release's own Secret does not exist yet on a first install).
+    hook_secret = "agora-runtime" if variant == "production" else "agora-hooks"
+    service_secret = "agora-runtime" if variant == "production" else "agora"
+
+    def as_hook(variable: dict[str, Any]) -> dict[str, Any]:
+        ref = variable.get("valueFrom", {}).get("secretKeyRef")
+        if ref is None or ref["name"] != service_secret:
+            return variable
+        return {**variable, "valueFrom": {"secretKeyRef": {**ref, "name": hook_secret}}}
+
+    assert container["env"] == [as_hook(v) for v in service["env"]]
+
+
+def test_hook_secret_copies_the_chart_secret_before_the_hooks(default: Rendered) -> None:
+    hook = default.get("Secret", "agora-hooks")
+    events, weight, delete = hook_of(hook)
+    assert events == set(HOOKS)
+    jobs = default.of_kind("Job")
+    assert jobs
+    assert all(weight < hook_of(job)[1] for job in jobs)
+    # Deleted once every hook succeeded: no second copy of the secrets stays behind.
+    assert delete == {"before-hook-creation", "hook-succeeded"}
+    assert default.secret_data("agora-hooks") == default.secret_data("agora")
+
+
+def test_missing_dsn_is_refused(helm: Path) -> None:
+    with pytest.raises(RenderError, match=r"services\.community\.postgres\.dsn is required"):
+        render(helm, sets=("services.community.postgres.dsn=",))
+
+
+def test_migrations_can_be_left_to_the_operator(helm: Path) -> None:
+    rendered = render(
+        helm, sets=("postgres.migrations.enabled=false", "kafka.topics.provisioning=none")
+    )
+    assert rendered.of_kind("Job") == []
+    assert [s["metadata"]["name"] for s in rendered.of_kind("Secret")] == ["agora"]
+
+
+def test_topics_job_runs_the_topics_command_as_a_hook(default: Rendered) -> None:
+    job = default.get("Job", "agora-topics")
+    events, _, delete = hook_of(job)
+    assert events == set(HOOKS)
+    assert {"before-hook-creation", "hook-succeeded"} <= delete
+    pod = job["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    assert container["command"] == ["python", "-m", "agora_core.topics", "apply"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["image"].endswith(f"/{values()['kafka']['topics']['job']['service']}:0.1.0")
+    env = {v["name"]: v.get("value") for v in container["env"]}
+    topics = values()["kafka"]["topics"]
+    assert env["AGORA_TOPICS_KAFKA_BOOTSTRAP_SERVERS"] == values()["kafka"]["bootstrapServers"]
+    assert env["AGORA_TOPICS_PARTITIONS"] == str(topics["partitions"])
+    assert env["AGORA_TOPICS_REPLICATION_FACTOR"] == str(topics["replicationFactor"])
+    assert env["AGORA_TOPICS_KAFKA_SECURITY_PROTOCOL"] == "PLAINTEXT"
+
+
+def test_topics_job_logs_in_with_sasl_from_the_hook_secret(helm: Path) -> None:
+    rendered = render(
+        helm,
+        sets=(
+            "kafka.securityProtocol=SASL_SSL",
+            "kafka.sasl.username=agora",
+            "secrets.kafkaSaslPassword=" + "p" * 24,
+        ),
+    )
+    (container,) = rendered.get("Job", "agora-topics")["spec"]["template"]["spec"]["containers"]
+    ref = env_by_name(container)["AGORA_TOPICS_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    assert ref == {"name": "agora-hooks", "key": "kafka-sasl-password"}
+    assert rendered.secret_data("agora-hooks")["kafka-sasl-password"] == "p" * 24
 
 
 def flattened_keys(node: Any, prefix: str = "") -> Iterator[str]:

@@ -56,6 +56,35 @@ app.kubernetes.io/component: {{ .name }}
 {{- default (include "agora.fullname" .) .Values.secrets.existingSecret -}}
 {{- end -}}
 
+{{/* The Secret the hook Jobs read: a copy made for the hooks (they run before the
+     release's own Secret exists), or the operator's existing Secret. */}}
+{{- define "agora.hookSecretName" -}}
+{{- printf "%s-hooks" (include "agora.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "agora.hookSecret" -}}
+{{- default (include "agora.hookSecretName" .) .Values.secrets.existingSecret -}}
+{{- end -}}
+
+{{/* Pod security context of every Agora container (the images' uid/gid 10001). */}}
+{{- define "agora.podSecurityContext" -}}
+runAsNonRoot: true
+runAsUser: 10001
+runAsGroup: 10001
+fsGroup: 10001
+seccompProfile:
+  type: RuntimeDefault
+{{- end -}}
+
+{{/* Container security context of every Agora container. */}}
+{{- define "agora.containerSecurityContext" -}}
+allowPrivilegeEscalation: false
+readOnlyRootFilesystem: true
+runAsNonRoot: true
+capabilities:
+  drop: [ALL]
+{{- end -}}
+
 {{/* Environment variable prefix of a service: AGORA_<SERVICE>_. */}}
 {{- define "agora.envPrefix" -}}
 {{- printf "AGORA_%s_" (upper .) -}}
@@ -108,5 +137,107 @@ app.kubernetes.io/component: {{ .name }}
 {{- if $k.caSecret }}
 - name: {{ .prefix }}KAFKA_SSL_CA_FILE
   value: /etc/agora/kafka-ca/ca.crt
+{{- end }}
+{{- end -}}
+
+{{/* Environment of one service's container, shared by its Deployment and its migration
+     Job so that both load the same configuration:
+     (dict "root" $ "name" "catalog" "svc" <merged service values> "secret" <Secret name>). */}}
+{{- define "agora.serviceEnv" -}}
+{{- $r := .root -}}
+{{- $name := .name -}}
+{{- $secret := .secret -}}
+{{- $svc := .svc -}}
+{{- $p := include "agora.envPrefix" .name -}}
+- name: {{ $p }}GRPC_HOST
+  value: "0.0.0.0"
+- name: {{ $p }}GRPC_PORT
+  value: {{ $svc.grpcPort | quote }}
+- name: {{ $p }}HTTP_HOST
+  value: "0.0.0.0"
+- name: {{ $p }}HTTP_PORT
+  value: {{ $svc.httpPort | quote }}
+- name: {{ $p }}LOG_LEVEL
+  value: {{ $r.Values.logLevel | quote }}
+- name: {{ $p }}SHUTDOWN_GRACE_SECONDS
+  value: {{ $svc.shutdownGraceSeconds | quote }}
+- name: {{ $p }}KAFKA_BOOTSTRAP_SERVERS
+  value: {{ $r.Values.kafka.bootstrapServers | quote }}
+{{- include "agora.kafkaSecurityEnv" (dict "prefix" $p "root" $r "secret" $secret) }}
+- name: {{ $p }}MONGO_URI
+  valueFrom:
+    secretKeyRef: {name: {{ $secret }}, key: mongo-uri}
+{{- /* The DSN carries the password: always from a Secret, never a plain value. */}}
+- name: {{ $p }}POSTGRES_DSN
+  valueFrom:
+    {{- if $svc.postgres.existingSecret }}
+    secretKeyRef: {name: {{ $svc.postgres.existingSecret }}, key: {{ $svc.postgres.existingSecretKey }}}
+    {{- else }}
+    secretKeyRef: {name: {{ $secret }}, key: {{ $name }}-postgres-dsn}
+    {{- end }}
+- name: {{ $p }}POSTGRES_POOL_MIN_SIZE
+  value: {{ $svc.postgres.pool.minSize | quote }}
+- name: {{ $p }}POSTGRES_POOL_MAX_SIZE
+  value: {{ $svc.postgres.pool.maxSize | quote }}
+- name: {{ $p }}POSTGRES_POOL_TIMEOUT_SECONDS
+  value: {{ $svc.postgres.pool.timeoutSeconds | quote }}
+{{- /* Migrations run once per release in the hook Job (or by the operator), never
+       concurrently from every replica. */}}
+- name: {{ $p }}POSTGRES_MIGRATE_ON_START
+  value: "false"
+- name: {{ $p }}JWT_JWKS_URL
+  valueFrom:
+    secretKeyRef: {name: {{ $secret }}, key: jwt-jwks-url, optional: true}
+- name: {{ $p }}JWT_PUBLIC_KEY_PEM
+  valueFrom:
+    secretKeyRef: {name: {{ $secret }}, key: jwt-public-key-pem, optional: true}
+{{- with $r.Values.auth.issuer }}
+- name: {{ $p }}JWT_ISSUER
+  value: {{ . | quote }}
+{{- end }}
+{{- with $r.Values.auth.audience }}
+- name: {{ $p }}JWT_AUDIENCE
+  value: {{ . | quote }}
+{{- end }}
+{{- if eq $name "gamification" }}
+- name: {{ $p }}PUBLIC_HOST
+  value: "0.0.0.0"
+- name: {{ $p }}PUBLIC_PORT
+  value: {{ $svc.publicPort | quote }}
+- name: {{ $p }}PUBLIC_BASE_URL
+  value: {{ $svc.publicBaseUrl | quote }}
+- name: {{ $p }}BADGE_SIGNING_KEY_PEM
+  valueFrom:
+    secretKeyRef: {name: {{ $secret }}, key: gamification-badge-signing-key-pem, optional: true}
+{{- end }}
+{{- if eq $name "notifications" }}
+- name: {{ $p }}PUBLIC_HOST
+  value: "0.0.0.0"
+- name: {{ $p }}PUBLIC_PORT
+  value: {{ $svc.publicPort | quote }}
+- name: {{ $p }}PUBLIC_BASE_URL
+  value: {{ $svc.publicBaseUrl | quote }}
+- name: {{ $p }}UNSUBSCRIBE_SECRET
+  valueFrom:
+    secretKeyRef: {name: {{ $secret }}, key: notifications-unsubscribe-secret}
+- name: {{ $p }}SMTP_HOST
+  value: {{ $svc.smtp.host | quote }}
+- name: {{ $p }}SMTP_PORT
+  value: {{ $svc.smtp.port | quote }}
+- name: {{ $p }}SMTP_STARTTLS
+  value: {{ $svc.smtp.starttls | quote }}
+{{- with $svc.smtp.username }}
+- name: {{ $p }}SMTP_USERNAME
+  value: {{ . | quote }}
+{{- end }}
+- name: {{ $p }}SMTP_PASSWORD
+  valueFrom:
+    secretKeyRef: {name: {{ $secret }}, key: notifications-smtp-password, optional: true}
+- name: {{ $p }}EMAIL_FROM
+  value: {{ $svc.emailFrom | quote }}
+{{- end }}
+{{- range $key, $value := $svc.env }}
+- name: {{ $key }}
+  value: {{ $value | quote }}
 {{- end }}
 {{- end -}}
