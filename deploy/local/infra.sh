@@ -1,25 +1,32 @@
 #!/usr/bin/env bash
-# Local infrastructure without Docker: Apache Kafka (KRaft) and FerretDB (SQLite).
+# Local infrastructure without Docker: Apache Kafka (KRaft), PostgreSQL and FerretDB
+# (SQLite; until the last service has moved to PostgreSQL).
 # Usage: deploy/local/infra.sh up|down|status
+# Each script reads its own AGORA_* variables (state dir AGORA_LOCAL_DIR, ports); the
+# test environment (make test, make infra-up) sets them through tools/test-env.sh.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+components=(kafka postgres ferretdb)
 
 case "${1:-}" in
   up)
-    "$here/kafka.sh" start
-    "$here/ferretdb.sh" start
+    for c in "${components[@]}"; do
+      "$here/$c.sh" start
+    done
     ;;
   down)
-    # Stop both even if one fails, and report the first failure.
+    # Stop every one even if one fails, and report the failure.
     rc=0
-    "$here/kafka.sh" stop || rc=$?
-    "$here/ferretdb.sh" stop || rc=$?
+    for c in "${components[@]}"; do
+      "$here/$c.sh" stop || rc=$?
+    done
     exit "$rc"
     ;;
   status)
     rc=0
-    "$here/kafka.sh" status || rc=1
-    "$here/ferretdb.sh" status || rc=1
+    for c in "${components[@]}"; do
+      "$here/$c.sh" status || rc=1
+    done
     exit "$rc"
     ;;
   *)

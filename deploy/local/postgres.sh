@@ -34,12 +34,26 @@ SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$SCRIPT_DIR/../.." && pwd)"
 STATE_ROOT="${AGORA_LOCAL_DIR:-$REPO_ROOT/.agora-local}"
 STATE_DIR="$STATE_ROOT/postgres"
-DATA_DIR="$STATE_DIR/data"
-SOCKET_DIR="$STATE_DIR/run"
-LOG_FILE="$STATE_DIR/postgres.log"
 PID_FILE="$STATE_DIR/postgres.pid"
-CONF_FILE="$STATE_DIR/agora.conf"
-HBA_FILE="$STATE_DIR/pg_hba.conf"
+# As root, the server runs as the `postgres` user, who must be able to reach its files.
+# A state dir under a directory only root may enter (pytest's /tmp/pytest-of-root,
+# mktemp -d) cannot hold them: the server's files then live in a directory of their own
+# under FALLBACK_ROOT, linked from $STATE_DIR/server, and are removed by a later start
+# once their state dir is gone.
+FALLBACK_ROOT="/var/tmp/agora-postgres"
+set_server_dir() {
+  SERVER_DIR="$1"
+  DATA_DIR="$SERVER_DIR/data"
+  SOCKET_DIR="$SERVER_DIR/run"
+  LOG_FILE="$SERVER_DIR/postgres.log"
+  CONF_FILE="$SERVER_DIR/agora.conf"
+  HBA_FILE="$SERVER_DIR/pg_hba.conf"
+}
+if [[ -L "$STATE_DIR/server" ]]; then
+  set_server_dir "$(readlink "$STATE_DIR/server")"
+else
+  set_server_dir "$STATE_DIR"
+fi
 
 T0="${EPOCHREALTIME:-$(date +%s)}"
 say() { printf 'postgres [%6s] %s\n' "$(since "$T0")" "$*"; }
@@ -183,25 +197,52 @@ show_log_tail() {
 
 # ---------------------------------------------------------------------------- start
 
+# Server directories of state dirs that no longer exist, and that no server runs from.
+collect_fallbacks() {
+  local dir owner pid
+  for dir in "$FALLBACK_ROOT"/*/; do
+    dir="${dir%/}"
+    [[ -f "$dir/state-dir" ]] || continue
+    owner="$(cat "$dir/state-dir")"
+    [[ -e "$owner" ]] && continue
+    pid="$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null || true)"
+    if [[ "$pid" =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null; then continue; fi
+    rm -rf "$dir"
+  done
+}
+
 prepare_dirs() {
-  mkdir -p "$STATE_DIR" "$SOCKET_DIR"
-  touch "$LOG_FILE"
+  mkdir -p "$STATE_DIR"
   if is_root; then
     id postgres >/dev/null 2>&1 ||
       die "no 'postgres' system user to run the server as (Debian's postgresql package creates it)"
-    chown postgres:postgres "$STATE_DIR" "$SOCKET_DIR" "$LOG_FILE"
-    # Every parent of the state dir must be traversable by that user.
-    runuser -u postgres -- test -x "$STATE_DIR" ||
-      die "the postgres system user cannot reach $STATE_DIR (a parent directory is not searchable by others); set AGORA_LOCAL_DIR to a directory it can reach"
+    if [[ -d "$FALLBACK_ROOT" ]]; then collect_fallbacks; fi
+    if [[ "$SERVER_DIR" == "$STATE_DIR" ]] && ! runuser -u postgres -- test -x "$STATE_ROOT"; then
+      local fallback
+      fallback="$FALLBACK_ROOT/$(printf '%s' "$STATE_DIR" | sha256sum | cut -c1-16)"
+      mkdir -p "$fallback"
+      chmod 711 "$FALLBACK_ROOT"
+      echo "$STATE_DIR" >"$fallback/state-dir"
+      ln -sfn "$fallback" "$STATE_DIR/server"
+      set_server_dir "$fallback"
+      say "the postgres user cannot enter $STATE_ROOT: server files in $SERVER_DIR (linked from $STATE_DIR/server)"
+    fi
   fi
-  chmod 700 "$STATE_DIR" "$SOCKET_DIR"
+  mkdir -p "$SERVER_DIR" "$SOCKET_DIR"
+  touch "$LOG_FILE"
+  if is_root; then
+    chown postgres:postgres "$SERVER_DIR" "$SOCKET_DIR" "$LOG_FILE"
+    runuser -u postgres -- test -x "$SERVER_DIR" ||
+      die "the postgres system user cannot reach $SERVER_DIR (a parent directory is not searchable by it)"
+  fi
+  chmod 700 "$SERVER_DIR" "$SOCKET_DIR"
 }
 
 initdb_once() {
   if [[ -f "$DATA_DIR/PG_VERSION" ]] || { is_root && runuser -u postgres -- test -f "$DATA_DIR/PG_VERSION"; }; then
     return 0
   fi
-  local t pwfile="$STATE_DIR/.initdb-password"
+  local t pwfile="$SERVER_DIR/.initdb-password"
   t="${EPOCHREALTIME:-$(date +%s)}"
   say "initdb $DATA_DIR (first start; superuser postgres, scram-sha-256)"
   rm -rf "$DATA_DIR"
