@@ -1,20 +1,23 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down status demo test bench bench-platform lint typecheck fmt proto proto-check schemas events
+.PHONY: install up down infra-up infra-down infra-status status demo test bench bench-platform lint typecheck fmt proto proto-check schemas events
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
 
-up:  ## install what is missing, start Kafka, FerretDB and every service, wait until SERVING
+up:  ## install what is missing, start Kafka, PostgreSQL, FerretDB and every service (.agora-local/), wait until SERVING
 	deploy/local/platform.sh up
 
 down:  ## stop everything `make up` started
 	deploy/local/platform.sh down
 
-infra-up:  ## only Kafka and FerretDB (the broker with its SASL test listener, as make test)
-	AGORA_KAFKA_SASL_PORT=$${AGORA_KAFKA_SASL_PORT:-19094} deploy/local/infra.sh up
+infra-up:  ## only the test environment, to run pytest by hand: Kafka (+SASL), PostgreSQL, FerretDB in .agora-test/ on test ports
+	. tools/test-env.sh && deploy/local/infra.sh up
 
-infra-down:
-	deploy/local/infra.sh down
+infra-down:  ## stop what `make infra-up` started
+	. tools/test-env.sh && deploy/local/infra.sh down
+
+infra-status:  ## is each part of the test environment running?
+	. tools/test-env.sh && deploy/local/infra.sh status
 
 status:  ## is each part of the platform running and answering?
 	deploy/local/platform.sh status
@@ -22,10 +25,10 @@ status:  ## is each part of the platform running and answering?
 demo:  ## play the demo journey against the running platform (make up first)
 	.venv/bin/python -m agora_demo
 
-test:  ## install everything, start the infrastructure, lint, type-check, run all tests, stop
+test:  ## install everything, start the test environment (.agora-test/, not the platform), lint, type-check, run all tests, stop it
 	tools/test.sh
 
-bench:  ## benchmarks with same-run baselines (starts and stops the infrastructure)
+bench:  ## benchmarks with same-run baselines (starts and stops the test environment)
 	tools/bench.sh
 
 bench-platform: install  ## end to end: a private platform (own Kafka, FerretDB, services) under load; ARGS="--quick"
