@@ -2,10 +2,13 @@
 
 Every port and the state directory can be overridden, so a test can run a second
 platform beside the developer's: ``AGORA_LOCAL_DIR``, ``AGORA_KAFKA_PORT``,
-``AGORA_KAFKA_CONTROLLER_PORT``, ``AGORA_FERRETDB_PORT``, ``AGORA_FERRETDB_DEBUG_PORT``
-and, per service, the variables the service itself reads (``AGORA_<SVC>_GRPC_PORT``,
-``AGORA_<SVC>_HTTP_PORT``, and ``AGORA_<SVC>_PUBLIC_PORT`` for gamification and
-notifications), so the supervisor and the process it starts always agree.
+``AGORA_KAFKA_CONTROLLER_PORT``, ``AGORA_FERRETDB_PORT``, ``AGORA_FERRETDB_DEBUG_PORT``,
+``AGORA_POSTGRES_PORT`` and, per service, the variables the service itself reads
+(``AGORA_<SVC>_GRPC_PORT``, ``AGORA_<SVC>_HTTP_PORT``, and ``AGORA_<SVC>_PUBLIC_PORT``
+for gamification and notifications), so the supervisor and the process it starts always agree.
+
+The test suite's infrastructure (``make test``, ``make infra-up``) is not this: it has
+its own state directory and ports (``agora_platform.testenv``, ``tools/test-env.sh``).
 """
 
 from __future__ import annotations
@@ -28,6 +31,12 @@ DEFAULT_PUBLIC_PORTS: dict[str, int] = {
     "gamification": 9203,  # Open Badges credential status and issuer profile
     "notifications": 9204,  # unsubscribe links
 }
+
+DEFAULT_KAFKA_PORT = 19092
+DEFAULT_KAFKA_CONTROLLER_PORT = 19093
+DEFAULT_FERRETDB_PORT = 27018
+DEFAULT_FERRETDB_DEBUG_PORT = "28088"
+DEFAULT_POSTGRES_PORT = 15432
 
 # Local-platform defaults for the notifications scheduler, so that relaunch reminders
 # are observable within a minute (production defaults: 72 h and 30 s). Each is only a
@@ -86,6 +95,7 @@ class PlatformConfig(BaseModel):
     kafka_controller_port: int = Field(ge=1, le=65535)
     ferretdb_port: int = Field(ge=1, le=65535)
     ferretdb_debug_port: str
+    postgres_port: int = Field(ge=1, le=65535)
     services: tuple[ServiceConfig, ...]
     start_timeout: float = Field(gt=0)
 
@@ -109,6 +119,18 @@ class PlatformConfig(BaseModel):
     def mongo_uri(self) -> str:
         return f"mongodb://127.0.0.1:{self.ferretdb_port}/"
 
+    @property
+    def postgres_address(self) -> str:
+        return f"127.0.0.1:{self.postgres_port}"
+
+    def postgres_dsn(self, service: str) -> str:
+        """``service``'s own database and login role, as ``deploy/local/postgres.sh``
+        provisions them (development passwords, loopback only)."""
+        return (
+            f"postgresql://agora_{service}:agora-local-{service}@{self.postgres_address}"
+            f"/agora_{service}"
+        )
+
     def service(self, name: str) -> ServiceConfig:
         for service in self.services:
             if service.name == name:
@@ -129,6 +151,7 @@ class PlatformConfig(BaseModel):
             "AGORA_KAFKA_CONTROLLER_PORT": str(self.kafka_controller_port),
             "AGORA_FERRETDB_PORT": str(self.ferretdb_port),
             "AGORA_FERRETDB_DEBUG_PORT": self.ferretdb_debug_port,
+            "AGORA_POSTGRES_PORT": str(self.postgres_port),
         }
 
 
@@ -174,10 +197,14 @@ def load_config(root: Path, environ: Mapping[str, str]) -> PlatformConfig:
                 "state_dir": Path(
                     environ.get("AGORA_LOCAL_DIR") or root / ".agora-local"
                 ).absolute(),
-                "kafka_port": _int(environ, "AGORA_KAFKA_PORT", 19092),
-                "kafka_controller_port": _int(environ, "AGORA_KAFKA_CONTROLLER_PORT", 19093),
-                "ferretdb_port": _int(environ, "AGORA_FERRETDB_PORT", 27018),
-                "ferretdb_debug_port": environ.get("AGORA_FERRETDB_DEBUG_PORT") or "28088",
+                "kafka_port": _int(environ, "AGORA_KAFKA_PORT", DEFAULT_KAFKA_PORT),
+                "kafka_controller_port": _int(
+                    environ, "AGORA_KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT
+                ),
+                "ferretdb_port": _int(environ, "AGORA_FERRETDB_PORT", DEFAULT_FERRETDB_PORT),
+                "ferretdb_debug_port": environ.get("AGORA_FERRETDB_DEBUG_PORT")
+                or DEFAULT_FERRETDB_DEBUG_PORT,
+                "postgres_port": _int(environ, "AGORA_POSTGRES_PORT", DEFAULT_POSTGRES_PORT),
                 "services": services,
                 "start_timeout": timeout_raw,
             }

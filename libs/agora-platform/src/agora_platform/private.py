@@ -32,7 +32,7 @@ def private_environ(
     state_dir: Path, base: Mapping[str, str], services: Iterable[str] = ()
 ) -> dict[str, str]:
     """``base`` without the caller's own platform settings, plus a state directory and
-    free ports for Kafka, FerretDB and each of ``services``."""
+    free ports for Kafka, FerretDB, PostgreSQL and each of ``services``."""
     env = {
         key: value
         for key, value in base.items()
@@ -46,6 +46,7 @@ def private_environ(
         AGORA_KAFKA_CONTROLLER_PORT=str(free_port()),
         AGORA_FERRETDB_PORT=str(free_port()),
         AGORA_FERRETDB_DEBUG_PORT=str(free_port()),
+        AGORA_POSTGRES_PORT=str(free_port()),
     )
     for service in services:
         prefix = f"AGORA_{service.upper()}_"
@@ -57,8 +58,10 @@ def private_environ(
 
 
 class PrivateInfra:
-    """Kafka and FerretDB of a private platform, each started and stopped through its
-    ``deploy/local`` script (same state directory, same ports, same data on restart)."""
+    """Kafka, FerretDB and PostgreSQL of a private platform, each started and stopped
+    through its ``deploy/local`` script (same state directory, same ports, same data on
+    restart). ``up`` starts Kafka and FerretDB, what the services use today; PostgreSQL
+    starts on demand (``start_postgres``); ``down`` stops all three."""
 
     def __init__(self, root: Path, environ: Mapping[str, str]) -> None:
         self.config: PlatformConfig = load_config(root, environ)
@@ -78,6 +81,10 @@ class PrivateInfra:
         return self.config.mongo_uri
 
     @property
+    def postgres_address(self) -> str:
+        return self.config.postgres_address
+
+    @property
     def environ(self) -> dict[str, str]:
         """The environment the scripts run with (what a platform on it would read)."""
         return dict(self._env)
@@ -87,11 +94,14 @@ class PrivateInfra:
         await self.start_ferretdb()
 
     async def down(self) -> None:
-        """Stop both, even if stopping one fails (the first failure is raised)."""
+        """Stop all three, even if stopping one fails (the first failure is raised)."""
         try:
             await self.stop_kafka()
         finally:
-            await self.stop_ferretdb()
+            try:
+                await self.stop_ferretdb()
+            finally:
+                await self.stop_postgres()
 
     async def start_kafka(self) -> None:
         """``kafka.sh start``: returns once the broker answers (raises if it cannot)."""
@@ -106,6 +116,13 @@ class PrivateInfra:
 
     async def stop_ferretdb(self) -> None:
         await self._script("ferretdb", "stop")
+
+    async def start_postgres(self) -> None:
+        """``postgres.sh start``: returns once ``SELECT 1`` answers and the databases exist."""
+        await self._script("postgres", "start")
+
+    async def stop_postgres(self) -> None:
+        await self._script("postgres", "stop")
 
     async def _script(self, name: str, command: str) -> None:
         # The supervisor's script runner, on a silent display: the output goes to the

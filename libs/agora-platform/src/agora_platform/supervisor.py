@@ -1,11 +1,13 @@
 """``up``, ``down`` and ``status`` of the local platform.
 
-``up``: install (``tools/bootstrap.sh``), fetch Kafka's jars and build FerretDB (in
-parallel, cached), start Kafka and FerretDB (``deploy/local/*.sh``), start each service
+``up``: install (``tools/bootstrap.sh``), fetch Kafka's jars, check PostgreSQL's server
+binaries and build FerretDB (in parallel, cached), start Kafka, PostgreSQL (one database
+and role per service) and FerretDB (``deploy/local/*.sh``), start each service
 as its own process with its log in ``<state>/logs/``, wait until each answers
 ``grpc.health.v1`` SERVING and its consumers own their partitions (``/readyz``), write
 ``<state>/platform.json`` and print the endpoints. ``down``: SIGTERM every service (they
-drain and flush), SIGKILL what outlives its grace, stop Kafka and FerretDB, report.
+drain and flush), SIGKILL what outlives its grace, stop Kafka, PostgreSQL and FerretDB,
+report.
 """
 
 from __future__ import annotations
@@ -122,6 +124,8 @@ def service_env(
             f"{p}HTTP_PORT": str(service.http_port),
             f"{p}KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap,
             f"{p}MONGO_URI": config.mongo_uri,
+            # The service's own database and role (deploy/local/postgres.sh provisions them).
+            f"{p}POSTGRES_DSN": config.postgres_dsn(service.name),
             STATE_DIR_MARKER: str(config.state_dir),
         }
     )
@@ -221,10 +225,14 @@ class UpResult:
 
 
 def _link_infra_logs(config: PlatformConfig) -> None:
-    """Kafka and FerretDB keep their logs in their own state dirs; link them into
-    ``logs/`` so that every log of the platform is in one place."""
+    """Kafka, PostgreSQL and FerretDB keep their logs in their own state dirs; link them
+    into ``logs/`` so that every log of the platform is in one place."""
+    postgres = config.state_dir / "postgres"
+    if (postgres / "server").is_symlink():  # server files outside (deploy/local/postgres.sh)
+        postgres = postgres / "server"
     links = {
         "kafka.log": config.state_dir / "kafka" / "logs" / "server.log",
+        "postgres.log": postgres / "postgres.log",
         "ferretdb.log": config.state_dir / "ferretdb" / "ferretdb.log",
     }
     for name, target in links.items():
@@ -244,6 +252,7 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
     with Display(console) as display:
         install = display.step("install", "uv sync from uv.lock")
         jars = display.step("Kafka jars", "checking the cache")
+        binaries = display.step("PostgreSQL binaries", "looking for them")
         build = display.step("FerretDB build", "checking the cache")
         async with asyncio.TaskGroup() as group:
             group.create_task(
@@ -266,6 +275,15 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
             )
             group.create_task(
                 run_script(
+                    binaries,
+                    ["bash", str(deploy / "postgres.sh"), "fetch"],
+                    env,
+                    logs / "postgres-setup.log",
+                    "server binaries present",
+                )
+            )
+            group.create_task(
+                run_script(
                     build,
                     ["bash", str(deploy / "ferretdb.sh"), "fetch"],
                     env,
@@ -274,6 +292,7 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
                 )
             )
         kafka = display.step("Kafka", "starting")
+        postgres = display.step("PostgreSQL", "starting")
         ferretdb = display.step("FerretDB", "starting")
         async with asyncio.TaskGroup() as group:
             group.create_task(
@@ -283,6 +302,15 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
                     env,
                     logs / "kafka-setup.log",
                     f"broker on {config.kafka_bootstrap}",
+                )
+            )
+            group.create_task(
+                run_script(
+                    postgres,
+                    ["bash", str(deploy / "postgres.sh"), "start"],
+                    env,
+                    logs / "postgres-setup.log",
+                    f"databases on {config.postgres_address}",
                 )
             )
             group.create_task(
@@ -337,7 +365,15 @@ def endpoints_table(config: PlatformConfig, state: PlatformState) -> Table:
         )
     kafka_pid = _infra_pid(config.state_dir / "kafka" / "kafka.pid")
     ferret_pid = _infra_pid(config.state_dir / "ferretdb" / "ferretdb.pid")
+    postgres_pid = _infra_pid(config.state_dir / "postgres" / "postgres.pid")
     table.add_row("Kafka", state.kafka_bootstrap, "", str(config.logs_dir / "kafka.log"), kafka_pid)
+    table.add_row(
+        "PostgreSQL",
+        config.postgres_address,
+        "",
+        str(config.logs_dir / "postgres.log"),
+        postgres_pid,
+    )
     table.add_row(
         "FerretDB", state.mongo_uri, "", str(config.logs_dir / "ferretdb.log"), ferret_pid
     )
@@ -388,7 +424,7 @@ async def _stop_infra(
 
 
 async def down(config: PlatformConfig, console: Console) -> list[StopReport]:
-    """Stop the services (in parallel), then Kafka and FerretDB; report each."""
+    """Stop the services (in parallel), then Kafka, PostgreSQL and FerretDB; report each."""
     env = config.script_env(os.environ)
     deploy = config.root / "deploy" / "local"
     config.logs_dir.mkdir(parents=True, exist_ok=True)
@@ -406,6 +442,13 @@ async def down(config: PlatformConfig, console: Console) -> list[StopReport]:
                 env,
                 config.logs_dir / "kafka-setup.log",
                 display.step("Kafka", "stopping"),
+            ),
+            _stop_infra(
+                "PostgreSQL",
+                deploy / "postgres.sh",
+                env,
+                config.logs_dir / "postgres-setup.log",
+                display.step("PostgreSQL", "stopping"),
             ),
             _stop_infra(
                 "FerretDB",
@@ -457,12 +500,14 @@ async def _service_status(config: PlatformConfig, service: ServiceConfig) -> Com
 
 
 async def status(config: PlatformConfig) -> list[ComponentStatus]:
-    """Every component's state (Kafka and FerretDB from their scripts, services probed)."""
+    """Every component's state (Kafka, PostgreSQL and FerretDB from their scripts,
+    services probed)."""
     env = config.script_env(os.environ)
     deploy = config.root / "deploy" / "local"
     return list(
         await asyncio.gather(
             _infra_status("Kafka", deploy / "kafka.sh", env, config.kafka_bootstrap),
+            _infra_status("PostgreSQL", deploy / "postgres.sh", env, config.postgres_address),
             _infra_status("FerretDB", deploy / "ferretdb.sh", env, config.mongo_uri),
             *(_service_status(config, s) for s in config.services),
         )

@@ -36,6 +36,10 @@ def test_defaults_cover_only_the_services_that_exist(checkout: Path) -> None:
     assert config.state_dir == checkout / ".agora-local"
     assert config.kafka_bootstrap == "127.0.0.1:19092"
     assert config.mongo_uri == "mongodb://127.0.0.1:27018/"
+    assert config.postgres_address == "127.0.0.1:15432"
+    assert config.postgres_dsn("catalog") == (
+        "postgresql://agora_catalog:agora-local-catalog@127.0.0.1:15432/agora_catalog"
+    )
 
 
 def test_every_port_and_the_state_dir_follow_the_environment(checkout: Path) -> None:
@@ -43,6 +47,7 @@ def test_every_port_and_the_state_dir_follow_the_environment(checkout: Path) -> 
         "AGORA_LOCAL_DIR": str(checkout / "elsewhere"),
         "AGORA_KAFKA_PORT": "29000",
         "AGORA_FERRETDB_PORT": "28000",
+        "AGORA_POSTGRES_PORT": "26000",
         "AGORA_CATALOG_GRPC_PORT": "51051",
         "AGORA_CATALOG_HTTP_PORT": "9201",
     }
@@ -54,6 +59,7 @@ def test_every_port_and_the_state_dir_follow_the_environment(checkout: Path) -> 
     assert config.service("catalog").http_port == 9201
     scripts = config.script_env({"PATH": "/bin"})
     assert scripts["AGORA_KAFKA_PORT"] == "29000"
+    assert scripts["AGORA_POSTGRES_PORT"] == "26000"
     assert scripts["AGORA_LOCAL_DIR"] == str(checkout / "elsewhere")
     assert scripts["PATH"] == "/bin"
     assert scripts["AGORA_KAFKA_START_TIMEOUT"] == "240"
@@ -85,6 +91,10 @@ def test_service_env_owns_ports_and_auth_and_keeps_caller_overrides(tmp_path: Pa
     assert env["AGORA_NOTIFICATIONS_PUBLIC_PORT"] == "9300"
     assert env["AGORA_NOTIFICATIONS_PUBLIC_BASE_URL"] == "http://127.0.0.1:9300"
     assert env["AGORA_PLATFORM_STATE_DIR"] == str(config.state_dir)
+    assert env["AGORA_NOTIFICATIONS_POSTGRES_DSN"] == (
+        "postgresql://agora_notifications:agora-local-notifications@127.0.0.1:15432"
+        "/agora_notifications"
+    )
 
 
 def test_state_file_round_trip_and_missing(tmp_path: Path) -> None:

@@ -35,10 +35,13 @@ def test_a_private_platform_shares_no_port_and_no_setting_with_the_callers(
         config.kafka_controller_port,
         config.ferretdb_port,
         int(config.ferretdb_debug_port),
+        config.postgres_port,
         *(p for name in ("gamification", "notifications") for p in _ports(config, name)),
     ]
-    assert len(set(ports)) == len(ports) == 10  # both services have a public endpoint
-    assert {19092, 19093, 27018, 28088}.isdisjoint(ports)
+    assert len(set(ports)) == len(ports) == 11  # both services have a public endpoint
+    assert {19092, 19093, 27018, 28088, 15432}.isdisjoint(ports)
+    # nor the test environment's (make test, make infra-up)
+    assert {29092, 29093, 29094, 27028, 28098, 25432}.isdisjoint(ports)
 
 
 def _ports(config: PlatformConfig, name: str) -> list[int]:
