@@ -1,9 +1,13 @@
-"""Fixtures shared by every test layer: the real Kafka broker and MongoDB-protocol server.
+"""Fixtures shared by every test layer: the real Kafka broker, PostgreSQL and the
+MongoDB-protocol server.
 
-Both are started once per run by ``tools/test.sh`` (``deploy/local/infra.sh up``);
-their addresses can be overridden with AGORA_TEST_KAFKA and AGORA_TEST_MONGO_URI.
-Every test gets its own database and its own topics, so tests never see each
-other's data.
+All are started once per run by ``tools/test.sh`` (``make infra-up`` to run pytest by
+hand) in the test environment: state in ``.agora-test/``, Kafka 29092 (SASL 29094),
+PostgreSQL 25432, FerretDB 27028 -- never the developer's platform (``make up``).
+Defaults come from ``agora_platform.testenv`` (the mirror of ``tools/test-env.sh``);
+AGORA_TEST_KAFKA, AGORA_TEST_KAFKA_SASL, AGORA_TEST_MONGO_URI and
+AGORA_TEST_POSTGRES_DSN override them. Every test gets its own database and its own
+topics, so tests never see each other's data.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -29,18 +34,18 @@ from agora_core.testing.postgres import (
     drop_test_database,
     ensure_test_role,
 )
+from agora_platform.testenv import suite_environment
 
-KAFKA = os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092")
+SUITE = suite_environment(Path(__file__).resolve().parent, os.environ)
+KAFKA = os.environ.get("AGORA_TEST_KAFKA") or SUITE.kafka_bootstrap
 # The same broker's SASL_PLAINTEXT listener (deploy/local/kafka.sh, AGORA_KAFKA_SASL_PORT,
-# which tools/test.sh sets) and its one PLAIN user.
-KAFKA_SASL = os.environ.get("AGORA_TEST_KAFKA_SASL", "127.0.0.1:19094")
+# which tools/test-env.sh sets) and its one PLAIN user.
+KAFKA_SASL = os.environ.get("AGORA_TEST_KAFKA_SASL") or SUITE.kafka_sasl
 KAFKA_SASL_USERNAME = os.environ.get("AGORA_KAFKA_SASL_USERNAME", "agora-local")
 KAFKA_SASL_PASSWORD = os.environ.get("AGORA_KAFKA_SASL_PASSWORD", "agora-local-sasl-password")
-MONGO_URI = os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
-POSTGRES_ADMIN_DSN = os.environ.get(
-    "AGORA_TEST_POSTGRES_DSN",
-    "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
-)
+MONGO_URI = os.environ.get("AGORA_TEST_MONGO_URI") or SUITE.mongo_uri
+# The superuser of the test environment's PostgreSQL (deploy/local/postgres.sh).
+POSTGRES_ADMIN_DSN = os.environ.get("AGORA_TEST_POSTGRES_DSN") or SUITE.postgres_dsn
 
 
 def _reachable(address: str) -> bool:
@@ -68,8 +73,8 @@ def kafka_sasl(kafka_bootstrap: str) -> SaslListener:
     if not _reachable(KAFKA_SASL):
         pytest.fail(
             f"Kafka's SASL listener is not reachable at {KAFKA_SASL}: start the broker "
-            "with AGORA_KAFKA_SASL_PORT=19094 (tools/test.sh does; `make infra-down "
-            "infra-up` restarts it with the listener)"
+            f"with AGORA_KAFKA_SASL_PORT={KAFKA_SASL.rpartition(':')[2]} (tools/test-env.sh "
+            "does; `make infra-down infra-up` restarts it with the listener)"
         )
     return SaslListener(KAFKA_SASL, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)
 
@@ -99,7 +104,9 @@ async def database(
 
 @pytest.fixture(scope="session")
 async def postgres_admin_dsn() -> str:
-    """The test server's superuser DSN (creates and drops the tests' databases)."""
+    """The test server's superuser DSN (creates and drops the tests' databases). The
+    server also has one database and login role per service (``agora_<service>``,
+    password ``agora-local-<service>``: deploy/local/postgres.sh)."""
     try:
         async with await psycopg.AsyncConnection.connect(POSTGRES_ADMIN_DSN, connect_timeout=5):
             pass

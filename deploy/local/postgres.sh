@@ -332,8 +332,9 @@ provision() {
   t="${EPOCHREALTIME:-$(date +%s)}"
   # The superuser's password follows AGORA_POSTGRES_PASSWORD (we just logged in with it).
   sql="ALTER ROLE postgres PASSWORD :'pw';"$'\n'
-  # Nothing of the maintenance database is any service's business.
+  # Nothing of the server's own databases is any service's business.
   sql+="REVOKE ALL ON DATABASE postgres FROM PUBLIC;"$'\n'
+  sql+="REVOKE ALL ON DATABASE template1 FROM PUBLIC;"$'\n'
   for svc in "${SERVICES[@]}"; do
     role="agora_$svc"
     db="agora_$svc"
@@ -343,6 +344,15 @@ provision() {
     sql+="ALTER DATABASE $db OWNER TO $role;"$'\n'
     sql+="REVOKE ALL ON DATABASE $db FROM PUBLIC;"$'\n'
     sql+="GRANT CONNECT, TEMPORARY ON DATABASE $db TO $role;"$'\n'
+  done
+  # A grant to another service's role (by hand, or a test interrupted) does not survive.
+  local other
+  for svc in "${SERVICES[@]}"; do
+    for other in "${SERVICES[@]}"; do
+      if [[ "$other" != "$svc" ]]; then
+        sql+="REVOKE ALL ON DATABASE agora_$svc FROM agora_$other;"$'\n'
+      fi
+    done
   done
   psql_admin postgres -v pw="$PASSWORD" <<<"$sql" >/dev/null ||
     die "provisioning roles and databases failed"
