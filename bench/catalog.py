@@ -716,9 +716,9 @@ def main() -> None:
     parser.add_argument("--grpc-items", type=int, default=50)
     parser.add_argument("--raw-scans", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="1,000 items and learners")
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092"))
+    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
-        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
+        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
     )
     parser.add_argument(
         "--from-json", type=Path, help="only render the table and Markdown of a saved report"

@@ -346,9 +346,9 @@ def main() -> None:
     parser.add_argument(
         "--phase", choices=["all", "likes", "thread"], default="all", help="what to measure"
     )
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092"))
+    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
-        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
+        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
     )
     # tools/bench.sh passes the same arguments to every benchmark; ignore others' flags.
     args, _ = parser.parse_known_args()

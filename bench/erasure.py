@@ -284,7 +284,7 @@ def main() -> None:
     parser.add_argument("--others", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=500)
     parser.add_argument(
-        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
+        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
     )
     args = parser.parse_args()
     if args.quick:

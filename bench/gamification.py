@@ -578,9 +578,9 @@ def main() -> None:
     )
     parser.add_argument("--concurrency", type=int, default=16, help="moves made at once")
     parser.add_argument("--keep-records", action="store_true")
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092"))
+    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
-        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
+        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
     )
     args = parser.parse_args()
     if args.quick:

@@ -175,7 +175,7 @@ def report(results: dict[str, float], count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--records", type=int, default=5000)
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092"))
+    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     args, _ = parser.parse_known_args()  # make bench may pass --quick to every benchmark
     report(asyncio.run(run(args.records, args.kafka)), args.records)
 

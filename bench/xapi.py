@@ -243,9 +243,9 @@ def main() -> None:
         default=NotificationsSettings.model_fields["outbox_wake_delay_ms"].default,
         help="the service's outbox relay wake delay (default: the service's own)",
     )
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092"))
+    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
-        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27018/")
+        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
     )
     args = parser.parse_args()
     events = 200 if args.quick else args.events

@@ -19,6 +19,7 @@ from agora_core.messaging.publisher import EventPublisher
 from agora_core.outbox import OUTBOX_FIELD, OutboxRelay, with_outbox
 from agora_core.storage import Document, TenantRepository
 from agora_core.testing import eventually
+from agora_platform.testenv import suite_environment
 
 pytestmark = pytest.mark.integration
 
@@ -133,8 +134,10 @@ async def test_two_relays_publish_each_entry_once(
 
 
 def _kafka(command: str, bootstrap: str) -> None:
-    """Stop or start the very broker the tests use (same port, same state dir)."""
-    env = {**os.environ, "AGORA_KAFKA_PORT": bootstrap.rpartition(":")[2]}
+    """Stop or start the very broker the tests use (same port, same state dir: the test
+    environment's, never the developer's platform)."""
+    suite = suite_environment(KAFKA_SCRIPT.parents[2], os.environ)
+    env = {**os.environ, **suite.script_environ(), "AGORA_KAFKA_PORT": bootstrap.rpartition(":")[2]}
     subprocess.run(["bash", str(KAFKA_SCRIPT), command], check=True, env=env)  # noqa: S603, S607
 
 
