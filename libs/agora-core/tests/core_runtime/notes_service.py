@@ -2,16 +2,17 @@
 a gRPC API, an outbox written with each state change, and a consumer.
 
 ``python notes_service.py`` (PYTHONPATH = agora-core's tests dir) with AGORA_NOTES_*
-variables. CreateNote stores the note and its ``note.created`` event in one write;
-the relay publishes it; the service's own consumer counts notes per author.
+variables. CreateNote stores the note and its ``note.created`` event in one transaction
+(PostgreSQL: the notes table and the outbox); the relay publishes it; the service's
+own batch consumer counts notes per author.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
-from core_grpc.notes_servicer import NOTES_POLICY, NOTES_SERVICE_NAME, NotesServicer
+from core_grpc.notes_servicer import NOTES_POLICY, NOTES_SERVICE_NAME, Note, NotesServicer
+from core_grpc.notes_store import NOTES_MIGRATIONS, EventsFor, PostgresNotes
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -19,10 +20,9 @@ from agora.testing.v1 import notes_pb2_grpc
 from agora_contracts.events import EventPayload, EventRegistry, EventSpec
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
-from agora_core.outbox import OUTBOX_FIELD, OutboxRelay
+from agora_core.postgres import UnitOfWork
 from agora_core.runtime import ServiceRuntime, serve
 from agora_core.settings import ServiceSettings
-from agora_core.storage import IndexSpec, TenantRepository
 
 
 class NotesSettings(ServiceSettings):
@@ -53,60 +53,44 @@ def notes_registry(domain: str) -> EventRegistry:
     return registry
 
 
-class NotesWithOutbox(TenantRepository):
-    """Notes whose insertion carries its event in the same document write."""
+def note_created(registry: EventRegistry) -> EventsFor:
+    """The event of a new note, written to the outbox with it."""
 
-    def __init__(self, runtime: ServiceRuntime, tenant_id: str) -> None:
-        super().__init__(runtime.database["notes"], tenant_id)
-        self._registry = runtime.registry
-        self._relay: OutboxRelay = runtime.relay
+    def events(note: Note, tenant_id: str) -> list[OutgoingEvent]:
+        payload = NoteCreated(note_id=note.note_id, title=note.title, author_id=note.author_id)
+        return [
+            OutgoingEvent.create(
+                payload,
+                source="/agora/notes",
+                subject=note.note_id,
+                tenant_id=tenant_id,
+                actor_id=note.author_id,
+                registry=registry,
+            )
+        ]
 
-    async def insert_one(self, document: Mapping[str, Any]) -> Any:
-        event = OutgoingEvent.create(
-            NoteCreated(
-                note_id=document["_id"], title=document["title"], author_id=document["author_id"]
-            ),
-            source="/agora/notes",
-            subject=document["_id"],
-            tenant_id=self.tenant_id,
-            actor_id=document["author_id"],
-            registry=self._registry,
-        )
-        inserted = await super().insert_one({**document, OUTBOX_FIELD: [event.to_document()]})
-        self._relay.notify()
-        return inserted
+    return events
+
+
+async def count_note(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
+    """Adds one to the author's count: not idempotent by itself, on purpose. Exactly
+    once comes from the consumer's processed marks in the same transaction."""
+    payload: NoteCreated = event.payload
+    await uow.connection.execute(
+        "INSERT INTO authors (tenant_id, author_id, notes) VALUES (%s, %s, 1) "
+        "ON CONFLICT (tenant_id, author_id) DO UPDATE SET notes = authors.notes + 1",
+        (event.tenant_id, payload.author_id),
+    )
 
 
 async def build(settings: NotesSettings) -> ServiceRuntime:
     registry = notes_registry(settings.topic_domain)
-    runtime = ServiceRuntime(
-        settings,
-        indexes={
-            "notes": [IndexSpec(keys=(("tenant_id", 1), ("create_time", 1), ("_id", 1)))],
-            "authors": [IndexSpec(keys=(("tenant_id", 1), ("notes", -1)))],
-        },
-        outbox_collections=["notes"],
-        registry=registry,
-    )
-    authors = runtime.database["authors"]
-
-    async def count_note(event: ReceivedEvent[Any]) -> None:
-        payload: NoteCreated = event.payload
-        key = {"_id": f"{event.tenant_id}:{payload.author_id}"}
-        await authors.update_one(
-            key,
-            {"$setOnInsert": {"tenant_id": event.tenant_id, "notes": 0, "applied": []}},
-            upsert=True,
-        )
-        # Idempotent on the event id even if the processed-id record is lost.
-        await authors.update_one(
-            {**key, "applied": {"$ne": event.event_id}},
-            {"$inc": {"notes": 1}, "$push": {"applied": event.event_id}},
-        )
-
+    runtime = ServiceRuntime(settings, registry=registry, migrations=NOTES_MIGRATIONS)
+    database = runtime.require_postgres()
     spec = next(iter(registry))
-    runtime.add_consumer([spec.topic], {spec.event_type: count_note})
-    servicer = NotesServicer(lambda tenant: NotesWithOutbox(runtime, tenant))
+    runtime.add_batch_consumer([spec.topic], {spec.event_type: count_note})
+    events = note_created(registry)
+    servicer = NotesServicer(lambda tenant: PostgresNotes(database, tenant, events))
     runtime.set_api(
         create_grpc_server(
             settings,
@@ -121,4 +105,4 @@ async def build(settings: NotesSettings) -> ServiceRuntime:
 
 
 if __name__ == "__main__":
-    serve(NotesSettings, build)
+    serve(NotesSettings, build, migrations=NOTES_MIGRATIONS)

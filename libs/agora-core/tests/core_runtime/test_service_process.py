@@ -16,14 +16,13 @@ from typing import Any
 
 import aiohttp
 import grpc.aio
+import psycopg
 import pytest
 from core_grpc.helpers import DEV_SECRET, caller
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.testing.v1 import notes_pb2, notes_pb2_grpc
 from agora_contracts.events import CloudEventEnvelope
 from agora_core.grpc.probe import check, wait_serving
-from agora_core.storage import Document
 from agora_core.testing import SaslListener, eventually
 
 pytestmark = pytest.mark.integration
@@ -50,16 +49,14 @@ class ServiceProcess:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
 
-def _environment(
-    kafka: str, mongo_uri: str, database: str, unique: str, **extra: str
-) -> dict[str, str]:
+def _environment(kafka: str, postgres_dsn: str, unique: str, **extra: str) -> dict[str, str]:
     env = {
         **os.environ,
         "PYTHONPATH": str(TESTS_DIR),
         "AGORA_NOTES_SERVICE_NAME": "notes",
         "AGORA_NOTES_KAFKA_BOOTSTRAP_SERVERS": kafka,
-        "AGORA_NOTES_MONGO_URI": mongo_uri,
-        "AGORA_NOTES_MONGO_DATABASE": database,
+        "AGORA_NOTES_POSTGRES_DSN": postgres_dsn,
+        "AGORA_NOTES_POSTGRES_MIGRATE_ON_START": "true",
         "AGORA_NOTES_CONSUMER_GROUP": f"notes-{unique}",
         "AGORA_NOTES_TOPIC_DOMAIN": unique,
         "AGORA_NOTES_DEV_MODE": "true",
@@ -70,10 +67,9 @@ def _environment(
     return env
 
 
-async def _spawn_notes(
+async def spawn_notes(
     kafka: str,
-    mongo_uri: str,
-    database: str,
+    postgres_dsn: str,
     unique: str,
     topic: str,
     log: Path,
@@ -82,8 +78,7 @@ async def _spawn_notes(
     grpc_port, http_port = _free_port(), _free_port()
     env = _environment(
         kafka,
-        mongo_uri,
-        database,
+        postgres_dsn,
         unique,
         AGORA_NOTES_GRPC_PORT=str(grpc_port),
         AGORA_NOTES_HTTP_PORT=str(http_port),
@@ -101,15 +96,15 @@ async def _spawn_notes(
 @pytest.fixture
 async def notes_process(
     kafka_bootstrap: str,
-    mongo_uri: str,
-    database: AsyncDatabase[Document],
+    postgres_dsn: str,
     unique: str,
     create_topic: Any,
     tmp_path: Path,
 ) -> AsyncIterator[ServiceProcess]:
     topic = await create_topic(f"agora.{unique}.notes.v1")
-    service = await _spawn_notes(
-        kafka_bootstrap, mongo_uri, database.name, unique, topic, tmp_path / "notes.log"
+    await create_topic(f"{topic}.dlq", 1)
+    service = await spawn_notes(
+        kafka_bootstrap, postgres_dsn, unique, topic, tmp_path / "notes.log"
     )
     status = await wait_serving(service.grpc_address, "", 60)
     assert status == "SERVING", service.log_text()
@@ -119,6 +114,15 @@ async def notes_process(
         await service.process.wait()
 
 
+async def author_counts(postgres_dsn: str, tenant: str) -> dict[str, int]:
+    """The consumer's effect: notes counted per author of ``tenant``."""
+    connect = psycopg.AsyncConnection.connect
+    async with await connect(postgres_dsn) as connection, connection.transaction():
+        await connection.execute("SELECT set_config('agora.tenant_id', %s, true)", (tenant,))
+        cursor = await connection.execute("SELECT author_id, notes FROM authors")
+        return {author: int(notes) for author, notes in await cursor.fetchall()}
+
+
 async def _http(url: str) -> tuple[int, str]:
     async with aiohttp.ClientSession() as session, session.get(url) as response:
         return response.status, await response.text()
@@ -126,7 +130,7 @@ async def _http(url: str) -> tuple[int, str]:
 
 async def test_api_call_reaches_kafka_and_the_consumer_through_the_outbox(
     notes_process: ServiceProcess,
-    database: AsyncDatabase[Document],
+    postgres_dsn: str,
     read_topic: Any,
 ) -> None:
     async with grpc.aio.insecure_channel(notes_process.grpc_address) as channel:
@@ -151,14 +155,18 @@ async def test_api_call_reaches_kafka_and_the_consumer_through_the_outbox(
     }
 
     async def counted() -> bool:
-        author = await database["authors"].find_one({"_id": "acme:ada"})
-        return author is not None and author["notes"] == 1
+        return await author_counts(postgres_dsn, "acme") == {"ada": 1}
 
     await eventually(counted)
-    stored = await database["notes"].find_one({"_id": note_id})
-    assert stored is not None
-    assert stored["outbox"] == []
-    assert stored["tenant_id"] == "acme"
+    async with await psycopg.AsyncConnection.connect(postgres_dsn) as connection:
+        async with connection.transaction():
+            await connection.execute("SELECT set_config('agora.tenant_id', 'acme', true)")
+            cursor = await connection.execute(
+                "SELECT title FROM notes WHERE note_id = %s", (note_id,)
+            )
+            assert await cursor.fetchone() == ("Outbox pattern",)
+        cursor = await connection.execute("SELECT count(*) FROM outbox")
+        assert await cursor.fetchone() == (0,)  # published, then deleted by the relay
 
     handled = (
         f'agora_events_consumed_total{{outcome="handled",service="notes",'
@@ -192,7 +200,7 @@ async def test_api_call_reaches_kafka_and_the_consumer_through_the_outbox(
     assert (await _http(f"{notes_process.http_base}/healthz"))[0] == 200
     ready_status, ready_body = await _http(f"{notes_process.http_base}/readyz")
     assert ready_status == 200, ready_body
-    assert json.loads(ready_body)["checks"] == {"accepting": True, "mongo": True, "kafka": True}
+    assert json.loads(ready_body)["checks"] == {"accepting": True, "postgres": True, "kafka": True}
 
 
 async def test_sigterm_stops_gracefully(notes_process: ServiceProcess) -> None:
@@ -206,9 +214,11 @@ async def test_sigterm_stops_gracefully(notes_process: ServiceProcess) -> None:
 
 
 async def test_invalid_configuration_stops_start_up_naming_the_variable(
-    kafka_bootstrap: str, mongo_uri: str, unique: str
+    kafka_bootstrap: str, unique: str
 ) -> None:
-    env = _environment(kafka_bootstrap, mongo_uri, "unused", unique, AGORA_NOTES_GRPC_PORT="fifty")
+    env = _environment(
+        kafka_bootstrap, "postgresql://unused", unique, AGORA_NOTES_GRPC_PORT="fifty"
+    )
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(SERVICE),
@@ -233,8 +243,7 @@ def _sasl(listener: SaslListener, password: str) -> dict[str, str]:
 
 async def test_a_service_logs_in_to_kafka_with_sasl(
     kafka_sasl: SaslListener,
-    mongo_uri: str,
-    database: AsyncDatabase[Document],
+    postgres_dsn: str,
     unique: str,
     create_topic: Any,
     read_topic: Any,
@@ -243,10 +252,9 @@ async def test_a_service_logs_in_to_kafka_with_sasl(
     """Consumers, producer and readiness over a listener that requires a login; the
     password never reaches the log."""
     topic = await create_topic(f"agora.{unique}.notes.v1")
-    service = await _spawn_notes(
+    service = await spawn_notes(
         kafka_sasl.address,
-        mongo_uri,
-        database.name,
+        postgres_dsn,
         unique,
         topic,
         tmp_path / "notes.log",
@@ -264,9 +272,8 @@ async def test_a_service_logs_in_to_kafka_with_sasl(
         assert len(await read_topic(topic, 1)) == 1  # published through the SASL login
 
         async def consumed_and_ready() -> bool:
-            author = await database["authors"].find_one({"_id": "acme:ada"})
             status, _ = await _http(f"{service.http_base}/readyz")
-            return author is not None and author["notes"] == 1 and status == 200
+            return await author_counts(postgres_dsn, "acme") == {"ada": 1} and status == 200
 
         await eventually(consumed_and_ready, timeout=30)
     finally:
@@ -277,16 +284,14 @@ async def test_a_service_logs_in_to_kafka_with_sasl(
 
 async def test_a_refused_kafka_login_stops_start_up_with_one_clear_line(
     kafka_sasl: SaslListener,
-    mongo_uri: str,
-    database: AsyncDatabase[Document],
+    postgres_dsn: str,
     unique: str,
     tmp_path: Path,
 ) -> None:
     wrong = "not-the-password-" + unique
-    service = await _spawn_notes(
+    service = await spawn_notes(
         kafka_sasl.address,
-        mongo_uri,
-        database.name,
+        postgres_dsn,
         unique,
         f"agora.{unique}.notes.v1",
         tmp_path / "notes.log",
