@@ -208,13 +208,15 @@ class ServiceRuntime:
 
     async def start(self) -> None:
         """Create indexes, connect, start consumers, relay, gRPC and the side port."""
+        # The side port first: while the database is still unreachable, /readyz says
+        # which check fails instead of refusing connections.
+        await self.http.start()
         if self.postgres is not None:
             await self._start_postgres(self.postgres)
         else:
             for name, specs in self._indexes.items():
                 await ensure_indexes(self.database[name], specs)
             await self.processed.create_indexes()
-        await self.http.start()
         await self.broker.start()
         if self.postgres_relay is None:
             self.relay.start()
