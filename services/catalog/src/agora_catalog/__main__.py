@@ -1,7 +1,14 @@
-"""``python -m agora_catalog``: run the catalog service."""
+"""``python -m agora_catalog`` runs the service; with ``migrate``, its schema migrations."""
 
 from agora_catalog.bootstrap import build
+from agora_catalog.migrations import MIGRATIONS
 from agora_catalog.settings import CatalogSettings
 from agora_core.runtime import serve
 
-serve(CatalogSettings, build)
+
+def main() -> None:
+    serve(CatalogSettings, build, migrations=MIGRATIONS)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,8 +1,14 @@
-"""``python -m agora_community``: serve the community service."""
+"""``python -m agora_community`` runs the service; with ``migrate``, its schema migrations."""
 
 from agora_community.bootstrap import build
+from agora_community.migrations import MIGRATIONS
 from agora_community.settings import CommunitySettings
 from agora_core.runtime import serve
 
+
+def main() -> None:
+    serve(CommunitySettings, build, migrations=MIGRATIONS)
+
+
 if __name__ == "__main__":
-    serve(CommunitySettings, build)
+    main()

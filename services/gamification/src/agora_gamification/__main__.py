@@ -1,8 +1,14 @@
-"""``python -m agora_gamification``: serve with settings from the environment."""
+"""``python -m agora_gamification`` runs the service; with ``migrate``, its schema migrations."""
 
 from agora_core.runtime import serve
 from agora_gamification.bootstrap import build
+from agora_gamification.migrations import MIGRATIONS
 from agora_gamification.settings import GamificationSettings
 
+
+def main() -> None:
+    serve(GamificationSettings, build, migrations=MIGRATIONS)
+
+
 if __name__ == "__main__":
-    serve(GamificationSettings, build)
+    main()

@@ -1,7 +1,14 @@
-"""``python -m agora_notifications``: serve with settings from AGORA_NOTIFICATIONS_*."""
+"""``python -m agora_notifications`` runs the service; with ``migrate``, its schema migrations."""
 
 from agora_core.runtime import serve
 from agora_notifications.bootstrap import build
+from agora_notifications.migrations import MIGRATIONS
 from agora_notifications.settings import NotificationsSettings
 
-serve(NotificationsSettings, build)
+
+def main() -> None:
+    serve(NotificationsSettings, build, migrations=MIGRATIONS)
+
+
+if __name__ == "__main__":
+    main()
