@@ -82,8 +82,15 @@ class ServiceSettings(BaseSettings):
             "LISTEN the relay still publishes on its poll."
         ),
     )
-    postgres_pool_min_size: int = Field(default=1, ge=0, le=100)
-    postgres_pool_max_size: int = Field(default=10, ge=1, le=500)
+    postgres_pool_min_size: int = Field(
+        default=1, ge=0, le=100, description="Connections the pool keeps open when idle."
+    )
+    postgres_pool_max_size: int = Field(
+        default=10,
+        ge=1,
+        le=500,
+        description="Most connections of one process (the server sees replicas times this).",
+    )
     postgres_pool_timeout_seconds: float = Field(
         default=5.0,
         gt=0,
@@ -119,10 +126,12 @@ class ServiceSettings(BaseSettings):
         ge=5,
         le=60_000,
         description=(
-            "Idle scan interval of the outbox relay, its safety net for crashed writers and "
-            "expired leases: a hinted write is claimed by _id at once, notify() without a "
-            "hint asks for a scan at once, and each scan reads the outbox collections (a "
-            "full scan on FerretDB)."
+            "Idle poll interval of the outbox relay, its safety net. On PostgreSQL the "
+            "relay wakes at once on a commit in its process and on LISTEN/NOTIFY from "
+            "other replicas, so the poll only matters when notifications cannot arrive "
+            "(PgBouncer in transaction mode). On MongoDB (services not yet moved): a "
+            "hinted write is claimed by _id at once and each scan reads the outbox "
+            "collections (a full scan on FerretDB)."
         ),
     )
     outbox_wake_delay_ms: int = Field(
@@ -140,7 +149,12 @@ class ServiceSettings(BaseSettings):
             "hints are dropped and a scan publishes those documents instead."
         ),
     )
-    outbox_batch_size: int = Field(default=200, ge=1, le=10_000)
+    outbox_batch_size: int = Field(
+        default=200,
+        ge=1,
+        le=10_000,
+        description="Outbox rows (or documents) a relay round publishes.",
+    )
     outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     grpc_host: str = "127.0.0.1"
