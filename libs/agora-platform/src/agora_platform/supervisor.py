@@ -126,6 +126,9 @@ def service_env(
             f"{p}MONGO_URI": config.mongo_uri,
             # The service's own database and role (deploy/local/postgres.sh provisions them).
             f"{p}POSTGRES_DSN": config.postgres_dsn(service.name),
+            # Development: the schema follows the code at every start (production runs
+            # `agora-<service> migrate` first, as the Helm hook Job).
+            f"{p}POSTGRES_MIGRATE_ON_START": "true",
             STATE_DIR_MARKER: str(config.state_dir),
         }
     )
