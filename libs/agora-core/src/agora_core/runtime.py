@@ -140,14 +140,17 @@ class ServiceRuntime:
             registry=self.registry,
             processed=self.processed,
             publisher=self.publisher,
-            retry=RetryPolicy(
-                max_attempts=self.settings.consumer_max_attempts,
-                backoff_ms=self.settings.consumer_retry_backoff_ms,
-                backoff_max_ms=self.settings.consumer_retry_backoff_max_ms,
-            ),
+            retry=self._retry_policy(),
         )
         self.consumers.append(consumer)
         return consumer
+
+    def _retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(
+            max_attempts=self.settings.consumer_max_attempts,
+            backoff_ms=self.settings.consumer_retry_backoff_ms,
+            backoff_max_ms=self.settings.consumer_retry_backoff_max_ms,
+        )
 
     def _postgres(self, settings: ServiceSettings) -> tuple[Database, PostgresOutboxRelay]:
         dsn = settings.postgres_dsn.get_secret_value()
@@ -188,11 +191,7 @@ class ServiceRuntime:
             registry=self.registry,
             database=self.require_postgres(),
             publisher=self.publisher,
-            retry=RetryPolicy(
-                max_attempts=self.settings.consumer_max_attempts,
-                backoff_ms=self.settings.consumer_retry_backoff_ms,
-                backoff_max_ms=self.settings.consumer_retry_backoff_max_ms,
-            ),
+            retry=self._retry_policy(),
             max_records=self.settings.consumer_max_records,
         )
         self.consumers.append(consumer)

@@ -17,9 +17,9 @@ from jwt.algorithms import ECAlgorithm
 from agora.testing.v1 import notes_pb2_grpc
 from agora_core.grpc.policy import MethodPolicy
 from agora_core.grpc.server import GrpcServer, ServiceRegistration, create_grpc_server
-from agora_core.postgres import Database, create_pool
-from agora_core.postgres.migrations import upgrade_async
+from agora_core.postgres import Database
 from agora_core.settings import ServiceSettings, load_settings
+from agora_core.testing.postgres import migrated_database
 from core_grpc.helpers import DEV_SECRET
 from core_grpc.notes_servicer import (
     NOTES_POLICY,
@@ -100,11 +100,8 @@ async def jwks(ec_key: ec.EllipticCurvePrivateKey) -> AsyncIterator[JwksEndpoint
 @pytest.fixture
 async def notes_database(postgres_dsn: str) -> AsyncIterator[Database]:
     """This test's PostgreSQL database, migrated to the Notes schema's head."""
-    await upgrade_async(NOTES_MIGRATIONS, postgres_dsn)
-    pool = create_pool(postgres_dsn, application_name="notes-test", max_size=4)
-    await pool.open()
-    yield Database(pool)
-    await pool.close()
+    async with migrated_database(postgres_dsn, NOTES_MIGRATIONS, max_size=4) as database:
+        yield database
 
 
 @pytest.fixture

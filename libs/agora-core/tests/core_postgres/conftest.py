@@ -5,16 +5,20 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from core_grpc.notes_store import NOTES_MIGRATIONS
 
-from agora_core.postgres import Database, create_pool
-from agora_core.postgres.migrations import upgrade_async
+from agora_core.postgres import Database
+from agora_core.testing.postgres import migrated_database
 from core_postgres.world import COUNTER_MIGRATIONS
 
 
 @pytest.fixture
 async def counters_db(postgres_dsn: str) -> AsyncIterator[Database]:
-    await upgrade_async(COUNTER_MIGRATIONS, postgres_dsn)
-    pool = create_pool(postgres_dsn, application_name="core-postgres-test", max_size=8)
-    await pool.open()
-    yield Database(pool)
-    await pool.close()
+    async with migrated_database(postgres_dsn, COUNTER_MIGRATIONS) as database:
+        yield database
+
+
+@pytest.fixture
+async def notes_db(postgres_dsn: str) -> AsyncIterator[Database]:
+    async with migrated_database(postgres_dsn, NOTES_MIGRATIONS) as database:
+        yield database

@@ -6,30 +6,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
 from core_grpc.notes_servicer import Note
-from core_grpc.notes_store import NOTES_MIGRATIONS, PostgresNotes
+from core_grpc.notes_store import PostgresNotes
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database, create_pool
-from agora_core.postgres.migrations import upgrade_async
 from core_postgres.world import count_rows
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture
-async def notes_db(postgres_dsn: str) -> AsyncIterator[Database]:
-    await upgrade_async(NOTES_MIGRATIONS, postgres_dsn)
-    pool = create_pool(postgres_dsn, application_name="uow-test", max_size=4)
-    await pool.open()
-    yield Database(pool)
-    await pool.close()
 
 
 def _note(note_id: str, title: str = "t", author: str = "ana") -> Note:

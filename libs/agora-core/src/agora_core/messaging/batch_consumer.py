@@ -39,7 +39,7 @@ from agora_core.messaging.consumer import (
     _raw_body,
 )
 from agora_core.messaging.events import ReceivedEvent
-from agora_core.messaging.metrics import EVENTS_CONSUMED, EVENTS_FAILED, HANDLER_SECONDS
+from agora_core.messaging.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.messaging.retry import FailureKind, classify
 from agora_core.postgres.processed import mark_processed
@@ -237,26 +237,11 @@ class BatchEventConsumer(EventConsumer):
         attempt = 1
         transient_failures = 0
         while True:
-            kind = classify(error)
-            EVENTS_FAILED.labels(self._service, event.topic, kind.value).inc()
-            log.warning(
-                "event handler failed",
-                event_id=event.event_id,
-                attempt=attempt,
-                kind=kind.value,
-                error=repr(error),
+            dead, transient_failures = self._judge_failure(
+                event, error, attempt, transient_failures
             )
-            if kind is FailureKind.PERMANENT:
-                await self._dead_letter(
-                    record, DeadLetter("handler-rejected", repr(error), attempt)
-                )
-                self._count(record.topic, event.envelope.type, "dead_lettered")
-                return
-            transient_failures += 1
-            if transient_failures >= self._retry.max_attempts:
-                await self._dead_letter(
-                    record, DeadLetter("retries-exhausted", repr(error), attempt)
-                )
+            if dead is not None:
+                await self._dead_letter(record, dead)
                 self._count(record.topic, event.envelope.type, "dead_lettered")
                 return
             await self._pause(attempt)

@@ -305,24 +305,39 @@ class EventConsumer:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                kind = classify(error)
-                EVENTS_FAILED.labels(self._service, event.topic, kind.value).inc()
-                log.warning(
-                    "event handler failed",
-                    event_id=event.event_id,
-                    attempt=attempt,
-                    kind=kind.value,
-                    error=repr(error),
+                dead, transient_failures = self._judge_failure(
+                    event, error, attempt, transient_failures
                 )
-                if kind is FailureKind.PERMANENT:
-                    raise DeadLetter("handler-rejected", repr(error), attempt) from error
-                if kind is FailureKind.TRANSIENT:
-                    transient_failures += 1
-                    if transient_failures >= self._retry.max_attempts:
-                        raise DeadLetter("retries-exhausted", repr(error), attempt) from error
+                if dead is not None:
+                    raise dead from error
                 await self._pause(attempt)
             else:
                 return
+
+    def _judge_failure(
+        self, event: ReceivedEvent[Any], error: Exception, attempt: int, transient_failures: int
+    ) -> tuple[DeadLetter | None, int]:
+        """Count and log a failed attempt; the DLQ verdict when retrying cannot help.
+
+        Returns the verdict (None: retry) and the transient failures counted so far;
+        only those count towards ``max_attempts`` (an outage says nothing of the event).
+        """
+        kind = classify(error)
+        EVENTS_FAILED.labels(self._service, event.topic, kind.value).inc()
+        log.warning(
+            "event handler failed",
+            event_id=event.event_id,
+            attempt=attempt,
+            kind=kind.value,
+            error=repr(error),
+        )
+        if kind is FailureKind.PERMANENT:
+            return DeadLetter("handler-rejected", repr(error), attempt), transient_failures
+        if kind is FailureKind.TRANSIENT:
+            transient_failures += 1
+            if transient_failures >= self._retry.max_attempts:
+                return DeadLetter("retries-exhausted", repr(error), attempt), transient_failures
+        return None, transient_failures
 
     async def _with_infra_retry(self, call: Callable[[], Awaitable[Any]]) -> Any:
         attempt = 0

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from alembic import op
+
 from agora_core.postgres.unit_of_work import OUTBOX_LANES, TENANT_SETTING
 
 _IDENTIFIER: Final = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
@@ -67,6 +69,12 @@ PROCESSED_INDEX: Final = (
 def core_schema_statements() -> list[str]:
     """The tenant function, the outbox and the processed-event marks (first migration)."""
     return [TENANT_FUNCTION, OUTBOX_TABLE, OUTBOX_INDEX, PROCESSED_TABLE, PROCESSED_INDEX]
+
+
+def create_core_schema() -> None:
+    """A first migration's ``upgrade``: the shared tables (run inside Alembic)."""
+    for statement in core_schema_statements():
+        op.execute(statement)
 
 
 def tenant_isolation_statements(table: str) -> list[str]:

@@ -7,11 +7,16 @@ superusers bypass row-level security, and the tests must see the policies bite).
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Final
 
 import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from agora_core.postgres import Database, create_pool
+from agora_core.postgres.migrations import Migrations, upgrade_async
 
 TEST_ROLE: Final = "agora_test"
 TEST_ROLE_PASSWORD: Final = "agora-test-role"  # noqa: S105 - loopback test server only
@@ -74,3 +79,17 @@ async def drop_test_database(admin_dsn: str, name: str) -> None:
         await admin.execute(
             sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
         )
+
+
+@asynccontextmanager
+async def migrated_database(
+    dsn: str, migrations: Migrations, *, max_size: int = 8
+) -> AsyncIterator[Database]:
+    """``dsn``'s database at ``migrations``' head, with an open pool (closed after)."""
+    await upgrade_async(migrations, dsn)
+    pool = create_pool(dsn, application_name="agora-tests", max_size=max_size)
+    await pool.open()
+    try:
+        yield Database(pool)
+    finally:
+        await pool.close()

@@ -6,8 +6,6 @@ from agora_core.postgres.schema import tenant_isolation_statements
 
 revision = "0002"
 down_revision = "0001"
-branch_labels = None
-depends_on = None
 
 
 def upgrade() -> None:

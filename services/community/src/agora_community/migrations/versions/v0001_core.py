@@ -1,17 +1,10 @@
-"""The tables every service database has: outbox, processed-event marks, and the
-tenant function row-level security reads. The service's own tables follow as it moves
-to PostgreSQL."""
+"""The community database's first revision: the shared tables (outbox, processed-event
+marks, the tenant function of row-level security). Its own tables (spaces,
+memberships, threads, likes, questions and the expert directory) follow in the
+revisions of its move to PostgreSQL."""
 
-from alembic import op
-
-from agora_core.postgres.schema import core_schema_statements
+from agora_core.postgres.schema import create_core_schema as upgrade
 
 revision = "0001"
 down_revision = None
-branch_labels = None
-depends_on = None
-
-
-def upgrade() -> None:
-    for statement in core_schema_statements():
-        op.execute(statement)
+__all__ = ["down_revision", "revision", "upgrade"]
