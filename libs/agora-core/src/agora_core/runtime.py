@@ -22,9 +22,9 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_contracts.events import EventRegistry
 from agora_contracts.events.registry import REGISTRY
-from agora_core.http_port import HttpSidePort
+from agora_core.http_port import HttpSidePort, NotReady
 from agora_core.logging import configure_logging
-from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy
+from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy, dlq_topic
 from agora_core.messaging.idempotency import ProcessedEvents
 from agora_core.messaging.kafka_security import broker_security, client_options
 from agora_core.messaging.publisher import EventPublisher, create_broker
@@ -32,6 +32,7 @@ from agora_core.operations import Operations
 from agora_core.outbox import OutboxRelay, outbox_index
 from agora_core.settings import ConfigError, ServiceSettings, load_settings
 from agora_core.storage import Document, IndexSpec, create_mongo_client, ensure_indexes, ping
+from agora_core.topics.presence import TopicPresence
 
 log = structlog.get_logger(__name__)
 
@@ -102,8 +103,13 @@ class ServiceRuntime:
         self.http = HttpSidePort(
             settings.http_host,
             settings.http_port,
-            {"mongo": lambda: ping(self.mongo), "kafka": self._kafka_ready},
+            {
+                "mongo": lambda: ping(self.mongo),
+                "kafka": self._kafka_ready,
+                "topics": self._topics_ready,
+            },
         )
+        self.topics: TopicPresence | None = None
         self._stopped = asyncio.Event()
 
     def add_consumer(
@@ -136,12 +142,32 @@ class ServiceRuntime:
     async def _kafka_ready(self) -> bool:
         return all(consumer.assignment for consumer in self.consumers)
 
+    def required_topics(self) -> list[str]:
+        """Topics this process needs: its registry's (what it publishes), those its
+        consumers read, and their dead-letter topics."""
+        consumed = {topic for consumer in self.consumers for topic in consumer.topics}
+        return sorted(
+            set(self.registry.topics()) | consumed | {dlq_topic(topic) for topic in consumed}
+        )
+
+    async def _topics_ready(self) -> bool | NotReady:
+        if self.topics is None:
+            return NotReady("not started")
+        missing = await self.topics.missing()
+        if missing:
+            return NotReady("missing topics: " + ", ".join(missing))
+        return True
+
     async def start(self) -> None:
         """Create indexes, connect, start consumers, relay, gRPC and the side port."""
         for name, specs in self._indexes.items():
             await ensure_indexes(self.database[name], specs)
         await self.processed.create_indexes()
         await self.http.start()
+        self.topics = TopicPresence(
+            self.settings, self.required_topics(), client_id=f"agora-{self.service}-topics"
+        )
+        await self._report_missing_topics(self.topics)
         await self.broker.start()
         self.relay.start()
         if self.api is not None:
@@ -154,6 +180,20 @@ class ServiceRuntime:
             http_port=self.http.port,
             consumers=len(self.consumers),
         )
+
+    async def _report_missing_topics(self, topics: TopicPresence) -> None:
+        # Clients never create topics: say once, plainly, what an operator must run.
+        try:
+            missing = await topics.missing()
+        except Exception as error:
+            log.warning("could not check topics; /readyz keeps asking", error=repr(error)[:500])
+            return
+        if missing:
+            log.warning(
+                "topics missing, not ready until they exist: run "
+                "`python -m agora_core.topics apply` (or `agora topics apply`)",
+                missing_topics=missing,
+            )
 
     async def stop(self) -> None:
         """Graceful stop; safe to call twice."""
@@ -170,6 +210,8 @@ class ServiceRuntime:
         await self.relay.stop(flush=True)
         await self.broker.stop()
         await self.mongo.close()
+        if self.topics is not None:
+            await self.topics.close()
         await self.http.stop()
         log.info("service stopped")
 
