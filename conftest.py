@@ -17,12 +17,12 @@ from typing import Any
 
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import SaslListener
+from agora_core.testing.event_tap import ensure_topics
 
 KAFKA = os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092")
 # The same broker's SASL_PLAINTEXT listener (deploy/local/kafka.sh, AGORA_KAFKA_SASL_PORT,
@@ -97,16 +97,14 @@ TopicFactory = Callable[..., Awaitable[str]]
 
 
 @pytest.fixture
-async def create_topic(kafka_bootstrap: str) -> AsyncIterator[TopicFactory]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    await admin.start()
+def create_topic(kafka_bootstrap: str) -> TopicFactory:
+    """Create a test's own topic and its ``.dlq`` (the broker never auto-creates)."""
 
     async def create(name: str, partitions: int = 3) -> str:
-        await admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+        await ensure_topics(kafka_bootstrap, [name], partitions)
         return name
 
-    yield create
-    await admin.close()
+    return create
 
 
 RecordReader = Callable[..., Awaitable[list[ConsumerRecord[Any, Any]]]]
