@@ -36,6 +36,9 @@ from agora_core.topics.presence import TopicPresence
 
 log = structlog.get_logger(__name__)
 
+TOPICS_RECHECK_SECONDS = 2.0
+"""How often a service waiting for its topics asks the brokers again."""
+
 
 class ApiServer(Protocol):
     """What the runtime needs of the gRPC server (``agora_core.grpc.GrpcServer``)."""
@@ -111,6 +114,8 @@ class ServiceRuntime:
         )
         self.topics: TopicPresence | None = None
         self._stopped = asyncio.Event()
+        self._stop_requested = asyncio.Event()
+        self._broker_started = False
 
     def add_consumer(
         self, topics: Sequence[str], handlers: Mapping[str, EventHandler]
@@ -159,7 +164,15 @@ class ServiceRuntime:
         return True
 
     async def start(self) -> None:
-        """Create indexes, connect, start consumers, relay, gRPC and the side port."""
+        """Create indexes, serve the side port, wait for the topics, then start the
+        consumers, relay and gRPC.
+
+        Until every required topic exists only the side port serves: ``/healthz`` says
+        alive, ``/readyz`` names the missing topics, and one warning line at start says
+        the same. The broker never creates a topic, and a consumer cannot start on a
+        missing one. Returns early (nothing else started) if a stop is requested while
+        waiting; a broker that cannot be reached or refuses the login fails start-up.
+        """
         for name, specs in self._indexes.items():
             await ensure_indexes(self.database[name], specs)
         await self.processed.create_indexes()
@@ -167,8 +180,10 @@ class ServiceRuntime:
         self.topics = TopicPresence(
             self.settings, self.required_topics(), client_id=f"agora-{self.service}-topics"
         )
-        await self._report_missing_topics(self.topics)
+        if not await self._wait_for_topics(self.topics):
+            return
         await self.broker.start()
+        self._broker_started = True
         self.relay.start()
         if self.api is not None:
             await self.api.start()
@@ -181,19 +196,29 @@ class ServiceRuntime:
             consumers=len(self.consumers),
         )
 
-    async def _report_missing_topics(self, topics: TopicPresence) -> None:
-        # Clients never create topics: say once, plainly, what an operator must run.
-        try:
+    async def _wait_for_topics(self, topics: TopicPresence) -> bool:
+        """True once every required topic exists; False if a stop came first."""
+        missing = await topics.missing()
+        if not missing:
+            return True
+        # Said once, plainly, with what an operator must run; /readyz keeps the list.
+        log.warning(
+            "topics missing, not ready until they exist: run "
+            "`python -m agora_core.topics apply` (or `agora topics apply`)",
+            missing_topics=missing,
+        )
+        while missing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_requested.wait(), TOPICS_RECHECK_SECONDS)
+            if self._stop_requested.is_set():
+                return False
             missing = await topics.missing()
-        except Exception as error:
-            log.warning("could not check topics; /readyz keeps asking", error=repr(error)[:500])
-            return
-        if missing:
-            log.warning(
-                "topics missing, not ready until they exist: run "
-                "`python -m agora_core.topics apply` (or `agora topics apply`)",
-                missing_topics=missing,
-            )
+        log.info("topics present, starting", topics=len(topics.required))
+        return True
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to stop (what SIGTERM does); also ends a wait for topics."""
+        self._stop_requested.set()
 
     async def stop(self) -> None:
         """Graceful stop; safe to call twice."""
@@ -204,11 +229,12 @@ class ServiceRuntime:
         grace = self.settings.shutdown_grace_seconds
         if self.api is not None:
             await self.api.stop(grace)
-        for consumer in self.consumers:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(consumer.drain(), timeout=grace or None)
-        await self.relay.stop(flush=True)
-        await self.broker.stop()
+        if self._broker_started:
+            for consumer in self.consumers:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(consumer.drain(), timeout=grace or None)
+            await self.relay.stop(flush=True)
+            await self.broker.stop()
         await self.mongo.close()
         if self.topics is not None:
             await self.topics.close()
@@ -218,9 +244,8 @@ class ServiceRuntime:
     async def run(self) -> None:
         """Start, then serve until SIGTERM or SIGINT, then stop gracefully."""
         loop = asyncio.get_running_loop()
-        stop_requested = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop_requested.set)
+            loop.add_signal_handler(sig, self.request_stop)
         try:
             await self.start()
         except Exception as error:
@@ -231,7 +256,7 @@ class ServiceRuntime:
                 await self.stop()
             raise StartupFailed(str(error)) from None
         try:
-            await stop_requested.wait()
+            await self._stop_requested.wait()
             log.info("stop requested")
         finally:
             await self.stop()
