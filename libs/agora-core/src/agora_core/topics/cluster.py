@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 from aiokafka.admin import AIOKafkaAdminClient
@@ -49,8 +49,13 @@ def admin_client(kafka: KafkaSettings, *, client_id: str = "agora-topics") -> AI
     )
 
 
-async def start_admin(admin: AIOKafkaAdminClient, wait_seconds: float) -> None:
-    """Start ``admin``, retrying for ``wait_seconds`` while the brokers do not answer."""
+async def start_admin(
+    admin: AIOKafkaAdminClient,
+    wait_seconds: float,
+    progress: Callable[[str], None] | None = None,
+) -> None:
+    """Start ``admin``, retrying for ``wait_seconds`` while the brokers do not answer
+    (saying so once through ``progress``)."""
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
@@ -59,6 +64,9 @@ async def start_admin(admin: AIOKafkaAdminClient, wait_seconds: float) -> None:
         except KafkaError:
             if time.monotonic() >= deadline:
                 raise
+            if progress is not None:
+                progress(f"Kafka does not answer yet; retrying for up to {wait_seconds:.0f} s")
+                progress = None
             await asyncio.sleep(min(2.0, max(0.1, deadline - time.monotonic())))
 
 

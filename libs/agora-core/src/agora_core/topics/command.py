@@ -9,6 +9,7 @@ configuration.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import time
 from collections.abc import Sequence
@@ -66,7 +67,7 @@ async def _run(
     progress(f"connecting to {kafka.kafka_bootstrap_servers} ({kafka.kafka_security_protocol})")
     admin = admin_client(kafka)
     try:
-        await start_admin(admin, settings.wait_seconds)
+        await start_admin(admin, settings.wait_seconds, progress)
         plan = plan_topics(desired, await read_topics(admin, [s.name for s in desired]))
         print(plan_table(plan), file=out, flush=True)
         if command == "plan":
@@ -95,4 +96,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 2
     command: Command = "plan" if args[0] == "plan" else "apply"
+    # aiokafka logs each refused connection; the command reports the outcome itself.
+    logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     return run_command(command)
