@@ -28,10 +28,24 @@ from agora_core.topics.settings import TopicsSettings
 Command = Literal["plan", "apply"]
 
 
-def run_command(command: Command, *, out: TextIO = sys.stdout, err: TextIO = sys.stderr) -> int:
-    """Run ``plan`` or ``apply`` on the platform's topics; returns the exit code."""
+def run_command(
+    command: Command,
+    *,
+    bootstrap_servers: str | None = None,
+    out: TextIO | None = None,
+    err: TextIO | None = None,
+) -> int:
+    """Run ``plan`` or ``apply`` on the platform's topics; returns the exit code.
+
+    ``bootstrap_servers`` overrides ``AGORA_KAFKA_BOOTSTRAP_SERVERS`` (the agora CLI's
+    ``--kafka``); everything else comes from the environment.
+    """
+    # Resolved per call: a test runner may have swapped sys.stdout since import.
+    out = sys.stdout if out is None else out
+    err = sys.stderr if err is None else err
+    overrides = {} if bootstrap_servers is None else {"kafka_bootstrap_servers": bootstrap_servers}
     try:
-        kafka = load_settings(KafkaSettings)
+        kafka = load_settings(KafkaSettings, **overrides)
         topics = load_settings(TopicsSettings)
     except ConfigError as error:
         print(f"agora topics: {error}", file=err)
