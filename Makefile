@@ -1,5 +1,5 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down status demo test bench bench-platform lint typecheck fmt proto proto-check schemas events
+.PHONY: install up down infra-up infra-down status topics demo test bench bench-platform lint typecheck fmt proto proto-check schemas events
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
@@ -10,7 +10,7 @@ up:  ## install what is missing, start Kafka, FerretDB and every service, wait u
 down:  ## stop everything `make up` started
 	deploy/local/platform.sh down
 
-infra-up:  ## only Kafka and FerretDB (the broker with its SASL test listener, as make test)
+infra-up:  ## only Kafka (topics provisioned) and FerretDB (the broker with its SASL test listener, as make test)
 	AGORA_KAFKA_SASL_PORT=$${AGORA_KAFKA_SASL_PORT:-19094} deploy/local/infra.sh up
 
 infra-down:
@@ -18,6 +18,10 @@ infra-down:
 
 status:  ## is each part of the platform running and answering?
 	deploy/local/platform.sh status
+
+topics: install  ## Kafka topics from the event registry: ARGS=plan (report drift) or ARGS=apply
+	AGORA_KAFKA_BOOTSTRAP_SERVERS=$${AGORA_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$${AGORA_KAFKA_PORT:-19092}} \
+		.venv/bin/python -m agora_core.topics $(or $(ARGS),plan)
 
 demo:  ## play the demo journey against the running platform (make up first)
 	.venv/bin/python -m agora_demo
