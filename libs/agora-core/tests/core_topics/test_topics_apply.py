@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from agora_core.testing import eventually
 from agora_core.testing.event_tap import plaintext_kafka
 from agora_core.topics import (
     ApplyFailed,
@@ -41,6 +42,17 @@ async def admin(kafka_bootstrap: str) -> AsyncIterator[AIOKafkaAdminClient]:
     await client.close()
 
 
+async def _create_directly(admin: AIOKafkaAdminClient, topic: NewTopic) -> None:
+    """Create ``topic`` bypassing apply, and wait until the metadata shows it."""
+    await admin.create_topics([topic])
+
+    async def visible() -> bool:
+        state = await read_topics(admin, [topic.name])
+        return topic.name in state and state[topic.name].partitions == topic.num_partitions
+
+    await eventually(visible)
+
+
 async def _plan(
     admin: AIOKafkaAdminClient, desired: list[TopicSpec]
 ) -> list[tuple[str, ChangeKind]]:
@@ -54,7 +66,7 @@ async def test_a_one_partition_topic_is_reported_and_raised_and_apply_twice_is_a
     topic = f"agora.d{unique}.drift.v1"
     dlq = f"{topic}.dlq"
     # What auto-creation used to leave: one partition, the broker's default retention.
-    await admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=1)])
+    await _create_directly(admin, NewTopic(topic, num_partitions=1, replication_factor=1))
     desired = topic_specs([topic], SETTINGS)
     assert [spec.name for spec in desired] == [topic, dlq]
 
@@ -94,15 +106,14 @@ async def test_apply_never_lowers_partitions_and_keeps_other_overrides(
     admin: AIOKafkaAdminClient, unique: str
 ) -> None:
     topic = f"agora.k{unique}.kept.v1"
-    await admin.create_topics(
-        [
-            NewTopic(
-                topic,
-                num_partitions=8,
-                replication_factor=1,
-                topic_configs={"retention.ms": "1000", "max.message.bytes": "2000000"},
-            )
-        ]
+    await _create_directly(
+        admin,
+        NewTopic(
+            topic,
+            num_partitions=8,
+            replication_factor=1,
+            topic_configs={"retention.ms": "1000", "max.message.bytes": "2000000"},
+        ),
     )
     desired = topic_specs([topic], SETTINGS, dead_letters=False)
     assert await _plan(admin, desired) == [
