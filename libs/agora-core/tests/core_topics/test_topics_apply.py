@@ -10,7 +10,7 @@ import pytest
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from agora_core.testing import eventually
-from agora_core.testing.event_tap import plaintext_kafka
+from agora_core.testing.event_tap import ensure_topics, plaintext_kafka
 from agora_core.topics import (
     ApplyFailed,
     ChangeKind,
@@ -25,6 +25,7 @@ from agora_core.topics import (
 
 pytestmark = pytest.mark.integration
 
+SETTINGS_DEFAULT_DLQ_RETENTION = 30 * 24 * 3_600_000
 SETTINGS = TopicsSettings(
     partitions=6,
     dlq_partitions=2,
@@ -150,3 +151,32 @@ async def test_replicas_above_the_brokers_fail_with_the_brokers_reason(
     with pytest.raises(ApplyFailed, match=rf"create {topic}: .*replication factor"):
         await apply_plan(admin, plan)
     assert await read_topics(admin, [topic]) == {}
+
+
+async def test_tests_own_topics_are_only_created_never_reshaped(
+    admin: AIOKafkaAdminClient, kafka_bootstrap: str, unique: str
+) -> None:
+    topic = f"agora.c{unique}.shared.v1"
+    await _create_directly(
+        admin,
+        NewTopic(
+            topic, num_partitions=1, replication_factor=1, topic_configs={"retention.ms": "1000"}
+        ),
+    )
+    # A runtime's required topics name its .dlq too: it gets the dead-letter shape and
+    # no .dlq of its own.
+    await ensure_topics(kafka_bootstrap, [topic, f"{topic}.dlq"], partitions=4)
+    state = await read_topics(admin, [topic, f"{topic}.dlq", f"{topic}.dlq.dlq"])
+    assert sorted(state) == [topic, f"{topic}.dlq"]
+    assert (state[topic].partitions, state[topic].overrides) == (1, {"retention.ms": "1000"})
+    assert state[f"{topic}.dlq"].partitions == 1
+    assert state[f"{topic}.dlq"].overrides == {"retention.ms": str(SETTINGS_DEFAULT_DLQ_RETENTION)}
+
+
+@pytest.mark.unit
+def test_a_dead_letter_name_gets_the_dead_letter_shape() -> None:
+    specs = topic_specs(["agora.x.y.v1.dlq", "agora.x.y.v1"], SETTINGS)
+    assert specs == [
+        TopicSpec("agora.x.y.v1", 6, 1, {"retention.ms": "3600000"}),
+        TopicSpec("agora.x.y.v1.dlq", 2, 1, {"retention.ms": "7200000"}),
+    ]

@@ -57,15 +57,16 @@ def plaintext_kafka(bootstrap: str) -> KafkaSettings:
 async def ensure_topics(
     bootstrap: str, topics: Iterable[str], partitions: int = 3, *, dead_letters: bool = True
 ) -> None:
-    """Provision ``topics`` (and their ``.dlq``) as ``agora_core.topics apply`` does.
+    """Create those of ``topics`` (and of their ``.dlq``) that do not exist yet, with
+    the code of ``agora_core.topics apply``.
 
     The broker never auto-creates a topic: a test's own topics (a test registry's,
-    an ad-hoc one) are created here; the platform's come from ``infra.sh up``. An
-    existing topic keeps its partitions when it has more.
+    an ad-hoc one) are created here; the platform's come from ``infra.sh up``.
+    Existing topics are left exactly as they are.
     """
     settings = TopicsSettings(partitions=partitions, dlq_partitions=1, replication_factor=1)
     specs = topic_specs(topics, settings, dead_letters=dead_letters)
-    await provision(plaintext_kafka(bootstrap), specs, wait_seconds=0)
+    await provision(plaintext_kafka(bootstrap), specs, wait_seconds=0, create_only=True)
 
 
 async def start_group_at_end(bootstrap: str, group: str, topics: Sequence[str]) -> None:

@@ -58,7 +58,7 @@ async def apply_plan(
             progress(f"kept {change.spec.name}: {change.current}, configured {change.desired}")
     if failures:
         raise ApplyFailed("; ".join(failures))
-    return await _settled(admin, plan.desired)
+    return await _settled(admin, plan)
 
 
 async def _create(
@@ -119,17 +119,21 @@ async def _alter_configs(
     return []
 
 
-async def _settled(admin: AIOKafkaAdminClient, desired: Sequence[TopicSpec]) -> TopicPlan:
+async def _settled(admin: AIOKafkaAdminClient, applied: TopicPlan) -> TopicPlan:
+    """The plan again, once none of the changes just made shows as still to make."""
     # Metadata reaches every broker shortly after the controller accepted a change.
+    made = {(c.spec.name, c.kind) for c in applied.to_apply}
     deadline = time.monotonic() + SETTLE_SECONDS
     while True:
-        plan = plan_topics(desired, await read_topics(admin, [s.name for s in desired]))
-        if not plan.to_apply:
+        names = [spec.name for spec in applied.desired]
+        plan = plan_topics(applied.desired, await read_topics(admin, names))
+        pending = [c for c in plan.to_apply if (c.spec.name, c.kind) in made]
+        if not pending:
             return plan
         if time.monotonic() >= deadline:
-            pending = ", ".join(f"{c.spec.name} ({c.kind.value})" for c in plan.to_apply)
+            listed = ", ".join(f"{c.spec.name} ({c.kind.value})" for c in pending)
             raise ApplyFailed(
-                f"changes accepted but not visible after {SETTLE_SECONDS:.0f} s: {pending}"
+                f"changes accepted but not visible after {SETTLE_SECONDS:.0f} s: {listed}"
             )
         await asyncio.sleep(0.2)
 
@@ -139,16 +143,22 @@ async def provision(
     desired: Sequence[TopicSpec],
     *,
     wait_seconds: float = 60.0,
+    create_only: bool = False,
     progress: Progress = _quiet,
 ) -> TopicPlan:
     """Connect, plan and apply ``desired``; returns the plan after applying.
 
-    What the command runs, and what tests call for topics of their own registries.
+    With ``create_only`` only missing topics are created and existing ones are left
+    as they are (what tests do for their own topics: a shared topic's shape belongs
+    to the operator's apply).
     """
     admin = admin_client(kafka)
     try:
         await start_admin(admin, wait_seconds)
         plan = plan_topics(desired, await read_topics(admin, [s.name for s in desired]))
+        if create_only:
+            creates = [c for c in plan.changes if c.kind is ChangeKind.CREATE]
+            plan = TopicPlan(plan.desired, creates)
         return await apply_plan(admin, plan, progress=progress)
     finally:
         await admin.close()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from agora_contracts.events import EventRegistry
 from agora_contracts.events.schemas import load_platform_events
-from agora_core.messaging.consumer import dlq_topic
+from agora_core.messaging.consumer import DLQ_SUFFIX, dlq_topic
 from agora_core.topics.settings import TopicsSettings
 
 
@@ -28,22 +28,26 @@ class TopicSpec:
 def topic_specs(
     topics: Iterable[str], settings: TopicsSettings, *, dead_letters: bool = True
 ) -> list[TopicSpec]:
-    """Specs of ``topics`` (and of their ``.dlq`` when ``dead_letters``), sorted by name."""
+    """Specs of ``topics`` (and of their ``.dlq`` when ``dead_letters``), sorted by name.
+
+    A name that already ends in ``.dlq`` is a dead-letter topic: it gets the dead-letter
+    partitions and retention, and no ``.dlq`` of its own.
+    """
     insync = settings.insync_replicas()
 
-    def spec(name: str, partitions: int, retention_ms: int) -> TopicSpec:
+    def spec(name: str) -> TopicSpec:
+        dead_letter = name.endswith(DLQ_SUFFIX)
+        retention_ms = settings.dlq_retention_ms if dead_letter else settings.retention_ms
         configs = {"retention.ms": str(retention_ms)}
         if insync is not None:
             configs["min.insync.replicas"] = str(insync)
+        partitions = settings.dlq_partitions if dead_letter else settings.partitions
         return TopicSpec(name, partitions, settings.replication_factor, configs)
 
-    specs: dict[str, TopicSpec] = {}
-    for topic in topics:
-        specs[topic] = spec(topic, settings.partitions, settings.retention_ms)
-        if dead_letters:
-            dlq = dlq_topic(topic)
-            specs[dlq] = spec(dlq, settings.dlq_partitions, settings.dlq_retention_ms)
-    return [specs[name] for name in sorted(specs)]
+    names = set(topics)
+    if dead_letters:
+        names |= {dlq_topic(name) for name in names if not name.endswith(DLQ_SUFFIX)}
+    return [spec(name) for name in sorted(names)]
 
 
 def desired_topics(registry: EventRegistry, settings: TopicsSettings) -> list[TopicSpec]:
