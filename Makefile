@@ -1,5 +1,5 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down infra-status status demo test bench bench-platform lint typecheck fmt proto proto-check schemas events
+.PHONY: install up down infra-up infra-down infra-status status topics demo test bench bench-platform lint typecheck fmt proto proto-check schemas events
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
@@ -10,7 +10,7 @@ up:  ## install what is missing, start Kafka, PostgreSQL, FerretDB and every ser
 down:  ## stop everything `make up` started
 	deploy/local/platform.sh down
 
-infra-up:  ## only the test environment, to run pytest by hand: Kafka (+SASL), PostgreSQL, FerretDB in .agora-test/ on test ports
+infra-up:  ## only the test environment, to run pytest by hand: Kafka (+SASL, topics provisioned), PostgreSQL, FerretDB in .agora-test/ on test ports
 	. tools/test-env.sh && deploy/local/infra.sh up
 
 infra-down:  ## stop what `make infra-up` started
@@ -21,6 +21,10 @@ infra-status:  ## is each part of the test environment running?
 
 status:  ## is each part of the platform running and answering?
 	deploy/local/platform.sh status
+
+topics: install  ## Kafka topics from the event registry: ARGS=plan (report drift) or ARGS=apply
+	AGORA_KAFKA_BOOTSTRAP_SERVERS=$${AGORA_KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:$${AGORA_KAFKA_PORT:-19092}} \
+		.venv/bin/python -m agora_core.topics $(or $(ARGS),plan)
 
 demo:  ## play the demo journey against the running platform (make up first)
 	.venv/bin/python -m agora_demo

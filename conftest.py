@@ -23,12 +23,12 @@ from typing import Any
 import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import SaslListener
+from agora_core.testing.event_tap import ensure_topics
 from agora_core.testing.postgres import (
     create_test_database,
     drop_test_database,
@@ -137,16 +137,14 @@ TopicFactory = Callable[..., Awaitable[str]]
 
 
 @pytest.fixture
-async def create_topic(kafka_bootstrap: str) -> AsyncIterator[TopicFactory]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka_bootstrap)
-    await admin.start()
+def create_topic(kafka_bootstrap: str) -> TopicFactory:
+    """Create a test's own topic and its ``.dlq`` (the broker never auto-creates)."""
 
     async def create(name: str, partitions: int = 3) -> str:
-        await admin.create_topics([NewTopic(name, num_partitions=partitions, replication_factor=1)])
+        await ensure_topics(kafka_bootstrap, [name], partitions)
         return name
 
-    yield create
-    await admin.close()
+    return create
 
 
 RecordReader = Callable[..., Awaitable[list[ConsumerRecord[Any, Any]]]]

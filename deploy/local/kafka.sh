@@ -273,9 +273,12 @@ share.coordinator.state.topic.min.isr=1
 offsets.topic.num.partitions=1
 transaction.state.log.num.partitions=1
 
+# Clients never create topics: "python -m agora_core.topics apply" provisions them
+# from the event registry (infra.sh up and make up run it), as in production.
+auto.create.topics.enable=false
+
 # Dev/test conveniences.
 num.partitions=3
-auto.create.topics.enable=true
 group.initial.rebalance.delay.ms=0
 log.retention.hours=24
 EOF

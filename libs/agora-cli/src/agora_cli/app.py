@@ -6,13 +6,22 @@ from typing import Annotated
 
 import typer
 
-from agora_cli.commands import catalog, community, events, gamification, notifications, ops, token
+from agora_cli.commands import (
+    catalog,
+    community,
+    events,
+    gamification,
+    notifications,
+    ops,
+    token,
+    topics,
+)
 from agora_cli.config import CliConfig, Service, parse_roles
 
 app = typer.Typer(
     name="agora",
     help="Agora from the command line: tokens, catalogue, community, gamification, "
-    "notifications, events and operations.",
+    "notifications, events, operations and topics.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
@@ -23,6 +32,7 @@ app.add_typer(gamification.app, name="gamification")
 app.add_typer(notifications.app, name="notifications")
 app.add_typer(events.app, name="events")
 app.add_typer(ops.app, name="ops")
+app.add_typer(topics.app, name="topics")
 
 
 def _endpoint(service: Service) -> object:

@@ -7,13 +7,22 @@ with API traffic or need a token.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, generate_latest
 
 from agora_core.http_server import HttpServer
 
-ReadinessCheck = Callable[[], Awaitable[bool]]
+
+@dataclass(frozen=True)
+class NotReady:
+    """A failed check that says why (``/readyz`` shows ``reason`` under ``details``)."""
+
+    reason: str
+
+
+ReadinessCheck = Callable[[], Awaitable[bool | NotReady]]
 
 
 class HttpSidePort(HttpServer):
@@ -41,13 +50,17 @@ class HttpSidePort(HttpServer):
 
     async def _readyz(self, _request: web.Request) -> web.Response:
         results = {"accepting": self.accepting}
+        details: dict[str, str] = {}
         for name, check in self._checks.items():
             try:
-                results[name] = await check()
-            except Exception:
-                results[name] = False
+                outcome = await check()
+            except Exception as error:
+                outcome = NotReady(repr(error)[:300])
+            results[name] = outcome is True
+            if isinstance(outcome, NotReady):
+                details[name] = outcome.reason
         ready = all(results.values())
-        return web.json_response(
-            {"status": "ready" if ready else "not ready", "checks": results},
-            status=200 if ready else 503,
-        )
+        body: dict[str, object] = {"status": "ready" if ready else "not ready", "checks": results}
+        if details:
+            body["details"] = details
+        return web.json_response(body, status=200 if ready else 503)

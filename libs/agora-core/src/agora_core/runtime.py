@@ -27,10 +27,10 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_contracts.events import EventRegistry
 from agora_contracts.events.registry import REGISTRY
-from agora_core.http_port import HttpSidePort
+from agora_core.http_port import HttpSidePort, NotReady, ReadinessCheck
 from agora_core.logging import configure_logging
 from agora_core.messaging.batch_consumer import BatchEventConsumer, BatchEventHandler
-from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy
+from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy, dlq_topic
 from agora_core.messaging.idempotency import ProcessedEvents
 from agora_core.messaging.kafka_security import broker_security, client_options
 from agora_core.messaging.publisher import EventPublisher, create_broker
@@ -43,8 +43,12 @@ from agora_core.postgres.outbox_relay import PostgresOutboxRelay
 from agora_core.postgres.startup import migrate_when_reachable, purge_marks_periodically
 from agora_core.settings import ConfigError, ServiceSettings, load_settings
 from agora_core.storage import Document, IndexSpec, create_mongo_client, ensure_indexes, ping
+from agora_core.topics.presence import TopicPresence
 
 log = structlog.get_logger(__name__)
+
+TOPICS_RECHECK_SECONDS = 2.0
+"""How often a service waiting for its topics asks the brokers again."""
 
 
 class ApiServer(Protocol):
@@ -118,14 +122,20 @@ class ServiceRuntime:
         self.api: ApiServer | None = None
         self.grpc_port: int | None = None
         postgres = self.postgres
+        store: dict[str, ReadinessCheck] = (
+            {"postgres": lambda: postgres_ping(postgres.pool)}
+            if postgres is not None
+            else {"mongo": lambda: ping(self.mongo)}
+        )
         self.http = HttpSidePort(
             settings.http_host,
             settings.http_port,
-            {"postgres": lambda: postgres_ping(postgres.pool), "kafka": self._kafka_ready}
-            if postgres is not None
-            else {"mongo": lambda: ping(self.mongo), "kafka": self._kafka_ready},
+            {**store, "kafka": self._kafka_ready, "topics": self._topics_ready},
         )
+        self.topics: TopicPresence | None = None
         self._stopped = asyncio.Event()
+        self._stop_requested = asyncio.Event()
+        self._broker_started = False
 
     def add_consumer(
         self, topics: Sequence[str], handlers: Mapping[str, EventHandler]
@@ -205,10 +215,33 @@ class ServiceRuntime:
     async def _kafka_ready(self) -> bool:
         return all(consumer.assignment for consumer in self.consumers)
 
+    def required_topics(self) -> list[str]:
+        """Topics this process needs: its registry's (what it publishes), those its
+        consumers read, and their dead-letter topics."""
+        consumed = {topic for consumer in self.consumers for topic in consumer.topics}
+        return sorted(
+            set(self.registry.topics()) | consumed | {dlq_topic(topic) for topic in consumed}
+        )
+
+    async def _topics_ready(self) -> bool | NotReady:
+        if self.topics is None:
+            return NotReady("not started")
+        missing = await self.topics.missing()
+        if missing:
+            return NotReady("missing topics: " + ", ".join(missing))
+        return True
+
     async def start(self) -> None:
-        """Create indexes, connect, start consumers, relay, gRPC and the side port."""
-        # The side port first: while the database is still unreachable, /readyz says
-        # which check fails instead of refusing connections.
+        """Serve the side port, prepare the database, wait for the topics, then start
+        the consumers, relay and gRPC.
+
+        The side port comes first: while the database is unreachable or a topic is
+        missing, ``/healthz`` says alive and ``/readyz`` names what fails (one warning
+        line at start says the same). The broker never creates a topic, and a consumer
+        cannot start on a missing one. Returns early (nothing else started) if a stop
+        is requested while waiting for topics; a broker that cannot be reached or
+        refuses the login fails start-up.
+        """
         await self.http.start()
         if self.postgres is not None:
             await self._start_postgres(self.postgres)
@@ -216,7 +249,13 @@ class ServiceRuntime:
             for name, specs in self._indexes.items():
                 await ensure_indexes(self.database[name], specs)
             await self.processed.create_indexes()
+        self.topics = TopicPresence(
+            self.settings, self.required_topics(), client_id=f"agora-{self.service}-topics"
+        )
+        if not await self._wait_for_topics(self.topics):
+            return
         await self.broker.start()
+        self._broker_started = True
         if self.postgres_relay is None:
             self.relay.start()
         elif self.settings.outbox_relay_enabled:
@@ -245,6 +284,30 @@ class ServiceRuntime:
             asyncio.create_task(purge_marks_periodically(database.pool, retention))
         )
 
+    async def _wait_for_topics(self, topics: TopicPresence) -> bool:
+        """True once every required topic exists; False if a stop came first."""
+        missing = await topics.missing()
+        if not missing:
+            return True
+        # Said once, plainly, with what an operator must run; /readyz keeps the list.
+        log.warning(
+            "topics missing, not ready until they exist: run "
+            "`python -m agora_core.topics apply` (or `agora topics apply`)",
+            missing_topics=missing,
+        )
+        while missing:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stop_requested.wait(), TOPICS_RECHECK_SECONDS)
+            if self._stop_requested.is_set():
+                return False
+            missing = await topics.missing()
+        log.info("topics present, starting", topics=len(topics.required))
+        return True
+
+    def request_stop(self) -> None:
+        """Ask :meth:`run` to stop (what SIGTERM does); also ends a wait for topics."""
+        self._stop_requested.set()
+
     async def stop(self) -> None:
         """Graceful stop; safe to call twice."""
         if self._stopped.is_set():
@@ -254,30 +317,32 @@ class ServiceRuntime:
         grace = self.settings.shutdown_grace_seconds
         if self.api is not None:
             await self.api.stop(grace)
-        for consumer in self.consumers:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(consumer.drain(), timeout=grace or None)
-        if self.postgres_relay is not None:
-            await self.postgres_relay.stop(flush=self.settings.outbox_relay_enabled)
-        else:
-            await self.relay.stop(flush=True)
+        if self._broker_started:
+            for consumer in self.consumers:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(consumer.drain(), timeout=grace or None)
+            if self.postgres_relay is not None:
+                await self.postgres_relay.stop(flush=self.settings.outbox_relay_enabled)
+            else:
+                await self.relay.stop(flush=True)
+            await self.broker.stop()
         for task in self._background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        await self.broker.stop()
         if self.postgres is not None:
             await self.postgres.pool.close()
         await self.mongo.close()
+        if self.topics is not None:
+            await self.topics.close()
         await self.http.stop()
         log.info("service stopped")
 
     async def run(self) -> None:
         """Start, then serve until SIGTERM or SIGINT, then stop gracefully."""
         loop = asyncio.get_running_loop()
-        stop_requested = asyncio.Event()
         for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, stop_requested.set)
+            loop.add_signal_handler(sig, self.request_stop)
         try:
             await self.start()
         except Exception as error:
@@ -288,7 +353,7 @@ class ServiceRuntime:
                 await self.stop()
             raise StartupFailed(str(error)) from None
         try:
-            await stop_requested.wait()
+            await self._stop_requested.wait()
             log.info("stop requested")
         finally:
             await self.stop()

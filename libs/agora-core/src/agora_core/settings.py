@@ -18,13 +18,17 @@ class ConfigError(Exception):
     """Configuration is invalid; the message names every offending variable."""
 
 
-class ServiceSettings(BaseSettings):
-    """Runtime settings every Agora service has. Subclasses set ``env_prefix``."""
+class KafkaSettings(BaseSettings):
+    """How to reach and log in to Kafka: every service's ``KAFKA_*`` variables.
+
+    Services inherit these fields under their own prefix
+    (``AGORA_CATALOG_KAFKA_BOOTSTRAP_SERVERS``); tools that talk to the broker on no
+    service's behalf (``python -m agora_core.topics``) read them with the plain
+    ``AGORA_`` prefix (``AGORA_KAFKA_BOOTSTRAP_SERVERS``), so one set of names and
+    one validation serve both.
+    """
 
     model_config = SettingsConfigDict(env_prefix="AGORA_", extra="ignore", frozen=True)
-
-    service_name: str = Field(default="agora", pattern=r"^[a-z][a-z0-9-]{1,40}$")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     kafka_bootstrap_servers: str = Field(default="127.0.0.1:19092", min_length=3)
     kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
@@ -52,6 +56,39 @@ class ServiceSettings(BaseSettings):
     kafka_ssl_key_file: str | None = Field(
         default=None, max_length=1000, description="PEM key of the client certificate."
     )
+
+    @model_validator(mode="after")
+    def _kafka_security_consistent(self) -> KafkaSettings:
+        # A half-configured connection fails at start, not at the first broker call.
+        protocol = self.kafka_security_protocol
+        sasl = protocol in ("SASL_PLAINTEXT", "SASL_SSL")
+        tls = protocol in ("SSL", "SASL_SSL")
+        if sasl and (self.kafka_sasl_username is None or self.kafka_sasl_password is None):
+            raise ValueError(
+                f"kafka_security_protocol {protocol} needs kafka_sasl_username "
+                "and kafka_sasl_password"
+            )
+        if not sasl and (self.kafka_sasl_username or self.kafka_sasl_password):
+            raise ValueError(
+                "kafka_sasl_username/password are set but the protocol "
+                f"{protocol} does not use SASL"
+            )
+        tls_files = (self.kafka_ssl_ca_file, self.kafka_ssl_cert_file, self.kafka_ssl_key_file)
+        if not tls and any(tls_files):
+            raise ValueError(f"kafka_ssl_* files are set but the protocol {protocol} has no TLS")
+        if (self.kafka_ssl_cert_file is None) != (self.kafka_ssl_key_file is None):
+            raise ValueError("kafka_ssl_cert_file and kafka_ssl_key_file go together")
+        return self
+
+
+class ServiceSettings(KafkaSettings):
+    """Runtime settings every Agora service has. Subclasses set ``env_prefix``."""
+
+    model_config = SettingsConfigDict(env_prefix="AGORA_", extra="ignore", frozen=True)
+
+    service_name: str = Field(default="agora", pattern=r"^[a-z][a-z0-9-]{1,40}$")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
     consumer_group: str | None = Field(
         default=None, description="Kafka consumer group; defaults to agora-<service_name>."
     )
@@ -196,29 +233,6 @@ class ServiceSettings(BaseSettings):
         return data
 
     @model_validator(mode="after")
-    def _kafka_security_consistent(self) -> ServiceSettings:
-        # A half-configured connection fails at start, not at the first broker call.
-        protocol = self.kafka_security_protocol
-        sasl = protocol in ("SASL_PLAINTEXT", "SASL_SSL")
-        tls = protocol in ("SSL", "SASL_SSL")
-        if sasl and (self.kafka_sasl_username is None or self.kafka_sasl_password is None):
-            raise ValueError(
-                f"kafka_security_protocol {protocol} needs kafka_sasl_username "
-                "and kafka_sasl_password"
-            )
-        if not sasl and (self.kafka_sasl_username or self.kafka_sasl_password):
-            raise ValueError(
-                "kafka_sasl_username/password are set but the protocol "
-                f"{protocol} does not use SASL"
-            )
-        tls_files = (self.kafka_ssl_ca_file, self.kafka_ssl_cert_file, self.kafka_ssl_key_file)
-        if not tls and any(tls_files):
-            raise ValueError(f"kafka_ssl_* files are set but the protocol {protocol} has no TLS")
-        if (self.kafka_ssl_cert_file is None) != (self.kafka_ssl_key_file is None):
-            raise ValueError("kafka_ssl_cert_file and kafka_ssl_key_file go together")
-        return self
-
-    @model_validator(mode="after")
     def _auth_configured(self) -> ServiceSettings:
         if self.jwt_hs256_secret is not None and not self.dev_mode:
             raise ValueError("jwt_hs256_secret is only accepted when dev_mode is true")
@@ -234,7 +248,7 @@ class ServiceSettings(BaseSettings):
         return self.consumer_group or f"agora-{self.service_name}"
 
 
-SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+SettingsT = TypeVar("SettingsT", bound=BaseSettings)
 
 
 def load_settings(cls: type[SettingsT], **overrides: object) -> SettingsT:

@@ -200,7 +200,12 @@ async def test_api_call_reaches_kafka_and_the_consumer_through_the_outbox(
     assert (await _http(f"{notes_process.http_base}/healthz"))[0] == 200
     ready_status, ready_body = await _http(f"{notes_process.http_base}/readyz")
     assert ready_status == 200, ready_body
-    assert json.loads(ready_body)["checks"] == {"accepting": True, "postgres": True, "kafka": True}
+    assert json.loads(ready_body)["checks"] == {
+        "accepting": True,
+        "postgres": True,
+        "kafka": True,
+        "topics": True,
+    }
 
 
 async def test_sigterm_stops_gracefully(notes_process: ServiceProcess) -> None:

@@ -18,7 +18,7 @@ from rich.console import Console
 
 from agora_platform.config import DEFAULT_PUBLIC_PORTS, PlatformConfig, load_config
 from agora_platform.display import Display
-from agora_platform.supervisor import run_script
+from agora_platform.supervisor import provision_topics, run_script
 
 
 def free_port() -> int:
@@ -104,8 +104,16 @@ class PrivateInfra:
                 await self.stop_postgres()
 
     async def start_kafka(self) -> None:
-        """``kafka.sh start``: returns once the broker answers (raises if it cannot)."""
+        """``kafka.sh start``, then the topics (clients never create them): returns
+        once the broker answers and every topic exists (raises if either fails)."""
         await self._script("kafka", "start")
+        with Display(Console(file=io.StringIO())) as display:
+            await provision_topics(
+                display.step("topics apply"),
+                self.kafka_bootstrap,
+                self._env,
+                self.config.logs_dir / "topics.log",
+            )
 
     async def stop_kafka(self) -> None:
         """``kafka.sh stop``: SIGTERM, SIGKILL after its timeout; returns once exited."""

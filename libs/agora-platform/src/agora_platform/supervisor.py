@@ -2,7 +2,8 @@
 
 ``up``: install (``tools/bootstrap.sh``), fetch Kafka's jars, check PostgreSQL's server
 binaries and build FerretDB (in parallel, cached), start Kafka, PostgreSQL (one database
-and role per service) and FerretDB (``deploy/local/*.sh``), start each service
+and role per service) and FerretDB (``deploy/local/*.sh``), provision the topics
+(``python -m agora_core.topics apply``), start each service
 as its own process with its log in ``<state>/logs/``, wait until each answers
 ``grpc.health.v1`` SERVING and its consumers own their partitions (``/readyz``), write
 ``<state>/platform.json`` and print the endpoints. ``down``: SIGTERM every service (they
@@ -91,6 +92,32 @@ async def run_script(
         step.fail(f"failed (exit {code}); see {log_file}")
         raise StepFailed(step.title, f"exit {code}", log_tail(log_file, 25))
     step.done(done)
+
+
+def topics_env(environ: Mapping[str, str], kafka_bootstrap: str) -> dict[str, str]:
+    """The environment of ``python -m agora_core.topics`` against the local broker.
+
+    The local broker's client port is PLAINTEXT; ``AGORA_KAFKA_SASL_*`` there name the
+    user of kafka.sh's test listener, not a login of this client, so they are dropped.
+    """
+    env = {k: v for k, v in environ.items() if not k.startswith("AGORA_KAFKA_SASL_")}
+    env["AGORA_KAFKA_BOOTSTRAP_SERVERS"] = kafka_bootstrap
+    env["AGORA_KAFKA_SECURITY_PROTOCOL"] = "PLAINTEXT"
+    return env
+
+
+async def provision_topics(
+    step: Step, kafka_bootstrap: str, environ: Mapping[str, str], log_file: Path
+) -> None:
+    """``python -m agora_core.topics apply``: clients never create topics, so every
+    registry topic and its ``.dlq`` exist before a service starts."""
+    await run_script(
+        step,
+        [sys.executable, "-m", "agora_core.topics", "apply"],
+        topics_env(environ, kafka_bootstrap),
+        log_file,
+        "every topic provisioned",
+    )
 
 
 # ------------------------------------------------------------------------------ services
@@ -325,6 +352,12 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
                     f"MongoDB wire protocol on {config.mongo_uri}",
                 )
             )
+        await provision_topics(
+            display.step("topics", "provisioning"),
+            config.kafka_bootstrap,
+            env,
+            logs / "topics.log",
+        )
         _link_infra_logs(config)
         secret = ensure_dev_secret(config)
         steps = {s.name: display.step(s.name, "starting") for s in config.services}

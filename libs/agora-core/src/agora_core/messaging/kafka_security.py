@@ -1,9 +1,10 @@
 """How a service authenticates to Kafka and encrypts the connection.
 
-One source for both kinds of client a service runs: the FastStream broker (consumers
-and the producer) and the plain aiokafka consumers of the operators' replay and
-rewind. Managed Kafka services require SASL over TLS; a self-run cluster may use
-mutual TLS. ``PLAINTEXT`` (the default) is for a broker on a trusted network only.
+One source for every kind of client: the FastStream broker (consumers and the
+producer), the plain aiokafka consumers of the operators' replay and rewind, and the
+admin client provisioning topics. Managed Kafka services require SASL over TLS; a
+self-run cluster may use mutual TLS. ``PLAINTEXT`` (the default) is for a broker on a
+trusted network only.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from typing import Any, Final
 
 from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
-from agora_core.settings import ServiceSettings
+from agora_core.settings import KafkaSettings
 
 TLS_PROTOCOLS: Final = frozenset({"SSL", "SASL_SSL"})
 SASL_PROTOCOLS: Final = frozenset({"SASL_PLAINTEXT", "SASL_SSL"})
 
 
-def tls_context(settings: ServiceSettings) -> ssl.SSLContext | None:
+def tls_context(settings: KafkaSettings) -> ssl.SSLContext | None:
     """The TLS context verifying the brokers (the CA file, else the system's trust
     store) and presenting a client certificate when one is configured."""
     if settings.kafka_security_protocol not in TLS_PROTOCOLS:
@@ -30,7 +31,7 @@ def tls_context(settings: ServiceSettings) -> ssl.SSLContext | None:
     return context
 
 
-def broker_security(settings: ServiceSettings) -> BaseSecurity | None:
+def broker_security(settings: KafkaSettings) -> BaseSecurity | None:
     """The FastStream security object of the settings (None: plaintext)."""
     protocol = settings.kafka_security_protocol
     context = tls_context(settings)
@@ -47,7 +48,7 @@ def broker_security(settings: ServiceSettings) -> BaseSecurity | None:
     return None
 
 
-def client_options(settings: ServiceSettings) -> dict[str, Any]:
+def client_options(settings: KafkaSettings) -> dict[str, Any]:
     """Keyword arguments for a plain aiokafka client with the same security."""
     protocol = settings.kafka_security_protocol
     options: dict[str, Any] = {"security_protocol": protocol}
@@ -64,7 +65,7 @@ def client_options(settings: ServiceSettings) -> dict[str, Any]:
     return options
 
 
-def _sasl_credentials(settings: ServiceSettings) -> tuple[str, str]:
+def _sasl_credentials(settings: KafkaSettings) -> tuple[str, str]:
     # The settings validator guarantees both for a SASL protocol.
     assert settings.kafka_sasl_username is not None
     assert settings.kafka_sasl_password is not None

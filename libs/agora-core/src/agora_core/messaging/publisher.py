@@ -37,7 +37,10 @@ def create_broker(
 ) -> KafkaBroker:
     """A broker whose producer is idempotent and waits for all in-sync replicas.
 
-    A short linger batches the records the outbox relay pipelines.
+    A short linger batches the records the outbox relay pipelines. Subscribers never
+    create their topics (FastStream would, with the broker's defaults: one partition):
+    ``python -m agora_core.topics apply`` provisions them, and a service whose topics
+    are missing is not ready (``agora_core.runtime``).
     """
     return KafkaBroker(
         bootstrap_servers,
@@ -47,6 +50,7 @@ def create_broker(
         enable_idempotence=True,
         linger_ms=5,
         request_timeout_ms=15_000,
+        allow_auto_create_topics=False,
         logger=None,
     )
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
 
 from agora_contracts.events import CloudEventEnvelope
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.partitions import topic_partitions as topic_partitions
 from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.settings import KafkaSettings
+from agora_core.topics import TopicsSettings, provision, topic_specs
 
 
 @dataclass(frozen=True)
@@ -41,20 +41,32 @@ class TappedEvent:
         return self.envelope.tenantid
 
 
-async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 3) -> None:
-    """Create the topics that do not exist yet (services' topics are auto-created too)."""
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        missing = [t for t in topics if t not in existing]
-        if missing:
-            with contextlib.suppress(TopicAlreadyExistsError):
-                await admin.create_topics(
-                    [NewTopic(t, num_partitions=partitions, replication_factor=1) for t in missing]
-                )
-    finally:
-        await admin.close()
+def plaintext_kafka(bootstrap: str) -> KafkaSettings:
+    """Settings of the test broker's plaintext listener, whatever AGORA_KAFKA_* say."""
+    return KafkaSettings(
+        kafka_bootstrap_servers=bootstrap,
+        kafka_security_protocol="PLAINTEXT",
+        kafka_sasl_username=None,
+        kafka_sasl_password=None,
+        kafka_ssl_ca_file=None,
+        kafka_ssl_cert_file=None,
+        kafka_ssl_key_file=None,
+    )
+
+
+async def ensure_topics(
+    bootstrap: str, topics: Iterable[str], partitions: int = 3, *, dead_letters: bool = True
+) -> None:
+    """Create those of ``topics`` (and of their ``.dlq``) that do not exist yet, with
+    the code of ``agora_core.topics apply``.
+
+    The broker never auto-creates a topic: a test's own topics (a test registry's,
+    an ad-hoc one) are created here; the platform's come from ``infra.sh up``.
+    Existing topics are left exactly as they are.
+    """
+    settings = TopicsSettings(partitions=partitions, dlq_partitions=1, replication_factor=1)
+    specs = topic_specs(topics, settings, dead_letters=dead_letters)
+    await provision(plaintext_kafka(bootstrap), specs, wait_seconds=0, create_only=True)
 
 
 async def start_group_at_end(bootstrap: str, group: str, topics: Sequence[str]) -> None:

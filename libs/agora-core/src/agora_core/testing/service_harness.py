@@ -19,6 +19,7 @@ import grpc.aio
 
 from agora_core.runtime import ServiceRuntime
 from agora_core.settings import ServiceSettings, load_settings
+from agora_core.testing.event_tap import ensure_topics
 from agora_core.testing.grpc_assertions import DEV_SECRET
 
 RUN_ID = uuid.uuid4().hex[:8]
@@ -66,8 +67,13 @@ async def running_service(
     *,
     assignment_timeout: float = 60.0,
 ) -> AsyncIterator[ServiceRuntime]:
-    """Build and start the service, wait until its consumers own partitions, stop after."""
+    """Build and start the service, wait until its consumers own partitions, stop after.
+
+    Its topics are provisioned first (a no-op for the platform's, which ``infra.sh up``
+    provisions; a test registry's own topics are created here).
+    """
     runtime = await build(settings)
+    await ensure_topics(settings.kafka_bootstrap_servers, runtime.required_topics())
     await runtime.start()
     try:
         for consumer in runtime.consumers:
