@@ -203,7 +203,7 @@ def test_topics_are_provisioned_before_the_services(config: dict[str, Any]) -> N
         "apply",
     ]
     environment = topics["environment"]
-    assert environment["AGORA_TOPICS_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
+    assert environment["AGORA_KAFKA_BOOTSTRAP_SERVERS"] == "kafka:9092"
     assert int(environment["AGORA_TOPICS_REPLICATION_FACTOR"]) == 1  # one broker
     assert int(environment["AGORA_TOPICS_PARTITIONS"]) >= 1
     # Clients never create topics: a missing one must fail, not appear with defaults.

@@ -441,10 +441,14 @@ def test_topics_job_runs_the_topics_command_as_a_hook(default: Rendered) -> None
     assert container["image"].endswith(f"/{values()['kafka']['topics']['job']['service']}:0.1.0")
     env = {v["name"]: v.get("value") for v in container["env"]}
     topics = values()["kafka"]["topics"]
-    assert env["AGORA_TOPICS_KAFKA_BOOTSTRAP_SERVERS"] == values()["kafka"]["bootstrapServers"]
+    assert env["AGORA_KAFKA_BOOTSTRAP_SERVERS"] == values()["kafka"]["bootstrapServers"]
     assert env["AGORA_TOPICS_PARTITIONS"] == str(topics["partitions"])
     assert env["AGORA_TOPICS_REPLICATION_FACTOR"] == str(topics["replicationFactor"])
-    assert env["AGORA_TOPICS_KAFKA_SECURITY_PROTOCOL"] == "PLAINTEXT"
+    assert env["AGORA_TOPICS_MIN_INSYNC_REPLICAS"] == str(topics["minInsyncReplicas"])
+    assert env["AGORA_TOPICS_RETENTION_MS"] == str(topics["retentionMs"])
+    assert env["AGORA_TOPICS_DLQ_RETENTION_MS"] == str(topics["dlqRetentionMs"])
+    # The connection under the services' plain AGORA_ prefix, as the command reads it.
+    assert env["AGORA_KAFKA_SECURITY_PROTOCOL"] == "PLAINTEXT"
 
 
 def test_topics_job_logs_in_with_sasl_from_the_hook_secret(helm: Path) -> None:
@@ -457,7 +461,7 @@ def test_topics_job_logs_in_with_sasl_from_the_hook_secret(helm: Path) -> None:
         ),
     )
     (container,) = rendered.get("Job", "agora-topics")["spec"]["template"]["spec"]["containers"]
-    ref = env_by_name(container)["AGORA_TOPICS_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]
+    ref = env_by_name(container)["AGORA_KAFKA_SASL_PASSWORD"]["valueFrom"]["secretKeyRef"]
     assert ref == {"name": "agora-hooks", "key": "kafka-sasl-password"}
     assert rendered.secret_data("agora-hooks")["kafka-sasl-password"] == "p" * 24
 
