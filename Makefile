@@ -1,5 +1,5 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down infra-status status topics demo test bench bench-platform lint typecheck fmt proto proto-check schemas events
+.PHONY: install up down infra-up infra-down infra-status status topics demo test check-sequence bench bench-platform lint typecheck fmt proto proto-check schemas events
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
@@ -31,6 +31,9 @@ demo:  ## play the demo journey against the running platform (make up first)
 
 test:  ## install everything, start the test environment (.agora-test/, not the platform), lint, type-check, run all tests, stop it
 	tools/test.sh
+
+check-sequence: install  ## make up, make demo, the suite's fuzzing, make up, make demo (default environments; stops the platform after)
+	. tools/test-env.sh && deploy/local/infra.sh up && .venv/bin/pytest -m sequence tests/system_sequence
 
 bench:  ## benchmarks with same-run baselines (starts and stops the test environment)
 	tools/bench.sh
