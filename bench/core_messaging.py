@@ -53,8 +53,8 @@ from agora_core.messaging.batch_consumer import BatchEventConsumer
 from agora_core.messaging.consumer import RetryPolicy
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.messaging.publisher import EventPublisher, create_broker
-from agora_core.postgres import Database, UnitOfWork, create_pool
-from agora_core.postgres.migrations import Migrations, upgrade_async
+from agora_core.postgres import Database, UnitOfWork
+from agora_core.postgres.migrations import Migrations
 from agora_core.postgres.outbox_relay import PostgresOutboxRelay
 from agora_core.postgres.pool import connection_options
 from agora_core.postgres.processed import _MARK, mark_processed
@@ -63,6 +63,7 @@ from agora_core.testing.postgres import (
     create_test_database,
     drop_test_database,
     ensure_test_role,
+    migrated_database,
 )
 from bench import core_messaging_report as report_
 from bench.platform_report import summary
@@ -613,93 +614,95 @@ async def run(args: argparse.Namespace) -> report_.Report:
     await ensure_test_role(args.postgres)
     db_name, dsn = await create_test_database(args.postgres, prefix="bench_core")
     await create_topics(args.kafka, [names.topic, names.relayed_topic])
-    pool = create_pool(dsn, application_name="bench-core", min_size=2, max_size=4)
     results: report_.Report = {}
     try:
-        await upgrade_async(MIGRATIONS, dsn)
-        await pool.open()
-        database = Database(pool)
-        progress = Progress(
-            TextColumn("{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
-            TimeElapsedColumn(),
-            console=console,
-        )
-        with progress:
-            phases = Phases(progress)
-
-            task = phases.start("raw pipelined produce (pre-produces the topic)", count)
-            produce_s = await raw_produce(args.kafka, batch.events)
-            phases.done(task, f"raw produce: {report_.rate(count, produce_s):,.0f}/s")
-
-            task = phases.start("raw aiokafka consume", count)
-            consume_s = await raw_consume(args.kafka, names.topic, count)
-            phases.done(task, f"raw consume: {report_.rate(count, consume_s):,.0f}/s")
-
-            task = phases.start("raw batched insert (500)", count)
-            insert_s = await raw_insert(database, batch)
-            phases.done(task, f"raw insert: {report_.rate(count, insert_s):,.0f} rows/s")
-            await truncate(database)
-
-            pipeline_s = await consumer_pipeline(args.kafka, names, database, count, phases)
-            await truncate(database)
-
-            relayed = elsewhere(batch.events, names.relayed_topic)
-            task = phases.start("outbox rows written (units of work of 500)", count)
-            write_s = await write_outbox(database, relayed)
-            phases.done(task, f"outbox written: {report_.rate(count, write_s):,.0f} rows/s")
-            task = phases.start("outbox relay flush", count)
-            relay_s = await relay_flush(args.kafka, names, database, count)
-            phases.done(task, f"outbox relay: {report_.rate(count, relay_s):,.0f} rows/s")
-            await truncate(database)
-
-            costs = await commit_costs(
-                database, names, args.uow_events, report_.BATCH_SIZES, phases
-            )
-            driver_results = await drivers(
-                database, dsn, names, make_batch(names, registry, args.driver_events),
-                args.singles, phases,
-            )  # fmt: skip
-        results = {
-            "meta": {
-                "events": count,
-                "quick": args.quick,
-                "started": started.strftime("%Y-%m-%d %H:%M UTC"),
-                "seconds": round((datetime.now(UTC) - started).total_seconds(), 1),
-                "partitions": PARTITIONS,
-                "cpus": os.cpu_count(),
-                "load_average": [round(x, 2) for x in os.getloadavg()],
-                "postgres": await server_version(dsn),
-                "uow_events_per_size": {
-                    str(size): events_per_size(size, args.uow_events)
-                    for size in report_.BATCH_SIZES
-                },
-            },
-            "baselines": {
-                "raw_produce_per_s": round(report_.rate(count, produce_s), 1),
-                "raw_consume_per_s": round(report_.rate(count, consume_s), 1),
-                "raw_insert_per_s": round(report_.rate(count, insert_s), 1),
-            },
-            "pipeline": {
-                "events": count,
-                "seconds": round(pipeline_s, 3),
-                "events_per_s": round(report_.rate(count, pipeline_s), 1),
-            },
-            "relay": {
-                "rows": count,
-                "seconds": round(relay_s, 3),
-                "rows_per_s": round(report_.rate(count, relay_s), 1),
-                "outbox_write_per_s": round(report_.rate(count, write_s), 1),
-            },
-            "commit_cost": costs,
-            "drivers": driver_results,
-        }
+        async with migrated_database(dsn, MIGRATIONS, max_size=4) as database:
+            results = await measure(args, names, batch, database, dsn)
     finally:
-        await pool.close()
         await drop_test_database(args.postgres, db_name)
         await delete_topics(args.kafka, [names.topic, names.relayed_topic])
+    results["meta"]["started"] = started.strftime("%Y-%m-%d %H:%M UTC")
+    results["meta"]["seconds"] = round((datetime.now(UTC) - started).total_seconds(), 1)
     return results
+
+
+async def measure(
+    args: argparse.Namespace, names: Names, batch: Batch, database: Database, dsn: str
+) -> report_.Report:
+    """Every phase, in order, on the migrated database; the report without its times."""
+    count: int = args.events
+    registry = names.registry()
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,.0f}/{task.total:,.0f}"),
+        TimeElapsedColumn(),
+        console=console,
+    )
+    with progress:
+        phases = Phases(progress)
+
+        task = phases.start("raw pipelined produce (pre-produces the topic)", count)
+        produce_s = await raw_produce(args.kafka, batch.events)
+        phases.done(task, f"raw produce: {report_.rate(count, produce_s):,.0f}/s")
+
+        task = phases.start("raw aiokafka consume", count)
+        consume_s = await raw_consume(args.kafka, names.topic, count)
+        phases.done(task, f"raw consume: {report_.rate(count, consume_s):,.0f}/s")
+
+        task = phases.start("raw batched insert (500)", count)
+        insert_s = await raw_insert(database, batch)
+        phases.done(task, f"raw insert: {report_.rate(count, insert_s):,.0f} rows/s")
+        await truncate(database)
+
+        pipeline_s = await consumer_pipeline(args.kafka, names, database, count, phases)
+        await truncate(database)
+
+        relayed = elsewhere(batch.events, names.relayed_topic)
+        task = phases.start("outbox rows written (units of work of 500)", count)
+        write_s = await write_outbox(database, relayed)
+        phases.done(task, f"outbox written: {report_.rate(count, write_s):,.0f} rows/s")
+        task = phases.start("outbox relay flush", count)
+        relay_s = await relay_flush(args.kafka, names, database, count)
+        phases.done(task, f"outbox relay: {report_.rate(count, relay_s):,.0f} rows/s")
+        await truncate(database)
+
+        costs = await commit_costs(database, names, args.uow_events, report_.BATCH_SIZES, phases)
+        driver_results = await drivers(
+            database, dsn, names, make_batch(names, registry, args.driver_events),
+            args.singles, phases,
+        )  # fmt: skip
+    return {
+        "meta": {
+            "events": count,
+            "quick": args.quick,
+            "partitions": PARTITIONS,
+            "cpus": os.cpu_count(),
+            "load_average": [round(x, 2) for x in os.getloadavg()],
+            "postgres": await server_version(dsn),
+            "uow_events_per_size": {
+                str(size): events_per_size(size, args.uow_events) for size in report_.BATCH_SIZES
+            },
+        },
+        "baselines": {
+            "raw_produce_per_s": round(report_.rate(count, produce_s), 1),
+            "raw_consume_per_s": round(report_.rate(count, consume_s), 1),
+            "raw_insert_per_s": round(report_.rate(count, insert_s), 1),
+        },
+        "pipeline": {
+            "events": count,
+            "seconds": round(pipeline_s, 3),
+            "events_per_s": round(report_.rate(count, pipeline_s), 1),
+        },
+        "relay": {
+            "rows": count,
+            "seconds": round(relay_s, 3),
+            "rows_per_s": round(report_.rate(count, relay_s), 1),
+            "outbox_write_per_s": round(report_.rate(count, write_s), 1),
+        },
+        "commit_cost": costs,
+        "drivers": driver_results,
+    }
 
 
 def main() -> None:

@@ -6,7 +6,7 @@ row-level security on), so the benchmark pays what a service's unit of work pays
 
 from alembic import op
 
-from agora_core.postgres.schema import core_schema_statements, tenant_isolation_statements
+from agora_core.postgres.schema import create_core_schema, tenant_isolation_statements
 
 revision = "0001"
 down_revision = None
@@ -15,8 +15,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    for statement in core_schema_statements():
-        op.execute(statement)
+    create_core_schema()
     op.execute(
         """
         CREATE TABLE progress (
