@@ -1,5 +1,5 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down infra-status status topics demo test check-sequence bench bench-platform lint typecheck fmt proto proto-check schemas events
+.PHONY: install up down infra-up infra-down infra-status status topics demo test check-sequence bench bench-core bench-platform lint typecheck fmt proto proto-check schemas events
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
@@ -37,6 +37,9 @@ check-sequence: install  ## make up, make demo, the suite's fuzzing, make up, ma
 
 bench:  ## benchmarks with same-run baselines (starts and stops the test environment)
 	tools/bench.sh
+
+bench-core:  ## agora-core on PostgreSQL beside raw aiokafka/psycopg baselines (starts and stops the test environment); ARGS="--quick"
+	tools/bench.sh --only core_messaging $(ARGS)
 
 bench-platform: install  ## end to end: a private platform (own Kafka, FerretDB, services) under load; ARGS="--quick"
 	.venv/bin/python -m bench.platform_e2e $(ARGS)

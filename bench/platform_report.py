@@ -58,14 +58,16 @@ class GoalResult:
     note: str = ""
 
 
-def _ceiling(goal: str, limit: float, measured: float, unit: str, note: str = "") -> GoalResult:
+def ceiling_goal(goal: str, limit: float, measured: float, unit: str, note: str = "") -> GoalResult:
+    """A goal met when ``measured`` ≤ ``limit`` (latency, memory)."""
     factor = measured / limit if limit else 0.0
     return GoalResult(
         goal, f"≤ {limit:g} {unit}", f"{measured:,.1f} {unit}", measured <= limit, factor, note
     )
 
 
-def _floor(goal: str, limit: float, measured: float, unit: str, note: str = "") -> GoalResult:
+def floor_goal(goal: str, limit: float, measured: float, unit: str, note: str = "") -> GoalResult:
+    """A goal met when ``measured`` ≥ ``limit`` (throughput, ratios to a baseline)."""
     factor = limit / measured if measured else float("inf")
     return GoalResult(
         goal, f"≥ {limit:g}{unit}", f"{measured:.3g}{unit}", measured >= limit, factor, note
@@ -90,7 +92,7 @@ def compare_goals(report: Mapping[str, Any]) -> list[GoalResult]:
             lost = f"no probe saw its points within the wait; {note}"
             results.append(GoalResult(name, limit, "none seen", False, float("inf"), lost))
         else:
-            result = _ceiling(name, POINTS_VISIBLE_P99_MS, p99, "ms", note)
+            result = ceiling_goal(name, POINTS_VISIBLE_P99_MS, p99, "ms", note)
             # A latency met at a lower load than the goal's does not meet the goal.
             results.append(result if at_load else GoalResult(**{**asdict(result), "met": False}))
     raw = float(report["baselines"]["raw_consume_per_s"])
@@ -100,7 +102,7 @@ def compare_goals(report: Mapping[str, Any]) -> list[GoalResult]:
             best[service] = max(best.get(service, 0.0), float(rate))
     for service, rate in sorted(best.items()):
         results.append(
-            _floor(
+            floor_goal(
                 f"{service} consumer throughput vs raw consume",
                 CONSUMER_VS_RAW,
                 rate / raw if raw else 0.0,
@@ -112,7 +114,9 @@ def compare_goals(report: Mapping[str, Any]) -> list[GoalResult]:
         worst = max((float(r["reads_ms"].get(call, {}).get("p99", 0.0)) for r in runs), default=0)
         at_size = learners >= LEADERBOARD_LEARNERS
         note = "worst level" + ("" if at_size else f"; only {learners:,} learners on the board")
-        result = _ceiling(f"{call.replace('_', ' ')} p99", LEADERBOARD_P99_MS, worst, "ms", note)
+        result = ceiling_goal(
+            f"{call.replace('_', ' ')} p99", LEADERBOARD_P99_MS, worst, "ms", note
+        )
         results.append(result if at_size else GoalResult(**{**asdict(result), "met": False}))
     rss: dict[str, float] = {}
     for run in runs:
@@ -121,7 +125,7 @@ def compare_goals(report: Mapping[str, Any]) -> list[GoalResult]:
     for service, mb in sorted(rss.items()):
         if service in ("kafka", "ferretdb"):
             continue  # the goal is about the services; infrastructure is shown, not judged
-        results.append(_ceiling(f"{service} RSS under load", RSS_LIMIT_MB, mb, "MB"))
+        results.append(ceiling_goal(f"{service} RSS under load", RSS_LIMIT_MB, mb, "MB"))
     return results
 
 

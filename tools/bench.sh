@@ -10,10 +10,19 @@ tools/bootstrap.sh
 . tools/test-env.sh
 trap 'deploy/local/infra.sh down >/dev/null 2>&1 || true' EXIT
 deploy/local/infra.sh up
+# `tools/bench.sh --only core_messaging [ARGS]` runs one benchmark (make bench-core).
+only=""
+if [ "${1:-}" = "--only" ]; then
+  only="$2"
+  shift 2
+fi
 for bench in bench/*.py; do
-  # The package marker and the report module are not benchmarks; the end-to-end one
+  # The package marker and the report modules are not benchmarks; the end-to-end one
   # starts a platform of its own (`make bench-platform`).
-  case "$bench" in bench/__init__.py | bench/platform_*.py) continue ;; esac
+  case "$bench" in bench/__init__.py | bench/platform_*.py | bench/*_report.py) continue ;; esac
+  name="$(basename "$bench" .py)"
+  if [ -n "$only" ] && [ "$name" != "$only" ]; then continue; fi
   echo "[bench] $bench"
-  .venv/bin/python "$bench" "$@"
+  # As a module: benchmarks import each other's helpers from the bench package.
+  .venv/bin/python -m "bench.$name" "$@"
 done
