@@ -29,7 +29,11 @@ from agora_contracts.events import EventRegistry
 from agora_contracts.events.registry import REGISTRY
 from agora_core.http_port import HttpSidePort, NotReady, ReadinessCheck
 from agora_core.logging import configure_logging
-from agora_core.messaging.batch_consumer import BatchEventConsumer, BatchEventHandler
+from agora_core.messaging.batch_consumer import (
+    BatchEventConsumer,
+    BatchEventHandler,
+    EventSetHandler,
+)
 from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy, dlq_topic
 from agora_core.messaging.idempotency import ProcessedEvents
 from agora_core.messaging.kafka_security import broker_security, client_options
@@ -189,9 +193,16 @@ class ServiceRuntime:
         return self.postgres
 
     def add_batch_consumer(
-        self, topics: Sequence[str], handlers: Mapping[str, BatchEventHandler]
+        self,
+        topics: Sequence[str],
+        handlers: Mapping[str, BatchEventHandler],
+        set_handlers: Mapping[str, EventSetHandler] | None = None,
     ) -> BatchEventConsumer:
-        """Subscribe this service's group to ``topics``; a poll's events per transaction."""
+        """Subscribe this service's group to ``topics``; a poll's events per transaction.
+
+        ``handlers`` take one event, ``set_handlers`` every new event of a run of their
+        type at once (one statement per batch instead of one per event).
+        """
         consumer = BatchEventConsumer(
             self.broker,
             service=self.service,
@@ -200,6 +211,7 @@ class ServiceRuntime:
             handlers=handlers,
             registry=self.registry,
             database=self.require_postgres(),
+            set_handlers=set_handlers,
             publisher=self.publisher,
             retry=self._retry_policy(),
             max_records=self.settings.consumer_max_records,

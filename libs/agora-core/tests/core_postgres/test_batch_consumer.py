@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 import pytest
@@ -20,7 +21,14 @@ from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.messaging.retry import PermanentError
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.testing import eventually
-from core_postgres.world import bump, count_rows, echo_with_id, start_batch_consumer, totals
+from core_postgres.world import (
+    bump,
+    bump_all,
+    count_rows,
+    echo_with_id,
+    start_batch_consumer,
+    totals,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -196,3 +204,55 @@ async def test_connection_killed_mid_batch_is_retried_with_effects_once(
     assert kills == 1
     assert await _all_totals(counters_db) == _expected(events)
     assert await count_rows(counters_db, "outbox") == len(events)
+
+
+async def test_a_set_handler_takes_each_run_at_once_and_a_failure_is_narrowed_down(
+    counters_db: Database, kafka_bootstrap: str, unique: str, create_topic: Any, read_topic: Any
+) -> None:
+    world = EventWorld(unique)
+    await _topics(world, create_topic)
+    good = _stream(world, 400)
+    reject = world.event("reject", tenant="acme")
+    flaky = world.event("flaky", amount=5, tenant="globex")
+    runs: list[int] = []
+    flaky_failed = False
+
+    async def handler(events: Sequence[ReceivedEvent[Any]], uow: UnitOfWork) -> None:
+        nonlocal flaky_failed
+        runs.append(len(events))
+        counters = {e.payload.counter_id for e in events}
+        if "reject" in counters:
+            raise PermanentError("this counter is closed")
+        if "flaky" in counters and not flaky_failed:
+            flaky_failed = True
+            raise RuntimeError("a passing failure")
+        await bump_all(events, uow)
+
+    broker, publisher = await start_publisher(kafka_bootstrap, unique)
+    try:
+        await publisher.publish_many([*good[:200], reject, *good[:250], flaky, *good[200:]])
+        running = await start_batch_consumer(
+            world, kafka_bootstrap, counters_db, set_handlers={world.event_type: handler}
+        )
+        try:
+            handled = len(good) + 1
+
+            async def all_handled() -> bool:
+                return await count_rows(counters_db, "processed_events") >= handled
+
+            await eventually(all_handled, timeout=60)
+            dead = await read_topic(f"{world.topic}.dlq", 1)
+        finally:
+            await running.stop()
+    finally:
+        await broker.stop()
+
+    expected = _expected(good)
+    expected["globex"]["flaky"] = 5
+    assert await _all_totals(counters_db) == expected
+    assert await count_rows(counters_db, "outbox") == handled
+    assert [dict(r.headers)["agora-dlq-reason"].decode() for r in dead] == ["handler-rejected"]
+    # Runs, not events: far fewer calls than events, the two failures narrowed down by
+    # halves (about log2 of the run per failure) to the one event each.
+    assert len(runs) < 60, runs
+    assert max(runs) > 50, runs

@@ -9,7 +9,7 @@ with the effect or not at all.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
@@ -17,7 +17,12 @@ from typing import Any, Final
 from core_messaging.harness import CounterBumped, EventWorld
 from faststream.kafka import KafkaBroker
 
-from agora_core.messaging.batch_consumer import BatchEventConsumer, BatchEventHandler
+from agora_core.messaging.batch_consumer import (
+    BatchEventConsumer,
+    BatchEventHandler,
+    EventSetHandler,
+    by_tenant,
+)
 from agora_core.messaging.consumer import RetryPolicy
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.messaging.publisher import EventPublisher, create_broker
@@ -35,6 +40,25 @@ async def bump(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
         (event.tenant_id, payload.counter_id, payload.amount, payload.amount),
     )
     uow.add_events([echo(event)])
+
+
+async def bump_all(events: Sequence[ReceivedEvent[Any]], uow: UnitOfWork) -> None:
+    """The set-based bump: one upsert per tenant for the whole run (amounts summed per
+    counter first: one statement may not update a row twice)."""
+    for tenant, own in by_tenant(events):
+        amounts: dict[str, int] = {}
+        for event in own:
+            payload: CounterBumped = event.payload
+            amounts[payload.counter_id] = amounts.get(payload.counter_id, 0) + payload.amount
+        await uow.set_tenant(tenant)
+        await uow.connection.execute(
+            "INSERT INTO counters (tenant_id, counter_id, value) "
+            "SELECT %s, c, v FROM unnest(%s::text[], %s::bigint[]) AS a(c, v) "
+            "ON CONFLICT (tenant_id, counter_id) DO UPDATE "
+            "SET value = counters.value + EXCLUDED.value",
+            (tenant, list(amounts), list(amounts.values())),
+        )
+    uow.add_events([echo(event) for event in events])
 
 
 def echo(event: ReceivedEvent[Any]) -> OutgoingEvent:
@@ -90,16 +114,19 @@ async def start_batch_consumer(
     database: Database,
     handlers: Mapping[str, BatchEventHandler] | None = None,
     *,
+    set_handlers: Mapping[str, EventSetHandler] | None = None,
     max_attempts: int = 3,
     max_records: int = 500,
 ) -> RunningBatchConsumer:
     broker = create_broker(kafka, client_id=f"test-{world.unique}")
+    default: dict[str, BatchEventHandler] = {world.event_type: bump}
     consumer = BatchEventConsumer(
         broker,
         service="tests",
         group_id=world.group,
         topics=[world.topic],
-        handlers=handlers or {world.event_type: bump},
+        handlers=handlers if handlers is not None else {} if set_handlers else default,
+        set_handlers=set_handlers,
         registry=world.registry,
         database=database,
         publisher=EventPublisher(broker, service="tests"),

@@ -10,15 +10,21 @@ from handlers.
 
 A failing record is isolated: the transaction rolls back, the events before it commit
 on their own, it is retried alone with backoff, then dead-lettered, and the rest of
-the batch goes on. Order per partition holds for every event that is not
-dead-lettered. While the database or the broker is down the batch waits and retries
-(an outage never dead-letters a good event).
+the batch goes on. When the failure cannot be pinned on one event (a set handler's
+run, or the commit itself), the events are retried by halves until it can. Order per
+partition holds for every event that is not dead-lettered. While the database or the
+broker is down the batch waits and retries (an outage never dead-letters a good event).
+
+Handlers come in two kinds: one event at a time (``BatchEventHandler``, scoped to the
+event's tenant), or a set handler (``EventSetHandler``) given every new event of a run
+of its type at once, so a batch costs one statement instead of one per event.
 """
 
 from __future__ import annotations
 
 import functools
 import time
+from collections import Counter
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
@@ -51,14 +57,33 @@ BatchEventHandler = Callable[[ReceivedEvent[Any], UnitOfWork], Awaitable[None]]
 """A handler of a PostgreSQL-backed service: the event and the batch's unit of work,
 already scoped to the event's tenant."""
 
+EventSetHandler = Callable[[Sequence[ReceivedEvent[Any]], UnitOfWork], Awaitable[None]]
+"""A set-based handler: every new event of a run of its type in the batch at once (in
+partition order, possibly of several tenants: scope each tenant's statements with
+``uow.set_tenant``, see :func:`by_tenant`). One statement for the whole run (an
+``unnest`` insert, one read per aggregate) instead of one per event."""
+
 Item = tuple[ConsumerRecord[Any, Any], ReceivedEvent[Any]]
 
 
+def by_tenant(events: Sequence[ReceivedEvent[Any]]) -> list[tuple[str, list[ReceivedEvent[Any]]]]:
+    """``events`` grouped by tenant, tenants in order of first appearance, each
+    tenant's events in their order (order per key holds: a key lives in one tenant)."""
+    groups: dict[str, list[ReceivedEvent[Any]]] = {}
+    for event in events:
+        groups.setdefault(event.tenant_id, []).append(event)
+    return list(groups.items())
+
+
 class _HandlerFailed(Exception):
-    def __init__(self, index: int, error: Exception) -> None:
+    """Items ``index`` to ``index + width`` failed together (width 1: that one item;
+    a set handler's run; -1: the commit, not attributable)."""
+
+    def __init__(self, index: int, error: Exception, width: int = 1) -> None:
         super().__init__(repr(error))
         self.index = index
         self.error = error
+        self.width = width
 
 
 class BatchEventConsumer(EventConsumer):
@@ -74,6 +99,7 @@ class BatchEventConsumer(EventConsumer):
         handlers: Mapping[str, BatchEventHandler],
         registry: EventRegistry,
         database: Database,
+        set_handlers: Mapping[str, EventSetHandler] | None = None,
         publisher: EventPublisher,
         retry: RetryPolicy,
         max_records: int = 500,
@@ -82,12 +108,16 @@ class BatchEventConsumer(EventConsumer):
         self._database = database
         self._max_records = max_records
         self._batch_handlers = dict(handlers)
+        self._set_handlers = dict(set_handlers or {})
+        both = sorted(set(self._batch_handlers) & set(self._set_handlers))
+        if both:
+            raise ValueError(f"event types with a handler and a set handler: {both}")
         super().__init__(
             broker,
             service=service,
             group_id=group_id,
             topics=topics,
-            handlers=dict.fromkeys(handlers, _unused),
+            handlers=dict.fromkeys([*handlers, *self._set_handlers], _unused),
             registry=registry,
             processed=None,
             publisher=publisher,
@@ -168,21 +198,22 @@ class BatchEventConsumer(EventConsumer):
             failure = await self._with_infra_retry(functools.partial(self._apply, batch))
             if failure is None:
                 return
-            if failure.index < 0:  # the commit itself failed: find the event one by one
-                if len(batch) == 1:
-                    await self._isolate(batch[0], failure.error)
-                    return
-                for item in batch:
-                    await self._handle_items([item])
-                return
+            if failure.index < 0:  # the commit itself failed: all of them together
+                failure = _HandlerFailed(0, failure.error, len(batch))
             if failure.index > 0:
                 await self._handle_items(batch[: failure.index])
-            await self._isolate(batch[failure.index], failure.error)
-            remaining = batch[failure.index + 1 :]
+            end = failure.index + failure.width
+            if failure.width == 1:
+                await self._isolate(batch[failure.index], failure.error)
+            else:  # find the failing event by halves: a few transactions, not one each
+                middle = failure.index + failure.width // 2
+                await self._handle_items(batch[failure.index : middle])
+                await self._handle_items(batch[middle:end])
+            remaining = batch[end:]
 
     async def _apply(self, items: Sequence[Item]) -> _HandlerFailed | None:
         """Run ``items`` in one unit of work; on a handler failure roll back and say which."""
-        outcomes: list[tuple[Item, str]] = []
+        outcomes: Counter[tuple[str, str, str]] = Counter()
         try:
             async with self._database.unit_of_work() as uow:
                 fresh = await mark_processed(
@@ -190,15 +221,29 @@ class BatchEventConsumer(EventConsumer):
                     self._group_id,
                     [(e.tenant_id, e.event_id, e.envelope.type) for _, e in items],
                 )
-                for index, item in enumerate(items):
-                    event = item[1]
+                run: list[ReceivedEvent[Any]] = []
+                run_start = 0
+                for index, (record, event) in enumerate(items):
                     if event.event_id not in fresh:
-                        outcomes.append((item, "duplicate"))
+                        outcomes[record.topic, event.envelope.type, "duplicate"] += 1
                         continue
                     fresh.discard(event.event_id)  # the same id twice in one poll: once
+                    outcomes[record.topic, event.envelope.type, "handled"] += 1
+                    if event.envelope.type in self._set_handlers:
+                        if run and run[0].envelope.type != event.envelope.type:
+                            await self._call_set(run_start, index - run_start, run, uow)
+                            run = []
+                        if not run:
+                            run_start = index
+                        run.append(event)
+                        continue
+                    if run:
+                        await self._call_set(run_start, index - run_start, run, uow)
+                        run = []
                     await uow.set_tenant(event.tenant_id)
                     await self._call(index, event, uow)
-                    outcomes.append((item, "handled"))
+                if run:
+                    await self._call_set(run_start, len(items) - run_start, run, uow)
         except _HandlerFailed as failed:
             return failed
         except Exception as error:
@@ -207,9 +252,28 @@ class BatchEventConsumer(EventConsumer):
             # Marks, outbox rows or the commit refused (a constraint, a bad value):
             # not attributable to one handler.
             return _HandlerFailed(-1, error)
-        for (record, event), outcome in outcomes:
-            self._count(record.topic, event.envelope.type, outcome)
+        for (topic, event_type, outcome), count in outcomes.items():
+            EVENTS_CONSUMED.labels(self._service, topic, event_type, outcome).inc(count)
         return None
+
+    async def _call_set(
+        self, start: int, width: int, events: Sequence[ReceivedEvent[Any]], uow: UnitOfWork
+    ) -> None:
+        """A set handler for a run of items ``start`` to ``start + width`` (duplicates
+        inside the run are not passed)."""
+        started = time.perf_counter()
+        event_type = events[0].envelope.type
+        try:
+            with structlog.contextvars.bound_contextvars(event_type=event_type, events=len(events)):
+                await self._set_handlers[event_type](events, uow)
+        except Exception as error:
+            if classify(error) is FailureKind.INFRASTRUCTURE:
+                raise
+            raise _HandlerFailed(start, error, width) from error
+        finally:
+            HANDLER_SECONDS.labels(self._service, events[0].topic).observe(
+                time.perf_counter() - started
+            )
 
     async def _call(self, index: int, event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
         started = time.perf_counter()
