@@ -50,7 +50,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from agora_contracts.events import EventPayload, EventRegistry, EventSpec
-from agora_core.messaging.batch_consumer import BatchEventConsumer
+from agora_core.messaging.batch_consumer import BatchEventConsumer, by_tenant
 from agora_core.messaging.consumer import RetryPolicy
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.messaging.publisher import EventPublisher, create_broker
@@ -84,7 +84,7 @@ INSERT_ONE: Final = (
 )
 INSERT_MANY: Final = """
 INSERT INTO progress (tenant_id, event_id, learner_id, item_id, percent)
-SELECT * FROM unnest(%s::text[], %s::uuid[], %s::text[], %s::text[], %s::int[])
+SELECT * FROM unnest(%b::text[], %b::text[]::uuid[], %b::text[], %b::text[], %b::int4[])
 """
 
 
@@ -297,8 +297,31 @@ async def record_progress(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
     )
 
 
+async def record_all_progress(events: Sequence[ReceivedEvent[Any]], uow: UnitOfWork) -> None:
+    """The set handler: the run's rows in one statement per tenant."""
+    for tenant, own in by_tenant(events):
+        await uow.set_tenant(tenant)
+        payloads: list[ItemProgressed] = [e.payload for e in own]
+        await uow.connection.execute(
+            INSERT_MANY,
+            (
+                [tenant] * len(own),
+                [e.event_id for e in own],
+                [p.learner_id for p in payloads],
+                [p.item_id for p in payloads],
+                [p.percent for p in payloads],
+            ),
+        )
+
+
 async def consumer_pipeline(
-    kafka: str, names: Names, database: Database, count: int, phases: Phases
+    kafka: str,
+    names: Names,
+    database: Database,
+    count: int,
+    phases: Phases,
+    *,
+    set_based: bool = False,
 ) -> float:
     """Seconds from partition assignment until every batch is committed (rows and offsets)."""
     handled = 0
@@ -311,19 +334,29 @@ async def consumer_pipeline(
         await record_progress(event, uow)
         handled += 1
 
+    async def counted_all(events: Sequence[ReceivedEvent[Any]], uow: UnitOfWork) -> None:
+        nonlocal handled, first_call
+        if first_call is None:
+            first_call = time.perf_counter()
+        await record_all_progress(events, uow)
+        handled += len(events)
+
+    kind = "set handler" if set_based else "handler per event"
+
     broker = create_broker(kafka, client_id=f"bench-{names.unique}")
     consumer = BatchEventConsumer(
         broker,
         service="bench",
-        group_id=f"{GROUP}-{names.unique}",
+        group_id=f"{GROUP}-{names.unique}-{'set' if set_based else 'each'}",
         topics=[names.topic],
-        handlers={names.event_type: counted},
+        handlers={} if set_based else {names.event_type: counted},
+        set_handlers={names.event_type: counted_all} if set_based else None,
         registry=names.registry(),
         database=database,
         publisher=EventPublisher(broker, service="bench"),
         retry=RetryPolicy(),
     )
-    task = phases.start("consumer pipeline (joining the group)", count)
+    task = phases.start(f"consumer pipeline, {kind} (joining the group)", count)
     await broker.start()
     try:
         # Our own 2 ms poll: the consumer starts fetching the moment it is assigned.
@@ -333,7 +366,7 @@ async def consumer_pipeline(
                 raise TimeoutError("no partitions assigned in 60 s")
             await asyncio.sleep(0.002)
         assigned = time.perf_counter()
-        phases.progress.update(task, description="consumer pipeline")
+        phases.progress.update(task, description=f"consumer pipeline, {kind}")
         while handled < count:
             phases.progress.update(task, completed=handled)
             await asyncio.sleep(0.02)
@@ -343,7 +376,7 @@ async def consumer_pipeline(
         await broker.stop()
     started = min(assigned, first_call or assigned)
     seconds = finished - started
-    phases.done(task, f"consumer pipeline: {report_.rate(count, seconds):,.0f} events/s")
+    phases.done(task, f"consumer pipeline, {kind}: {report_.rate(count, seconds):,.0f} events/s")
     rows = await count_rows(database)
     if rows != count:
         raise RuntimeError(f"the pipeline wrote {rows} rows for {count} events")
@@ -658,6 +691,10 @@ async def measure(
 
         pipeline_s = await consumer_pipeline(args.kafka, names, database, count, phases)
         await truncate(database)
+        set_pipeline_s = await consumer_pipeline(
+            args.kafka, names, database, count, phases, set_based=True
+        )
+        await truncate(database)
 
         relayed = elsewhere(batch.events, names.relayed_topic)
         task = phases.start("outbox rows written (units of work of 500)", count)
@@ -694,6 +731,11 @@ async def measure(
             "events": count,
             "seconds": round(pipeline_s, 3),
             "events_per_s": round(report_.rate(count, pipeline_s), 1),
+        },
+        "pipeline_set": {
+            "events": count,
+            "seconds": round(set_pipeline_s, 3),
+            "events_per_s": round(report_.rate(count, set_pipeline_s), 1),
         },
         "relay": {
             "rows": count,

@@ -53,7 +53,7 @@ async def bump_all(events: Sequence[ReceivedEvent[Any]], uow: UnitOfWork) -> Non
         await uow.set_tenant(tenant)
         await uow.connection.execute(
             "INSERT INTO counters (tenant_id, counter_id, value) "
-            "SELECT %s, c, v FROM unnest(%s::text[], %s::bigint[]) AS a(c, v) "
+            "SELECT %s, c, v FROM unnest(%b::text[], %b::int8[]) AS a(c, v) "
             "ON CONFLICT (tenant_id, counter_id) DO UPDATE "
             "SET value = counters.value + EXCLUDED.value",
             (tenant, list(amounts), list(amounts.values())),

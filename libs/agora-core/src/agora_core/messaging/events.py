@@ -3,6 +3,7 @@ received event handed to a handler after validation."""
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -98,8 +99,9 @@ class ReceivedEvent(Generic[P]):
     offset: int
     key: str | None
 
-    @property
+    @functools.cached_property
     def event_id(self) -> str:
+        # Read several times per event by consumers: formatted once.
         return str(self.envelope.id)
 
     @property

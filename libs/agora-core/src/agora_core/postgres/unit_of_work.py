@@ -29,11 +29,12 @@ OUTBOX_LANES: Final = 32
 """Lanes of the outbox: a key always falls in the same lane, and one relay at a time
 holds a lane, so events of one key leave in order even with several relays."""
 
+# Arrays as binary parameters (%b): no per-element quoting of text arrays.
 _INSERT_OUTBOX: Final = """
 INSERT INTO outbox (id, aggregatetype, aggregateid, type, payload, headers, tenant_id, lane)
 SELECT * FROM unnest(
-    %s::uuid[], %s::text[], %s::text[], %s::text[], %s::jsonb[], %s::jsonb[], %s::text[],
-    %s::smallint[]
+    %b::text[]::uuid[], %b::text[], %b::text[], %b::text[], %b::text[]::jsonb[],
+    %b::text[]::jsonb[], %b::text[], %b::int2[]
 )
 """
 
