@@ -454,9 +454,9 @@ async def commit_costs(
 
 
 def dollar_params(query: str) -> str:
-    """psycopg's ``%s`` placeholders as asyncpg's ``$1, $2…`` (the very same SQL)."""
+    """psycopg's ``%s``/``%b`` placeholders as asyncpg's ``$1, $2…`` (the very same SQL)."""
     counter = iter(range(1, 1000))
-    return re.sub(r"%s", lambda _: f"${next(counter)}", query)
+    return re.sub(r"%[sb]", lambda _: f"${next(counter)}", query)
 
 
 ASYNCPG_MARK: Final = dollar_params(_MARK)
