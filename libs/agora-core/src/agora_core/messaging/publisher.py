@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
@@ -134,8 +135,8 @@ class EventPublisher:
             pending.append(future)
         if pending:
             await self._confirmed(pending)
-        for event in events:
-            EVENTS_PRODUCED.labels(self._service, event.topic).inc()
+        for topic, count in Counter(event.topic for event in events).items():
+            EVENTS_PRODUCED.labels(self._service, topic).inc(count)
 
     async def publish_raw(
         self, topic: str, *, key: bytes | None, value: bytes, headers: Mapping[str, str]
