@@ -6,10 +6,9 @@ from __future__ import annotations
 import grpc
 import pytest
 from core_runtime.notes_service import NotesSettings, build
-from pymongo.asynchronous.database import AsyncDatabase
+from core_runtime.test_service_process import author_counts
 
 from agora.testing.v1 import notes_pb2, notes_pb2_grpc
-from agora_core.storage import Document
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
@@ -19,13 +18,12 @@ pytestmark = pytest.mark.integration
 
 
 async def test_running_service_serves_publishes_and_consumes(
-    kafka_bootstrap: str, mongo_uri: str, database: AsyncDatabase[Document], unique: str
+    kafka_bootstrap: str, postgres_dsn: str, unique: str
 ) -> None:
     settings = test_settings(
         NotesSettings,
         kafka=kafka_bootstrap,
-        mongo_uri=mongo_uri,
-        database=database.name,
+        postgres_dsn=postgres_dsn,
         topic_domain=f"h{unique}",
     )
     assert settings.grpc_port == 0
@@ -47,8 +45,7 @@ async def test_running_service_serves_publishes_and_consumes(
         assert event.envelope.subject == created.note.note_id
 
         async def counted() -> bool:
-            author = await database["authors"].find_one({"_id": f"{tenant}:ada"})
-            return author is not None and author["notes"] == 1
+            return await author_counts(postgres_dsn, tenant) == {"ada": 1}
 
         await eventually(counted)
         error = await rpc_error(

@@ -12,11 +12,9 @@ import asyncio
 import aiohttp
 import pytest
 from core_runtime.notes_service import NotesSettings, build
-from pymongo.asynchronous.database import AsyncDatabase
 from structlog.testing import capture_logs
 
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import Document
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import ensure_topics
 from agora_core.testing.service_harness import test_settings
@@ -31,13 +29,12 @@ async def _readyz(runtime: ServiceRuntime) -> tuple[int, dict[str, object]]:
 
 
 async def test_missing_topics_make_the_service_not_ready_until_applied(
-    kafka_bootstrap: str, mongo_uri: str, database: AsyncDatabase[Document], unique: str
+    kafka_bootstrap: str, postgres_dsn: str, unique: str
 ) -> None:
     settings = test_settings(
         NotesSettings,
         kafka=kafka_bootstrap,
-        mongo_uri=mongo_uri,
-        database=database.name,
+        postgres_dsn=postgres_dsn,
         topic_domain=f"r{unique}",
     )
     topic = f"agora.r{unique}.notes.v1"
@@ -55,7 +52,7 @@ async def test_missing_topics_make_the_service_not_ready_until_applied(
             assert status == 503
             assert body == {
                 "status": "not ready",
-                "checks": {"accepting": False, "mongo": True, "kafka": False, "topics": False},
+                "checks": {"accepting": False, "postgres": True, "kafka": False, "topics": False},
                 "details": {"topics": f"missing topics: {topic}, {topic}.dlq"},
             }
             assert not starting.done()  # waits for its topics, never creates them
@@ -69,7 +66,7 @@ async def test_missing_topics_make_the_service_not_ready_until_applied(
                 200,
                 {
                     "status": "ready",
-                    "checks": {"accepting": True, "mongo": True, "kafka": True, "topics": True},
+                    "checks": {"accepting": True, "postgres": True, "kafka": True, "topics": True},
                 },
             )
             assert {tp.topic for tp in runtime.consumers[0].assignment} == {topic}
@@ -84,13 +81,12 @@ async def test_missing_topics_make_the_service_not_ready_until_applied(
 
 
 async def test_a_stop_ends_the_wait_for_topics(
-    kafka_bootstrap: str, mongo_uri: str, database: AsyncDatabase[Document], unique: str
+    kafka_bootstrap: str, postgres_dsn: str, unique: str
 ) -> None:
     settings = test_settings(
         NotesSettings,
         kafka=kafka_bootstrap,
-        mongo_uri=mongo_uri,
-        database=database.name,
+        postgres_dsn=postgres_dsn,
         topic_domain=f"s{unique}",
     )
     runtime = await build(settings)

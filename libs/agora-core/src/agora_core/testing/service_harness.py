@@ -3,7 +3,7 @@
 Every service's integration tests use the same two steps::
 
     settings = test_settings(CatalogSettings, kafka=kafka_bootstrap, mongo_uri=mongo_uri,
-                             database=database.name)
+                             database=database.name)   # or postgres_dsn=… once moved
     async with running_service(build, settings) as runtime:
         stub = CatalogServiceStub(channel_to(runtime))
 """
@@ -29,18 +29,23 @@ SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
 
 
 def test_settings(
-    cls: type[SettingsT], *, kafka: str, mongo_uri: str, database: str, **overrides: object
+    cls: type[SettingsT],
+    *,
+    kafka: str,
+    mongo_uri: str | None = None,  # noqa: PT028 - a helper, not a test (see __test__)
+    database: str | None = None,  # noqa: PT028
+    **overrides: object,
 ) -> SettingsT:
     """Dev-mode settings of a test instance: free ports, short retries, a per-run group.
 
-    Instances built in one run share their consumer group (as replicas and restarts of
-    one deployment do); pass ``consumer_group`` to isolate one.
+    A service still on MongoDB passes ``mongo_uri`` and ``database``; one on PostgreSQL
+    passes ``postgres_dsn=…`` (its schema is then migrated at start). Instances built in one
+    run share their consumer group (as replicas and restarts of one deployment do);
+    pass ``consumer_group`` to isolate one.
     """
     service = str(cls.model_fields["service_name"].default)
     values: dict[str, object] = {
         "kafka_bootstrap_servers": kafka,
-        "mongo_uri": mongo_uri,
-        "mongo_database": database,
         "grpc_port": 0,
         "http_port": 0,
         "dev_mode": True,
@@ -51,6 +56,12 @@ def test_settings(
         "consumer_retry_backoff_max_ms": 200,
         "shutdown_grace_seconds": 5.0,
     }
+    if mongo_uri is not None:
+        values["mongo_uri"] = mongo_uri
+    if database is not None:
+        values["mongo_database"] = database
+    if "postgres_dsn" in overrides:
+        values["postgres_migrate_on_start"] = True
     if "public_port" in cls.model_fields:  # a service's public endpoint, if it has one
         values["public_port"] = 0
     values.update(overrides)
