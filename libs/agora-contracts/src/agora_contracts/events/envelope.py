@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -94,31 +94,21 @@ class CloudEventEnvelope(BaseModel):
     ) -> CloudEventEnvelope:
         """Parse Kafka headers; raise EnvelopeError naming what is missing or wrong."""
         pairs = headers.items() if isinstance(headers, Mapping) else headers
-        attributes: dict[str, str] = {}
-        content_type: str | None = None
+        fields: dict[str, str] = {}
         for name, raw in pairs:
             try:
                 value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
             except UnicodeDecodeError as error:
                 raise EnvelopeError(f"header {name} is not UTF-8") from error
-            key = name.lower()
-            if key == CONTENT_TYPE_HEADER:
-                content_type = value
-            elif key.startswith(HEADER_PREFIX):
-                attributes[key[len(HEADER_PREFIX) :]] = value
-        known = set(cls.model_fields)
-        missing = [
-            f"ce_{n}"
-            for n in ("id", "source", "type", "time", "subject", "tenantid")
-            if n not in attributes
-        ]
+            # Consumers parse every record: one lookup per header, nothing rebuilt.
+            attribute = _HEADER_TO_FIELD.get(name) or _HEADER_TO_FIELD.get(name.lower())
+            if attribute is not None:
+                fields[attribute] = value
+        missing = [f"ce_{n}" for n in _REQUIRED if n not in fields]
         if missing:
             raise EnvelopeError("missing header(s): " + ", ".join(missing))
-        if attributes.get("specversion", SPEC_VERSION) != SPEC_VERSION:
-            raise EnvelopeError(f"unsupported ce_specversion {attributes['specversion']!r}")
-        fields: dict[str, str] = {k: v for k, v in attributes.items() if k in known}
-        if content_type is not None:
-            fields["datacontenttype"] = content_type
+        if fields.get("specversion", SPEC_VERSION) != SPEC_VERSION:
+            raise EnvelopeError(f"unsupported ce_specversion {fields['specversion']!r}")
         try:
             return cls.model_validate(fields)
         except ValidationError as error:
@@ -126,6 +116,16 @@ class CloudEventEnvelope(BaseModel):
                 f"ce_{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()
             )
             raise EnvelopeError(reasons) from None
+
+
+_REQUIRED: Final = ("id", "source", "type", "time", "subject", "tenantid")
+_HEADER_TO_FIELD: Final[dict[str, str]] = {
+    **{f"{HEADER_PREFIX}{name}": name for name in CloudEventEnvelope.model_fields},
+    CONTENT_TYPE_HEADER: "datacontenttype",
+}
+"""Header name → envelope field. ``ce_datacontenttype`` is not a header of the binding
+(``content-type`` is), so it is not read."""
+del _HEADER_TO_FIELD[f"{HEADER_PREFIX}datacontenttype"]
 
 
 def new_envelope(

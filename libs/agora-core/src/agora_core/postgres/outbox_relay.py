@@ -63,6 +63,7 @@ class PostgresOutboxRelay:
         poll_interval: float = 5.0,
         batch_size: int = 500,
         max_lanes: int = 8,
+        rounds_at_once: int = 2,
         max_backoff: float = 5.0,
     ) -> None:
         self._pool = pool
@@ -73,6 +74,9 @@ class PostgresOutboxRelay:
         self._batch_size = batch_size
         self._max_lanes = max(1, min(max_lanes, OUTBOX_LANES))
         self._max_backoff = max_backoff
+        # Rounds in flight together: while one waits for Kafka's acknowledgements,
+        # another claims and publishes other lanes (disjoint: lanes are locked).
+        self._rounds_at_once = max(1, rounds_at_once)
         # Each replica starts its lane search elsewhere, so replicas spread over lanes.
         self._lane_order = list(range(OUTBOX_LANES))
         random.shuffle(self._lane_order)
@@ -117,10 +121,17 @@ class PostgresOutboxRelay:
         """Publish until no claimable row is left; return how many were published."""
         total = 0
         while True:
-            sent = await self.publish_once()
+            sent = await self.publish_rounds()
             total += sent
             if sent == 0:
                 return total
+
+    async def publish_rounds(self) -> int:
+        """``rounds_at_once`` rounds together (each its own transaction and lanes)."""
+        if self._rounds_at_once == 1:
+            return await self.publish_once()
+        sent = await asyncio.gather(*(self.publish_once() for _ in range(self._rounds_at_once)))
+        return sum(sent)
 
     async def publish_once(self) -> int:
         """One round (one transaction); return the rows published."""
@@ -157,7 +168,7 @@ class PostgresOutboxRelay:
         while not self._stopping:
             self._wake.clear()  # before the round: a commit during it wakes the next one
             try:
-                sent = await self.publish_once()
+                sent = await self.publish_rounds()
                 failures = 0
             except asyncio.CancelledError:
                 raise
