@@ -28,7 +28,6 @@ import argparse
 import asyncio
 import dataclasses
 import functools
-import json
 import os
 import re
 import sys
@@ -59,7 +58,12 @@ from agora_core.postgres.migrations import Migrations
 from agora_core.postgres.outbox_relay import PostgresOutboxRelay
 from agora_core.postgres.pool import connection_options
 from agora_core.postgres.processed import _MARK, mark_processed
-from agora_core.postgres.unit_of_work import _INSERT_OUTBOX, OUTBOX_CHANNEL, TENANT_SETTING
+from agora_core.postgres.unit_of_work import (
+    _INSERT_OUTBOX,
+    OUTBOX_CHANNEL,
+    TENANT_SETTING,
+    outbox_columns,
+)
 from agora_core.testing.postgres import (
     create_test_database,
     drop_test_database,
@@ -463,22 +467,6 @@ ASYNCPG_MARK: Final = dollar_params(_MARK)
 ASYNCPG_OUTBOX: Final = dollar_params(_INSERT_OUTBOX)
 ASYNCPG_INSERT_MANY: Final = dollar_params(INSERT_MANY)
 ASYNCPG_INSERT_ONE: Final = dollar_params(INSERT_ONE)
-
-
-def outbox_columns(events: Sequence[OutgoingEvent]) -> tuple[list[Any], ...]:
-    """What ``UnitOfWork.write_outbox`` sends, for the asyncpg copy of its statement."""
-    from agora_core.postgres.unit_of_work import outbox_lane
-
-    return (
-        [e.event_id for e in events],
-        [e.topic for e in events],
-        [e.key for e in events],
-        [e.headers.get("ce_type", "") for e in events],
-        [e.value.decode("utf-8") for e in events],
-        [json.dumps(e.headers) for e in events],
-        [e.headers.get("ce_tenantid", "") for e in events],
-        [outbox_lane(e.key) for e in events],
-    )
 
 
 async def asyncpg_unit_of_work(

@@ -17,7 +17,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.platform_report import GoalResult, floor_goal
+from bench.platform_report import GoalResult, floor_goal, goals_table
 
 Report = dict[str, Any]
 """The JSON report: ``meta``, ``baselines``, ``pipeline`` (a handler per event),
@@ -236,19 +236,7 @@ def tables(report: Mapping[str, Any]) -> list[Table]:
     )
     out.append(driver_table)
 
-    goals = Table(title="the issue's goals")
-    for column in ("goal", "limit", "measured", "met", "miss x", "note"):
-        goals.add_column(column)
-    for goal in compare_goals(report):
-        goals.add_row(
-            goal.goal,
-            goal.limit,
-            goal.measured,
-            "[green]yes[/]" if goal.met else "[red]no[/]",
-            "" if goal.met else f"{goal.factor:,.2f}x",
-            goal.note,
-        )
-    out.append(goals)
+    out.append(goals_table(compare_goals(report), digits=2))
     return out
 
 

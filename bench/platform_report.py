@@ -66,6 +66,23 @@ def ceiling_goal(goal: str, limit: float, measured: float, unit: str, note: str 
     )
 
 
+def goals_table(goals: Iterable[GoalResult], *, digits: int) -> Table:
+    """The goals as a table: met or not, and by how many times a goal was missed."""
+    table = Table(title="the issue's goals")
+    for column in ("goal", "limit", "measured", "met", "miss x", "note"):
+        table.add_column(column)
+    for goal in goals:
+        table.add_row(
+            goal.goal,
+            goal.limit,
+            goal.measured,
+            "[green]yes[/]" if goal.met else "[red]no[/]",
+            "" if goal.met else f"{goal.factor:,.{digits}f}x",
+            goal.note,
+        )
+    return table
+
+
 def floor_goal(goal: str, limit: float, measured: float, unit: str, note: str = "") -> GoalResult:
     """A goal met when ``measured`` ≥ ``limit`` (throughput, ratios to a baseline)."""
     factor = limit / measured if measured else float("inf")
@@ -233,19 +250,7 @@ def tables(report: Mapping[str, Any]) -> list[Table]:
     ratios.add_row("raw insert_many", "", f"{base['raw_insert_per_s']:,.0f} docs/s", "")
     out.append(ratios)
 
-    goals = Table(title="the issue's goals")
-    for column in ("goal", "limit", "measured", "met", "miss x", "note"):
-        goals.add_column(column)
-    for goal in compare_goals(report):
-        goals.add_row(
-            goal.goal,
-            goal.limit,
-            goal.measured,
-            "[green]yes[/]" if goal.met else "[red]no[/]",
-            "" if goal.met else f"{goal.factor:,.1f}x",
-            goal.note,
-        )
-    out.append(goals)
+    out.append(goals_table(compare_goals(report), digits=1))
     return out
 
 

@@ -17,7 +17,7 @@ import json
 import zlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import Any, Final
 
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres.pool import AsyncConnection, Pool
@@ -42,6 +42,20 @@ SELECT * FROM unnest(
 def outbox_lane(key: str) -> int:
     """The lane of a partition key (stable across processes and versions)."""
     return zlib.crc32(key.encode("utf-8")) % OUTBOX_LANES
+
+
+def outbox_columns(events: Sequence[OutgoingEvent]) -> tuple[list[Any], ...]:
+    """The outbox insert's parameters: one array per column, in the statement's order."""
+    return (
+        [e.event_id for e in events],
+        [e.topic for e in events],
+        [e.key for e in events],
+        [e.headers.get("ce_type", "") for e in events],
+        [e.value.decode("utf-8") for e in events],
+        [json.dumps(e.headers) for e in events],
+        [e.headers.get("ce_tenantid", "") for e in events],
+        [outbox_lane(e.key) for e in events],
+    )
 
 
 class UnitOfWork:
@@ -74,19 +88,7 @@ class UnitOfWork:
         events, self._events = self._events, []
         if not events:
             return 0
-        await self.connection.execute(
-            _INSERT_OUTBOX,
-            (
-                [e.event_id for e in events],
-                [e.topic for e in events],
-                [e.key for e in events],
-                [e.headers.get("ce_type", "") for e in events],
-                [e.value.decode("utf-8") for e in events],
-                [json.dumps(e.headers) for e in events],
-                [e.headers.get("ce_tenantid", "") for e in events],
-                [outbox_lane(e.key) for e in events],
-            ),
-        )
+        await self.connection.execute(_INSERT_OUTBOX, outbox_columns(events))
         # Delivered to listening relays when (and only if) the transaction commits.
         await self.connection.execute("SELECT pg_notify(%s, '')", (OUTBOX_CHANNEL,))
         return len(events)
