@@ -33,7 +33,7 @@ test:  ## install everything, start the test environment (.agora-test/, not the 
 	tools/test.sh
 
 check-sequence: install  ## make up, make demo, the suite's fuzzing, make up, make demo (default environments; stops the platform after)
-	. tools/test-env.sh && deploy/local/infra.sh up && .venv/bin/pytest -m sequence tests/system_sequence
+	. tools/test-env.sh && deploy/local/infra.sh up && { .venv/bin/pytest -m sequence tests/system_sequence; rc=$$?; deploy/local/infra.sh down; exit $$rc; }
 
 bench:  ## benchmarks with same-run baselines (starts and stops the test environment)
 	tools/bench.sh
