@@ -256,7 +256,8 @@ class ServiceRuntime:
         """
         await self.http.start()
         if self.postgres is not None:
-            await self._start_postgres(self.postgres)
+            if not await self._start_postgres(self.postgres):
+                return
         else:
             for name, specs in self._indexes.items():
                 await ensure_indexes(self.database[name], specs)
@@ -283,18 +284,32 @@ class ServiceRuntime:
             consumers=len(self.consumers),
         )
 
-    async def _start_postgres(self, database: Database) -> None:
+    async def _start_postgres(self, database: Database) -> bool:
+        """Open the pool and (in development) migrate; False if a stop came first."""
         # The pool connects in the background: a database that is down at start makes
         # the service not ready (readyz) and calls UNAVAILABLE until it answers.
         await database.pool.open(wait=False)
         if self.settings.postgres_migrate_on_start and self.migrations is not None:
-            await migrate_when_reachable(
-                self.migrations, self.settings.postgres_dsn.get_secret_value()
+            migrating = asyncio.create_task(
+                migrate_when_reachable(
+                    self.migrations, self.settings.postgres_dsn.get_secret_value()
+                )
             )
+            stopping = asyncio.create_task(self._stop_requested.wait())
+            await asyncio.wait({migrating, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            stopping.cancel()
+            if not migrating.done():
+                # SIGTERM while the database is unreachable: stop now, not when it answers.
+                migrating.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await migrating
+                return False
+            migrating.result()  # a broken migration fails start-up
         retention = self.settings.processed_events_retention_hours
         self._background.append(
             asyncio.create_task(purge_marks_periodically(database.pool, retention))
         )
+        return True
 
     async def _wait_for_topics(self, topics: TopicPresence) -> bool:
         """True once every required topic exists; False if a stop came first."""

@@ -121,6 +121,30 @@ async def test_database_down_at_start_makes_the_service_wait_not_ready(
         await database.stop()
 
 
+async def test_sigterm_while_the_database_is_down_stops_at_once(
+    kafka_bootstrap: str, unique: str, create_topic: Any, tmp_path: Path
+) -> None:
+    """Not when the database answers: an orchestrator's stop is honoured while waiting."""
+    topic = await _topics(create_topic, unique)
+    database = PrivatePostgres.in_dir(tmp_path / "pg")  # never started
+    service = await spawn_notes(
+        kafka_bootstrap, database.catalog_dsn, unique, topic, tmp_path / "notes.log"
+    )
+
+    async def waiting_for_postgres() -> bool:
+        status, body = await _readyz(service)
+        return status == 503 and body.get("checks", {}).get("postgres") is False
+
+    await eventually(waiting_for_postgres, timeout=60)
+    service.process.send_signal(signal.SIGTERM)
+    code = await asyncio.wait_for(service.process.wait(), timeout=30)
+    log = service.log_text()
+    assert code == 0, log
+    assert '"event": "stop requested"' in log, log
+    assert '"event": "service stopped"' in log, log
+    assert "Traceback" not in log
+
+
 async def test_database_restarted_mid_stream_loses_and_doubles_nothing(
     kafka_bootstrap: str, unique: str, create_topic: Any, tmp_path: Path
 ) -> None:
