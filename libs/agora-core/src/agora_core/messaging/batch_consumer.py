@@ -77,7 +77,7 @@ def by_tenant(events: Sequence[ReceivedEvent[Any]]) -> list[tuple[str, list[Rece
 
 class _HandlerFailed(Exception):
     """Items ``index`` to ``index + width`` failed together (width 1: that one item;
-    a set handler's run; -1: the commit, not attributable)."""
+    more: a set handler's run, or every item when the commit itself failed)."""
 
     def __init__(self, index: int, error: Exception, width: int = 1) -> None:
         super().__init__(repr(error))
@@ -198,8 +198,6 @@ class BatchEventConsumer(EventConsumer):
             failure = await self._with_infra_retry(functools.partial(self._apply, batch))
             if failure is None:
                 return
-            if failure.index < 0:  # the commit itself failed: all of them together
-                failure = _HandlerFailed(0, failure.error, len(batch))
             if failure.index > 0:
                 await self._handle_items(batch[: failure.index])
             end = failure.index + failure.width
@@ -250,8 +248,8 @@ class BatchEventConsumer(EventConsumer):
             if classify(error) is FailureKind.INFRASTRUCTURE:
                 raise
             # Marks, outbox rows or the commit refused (a constraint, a bad value):
-            # not attributable to one handler.
-            return _HandlerFailed(-1, error)
+            # not attributable to one handler, so to all of them together.
+            return _HandlerFailed(0, error, len(items))
         for (topic, event_type, outcome), count in outcomes.items():
             EVENTS_CONSUMED.labels(self._service, topic, event_type, outcome).inc(count)
         return None

@@ -35,19 +35,20 @@ log = structlog.get_logger(__name__)
 # Advisory lock namespace of outbox lanes (two-key form: namespace, lane).
 _LANE_LOCKS: Final = 7_262_022
 
+# Arrays as binary parameters (%b), as in the unit of work: no per-element quoting.
 _LOCK_LANES: Final = """
-SELECT l.lane FROM unnest(%s::int[]) AS l(lane)
+SELECT l.lane FROM unnest(%b::int4[]) AS l(lane)
 WHERE EXISTS (SELECT 1 FROM outbox o WHERE o.lane = l.lane)
   AND pg_try_advisory_xact_lock(%s, l.lane)
 LIMIT %s
 """
 _CLAIM: Final = """
 SELECT position, id::text, aggregatetype, aggregateid, payload::text, headers
-FROM outbox WHERE lane = ANY(%s::smallint[])
+FROM outbox WHERE lane = ANY(%b::int4[])
 ORDER BY position LIMIT %s
 FOR UPDATE SKIP LOCKED
 """
-_DELETE: Final = "DELETE FROM outbox WHERE position = ANY(%s::bigint[])"
+_DELETE: Final = "DELETE FROM outbox WHERE position = ANY(%b::int8[])"
 
 
 class PostgresOutboxRelay:
@@ -130,8 +131,14 @@ class PostgresOutboxRelay:
         """``rounds_at_once`` rounds together (each its own transaction and lanes)."""
         if self._rounds_at_once == 1:
             return await self.publish_once()
-        sent = await asyncio.gather(*(self.publish_once() for _ in range(self._rounds_at_once)))
-        return sum(sent)
+        # Every round ends (commits or rolls back) before a failure is raised.
+        results = await asyncio.gather(
+            *(self.publish_once() for _ in range(self._rounds_at_once)), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                raise result
+        return sum(r for r in results if isinstance(r, int))
 
     async def publish_once(self) -> int:
         """One round (one transaction); return the rows published."""
