@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import enum
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from typing import Any, Final
 
 import jwt
@@ -23,31 +21,13 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from agora_contracts.events.envelope import TENANT_ID_PATTERN
 from agora_core.errors import Unauthenticated
+
+# Re-exported: callers that verify tokens also name the identity they yield.
+from agora_core.identity import Principal as Principal
+from agora_core.identity import Role as Role
 from agora_core.settings import ServiceSettings
 
 log = structlog.get_logger(__name__)
-
-
-class Role(enum.StrEnum):
-    """Roles a token may grant; policies name the roles each method needs."""
-
-    LEARNER = "learner"
-    CONTRIBUTOR = "contributor"
-    EXPERT = "expert"
-    MANAGER = "manager"
-    ADMIN = "admin"
-
-
-@dataclass(frozen=True)
-class Principal:
-    """The authenticated caller of the current request."""
-
-    subject: str
-    tenant_id: str
-    roles: frozenset[Role]
-
-    def has_any_role(self, roles: frozenset[Role]) -> bool:
-        return not self.roles.isdisjoint(roles)
 
 
 _current_principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(

@@ -6,10 +6,11 @@ superusers bypass row-level security, and the tests must see the policies bite).
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Final
+from typing import Any, Final
 
 import psycopg
 from psycopg import sql
@@ -93,3 +94,55 @@ async def migrated_database(
         yield Database(pool)
     finally:
         await pool.close()
+
+
+async def query_plan(
+    database: Database, query: str, params: Sequence[Any] = (), *, tenant_id: str | None = None
+) -> dict[str, Any]:
+    """The planner's plan for ``query`` (``EXPLAIN (FORMAT JSON)``, not run), as the
+    tenant sees it.
+
+    Sequential scans, bitmap scans and sorts are discouraged for the statement so the
+    plan shows whether an index *can* serve it, order included: on a small test table
+    the planner would rightly prefer a scan and a sort, and the question a test asks is
+    whether the index the list view needs exists.
+    """
+    async with database.unit_of_work(tenant_id) as uow:
+        for method in ("seqscan", "bitmapscan", "sort"):
+            await uow.connection.execute(f"SET LOCAL enable_{method} = off")
+        cursor = await uow.connection.execute(
+            sql.SQL("EXPLAIN (FORMAT JSON) {}").format(sql.SQL(query)), params
+        )
+        row = await cursor.fetchone()
+    assert row is not None
+    plan: dict[str, Any] = row[0][0]["Plan"]
+    return plan
+
+
+def assert_index_serves(
+    plan: dict[str, Any], index: str, *, filtered: bool = False, sorted_after: bool = False
+) -> None:
+    """Fail, showing the plan, unless ``index`` is searched with a condition and serves
+    the query alone.
+
+    By default the index node may not throw rows away (a ``Filter``: the index narrows to
+    the tenant, then every row of the tenant is read) and no ``Sort`` may follow it (the
+    index does not give the list's order); ``filtered`` and ``sorted_after`` allow each
+    where the test means it. No table may be read whole.
+    """
+    nodes = list(_plan_nodes(plan))
+    shown = json.dumps(plan, indent=1)
+    scanned = [n["Relation Name"] for n in nodes if n["Node Type"] == "Seq Scan"]
+    assert not scanned, f"the query scans whole tables {scanned}:\n{shown}"
+    searched = [n for n in nodes if n.get("Index Name") == index and "Index Cond" in n]
+    assert searched, f"index {index!r} is not searched by the query:\n{shown}"
+    if not filtered:
+        assert all("Filter" not in n for n in searched), f"rows read then dropped:\n{shown}"
+    if not sorted_after:
+        assert all(n["Node Type"] != "Sort" for n in nodes), f"sorted after reading:\n{shown}"
+
+
+def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("Plans", []):
+        yield from _plan_nodes(child)
