@@ -1,6 +1,7 @@
 """Community's own tables: spaces, memberships, catalog targets, threads (with edit
 history), likes, popularity and participants, questions, answers and votes, the
-expert directory, moderation reports, rate-limit windows and erasure records.
+expert directory, moderation reports, rate-limit windows, erasure records and the
+tombstones of erased persons.
 
 Typed columns for everything queried, sorted or unique; every primary key and index
 leads with ``tenant_id``; each list view has the named index it is served by
@@ -10,6 +11,7 @@ leads with ``tenant_id``; each list view has the named index it is served by
 from alembic import op
 
 from agora_core.postgres.schema import tenant_isolation_statements
+from agora_core.privacy.postgres import create_privacy_schema
 
 revision = "0002"
 down_revision = "0001"
@@ -292,3 +294,4 @@ def upgrade() -> None:
             op.execute(isolation)
     for statement in INDEXES:
         op.execute(statement)
+    create_privacy_schema()  # erased_persons: tombstones of erased people (digests)
