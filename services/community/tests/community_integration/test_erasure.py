@@ -35,10 +35,10 @@ from agora_core.privacy.postgres import PostgresPersonEraser
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import start_group_at_end, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
+from agora_core.testing.postgres_scan import postgres_traces_of, tenant_rows, tenant_tables
 from agora_core.testing.service_harness import channel_to
 
 from .conftest import started_service
-from .database_scan import tenant_rows, tenant_tables, traces_of
 from .support import EVENT_WAIT, Community, event_of, knowledge
 
 if TYPE_CHECKING:
@@ -240,8 +240,8 @@ async def test_erase_person_anonymises_and_deletes_only_in_the_callers_tenant(
             await eventually(handled, timeout=EVENT_WAIT)
 
     # Nothing in the tenant names Ada any more; the other tenant's Ada is untouched.
-    assert await traces_of(db, ada, tenant) == []
-    assert len(await traces_of(db, ada, other)) > 10
+    assert await postgres_traces_of(db, ids=[ada], tenant_id=tenant) == []
+    assert len(await postgres_traces_of(db, ids=[ada], tenant_id=other)) > 10
 
     comment = (
         await stub.GetComment(pb.GetCommentRequest(comment_id=ids["comment"]), metadata=reader)
@@ -338,7 +338,7 @@ async def test_events_naming_an_erased_person_later_store_nothing(running: Runni
         )
 
     await eventually(both_handled, timeout=EVENT_WAIT)
-    assert await traces_of(db, ada, tenant) == []
+    assert await postgres_traces_of(db, ids=[ada], tenant_id=tenant) == []
     popularity = await running.community.popularity(tenant, knowledge(item))
     assert popularity.likes == 0
 
