@@ -33,6 +33,18 @@ def _comment(row: Row) -> Comment:
     )
 
 
+def thread_sql(with_hidden: bool, keyset: bool) -> str:
+    """A page of a thread, oldest first: index ``comments_thread_visible`` for readers,
+    ``comments_thread`` for moderators (params: tenant, type, target, [time, id], limit)."""
+    visible = "" if with_hidden else " AND NOT hidden"
+    after = " AND (create_time, comment_id) > (%s, %s)" if keyset else ""
+    return (
+        f"SELECT {_COMMENT} FROM comments"
+        f" WHERE tenant_id = %s AND target_type = %s AND target_id = %s{visible}{after}"
+        " ORDER BY create_time, comment_id LIMIT %s"
+    )
+
+
 class PostgresCommentRepository(TenantScoped):
     async def add(self, comment: Comment) -> None:
         await self._run(
@@ -106,20 +118,10 @@ class PostgresCommentRepository(TenantScoped):
         after: tuple[datetime, str] | None,
         limit: int,
     ) -> list[Comment]:
-        visible = "" if with_hidden else " AND NOT hidden"
-        after_time, after_id = after if after is not None else (None, "")
-        keyset = "" if after is None else " AND (create_time, comment_id) > (%s, %s)"
-        params = (
-            (self._tenant, kind.value, target_id, limit)
-            if after is None
-            else (self._tenant, kind.value, target_id, after_time, after_id, limit)
-        )
-        rows = await self._all(
-            f"SELECT {_COMMENT} FROM comments"
-            f" WHERE tenant_id = %s AND target_type = %s AND target_id = %s{visible}{keyset}"
-            " ORDER BY create_time, comment_id LIMIT %s",
-            params,
-        )
+        params: tuple[object, ...] = (self._tenant, kind.value, target_id)
+        if after is not None:
+            params += after
+        rows = await self._all(thread_sql(with_hidden, after is not None), (*params, limit))
         return [_comment(row) for row in rows]
 
 

@@ -10,6 +10,18 @@ from agora_community.domain.model import Expert
 from agora_community.domain.rules import EXPERT_WEIGHTS
 
 
+def by_skill_sql(*, keyset: bool) -> str:
+    """People with evidence in a skill, best first (index ``experts_by_skill``; params:
+    tenant, skill, [score, score, person], limit)."""
+    after = " AND (score < %s OR (score = %s AND user_id > %s))" if keyset else ""
+    return (
+        "SELECT skill_id, user_id, score, validated_contributions, accepted_answers,"
+        " completions, quiz_passes FROM experts"
+        f" WHERE tenant_id = %s AND skill_id = %s AND score > 0{after}"
+        " ORDER BY score DESC, user_id LIMIT %s"
+    )
+
+
 class PostgresExpertRepository(TenantScoped):
     async def record(
         self, user_id: str, skill_ids: Sequence[str], counter: str, weight: float, evidence: str
@@ -31,15 +43,8 @@ class PostgresExpertRepository(TenantScoped):
     async def by_skill(
         self, skill_id: str, after: tuple[float, str] | None, limit: int
     ) -> list[Expert]:
-        keyset = "" if after is None else " AND (score < %s OR (score = %s AND user_id > %s))"
         params: tuple[object, ...] = (self._tenant, skill_id)
         if after is not None:
             params += (after[0], after[0], after[1])
-        rows = await self._all(
-            "SELECT skill_id, user_id, score, validated_contributions, accepted_answers,"
-            " completions, quiz_passes FROM experts"
-            f" WHERE tenant_id = %s AND skill_id = %s AND score > 0{keyset}"
-            " ORDER BY score DESC, user_id LIMIT %s",
-            (*params, limit),
-        )
+        rows = await self._all(by_skill_sql(keyset=after is not None), (*params, limit))
         return [Expert(*row) for row in rows]

@@ -13,6 +13,20 @@ from agora_community.domain.rules import PopularityState
 _STATE: Final = "likes, comments, participants, trending_score, trending_at"
 
 
+TRENDING: Final = (
+    f"SELECT target_type, target_id, trending_rank, {_STATE} FROM popularity"
+    " WHERE tenant_id = %s AND trending_rank IS NOT NULL"
+    " ORDER BY trending_rank DESC, target_type, target_id LIMIT %s"
+)
+"""Top targets now (index ``popularity_trending``; params: tenant, limit)."""
+TRENDING_OF_KIND: Final = (
+    f"SELECT target_type, target_id, trending_rank, {_STATE} FROM popularity"
+    " WHERE tenant_id = %s AND target_type = %s AND trending_rank IS NOT NULL"
+    " ORDER BY trending_rank DESC, target_id LIMIT %s"
+)
+"""Top targets of one kind (index ``popularity_trending_by_type``)."""
+
+
 def _columns(targets: Sequence[tuple[TargetKind, str]]) -> tuple[list[str], list[str]]:
     return [kind.value for kind, _ in targets], [target_id for _, target_id in targets]
 
@@ -135,19 +149,9 @@ class PostgresPopularityRepository(TenantScoped):
         self, kind: TargetKind | None, limit: int
     ) -> list[tuple[TargetKind, str, PopularityState, float]]:
         if kind is None:
-            rows = await self._all(
-                f"SELECT target_type, target_id, trending_rank, {_STATE} FROM popularity"
-                " WHERE tenant_id = %s AND trending_rank IS NOT NULL"
-                " ORDER BY trending_rank DESC, target_type, target_id LIMIT %s",
-                (self._tenant, limit),
-            )
+            rows = await self._all(TRENDING, (self._tenant, limit))
         else:
-            rows = await self._all(
-                f"SELECT target_type, target_id, trending_rank, {_STATE} FROM popularity"
-                " WHERE tenant_id = %s AND target_type = %s AND trending_rank IS NOT NULL"
-                " ORDER BY trending_rank DESC, target_id LIMIT %s",
-                (self._tenant, kind.value, limit),
-            )
+            rows = await self._all(TRENDING_OF_KIND, (self._tenant, kind.value, limit))
         return [(TargetKind(row[0]), row[1], _state(row[3:]), row[2]) for row in rows]
 
 

@@ -25,6 +25,17 @@ def _report(row: Row) -> Report:
     return Report(row[0], TargetKind(row[1]), *row[2:])
 
 
+def open_queue_sql(*, space: bool, keyset: bool) -> str:
+    """Open reports, oldest first (params: tenant, [space], [time, id], limit): index
+    ``reports_open``, or ``reports_open_in_space``."""
+    where = "tenant_id = %s AND status = 'open'"
+    if space:
+        where += " AND space_id = %s"
+    if keyset:
+        where += " AND (create_time, report_id) > (%s, %s)"
+    return f"SELECT {_REPORT} FROM reports WHERE {where} ORDER BY create_time, report_id LIMIT %s"
+
+
 class PostgresReportRepository(TenantScoped):
     async def add(self, report: Report) -> bool:
         row = await self._one(
@@ -49,19 +60,13 @@ class PostgresReportRepository(TenantScoped):
     async def open_queue(
         self, space_id: str | None, after: tuple[datetime, str] | None, limit: int
     ) -> list[Report]:
-        where = "tenant_id = %s AND status = 'open'"
         params: list[object] = [self._tenant]
         if space_id:
-            where += " AND space_id = %s"
             params.append(space_id)
         if after is not None:
-            where += " AND (create_time, report_id) > (%s, %s)"
             params.extend(after)
-        params.append(limit)
-        rows = await self._all(
-            f"SELECT {_REPORT} FROM reports WHERE {where} ORDER BY create_time, report_id LIMIT %s",
-            params,
-        )
+        sql = open_queue_sql(space=bool(space_id), keyset=after is not None)
+        rows = await self._all(sql, [*params, limit])
         return [_report(row) for row in rows]
 
     async def resolve_open(self, kind: TargetKind, content_id: str, by: str, at: datetime) -> int:

@@ -36,6 +36,26 @@ def _answer(row: Row) -> Answer:
     return Answer(*row)
 
 
+def unanswered_sql(*, skill: bool, space: bool, keyset: bool) -> str:
+    """Unanswered visible questions, oldest first (params: tenant, [skill], [space],
+    [time, id], limit): index ``questions_unanswered`` (``_in_space``); by skill,
+    ``question_skills_by_time`` in order, each question then checked by its key."""
+    if skill:
+        source = (
+            "question_skills s JOIN questions q ON q.tenant_id = s.tenant_id"
+            " AND q.question_id = s.question_id"
+        )
+        where, order = "s.tenant_id = %s AND s.skill_id = %s", "s.create_time, s.question_id"
+    else:
+        source, where, order = "questions q", "q.tenant_id = %s", "q.create_time, q.question_id"
+    where += " AND q.answer_count = 0 AND NOT q.hidden"
+    if space:
+        where += " AND q.space_id = %s"
+    if keyset:
+        where += f" AND ({order}) > (%s, %s)"
+    return f"SELECT {_QUESTION} FROM {source} WHERE {where} ORDER BY {order} LIMIT %s"
+
+
 class PostgresQuestionRepository(TenantScoped):
     async def add(self, question: Question) -> None:
         await self._run(
@@ -92,30 +112,15 @@ class PostgresQuestionRepository(TenantScoped):
         after: tuple[datetime, str] | None,
         limit: int,
     ) -> list[Question]:
-        """Oldest first: index ``questions_unanswered`` (or ``_in_space``); by skill,
-        ``question_skills_by_time`` in order, each question checked by its key."""
         params: list[object] = [self._tenant]
         if skill_id:
-            source = (
-                "question_skills s JOIN questions q ON q.tenant_id = s.tenant_id"
-                " AND q.question_id = s.question_id"
-            )
-            where = "s.tenant_id = %s AND s.skill_id = %s"
             params.append(skill_id)
-            order = "s.create_time, s.question_id"
-        else:
-            source, where, order = "questions q", "q.tenant_id = %s", "q.create_time, q.question_id"
-        where += " AND q.answer_count = 0 AND NOT q.hidden"
         if space_id:
-            where += " AND q.space_id = %s"
             params.append(space_id)
         if after is not None:
-            where += f" AND ({order}) > (%s, %s)"
             params.extend(after)
-        params.append(limit)
-        rows = await self._all(
-            f"SELECT {_QUESTION} FROM {source} WHERE {where} ORDER BY {order} LIMIT %s", params
-        )
+        sql = unanswered_sql(skill=bool(skill_id), space=bool(space_id), keyset=after is not None)
+        rows = await self._all(sql, [*params, limit])
         return [_question(row) for row in rows]
 
 

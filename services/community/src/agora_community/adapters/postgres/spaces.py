@@ -25,6 +25,37 @@ _SPACE: Final = (
 _MEMBER: Final = "space_id, user_id, role, state, invited_by, joined_at"
 
 
+DISCOVER: Final = (
+    f"SELECT {_SPACE} FROM spaces s WHERE s.tenant_id = %s"
+    ' AND s.name_folded COLLATE "C" LIKE %s'
+    ' AND (s.name_folded COLLATE "C", s.space_id) > (%s, %s)'
+    " AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = s.tenant_id"
+    "   AND m.space_id = s.space_id AND m.user_id = %s AND m.state = 'active')"
+    ' ORDER BY s.name_folded COLLATE "C", s.space_id LIMIT %s'
+)
+"""DiscoverSpaces by folded name prefix (index ``spaces_by_name``)."""
+MY_SPACES: Final = (
+    f"SELECT {_MEMBER} FROM memberships WHERE tenant_id = %s AND user_id = %s"
+    " AND state = 'active' ORDER BY joined_at DESC, space_id LIMIT %s"
+)
+"""ListMySpaces, newest first (index ``memberships_of_person``)."""
+MY_SPACES_AFTER: Final = (
+    f"SELECT {_MEMBER} FROM memberships WHERE tenant_id = %s AND user_id = %s"
+    " AND state = 'active' AND (joined_at < %s OR (joined_at = %s AND space_id > %s))"
+    " ORDER BY joined_at DESC, space_id LIMIT %s"
+)
+MEMBERS: Final = (
+    f"SELECT {_MEMBER} FROM memberships WHERE tenant_id = %s AND space_id = %s"
+    " AND state = 'active' ORDER BY joined_at, user_id LIMIT %s"
+)
+"""ListMembers, earliest first (index ``memberships_of_space``)."""
+MEMBERS_AFTER: Final = (
+    f"SELECT {_MEMBER} FROM memberships WHERE tenant_id = %s AND space_id = %s"
+    " AND state = 'active' AND (joined_at, user_id) > (%s, %s)"
+    " ORDER BY joined_at, user_id LIMIT %s"
+)
+
+
 def _space(row: Row) -> Space:
     return Space(
         space_id=row[0],
@@ -125,12 +156,7 @@ class PostgresSpaceRepository(TenantScoped):
     ) -> list[Space]:
         after_name, after_id = after if after is not None else ("", "")
         rows = await self._all(
-            f"SELECT {_SPACE} FROM spaces s WHERE s.tenant_id = %s"
-            ' AND s.name_folded COLLATE "C" LIKE %s'
-            ' AND (s.name_folded COLLATE "C", s.space_id) > (%s, %s)'
-            " AND NOT EXISTS (SELECT 1 FROM memberships m WHERE m.tenant_id = s.tenant_id"
-            "   AND m.space_id = s.space_id AND m.user_id = %s AND m.state = 'active')"
-            ' ORDER BY s.name_folded COLLATE "C", s.space_id LIMIT %s',
+            DISCOVER,
             (self._tenant, _escape_like(name_prefix) + "%", after_name, after_id, user_id, limit),
         )
         return [_space(row) for row in rows]
@@ -202,17 +228,10 @@ class PostgresMembershipRepository(TenantScoped):
         self, user_id: str, after: tuple[datetime, str] | None, limit: int
     ) -> list[Membership]:
         if after is None:
-            rows = await self._all(
-                f"SELECT {_MEMBER} FROM memberships WHERE tenant_id = %s AND user_id = %s"
-                " AND state = 'active' ORDER BY joined_at DESC, space_id LIMIT %s",
-                (self._tenant, user_id, limit),
-            )
+            rows = await self._all(MY_SPACES, (self._tenant, user_id, limit))
         else:
             rows = await self._all(
-                f"SELECT {_MEMBER} FROM memberships WHERE tenant_id = %s AND user_id = %s"
-                " AND state = 'active' AND (joined_at < %s OR (joined_at = %s AND space_id > %s))"
-                " ORDER BY joined_at DESC, space_id LIMIT %s",
-                (self._tenant, user_id, after[0], after[0], after[1], limit),
+                MY_SPACES_AFTER, (self._tenant, user_id, after[0], after[0], after[1], limit)
             )
         return [_member(row) for row in rows]
 
@@ -220,16 +239,9 @@ class PostgresMembershipRepository(TenantScoped):
         self, space_id: str, after: tuple[datetime, str] | None, limit: int
     ) -> list[Membership]:
         if after is None:
-            rows = await self._all(
-                f"SELECT {_MEMBER} FROM memberships WHERE tenant_id = %s AND space_id = %s"
-                " AND state = 'active' ORDER BY joined_at, user_id LIMIT %s",
-                (self._tenant, space_id, limit),
-            )
+            rows = await self._all(MEMBERS, (self._tenant, space_id, limit))
         else:
             rows = await self._all(
-                f"SELECT {_MEMBER} FROM memberships WHERE tenant_id = %s AND space_id = %s"
-                " AND state = 'active' AND (joined_at, user_id) > (%s, %s)"
-                " ORDER BY joined_at, user_id LIMIT %s",
-                (self._tenant, space_id, after[0], after[1], limit),
+                MEMBERS_AFTER, (self._tenant, space_id, after[0], after[1], limit)
             )
         return [_member(row) for row in rows]
