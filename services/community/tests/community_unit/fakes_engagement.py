@@ -60,20 +60,26 @@ class FakeLikes(_Repo):
 
 
 class FakePopularity(_Repo):
-    async def add_participant(self, kind: str, target_id: str, user_id: str) -> bool:
-        key = (kind, target_id, user_id)
-        if key in self.t.participants:
-            return False
-        self.t.participants.add(key)
-        return True
+    async def add_participants(
+        self, engagements: Sequence[tuple[str, str, str]]
+    ) -> set[tuple[str, str, str]]:
+        new = set()
+        for key in engagements:
+            if key not in self.t.participants:
+                self.t.participants.add(key)
+                new.add(key)
+        return new
 
-    async def for_update(self, kind: str, target_id: str) -> PopularityState:
-        return self.t.popularity.get((kind, target_id), (PopularityState(), None))[0]
+    async def lock_many(
+        self, targets: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], PopularityState]:
+        return {t: self.t.popularity.get(t, (PopularityState(), None))[0] for t in targets}
 
-    async def save(
-        self, kind: str, target_id: str, state: PopularityState, rank: float | None
+    async def save_many(
+        self, states: Sequence[tuple[str, str, PopularityState, float | None]]
     ) -> None:
-        self.t.popularity[(kind, target_id)] = (state, rank)
+        for kind, target_id, state, rank in states:
+            self.t.popularity[(kind, target_id)] = (state, rank)
 
     async def get_many(
         self, targets: Sequence[tuple[TargetKind, str]]

@@ -49,18 +49,21 @@ async def apply_many(
     uow: UnitOfWork, engagements: Sequence[Engagement], half_life_hours: float
 ) -> None:
     """Apply engagements in order; each target's row is locked, written and announced
-    once however many of them it received."""
+    once however many of them it received (a handful of statements per batch)."""
     per_target: dict[tuple[str, str], list[Engagement]] = {}
     for engagement in engagements:
         per_target.setdefault((engagement.kind, engagement.target_id), []).append(engagement)
+    first = await uow.popularity.add_participants(
+        [(e.kind, e.target_id, e.participant) for e in engagements if e.participant]
+    )
+    states = await uow.popularity.lock_many(sorted(per_target))
+    written: list[tuple[str, str, PopularityState, float | None]] = []
     for (kind, target_id), changes in per_target.items():
-        state = await uow.popularity.for_update(kind, target_id)
+        state = states[(kind, target_id)]
         for e in changes:
-            joined = (
-                await uow.popularity.add_participant(kind, target_id, e.participant)
-                if e.participant
-                else False
-            )
+            key = (kind, target_id, e.participant or "")
+            joined = key in first
+            first.discard(key)  # a person's first engagement counts once
             state = apply_engagement(
                 state,
                 likes=e.likes,
@@ -71,7 +74,7 @@ async def apply_many(
                 half_life_hours=half_life_hours,
             )
         rank = trending_rank(state.trending_score, state.trending_at, half_life_hours)
-        await uow.popularity.save(kind, target_id, state, rank)
+        written.append((kind, target_id, state, rank))
         changed = PopularityChangedV1(
             target_type=kind,
             target_id=target_id,
@@ -82,6 +85,7 @@ async def apply_many(
             as_of=state.trending_at or changes[-1].at,
         )
         uow.add_events([outgoing(uow.tenant_id, changed, subject=target_id, actor_id=None)])
+    await uow.popularity.save_many(written)
 
 
 @dataclass(frozen=True)

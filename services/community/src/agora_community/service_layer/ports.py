@@ -136,16 +136,22 @@ class LikeRepository(Protocol):
 
 
 class PopularityRepository(Protocol):
-    async def for_update(self, kind: str, target_id: str) -> PopularityState:
-        """The target's state, locked until the transaction ends (zero when absent)."""
+    async def add_participants(
+        self, engagements: Sequence[tuple[str, str, str]]
+    ) -> set[tuple[str, str, str]]:
+        """Record (kind, target, person) engagements; those that were the first ones."""
         ...
 
-    async def save(
-        self, kind: str, target_id: str, state: PopularityState, rank: float | None
-    ) -> None: ...
+    async def lock_many(
+        self, targets: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], PopularityState]:
+        """The targets' states, locked until the transaction ends (zero when absent)."""
+        ...
 
-    async def add_participant(self, kind: str, target_id: str, user_id: str) -> bool:
-        """True when the person had not engaged with the target before."""
+    async def save_many(
+        self, states: Sequence[tuple[str, str, PopularityState, float | None]]
+    ) -> None:
+        """Write (kind, target, state, rank) of each target."""
         ...
 
     async def get_many(

@@ -92,45 +92,64 @@ class PostgresLikeRepository(TenantScoped):
 
 
 class PostgresPopularityRepository(TenantScoped):
-    async def add_participant(self, kind: str, target_id: str, user_id: str) -> bool:
-        row = await self._one(
+    async def add_participants(
+        self, engagements: Sequence[tuple[str, str, str]]
+    ) -> set[tuple[str, str, str]]:
+        if not engagements:
+            return set()
+        kinds, targets, people = (list(column) for column in zip(*engagements, strict=True))
+        rows = await self._all(
             "INSERT INTO participants (tenant_id, target_type, target_id, user_id)"
-            " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING 1",
-            (self._tenant, kind, target_id, user_id),
+            " SELECT %s, k, t, u FROM unnest(%s::text[], %s::text[], %s::text[]) AS e(k, t, u)"
+            " ON CONFLICT DO NOTHING RETURNING target_type, target_id, user_id",
+            (self._tenant, kinds, targets, people),
         )
-        return row is not None
+        return {(kind, target, person) for kind, target, person in rows}
 
-    async def for_update(self, kind: str, target_id: str) -> PopularityState:
+    async def lock_many(
+        self, targets: Sequence[tuple[str, str]]
+    ) -> dict[tuple[str, str], PopularityState]:
+        if not targets:
+            return {}
+        kinds, ids = [k for k, _ in targets], [t for _, t in targets]
         await self._run(
-            "INSERT INTO popularity (tenant_id, target_type, target_id) VALUES (%s, %s, %s)"
-            " ON CONFLICT DO NOTHING",
-            (self._tenant, kind, target_id),
+            "INSERT INTO popularity (tenant_id, target_type, target_id)"
+            " SELECT %s, k, t FROM unnest(%s::text[], %s::text[]) AS e(k, t)"
+            " ORDER BY k, t ON CONFLICT DO NOTHING",
+            (self._tenant, kinds, ids),
         )
-        row = await self._one(
-            f"SELECT {_STATE} FROM popularity"
-            " WHERE tenant_id = %s AND target_type = %s AND target_id = %s FOR UPDATE",
-            (self._tenant, kind, target_id),
+        # Locked in key order, so two transactions on overlapping targets cannot deadlock.
+        rows = await self._all(
+            f"SELECT p.target_type, p.target_id, {_prefixed('p')} FROM popularity p"
+            " JOIN unnest(%s::text[], %s::text[]) AS e(k, t)"
+            " ON p.target_type = e.k AND p.target_id = e.t WHERE p.tenant_id = %s"
+            " ORDER BY p.target_type, p.target_id FOR UPDATE OF p",
+            (kinds, ids, self._tenant),
         )
-        assert row is not None
-        return _state(row)
+        return {(row[0], row[1]): _state(row[2:]) for row in rows}
 
-    async def save(
-        self, kind: str, target_id: str, state: PopularityState, rank: float | None
+    async def save_many(
+        self, states: Sequence[tuple[str, str, PopularityState, float | None]]
     ) -> None:
+        if not states:
+            return
         await self._run(
-            "UPDATE popularity SET likes = %s, comments = %s, participants = %s,"
-            " trending_score = %s, trending_at = %s, trending_rank = %s"
-            " WHERE tenant_id = %s AND target_type = %s AND target_id = %s",
+            "UPDATE popularity p SET likes = v.likes, comments = v.comments,"
+            " participants = v.participants, trending_score = v.score, trending_at = v.at,"
+            " trending_rank = v.rank FROM unnest(%s::text[], %s::text[], %s::int4[],"
+            " %s::int4[], %s::int4[], %s::float8[], %s::timestamptz[], %s::float8[])"
+            " AS v(k, t, likes, comments, participants, score, at, rank)"
+            " WHERE p.tenant_id = %s AND p.target_type = v.k AND p.target_id = v.t",
             (
-                state.likes,
-                state.comments,
-                state.participants,
-                state.trending_score,
-                state.trending_at,
-                rank,
+                [k for k, _, _, _ in states],
+                [t for _, t, _, _ in states],
+                [s.likes for _, _, s, _ in states],
+                [s.comments for _, _, s, _ in states],
+                [s.participants for _, _, s, _ in states],
+                [s.trending_score for _, _, s, _ in states],
+                [s.trending_at for _, _, s, _ in states],
+                [rank for _, _, _, rank in states],
                 self._tenant,
-                kind,
-                target_id,
             ),
         )
 
