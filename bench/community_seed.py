@@ -72,9 +72,9 @@ _STATEMENTS = (
     FROM (
         SELECT CASE WHEN n < %(spaces)s THEN 'knowledge' ELSE 'comment' END AS kind,
             CASE WHEN n < %(spaces)s THEN 'k-' || n ELSE 'pc-' || n END AS id,
-            1 + (n * 7919) %% 500 AS likes,
-            1 + ((n * 104729) %% 10000) / 100.0 AS score,
-            now() - ((n * 31) %% 7200) * interval '1 minute' AS at
+            1 + (n::int8 * 7919) %% 500 AS likes,
+            1 + ((n::int8 * 104729) %% 10000) / 100.0 AS score,
+            now() - ((n::int8 * 31) %% 7200) * interval '1 minute' AS at
         FROM generate_series(0, %(popular)s - 1) AS n
     ) AS p""",
     "ANALYZE",
