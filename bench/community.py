@@ -4,7 +4,7 @@ the same run.
     python -m bench.community [--quick] [--kafka HOST:PORT] [--postgres ADMIN_DSN]
 
 Starts the real service in-process (gRPC server, batch consumer, outbox relay) on a
-throwaway database, seeds it server-side (``bench/community_seed.py``; full size:
+throwaway database, seeds it server-side (``bench/seeds/community.py``; full size:
 1,000,000 comments in 1,000 spaces, the largest thread 100,000, 100,000 popularity
 rows; ``--quick``: 50,000 / 100 / 10,000) and measures:
 
@@ -65,11 +65,10 @@ from agora_core.testing.postgres import (
     ensure_test_role,
 )
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
-from bench import community_report as report_
-from bench.community_seed import BIG, FULL, QUICK, TENANT, Sizes, seed
+from bench import SMOKE_HELP, community_report as report_, reports_dir
+from bench.seeds.community import BIG, FULL, QUICK, SMOKE, TENANT, Sizes, seed
 from bench.platform_report import summary
 
-REPORTS = Path(__file__).resolve().parent / "reports"
 CONCURRENCY = 32
 PAGE = 50
 THREAD_START = datetime(2026, 11, 1, tzinfo=UTC)
@@ -312,7 +311,7 @@ async def _raw_consume(
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    sizes = QUICK if args.quick else FULL
+    sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
     started = datetime.now(UTC)
     await ensure_test_role(args.postgres)
     name, dsn = await create_test_database(args.postgres, prefix="bench_community")
@@ -352,7 +351,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         await pool.close()
         await drop_test_database(args.postgres, name)
     result["meta"] = {
-        "mode": "quick" if args.quick else "full",
+        "mode": "smoke" if args.smoke else "quick" if args.quick else "full",
         "comments": sizes.comments,
         "spaces": sizes.spaces,
         "largest_thread": sizes.largest,
@@ -370,7 +369,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="CI size (50,000 comments)")
+    parser.add_argument("--quick", action="store_true", help="small run (50,000 comments)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
         "--postgres",
@@ -380,14 +380,16 @@ def main() -> None:
         ),
         help="an admin DSN: the benchmark creates (and drops) its own database",
     )
-    parser.add_argument("--out", type=Path, default=REPORTS, help="where the reports go")
-    args = parser.parse_args()
-    args.samples = 300 if args.quick else 2_000
-    args.likers = 500 if args.quick else 5_000
-    args.events = 5_000 if args.quick else 50_000
+    parser.add_argument("--out", type=Path, default=reports_dir(), help="where reports go")
+    # tools/bench.sh passes the same arguments to every benchmark; ignore others' flags.
+    args, _ = parser.parse_known_args()
+    args.samples = 20 if args.smoke else 300 if args.quick else 2_000
+    args.likers = 20 if args.smoke else 500 if args.quick else 5_000
+    args.events = 200 if args.smoke else 5_000 if args.quick else 50_000
     report = asyncio.run(run(args))
     report_.print_table(report, console)
-    stem = "community-quick" if args.quick else "community"
+    # Only a full-size run writes the committed report.
+    stem = "community-smoke" if args.smoke else "community-quick" if args.quick else "community"
     report_.write_json(report, args.out / f"{stem}.json")
     report_.write_chart(report, args.out / f"{stem}.png")
     console.print(f"report: {args.out / stem}.json, chart: {stem}.png")

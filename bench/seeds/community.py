@@ -28,6 +28,7 @@ class Sizes:
 
 FULL = Sizes(comments=1_000_000, spaces=1_000, largest=100_000, popular=100_000)
 QUICK = Sizes(comments=50_000, spaces=100, largest=10_000, popular=10_000)
+SMOKE = Sizes(comments=2_000, spaces=10, largest=500, popular=500)
 
 _STATEMENTS = (
     """INSERT INTO spaces (tenant_id, space_id, name, name_folded, description, visibility,
