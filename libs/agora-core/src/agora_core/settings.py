@@ -13,6 +13,8 @@ from typing import Any, Literal, TypeVar
 from pydantic import Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agora_core.connect.settings import ConnectSettings
+
 
 class ConfigError(Exception):
     """Configuration is invalid; the message names every offending variable."""
@@ -81,8 +83,12 @@ class KafkaSettings(BaseSettings):
         return self
 
 
-class ServiceSettings(KafkaSettings):
-    """Runtime settings every Agora service has. Subclasses set ``env_prefix``."""
+class ServiceSettings(KafkaSettings, ConnectSettings):
+    """Runtime settings every Agora service has. Subclasses set ``env_prefix``.
+
+    The ``CONNECT_*`` fields (the browser-facing endpoint) come from
+    :class:`~agora_core.connect.settings.ConnectSettings`.
+    """
 
     model_config = SettingsConfigDict(env_prefix="AGORA_", extra="ignore", frozen=True)
 
