@@ -60,6 +60,9 @@ class ConnectServer:
 
     async def start(self) -> None:
         self._stopping.clear()
+        # Listening now, connections made before Hypercorn's first accept wait in the
+        # backlog instead of being refused.
+        self._socket.listen(1024)
         self._task = asyncio.create_task(
             serve(
                 cast(ASGIFramework, self.app),
@@ -68,8 +71,6 @@ class ConnectServer:
                 mode="asgi",
             )
         )
-        # Serving starts on the next loop turns; the socket is bound, so calls queue.
-        await asyncio.sleep(0)
         log.info("connect.server_started", url=self.url)
 
     async def stop(self) -> None:
