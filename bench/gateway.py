@@ -184,7 +184,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         for _ in range(args.rounds):
             for name, call in transports.items():
                 rounds[name].append(await measure(call, args.clients, args.seconds))
-        await channel.close()
+        await channel.close(None)
         await http1.close()
         await http2.aclose()
     finally:

@@ -126,7 +126,7 @@ async def running(
             assert connect is not None, "CONNECT_ENABLED did not open the Connect endpoint"
             channel = grpc.aio.insecure_channel(f"127.0.0.1:{runtime.grpc_port}")
             yield Running(service, connect.url, channel)
-            await channel.close()
+            await channel.close(None)
     finally:
         client = create_mongo_client(mongo_uri)
         await client.drop_database(database)
