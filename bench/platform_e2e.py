@@ -166,7 +166,12 @@ class Processes:
 
 async def start_replica(config: PlatformConfig, secret: str) -> tuple[ServiceConfig, int]:
     """A second gamification process in the same consumer group, on its own ports."""
-    replica = ServiceConfig(name="gamification", grpc_port=free_port(), http_port=free_port())
+    replica = ServiceConfig(
+        name="gamification",
+        grpc_port=free_port(),
+        http_port=free_port(),
+        connect_port=free_port(),
+    )
     env = supervisor.service_env(config, replica, secret, os.environ)
     pid = spawn(
         Path(sys.executable),
