@@ -7,6 +7,7 @@ Usage (from anywhere; paths are resolved from this file)::
     python tools/proto_products.py typecheck     # tsc --strict over the client package
     python tools/proto_products.py lint          # buf lint + buf breaking vs the release
     python tools/proto_products.py release       # snapshot proto/ as the released contracts
+    python tools/proto_products.py install       # npm ci in clients/typescript if needed
 
 Node packages (protoc-gen-es, buf, TypeScript) come from the npm registry at the
 versions pinned in ``clients/typescript/package-lock.json`` (``npm ci``, once per
@@ -151,7 +152,7 @@ def release() -> int:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=["ts", "typecheck", "lint", "release"])
+    parser.add_argument("action", choices=["ts", "typecheck", "lint", "release", "install"])
     parser.add_argument("--check", action="store_true", help="ts: report stale files only")
     parser.add_argument("--proto-dir", type=Path, help="lint: a buf module other than proto/")
     args = parser.parse_args()
@@ -161,6 +162,9 @@ def main() -> int:
         return typecheck()
     if args.action == "lint":
         return lint(args.proto_dir)
+    if args.action == "install":
+        ensure_node_modules()
+        return 0
     return release()
 
 
