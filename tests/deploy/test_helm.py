@@ -191,6 +191,11 @@ def test_environment_is_a_valid_production_configuration(
     assert settings.jwt_hs256_secret is None
     assert settings.jwt_jwks_url
     assert settings.grpc_host == "0.0.0.0"  # noqa: S104  (inside the pod)
+    assert settings.connect_enabled
+    assert settings.connect_host == "0.0.0.0"  # noqa: S104  (inside the pod)
+    assert settings.connect_port == spec.connect_port
+    origins = ("https://learn.example.com",) if variant == "production" else ()
+    assert settings.connect_cors_allowed_origins == origins
     # SIGTERM: preStop sleep, then gRPC drain and handler drain, each up to the grace.
     pod = rendered.get("Deployment", name_of(spec))["spec"]["template"]["spec"]
     pre_stop = float(container["lifecycle"]["preStop"]["exec"]["command"][1])
@@ -208,6 +213,7 @@ def test_service_pdb_and_policy_select_the_pods(default: Rendered, spec: Service
     assert {p["name"]: p["port"] for p in service["spec"]["ports"]} == {
         "grpc": spec.grpc_port,
         "http": spec.http_port,
+        "connect": spec.connect_port,
         **({"public": spec.extra_ports[0]} if spec.extra_ports else {}),
     }
     pdb = default.get("PodDisruptionBudget", name_of(spec))
@@ -223,6 +229,14 @@ def test_service_pdb_and_policy_select_the_pods(default: Rendered, spec: Service
     )
     assert metrics_rule["from"] == [
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
+    ]
+    connect_rule = next(
+        r
+        for r in policy["spec"]["ingress"]
+        if {p["port"] for p in r["ports"]} == {spec.connect_port}
+    )
+    assert connect_rule["from"] == [
+        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
     ]
     egress_ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule.get("ports", ())}
     assert {53, 9092, 5432, 27017} <= egress_ports
