@@ -8,7 +8,7 @@ Connect JSON over HTTP/2 (h2c) and Connect binary over HTTP/1.1. Rounds alternat
 busy shared machine hurts every transport alike; the best round of each is reported.
 Goal (issue 20): Connect JSON ≥ 0.5x native gRPC calls/s.
 
-    python -m bench.gateway [--quick] [--clients N] [--seconds S] [--rounds N]
+    python -m bench.gateway [--quick | --smoke] [--clients N] [--seconds S] [--rounds N]
 
 Needs the test environment (``make infra-up`` or ``tools/bench.sh``).
 """
@@ -25,7 +25,6 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -34,9 +33,10 @@ import httpx
 
 from agora.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from agora_core.grpc.dev_tokens import mint_dev_token
+from bench import SMOKE_HELP, reports_dir
 from bench.gateway_report import write_png
 
-REPORT = Path(__file__).parent / "reports" / "gateway.json"
+REPORT = reports_dir() / "gateway.json"
 SECRET = "bench-gateway-dev-secret-of-at-least-32-bytes"  # noqa: S105 - a local dev token
 LIST_THEMES = "/agora.catalog.v1.CatalogService/ListThemes"
 THEMES = 20
@@ -179,7 +179,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             "Connect binary, HTTP/1.1": over_connect_h1(http1, "proto"),
         }
         for call in transports.values():  # warm connections and caches
-            await measure(call, args.clients, 0.5)
+            await measure(call, args.clients, min(0.5, args.seconds))
         rounds: dict[str, list[dict[str, float]]] = {name: [] for name in transports}
         for _ in range(args.rounds):
             for name, call in transports.items():
@@ -196,6 +196,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "benchmark": "gateway",
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "quick": args.quick,
+        "smoke": args.smoke,
         "read": f"catalog ListThemes ({THEMES} themes), service on FerretDB, own process",
         "clients": args.clients,
         "seconds_per_round": args.seconds,
@@ -213,13 +214,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="short rounds (a smoke run)")
+    parser.add_argument("--quick", action="store_true", help="one round of 2 s per transport")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=None)
     parser.add_argument("--rounds", type=int, default=None)
     args = parser.parse_args()
-    args.seconds = args.seconds or (2.0 if args.quick else 10.0)
-    args.rounds = args.rounds or (1 if args.quick else 3)
+    if args.smoke:
+        args.clients = min(args.clients, 2)
+    args.seconds = args.seconds or (0.2 if args.smoke else 2.0 if args.quick else 10.0)
+    args.rounds = args.rounds or (1 if args.quick or args.smoke else 3)
     report = asyncio.run(run(args))
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(report, indent=2) + "\n")
