@@ -4,7 +4,10 @@ field violations, same role checks, metrics and size limits."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import datetime as dt
+import gzip
 import struct
 from collections.abc import AsyncIterator
 
@@ -23,6 +26,7 @@ from agora_core.testing.connect_client import (
 )
 from core_grpc.conftest import NotesEndpoint, StartNotes
 from core_grpc.helpers import assert_status, caller, field_violations, rpc_error
+from core_grpc.notes_servicer import Note
 
 pytestmark = pytest.mark.integration
 
@@ -300,3 +304,70 @@ async def test_stopping_the_server_closes_the_connect_port(start_notes: StartNot
             await client.post(
                 url + GET, content=b"{}", headers={"content-type": "application/json"}
             )
+
+
+class SlowNotes:
+    """A store whose reads outlast any short deadline."""
+
+    def __init__(self) -> None:
+        self.cancelled = asyncio.Event()
+
+    async def add(self, note: Note) -> None:
+        raise AssertionError("not used")
+
+    async def get(self, note_id: str) -> Note | None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            self.cancelled.set()
+            raise
+        return None
+
+    async def page(self, after: tuple[dt.datetime, str] | None, limit: int) -> list[Note]:
+        raise AssertionError("not used")
+
+    async def delete(self, note_id: str) -> bool:
+        raise AssertionError("not used")
+
+
+async def test_connect_timeout_cancels_the_handler_as_a_grpc_deadline_does(
+    start_notes: StartNotes, http: httpx.AsyncClient
+) -> None:
+    slow = SlowNotes()
+    endpoint = await start_notes(
+        store_for_tenant=lambda _tenant: slow, connect_enabled=True, connect_port=0
+    )
+    expired_before = handled("GetNote", "DEADLINE_EXCEEDED")
+    reply = await http.post(
+        base_url(endpoint) + GET,
+        content=b'{"noteId": "n-1"}',
+        headers={"content-type": "application/json", "connect-timeout-ms": "200", **auth()},
+    )
+    assert (reply.status_code, reply.json()["code"]) == (504, "deadline_exceeded")
+    await asyncio.wait_for(slow.cancelled.wait(), timeout=5)
+    assert handled("GetNote", "DEADLINE_EXCEEDED") == expired_before + 1
+    native = await rpc_error(
+        endpoint.stub.GetNote(
+            notes_pb2.GetNoteRequest(note_id="n-1"), metadata=caller(), timeout=0.2
+        )
+    )
+    assert_status(native, grpc.StatusCode.DEADLINE_EXCEEDED)
+
+
+async def test_a_gzip_request_body_is_accepted(
+    notes_connect: NotesEndpoint, http: httpx.AsyncClient
+) -> None:
+    body = gzip.compress(b'{"title": "zipped", "body": "small"}')
+    reply = await http.post(
+        base_url(notes_connect) + CREATE,
+        content=body,
+        headers={"content-type": "application/json", "content-encoding": "gzip", **auth()},
+    )
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["note"]["title"] == "zipped"
+    reply = await http.post(
+        base_url(notes_connect) + CREATE,
+        content=body,
+        headers={"content-type": "application/json", "content-encoding": "br", **auth()},
+    )
+    assert (reply.status_code, reply.json()["code"]) == (501, "unimplemented")
