@@ -29,6 +29,7 @@ from .crd_schemas import SCHEMAS
 from .helm_chart import (
     ALL_TOGGLES,
     PRODUCTION_VALUES,
+    PUBLIC_ROUTES,
     Rendered,
     RenderError,
     render,
@@ -46,6 +47,7 @@ VARIANTS: dict[str, tuple[tuple[Path, ...], tuple[str, ...]]] = {
     "defaults": ((), ()),
     "production": ((PRODUCTION_VALUES,), ()),
     "all-toggles": ((), ALL_TOGGLES),
+    "public-routes": ((), PUBLIC_ROUTES),
 }
 
 
@@ -278,6 +280,10 @@ def test_missing_token_verification_is_refused(helm: Path) -> None:
         ("defaults.postgres.pool.maxSize=0", "minimum"),
         ("services.catalog.postgres.dsn=mongodb://x", "does not match pattern"),
         ("kafka.topics.job.service=search", "value must be one of"),
+        ("auth.roleMapping.Agora-Admin=root", "value must be one of"),
+        ("auth.rolesClaim=", "minLength"),
+        ("defaults.grpc.maxConnectionAgeSeconds=-1", "minimum"),
+        ("connect.port=0", "minimum"),
     ],
 )
 def test_values_schema_refuses_mistakes(helm: Path, assignment: str, complaint: str) -> None:

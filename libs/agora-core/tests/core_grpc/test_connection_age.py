@@ -11,6 +11,7 @@ import contextlib
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import grpc.aio
 import pytest
@@ -20,6 +21,9 @@ from agora_core.grpc.server import server_options
 from agora_core.settings import ServiceSettings, load_settings
 from core_grpc.conftest import StartNotes
 from core_grpc.helpers import DEV_SECRET, caller
+
+if TYPE_CHECKING:
+    from agora.testing.v1.notes_pb2_grpc import NotesServiceAsyncStub
 
 pytestmark = pytest.mark.integration
 
@@ -54,7 +58,7 @@ async def relay_to(port: int) -> AsyncIterator[CountingRelay]:
         yield relay
 
 
-async def calls_for(seconds: float, stub: notes_pb2_grpc.NotesServiceStub) -> int:
+async def calls_for(seconds: float, stub: NotesServiceAsyncStub) -> int:
     """Call ListNotes every 50 ms for ``seconds``; every call must succeed."""
     calls = 0
     deadline = time.monotonic() + seconds
