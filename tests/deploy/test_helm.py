@@ -189,6 +189,9 @@ def test_environment_is_a_valid_production_configuration(
     for name, value in resolve_env(rendered, container, secret):
         monkeypatch.setenv(name, value)
     settings = load_settings(spec.settings)
+    if variant == "production":  # Keycloak-shaped claims
+        assert settings.jwt_roles_claim == "realm_access.roles"
+        assert settings.jwt_role_mapping["agora-admin"] == "admin"
     assert not settings.dev_mode
     assert settings.jwt_hs256_secret is None
     assert settings.jwt_jwks_url
