@@ -29,6 +29,7 @@ from .crd_schemas import SCHEMAS
 from .helm_chart import (
     ALL_TOGGLES,
     PRODUCTION_VALUES,
+    PUBLIC_ROUTES,
     Rendered,
     RenderError,
     render,
@@ -46,6 +47,7 @@ VARIANTS: dict[str, tuple[tuple[Path, ...], tuple[str, ...]]] = {
     "defaults": ((), ()),
     "production": ((PRODUCTION_VALUES,), ()),
     "all-toggles": ((), ALL_TOGGLES),
+    "public-routes": ((), PUBLIC_ROUTES),
 }
 
 
@@ -187,15 +189,21 @@ def test_environment_is_a_valid_production_configuration(
     for name, value in resolve_env(rendered, container, secret):
         monkeypatch.setenv(name, value)
     settings = load_settings(spec.settings)
+    if variant == "production":  # Keycloak-shaped claims
+        assert settings.jwt_roles_claim == "realm_access.roles"
+        assert settings.jwt_role_mapping["agora-admin"] == "admin"
     assert not settings.dev_mode
     assert settings.jwt_hs256_secret is None
     assert settings.jwt_jwks_url
     assert settings.grpc_host == "0.0.0.0"  # noqa: S104  (inside the pod)
-    assert settings.connect_enabled
-    assert settings.connect_host == "0.0.0.0"  # noqa: S104  (inside the pod)
-    assert settings.connect_port == spec.connect_port
-    origins = ("https://learn.example.com",) if variant == "production" else ()
-    assert settings.connect_cors_allowed_origins == origins
+    # Connect: off by default, on in the production example with its web app's origin.
+    if variant == "defaults":
+        assert not settings.connect_enabled
+    else:
+        assert settings.connect_enabled
+        assert settings.connect_host == "0.0.0.0"  # noqa: S104  (inside the pod)
+        assert settings.connect_port == values()["connect"]["port"]
+        assert settings.connect_cors_allowed_origins == ("https://learn.example.com",)
     # SIGTERM: preStop sleep, then gRPC drain and handler drain, each up to the grace.
     pod = rendered.get("Deployment", name_of(spec))["spec"]["template"]["spec"]
     pre_stop = float(container["lifecycle"]["preStop"]["exec"]["command"][1])
@@ -213,7 +221,6 @@ def test_service_pdb_and_policy_select_the_pods(default: Rendered, spec: Service
     assert {p["name"]: p["port"] for p in service["spec"]["ports"]} == {
         "grpc": spec.grpc_port,
         "http": spec.http_port,
-        "connect": spec.connect_port,
         **({"public": spec.extra_ports[0]} if spec.extra_ports else {}),
     }
     pdb = default.get("PodDisruptionBudget", name_of(spec))
@@ -229,14 +236,6 @@ def test_service_pdb_and_policy_select_the_pods(default: Rendered, spec: Service
     )
     assert metrics_rule["from"] == [
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
-    ]
-    connect_rule = next(
-        r
-        for r in policy["spec"]["ingress"]
-        if {p["port"] for p in r["ports"]} == {spec.connect_port}
-    )
-    assert connect_rule["from"] == [
-        {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}
     ]
     egress_ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule.get("ports", ())}
     assert {53, 9092, 5432, 27017} <= egress_ports
@@ -292,6 +291,10 @@ def test_missing_token_verification_is_refused(helm: Path) -> None:
         ("defaults.postgres.pool.maxSize=0", "minimum"),
         ("services.catalog.postgres.dsn=mongodb://x", "does not match pattern"),
         ("kafka.topics.job.service=search", "value must be one of"),
+        ("auth.roleMapping.Agora-Admin=root", "value must be one of"),
+        ("auth.rolesClaim=", "minLength"),
+        ("defaults.grpc.maxConnectionAgeSeconds=-1", "minimum"),
+        ("connect.port=0", "minimum"),
     ],
 )
 def test_values_schema_refuses_mistakes(helm: Path, assignment: str, complaint: str) -> None:
