@@ -1,7 +1,8 @@
 """A web page in headless Chromium calls the catalog service through Connect with the
 generated TypeScript client (JSON and binary), across origins (CORS preflight with
-the Authorization header), and sees what native gRPC answers; a page from an origin
-the deployment did not list cannot call at all."""
+the Authorization header), with an access token from a real OpenID Connect provider
+(authorization code + PKCE, Keycloak-shaped claims), and sees what native gRPC
+answers; a page from an origin the deployment did not list cannot call at all."""
 
 from __future__ import annotations
 
@@ -23,12 +24,14 @@ from google.rpc import error_details_pb2
 from agora.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from agora_catalog.bootstrap import build
 from agora_catalog.settings import CatalogSettings
+from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.status_details import field_violations
 from agora_core.storage.mongo import create_mongo_client
-from agora_core.testing.grpc_assertions import caller, rpc_error
+from agora_core.testing.grpc_assertions import rpc_error
 from agora_core.testing.service_harness import running_service, test_settings
 
 from .browser import chromium
+from .oidc import OidcProvider, running_provider
 
 pytestmark = pytest.mark.system
 
@@ -102,9 +105,19 @@ async def in_browser(site: Site, connect_url: str, token: str, *, binary: bool) 
     return json.loads(output)["result"]
 
 
+@pytest.fixture(scope="module")
+async def oidc() -> AsyncIterator[OidcProvider]:
+    async with running_provider() as provider:
+        yield provider
+
+
 @pytest.mark.parametrize("binary", [False, True], ids=["json", "binary"])
 async def test_a_page_calls_the_catalog_through_connect_like_grpc(
-    sites: tuple[Site, Site], kafka_bootstrap: str, mongo_uri: str, binary: bool
+    sites: tuple[Site, Site],
+    oidc: OidcProvider,
+    kafka_bootstrap: str,
+    mongo_uri: str,
+    binary: bool,
 ) -> None:
     allowed, other = sites
     database = f"catalog_browser_{uuid.uuid4().hex[:8]}"
@@ -116,9 +129,20 @@ async def test_a_page_calls_the_catalog_through_connect_like_grpc(
         connect_enabled=True,
         connect_port=0,
         connect_cors_allowed_origins=[allowed.origin],
+        # Production auth, trusting the provider as the operator guide describes.
+        dev_mode=False,
+        jwt_hs256_secret=None,
+        jwt_jwks_url=oidc.jwks_uri,
+        jwt_issuer=oidc.issuer,
+        jwt_audience="agora-api",
+        jwt_tenant_claim="organization.id",
+        jwt_roles_claim="realm_access.roles",
+        jwt_role_mapping={"agora-contributor": "contributor", "agora-admin": "admin"},
     )
-    tenant = f"t-{uuid.uuid4().hex[:8]}"
-    admin = caller(("admin",), tenant=tenant, subject="admin-1")
+    # A machine client (admin of acme) seeds; alice (contributor of acme) signs in.
+    admin = bearer_metadata(await oidc.client_credentials("agora-worker"))
+    alice_token = await oidc.authorization_code("alice")
+    alice = bearer_metadata(alice_token)
     try:
         async with running_service(build, settings) as runtime:
             connect = getattr(runtime.api, "connect", None)
@@ -130,14 +154,13 @@ async def test_a_page_calls_the_catalog_through_connect_like_grpc(
                         catalog_pb2.UpsertThemeRequest(theme_id=theme_id, name=name),
                         metadata=admin,
                     )
-                native = await stub.ListThemes(catalog_pb2.ListThemesRequest(), metadata=admin)
+                native = await stub.ListThemes(catalog_pb2.ListThemesRequest(), metadata=alice)
                 native_error = await rpc_error(
-                    stub.ListPaths(catalog_pb2.ListPathsRequest(page_size=-1), metadata=admin)
+                    stub.ListPaths(catalog_pb2.ListPathsRequest(page_size=-1), metadata=alice)
                 )
-                token = dict(admin)["authorization"].removeprefix("Bearer ")
 
-                seen = await in_browser(allowed, connect.url, token, binary=binary)
-                refused = await in_browser(other, connect.url, token, binary=binary)
+                seen = await in_browser(allowed, connect.url, alice_token, binary=binary)
+                refused = await in_browser(other, connect.url, alice_token, binary=binary)
     finally:
         client = create_mongo_client(mongo_uri)
         await client.drop_database(database)
