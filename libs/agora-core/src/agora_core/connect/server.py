@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import os
 import socket
 from typing import cast
@@ -51,8 +52,9 @@ class ConnectServer:
         config = Config()
         # Hypercorn takes ownership of the descriptor it is given: hand it a duplicate.
         config.bind = [f"fd://{os.dup(self._socket.fileno())}"]
-        config.accesslog = None
-        config.errorlog = None
+        config.accesslog = None  # calls are counted and timed by the metrics interceptor
+        # Server-level errors (a broken connection, a bug escaping the app) still get logged.
+        config.errorlog = logging.getLogger("agora_core.connect.http")
         config.include_server_header = False
         config.graceful_timeout = self._grace
         config.keep_alive_timeout = 75  # above common load balancers' idle timeouts
