@@ -157,6 +157,20 @@ capabilities:
   value: "0.0.0.0"
 - name: {{ $p }}HTTP_PORT
   value: {{ $svc.httpPort | quote }}
+- name: {{ $p }}CONNECT_ENABLED
+  value: {{ $r.Values.connect.enabled | quote }}
+{{- if $r.Values.connect.enabled }}
+- name: {{ $p }}CONNECT_HOST
+  value: "0.0.0.0"
+- name: {{ $p }}CONNECT_PORT
+  value: {{ $r.Values.connect.port | quote }}
+- name: {{ $p }}CONNECT_CORS_ALLOWED_ORIGINS
+  value: {{ $r.Values.connect.cors.allowedOrigins | toJson | quote }}
+- name: {{ $p }}CONNECT_CORS_ALLOW_CREDENTIALS
+  value: {{ $r.Values.connect.cors.allowCredentials | quote }}
+- name: {{ $p }}CONNECT_CORS_MAX_AGE_SECONDS
+  value: {{ $r.Values.connect.cors.maxAgeSeconds | quote }}
+{{- end }}
 - name: {{ $p }}LOG_LEVEL
   value: {{ $r.Values.logLevel | quote }}
 - name: {{ $p }}SHUTDOWN_GRACE_SECONDS
