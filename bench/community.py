@@ -65,9 +65,10 @@ from agora_core.testing.postgres import (
     ensure_test_role,
 )
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
-from bench import SMOKE_HELP, community_report as report_, reports_dir
-from bench.seeds.community import BIG, FULL, QUICK, SMOKE, TENANT, Sizes, seed
+from bench import SMOKE_HELP, reports_dir
+from bench import community_report as report_
 from bench.platform_report import summary
+from bench.seeds.community import BIG, FULL, QUICK, SMOKE, TENANT, Sizes, seed
 
 CONCURRENCY = 32
 PAGE = 50

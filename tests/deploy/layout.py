@@ -66,6 +66,10 @@ class ServiceSpec:
         return int(str(self.default("http_port")))
 
     @property
+    def connect_port(self) -> int:
+        return CONNECT_PORTS[self.name]
+
+    @property
     def extra_ports(self) -> tuple[int, ...]:
         """Ports beyond gRPC and the side port (notifications' public endpoint)."""
         if "public_port" in self.settings.model_fields:
@@ -81,6 +85,16 @@ class ServiceSpec:
     def database(self) -> str:
         """Its PostgreSQL database, and the login role that owns it."""
         return f"agora_{self.name}"
+
+
+CONNECT_PORTS: Final = {
+    "catalog": 8081,
+    "community": 8082,
+    "gamification": 8083,
+    "notifications": 8084,
+}
+"""Each service's Connect / gRPC-Web port in its image, Compose and the Helm chart
+(the settings default, 8080, is for a service run alone)."""
 
 
 SERVICES: Final = (
