@@ -121,6 +121,12 @@ def _headers_section(schemas: JsonObject) -> list[str]:
         "",
         *fields_table(headers),
         "",
+        "Always present on every event Agora publishes: the required attributes above "
+        "(`ce_dataschema` included). `ce_traceparent` too, unless the producing service "
+        "runs with `OTEL_SDK_DISABLED=true` (tracing off by default still gives every "
+        "event a trace context, not sampled). `ce_actorid` when a person caused the "
+        "event; `ce_tracestate` only when the trace carries vendor data.",
+        "",
         "In each message below, `ce_type` is the message's type and `ce_source` its "
         "producer's `/agora/<service>`.",
         "",

@@ -42,6 +42,7 @@ from agora_core.grpc.operations_servicer import (
     OperationsServicer,
 )
 from agora_core.grpc.policy import MethodPolicy
+from agora_core.grpc.tracing_interceptor import TracingInterceptor
 from agora_core.operations import Operations
 from agora_core.settings import ServiceSettings
 
@@ -130,8 +131,14 @@ class GrpcServer:
 
 
 def default_interceptors(verifier: TokenVerifier, policy: MethodPolicy) -> list[ScopeInterceptor]:
-    """Metrics outermost (sees final codes), then error mapping, then auth."""
-    return [MetricsInterceptor(), ErrorMappingInterceptor(), AuthInterceptor(verifier, policy)]
+    """Tracing outermost (the whole call in its span), then metrics (sees final codes),
+    then error mapping, then auth."""
+    return [
+        TracingInterceptor(),
+        MetricsInterceptor(),
+        ErrorMappingInterceptor(),
+        AuthInterceptor(verifier, policy),
+    ]
 
 
 def create_grpc_server(

@@ -5,15 +5,29 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from agora_contracts.events import CloudEventEnvelope, EventPayload, EventRegistry, new_envelope
+from agora_contracts.events.dataschema import (
+    DEFAULT_SCHEMA_BASE_URL,
+    SCHEMA_BASE_URL_VARIABLE,
+    dataschema_url,
+)
 from agora_contracts.events.registry import REGISTRY
+from agora_core.tracing.propagation import current_trace_headers
 
 P = TypeVar("P", bound=EventPayload)
+
+
+@functools.cache
+def schema_base_url() -> str:
+    """Base URL of the published event schemas: ``AGORA_EVENTS_SCHEMA_BASE_URL`` (read
+    once per process; the same for every service of a deployment) or the default."""
+    return os.environ.get(SCHEMA_BASE_URL_VARIABLE, "").strip() or DEFAULT_SCHEMA_BASE_URL
 
 
 @dataclass(frozen=True)
@@ -37,15 +51,21 @@ class OutgoingEvent:
         key: str | None = None,
         actor_id: str | None = None,
         traceparent: str | None = None,
+        tracestate: str | None = None,
         time: datetime | None = None,
         event_id: uuid.UUID | None = None,
         registry: EventRegistry = REGISTRY,
     ) -> OutgoingEvent:
         """Build the event for ``payload``; its type and topic come from the registry.
 
-        ``key`` defaults to ``subject``: the aggregate whose order matters.
+        ``key`` defaults to ``subject``: the aggregate whose order matters. Without a
+        ``traceparent`` the event carries the current trace context (the gRPC call or
+        the consumed event being handled), so its consumers continue that trace.
+        ``dataschema`` is the URL of the type's published JSON Schema.
         """
         spec = registry.spec_for(type(payload))
+        if traceparent is None:
+            traceparent, tracestate = current_trace_headers()
         envelope = new_envelope(
             type=spec.event_type,
             source=source,
@@ -53,8 +73,10 @@ class OutgoingEvent:
             tenant_id=tenant_id,
             actor_id=actor_id,
             traceparent=traceparent,
+            tracestate=tracestate,
             time=time,
             event_id=event_id,
+            dataschema=dataschema_url(spec.event_type, schema_base_url()),
         )
         return cls(
             event_id=str(envelope.id),
