@@ -101,8 +101,8 @@ def build_provider(service: str, environ: Mapping[str, str]) -> TracingSetup:
     if environ.get("OTEL_SDK_DISABLED", "").strip().lower() == "true":
         return TracingSetup(None, ())
     names = exporter_names(environ)
-    attributes = {} if environ.get("OTEL_SERVICE_NAME") else {SERVICE_NAME: f"agora-{service}"}
-    resource = Resource.create(attributes)  # OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES
+    name = environ.get("OTEL_SERVICE_NAME", "").strip() or f"agora-{service}"
+    resource = Resource.create({SERVICE_NAME: name})  # + OTEL_RESOURCE_ATTRIBUTES
     if not names:
         # Off: ids for correlation, nothing recorded (no processor, no exporter).
         return TracingSetup(TracerProvider(sampler=ALWAYS_OFF, resource=resource), ())
