@@ -33,14 +33,23 @@ SERVER_ERROR_CODES: Final = frozenset(
 others (NOT_FOUND, INVALID_ARGUMENT…) are the caller's doing, not the server's."""
 
 
+UNTRACED_SERVICES: Final = frozenset(
+    {"grpc.health.v1.Health", "grpc.reflection.v1alpha.ServerReflection"}
+)
+"""Probes and tooling: a Kubernetes probe every few seconds would start a trace each."""
+
+
 class TracingInterceptor(ScopeInterceptor):
-    """Opens ``<service>/<method>`` (kind SERVER) around each call."""
+    """Opens ``<service>/<method>`` (kind SERVER) around each call (probes aside)."""
 
     @asynccontextmanager
     async def scope(
         self, details: grpc.HandlerCallDetails, context: Context
     ) -> AsyncIterator[None]:
         service, method = split_method(details.method)
+        if service in UNTRACED_SERVICES:
+            yield
+            return
         with tracer().start_as_current_span(
             f"{service}/{method}",
             context=context_from_metadata(context.invocation_metadata()),
