@@ -12,7 +12,7 @@ from typing import Any
 import grpc.aio
 import pytest
 from core_grpc.helpers import caller
-from core_runtime.test_service_process import ServiceProcess, author_counts, spawn_notes
+from core_tracing.recording import recording
 from opentelemetry.trace import SpanKind
 
 from agora.testing.v1 import notes_pb2, notes_pb2_grpc
@@ -22,7 +22,7 @@ from agora_core.grpc.probe import wait_serving
 from agora_core.testing import eventually
 from agora_core.testing.otlp_receiver import CollectedSpan, OtlpReceiver, connected
 from agora_core.tracing import tracer
-from core_tracing.recording import recording
+from core_runtime.test_service_process import ServiceProcess, author_counts, spawn_notes
 
 pytestmark = pytest.mark.integration
 
@@ -90,7 +90,8 @@ async def test_one_trace_from_the_grpc_call_through_kafka_to_the_consumer(
 
     (record,) = await read_topic(traced_notes.topic, 1)
     envelope = CloudEventEnvelope.from_headers(record.headers)
-    assert envelope.traceparent is not None and envelope.traceparent.split("-")[1] == trace_id
+    assert envelope.traceparent is not None
+    assert envelope.traceparent.split("-")[1] == trace_id
     assert envelope.dataschema is not None
     assert envelope.dataschema.endswith(f"/{envelope.type}.json")
 
@@ -122,7 +123,8 @@ async def test_one_trace_from_the_grpc_call_through_kafka_to_the_consumer(
     # client → server → … : one tree under the caller's root span.
     client_id = f"{client.context.span_id:016x}"
     assert connected(spans, root_parent=client_id), _names(spans)
-    assert client.parent is not None and f"{client.parent.span_id:016x}" == root_id
+    assert client.parent is not None
+    assert f"{client.parent.span_id:016x}" == root_id
 
 
 async def _count(postgres_dsn: str) -> bool:

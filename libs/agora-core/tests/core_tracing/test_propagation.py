@@ -87,7 +87,8 @@ def test_tracing_off_still_gives_events_a_trace_id_not_sampled() -> None:
     with recording(ALWAYS_OFF) as spans, tracer().start_as_current_span("call"):
         traceparent, _ = current_trace_headers()
         event = _outgoing()
-    assert traceparent is not None and not int(traceparent[-2:], 16) & 1  # not sampled
+    assert traceparent is not None
+    assert not int(traceparent[-2:], 16) & 1
     assert _envelope(event).traceparent == traceparent
     assert spans.get_finished_spans() == ()
 
@@ -101,13 +102,13 @@ def test_outside_any_trace_an_event_has_no_traceparent_but_a_dataschema() -> Non
 
 
 def test_a_consumer_continues_the_trace_of_the_event_and_passes_it_on() -> None:
-    with recording() as spans:
-        with consumed_event_span(_received(TRACEPARENT, "vendor=1")):
-            published = _outgoing()
+    with recording() as spans, consumed_event_span(_received(TRACEPARENT, "vendor=1")):
+        published = _outgoing()
     (span,) = spans.get_finished_spans()
     assert span.kind is SpanKind.CONSUMER
     assert f"{span.context.trace_id:032x}" == TRACE_ID
-    assert span.parent is not None and f"{span.parent.span_id:016x}" == PARENT_ID
+    assert span.parent is not None
+    assert f"{span.parent.span_id:016x}" == PARENT_ID
     assert span.attributes is not None
     assert span.attributes["cloudevents.event_type"] == published.headers["ce_type"]
     envelope = _envelope(published)
@@ -123,7 +124,11 @@ def test_a_consumer_starts_a_trace_for_an_event_without_one() -> None:
 
 
 def test_a_failing_handler_marks_its_span_failed() -> None:
-    with recording() as spans, pytest.raises(ValueError), consumed_event_span(_received(None)):
+    with (
+        recording() as spans,
+        pytest.raises(ValueError, match="bad event"),
+        consumed_event_span(_received(None)),
+    ):
         raise ValueError("bad event")
     (span,) = spans.get_finished_spans()
     assert not span.status.is_ok
@@ -136,9 +141,11 @@ def test_a_set_run_of_one_trace_continues_it_and_continued_trace_marks_each_even
         with event_set_span(events):
             pass
         other = f"00-{'1' * 32}-{'2' * 16}-01"
-        with event_set_span([_received(TRACEPARENT), _received(other)]):
-            with continued_trace(_received(other)):
-                published = _outgoing()
+        with (
+            event_set_span([_received(TRACEPARENT), _received(other)]),
+            continued_trace(_received(other)),
+        ):
+            published = _outgoing()
     shared, mixed = spans.get_finished_spans()
     assert f"{shared.context.trace_id:032x}" == TRACE_ID
     assert f"{mixed.context.trace_id:032x}" not in (TRACE_ID, "1" * 32)

@@ -13,7 +13,8 @@ pytestmark = pytest.mark.unit
 
 def test_off_by_default_ids_without_recording_or_exporting() -> None:
     setup = build_provider("notes", {})
-    assert setup.provider is not None and setup.exporters == ()
+    assert setup.provider is not None
+    assert setup.exporters == ()
     assert setup.provider.sampler is ALWAYS_OFF
     assert setup.provider.resource.attributes["service.name"] == "agora-notes"
     setup.shutdown()
@@ -21,7 +22,8 @@ def test_off_by_default_ids_without_recording_or_exporting() -> None:
 
 def test_sdk_disabled_installs_nothing() -> None:
     setup = build_provider("notes", {"OTEL_SDK_DISABLED": "true", "OTEL_TRACES_EXPORTER": "otlp"})
-    assert setup.provider is None and not setup.exporting
+    assert setup.provider is None
+    assert not setup.exporting
 
 
 def test_otlp_with_a_ratio_sampler_and_a_service_name() -> None:
@@ -38,15 +40,19 @@ def test_otlp_with_a_ratio_sampler_and_a_service_name() -> None:
     setup.shutdown()
 
 
-def test_the_sampler_comes_from_the_standard_variables(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The SDK reads OTEL_TRACES_SAMPLER(_ARG) itself, from the process environment.
-    monkeypatch.setenv("OTEL_TRACES_SAMPLER", "parentbased_traceidratio")
-    monkeypatch.setenv("OTEL_TRACES_SAMPLER_ARG", "0.1")
-    setup = build_provider("notes", {"OTEL_TRACES_EXPORTER": "console"})
+def test_the_sampler_comes_from_the_standard_variables() -> None:
+    setup = build_provider(
+        "notes",
+        {
+            "OTEL_TRACES_EXPORTER": "console",
+            "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
+            "OTEL_TRACES_SAMPLER_ARG": "0.1",
+        },
+    )
     assert setup.provider is not None
     sampler = setup.provider.sampler
     assert isinstance(sampler, ParentBasedTraceIdRatio)
-    assert "0.1" in sampler.get_description()
+    assert "0.1" in str(sampler.get_description())  # type: ignore[no-untyped-call]
     setup.shutdown()
 
 
@@ -57,6 +63,15 @@ def test_the_sampler_comes_from_the_standard_variables(monkeypatch: pytest.Monke
         (
             {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"},
             "OTEL_EXPORTER_OTLP_PROTOCOL",
+        ),
+        ({"OTEL_TRACES_EXPORTER": "otlp", "OTEL_TRACES_SAMPLER": "sometimes"}, "SAMPLER"),
+        (
+            {
+                "OTEL_TRACES_EXPORTER": "otlp",
+                "OTEL_TRACES_SAMPLER": "traceidratio",
+                "OTEL_TRACES_SAMPLER_ARG": "10%",
+            },
+            "OTEL_TRACES_SAMPLER_ARG",
         ),
     ],
 )

@@ -74,7 +74,7 @@ class TracingUnaryStreamInterceptor(_TracingClientInterceptor, _UnaryStream):
             return await continuation(self._details(client_call_details), request)
 
 
-def tracing_interceptors() -> list[_UnaryUnary | _UnaryStream]:
+def tracing_interceptors() -> list[Any]:  # grpc's stubs type channel interceptors loosely
     """Client interceptors that trace calls and send the trace context: pass as
     ``interceptors=`` when opening a channel to another service."""
     return [TracingUnaryUnaryInterceptor(), TracingUnaryStreamInterceptor()]

@@ -8,6 +8,7 @@ assert on what a collector would have received.
 
 from __future__ import annotations
 
+import asyncio
 import gzip
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -58,6 +59,7 @@ class OtlpReceiver:
     async def start(self) -> None:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_post(TRACES_PATH, self._handle)
+        app.router.add_get("/stats", self._stats)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
@@ -79,6 +81,9 @@ class OtlpReceiver:
         for span in self.spans:
             grouped[span.trace_id].append(span)
         return dict(grouped)
+
+    async def _stats(self, _request: web.Request) -> web.Response:
+        return web.json_response({"spans": len(self.spans), "requests": self.requests})
 
     async def _handle(self, request: web.Request) -> web.Response:
         body = await request.read()
@@ -110,6 +115,15 @@ class OtlpReceiver:
         return web.Response(body=reply, content_type=PROTOBUF)
 
 
+async def serve_forever() -> None:
+    """``python -m agora_core.testing.otlp_receiver``: listen on a free port, print the
+    endpoint, count spans (GET /stats) until killed (bench/tracing.py's collector)."""
+    receiver = OtlpReceiver()
+    await receiver.start()
+    print(receiver.endpoint, flush=True)
+    await asyncio.Event().wait()
+
+
 def connected(spans: list[CollectedSpan], root_parent: str = "") -> bool:
     """True when ``spans`` form one tree: one trace id, one root (whose parent is
     ``root_parent``: empty, or the span of a caller that exported elsewhere), every
@@ -119,3 +133,7 @@ def connected(spans: list[CollectedSpan], root_parent: str = "") -> bool:
     ids = {s.span_id for s in spans}
     roots = [s for s in spans if s.parent_span_id not in ids]
     return len(roots) == 1 and roots[0].parent_span_id == root_parent
+
+
+if __name__ == "__main__":
+    asyncio.run(serve_forever())

@@ -12,6 +12,7 @@ from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.context import Context
+from opentelemetry.trace import TraceFlags, TraceState
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 
 from agora_contracts.events import CloudEventEnvelope
@@ -48,14 +49,31 @@ def context_from_carrier(carrier: Mapping[str, str]) -> Context:
     return _PROPAGATOR.extract(carrier)
 
 
+def span_context_of(envelope: CloudEventEnvelope) -> trace.SpanContext | None:
+    """The remote span context an event names, or None (absent or invalid).
+
+    The envelope already checked the ``traceparent`` pattern, so this reads the fields
+    directly instead of running the generic propagator (consumers call it per event).
+    """
+    traceparent = envelope.traceparent
+    if traceparent is None:
+        return None
+    version, trace_hex, span_hex, flags = traceparent.split("-")
+    trace_id, span_id = int(trace_hex, 16), int(span_hex, 16)
+    if version == "ff" or not trace_id or not span_id:
+        return None
+    state = TraceState.from_header([envelope.tracestate]) if envelope.tracestate else None
+    return trace.SpanContext(
+        trace_id, span_id, is_remote=True, trace_flags=TraceFlags(int(flags, 16)), trace_state=state
+    )
+
+
 def context_from_envelope(envelope: CloudEventEnvelope) -> Context:
     """The context an event was created in (its ``traceparent`` and ``tracestate``)."""
-    if envelope.traceparent is None:
+    span_context = span_context_of(envelope)
+    if span_context is None:
         return _EMPTY
-    carrier = {TRACEPARENT: envelope.traceparent}
-    if envelope.tracestate:
-        carrier[TRACESTATE] = envelope.tracestate
-    return _PROPAGATOR.extract(carrier)
+    return trace.set_span_in_context(trace.NonRecordingSpan(span_context), _EMPTY)
 
 
 def context_from_metadata(metadata: Iterable[Any] | None) -> Context:

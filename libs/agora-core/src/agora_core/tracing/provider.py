@@ -18,6 +18,8 @@ from contextlib import contextmanager
 from importlib.metadata import PackageNotFoundError, version
 
 from opentelemetry import trace
+from opentelemetry.sdk.trace import TracerProvider as SdkTracerProvider
+from opentelemetry.sdk.trace.sampling import ALWAYS_OFF, ParentBased
 
 INSTRUMENTATION_NAME = "agora_core"
 
@@ -32,6 +34,21 @@ def _version() -> str:
 _VERSION = _version()
 _tracer: trace.Tracer = trace.get_tracer(INSTRUMENTATION_NAME, _VERSION)
 _provider: trace.TracerProvider | None = None
+_unsampled_parent_is_final = True
+
+
+def unsampled_parent_is_final() -> bool:
+    """True when a child of a remote parent that is not sampled is never recorded (the
+    sampler follows the parent, or records nothing): the consumer then carries the
+    parent's context on without starting a span, its cheapest path."""
+    return _unsampled_parent_is_final
+
+
+def _follows_parents(provider: trace.TracerProvider | None) -> bool:
+    if not isinstance(provider, SdkTracerProvider):
+        return True  # OpenTelemetry's no-op (or proxy) spans record nothing
+    sampler = provider.sampler
+    return sampler is ALWAYS_OFF or isinstance(sampler, ParentBased)
 
 
 def tracer() -> trace.Tracer:
@@ -46,8 +63,9 @@ def installed_provider() -> trace.TracerProvider | None:
 
 def install(provider: trace.TracerProvider | None) -> None:
     """Make ``provider`` the source of agora-core's spans (None: back to the proxy)."""
-    global _tracer, _provider
+    global _tracer, _provider, _unsampled_parent_is_final
     _provider = provider
+    _unsampled_parent_is_final = _follows_parents(provider)
     source = provider if provider is not None else trace.get_tracer_provider()
     _tracer = source.get_tracer(INSTRUMENTATION_NAME, _VERSION)
 

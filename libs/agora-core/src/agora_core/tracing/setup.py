@@ -30,7 +30,15 @@ from opentelemetry import trace
 from opentelemetry.sdk.resources import SERVICE_NAME, Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
-from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
+from opentelemetry.sdk.trace.sampling import (
+    ALWAYS_OFF,
+    ALWAYS_ON,
+    DEFAULT_OFF,
+    DEFAULT_ON,
+    ParentBasedTraceIdRatio,
+    Sampler,
+    TraceIdRatioBased,
+)
 
 from agora_core.tracing.provider import install
 
@@ -78,6 +86,30 @@ def exporter_names(environ: Mapping[str, str]) -> tuple[str, ...]:
     return tuple(n for n in names if n != "none")
 
 
+def sampler_from(environ: Mapping[str, str]) -> Sampler:
+    """The sampler ``OTEL_TRACES_SAMPLER`` and ``OTEL_TRACES_SAMPLER_ARG`` name (the
+    specification's names; default ``parentbased_always_on``)."""
+    name = environ.get("OTEL_TRACES_SAMPLER", "parentbased_always_on").strip().lower()
+    fixed = {
+        "always_on": ALWAYS_ON,
+        "always_off": ALWAYS_OFF,
+        "parentbased_always_on": DEFAULT_ON,
+        "parentbased_always_off": DEFAULT_OFF,
+    }
+    if name in fixed:
+        return fixed[name]
+    if name not in ("traceidratio", "parentbased_traceidratio"):
+        raise TracingConfigError(f"OTEL_TRACES_SAMPLER: unknown sampler {name!r}")
+    raw = environ.get("OTEL_TRACES_SAMPLER_ARG", "1.0")
+    try:
+        ratio = float(raw)
+    except ValueError:
+        ratio = -1.0
+    if not 0.0 <= ratio <= 1.0:
+        raise TracingConfigError(f"OTEL_TRACES_SAMPLER_ARG: {raw!r} is not a ratio in [0, 1]")
+    return TraceIdRatioBased(ratio) if name == "traceidratio" else ParentBasedTraceIdRatio(ratio)
+
+
 def _exporter(name: str, environ: Mapping[str, str]) -> SpanExporter:
     if name == "console":
         return ConsoleSpanExporter()
@@ -106,7 +138,7 @@ def build_provider(service: str, environ: Mapping[str, str]) -> TracingSetup:
     if not names:
         # Off: ids for correlation, nothing recorded (no processor, no exporter).
         return TracingSetup(TracerProvider(sampler=ALWAYS_OFF, resource=resource), ())
-    provider = TracerProvider(resource=resource)  # OTEL_TRACES_SAMPLER(_ARG)
+    provider = TracerProvider(sampler=sampler_from(environ), resource=resource)
     for name in names:
         provider.add_span_processor(BatchSpanProcessor(_exporter(name, environ)))
     return TracingSetup(provider, names)

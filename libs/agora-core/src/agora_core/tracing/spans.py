@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from opentelemetry import context as otel_context
 from opentelemetry import trace
 from opentelemetry.trace import Link, SpanKind, Status, StatusCode
 from opentelemetry.util.types import AttributeValue
@@ -21,8 +22,11 @@ from agora_core.tracing.propagation import (
     context_from_carrier,
     context_from_envelope,
     sampled_traceparent,
+    span_context_of,
 )
-from agora_core.tracing.provider import tracer
+from agora_core.tracing.provider import tracer, unsampled_parent_is_final
+
+_EMPTY = otel_context.Context()
 
 Attributes = dict[str, AttributeValue]
 
@@ -56,10 +60,26 @@ def record_failure(span: trace.Span, error: BaseException) -> None:
 @contextmanager
 def consumed_event_span(event: ReceivedEvent[Any]) -> Iterator[trace.Span]:
     """The span of handling ``event``, continuing the trace it was created in; events
-    the handler publishes carry this span's context."""
+    the handler publishes carry this span's context.
+
+    An event whose trace is not sampled, under a sampler that follows parents (the
+    default, and tracing off), gets no span of its own: its context is simply made
+    current, so what the handler publishes stays in the same (unrecorded) trace.
+    """
+    parent = span_context_of(event.envelope)
+    if parent is not None and not parent.trace_flags.sampled and unsampled_parent_is_final():
+        carried = trace.NonRecordingSpan(parent)
+        token = otel_context.attach(trace.set_span_in_context(carried, _EMPTY))
+        try:
+            yield carried
+        finally:
+            otel_context.detach(token)
+        return
     with tracer().start_as_current_span(
         f"process {event.envelope.type}",
-        context=context_from_envelope(event.envelope),
+        context=_EMPTY
+        if parent is None
+        else trace.set_span_in_context(trace.NonRecordingSpan(parent), _EMPTY),
         kind=SpanKind.CONSUMER,
         record_exception=False,
         set_status_on_exception=False,
