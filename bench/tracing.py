@@ -132,8 +132,11 @@ def seeded_events(names: Names, count: int) -> list[OutgoingEvent]:
     return events
 
 
-async def consume_all(kafka: str, names: Names, database: Database, count: int) -> float:
-    """Seconds from assignment until the batch consumer committed ``count`` events."""
+async def consume_all(
+    kafka: str, names: Names, database: Database, count: int
+) -> tuple[float, float]:
+    """(wall, CPU) seconds from assignment until the batch consumer committed ``count``
+    events; CPU is this process's (the collector runs in its own)."""
     handled = 0
 
     async def counted(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
@@ -160,17 +163,18 @@ async def consume_all(kafka: str, names: Names, database: Database, count: int) 
             if time.monotonic() > deadline:
                 raise TimeoutError("no partitions assigned in 60 s")
             await asyncio.sleep(0.002)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         while handled < count:  # noqa: ASYNC110 - a poll at 5 ms; the handler stays plain
             await asyncio.sleep(0.005)
         await consumer.drain()
         seconds = time.perf_counter() - started
+        cpu = time.process_time() - cpu_started
     finally:
         await broker.stop()
     rows = await count_rows(database)
     if rows != count:
         raise RuntimeError(f"the consumer wrote {rows} rows for {count} events")
-    return seconds
+    return seconds, cpu
 
 
 def _echo_registration() -> ServiceRegistration[None]:
@@ -186,8 +190,9 @@ def _echo_registration() -> ServiceRegistration[None]:
     return ServiceRegistration(add, None)
 
 
-async def echo_calls(calls: int) -> float:
-    """Seconds for ``calls`` unary echoes, 16 in flight, through every interceptor."""
+async def echo_calls(calls: int) -> tuple[float, float]:
+    """(wall, CPU) seconds for ``calls`` unary echoes, 16 in flight, through every
+    interceptor (client and server in this process)."""
     settings = ServiceSettings(
         service_name="bench", grpc_port=0, dev_mode=True, jwt_hs256_secret="b" * 32
     )
@@ -206,9 +211,9 @@ async def echo_calls(calls: int) -> float:
                 left -= 1
                 await call(b"x" * 200, timeout=10)
 
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu_started
 
 
 async def start_collector() -> tuple[asyncio.subprocess.Process, str]:
@@ -237,8 +242,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     db_name, dsn = await create_test_database(args.postgres, prefix="bench_tracing")
     await create_topics(args.kafka, [names.topic])
     collector, endpoint = await start_collector()
-    consumer_s: dict[str, list[float]] = {m: [] for m in MODES}
-    echo_s: dict[str, list[float]] = {m: [] for m in MODES}
+    consumer_s: dict[str, list[tuple[float, float]]] = {m: [] for m in MODES}
+    echo_s: dict[str, list[tuple[float, float]]] = {m: [] for m in MODES}
     spans: dict[str, int] = dict.fromkeys(MODES, 0)
     try:
         await raw_produce(args.kafka, events)
@@ -252,16 +257,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 for mode in MODES[round_ % 4 :] + MODES[: round_ % 4]:
                     setup = tracing_for(mode, endpoint)
                     before = await collected_spans(endpoint)
-                    seconds = await consume_all(args.kafka, names, database, args.events)
-                    consumer_s[mode].append(seconds)
+                    measured = await consume_all(args.kafka, names, database, args.events)
+                    consumer_s[mode].append(measured)
                     await truncate(database)
                     echo_s[mode].append(await echo_calls(args.calls))
                     setup.shutdown()  # exports what is queued
                     spans[mode] += await collected_spans(endpoint) - before
                     console.log(
                         f"round {round_ + 1} {mode}: consumer "
-                        f"{args.events / seconds:,.0f} events/s, echo "
-                        f"{args.calls / echo_s[mode][-1]:,.0f} calls/s"
+                        f"{args.events / measured[0]:,.0f} events/s, echo "
+                        f"{args.calls / echo_s[mode][-1][0]:,.0f} calls/s"
                     )
     finally:
         install(None)
@@ -276,19 +281,26 @@ def report(
     args: argparse.Namespace,
     started: datetime,
     sampled: int,
-    consumer_s: Mapping[str, list[float]],
-    echo_s: Mapping[str, list[float]],
+    consumer_s: Mapping[str, list[tuple[float, float]]],
+    echo_s: Mapping[str, list[tuple[float, float]]],
     spans: Mapping[str, int],
 ) -> dict[str, Any]:
-    def rates(count: int, seconds: Mapping[str, list[float]]) -> dict[str, Any]:
-        per_s = {m: round(count / statistics.median(s), 1) for m, s in seconds.items()}
-        runs = {m: [round(count / x, 1) for x in s] for m, s in seconds.items()}
+    def rates(count: int, runs: Mapping[str, list[tuple[float, float]]]) -> dict[str, Any]:
+        per_s = {m: round(count / statistics.median(w for w, _ in r), 1) for m, r in runs.items()}
+        # CPU of this process per item: what tracing adds, much less disturbed than
+        # wall time by the other work of a shared machine.
+        cpu_us = {
+            m: round(statistics.median(c for _, c in r) / count * 1e6, 1) for m, r in runs.items()
+        }
         return {
             "per_s_median": per_s,
-            "per_s_runs": runs,
+            "per_s_runs": {m: [round(count / w, 1) for w, _ in r] for m, r in runs.items()},
+            "cpu_us_per_item_median": cpu_us,
             "on_10_vs_off": round(per_s["on_10"] / per_s["off"], 3),
             "off_vs_disabled": round(per_s["off"] / per_s["disabled"], 3),
             "on_100_vs_off": round(per_s["on_100"] / per_s["off"], 3),
+            "cpu_on_10_vs_off": round(cpu_us["on_10"] / cpu_us["off"], 3),
+            "cpu_off_vs_disabled": round(cpu_us["off"] / cpu_us["disabled"], 3),
         }
 
     return {
@@ -317,14 +329,22 @@ def write_chart(result: Mapping[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, axes = plt.subplots(1, 2, figsize=(11, 4.2))
-    panels = (("consumer", "batch consumer, events/s"), ("grpc_echo", "gRPC echo, calls/s"))
-    for axis, (key, title) in zip(axes, panels, strict=True):
-        values = [result[key]["per_s_median"][m] for m in MODES]
-        bars = axis.bar(MODES, values, color=["#999999", "#4c72b0", "#55a868", "#c44e52"])
-        axis.bar_label(bars, labels=[f"{v:,.0f}" for v in values])
-        axis.set_title(f"{title} (on_10/off = {result[key]['on_10_vs_off']:.3f})")
-        axis.set_ylabel("median of rounds")
+    figure, axes = plt.subplots(2, 2, figsize=(12, 8))
+    panels = (("consumer", "batch consumer", "events"), ("grpc_echo", "gRPC echo", "calls"))
+    colours = ["#999999", "#4c72b0", "#55a868", "#c44e52"]
+    for column, (key, title, unit) in enumerate(panels):
+        figures = result[key]
+        for row, (field, label, ratio) in enumerate(
+            (
+                ("per_s_median", f"{unit}/s (median)", "on_10_vs_off"),
+                ("cpu_us_per_item_median", f"CPU µs per {unit[:-1]} (median)", "cpu_on_10_vs_off"),
+            )
+        ):
+            axis = axes[row][column]
+            values = [figures[field][m] for m in MODES]
+            bars = axis.bar(MODES, values, color=colours)
+            axis.bar_label(bars, labels=[f"{v:,.0f}" for v in values])
+            axis.set_title(f"{title}: {label}, on_10/off = {figures[ratio]:.3f}")
     meta = result["meta"]
     figure.suptitle(
         f"Tracing cost, {meta['started']}, {meta['rounds']} rounds, "

@@ -8,7 +8,7 @@ event) is always opened, so what the handler publishes continues the event's tra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -193,3 +193,24 @@ def publish_spans(events: Sequence[OutgoingEvent]) -> Iterator[None]:
     finally:
         for span in spans:
             span.end()
+
+
+@contextmanager
+def span_in_event_trace(
+    name: str,
+    ce_headers: Mapping[str, str],
+    attributes: Attributes,
+    kind: SpanKind = SpanKind.CLIENT,
+) -> Iterator[trace.Span | None]:
+    """A span in the trace of the event whose ``ce_*`` headers are given (work done
+    later for it, e.g. a webhook delivery from a queue), when that trace is recorded."""
+    if not sampled_traceparent(ce_headers.get("ce_traceparent")):
+        yield None
+        return
+    carrier = {"traceparent": ce_headers["ce_traceparent"]}
+    if "ce_tracestate" in ce_headers:
+        carrier["tracestate"] = ce_headers["ce_tracestate"]
+    with tracer().start_as_current_span(
+        name, context=context_from_carrier(carrier), kind=kind, attributes=attributes
+    ) as span:
+        yield span
