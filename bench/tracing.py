@@ -12,7 +12,8 @@ reported, so a burst of load on the shared machine hits every mode alike):
 * ``on_10`` — ``OTEL_TRACES_EXPORTER=otlp`` with ``parentbased_traceidratio`` 0.1,
   exporting over OTLP/HTTP (protobuf) to a real receiver in another process (the
   collector stand-in: ``agora_core.testing.otlp_receiver``);
-* ``on_100`` — the same, every trace recorded (for scale, not a goal).
+* ``on_100`` — the same with ``always_on``: every call and event recorded, whatever
+  the upstream decided (for scale, not a goal).
 
 1. batch consumer: N events pre-produced with trace contexts of which one in ten is
    sampled (as an upstream service at 10 % would send them), consumed by agora-core's
@@ -90,13 +91,12 @@ def mode_environment(mode: str, endpoint: str) -> dict[str, str]:
         return {"OTEL_SDK_DISABLED": "true"}
     if mode == "off":
         return {}
-    ratio = "0.1" if mode == "on_10" else "1.0"
-    return {
-        "OTEL_TRACES_EXPORTER": "otlp",
-        "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint,
-        "OTEL_TRACES_SAMPLER": "parentbased_traceidratio",
-        "OTEL_TRACES_SAMPLER_ARG": ratio,
-    }
+    sampler = (
+        {"OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.1"}
+        if mode == "on_10"
+        else {"OTEL_TRACES_SAMPLER": "always_on"}
+    )
+    return {"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_ENDPOINT": endpoint, **sampler}
 
 
 def tracing_for(mode: str, endpoint: str) -> TracingSetup:

@@ -148,7 +148,11 @@ def _exporter(name: str, environ: Mapping[str, str]) -> SpanExporter:
     # Imported only when used: the exporter pulls in an HTTP client.
     from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
 
-    return OTLPSpanExporter()  # endpoint, headers, timeout, compression from OTEL_*
+    endpoint = environ.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT")
+    if not endpoint and environ.get("OTEL_EXPORTER_OTLP_ENDPOINT"):
+        endpoint = environ["OTEL_EXPORTER_OTLP_ENDPOINT"].rstrip("/") + "/v1/traces"
+    # Headers, timeout, compression and certificate: the SDK reads OTEL_EXPORTER_OTLP_*.
+    return OTLPSpanExporter(endpoint=endpoint or None)
 
 
 def build_provider(service: str, environ: Mapping[str, str]) -> TracingSetup:
