@@ -93,10 +93,13 @@ def test_tracing_off_still_gives_events_a_trace_id_not_sampled() -> None:
     assert spans.get_finished_spans() == ()
 
 
-def test_outside_any_trace_an_event_has_no_traceparent_but_a_dataschema() -> None:
-    envelope = _envelope(_outgoing())
-    assert envelope.traceparent is None
-    assert envelope.dataschema == (
+def test_outside_any_trace_an_event_starts_its_own_unsampled_one_and_names_its_schema() -> None:
+    first, second = _envelope(_outgoing()), _envelope(_outgoing())
+    assert first.traceparent is not None
+    assert second.traceparent is not None
+    assert first.traceparent.endswith("-00")  # not sampled: nothing was recorded
+    assert first.traceparent.split("-")[1] != second.traceparent.split("-")[1]
+    assert first.dataschema == (
         f"{DEFAULT_SCHEMA_BASE_URL}/org.agora.learning.knowledge.completed.v1.json"
     )
 

@@ -215,10 +215,9 @@ def _cloudevent_headers() -> JsonObject:
                 "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
                 "description": (
                     "Extension (CloudEvents distributed tracing): W3C trace context of "
-                    "what caused the event (the gRPC call or the consumed event). Present "
-                    "on every event Agora publishes unless a service runs with "
-                    "`OTEL_SDK_DISABLED=true`; its sampled flag says whether the trace "
-                    "was recorded."
+                    "what caused the event (the gRPC call or the consumed event; a "
+                    "scheduled job starts a trace of its own). On every event Agora "
+                    "publishes; its sampled flag says whether the trace was recorded."
                 ),
             },
             "ce_tracestate": {

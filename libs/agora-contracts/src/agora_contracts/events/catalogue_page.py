@@ -122,9 +122,8 @@ def _headers_section(schemas: JsonObject) -> list[str]:
         *fields_table(headers),
         "",
         "Always present on every event Agora publishes: the required attributes above "
-        "(`ce_dataschema` included). `ce_traceparent` too, unless the producing service "
-        "runs with `OTEL_SDK_DISABLED=true` (tracing off by default still gives every "
-        "event a trace context, not sampled). `ce_actorid` when a person caused the "
+        "(`ce_dataschema` included) and `ce_traceparent` (with tracing off, the default, "
+        "a trace context marked not sampled). `ce_actorid` when a person caused the "
         "event; `ce_tracestate` only when the trace carries vendor data.",
         "",
         "In each message below, `ce_type` is the message's type and `ce_source` its "

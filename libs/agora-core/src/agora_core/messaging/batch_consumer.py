@@ -287,7 +287,7 @@ class BatchEventConsumer(EventConsumer):
                     tenant=event.tenant_id,
                     trace=event.envelope.traceparent,
                 ),
-                consumed_event_span(event),
+                consumed_event_span(event, self._group_id),
             ):
                 await self._batch_handlers[event.envelope.type](event, uow)
         except Exception as error:

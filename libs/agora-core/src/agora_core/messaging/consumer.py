@@ -303,7 +303,7 @@ class EventConsumer:
                         tenant=event.tenant_id,
                         trace=event.envelope.traceparent,
                     ),
-                    consumed_event_span(event),
+                    consumed_event_span(event, self._group_id),
                 ):
                     await handler(event)
             except asyncio.CancelledError:

@@ -18,7 +18,7 @@ from agora_contracts.events.dataschema import (
     dataschema_url,
 )
 from agora_contracts.events.registry import REGISTRY
-from agora_core.tracing.propagation import current_trace_headers
+from agora_core.tracing.propagation import current_trace_headers, new_unsampled_traceparent
 
 P = TypeVar("P", bound=EventPayload)
 
@@ -60,12 +60,15 @@ class OutgoingEvent:
 
         ``key`` defaults to ``subject``: the aggregate whose order matters. Without a
         ``traceparent`` the event carries the current trace context (the gRPC call or
-        the consumed event being handled), so its consumers continue that trace.
+        the consumed event being handled), so its consumers continue that trace;
+        outside both, a new trace of its own (not sampled): every event carries one.
         ``dataschema`` is the URL of the type's published JSON Schema.
         """
         spec = registry.spec_for(type(payload))
         if traceparent is None:
             traceparent, tracestate = current_trace_headers()
+            # Outside any call or consumed event (a scheduled job): a trace of its own.
+            traceparent = traceparent or new_unsampled_traceparent()
         envelope = new_envelope(
             type=spec.event_type,
             source=source,

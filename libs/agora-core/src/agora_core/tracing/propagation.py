@@ -7,6 +7,7 @@ continues that trace. gRPC calls carry the same two keys in their metadata.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -39,6 +40,15 @@ def current_trace_headers() -> tuple[str | None, str | None]:
         return None, None
     state = span_context.trace_state.to_header() if span_context.trace_state else None
     return format_traceparent(span_context), state or None
+
+
+def new_unsampled_traceparent() -> str:
+    """A ``traceparent`` starting a trace of its own, not sampled: what an event created
+    outside any call or consumed event (a scheduled job) carries, so every event has
+    one and its consumers' logs still share an id."""
+    trace_id = random.getrandbits(128) or 1
+    span_id = random.getrandbits(64) or 1
+    return f"00-{trace_id:032x}-{span_id:016x}-00"
 
 
 def context_from_carrier(carrier: Mapping[str, str]) -> Context:

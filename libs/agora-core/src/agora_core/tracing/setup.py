@@ -4,7 +4,7 @@
 entry point of every service), so services need no code of their own:
 
 * ``OTEL_SDK_DISABLED=true``: nothing is installed; spans are OpenTelemetry's no-op
-  ones and an event carries a ``traceparent`` only if what caused it had one.
+  ones (an event carries its cause's ``traceparent``, or a new one not sampled).
 * ``OTEL_TRACES_EXPORTER`` unset or ``none`` (the default): **off**. The SDK runs with
   the ``always_off`` sampler: every call and event still gets a trace id (so logs and
   envelopes can be correlated, flag "not sampled"), nothing is recorded or exported.

@@ -34,8 +34,9 @@ MAX_LINKS = 128
 """Links a set handler's span keeps (one per event of its run, at most)."""
 
 
-def _event_attributes(event: ReceivedEvent[Any]) -> Attributes:
+def _event_attributes(event: ReceivedEvent[Any], group: str) -> Attributes:
     return {
+        "messaging.consumer.group.name": group,
         "messaging.system": "kafka",
         "messaging.operation.type": "process",
         "messaging.destination.name": event.topic,
@@ -58,7 +59,7 @@ def record_failure(span: trace.Span, error: BaseException) -> None:
 
 
 @contextmanager
-def consumed_event_span(event: ReceivedEvent[Any]) -> Iterator[trace.Span]:
+def consumed_event_span(event: ReceivedEvent[Any], group: str = "") -> Iterator[trace.Span]:
     """The span of handling ``event``, continuing the trace it was created in; events
     the handler publishes carry this span's context.
 
@@ -85,7 +86,7 @@ def consumed_event_span(event: ReceivedEvent[Any]) -> Iterator[trace.Span]:
         set_status_on_exception=False,
     ) as span:
         if span.is_recording():
-            span.set_attributes(_event_attributes(event))
+            span.set_attributes(_event_attributes(event, group))
         try:
             yield span
         except Exception as error:
