@@ -227,5 +227,8 @@ async def test_one_completion_is_one_trace_across_the_four_services(platform: Pl
     assert consumed(COMPLETED, "gamification"), names
     assert consumed(POINTS, "notifications"), names
     assert "publish agora.gamification.points.v1" in names
-    (hook,) = [r for r in p.receiver.accepted_at("hook") if r.headers.get("ce-type") == POINTS]
-    assert hook.headers["ce-traceparent"].split("-")[1] == f"{trace_id:032x}"
+    # The webhook of the completion's points carries the trace (other points — for
+    # starting the item — belong to the StartItem call's trace).
+    hooks = [r for r in p.receiver.accepted_at("hook") if r.headers.get("ce-type") == POINTS]
+    traces = {h.headers["ce-traceparent"].split("-")[1] for h in hooks}
+    assert f"{trace_id:032x}" in traces, traces
