@@ -22,6 +22,7 @@ from typing import NoReturn, Protocol, TypeVar
 
 import structlog
 from faststream.kafka import KafkaBroker
+from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -35,6 +36,7 @@ from agora_core.messaging.batch_consumer import (
     EventSetHandler,
 )
 from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy, dlq_topic
+from agora_core.messaging.events import schema_base_url
 from agora_core.messaging.idempotency import ProcessedEvents
 from agora_core.messaging.kafka_security import broker_security, client_options
 from agora_core.messaging.publisher import EventPublisher, create_broker
@@ -416,7 +418,8 @@ def serve(
     configure_logging(settings.service_name, settings.log_level)
     try:
         tracing = configure_tracing(settings.service_name)
-    except TracingConfigError as error:
+        schema_base_url()  # AGORA_EVENTS_SCHEMA_BASE_URL checked now, not at the first event
+    except (TracingConfigError, ValidationError) as error:
         print(f"agora: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     command = sys.argv[1:]

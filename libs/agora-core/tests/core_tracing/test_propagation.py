@@ -10,13 +10,14 @@ import pytest
 from opentelemetry import trace
 from opentelemetry.sdk.trace.sampling import ALWAYS_OFF
 from opentelemetry.trace import SpanKind
+from pydantic import ValidationError
 
 from agora_contracts.events import CloudEventEnvelope, new_envelope
 from agora_contracts.events.dataschema import DEFAULT_SCHEMA_BASE_URL
 from agora_contracts.events.domains.learning import KnowledgeCompletedV1
 from agora_contracts.events.registry import REGISTRY
 from agora_core.logging import add_trace_ids
-from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
+from agora_core.messaging.events import OutgoingEvent, ReceivedEvent, schema_base_url
 from agora_core.tracing import current_trace_headers, tracer
 from agora_core.tracing.propagation import (
     context_from_metadata,
@@ -186,3 +187,18 @@ def test_log_lines_carry_the_trace_and_span_ids() -> None:
     assert line["trace_id"] == f"{context.trace_id:032x}"
     assert line["span_id"] == f"{context.span_id:016x}"
     assert "trace_id" not in add_trace_ids(None, "info", {"event": "outside"})
+
+
+def test_the_schema_base_url_is_a_platform_setting(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AGORA_EVENTS_SCHEMA_BASE_URL", "https://docs.acme.example/agora/")
+    schema_base_url.cache_clear()
+    try:
+        assert _envelope(_outgoing()).dataschema == (
+            "https://docs.acme.example/agora/org.agora.learning.knowledge.completed.v1.json"
+        )
+        monkeypatch.setenv("AGORA_EVENTS_SCHEMA_BASE_URL", "docs/events")
+        schema_base_url.cache_clear()
+        with pytest.raises(ValidationError, match="schema_base_url"):
+            schema_base_url()
+    finally:
+        schema_base_url.cache_clear()

@@ -5,29 +5,40 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from agora_contracts.events import CloudEventEnvelope, EventPayload, EventRegistry, new_envelope
-from agora_contracts.events.dataschema import (
-    DEFAULT_SCHEMA_BASE_URL,
-    SCHEMA_BASE_URL_VARIABLE,
-    dataschema_url,
-)
+from agora_contracts.events.dataschema import DEFAULT_SCHEMA_BASE_URL, dataschema_url
 from agora_contracts.events.registry import REGISTRY
 from agora_core.tracing.propagation import current_trace_headers, new_unsampled_traceparent
 
 P = TypeVar("P", bound=EventPayload)
 
 
+class EventSchemaSettings(BaseSettings):
+    """Platform-wide (no service prefix: every service of a deployment names the same
+    published schemas): ``AGORA_EVENTS_SCHEMA_BASE_URL``."""
+
+    model_config = SettingsConfigDict(env_prefix="AGORA_EVENTS_", extra="ignore", frozen=True)
+
+    schema_base_url: str = Field(
+        default=DEFAULT_SCHEMA_BASE_URL,
+        pattern=r"^https?://[^\s]+$",
+        max_length=300,
+        description="Base URL where docs/events/schemas/ is published (ce_dataschema).",
+    )
+
+
 @functools.cache
 def schema_base_url() -> str:
-    """Base URL of the published event schemas: ``AGORA_EVENTS_SCHEMA_BASE_URL`` (read
-    once per process; the same for every service of a deployment) or the default."""
-    return os.environ.get(SCHEMA_BASE_URL_VARIABLE, "").strip() or DEFAULT_SCHEMA_BASE_URL
+    """Base URL of the published event schemas (read once per process)."""
+    return EventSchemaSettings().schema_base_url
 
 
 @dataclass(frozen=True)
