@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings
 from agora_catalog.settings import CatalogSettings
 from agora_community.settings import CommunitySettings
 from agora_core.settings import ServiceSettings
+from agora_core.tracing.setup import OTEL_VARIABLES
 from agora_gamification.settings import GamificationSettings
 from agora_notifications.settings import NotificationsSettings
 
@@ -79,7 +80,7 @@ class ServiceSpec:
     def env_names(self) -> set[str]:
         """Every environment variable the service reads."""
         fields = {*self.settings.model_fields, *POSTGRES_SETTINGS}
-        return {f"{self.env_prefix}{name}".upper() for name in fields}
+        return {f"{self.env_prefix}{name}".upper() for name in fields} | OTEL_VARIABLES
 
     @property
     def database(self) -> str:

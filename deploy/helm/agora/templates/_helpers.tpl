@@ -173,6 +173,7 @@ capabilities:
 {{- end }}
 - name: {{ $p }}LOG_LEVEL
   value: {{ $r.Values.logLevel | quote }}
+{{- include "agora.tracingEnv" $r }}
 - name: {{ $p }}SHUTDOWN_GRACE_SECONDS
   value: {{ $svc.shutdownGraceSeconds | quote }}
 - name: {{ $p }}GRPC_MAX_CONNECTION_AGE_SECONDS
@@ -275,3 +276,25 @@ capabilities:
   value: {{ $value | quote }}
 {{- end }}
 {{- end -}}
+
+{{/* Tracing: the standard OTEL_* variables (off unless tracing.enabled). */}}
+{{- define "agora.tracingEnv" -}}
+{{- $t := .Values.tracing }}
+{{- if $t.enabled }}
+- name: OTEL_TRACES_EXPORTER
+  value: "otlp"
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ $t.otlpEndpoint | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $t.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $t.samplerArg | quote }}
+{{- if $t.resourceAttributes }}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: {{ $t.resourceAttributes | quote }}
+{{- end }}
+{{- else }}
+- name: OTEL_TRACES_EXPORTER
+  value: "none"
+{{- end }}
+{{- end }}

@@ -45,6 +45,7 @@ from agora_core.grpc.operations_servicer import (
     OperationsServicer,
 )
 from agora_core.grpc.policy import MethodPolicy
+from agora_core.grpc.tracing_interceptor import TracingInterceptor
 from agora_core.operations import Operations
 from agora_core.settings import ServiceSettings
 
@@ -142,8 +143,14 @@ class GrpcServer:
 
 
 def default_interceptors(verifier: TokenVerifier, policy: MethodPolicy) -> list[ScopeInterceptor]:
-    """Metrics outermost (sees final codes), then error mapping, then auth."""
-    return [MetricsInterceptor(), ErrorMappingInterceptor(), AuthInterceptor(verifier, policy)]
+    """Tracing outermost (the whole call in its span), then metrics (sees final codes),
+    then error mapping, then auth."""
+    return [
+        TracingInterceptor(),
+        MetricsInterceptor(),
+        ErrorMappingInterceptor(),
+        AuthInterceptor(verifier, policy),
+    ]
 
 
 def server_options(settings: ServiceSettings) -> list[tuple[str, int]]:
