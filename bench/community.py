@@ -1,364 +1,399 @@
-"""Benchmark of the community service beside raw baselines measured in the same run.
+"""Benchmark of the community service on PostgreSQL beside raw baselines measured in
+the same run.
 
-    python bench/community.py [--quick] [--likers N] [--comments N] [--samples N]
+    python -m bench.community [--quick] [--kafka HOST:PORT] [--postgres ADMIN_DSN]
 
-Starts the real service in-process (gRPC server, consumer, outbox relay) against the
-Kafka and FerretDB named by AGORA_TEST_KAFKA / AGORA_TEST_MONGO_URI and measures:
+Starts the real service in-process (gRPC server, batch consumer, outbox relay) on a
+throwaway database, seeds it server-side (``bench/seeds/community.py``; full size:
+1,000,000 comments in 1,000 spaces, the largest thread 100,000, 100,000 popularity
+rows; ``--quick``: 50,000 / 100 / 10,000) and measures:
 
-- like/unlike throughput: N people each like, then unlike, one item through gRPC
-  (32 calls in flight; every call checks the target, the rate limit and flips the
-  like document with its outbox event); baseline: the same number of raw
-  single-document conditional writes (upsert, then toggle) on the same database at
-  the same concurrency, the storage floor of one write per call;
-- thread listing: a space whose item thread holds 100,000 comments (seeded directly
-  in the service's document shape, ``comment_document``: posting 100k through gRPC
-  would measure the relay and consumer, not the read); ListComments pages of 50 at
-  random keyset positions (page tokens, no skip), p50/p99 latency; baseline: the same
-  query (filter, sort, limit) sent raw with PyMongo at the same positions.
+- thread page: ListComments of 50 at random keyset positions of the largest thread,
+  p50/p99 over gRPC, beside the repository's own SQL sent raw at the same positions,
+  interleaved;
+- like/unlike: N people each like then unlike an item over gRPC (32 calls in flight),
+  ops/s and p99; beside the same state change as one raw statement per call;
+- trending: ListTrending top-20 p50/p99 over gRPC beside its raw SQL;
+- consumers: M like events published to the likes topic, until the service's consumer
+  group has committed past them (each poll commits after its transaction: marks,
+  popularity, popularity.changed rows), every one then checked marked; beside raw
+  aiokafka consumption of the same records.
 
-Prints a table and writes ``bench/reports/community.json`` and ``community.md``.
-With few samples p99 is close to the maximum; the sample count is in the report.
+Prints a table and writes ``bench/reports/community.json`` and ``community.png``
+(``--quick``: ``community-quick.*``, git-ignored).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
-import statistics
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import Any
 
-import grpc.aio
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 from rich.console import Console
-from rich.progress import Progress
-from rich.table import Table
 
 from agora.community.v1 import community_pb2 as pb
 from agora.community.v1.community_pb2_grpc import CommunityServiceStub
-from agora_community.adapters.collections import COMMENTS
-from agora_community.adapters.repository import CommunityStore
+from agora_community.adapters.postgres.comments import thread_sql
+from agora_community.adapters.postgres.likes import TRENDING
 from agora_community.bootstrap import build
-from agora_community.domain.model import TargetKind
-from agora_community.entrypoints.validation import TimeCursor
-from agora_community.service_layer.comments import comment_document
-from agora_community.service_layer.projections import target_published
+from agora_community.entrypoints.events import TOPICS
+from agora_community.service_layer.paging import TimeCursor
 from agora_community.settings import CommunitySettings
+from agora_contracts.events.domains.community import LIKES_TOPIC, LikeAddedV1
+from agora_contracts.events.domains.privacy import ERASURES_TOPIC
 from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_dev_token
-from agora_core.grpc.validation import encode_page_token
-from agora_core.settings import load_settings
-from agora_core.storage import create_mongo_client
+from agora_core.messaging.events import OutgoingEvent
+from agora_core.pagination import encode_page_token
+from agora_core.postgres import Database, create_pool
+from agora_core.testing import eventually
+from agora_core.testing.event_tap import start_group_at_end
+from agora_core.testing.grpc_assertions import DEV_SECRET
+from agora_core.testing.postgres import (
+    create_test_database,
+    drop_test_database,
+    dsn_for_database,
+    ensure_test_role,
+)
+from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from bench import SMOKE_HELP, reports_dir
+from bench import community_report as report_
+from bench.platform_report import summary
+from bench.seeds.community import BIG, FULL, QUICK, SMOKE, TENANT, Sizes, seed
 
-if TYPE_CHECKING:
-    from agora.community.v1.community_pb2_grpc import CommunityServiceAsyncStub
-
-REPORTS = reports_dir()
-SECRET = "community-bench-dev-secret-of-at-least-32-bytes"  # noqa: S105 - dev mode only
-TENANT = "bench"
 CONCURRENCY = 32
 PAGE = 50
+THREAD_START = datetime(2026, 11, 1, tzinfo=UTC)
 console = Console()
 
 
-def _metadata(user: str) -> tuple[tuple[str, str], ...]:
-    return bearer_metadata(mint_dev_token(SECRET, user, TENANT, ["learner"]))
+def metadata(user: str) -> tuple[tuple[str, str], ...]:
+    return bearer_metadata(mint_dev_token(DEV_SECRET, user, TENANT, ["learner"]))
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
+async def timed(call: Callable[[], Awaitable[Any]]) -> float:
+    began = time.perf_counter()
+    await call()
+    return (time.perf_counter() - began) * 1000
 
 
-async def _in_flight(count: int, work: Callable[[int], Awaitable[None]], label: str) -> float:
-    """Run ``work(i)`` for i < count with CONCURRENCY in flight; return ops per second."""
-    queue = iter(range(count))
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task(label, total=count)
+async def thread_pages(stub: Any, database: Database, samples: int, sizes: Sizes) -> Any:
+    reader = metadata("u-reader")
+    target = pb.Target(type=pb.TARGET_TYPE_KNOWLEDGE, id=BIG)
+    grpc_ms: list[float] = []
+    raw_ms: list[float] = []
+    positions = random.Random(16)  # noqa: S311 - the same pages in every run
+    for _ in range(samples):
+        position = positions.randrange(sizes.largest - 2 * PAGE)
+        at = THREAD_START + timedelta(seconds=position)
+        after_id = f"c-0-{position:07d}"
+        token = encode_page_token(TimeCursor(after_time=at, after_id=after_id))
+        request = pb.ListCommentsRequest(target=target, page_size=PAGE, page_token=token)
 
-        async def worker() -> None:
-            for i in queue:
-                await work(i)
-                progress.advance(task)
+        async def over_grpc(request: Any = request) -> None:
+            page = await stub.ListComments(request, metadata=reader)
+            assert len(page.comments) == PAGE
 
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - started
-    console.log(f"{label}: {count} in {elapsed:.2f} s")
-    return count / elapsed
-
-
-async def like_phase(
-    stub: CommunityServiceAsyncStub, database: Any, item: str, likers: int
-) -> dict[str, float]:
-    target = pb.Target(type=pb.TARGET_TYPE_KNOWLEDGE, id=item)
-    tokens = [_metadata(f"u-liker-{i}") for i in range(likers)]
-
-    async def like_then_unlike(i: int) -> None:
-        liked = await stub.Like(pb.LikeRequest(target=target), metadata=tokens[i])
-        unliked = await stub.Unlike(pb.UnlikeRequest(target=target), metadata=tokens[i])
-        assert liked.changed
-        assert unliked.changed
-
-    service = await _in_flight(likers, like_then_unlike, "like + unlike via gRPC") * 2
-
-    raw = database["bench_raw_likes"]
-
-    async def raw_toggle(i: int) -> None:
-        key = f"{TENANT}:knowledge:{item}:u-liker-{i}"
-        await raw.update_one(
-            {"_id": key, "active": {"$ne": True}}, {"$set": {"active": True}}, upsert=True
-        )
-        await raw.update_one({"_id": key, "active": True}, {"$set": {"active": False}})
-
-    baseline = await _in_flight(likers, raw_toggle, "raw conditional writes") * 2
-    return {"like_unlike_per_s": service, "raw_write_per_s": baseline}
-
-
-async def thread_phase(
-    stub: CommunityServiceAsyncStub,
-    database: Any,
-    store: CommunityStore,
-    comments: int,
-    samples: int,
-) -> dict[str, float]:
-    owner = _metadata("u-owner")
-    space = (
-        await stub.CreateSpace(
-            pb.CreateSpaceRequest(
-                name=f"Bench {uuid.uuid4().hex[:6]}", visibility=pb.SPACE_VISIBILITY_OPEN
-            ),
-            metadata=bearer_metadata(mint_dev_token(SECRET, "u-owner", TENANT, ["contributor"])),
-        )
-    ).space
-    item = f"k-thread-{uuid.uuid4().hex[:6]}"
-    await target_published(
-        store,
-        TargetKind.KNOWLEDGE,
-        item,
-        owner_id="u-author",
-        space_id=space.space_id,
-        title="A busy thread",
-        skill_ids=[],
-        published_at=datetime.now(UTC),
-    )
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=30)
-    times = [start + timedelta(milliseconds=10 * i) for i in range(comments)]
-    ids = [f"c-{i:08d}-{uuid.uuid4().hex[:6]}" for i in range(comments)]
-    collection = database[COMMENTS]
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task(f"seeding {comments} comments", total=comments)
-        for first in range(0, comments, 5000):
-            batch = [
-                {
-                    **comment_document(
-                        ids[i],
-                        kind=TargetKind.KNOWLEDGE,
-                        target_id=item,
-                        parent_comment_id=None,
-                        space_id=space.space_id,
-                        author_id=f"u-{i % 500}",
-                        body=f"Comment number {i}: a sentence or two of *Markdown* text.",
-                        mentions=[],
-                        at=times[i],
-                    ),
-                    "tenant_id": TENANT,
-                }
-                for i in range(first, min(first + 5000, comments))
-            ]
-            await collection.insert_many(batch, ordered=False)
-            progress.advance(task, len(batch))
-    target = pb.Target(type=pb.TARGET_TYPE_KNOWLEDGE, id=item)
-    positions = [random.randrange(comments) for _ in range(samples - 1)]  # noqa: S311
-    service: list[float] = []
-    raw: list[float] = []
-    with Progress(console=console, transient=True) as progress:
-        task = progress.add_task("thread pages", total=samples * 2)
-        for position in [None, *positions]:
-            token = (
-                ""
-                if position is None
-                else encode_page_token(
-                    TimeCursor(after_time=times[position], after_id=ids[position])
+        async def raw(at: datetime = at, after_id: str = after_id) -> None:
+            async with database.unit_of_work(TENANT) as uow:
+                cursor = await uow.connection.execute(
+                    thread_sql(False, True), (TENANT, "knowledge", BIG, at, after_id, PAGE + 1)
                 )
-            )
-            started = time.perf_counter()
-            page = await stub.ListComments(
-                pb.ListCommentsRequest(target=target, page_size=PAGE, page_token=token),
-                metadata=owner,
-            )
-            service.append((time.perf_counter() - started) * 1000)
-            expected = min(PAGE, comments - (0 if position is None else position + 1))
-            assert len(page.comments) == expected, (len(page.comments), expected)
-            progress.advance(task)
+                assert len(await cursor.fetchall()) == PAGE + 1
 
-            query: dict[str, Any] = {
-                "tenant_id": TENANT,
-                "target_type": "knowledge",
-                "target_id": item,
-                "hidden": False,
-            }
-            if position is not None:
-                query["$or"] = [
-                    {"create_time": {"$gt": times[position]}},
-                    {"create_time": times[position], "_id": {"$gt": ids[position]}},
-                ]
-            started = time.perf_counter()
-            await (
-                collection.find(query)
-                .sort([("create_time", 1), ("_id", 1)])
-                .limit(PAGE + 1)
-                .to_list()
-            )
-            raw.append((time.perf_counter() - started) * 1000)
-            progress.advance(task)
+        grpc_ms.append(await timed(over_grpc))
+        raw_ms.append(await timed(raw))
+    return {"grpc_ms": summary(grpc_ms), "raw_sql_ms": summary(raw_ms)}
+
+
+async def trending(stub: Any, database: Database, samples: int) -> Any:
+    reader = metadata("u-reader")
+    grpc_ms: list[float] = []
+    raw_ms: list[float] = []
+
+    async def over_grpc() -> None:
+        ranked = await stub.ListTrending(pb.ListTrendingRequest(limit=20), metadata=reader)
+        assert len(ranked.popularity) == 20
+
+    async def raw() -> None:
+        async with database.unit_of_work(TENANT) as uow:
+            cursor = await uow.connection.execute(TRENDING, (TENANT, 20))
+            assert len(await cursor.fetchall()) == 20
+
+    for _ in range(samples):
+        grpc_ms.append(await timed(over_grpc))
+        raw_ms.append(await timed(raw))
+    return {"grpc_ms": summary(grpc_ms), "raw_sql_ms": summary(raw_ms)}
+
+
+async def in_flight(count: int, work: Callable[[int], Awaitable[list[float]]]) -> Any:
+    """``work(i)`` for every i < count, CONCURRENCY at once: ops/s and latency."""
+    queue = iter(range(count))
+    latencies: list[float] = []
+
+    async def worker() -> None:
+        for i in queue:
+            latencies.extend(await work(i))
+
+    began = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+    seconds = time.perf_counter() - began
+    return {"ops_per_s": round(len(latencies) / seconds, 1), "latency_ms": summary(latencies)}
+
+
+async def likes(stub: Any, database: Database, likers: int, items: int) -> Any:
+    tokens = [metadata(f"u-liker-{i}") for i in range(likers)]
+
+    async def like_then_unlike(i: int) -> list[float]:
+        target = pb.Target(type=pb.TARGET_TYPE_KNOWLEDGE, id=f"kl-{i % items}")
+
+        async def like() -> None:
+            assert (await stub.Like(pb.LikeRequest(target=target), metadata=tokens[i])).changed
+
+        async def unlike() -> None:
+            response = await stub.Unlike(pb.UnlikeRequest(target=target), metadata=tokens[i])
+            assert response.changed
+
+        return [await timed(like), await timed(unlike)]
+
+    async def raw_toggle(i: int) -> list[float]:
+        key = (TENANT, "knowledge", f"kl-{i % items}", f"raw-{i}")
+
+        async def like() -> None:
+            async with database.unit_of_work(TENANT) as uow:
+                await uow.connection.execute(
+                    "INSERT INTO likes AS l (tenant_id, target_type, target_id, user_id, like_id,"
+                    " active, changed_at) VALUES (%s, %s, %s, %s, gen_random_uuid(), true, now())"
+                    " ON CONFLICT (tenant_id, target_type, target_id, user_id)"
+                    " DO UPDATE SET active = true WHERE NOT l.active",
+                    key,
+                )
+
+        async def unlike() -> None:
+            async with database.unit_of_work(TENANT) as uow:
+                await uow.connection.execute(
+                    "UPDATE likes SET active = false WHERE tenant_id = %s AND target_type = %s"
+                    " AND target_id = %s AND user_id = %s AND active",
+                    key,
+                )
+
+        return [await timed(like), await timed(unlike)]
+
     return {
-        "list_p50_ms": statistics.median(service),
-        "list_p99_ms": _percentile(service, 0.99),
-        "raw_find_p50_ms": statistics.median(raw),
-        "raw_find_p99_ms": _percentile(raw, 0.99),
+        "grpc": await in_flight(likers, like_then_unlike),
+        "raw_sql": await in_flight(likers, raw_toggle),
     }
 
 
-async def run(
-    kafka: str, mongo_uri: str, likers: int, comments: int, samples: int, phases: set[str]
-) -> dict[str, float]:
-    database_name = f"bench_community_{uuid.uuid4().hex[:8]}"
-    settings = load_settings(
+async def count(database: Database, query: str, params: tuple[Any, ...]) -> int:
+    async with database.unit_of_work(TENANT) as uow:
+        cursor = await uow.connection.execute(query, params)
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+async def settled(database: Database) -> None:
+    """Until the outbox is empty and the consumer has had time to catch up with it."""
+
+    async def empty() -> bool:
+        return await count(database, "SELECT count(*) FROM outbox", ()) == 0
+
+    await eventually(empty, timeout=600, interval=0.5)
+    await asyncio.sleep(3)
+
+
+async def consumers(kafka: str, database: Database, group: str, events: int, items: int) -> Any:
+    await settled(database)
+    batch = [
+        OutgoingEvent.create(
+            LikeAddedV1(
+                like_id=str(uuid.uuid4()),
+                target_type="knowledge",
+                target_id=f"k-{i % items}",
+                liker_id=f"u-fan-{i}",
+                target_owner_id="u-author",
+                liked_at=datetime.now(UTC),
+            ),
+            source="/agora/community",
+            subject=f"k-{i % items}",
+            tenant_id=TENANT,
+            actor_id=f"u-fan-{i}",
+        )
+        for i in range(events)
+    ]
+    ids = [e.event_id for e in batch]
+    producer = AIOKafkaProducer(bootstrap_servers=kafka, acks="all", linger_ms=5)
+    await producer.start()
+    partitions = sorted(await producer.partitions_for(LIKES_TOPIC))
+    since = await _end_offsets(kafka, partitions)
+    began = time.perf_counter()
+    try:
+        sent = [
+            await producer.send(
+                e.topic,
+                e.value,
+                key=e.key.encode(),
+                headers=[(k, v.encode()) for k, v in e.headers.items()],
+            )
+            for e in batch
+        ]
+        await asyncio.gather(*sent)
+    finally:
+        await producer.stop()
+    # Done when the group's committed offsets reach the end: the consumer commits a
+    # poll's offsets after its transaction (marks, popularity, outbox rows). Polling
+    # the broker, not the database, keeps the measurement off the measured database.
+    ends = await _end_offsets(kafka, partitions)
+    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
+    await admin.start()
+    try:
+
+        async def committed() -> bool:
+            offsets = await admin.list_consumer_group_offsets(group)
+            return all(
+                (done := offsets.get(TopicPartition(LIKES_TOPIC, p))) is not None
+                and done.offset >= end
+                for p, end in ends.items()
+            )
+
+        await eventually(committed, timeout=1800, interval=0.2)
+    finally:
+        await admin.close()
+    service_s = time.perf_counter() - began
+    raw_s = await _raw_consume(kafka, partitions, since, events)
+    marks = (
+        "SELECT count(*) FROM processed_events WHERE group_id = %s AND event_id = ANY(%s::uuid[])"
+    )
+    assert await count(database, marks, (group, ids)) == events, "every event marked handled"
+    return {
+        "events": events,
+        "service_per_s": round(events / service_s, 1),
+        "raw_consume_per_s": round(events / raw_s, 1),
+    }
+
+
+async def _end_offsets(kafka: str, partitions: list[int]) -> dict[int, int]:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        ends = await consumer.end_offsets([TopicPartition(LIKES_TOPIC, p) for p in partitions])
+        return {tp.partition: offset for tp, offset in ends.items()}
+    finally:
+        await consumer.stop()
+
+
+async def _raw_consume(
+    kafka: str, partitions: list[int], since: dict[int, int], events: int
+) -> float:
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        assigned = [TopicPartition(LIKES_TOPIC, p) for p in partitions]
+        consumer.assign(assigned)
+        for tp in assigned:
+            consumer.seek(tp, since[tp.partition])
+        began = time.perf_counter()
+        seen = 0
+        while seen < events:
+            got = await consumer.getmany(timeout_ms=1000, max_records=500)
+            seen += sum(len(records) for records in got.values())
+        return time.perf_counter() - began
+    finally:
+        await consumer.stop()
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
+    started = datetime.now(UTC)
+    await ensure_test_role(args.postgres)
+    name, dsn = await create_test_database(args.postgres, prefix="bench_community")
+    group = f"agora-community-bench-{uuid.uuid4().hex[:8]}"
+    await start_group_at_end(args.kafka, group, [*TOPICS, ERASURES_TOPIC])
+    settings = test_settings(
         CommunitySettings,
-        kafka_bootstrap_servers=kafka,
-        mongo_uri=mongo_uri,
-        mongo_database=database_name,
-        grpc_port=0,
-        http_port=0,
-        dev_mode=True,
-        jwt_hs256_secret=SECRET,
-        # A stable group: a new one would first replay every event the topics hold.
-        consumer_group="agora-community-bench",
+        kafka=args.kafka,
+        postgres_dsn=dsn,
+        consumer_group=group,
         rate_limit_likes=1_000_000,
         rate_limit_posts=1_000_000,
-        log_level="WARNING",
+        postgres_pool_max_size=16,
     )
-    runtime = await build(settings)
-    await runtime.start()
-    client = create_mongo_client(mongo_uri)
-    database = client[database_name]
+    pool = create_pool(dsn, application_name="bench-raw", max_size=16)
     try:
-        store = CommunityStore(runtime.database, TENANT, runtime.relay.notify)
-        async with grpc.aio.insecure_channel(f"127.0.0.1:{runtime.grpc_port}") as channel:
+        async with running_service(build, settings) as runtime, channel_to(runtime) as channel:
+            console.log(f"seeding {sizes.comments:,} comments in {sizes.spaces:,} spaces")
+            began = time.perf_counter()
+            await seed(dsn_for_database(args.postgres, name), sizes)
+            seed_s = time.perf_counter() - began
+            console.log(f"seeded in {seed_s:.1f} s")
+            await pool.open()
+            database = Database(pool)
             stub = CommunityServiceStub(channel)
-            item = f"k-liked-{uuid.uuid4().hex[:6]}"
-            await target_published(
-                store,
-                TargetKind.KNOWLEDGE,
-                item,
-                owner_id="u-author",
-                space_id=None,
-                title="A liked item",
-                skill_ids=[],
-                published_at=datetime.now(UTC),
+            result: dict[str, Any] = {
+                "thread_page": await thread_pages(stub, database, args.samples, sizes),
+                "trending_top20": await trending(stub, database, args.samples),
+            }
+            console.log("reads measured")
+            result["like_unlike"] = await likes(stub, database, args.likers, sizes.spaces)
+            console.log("likes measured")
+            result["consumers"] = await consumers(
+                args.kafka, database, group, args.events, sizes.spaces
             )
-            results: dict[str, float] = {}
-            if "likes" in phases:
-                results.update(await like_phase(stub, database, item, likers))
-            if "thread" in phases:
-                results.update(await thread_phase(stub, database, store, comments, samples))
     finally:
-        await runtime.stop()
-        await client.drop_database(database_name)
-        await client.close()
-    if "likes" in phases:
-        results["like_vs_raw_write"] = results["like_unlike_per_s"] / results["raw_write_per_s"]
-    if "thread" in phases:
-        results["list_p50_vs_raw"] = results["list_p50_ms"] / results["raw_find_p50_ms"]
-    return results
-
-
-def report(results: dict[str, float], likers: int, comments: int, samples: int) -> None:
-    table = Table(
-        title=f"community: {likers} likers, thread of {comments:,} comments, {samples} pages"
-    )
-    table.add_column("measure")
-    table.add_column("service", justify="right")
-    table.add_column("baseline (same run)", justify="right")
-    table.add_column("ratio", justify="right")
-    rows: list[tuple[str, str, str, str]] = []
-    if "like_unlike_per_s" in results:
-        rows.append(
-            (
-                "like/unlike via gRPC (ops/s)",
-                f"{results['like_unlike_per_s']:,.0f}",
-                f"{results['raw_write_per_s']:,.0f} raw writes/s",
-                f"{results['like_vs_raw_write']:.2f}x",
-            )
-        )
-    if "list_p50_ms" in results:
-        rows.extend(
-            [
-                (
-                    "ListComments page of 50, p50 (ms)",
-                    f"{results['list_p50_ms']:,.1f}",
-                    f"{results['raw_find_p50_ms']:,.1f} raw find",
-                    f"{results['list_p50_vs_raw']:.2f}x",
-                ),
-                (
-                    "ListComments page of 50, p99 (ms)",
-                    f"{results['list_p99_ms']:,.1f}",
-                    f"{results['raw_find_p99_ms']:,.1f} raw find",
-                    "",
-                ),
-            ]
-        )
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-    REPORTS.mkdir(parents=True, exist_ok=True)
-    meta = {"likers": likers, "comments": comments, "samples": samples, "concurrency": CONCURRENCY}
-    (REPORTS / "community.json").write_text(json.dumps({**meta, **results}, indent=2) + "\n")
-    lines = [
-        f"# community benchmark ({datetime.now(UTC):%Y-%m-%d %H:%M} UTC)",
-        "",
-        f"{likers} likers, a thread of {comments:,} comments, {samples} page samples, "
-        f"{CONCURRENCY} calls in flight.",
-        "",
-        "| measure | service | baseline (same run) | ratio |",
-        "|---|---:|---:|---:|",
-        *(f"| {' | '.join(row)} |" for row in rows),
-        "",
-    ]
-    (REPORTS / "community.md").write_text("\n".join(lines))
-    console.print(f"report: {REPORTS / 'community.json'}")
+        await pool.close()
+        await drop_test_database(args.postgres, name)
+    result["meta"] = {
+        "mode": "smoke" if args.smoke else "quick" if args.quick else "full",
+        "comments": sizes.comments,
+        "spaces": sizes.spaces,
+        "largest_thread": sizes.largest,
+        "popularity_rows": sizes.popular,
+        "seed_seconds": round(seed_s, 1),
+        "samples": args.samples,
+        "likers": args.likers,
+        "concurrency": CONCURRENCY,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "started": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "seconds": round((datetime.now(UTC) - started).total_seconds(), 1),
+    }
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="small run (300 likers, 10k comments)")
+    parser.add_argument("--quick", action="store_true", help="small run (50,000 comments)")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
-    parser.add_argument("--likers", type=int, default=None)
-    parser.add_argument("--comments", type=int, default=None)
-    parser.add_argument("--samples", type=int, default=None)
-    parser.add_argument(
-        "--phase", choices=["all", "likes", "thread"], default="all", help="what to measure"
-    )
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
-        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
+        "--postgres",
+        default=os.environ.get(
+            "AGORA_TEST_POSTGRES_DSN",
+            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
+        ),
+        help="an admin DSN: the benchmark creates (and drops) its own database",
     )
+    parser.add_argument("--out", type=Path, default=reports_dir(), help="where reports go")
     # tools/bench.sh passes the same arguments to every benchmark; ignore others' flags.
     args, _ = parser.parse_known_args()
-    likers = args.likers or (30 if args.smoke else 300 if args.quick else 1000)
-    comments = args.comments or (500 if args.smoke else 10_000 if args.quick else 100_000)
-    samples = args.samples or (10 if args.quick else 12)
-    phases = {"likes", "thread"} if args.phase == "all" else {args.phase}
-    results = asyncio.run(run(args.kafka, args.mongo, likers, comments, samples, phases))
-    report(results, likers, comments, samples)
+    args.samples = 20 if args.smoke else 300 if args.quick else 2_000
+    args.likers = 20 if args.smoke else 500 if args.quick else 5_000
+    args.events = 200 if args.smoke else 5_000 if args.quick else 50_000
+    report = asyncio.run(run(args))
+    report_.print_table(report, console)
+    # Only a full-size run writes the committed report.
+    stem = "community-smoke" if args.smoke else "community-quick" if args.quick else "community"
+    report_.write_json(report, args.out / f"{stem}.json")
+    report_.write_chart(report, args.out / f"{stem}.png")
+    console.print(f"report: {args.out / stem}.json, chart: {stem}.png")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,11 @@
 
     python bench/erasure.py [--quick] [--person-docs N] [--others N] [--mongo URI]
 
-On FerretDB, in a community-shaped database (the community service's real erasure
-plan), measures:
+On FerretDB, in a community-shaped database, the MongoDB eraser
+(``agora_core.privacy.PersonEraser``, still used by the services on FerretDB) with the
+plan community had before its move to PostgreSQL (kept here as a fixed workload;
+community itself now erases in SQL, ``services/community/.../adapters/postgres/erasure.py``),
+measures:
 - erasing one person who wrote ``N`` comments, gave ``N`` likes, is mentioned in ``N``
   comments of others and has memberships, expert entries, participation markers and
   rate windows, among ``--others`` documents of other people: seconds for the whole
@@ -32,15 +35,71 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from agora_community.adapters import collections as names
-from agora_community.adapters.repository import CommunityStore
-from agora_community.service_layer.erasure import ERASURE_PLAN, leave_spaces
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
-from agora_core.privacy import ErasedPersons, PersonEraser
+from agora_core.privacy import (
+    Anonymise,
+    Delete,
+    DeleteKeyed,
+    ErasedPersons,
+    ErasurePlan,
+    PersonEraser,
+)
 from agora_core.storage import Document, create_mongo_client
 from bench import SMOKE_HELP, reports_dir
 
 REPORTS = reports_dir()
+
+
+class names:  # noqa: N801 - a namespace of collection names, as the service had
+    COMMENTS = "comments"
+    LIKES = "likes"
+    MEMBERSHIPS = "memberships"
+    EXPERTS = "experts"
+    PARTICIPANTS = "participants"
+    RATE_WINDOWS = "rate_windows"
+    SPACES = "spaces"
+
+
+ERASURE_PLAN = ErasurePlan(
+    steps=(
+        Delete(names.MEMBERSHIPS, ("user_id",), "a membership is about the person only"),
+        Anonymise(names.MEMBERSHIPS, ("invited_by",), "others' invitations stay valid"),
+        Delete(names.LIKES, ("user_id",), "a like is the person's act; counts stay"),
+        Anonymise(names.LIKES, ("owner_id",), "others' likes of the person's content"),
+        Delete(names.EXPERTS, ("user_id",), "the directory entry describes the person"),
+        DeleteKeyed(names.PARTICIPANTS, "first engagement marker keyed by the person"),
+        DeleteKeyed(names.RATE_WINDOWS, "rate-limit windows keyed by the person"),
+        Anonymise(
+            names.COMMENTS,
+            ("author_id", "mentioned_user_ids", "moderated_by"),
+            "threads stay readable; replies keep their place",
+        ),
+        Anonymise(names.SPACES, ("created_by",), "spaces belong to their members"),
+    ),
+)
+"""The plan's shape as community ran it on MongoDB (the collections this bench fills)."""
+
+
+async def leave_spaces(database: AsyncDatabase[Document], tenant_id: str, person_id: str) -> int:
+    """The custom step: each active membership ends by a conditional write, and only
+    the write that ended it decrements its space's member count."""
+    removed = 0
+    memberships = database[names.MEMBERSHIPS]
+    async for member in memberships.find(
+        {"tenant_id": tenant_id, "user_id": person_id, "state": "active"}
+    ):
+        ended = await memberships.update_one(
+            {"_id": member["_id"], "state": "active"}, {"$set": {"state": "erased"}}
+        )
+        if ended.modified_count:
+            await database[names.SPACES].update_one(
+                {"_id": member["space_id"], "tenant_id": tenant_id},
+                {"$inc": {"member_count": -1}},
+            )
+            removed += 1
+    return removed
+
+
 console = Console()
 TENANT = "bench"
 ADA = "u-ada"
@@ -142,13 +201,10 @@ async def _seed(database: AsyncDatabase[Document], docs: dict[str, list[Document
 
 
 async def erase_with_service(database: AsyncDatabase[Document]) -> float:
-    """The community service's eraser, as its consumer runs it."""
-
-    def store(tenant_id: str) -> CommunityStore:
-        return CommunityStore(database, tenant_id, lambda _hint=None, /: None)
+    """The MongoDB eraser with the plan, as a FerretDB service's consumer runs it."""
 
     async def left_spaces(tenant_id: str, person_id: str, _pseudonym: str) -> int:
-        return await leave_spaces(store(tenant_id), person_id)
+        return await leave_spaces(database, tenant_id, person_id)
 
     eraser = PersonEraser(database, ERASURE_PLAN, before=[("left_spaces", left_spaces)])
     started = time.perf_counter()

@@ -38,7 +38,6 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 from aiokafka import TopicPartition
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.catalog.v1 import catalog_pb2 as cat
 from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
@@ -50,12 +49,12 @@ from agora_contracts.events.domains.learning import (
     PathCompletedV1,
 )
 from agora_contracts.events.registry import REGISTRY
-from agora_core.storage import Document
 from agora_core.testing import eventually
 from agora_core.testing.grpc_assertions import caller
 
 from .audit import WAIT
 from .broker import end_offsets, records_between, wait_caught_up
+from .learning_stores import RigStore
 from .learning_stream import SKILLS, LearningStream
 from .stream import LEARNERS
 
@@ -82,7 +81,7 @@ class Consumer:
 
     kafka: str
     address: str
-    database: AsyncDatabase[Document]
+    store: RigStore
     group: str
     topics: tuple[str, ...]
     handled_types: frozenset[str]
@@ -106,16 +105,8 @@ class LearningState:
 
 async def marked(consumer: Consumer, stream: LearningStream) -> int:
     """How many of the stream's events this consumer handles carry its processed mark."""
-    keys = [f"{consumer.group}:{e.event_id}" for e in stream.of_types(consumer.handled_types)]
-    return await consumer.database["processed_events"].count_documents({"_id": {"$in": keys}})
-
-
-async def _pending_outbox(database: AsyncDatabase[Document], tenant: str) -> int:
-    pending = {"tenant_id": tenant, "outbox.id": {"$exists": True}}
-    total = 0
-    for name in await database.list_collection_names():
-        total += await database[name].count_documents(pending)
-    return total
+    ids = [e.event_id for e in stream.of_types(consumer.handled_types)]
+    return await consumer.store.marked(consumer.group, ids)
 
 
 async def wait_settled(catalog: Consumer, community: Consumer, stream: LearningStream) -> None:
@@ -132,9 +123,9 @@ async def wait_settled(catalog: Consumer, community: Consumer, stream: LearningS
 
     async def flushed(consumer: Consumer) -> None:
         async def done() -> bool:
-            return await _pending_outbox(consumer.database, stream.tenant) == 0
+            return await consumer.store.pending_outbox(stream.tenant) == 0
 
-        # Each check scans every collection of the run's (small) database on FerretDB.
+        # On FerretDB each check scans every collection of the run's (small) database.
         await eventually(done, timeout=WAIT, interval=1.0)
 
     await all_marked(catalog)
@@ -287,7 +278,7 @@ async def learning_state(
         assert await marked(consumer, stream) == len(stream.of_types(consumer.handled_types)), (
             f"{consumer.group}: one processed mark per handled event"
         )
-        assert await _pending_outbox(consumer.database, stream.tenant) == 0, (
+        assert await consumer.store.pending_outbox(stream.tenant) == 0, (
             f"{consumer.group}: no pending outbox"
         )
     counters, ranking, completed = await _catalog_view(catalog.address, stream)

@@ -23,9 +23,11 @@ from agora_contracts.events.domains import catalog, community, learning
 from agora_contracts.events.domains.privacy import ERASURES_TOPIC
 from agora_contracts.events.payload import EventPayload
 from agora_contracts.events.registry import REGISTRY
+from agora_core.postgres import Database, create_pool
 from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, start_group_at_end
+from agora_core.testing.postgres import create_test_database, drop_test_database
 
 from .audit import WAIT
 from .broker import end_offsets, records_of_other_tenants, wait_caught_up
@@ -38,6 +40,7 @@ from .learning_audit import (
     marked,
     wait_settled,
 )
+from .learning_stores import MongoRigStore, PostgresRigStore, RigStore
 from .learning_stream import (
     CATALOG_ITEMS,
     QUIZ_INDEX,
@@ -146,29 +149,46 @@ def _check_oracle(clean: LearningState) -> None:
 
 @pytest.fixture(scope="module")
 async def learning_rig(
-    kafka_bootstrap: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str,
+    mongo_uri: str,
+    postgres_admin_dsn: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[LearningRig]:
     run = uuid.uuid4().hex[:8]
     client = create_mongo_client(mongo_uri)
     services: list[Service] = []
+    # Community is on PostgreSQL: a database of its own on the test server.
+    community_database, community_dsn = await create_test_database(
+        postgres_admin_dsn, prefix="faults_community"
+    )
+    community_pool = create_pool(community_dsn, application_name="faults-audit", max_size=2)
+    await community_pool.open()
+    stores: dict[str, RigStore] = {
+        "catalog": MongoRigStore(client[f"faults_catalog_{run}"]),
+        "community": PostgresRigStore(Database(community_pool)),
+    }
     for name, topics, handles in (
         ("catalog", CATALOG_TOPICS, CATALOG_HANDLES),
         ("community", COMMUNITY_TOPICS, COMMUNITY_HANDLES),
     ):
         prefix = f"AGORA_{name.upper()}_"
-        database_name = f"faults_{name}_{run}"
         group = f"agora-{name}-faults-{run}"
         # Start at the end: a new group would otherwise replay every earlier run's
         # events (erasures included: both services subscribe to them).
         await start_group_at_end(kafka_bootstrap, group, [*topics, ERASURES_TOPIC])
         state_dir: Path = tmp_path_factory.mktemp(f"faults-{name}")
+        storage = (
+            {f"{prefix}POSTGRES_DSN": community_dsn}
+            if name == "community"
+            else {f"{prefix}MONGO_DATABASE": f"faults_{name}_{run}"}
+        )
         process = ServiceProcess.create(
             state_dir,
             kafka_bootstrap,
             mongo_uri,
             name,
             {
-                f"{prefix}MONGO_DATABASE": database_name,
+                **storage,
                 f"{prefix}CONSUMER_GROUP": group,
                 f"{prefix}CONSUMER_RETRY_BACKOFF_MS": "20",
                 f"{prefix}CONSUMER_RETRY_BACKOFF_MAX_MS": "500",
@@ -180,7 +200,7 @@ async def learning_rig(
         consumer = Consumer(
             kafka=kafka_bootstrap,
             address=process.grpc_address,
-            database=client[database_name],
+            store=stores[name],
             group=group,
             topics=tuple(topics),
             handled_types=handles,
@@ -206,8 +226,10 @@ async def learning_rig(
         for service in services:
             if service.process.pid is not None:
                 await service.process.stop()
-            await client.drop_database(service.consumer.database.name)
+        await client.drop_database(f"faults_catalog_{run}")
         await client.close()
+        await community_pool.close()
+        await drop_test_database(postgres_admin_dsn, community_database)
 
 
 async def test_sigkill_of_catalog_and_community_mid_stream_ends_like_a_clean_pass(
@@ -279,10 +301,11 @@ async def test_bulk_redelivery_to_catalog_and_community_ends_like_a_clean_pass(
         assert expected <= duplicates <= expected + others, (consumer.group, others)
     # And again with every processed mark gone, as if each effect had landed but the
     # process died before marking: only the effects' own guards stop a double count.
+    # (On PostgreSQL a mark commits in the transaction of its effects, so that state
+    # cannot happen there: such a service keeps its marks.)
     for service in rig.services:
-        await service.consumer.database["processed_events"].delete_many(
-            {"tenant_id": stream.tenant}
-        )
+        if not service.consumer.store.marks_commit_with_effects:
+            await service.consumer.store.forget_marks(stream.tenant)
     await publish_events(rig.kafka, stream.events)
     assert_like_clean_pass(rig.clean, await rig.audit(stream))
 

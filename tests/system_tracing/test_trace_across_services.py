@@ -40,6 +40,7 @@ from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import caller
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_core.testing.service_harness import running_service, test_settings
 from agora_core.testing.webhook_receiver import WebhookReceiver
 from agora_core.tracing import installed, tracer
@@ -80,15 +81,21 @@ class Platform:
 
 
 @pytest.fixture(scope="module")
-async def platform(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Platform]:
+async def platform(
+    kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
+) -> AsyncIterator[Platform]:
     run = uuid.uuid4().hex[:8]
     smtp = Controller(Mailbox(), hostname="127.0.0.1", port=free_port())
     smtp.start()
     receiver = WebhookReceiver()
     await receiver.start()
     public_port = free_port()
-    databases = {s: f"sys_tracing_{s}_{run}" for s in ("catalog", "community", "gamification")}
+    databases = {s: f"sys_tracing_{s}_{run}" for s in ("catalog", "gamification")}
     databases["notifications"] = f"sys_tracing_notifications_{run}"
+    # Community is on PostgreSQL: a database of its own on the test server.
+    community_database, community_dsn = await create_test_database(
+        postgres_admin_dsn, prefix="sys_tracing_community"
+    )
 
     def settings_of(cls: type[Any], service: str, **extra: object) -> Any:
         return test_settings(
@@ -102,7 +109,12 @@ async def platform(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Platfo
 
     settings = {
         "catalog": settings_of(CatalogSettings, "catalog"),
-        "community": settings_of(CommunitySettings, "community"),
+        "community": test_settings(
+            CommunitySettings,
+            kafka=kafka_bootstrap,
+            postgres_dsn=community_dsn,
+            consumer_group=f"agora-community-system-tracing-{run}",
+        ),
         "gamification": settings_of(GamificationSettings, "gamification"),
         "notifications": settings_of(
             NotificationsSettings,
@@ -154,6 +166,7 @@ async def platform(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Platfo
         for database in databases.values():
             await client.drop_database(database)
         await client.close()
+        await drop_test_database(postgres_admin_dsn, community_database)
         await receiver.stop()
         smtp.stop()
         provider.shutdown()

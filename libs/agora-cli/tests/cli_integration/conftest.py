@@ -35,6 +35,7 @@ from agora_core.settings import ServiceSettings
 from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import DEV_SECRET
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_core.testing.service_harness import running_service, test_settings
 from agora_gamification.bootstrap import build as build_gamification
 from agora_gamification.settings import GamificationSettings
@@ -120,12 +121,18 @@ def structlog_pinned_to_stderr() -> Any:
 
 
 @pytest.fixture(scope="module")
-async def platform(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Platform]:
+async def platform(
+    kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
+) -> AsyncIterator[Platform]:
     run = uuid.uuid4().hex[:8]
+    # Community is on PostgreSQL: a database of its own on the test server.
+    community_database, community_dsn = await create_test_database(
+        postgres_admin_dsn, prefix="cli_community"
+    )
     topics = load_platform_events().topics()
     builds: dict[Service, tuple[type[ServiceSettings], Any, dict[str, object]]] = {
         Service.CATALOG: (CatalogSettings, build_catalog, {}),
-        Service.COMMUNITY: (CommunitySettings, build_community, {}),
+        Service.COMMUNITY: (CommunitySettings, build_community, {"postgres_dsn": community_dsn}),
         Service.GAMIFICATION: (GamificationSettings, build_gamification, {}),
         Service.NOTIFICATIONS: (NotificationsSettings, build_notifications, {"public_port": 0}),
     }
@@ -155,3 +162,4 @@ async def platform(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Platfo
     for database in databases:
         await client.drop_database(database)
     await client.close()
+    await drop_test_database(postgres_admin_dsn, community_database)

@@ -3,56 +3,53 @@
 from __future__ import annotations
 
 from agora.community.v1 import community_pb2_grpc, privacy_pb2_grpc
-from agora_community.adapters.collections import INDEXES, OUTBOX_COLLECTIONS
-from agora_community.adapters.repository import CommunityStore
+from agora_community.adapters.postgres.erasure import ERASURE_STEPS, NOT_PERSONAL
+from agora_community.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from agora_community.entrypoints.erasure_grpc import (
     PRIVACY_POLICY,
     PRIVACY_SERVICE_NAME,
     PrivacyServicer,
 )
-from agora_community.entrypoints.events import TOPICS, event_handlers
+from agora_community.entrypoints.events import TOPICS, engagement_handlers, event_handlers
 from agora_community.entrypoints.grpc_api import (
     COMMUNITY_POLICY,
     COMMUNITY_SERVICE_NAME,
     CommunityServicer,
 )
-from agora_community.service_layer.erasure import ERASURE_PLAN, ERASURES, leave_spaces
+from agora_community.migrations import MIGRATIONS
 from agora_community.settings import CommunitySettings
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
-from agora_core.privacy import ErasedCallerVerifier, PersonEraser, with_erasure
+from agora_core.privacy import ErasedCallerVerifier
+from agora_core.privacy.postgres import PostgresPersonEraser, with_erasure_batch
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import TenantRepository
 
 
 async def build(settings: CommunitySettings) -> ServiceRuntime:
-    """The runtime with indexes, the outbox relay, the consumer and the gRPC server."""
-    runtime = ServiceRuntime(
-        settings, indexes=INDEXES, outbox_collections=(*OUTBOX_COLLECTIONS, ERASURES)
+    """The runtime with its PostgreSQL database, the consumer (erasure included) and the
+    gRPC server (refusing erased callers)."""
+    runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+    database = runtime.require_postgres()
+    uows = PostgresUnitOfWorkFactory(database)
+    eraser = PostgresPersonEraser(database, ERASURE_STEPS, not_personal=NOT_PERSONAL)
+    half_life = settings.trending_half_life_hours
+    topics, handlers, set_handlers = with_erasure_batch(
+        TOPICS,
+        event_handlers(half_life),
+        eraser,
+        set_handlers=engagement_handlers(half_life),
     )
-
-    def stores(tenant_id: str) -> CommunityStore:
-        return CommunityStore(runtime.database, tenant_id, runtime.relay.notify)
-
-    async def left_spaces(tenant_id: str, person_id: str, _pseudonym: str) -> int:
-        return await leave_spaces(stores(tenant_id), person_id)
-
-    eraser = PersonEraser(runtime.database, ERASURE_PLAN, before=[("left_spaces", left_spaces)])
-    runtime.add_consumer(
-        *with_erasure(TOPICS, event_handlers(stores, settings.trending_half_life_hours), eraser)
-    )
-    servicer = CommunityServicer(stores, settings)
-    privacy = PrivacyServicer(
-        lambda tenant_id: TenantRepository(runtime.database[ERASURES], tenant_id),
-        runtime.relay.notify,
-    )
+    runtime.add_batch_consumer(topics, handlers, set_handlers=set_handlers)
     runtime.set_api(
         create_grpc_server(
             settings,
             registrations=[
                 ServiceRegistration(
-                    community_pb2_grpc.add_CommunityServiceServicer_to_server, servicer
+                    community_pb2_grpc.add_CommunityServiceServicer_to_server,
+                    CommunityServicer(uows, settings),
                 ),
-                ServiceRegistration(privacy_pb2_grpc.add_PrivacyServiceServicer_to_server, privacy),
+                ServiceRegistration(
+                    privacy_pb2_grpc.add_PrivacyServiceServicer_to_server, PrivacyServicer(uows)
+                ),
             ],
             policy=COMMUNITY_POLICY.merge(PRIVACY_POLICY),
             verifier=ErasedCallerVerifier(settings, eraser.tombstones),

@@ -16,7 +16,7 @@ class CommunitySettings(ServiceSettings):
     service_name: str = Field(default="community", pattern=r"^[a-z][a-z0-9-]{1,40}$")
     grpc_port: int = Field(default=50052, ge=0, le=65535)
     http_port: int = Field(default=9102, ge=0, le=65535)
-    # Each service owns its database (never the shared default "agora").
+    # Storage: the common POSTGRES_* settings (the service's own database and role).
 
     rate_limit_window_seconds: int = Field(default=60, ge=1, le=86_400)
     rate_limit_posts: int = Field(

@@ -1,6 +1,6 @@
 """Right to erasure in community: ErasePerson, then the person.erased consumer.
 
-One service on the real broker, FerretDB and gRPC server; each test uses its own
+One service on the real broker, PostgreSQL and gRPC server; each test uses its own
 tenants and a person id of its own, and reads the service's database directly to prove
 nothing about the person is left.
 """
@@ -15,14 +15,11 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 import pytest
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.community.v1 import community_pb2 as pb
 from agora.community.v1 import privacy_pb2 as ppb
-from agora.community.v1.community_pb2_grpc import CommunityServiceStub
 from agora.community.v1.privacy_pb2_grpc import PrivacyServiceStub
-from agora_community.bootstrap import build
-from agora_community.settings import CommunitySettings
+from agora_community.adapters.postgres.erasure import ERASURE_STEPS, NOT_PERSONAL
 from agora_contracts.events.common import SkillLevel
 from agora_contracts.events.domains.community import LikeAddedV1
 from agora_contracts.events.domains.learning import KnowledgeCompletedV1
@@ -32,15 +29,16 @@ from agora_contracts.events.domains.privacy import (
     PersonErasedV1,
 )
 from agora_contracts.events.schemas import load_platform_events
-from agora_core.messaging.idempotency import COLLECTION as PROCESSED
-from agora_core.privacy import ERASED_PERSONS, PERSON_ERASED, person_digest
-from agora_core.storage import Document, create_mongo_client
+from agora_core.postgres import Database
+from agora_core.privacy import PERSON_ERASED, person_digest
+from agora_core.privacy.postgres import PostgresPersonEraser
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import start_group_at_end, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
-from agora_core.testing.personal_data_scan import traces_of
-from agora_core.testing.service_harness import channel_to, running_service, test_settings
+from agora_core.testing.postgres_scan import postgres_traces_of, tenant_rows, tenant_tables
+from agora_core.testing.service_harness import channel_to
 
+from .conftest import started_service
 from .support import EVENT_WAIT, Community, event_of, knowledge
 
 if TYPE_CHECKING:
@@ -53,63 +51,66 @@ pytestmark = pytest.mark.integration
 class Running:
     community: Community
     privacy: PrivacyServiceAsyncStub
-    database: AsyncDatabase[Document]
+    database: Database
     group: str
 
 
 @pytest.fixture(scope="module")
-async def running(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Running]:
-    name = f"community_{uuid.uuid4().hex[:10]}"
-    settings = test_settings(
-        CommunitySettings,
-        kafka=kafka_bootstrap,
-        mongo_uri=mongo_uri,
-        database=name,
-        rate_limit_likes=100_000,
-        rate_limit_posts=1_000,
-        # Its own group, started at the end of every topic: this module handles only
-        # what it publishes, never the history earlier runs left on the broker.
-        consumer_group=f"agora-community-erasure-test-{uuid.uuid4().hex[:8]}",
-    )
-    await start_group_at_end(kafka_bootstrap, settings.group_id, load_platform_events().topics())
-    client = create_mongo_client(mongo_uri)
-    try:
-        async with running_service(build, settings) as runtime, channel_to(runtime) as channel:
-            yield Running(
-                Community(CommunityServiceStub(channel), kafka_bootstrap),
-                PrivacyServiceStub(channel),
-                client[name],
-                settings.group_id,
-            )
-    finally:
-        await client.drop_database(name)
-        await client.close()
+async def running(kafka_bootstrap: str, postgres_admin_dsn: str) -> AsyncIterator[Running]:
+    group = f"agora-community-erasure-test-{uuid.uuid4().hex[:8]}"
+    # Its own group, started at the end of every topic: this module handles only what
+    # it publishes, never the history earlier runs left on the broker.
+    await start_group_at_end(kafka_bootstrap, group, load_platform_events().topics())
+    async with (
+        started_service(
+            kafka_bootstrap,
+            postgres_admin_dsn,
+            rate_limit_likes=100_000,
+            rate_limit_posts=1_000,
+            consumer_group=group,
+        ) as started,
+        channel_to(started.runtime) as channel,
+    ):
+        yield Running(started.community, PrivacyServiceStub(channel), started.database, group)
 
 
 def admin(tenant: str) -> Any:
     return caller(("admin",), tenant=tenant, subject="u-admin")
 
 
-async def tenant_documents(database: AsyncDatabase[Document], tenant: str) -> dict[str, Any]:
-    """Every document of the tenant (except tombstones and processed ids), by collection."""
-    snapshot: dict[str, Any] = {}
-    for name in sorted(await database.list_collection_names()):
-        if name in (ERASED_PERSONS, PROCESSED):
-            continue
-        docs = await database[name].find({"tenant_id": tenant}).sort("_id", 1).to_list()
-        snapshot[name] = [{k: v for k, v in d.items() if k != "outbox"} for d in docs]
-    return snapshot
+async def scalar(database: Database, tenant: str, query: str, *params: Any) -> Any:
+    async with database.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(query, params)
+        row = await cursor.fetchone()
+    return None if row is None else row[0]
 
 
-async def erased_runs(database: AsyncDatabase[Document], tenant: str, person: str) -> Any:
-    """When the person's erasure last completed in the tenant (None: not yet)."""
-    tomb = await database[ERASED_PERSONS].find_one({"_id": person_digest(tenant, person)})
-    return None if tomb is None or tomb.get("state") != "erased" else tomb["completed_at"]
+async def erased_at(database: Database, tenant: str, person: str) -> Any:
+    """When the person's tombstone was written in the tenant (None: not erased)."""
+    return await scalar(
+        database,
+        tenant,
+        "SELECT erased_at FROM erased_persons WHERE tenant_id = %s AND digest = %s",
+        tenant,
+        person_digest(tenant, person),
+    )
 
 
-async def processed(running: Running, event_id: str) -> bool:
-    key = f"{running.group}:{event_id}"
-    return await running.database[PROCESSED].find_one({"_id": key}) is not None
+async def processed(running: Running, tenant: str, event_id: str) -> bool:
+    mark = await scalar(
+        running.database,
+        tenant,
+        "SELECT 1 FROM processed_events WHERE tenant_id = %s AND group_id = %s AND event_id = %s",
+        tenant,
+        running.group,
+        event_id,
+    )
+    return mark is not None
+
+
+async def test_every_table_is_erased_or_declared_not_personal(running: Running) -> None:
+    eraser = PostgresPersonEraser(running.database, ERASURE_STEPS, not_personal=NOT_PERSONAL)
+    assert eraser.uncovered(await tenant_tables(running.database)) == []
 
 
 async def life_of(running: Running, tenant: str, ada: str) -> dict[str, str]:
@@ -176,7 +177,13 @@ async def life_of(running: Running, tenant: str, ada: str) -> dict[str, str]:
 
     async def counted() -> bool:
         popularity = await c.popularity(tenant, knowledge(item))
-        expert = await running.database["experts"].find_one({"tenant_id": tenant, "user_id": ada})
+        expert = await scalar(
+            running.database,
+            tenant,
+            "SELECT 1 FROM experts WHERE tenant_id = %s AND user_id = %s",
+            tenant,
+            ada,
+        )
         return popularity.likes == 1 and popularity.comments == 2 and expert is not None
 
     await eventually(counted, timeout=EVENT_WAIT)
@@ -223,11 +230,18 @@ async def test_erase_person_anonymises_and_deletes_only_in_the_callers_tenant(
         assert event.data["reason"] == "data_subject_request"
         assert published[0].envelope.id != published[1].envelope.id
 
-        await eventually(lambda: _is_not_none(erased_runs(db, tenant, ada)), timeout=EVENT_WAIT)
+        await eventually(lambda: _is_not_none(erased_at(db, tenant, ada)), timeout=EVENT_WAIT)
+        # Both events handled: the repeat (a sweep) found nothing more to change.
+        for erased in published:
+
+            async def handled(event_id: str = str(erased.envelope.id)) -> bool:
+                return await processed(running, tenant, event_id)
+
+            await eventually(handled, timeout=EVENT_WAIT)
 
     # Nothing in the tenant names Ada any more; the other tenant's Ada is untouched.
-    assert await traces_of(db, ids=[ada], tenant_id=tenant) == []
-    assert len(await traces_of(db, ids=[ada], tenant_id=other)) > 10
+    assert await postgres_traces_of(db, ids=[ada], tenant_id=tenant) == []
+    assert len(await postgres_traces_of(db, ids=[ada], tenant_id=other)) > 10
 
     comment = (
         await stub.GetComment(pb.GetCommentRequest(comment_id=ids["comment"]), metadata=reader)
@@ -263,9 +277,8 @@ async def test_erase_person_anonymises_and_deletes_only_in_the_callers_tenant(
     assert_status(error, grpc.StatusCode.UNAUTHENTICATED)
 
     # Redelivery (a new event id, so the processed-id check does not hide it) changes
-    # nothing; only the tombstone's completion time moves.
-    before = await tenant_documents(db, tenant)
-    completed = await erased_runs(db, tenant, ada)
+    # nothing.
+    before = await tenant_rows(db, tenant)
     redelivered = event_of(
         PersonErasedV1.model_validate(event.data),
         tenant=tenant,
@@ -274,11 +287,8 @@ async def test_erase_person_anonymises_and_deletes_only_in_the_callers_tenant(
     )
     await running.community.publish(redelivered)
 
-    async def ran_again() -> bool:
-        return bool(await erased_runs(db, tenant, ada) != completed)
-
-    await eventually(ran_again, timeout=EVENT_WAIT)
-    assert await tenant_documents(db, tenant) == before
+    await eventually(lambda: processed(running, tenant, redelivered.event_id), timeout=EVENT_WAIT)
+    assert await tenant_rows(db, tenant) == before
 
 
 async def _is_not_none(value: Any) -> bool:
@@ -294,7 +304,7 @@ async def test_events_naming_an_erased_person_later_store_nothing(running: Runni
         ppb.ErasePersonRequest(person_id=ada, reason=ppb.ERASURE_REASON_ACCOUNT_CLOSED),
         metadata=admin(tenant),
     )
-    await eventually(lambda: _is_not_none(erased_runs(db, tenant, ada)), timeout=EVENT_WAIT)
+    await eventually(lambda: _is_not_none(erased_at(db, tenant, ada)), timeout=EVENT_WAIT)
     late_like = event_of(
         LikeAddedV1(
             like_id="l-late",
@@ -323,12 +333,12 @@ async def test_events_naming_an_erased_person_later_store_nothing(running: Runni
     await running.community.publish(late_like, late_completion)
 
     async def both_handled() -> bool:
-        return await processed(running, late_like.event_id) and await processed(
-            running, late_completion.event_id
+        return await processed(running, tenant, late_like.event_id) and await processed(
+            running, tenant, late_completion.event_id
         )
 
     await eventually(both_handled, timeout=EVENT_WAIT)
-    assert await traces_of(db, ids=[ada], tenant_id=tenant) == []
+    assert await postgres_traces_of(db, ids=[ada], tenant_id=tenant) == []
     popularity = await running.community.popularity(tenant, knowledge(item))
     assert popularity.likes == 0
 
@@ -359,5 +369,7 @@ async def test_erase_person_is_for_admins_with_valid_input(running: Running) -> 
         )
     )
     assert_status(error, grpc.StatusCode.FAILED_PRECONDITION)
-    records = await running.database["erasures"].count_documents({"tenant_id": tenant})
+    records = await scalar(
+        running.database, tenant, "SELECT count(*) FROM erasures WHERE tenant_id = %s", tenant
+    )
     assert records == 0

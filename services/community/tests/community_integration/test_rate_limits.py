@@ -19,10 +19,10 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-async def limited(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Community]:
+async def limited(kafka_bootstrap: str, postgres_admin_dsn: str) -> AsyncIterator[Community]:
     async with started_community(
         kafka_bootstrap,
-        mongo_uri,
+        postgres_admin_dsn,
         rate_limit_posts=3,
         rate_limit_likes=4,
         rate_limit_window_seconds=3600,

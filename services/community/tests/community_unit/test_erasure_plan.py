@@ -1,24 +1,16 @@
-"""The erasure plan names every collection community stores."""
+"""Erasure ids and the directory's refusal of the erased-person placeholder."""
 
 from __future__ import annotations
 
 import pytest
 
-from agora_community.adapters import collections as names
-from agora_community.service_layer.erasure import ERASURE_PLAN, ERASURES, erasure_id_of
+from agora_community.service_layer.erasure import erasure_id_of
 from agora_community.service_layer.experts import record_evidence
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
 
-from .fakes import InMemoryStore
+from .fakes_engagement import FakeUnitsOfWork
 
 pytestmark = pytest.mark.unit
-
-
-def test_every_collection_is_erased_or_declared_not_personal() -> None:
-    stored = {
-        value for key, value in vars(names).items() if key.isupper() and isinstance(value, str)
-    }
-    assert ERASURE_PLAN.uncovered({*stored, ERASURES}) == []
 
 
 def test_the_erasure_id_is_stable_per_tenant_and_person_and_hides_the_id() -> None:
@@ -28,8 +20,9 @@ def test_the_erasure_id_is_stable_per_tenant_and_person_and_hides_the_id() -> No
 
 
 async def test_no_expert_evidence_is_recorded_for_the_erased_person_placeholder() -> None:
-    store = InMemoryStore("t1")
+    uows = FakeUnitsOfWork()
     kind = "validated_contributions"
-    await record_evidence(store, ERASED_PERSON_PLACEHOLDER, ["git"], kind, "contribution:k1")
-    await record_evidence(store, "u-ada", ["git"], kind, "contribution:k1")
-    assert [d["user_id"] for d in await store.experts.find({})] == ["u-ada"]
+    async with uows("t1") as uow:
+        await record_evidence(uow, ERASED_PERSON_PLACEHOLDER, ["git"], kind, "contribution:k1")
+        await record_evidence(uow, "u-ada", ["git"], kind, "contribution:k1")
+    assert [user for _, user in uows.of("t1").experts] == ["u-ada"]

@@ -94,3 +94,20 @@ def test_derived_ids_are_stable_per_natural_key() -> None:
     assert derived_id("t", "knowledge", "k-1", "u") != derived_id("t2", "knowledge", "k-1", "u")
     # Parts are separated, so shifting characters between them changes the id.
     assert derived_id("ab", "c") != derived_id("a", "bc")
+
+
+def test_the_trending_rank_orders_as_the_scores_decayed_to_any_common_time() -> None:
+    from agora_community.domain.rules import trending_rank
+
+    # An old big score against a fresh small one: which is ahead depends on the time
+    # between them, and the rank must agree with the decayed scores.
+    old = (8.0, T0)
+    fresh = (2.0, T0 + timedelta(hours=36))
+    later = T0 + timedelta(hours=100)
+    ranks = [trending_rank(score, at, 24) for score, at in (old, fresh)]
+    now_scores = [decayed(score, at, later, 24) for score, at in (old, fresh)]
+    assert ranks[0] is not None
+    assert ranks[1] is not None
+    assert (ranks[0] > ranks[1]) == (now_scores[0] > now_scores[1])
+    assert ranks[0] > ranks[1]  # 8 halved 1.5 times is still above 2
+    assert trending_rank(0.0, T0, 24) is None

@@ -8,10 +8,11 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agora_community.domain.model import TargetKind, Visibility
+from agora_community.domain.model import CatalogTarget, TargetKind, Visibility
 from agora_community.service_layer import comments, experts, likes, popularity, spaces
-from agora_community.service_layer.common import Caller, RateLimiter
+from agora_community.service_layer.popularity import Engagement
 from agora_community.service_layer.projections import target_published
+from agora_community.service_layer.rate_limits import LIKE, POST, RateLimits, spend
 from agora_core.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -19,180 +20,171 @@ from agora_core.errors import (
     PermissionDenied,
     ResourceExhausted,
 )
+from agora_core.identity import Principal
 
-from .fakes import InMemoryStore
+from .fakes_engagement import FakeUnitsOfWork
 
 pytestmark = pytest.mark.unit
 
-ADA, GRACE = Caller("u-ada"), Caller("u-grace")
+TENANT = "acme"
+ADA, GRACE = Principal("u-ada", TENANT), Principal("u-grace", TENANT)
 T0 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+LIMITS = RateLimits(3600, {POST: 1000, LIKE: 1000})
 
 
-async def _item(store: InMemoryStore, space_id: str | None = None) -> str:
-    await target_published(
-        store,
-        TargetKind.KNOWLEDGE,
-        "k-1",
-        owner_id="u-grace",
-        space_id=space_id,
-        title="Rebase",
-        skill_ids=["git"],
-        published_at=T0,
-    )
+async def _item(uows: FakeUnitsOfWork, space_id: str | None = None) -> str:
+    async with uows(TENANT) as uow:
+        await target_published(
+            uow,
+            CatalogTarget(
+                TargetKind.KNOWLEDGE, "k-1", "u-grace", space_id, "Rebase", ("git",), False, T0
+            ),
+        )
     return "k-1"
 
 
 async def test_concurrent_likes_of_one_person_write_one_event() -> None:
-    store = InMemoryStore()
-    item = await _item(store)
+    uows = FakeUnitsOfWork()
+    item = await _item(uows)
     results = await asyncio.gather(
-        *(likes.like(store, ADA, TargetKind.KNOWLEDGE, item) for _ in range(100))
+        *(likes.like(uows, ADA, LIMITS, TargetKind.KNOWLEDGE, item) for _ in range(100))
     )
     assert sum(results) == 1
-    assert store.likes.outbox_types() == ["org.agora.community.like.added.v1"]
-    assert await likes.unlike(store, ADA, TargetKind.KNOWLEDGE, item)
-    assert not await likes.unlike(store, ADA, TargetKind.KNOWLEDGE, item)
-    assert await likes.like(store, ADA, TargetKind.KNOWLEDGE, item)
-    assert store.likes.outbox_types() == [
+    assert uows.types() == ["org.agora.community.like.added.v1"]
+    assert await likes.unlike(uows, ADA, LIMITS, TargetKind.KNOWLEDGE, item)
+    assert not await likes.unlike(uows, ADA, LIMITS, TargetKind.KNOWLEDGE, item)
+    assert await likes.like(uows, ADA, LIMITS, TargetKind.KNOWLEDGE, item)
+    assert uows.types() == [
         "org.agora.community.like.added.v1",
         "org.agora.community.like.removed.v1",
         "org.agora.community.like.added.v1",
     ]
-    entry = next(iter(store.likes.documents.values()))["outbox"][0]
-    assert json.loads(entry["value"])["target_owner_id"] == "u-grace"
-    assert entry["key"] == item
-    # Each write with events names its document to the relay (claimed by _id, no scan).
-    like_id = next(iter(store.likes.documents))
-    assert [(repo, doc) for repo, doc in store.notified if repo is store.likes] == [
-        (store.likes, like_id)
-    ] * 3
+    first = uows.published[0]
+    assert json.loads(first.value)["target_owner_id"] == "u-grace"
+    assert first.key == item
 
 
 async def test_likes_refuse_own_content_unknown_targets_and_outsiders() -> None:
-    store = InMemoryStore()
+    uows = FakeUnitsOfWork()
     with pytest.raises(NotFound):
-        await likes.like(store, ADA, TargetKind.KNOWLEDGE, "k-unknown")
+        await likes.like(uows, ADA, LIMITS, TargetKind.KNOWLEDGE, "k-unknown")
     space = await spaces.create_space(
-        store, GRACE, name="Guild", description="", visibility=Visibility.OPEN, topic=""
+        uows, GRACE, name="Guild", description="", visibility=Visibility.OPEN, topic=""
     )
-    item = await _item(store, space_id=space["_id"])
+    item = await _item(uows, space_id=space.space_id)
     with pytest.raises(FailedPrecondition) as refused:
-        await likes.like(store, GRACE, TargetKind.KNOWLEDGE, item)
+        await likes.like(uows, GRACE, LIMITS, TargetKind.KNOWLEDGE, item)
     assert refused.value.current_state == "own_content"
     with pytest.raises(PermissionDenied):
-        await likes.like(store, ADA, TargetKind.KNOWLEDGE, item)
-    await spaces.join_space(store, ADA, space["_id"])
-    assert await likes.like(store, ADA, TargetKind.KNOWLEDGE, item)
+        await likes.like(uows, ADA, LIMITS, TargetKind.KNOWLEDGE, item)
+    await spaces.join_space(uows, ADA, space.space_id)
+    assert await likes.like(uows, ADA, LIMITS, TargetKind.KNOWLEDGE, item)
+    assert uows.of(TENANT).spaces[space.space_id].member_count == 2
 
 
 async def test_a_comment_carries_its_mentions_and_edits_keep_history() -> None:
-    store = InMemoryStore()
-    item = await _item(store)
-    comment = await comments.post_comment(
-        store,
-        ADA,
-        kind=TargetKind.KNOWLEDGE,
-        target_id=item,
-        parent_comment_id=None,
-        body="hey @u-linus <script>x()</script>",
-        max_mentions=3,
-    )
-    assert comment["body"] == "hey @u-linus "
-    assert store.comments.outbox_types() == [
+    uows = FakeUnitsOfWork()
+    item = await _item(uows)
+
+    async def post(body: str) -> str:
+        comment = await comments.post_comment(
+            uows,
+            ADA,
+            LIMITS,
+            kind=TargetKind.KNOWLEDGE,
+            target_id=item,
+            parent_comment_id=None,
+            body=body,
+            max_mentions=3,
+        )
+        assert comment.body == "hey @u-linus "
+        return comment.comment_id
+
+    comment_id = await post("hey @u-linus <script>x()</script>")
+    assert uows.types() == [
         "org.agora.community.comment.posted.v1",
         "org.agora.community.mention.created.v1",
     ]
     with pytest.raises(InvalidArgument):
-        await comments.post_comment(
-            store,
-            ADA,
-            kind=TargetKind.KNOWLEDGE,
-            target_id=item,
-            parent_comment_id=None,
-            body="@a @b @c @d",
-            max_mentions=3,
-        )
-    edited = await comments.edit_comment(store, ADA, comment["_id"], "better")
-    assert [r["body"] for r in edited["revisions"]] == ["hey @u-linus "]
+        await post("@a @b @c @d")
+    edited = await comments.edit_comment(uows, ADA, comment_id, "better")
+    assert [r.body for r in edited.revisions] == ["hey @u-linus "]
+    assert edited.edit_count == 1
     with pytest.raises(PermissionDenied):
-        await comments.delete_comment(store, GRACE, comment["_id"])
-    tombstone = await comments.delete_comment(store, ADA, comment["_id"])
-    assert (tombstone["deleted"], tombstone["body"]) == (True, "")
-    assert store.comments.outbox_types()[-1] == "org.agora.community.comment.deleted.v1"
-    thread = await comments.list_comments(store, ADA, TargetKind.KNOWLEDGE, item, None, 10)
-    assert [c["_id"] for c in thread] == [comment["_id"]]
+        await comments.delete_comment(uows, GRACE, comment_id)
+    tombstone = await comments.delete_comment(uows, ADA, comment_id)
+    assert (tombstone.deleted, tombstone.body, tombstone.edit_count) == (True, "", 1)
+    assert uows.types()[-1] == "org.agora.community.comment.deleted.v1"
+    thread = await comments.list_comments(uows, ADA, TargetKind.KNOWLEDGE, item, 10, "")
+    assert [c.comment_id for c in thread.items] == [comment_id]
 
 
-async def test_popularity_applies_each_event_once_even_after_a_crash_midway() -> None:
-    store = InMemoryStore()
+async def test_popularity_counts_participants_once_and_writes_a_target_once_per_batch() -> None:
+    uows = FakeUnitsOfWork()
 
-    async def like_event(event_id: str, person: str) -> bool:
-        return await popularity.apply_event(
-            store,
-            event_id=event_id,
-            kind="knowledge",
-            target_id="k-1",
-            at=T0,
-            half_life_hours=24,
-            likes=1,
-            participant=person,
-            weight=1.0,
-        )
+    def like(person: str, hours: float = 0) -> Engagement:
+        at = T0 + timedelta(hours=hours)
+        return Engagement("knowledge", "k-1", at, likes=1, participant=person, weight=1.0)
 
-    assert await like_event("e-1", "u-ada")
-    assert not await like_event("e-1", "u-ada")  # redelivery
-    # A crash after recording the participant but before the popularity write: the
-    # redelivery must still count the participant.
-    assert await popularity.new_participant(store, "knowledge", "k-1", "u-bob", "e-2")
-    assert await like_event("e-2", "u-bob")
-    document = store.popularity.documents["acme:knowledge:k-1"]
-    assert (document["likes"], document["participants"]) == (2, 2)
-    assert store.popularity.outbox_types() == ["org.agora.community.popularity.changed.v1"] * 2
-    ranked = await popularity.trending(store, TargetKind.KNOWLEDGE, 5, 24)
-    assert [item["target_id"] for item in ranked] == ["k-1"]
+    async with uows(TENANT) as uow:
+        await popularity.apply_many(uow, [like("u-ada"), like("u-bob"), like("u-ada")], 24)
+    async with uows(TENANT) as uow:
+        await popularity.apply(uow, Engagement("knowledge", "k-2", T0, likes=1, weight=1.0), 24)
+    state, _rank = uows.of(TENANT).popularity[("knowledge", "k-1")]
+    assert (state.likes, state.participants) == (3, 2)
+    # One popularity.changed per target and batch, however many events it received.
+    assert uows.types() == ["org.agora.community.popularity.changed.v1"] * 2
+    ranked = await popularity.trending(uows, ADA, TargetKind.KNOWLEDGE, 5, 24)
+    assert [view.popularity.target_id for view in ranked] == ["k-1", "k-2"]
 
 
 async def test_evidence_counts_once_and_experts_are_proposed_by_summed_score() -> None:
-    store = InMemoryStore()
-    await experts.record_evidence(
-        store, "u-linus", ["git"], "validated_contributions", "contribution:k-1"
-    )
-    await experts.record_evidence(
-        store, "u-linus", ["git"], "validated_contributions", "contribution:k-1"
-    )
-    await experts.record_evidence(store, "u-ada", ["git", "sql"], "quiz_passes", "quiz:k-q")
-    await experts.record_evidence(store, "u-ada", ["sql"], "completions", "completion:k-2")
-    await experts.record_evidence(store, "u-bob", ["git"], "quiz_failures", "quiz-failed:a-1")
-    git = await experts.find_experts(store, "git", None, 10)
-    assert [(e["user_id"], e["score"]) for e in git] == [("u-linus", 5.0), ("u-ada", 2.0)]
-    proposed = await experts.propose_experts(store, ["git", "sql"], exclude="u-linus", count=3)
+    uows = FakeUnitsOfWork()
+    async with uows(TENANT) as uow:
+        await experts.record_evidence(
+            uow, "u-linus", ["git"], "validated_contributions", "contribution:k-1"
+        )
+        await experts.record_evidence(
+            uow, "u-linus", ["git"], "validated_contributions", "contribution:k-1"
+        )
+        await experts.record_evidence(uow, "u-ada", ["git", "sql"], "quiz_passes", "quiz:k-q")
+        await experts.record_evidence(uow, "u-ada", ["sql"], "completions", "completion:k-2")
+        await experts.record_evidence(uow, "u-bob", ["git"], "quiz_failures", "quiz-failed:a-1")
+        proposed = await experts.propose_experts(uow, ["git", "sql"], exclude="u-linus", count=3)
+    git = await experts.find_experts(uows, ADA, "git", 10, "")
+    assert [(e.user_id, e.score) for e in git.items] == [("u-linus", 5.0), ("u-ada", 2.0)]
     assert proposed == ["u-ada"]
 
 
-async def test_the_rate_limiter_refuses_past_the_limit_per_person() -> None:
-    store = InMemoryStore()
-    limiter = RateLimiter({"post": 2}, window_seconds=3600)
-    await limiter.spend(store, "post", "u-ada")
-    await limiter.spend(store, "post", "u-ada")
+async def test_the_rate_limit_refuses_past_the_limit_per_person_and_reuses_one_row() -> None:
+    uows = FakeUnitsOfWork()
+    limits = RateLimits(3600, {POST: 2})
+    for _ in range(2):
+        async with uows(TENANT) as uow:
+            await spend(uow, limits, POST, "u-ada")
     with pytest.raises(ResourceExhausted) as refused:
-        await limiter.spend(store, "post", "u-ada")
+        async with uows(TENANT) as uow:
+            await spend(uow, limits, POST, "u-ada")
     assert refused.value.retry_after_seconds is not None
     assert 0 <= refused.value.retry_after_seconds <= timedelta(hours=1).total_seconds()
-    await limiter.spend(store, "post", "u-bob")
+    async with uows(TENANT) as uow:
+        await spend(uow, limits, POST, "u-bob")
+    assert len(uows.of(TENANT).rate_windows) == 2
 
 
 async def test_the_last_owner_cannot_leave_and_invite_only_needs_an_invitation() -> None:
-    store = InMemoryStore()
+    uows = FakeUnitsOfWork()
     space = await spaces.create_space(
-        store, GRACE, name="Secret", description="", visibility=Visibility.INVITE_ONLY, topic=""
+        uows, GRACE, name="Secret", description="", visibility=Visibility.INVITE_ONLY, topic=""
     )
-    assert store.memberships.outbox_types() == ["org.agora.community.member.joined.v1"]
+    assert uows.types() == ["org.agora.community.member.joined.v1"]
     with pytest.raises(PermissionDenied):
-        await spaces.join_space(store, ADA, space["_id"])
-    await spaces.invite(store, GRACE, space["_id"], "u-ada")
-    member = await spaces.join_space(store, ADA, space["_id"])
-    assert (member["state"], member["invited_by"]) == ("active", "u-grace")
+        await spaces.join_space(uows, ADA, space.space_id)
+    await spaces.invite(uows, GRACE, space.space_id, "u-ada")
+    member = await spaces.join_space(uows, ADA, space.space_id)
+    assert (member.state.value, member.invited_by) == ("active", "u-grace")
     with pytest.raises(FailedPrecondition):
-        await spaces.leave_space(store, GRACE, space["_id"])
-    await spaces.leave_space(store, ADA, space["_id"])
-    assert store.memberships.outbox_types().count("org.agora.community.member.left.v1") == 1
+        await spaces.leave_space(uows, GRACE, space.space_id)
+    await spaces.leave_space(uows, ADA, space.space_id)
+    assert uows.types().count("org.agora.community.member.left.v1") == 1
+    assert uows.of(TENANT).spaces[space.space_id].member_count == 1

@@ -77,3 +77,174 @@ def now_ms() -> datetime:
     """The current UTC time at millisecond precision (what BSON dates hold)."""
     now = datetime.now(UTC)
     return now.replace(microsecond=now.microsecond // 1000 * 1000)
+
+
+@dataclass(frozen=True)
+class Space:
+    """A community of practice; ``member_count`` counts its active members."""
+
+    space_id: str
+    name: str
+    name_folded: str
+    description: str
+    visibility: Visibility
+    topic: str
+    created_by: str
+    create_time: datetime
+    member_count: int = 0
+
+
+@dataclass(frozen=True)
+class Membership:
+    """A person's place in a space (invited, active or left)."""
+
+    space_id: str
+    user_id: str
+    role: SpaceRole
+    state: MembershipState
+    invited_by: str | None = None
+    joined_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.state is MembershipState.ACTIVE
+
+
+@dataclass(frozen=True)
+class CatalogTarget:
+    """A catalog knowledge item or path as community knows it from catalog events."""
+
+    kind: TargetKind
+    target_id: str
+    owner_id: str | None
+    space_id: str | None
+    title: str
+    skill_ids: tuple[str, ...]
+    archived: bool
+    published_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CommentRevision:
+    """A text a comment had before an edit (or before its deletion)."""
+
+    body: str
+    replaced_time: datetime
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A comment of a thread; ``revisions`` is only loaded where it is shown."""
+
+    comment_id: str
+    kind: TargetKind
+    target_id: str
+    parent_comment_id: str | None
+    space_id: str | None
+    author_id: str
+    body: str
+    mentioned_user_ids: tuple[str, ...]
+    create_time: datetime
+    update_time: datetime
+    deleted: bool = False
+    hidden: bool = False
+    revision_count: int = 0
+    revisions: tuple[CommentRevision, ...] = ()
+
+    @property
+    def edit_count(self) -> int:
+        """Edits of the text (the deletion keeps the last text as a revision too)."""
+        return self.revision_count - (1 if self.deleted else 0)
+
+
+@dataclass(frozen=True)
+class Like:
+    """One person's like of one target (``active`` false once withdrawn)."""
+
+    like_id: str
+    kind: TargetKind
+    target_id: str
+    user_id: str
+    owner_id: str | None
+    space_id: str | None
+    active: bool
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class Popularity:
+    """A target's indicators; ``trending_score`` as seen at ``as_of``."""
+
+    kind: TargetKind
+    target_id: str
+    likes: int
+    comments: int
+    participants: int
+    trending_score: float
+    as_of: datetime
+
+
+@dataclass(frozen=True)
+class Question:
+    question_id: str
+    asker_id: str
+    title: str
+    body: str
+    skill_ids: tuple[str, ...]
+    space_id: str | None
+    item_id: str | None
+    proposed_expert_ids: tuple[str, ...]
+    create_time: datetime
+    answer_count: int = 0
+    accepted_answer_id: str | None = None
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    answer_id: str
+    question_id: str
+    space_id: str | None
+    author_id: str
+    body: str
+    create_time: datetime
+    upvotes: int = 0
+    hidden: bool = False
+
+
+@dataclass(frozen=True)
+class Expert:
+    """A person's standing in one skill of the expert directory."""
+
+    skill_id: str
+    user_id: str
+    score: float
+    validated_contributions: int
+    accepted_answers: int
+    completions: int
+    quiz_passes: int
+
+
+@dataclass(frozen=True)
+class Report:
+    report_id: str
+    kind: TargetKind
+    content_id: str
+    reporter_id: str
+    reason: str
+    details: str
+    space_id: str | None
+    status: str
+    create_time: datetime
+
+
+@dataclass(frozen=True)
+class ModeratedContent:
+    """A comment, question or answer as moderation sees it."""
+
+    kind: TargetKind
+    content_id: str
+    author_id: str
+    space_id: str | None
+    hidden: bool
+    deleted: bool

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final
 
 MENTION: Final = re.compile(r"(?<![\w@/.])@([A-Za-z0-9][A-Za-z0-9_.\-]{0,127})")
@@ -93,3 +93,19 @@ EXPERT_WEIGHTS: Final = {
 }
 """Points per piece of evidence; each piece counts once (per item, quiz or answer).
 Failed quizzes are recorded but weigh nothing: a failure is no evidence either way."""
+
+
+EPOCH: Final = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def trending_rank(score: float, at: datetime | None, half_life_hours: float) -> float | None:
+    """A time-independent sort key of a decaying score: ``log2(score)`` plus the
+    half-lives elapsed between a fixed epoch and ``at``.
+
+    Every score decays at the same rate, so ordering by this key is ordering by the
+    score decayed to any common instant: an index on it answers "trending now" with
+    no recomputation. None when there is nothing to rank (a zero score).
+    """
+    if score <= 0 or at is None:
+        return None
+    return math.log2(score) + (at - EPOCH).total_seconds() / 3600 / half_life_hours

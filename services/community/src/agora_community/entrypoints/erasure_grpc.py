@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Final
 
-from google.protobuf.timestamp_pb2 import Timestamp
 from pydantic import BaseModel, ConfigDict
 from typing_extensions import override
 
@@ -13,12 +11,14 @@ from agora.community.v1 import privacy_pb2 as pb
 from agora.community.v1 import privacy_pb2_grpc
 from agora_community.entrypoints.validation import EntityId
 from agora_community.service_layer.erasure import ErasureRecord, request_erasure
-from agora_community.service_layer.ports import Documents
+from agora_community.service_layer.ports import UnitOfWorkFactory
 from agora_contracts.events.domains.privacy import ErasureReason
-from agora_core.grpc.auth import Role, current_principal
+from agora_core.grpc.auth import current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.policy import MethodPolicy
+from agora_core.grpc.timestamps import to_timestamp
 from agora_core.grpc.validation import parse_request
+from agora_core.identity import Role
 
 PRIVACY_SERVICE: Final = pb.DESCRIPTOR.services_by_name["PrivacyService"]
 PRIVACY_SERVICE_NAME: Final[str] = PRIVACY_SERVICE.full_name
@@ -41,23 +41,20 @@ class ErasureRequest(BaseModel):
 
 
 def erasure_message(record: ErasureRecord) -> pb.Erasure:
-    stamp = Timestamp()
-    stamp.FromDatetime(record.requested_at)
     return pb.Erasure(
         erasure_id=record.erasure_id,
         person_id=record.person_id,
         requested_by=record.requested_by,
         reason=_REASON_NUMBERS[record.reason],
-        request_time=stamp,
+        request_time=to_timestamp(record.requested_at),
     )
 
 
 class PrivacyServicer(privacy_pb2_grpc.PrivacyServiceServicer):
     """Admin-only (policy); tenant and admin from the token."""
 
-    def __init__(self, erasures: Callable[[str], Documents], notify: Callable[[], None]) -> None:
-        self._erasures = erasures
-        self._notify = notify
+    def __init__(self, uows: UnitOfWorkFactory) -> None:
+        self._uows = uows
 
     @override
     async def ErasePerson(
@@ -66,13 +63,7 @@ class PrivacyServicer(privacy_pb2_grpc.PrivacyServiceServicer):
         data = parse_request(
             ErasureRequest, person_id=request.person_id, reason=REASONS.get(request.reason)
         )
-        principal = current_principal()
         record = await request_erasure(
-            self._erasures(principal.tenant_id),
-            principal.tenant_id,
-            admin_id=principal.subject,
-            person_id=data.person_id,
-            reason=data.reason,
-            notify=self._notify,
+            self._uows, current_principal(), person_id=data.person_id, reason=data.reason
         )
         return pb.ErasePersonResponse(erasure=erasure_message(record), created=record.created)

@@ -1,26 +1,31 @@
-"""Thin event handlers: translate consumed events into use cases.
+"""Consumed events as tables of rules, applied in the batch's unit of work.
 
 Topics consumed: catalog knowledge, paths and submissions; learning completions and
 quizzes; our own likes, comments, moderation (popularity) and questions (accepted
-answers for the expert directory).
+answers for the expert directory). Handlers that differed only by constants are rows
+of :data:`EVIDENCE_RULES` and :data:`ENGAGEMENT_RULES`.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
 
-from agora_community.adapters.repository import StoreFactory
-from agora_community.domain.model import TargetKind
+from agora_community.adapters.postgres.unit_of_work import CommunityUnitOfWork
+from agora_community.domain.model import CatalogTarget, TargetKind
 from agora_community.domain.rules import COMMENT_WEIGHT, LIKE_WEIGHT
 from agora_community.service_layer import popularity, projections
 from agora_community.service_layer.experts import record_evidence
+from agora_community.service_layer.popularity import Engagement
 from agora_contracts.events import EventPayload
 from agora_contracts.events.domains import catalog, community, learning
 from agora_contracts.events.registry import REGISTRY
-from agora_core.messaging.consumer import EventHandler
+from agora_core.messaging.batch_consumer import BatchEventHandler, EventSetHandler, by_tenant
 from agora_core.messaging.events import ReceivedEvent
+from agora_core.postgres import UnitOfWork
 
-TOPICS = (
+TOPICS: Final = (
     catalog.KNOWLEDGE_TOPIC,
     catalog.PATHS_TOPIC,
     catalog.SUBMISSIONS_TOPIC,
@@ -33,194 +38,173 @@ TOPICS = (
 )
 
 
-def _skills(payload: Any) -> list[str]:
-    return [skill.skill_id for skill in payload.skills]
-
-
 def typed(model: type[EventPayload]) -> str:
     """The CloudEvents type of a payload model."""
     return REGISTRY.spec_for(model).event_type
 
 
-def event_handlers(stores: StoreFactory, half_life_hours: float) -> dict[str, EventHandler]:
-    """Event type → handler, for the service's consumer."""
+def _skills(payload: Any) -> list[str]:
+    return [skill.skill_id for skill in payload.skills]
 
-    async def knowledge_published(event: ReceivedEvent[catalog.KnowledgePublishedV1]) -> None:
-        store, data = stores(event.tenant_id), event.payload
-        await projections.target_published(
-            store,
-            TargetKind.KNOWLEDGE,
-            data.item_id,
-            owner_id=data.author_id,
-            space_id=data.space_id,
-            title=data.title,
-            skill_ids=_skills(data),
-            published_at=data.published_at,
-        )
-        if data.validated:
-            await projections.validated_contribution(
-                store, data.author_id, data.item_id, _skills(data)
+
+@dataclass(frozen=True)
+class EvidenceRule:
+    """An event that is evidence of expertise: whose, in which skills, which counter,
+    and the key that makes it count once."""
+
+    person: Callable[[Any], str]
+    skills: Callable[[Any], list[str]]
+    counter: str
+    key: Callable[[Any], str]
+    when: Callable[[Any], bool] = lambda _: True
+
+
+EVIDENCE_RULES: Final[dict[type[EventPayload], EvidenceRule]] = {
+    catalog.KnowledgePublishedV1: EvidenceRule(
+        lambda p: p.author_id,
+        _skills,
+        "validated_contributions",
+        lambda p: f"contribution:{p.item_id}",
+        when=lambda p: bool(p.validated),
+    ),
+    catalog.SubmissionReviewedV1: EvidenceRule(
+        lambda p: p.author_id,
+        _skills,
+        "validated_contributions",
+        lambda p: f"contribution:{p.item_id}",
+        when=lambda p: p.decision == "approved",
+    ),
+    learning.KnowledgeCompletedV1: EvidenceRule(
+        lambda p: p.learner_id, _skills, "completions", lambda p: f"completion:{p.item_id}"
+    ),
+    learning.QuizPassedV1: EvidenceRule(
+        lambda p: p.learner_id, _skills, "quiz_passes", lambda p: f"quiz:{p.item_id}"
+    ),
+    learning.QuizFailedV1: EvidenceRule(
+        lambda p: p.learner_id, _skills, "quiz_failures", lambda p: f"quiz-failed:{p.attempt_id}"
+    ),
+    community.AnswerAcceptedV1: EvidenceRule(
+        lambda p: p.author_id,
+        lambda p: list(p.skill_ids),
+        "accepted_answers",
+        lambda p: f"answer:{p.answer_id}",
+    ),
+}
+
+ENGAGEMENT_RULES: Final[dict[type[EventPayload], Callable[[Any], Engagement]]] = {
+    community.LikeAddedV1: lambda p: Engagement(
+        p.target_type, p.target_id, p.liked_at, likes=1, participant=p.liker_id, weight=LIKE_WEIGHT
+    ),
+    community.LikeRemovedV1: lambda p: Engagement(
+        p.target_type, p.target_id, p.removed_at, likes=-1, weight=-LIKE_WEIGHT
+    ),
+    community.CommentPostedV1: lambda p: Engagement(
+        p.target_type,
+        p.target_id,
+        p.posted_at,
+        comments=1,
+        participant=p.author_id,
+        weight=COMMENT_WEIGHT,
+    ),
+    community.CommentDeletedV1: lambda p: Engagement(
+        p.target_type, p.target_id, p.deleted_at, comments=-1
+    ),
+}
+
+# Catalog targets: (kind, id field) of the events that publish or archive them.
+PUBLISHED: Final[dict[type[EventPayload], tuple[TargetKind, str]]] = {
+    catalog.KnowledgePublishedV1: (TargetKind.KNOWLEDGE, "item_id"),
+    catalog.PathPublishedV1: (TargetKind.PATH, "path_id"),
+}
+ARCHIVED: Final[dict[type[EventPayload], tuple[TargetKind, str]]] = {
+    catalog.KnowledgeArchivedV1: (TargetKind.KNOWLEDGE, "item_id"),
+    catalog.PathArchivedV1: (TargetKind.PATH, "path_id"),
+}
+
+
+def event_handlers(half_life_hours: float) -> dict[str, BatchEventHandler]:
+    """Event type → handler taking the event and the batch's unit of work."""
+    handlers: dict[str, BatchEventHandler] = {}
+
+    def evidence(rule: EvidenceRule) -> BatchEventHandler:
+        async def handle(event: ReceivedEvent[Any], core: UnitOfWork) -> None:
+            data = event.payload
+            if rule.when(data):
+                await record_evidence(
+                    CommunityUnitOfWork(core, event.tenant_id),
+                    rule.person(data),
+                    rule.skills(data),
+                    rule.counter,
+                    rule.key(data),
+                )
+
+        return handle
+
+    def published(kind: TargetKind, id_field: str, rule: EvidenceRule | None) -> BatchEventHandler:
+        async def handle(event: ReceivedEvent[Any], core: UnitOfWork) -> None:
+            data, uow = event.payload, CommunityUnitOfWork(core, event.tenant_id)
+            target = CatalogTarget(
+                kind,
+                getattr(data, id_field),
+                data.author_id,
+                data.space_id,
+                data.title,
+                tuple(_skills(data)),
+                archived=False,
+                published_at=data.published_at,
+            )
+            await projections.target_published(uow, target)
+            if rule is not None:
+                await evidence(rule)(event, core)
+
+        return handle
+
+    def archived(kind: TargetKind, id_field: str) -> BatchEventHandler:
+        async def handle(event: ReceivedEvent[Any], core: UnitOfWork) -> None:
+            await projections.target_archived(
+                CommunityUnitOfWork(core, event.tenant_id), kind, getattr(event.payload, id_field)
             )
 
-    async def knowledge_archived(event: ReceivedEvent[catalog.KnowledgeArchivedV1]) -> None:
-        await projections.target_archived(
-            stores(event.tenant_id), TargetKind.KNOWLEDGE, event.payload.item_id
-        )
+        return handle
 
-    async def path_published(event: ReceivedEvent[catalog.PathPublishedV1]) -> None:
-        data = event.payload
-        await projections.target_published(
-            stores(event.tenant_id),
-            TargetKind.PATH,
-            data.path_id,
-            owner_id=data.author_id,
-            space_id=data.space_id,
-            title=data.title,
-            skill_ids=_skills(data),
-            published_at=data.published_at,
-        )
-
-    async def path_archived(event: ReceivedEvent[catalog.PathArchivedV1]) -> None:
-        await projections.target_archived(
-            stores(event.tenant_id), TargetKind.PATH, event.payload.path_id
-        )
-
-    async def submission_reviewed(event: ReceivedEvent[catalog.SubmissionReviewedV1]) -> None:
-        data = event.payload
-        if data.decision == "approved":
-            await projections.validated_contribution(
-                stores(event.tenant_id), data.author_id, data.item_id, _skills(data)
-            )
-
-    async def knowledge_completed(event: ReceivedEvent[learning.KnowledgeCompletedV1]) -> None:
-        data = event.payload
-        await record_evidence(
-            stores(event.tenant_id),
-            data.learner_id,
-            _skills(data),
-            "completions",
-            f"completion:{data.item_id}",
-        )
-
-    async def quiz_passed(event: ReceivedEvent[learning.QuizPassedV1]) -> None:
-        data = event.payload
-        await record_evidence(
-            stores(event.tenant_id),
-            data.learner_id,
-            _skills(data),
-            "quiz_passes",
-            f"quiz:{data.item_id}",
-        )
-
-    async def quiz_failed(event: ReceivedEvent[learning.QuizFailedV1]) -> None:
-        data = event.payload
-        await record_evidence(
-            stores(event.tenant_id),
-            data.learner_id,
-            _skills(data),
-            "quiz_failures",
-            f"quiz-failed:{data.attempt_id}",
-        )
-
-    async def answer_accepted(event: ReceivedEvent[community.AnswerAcceptedV1]) -> None:
-        data = event.payload
-        await record_evidence(
-            stores(event.tenant_id),
-            data.author_id,
-            list(data.skill_ids),
-            "accepted_answers",
-            f"answer:{data.answer_id}",
-        )
-
-    async def like_added(event: ReceivedEvent[community.LikeAddedV1]) -> None:
-        data = event.payload
-        await popularity.apply_event(
-            stores(event.tenant_id),
-            event_id=event.event_id,
-            kind=data.target_type,
-            target_id=data.target_id,
-            at=data.liked_at,
-            half_life_hours=half_life_hours,
-            likes=1,
-            participant=data.liker_id,
-            weight=LIKE_WEIGHT,
-        )
-
-    async def like_removed(event: ReceivedEvent[community.LikeRemovedV1]) -> None:
-        data = event.payload
-        await popularity.apply_event(
-            stores(event.tenant_id),
-            event_id=event.event_id,
-            kind=data.target_type,
-            target_id=data.target_id,
-            at=data.removed_at,
-            half_life_hours=half_life_hours,
-            likes=-1,
-            weight=-LIKE_WEIGHT,
-        )
-
-    async def comment_posted(event: ReceivedEvent[community.CommentPostedV1]) -> None:
-        data = event.payload
-        await popularity.apply_event(
-            stores(event.tenant_id),
-            event_id=event.event_id,
-            kind=data.target_type,
-            target_id=data.target_id,
-            at=data.posted_at,
-            half_life_hours=half_life_hours,
-            comments=1,
-            participant=data.author_id,
-            weight=COMMENT_WEIGHT,
-        )
-
-    async def comment_deleted(event: ReceivedEvent[community.CommentDeletedV1]) -> None:
-        data = event.payload
-        await popularity.apply_event(
-            stores(event.tenant_id),
-            event_id=event.event_id,
-            kind=data.target_type,
-            target_id=data.target_id,
-            at=data.deleted_at,
-            half_life_hours=half_life_hours,
-            comments=-1,
-        )
-
-    async def comment_visibility(
-        event: ReceivedEvent[community.ContentHiddenV1 | community.ContentRestoredV1],
-    ) -> None:
+    async def comment_visibility(event: ReceivedEvent[Any], core: UnitOfWork) -> None:
         data = event.payload
         if data.content_type != TargetKind.COMMENT.value:
             return
-        store = stores(event.tenant_id)
-        comment = await store.comments.find_one({"_id": data.content_id})
+        uow = CommunityUnitOfWork(core, event.tenant_id)
+        comment = await uow.comments.get(data.content_id)
         if comment is None:
             return
         hidden = isinstance(data, community.ContentHiddenV1)
-        at = data.hidden_at if isinstance(data, community.ContentHiddenV1) else data.restored_at
-        await popularity.apply_event(
-            store,
-            event_id=event.event_id,
-            kind=comment["target_type"],
-            target_id=comment["target_id"],
-            at=at,
-            half_life_hours=half_life_hours,
-            comments=-1 if hidden else 1,
-        )
+        at = data.hidden_at if hidden else data.restored_at
+        change = Engagement(comment.kind.value, comment.target_id, at, comments=-1 if hidden else 1)
+        await popularity.apply(uow, change, half_life_hours)
 
-    return {
-        typed(catalog.KnowledgePublishedV1): knowledge_published,
-        typed(catalog.KnowledgeArchivedV1): knowledge_archived,
-        typed(catalog.PathPublishedV1): path_published,
-        typed(catalog.PathArchivedV1): path_archived,
-        typed(catalog.SubmissionReviewedV1): submission_reviewed,
-        typed(learning.KnowledgeCompletedV1): knowledge_completed,
-        typed(learning.QuizPassedV1): quiz_passed,
-        typed(learning.QuizFailedV1): quiz_failed,
-        typed(community.AnswerAcceptedV1): answer_accepted,
-        typed(community.LikeAddedV1): like_added,
-        typed(community.LikeRemovedV1): like_removed,
-        typed(community.CommentPostedV1): comment_posted,
-        typed(community.CommentDeletedV1): comment_deleted,
-        typed(community.ContentHiddenV1): comment_visibility,
-        typed(community.ContentRestoredV1): comment_visibility,
-    }
+    for model, rule in EVIDENCE_RULES.items():
+        if model not in PUBLISHED:
+            handlers[typed(model)] = evidence(rule)
+    for model, (kind, field) in PUBLISHED.items():
+        handlers[typed(model)] = published(kind, field, EVIDENCE_RULES.get(model))
+    for model, (kind, field) in ARCHIVED.items():
+        handlers[typed(model)] = archived(kind, field)
+    handlers[typed(community.ContentHiddenV1)] = comment_visibility
+    handlers[typed(community.ContentRestoredV1)] = comment_visibility
+    return handlers
+
+
+def engagement_handlers(half_life_hours: float) -> dict[str, EventSetHandler]:
+    """Likes and comments: every event of a run at once, each target written once."""
+
+    def apply_all(rule: Callable[[Any], Engagement]) -> EventSetHandler:
+        async def handle(events: Sequence[ReceivedEvent[Any]], core: UnitOfWork) -> None:
+            for tenant_id, of_tenant in by_tenant(events):
+                await core.set_tenant(tenant_id)
+                await popularity.apply_many(
+                    CommunityUnitOfWork(core, tenant_id),
+                    [rule(event.payload) for event in of_tenant],
+                    half_life_hours,
+                )
+
+        return handle
+
+    return {typed(model): apply_all(rule) for model, rule in ENGAGEMENT_RULES.items()}

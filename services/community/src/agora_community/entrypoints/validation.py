@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from agora.community.v1 import community_pb2 as pb
 from agora_community.domain.model import SpaceRole, TargetKind, Visibility
-from agora_core.grpc.validation import PageCursor
 from agora_core.text import PlainText
 
 EntityId = Annotated[
@@ -164,20 +162,3 @@ class Moderation(Strict):
 
 class QueueQuery(Strict):
     space_id: OptionalId
-
-
-class TimeCursor(PageCursor):
-    """After this (time, id) in the list's order."""
-
-    after_time: dt.datetime
-    after_id: str = Field(min_length=1, max_length=256)
-
-
-class NameCursor(PageCursor):
-    after_name: str = Field(max_length=400)
-    after_id: str = Field(min_length=1, max_length=256)
-
-
-class ScoreCursor(PageCursor):
-    after_score: float
-    after_id: str = Field(min_length=1, max_length=256)

@@ -2,252 +2,199 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
-from agora_community.domain.model import TargetKind, new_id, now_ms
+from agora_community.domain.model import Comment, TargetKind, new_id, now_ms
 from agora_community.domain.rules import mentioned_ids
-from agora_community.service_layer.common import (
-    Caller,
+from agora_community.service_layer.access import (
     can_moderate,
     can_read_space,
-    outgoing,
     resolve_target,
     target_for_engagement,
 )
-from agora_community.service_layer.ports import Store
+from agora_community.service_layer.outgoing import outgoing
+from agora_community.service_layer.paging import after_time, time_cursor
+from agora_community.service_layer.ports import UnitOfWork, UnitOfWorkFactory
+from agora_community.service_layer.rate_limits import POST, RateLimits, spend
 from agora_contracts.events.domains.community import (
     CommentDeletedV1,
     CommentPostedV1,
     MentionCreatedV1,
 )
 from agora_core.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
-from agora_core.outbox import with_outbox
+from agora_core.identity import Principal
+from agora_core.pagination import Page, keyset_page
 from agora_core.text import plain_excerpt, sanitize_markdown
 
 
 async def post_comment(
-    store: Store,
-    caller: Caller,
+    uows: UnitOfWorkFactory,
+    principal: Principal,
+    limits: RateLimits,
     *,
     kind: TargetKind,
     target_id: str,
     parent_comment_id: str | None,
     body: str,
     max_mentions: int,
-) -> dict[str, Any]:
+) -> Comment:
     """Store the sanitised comment with comment.posted and one mention.created per person."""
-    target = await target_for_engagement(store, kind, target_id, caller)
-    if parent_comment_id:
-        parent = await store.comments.find_one({"_id": parent_comment_id})
-        if parent is None or parent.get("hidden"):
-            raise NotFound("comment", parent_comment_id)
-        if parent["target_type"] != kind.value or parent["target_id"] != target_id:
-            raise InvalidArgument.single(
-                "parent_comment_id", "the parent comment belongs to another target"
-            )
     clean = sanitize_markdown(body)
     if not clean.strip():
         raise InvalidArgument.single("body", "is empty once HTML is removed")
-    mentions = mentioned_ids(clean, author_id=caller.user_id)
+    mentions = mentioned_ids(clean, author_id=principal.subject)
     if len(mentions) > max_mentions:
         raise InvalidArgument.single("body", f"mentions at most {max_mentions} people")
-    now = now_ms()
-    comment_id = new_id()
-    excerpt = plain_excerpt(clean) or "…"
-    events = [
-        outgoing(
-            store,
-            CommentPostedV1(
-                comment_id=comment_id,
-                target_type=kind.value,
-                target_id=target_id,
-                author_id=caller.user_id,
-                target_owner_id=target.owner_id,
-                parent_comment_id=parent_comment_id or None,
-                space_id=target.space_id,
-                excerpt=excerpt,
-                mentioned_user_ids=tuple(mentions),
-                posted_at=now,
-            ),
-            subject=target_id,
-            actor_id=caller.user_id,
+    async with uows(principal.tenant_id) as uow:
+        await spend(uow, limits, POST, principal.subject)
+        target = await target_for_engagement(uow, kind, target_id, principal)
+        if parent_comment_id:
+            parent = await uow.comments.get(parent_comment_id)
+            if parent is None or parent.hidden:
+                raise NotFound("comment", parent_comment_id)
+            if parent.kind is not kind or parent.target_id != target_id:
+                raise InvalidArgument.single(
+                    "parent_comment_id", "the parent comment belongs to another target"
+                )
+        now = now_ms()
+        comment = Comment(
+            comment_id=new_id(),
+            kind=kind,
+            target_id=target_id,
+            parent_comment_id=parent_comment_id or None,
+            space_id=target.space_id,
+            author_id=principal.subject,
+            body=clean,
+            mentioned_user_ids=tuple(mentions),
+            create_time=now,
+            update_time=now,
         )
-    ]
-    events.extend(
-        outgoing(
-            store,
+        await uow.comments.add(comment)
+        excerpt = plain_excerpt(clean) or "…"
+        posted = CommentPostedV1(
+            comment_id=comment.comment_id,
+            target_type=kind.value,
+            target_id=target_id,
+            author_id=principal.subject,
+            target_owner_id=target.owner_id,
+            parent_comment_id=comment.parent_comment_id,
+            space_id=target.space_id,
+            excerpt=excerpt,
+            mentioned_user_ids=tuple(mentions),
+            posted_at=now,
+        )
+        mentioned = [
             MentionCreatedV1(
-                comment_id=comment_id,
+                comment_id=comment.comment_id,
                 target_type=kind.value,
                 target_id=target_id,
-                author_id=caller.user_id,
+                author_id=principal.subject,
                 mentioned_user_id=person,
                 excerpt=excerpt,
                 mentioned_at=now,
-            ),
-            subject=target_id,
-            actor_id=caller.user_id,
+            )
+            for person in mentions
+        ]
+        uow.add_events(
+            [
+                outgoing(uow.tenant_id, payload, subject=target_id, actor_id=principal.subject)
+                for payload in (posted, *mentioned)
+            ]
         )
-        for person in mentions
-    )
-    comment = comment_document(
-        comment_id,
-        kind=kind,
-        target_id=target_id,
-        parent_comment_id=parent_comment_id,
-        space_id=target.space_id,
-        author_id=caller.user_id,
-        body=clean,
-        mentions=mentions,
-        at=now,
-    )
-    await store.comments.insert_one({**comment, "outbox": [e.to_document() for e in events]})
-    store.events_written(store.comments, comment["_id"])
     return comment
 
 
-def comment_document(
-    comment_id: str,
-    *,
-    kind: TargetKind,
-    target_id: str,
-    parent_comment_id: str | None,
-    space_id: str | None,
-    author_id: str,
-    body: str,
-    mentions: list[str],
-    at: datetime,
-) -> dict[str, Any]:
-    """A stored comment (``body`` already sanitised); the shape threads are read from."""
-    return {
-        "_id": comment_id,
-        "target_type": kind.value,
-        "target_id": target_id,
-        "parent_comment_id": parent_comment_id or None,
-        "space_id": space_id,
-        "author_id": author_id,
-        "body": body,
-        "mentioned_user_ids": mentions,
-        "create_time": at,
-        "update_time": at,
-        "deleted": False,
-        "hidden": False,
-        "revisions": [],
-    }
-
-
-async def edit_comment(store: Store, caller: Caller, comment_id: str, body: str) -> dict[str, Any]:
-    """Replace the text (author only); the previous text goes to ``revisions``."""
-    comment = await _own_live_comment(store, caller, comment_id)
+async def edit_comment(
+    uows: UnitOfWorkFactory, principal: Principal, comment_id: str, body: str
+) -> Comment:
+    """Replace the text (author only); the previous text becomes a revision."""
     clean = sanitize_markdown(body)
     if not clean.strip():
         raise InvalidArgument.single("body", "is empty once HTML is removed")
-    now = now_ms()
-    # Conditional on the text read, so two concurrent edits cannot lose a revision.
-    updated = await store.comments.find_one_and_update(
-        {"_id": comment_id, "body": comment["body"], "deleted": False, "hidden": False},
-        {
-            "$set": {"body": clean, "update_time": now},
-            "$push": {"revisions": {"body": comment["body"], "replaced_time": now}},
-        },
-    )
-    if updated is None:
-        raise FailedPrecondition("the comment changed meanwhile; read it again", "modified")
-    return updated
+    async with uows(principal.tenant_id) as uow:
+        comment = await _own_live_comment(uow, principal, comment_id)
+        updated = await uow.comments.replace_body(
+            comment_id, comment.body, clean, now_ms(), delete=False
+        )
+        if updated is None:
+            raise FailedPrecondition("the comment changed meanwhile; read it again", "modified")
+        return updated
 
 
-async def delete_comment(store: Store, caller: Caller, comment_id: str) -> dict[str, Any]:
+async def delete_comment(uows: UnitOfWorkFactory, principal: Principal, comment_id: str) -> Comment:
     """Leave a tombstone: the comment keeps its place in the thread, without text."""
-    comment = await _own_live_comment(store, caller, comment_id)
-    now = now_ms()
-    event = outgoing(
-        store,
-        CommentDeletedV1(
-            comment_id=comment_id,
-            target_type=comment["target_type"],
-            target_id=comment["target_id"],
-            author_id=caller.user_id,
-            deleted_at=now,
-        ),
-        subject=comment["target_id"],
-        actor_id=caller.user_id,
-    )
-    updated = await store.comments.find_one_and_update(
-        {"_id": comment_id, "deleted": False, "hidden": False},
-        with_outbox(
-            {
-                "$set": {
-                    "deleted": True,
-                    "body": "",
-                    "mentioned_user_ids": [],
-                    "update_time": now,
-                },
-                "$push": {"revisions": {"body": comment["body"], "replaced_time": now}},
-            },
-            [event],
-        ),
-    )
-    if updated is None:
-        raise FailedPrecondition(f"comment {comment_id!r} changed meanwhile", "modified")
-    store.events_written(store.comments, comment_id)
-    return updated
+    async with uows(principal.tenant_id) as uow:
+        comment = await _own_live_comment(uow, principal, comment_id)
+        now = now_ms()
+        updated = await uow.comments.replace_body(comment_id, comment.body, "", now, delete=True)
+        if updated is None:
+            raise FailedPrecondition(f"comment {comment_id!r} changed meanwhile", "modified")
+        uow.add_events(
+            [
+                outgoing(
+                    uow.tenant_id,
+                    CommentDeletedV1(
+                        comment_id=comment_id,
+                        target_type=comment.kind.value,
+                        target_id=comment.target_id,
+                        author_id=principal.subject,
+                        deleted_at=now,
+                    ),
+                    subject=comment.target_id,
+                    actor_id=principal.subject,
+                )
+            ]
+        )
+        return updated
 
 
-async def get_comment(store: Store, caller: Caller, comment_id: str) -> tuple[dict[str, Any], bool]:
+async def get_comment(
+    uows: UnitOfWorkFactory, principal: Principal, comment_id: str
+) -> tuple[Comment, bool]:
     """The comment and whether the caller may see its revisions (author or moderator)."""
-    comment = await store.comments.find_one({"_id": comment_id})
-    if comment is None or not await can_read_space(store, comment.get("space_id"), caller):
+    async with uows(principal.tenant_id) as uow:
+        comment = await uow.comments.get(comment_id, with_revisions=True)
+        if comment is None or not await can_read_space(uow, comment.space_id, principal):
+            raise NotFound("comment", comment_id)
+        moderator = await can_moderate(uow, comment.space_id, principal)
+    if comment.hidden and not moderator:
         raise NotFound("comment", comment_id)
-    moderator = await can_moderate(store, comment.get("space_id"), caller)
-    if comment.get("hidden") and not moderator:
-        raise NotFound("comment", comment_id)
-    return comment, moderator or comment["author_id"] == caller.user_id
+    return comment, moderator or comment.author_id == principal.subject
 
 
 async def list_comments(
-    store: Store,
-    caller: Caller,
+    uows: UnitOfWorkFactory,
+    principal: Principal,
     kind: TargetKind,
     target_id: str,
-    after: tuple[datetime, str] | None,
-    limit: int,
-) -> list[dict[str, Any]]:
-    """A page of the thread, oldest first (index ``comments_thread``, keyset cursor).
+    size: int,
+    token: str,
+) -> Page[Comment]:
+    """A page of the thread, oldest first (keyset on (create_time, comment_id)).
 
     Hidden comments are left out unless the caller moderates the target's space.
     """
-    target = await resolve_target(store, kind, target_id)
-    if not await can_read_space(store, target.space_id, caller):
-        raise PermissionDenied(f"only members read the threads of space {target.space_id!r}")
-    moderator = await can_moderate(store, target.space_id, caller)
-    if target.hidden and not moderator:
-        raise NotFound(kind.value, target_id)
-    query: dict[str, Any] = {"target_type": kind.value, "target_id": target_id}
-    if not moderator:
-        query["hidden"] = False
-    if after is not None:
-        query["$or"] = [
-            {"create_time": {"$gt": after[0]}},
-            {"create_time": after[0], "_id": {"$gt": after[1]}},
-        ]
-    return await store.comments.find(
-        query,
-        sort=[("create_time", 1), ("_id", 1)],
-        limit=limit,
-        projection={"outbox": 0, "revisions": 0},
-    )
+    after = after_time(token)
+    async with uows(principal.tenant_id) as uow:
+        target = await resolve_target(uow, kind, target_id)
+        if not await can_read_space(uow, target.space_id, principal):
+            raise PermissionDenied(f"only members read the threads of space {target.space_id!r}")
+        moderator = await can_moderate(uow, target.space_id, principal)
+        if target.hidden and not moderator:
+            raise NotFound(kind.value, target_id)
+        found = await uow.comments.thread(
+            kind, target_id, with_hidden=moderator, after=after, limit=size + 1
+        )
+    return keyset_page(found, size, lambda c: time_cursor(c.create_time, c.comment_id))
 
 
-async def _own_live_comment(store: Store, caller: Caller, comment_id: str) -> dict[str, Any]:
-    comment = await store.comments.find_one({"_id": comment_id})
-    if comment is None or (comment.get("hidden") and comment["author_id"] != caller.user_id):
+async def _own_live_comment(uow: UnitOfWork, principal: Principal, comment_id: str) -> Comment:
+    comment = await uow.comments.get(comment_id)
+    if comment is None or (comment.hidden and comment.author_id != principal.subject):
         raise NotFound("comment", comment_id)
-    if comment["author_id"] != caller.user_id:
+    if comment.author_id != principal.subject:
         raise PermissionDenied("only the author may change a comment")
-    if comment.get("deleted"):
+    if comment.deleted:
         raise FailedPrecondition(f"comment {comment_id!r} is deleted", "deleted")
     # Hidden content stays as the moderators saw it until they restore it.
-    if comment.get("hidden"):
+    if comment.hidden:
         raise FailedPrecondition(f"comment {comment_id!r} is hidden by a moderator", "hidden")
     return comment

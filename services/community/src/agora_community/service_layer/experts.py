@@ -5,78 +5,59 @@ score = 5 * validated contributions + 3 * accepted answers + 2 * quiz passes
 
 Each piece of evidence counts once per person and skill, keyed by what it is about
 (``contribution:<item>``, ``answer:<answer>``, ``quiz:<item>``, ``completion:<item>``):
-a redelivered event, or an item both approved in review and published validated,
-adds nothing the second time.
+an item both approved in review and published validated adds nothing the second time.
 """
 
 from __future__ import annotations
 
-import contextlib
-from typing import Any
+from collections.abc import Sequence
 
-from pymongo.errors import DuplicateKeyError
-
+from agora_community.domain.model import Expert
 from agora_community.domain.rules import EXPERT_WEIGHTS
-from agora_community.service_layer.ports import Store
+from agora_community.service_layer.paging import ScoreCursor
+from agora_community.service_layer.ports import UnitOfWork, UnitOfWorkFactory
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
+from agora_core.identity import Principal
+from agora_core.pagination import Page, decode_page_token, keyset_page
 
 
 async def record_evidence(
-    store: Store, user_id: str, skill_ids: list[str], counter: str, evidence: str
+    uow: UnitOfWork, user_id: str, skill_ids: Sequence[str], counter: str, evidence: str
 ) -> None:
     """Count ``evidence`` (e.g. ``quiz:k-1``) once for the person in each skill.
 
     Evidence of the erased-person placeholder (an erased author's item published
     again) is not recorded: the directory lists people.
     """
-    if user_id == ERASED_PERSON_PLACEHOLDER:
+    if user_id == ERASED_PERSON_PLACEHOLDER or not skill_ids:
         return
-    weight = EXPERT_WEIGHTS[counter]
-    for skill_id in dict.fromkeys(skill_ids):
-        key = store.key(skill_id, user_id)
-        # The person may already have a record for this skill.
-        with contextlib.suppress(DuplicateKeyError):
-            await store.experts.insert_one(
-                {
-                    "_id": key,
-                    "skill_id": skill_id,
-                    "user_id": user_id,
-                    "score": 0.0,
-                    "evidence": [],
-                    **dict.fromkeys(EXPERT_WEIGHTS, 0),
-                }
-            )
-        await store.experts.update_one(
-            {"_id": key, "evidence": {"$ne": evidence}},
-            {"$push": {"evidence": evidence}, "$inc": {counter: 1, "score": weight}},
-        )
-
-
-async def find_experts(
-    store: Store, skill_id: str, after: tuple[float, str] | None, limit: int
-) -> list[dict[str, Any]]:
-    """People with evidence in the skill, best score first (index ``experts_by_skill``)."""
-    query: dict[str, Any] = {"skill_id": skill_id, "score": {"$gt": 0}}
-    if after is not None:
-        query["$or"] = [
-            {"score": {"$lt": after[0]}},
-            {"score": after[0], "user_id": {"$gt": after[1]}},
-        ]
-    return await store.experts.find(
-        query, sort=[("score", -1), ("user_id", 1)], limit=limit, projection={"evidence": 0}
+    await uow.experts.record(
+        user_id, list(dict.fromkeys(skill_ids)), counter, EXPERT_WEIGHTS[counter], evidence
     )
 
 
+async def find_experts(
+    uows: UnitOfWorkFactory, principal: Principal, skill_id: str, size: int, token: str
+) -> Page[Expert]:
+    """People with evidence in the skill, best score first."""
+    cursor = decode_page_token(token, ScoreCursor)
+    async with uows(principal.tenant_id) as uow:
+        found = await uow.experts.by_skill(
+            skill_id, (cursor.after_score, cursor.after_id) if cursor else None, size + 1
+        )
+    return keyset_page(found, size, lambda e: ScoreCursor(after_score=e.score, after_id=e.user_id))
+
+
 async def propose_experts(
-    store: Store, skill_ids: list[str], *, exclude: str, count: int
+    uow: UnitOfWork, skill_ids: Sequence[str], *, exclude: str, count: int
 ) -> list[str]:
     """The ``count`` people with the highest summed score over the skills."""
     if count == 0:
         return []
     totals: dict[str, float] = {}
     for skill_id in skill_ids:
-        for expert in await find_experts(store, skill_id, None, count + 1):
-            if expert["user_id"] != exclude:
-                totals[expert["user_id"]] = totals.get(expert["user_id"], 0.0) + expert["score"]
+        for expert in await uow.experts.by_skill(skill_id, None, count + 1):
+            if expert.user_id != exclude:
+                totals[expert.user_id] = totals.get(expert.user_id, 0.0) + expert.score
     ranked = sorted(totals.items(), key=lambda item: (-item[1], item[0]))
     return [user_id for user_id, _ in ranked[:count]]

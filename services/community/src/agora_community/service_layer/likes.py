@@ -1,103 +1,87 @@
-"""Likes: one document per (tenant, target, person); state changes carry their event."""
+"""Likes: one row per (tenant, target, person); the call that changes the state writes
+its event in the same transaction."""
 
 from __future__ import annotations
 
-from typing import Any
-
-from pymongo.errors import DuplicateKeyError
-
-from agora_community.domain.model import TargetKind, derived_id, now_ms
-from agora_community.service_layer.common import Caller, outgoing, target_for_engagement
-from agora_community.service_layer.ports import Store
+from agora_community.domain.model import Like, TargetKind, derived_id, now_ms
+from agora_community.service_layer.access import target_for_engagement
+from agora_community.service_layer.outgoing import outgoing
+from agora_community.service_layer.ports import UnitOfWorkFactory
+from agora_community.service_layer.rate_limits import LIKE, RateLimits, spend
 from agora_contracts.events.domains.community import LikeAddedV1, LikeRemovedV1
 from agora_core.errors import FailedPrecondition
-from agora_core.outbox import with_outbox
+from agora_core.identity import Principal
 
 
-async def like(store: Store, caller: Caller, kind: TargetKind, target_id: str) -> bool:
+async def like(
+    uows: UnitOfWorkFactory,
+    principal: Principal,
+    limits: RateLimits,
+    kind: TargetKind,
+    target_id: str,
+) -> bool:
     """Like the target; True when this call changed the state (so emitted like.added).
 
-    The document id is the natural key, so any number of concurrent likes of one
-    person on one target meet on one document; only the write that flips ``active``
-    from absent/false to true appends the event. Liking one's own content is refused:
-    it would credit oneself (gamification refuses such credit too, from
-    ``target_owner_id``).
+    The row's key is the natural key, so concurrent likes of one person on one target
+    meet on one row; only the statement that flips it to active writes the event.
+    Liking one's own content is refused: it would credit oneself (gamification refuses
+    such credit too, from ``target_owner_id``).
     """
-    target = await target_for_engagement(store, kind, target_id, caller)
-    if target.owner_id == caller.user_id:
-        raise FailedPrecondition("you cannot like your own content", "own_content")
-    key = store.key(kind.value, target_id, caller.user_id)
-    like_id = derived_id(store.tenant_id, kind.value, target_id, caller.user_id)
-    now = now_ms()
-    event = outgoing(
-        store,
-        LikeAddedV1(
-            like_id=like_id,
-            target_type=kind.value,
+    async with uows(principal.tenant_id) as uow:
+        await spend(uow, limits, LIKE, principal.subject)
+        target = await target_for_engagement(uow, kind, target_id, principal)
+        if target.owner_id == principal.subject:
+            raise FailedPrecondition("you cannot like your own content", "own_content")
+        now = now_ms()
+        liked = Like(
+            like_id=derived_id(uow.tenant_id, kind.value, target_id, principal.subject),
+            kind=kind,
             target_id=target_id,
-            liker_id=caller.user_id,
-            target_owner_id=target.owner_id,
+            user_id=principal.subject,
+            owner_id=target.owner_id,
             space_id=target.space_id,
-            liked_at=now,
-        ),
-        subject=target_id,
-        actor_id=caller.user_id,
-    )
-    fields: dict[str, Any] = {
-        "target_type": kind.value,
-        "target_id": target_id,
-        "user_id": caller.user_id,
-        "owner_id": target.owner_id,
-        "space_id": target.space_id,
-        "like_id": like_id,
-        "active": True,
-        "changed_at": now,
-    }
-    try:
-        await store.likes.insert_one({"_id": key, **fields, "outbox": [event.to_document()]})
-        changed = True
-    except DuplicateKeyError:
-        changed = await store.likes.update_one(
-            {"_id": key, "active": False}, with_outbox({"$set": fields}, [event])
+            active=True,
+            changed_at=now,
         )
-    if changed:
-        store.events_written(store.likes, key)
+        changed = await uow.likes.activate(liked)
+        if changed:
+            added = LikeAddedV1(
+                like_id=liked.like_id,
+                target_type=kind.value,
+                target_id=target_id,
+                liker_id=principal.subject,
+                target_owner_id=target.owner_id,
+                space_id=target.space_id,
+                liked_at=now,
+            )
+            uow.add_events(
+                [outgoing(uow.tenant_id, added, subject=target_id, actor_id=principal.subject)]
+            )
     return changed
 
 
-async def unlike(store: Store, caller: Caller, kind: TargetKind, target_id: str) -> bool:
+async def unlike(
+    uows: UnitOfWorkFactory,
+    principal: Principal,
+    limits: RateLimits,
+    kind: TargetKind,
+    target_id: str,
+) -> bool:
     """Withdraw the like; True when there was one (so emitted like.removed)."""
-    key = store.key(kind.value, target_id, caller.user_id)
-    current = await store.likes.find_one({"_id": key})
-    if current is None or not current["active"]:
-        return False
-    now = now_ms()
-    event = outgoing(
-        store,
-        LikeRemovedV1(
-            like_id=current["like_id"],
-            target_type=kind.value,
-            target_id=target_id,
-            liker_id=caller.user_id,
-            target_owner_id=current.get("owner_id"),
-            removed_at=now,
-        ),
-        subject=target_id,
-        actor_id=caller.user_id,
-    )
-    changed = await store.likes.update_one(
-        {"_id": key, "active": True},
-        with_outbox({"$set": {"active": False, "changed_at": now}}, [event]),
-    )
-    if changed:
-        store.events_written(store.likes, key)
-    return changed
-
-
-async def liked_by(
-    store: Store, user_id: str, targets: list[tuple[TargetKind, str]]
-) -> set[tuple[str, str]]:
-    """Which of ``targets`` the person currently likes."""
-    keys = [store.key(kind.value, target_id, user_id) for kind, target_id in targets]
-    found = await store.likes.find({"_id": {"$in": keys}, "active": True})
-    return {(doc["target_type"], doc["target_id"]) for doc in found}
+    async with uows(principal.tenant_id) as uow:
+        await spend(uow, limits, LIKE, principal.subject)
+        now = now_ms()
+        before = await uow.likes.deactivate(kind, target_id, principal.subject, now)
+        if before is not None:
+            removed = LikeRemovedV1(
+                like_id=before.like_id,
+                target_type=kind.value,
+                target_id=target_id,
+                liker_id=principal.subject,
+                target_owner_id=before.owner_id,
+                removed_at=now,
+            )
+            uow.add_events(
+                [outgoing(uow.tenant_id, removed, subject=target_id, actor_id=principal.subject)]
+            )
+    return before is not None

@@ -1,0 +1,1 @@
+"""Community's repositories on PostgreSQL: the only code that knows its SQL."""
