@@ -16,9 +16,6 @@ class GamificationSettings(ServiceSettings):
     service_name: str = Field(default="gamification", pattern=r"^[a-z][a-z0-9-]{1,40}$")
     grpc_port: int = Field(default=50053, ge=0, le=65535)
     http_port: int = Field(default=9103, ge=0, le=65535)
-    # The busiest consumer writes outbox entries for most events: one relay pass per
-    # 50 ms publishes them all instead of one pass (a scan on FerretDB) per event.
-    outbox_wake_delay_ms: int = Field(default=50, ge=0, le=5_000)
 
     # Public HTTP endpoint (credential status, issuer profile); reachable without a token.
     public_host: str = Field(
@@ -41,11 +38,4 @@ class GamificationSettings(ServiceSettings):
     badge_signing_key_id: str = Field(default="agora-badges-1", min_length=1, max_length=200)
     challenge_sweep_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="How often deadlines are checked."
-    )
-    board_repair_seconds: float = Field(
-        default=300.0,
-        gt=0,
-        le=86_400,
-        description="How often leaderboard moves left pending by a crash are applied "
-        "(a scan of pending moves; also done at start-up).",
     )

@@ -17,6 +17,7 @@ from agora_core.testing import eventually
 from agora_core.testing.event_tap import EventTap, publish_events, publish_raw, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
 
+from .storage import ledger_sum, rows
 from .streams import T0, WAIT, Stub, completed, liked, quiz, reviewed
 
 pytestmark = pytest.mark.integration
@@ -42,15 +43,6 @@ async def balance_is(stub: Stub, tenant: str, learner: str, points: int) -> None
             return False
 
     await eventually(reached, timeout=WAIT)
-
-
-async def ledger_sum(service: ServiceRuntime, tenant: str, learner: str) -> int:
-    total = 0
-    async for entry in service.database["ledger"].find(
-        {"tenant_id": tenant, "learner_id": learner}
-    ):
-        total += entry["points"]
-    return total
 
 
 async def test_completion_credits_points_with_weights_and_publishes_them(
@@ -191,14 +183,14 @@ async def test_rule_change_applies_to_later_events_only(
     completion = next(r for r in rules.rules if r.rule_id == "completion")
     assert completion.points == 100
     assert completion.version == 1
-    versions = [
-        e
-        async for e in service.database["ledger"].find(
-            {"tenant_id": tenant, "rule_id": "completion"}
-        )
-    ]
-    assert sorted(e["rule_version"] for e in versions) == [1, 1]
-    assert sorted(e["points"] for e in versions) == [10, 100]
+    versions = await rows(
+        service,
+        tenant,
+        "SELECT rule_version, points FROM ledger WHERE tenant_id = %s AND rule_id = 'completion'",
+        (tenant,),
+    )
+    assert sorted(v for v, _ in versions) == [1, 1]
+    assert sorted(p for _, p in versions) == [10, 100]
 
 
 async def test_invalid_rules_are_refused_with_the_field_and_change_nothing(

@@ -11,6 +11,7 @@ import pytest
 from agora_core.postgres import Database
 from agora_core.testing.postgres import assert_index_serves, migrated_database, query_plan
 from agora_gamification.adapters.postgres import boards as board_sql
+from agora_gamification.adapters.postgres import ledger as ledger_sql
 from agora_gamification.adapters.postgres.awards import PostgresAwardRepository
 from agora_gamification.adapters.postgres.boards import PostgresBoardRepository
 from agora_gamification.adapters.postgres.config import PostgresConfigRepository
@@ -89,14 +90,9 @@ async def test_ledger_insert_is_idempotent_and_pages_by_its_index(database: Data
     assert [x.entry_id for x in first + rest] == [f"ada-{n}" for n in reversed(range(5))]
     assert first[0] == lines[-1]
     plan = await query_plan(
-        database,
-        "SELECT entry_id FROM ledger WHERE tenant_id = %s AND learner_id = %s "
-        "AND (awarded_at < %s OR (awarded_at = %s AND entry_id > %s)) "
-        "ORDER BY awarded_at DESC, entry_id LIMIT 10",
-        (TENANT, "ada", T0, T0, "x"),
-        tenant_id=TENANT,
+        database, ledger_sql.PAGE_QUERY, (TENANT, "ada", T0, "x", 10), tenant_id=TENANT
     )
-    assert_index_serves(plan, "ledger_learner_time", filtered=True)
+    assert_index_serves(plan, "ledger_learner_time")
 
 
 async def seed_board(database: Database, points: dict[str, int]) -> None:

@@ -12,8 +12,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from pydantic import ValidationError
 
+from agora_gamification.domain.awards import Award
 from agora_gamification.domain.badges import BadgeDefinition, Requirement
-from agora_gamification.domain.challenges import NewChallenge, duel_winners, goal_winners
+from agora_gamification.domain.challenges import (
+    Challenge,
+    ChallengeScope,
+    DuelAttempt,
+    NewChallenge,
+    duel_winners,
+    goal_winners,
+)
 from agora_gamification.domain.open_badges import CredentialSigner, build_credential
 from agora_gamification.domain.profile import (
     APPLIED_WINDOW,
@@ -240,18 +248,35 @@ def test_badge_groups_and_within_or_across() -> None:
 
 
 def test_challenge_winners() -> None:
-    person = {"scope": "person", "target": 3, "participant_ids": ["ada"]}
+    def challenge(scope: ChallengeScope, target: int, people: tuple[str, ...]) -> Challenge:
+        return Challenge(
+            challenge_id="c",
+            title="t",
+            scope=scope,
+            scope_id="",
+            participant_ids=people,
+            event_type=COMPLETED,
+            conditions=(),
+            target=target,
+            quiz_item_id="",
+            starts_at=NOON,
+            ends_at=NOON + dt.timedelta(days=1),
+            created_by="ada",
+            created_at=NOON,
+        )
+
+    person = challenge("person", 3, ("ada",))
     assert goal_winners(person, {"ada": 2}) is None
     assert goal_winners(person, {"ada": 3}) == ["ada"]
-    team = {"scope": "team", "target": 5, "participant_ids": ["a", "b", "c"]}
+    team = challenge("team", 5, ("a", "b", "c"))
     assert goal_winners(team, {"a": 3, "b": 2}) == ["a", "b"]
     early, late = NOON, NOON + dt.timedelta(minutes=5)
     attempts = {
-        "ada": {"event_type": QUIZ, "score": 80.0, "graded_at": late},
-        "bob": {"event_type": QUIZ, "score": 80.0, "graded_at": early},
+        "ada": DuelAttempt("ada", QUIZ, 80.0, late),
+        "bob": DuelAttempt("bob", QUIZ, 80.0, early),
     }
     assert duel_winners(attempts) == ["bob"]  # same score: earlier graded attempt
-    attempts["ada"]["score"] = 95.0
+    attempts["ada"] = DuelAttempt("ada", QUIZ, 95.0, late)
     assert duel_winners(attempts) == ["ada"]
     with pytest.raises(ValidationError, match="two colleagues"):
         NewChallenge(
@@ -274,15 +299,16 @@ def test_open_badges_credential_is_signed_and_verifiable(curve: str) -> None:
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    award = {"_id": "ab" * 16, "learner_id": "ada", "awarded_at": NOON, "revoked": False}
-    badge = {
-        "badge_id": "sql",
-        "name": "SQL",
-        "description": "d",
-        "image_url": "https://x/b.png",
-        "skill_ids": ["sql"],
-        "criteria_narrative": "Complete 5 SQL items.",
-    }
+    award = Award("ab" * 16, "sql", "SQL", "ada", "https://x/b.png", ("sql",), NOON)
+    badge = BadgeDefinition(
+        badge_id="sql",
+        name="SQL",
+        description="d",
+        image_url="https://x/b.png",
+        skill_ids=("sql",),
+        criteria_narrative="Complete 5 SQL items.",
+        groups=((Requirement(event_type=COMPLETED),),),
+    )
     credential = build_credential(
         base_url="https://agora.test",
         issuer_name="Acme",

@@ -16,6 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm
 
+from agora_gamification.domain.awards import Award
+from agora_gamification.domain.badges import BadgeDefinition
+
 CONTEXT: Final = (
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
@@ -58,15 +61,15 @@ def issuer_profile(
     return profile
 
 
-def revocation_list(*, base_url: str, tenant_id: str, award: Mapping[str, Any]) -> dict[str, Any]:
+def revocation_list(*, base_url: str, tenant_id: str, award: Award) -> dict[str, Any]:
     """What a verifier reads at a credential's ``credentialStatus.id``
     (1EdTech Revocation List Status Method): the list of revoked credentials it covers,
     here exactly one credential, listed once it is revoked."""
-    award_id = str(award["_id"])
-    revoked = bool(award.get("revoked", False))
+    award_id = award.award_id
+    revoked = award.revoked
     entry: dict[str, Any] = {"id": credential_id(award_id)}
-    if revoked and award.get("revocation_reason"):
-        entry["revocationReason"] = str(award["revocation_reason"])
+    if revoked and award.revocation_reason:
+        entry["revocationReason"] = award.revocation_reason
     return {
         "id": status_url(base_url, tenant_id, award_id),
         "type": STATUS_TYPE,
@@ -80,17 +83,17 @@ def build_credential(
     base_url: str,
     issuer_name: str,
     tenant_id: str,
-    award: Mapping[str, Any],
-    badge: Mapping[str, Any],
+    award: Award,
+    badge: BadgeDefinition,
 ) -> dict[str, Any]:
-    """The JSON-LD credential of one award (``award``/``badge`` as stored)."""
-    achievement_id = f"{base_url}/tenants/{tenant_id}/achievements/{badge['badge_id']}"
+    """The JSON-LD credential of one award of ``badge``."""
+    achievement_id = f"{base_url}/tenants/{tenant_id}/achievements/{badge.badge_id}"
     achievement: dict[str, Any] = {
         "id": achievement_id,
         "type": ["Achievement"],
-        "name": badge["name"],
-        "description": badge.get("description") or badge["name"],
-        "criteria": {"narrative": badge.get("criteria_narrative") or badge["name"]},
+        "name": badge.name,
+        "description": badge.description or badge.name,
+        "criteria": {"narrative": badge.criteria_narrative or badge.name},
         "alignment": [
             {
                 "type": ["Alignment"],
@@ -98,28 +101,28 @@ def build_credential(
                 "targetUrl": f"{base_url}/tenants/{tenant_id}/skills/{skill}",
                 "targetType": "Skill",
             }
-            for skill in badge.get("skill_ids", ())
+            for skill in badge.skill_ids
         ],
     }
-    if badge.get("image_url"):
-        achievement["image"] = {"id": badge["image_url"], "type": "Image"}
+    if badge.image_url:
+        achievement["image"] = {"id": badge.image_url, "type": "Image"}
     return {
         "@context": list(CONTEXT),
-        "id": credential_id(str(award["_id"])),
+        "id": credential_id(award.award_id),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": issuer_id(base_url, tenant_id), "type": ["Profile"], "name": issuer_name},
-        "validFrom": _iso(award["awarded_at"]),
-        "name": badge["name"],
+        "validFrom": _iso(award.awarded_at),
+        "name": badge.name,
         "credentialSubject": {
-            "id": f"{base_url}/tenants/{tenant_id}/learners/{award['learner_id']}",
+            "id": f"{base_url}/tenants/{tenant_id}/learners/{award.learner_id}",
             "type": ["AchievementSubject"],
             "achievement": achievement,
         },
         "credentialStatus": {
-            "id": status_url(base_url, tenant_id, str(award["_id"])),
+            "id": status_url(base_url, tenant_id, award.award_id),
             "type": STATUS_TYPE,
-            "revoked": bool(award.get("revoked", False)),
-            **({"revocationReason": award["revocation_reason"]} if award.get("revoked") else {}),
+            "revoked": award.revoked,
+            **({"revocationReason": award.revocation_reason} if award.revoked else {}),
         },
     }
 

@@ -8,27 +8,18 @@ challenge query when none is open.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from psycopg import AsyncConnection
 
 from agora_gamification.domain.badges import BadgeDefinition
 from agora_gamification.domain.rules import Rule
 from agora_gamification.domain.settings import LevelThreshold, TenantSettings
+from agora_gamification.domain.tenant import TenantState
 
 _BUMP = (
     "INSERT INTO tenant_config (tenant_id, config_version) VALUES (%s, 1) "
     "ON CONFLICT (tenant_id) DO UPDATE SET config_version = tenant_config.config_version + 1"
 )
-
-
-@dataclass(frozen=True)
-class TenantState:
-    """The tenant's settings and counters as stored."""
-
-    config_version: int
-    open_challenges: int
-    settings: TenantSettings
 
 
 class PostgresConfigRepository:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import Final
 
 from psycopg import AsyncConnection
 
@@ -21,6 +22,14 @@ _COLUMNS = (
     "entry_id, learner_id, points, balance, rule_id, rule_version, source_event_id, "
     "source_event_type, awarded_at"
 )
+
+
+PAGE_QUERY = (
+    f"SELECT {_COLUMNS} FROM ledger WHERE tenant_id = %s AND learner_id = %s "  # noqa: S608
+    "AND (awarded_at, entry_id) < (%s, %s) ORDER BY awarded_at DESC, entry_id DESC LIMIT %s"
+)
+# Ahead of every real key: the first page of a newest-first list.
+FIRST_KEY: Final = (dt.datetime.max.replace(tzinfo=dt.UTC), "")
 
 
 class PostgresLedgerRepository:
@@ -55,20 +64,12 @@ class PostgresLedgerRepository:
     async def entries_of(
         self, learner_id: str, after: tuple[dt.datetime, str] | None, limit: int
     ) -> list[LedgerLine]:
-        """Newest first, after the keyset ``after`` (awarded_at, entry_id)."""
-        if after is None:
-            cursor = await self._connection.execute(
-                f"SELECT {_COLUMNS} FROM ledger WHERE tenant_id = %s AND learner_id = %s "  # noqa: S608
-                "ORDER BY awarded_at DESC, entry_id LIMIT %s",
-                (self._tenant, learner_id, limit),
-            )
-        else:
-            cursor = await self._connection.execute(
-                f"SELECT {_COLUMNS} FROM ledger WHERE tenant_id = %s AND learner_id = %s "  # noqa: S608
-                "AND (awarded_at < %s OR (awarded_at = %s AND entry_id > %s)) "
-                "ORDER BY awarded_at DESC, entry_id LIMIT %s",
-                (self._tenant, learner_id, after[0], after[0], after[1], limit),
-            )
+        """Newest first (ties: higher entry id first), after the keyset ``after``
+        (awarded_at, entry_id)."""
+        at, entry_id = after or FIRST_KEY
+        cursor = await self._connection.execute(
+            PAGE_QUERY, (self._tenant, learner_id, at, entry_id, limit)
+        )
         return [_line(row) for row in await cursor.fetchall()]
 
     async def sum_of(self, learner_id: str) -> int:

@@ -213,15 +213,16 @@ TABLES: Final = {
 }
 
 INDEXES: Final = (
-    "CREATE INDEX ledger_learner_time ON ledger (tenant_id, learner_id, awarded_at DESC, entry_id)",
+    "CREATE INDEX ledger_learner_time ON ledger "
+    "(tenant_id, learner_id, awarded_at DESC, entry_id DESC)",
     "CREATE INDEX awards_learner ON awards (tenant_id, learner_id, awarded_at, award_id)",
     "CREATE INDEX space_members_learner ON space_members (tenant_id, learner_id, space_id)",
     "CREATE INDEX team_members_learner ON team_members (tenant_id, learner_id, team_id)",
     "CREATE INDEX challenges_open_type ON challenges (tenant_id, event_type) "
     "WHERE state = 'open' AND scope <> 'duel'",
-    "CREATE INDEX challenges_created ON challenges (tenant_id, created_at DESC, challenge_id)",
+    "CREATE INDEX challenges_created ON challenges (tenant_id, created_at DESC, challenge_id DESC)",
     "CREATE INDEX challenge_participants_learner ON challenge_participants "
-    "(tenant_id, learner_id, created_at DESC, challenge_id)",
+    "(tenant_id, learner_id, created_at DESC, challenge_id DESC)",
     "CREATE INDEX board_entries_rank ON board_entries "
     "(tenant_id, board, period, points DESC, reached_at, learner_id) WHERE public",
     "CREATE INDEX board_entries_learner ON board_entries (tenant_id, learner_id, board)",
