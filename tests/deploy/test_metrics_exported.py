@@ -33,6 +33,7 @@ from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, publish_raw, start_group_at_end
 from agora_core.testing.grpc_assertions import caller
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from agora_gamification.bootstrap import build as build_gamification
 from agora_notifications.bootstrap import build as build_notifications
@@ -51,6 +52,8 @@ BUILDERS = {
     "notifications": build_notifications,
 }
 TOPIC = "agora.learning.completions.v1"  # consumed by all four services
+POSTGRES_SERVICES = ("gamification",)
+"""Services that store in PostgreSQL (the others still on FerretDB)."""
 
 
 @dataclass(frozen=True)
@@ -100,12 +103,17 @@ def grpc_service_name(spec: ServiceSpec) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 async def platform(
-    kafka_bootstrap: str, mongo_uri: str
+    kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
 ) -> AsyncIterator[dict[str, ServiceRuntime]]:
     load_platform_events()
     run = uuid.uuid4().hex[:8]
     databases = [f"deploy_{spec.name[:4]}_{run}" for spec in SERVICES]
     runtimes: dict[str, ServiceRuntime] = {}
+    # Services on PostgreSQL: a database of their own on the test server each.
+    on_postgres = {
+        name: await create_test_database(postgres_admin_dsn, prefix=f"deploy_{name[:4]}")
+        for name in POSTGRES_SERVICES
+    }
     async with contextlib.AsyncExitStack() as stack:
         for spec, database in zip(SERVICES, databases, strict=True):
             group = f"agora-{spec.name}-deploy-{run}"
@@ -118,6 +126,7 @@ async def platform(
                 database=database,
                 consumer_group=group,
                 **({"public_port": 0} if spec.extra_ports else {}),
+                **({"postgres_dsn": on_postgres[spec.name][1]} if spec.name in on_postgres else {}),
             )
             runtimes[spec.name] = await stack.enter_async_context(
                 running_service(BUILDERS[spec.name], settings)  # type: ignore[arg-type]
@@ -128,6 +137,8 @@ async def platform(
     for database in databases:
         await client.drop_database(database)
     await client.close()
+    for name, _dsn in on_postgres.values():
+        await drop_test_database(postgres_admin_dsn, name)
 
 
 async def drive_traffic(kafka: str, runtimes: dict[str, ServiceRuntime]) -> None:

@@ -32,6 +32,7 @@ from agora_core.runtime import ServiceRuntime
 from agora_core.settings import ServiceSettings
 from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import start_group_at_end
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from agora_core.testing.webhook_receiver import WebhookReceiver
 from agora_gamification.bootstrap import build as build_gamification
@@ -161,16 +162,23 @@ async def started(
     build: Callable[[Any], Awaitable[ServiceRuntime]],
     settings: ServiceSettings,
     mongo_uri: str,
+    postgres: tuple[str, str] | None = None,
 ) -> AsyncIterator[ServiceUnderTest]:
-    """Run one service; drop its database afterwards."""
+    """Run one service; drop its database afterwards (``postgres``: the admin DSN and
+    the name of the PostgreSQL database of a service that moved there)."""
     await start_group_at_end(settings.kafka_bootstrap_servers, settings.group_id, consumed_topics())
     try:
         async with running_service(build, settings) as runtime, channel_to(runtime) as channel:
-            yield ServiceUnderTest(name, runtime, channel, settings.mongo_database)
+            yield ServiceUnderTest(
+                name, runtime, channel, postgres[1] if postgres else settings.mongo_database
+            )
     finally:
-        client = create_mongo_client(mongo_uri)
-        await client.drop_database(settings.mongo_database)
-        await client.close()
+        if postgres is not None:
+            await drop_test_database(*postgres)
+        else:
+            client = create_mongo_client(mongo_uri)
+            await client.drop_database(settings.mongo_database)
+            await client.close()
 
 
 def settings_for(
@@ -191,7 +199,9 @@ def settings_for(
 
 
 @contextlib.asynccontextmanager
-async def running_platform(kafka: str, mongo_uri: str) -> AsyncIterator[Platform]:
+async def running_platform(
+    kafka: str, mongo_uri: str, postgres_admin_dsn: str
+) -> AsyncIterator[Platform]:
     """All four services, an SMTP server that wants a password and a webhook receiver."""
     known = KnownSecrets()
     smtp = SmtpServer(password=known.smtp_password)
@@ -200,6 +210,10 @@ async def running_platform(kafka: str, mongo_uri: str) -> AsyncIterator[Platform
     await receiver.start()
     common: dict[str, Any] = {"kafka": kafka, "mongo_uri": mongo_uri, "known": known}
     public_port = free_port()
+    # Gamification is on PostgreSQL: a database of its own on the test server.
+    gamification_database, gamification_dsn = await create_test_database(
+        postgres_admin_dsn, prefix="sec_gamification"
+    )
     try:
         async with contextlib.AsyncExitStack() as stack:
             services = {
@@ -228,9 +242,11 @@ async def running_platform(kafka: str, mongo_uri: str) -> AsyncIterator[Platform
                         settings_for(
                             GamificationSettings,
                             **common,
+                            postgres_dsn=gamification_dsn,
                             badge_signing_key_pem=known.badge_key_pem,
                         ),
                         mongo_uri,
+                        (postgres_admin_dsn, gamification_database),
                     )
                 ),
                 "notifications": await stack.enter_async_context(

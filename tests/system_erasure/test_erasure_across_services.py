@@ -1,13 +1,13 @@
 """Right to erasure across the platform: one ErasePerson, four services, then every
-document of every service's database is searched for the person.
+stored value of every service's database is searched for the person.
 
-All four services run in-process on the real broker and FerretDB (each with its own
-database and consumer group, started at the end of the topics so nothing earlier is
-replayed), with a real SMTP server on loopback. Data about the person is created
-through the services' own gRPC APIs and the events they exchange: a completion, a
-comment, likes given and received, a question answered (inbox and email), points,
-notification preferences. The same person id lives in a second tenant, which must
-keep everything.
+All four services run in-process on the real broker and their own stores (FerretDB,
+or PostgreSQL for the services that moved), each with its own database and consumer
+group, started at the end of the topics so nothing earlier is replayed, with a real
+SMTP server on loopback. Data about the person is created through the services' own
+gRPC APIs and the events they exchange: a completion, a comment, likes given and
+received, a question answered (inbox and email), points, notification preferences.
+The same person id lives in a second tenant, which must keep everything.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import grpc
 import pytest
 from aiosmtpd.controller import Controller
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.catalog.v1 import catalog_pb2 as cat
 from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
@@ -41,18 +40,20 @@ from agora_community.bootstrap import build as build_community
 from agora_community.settings import CommunitySettings
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
 from agora_contracts.events.schemas import load_platform_events
-from agora_core.privacy import ERASED_PERSONS, person_digest
+from agora_core.postgres import Database
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import Document, create_mongo_client
+from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import Metadata, assert_status, caller, rpc_error
-from agora_core.testing.personal_data_scan import traces_of
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from agora_gamification.bootstrap import build as build_gamification
 from agora_gamification.settings import GamificationSettings
 from agora_notifications.bootstrap import build as build_notifications
 from agora_notifications.settings import NotificationsSettings
+
+from .stores import MongoStore, PostgresStore, ServiceStore
 
 if TYPE_CHECKING:
     from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceAsyncStub
@@ -91,12 +92,16 @@ class Platform:
     privacy: PrivacyServiceAsyncStub
     gamification: GamificationServiceAsyncStub
     notifications: NotificationsServiceAsyncStub
-    databases: dict[str, AsyncDatabase[Document]]
+    stores: dict[str, ServiceStore]
+    ledger: Database
+    """Gamification's database (its ledger)."""
     mailbox: Mailbox
 
 
 @pytest.fixture(scope="module")
-async def platform(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Platform]:
+async def platform(
+    kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
+) -> AsyncIterator[Platform]:
     run = uuid.uuid4().hex[:8]
     topics = load_platform_events().topics()
     mailbox = Mailbox()
@@ -114,10 +119,18 @@ async def platform(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Platfo
             **extra,
         )
 
+    gamification_database, gamification_dsn = await create_test_database(
+        postgres_admin_dsn, prefix="sys_erasure_gamification"
+    )
     settings = {
         "catalog": settings_of(CatalogSettings, "catalog"),
         "community": settings_of(CommunitySettings, "community"),
-        "gamification": settings_of(GamificationSettings, "gamification"),
+        "gamification": test_settings(
+            GamificationSettings,
+            kafka=kafka_bootstrap,
+            postgres_dsn=gamification_dsn,
+            consumer_group=f"agora-gamification-system-erasure-{run}",
+        ),
         "notifications": settings_of(
             NotificationsSettings,
             "notifications",
@@ -153,13 +166,23 @@ async def platform(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Platfo
                 privacy=PrivacyServiceStub(channels["community"]),
                 gamification=GamificationServiceStub(channels["gamification"]),
                 notifications=NotificationsServiceStub(channels["notifications"]),
-                databases={name: client[s.mongo_database] for name, s in settings.items()},
+                stores={
+                    name: (
+                        PostgresStore(runtimes[name].require_postgres())
+                        if name == "gamification"
+                        else MongoStore(client[s.mongo_database])
+                    )
+                    for name, s in settings.items()
+                },
+                ledger=runtimes["gamification"].require_postgres(),
                 mailbox=mailbox,
             )
     finally:
-        for service_settings in settings.values():
-            await client.drop_database(service_settings.mongo_database)
+        for name, service_settings in settings.items():
+            if name != "gamification":
+                await client.drop_database(service_settings.mongo_database)
         await client.close()
+        await drop_test_database(postgres_admin_dsn, gamification_database)
         smtp.stop()
 
 
@@ -270,9 +293,7 @@ async def life_of(p: Platform, tenant: str, ada: Person) -> dict[str, str]:
     async def everything_arrived() -> bool:
         inbox = await p.notifications.ListInbox(notif.ListInboxRequest(), metadata=me)
         got = await p.catalog.GetItem(cat.GetItemRequest(item_id=item), metadata=me)
-        ledger = await p.databases["gamification"]["ledger"].distinct(
-            "rule_id", {"tenant_id": tenant, "learner_id": ada.id}
-        )
+        ledger = await ledger_rules(p, tenant, ada.id)
         return (
             any(n.category == "answer_posted" for n in inbox.notifications)
             and ada.email in p.mailbox.recipients
@@ -284,18 +305,23 @@ async def life_of(p: Platform, tenant: str, ada: Person) -> dict[str, str]:
     return {"item": item, "comment": comment.comment.comment_id}
 
 
-async def outboxes_drained(database: AsyncDatabase[Document]) -> bool:
-    for name in await database.list_collection_names():
-        if await database[name].find_one({"outbox.id": {"$exists": True}}) is not None:
-            return False
-    return True
+async def ledger_rules(p: Platform, tenant: str, learner: str) -> list[str]:
+    """The rules that credited ``learner`` (gamification's ledger)."""
+    async with p.ledger.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(
+            "SELECT DISTINCT rule_id FROM ledger WHERE tenant_id = %s AND learner_id = %s",
+            (tenant, learner),
+        )
+        return [str(row[0]) for row in await cursor.fetchall()]
 
 
 async def ledger_totals(p: Platform, tenant: str) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    async for entry in p.databases["gamification"]["ledger"].find({"tenant_id": tenant}):
-        totals[entry["learner_id"]] = totals.get(entry["learner_id"], 0) + entry["points"]
-    return totals
+    async with p.ledger.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(
+            "SELECT learner_id, sum(points) FROM ledger WHERE tenant_id = %s GROUP BY learner_id",
+            (tenant,),
+        )
+        return {str(learner): int(total) for learner, total in await cursor.fetchall()}
 
 
 async def test_an_erased_person_leaves_no_trace_in_any_service_of_the_tenant(
@@ -306,8 +332,8 @@ async def test_an_erased_person_leaves_no_trace_in_any_service_of_the_tenant(
     key = uuid.uuid4().hex[:6]
     ada = Person(f"u-ada-{key}", f"Ada Lovelace {key}", f"ada.{key}@example.org")
     ids, _ = await asyncio.gather(life_of(p, tenant, ada), life_of(p, other, ada))
-    for service, database in p.databases.items():
-        assert await traces_of(database, ids=[ada.id], tenant_id=tenant), (
+    for service, store in p.stores.items():
+        assert await store.traces(ids=[ada.id], tenant_id=tenant), (
             f"{service} should hold data about the person before the erasure"
         )
     totals_before = await ledger_totals(p, tenant)
@@ -326,21 +352,18 @@ async def test_an_erased_person_leaves_no_trace_in_any_service_of_the_tenant(
     assert erasure.created
 
     async def erased_everywhere() -> bool:
-        for database in p.databases.values():
-            tomb = await database[ERASED_PERSONS].find_one({"_id": person_digest(tenant, ada.id)})
-            if tomb is None or tomb.get("state") != "erased":
+        for store in p.stores.values():
+            if not await store.erased(tenant, ada.id):
                 return False
-        return all([await outboxes_drained(database) for database in p.databases.values()])
+        return all([await store.drained() for store in p.stores.values()])
 
     await eventually(erased_everywhere, timeout=WAIT)
 
     # Every collection, every document, every string of the tenant, in all four services.
-    for service, database in p.databases.items():
-        traces = await traces_of(
-            database, ids=[ada.id], texts=[ada.email, ada.name], tenant_id=tenant
-        )
+    for service, store in p.stores.items():
+        traces = await store.traces(ids=[ada.id], texts=[ada.email, ada.name], tenant_id=tenant)
         assert traces == [], f"{service} still holds:\n" + "\n".join(map(str, traces))
-        assert await traces_of(database, ids=[ada.id], tenant_id=other), (
+        assert await store.traces(ids=[ada.id], tenant_id=other), (
             f"{service} erased the person in the other tenant too"
         )
 

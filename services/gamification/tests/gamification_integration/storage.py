@@ -22,10 +22,11 @@ async def rows(
     query: LiteralString | sql.Composed,
     params: tuple[Any, ...] = (),
 ) -> list[tuple[Any, ...]]:
-    """``query``'s rows in a transaction scoped to ``tenant`` (row-level security)."""
+    """``query``'s rows (none for a write) in a transaction scoped to ``tenant``
+    (row-level security)."""
     async with database_of(service).unit_of_work(tenant) as uow:
         cursor = await uow.connection.execute(query, params)
-        return await cursor.fetchall()
+        return await cursor.fetchall() if cursor.description is not None else []
 
 
 async def ledger_sum(service: ServiceRuntime | Database, tenant: str, learner: str) -> int:

@@ -69,7 +69,9 @@ async def test_profiles_round_trip_and_person_settings(database: Database) -> No
     async with database.unit_of_work(TENANT) as uow:
         profiles = PostgresProfileRepository(uow.connection, TENANT)
         found = await profiles.get_profiles(["ada", "bob"], for_update=True)
-        assert await profiles.get_profile("bob") is None
+        # Read for update, a learner without a profile gets an empty one to lock.
+        assert await profiles.get_profile("bob") == ProfileState(learner_id="bob")
+        assert await profiles.get_profile("cy") is None
     assert found["ada"] == ProfileState(
         **{**state.__dict__, "time_zone": "Europe/Paris", "opt_out": True}
     )

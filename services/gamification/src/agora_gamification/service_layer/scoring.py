@@ -127,11 +127,10 @@ class Scoring:
                     tenant=config.settings,
                 )
                 if change is None:
-                    continue  # the same event twice in one run (the consumer dedupes first)
+                    continue  # applied already (its processed mark was purged since)
                 for rule_id in change.capped_rules:
                     CAPPED_CREDITS.labels(rule_id).inc()
-                # The applied-event window is not stored: the processed marks dedupe.
-                states[learner] = replace(change.state, applied=())
+                states[learner] = change.state
                 entries += change.entries
                 awards += change.awards
                 touched.setdefault(learner, set()).update(change.touched_periods)

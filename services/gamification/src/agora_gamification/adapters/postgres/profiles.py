@@ -2,9 +2,10 @@
 
 A batch of learners is read in one statement and written in one statement
 (``jsonb_to_recordset``: the rows carry arrays and maps). The profile's ``version``
-counts the changes applied; the batch consumer's transaction (marks, ledger rows,
-profile) is what makes an event count once, so the profile keeps no window of applied
-events.
+counts the changes applied. The batch consumer's transaction (marks, ledger rows,
+profile) makes an event count once; the ids of the learner's last applied events
+(``recent_events``, the domain's ``applied`` window) also stop a redelivery that comes
+after its processed mark was purged.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from agora_gamification.domain.profile import ProfileState, Streak
 _SELECT = """
 SELECT s.id, p.version, p.balance, p.level, p.streak_current, p.streak_longest,
        p.streak_days, p.streak_carried, p.caps, p.periods, p.period_times,
-       p.badge_progress, p.badges, coalesce(ps.time_zone, ''),
+       p.badge_progress, p.badges, p.recent_events, coalesce(ps.time_zone, ''),
        coalesce(ps.leaderboard_opt_out, false)
 FROM unnest(%(ids)s::text[]) AS s(id)
 LEFT JOIN profiles p ON p.tenant_id = %(tenant)s AND p.learner_id = s.id
@@ -31,21 +32,31 @@ LEFT JOIN person_settings ps ON ps.tenant_id = %(tenant)s AND ps.person_id = s.i
 _UPSERT = """
 INSERT INTO profiles (tenant_id, learner_id, version, balance, level, streak_current,
     streak_longest, streak_days, streak_carried, caps, periods, period_times,
-    badge_progress, badges)
+    badge_progress, badges, recent_events)
 SELECT %(tenant)s, r.learner_id, r.version, r.balance, r.level, r.streak_current,
        r.streak_longest, r.streak_days, r.streak_carried, r.caps, r.periods,
-       r.period_times, r.badge_progress, r.badges
+       r.period_times, r.badge_progress, r.badges, r.recent_events
 FROM jsonb_to_recordset(%(rows)s::jsonb) AS r(
     learner_id text, version integer, balance bigint, level integer,
     streak_current integer, streak_longest integer, streak_days date[],
     streak_carried integer, caps jsonb, periods jsonb, period_times jsonb,
-    badge_progress jsonb, badges text[])
+    badge_progress jsonb, badges text[], recent_events text[])
 ON CONFLICT (tenant_id, learner_id) DO UPDATE SET
     version = excluded.version, balance = excluded.balance, level = excluded.level,
     streak_current = excluded.streak_current, streak_longest = excluded.streak_longest,
     streak_days = excluded.streak_days, streak_carried = excluded.streak_carried,
     caps = excluded.caps, periods = excluded.periods, period_times = excluded.period_times,
-    badge_progress = excluded.badge_progress, badges = excluded.badges
+    badge_progress = excluded.badge_progress, badges = excluded.badges,
+    recent_events = excluded.recent_events
+"""
+
+_CREATE_EMPTY = """
+INSERT INTO profiles (tenant_id, learner_id, version, balance, level, streak_current,
+    streak_longest, streak_days, streak_carried, caps, periods, period_times,
+    badge_progress, badges, recent_events)
+SELECT %s, id, 0, 0, 1, 0, 0, '{}', 0, '{}', '{}', '{}', '{}', '{}', '{}'
+FROM unnest(%s::text[]) AS id ORDER BY id
+ON CONFLICT (tenant_id, learner_id) DO NOTHING
 """
 
 
@@ -65,7 +76,10 @@ class PostgresProfileRepository:
         if not ids:
             return {}
         if for_update:
-            # Locked in id order: two batches touching the same learners never deadlock.
+            # A learner without a profile gets an empty one first, so there is a row to
+            # lock (two batches creating one profile would otherwise both start from
+            # nothing). Created and locked in id order: two batches never deadlock.
+            await self._connection.execute(_CREATE_EMPTY, (self._tenant, ids))
             await self._connection.execute(
                 "SELECT 1 FROM profiles WHERE tenant_id = %s AND learner_id = ANY(%s) "
                 "ORDER BY learner_id FOR UPDATE",
@@ -113,7 +127,7 @@ class PostgresProfileRepository:
 
 def _profile(row: Sequence[Any]) -> ProfileState:
     (learner, version, balance, level, current, longest, days, carried) = row[:8]
-    caps, periods, period_times, progress, badges, time_zone, opt_out = row[8:]
+    caps, periods, period_times, progress, badges, recent, time_zone, opt_out = row[8:]
     if version is None:
         return ProfileState(learner_id=learner, time_zone=time_zone, opt_out=opt_out)
     streak_days: tuple[dt.date, ...] = tuple(days)
@@ -132,6 +146,7 @@ def _profile(row: Sequence[Any]) -> ProfileState:
         period_times=dict(period_times),
         badge_progress=_ints(progress),
         badges=tuple(badges),
+        applied=tuple({"event_id": event_id} for event_id in recent),
     )
 
 
@@ -154,4 +169,5 @@ def _row(state: ProfileState) -> dict[str, Any]:
         "period_times": dict(state.period_times),
         "badge_progress": dict(state.badge_progress),
         "badges": list(state.badges),
+        "recent_events": [str(a["event_id"]) for a in state.applied],
     }

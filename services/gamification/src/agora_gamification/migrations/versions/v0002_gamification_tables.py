@@ -6,7 +6,9 @@
   tenants only (docs/gamification-storage.md), so a learner's balance always equals
   the sum of their entries.
 - ``profiles``: balance, level, streak, version and the counters the pure domain
-  (``domain/profile.py``) keeps; written in the same transaction as the ledger rows.
+  (``domain/profile.py``) keeps, and the ids of the learner's last applied events (a
+  second guard behind the processed marks, which are purged after their retention);
+  written in the same transaction as the ledger rows.
 - ``person_settings``, ``space_members``, ``team_members``, ``teams``.
 - ``tenant_config``: settings and the configuration version caches key on.
 - ``rules`` / ``rule_versions``, ``badges``, ``awards`` / ``award_revocations``.
@@ -82,6 +84,7 @@ TABLES: Final = {
             period_times jsonb NOT NULL,
             badge_progress jsonb NOT NULL,
             badges text[] NOT NULL,
+            recent_events text[] NOT NULL,
             PRIMARY KEY (tenant_id, learner_id)
         )""",
     "person_settings": """
