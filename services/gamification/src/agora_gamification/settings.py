@@ -33,9 +33,12 @@ class GamificationSettings(ServiceSettings):
     )
     issuer_name: str = Field(default="Agora", min_length=1, max_length=200)
     badge_signing_key_pem: SecretStr | None = Field(
-        default=None, description="PEM private key (EC P-256 → ES256, Ed25519 → EdDSA)."
+        default=None,
+        description="PEM private key (RSA ≥ 2048 bits → RS256, EC P-256 → ES256, Ed25519 → EdDSA).",
     )
-    badge_signing_key_id: str = Field(default="agora-badges-1", min_length=1, max_length=200)
+    badge_signing_key_id: str = Field(
+        default="agora-badges-1", min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._-]+$"
+    )
     challenge_sweep_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="How often deadlines are checked."
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from joserfc import jwt as jose_jwt
+from joserfc.jwk import JWKRegistry
 from pydantic import ValidationError
 
 from agora_gamification.domain.awards import Award
@@ -289,13 +289,15 @@ def test_challenge_winners() -> None:
         )
 
 
-@pytest.mark.parametrize("curve", ["es256", "eddsa"])
-def test_open_badges_credential_is_signed_and_verifiable(curve: str) -> None:
-    key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey = (
-        ec.generate_private_key(ec.SECP256R1())
-        if curve == "es256"
-        else ed25519.Ed25519PrivateKey.generate()
-    )
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256", "EdDSA"])
+def test_open_badges_credential_is_signed_and_verifiable(algorithm: str) -> None:
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+    if algorithm == "RS256":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    elif algorithm == "ES256":
+        key = ec.generate_private_key(ec.SECP256R1())
+    else:
+        key = ed25519.Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
@@ -319,13 +321,29 @@ def test_open_badges_credential_is_signed_and_verifiable(curve: str) -> None:
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     achievement = credential["credentialSubject"]["achievement"]
     assert achievement["alignment"][0]["targetName"] == "sql"
-    assert credential["credentialStatus"]["revoked"] is False
+    assert achievement["alignment"][0]["targetType"] == "ceasn:Competency"
+    assert credential["credentialStatus"] == {
+        "id": "https://agora.test/tenants/acme/credentials/" + "ab" * 16 + "/status",
+        "type": "1EdTechRevocationList",
+    }
     signer = CredentialSigner(pem, "k1")
-    token = signer.sign(credential)
-    claims = jwt.decode(
-        token, key.public_key(), algorithms=[signer.algorithm], options={"verify_aud": False}
+    assert signer.algorithm == algorithm
+    kid = "https://agora.test/tenants/acme/issuer/keys/k1"
+    token = signer.sign(credential, kid)
+    # Verified by a third-party JOSE library from the published JWK alone.
+    verified = jose_jwt.decode(
+        token, JWKRegistry.import_key(signer.public_jwk(kid)), algorithms=[algorithm]
     )
-    assert json.dumps(claims["credentialSubject"], sort_keys=True) == json.dumps(
-        credential["credentialSubject"], sort_keys=True
-    )
-    assert jwt.get_unverified_header(token)["kid"] == "k1"
+    assert verified.header == {"alg": algorithm, "kid": kid, "typ": "JWT"}
+    assert verified.claims["credentialSubject"] == credential["credentialSubject"]
+    assert verified.claims["nbf"] == int(NOON.timestamp())
+    assert verified.claims["sub"] == credential["credentialSubject"]["id"]
+
+
+def test_weak_or_unknown_signing_keys_are_refused() -> None:
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 - refused
+    pem = weak.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    with pytest.raises(ValueError, match="RSA of 2048 bits or more"):
+        CredentialSigner(pem, "k1")

@@ -13,6 +13,7 @@ from agora_gamification.domain.open_badges import (
     CredentialSigner,
     build_credential,
     issuer_profile,
+    key_url,
     revocation_list,
 )
 from agora_gamification.service_layer.ports import UnitOfWork, UnitOfWorkFactory
@@ -58,7 +59,10 @@ class Awards:
             award=award,
             badge=badge,
         )
-        token = self._signer.sign(credential) if self._signer is not None else ""
+        token = ""
+        if self._signer is not None:
+            kid = key_url(self._base_url, caller.tenant_id, self._signer.key_id)
+            token = self._signer.sign(credential, kid)
         return credential, token
 
     async def revocation_list(self, tenant_id: str, award_id: str) -> dict[str, Any]:
@@ -74,6 +78,22 @@ class Awards:
             tenant_id=tenant_id,
             signer=self._signer,
         )
+
+    def public_keys(self, tenant_id: str) -> dict[str, Any]:
+        """The issuer's JSON Web Key Set (empty when credentials are not signed)."""
+        if self._signer is None:
+            return {"keys": []}
+        return {"keys": [self._signer.public_jwk(self._kid(tenant_id))]}
+
+    def public_key(self, tenant_id: str, key_id: str) -> dict[str, Any]:
+        """One key of the issuer as a JWK (what a VC-JWT's ``kid`` dereferences to)."""
+        if self._signer is None or key_id != self._signer.key_id:
+            raise NotFound("key", key_id)
+        return self._signer.public_jwk(self._kid(tenant_id))
+
+    def _kid(self, tenant_id: str) -> str:
+        assert self._signer is not None
+        return key_url(self._base_url, tenant_id, self._signer.key_id)
 
     async def revoke(self, caller: Principal, award_id: str, reason: str) -> Award:
         """Revoke once; revoking a revoked award fails naming its state."""
