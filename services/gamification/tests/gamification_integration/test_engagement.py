@@ -317,7 +317,8 @@ async def test_badge_award_export_signature_and_revocation(
     assert issuer["publicKeyJwk"] == jwk
     code, jwks = await public_get(service, issuer["jwks_uri"])
     assert code == 200
-    by_set = jose_jwt.decode(exported.jwt, KeySet.import_key_set(jwks), algorithms=["ES256"])
+    key_set = KeySet([JWKRegistry.import_key(k) for k in jwks["keys"]])
+    by_set = jose_jwt.decode(exported.jwt, key_set, algorithms=["ES256"])
     assert by_set.claims["id"] == credential["id"]
     code, body = await public_get(service, header["kid"].replace("/keys/", "/keys/other-"))
     assert (code, body["error"]) == (404, "not_found")
