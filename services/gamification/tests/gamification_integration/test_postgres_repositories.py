@@ -124,6 +124,25 @@ async def test_board_top_rank_and_neighbours_follow_the_tie_rule(database: Datab
         totals = await boards.totals(["tenant"], "all")
         assert await boards.remove("eve", "tenant") == 1
         assert await boards.ranked_count("tenant", "all") == 4
+        # Counts follow moves: dan passes everyone, fay comes back, ada is erased.
+        await boards.set_scores([BoardScore("tenant", "all", "dan", 80, T0, True)])
+        await boards.set_public("fay", True)
+        assert await boards.delete_person("ada") == 1
+        assert await boards.ranked_count("tenant", "all") == 4
+        assert [p.learner_id for p in await boards.top("tenant", "all", 4)] == [
+            "dan",
+            "fay",
+            "bob",
+            "cy",
+        ]
+        cy = Placement("cy", mine.points, mine.reached_at)
+        assert await boards.rank_of("tenant", "all", cy) == 4
+        counts = await uow.connection.execute(
+            "SELECT points, entries FROM board_counts WHERE tenant_id = %s AND entries > 0 "
+            "ORDER BY points",
+            (TENANT,),
+        )
+        assert await counts.fetchall() == [(30, 1), (50, 1), (70, 1), (80, 1)]
     assert [p.learner_id for p in top] == ["ada", "bob", "cy"]
     assert rank == 3
     assert [p.learner_id for p in before] == ["bob", "ada"]
@@ -133,16 +152,29 @@ async def test_board_top_rank_and_neighbours_follow_the_tie_rule(database: Datab
 
 
 @pytest.mark.parametrize(
+    ("query", "params", "index"),
+    [
+        (board_sql.HIGHER_QUERY, ("tenant", "all", 30), "board_counts_pkey"),
+        (board_sql.COUNT_QUERY, ("tenant", "all"), "board_counts_pkey"),
+    ],
+)
+async def test_board_sizes_are_sums_over_points_values(
+    database: Database, query: str, params: tuple[object, ...], index: str
+) -> None:
+    await seed_board(database, {"ada": 50, "bob": 30})
+    plan = await query_plan(database, query, (TENANT, *params), tenant_id=TENANT)
+    assert_index_serves(plan, index)
+
+
+@pytest.mark.parametrize(
     ("query", "params"),
     [
         (board_sql.TOP_QUERY, ("tenant", "all", 10)),
-        (board_sql.HIGHER_QUERY, ("tenant", "all", 30)),
         (board_sql.TIED_AHEAD_QUERY, ("tenant", "all", 30, T0, "cy")),
         (board_sql.TIED_BEFORE_QUERY, ("tenant", "all", 30, T0, "cy", 2)),
         (board_sql.HIGHER_NEAREST_QUERY, ("tenant", "all", 30, 2)),
         (board_sql.TIED_AFTER_QUERY, ("tenant", "all", 30, T0, "cy", 2)),
         (board_sql.LOWER_NEAREST_QUERY, ("tenant", "all", 30, 2)),
-        (board_sql.COUNT_QUERY, ("tenant", "all")),
     ],
 )
 async def test_board_queries_are_served_by_the_rank_index(

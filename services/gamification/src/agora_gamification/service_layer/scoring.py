@@ -182,7 +182,9 @@ async def resync_learners(
     the current periods on those boards."""
     if not boards:
         return
-    states = await uow.profiles.get_profiles(list(boards))
+    # Locked as scoring locks them: an event of the same learner waits, so the two
+    # never both create one board entry.
+    states = await uow.profiles.get_profiles(list(boards), for_update=True)
     tenant = (await uow.config.tenant_state()).settings
     current = set(period_keys(now, tenant.time_zone))
     await write_scores(

@@ -1,6 +1,13 @@
 """Leaderboard entries: one row per (board, period, learner), read through the partial
-index ``board_entries_rank`` (public entries in board order) for top-N, ranks and
-neighbours, and through the primary key for team totals (opted-out members count)."""
+index ``board_entries_rank`` (public entries in board order) for top-N, ties and
+neighbours, and through the primary key for team totals (opted-out members count).
+
+``board_counts`` keeps, per board, period and points value, how many public entries
+have it; every change of the entries moves those counts in the same statement batch
+(old values read with the rows locked), so a board's size and the entries with more
+points than mine are sums over the board's distinct points values (thousands at most)
+instead of counts over its rows (a million on a large tenant's board).
+"""
 
 from __future__ import annotations
 
@@ -25,7 +32,8 @@ TOP_QUERY = (
     f"SELECT learner_id, points, reached_at {_ON_BOARD} "
     "ORDER BY points DESC, reached_at, learner_id LIMIT %s"
 )
-HIGHER_QUERY = f"SELECT count(*) {_ON_BOARD} AND points > %s"
+_COUNTS = "FROM board_counts WHERE tenant_id = %s AND board = %s AND period = %s"
+HIGHER_QUERY = f"SELECT coalesce(sum(entries), 0) {_COUNTS} AND points > %s"
 TIED_AHEAD_QUERY = (
     f"SELECT count(*) {_ON_BOARD} AND points = %s AND (reached_at, learner_id) < (%s, %s)"
 )
@@ -46,7 +54,23 @@ LOWER_NEAREST_QUERY = (
     f"SELECT learner_id, points, reached_at {_ON_BOARD} AND points < %s "
     "ORDER BY points DESC, reached_at, learner_id LIMIT %s"
 )
-COUNT_QUERY = f"SELECT count(*) {_ON_BOARD}"
+COUNT_QUERY = f"SELECT coalesce(sum(entries), 0) {_COUNTS}"
+_OLD_ENTRIES = """
+SELECT e.board, e.period, e.points, e.public FROM board_entries e
+JOIN unnest(%s::text[], %s::text[], %s::text[]) AS k(board, period, learner_id)
+  ON e.board = k.board AND e.period = k.period AND e.learner_id = k.learner_id
+WHERE e.tenant_id = %s
+ORDER BY e.board, e.period, e.learner_id
+FOR UPDATE OF e
+"""
+_MOVE_COUNTS = """
+INSERT INTO board_counts (tenant_id, board, period, points, entries)
+SELECT %s, * FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::integer[])
+ON CONFLICT (tenant_id, board, period, points)
+DO UPDATE SET entries = board_counts.entries + excluded.entries
+"""
+Key = tuple[str, str, int]
+"""(board, period, points) of a count."""
 
 
 class PostgresBoardRepository:
@@ -57,11 +81,25 @@ class PostgresBoardRepository:
         self._tenant = tenant_id
 
     async def set_scores(self, scores: Sequence[BoardScore]) -> None:
-        """Write the scores (one statement; the last one of a key in ``scores`` wins)."""
+        """Write the scores (one statement; the last one of a key in ``scores`` wins)
+        and move the counts of the points values they leave and reach."""
         latest = {(s.board, s.period, s.learner_id): s for s in scores}
         if not latest:
             return
         rows = sorted(latest.values(), key=lambda s: (s.board, s.period, s.learner_id))
+        cursor = await self._connection.execute(
+            _OLD_ENTRIES,
+            (
+                [s.board for s in rows],
+                [s.period for s in rows],
+                [s.learner_id for s in rows],
+                self._tenant,
+            ),
+        )
+        moves: dict[Key, int] = {}
+        for board, period, points, public in await cursor.fetchall():
+            if public:
+                _move(moves, (board, period, int(points)), -1)
         await self._connection.execute(
             _UPSERT,
             (
@@ -74,30 +112,65 @@ class PostgresBoardRepository:
                 [s.public for s in rows],
             ),
         )
+        for score in rows:
+            if score.public:
+                _move(moves, (score.board, score.period, score.points), 1)
+        await self._move_counts(moves)
 
     async def set_public(self, learner_id: str, public: bool) -> None:
         """Show or hide every entry of a learner (opt-out)."""
-        await self._connection.execute(
+        cursor = await self._connection.execute(
             "UPDATE board_entries SET public = %s "
-            "WHERE tenant_id = %s AND learner_id = %s AND public <> %s",
+            "WHERE tenant_id = %s AND learner_id = %s AND public <> %s "
+            "RETURNING board, period, points",
             (public, self._tenant, learner_id, public),
         )
+        moves: dict[Key, int] = {}
+        for board, period, points in await cursor.fetchall():
+            _move(moves, (board, period, int(points)), 1 if public else -1)
+        await self._move_counts(moves)
 
     async def remove(self, learner_id: str, board: str) -> int:
         """Take a learner off a board, every period (left the space or the team)."""
-        cursor = await self._connection.execute(
-            "DELETE FROM board_entries WHERE tenant_id = %s AND learner_id = %s AND board = %s",
+        return await self._delete(
+            "DELETE FROM board_entries WHERE tenant_id = %s AND learner_id = %s AND board = %s "
+            "RETURNING board, period, points, public",
             (self._tenant, learner_id, board),
         )
-        return cursor.rowcount
 
     async def delete_person(self, learner_id: str) -> int:
         """Right to erasure: every entry of the learner."""
-        cursor = await self._connection.execute(
-            "DELETE FROM board_entries WHERE tenant_id = %s AND learner_id = %s",
+        return await self._delete(
+            "DELETE FROM board_entries WHERE tenant_id = %s AND learner_id = %s "
+            "RETURNING board, period, points, public",
             (self._tenant, learner_id),
         )
-        return cursor.rowcount
+
+    async def _delete(self, statement: str, params: tuple[str, ...]) -> int:
+        cursor = await self._connection.execute(statement, params)
+        deleted = await cursor.fetchall()
+        moves: dict[Key, int] = {}
+        for board, period, points, public in deleted:
+            if public:
+                _move(moves, (board, period, int(points)), -1)
+        await self._move_counts(moves)
+        return len(deleted)
+
+    async def _move_counts(self, moves: dict[Key, int]) -> None:
+        """Add the count moves, in key order (two transactions never deadlock)."""
+        changed = sorted((k, n) for k, n in moves.items() if n)
+        if not changed:
+            return
+        await self._connection.execute(
+            _MOVE_COUNTS,
+            (
+                self._tenant,
+                [k[0] for k, _ in changed],
+                [k[1] for k, _ in changed],
+                [k[2] for k, _ in changed],
+                [n for _, n in changed],
+            ),
+        )
 
     async def entry(self, board: str, period: str, learner_id: str) -> BoardScore | None:
         cursor = await self._connection.execute(
@@ -167,6 +240,10 @@ class PostgresBoardRepository:
     async def _placements(self, query: str, params: tuple[object, ...]) -> list[Placement]:
         cursor = await self._connection.execute(query, (self._tenant, *params))
         return [_placement(row) for row in await cursor.fetchall()]
+
+
+def _move(moves: dict[Key, int], key: Key, by: int) -> None:
+    moves[key] = moves.get(key, 0) + by
 
 
 def _placement(row: tuple[object, ...]) -> Placement:

@@ -73,6 +73,7 @@ NOT_PERSONAL: Final = {
     "badges": "badge definitions",
     "teams": "team names (members are in team_members)",
     "challenge_deadlines": "challenge ids and times",
+    "board_counts": "entries per points value (moved by the board_entries step)",
 }
 
 

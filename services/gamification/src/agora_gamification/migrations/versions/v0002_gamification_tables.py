@@ -18,6 +18,9 @@
 - ``board_entries``: one row per (board, period, learner); ``board_entries_rank``
   serves top-N and "around me" for public entries in board order (points desc, then
   who reached them first, then learner id).
+- ``board_counts``: how many public entries each points value of a board has, kept in
+  the transaction that changes the entries: a board's size and the entries with more
+  points than mine are sums over its distinct points values, not counts of its rows.
 """
 
 from __future__ import annotations
@@ -212,6 +215,15 @@ TABLES: Final = {
             reached_at timestamptz NOT NULL,
             public boolean NOT NULL,
             PRIMARY KEY (tenant_id, board, period, learner_id)
+        )""",
+    "board_counts": """
+        CREATE TABLE board_counts (
+            tenant_id text NOT NULL,
+            board text NOT NULL,
+            period text NOT NULL,
+            points bigint NOT NULL,
+            entries integer NOT NULL,
+            PRIMARY KEY (tenant_id, board, period, points)
         )""",
 }
 
