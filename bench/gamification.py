@@ -1,7 +1,7 @@
 """Benchmark of the gamification service on PostgreSQL, against baselines measured in
 the same run.
 
-    python bench/gamification.py [--quick] [--learners N] [--events N] [--calls N]
+    python -m bench.gamification [--quick] [--learners N] [--events N] [--calls N]
 
 Against the broker and PostgreSQL of AGORA_TEST_KAFKA / AGORA_TEST_POSTGRES_DSN (each
 part in a database of its own, dropped after):
@@ -41,6 +41,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from agora_contracts.events.domains import learning
+from agora_contracts.events.domains.privacy import ERASURES_TOPIC
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database
 from agora_core.testing import free_port
@@ -70,13 +71,14 @@ SELECT count(*) FROM profiles p WHERE p.tenant_id = %(t)s AND p.version > 0 AND 
 
 
 def completions(tenant: str, count: int, learners: int) -> list[OutgoingEvent]:
-    """``count`` completions by random learners of one tenant."""
+    """``count`` completions by random learners of one tenant, keyed by learner."""
     rng = random.Random(7)  # noqa: S311 - reproducible load, not security
     at = dt.datetime.now(dt.UTC)
+    who = [f"u{rng.randrange(learners)}" for _ in range(count)]
     return [
         OutgoingEvent.create(
             learning.KnowledgeCompletedV1(
-                learner_id=f"u{rng.randrange(learners)}",
+                learner_id=who[i],
                 item_id=f"k-{i}",
                 item_type=rng.choice(["video", "scorm", "document", "quiz"]),
                 item_title=f"Item {i}",
@@ -86,6 +88,8 @@ def completions(tenant: str, count: int, learners: int) -> list[OutgoingEvent]:
             source="/agora/catalog",
             subject=f"k-{i}",
             tenant_id=tenant,
+            # Learning events are keyed by the learner (ARCHITECTURE.md §2).
+            key=who[i],
         )
         for i in range(count)
     ]
@@ -201,9 +205,11 @@ class ServiceProcesses:
                     raise RuntimeError(f"a gamification process never got ready ({url})")
 
     async def stop(self) -> None:
-        for process in self._processes:
+        """SIGTERM every process still running and wait for its exit (idempotent)."""
+        running = [p for p in self._processes if p.returncode is None]
+        for process in running:
             process.send_signal(signal.SIGTERM)
-        for process in self._processes:
+        for process in running:
             await process.wait()
 
 
@@ -214,7 +220,7 @@ async def handled_rate(
     the balance check."""
     name, dsn = await create_test_database(admin_dsn, prefix="bench_gam")
     group = f"bench-gamification-{uuid.uuid4().hex[:8]}"
-    await start_group_at_end(kafka, group, consumed_topics())
+    await start_group_at_end(kafka, group, [*consumed_topics(), ERASURES_TOPIC])
     processes = ServiceProcesses(kafka, dsn, group, instances, REPORTS)
     try:
         async with migrated_database(dsn, MIGRATIONS, max_size=2) as database:
@@ -250,8 +256,15 @@ async def leaderboard(kafka: str, admin_dsn: str, learners: int, calls: int) -> 
     name, dsn = await create_test_database(admin_dsn, prefix="bench_gam_board")
     tenant = f"bench-{uuid.uuid4().hex[:8]}"
     try:
+        group = f"bench-gamification-board-{uuid.uuid4().hex[:8]}"
+        # Started at the end: the board's process must not replay earlier records.
+        await start_group_at_end(kafka, group, [*consumed_topics(), ERASURES_TOPIC])
         settings = test_settings(
-            GamificationSettings, kafka=kafka, postgres_dsn=dsn, log_level="WARNING"
+            GamificationSettings,
+            kafka=kafka,
+            postgres_dsn=dsn,
+            consumer_group=group,
+            log_level="WARNING",
         )
         async with running_service(build, settings) as runtime:
             database = runtime.require_postgres()
@@ -318,7 +331,8 @@ def chart(results: dict[str, Any], path: Path) -> None:
         results["instances_2"]["events_per_s"],
     ]
     rates.bar(names, values, color=["#999999", "#3b7dd8", "#1f4e8c"])
-    rates.set_ylabel("events/s")
+    rates.set_yscale("log")  # raw consumption is orders of magnitude above
+    rates.set_ylabel("events/s (log)")
     rates.set_title(f"knowledge.completed handled ({results['events']:,} events)")
     board = results["board"]
     kinds = ["grpc_top10", "sql_top10", "grpc_around_me", "sql_around_me"]
@@ -349,7 +363,11 @@ def main() -> None:
         ),
     )
     parser.add_argument("--keep-records", action="store_true")
+    parser.add_argument("--from-json", type=Path, help="re-draw the chart of a saved report")
     args = parser.parse_args()
+    if args.from_json is not None:
+        chart(json.loads(args.from_json.read_text()), args.from_json.with_suffix(".png"))
+        return
     args.learners = args.learners or (20_000 if args.quick else 1_000_000)
     args.events = args.events or (3_000 if args.quick else 30_000)
     args.calls = args.calls or (200 if args.quick else 1_000)

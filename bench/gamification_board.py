@@ -46,6 +46,13 @@ SELECT %(t)s, 'tenant', 'all', l, p, at, true
 FROM unnest(%(learners)s::text[], %(points)s::bigint[], %(times)s::timestamptz[]) AS s(l, p, at)
 """
 
+_COUNTS: Final = """
+INSERT INTO board_counts (tenant_id, board, period, points, entries)
+SELECT tenant_id, board, period, points, count(*) FROM board_entries
+WHERE tenant_id = %(t)s AND board = 'tenant' AND period = 'all' AND public
+GROUP BY tenant_id, board, period, points
+"""
+
 
 @dataclass(frozen=True)
 class Seeded:
@@ -81,7 +88,8 @@ def _level(points: int) -> int:
 
 async def seed(database: Database, dsn: str, tenant: str, scores: Sequence[Seeded]) -> float:
     """Profiles, one ledger entry each (balance == ledger sum) and board entries, in
-    ``unnest`` inserts of :data:`CHUNK` learners; then ``VACUUM ANALYZE`` (index-only
+    ``unnest`` inserts of :data:`CHUNK` learners, and the board's counts per points
+    value (what the service's writes keep); then ``VACUUM ANALYZE`` (index-only
     scans need the visibility map). Returns learners loaded per second."""
     began = time.perf_counter()
     for at in range(0, len(scores), CHUNK):
@@ -97,9 +105,11 @@ async def seed(database: Database, dsn: str, tenant: str, scores: Sequence[Seede
         async with database.unit_of_work(tenant) as uow:
             for statement in (_PROFILES, _LEDGER, _BOARD):
                 await uow.connection.execute(statement, params)
+    async with database.unit_of_work(tenant) as uow:
+        await uow.connection.execute(_COUNTS, {"t": tenant})
     rate = len(scores) / (time.perf_counter() - began)
     async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as connection:
-        for table in ("profiles", "ledger", "board_entries"):
+        for table in ("profiles", "ledger", "board_entries", "board_counts"):
             await connection.execute(f"VACUUM (ANALYZE) {table}")
     return rate
 
