@@ -66,11 +66,12 @@ from agora_core.testing import eventually
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import caller
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
+from bench import SMOKE_HELP, reports_dir
 
 if TYPE_CHECKING:
     from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceAsyncStub
 
-REPORTS = Path(__file__).resolve().parent / "reports"
+REPORTS = reports_dir()
 console = Console()
 TENANT = "bench"
 SEED_BATCH = 1000
@@ -716,6 +717,7 @@ def main() -> None:
     parser.add_argument("--grpc-items", type=int, default=50)
     parser.add_argument("--raw-scans", type=int, default=5)
     parser.add_argument("--quick", action="store_true", help="1,000 items and learners")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
         "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
@@ -733,6 +735,9 @@ def main() -> None:
     if args.quick:
         args.items, args.learners, args.completions, args.searches = 1000, 1000, 200, 90
         args.grpc_items, args.raw_scans = 10, 3
+    if args.smoke:
+        args.items, args.learners, args.completions, args.searches = 100, 100, 20, 10
+        args.grpc_items, args.raw_scans = 3, 1
     report(asyncio.run(run(args)), args)
 
 

@@ -12,12 +12,13 @@ part in a database of its own, dropped after):
   beside raw aiokafka consumption of the same records (ratio); balance == ledger sum
   is checked for every learner after each run;
 - **leaderboards**: GetLeaderboard top-10 and "around me" (5 neighbours) p50/p99 over
-  the real gRPC server with N learners on the board (``bench/gamification_board.py``),
+  the real gRPC server with N learners on the board (``bench/gamification_parts/board.py``),
   beside the same SQL run directly on the same board, every answer checked exact
   against the board sorted here; the board is loaded with ``unnest`` inserts.
 
 Writes ``bench/reports/gamification.json`` and ``.png`` (``-quick`` suffixed with
-``--quick``). The benchmark's records are deleted from the consumed topic at the end.
+``--quick`` or ``--smoke``; ``AGORA_BENCH_REPORTS`` names another directory). The
+benchmark's records are deleted from the consumed topic at the end.
 """
 
 from __future__ import annotations
@@ -58,9 +59,10 @@ from agora_gamification.bootstrap import build
 from agora_gamification.entrypoints.events import consumed_topics
 from agora_gamification.migrations import MIGRATIONS
 from agora_gamification.settings import GamificationSettings
-from bench import gamification_board as boards
+from bench import SMOKE_HELP, reports_dir
+from bench.gamification_parts import board as boards
 
-REPORTS = Path(__file__).resolve().parent / "reports"
+REPORTS = reports_dir()
 TOPIC = learning.COMPLETIONS_TOPIC
 ROOT = Path(__file__).resolve().parent.parent
 _UNBALANCED = """
@@ -252,7 +254,7 @@ async def handled_rate(
 
 
 async def leaderboard(kafka: str, admin_dsn: str, learners: int, calls: int) -> dict[str, Any]:
-    """Board latency over gRPC and direct SQL at ``learners`` (see gamification_board)."""
+    """Board latency over gRPC and direct SQL at ``learners`` (see gamification_parts/board.py)."""
     name, dsn = await create_test_database(admin_dsn, prefix="bench_gam_board")
     tenant = f"bench-{uuid.uuid4().hex[:8]}"
     try:
@@ -349,7 +351,8 @@ def chart(results: dict[str, Any], path: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="small sizes (CI smoke)")
+    parser.add_argument("--quick", action="store_true", help="small sizes (a first look)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--learners", type=int, default=None, help="learners on the board")
     parser.add_argument("--events", type=int, default=None)
     parser.add_argument("--event-learners", type=int, default=10_000)
@@ -368,6 +371,12 @@ def main() -> None:
     if args.from_json is not None:
         chart(json.loads(args.from_json.read_text()), args.from_json.with_suffix(".png"))
         return
+    if args.smoke:
+        args.quick = True
+        args.learners = args.learners or 500
+        args.events = args.events or 200
+        args.calls = args.calls or 10
+        args.event_learners = min(args.event_learners, 100)
     args.learners = args.learners or (20_000 if args.quick else 1_000_000)
     args.events = args.events or (3_000 if args.quick else 30_000)
     args.calls = args.calls or (200 if args.quick else 1_000)

@@ -91,7 +91,8 @@ from agora_platform.processes import spawn, terminate
 from agora_platform.state import PlatformState
 from bench import catalog as catalog_bench
 from bench import gamification as gamification_bench
-from bench import gamification_board, platform_report
+from bench import platform_report
+from bench.gamification_parts import board as gamification_board
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "bench" / "reports"
@@ -277,7 +278,7 @@ def board_scores(learners: int) -> list[gamification_board.Seeded]:
 
 async def bulk_load_board(config: PlatformConfig, learners: int) -> dict[str, Any]:
     """The learners' board, profiles and one ledger entry each, in gamification's own
-    database (``unnest`` inserts, ``bench/gamification_board.py``). Before anything
+    database (``unnest`` inserts, ``bench/gamification_parts/board.py``). Before anything
     else reaches gamification: later points (the demo's seeding, the load) move
     through the service's own write path."""
     dsn = config.postgres_dsn("gamification")

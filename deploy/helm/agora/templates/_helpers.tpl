@@ -161,6 +161,10 @@ capabilities:
   value: {{ $r.Values.logLevel | quote }}
 - name: {{ $p }}SHUTDOWN_GRACE_SECONDS
   value: {{ $svc.shutdownGraceSeconds | quote }}
+- name: {{ $p }}GRPC_MAX_CONNECTION_AGE_SECONDS
+  value: {{ $svc.grpc.maxConnectionAgeSeconds | quote }}
+- name: {{ $p }}GRPC_MAX_CONNECTION_AGE_GRACE_SECONDS
+  value: {{ $svc.grpc.maxConnectionAgeGraceSeconds | quote }}
 - name: {{ $p }}KAFKA_BOOTSTRAP_SERVERS
   value: {{ $r.Values.kafka.bootstrapServers | quote }}
 {{- include "agora.kafkaSecurityEnv" (dict "prefix" $p "root" $r "secret" $secret) }}
@@ -199,6 +203,22 @@ capabilities:
 - name: {{ $p }}JWT_AUDIENCE
   value: {{ . | quote }}
 {{- end }}
+- name: {{ $p }}JWT_SUBJECT_CLAIM
+  value: {{ $r.Values.auth.subjectClaim | quote }}
+- name: {{ $p }}JWT_TENANT_CLAIM
+  value: {{ $r.Values.auth.tenantClaim | quote }}
+{{- with $r.Values.auth.fixedTenant }}
+- name: {{ $p }}JWT_FIXED_TENANT
+  value: {{ . | quote }}
+{{- end }}
+- name: {{ $p }}JWT_ROLES_CLAIM
+  value: {{ $r.Values.auth.rolesClaim | quote }}
+{{- with $r.Values.auth.roleMapping }}
+- name: {{ $p }}JWT_ROLE_MAPPING
+  value: {{ toJson . | quote }}
+{{- end }}
+- name: {{ $p }}JWT_ROLES_CLAIM_REQUIRED
+  value: {{ $r.Values.auth.rolesClaimRequired | quote }}
 {{- if eq $name "gamification" }}
 - name: {{ $p }}PUBLIC_HOST
   value: "0.0.0.0"

@@ -134,6 +134,27 @@ def default_interceptors(verifier: TokenVerifier, policy: MethodPolicy) -> list[
     return [MetricsInterceptor(), ErrorMappingInterceptor(), AuthInterceptor(verifier, policy)]
 
 
+def server_options(settings: ServiceSettings) -> list[tuple[str, int]]:
+    """Channel arguments of every Agora server: message limits and connection age."""
+    options = [
+        ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
+        ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
+        # Without this a second process could bind the same port and silently share it.
+        ("grpc.so_reuseport", 0),
+    ]
+    if settings.grpc_max_connection_age_seconds > 0:
+        # HTTP/2 connections are long-lived: without an age, clients stay on the replicas
+        # they first reached and a scale-out gets no traffic. GOAWAY makes them redial
+        # (through the balancer or DNS) between calls; gRPC adds ±10 % jitter.
+        age_ms = max(1, round(settings.grpc_max_connection_age_seconds * 1000))
+        grace_ms = round(settings.grpc_max_connection_age_grace_seconds * 1000)
+        options += [
+            ("grpc.max_connection_age_ms", age_ms),
+            ("grpc.max_connection_age_grace_ms", grace_ms),
+        ]
+    return options
+
+
 def create_grpc_server(
     settings: ServiceSettings,
     *,
@@ -158,13 +179,9 @@ def create_grpc_server(
     ]
     service_names = [*service_names, OPERATIONS_SERVICE_NAME]
     policy = policy.merge(OPERATIONS_POLICY)
-    options = [
-        ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
-        ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
-        # Without this a second process could bind the same port and silently share it.
-        ("grpc.so_reuseport", 0),
-    ]
-    server = grpc.aio.server(interceptors=default_interceptors(verifier, policy), options=options)
+    server = grpc.aio.server(
+        interceptors=default_interceptors(verifier, policy), options=server_options(settings)
+    )
     for registration in registrations:
         registration.register(server)
     health = health_aio.HealthServicer()
