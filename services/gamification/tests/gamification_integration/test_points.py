@@ -317,3 +317,29 @@ async def test_unknown_type_is_ignored_and_counted_and_malformed_payload_goes_to
     await balance_is(stub, tenant, "ivy", 15)
     assert _ignored_count() >= before + 1
     assert gamification.POINTS_TOPIC  # the published topic the tap follows
+
+
+async def test_nul_characters_are_refused_naming_the_field(stub: Stub) -> None:
+    # PostgreSQL text cannot hold NUL: a clear INVALID_ARGUMENT, never a failed statement.
+    tenant = f"t-{uuid.uuid4().hex[:8]}"
+    error = await rpc_error(
+        stub.GetProfile(pb.GetProfileRequest(learner_id="a\x00b"), metadata=caller(tenant=tenant))
+    )
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="learner_id")
+    error = await rpc_error(
+        stub.PutTeam(
+            pb.PutTeamRequest(team_id="red", name="Red", member_ids=["ada", "b\x00"]),
+            metadata=caller(ADMIN, tenant=tenant),
+        )
+    )
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="member_ids.1")
+    rule = pb.Rule(
+        rule_id="completion",
+        event_type="org.agora.learning.knowledge.completed.v1",
+        points=5,
+        conditions=[pb.Condition(field="item_type", op="eq", value_json='"\\u0000"')],
+    )
+    error = await rpc_error(
+        stub.PutRule(pb.PutRuleRequest(rule=rule), metadata=caller(ADMIN, tenant=tenant))
+    )
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="rule.conditions.0.value_json")

@@ -118,6 +118,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def GetProfile(
         self, request: pb.GetProfileRequest, context: Context
     ) -> pb.GetProfileResponse:
+        m.no_nul(request)
         caller = current_principal()
         learner = m.identifier(request.learner_id or caller.subject, "learner_id")
         view = await self._use.people.profile(caller, learner)
@@ -127,6 +128,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def ListLedgerEntries(
         self, request: pb.ListLedgerEntriesRequest, context: Context
     ) -> pb.ListLedgerEntriesResponse:
+        m.no_nul(request)
         caller = current_principal()
         learner = m.identifier(request.learner_id or caller.subject, "learner_id")
         page = await self._use.people.ledger(
@@ -141,6 +143,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def GetLeaderboard(
         self, request: pb.GetLeaderboardRequest, context: Context
     ) -> pb.GetLeaderboardResponse:
+        m.no_nul(request)
         query = parse_request(
             LeaderboardQuery,
             top_n=request.top_n or 10,
@@ -172,11 +175,13 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def ListRules(
         self, request: pb.ListRulesRequest, context: Context
     ) -> pb.ListRulesResponse:
+        m.no_nul(request)
         rules = await self._use.administration.rules(current_principal())
         return pb.ListRulesResponse(rules=[m.rule_pb(r) for r in rules])
 
     @override
     async def PutRule(self, request: pb.PutRuleRequest, context: Context) -> pb.PutRuleResponse:
+        m.no_nul(request)
         r = request.rule
         rule = m.validated(
             Rule,
@@ -199,6 +204,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
 
     @override
     async def PutBadge(self, request: pb.PutBadgeRequest, context: Context) -> pb.PutBadgeResponse:
+        m.no_nul(request)
         b = request.badge
         groups = [
             [
@@ -232,6 +238,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def ListBadges(
         self, request: pb.ListBadgesRequest, context: Context
     ) -> pb.ListBadgesResponse:
+        m.no_nul(request)
         badges = await self._use.administration.badges(current_principal())
         return pb.ListBadgesResponse(badges=[m.badge_pb(b) for b in badges])
 
@@ -239,6 +246,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def ListAwards(
         self, request: pb.ListAwardsRequest, context: Context
     ) -> pb.ListAwardsResponse:
+        m.no_nul(request)
         caller = current_principal()
         learner = m.identifier(request.learner_id or caller.subject, "learner_id")
         awards = await self._use.awards.of_learner(caller, learner)
@@ -248,6 +256,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def ExportCredential(
         self, request: pb.ExportCredentialRequest, context: Context
     ) -> pb.ExportCredentialResponse:
+        m.no_nul(request)
         award_id = m.identifier(request.award_id, "award_id")
         credential, token = await self._use.awards.export(current_principal(), award_id)
         return pb.ExportCredentialResponse(
@@ -258,6 +267,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def GetCredentialStatus(
         self, request: pb.GetCredentialStatusRequest, context: Context
     ) -> pb.GetCredentialStatusResponse:
+        m.no_nul(request)
         award_id = m.identifier(request.award_id, "award_id")
         award = await self._use.awards.get(current_principal(), award_id)
         return pb.GetCredentialStatusResponse(
@@ -271,6 +281,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def RevokeAward(
         self, request: pb.RevokeAwardRequest, context: Context
     ) -> pb.RevokeAwardResponse:
+        m.no_nul(request)
         if len(request.reason) > 1000:
             raise InvalidArgument.single("reason", "at most 1000 characters")
         award_id = m.identifier(request.award_id, "award_id")
@@ -281,6 +292,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def CreateChallenge(
         self, request: pb.CreateChallengeRequest, context: Context
     ) -> pb.CreateChallengeResponse:
+        m.no_nul(request)
         caller = current_principal()
         c = request.challenge
         if c.scope not in m.SCOPES:
@@ -320,6 +332,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def GetChallenge(
         self, request: pb.GetChallengeRequest, context: Context
     ) -> pb.GetChallengeResponse:
+        m.no_nul(request)
         challenge_id = m.identifier(request.challenge_id, "challenge_id")
         challenge = await self._use.challenges.get(current_principal(), challenge_id)
         return pb.GetChallengeResponse(challenge=m.challenge_pb(challenge))
@@ -328,6 +341,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def ListChallenges(
         self, request: pb.ListChallengesRequest, context: Context
     ) -> pb.ListChallengesResponse:
+        m.no_nul(request)
         caller = current_principal()
         if request.all and not caller.has_any_role(OVERSEERS):
             raise PermissionDenied("listing every challenge needs the manager or admin role")
@@ -343,6 +357,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def GetTenantSettings(
         self, request: pb.GetTenantSettingsRequest, context: Context
     ) -> pb.GetTenantSettingsResponse:
+        m.no_nul(request)
         settings = await self._use.administration.settings(current_principal())
         return pb.GetTenantSettingsResponse(settings=m.tenant_pb(settings))
 
@@ -350,6 +365,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def PutTenantSettings(
         self, request: pb.PutTenantSettingsRequest, context: Context
     ) -> pb.PutTenantSettingsResponse:
+        m.no_nul(request)
         s = request.settings
         data: dict[str, object] = {
             "time_zone": s.time_zone or "UTC",
@@ -368,6 +384,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
     async def PutPersonSettings(
         self, request: pb.PutPersonSettingsRequest, context: Context
     ) -> pb.PutPersonSettingsResponse:
+        m.no_nul(request)
         settings = parse_request(
             PersonSettings,
             time_zone=request.time_zone,
@@ -380,6 +397,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
 
     @override
     async def PutTeam(self, request: pb.PutTeamRequest, context: Context) -> pb.PutTeamResponse:
+        m.no_nul(request)
         team = parse_request(
             TeamRequest,
             team_id=request.team_id,

@@ -8,6 +8,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, Final, TypeVar
 
+from google.protobuf.message import Message
 from pydantic import BaseModel, ValidationError
 
 from agora.gamification.v1 import gamification_pb2 as pb
@@ -26,6 +27,7 @@ from agora_gamification.service_layer.people import ProfileView
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _FIELD_IN_MESSAGE = re.compile(r"^(?:Value error, )?([a-z0-9_][a-z0-9_.]*): ")
 MAX_ID: Final = 128
+_ID: Final = re.compile(r"[^\s\x00-\x1f]+")
 
 SCOPES: Final = {
     pb.CHALLENGE_SCOPE_PERSON: "person",
@@ -53,13 +55,35 @@ def validated(model: type[ModelT], prefix: str, data: Mapping[str, Any]) -> Mode
         raise InvalidArgument(violations) from None
 
 
+def no_nul(message: Message, prefix: str = "") -> None:
+    """Refuse a NUL character in any string of ``message`` (PostgreSQL text cannot hold
+    one), naming the field: a clear INVALID_ARGUMENT instead of a failed statement."""
+    for descriptor, value in message.ListFields():
+        name = f"{prefix}{descriptor.name}"
+        if descriptor.message_type is not None and descriptor.message_type.GetOptions().map_entry:
+            values: list[Any] = [*value.keys(), *value.values()]
+        elif descriptor.is_repeated:
+            values = list(value)
+        else:
+            values = [value]
+        for index, item in enumerate(values):
+            path = name if len(values) == 1 else f"{name}.{index}"
+            if isinstance(item, str) and "\x00" in item:
+                raise InvalidArgument.single(path, "must not contain NUL characters")
+            if isinstance(item, Message):
+                no_nul(item, f"{path}.")
+
+
 def json_value(raw: str, field: str) -> Any:
     if len(raw) > 4000:
         raise InvalidArgument.single(field, "at most 4000 characters")
     try:
-        return json.loads(raw) if raw else None
+        value = json.loads(raw) if raw else None
     except json.JSONDecodeError as error:
         raise InvalidArgument.single(field, f"not JSON: {error.msg}") from None
+    if "\\u0000" in json.dumps(value):
+        raise InvalidArgument.single(field, "must not contain NUL characters")
+    return value
 
 
 def conditions(items: Sequence[pb.Condition], prefix: str) -> list[dict[str, Any]]:
@@ -76,6 +100,8 @@ def conditions(items: Sequence[pb.Condition], prefix: str) -> list[dict[str, Any
 def identifier(value: str, field: str) -> str:
     if not value or len(value) > MAX_ID:
         raise InvalidArgument.single(field, f"required, at most {MAX_ID} characters")
+    if not _ID.fullmatch(value):
+        raise InvalidArgument.single(field, "no whitespace or control characters")
     return value
 
 
