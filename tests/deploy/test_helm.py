@@ -196,6 +196,14 @@ def test_environment_is_a_valid_production_configuration(
     assert settings.jwt_hs256_secret is None
     assert settings.jwt_jwks_url
     assert settings.grpc_host == "0.0.0.0"  # noqa: S104  (inside the pod)
+    # Connect: off by default, on in the production example with its web app's origin.
+    if variant == "defaults":
+        assert not settings.connect_enabled
+    else:
+        assert settings.connect_enabled
+        assert settings.connect_host == "0.0.0.0"  # noqa: S104  (inside the pod)
+        assert settings.connect_port == values()["connect"]["port"]
+        assert settings.connect_cors_allowed_origins == ("https://learn.example.com",)
     # SIGTERM: preStop sleep, then gRPC drain and handler drain, each up to the grace.
     pod = rendered.get("Deployment", name_of(spec))["spec"]["template"]["spec"]
     pre_stop = float(container["lifecycle"]["preStop"]["exec"]["command"][1])

@@ -157,8 +157,23 @@ capabilities:
   value: "0.0.0.0"
 - name: {{ $p }}HTTP_PORT
   value: {{ $svc.httpPort | quote }}
+- name: {{ $p }}CONNECT_ENABLED
+  value: {{ $r.Values.connect.enabled | quote }}
+{{- if $r.Values.connect.enabled }}
+- name: {{ $p }}CONNECT_HOST
+  value: "0.0.0.0"
+- name: {{ $p }}CONNECT_PORT
+  value: {{ $r.Values.connect.port | quote }}
+- name: {{ $p }}CONNECT_CORS_ALLOWED_ORIGINS
+  value: {{ $r.Values.connect.cors.allowedOrigins | toJson | quote }}
+- name: {{ $p }}CONNECT_CORS_ALLOW_CREDENTIALS
+  value: {{ $r.Values.connect.cors.allowCredentials | quote }}
+- name: {{ $p }}CONNECT_CORS_MAX_AGE_SECONDS
+  value: {{ $r.Values.connect.cors.maxAgeSeconds | quote }}
+{{- end }}
 - name: {{ $p }}LOG_LEVEL
   value: {{ $r.Values.logLevel | quote }}
+{{- include "agora.tracingEnv" $r }}
 - name: {{ $p }}SHUTDOWN_GRACE_SECONDS
   value: {{ $svc.shutdownGraceSeconds | quote }}
 - name: {{ $p }}GRPC_MAX_CONNECTION_AGE_SECONDS
@@ -261,3 +276,25 @@ capabilities:
   value: {{ $value | quote }}
 {{- end }}
 {{- end -}}
+
+{{/* Tracing: the standard OTEL_* variables (off unless tracing.enabled). */}}
+{{- define "agora.tracingEnv" -}}
+{{- $t := .Values.tracing }}
+{{- if $t.enabled }}
+- name: OTEL_TRACES_EXPORTER
+  value: "otlp"
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ $t.otlpEndpoint | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $t.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $t.samplerArg | quote }}
+{{- if $t.resourceAttributes }}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: {{ $t.resourceAttributes | quote }}
+{{- end }}
+{{- else }}
+- name: OTEL_TRACES_EXPORTER
+  value: "none"
+{{- end }}
+{{- end }}

@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agora_contracts.events.envelope import TENANT_ID_PATTERN
 from agora_core.claim_paths import ClaimPath
+from agora_core.connect.settings import ConnectSettings
 from agora_core.identity import Role
 
 
@@ -85,8 +86,12 @@ class KafkaSettings(BaseSettings):
         return self
 
 
-class ServiceSettings(KafkaSettings):
-    """Runtime settings every Agora service has. Subclasses set ``env_prefix``."""
+class ServiceSettings(KafkaSettings, ConnectSettings):
+    """Runtime settings every Agora service has. Subclasses set ``env_prefix``.
+
+    The ``CONNECT_*`` fields (the browser-facing endpoint) come from
+    :class:`~agora_core.connect.settings.ConnectSettings`.
+    """
 
     model_config = SettingsConfigDict(env_prefix="AGORA_", extra="ignore", frozen=True)
 
