@@ -33,6 +33,7 @@ from agora_core.testing.connect_client import (
     connect_field_violations,
 )
 from agora_core.testing.grpc_assertions import assert_status, caller, field_violations, rpc_error
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_core.testing.service_harness import running_service, test_settings
 from agora_gamification.bootstrap import build as build_gamification
 from agora_gamification.settings import GamificationSettings
@@ -53,6 +54,9 @@ class ServiceUnderTest:
     request: Callable[..., Message]
     response: type[Message]
 
+
+POSTGRES_SERVICES = ("gamification",)
+"""Services that store in PostgreSQL (the others still on FerretDB)."""
 
 SERVICES = [
     ServiceUnderTest(
@@ -108,10 +112,16 @@ class Running:
 
 @pytest.fixture(scope="module", params=SERVICES, ids=[service.name for service in SERVICES])
 async def running(
-    request: pytest.FixtureRequest, kafka_bootstrap: str, mongo_uri: str
+    request: pytest.FixtureRequest, kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
 ) -> AsyncIterator[Running]:
     service: ServiceUnderTest = request.param
     database = f"{service.name}_connect_{uuid.uuid4().hex[:8]}"
+    # Services on PostgreSQL: a database of their own on the test server each.
+    on_postgres = (
+        await create_test_database(postgres_admin_dsn, prefix=f"connect_{service.name[:4]}")
+        if service.name in POSTGRES_SERVICES
+        else None
+    )
     settings = test_settings(
         service.settings,
         kafka=kafka_bootstrap,
@@ -119,6 +129,7 @@ async def running(
         database=database,
         connect_enabled=True,
         connect_port=0,
+        **({"postgres_dsn": on_postgres[1]} if on_postgres is not None else {}),
     )
     try:
         async with running_service(service.build, settings) as runtime:
@@ -131,6 +142,8 @@ async def running(
         client = create_mongo_client(mongo_uri)
         await client.drop_database(database)
         await client.close()
+        if on_postgres is not None:
+            await drop_test_database(postgres_admin_dsn, on_postgres[0])
 
 
 @pytest.mark.parametrize("http_version", ["HTTP/1.1", "HTTP/2"])
