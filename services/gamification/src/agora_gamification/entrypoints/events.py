@@ -39,6 +39,7 @@ def facts_of(event: ReceivedEvent[Any]) -> EventFacts:
         actor_id=event.envelope.actorid,
         payload=payload.model_dump(mode="json"),
         occurred_at=occurred,
+        traceparent=event.envelope.traceparent,
     )
 
 

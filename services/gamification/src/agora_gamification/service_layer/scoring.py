@@ -209,6 +209,8 @@ def events_of(facts: EventFacts, change: ProfileChange) -> list[OutgoingEvent]:
                 tenant_id=facts.tenant_id,
                 actor_id=facts.actor_id,
                 time=facts.occurred_at,
+                # A run of events may span several traces: each effect continues its own.
+                traceparent=facts.traceparent,
             )
         )
 
