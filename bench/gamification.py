@@ -1,27 +1,24 @@
-"""Benchmark of the gamification service against raw baselines measured in the same run.
+"""Benchmark of the gamification service on PostgreSQL, against baselines measured in
+the same run.
 
-    python bench/gamification.py [--quick] [--events N] [--learners N]
+    python -m bench.gamification [--quick] [--learners N] [--events N] [--calls N]
 
-Against the broker and database of AGORA_TEST_KAFKA / AGORA_TEST_MONGO_URI:
+Against the broker and PostgreSQL of AGORA_TEST_KAFKA / AGORA_TEST_POSTGRES_DSN (each
+part in a database of its own, dropped after):
 
-- sustained events/s handled by ONE instance and by TWO instances in one consumer group
-  (knowledge.completed events for random learners: rules, ledger, profile, level,
-  leaderboard scores, processed-id record), each beside raw aiokafka consumption of
-  the same records (ratio);
-- GetLeaderboard top-10 and "around me" (5 neighbours) latency (p50/p99, through the
-  real gRPC server) with N learners on the board, beside a raw pymongo ``find_one`` by
-  ``_id`` on the same collection (the unit a board read is made of) and the previous
-  version's scan queries (sorted top-10 find; count of better scores), and a check that
-  every answer is exact (ranks, order, neighbours against the sorted board). The board
-  is bulk-loaded with the documents the service's write path leaves (score documents,
-  buckets, range counts, directory), then ``--moves`` learners gain points through the
-  service's own ``BoardWriter.place`` (moves/s reported) before the reads; seeding all
-  100,000 through the write path (six writes each) or through Kafka events would take
-  hours on the shared 2-core FerretDB.
+- **events handled**: knowledge.completed events for random learners (rules, ledger,
+  profile, level, streak, board entries, processed marks: the batch scoring path)
+  handled by ONE service process and by TWO processes in one consumer group, each
+  beside raw aiokafka consumption of the same records (ratio); balance == ledger sum
+  is checked for every learner after each run;
+- **leaderboards**: GetLeaderboard top-10 and "around me" (5 neighbours) p50/p99 over
+  the real gRPC server with N learners on the board (``bench/gamification_parts/board.py``),
+  beside the same SQL run directly on the same board, every answer checked exact
+  against the board sorted here; the board is loaded with ``unnest`` inserts.
 
-Prints a table and writes ``bench/reports/gamification.json`` and ``.md``. At the end
-the benchmark's records are deleted from the consumed topic (``delete_records`` up to
-the offsets it produced), so test runs on the same local broker never replay them.
+Writes ``bench/reports/gamification.json`` and ``.png`` (``-quick`` suffixed with
+``--quick`` or ``--smoke``; ``AGORA_BENCH_REPORTS`` names another directory). The
+benchmark's records are deleted from the consumed topic at the end.
 """
 
 from __future__ import annotations
@@ -31,62 +28,59 @@ import asyncio
 import datetime as dt
 import json
 import os
+import platform
 import random
+import signal
+import sys
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
-from pymongo.asynchronous.collection import AsyncCollection
-from pymongo.asynchronous.database import AsyncDatabase
-from rich.console import Console
-from rich.table import Table
 
-from agora.gamification.v1 import gamification_pb2 as pb
-from agora.gamification.v1 import gamification_pb2_grpc
 from agora_contracts.events.domains import learning
+from agora_contracts.events.domains.privacy import ERASURES_TOPIC
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.runtime import ServiceRuntime
-from agora_core.storage import Document, create_mongo_client, ensure_indexes
+from agora_core.postgres import Database
+from agora_core.testing import free_port
 from agora_core.testing.event_tap import start_group_at_end
-from agora_core.testing.grpc_assertions import caller
-from agora_core.testing.service_harness import channel_to, test_settings
-from agora_gamification.adapters.board_index import (
-    MongoBoardStore,
-    bucket_key,
-    directory_key,
-    range_key,
-    score_key,
+from agora_core.testing.grpc_assertions import DEV_SECRET
+from agora_core.testing.postgres import (
+    create_test_database,
+    drop_test_database,
+    ensure_test_role,
+    migrated_database,
 )
-from agora_gamification.adapters.mongo import INDEXES, Score
+from agora_core.testing.service_harness import running_service, test_settings
 from agora_gamification.bootstrap import build
-from agora_gamification.domain.standings import (
-    Entry,
-    Placement,
-    point_field,
-    range_field,
-    range_of,
-)
 from agora_gamification.entrypoints.events import consumed_topics
-from agora_gamification.service_layer.boards import BoardWriter
+from agora_gamification.migrations import MIGRATIONS
 from agora_gamification.settings import GamificationSettings
-from bench import reports_dir
+from bench import SMOKE_HELP, reports_dir
+from bench.gamification_parts import board as boards
 
 REPORTS = reports_dir()
 TOPIC = learning.COMPLETIONS_TOPIC
-console = Console()
+ROOT = Path(__file__).resolve().parent.parent
+_UNBALANCED = """
+SELECT count(*) FROM profiles p WHERE p.tenant_id = %(t)s AND p.version > 0 AND p.balance <>
+    (SELECT coalesce(sum(l.points), 0) FROM ledger l
+     WHERE l.tenant_id = p.tenant_id AND l.learner_id = p.learner_id)
+"""
 
 
 def completions(tenant: str, count: int, learners: int) -> list[OutgoingEvent]:
-    """``count`` completions by random learners of one tenant."""
+    """``count`` completions by random learners of one tenant, keyed by learner."""
     rng = random.Random(7)  # noqa: S311 - reproducible load, not security
     at = dt.datetime.now(dt.UTC)
+    who = [f"u{rng.randrange(learners)}" for _ in range(count)]
     return [
         OutgoingEvent.create(
             learning.KnowledgeCompletedV1(
-                learner_id=f"u{rng.randrange(learners)}",
+                learner_id=who[i],
                 item_id=f"k-{i}",
                 item_type=rng.choice(["video", "scorm", "document", "quiz"]),
                 item_title=f"Item {i}",
@@ -96,30 +90,26 @@ def completions(tenant: str, count: int, learners: int) -> list[OutgoingEvent]:
             source="/agora/catalog",
             subject=f"k-{i}",
             tenant_id=tenant,
+            # Learning events are keyed by the learner (ARCHITECTURE.md §2).
+            key=who[i],
         )
         for i in range(count)
     ]
 
 
-async def _end_offsets(consumer: AIOKafkaConsumer, kafka: str) -> dict[TopicPartition, int]:
+async def end_offsets(kafka: str) -> dict[TopicPartition, int]:
+    """The consumed topic's end offsets now."""
     producer = AIOKafkaProducer(bootstrap_servers=kafka)
+    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await producer.start()
+    await consumer.start()
     try:
         # The producer fetches the topic's metadata on demand; the consumer would not.
         partitions = [TopicPartition(TOPIC, p) for p in await producer.partitions_for(TOPIC)]
-    finally:
-        await producer.stop()
-    return dict(await consumer.end_offsets(partitions))
-
-
-async def end_offsets(kafka: str) -> dict[TopicPartition, int]:
-    """The consumed topic's end offsets now."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        return await _end_offsets(consumer, kafka)
+        return dict(await consumer.end_offsets(partitions))
     finally:
         await consumer.stop()
+        await producer.stop()
 
 
 async def produce(kafka: str, events: list[OutgoingEvent]) -> dict[TopicPartition, int]:
@@ -161,326 +151,132 @@ async def raw_consume(kafka: str, start: dict[TopicPartition, int], count: int) 
         await consumer.stop()
 
 
+async def count_of(database: Database, tenant: str, query: str) -> int:
+    async with database.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(query, {"t": tenant})
+        row = await cursor.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+class ServiceProcesses:
+    """``python -m agora_gamification`` processes in one consumer group."""
+
+    def __init__(self, kafka: str, dsn: str, group: str, count: int, logs: Path) -> None:
+        self._env = [self._environment(kafka, dsn, group) for _ in range(count)]
+        self._logs = logs
+        self._processes: list[asyncio.subprocess.Process] = []
+
+    @staticmethod
+    def _environment(kafka: str, dsn: str, group: str) -> dict[str, str]:
+        p = "AGORA_GAMIFICATION_"
+        base = {k: v for k, v in os.environ.items() if not k.startswith(p)}
+        return {
+            **base,
+            f"{p}KAFKA_BOOTSTRAP_SERVERS": kafka,
+            f"{p}POSTGRES_DSN": dsn,
+            f"{p}POSTGRES_MIGRATE_ON_START": "true",
+            f"{p}CONSUMER_GROUP": group,
+            f"{p}GRPC_PORT": str(free_port()),
+            f"{p}HTTP_PORT": str(free_port()),
+            f"{p}PUBLIC_PORT": str(free_port()),
+            f"{p}DEV_MODE": "true",
+            f"{p}JWT_HS256_SECRET": DEV_SECRET,
+            f"{p}LOG_LEVEL": "WARNING",
+        }
+
+    async def start(self) -> None:
+        for n, env in enumerate(self._env):
+            log = (self._logs / f"bench-gamification-{n}.log").open("ab")
+            self._processes.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable, "-m", "agora_gamification", env=env, stdout=log, stderr=log
+                )
+            )
+        async with aiohttp.ClientSession() as http:
+            for env in self._env:
+                url = f"http://127.0.0.1:{env['AGORA_GAMIFICATION_HTTP_PORT']}/readyz"
+                for _ in range(600):
+                    try:
+                        async with http.get(url) as response:
+                            if response.status == 200:
+                                break
+                    except aiohttp.ClientError:
+                        pass
+                    await asyncio.sleep(0.25)
+                else:
+                    raise RuntimeError(f"a gamification process never got ready ({url})")
+
+    async def stop(self) -> None:
+        """SIGTERM every process still running and wait for its exit (idempotent)."""
+        running = [p for p in self._processes if p.returncode is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        for process in running:
+            await process.wait()
+
+
 async def handled_rate(
-    kafka: str, mongo_uri: str, instances: int, count: int, learners: int
-) -> tuple[float, float]:
-    """(service events/s, raw consume events/s) for ``count`` events and ``instances``."""
-    database = f"bench_gam_{uuid.uuid4().hex[:8]}"
-    group = f"bench-gamification-{uuid.uuid4().hex[:8]}"
-    await start_group_at_end(kafka, group, consumed_topics())
-    settings = test_settings(
-        GamificationSettings,
-        kafka=kafka,
-        mongo_uri=mongo_uri,
-        database=database,
-        consumer_group=group,
-        outbox_poll_interval_ms=1000,
-        log_level="WARNING",
-    )
-    runtimes = [await build(settings) for _ in range(instances)]
-    for runtime in runtimes:
-        await runtime.start()
-    try:
-        for runtime in runtimes:
-            await runtime.consumers[0].wait_for_assignment(120)
-        tenant = f"bench-{uuid.uuid4().hex[:8]}"
-        events = completions(tenant, count, learners)
-        began = time.perf_counter()
-        start = await produce(kafka, events)
-        processed = runtimes[0].database["processed_events"]
-        with console.status(f"{instances} instance(s) handling {count} events"):
-            while await processed.count_documents({"tenant_id": tenant}) < count:  # noqa: ASYNC110 - polling the database, no event to wait on
-                await asyncio.sleep(0.5)
-        rate = count / (time.perf_counter() - began)
-        baseline = await raw_consume(kafka, start, count)
-        return rate, baseline
-    finally:
-        for runtime in runtimes:
-            await runtime.stop()
-        client = create_mongo_client(mongo_uri)
-        await client.drop_database(database)
-        await client.close()
-
-
-def percentile(samples: list[float], pct: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
-
-
-async def timed_ms(calls: int, call: Callable[[int], Awaitable[Any]]) -> list[float]:
-    samples = []
-    for i in range(calls):
-        began = time.perf_counter()
-        await call(i)
-        samples.append((time.perf_counter() - began) * 1000)
-    return samples
-
-
-def seeded_scores(learners: int, *, prefix: str = "u") -> list[Score]:
-    """``learners`` all-time scores: points uniform in 0..4999 (five range documents,
-    about 20 learners per points value), attainment times spread over a month;
-    learner ids ``<prefix><n>``."""
-    rng = random.Random(11)  # noqa: S311 - reproducible load, not security
-    return [
-        Score(
-            board="tenant",
-            period="all",
-            learner_id=f"{prefix}{n}",
-            points=rng.randrange(5000),
-            reached_at=f"2026-11-{1 + n % 28:02d}T10:{n % 60:02d}:00+00:00",
-            public=True,
-        )
-        for n in range(learners)
-    ]
-
-
-def index_documents(tenant: str, scores: list[Score]) -> tuple[list[Document], list[Document]]:
-    """The score documents and rank index ``BoardWriter.place`` leaves for ``scores``
-    (each learner placed once, move seq 1, nothing pending), built in memory so that
-    100,000 learners load in seconds; the moves made afterwards through the real write
-    path and the exactness checks prove the shapes are the service's."""
-    score_docs: list[Document] = []
-    buckets: dict[int, list[dict[str, Any]]] = {}
-    for score in scores:
-        placement = Placement(score.points, Entry(score.reached_at, score.learner_id, 1))
-        score_docs.append(
-            {
-                "_id": score_key(tenant, score.board, score.period, score.learner_id),
-                "tenant_id": tenant,
-                "board": score.board,
-                "period": score.period,
-                "learner_id": score.learner_id,
-                "points": score.points,
-                "reached_at": score.reached_at,
-                "public": True,
-                "member": True,
-                "v": 1,
-                "seq": 1,
-                "on": placement.document(),
-            }
-        )
-        buckets.setdefault(score.points, []).append(placement.entry.document())
-    index: list[Document] = []
-    ranges: dict[int, dict[str, dict[str, int]]] = {}
-    for points, entries in buckets.items():
-        index.append(
-            {
-                "_id": bucket_key(tenant, "tenant", "all", points),
-                "tenant_id": tenant,
-                "board": "tenant",
-                "period": "all",
-                "points": points,
-                "entries": entries,
-                "rev": len(entries),
-            }
-        )
-        cells = ranges.setdefault(range_of(points), {})
-        cells[point_field(points)] = {"n": len(entries), "r": len(entries)}
-    directory: dict[str, dict[str, int]] = {}
-    for range_index, cells in ranges.items():
-        index.append(
-            {
-                "_id": range_key(tenant, "tenant", "all", range_index),
-                "tenant_id": tenant,
-                "c": cells,
-                "rev": len(cells),
-            }
-        )
-        total = sum(cell["n"] for cell in cells.values())
-        directory[range_field(range_index)] = {"n": total, "r": len(cells)}
-    index.append(
-        {
-            "_id": directory_key(tenant, "tenant", "all"),
-            "tenant_id": tenant,
-            "c": directory,
-            "rev": 1,
-        }
-    )
-    return score_docs, index
-
-
-async def bulk_load(database: AsyncDatabase[Document], tenant: str, scores: list[Score]) -> float:
-    """Insert the documents of :func:`index_documents`; documents/s."""
-    score_docs, index = index_documents(tenant, scores)
-    began = time.perf_counter()
-    with console.status(f"loading {len(score_docs)} scores and {len(index)} index documents"):
-        for collection, docs in (("scores", score_docs), ("board_index", index)):
-            for at in range(0, len(docs), 1000):
-                await database[collection].insert_many(docs[at : at + 1000], ordered=False)
-    return (len(score_docs) + len(index)) / (time.perf_counter() - began)
-
-
-async def moves_through_the_write_path(
-    writer: BoardWriter, tenant: str, seeded: list[Score], count: int, concurrency: int
-) -> tuple[list[Score], float]:
-    """``count`` learners gain points through ``BoardWriter.place`` (score document,
-    pending move, two buckets, range counts, directory, clear), ``concurrency`` at a
-    time; returns the board's scores afterwards and the moves/s."""
-    rng = random.Random(13)  # noqa: S311 - reproducible load, not security
-    latest = {s.learner_id: s for s in seeded}
-    movers = rng.sample(sorted(latest), min(count, len(latest)))
-    gate = asyncio.Semaphore(concurrency)
-    began = time.perf_counter()
-
-    async def move(learner: str) -> None:
-        old = latest[learner]
-        # Mostly small gains (same range), some large ones (another range document).
-        gain = rng.choice([5, 10, 10, 15, 25, 50, 1000])
-        new = Score("tenant", "all", learner, old.points + gain, "2026-11-29T12:00:00+00:00", True)
-        latest[learner] = new
-        async with gate:
-            await writer.place(tenant, new, 2)
-
-    with console.status(f"{len(movers)} moves through BoardWriter.place"):
-        async with asyncio.TaskGroup() as group:
-            for learner in movers:
-                group.create_task(move(learner))
-    return list(latest.values()), len(movers) / (time.perf_counter() - began)
-
-
-def scan_queries(scores: AsyncCollection[Document], tenant: str) -> tuple[Any, Any]:
-    """The queries the previous version served boards with (full scans on FerretDB)."""
-    base = {"tenant_id": tenant, "board": "tenant", "period": "all", "public": True}
-
-    async def scan_top(_: int) -> None:
-        await (
-            scores.find(base)
-            .sort([("points", -1), ("reached_at", 1), ("learner_id", 1)])
-            .limit(10)
-            .to_list()
-        )
-
-    async def scan_rank(_: int) -> None:
-        mine = await scores.find_one({"_id": f"{tenant}|tenant|all|u1"})
-        assert mine is not None
-        points, reached = mine["points"], mine["reached_at"]
-        await scores.count_documents(
-            {
-                **base,
-                "$or": [
-                    {"points": {"$gt": points}},
-                    {"points": points, "reached_at": {"$lt": reached}},
-                    {"points": points, "reached_at": reached, "learner_id": {"$lt": "u1"}},
-                ],
-            }
-        )
-
-    return scan_top, scan_rank
-
-
-async def leaderboard_latency(
-    kafka: str,
-    mongo_uri: str,
-    learners: int,
-    calls: int,
-    scan_calls: int,
-    moves: int,
-    concurrency: int,
+    kafka: str, admin_dsn: str, instances: int, count: int, learners: int
 ) -> dict[str, Any]:
-    """p50/p99 of top-10 and around-me at ``learners`` ranked people, beside a raw
-    ``_id`` read and the previous version's scan queries; checks the answers are exact."""
-    database = f"bench_gam_lb_{uuid.uuid4().hex[:8]}"
-    tenant = f"bench-lb-{uuid.uuid4().hex[:8]}"
-    settings = test_settings(
-        GamificationSettings,
-        kafka=kafka,
-        mongo_uri=mongo_uri,
-        database=database,
-        consumer_group=f"bench-gamification-lb-{uuid.uuid4().hex[:8]}",
-        log_level="WARNING",
-    )
-    runtime: ServiceRuntime = await build(settings)
-    # Only the API and the database: starting the whole runtime would also start its
-    # consumer, which would replay the topics' earlier records into this database.
-    for name, specs in INDEXES.items():
-        await ensure_indexes(runtime.database[name], specs)
-    assert runtime.api is not None
-    await runtime.api.start()
-    runtime.grpc_port = runtime.api.port
-    scores_collection = runtime.database["scores"]
-    seeded = seeded_scores(learners)
-    writer = BoardWriter(MongoBoardStore(runtime.database), lambda: dt.datetime.now(dt.UTC))
-    results: dict[str, Any] = {}
+    """Events/s of ``instances`` processes on ``count`` events, the raw baseline, and
+    the balance check."""
+    name, dsn = await create_test_database(admin_dsn, prefix="bench_gam")
+    group = f"bench-gamification-{uuid.uuid4().hex[:8]}"
+    await start_group_at_end(kafka, group, [*consumed_topics(), ERASURES_TOPIC])
+    processes = ServiceProcesses(kafka, dsn, group, instances, REPORTS)
     try:
-        results["bulk_load_docs_per_s"] = round(
-            await bulk_load(runtime.database, tenant, seeded), 1
-        )
-        board, moves_per_s = await moves_through_the_write_path(
-            writer, tenant, seeded, moves, concurrency
-        )
-        results["moves"] = moves
-        results["moves_per_s"] = round(moves_per_s, 1)
-        order = sorted(board, key=lambda s: (-s.points, s.reached_at, s.learner_id))
-        rank_of = {s.learner_id: i + 1 for i, s in enumerate(order)}
-        async with channel_to(runtime) as channel:
-            stub = gamification_pb2_grpc.GamificationServiceStub(channel)
-            exact = True
-
-            async def top(_: int) -> None:
-                nonlocal exact
-                response = await stub.GetLeaderboard(
-                    pb.GetLeaderboardRequest(
-                        scope=pb.BOARD_SCOPE_TENANT, period=pb.PERIOD_ALL_TIME, top_n=10
-                    ),
-                    metadata=caller(tenant=tenant, subject="u0"),
-                )
-                got = [(e.rank, e.learner_id, e.points) for e in response.top]
-                want = [(i + 1, s.learner_id, s.points) for i, s in enumerate(order[:10])]
-                exact = exact and got == want and response.ranked_count == learners
-
-            async def around(i: int) -> None:
-                nonlocal exact
-                me = f"u{(i * 7919) % learners}"
-                response = await stub.GetLeaderboard(
-                    pb.GetLeaderboardRequest(
-                        scope=pb.BOARD_SCOPE_TENANT,
-                        period=pb.PERIOD_ALL_TIME,
-                        top_n=1,
-                        around_me=True,
-                        neighbours=5,
-                    ),
-                    metadata=caller(tenant=tenant, subject=me),
-                )
-                rank = rank_of[me]
-                window = order[max(0, rank - 6) : rank + 5]
-                exact = (
-                    exact
-                    and response.me.rank == rank
-                    and [e.learner_id for e in response.around_me] == [s.learner_id for s in window]
-                    and [e.rank for e in response.around_me]
-                    == list(range(max(1, rank - 5), max(1, rank - 5) + len(window)))
-                )
-
-            async def raw_id_read(i: int) -> None:
-                await scores_collection.find_one(
-                    {"_id": f"{tenant}|tenant|all|u{(i * 7919) % learners}", "tenant_id": tenant}
-                )
-
-            scan_top, scan_rank = scan_queries(scores_collection, tenant)
-            with console.status("leaderboard latency"):
-                samples = {
-                    "top10": await timed_ms(calls, top),
-                    "around_me": await timed_ms(calls, around),
-                    "raw_id_read": await timed_ms(calls, raw_id_read),
-                    "scan_top10": await timed_ms(scan_calls, scan_top),
-                    "scan_rank_count": await timed_ms(scan_calls, scan_rank),
-                }
-            results["exact"] = exact
+        async with migrated_database(dsn, MIGRATIONS, max_size=2) as database:
+            await processes.start()
+            tenant = f"bench-{uuid.uuid4().hex[:8]}"
+            events = completions(tenant, count, learners)
+            began = time.perf_counter()
+            start = await produce(kafka, events)
+            marks = "SELECT count(*) FROM processed_events WHERE tenant_id = %(t)s"
+            while await count_of(database, tenant, marks) < count:  # noqa: ASYNC110 - polling the database
+                await asyncio.sleep(0.2)
+            rate = count / (time.perf_counter() - began)
+            await processes.stop()
+            unbalanced = await count_of(database, tenant, _UNBALANCED)
+            profiles = await count_of(
+                database, tenant, "SELECT count(*) FROM profiles WHERE tenant_id = %(t)s"
+            )
+        baseline = await raw_consume(kafka, start, count)
     finally:
-        await runtime.api.stop(0)
-        await runtime.mongo.close()
-        client = create_mongo_client(mongo_uri)
-        await client.drop_database(database)
-        await client.close()
-    results.update(
-        {
-            f"{name}_{p}_ms": round(percentile(values, pct), 2)
-            for name, values in samples.items()
-            for p, pct in (("p50", 50), ("p99", 99))
-        }
-    )
-    results["latency_calls"] = calls
-    results["scan_calls"] = scan_calls
+        await processes.stop()
+        await drop_test_database(admin_dsn, name)
+    return {
+        "events_per_s": round(rate, 1),
+        "raw_events_per_s": round(baseline, 1),
+        "ratio_to_raw": round(rate / baseline, 3),
+        "learners_touched": profiles,
+        "balance_ne_ledger_sum": unbalanced,
+    }
+
+
+async def leaderboard(kafka: str, admin_dsn: str, learners: int, calls: int) -> dict[str, Any]:
+    """Board latency over gRPC and direct SQL at ``learners`` (see gamification_parts/board.py)."""
+    name, dsn = await create_test_database(admin_dsn, prefix="bench_gam_board")
+    tenant = f"bench-{uuid.uuid4().hex[:8]}"
+    try:
+        group = f"bench-gamification-board-{uuid.uuid4().hex[:8]}"
+        # Started at the end: the board's process must not replay earlier records.
+        await start_group_at_end(kafka, group, [*consumed_topics(), ERASURES_TOPIC])
+        settings = test_settings(
+            GamificationSettings,
+            kafka=kafka,
+            postgres_dsn=dsn,
+            consumer_group=group,
+            log_level="WARNING",
+        )
+        async with running_service(build, settings) as runtime:
+            database = runtime.require_postgres()
+            scores = boards.seeded_scores(learners)
+            loaded = await boards.seed(database, dsn, tenant, scores)
+            results = await boards.latency(runtime, database, tenant, scores, calls)
+            results["unnest_learners_per_s"] = round(loaded, 1)
+            results["balance_ne_ledger_sum"] = await count_of(database, tenant, _UNBALANCED)
+    finally:
+        await drop_test_database(admin_dsn, name)
     return results
 
 
@@ -496,96 +292,102 @@ async def forget_bench_records(kafka: str) -> None:
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    kafka = args.kafka
-    mongo_uri = args.mongo
-    results: dict[str, Any] = {"events": args.events, "learners": args.learners}
-    one, one_raw = await handled_rate(kafka, mongo_uri, 1, args.events, args.learners)
-    results.update(one_instance_eps=round(one, 1), one_instance_raw_eps=round(one_raw, 1))
-    two, two_raw = await handled_rate(kafka, mongo_uri, 2, args.events, args.learners)
-    results.update(two_instances_eps=round(two, 1), two_instances_raw_eps=round(two_raw, 1))
-    results.update(
-        await leaderboard_latency(
-            kafka,
-            mongo_uri,
-            args.learners,
-            args.calls,
-            args.scan_calls,
-            args.moves,
-            args.concurrency,
+    await ensure_test_role(args.postgres)
+    results: dict[str, Any] = {
+        "quick": args.quick,
+        "events": args.events,
+        "event_learners": args.event_learners,
+        "board_learners": args.learners,
+        "calls": args.calls,
+        "machine": f"{platform.machine()} {os.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+    for instances in (1, 2):
+        rate = await handled_rate(
+            args.kafka, args.postgres, instances, args.events, args.event_learners
         )
+        results[f"instances_{instances}"] = rate
+    results["two_over_one"] = round(
+        results["instances_2"]["events_per_s"] / results["instances_1"]["events_per_s"], 3
     )
+    results["board"] = await leaderboard(args.kafka, args.postgres, args.learners, args.calls)
+    results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     if not args.keep_records:
-        await forget_bench_records(kafka)
+        await forget_bench_records(args.kafka)
     return results
 
 
-def report(results: dict[str, Any]) -> None:
-    table = Table(
-        title=f"gamification ({results['events']} events, {results['learners']} learners)"
-    )
-    table.caption = "the same run's baseline; ratio = service / baseline"
-    table.add_column("measure")
-    table.add_column("service", justify="right")
-    table.add_column("baseline", justify="right")
-    table.add_column("ratio", justify="right")
-    rows = [
-        ("events/s, 1 instance", "one_instance_eps", "one_instance_raw_eps"),
-        ("events/s, 2 instances", "two_instances_eps", "two_instances_raw_eps"),
-        ("top-10 p50 ms", "top10_p50_ms", "raw_id_read_p50_ms"),
-        ("top-10 p99 ms", "top10_p99_ms", "raw_id_read_p99_ms"),
-        ("around-me p50 ms", "around_me_p50_ms", "raw_id_read_p50_ms"),
-        ("around-me p99 ms", "around_me_p99_ms", "raw_id_read_p99_ms"),
-        ("previous top-10 scan p50 ms", "scan_top10_p50_ms", "raw_id_read_p50_ms"),
-        ("previous rank-count scan p50 ms", "scan_rank_count_p50_ms", "raw_id_read_p50_ms"),
+def chart(results: dict[str, Any], path: Path) -> None:
+    """Events/s beside raw consumption, and leaderboard p50/p99 over gRPC and SQL."""
+    import matplotlib  # only the chart needs it (a dev dependency)
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    figure, (rates, latency) = plt.subplots(1, 2, figsize=(12, 4.5))
+    names = ["raw aiokafka", "1 process", "2 processes"]
+    values = [
+        results["instances_1"]["raw_events_per_s"],
+        results["instances_1"]["events_per_s"],
+        results["instances_2"]["events_per_s"],
     ]
-    markdown = ["| measure | service | baseline | ratio |", "|---|---:|---:|---:|"]
-    for label, key, baseline in rows:
-        ratio = results[key] / results[baseline] if results[baseline] else 0.0
-        cells = (label, f"{results[key]}", f"{results[baseline]}", f"{ratio:.3f}")
-        table.add_row(*cells)
-        markdown.append("| " + " | ".join(cells) + " |")
-    console.print(table)
-    notes = [
-        f"ranks exact at {results['learners']} learners: {results['exact']}; "
-        f"board bulk-loaded ({results['bulk_load_docs_per_s']} docs/s), then "
-        f"{results['moves']} score changes through BoardWriter.place at "
-        f"{results['moves_per_s']} moves/s",
-        "baselines: raw aiokafka consumption of the same records; one raw pymongo find_one "
-        "by _id on the same scores collection (a board read costs a few of those); the "
-        "previous version's scan queries on the same data",
-    ]
-    for note in notes:
-        console.print(note)
-        markdown.append("")
-        markdown.append(note)
-    REPORTS.mkdir(parents=True, exist_ok=True)
-    (REPORTS / "gamification.json").write_text(json.dumps(results, indent=2) + "\n")
-    (REPORTS / "gamification.md").write_text("\n".join(markdown) + "\n")
-    console.print(f"report: {REPORTS / 'gamification.json'}")
+    rates.bar(names, values, color=["#999999", "#3b7dd8", "#1f4e8c"])
+    rates.set_yscale("log")  # raw consumption is orders of magnitude above
+    rates.set_ylabel("events/s (log)")
+    rates.set_title(f"knowledge.completed handled ({results['events']:,} events)")
+    board = results["board"]
+    kinds = ["grpc_top10", "sql_top10", "grpc_around_me", "sql_around_me"]
+    x = range(len(kinds))
+    latency.bar([i - 0.2 for i in x], [board[f"{k}_p50_ms"] for k in kinds], 0.4, label="p50")
+    latency.bar([i + 0.2 for i in x], [board[f"{k}_p99_ms"] for k in kinds], 0.4, label="p99")
+    latency.set_xticks(list(x), [k.replace("_", " ") for k in kinds])
+    latency.set_ylabel("ms")
+    latency.set_title(f"leaderboard at {results['board_learners']:,} learners")
+    latency.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", "--smoke", action="store_true", help="small run (smoke test)")
-    parser.add_argument("--events", type=int, default=600)
-    parser.add_argument("--learners", type=int, default=100_000)
-    parser.add_argument("--calls", type=int, default=300, help="samples per leaderboard read")
-    parser.add_argument(
-        "--scan-calls", type=int, default=2, help="samples of the previous scan queries"
-    )
-    parser.add_argument(
-        "--moves", type=int, default=2000, help="score changes through BoardWriter after seeding"
-    )
-    parser.add_argument("--concurrency", type=int, default=16, help="moves made at once")
-    parser.add_argument("--keep-records", action="store_true")
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes (a first look)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    parser.add_argument("--learners", type=int, default=None, help="learners on the board")
+    parser.add_argument("--events", type=int, default=None)
+    parser.add_argument("--event-learners", type=int, default=10_000)
+    parser.add_argument("--calls", type=int, default=None, help="calls per latency series")
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
-        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
+        "--postgres",
+        default=os.environ.get(
+            "AGORA_TEST_POSTGRES_DSN",
+            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
+        ),
     )
+    parser.add_argument("--keep-records", action="store_true")
+    parser.add_argument("--from-json", type=Path, help="re-draw the chart of a saved report")
     args = parser.parse_args()
-    if args.quick:
-        args.events, args.learners, args.calls, args.moves = 100, 5000, 100, 300
-    report(asyncio.run(run(args)))
+    if args.from_json is not None:
+        chart(json.loads(args.from_json.read_text()), args.from_json.with_suffix(".png"))
+        return
+    if args.smoke:
+        args.quick = True
+        args.learners = args.learners or 500
+        args.events = args.events or 200
+        args.calls = args.calls or 10
+        args.event_learners = min(args.event_learners, 100)
+    args.learners = args.learners or (20_000 if args.quick else 1_000_000)
+    args.events = args.events or (3_000 if args.quick else 30_000)
+    args.calls = args.calls or (200 if args.quick else 1_000)
+    results = asyncio.run(run(args))
+    REPORTS.mkdir(exist_ok=True)
+    stem = "gamification-quick" if args.quick else "gamification"
+    summary = {k: v for k, v in results.items() if k != "board"}
+    summary["board"] = {k: v for k, v in results["board"].items() if not k.endswith("_samples_ms")}
+    (REPORTS / f"{stem}.json").write_text(json.dumps(results, indent=1) + "\n")
+    chart(results, REPORTS / f"{stem}.png")
+    print(json.dumps(summary, indent=1))
 
 
 if __name__ == "__main__":

@@ -72,7 +72,8 @@ from agora_contracts.events import REGISTRY
 from agora_contracts.events.domains import learning
 from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_dev_token
-from agora_core.storage import Document, create_mongo_client
+from agora_core.postgres import Database, create_pool
+from agora_core.storage import create_mongo_client
 from agora_core.testing import free_port
 from agora_core.testing.event_tap import ensure_topics
 from agora_core.testing.service_harness import test_settings
@@ -82,9 +83,6 @@ from agora_demo.content import THEMES as DEMO_THEMES
 from agora_demo.narration import Narrator
 from agora_demo.platform import Platform
 from agora_demo.story import Demo
-from agora_gamification.adapters.mongo import PROFILES, GamificationStore, Score, profile_fields
-from agora_gamification.domain.profile import ProfileState
-from agora_gamification.domain.settings import DEFAULT_LEVELS
 from agora_platform import supervisor
 from agora_platform.config import PlatformConfig, ServiceConfig, load_config
 from agora_platform.display import Display
@@ -94,6 +92,7 @@ from agora_platform.state import PlatformState
 from bench import catalog as catalog_bench
 from bench import gamification as gamification_bench
 from bench import platform_report
+from bench.gamification_parts import board as gamification_board
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "bench" / "reports"
@@ -273,43 +272,27 @@ async def seed_through_grpc(p: Platform) -> dict[str, str]:
     return dict(demo.world.items)
 
 
-def board_scores(learners: int) -> list[Score]:
+def board_scores(learners: int) -> list[gamification_board.Seeded]:
     """The learners' all-time scores, distributed as in ``bench/gamification.py``."""
-    return gamification_bench.seeded_scores(learners, prefix="u-learner-")
-
-
-def level_of(points: int) -> int:
-    return max(t.level for t in DEFAULT_LEVELS if t.min_points <= points)
+    return gamification_board.seeded_scores(learners, prefix="u-learner-")
 
 
 async def bulk_load_board(config: PlatformConfig, learners: int) -> dict[str, Any]:
-    """The learners' board and profiles. Before anything else reaches gamification:
-    the bulk documents are those of learners placed once, and later points (the
-    demo's seeding, the load) move through the service's own write path."""
-    loaded: dict[str, Any] = {}
-    client = create_mongo_client(config.mongo_uri)
+    """The learners' board, profiles and one ledger entry each, in gamification's own
+    database (``unnest`` inserts, ``bench/gamification_parts/board.py``). Before anything
+    else reaches gamification: later points (the demo's seeding, the load) move
+    through the service's own write path."""
+    dsn = config.postgres_dsn("gamification")
+    pool = create_pool(dsn, application_name="agora-bench-platform", max_size=2)
+    await pool.open()
     try:
-        database = client["agora_gamification"]
-        scores = board_scores(learners)
-        loaded["board_docs_per_s"] = round(
-            await gamification_bench.bulk_load(database, TENANT, scores), 1
-        )
-        profiles = GamificationStore(database).repo(PROFILES, TENANT)
-        docs: list[Document] = [
-            {
-                "_id": f"{TENANT}:{s.learner_id}",
-                **profile_fields(
-                    ProfileState(s.learner_id, version=1, points=s.points, level=level_of(s.points))
-                ),
-            }
-            for s in scores
-        ]
-        with console.status(f"loading {learners:,} gamification profiles"):
-            for at in range(0, len(docs), 1000):
-                await profiles.insert_many(docs[at : at + 1000])
+        with console.status(f"loading {learners:,} gamification learners"):
+            rate = await gamification_board.seed(
+                Database(pool), dsn, TENANT, board_scores(learners)
+            )
     finally:
-        await client.close()
-    return loaded
+        await pool.close()
+    return {"board_learners_per_s": round(rate, 1)}
 
 
 async def bulk_load_catalog(config: PlatformConfig, items: int, learners: int) -> dict[str, Any]:

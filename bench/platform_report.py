@@ -16,7 +16,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from bench.gamification import percentile
+from bench.gamification_parts.board import percentile
 
 Report = dict[str, Any]
 """The JSON report: ``meta``, ``baselines``, ``runs``, ``capacity``, ``series``, ``goals``."""

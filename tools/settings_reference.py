@@ -71,7 +71,7 @@ MEANINGS: Final[Mapping[str, str]] = {
     "proposed_experts": "Experts proposed for a new question.",
     "max_mentions": "Most @mentions honoured in one comment.",
     "issuer_name": "Issuer name in Open Badges credentials.",
-    "badge_signing_key_id": "Key id (`kid`) of the badge signing key.",
+    "badge_signing_key_id": "Id of the badge signing key (last segment of VC-JWT `kid` URLs).",
     "public_host": "Interface of the public HTTP endpoint (unsubscribe links).",
     "public_port": "Port of the public HTTP endpoint.",
     "public_base_url": "Public URL of the endpoint, as written in emails.",

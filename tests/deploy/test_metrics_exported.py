@@ -52,7 +52,7 @@ BUILDERS = {
     "notifications": build_notifications,
 }
 TOPIC = "agora.learning.completions.v1"  # consumed by all four services
-POSTGRES_SERVICES = ("community",)
+POSTGRES_SERVICES = ("community", "gamification")
 """Services that store in PostgreSQL (the others still on FerretDB)."""
 
 

@@ -9,8 +9,8 @@ through the real service is the only oracle that never drifts from them.
 
 Read over gRPC, as a client sees it: each learner's profile (points, level, streak,
 badges) and full ledger (every page); from the database where gRPC cannot show it:
-every processed mark, no profile with an unpublished outbox, and balance == sum of the
-ledger per learner (the invariant a double credit or a lost write breaks).
+every processed mark, no unpublished outbox row, and balance == sum of the ledger per
+learner (the invariant a double credit or a lost write breaks).
 """
 
 from __future__ import annotations
@@ -20,11 +20,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import grpc
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.gamification.v1 import gamification_pb2 as gam
 from agora.gamification.v1.gamification_pb2_grpc import GamificationServiceStub
-from agora_core.storage import Document
+from agora_core.postgres import Database
 from agora_core.testing import eventually
 from agora_core.testing.grpc_assertions import caller
 
@@ -63,22 +62,56 @@ class GamificationState:
         return sum(state.points for state in self.learners.values())
 
 
-async def processed(database: AsyncDatabase[Document], tenant: str) -> int:
+async def _count(database: Database, tenant: str, table: str) -> int:
+    """Rows of ``tenant`` in ``table`` (one of the service's bookkeeping tables)."""
+    async with database.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(
+            "SELECT count(*) FROM processed_events WHERE tenant_id = %s"
+            if table == "processed_events"
+            else "SELECT count(*) FROM outbox WHERE tenant_id = %s",
+            (tenant,),
+        )
+        row = await cursor.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+async def processed(database: Database, tenant: str) -> int:
     """How many of the tenant's events the consumer marked as processed."""
-    return await database["processed_events"].count_documents({"tenant_id": tenant})
+    return await _count(database, tenant, "processed_events")
 
 
-async def wait_handled(database: AsyncDatabase[Document], stream: Stream) -> None:
-    """Until every event of the stream is marked processed and every profile's outbox
-    has been published (the relay clears it)."""
+async def outbox_pending(database: Database, tenant: str) -> int:
+    """The tenant's outbox rows not yet published (the relay deletes published rows)."""
+    return await _count(database, tenant, "outbox")
+
+
+async def wait_handled(database: Database, stream: Stream) -> None:
+    """Until every event of the stream is marked processed and every outbox row the
+    stream caused has been published."""
 
     async def done() -> bool:
         if await processed(database, stream.tenant) < len(stream.events):
             return False
-        pending: dict[str, Any] = {"tenant_id": stream.tenant, "outbox.id": {"$exists": True}}
-        return await database["profiles"].count_documents(pending) == 0
+        return await outbox_pending(database, stream.tenant) == 0
 
     await eventually(done, timeout=WAIT)
+
+
+async def _balances_and_sums(
+    database: Database, tenant: str
+) -> tuple[dict[str, int], dict[str, int]]:
+    async with database.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(
+            "SELECT learner_id, balance FROM profiles WHERE tenant_id = %s AND version > 0",
+            (tenant,),
+        )
+        balances = {str(learner): int(balance) for learner, balance in await cursor.fetchall()}
+        cursor = await uow.connection.execute(
+            "SELECT learner_id, sum(points) FROM ledger WHERE tenant_id = %s GROUP BY learner_id",
+            (tenant,),
+        )
+        sums = {str(learner): int(total) for learner, total in await cursor.fetchall()}
+    return balances, sums
 
 
 def _position(stream: Stream, entry_rule: str, source_event_id: str) -> int:
@@ -105,9 +138,7 @@ async def _ledger(
             return entries
 
 
-async def gamification_state(
-    address: str, database: AsyncDatabase[Document], stream: Stream
-) -> GamificationState:
+async def gamification_state(address: str, database: Database, stream: Stream) -> GamificationState:
     """Read the tenant's state and check its invariants (balance == ledger sum, over
     gRPC and in the database; processed marks; no pending outbox)."""
     metadata = caller(("manager",), tenant=stream.tenant, subject="u-auditor")
@@ -138,14 +169,7 @@ async def gamification_state(
                 streak_last_day=profile.streak.last_active_day,
                 badges=tuple(sorted((a.badge_id, a.revoked) for a in profile.badges)),
             )
-    sums: dict[str, int] = {}
-    async for entry in database["ledger"].find({"tenant_id": stream.tenant}):
-        learner = str(entry["learner_id"])
-        sums[learner] = sums.get(learner, 0) + int(entry["points"])
-    balances = {
-        str(p["learner_id"]): int(p["points"])
-        async for p in database["profiles"].find({"tenant_id": stream.tenant})
-    }
+    balances, sums = await _balances_and_sums(database, stream.tenant)
     assert balances == sums, "in the database, balance == sum of the ledger for every learner"
     assert await processed(database, stream.tenant) == len(stream.events), "one mark per event"
     return GamificationState(entries=tuple(sorted(entries)), learners=learners)

@@ -1,7 +1,8 @@
-"""The fault rig: gamification as a real process with its own database and consumer
-group, and the clean single pass every scenario is audited against; on the shared test
-infrastructure (``rig``: faults of the service itself) or on a private Kafka and
-FerretDB started once per module (``infra_rig``: faults of the infrastructure)."""
+"""The fault rig: gamification as a real process with its own PostgreSQL database and
+consumer group, and the clean single pass every scenario is audited against; on the
+shared test infrastructure (``rig``: faults of the service itself) or on a private
+Kafka, FerretDB and PostgreSQL started once per module (``infra_rig``: faults of the
+infrastructure)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from pymongo.asynchronous.database import AsyncDatabase
 
-from agora_core.storage import Document, create_mongo_client
+from agora_core.postgres import Database, create_pool
 from agora_core.testing.event_tap import publish_events, start_group_at_end
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_platform.private import PrivateInfra
 
 from .audit import GamificationState, gamification_state, wait_handled
@@ -34,7 +35,7 @@ class Rig:
     kafka: str
     mongo_uri: str
     process: ServiceProcess
-    database: AsyncDatabase[Document]
+    database: Database
     group: str
     topics: tuple[str, ...]
     clean: GamificationState
@@ -62,12 +63,15 @@ class Rig:
 
 @contextlib.asynccontextmanager
 async def open_rig(
-    kafka: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory, name: str
+    kafka: str,
+    mongo_uri: str,
+    postgres_dsn: str,
+    tmp_path_factory: pytest.TempPathFactory,
+    name: str,
 ) -> AsyncIterator[Rig]:
-    """Gamification started on ``kafka`` and ``mongo_uri`` with its own database and
-    consumer group, and its clean pass done; stopped and its database dropped after."""
+    """Gamification started on ``kafka`` and the database ``postgres_dsn`` names, with
+    its own consumer group, and its clean pass done; stopped after."""
     run = uuid.uuid4().hex[:8]
-    database_name = f"faults_gam_{run}"
     group = f"agora-gamification-faults-{run}"
     reference = build_stream(f"t-clean-{run}")
     topics = tuple(sorted({event.topic for event in reference.events}))
@@ -80,7 +84,8 @@ async def open_rig(
         mongo_uri,
         "gamification",
         {
-            f"{PREFIX}MONGO_DATABASE": database_name,
+            f"{PREFIX}POSTGRES_DSN": postgres_dsn,
+            f"{PREFIX}POSTGRES_MIGRATE_ON_START": "true",
             f"{PREFIX}CONSUMER_GROUP": group,
             f"{PREFIX}CONSUMER_RETRY_BACKOFF_MS": "20",
             f"{PREFIX}CONSUMER_RETRY_BACKOFF_MAX_MS": "500",
@@ -89,8 +94,9 @@ async def open_rig(
             f"{PREFIX}LOG_LEVEL": "WARNING",
         },
     )
-    client = create_mongo_client(mongo_uri)
-    database = client[database_name]
+    pool = create_pool(postgres_dsn, application_name="agora-faults-audit", max_size=4)
+    await pool.open()
+    database = Database(pool)
     try:
         await process.start()
         await publish_events(kafka, reference.events)
@@ -113,26 +119,36 @@ async def open_rig(
     finally:
         if process.pid is not None:
             await process.stop()
-        await client.drop_database(database_name)
-        await client.close()
+        await pool.close()
 
 
 @pytest.fixture(scope="session")
 async def rig(
-    kafka_bootstrap: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str,
+    mongo_uri: str,
+    postgres_admin_dsn: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Rig]:
-    """The rig on the shared test infrastructure (scenarios that fault the service)."""
-    async with open_rig(kafka_bootstrap, mongo_uri, tmp_path_factory, "faults-platform") as rig:
-        yield rig
+    """The rig on the shared test infrastructure (scenarios that fault the service),
+    with a database of its own."""
+    name, dsn = await create_test_database(postgres_admin_dsn, prefix="faults_gam")
+    try:
+        async with open_rig(
+            kafka_bootstrap, mongo_uri, dsn, tmp_path_factory, "faults-platform"
+        ) as rig:
+            yield rig
+    finally:
+        await drop_test_database(postgres_admin_dsn, name)
 
 
 @pytest.fixture(scope="module")
 async def private_infra(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[PrivateInfra]:
-    """Kafka and FerretDB of these scenarios alone (own state directory, free ports):
-    stopping them never disturbs the shared broker and database of the other tests."""
+    """Kafka, FerretDB and PostgreSQL of these scenarios alone (own state directory, free
+    ports): stopping them never disturbs the shared broker and database of the others."""
     infra = PrivateInfra.create(REPO_ROOT, tmp_path_factory.mktemp("faults-infra"), os.environ)
     try:
         await infra.up()
+        await infra.start_postgres()
         yield infra
     finally:
         await infra.down()
@@ -142,8 +158,13 @@ async def private_infra(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterat
 async def infra_rig(
     private_infra: PrivateInfra, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Rig]:
-    """The rig, its clean pass included, on the private infrastructure."""
+    """The rig, its clean pass included, on the private infrastructure (gamification's
+    own database and role there, as ``deploy/local/postgres.sh`` provisions them)."""
     async with open_rig(
-        private_infra.kafka_bootstrap, private_infra.mongo_uri, tmp_path_factory, "faults-private"
+        private_infra.kafka_bootstrap,
+        private_infra.mongo_uri,
+        private_infra.config.postgres_dsn("gamification"),
+        tmp_path_factory,
+        "faults-private",
     ) as rig:
         yield rig

@@ -210,9 +210,12 @@ async def running_platform(
     await receiver.start()
     common: dict[str, Any] = {"kafka": kafka, "mongo_uri": mongo_uri, "known": known}
     public_port = free_port()
-    # Community is on PostgreSQL: a database of its own on the test server.
+    # Community and gamification are on PostgreSQL: a database of its own each.
     community_database, community_dsn = await create_test_database(
         postgres_admin_dsn, prefix="sec_community"
+    )
+    gamification_database, gamification_dsn = await create_test_database(
+        postgres_admin_dsn, prefix="sec_gamification"
     )
     try:
         async with contextlib.AsyncExitStack() as stack:
@@ -244,9 +247,11 @@ async def running_platform(
                         settings_for(
                             GamificationSettings,
                             **common,
+                            postgres_dsn=gamification_dsn,
                             badge_signing_key_pem=known.badge_key_pem,
                         ),
                         mongo_uri,
+                        (postgres_admin_dsn, gamification_database),
                     )
                 ),
                 "notifications": await stack.enter_async_context(

@@ -55,6 +55,9 @@ class ServiceUnderTest:
     response: type[Message]
 
 
+POSTGRES_SERVICES = ("community", "gamification")
+"""Services that store in PostgreSQL (the others still on FerretDB)."""
+
 SERVICES = [
     ServiceUnderTest(
         "catalog",
@@ -113,10 +116,10 @@ async def running(
 ) -> AsyncIterator[Running]:
     service: ServiceUnderTest = request.param
     database = f"{service.name}_connect_{uuid.uuid4().hex[:8]}"
-    # Community is on PostgreSQL: a database of its own on the test server.
+    # Services on PostgreSQL: a database of their own on the test server each.
     on_postgres = (
-        await create_test_database(postgres_admin_dsn, prefix="community_connect")
-        if service.name == "community"
+        await create_test_database(postgres_admin_dsn, prefix=f"connect_{service.name[:4]}")
+        if service.name in POSTGRES_SERVICES
         else None
     )
     settings = test_settings(
@@ -126,7 +129,7 @@ async def running(
         database=database,
         connect_enabled=True,
         connect_port=0,
-        **({"postgres_dsn": on_postgres[1]} if on_postgres else {}),
+        **({"postgres_dsn": on_postgres[1]} if on_postgres is not None else {}),
     )
     try:
         async with running_service(service.build, settings) as runtime:
@@ -139,7 +142,7 @@ async def running(
         client = create_mongo_client(mongo_uri)
         await client.drop_database(database)
         await client.close()
-        if on_postgres:
+        if on_postgres is not None:
             await drop_test_database(postgres_admin_dsn, on_postgres[0])
 
 

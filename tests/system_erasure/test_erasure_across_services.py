@@ -40,6 +40,7 @@ from agora_community.bootstrap import build as build_community
 from agora_community.settings import CommunitySettings
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
 from agora_contracts.events.schemas import load_platform_events
+from agora_core.postgres import Database
 from agora_core.runtime import ServiceRuntime
 from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
@@ -92,8 +93,8 @@ class Platform:
     gamification: GamificationServiceAsyncStub
     notifications: NotificationsServiceAsyncStub
     stores: dict[str, ServiceStore]
-    ledger: Any
-    """Gamification's ledger collection."""
+    ledger: Database
+    """Gamification's database (its ledger)."""
     mailbox: Mailbox
 
 
@@ -121,6 +122,9 @@ async def platform(
     community_database, community_dsn = await create_test_database(
         postgres_admin_dsn, prefix="sys_erasure_community"
     )
+    gamification_database, gamification_dsn = await create_test_database(
+        postgres_admin_dsn, prefix="sys_erasure_gamification"
+    )
     settings = {
         "catalog": settings_of(CatalogSettings, "catalog"),
         "community": test_settings(
@@ -129,7 +133,12 @@ async def platform(
             postgres_dsn=community_dsn,
             consumer_group=f"agora-community-system-erasure-{run}",
         ),
-        "gamification": settings_of(GamificationSettings, "gamification"),
+        "gamification": test_settings(
+            GamificationSettings,
+            kafka=kafka_bootstrap,
+            postgres_dsn=gamification_dsn,
+            consumer_group=f"agora-gamification-system-erasure-{run}",
+        ),
         "notifications": settings_of(
             NotificationsSettings,
             "notifications",
@@ -168,20 +177,21 @@ async def platform(
                 stores={
                     name: (
                         PostgresStore(runtimes[name].require_postgres())
-                        if name == "community"
+                        if name in ("community", "gamification")
                         else MongoStore(client[s.mongo_database])
                     )
                     for name, s in settings.items()
                 },
-                ledger=client[settings["gamification"].mongo_database]["ledger"],
+                ledger=runtimes["gamification"].require_postgres(),
                 mailbox=mailbox,
             )
     finally:
         for name, service_settings in settings.items():
-            if name != "community":
+            if name not in ("community", "gamification"):
                 await client.drop_database(service_settings.mongo_database)
         await client.close()
         await drop_test_database(postgres_admin_dsn, community_database)
+        await drop_test_database(postgres_admin_dsn, gamification_database)
         smtp.stop()
 
 
@@ -292,7 +302,7 @@ async def life_of(p: Platform, tenant: str, ada: Person) -> dict[str, str]:
     async def everything_arrived() -> bool:
         inbox = await p.notifications.ListInbox(notif.ListInboxRequest(), metadata=me)
         got = await p.catalog.GetItem(cat.GetItemRequest(item_id=item), metadata=me)
-        ledger = await p.ledger.distinct("rule_id", {"tenant_id": tenant, "learner_id": ada.id})
+        ledger = await ledger_rules(p, tenant, ada.id)
         return (
             any(n.category == "answer_posted" for n in inbox.notifications)
             and ada.email in p.mailbox.recipients
@@ -304,11 +314,23 @@ async def life_of(p: Platform, tenant: str, ada: Person) -> dict[str, str]:
     return {"item": item, "comment": comment.comment.comment_id}
 
 
+async def ledger_rules(p: Platform, tenant: str, learner: str) -> list[str]:
+    """The rules that credited ``learner`` (gamification's ledger)."""
+    async with p.ledger.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(
+            "SELECT DISTINCT rule_id FROM ledger WHERE tenant_id = %s AND learner_id = %s",
+            (tenant, learner),
+        )
+        return [str(row[0]) for row in await cursor.fetchall()]
+
+
 async def ledger_totals(p: Platform, tenant: str) -> dict[str, int]:
-    totals: dict[str, int] = {}
-    async for entry in p.ledger.find({"tenant_id": tenant}):
-        totals[entry["learner_id"]] = totals.get(entry["learner_id"], 0) + entry["points"]
-    return totals
+    async with p.ledger.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(
+            "SELECT learner_id, sum(points) FROM ledger WHERE tenant_id = %s GROUP BY learner_id",
+            (tenant,),
+        )
+        return {str(learner): int(total) for learner, total in await cursor.fetchall()}
 
 
 async def test_an_erased_person_leaves_no_trace_in_any_service_of_the_tenant(

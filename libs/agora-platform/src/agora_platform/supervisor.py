@@ -139,6 +139,26 @@ def ensure_dev_secret(config: PlatformConfig) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
+def ensure_badge_signing_key(config: PlatformConfig) -> str:
+    """The local platform's Open Badges signing key (EC P-256, PEM), created once
+    (mode 600) and kept across runs, so credentials are signed by default."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    config.state_dir.mkdir(parents=True, exist_ok=True)
+    path = config.state_dir / "gamification-badge-signing-key.pem"
+    if not path.exists() or not path.read_text(encoding="utf-8").strip():
+        pem = ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(pem)
+    return path.read_text(encoding="utf-8")
+
+
 def service_env(
     config: PlatformConfig, service: ServiceConfig, secret: str, environ: Mapping[str, str]
 ) -> dict[str, str]:
@@ -171,6 +191,8 @@ def service_env(
     if service.public_port is not None:
         env[f"{p}PUBLIC_PORT"] = str(service.public_port)
         env.setdefault(f"{p}PUBLIC_BASE_URL", f"http://127.0.0.1:{service.public_port}")
+    if service.name == "gamification":
+        env.setdefault(f"{p}BADGE_SIGNING_KEY_PEM", ensure_badge_signing_key(config))
     return env
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from agora_platform.config import ConfigurationError, load_config
 from agora_platform.state import (
@@ -129,3 +131,19 @@ def test_state_file_round_trip_and_missing(tmp_path: Path) -> None:
     assert loaded.dev_secret() == "abc"
     with pytest.raises(KeyError):
         loaded.address("community")
+
+
+def test_the_local_gamification_signs_badges_with_a_key_kept_across_runs(tmp_path: Path) -> None:
+    (tmp_path / "services" / "gamification").mkdir(parents=True)
+    (tmp_path / "services" / "gamification" / "pyproject.toml").write_text("[project]\n")
+    config = load_config(tmp_path, {"AGORA_LOCAL_DIR": str(tmp_path / "state")})
+    service = config.service("gamification")
+    first = service_env(config, service, "s3cret", {})["AGORA_GAMIFICATION_BADGE_SIGNING_KEY_PEM"]
+    again = service_env(config, service, "s3cret", {})["AGORA_GAMIFICATION_BADGE_SIGNING_KEY_PEM"]
+    assert first == again
+    key = serialization.load_pem_private_key(first.encode(), password=None)
+    assert isinstance(key, ec.EllipticCurvePrivateKey)
+    assert (config.state_dir / "gamification-badge-signing-key.pem").stat().st_mode & 0o777 == 0o600
+    # A key the caller configured wins.
+    own = service_env(config, service, "s3cret", {"AGORA_GAMIFICATION_BADGE_SIGNING_KEY_PEM": "x"})
+    assert own["AGORA_GAMIFICATION_BADGE_SIGNING_KEY_PEM"] == "x"

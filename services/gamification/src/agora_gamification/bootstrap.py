@@ -7,20 +7,27 @@ import datetime as dt
 from agora.gamification.v1 import gamification_pb2_grpc
 from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
-from agora_core.privacy import ErasedCallerVerifier, PersonEraser, with_erasure
+from agora_core.privacy import ErasedCallerVerifier
+from agora_core.privacy.postgres import with_erasure_batch
 from agora_core.runtime import ServiceRuntime
-from agora_gamification.adapters.board_index import MongoBoardStore
-from agora_gamification.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, GamificationStore
+from agora_gamification.adapters.postgres.erasure import gamification_eraser
+from agora_gamification.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from agora_gamification.domain.open_badges import CredentialSigner
-from agora_gamification.entrypoints.events import consumed_handlers, consumed_topics
-from agora_gamification.entrypoints.grpc_api import POLICY, SERVICE_NAME, GamificationServicer
+from agora_gamification.entrypoints.events import consumed_set_handlers, consumed_topics
+from agora_gamification.entrypoints.grpc_api import (
+    POLICY,
+    SERVICE_NAME,
+    GamificationServicer,
+    UseCases,
+)
 from agora_gamification.entrypoints.public_http import CredentialsHttp
+from agora_gamification.migrations import MIGRATIONS
+from agora_gamification.service_layer.administration import Administration
 from agora_gamification.service_layer.awards import Awards
-from agora_gamification.service_layer.boards import BoardWriter
 from agora_gamification.service_layer.challenges import Challenges, deadline_sweeper
-from agora_gamification.service_layer.erasure import ERASURE_PLAN, remove_from_teams
 from agora_gamification.service_layer.leaderboards import Leaderboards
-from agora_gamification.service_layer.scoring import Clock, Scoring
+from agora_gamification.service_layer.people import People
+from agora_gamification.service_layer.scoring import Clock, Scoring, TenantConfigs
 from agora_gamification.settings import GamificationSettings
 
 
@@ -30,87 +37,70 @@ def utc_now() -> dt.datetime:
 
 
 class GamificationRuntime(ServiceRuntime):
-    """The shared runtime plus the challenge deadline sweeper, the repair of
-    leaderboard moves left pending by a crash (at start-up, then periodically) and the
-    public credential endpoint."""
+    """The shared runtime plus the challenge deadline sweeper and the public
+    credential endpoint."""
 
     sweeper: PeriodicTask
-    board_repair: PeriodicTask
     public_http: CredentialsHttp
 
     async def start(self) -> None:
         await super().start()
         await self.public_http.start()
         self.sweeper.start()
-        self.board_repair.start()
 
     async def stop(self) -> None:
-        await self.board_repair.stop()
         await self.sweeper.stop()
         await self.public_http.stop()
         await super().stop()
 
 
+def signer_of(settings: GamificationSettings) -> CredentialSigner | None:
+    """The credential signer of the configured key, if any."""
+    if settings.badge_signing_key_pem is None:
+        return None
+    return CredentialSigner(
+        settings.badge_signing_key_pem.get_secret_value(), settings.badge_signing_key_id
+    )
+
+
 async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> ServiceRuntime:
-    """The runtime with gRPC API, consumer, outbox relay and sweeper wired."""
-    runtime = GamificationRuntime(
-        settings, indexes=INDEXES, outbox_collections=list(OUTBOX_COLLECTIONS)
-    )
-    store = GamificationStore(runtime.database)
-    notify = runtime.relay.notify
-    board_store = MongoBoardStore(runtime.database)
-    boards = BoardWriter(board_store, clock)
-    scoring = Scoring(store, notify, clock, boards=boards)
-    challenges = Challenges(store, notify, clock)
-    signer = (
-        CredentialSigner(
-            settings.badge_signing_key_pem.get_secret_value(), settings.badge_signing_key_id
-        )
-        if settings.badge_signing_key_pem is not None
-        else None
-    )
+    """The runtime with gRPC API, batch consumer, outbox relay and sweeper wired."""
+    runtime = GamificationRuntime(settings, migrations=MIGRATIONS)
+    database = runtime.require_postgres()
+    uow = PostgresUnitOfWorkFactory(database)
+    challenges = Challenges(uow, uow.due_challenges, clock)
     awards = Awards(
-        store,
-        notify,
+        uow,
         clock,
         base_url=settings.public_base_url,
         issuer_name=settings.issuer_name,
-        signer=signer,
+        signer=signer_of(settings),
     )
     runtime.public_http = CredentialsHttp(settings.public_host, settings.public_port, awards)
     runtime.sweeper = deadline_sweeper(challenges, settings.challenge_sweep_seconds)
-    runtime.board_repair = PeriodicTask(
-        "leaderboard-move-repair", boards.repair, settings.board_repair_seconds
+    eraser = gamification_eraser(database)
+    topics, handlers, set_handlers = with_erasure_batch(
+        consumed_topics(),
+        {},
+        eraser,
+        set_handlers=consumed_set_handlers(Scoring(TenantConfigs()), challenges, clock),
+        per_person_records=True,
     )
-
-    async def left_teams(tenant_id: str, person_id: str, _pseudonym: str) -> int:
-        return await remove_from_teams(store, tenant_id, person_id)
-
-    eraser = PersonEraser(
-        runtime.database,
-        ERASURE_PLAN,
-        before=[
-            ("scores", lambda t, p, _: boards.erase_learner_scores(t, p)),
-            ("teams", left_teams),
-        ],
-    )
-    runtime.add_consumer(
-        *with_erasure(
-            consumed_topics(),
-            consumed_handlers(scoring, challenges),
-            eraser,
-            per_person_records=True,
-        )
-    )
-    servicer = GamificationServicer(
-        store, scoring, Leaderboards(store, board_store), awards, challenges, clock
+    runtime.add_batch_consumer(topics, handlers, set_handlers)
+    use_cases = UseCases(
+        people=People(uow, clock),
+        leaderboards=Leaderboards(uow, clock),
+        administration=Administration(uow, clock),
+        awards=awards,
+        challenges=challenges,
     )
     runtime.set_api(
         create_grpc_server(
             settings,
             registrations=[
                 ServiceRegistration(
-                    gamification_pb2_grpc.add_GamificationServiceServicer_to_server, servicer
+                    gamification_pb2_grpc.add_GamificationServiceServicer_to_server,
+                    GamificationServicer(use_cases),
                 )
             ],
             policy=POLICY,

@@ -16,9 +16,6 @@ class GamificationSettings(ServiceSettings):
     service_name: str = Field(default="gamification", pattern=r"^[a-z][a-z0-9-]{1,40}$")
     grpc_port: int = Field(default=50053, ge=0, le=65535)
     http_port: int = Field(default=9103, ge=0, le=65535)
-    # The busiest consumer writes outbox entries for most events: one relay pass per
-    # 50 ms publishes them all instead of one pass (a scan on FerretDB) per event.
-    outbox_wake_delay_ms: int = Field(default=50, ge=0, le=5_000)
 
     # Public HTTP endpoint (credential status, issuer profile); reachable without a token.
     public_host: str = Field(
@@ -36,16 +33,12 @@ class GamificationSettings(ServiceSettings):
     )
     issuer_name: str = Field(default="Agora", min_length=1, max_length=200)
     badge_signing_key_pem: SecretStr | None = Field(
-        default=None, description="PEM private key (EC P-256 → ES256, Ed25519 → EdDSA)."
+        default=None,
+        description="PEM private key (RSA ≥ 2048 bits → RS256, EC P-256 → ES256, Ed25519 → EdDSA).",
     )
-    badge_signing_key_id: str = Field(default="agora-badges-1", min_length=1, max_length=200)
+    badge_signing_key_id: str = Field(
+        default="agora-badges-1", min_length=1, max_length=200, pattern=r"^[A-Za-z0-9._-]+$"
+    )
     challenge_sweep_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="How often deadlines are checked."
-    )
-    board_repair_seconds: float = Field(
-        default=300.0,
-        gt=0,
-        le=86_400,
-        description="How often leaderboard moves left pending by a crash are applied "
-        "(a scan of pending moves; also done at start-up).",
     )

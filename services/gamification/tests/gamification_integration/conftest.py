@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import uuid
 from collections.abc import AsyncIterator
 
 import pytest
@@ -14,9 +13,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from agora.gamification.v1 import gamification_pb2_grpc
 from agora_contracts.events.domains.privacy import ERASURES_TOPIC
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import EventTap, tapping
 from agora_core.testing.event_tap import start_group_at_end as start_shared_group_at_end
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from agora_gamification.bootstrap import build
 from agora_gamification.entrypoints.events import consumed_topics
@@ -49,32 +48,27 @@ async def start_group_at_end(kafka: str) -> None:
 
 
 def gamification_settings(
-    kafka: str, mongo_uri: str, database: str, **overrides: object
+    kafka: str, postgres_dsn: str, **overrides: object
 ) -> GamificationSettings:
     """Test settings: a signing key, a fast deadline sweeper."""
     values: dict[str, object] = {
+        "postgres_dsn": postgres_dsn,
         "badge_signing_key_pem": SIGNING_KEY_PEM,
         "challenge_sweep_seconds": 0.2,
-        # Writes wake the relay (notify); a slow idle poll keeps FerretDB, which scans
-        # for pending outbox entries, free for the work under test.
-        "outbox_poll_interval_ms": 1000,
         # One group for every instance of the tests, started at the topics' end by
         # start_group_at_end (see there).
         "consumer_group": TEST_GROUP,
     }
     values.update(overrides)
-    return test_settings(
-        GamificationSettings, kafka=kafka, mongo_uri=mongo_uri, database=database, **values
-    )
+    return test_settings(GamificationSettings, kafka=kafka, mongo_uri=None, database=None, **values)
 
 
 @pytest.fixture(scope="module")
-async def database_name(mongo_uri: str) -> AsyncIterator[str]:
-    name = f"gam_{uuid.uuid4().hex[:12]}"
-    yield name
-    client = create_mongo_client(mongo_uri)
-    await client.drop_database(name)
-    await client.close()
+async def module_postgres_dsn(postgres_admin_dsn: str) -> AsyncIterator[str]:
+    """A database of this module's own, reached with an ordinary role (RLS applies)."""
+    name, dsn = await create_test_database(postgres_admin_dsn, prefix="gam")
+    yield dsn
+    await drop_test_database(postgres_admin_dsn, name)
 
 
 @pytest.fixture(scope="module")
@@ -100,10 +94,10 @@ def clock() -> MovableClock:
 
 @pytest.fixture(scope="module")
 async def service(
-    kafka_bootstrap: str, mongo_uri: str, database_name: str, tap: EventTap, clock: MovableClock
+    kafka_bootstrap: str, module_postgres_dsn: str, tap: EventTap, clock: MovableClock
 ) -> AsyncIterator[ServiceRuntime]:
     await start_group_at_end(kafka_bootstrap)
-    settings = gamification_settings(kafka_bootstrap, mongo_uri, database_name)
+    settings = gamification_settings(kafka_bootstrap, module_postgres_dsn)
     async with running_service(functools.partial(build, clock=clock), settings) as runtime:
         yield runtime
 

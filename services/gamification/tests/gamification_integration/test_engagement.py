@@ -13,6 +13,9 @@ import grpc
 import jwt
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
+from joserfc import jwt as jose_jwt
+from joserfc.jwk import JWKRegistry, KeySet
+from joserfc.jwt import JWTClaimsRegistry
 
 from agora.gamification.v1 import gamification_pb2 as pb
 from agora_core.runtime import ServiceRuntime
@@ -284,18 +287,41 @@ async def test_badge_award_export_signature_and_revocation(
     assert achievement["criteria"]["narrative"] == "Complete 2 items teaching SQL."
     assert achievement["image"]["id"] == "https://img.example/sql.png"
     assert [a["targetName"] for a in achievement["alignment"]] == ["sql"]
-    assert credential["credentialStatus"]["revoked"] is False
-    claims = jwt.decode(exported.jwt, PUBLIC_KEY_PEM, algorithms=["ES256"])
-    assert claims["credentialSubject"] == credential["credentialSubject"]
-    # A verifier needs no token: the issuer profile gives the key, the status URL the
-    # revocation list (empty until revoked).
+    assert [a["targetType"] for a in achievement["alignment"]] == ["ceasn:Competency"]
+    assert set(credential["credentialStatus"]) == {"id", "type"}
+    assert credential["credentialStatus"]["type"] == "1EdTechRevocationList"
+    # The token checked as an outside verifier would, with a third-party JOSE library
+    # (joserfc), from nothing but the token and the URLs it names: its kid is a URL that
+    # serves the key; the issuer profile names the same key and a JWKS.
+    header = jwt.get_unverified_header(exported.jwt)
+    assert header["typ"] == "JWT"
+    assert "cty" not in header
+    code, jwk = await public_get(service, header["kid"])
+    assert code == 200
+    token = jose_jwt.decode(exported.jwt, JWKRegistry.import_key(jwk), algorithms=["ES256"])
+    assert token.claims["credentialSubject"] == credential["credentialSubject"]
+    valid_from = dt.datetime.fromisoformat(credential["validFrom"])
+    assert token.claims["nbf"] == int(valid_from.timestamp())
+    assert (token.claims["iss"], token.claims["jti"]) == (
+        credential["issuer"]["id"],
+        credential["id"],
+    )
+    JWTClaimsRegistry(nbf={"essential": True}, iss={"essential": True}).validate(token.claims)
+    # Our own test key agrees (the PEM the service was given).
+    assert jwt.decode(exported.jwt, PUBLIC_KEY_PEM, algorithms=["ES256"])["id"] == credential["id"]
+    # A verifier needs no token: the issuer profile gives the key and the JWKS, the
+    # status URL the revocation list (empty until revoked).
     code, issuer = await public_get(service, credential["issuer"]["id"])
     assert code == 200
     assert issuer["id"] == credential["issuer"]["id"]
-    key = jwt.PyJWK(issuer["publicKeyJwk"])
-    assert jwt.get_unverified_header(exported.jwt)["kid"] == issuer["publicKeyJwk"]["kid"]
-    verified = jwt.decode(exported.jwt, key.key, algorithms=[issuer["publicKeyJwk"]["alg"]])
-    assert verified["id"] == credential["id"]
+    assert issuer["publicKeyJwk"] == jwk
+    code, jwks = await public_get(service, issuer["jwks_uri"])
+    assert code == 200
+    key_set = KeySet([JWKRegistry.import_key(k) for k in jwks["keys"]])
+    by_set = jose_jwt.decode(exported.jwt, key_set, algorithms=["ES256"])
+    assert by_set.claims["id"] == credential["id"]
+    code, body = await public_get(service, header["kid"].replace("/keys/", "/keys/other-"))
+    assert (code, body["error"]) == (404, "not_found")
     status_url = credential["credentialStatus"]["id"]
     code, listed_status = await public_get(service, status_url)
     assert code == 200
@@ -316,7 +342,8 @@ async def test_badge_award_export_signature_and_revocation(
     again = await stub.ExportCredential(
         pb.ExportCredentialRequest(award_id=award_id), metadata=admin
     )
-    assert json.loads(again.credential_json)["credentialStatus"]["revoked"] is True
+    # The credential is the same; the list it names says it is revoked.
+    assert json.loads(again.credential_json)["credentialStatus"] == credential["credentialStatus"]
     code, listed_status = await public_get(service, status_url)
     assert (code, listed_status["revokedCredentials"]) == (
         200,

@@ -1,5 +1,5 @@
 """Right to erasure in gamification: amounts stay under an unlinkable pseudonym,
-everything else about the person goes (real broker, FerretDB, gRPC)."""
+everything else about the person goes (real broker, PostgreSQL, gRPC)."""
 
 from __future__ import annotations
 
@@ -11,20 +11,18 @@ from typing import Any
 import grpc
 import pytest
 from google.protobuf.timestamp_pb2 import Timestamp
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.gamification.v1 import gamification_pb2 as pb
 from agora_contracts.events.domains.privacy import PersonErasedV1
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.messaging.idempotency import COLLECTION as PROCESSED
-from agora_core.privacy import ERASED_PERSONS, person_digest
+from agora_core.privacy import person_digest
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import Document
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
-from agora_core.testing.personal_data_scan import traces_of
+from agora_gamification.adapters.postgres.erasure import gamification_eraser
 
+from .storage import ledger_sum, rows, tables, tenant_rows, traces_of
 from .streams import T0, WAIT, Stub, completed, joined, liked
 
 pytestmark = pytest.mark.integration
@@ -55,34 +53,52 @@ def ts(moment: dt.datetime) -> Timestamp:
 
 
 async def all_processed(service: ServiceRuntime, events: list[OutgoingEvent]) -> None:
-    group = service.settings.group_id
-    database = service.database
+    by_tenant: dict[str, list[str]] = {}
+    for event in events:
+        by_tenant.setdefault(event.headers["ce_tenantid"], []).append(event.event_id)
 
     async def done() -> bool:
-        keys = [f"{group}:{e.event_id}" for e in events]
-        return await database[PROCESSED].count_documents({"_id": {"$in": keys}}) == len(keys)
+        for tenant, ids in by_tenant.items():
+            found = await rows(
+                service,
+                tenant,
+                "SELECT count(*) FROM processed_events WHERE tenant_id = %s AND group_id = %s "
+                "AND event_id = ANY(%s::uuid[])",
+                (tenant, service.settings.group_id, ids),
+            )
+            if int(found[0][0]) != len(ids):
+                return False
+        return True
 
     await eventually(done, timeout=WAIT)
 
 
-async def tomb(database: AsyncDatabase[Document], tenant: str, person: str) -> Any:
-    return await database[ERASED_PERSONS].find_one({"_id": person_digest(tenant, person)})
+async def tomb(service: ServiceRuntime, tenant: str, person: str) -> bool:
+    found = await rows(
+        service,
+        tenant,
+        "SELECT 1 FROM erased_persons WHERE tenant_id = %s AND digest = %s",
+        (tenant, person_digest(tenant, person)),
+    )
+    return bool(found)
 
 
-async def tenant_documents(database: AsyncDatabase[Document], tenant: str) -> dict[str, Any]:
-    snapshot: dict[str, Any] = {}
-    for name in sorted(await database.list_collection_names()):
-        if name in (ERASED_PERSONS, PROCESSED):
-            continue
-        docs = await database[name].find({"tenant_id": tenant}).sort("_id", 1).to_list()
-        snapshot[name] = [
-            {k: v for k, v in d.items() if k not in ("outbox", "outbox_lease_until")} for d in docs
-        ]
-    return snapshot
+async def snapshot(service: ServiceRuntime, tenant: str) -> dict[str, Any]:
+    """Every row of the tenant but the consumer's own bookkeeping."""
+    return await tenant_rows(
+        service, tenant, skip=frozenset({"processed_events", "outbox", "erased_persons"})
+    )
 
 
-async def ledger(database: AsyncDatabase[Document], tenant: str) -> list[Document]:
-    return await database["ledger"].find({"tenant_id": tenant}).to_list()
+async def ledger(service: ServiceRuntime, tenant: str) -> list[tuple[str, str, int]]:
+    """(entry id, learner, points) of every entry."""
+    found = await rows(
+        service,
+        tenant,
+        "SELECT entry_id, learner_id, points FROM ledger WHERE tenant_id = %s",
+        (tenant,),
+    )
+    return [(str(e), str(learner), int(points)) for e, learner, points in found]
 
 
 async def life_of(stub: Stub, service: ServiceRuntime, kafka: str, tenant: str, ada: str) -> None:
@@ -116,11 +132,13 @@ async def life_of(stub: Stub, service: ServiceRuntime, kafka: str, tenant: str, 
     await all_processed(service, events)
 
     async def settled() -> bool:
-        profile = await service.database["profiles"].find_one(
-            {"tenant_id": tenant, "learner_id": ada}
+        balance = await rows(
+            service,
+            tenant,
+            "SELECT balance FROM profiles WHERE tenant_id = %s AND learner_id = %s",
+            (tenant, ada),
         )
-        entries = [e for e in await ledger(service.database, tenant) if e["learner_id"] == ada]
-        return profile is not None and sum(e["points"] for e in entries) == profile["points"] > 0
+        return bool(balance) and await ledger_sum(service, tenant, ada) == balance[0][0] > 0
 
     await eventually(settled, timeout=WAIT)
 
@@ -128,33 +146,27 @@ async def life_of(stub: Stub, service: ServiceRuntime, kafka: str, tenant: str, 
 async def test_person_erased_keeps_amounts_under_a_pseudonym_and_removes_the_rest(
     stub: Stub, service: ServiceRuntime, kafka_bootstrap: str
 ) -> None:
-    db = service.database
     tenant, other = f"t-{uuid.uuid4().hex[:8]}", f"t-{uuid.uuid4().hex[:8]}"
     ada = f"u-ada-{uuid.uuid4().hex[:6]}"
     await life_of(stub, service, kafka_bootstrap, tenant, ada)
     await life_of(stub, service, kafka_bootstrap, other, ada)
-    before = await ledger(db, tenant)
-    ada_points = sum(e["points"] for e in before if e["learner_id"] == ada)
+    before = await ledger(service, tenant)
+    ada_points = sum(points for _, learner, points in before if learner == ada)
+    assert await traces_of(service, ada, tenant) != []
 
-    await publish_events(kafka_bootstrap, [erased_event(tenant, ada)])
-
-    async def erased() -> bool:
-        found = await tomb(db, tenant, ada)
-        return found is not None and found["state"] == "erased"
-
-    await eventually(erased, timeout=WAIT)
-    assert await traces_of(db, ids=[ada], tenant_id=tenant) == []
-    assert len(await traces_of(db, ids=[ada], tenant_id=other)) > 5
-    assert "pseudonym" not in await tomb(db, tenant, ada)  # nothing links it back
+    erasure = erased_event(tenant, ada)
+    await publish_events(kafka_bootstrap, [erasure])
+    await all_processed(service, [erasure])
+    assert await tomb(service, tenant, ada)
+    assert await traces_of(service, ada, tenant) == []
+    assert len(await traces_of(service, ada, other)) > 5
 
     # Every entry and amount stays; Ada's entries share one pseudonym.
-    after = await ledger(db, tenant)
-    assert sorted((e["_id"], e["points"]) for e in after) == sorted(
-        (e["_id"], e["points"]) for e in before
-    )
-    [pseudonym] = {e["learner_id"] for e in after} - {e["learner_id"] for e in before}
+    after = await ledger(service, tenant)
+    assert sorted((e, p) for e, _, p in after) == sorted((e, p) for e, _, p in before)
+    [pseudonym] = {learner for _, learner, _ in after} - {learner for _, learner, _ in before}
     assert pseudonym.startswith("erased-")
-    assert sum(e["points"] for e in after if e["learner_id"] == pseudonym) == ada_points
+    assert sum(p for _, learner, p in after if learner == pseudonym) == ada_points
     # No profile, awards, scores; off the boards and out of the team.
     error = await rpc_error(
         stub.GetProfile(pb.GetProfileRequest(learner_id=ada), metadata=caller(tenant=tenant))
@@ -165,14 +177,23 @@ async def test_person_erased_keeps_amounts_under_a_pseudonym_and_removes_the_res
         metadata=caller(tenant=tenant, subject="bob"),
     )
     assert [entry.learner_id for entry in board.top] == ["bob"]
-    team = await db["teams"].find_one({"tenant_id": tenant, "team_id": "red"})
-    assert team is not None
-    assert team["member_ids"] == ["bob"]
+    members = await rows(
+        service,
+        tenant,
+        "SELECT learner_id FROM team_members WHERE tenant_id = %s AND team_id = 'red'",
+        (tenant,),
+    )
+    assert members == [("bob",)]
 
     # Redelivery changes nothing; a late event about Ada stores nothing.
-    snapshot = await tenant_documents(db, tenant)
+    kept = await snapshot(service, tenant)
     redelivered = erased_event(tenant, ada)
     late = completed(tenant, ada, "k-3", at=T0 + dt.timedelta(minutes=9))
     await publish_events(kafka_bootstrap, [redelivered, late])
     await all_processed(service, [redelivered, late])
-    assert await tenant_documents(db, tenant) == snapshot
+    assert await snapshot(service, tenant) == kept
+
+
+async def test_every_table_is_erased_or_declared_not_personal(service: ServiceRuntime) -> None:
+    eraser = gamification_eraser(service.require_postgres())
+    assert eraser.uncovered(await tables(service)) == []

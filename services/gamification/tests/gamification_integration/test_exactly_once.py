@@ -1,9 +1,11 @@
 """Exactly-once effect: redelivery, a restart mid-stream and two replicas in one consumer
-group all end with the same ledger and balances as a single clean pass.
+group all end with the same ledger, balances, streaks and boards as a single clean pass.
 
 Every instance here shares the module's database and the run's consumer group (as
 replicas of one deployment do); each scenario has its own tenant and replays the same
-stream of events (same content; ids derived from the tenant).
+stream of events (same content; ids derived from the tenant). On PostgreSQL the
+processed-event marks, the ledger rows, the profiles and the outbox rows of a batch
+commit in one transaction, so a redelivered event is skipped, never applied twice.
 """
 
 from __future__ import annotations
@@ -12,24 +14,22 @@ import contextlib
 import datetime as dt
 import uuid
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
-from pymongo.asynchronous.database import AsyncDatabase
+from prometheus_client import REGISTRY
 
+from agora_core.identity import Principal
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events
 from agora_core.testing.service_harness import running_service
-from agora_gamification.adapters.board_index import MongoBoardStore
-from agora_gamification.adapters.mongo import GamificationStore
+from agora_gamification.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from agora_gamification.bootstrap import build
-from agora_gamification.domain.standings import RANGE_WIDTH
-from agora_gamification.service_layer.leaderboards import Leaderboards
+from agora_gamification.service_layer.leaderboards import BoardQuery, Leaderboards
 
 from .conftest import gamification_settings, start_group_at_end
+from .storage import rows
 from .streams import T0, WAIT, completed, liked, reviewed
 
 pytestmark = pytest.mark.integration
@@ -74,136 +74,116 @@ def _with_id(event: OutgoingEvent, event_id: uuid.UUID) -> OutgoingEvent:
 
 
 @pytest.fixture(scope="module")
-async def shared_database(
-    kafka_bootstrap: str, mongo_uri: str
-) -> AsyncIterator[AsyncDatabase[Document]]:
+async def shared_dsn(kafka_bootstrap: str, module_postgres_dsn: str) -> str:
     await start_group_at_end(kafka_bootstrap)
-    client = create_mongo_client(mongo_uri)
-    name = f"gam_eo_{uuid.uuid4().hex[:10]}"
-    yield client[name]
-    await client.drop_database(name)
-    await client.close()
+    return module_postgres_dsn
 
 
 @contextlib.asynccontextmanager
-async def instance(
-    kafka: str, mongo_uri: str, database: AsyncDatabase[Document]
-) -> AsyncIterator[ServiceRuntime]:
-    async with running_service(
-        build, gamification_settings(kafka, mongo_uri, database.name)
-    ) as runtime:
+async def instance(kafka: str, dsn: str) -> AsyncIterator[ServiceRuntime]:
+    async with running_service(build, gamification_settings(kafka, dsn)) as runtime:
         yield runtime
 
 
-async def processed(database: AsyncDatabase[Document], tenant: str) -> int:
-    return await database["processed_events"].count_documents({"tenant_id": tenant})
+async def processed(service: ServiceRuntime, tenant: str) -> int:
+    found = await rows(
+        service, tenant, "SELECT count(*) FROM processed_events WHERE tenant_id = %s", (tenant,)
+    )
+    return int(found[0][0])
 
 
-async def all_processed(database: AsyncDatabase[Document], tenant: str, count: int) -> None:
+async def all_processed(service: ServiceRuntime, tenant: str, count: int) -> None:
     async def done() -> bool:
-        return await processed(database, tenant) >= count
+        return await processed(service, tenant) >= count
 
     await eventually(done, timeout=2 * WAIT)
 
 
-async def snapshot(database: AsyncDatabase[Document], tenant: str) -> Snapshot:
+async def outbox_empty(service: ServiceRuntime, tenant: str) -> bool:
+    found = await rows(
+        service, tenant, "SELECT count(*) FROM outbox WHERE tenant_id = %s", (tenant,)
+    )
+    return int(found[0][0]) == 0
+
+
+async def snapshot(service: ServiceRuntime, tenant: str) -> Snapshot:
     """(learner, rule, points, event position) of every entry, every balance and every
     streak (current, longest); checks that each balance equals the sum of its ledger
-    entries."""
+    entries and that the boards say what the profiles say."""
     positions = {str(uuid.uuid5(uuid.NAMESPACE_URL, f"{tenant}/{n}")): n for n in range(60)}
     entries: list[tuple[str, str, int, int]] = []
     sums: dict[str, int] = {}
-    async for entry in database["ledger"].find({"tenant_id": tenant}):
-        learner = str(entry["learner_id"])
+    ledger = await rows(
+        service,
+        tenant,
+        "SELECT learner_id, rule_id, points, source_event_id FROM ledger WHERE tenant_id = %s",
+        (tenant,),
+    )
+    for learner, rule_id, points, event_id in ledger:
         # One streak-day entry per learner and local day, earned by whichever of that
         # day's events is handled first; events of one learner arrive on several topics
         # (completions by learner, likes by target, reviews by item), whose relative
         # order no consumer sees the same way twice. The day is compared, not the event.
-        position = -1 if entry["rule_id"] == "streak-day" else positions[entry["source_event_id"]]
-        entries.append((learner, entry["rule_id"], entry["points"], position))
-        sums[learner] = sums.get(learner, 0) + int(entry["points"])
+        position = -1 if rule_id == "streak-day" else positions[event_id]
+        entries.append((learner, rule_id, points, position))
+        sums[learner] = sums.get(learner, 0) + int(points)
     balances: dict[str, int] = {}
     streaks: dict[str, tuple[int, int]] = {}
-    async for profile in database["profiles"].find({"tenant_id": tenant}):
-        balances[str(profile["learner_id"])] = int(profile["points"])
-        streak = profile.get("streak") or {}
-        streaks[str(profile["learner_id"])] = (
-            int(streak.get("current", 0)),
-            int(streak.get("longest", 0)),
-        )
-        assert not profile.get("outbox"), "every outbox entry was published"
+    profiles = await rows(
+        service,
+        tenant,
+        "SELECT learner_id, balance, streak_current, streak_longest FROM profiles "
+        "WHERE tenant_id = %s",
+        (tenant,),
+    )
+    for learner, balance, current, longest in profiles:
+        balances[learner] = int(balance)
+        streaks[learner] = (int(current), int(longest))
     assert balances == sums, "balance == sum of the ledger for every learner"
-    await assert_index_matches_scores(database, tenant)
+    await assert_board_matches_balances(service, tenant, balances)
     return sorted(entries), balances, streaks
 
 
-async def assert_index_matches_scores(database: AsyncDatabase[Document], tenant: str) -> None:
-    """The rank index (buckets, range counts, directories) says exactly what the score
-    documents say, no move is left pending, and the tenant board read from the index
-    ranks learners by their balance."""
-    expected: dict[tuple[str, str], dict[str, tuple[int, str]]] = {}
-    async for score in database["scores"].find({"tenant_id": tenant}):
-        assert "pending" not in score, f"move left pending: {score['_id']}"
-        board = expected.setdefault((score["board"], score["period"]), {})
-        if score["public"] and score["member"]:
-            board[score["learner_id"]] = (score["points"], score["reached_at"])
-    found: dict[tuple[str, str], dict[str, tuple[int, str]]] = {}
-    counts: dict[tuple[str, str, str], dict[str, Any]] = {}
-    async for doc in database["board_index"].find({"tenant_id": tenant}):
-        _, board_name, period, kind, *_ = str(doc["_id"]).split("|")
-        if kind == "p":
-            for entry in doc["entries"]:
-                on_board = found.setdefault((board_name, period), {})
-                assert entry["l"] not in on_board, f"{entry['l']} twice on {board_name}"
-                on_board[entry["l"]] = (doc["points"], entry["t"])
-            counts[(board_name, period, f"p{doc['points']}")] = {"n": len(doc["entries"])}
-        else:
-            cells = {k: v["n"] for k, v in doc["c"].items() if v["n"]}
-            counts[(board_name, period, str(doc["_id"]).split("|")[-1])] = cells
-    assert {k: v for k, v in found.items() if v} == {k: v for k, v in expected.items() if v}
-    for (board_name, period), members in expected.items():
-        points = [p for p, _ in members.values()]
-        by_value = {f"p{p}": points.count(p) for p in set(points)}
-        in_range = {int(k[1:]) // RANGE_WIDTH for k in by_value}
-        ranges = {
-            f"r{r}": sum(n for k, n in by_value.items() if int(k[1:]) // RANGE_WIDTH == r)
-            for r in in_range
-        }
-        if members:
-            assert counts[(board_name, period, "d")] == ranges
-            for r in ranges:
-                assert counts[(board_name, period, r[1:])] == {
-                    k: n for k, n in by_value.items() if int(k[1:]) // RANGE_WIDTH == int(r[1:])
-                }
-    ranked = await Leaderboards(GamificationStore(database), MongoBoardStore(database)).people(
+async def assert_board_matches_balances(
+    service: ServiceRuntime, tenant: str, balances: dict[str, int]
+) -> None:
+    """The all-time tenant board holds every learner with their balance, and reads
+    them in board order."""
+    entries = await rows(
+        service,
         tenant,
-        "l0",
-        board="tenant",
-        period="all",
-        top_n=10,
-        around_me=False,
-        neighbours=0,
-        privacy_mode="public",
+        "SELECT learner_id, points, reached_at FROM board_entries "
+        "WHERE tenant_id = %s AND board = 'tenant' AND period = 'all' AND public",
+        (tenant,),
     )
-    assert [e.learner_id for e in ranked.top] == [
-        learner
-        for learner, _ in sorted(
-            expected[("tenant", "all")].items(), key=lambda kv: (-kv[1][0], kv[1][1], kv[0])
-        )
-    ]
+    assert {learner: int(points) for learner, points, _ in entries} == balances
+    expected = [learner for learner, _, _ in sorted(entries, key=lambda e: (-e[1], e[2], e[0]))]
+    board = await Leaderboards(
+        PostgresUnitOfWorkFactory(service.require_postgres()), lambda: T0
+    ).board(
+        Principal("l0", tenant),
+        BoardQuery(
+            kind="tenant",
+            scope_id="",
+            period="all",
+            period_key="all",
+            top_n=10,
+            around_me=False,
+            neighbours=0,
+        ),
+    )
+    assert [s.learner_id for s in board.top] == expected
 
 
 @pytest.fixture(scope="module")
-async def clean_pass(
-    kafka_bootstrap: str, mongo_uri: str, shared_database: AsyncDatabase[Document]
-) -> Snapshot:
+async def clean_pass(kafka_bootstrap: str, shared_dsn: str) -> Snapshot:
     tenant = f"t-clean-{uuid.uuid4().hex[:6]}"
-    async with instance(kafka_bootstrap, mongo_uri, shared_database):
+    async with instance(kafka_bootstrap, shared_dsn) as service:
         events = stream(tenant)
         await publish_events(kafka_bootstrap, events)
-        await all_processed(shared_database, tenant, len(events))
-        await eventually(lambda: _outbox_empty(shared_database, tenant), timeout=WAIT)
-    result = await snapshot(shared_database, tenant)
+        await all_processed(service, tenant, len(events))
+        await eventually(lambda: outbox_empty(service, tenant), timeout=WAIT)
+        result = await snapshot(service, tenant)
     assert len(result[0]) > 40
     assert set(result[1]) == set(LEARNERS)
     # Streaks span the forgiven Wednesday for someone, so day order would show.
@@ -211,63 +191,71 @@ async def clean_pass(
     return result
 
 
-async def _outbox_empty(database: AsyncDatabase[Document], tenant: str) -> bool:
-    query: dict[str, Any] = {"tenant_id": tenant, "outbox.id": {"$exists": True}}
-    return await database["profiles"].count_documents(query) == 0
+def duplicates_seen() -> float:
+    """Events the service's consumers skipped as already processed (this process)."""
+    return sum(
+        sample.value
+        for metric in REGISTRY.collect()
+        if metric.name == "agora_events_consumed"
+        for sample in metric.samples
+        if sample.name == "agora_events_consumed_total"
+        and sample.labels.get("service") == "gamification"
+        and sample.labels.get("outcome") == "duplicate"
+    )
 
 
-async def test_redelivery_even_without_processed_marks_ends_like_a_clean_pass(
-    kafka_bootstrap: str,
-    mongo_uri: str,
-    shared_database: AsyncDatabase[Document],
-    clean_pass: Snapshot,
+async def test_redelivery_ends_like_a_clean_pass(
+    kafka_bootstrap: str, shared_dsn: str, clean_pass: Snapshot
 ) -> None:
     tenant = f"t-redeliver-{uuid.uuid4().hex[:6]}"
     events = stream(tenant)
-    async with instance(kafka_bootstrap, mongo_uri, shared_database):
+    async with instance(kafka_bootstrap, shared_dsn) as service:
         await publish_events(kafka_bootstrap, events)
-        await all_processed(shared_database, tenant, len(events))
-        # As if the process died after every effect but before its processed mark:
-        # only the effects' own guards stand between a redelivery and a double credit.
-        await shared_database["processed_events"].delete_many({"tenant_id": tenant})
+        await all_processed(service, tenant, len(events))
+        before = duplicates_seen()
+        # Every event again: each is skipped by the mark its first handling committed
+        # together with its effects.
         await publish_events(kafka_bootstrap, events)
-        await all_processed(shared_database, tenant, len(events))
-        await eventually(lambda: _outbox_empty(shared_database, tenant), timeout=WAIT)
-    assert await snapshot(shared_database, tenant) == clean_pass
+
+        async def all_skipped() -> bool:
+            return duplicates_seen() - before >= len(events)
+
+        await eventually(all_skipped, timeout=WAIT)
+        # And again with every processed mark gone (as after their retention): the
+        # learners' recent-event windows and the progress keys stop a double credit.
+        await rows(service, tenant, "DELETE FROM processed_events WHERE tenant_id = %s", (tenant,))
+        await publish_events(kafka_bootstrap, events)
+        await all_processed(service, tenant, len(events))
+        await eventually(lambda: outbox_empty(service, tenant), timeout=WAIT)
+        assert await snapshot(service, tenant) == clean_pass
 
 
 async def test_restart_mid_stream_ends_like_a_clean_pass(
-    kafka_bootstrap: str,
-    mongo_uri: str,
-    shared_database: AsyncDatabase[Document],
-    clean_pass: Snapshot,
+    kafka_bootstrap: str, shared_dsn: str, clean_pass: Snapshot
 ) -> None:
     tenant = f"t-restart-{uuid.uuid4().hex[:6]}"
     events = stream(tenant)
-    async with instance(kafka_bootstrap, mongo_uri, shared_database):
+    async with instance(kafka_bootstrap, shared_dsn) as service:
         await publish_events(kafka_bootstrap, events)
 
         async def some_done() -> bool:
-            return await processed(shared_database, tenant) >= 5
+            return await processed(service, tenant) >= 5
 
         await eventually(some_done, timeout=WAIT)
-    async with instance(kafka_bootstrap, mongo_uri, shared_database):
-        await all_processed(shared_database, tenant, len(events))
-        await eventually(lambda: _outbox_empty(shared_database, tenant), timeout=WAIT)
-    assert await snapshot(shared_database, tenant) == clean_pass
+    async with instance(kafka_bootstrap, shared_dsn) as service:
+        await all_processed(service, tenant, len(events))
+        await eventually(lambda: outbox_empty(service, tenant), timeout=WAIT)
+        assert await snapshot(service, tenant) == clean_pass
 
 
 async def test_two_replicas_in_one_group_end_like_a_clean_pass(
-    kafka_bootstrap: str,
-    mongo_uri: str,
-    shared_database: AsyncDatabase[Document],
-    clean_pass: Snapshot,
+    kafka_bootstrap: str, shared_dsn: str, clean_pass: Snapshot
 ) -> None:
     tenant = f"t-replicas-{uuid.uuid4().hex[:6]}"
     events = stream(tenant)
     async with (
-        instance(kafka_bootstrap, mongo_uri, shared_database) as first,
-        instance(kafka_bootstrap, mongo_uri, shared_database) as second,
+        instance(kafka_bootstrap, shared_dsn) as first,
+        instance(kafka_bootstrap, shared_dsn) as second,
     ):
         await first.consumers[0].wait_for_assignment(60)
         await second.consumers[0].wait_for_assignment(60)
@@ -276,10 +264,10 @@ async def test_two_replicas_in_one_group_end_like_a_clean_pass(
             return bool(first.consumers[0].assignment) and bool(second.consumers[0].assignment)
 
         await eventually(both_own_partitions, timeout=WAIT)
-        # Deliver twice with no processed marks in between, so both copies race the
-        # effects' guards wherever a rebalance moves a partition.
+        # Delivered twice, so both replicas race for the same events wherever a
+        # rebalance moves a partition.
         await publish_events(kafka_bootstrap, events)
         await publish_events(kafka_bootstrap, events)
-        await all_processed(shared_database, tenant, len(events))
-        await eventually(lambda: _outbox_empty(shared_database, tenant), timeout=WAIT)
-    assert await snapshot(shared_database, tenant) == clean_pass
+        await all_processed(first, tenant, len(events))
+        await eventually(lambda: outbox_empty(first, tenant), timeout=WAIT)
+        assert await snapshot(first, tenant) == clean_pass

@@ -17,6 +17,7 @@ from agora_core.testing import eventually
 from agora_core.testing.event_tap import EventTap, publish_events, publish_raw, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
 
+from .storage import ledger_sum, rows
 from .streams import T0, WAIT, Stub, completed, liked, quiz, reviewed
 
 pytestmark = pytest.mark.integration
@@ -42,15 +43,6 @@ async def balance_is(stub: Stub, tenant: str, learner: str, points: int) -> None
             return False
 
     await eventually(reached, timeout=WAIT)
-
-
-async def ledger_sum(service: ServiceRuntime, tenant: str, learner: str) -> int:
-    total = 0
-    async for entry in service.database["ledger"].find(
-        {"tenant_id": tenant, "learner_id": learner}
-    ):
-        total += entry["points"]
-    return total
 
 
 async def test_completion_credits_points_with_weights_and_publishes_them(
@@ -191,14 +183,14 @@ async def test_rule_change_applies_to_later_events_only(
     completion = next(r for r in rules.rules if r.rule_id == "completion")
     assert completion.points == 100
     assert completion.version == 1
-    versions = [
-        e
-        async for e in service.database["ledger"].find(
-            {"tenant_id": tenant, "rule_id": "completion"}
-        )
-    ]
-    assert sorted(e["rule_version"] for e in versions) == [1, 1]
-    assert sorted(e["points"] for e in versions) == [10, 100]
+    versions = await rows(
+        service,
+        tenant,
+        "SELECT rule_version, points FROM ledger WHERE tenant_id = %s AND rule_id = 'completion'",
+        (tenant,),
+    )
+    assert sorted(v for v, _ in versions) == [1, 1]
+    assert sorted(p for _, p in versions) == [10, 100]
 
 
 async def test_invalid_rules_are_refused_with_the_field_and_change_nothing(
@@ -325,3 +317,29 @@ async def test_unknown_type_is_ignored_and_counted_and_malformed_payload_goes_to
     await balance_is(stub, tenant, "ivy", 15)
     assert _ignored_count() >= before + 1
     assert gamification.POINTS_TOPIC  # the published topic the tap follows
+
+
+async def test_nul_characters_are_refused_naming_the_field(stub: Stub) -> None:
+    # PostgreSQL text cannot hold NUL: a clear INVALID_ARGUMENT, never a failed statement.
+    tenant = f"t-{uuid.uuid4().hex[:8]}"
+    error = await rpc_error(
+        stub.GetProfile(pb.GetProfileRequest(learner_id="a\x00b"), metadata=caller(tenant=tenant))
+    )
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="learner_id")
+    error = await rpc_error(
+        stub.PutTeam(
+            pb.PutTeamRequest(team_id="red", name="Red", member_ids=["ada", "b\x00"]),
+            metadata=caller(ADMIN, tenant=tenant),
+        )
+    )
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="member_ids.1")
+    rule = pb.Rule(
+        rule_id="completion",
+        event_type="org.agora.learning.knowledge.completed.v1",
+        points=5,
+        conditions=[pb.Condition(field="item_type", op="eq", value_json='"\\u0000"')],
+    )
+    error = await rpc_error(
+        stub.PutRule(pb.PutRuleRequest(rule=rule), metadata=caller(ADMIN, tenant=tenant))
+    )
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="rule.conditions.0.value_json")

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Any
 
-import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from joserfc import jwt as jose_jwt
+from joserfc.jwk import JWKRegistry
 from pydantic import ValidationError
 
+from agora_gamification.domain.awards import Award
 from agora_gamification.domain.badges import BadgeDefinition, Requirement
-from agora_gamification.domain.challenges import NewChallenge, duel_winners, goal_winners
+from agora_gamification.domain.challenges import (
+    Challenge,
+    ChallengeScope,
+    DuelAttempt,
+    NewChallenge,
+    duel_winners,
+    goal_winners,
+)
 from agora_gamification.domain.open_badges import CredentialSigner, build_credential
 from agora_gamification.domain.profile import (
     APPLIED_WINDOW,
@@ -240,18 +248,35 @@ def test_badge_groups_and_within_or_across() -> None:
 
 
 def test_challenge_winners() -> None:
-    person = {"scope": "person", "target": 3, "participant_ids": ["ada"]}
+    def challenge(scope: ChallengeScope, target: int, people: tuple[str, ...]) -> Challenge:
+        return Challenge(
+            challenge_id="c",
+            title="t",
+            scope=scope,
+            scope_id="",
+            participant_ids=people,
+            event_type=COMPLETED,
+            conditions=(),
+            target=target,
+            quiz_item_id="",
+            starts_at=NOON,
+            ends_at=NOON + dt.timedelta(days=1),
+            created_by="ada",
+            created_at=NOON,
+        )
+
+    person = challenge("person", 3, ("ada",))
     assert goal_winners(person, {"ada": 2}) is None
     assert goal_winners(person, {"ada": 3}) == ["ada"]
-    team = {"scope": "team", "target": 5, "participant_ids": ["a", "b", "c"]}
+    team = challenge("team", 5, ("a", "b", "c"))
     assert goal_winners(team, {"a": 3, "b": 2}) == ["a", "b"]
     early, late = NOON, NOON + dt.timedelta(minutes=5)
     attempts = {
-        "ada": {"event_type": QUIZ, "score": 80.0, "graded_at": late},
-        "bob": {"event_type": QUIZ, "score": 80.0, "graded_at": early},
+        "ada": DuelAttempt("ada", QUIZ, 80.0, late),
+        "bob": DuelAttempt("bob", QUIZ, 80.0, early),
     }
     assert duel_winners(attempts) == ["bob"]  # same score: earlier graded attempt
-    attempts["ada"]["score"] = 95.0
+    attempts["ada"] = DuelAttempt("ada", QUIZ, 95.0, late)
     assert duel_winners(attempts) == ["ada"]
     with pytest.raises(ValidationError, match="two colleagues"):
         NewChallenge(
@@ -264,25 +289,28 @@ def test_challenge_winners() -> None:
         )
 
 
-@pytest.mark.parametrize("curve", ["es256", "eddsa"])
-def test_open_badges_credential_is_signed_and_verifiable(curve: str) -> None:
-    key: ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey = (
-        ec.generate_private_key(ec.SECP256R1())
-        if curve == "es256"
-        else ed25519.Ed25519PrivateKey.generate()
-    )
+@pytest.mark.parametrize("algorithm", ["RS256", "ES256", "EdDSA"])
+def test_open_badges_credential_is_signed_and_verifiable(algorithm: str) -> None:
+    key: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+    if algorithm == "RS256":
+        key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    elif algorithm == "ES256":
+        key = ec.generate_private_key(ec.SECP256R1())
+    else:
+        key = ed25519.Ed25519PrivateKey.generate()
     pem = key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    award = {"_id": "ab" * 16, "learner_id": "ada", "awarded_at": NOON, "revoked": False}
-    badge = {
-        "badge_id": "sql",
-        "name": "SQL",
-        "description": "d",
-        "image_url": "https://x/b.png",
-        "skill_ids": ["sql"],
-        "criteria_narrative": "Complete 5 SQL items.",
-    }
+    award = Award("ab" * 16, "sql", "SQL", "ada", "https://x/b.png", ("sql",), NOON)
+    badge = BadgeDefinition(
+        badge_id="sql",
+        name="SQL",
+        description="d",
+        image_url="https://x/b.png",
+        skill_ids=("sql",),
+        criteria_narrative="Complete 5 SQL items.",
+        groups=((Requirement(event_type=COMPLETED),),),
+    )
     credential = build_credential(
         base_url="https://agora.test",
         issuer_name="Acme",
@@ -293,13 +321,29 @@ def test_open_badges_credential_is_signed_and_verifiable(curve: str) -> None:
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     achievement = credential["credentialSubject"]["achievement"]
     assert achievement["alignment"][0]["targetName"] == "sql"
-    assert credential["credentialStatus"]["revoked"] is False
+    assert achievement["alignment"][0]["targetType"] == "ceasn:Competency"
+    assert credential["credentialStatus"] == {
+        "id": "https://agora.test/tenants/acme/credentials/" + "ab" * 16 + "/status",
+        "type": "1EdTechRevocationList",
+    }
     signer = CredentialSigner(pem, "k1")
-    token = signer.sign(credential)
-    claims = jwt.decode(
-        token, key.public_key(), algorithms=[signer.algorithm], options={"verify_aud": False}
+    assert signer.algorithm == algorithm
+    kid = "https://agora.test/tenants/acme/issuer/keys/k1"
+    token = signer.sign(credential, kid)
+    # Verified by a third-party JOSE library from the published JWK alone.
+    verified = jose_jwt.decode(
+        token, JWKRegistry.import_key(signer.public_jwk(kid)), algorithms=[algorithm]
     )
-    assert json.dumps(claims["credentialSubject"], sort_keys=True) == json.dumps(
-        credential["credentialSubject"], sort_keys=True
-    )
-    assert jwt.get_unverified_header(token)["kid"] == "k1"
+    assert verified.header == {"alg": algorithm, "kid": kid, "typ": "JWT"}
+    assert verified.claims["credentialSubject"] == credential["credentialSubject"]
+    assert verified.claims["nbf"] == int(NOON.timestamp())
+    assert verified.claims["sub"] == credential["credentialSubject"]["id"]
+
+
+def test_weak_or_unknown_signing_keys_are_refused() -> None:
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)  # noqa: S505 - refused
+    pem = weak.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    with pytest.raises(ValueError, match="RSA of 2048 bits or more"):
+        CredentialSigner(pem, "k1")

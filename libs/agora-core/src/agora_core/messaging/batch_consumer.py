@@ -265,8 +265,10 @@ class BatchEventConsumer(EventConsumer):
         try:
             with (
                 structlog.contextvars.bound_contextvars(event_type=event_type, events=len(events)),
-                event_set_span(events),
+                event_set_span(events) as span,
             ):
+                if span.is_recording():  # which consumer group ran it, as per-event spans say
+                    span.set_attribute("messaging.consumer.group.name", self._group_id)
                 await self._set_handlers[event_type](events, uow)
         except Exception as error:
             if classify(error) is FailureKind.INFRASTRUCTURE:

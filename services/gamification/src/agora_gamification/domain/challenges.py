@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -73,54 +74,88 @@ class NewChallenge(BaseModel):
         return self
 
 
+ChallengeState = Literal["open", "completed"]
+
+
+@dataclass(frozen=True)
+class DuelAttempt:
+    """A duel participant's first graded attempt of the quiz."""
+
+    learner_id: str
+    event_type: str
+    score: float
+    graded_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A challenge as stored: its definition, state, and what counted so far
+    (``progress``: counted events per participant; ``attempts``: a duel's attempts)."""
+
+    challenge_id: str
+    title: str
+    scope: ChallengeScope
+    scope_id: str
+    participant_ids: tuple[str, ...]
+    event_type: str
+    conditions: tuple[Condition, ...]
+    target: int
+    quiz_item_id: str
+    starts_at: dt.datetime
+    ends_at: dt.datetime
+    created_by: str
+    created_at: dt.datetime
+    state: ChallengeState = "open"
+    outcome: str = ""
+    winner_ids: tuple[str, ...] = ()
+    progress: Mapping[str, int] = field(default_factory=dict)
+    attempts: Mapping[str, DuelAttempt] = field(default_factory=dict)
+
+
 def counts_toward(
-    challenge: Mapping[str, Any], event_type: str, payload: Mapping[str, Any], at: dt.datetime
+    challenge: Challenge, event_type: str, payload: Mapping[str, Any], at: dt.datetime
 ) -> str | None:
     """The participant an event counts for in a goal challenge, or None."""
-    if challenge["scope"] == "duel" or challenge["event_type"] != event_type:
+    if challenge.scope == "duel" or challenge.event_type != event_type:
         return None
-    if not challenge["starts_at"] <= at < challenge["ends_at"]:
+    if not challenge.starts_at <= at < challenge.ends_at:
         return None
     person = payload.get(CONSUMED[event_type].person_field)
-    if not isinstance(person, str) or person not in challenge["participant_ids"]:
+    if not isinstance(person, str) or person not in challenge.participant_ids:
         return None
-    conditions = [Condition.model_validate(c) for c in challenge.get("conditions", ())]
-    if not all(c.matches(payload) for c in conditions):
+    if not all(c.matches(payload) for c in challenge.conditions):
         return None
     return person
 
 
-def goal_winners(challenge: Mapping[str, Any], progress: Mapping[str, int]) -> list[str] | None:
+def goal_winners(challenge: Challenge, progress: Mapping[str, int]) -> list[str] | None:
     """Winners once the goal is reached (None while it is not)."""
-    target = int(challenge["target"])
-    if challenge["scope"] == "person":
-        done = [p for p in challenge["participant_ids"] if progress.get(p, 0) >= target]
+    target = challenge.target
+    if challenge.scope == "person":
+        done = [p for p in challenge.participant_ids if progress.get(p, 0) >= target]
         return done or None
     if sum(progress.values()) >= target:
         return sorted(p for p, n in progress.items() if n > 0)
     return None
 
 
-def duel_winners(attempts: Mapping[str, Mapping[str, Any]]) -> list[str]:
+def duel_winners(attempts: Mapping[str, DuelAttempt]) -> list[str]:
     """Winners of a duel from its graded attempts (see module doc for the tie rule)."""
     if not attempts:
         return []
 
-    def strength(item: tuple[str, Mapping[str, Any]]) -> tuple[int, float, float]:
-        attempt = item[1]
-        passed = 1 if attempt["event_type"] == QUIZ_PASSED else 0
-        graded: dt.datetime = attempt["graded_at"]
-        return (passed, float(attempt["score"]), -graded.timestamp())
+    def strength(attempt: DuelAttempt) -> tuple[int, float, float]:
+        passed = 1 if attempt.event_type == QUIZ_PASSED else 0
+        return (passed, attempt.score, -attempt.graded_at.timestamp())
 
-    ranked = sorted(attempts.items(), key=strength, reverse=True)
-    best = strength(ranked[0])
-    return sorted(p for p, a in ranked if strength((p, a)) == best)
+    best = max(strength(a) for a in attempts.values())
+    return sorted(p for p, a in attempts.items() if strength(a) == best)
 
 
-def deadline_winners(challenge: Mapping[str, Any]) -> list[str]:
+def deadline_winners(challenge: Challenge) -> list[str]:
     """Winners decided at the deadline: duels by their attempts, goals nobody."""
-    if challenge["scope"] == "duel":
-        return duel_winners(challenge.get("attempts", {}))
+    if challenge.scope == "duel":
+        return duel_winners(challenge.attempts)
     return []
 
 

@@ -1,8 +1,12 @@
 """Open Badges 3.0: an award as an ``OpenBadgeCredential`` (a W3C Verifiable Credential).
 
 The credential is JSON-LD; when a signing key is configured it is also returned as a
-VC-JWT (JOSE compact serialisation, the credential itself as the JWT claims set, as
-VC-JOSE-COSE describes for VC 2.0), signed ES256 or EdDSA.
+VC-JWT in the Open Badges 3.0 JWT proof format: JOSE header ``alg`` (RS256, ES256 or
+EdDSA), ``typ: JWT`` and ``kid``, a URL that dereferences to the public key as a JWK
+(served by the public endpoint, as is the issuer's JWKS); the credential itself is the
+claims set with ``iss``, ``jti``, ``sub`` and ``nbf`` (= ``validFrom``) added.
+Revocation follows the 1EdTech Revocation List Status Method: ``credentialStatus``
+names the list (``id``, ``type``), and the list says whether the credential is revoked.
 """
 
 from __future__ import annotations
@@ -12,15 +16,20 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 import jwt
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
-from jwt.algorithms import ECAlgorithm, OKPAlgorithm
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
+
+from agora_gamification.domain.awards import Award
+from agora_gamification.domain.badges import BadgeDefinition
 
 CONTEXT: Final = (
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 )
 STATUS_TYPE: Final = "1EdTechRevocationList"
+SKILL_ALIGNMENT: Final = "ceasn:Competency"
+"""``Alignment.targetType`` of a skill (a value of the OB 3.0 AlignmentTargetType)."""
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -30,6 +39,16 @@ def _iso(moment: dt.datetime) -> str:
 def issuer_id(base_url: str, tenant_id: str) -> str:
     """URL of the tenant's issuer ``Profile`` (served by the public endpoint)."""
     return f"{base_url}/tenants/{tenant_id}/issuer"
+
+
+def key_url(base_url: str, tenant_id: str, key_id: str) -> str:
+    """URL of the issuer's public key as a JWK: the ``kid`` of its VC-JWTs."""
+    return f"{issuer_id(base_url, tenant_id)}/keys/{key_id}"
+
+
+def jwks_url(base_url: str, tenant_id: str) -> str:
+    """URL of the issuer's JSON Web Key Set."""
+    return f"{issuer_id(base_url, tenant_id)}/jwks"
 
 
 def status_url(base_url: str, tenant_id: str, award_id: str) -> str:
@@ -54,19 +73,20 @@ def issuer_profile(
         "name": issuer_name,
     }
     if signer is not None:
-        profile["publicKeyJwk"] = signer.public_jwk()
+        profile["publicKeyJwk"] = signer.public_jwk(key_url(base_url, tenant_id, signer.key_id))
+        profile["jwks_uri"] = jwks_url(base_url, tenant_id)
     return profile
 
 
-def revocation_list(*, base_url: str, tenant_id: str, award: Mapping[str, Any]) -> dict[str, Any]:
+def revocation_list(*, base_url: str, tenant_id: str, award: Award) -> dict[str, Any]:
     """What a verifier reads at a credential's ``credentialStatus.id``
     (1EdTech Revocation List Status Method): the list of revoked credentials it covers,
     here exactly one credential, listed once it is revoked."""
-    award_id = str(award["_id"])
-    revoked = bool(award.get("revoked", False))
+    award_id = award.award_id
+    revoked = award.revoked
     entry: dict[str, Any] = {"id": credential_id(award_id)}
-    if revoked and award.get("revocation_reason"):
-        entry["revocationReason"] = str(award["revocation_reason"])
+    if revoked and award.revocation_reason:
+        entry["revocationReason"] = award.revocation_reason
     return {
         "id": status_url(base_url, tenant_id, award_id),
         "type": STATUS_TYPE,
@@ -80,46 +100,44 @@ def build_credential(
     base_url: str,
     issuer_name: str,
     tenant_id: str,
-    award: Mapping[str, Any],
-    badge: Mapping[str, Any],
+    award: Award,
+    badge: BadgeDefinition,
 ) -> dict[str, Any]:
-    """The JSON-LD credential of one award (``award``/``badge`` as stored)."""
-    achievement_id = f"{base_url}/tenants/{tenant_id}/achievements/{badge['badge_id']}"
+    """The JSON-LD credential of one award of ``badge``."""
+    achievement_id = f"{base_url}/tenants/{tenant_id}/achievements/{badge.badge_id}"
     achievement: dict[str, Any] = {
         "id": achievement_id,
         "type": ["Achievement"],
-        "name": badge["name"],
-        "description": badge.get("description") or badge["name"],
-        "criteria": {"narrative": badge.get("criteria_narrative") or badge["name"]},
+        "name": badge.name,
+        "description": badge.description or badge.name,
+        "criteria": {"narrative": badge.criteria_narrative or badge.name},
         "alignment": [
             {
                 "type": ["Alignment"],
                 "targetName": skill,
                 "targetUrl": f"{base_url}/tenants/{tenant_id}/skills/{skill}",
-                "targetType": "Skill",
+                "targetType": SKILL_ALIGNMENT,
             }
-            for skill in badge.get("skill_ids", ())
+            for skill in badge.skill_ids
         ],
     }
-    if badge.get("image_url"):
-        achievement["image"] = {"id": badge["image_url"], "type": "Image"}
+    if badge.image_url:
+        achievement["image"] = {"id": badge.image_url, "type": "Image"}
     return {
         "@context": list(CONTEXT),
-        "id": credential_id(str(award["_id"])),
+        "id": credential_id(award.award_id),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": issuer_id(base_url, tenant_id), "type": ["Profile"], "name": issuer_name},
-        "validFrom": _iso(award["awarded_at"]),
-        "name": badge["name"],
+        "validFrom": _iso(award.awarded_at),
+        "name": badge.name,
         "credentialSubject": {
-            "id": f"{base_url}/tenants/{tenant_id}/learners/{award['learner_id']}",
+            "id": f"{base_url}/tenants/{tenant_id}/learners/{award.learner_id}",
             "type": ["AchievementSubject"],
             "achievement": achievement,
         },
         "credentialStatus": {
-            "id": status_url(base_url, tenant_id, str(award["_id"])),
+            "id": status_url(base_url, tenant_id, award.award_id),
             "type": STATUS_TYPE,
-            "revoked": bool(award.get("revoked", False)),
-            **({"revocationReason": award["revocation_reason"]} if award.get("revoked") else {}),
         },
     }
 
@@ -130,38 +148,43 @@ def _as_uuid(hex_id: str) -> str:
 
 
 class CredentialSigner:
-    """Signs credentials with a PEM private key (EC P-256 → ES256, Ed25519 → EdDSA)."""
+    """Signs credentials with a PEM private key: RSA (2048 bits or more) → RS256,
+    EC P-256 → ES256, Ed25519 → EdDSA."""
 
     def __init__(self, private_key_pem: str, key_id: str) -> None:
         key = load_pem_private_key(private_key_pem.encode(), password=None)
-        if isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
+        if isinstance(key, rsa.RSAPrivateKey) and key.key_size >= 2048:
+            self.algorithm = "RS256"
+        elif isinstance(key, ec.EllipticCurvePrivateKey) and isinstance(key.curve, ec.SECP256R1):
             self.algorithm = "ES256"
         elif isinstance(key, ed25519.Ed25519PrivateKey):
             self.algorithm = "EdDSA"
         else:
-            raise ValueError("the signing key must be EC P-256 (ES256) or Ed25519 (EdDSA)")
+            raise ValueError(
+                "the signing key must be RSA of 2048 bits or more (RS256), EC P-256 (ES256) "
+                "or Ed25519 (EdDSA)"
+            )
         self._key = key
         self.key_id = key_id
 
-    def public_jwk(self) -> dict[str, Any]:
+    def public_jwk(self, kid: str) -> dict[str, Any]:
         """The public half of the signing key as a JWK (``kid``, ``alg``, ``use``)."""
         public = self._key.public_key()
-        jwk = (
-            ECAlgorithm.to_jwk(public, as_dict=True)
-            if isinstance(public, ec.EllipticCurvePublicKey)
-            else OKPAlgorithm.to_jwk(public, as_dict=True)
-        )
-        return {**jwk, "kid": self.key_id, "alg": self.algorithm, "use": "sig"}
+        if isinstance(public, rsa.RSAPublicKey):
+            jwk = RSAAlgorithm.to_jwk(public, as_dict=True)
+        elif isinstance(public, ec.EllipticCurvePublicKey):
+            jwk = ECAlgorithm.to_jwk(public, as_dict=True)
+        else:
+            jwk = OKPAlgorithm.to_jwk(public, as_dict=True)
+        return {**jwk, "kid": kid, "alg": self.algorithm, "use": "sig"}
 
-    def sign(self, credential: Mapping[str, Any]) -> str:
-        """The credential as a compact JWS (VC-JWT)."""
+    def sign(self, credential: Mapping[str, Any], kid: str) -> str:
+        """The credential as a compact JWS in the OB 3.0 JWT proof format."""
         claims = dict(credential)
         claims["iss"] = credential["issuer"]["id"]
         claims["jti"] = credential["id"]
         claims["sub"] = credential["credentialSubject"]["id"]
+        claims["nbf"] = int(dt.datetime.fromisoformat(credential["validFrom"]).timestamp())
         return jwt.encode(
-            claims,
-            self._key,
-            algorithm=self.algorithm,
-            headers={"kid": self.key_id, "typ": "vc+jwt", "cty": "vc"},
+            claims, self._key, algorithm=self.algorithm, headers={"kid": kid, "typ": "JWT"}
         )

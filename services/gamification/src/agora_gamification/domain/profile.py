@@ -51,6 +51,8 @@ class EventFacts:
     actor_id: str | None
     payload: Mapping[str, Any]
     occurred_at: dt.datetime
+    traceparent: str | None = None
+    """The W3C trace context the event carried: what it causes continues that trace."""
 
 
 STREAK_WINDOW_DAYS: Final = 62

@@ -8,7 +8,10 @@ a verifier is anyone the learner shows the credential to.
   (1EdTech Revocation List Status Method): ``revokedCredentials`` holds the credential
   once revoked, with its reason. Never cached, so a revocation is seen at once.
 - ``GET /tenants/{tenant}/issuer``: the issuer ``Profile``, with the public key that
-  checks the VC-JWTs (``publicKeyJwk``, ``kid`` as in the tokens) when signing is on.
+  checks the VC-JWTs (``publicKeyJwk``) and the JWKS URL when signing is on;
+- ``GET /tenants/{tenant}/issuer/jwks``: the issuer's JSON Web Key Set;
+- ``GET /tenants/{tenant}/issuer/keys/{key}``: one key as a JWK, the URL a VC-JWT's
+  ``kid`` names.
 
 Malformed ids get 400, unknown awards 404, both as JSON; nothing else is served.
 """
@@ -28,6 +31,7 @@ from agora_gamification.service_layer.awards import Awards
 
 TENANT_ID: Final = re.compile(TENANT_ID_PATTERN)
 AWARD_ID: Final = re.compile(r"^[0-9a-f]{32}$")
+KEY_ID: Final = re.compile(r"^[A-Za-z0-9._-]{1,200}$")
 JSON_LD: Final = "application/ld+json"
 
 
@@ -42,6 +46,8 @@ class CredentialsHttp(HttpServer):
             [
                 web.get("/tenants/{tenant}/credentials/{award}/status", self._status),
                 web.get("/tenants/{tenant}/issuer", self._issuer),
+                web.get("/tenants/{tenant}/issuer/jwks", self._jwks),
+                web.get("/tenants/{tenant}/issuer/keys/{key}", self._key),
             ],
             client_max_size=1024,
         )
@@ -62,6 +68,27 @@ class CredentialsHttp(HttpServer):
         return web.json_response(
             self._awards.issuer(tenant),
             content_type=JSON_LD,
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    async def _jwks(self, request: web.Request) -> web.Response:
+        tenant = _checked(request, "tenant", TENANT_ID)
+        return web.json_response(
+            self._awards.public_keys(tenant),
+            content_type="application/jwk-set+json",
+            headers={"Cache-Control": "public, max-age=300"},
+        )
+
+    async def _key(self, request: web.Request) -> web.Response:
+        tenant = _checked(request, "tenant", TENANT_ID)
+        key = _checked(request, "key", KEY_ID)
+        try:
+            jwk = self._awards.public_key(tenant, key)
+        except NotFound:
+            raise _error(web.HTTPNotFound, "not_found", "no such key") from None
+        return web.json_response(
+            jwk,
+            content_type="application/jwk+json",
             headers={"Cache-Control": "public, max-age=300"},
         )
 

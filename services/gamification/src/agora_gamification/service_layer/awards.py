@@ -1,23 +1,23 @@
-"""Use case: badge awards as Open Badges 3.0 credentials, and their revocation."""
+"""Use cases: badge awards as Open Badges 3.0 credentials, and their revocation."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from agora_contracts.events.domains import gamification as events
 from agora_core.errors import FailedPrecondition, NotFound
+from agora_core.identity import Principal
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.outbox import OutboxHint, with_outbox
-from agora_core.storage import Document
-from agora_gamification.adapters.mongo import AWARDS, GamificationStore
+from agora_gamification.domain.awards import Award
 from agora_gamification.domain.open_badges import (
     CredentialSigner,
     build_credential,
     issuer_profile,
+    key_url,
     revocation_list,
 )
-from agora_gamification.service_layer.scoring import SOURCE, Clock, Notify
+from agora_gamification.service_layer.ports import UnitOfWork, UnitOfWorkFactory
+from agora_gamification.service_layer.scoring import SOURCE, Clock
 
 
 class Awards:
@@ -25,51 +25,49 @@ class Awards:
 
     def __init__(
         self,
-        store: GamificationStore,
-        notify: Notify,
+        uow: UnitOfWorkFactory,
         clock: Clock,
         *,
         base_url: str,
         issuer_name: str,
         signer: CredentialSigner | None,
     ) -> None:
-        self._store = store
-        self._notify = notify
+        self._uow = uow
         self._clock = clock
         self._base_url = base_url
         self._issuer_name = issuer_name
         self._signer = signer
 
-    async def get(self, tenant_id: str, award_id: str) -> Document:
-        doc = await self._store.repo(AWARDS, tenant_id).find_one({"_id": award_id})
-        if doc is None:
-            raise NotFound("award", award_id)
-        return doc
+    async def get(self, caller: Principal, award_id: str) -> Award:
+        return await self._award(caller.tenant_id, award_id)
 
-    async def of_learner(self, tenant_id: str, learner_id: str) -> list[Document]:
-        return await self._store.repo(AWARDS, tenant_id).find(
-            {"learner_id": learner_id}, sort=(("awarded_at", 1), ("_id", 1)), limit=500
-        )
+    async def of_learner(self, caller: Principal, learner_id: str) -> list[Award]:
+        async with self._uow(caller.tenant_id) as uow:
+            return await uow.awards.awards_of(learner_id)
 
-    async def export(self, tenant_id: str, award_id: str) -> tuple[dict[str, Any], str]:
+    async def export(self, caller: Principal, award_id: str) -> tuple[dict[str, Any], str]:
         """The credential JSON-LD and, with a signing key, its VC-JWT."""
-        award = await self.get(tenant_id, award_id)
-        badge = await self._store.badge_document(tenant_id, award["badge_id"])
+        async with self._uow(caller.tenant_id) as uow:
+            award = await _required(uow, award_id)
+            badge = await uow.config.badge(award.badge_id)
         if badge is None:
-            raise NotFound("badge", award["badge_id"])
+            raise NotFound("badge", award.badge_id)
         credential = build_credential(
             base_url=self._base_url,
             issuer_name=self._issuer_name,
-            tenant_id=tenant_id,
-            award={**award, "awarded_at": _utc(award["awarded_at"])},
+            tenant_id=caller.tenant_id,
+            award=award,
             badge=badge,
         )
-        token = self._signer.sign(credential) if self._signer is not None else ""
+        token = ""
+        if self._signer is not None:
+            kid = key_url(self._base_url, caller.tenant_id, self._signer.key_id)
+            token = self._signer.sign(credential, kid)
         return credential, token
 
     async def revocation_list(self, tenant_id: str, award_id: str) -> dict[str, Any]:
         """The public status of one credential (what its ``credentialStatus.id`` serves)."""
-        award = await self.get(tenant_id, award_id)
+        award = await self._award(tenant_id, award_id)
         return revocation_list(base_url=self._base_url, tenant_id=tenant_id, award=award)
 
     def issuer(self, tenant_id: str) -> dict[str, Any]:
@@ -81,36 +79,54 @@ class Awards:
             signer=self._signer,
         )
 
-    async def revoke(self, tenant_id: str, award_id: str, reason: str) -> Document:
+    def public_keys(self, tenant_id: str) -> dict[str, Any]:
+        """The issuer's JSON Web Key Set (empty when credentials are not signed)."""
+        if self._signer is None:
+            return {"keys": []}
+        return {"keys": [self._signer.public_jwk(self._kid(tenant_id))]}
+
+    def public_key(self, tenant_id: str, key_id: str) -> dict[str, Any]:
+        """One key of the issuer as a JWK (what a VC-JWT's ``kid`` dereferences to)."""
+        if self._signer is None or key_id != self._signer.key_id:
+            raise NotFound("key", key_id)
+        return self._signer.public_jwk(self._kid(tenant_id))
+
+    def _kid(self, tenant_id: str) -> str:
+        assert self._signer is not None
+        return key_url(self._base_url, tenant_id, self._signer.key_id)
+
+    async def revoke(self, caller: Principal, award_id: str, reason: str) -> Award:
         """Revoke once; revoking a revoked award fails naming its state."""
-        award = await self.get(tenant_id, award_id)
-        if award.get("revoked"):
-            raise FailedPrecondition("the award is already revoked", current_state="revoked")
         now = self._clock()
-        revoked = OutgoingEvent.create(
-            events.BadgeRevokedV1(
-                award_id=award_id,
-                badge_id=award["badge_id"],
-                learner_id=award["learner_id"],
-                reason=reason,
-                revoked_at=now,
-            ),
-            source=SOURCE,
-            subject=award["learner_id"],
-            tenant_id=tenant_id,
-        )
-        updated = await self._store.repo(AWARDS, tenant_id).find_one_and_update(
-            {"_id": award_id, "revoked": False},
-            with_outbox(
-                {"$set": {"revoked": True, "revocation_reason": reason, "revoked_at": now}},
-                [revoked],
-            ),
-        )
-        if updated is None:
-            raise FailedPrecondition("the award is already revoked", current_state="revoked")
-        self._notify(OutboxHint(AWARDS, award_id))
-        return updated
+        async with self._uow(caller.tenant_id) as uow:
+            award = await _required(uow, award_id)
+            if award.revoked or not await uow.awards.revoke(award_id, reason, now):
+                raise FailedPrecondition("the award is already revoked", current_state="revoked")
+            uow.add_events(
+                [
+                    OutgoingEvent.create(
+                        events.BadgeRevokedV1(
+                            award_id=award_id,
+                            badge_id=award.badge_id,
+                            learner_id=award.learner_id,
+                            reason=reason,
+                            revoked_at=now,
+                        ),
+                        source=SOURCE,
+                        subject=award.learner_id,
+                        tenant_id=caller.tenant_id,
+                    )
+                ]
+            )
+            return await _required(uow, award_id)
+
+    async def _award(self, tenant_id: str, award_id: str) -> Award:
+        async with self._uow(tenant_id) as uow:
+            return await _required(uow, award_id)
 
 
-def _utc(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+async def _required(uow: UnitOfWork, award_id: str) -> Award:
+    award = await uow.awards.get_award(award_id)
+    if award is None:
+        raise NotFound("award", award_id)
+    return award

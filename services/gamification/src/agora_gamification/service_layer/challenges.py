@@ -1,18 +1,16 @@
-"""Use case: challenges — creation, progress from events, completion, deadlines.
+"""Use cases: challenges — creation, progress from events, completion, deadlines.
 
-A challenge document is its own aggregate: progress is ``$push``-ed with a guard on the
-event id (``applied``), so a redelivery never counts twice; completion is a conditional
-update ``state: open → completed`` carrying ``challenge.completed`` in its outbox, which
-is also the claim that keeps two replicas' deadline sweepers from closing one
-challenge twice.
+An event counts once per challenge (a progress row keyed by the event id); completion
+is one conditional update ``open → completed`` whose ``challenge.completed`` event goes
+to the outbox in the same transaction, so two replicas' sweepers or consumers never
+close one challenge twice.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Sequence
 from typing import Any
 
 import structlog
@@ -20,12 +18,13 @@ import structlog
 from agora_contracts.events.domains import gamification as events
 from agora_core.background import PeriodicTask
 from agora_core.errors import NotFound, PermissionDenied
+from agora_core.identity import Principal
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.outbox import OutboxHint, with_outbox
-from agora_core.storage import Document
-from agora_gamification.adapters.mongo import CHALLENGES
-from agora_gamification.domain.catalogue import CONSUMED, QUIZ_FAILED, QUIZ_PASSED
+from agora_core.pagination import Page, PageCursor, decode_page_token, keyset_page, page_size
+from agora_gamification.domain.catalogue import QUIZ_FAILED, QUIZ_PASSED
 from agora_gamification.domain.challenges import (
+    Challenge,
+    DuelAttempt,
     NewChallenge,
     counts_toward,
     deadline_winners,
@@ -34,226 +33,214 @@ from agora_gamification.domain.challenges import (
     participants_of,
 )
 from agora_gamification.domain.profile import EventFacts
-from agora_gamification.service_layer.ports import ChallengeStore
-from agora_gamification.service_layer.scoring import SOURCE, Clock, Notify
+from agora_gamification.service_layer.ports import DueChallenges, UnitOfWork, UnitOfWorkFactory
+from agora_gamification.service_layer.scoring import SOURCE, Clock
 
 log = structlog.get_logger(__name__)
 
+SWEEP_LIMIT = 200
+
+
+class ChallengeCursor(PageCursor):
+    """Next challenges page starts after this (created_at, id)."""
+
+    after_time: dt.datetime
+    after_id: str
+
 
 class Challenges:
-    """Challenge use cases over the store (tenant from the caller or the event)."""
+    """Challenge use cases (tenant from the caller or the event)."""
 
-    def __init__(self, store: ChallengeStore, notify: Notify, clock: Clock) -> None:
-        self._store = store
-        self._notify = notify
+    def __init__(self, uow: UnitOfWorkFactory, due: DueChallenges, clock: Clock) -> None:
+        self._uow = uow
+        self._due = due
         self._clock = clock
 
-    async def create(self, tenant_id: str, creator: str, new: NewChallenge) -> Document:
+    async def create(self, caller: Principal, new: NewChallenge) -> Challenge:
         """Open a challenge; team and space participants are resolved now."""
-        if new.scope == "person":
-            participants = new.participant_ids or (creator,)
-        elif new.scope == "duel":
-            if creator not in new.participant_ids:
-                raise PermissionDenied("a duel is created by one of its two colleagues")
-            participants = new.participant_ids
-        elif new.scope == "team":
-            team = await self._store.team(tenant_id, new.scope_id)
-            if team is None:
-                raise NotFound("team", new.scope_id)
-            participants = tuple(team.get("member_ids", ()))
-        else:
-            participants = tuple(await self._store.members_of_space(tenant_id, new.scope_id))
-        challenge_id = uuid.uuid4().hex
-        doc: dict[str, Any] = {
-            "_id": challenge_id,
-            "title": new.title,
-            "scope": new.scope,
-            "scope_id": new.scope_id,
-            "participant_ids": list(participants_of(participants)),
-            "event_type": QUIZ_PASSED if new.scope == "duel" else new.event_type,
-            "conditions": [c.model_dump(mode="json") for c in new.conditions],
-            "target": new.target,
-            "quiz_item_id": new.quiz_item_id,
-            "starts_at": new.starts_at,
-            "ends_at": new.ends_at,
-            "state": "open",
-            "outcome": "",
-            "winner_ids": [],
-            "progress": [],
-            "applied": [],
-            "attempts": [],
-            "attempt_by": [],
-            "created_by": creator,
-            "created_at": self._clock(),
-        }
-        started = self._event(
-            tenant_id,
-            creator,
-            events.ChallengeStartedV1(
-                challenge_id=challenge_id,
+        creator = caller.subject
+        async with self._uow(caller.tenant_id) as uow:
+            if new.scope == "person":
+                participants = new.participant_ids or (creator,)
+            elif new.scope == "duel":
+                if creator not in new.participant_ids:
+                    raise PermissionDenied("a duel is created by one of its two colleagues")
+                participants = new.participant_ids
+            elif new.scope == "team":
+                team = await uow.memberships.team(new.scope_id)
+                if team is None:
+                    raise NotFound("team", new.scope_id)
+                participants = team.member_ids
+            else:
+                participants = tuple(await uow.memberships.members_of_space(new.scope_id))
+            challenge = Challenge(
+                challenge_id=uuid.uuid4().hex,
                 title=new.title,
                 scope=new.scope,
-                scope_id=new.scope_id or None,
-                participant_ids=tuple(doc["participant_ids"]),
-                created_by=creator,
+                scope_id=new.scope_id,
+                participant_ids=participants_of(participants),
+                event_type=QUIZ_PASSED if new.scope == "duel" else new.event_type,
+                conditions=new.conditions,
+                target=new.target,
+                quiz_item_id=new.quiz_item_id,
                 starts_at=new.starts_at,
                 ends_at=new.ends_at,
-            ),
-            challenge_id,
-        )
-        doc["outbox"] = [started.to_document()]
-        # Counted first: a crash in between leaves the count high (an extra query per
-        # event), never low (a challenge that would not see its events).
-        await self._store.count_open_challenges(tenant_id, 1)
-        await self._store.repo(CHALLENGES, tenant_id).insert_one(doc)
-        self._notify(OutboxHint(CHALLENGES, doc["_id"]))
-        return doc
+                created_by=creator,
+                created_at=self._clock(),
+            )
+            await uow.challenges.add_challenge(challenge)
+            await uow.config.count_open_challenges(1)
+            uow.add_events(
+                [
+                    _event(
+                        caller.tenant_id,
+                        creator,
+                        events.ChallengeStartedV1(
+                            challenge_id=challenge.challenge_id,
+                            title=new.title,
+                            scope=new.scope,
+                            scope_id=new.scope_id or None,
+                            participant_ids=challenge.participant_ids,
+                            created_by=creator,
+                            starts_at=new.starts_at,
+                            ends_at=new.ends_at,
+                        ),
+                        challenge.challenge_id,
+                    )
+                ]
+            )
+        return challenge
 
-    async def get(self, tenant_id: str, challenge_id: str) -> Document:
-        doc = await self._store.repo(CHALLENGES, tenant_id).find_one({"_id": challenge_id})
-        if doc is None:
+    async def get(self, caller: Principal, challenge_id: str) -> Challenge:
+        async with self._uow(caller.tenant_id) as uow:
+            found = await uow.challenges.get_challenge(challenge_id)
+        if found is None:
             raise NotFound("challenge", challenge_id)
-        return doc
+        return found
 
-    async def on_event(self, facts: EventFacts, open_challenges: int) -> None:
-        """Progress of goal challenges, and duel attempts, from one event
-        (``open_challenges``: the tenant's count, read with its configuration)."""
-        repo = self._store.repo(CHALLENGES, facts.tenant_id)
-        if facts.event_type in (QUIZ_PASSED, QUIZ_FAILED) and facts.payload.get("challenge_id"):
-            await self._duel_attempt(facts)
-            return
-        if open_challenges <= 0:
-            return
-        person = facts.payload.get(CONSUMED[facts.event_type].person_field)
-        candidates = await repo.find(
-            {"state": "open", "event_type": facts.event_type, "scope": {"$ne": "duel"}}
-            | ({"participant_ids": person} if isinstance(person, str) else {})
+    async def page(
+        self, caller: Principal, *, everyone: bool, size: int, token: str
+    ) -> Page[Challenge]:
+        """The caller's challenges (or, for overseers, every one), newest first."""
+        cursor = decode_page_token(token, ChallengeCursor)
+        limit = page_size(size)
+        after = None if cursor is None else (cursor.after_time, cursor.after_id)
+        async with self._uow(caller.tenant_id) as uow:
+            rows = await uow.challenges.page(None if everyone else caller.subject, after, limit + 1)
+        return keyset_page(
+            rows,
+            limit,
+            lambda c: ChallengeCursor(after_time=c.created_at, after_id=c.challenge_id),
         )
-        for challenge in candidates:
+
+    async def on_events(
+        self, uow: UnitOfWork, batch: Sequence[EventFacts], open_challenges: int
+    ) -> None:
+        """Progress of goal challenges, and duel attempts, from one tenant's events
+        (``open_challenges``: the tenant's count, read with its configuration)."""
+        for facts in batch:
+            if facts.event_type in (QUIZ_PASSED, QUIZ_FAILED) and facts.payload.get("challenge_id"):
+                await self._duel_attempt(uow, facts)
+            elif open_challenges > 0:
+                await self._goal_progress(uow, facts)
+
+    async def _goal_progress(self, uow: UnitOfWork, facts: EventFacts) -> None:
+        for challenge in await uow.challenges.open_goal_challenges(facts.event_type):
             who = counts_toward(challenge, facts.event_type, facts.payload, facts.occurred_at)
             if who is None:
                 continue
-            await repo.update_one(
-                {"_id": challenge["_id"], "state": "open", "applied": {"$ne": facts.event_id}},
-                {
-                    "$push": {
-                        "applied": facts.event_id,
-                        "progress": {"event_id": facts.event_id, "learner_id": who},
-                    }
-                },
-            )
-            fresh = await repo.find_one({"_id": challenge["_id"]})
-            if fresh is None or fresh["state"] != "open":
+            # Locked: another replica counting for it at once waits, then sees our row.
+            locked = await uow.challenges.get_challenge(challenge.challenge_id, for_update=True)
+            if locked is None or locked.state != "open":
                 continue
-            winners = goal_winners(fresh, progress_counts(fresh))
+            if not await uow.challenges.record_progress(locked.challenge_id, facts.event_id, who):
+                continue
+            challenge = locked
+            progress = dict(challenge.progress)
+            progress[who] = progress.get(who, 0) + 1
+            winners = goal_winners(challenge, progress)
             if winners is not None:
-                await self._complete(facts.tenant_id, fresh, "goal_reached", winners)
+                await self._complete(uow, challenge, "goal_reached", winners)
 
-    async def _duel_attempt(self, facts: EventFacts) -> None:
-        repo = self._store.repo(CHALLENGES, facts.tenant_id)
+    async def _duel_attempt(self, uow: UnitOfWork, facts: EventFacts) -> None:
         learner = str(facts.payload["learner_id"])
         challenge_id = str(facts.payload["challenge_id"])
-        challenge = await repo.find_one({"_id": challenge_id, "scope": "duel"})
-        if challenge is None or challenge.get("quiz_item_id") != facts.payload.get("item_id"):
+        challenge = await uow.challenges.get_challenge(challenge_id, for_update=True)
+        if (
+            challenge is None
+            or challenge.scope != "duel"
+            or challenge.quiz_item_id != facts.payload.get("item_id")
+        ):
             log.info("quiz attempt names no duel of this quiz", challenge_id=challenge_id)
             return
+        if challenge.state != "open" or learner not in challenge.participant_ids:
+            return
         # The first graded attempt of each colleague counts; later ones change nothing.
-        await repo.update_one(
-            {
-                "_id": challenge_id,
-                "state": "open",
-                "participant_ids": learner,
-                "attempt_by": {"$ne": learner},
-            },
-            {
-                "$push": {
-                    "attempt_by": learner,
-                    "attempts": {
-                        "learner_id": learner,
-                        "event_type": facts.event_type,
-                        "score": float(facts.payload["score_percent"]),
-                        "graded_at": facts.payload["graded_at"],
-                    },
-                }
-            },
+        graded = facts.payload["graded_at"]
+        attempt = DuelAttempt(
+            learner,
+            facts.event_type,
+            float(facts.payload["score_percent"]),
+            graded if isinstance(graded, dt.datetime) else dt.datetime.fromisoformat(graded),
         )
-        fresh = await repo.find_one({"_id": challenge_id})
-        if fresh is not None and fresh["state"] == "open" and len(fresh["attempt_by"]) == 2:
-            await self._complete(facts.tenant_id, fresh, "goal_reached", duel_result(fresh))
+        if not await uow.challenges.record_attempt(challenge_id, attempt):
+            return
+        attempts = {**challenge.attempts, learner: attempt}
+        if len(attempts) == 2:
+            await self._complete(uow, challenge, "goal_reached", duel_winners(attempts))
 
     async def close_due(self) -> int:
         """Close every open challenge whose deadline passed (all tenants); count closed."""
-        due = await self._store.due_challenges(self._clock(), 200)
         closed = 0
-        for challenge in due:
-            winners = (
-                duel_result(challenge)
-                if challenge["scope"] == "duel"
-                else deadline_winners(challenge)
-            )
-            if await self._complete(challenge["tenant_id"], challenge, "deadline_passed", winners):
-                closed += 1
+        for tenant_id, challenge_id in await self._due(self._clock(), SWEEP_LIMIT):
+            async with self._uow(tenant_id) as uow:
+                challenge = await uow.challenges.get_challenge(challenge_id, for_update=True)
+                if challenge is not None and challenge.state == "open":
+                    winners = deadline_winners(challenge)
+                    if await self._complete(uow, challenge, "deadline_passed", winners):
+                        closed += 1
         return closed
 
     async def _complete(
-        self, tenant_id: str, challenge: Mapping[str, Any], outcome: str, winners: list[str]
+        self, uow: UnitOfWork, challenge: Challenge, outcome: str, winners: list[str]
     ) -> bool:
         now = self._clock()
-        completed = self._event(
-            tenant_id,
-            None,
-            events.ChallengeCompletedV1(
-                challenge_id=challenge["_id"],
-                title=challenge["title"],
-                scope=challenge["scope"],
-                outcome=outcome,
-                winner_ids=tuple(winners),
-                participant_ids=tuple(challenge["participant_ids"]),
-                completed_at=now,
-            ),
-            challenge["_id"],
+        if not await uow.challenges.complete(challenge.challenge_id, outcome, winners, now):
+            return False
+        await uow.config.count_open_challenges(-1)
+        uow.add_events(
+            [
+                _event(
+                    uow.tenant_id,
+                    None,
+                    events.ChallengeCompletedV1(
+                        challenge_id=challenge.challenge_id,
+                        title=challenge.title,
+                        scope=challenge.scope,
+                        outcome=outcome,
+                        winner_ids=tuple(winners),
+                        participant_ids=challenge.participant_ids,
+                        completed_at=now,
+                    ),
+                    challenge.challenge_id,
+                )
+            ]
         )
-        done = await self._store.repo(CHALLENGES, tenant_id).update_one(
-            {"_id": challenge["_id"], "state": "open"},
-            with_outbox(
-                {
-                    "$set": {
-                        "state": "completed",
-                        "outcome": outcome,
-                        "winner_ids": winners,
-                        "completed_at": now,
-                    }
-                },
-                [completed],
-            ),
-        )
-        if done:
-            await self._store.count_open_challenges(tenant_id, -1)
-            self._notify(OutboxHint(CHALLENGES, challenge["_id"]))
-        return done
-
-    @staticmethod
-    def _event(tenant_id: str, actor: str | None, payload: Any, subject: str) -> OutgoingEvent:
-        return OutgoingEvent.create(
-            payload, source=SOURCE, subject=subject, tenant_id=tenant_id, actor_id=actor
-        )
+        return True
 
 
-def progress_counts(challenge: Mapping[str, Any]) -> dict[str, int]:
-    """Counted events per participant."""
-    return dict(Counter(str(p["learner_id"]) for p in challenge.get("progress", ())))
+def _event(tenant_id: str, actor: str | None, payload: Any, subject: str) -> OutgoingEvent:
+    return OutgoingEvent.create(
+        payload, source=SOURCE, subject=subject, tenant_id=tenant_id, actor_id=actor
+    )
 
 
-def duel_result(challenge: Mapping[str, Any]) -> list[str]:
-    """Winners of a duel from its recorded attempts."""
-    attempts = {str(a["learner_id"]): a for a in challenge.get("attempts", ())}
-    for attempt in attempts.values():
-        graded = attempt["graded_at"]
-        if isinstance(graded, str):
-            attempt["graded_at"] = dt.datetime.fromisoformat(graded)
-        elif graded.tzinfo is None:
-            attempt["graded_at"] = graded.replace(tzinfo=dt.UTC)
-    return duel_winners(attempts)
+def progress_of(challenge: Challenge) -> dict[str, int]:
+    """What a challenge shows as progress: counted events, or a duel's scores."""
+    progress = dict(challenge.progress)
+    for learner, attempt in challenge.attempts.items():
+        progress[learner] = int(attempt.score)
+    return progress
 
 
 def deadline_sweeper(challenges: Challenges, interval: float) -> PeriodicTask:

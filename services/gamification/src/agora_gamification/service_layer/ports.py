@@ -1,167 +1,135 @@
-"""What the scoring use case needs of storage (``adapters.mongo.GamificationStore``
-provides it; unit tests use an in-memory fake)."""
+"""What the use cases need of storage: one repository protocol per aggregate, bundled
+by a unit of work (one transaction). ``adapters/postgres`` provides them; unit tests use
+the in-memory fakes of ``tests/gamification_unit/fakes.py``."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol
 
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.storage import DocumentStore
+from agora_gamification.domain.awards import Award
 from agora_gamification.domain.badges import BadgeDefinition
-from agora_gamification.domain.profile import ProfileState
+from agora_gamification.domain.boards import BoardScore, Placement, Team
+from agora_gamification.domain.challenges import Challenge, DuelAttempt
+from agora_gamification.domain.profile import AwardLine, LedgerLine, ProfileState
 from agora_gamification.domain.rules import Rule
 from agora_gamification.domain.settings import TenantSettings
-from agora_gamification.domain.standings import Entry
+from agora_gamification.domain.tenant import TenantState
 
 
-class ScoringStore(Protocol):
-    """Profiles, ledger, awards and the tenant's configuration."""
+class ConfigRepository(Protocol):
+    async def tenant_state(self) -> TenantState: ...
+    async def put_settings(self, settings: TenantSettings) -> None: ...
+    async def count_open_challenges(self, delta: int) -> None: ...
+    async def stored_rules(self) -> list[Rule]: ...
+    async def put_rule(self, rule: Rule) -> Rule: ...
+    async def badges(self) -> list[BadgeDefinition]: ...
+    async def badge(self, badge_id: str) -> BadgeDefinition | None: ...
+    async def put_badge(self, badge: BadgeDefinition) -> BadgeDefinition: ...
 
-    async def tenant_document(self, tenant_id: str) -> dict[str, Any]: ...
 
-    async def tenant_settings(self, tenant_id: str) -> TenantSettings: ...
+class ProfileRepository(Protocol):
+    async def get_profiles(
+        self, learner_ids: Sequence[str], *, for_update: bool = False
+    ) -> dict[str, ProfileState]: ...
+    async def get_profile(self, learner_id: str) -> ProfileState | None: ...
+    async def save_profiles(self, states: Sequence[ProfileState]) -> None: ...
+    async def put_person_settings(self, person_id: str, time_zone: str, opt_out: bool) -> None: ...
+    async def delete_person(self, person_id: str) -> int: ...
 
-    async def stored_rules(self, tenant_id: str) -> list[Rule]: ...
 
-    async def badges(self, tenant_id: str) -> list[BadgeDefinition]: ...
+class LedgerRepository(Protocol):
+    async def add_entries(self, lines: Sequence[LedgerLine]) -> int: ...
+    async def entries_of(
+        self, learner_id: str, after: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[LedgerLine]: ...
+    async def sum_of(self, learner_id: str) -> int: ...
+    async def pseudonymise(self, person_id: str, pseudonym: str) -> int: ...
 
-    async def profile_document(self, tenant_id: str, learner_id: str) -> dict[str, Any] | None: ...
 
-    async def save_profile(
-        self,
-        tenant_id: str,
-        state: ProfileState,
-        *,
-        expected_version: int,
-        events: Sequence[OutgoingEvent],
+class AwardRepository(Protocol):
+    async def add_awards(self, lines: Sequence[AwardLine]) -> None: ...
+    async def get_award(self, award_id: str) -> Award | None: ...
+    async def awards_of(self, learner_id: str, limit: int = 500) -> list[Award]: ...
+    async def revoke(self, award_id: str, reason: str, at: dt.datetime) -> bool: ...
+    async def delete_person(self, learner_id: str) -> int: ...
+
+
+class BoardRepository(Protocol):
+    async def set_scores(self, scores: Sequence[BoardScore]) -> None: ...
+    async def set_public(self, learner_id: str, public: bool) -> None: ...
+    async def remove(self, learner_id: str, board: str) -> int: ...
+    async def delete_person(self, learner_id: str) -> int: ...
+    async def entry(self, board: str, period: str, learner_id: str) -> BoardScore | None: ...
+    async def top(self, board: str, period: str, limit: int) -> list[Placement]: ...
+    async def rank_of(self, board: str, period: str, me: Placement) -> int: ...
+    async def before(
+        self, board: str, period: str, me: Placement, limit: int
+    ) -> list[Placement]: ...
+    async def after(
+        self, board: str, period: str, me: Placement, limit: int
+    ) -> list[Placement]: ...
+    async def ranked_count(self, board: str, period: str) -> int: ...
+    async def totals(self, boards: Sequence[str], period: str) -> dict[str, int]: ...
+
+
+class MembershipRepository(Protocol):
+    async def memberships_of(
+        self, learner_ids: Sequence[str]
+    ) -> dict[str, tuple[list[str], list[str]]]: ...
+    async def join_space(self, space_id: str, learner_id: str) -> None: ...
+    async def leave_space(self, space_id: str, learner_id: str) -> None: ...
+    async def members_of_space(self, space_id: str) -> list[str]: ...
+    async def put_team(self, team: Team) -> tuple[str, ...]: ...
+    async def team(self, team_id: str) -> Team | None: ...
+    async def teams(self) -> list[Team]: ...
+    async def leave_all(self, learner_id: str) -> int: ...
+
+
+class ChallengeRepository(Protocol):
+    async def add_challenge(self, challenge: Challenge) -> None: ...
+    async def get_challenge(
+        self, challenge_id: str, *, for_update: bool = False
+    ) -> Challenge | None: ...
+    async def open_goal_challenges(self, event_type: str) -> list[Challenge]: ...
+    async def record_progress(self, challenge_id: str, event_id: str, learner_id: str) -> bool: ...
+    async def record_attempt(self, challenge_id: str, attempt: DuelAttempt) -> bool: ...
+    async def complete(
+        self, challenge_id: str, outcome: str, winners: Sequence[str], at: dt.datetime
     ) -> bool: ...
-
-    async def set_profile_fields(
-        self, tenant_id: str, learner_id: str, update: Mapping[str, Any]
-    ) -> dict[str, Any] | None: ...
-
-    async def insert_ignoring_duplicates(
-        self, collection: str, tenant_id: str, documents: Sequence[Mapping[str, Any]]
-    ) -> None: ...
+    async def page(
+        self, participant: str | None, after: tuple[dt.datetime, str] | None, limit: int
+    ) -> list[Challenge]: ...
+    async def pseudonymise(self, person_id: str, pseudonym: str) -> int: ...
 
 
-class ChallengeStore(Protocol):
-    """What the challenge use cases need: tenant views of collections, teams, space
-    members, the open-challenge count, and the cross-tenant deadline query."""
+class UnitOfWork(Protocol):
+    """One transaction of one tenant: its repositories and the events it publishes."""
 
-    def repo(self, collection: str, tenant_id: str) -> DocumentStore: ...
+    tenant_id: str
+    config: ConfigRepository
+    profiles: ProfileRepository
+    ledger: LedgerRepository
+    awards: AwardRepository
+    boards: BoardRepository
+    memberships: MembershipRepository
+    challenges: ChallengeRepository
 
-    async def team(self, tenant_id: str, team_id: str) -> dict[str, Any] | None: ...
-
-    async def members_of_space(self, tenant_id: str, space_id: str) -> list[str]: ...
-
-    async def count_open_challenges(self, tenant_id: str, delta: int) -> None: ...
-
-    async def due_challenges(self, now: dt.datetime, limit: int) -> list[dict[str, Any]]:
-        """Open challenges (every tenant) whose deadline is ``now`` or earlier."""
+    def add_events(self, events: Sequence[OutgoingEvent]) -> None:
+        """Publish ``events`` if, and only if, the transaction commits."""
         ...
 
 
-class TeamDirectory(Protocol):
-    """Admin-defined teams (``{team_id, name, member_ids}``)."""
+class UnitOfWorkFactory(Protocol):
+    """Opens a unit of work of one tenant (committed when the block ends normally)."""
 
-    async def teams(self, tenant_id: str) -> list[dict[str, Any]]: ...
-
-    async def team(self, tenant_id: str, team_id: str) -> dict[str, Any] | None: ...
+    def __call__(self, tenant_id: str) -> AbstractAsyncContextManager[UnitOfWork]: ...
 
 
-class BoardStore(Protocol):
-    """Score documents (the truth) and the rank index derived from them
-    (``domain/standings.py``); every method is one single-document operation except
-    the scans named as such."""
+class DueChallenges(Protocol):
+    """The sweeper's one cross-tenant read: (tenant, challenge id) of passed deadlines."""
 
-    async def score(self, tenant_id: str, key: str) -> dict[str, Any] | None: ...
-
-    async def scores_of(
-        self, tenant_id: str, learner_id: str, board: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Every score document of a learner (on one board): a scan on FerretDB."""
-        ...
-
-    async def forget_learner(self, tenant_id: str, learner_id: str, member: str) -> int:
-        """Right to erasure: delete the learner's score documents and their (zero)
-        contribution field ``member`` in team totals; how many scores were deleted."""
-        ...
-
-    async def create_score(self, tenant_id: str, document: Mapping[str, Any]) -> bool:
-        """Insert; False when the key exists."""
-        ...
-
-    async def update_score(
-        self, tenant_id: str, key: str, seq: int, fields: Mapping[str, Any]
-    ) -> bool:
-        """``$set`` the fields iff the document is still at ``seq``."""
-        ...
-
-    async def clear_pending(self, tenant_id: str, key: str, seq: int) -> bool:
-        """Remove the pending move iff it is move ``seq``."""
-        ...
-
-    async def stale_pending(self, before: str, limit: int) -> list[dict[str, Any]]:
-        """Score documents (any tenant) whose pending move was recorded before ``before``."""
-        ...
-
-    async def change_bucket(
-        self,
-        tenant_id: str,
-        board: str,
-        period: str,
-        points: int,
-        *,
-        add: Entry | None = None,
-        remove: Entry | None = None,
-    ) -> tuple[int, int] | None:
-        """Add or remove one entry; (entries now, bucket revision) read in the same
-        write, None when removing from a bucket that does not exist."""
-        ...
-
-    async def set_point_counts(
-        self,
-        tenant_id: str,
-        board: str,
-        period: str,
-        range_index: int,
-        counts: Mapping[int, tuple[int, int]],
-    ) -> tuple[int, int, int] | None:
-        """Set the counts ``{points: (count, bucket rev)}`` of one range in one write,
-        unless a count read from a newer bucket revision is stored for any of them; when
-        set, (the range's total before, after, the range revision after)."""
-        ...
-
-    async def set_range_count(
-        self, tenant_id: str, board: str, period: str, range_index: int, count: int, rev: int
-    ) -> None:
-        """Set a range's count in the directory unless one from a newer revision is stored."""
-        ...
-
-    async def directory(self, tenant_id: str, board: str, period: str) -> dict[int, int]: ...
-
-    async def range_counts(
-        self, tenant_id: str, board: str, period: str, range_index: int
-    ) -> dict[int, int]: ...
-
-    async def bucket(self, tenant_id: str, board: str, period: str, points: int) -> list[Entry]: ...
-
-    async def team_total(self, tenant_id: str, team_id: str, period: str) -> dict[str, Any] | None:
-        """``{total, m: {member key: {p, s}}}`` of one team and period."""
-        ...
-
-    async def update_team_total(
-        self,
-        tenant_id: str,
-        team_id: str,
-        period: str,
-        member: str,
-        expected: Mapping[str, Any] | None,
-        new: Mapping[str, Any],
-    ) -> bool:
-        """Set a member's contribution iff it is still ``expected`` (None: absent), and
-        move the total by the difference, in one write."""
-        ...
+    async def __call__(self, now: dt.datetime, limit: int) -> list[tuple[str, str]]: ...
