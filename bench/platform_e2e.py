@@ -165,9 +165,24 @@ class Processes:
 
 
 async def start_replica(config: PlatformConfig, secret: str) -> tuple[ServiceConfig, int]:
-    """A second gamification process in the same consumer group, on its own ports."""
-    replica = ServiceConfig(name="gamification", grpc_port=free_port(), http_port=free_port())
+    """A second gamification process in the same consumer group, on its own ports.
+
+    Its public endpoint (issuer profile, credentials) listens on a port of its own too,
+    but advertises the first process's base URL: behind a load balancer both replicas
+    answer for one public address, and a credential must name the same issuer whichever
+    replica issued it.
+    """
+    first = config.service("gamification")
+    replica = ServiceConfig(
+        name="gamification",
+        grpc_port=free_port(),
+        http_port=free_port(),
+        public_port=free_port() if first.public_port is not None else None,
+    )
     env = supervisor.service_env(config, replica, secret, os.environ)
+    if first.public_port is not None:
+        shared = supervisor.service_env(config, first, secret, os.environ)
+        env[f"{first.prefix}PUBLIC_BASE_URL"] = shared[f"{first.prefix}PUBLIC_BASE_URL"]
     pid = spawn(
         Path(sys.executable),
         replica.module,

@@ -45,7 +45,7 @@ SECRETS = {
         for spec in SERVICES
     },
 }
-INFRA = {"kafka", "postgres", "mongo", "mongo-init", "prometheus", "grafana"}
+INFRA = {"kafka", "postgres", "mongo", "mongo-init", "mailpit", "prometheus", "grafana"}
 # Run to completion before the services start; built from the services' images.
 ONE_SHOTS = {"topics"} | {f"{spec.name}-migrate" for spec in SERVICES}
 
@@ -222,6 +222,16 @@ def test_kafka_is_a_single_kraft_node(config: dict[str, Any]) -> None:
     cluster_id = env["CLUSTER_ID"]
     assert len(cluster_id) == 22
     assert len(base64.urlsafe_b64decode(cluster_id + "==")) == 16
+
+
+def test_email_goes_to_the_stacks_mail_catcher_by_default(config: dict[str, Any]) -> None:
+    services = config["services"]
+    environment = services["notifications"]["environment"]
+    assert environment["AGORA_NOTIFICATIONS_SMTP_HOST"] == "mailpit"
+    assert environment["AGORA_NOTIFICATIONS_SMTP_PORT"] == "1025"
+    # Its web UI on loopback only; nobody waits for it.
+    assert [p["host_ip"] for p in services["mailpit"]["ports"]] == ["127.0.0.1"]
+    assert all("mailpit" not in s.get("depends_on", {}) for s in services.values())
 
 
 def test_images_are_pinned(config: dict[str, Any]) -> None:

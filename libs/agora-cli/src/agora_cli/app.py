@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -16,7 +17,8 @@ from agora_cli.commands import (
     token,
     topics,
 )
-from agora_cli.config import CliConfig, Service, parse_roles
+from agora_cli.config import CliConfig, CliUsageError, Service, parse_roles
+from agora_cli.connections import GrpcTls, grpc_tls
 
 app = typer.Typer(
     name="agora",
@@ -80,6 +82,27 @@ def main_options(
     timeout: Annotated[
         float, typer.Option(envvar="AGORA_TIMEOUT", min=0.1, help="Deadline of each call (s).")
     ] = 30.0,
+    tls: Annotated[
+        bool,
+        typer.Option(
+            "--tls/--no-tls",
+            envvar="AGORA_GRPC_TLS",
+            help="TLS to the services (implied by --ca-file or --client-cert). Kafka's "
+            "security comes from the AGORA_KAFKA_* variables (SASL, TLS).",
+        ),
+    ] = False,
+    ca_file: Annotated[
+        Path | None,
+        typer.Option(envvar="AGORA_GRPC_CA_FILE", help="PEM CA bundle trusted for the services."),
+    ] = None,
+    client_cert: Annotated[
+        Path | None,
+        typer.Option(envvar="AGORA_GRPC_CLIENT_CERT", help="PEM client certificate (mutual TLS)."),
+    ] = None,
+    client_key: Annotated[
+        Path | None,
+        typer.Option(envvar="AGORA_GRPC_CLIENT_KEY", help="PEM key of the client certificate."),
+    ] = None,
 ) -> None:
     """Global options come before the command: `agora --json --tenant acme catalog search`."""
     ctx.obj = CliConfig(
@@ -96,7 +119,17 @@ def main_options(
         },
         kafka=kafka,
         timeout=timeout,
+        grpc_tls=_grpc_tls(tls, ca_file, client_cert, client_key),
     )
+
+
+def _grpc_tls(
+    tls: bool, ca_file: Path | None, cert: Path | None, key: Path | None
+) -> GrpcTls | None:
+    try:
+        return grpc_tls(tls, ca_file, cert, key)
+    except CliUsageError as error:
+        raise typer.BadParameter(str(error)) from None
 
 
 def main() -> None:

@@ -10,7 +10,10 @@ import os
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+if TYPE_CHECKING:
+    from agora_cli.connections import GrpcTls
 
 SECRET_ENV: Final = "AGORA_JWT_HS256_SECRET"  # noqa: S105 - a variable name
 LOCAL_STATE_ENV: Final = "AGORA_LOCAL_DIR"
@@ -52,6 +55,8 @@ class CliConfig:
     kafka: str
     timeout: float
     secret_search_from: Path = field(default_factory=Path.cwd)
+    grpc_tls: GrpcTls | None = None
+    """TLS towards the services (None: plaintext, for a local platform)."""
 
     def endpoint(self, service: Service) -> str:
         return self.endpoints[service]

@@ -12,6 +12,7 @@ import grpc.aio
 import typer
 
 from agora_cli.config import CliConfig, CliUsageError, Service
+from agora_cli.connections import open_channel
 from agora_cli.errors import CliFailure, ExitCode, report_problem, report_rpc_error
 
 T = TypeVar("T")
@@ -30,7 +31,9 @@ class Session:
         """The channel to ``service``; also remembers it as the one being called."""
         self.current_service = service
         if service not in self._channels:
-            self._channels[service] = grpc.aio.insecure_channel(self.config.endpoint(service))
+            self._channels[service] = open_channel(
+                self.config.endpoint(service), self.config.grpc_tls
+            )
         return self._channels[service]
 
     def stub(self, service: Service, stub_class: Callable[[grpc.aio.Channel], Any]) -> Any:

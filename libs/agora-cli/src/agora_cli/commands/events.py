@@ -145,10 +145,11 @@ def tail(
         # Imported here: only this command talks to Kafka.
         from aiokafka import AIOKafkaConsumer
 
+        from agora_cli.connections import kafka_client_options
         from agora_core.messaging.partitions import topic_partitions
 
         consumer = AIOKafkaConsumer(
-            bootstrap_servers=session.config.kafka, enable_auto_commit=False, group_id=None
+            **kafka_client_options(session.config.kafka), enable_auto_commit=False, group_id=None
         )
         await consumer.start()
         shown = 0

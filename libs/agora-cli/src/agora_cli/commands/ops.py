@@ -168,6 +168,7 @@ def rewind_group(
     members (exit 6). Needs access to the broker (--kafka), not a token.
     """
     # Imported here: the messaging runtime is heavy and only this command needs it.
+    from agora_cli.connections import kafka_client_options
     from agora_core.messaging.replay import GroupHasMembers, rewind_idle_group
 
     config: CliConfig = ctx.obj
@@ -175,7 +176,9 @@ def rewind_group(
 
     async def call(session: Session) -> ConsumerRewind:
         try:
-            return await rewind_idle_group(session.config.kafka, group, topic, moment)
+            options = kafka_client_options(session.config.kafka)
+            servers = options.pop("bootstrap_servers")
+            return await rewind_idle_group(servers, group, topic, moment, kafka_options=options)
         except GroupHasMembers as error:
             raise CliFailure(str(error), ExitCode.CONFLICT, "FAILED_PRECONDITION") from None
         except ValueError as error:

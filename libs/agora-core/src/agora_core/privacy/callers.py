@@ -8,18 +8,26 @@ for a subject erased in the token's tenant (one ``_id`` lookup per call).
 
 from __future__ import annotations
 
+from typing import Protocol
+
 from typing_extensions import override
 
 from agora_core.errors import Unauthenticated
 from agora_core.grpc.auth import Principal, TokenVerifier
-from agora_core.privacy.tombstones import ErasedPersons
 from agora_core.settings import ServiceSettings
+
+
+class ErasedLookup(Protocol):
+    """Tombstones of erased persons (MongoDB's :class:`ErasedPersons` or PostgreSQL's
+    :class:`~agora_core.privacy.postgres.PostgresErasedPersons`)."""
+
+    async def is_erased(self, tenant_id: str, person_id: str) -> bool: ...
 
 
 class ErasedCallerVerifier(TokenVerifier):
     """A :class:`TokenVerifier` that also refuses subjects erased in their tenant."""
 
-    def __init__(self, settings: ServiceSettings, erased: ErasedPersons) -> None:
+    def __init__(self, settings: ServiceSettings, erased: ErasedLookup) -> None:
         super().__init__(settings)
         self._erased = erased
 
