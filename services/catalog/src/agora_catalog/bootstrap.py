@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agora.catalog.v1 import catalog_pb2_grpc
+from agora_catalog.adapters.postgres import erasure
 from agora_catalog.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory, on_batch
 from agora_catalog.entrypoints import events
 from agora_catalog.entrypoints.grpc_api import (
@@ -25,6 +26,8 @@ from agora_catalog.service_layer.skills_report import SkillsReports
 from agora_catalog.service_layer.taxonomy import Taxonomy
 from agora_catalog.settings import CatalogSettings
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
+from agora_core.privacy import ErasedCallerVerifier
+from agora_core.privacy.postgres import PostgresPersonEraser, with_erasure_batch
 from agora_core.runtime import ServiceRuntime
 
 
@@ -49,11 +52,14 @@ async def build(settings: CatalogSettings) -> ServiceRuntime:
     database = runtime.require_postgres()
     factory = EventFactory(runtime.registry)
     uow = PostgresUnitOfWorkFactory(database)
-    runtime.add_batch_consumer(
+    eraser = PostgresPersonEraser(database, erasure.STEPS, not_personal=erasure.NOT_PERSONAL)
+    topics, handlers, set_handlers = with_erasure_batch(
         events.TOPICS,
         events.handlers(factory, on_batch),
+        eraser,
         set_handlers=events.set_handlers(on_batch),
     )
+    runtime.add_batch_consumer(topics, handlers, set_handlers=set_handlers)
     runtime.set_api(
         create_grpc_server(
             settings,
@@ -64,6 +70,7 @@ async def build(settings: CatalogSettings) -> ServiceRuntime:
                 )
             ],
             policy=CATALOG_POLICY,
+            verifier=ErasedCallerVerifier(settings, eraser.tombstones),
             service_names=[CATALOG_SERVICE_NAME],
         )
     )

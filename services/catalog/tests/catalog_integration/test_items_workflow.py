@@ -280,7 +280,9 @@ async def test_validation_workflow_with_events(tenant: Tenant, kafka_bootstrap: 
         pb.ListItemVersionsRequest(item_id=item.item_id), metadata=tenant.author
     )
     assert [v.version for v in versions.versions] == [2, 1]
-    stored = await tenant.row("SELECT status, tenant_id FROM items WHERE item_id = %s", item.item_id)
+    stored = await tenant.row(
+        "SELECT status, tenant_id FROM items WHERE item_id = %s", item.item_id
+    )
     assert stored is not None
     assert stored["status"] == "archived"
     assert stored["tenant_id"] == t

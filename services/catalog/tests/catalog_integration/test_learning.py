@@ -434,6 +434,7 @@ async def test_redelivered_completion_does_not_advance_a_path_twice(
     async def processed(event_id: str) -> bool:
         mark = "SELECT 1 AS seen FROM processed_events WHERE event_id::text = %s"
         return await tenant.row(mark, event_id) is not None
+
     async with tapping(kafka_bootstrap, [COMPLETIONS_TOPIC]) as tap:
         await s.CompleteItem(pb.CompleteItemRequest(item_id=one.item_id), metadata=tenant.learner)
         [completed] = await tap.wait_for(COMPLETED, tenant=t, subject=one.item_id)

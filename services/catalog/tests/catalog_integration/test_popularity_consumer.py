@@ -111,9 +111,7 @@ async def test_likes_and_comments_counted_once(tenant: Tenant, kafka_bootstrap: 
         return await _counts(tenant, loved.item_id) == (1, 1)
 
     await eventually(unliked)
-    stored = await tenant.row(
-        "SELECT popularity FROM items WHERE item_id = %s", loved.item_id
-    )
+    stored = await tenant.row("SELECT popularity FROM items WHERE item_id = %s", loved.item_id)
     assert stored is not None
     assert stored["popularity"] == 1 + 2  # likes + 2 x comments
     # The redelivery was recognised by its processed mark, committed with the counters.

@@ -230,21 +230,3 @@ class PostgresItemRepository:
             (learner_id, self._tenant, item_id, learner_id),
         )
         return item_of(row) if row is not None else None
-
-    async def anonymise_person(self, person_id: str, pseudonym: str) -> int:
-        """Erasure: content stays, with ``pseudonym`` for the person (seats stay taken)."""
-        changed = await execute(
-            self._c,
-            "UPDATE items SET author_id = CASE WHEN author_id = %(p)s THEN %(n)s "
-            "ELSE author_id END, reviewer_id = CASE WHEN reviewer_id = %(p)s THEN %(n)s "
-            "ELSE reviewer_id END, registered_ids = array_replace(registered_ids, %(p)s, %(n)s) "
-            "WHERE tenant_id = %(t)s AND (author_id = %(p)s OR reviewer_id = %(p)s "
-            "OR registered_ids @> ARRAY[%(p)s])",
-            {"p": person_id, "n": pseudonym, "t": self._tenant},
-        )
-        changed += await execute(
-            self._c,
-            "UPDATE item_versions SET editor_id = %s WHERE tenant_id = %s AND editor_id = %s",
-            (pseudonym, self._tenant, person_id),
-        )
-        return changed
