@@ -9,8 +9,8 @@ import pytest
 
 from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
 from agora_catalog.bootstrap import build
-from agora_catalog.entrypoints import events
 from agora_catalog.settings import CatalogSettings
+from agora_contracts.events.schemas import load_platform_events
 from agora_core.runtime import ServiceRuntime
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.postgres import create_test_database, drop_test_database
@@ -34,7 +34,7 @@ async def catalog_dsn(postgres_admin_dsn: str) -> AsyncIterator[str]:
 async def catalog_runtime(kafka_bootstrap: str, catalog_dsn: str) -> AsyncIterator[ServiceRuntime]:
     settings = test_settings(CatalogSettings, kafka=kafka_bootstrap, postgres_dsn=catalog_dsn)
     # Not a replay of what earlier tests, runs and benchmarks published on the topics.
-    await start_group_at_end(kafka_bootstrap, settings.group_id, events.TOPICS)
+    await start_group_at_end(kafka_bootstrap, settings.group_id, load_platform_events().topics())
     async with running_service(build, settings) as runtime:
         yield runtime
 

@@ -10,22 +10,22 @@ from agora_catalog.domain.model import Item, ItemFields, ItemVersion, SkillLevel
 from agora_catalog.domain.workflow import Action, ItemStatus, check_actor, next_status
 from agora_catalog.service_layer.access import actor_of, load_item, visible_item
 from agora_catalog.service_layer.events import utc_now
-from agora_catalog.service_layer.ports import UnitOfWork, UnitOfWorkFactory
+from agora_catalog.service_layer.ports import TaxonomyRepository, UnitOfWorkFactory
 from agora_core.errors import InvalidArgument
 from agora_core.identity import Principal
 from agora_core.text import sanitize_markdown
 
 
-async def item_fields(uow: UnitOfWork, item: ItemIn) -> ItemFields:
+async def item_fields(taxonomy: TaxonomyRepository, item: ItemIn) -> ItemFields:
     """The stored form of an item's fields (taxonomy checked, text sanitised)."""
-    known_themes = await uow.taxonomy.themes_by_id(item.theme_ids)
+    known_themes = await taxonomy.themes_by_id(item.theme_ids)
     unknown = [t for t in item.theme_ids if t not in known_themes]
     if unknown:
         raise InvalidArgument.single("item.theme_ids", f"unknown themes: {', '.join(unknown)}")
     skill_ids = [s.skill_id for s in item.skills]
     if len(set(skill_ids)) != len(skill_ids):
         raise InvalidArgument.single("item.skills", "a skill may appear once")
-    missing = sorted(set(skill_ids) - set(await uow.taxonomy.skills_by_id(skill_ids)))
+    missing = sorted(set(skill_ids) - set(await taxonomy.skills_by_id(skill_ids)))
     if missing:
         raise InvalidArgument.single("item.skills", f"unknown skills: {', '.join(missing)}")
     scope: dict[str, None] = {}
@@ -71,7 +71,7 @@ class Items:
     async def create_item(self, principal: Principal, item: ItemIn) -> Item:
         """A new draft authored by the caller (version 1)."""
         async with self._uow(principal.tenant_id) as uow:
-            fields = await item_fields(uow, item)
+            fields = await item_fields(uow.taxonomy, item)
             now = utc_now()
             created = Item(
                 item_id=uuid.uuid4().hex,
@@ -102,7 +102,7 @@ class Items:
             check_actor(Action.EDIT, await actor_of(uow, principal, current), current.facts)
             if item.kind != current.fields.type:
                 raise InvalidArgument.single("item.content", "an item's type cannot change")
-            fields = await item_fields(uow, item)
+            fields = await item_fields(uow.taxonomy, item)
             now = utc_now()
             updated = dataclasses.replace(
                 current,
