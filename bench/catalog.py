@@ -107,17 +107,30 @@ async def completions_flow(
     per_s: float,
     done: list[int],
 ) -> None:
-    """CompleteItem by seeded learners at ``per_s`` while the searches run."""
+    """CompleteItem by seeded learners, started at ``per_s`` (up to 16 in flight) while
+    the searches run, as learners finishing items do."""
+    slots = asyncio.Semaphore(16)
+    running: set[asyncio.Task[None]] = set()
+
+    async def complete(n: int) -> None:
+        try:
+            who = caller(["learner"], tenant=TENANT, subject=learner(50_000 + n))
+            request = pb.CompleteItemRequest(item_id=item_ids[n % len(item_ids)])
+            await stub.CompleteItem(request, metadata=who)
+            done[0] += 1
+        finally:
+            slots.release()
+
     n = 0
+    began = time.perf_counter()
     while not stop.is_set():
-        who = caller(["learner"], tenant=TENANT, subject=learner(50_000 + n))
-        started = time.perf_counter()
-        await stub.CompleteItem(
-            pb.CompleteItemRequest(item_id=item_ids[n % len(item_ids)]), metadata=who
-        )
+        await slots.acquire()
+        task = asyncio.create_task(complete(n))
+        running.add(task)
+        task.add_done_callback(running.discard)
         n += 1
-        done[0] = n
-        await asyncio.sleep(max(0.0, 1 / per_s - (time.perf_counter() - started)))
+        await asyncio.sleep(max(0.0, began + n / per_s - time.perf_counter()))
+    await asyncio.gather(*running)
 
 
 async def measure_search(

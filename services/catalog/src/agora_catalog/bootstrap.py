@@ -57,7 +57,7 @@ async def build(settings: CatalogSettings) -> ServiceRuntime:
         events.TOPICS,
         events.handlers(factory, on_batch),
         eraser,
-        set_handlers=events.set_handlers(on_batch),
+        set_handlers=events.set_handlers(factory, on_batch),
     )
     runtime.add_batch_consumer(topics, handlers, set_handlers=set_handlers)
     runtime.set_api(

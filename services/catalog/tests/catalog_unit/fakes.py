@@ -212,15 +212,14 @@ class FakeEnrolments(_Repo):
     async def of_learner(self, learner_id: str) -> list[Enrolment]:
         return [e for k, e in self.s.enrolments.items() if k[:2] == (self.t, learner_id)]
 
-    async def open_with_step(self, learner_id: str, item_id: str) -> list[Enrolment]:
+    async def open_of_learners(self, learner_ids: Sequence[str]) -> list[Enrolment]:
         return [
-            e
-            for e in await self.of_learner(learner_id)
-            if not e.completed and item_id in [s.item_id for s in e.steps]
+            e for learner in learner_ids for e in await self.of_learner(learner) if not e.completed
         ]
 
-    async def save_progress(self, enrolment: Enrolment) -> None:
-        self.s.enrolments[(self.t, enrolment.learner_id, enrolment.path_id)] = enrolment
+    async def save_progress(self, enrolments: Sequence[Enrolment]) -> None:
+        for e in enrolments:
+            self.s.enrolments[(self.t, e.learner_id, e.path_id)] = e
 
 
 class FakeProgress(_Repo):

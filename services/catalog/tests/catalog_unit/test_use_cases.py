@@ -142,10 +142,12 @@ async def test_path_advances_and_completes_once(world: World) -> None:
 
     async def advance(tenant: str, item_id: str) -> int:
         async with world.uow(tenant) as uow:
-            return await advance_paths(uow, FACTORY, LEARNER.subject, item_id, now)
+            return await advance_paths(uow, FACTORY, [(LEARNER.subject, item_id, now)])
 
     assert await advance(T, one.item_id) == 0
     assert await advance(T, one.item_id) == 0  # the same step again: still one done
+    [enrolment] = world.uow.state.enrolments.values()
+    assert enrolment.completed_item_ids == (one.item_id,)
     assert await advance(T, two.item_id) == 1
     assert await advance(T, two.item_id) == 0  # completed paths are not open any more
     kinds = [k for k in world.uow.event_kinds() if k.startswith("path.")]
@@ -201,3 +203,32 @@ async def test_progress_emits_progressed_only_when_the_percent_rises(world: Worl
         (p["previous_percent"], p["percent"]) for p in world.uow.payloads("knowledge.progressed")
     ]
     assert rises == [(0, 25), (10, 60)]
+
+
+async def test_a_batch_of_completions_advances_each_enrolment_in_order(world: World) -> None:
+    one, two = await world.published("One"), await world.published("Two")
+    path = await world.paths.create_path(
+        AUTHOR,
+        PathIn.model_validate(
+            {"title": "P", "steps": [{"item_id": one.item_id}, {"item_id": two.item_id}]}
+        ),
+    )
+    await world.paths.publish_path(AUTHOR, path.path_id)
+    other = Principal("u-bob", T, frozenset({Role.LEARNER}))
+    await world.paths.enrol(LEARNER, path.path_id)
+    await world.paths.enrol(other, path.path_id)
+    now = datetime.now(UTC)
+    batch = [
+        (LEARNER.subject, one.item_id, now),
+        (other.subject, one.item_id, now),
+        (LEARNER.subject, one.item_id, now),  # a second completion of the same step
+        (LEARNER.subject, two.item_id, now),
+    ]
+    async with world.uow(T) as uow:
+        assert await advance_paths(uow, FACTORY, batch) == 1
+    ada = world.uow.state.enrolments[(T, LEARNER.subject, path.path_id)]
+    bob = world.uow.state.enrolments[(T, other.subject, path.path_id)]
+    assert (ada.completed, ada.completed_item_ids) == (True, (one.item_id, two.item_id))
+    assert (bob.completed, bob.completed_item_ids) == (False, (one.item_id,))
+    [done] = world.uow.payloads("path.completed")
+    assert done["learner_id"] == LEARNER.subject

@@ -52,9 +52,18 @@ def _counter(bind: Bind, likes: int, comments: int) -> EventSetHandler:
     return handle
 
 
-def set_handlers(bind: Bind) -> Mapping[str, EventSetHandler]:
-    """Event type → set handler (likes and comments)."""
+def set_handlers(events: EventFactory, bind: Bind) -> Mapping[str, EventSetHandler]:
+    """Event type → set handler (likes and comments; our own completions)."""
+
+    async def knowledge_completed(batch: Sequence[ReceivedEvent[Any]], core: UnitOfWork) -> None:
+        for tenant, mine in by_tenant(batch):
+            completions = [
+                (e.payload.learner_id, e.payload.item_id, e.payload.completed_at) for e in mine
+            ]
+            await advance_paths(await bind(core, tenant), events, completions)
+
     return {
+        REGISTRY.spec_for(KnowledgeCompletedV1).event_type: knowledge_completed,
         REGISTRY.spec_for(LikeAddedV1).event_type: _counter(bind, 1, 0),
         REGISTRY.spec_for(LikeRemovedV1).event_type: _counter(bind, -1, 0),
         REGISTRY.spec_for(CommentPostedV1).event_type: _counter(bind, 0, 1),
@@ -62,14 +71,7 @@ def set_handlers(bind: Bind) -> Mapping[str, EventSetHandler]:
 
 
 def handlers(events: EventFactory, bind: Bind) -> Mapping[str, BatchEventHandler]:
-    """Event type → handler of one event (our own learning events)."""
-
-    async def knowledge_completed(event: ReceivedEvent[Any], core: UnitOfWork) -> None:
-        completed: KnowledgeCompletedV1 = event.payload
-        uow = await bind(core, event.tenant_id)
-        await advance_paths(
-            uow, events, completed.learner_id, completed.item_id, completed.completed_at
-        )
+    """Event type → handler of one event (quiz.passed)."""
 
     async def quiz_passed(event: ReceivedEvent[Any], core: UnitOfWork) -> None:
         passed: QuizPassedV1 = event.payload
@@ -77,6 +79,5 @@ def handlers(events: EventFactory, bind: Bind) -> Mapping[str, BatchEventHandler
         await complete_passed_quiz(uow, events, passed.learner_id, passed.item_id)
 
     return {
-        REGISTRY.spec_for(KnowledgeCompletedV1).event_type: knowledge_completed,
         REGISTRY.spec_for(QuizPassedV1).event_type: quiz_passed,
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 
 from pydantic import Field
@@ -103,27 +104,44 @@ async def enrol_in(
     return enrolment
 
 
+Completion = tuple[str, str, datetime]
+"""(learner, item, completed at) of one knowledge.completed event."""
+
+
 async def advance_paths(
-    uow: UnitOfWork, events: EventFactory, learner: str, item_id: str, completed_at: datetime
+    uow: UnitOfWork, events: EventFactory, completions: Sequence[Completion]
 ) -> int:
-    """Apply one completion to the learner's open enrolments; how many it completed.
+    """Apply a batch of completions (in order) to the learners' open enrolments: one
+    read of the enrolments, one pipelined write of those that changed. Returns how
+    many paths the batch completed.
 
     Runs in the consumer's unit of work, whose processed-event marks make it once.
     """
+    learners = sorted({learner for learner, _, _ in completions})
+    open_ = {(e.learner_id, e.path_id): e for e in await uow.enrolments.open_of_learners(learners)}
+    changed: dict[tuple[str, str], Enrolment] = {}
     completed = 0
-    for enrolment in await uow.enrolments.open_with_step(learner, item_id):
-        done = tuple(dict.fromkeys([*enrolment.completed_item_ids, item_id]))
-        finished = path_complete(enrolment.steps, done)
-        updated = dataclasses.replace(
-            enrolment,
-            completed_item_ids=done,
-            completed=finished,
-            completed_at=completed_at if finished else None,
-        )
-        await uow.enrolments.save_progress(updated)
-        if finished:
-            completed += 1
-            uow.add_events([path_completed(events, uow.tenant_id, updated, completed_at)])
+    for learner, item_id, completed_at in completions:
+        for key, enrolment in open_.items():
+            steps = [s.item_id for s in enrolment.steps]
+            if key[0] != learner or enrolment.completed or item_id not in steps:
+                continue
+            if item_id in enrolment.completed_item_ids:
+                continue
+            done = (*enrolment.completed_item_ids, item_id)
+            finished = path_complete(enrolment.steps, done)
+            enrolment = dataclasses.replace(
+                enrolment,
+                completed_item_ids=done,
+                completed=finished,
+                completed_at=completed_at if finished else None,
+            )
+            open_[key] = changed[key] = enrolment
+            if finished:
+                completed += 1
+                uow.add_events([path_completed(events, uow.tenant_id, enrolment, completed_at)])
+    if changed:
+        await uow.enrolments.save_progress(list(changed.values()))
     return completed
 
 

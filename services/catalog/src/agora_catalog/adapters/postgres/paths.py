@@ -197,30 +197,34 @@ class PostgresEnrolmentRepository:
         )
         return [_enrolment(row) for row in rows]
 
-    async def open_with_step(self, learner_id: str, item_id: str) -> list[Enrolment]:
-        """The learner's unfinished enrolments with ``item_id`` as a step, locked."""
+    async def open_of_learners(self, learner_ids: Sequence[str]) -> list[Enrolment]:
+        """The unfinished enrolments of ``learner_ids``, locked (primary key range)."""
         rows = await fetch_all(
             self._c,
-            "SELECT * FROM enrolments WHERE tenant_id = %s AND learner_id = %s "
-            "AND NOT completed AND step_item_ids @> ARRAY[%s] FOR UPDATE",
-            (self._tenant, learner_id, item_id),
+            "SELECT * FROM enrolments WHERE tenant_id = %s AND learner_id = ANY(%s) "
+            "AND NOT completed ORDER BY learner_id, path_id FOR UPDATE",
+            (self._tenant, list(learner_ids)),
         )
         return [_enrolment(row) for row in rows]
 
-    async def save_progress(self, enrolment: Enrolment) -> None:
-        await execute(
-            self._c,
-            "UPDATE enrolments SET completed_item_ids = %s, completed = %s, completed_at = %s "
-            "WHERE tenant_id = %s AND learner_id = %s AND path_id = %s",
-            (
-                list(enrolment.completed_item_ids),
-                enrolment.completed,
-                enrolment.completed_at,
-                self._tenant,
-                enrolment.learner_id,
-                enrolment.path_id,
-            ),
-        )
+    async def save_progress(self, enrolments: Sequence[Enrolment]) -> None:
+        """Write the completed steps (and completion) of each enrolment, pipelined."""
+        async with self._c.cursor() as cursor:
+            await cursor.executemany(
+                "UPDATE enrolments SET completed_item_ids = %s, completed = %s, "
+                "completed_at = %s WHERE tenant_id = %s AND learner_id = %s AND path_id = %s",
+                [
+                    (
+                        list(e.completed_item_ids),
+                        e.completed,
+                        e.completed_at,
+                        self._tenant,
+                        e.learner_id,
+                        e.path_id,
+                    )
+                    for e in enrolments
+                ],
+            )
 
     async def delete_learner(self, learner_id: str) -> int:
         return await execute(
