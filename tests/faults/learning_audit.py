@@ -50,6 +50,7 @@ from agora_contracts.events.domains.learning import (
     PathCompletedV1,
 )
 from agora_contracts.events.registry import REGISTRY
+from agora_core.postgres import Database as PostgresDatabase
 from agora_core.storage import Document
 from agora_core.testing import eventually
 from agora_core.testing.grpc_assertions import caller
@@ -82,7 +83,8 @@ class Consumer:
 
     kafka: str
     address: str
-    database: AsyncDatabase[Document]
+    database: AsyncDatabase[Document] | PostgresDatabase
+    """Where its marks and outbox live (MongoDB, or PostgreSQL once moved)."""
     group: str
     topics: tuple[str, ...]
     handled_types: frozenset[str]
@@ -106,11 +108,26 @@ class LearningState:
 
 async def marked(consumer: Consumer, stream: LearningStream) -> int:
     """How many of the stream's events this consumer handles carry its processed mark."""
-    keys = [f"{consumer.group}:{e.event_id}" for e in stream.of_types(consumer.handled_types)]
+    ids = [e.event_id for e in stream.of_types(consumer.handled_types)]
+    if isinstance(consumer.database, PostgresDatabase):
+        async with consumer.database.unit_of_work(stream.tenant) as uow:
+            cursor = await uow.connection.execute(
+                "SELECT count(*) FROM processed_events "
+                "WHERE group_id = %s AND event_id = ANY(%s::uuid[])",
+                (consumer.group, ids),
+            )
+            row = await cursor.fetchone()
+        return int(row[0]) if row is not None else 0
+    keys = [f"{consumer.group}:{event_id}" for event_id in ids]
     return await consumer.database["processed_events"].count_documents({"_id": {"$in": keys}})
 
 
-async def _pending_outbox(database: AsyncDatabase[Document], tenant: str) -> int:
+async def _pending_outbox(database: AsyncDatabase[Document] | PostgresDatabase, tenant: str) -> int:
+    if isinstance(database, PostgresDatabase):
+        async with database.unit_of_work(tenant) as uow:
+            cursor = await uow.connection.execute("SELECT count(*) FROM outbox")
+            row = await cursor.fetchone()
+        return int(row[0]) if row is not None else 0
     pending = {"tenant_id": tenant, "outbox.id": {"$exists": True}}
     total = 0
     for name in await database.list_collection_names():

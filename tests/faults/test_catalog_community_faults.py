@@ -7,6 +7,7 @@ completion and piece of expertise counted once, as in the clean pass."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import operator
 import uuid
@@ -16,6 +17,7 @@ from pathlib import Path
 
 import pytest
 from aiokafka import TopicPartition
+from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_catalog.entrypoints.events import TOPICS as CATALOG_TOPICS
 from agora_community.entrypoints.events import TOPICS as COMMUNITY_TOPICS
@@ -23,9 +25,11 @@ from agora_contracts.events.domains import catalog, community, learning
 from agora_contracts.events.domains.privacy import ERASURES_TOPIC
 from agora_contracts.events.payload import EventPayload
 from agora_contracts.events.registry import REGISTRY
+from agora_core.postgres import Database, create_pool
 from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, start_group_at_end
+from agora_core.testing.postgres import scratch_database
 
 from .audit import WAIT
 from .broker import end_offsets, records_of_other_tenants, wait_caught_up
@@ -146,10 +150,21 @@ def _check_oracle(clean: LearningState) -> None:
 
 @pytest.fixture(scope="module")
 async def learning_rig(
-    kafka_bootstrap: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str,
+    mongo_uri: str,
+    postgres_admin_dsn: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[LearningRig]:
     run = uuid.uuid4().hex[:8]
     client = create_mongo_client(mongo_uri)
+    # The catalog is on PostgreSQL: a database of its own, read by the audit too.
+    stack = contextlib.AsyncExitStack()
+    catalog_dsn = await stack.enter_async_context(
+        scratch_database(postgres_admin_dsn, f"faults_catalog_{run}")
+    )
+    catalog_pool = create_pool(catalog_dsn, application_name="agora-faults-audit", max_size=4)
+    await catalog_pool.open()
+    stack.push_async_callback(catalog_pool.close)
     services: list[Service] = []
     for name, topics, handles in (
         ("catalog", CATALOG_TOPICS, CATALOG_HANDLES),
@@ -168,6 +183,7 @@ async def learning_rig(
             mongo_uri,
             name,
             {
+                **({f"{prefix}POSTGRES_DSN": catalog_dsn} if name == "catalog" else {}),
                 f"{prefix}MONGO_DATABASE": database_name,
                 f"{prefix}CONSUMER_GROUP": group,
                 f"{prefix}CONSUMER_RETRY_BACKOFF_MS": "20",
@@ -180,7 +196,7 @@ async def learning_rig(
         consumer = Consumer(
             kafka=kafka_bootstrap,
             address=process.grpc_address,
-            database=client[database_name],
+            database=Database(catalog_pool) if name == "catalog" else client[database_name],
             group=group,
             topics=tuple(topics),
             handled_types=handles,
@@ -206,8 +222,10 @@ async def learning_rig(
         for service in services:
             if service.process.pid is not None:
                 await service.process.stop()
-            await client.drop_database(service.consumer.database.name)
+            if isinstance(service.consumer.database, AsyncDatabase):
+                await client.drop_database(service.consumer.database.name)
         await client.close()
+        await stack.aclose()
 
 
 async def test_sigkill_of_catalog_and_community_mid_stream_ends_like_a_clean_pass(
@@ -279,10 +297,13 @@ async def test_bulk_redelivery_to_catalog_and_community_ends_like_a_clean_pass(
         assert expected <= duplicates <= expected + others, (consumer.group, others)
     # And again with every processed mark gone, as if each effect had landed but the
     # process died before marking: only the effects' own guards stop a double count.
+    # A service on PostgreSQL commits its marks with its effects (one transaction), so
+    # an effect without its mark cannot happen there: only MongoDB services are tried.
     for service in rig.services:
-        await service.consumer.database["processed_events"].delete_many(
-            {"tenant_id": stream.tenant}
-        )
+        if isinstance(service.consumer.database, AsyncDatabase):
+            await service.consumer.database["processed_events"].delete_many(
+                {"tenant_id": stream.tenant}
+            )
     await publish_events(rig.kafka, stream.events)
     assert_like_clean_pass(rig.clean, await rig.audit(stream))
 

@@ -35,6 +35,7 @@ from agora_core.settings import ServiceSettings
 from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import DEV_SECRET
+from agora_core.testing.postgres import scratch_database
 from agora_core.testing.service_harness import running_service, test_settings
 from agora_gamification.bootstrap import build as build_gamification
 from agora_gamification.settings import GamificationSettings
@@ -120,7 +121,9 @@ def structlog_pinned_to_stderr() -> Any:
 
 
 @pytest.fixture(scope="module")
-async def platform(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Platform]:
+async def platform(
+    kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
+) -> AsyncIterator[Platform]:
     run = uuid.uuid4().hex[:8]
     topics = load_platform_events().topics()
     builds: dict[Service, tuple[type[ServiceSettings], Any, dict[str, object]]] = {
@@ -133,6 +136,10 @@ async def platform(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Platfo
     with structlog_pinned_to_stderr():
         async with contextlib.AsyncExitStack() as stack:
             runtimes: dict[Service, ServiceRuntime] = {}
+            # Services on PostgreSQL get a database of their own.
+            builds[Service.CATALOG][2]["postgres_dsn"] = await stack.enter_async_context(
+                scratch_database(postgres_admin_dsn, f"cli_catalog_{run}")
+            )
             for (service, (settings_cls, build, extra)), database in zip(
                 builds.items(), databases, strict=True
             ):
