@@ -92,7 +92,7 @@ async def processed(database: Database, tenant: str, event_id: str) -> bool:
 
 
 async def tenant_rows(database: Database, tenant: str) -> dict[str, list[dict[str, Any]]]:
-    """Every row of the tenant in the catalog's own tables (RLS scopes the reads)."""
+    """Every row of the tenant in the catalog's own tables."""
     snapshot: dict[str, list[dict[str, Any]]] = {}
     async with database.unit_of_work(tenant) as uow:
         cursor = await uow.connection.execute(
@@ -102,7 +102,7 @@ async def tenant_rows(database: Database, tenant: str) -> dict[str, list[dict[st
         tables = [row[0] for row in await cursor.fetchall() if row[0] not in RUNTIME_TABLES]
         for table in tables:
             async with uow.connection.cursor(row_factory=dict_row) as rows:
-                await rows.execute(f"SELECT * FROM {table}")  # noqa: S608
+                await rows.execute(f"SELECT * FROM {table} WHERE tenant_id = %s", (tenant,))  # noqa: S608
                 found = [dict(row) for row in await rows.fetchall()]
                 snapshot[table] = sorted(found, key=repr)
     return snapshot

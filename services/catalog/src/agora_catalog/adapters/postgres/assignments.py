@@ -20,6 +20,34 @@ def _assignment(row: Row) -> Assignment:
     return Assignment(**{k: row[k] for k in _COLUMNS.split(", ")})
 
 
+def assignments_page(
+    tenant_id: str,
+    *,
+    learner_id: str | None = None,
+    assigned_by: str | None = None,
+    due_before: datetime | None = None,
+    after: tuple[datetime, str] | None,
+    limit: int,
+) -> tuple[str, list[Any]]:
+    """The statement of a page of a learner's (or an assigner's) assignments."""
+    column, person = (
+        ("learner_id", learner_id) if learner_id is not None else ("assigned_by", assigned_by)
+    )
+    conditions = f"tenant_id = %s AND {column} = %s"
+    params: list[Any] = [tenant_id, person]
+    if due_before is not None:
+        conditions += " AND due_at < %s"
+        params.append(due_before)
+    if after is not None:
+        conditions += " AND (assigned_at, assignment_id) < (%s, %s)"
+        params += [after[0], after[1]]
+    statement = (
+        f"SELECT {_COLUMNS} FROM assignments WHERE {conditions} "  # noqa: S608
+        "ORDER BY assigned_at DESC, assignment_id DESC LIMIT %s"
+    )
+    return statement, [*params, limit]
+
+
 class PostgresAssignmentRepository:
     """One tenant's assignments."""
 
@@ -69,24 +97,15 @@ class PostgresAssignmentRepository:
     ) -> list[Assignment]:
         """Newest first, of a learner (``assignments_learner``) or by an assigner
         (``assignments_assigner``)."""
-        column, person = (
-            ("learner_id", learner_id) if learner_id is not None else ("assigned_by", assigned_by)
+        statement = assignments_page(
+            self._tenant,
+            learner_id=learner_id,
+            assigned_by=assigned_by,
+            due_before=due_before,
+            after=after,
+            limit=limit,
         )
-        conditions = f"tenant_id = %s AND {column} = %s"
-        params: list[Any] = [self._tenant, person]
-        if due_before is not None:
-            conditions += " AND due_at < %s"
-            params.append(due_before)
-        if after is not None:
-            conditions += " AND (assigned_at, assignment_id) < (%s, %s)"
-            params += [after[0], after[1]]
-        rows = await fetch_all(
-            self._c,
-            f"SELECT {_COLUMNS} FROM assignments WHERE {conditions} "  # noqa: S608
-            "ORDER BY assigned_at DESC, assignment_id DESC LIMIT %s",
-            [*params, limit],
-        )
-        return [_assignment(row) for row in rows]
+        return [_assignment(row) for row in await fetch_all(self._c, *statement)]
 
     async def erase_person(self, person_id: str, pseudonym: str) -> int:
         """Erasure: work assigned to the person goes; work they assigned stays, anonymous."""

@@ -57,6 +57,22 @@ def _enrolment(row: Row) -> Enrolment:
     )
 
 
+def published_paths(
+    tenant_id: str, onboarding_only: bool, after: tuple[datetime, str] | None, limit: int
+) -> tuple[str, list[Any]]:
+    """The statement of a page of published paths, newest first."""
+    where = "status = 'published'" + (" AND onboarding" if onboarding_only else "")
+    params: list[Any] = [tenant_id]
+    if after is not None:
+        where += " AND (create_time, path_id) < (%s, %s)"
+        params += [after[0], after[1]]
+    statement = (
+        f"SELECT * FROM paths WHERE tenant_id = %s AND {where} "  # noqa: S608
+        "ORDER BY create_time DESC, path_id DESC LIMIT %s"
+    )
+    return statement, [*params, limit]
+
+
 class PostgresPathRepository:
     """One tenant's paths."""
 
@@ -113,18 +129,8 @@ class PostgresPathRepository:
         self, onboarding_only: bool, after: tuple[datetime, str] | None, limit: int
     ) -> list[Path]:
         """Newest first (``paths_recent``; ``paths_onboarding`` for onboarding paths)."""
-        where = "status = 'published'" + (" AND onboarding" if onboarding_only else "")
-        params: list[Any] = [self._tenant]
-        if after is not None:
-            where += " AND (create_time, path_id) < (%s, %s)"
-            params += [after[0], after[1]]
-        rows = await fetch_all(
-            self._c,
-            f"SELECT * FROM paths WHERE tenant_id = %s AND {where} "  # noqa: S608
-            "ORDER BY create_time DESC, path_id DESC LIMIT %s",
-            [*params, limit],
-        )
-        return [_path(row) for row in rows]
+        statement = published_paths(self._tenant, onboarding_only, after, limit)
+        return [_path(row) for row in await fetch_all(self._c, *statement)]
 
     async def anonymise_person(self, person_id: str, pseudonym: str) -> int:
         return await execute(

@@ -21,6 +21,22 @@ def _progress(row: Row) -> Progress:
     return Progress(**{k: row[k] for k in _COLUMNS.split(", ")})
 
 
+def progress_page(
+    tenant_id: str, learner_id: str, after: tuple[datetime, str] | None, limit: int
+) -> tuple[str, list[Any]]:
+    """The statement of a page of a learner's progress, newest activity first."""
+    keyset = ""
+    params: list[Any] = [tenant_id, learner_id]
+    if after is not None:
+        keyset = " AND (updated_at, item_id) < (%s, %s)"
+        params += [after[0], after[1]]
+    statement = (
+        f"SELECT {_COLUMNS} FROM progress WHERE tenant_id = %s AND learner_id = %s"  # noqa: S608
+        f"{keyset} ORDER BY updated_at DESC, item_id DESC LIMIT %s"
+    )
+    return statement, [*params, limit]
+
+
 class PostgresProgressRepository:
     """One tenant's progress rows (one per learner and item)."""
 
@@ -88,17 +104,7 @@ class PostgresProgressRepository:
         self, learner_id: str, after: tuple[datetime, str] | None, limit: int
     ) -> list[Progress]:
         """Newest activity first (``progress_recent``)."""
-        keyset = ""
-        params: list[Any] = [self._tenant, learner_id]
-        if after is not None:
-            keyset = " AND (updated_at, item_id) < (%s, %s)"
-            params += [after[0], after[1]]
-        rows = await fetch_all(
-            self._c,
-            f"SELECT {_COLUMNS} FROM progress WHERE tenant_id = %s AND learner_id = %s"  # noqa: S608
-            f"{keyset} ORDER BY updated_at DESC, item_id DESC LIMIT %s",
-            [*params, limit],
-        )
+        rows = await fetch_all(self._c, *progress_page(self._tenant, learner_id, after, limit))
         return [_progress(row) for row in rows]
 
     async def completed_items(self, learner_id: str, item_ids: Sequence[str]) -> list[str]:

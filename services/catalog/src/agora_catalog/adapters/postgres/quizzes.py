@@ -2,12 +2,33 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 from psycopg import AsyncConnection
 
 from agora_catalog.adapters.postgres.rows import execute, fetch_all, fetch_one
 from agora_catalog.domain.model import QuizAttempt
+
+SKILLS_REPORT: Final = """
+WITH asked AS (SELECT unnest(%(skills)s::text[]) AS skill_id),
+done AS (
+    SELECT skill_id, count(DISTINCT learner_id) AS learners, count(*) AS completions
+    FROM progress, unnest(skill_ids) AS skill_id
+    WHERE tenant_id = %(t)s AND completed AND skill_id = ANY(%(skills)s::text[])
+    GROUP BY skill_id
+),
+taken AS (
+    SELECT skill_id, count(*) AS attempts, count(*) FILTER (WHERE passed) AS passed
+    FROM quiz_attempts, unnest(skill_ids) AS skill_id
+    WHERE tenant_id = %(t)s AND skill_id = ANY(%(skills)s::text[])
+    GROUP BY skill_id
+)
+SELECT asked.skill_id, coalesce(learners, 0) AS learners,
+    coalesce(completions, 0) AS completions, coalesce(attempts, 0) AS attempts,
+    coalesce(passed, 0) AS passed
+FROM asked LEFT JOIN done USING (skill_id) LEFT JOIN taken USING (skill_id)
+"""
+"""Per skill asked: distinct learners with a completion, completions, attempts, passes."""
 
 
 class PostgresQuizAttemptRepository:
@@ -61,8 +82,8 @@ class PostgresQuizAttemptRepository:
 
 
 class PostgresSkillsReport:
-    """Counts per skill over progress and attempts (``progress_skills``,
-    ``quiz_attempts_skills``): one statement for every skill asked."""
+    """Counts per skill over the tenant's completions (``progress_completed``) and
+    attempts (their primary key), in one pass each for every skill asked."""
 
     def __init__(self, connection: AsyncConnection[Any], tenant_id: str) -> None:
         self._c = connection
@@ -70,20 +91,7 @@ class PostgresSkillsReport:
 
     async def counts(self, skill_ids: list[str]) -> dict[str, tuple[int, int, int, int]]:
         """skill → (distinct learners who completed, completions, attempts, passed)."""
-        rows = await fetch_all(
-            self._c,
-            "SELECT s.skill_id, "
-            "(SELECT count(DISTINCT learner_id) FROM progress p WHERE p.tenant_id = %(t)s "
-            " AND p.completed AND p.skill_ids @> ARRAY[s.skill_id]) AS learners, "
-            "(SELECT count(*) FROM progress p WHERE p.tenant_id = %(t)s "
-            " AND p.completed AND p.skill_ids @> ARRAY[s.skill_id]) AS completions, "
-            "(SELECT count(*) FROM quiz_attempts a WHERE a.tenant_id = %(t)s "
-            " AND a.skill_ids @> ARRAY[s.skill_id]) AS attempts, "
-            "(SELECT count(*) FROM quiz_attempts a WHERE a.tenant_id = %(t)s "
-            " AND a.passed AND a.skill_ids @> ARRAY[s.skill_id]) AS passed "
-            "FROM unnest(%(skills)s::text[]) AS s(skill_id)",
-            {"t": self._tenant, "skills": skill_ids},
-        )
+        rows = await fetch_all(self._c, SKILLS_REPORT, {"t": self._tenant, "skills": skill_ids})
         return {
             r["skill_id"]: (r["learners"], r["completions"], r["attempts"], r["passed"])
             for r in rows

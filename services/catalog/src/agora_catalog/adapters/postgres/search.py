@@ -61,6 +61,45 @@ def _filters(where: SearchFilter, params: dict[str, Any]) -> list[str]:
     return conditions
 
 
+def search_statement(
+    tenant_id: str,
+    query: SearchQuery,
+    *,
+    ranked_at: datetime,
+    fuzzy: bool,
+    after: tuple[float | int | datetime, str] | None,
+    limit: int,
+) -> tuple[str, dict[str, Any]]:
+    """The statement of one search page and its parameters (each row has ``sort_key``)."""
+    params: dict[str, Any] = {"tenant": tenant_id, "limit": limit, "ranked_at": ranked_at}
+    conditions = _filters(query.where, params)
+    source = "items"
+    if query.words and not fuzzy:
+        params["tsquery"] = " & ".join(f"{word}:*" for word in query.words)
+        source = f"items, (SELECT {_FTS_QUERY} AS query) AS q"
+        conditions.append("search_vector @@ q.query")
+    elif query.words:
+        params["text"] = " ".join(query.words)
+        for index, word in enumerate(query.words):
+            params[f"w{index}"] = word
+            conditions.append(f"%(w{index})s <%% search_text")
+    key = {
+        "relevance": _SIMILARITY if fuzzy else _RELEVANCE,
+        "recency": "sort_time",
+        "popularity": "popularity",
+    }[query.sort]
+    outer = ""
+    if after is not None:
+        params["after_key"], params["after_id"] = after
+        outer = "WHERE (sort_key, item_id) < (%(after_key)s, %(after_id)s)"
+    statement = (
+        f"SELECT * FROM (SELECT {ITEM_COLUMNS}, {key} AS sort_key FROM {source} "  # noqa: S608
+        f"WHERE {' AND '.join(conditions)}) AS found {outer} "
+        "ORDER BY sort_key DESC, item_id DESC LIMIT %(limit)s"
+    )
+    return statement, params
+
+
 class PostgresItemSearch:
     """Search over one tenant's items."""
 
@@ -78,31 +117,8 @@ class PostgresItemSearch:
         limit: int,
     ) -> list[tuple[Item, float | int | datetime]]:
         """A page of matches and each one's sort key (the keyset of the next page)."""
-        params: dict[str, Any] = {"tenant": self._tenant, "limit": limit, "ranked_at": ranked_at}
-        conditions = _filters(query.where, params)
-        source = "items"
-        if query.words and not fuzzy:
-            params["tsquery"] = " & ".join(f"{word}:*" for word in query.words)
-            source = f"items, (SELECT {_FTS_QUERY} AS query) AS q"
-            conditions.append("search_vector @@ q.query")
-        elif query.words:
-            params["text"] = " ".join(query.words)
-            for index, word in enumerate(query.words):
-                params[f"w{index}"] = word
-                conditions.append(f"%(w{index})s <%% search_text")
-        key = {
-            "relevance": _SIMILARITY if fuzzy else _RELEVANCE,
-            "recency": "sort_time",
-            "popularity": "popularity",
-        }[query.sort]
-        outer = ""
-        if after is not None:
-            params["after_key"], params["after_id"] = after
-            outer = "WHERE (sort_key, item_id) < (%(after_key)s, %(after_id)s)"
-        sql = (
-            f"SELECT * FROM (SELECT {ITEM_COLUMNS}, {key} AS sort_key FROM {source} "  # noqa: S608
-            f"WHERE {' AND '.join(conditions)}) AS found {outer} "
-            "ORDER BY sort_key DESC, item_id DESC LIMIT %(limit)s"
+        statement, params = search_statement(
+            self._tenant, query, ranked_at=ranked_at, fuzzy=fuzzy, after=after, limit=limit
         )
-        rows = await fetch_all(self._c, sql, params)
+        rows = await fetch_all(self._c, statement, params)
         return [(item_of(row), row["sort_key"]) for row in rows]
