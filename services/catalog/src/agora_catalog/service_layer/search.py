@@ -76,6 +76,8 @@ class Search:
             max_minutes=search.max_minutes,
         )
         words = query_words(search.query)
+        if search.query.strip() and not words:
+            return Page([])  # only operators, quotes or one-letter words: nothing to find
         sort: Sort = search.sort or ("relevance" if words else "recency")
         if sort == "relevance" and not words:
             sort = "recency"
