@@ -8,22 +8,16 @@ from typing import Any, Final
 
 from agora.catalog.v1 import catalog_pb2 as pb
 from agora_catalog.domain.model import (
-    AssignmentStatus,
-    Enrolment,
     Item,
     ItemVersion,
-    Path,
-    Progress,
-    QuizAttempt,
     Skill,
     SkillLevel,
-    SkillReport,
     Theme,
 )
 from agora_core.errors import InvalidArgument
 from agora_core.grpc.timestamps import optional_timestamp_value, to_timestamp
 
-_TYPE_TO_PB: Final = {
+TYPE_TO_PB: Final = {
     "scorm": pb.KNOWLEDGE_TYPE_SCORM,
     "video": pb.KNOWLEDGE_TYPE_VIDEO,
     "document": pb.KNOWLEDGE_TYPE_DOCUMENT,
@@ -32,7 +26,7 @@ _TYPE_TO_PB: Final = {
     "quiz": pb.KNOWLEDGE_TYPE_QUIZ,
     "session": pb.KNOWLEDGE_TYPE_SESSION,
 }
-PB_TO_TYPE: Final = {v: k for k, v in _TYPE_TO_PB.items()}
+PB_TO_TYPE: Final = {v: k for k, v in TYPE_TO_PB.items()}
 _STATUS_TO_PB: Final = {
     "draft": pb.ITEM_STATUS_DRAFT,
     "submitted": pb.ITEM_STATUS_SUBMITTED,
@@ -54,16 +48,6 @@ SORTS: Final = {
     pb.SEARCH_SORT_RELEVANCE: "relevance",
     pb.SEARCH_SORT_RECENCY: "recency",
     pb.SEARCH_SORT_POPULARITY: "popularity",
-}
-_PATH_STATUS: Final = {
-    "draft": pb.PATH_STATUS_DRAFT,
-    "published": pb.PATH_STATUS_PUBLISHED,
-    "archived": pb.PATH_STATUS_ARCHIVED,
-}
-_ASSIGNMENT_STATE: Final = {
-    "not_started": pb.ASSIGNMENT_STATE_NOT_STARTED,
-    "in_progress": pb.ASSIGNMENT_STATE_IN_PROGRESS,
-    "completed": pb.ASSIGNMENT_STATE_COMPLETED,
 }
 TARGET_KIND: Final = {pb.TARGET_KIND_KNOWLEDGE: "knowledge", pb.TARGET_KIND_PATH: "path"}
 
@@ -141,7 +125,7 @@ def draft_fields(draft: pb.ItemDraft) -> dict[str, Any]:
     return fields
 
 
-def _skills(skills: Iterable[SkillLevel]) -> list[pb.SkillLevel]:
+def skill_levels(skills: Iterable[SkillLevel]) -> list[pb.SkillLevel]:
     return [pb.SkillLevel(skill_id=s.skill_id, level=s.level) for s in skills]
 
 
@@ -154,13 +138,13 @@ def item_message(item: Item) -> pb.Item:
     f = item.fields
     message = pb.Item(
         item_id=item.item_id,
-        type=_TYPE_TO_PB[f.type],
+        type=TYPE_TO_PB[f.type],
         title=f.title,
         summary=f.summary,
         language=f.language,
         estimated_minutes=f.estimated_minutes,
         theme_ids=f.theme_ids,
-        skills=_skills(f.skills),
+        skills=skill_levels(f.skills),
         author_id=item.author_id,
         space_id=f.space_id,
         status=_STATUS_TO_PB[item.status],
@@ -238,95 +222,6 @@ def version_message(version: ItemVersion) -> pb.ItemVersion:
         summary=version.summary,
         editor_id=version.editor_id,
         create_time=to_timestamp(version.create_time),
-    )
-
-
-def path_message(path: Path) -> pb.Path:
-    return pb.Path(
-        path_id=path.path_id,
-        title=path.title,
-        description=path.description,
-        objectives=path.objectives,
-        steps=[pb.PathStep(item_id=s.item_id, mandatory=s.mandatory) for s in path.steps],
-        target_skills=_skills(path.target_skills),
-        onboarding=path.onboarding,
-        space_id=path.space_id,
-        author_id=path.author_id,
-        status=_PATH_STATUS[path.status],
-        like_count=path.like_count,
-        comment_count=path.comment_count,
-        create_time=to_timestamp(path.create_time),
-    )
-
-
-def path_progress_message(e: Enrolment) -> pb.PathProgress:
-    mandatory = e.mandatory_ids
-    return pb.PathProgress(
-        path_id=e.path_id,
-        path_title=e.path_title,
-        completed_item_ids=e.completed_item_ids,
-        mandatory_steps=len(mandatory),
-        mandatory_completed=sum(1 for i in mandatory if i in e.completed_item_ids),
-        completed=e.completed,
-        self_enrolled=e.self_enrolled,
-        enrolled_at=to_timestamp(e.enrolled_at),
-        completed_at=to_timestamp(e.completed_at),
-    )
-
-
-def progress_message(p: Progress) -> pb.ItemProgress:
-    return pb.ItemProgress(
-        item_id=p.item_id,
-        item_title=p.item_title,
-        item_type=_TYPE_TO_PB[p.item_type],
-        percent=p.percent,
-        last_position=p.last_position,
-        completed=p.completed,
-        started_at=to_timestamp(p.started_at),
-        updated_at=to_timestamp(p.updated_at),
-        completed_at=to_timestamp(p.completed_at),
-    )
-
-
-def assignment_message(s: AssignmentStatus) -> pb.Assignment:
-    a = s.assignment
-    return pb.Assignment(
-        assignment_id=a.assignment_id,
-        learner_id=a.learner_id,
-        assigned_by=a.assigned_by,
-        target_kind=pb.TARGET_KIND_PATH if a.target_kind == "path" else pb.TARGET_KIND_KNOWLEDGE,
-        target_id=a.target_id,
-        target_title=a.target_title,
-        due_at=to_timestamp(a.due_at),
-        compliance=a.compliance,
-        state=_ASSIGNMENT_STATE[s.state],
-        overdue=s.overdue,
-        percent=s.percent,
-        assigned_at=to_timestamp(a.assigned_at),
-        completed_at=to_timestamp(s.completed_at),
-    )
-
-
-def attempt_response(a: QuizAttempt) -> pb.SubmitQuizAttemptResponse:
-    return pb.SubmitQuizAttemptResponse(
-        attempt_id=a.attempt_id,
-        attempt_number=a.number,
-        score_percent=a.score_percent,
-        passed=a.passed,
-        attempts_left=a.attempts_left,
-        results=[pb.QuestionResult(question_id=q, correct=ok) for q, ok in a.results],
-    )
-
-
-def report_message(r: SkillReport) -> pb.SkillReport:
-    return pb.SkillReport(
-        skill_id=r.skill_id,
-        skill_name=r.skill_name,
-        learners_completed=r.learners_completed,
-        completions=r.completions,
-        quiz_attempts=r.quiz_attempts,
-        quiz_passed=r.quiz_passed,
-        quiz_pass_rate_percent=r.quiz_pass_rate_percent,
     )
 
 
