@@ -6,12 +6,8 @@ from agora.catalog.v1 import catalog_pb2_grpc
 from agora_catalog.adapters.postgres import erasure
 from agora_catalog.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory, on_batch
 from agora_catalog.entrypoints import events
-from agora_catalog.entrypoints.grpc_api import (
-    CATALOG_POLICY,
-    CATALOG_SERVICE_NAME,
-    CatalogServicer,
-    UseCases,
-)
+from agora_catalog.entrypoints.grpc_api import CATALOG_POLICY, CATALOG_SERVICE_NAME
+from agora_catalog.entrypoints.grpc_learning import CatalogServicer
 from agora_catalog.migrations import MIGRATIONS
 from agora_catalog.service_layer.assignments import Assignments
 from agora_catalog.service_layer.events import EventFactory
@@ -24,6 +20,7 @@ from agora_catalog.service_layer.search import Search
 from agora_catalog.service_layer.sessions import Sessions
 from agora_catalog.service_layer.skills_report import SkillsReports
 from agora_catalog.service_layer.taxonomy import Taxonomy
+from agora_catalog.service_layer.use_cases import UseCases
 from agora_catalog.settings import CatalogSettings
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.privacy import ErasedCallerVerifier
