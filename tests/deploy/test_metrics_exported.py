@@ -33,6 +33,7 @@ from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, publish_raw, start_group_at_end
 from agora_core.testing.grpc_assertions import caller
+from agora_core.testing.postgres import scratch_database
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from agora_gamification.bootstrap import build as build_gamification
 from agora_notifications.bootstrap import build as build_notifications
@@ -100,7 +101,7 @@ def grpc_service_name(spec: ServiceSpec) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 async def platform(
-    kafka_bootstrap: str, mongo_uri: str
+    kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
 ) -> AsyncIterator[dict[str, ServiceRuntime]]:
     load_platform_events()
     run = uuid.uuid4().hex[:8]
@@ -111,6 +112,12 @@ async def platform(
             group = f"agora-{spec.name}-deploy-{run}"
             # A new group would replay every earlier test's events: start it at the end.
             await start_group_at_end(kafka_bootstrap, group, REGISTRY.topics())
+            # Services on PostgreSQL get a database of their own.
+            own: dict[str, object] = {}
+            if spec.name == "catalog":
+                own["postgres_dsn"] = await stack.enter_async_context(
+                    scratch_database(postgres_admin_dsn, f"deploy_catalog_{run}")
+                )
             settings = test_settings(
                 spec.settings,
                 kafka=kafka_bootstrap,
@@ -118,6 +125,7 @@ async def platform(
                 database=database,
                 consumer_group=group,
                 **({"public_port": 0} if spec.extra_ports else {}),
+                **own,
             )
             runtimes[spec.name] = await stack.enter_async_context(
                 running_service(BUILDERS[spec.name], settings)  # type: ignore[arg-type]
