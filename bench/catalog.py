@@ -6,7 +6,7 @@
 Starts the catalog service in-process (real gRPC server, outbox relay, batch consumer)
 on a fresh PostgreSQL database of the test server (AGORA_TEST_POSTGRES_DSN) and the
 test broker (AGORA_TEST_KAFKA), seeds it with the catalog's own code
-(``bench/catalog_seed.py``: N published items in French and English, N learners with
+(``bench/seeding/catalog.py``: N published items in French and English, N learners with
 progress, a team whose manager assigned them a path), then measures:
 
 - search over gRPC (p50/p99 per kind of query: free text FR/EN, accents dropped,
@@ -62,7 +62,7 @@ from agora_core.testing.postgres import (
 )
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from bench import catalog_report
-from bench.catalog_seed import (
+from bench.seeding.catalog import (
     MANAGER,
     TENANT,
     Words,

@@ -86,9 +86,9 @@ from agora_platform.display import Display
 from agora_platform.private import private_environ
 from agora_platform.processes import spawn, terminate
 from agora_platform.state import PlatformState
-from bench import catalog_seed as catalog_bench
 from bench import gamification as gamification_bench
 from bench import platform_report
+from bench.seeding import catalog as catalog_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "bench" / "reports"
