@@ -1,5 +1,5 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down infra-status status topics demo test check-sequence bench bench-core bench-platform lint typecheck fmt proto proto-check schemas events
+.PHONY: install up down infra-up infra-down infra-status status topics demo test check-sequence bench bench-core bench-platform bench-gateway lint typecheck fmt proto proto-check proto-ts proto-ts-check proto-lint proto-release schemas events
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
@@ -41,6 +41,9 @@ bench:  ## benchmarks with same-run baselines (starts and stops the test environ
 bench-core:  ## agora-core on PostgreSQL beside raw aiokafka/psycopg baselines (starts and stops the test environment); ARGS="--quick"
 	tools/bench.sh --only core_messaging $(ARGS)
 
+bench-gateway:  ## Connect JSON reads beside native gRPC (starts and stops the test environment); ARGS="--quick"
+	tools/bench.sh --only gateway $(ARGS)
+
 bench-platform: install  ## end to end: a private platform (own Kafka, FerretDB, services) under load; ARGS="--quick"
 	.venv/bin/python -m bench.platform_e2e $(ARGS)
 
@@ -60,6 +63,19 @@ proto: install  ## regenerate Python code from proto/ into agora-contracts
 
 proto-check: install
 	.venv/bin/python tools/gen_protos.py --check
+
+proto-ts: install  ## regenerate the TypeScript Connect clients (clients/typescript/src/gen) from proto/ (npm packages from package-lock.json)
+	.venv/bin/python tools/proto_products.py ts
+
+proto-ts-check: install  ## are the committed TypeScript clients fresh, and do they compile under tsc --strict?
+	.venv/bin/python tools/proto_products.py ts --check
+	.venv/bin/python tools/proto_products.py typecheck
+
+proto-lint: install  ## buf lint, and buf breaking against the last released contracts (proto/released/)
+	.venv/bin/python tools/proto_products.py lint
+
+proto-release: install  ## snapshot proto/ as the released contracts of agora-contracts' current version
+	.venv/bin/python tools/proto_products.py release
 
 schemas: install  ## write JSON Schema snapshots of new (or compatibly changed) event types
 	.venv/bin/python -m agora_contracts.events.schemas --write

@@ -61,7 +61,7 @@ from agora_core.testing.postgres import (
     ensure_test_role,
 )
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
-from bench import catalog_report
+from bench import SMOKE_HELP, catalog_report, reports_dir
 from bench.seeding.catalog import (
     MANAGER,
     TENANT,
@@ -78,7 +78,7 @@ from bench.seeding.catalog import (
 if TYPE_CHECKING:
     from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceAsyncStub
 
-REPORTS = Path(__file__).resolve().parent / "reports"
+REPORTS = reports_dir()
 RAW_SEARCH = """
 SELECT item_id, title FROM items, websearch_to_tsquery('agora_fr', %(q)s) AS q
 WHERE tenant_id = %(t)s AND status = 'published' AND search_vector @@ q
@@ -353,7 +353,17 @@ def main() -> None:
     parser.add_argument("--searches", type=int, default=400)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="5,000 items, 2,000 learners")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     args = parser.parse_args()
+    if args.smoke:
+        args.items, args.learners, args.team, args.completions, args.searches, args.rounds = (
+            200,
+            100,
+            50,
+            100,
+            22,
+            1,
+        )
     if args.quick:
         args.items, args.learners, args.team, args.completions, args.searches, args.rounds = (
             5_000,

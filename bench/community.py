@@ -32,7 +32,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import grpc.aio
@@ -55,11 +54,12 @@ from agora_core.grpc.dev_tokens import mint_dev_token
 from agora_core.grpc.validation import encode_page_token
 from agora_core.settings import load_settings
 from agora_core.storage import create_mongo_client
+from bench import SMOKE_HELP, reports_dir
 
 if TYPE_CHECKING:
     from agora.community.v1.community_pb2_grpc import CommunityServiceAsyncStub
 
-REPORTS = Path(__file__).resolve().parent / "reports"
+REPORTS = reports_dir()
 SECRET = "community-bench-dev-secret-of-at-least-32-bytes"  # noqa: S105 - dev mode only
 TENANT = "bench"
 CONCURRENCY = 32
@@ -340,6 +340,7 @@ def report(results: dict[str, float], likers: int, comments: int, samples: int) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small run (300 likers, 10k comments)")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--likers", type=int, default=None)
     parser.add_argument("--comments", type=int, default=None)
     parser.add_argument("--samples", type=int, default=None)
@@ -352,8 +353,8 @@ def main() -> None:
     )
     # tools/bench.sh passes the same arguments to every benchmark; ignore others' flags.
     args, _ = parser.parse_known_args()
-    likers = args.likers or (300 if args.quick else 1000)
-    comments = args.comments or (10_000 if args.quick else 100_000)
+    likers = args.likers or (30 if args.smoke else 300 if args.quick else 1000)
+    comments = args.comments or (500 if args.smoke else 10_000 if args.quick else 100_000)
     samples = args.samples or (10 if args.quick else 12)
     phases = {"likes", "thread"} if args.phase == "all" else {args.phase}
     results = asyncio.run(run(args.kafka, args.mongo, likers, comments, samples, phases))

@@ -70,10 +70,11 @@ from agora_core.testing.postgres import (
     ensure_test_role,
     migrated_database,
 )
+from bench import SMOKE_HELP, reports_dir
 from bench import core_messaging_report as report_
 from bench.platform_report import summary
 
-REPORTS = Path(__file__).resolve().parent / "reports"
+REPORTS = reports_dir()
 MIGRATIONS: Final = Migrations(Path(__file__).resolve().parent / "core_messaging_migrations")
 PARTITIONS: Final = 6
 RAW_INSERT_BATCH: Final = 500
@@ -739,6 +740,7 @@ async def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="CI size: 5,000 events")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--events", type=int, help="events per phase (default 50,000)")
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
@@ -751,12 +753,15 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=REPORTS, help="where the reports go")
     args = parser.parse_args()
+    if args.smoke:
+        args.quick = True
+        args.events = args.events or 500
     if args.events is None:
         args.events = 5_000 if args.quick else 50_000
     # Batch 1 runs at about 1 ms per event: its share bounds the run's length.
-    args.uow_events = 1_000 if args.quick else 5_000
-    args.driver_events = 3 * (5_000 if args.quick else 20_000)
-    args.singles = 300 if args.quick else 2_000
+    args.uow_events = 100 if args.smoke else 1_000 if args.quick else 5_000
+    args.driver_events = 3 * (100 if args.smoke else 5_000 if args.quick else 20_000)
+    args.singles = 30 if args.smoke else 300 if args.quick else 2_000
     report = asyncio.run(run(args))
     report_.print_tables(report, console)
     # A --quick run (CI) never replaces the committed full-size report.

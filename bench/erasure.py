@@ -25,7 +25,6 @@ import os
 import statistics
 import time
 import uuid
-from pathlib import Path
 from typing import Any
 
 from pymongo.asynchronous.database import AsyncDatabase
@@ -39,8 +38,9 @@ from agora_community.service_layer.erasure import ERASURE_PLAN, leave_spaces
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
 from agora_core.privacy import ErasedPersons, PersonEraser
 from agora_core.storage import Document, create_mongo_client
+from bench import SMOKE_HELP, reports_dir
 
-REPORTS = Path(__file__).resolve().parent / "reports"
+REPORTS = reports_dir()
 console = Console()
 TENANT = "bench"
 ADA = "u-ada"
@@ -280,6 +280,7 @@ def report(results: dict[str, Any]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="200 documents per kind, 2,000 others")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--person-docs", type=int, default=1000)
     parser.add_argument("--others", type=int, default=10_000)
     parser.add_argument("--samples", type=int, default=500)
@@ -289,6 +290,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.person_docs, args.others, args.samples = 200, 2000, 200
+    if args.smoke:
+        args.person_docs, args.others, args.samples = 20, 200, 20
     report(asyncio.run(run(args.person_docs, args.others, args.samples, args.mongo)))
 
 

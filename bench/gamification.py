@@ -35,7 +35,6 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -73,8 +72,9 @@ from agora_gamification.domain.standings import (
 from agora_gamification.entrypoints.events import consumed_topics
 from agora_gamification.service_layer.boards import BoardWriter
 from agora_gamification.settings import GamificationSettings
+from bench import reports_dir
 
-REPORTS = Path(__file__).resolve().parent / "reports"
+REPORTS = reports_dir()
 TOPIC = learning.COMPLETIONS_TOPIC
 console = Console()
 
@@ -566,7 +566,7 @@ def report(results: dict[str, Any]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="small run (smoke test)")
+    parser.add_argument("--quick", "--smoke", action="store_true", help="small run (smoke test)")
     parser.add_argument("--events", type=int, default=600)
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--calls", type=int, default=300, help="samples per leaderboard read")

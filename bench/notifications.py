@@ -29,7 +29,6 @@ import statistics
 import time
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import grpc.aio
@@ -54,8 +53,9 @@ from agora_core.testing.event_tap import start_group_at_end, topic_partitions
 from agora_notifications.bootstrap import build
 from agora_notifications.domain.model import notification_id
 from agora_notifications.settings import NotificationsSettings
+from bench import SMOKE_HELP, reports_dir
 
-REPORT = Path(__file__).resolve().parent / "reports" / "notifications.json"
+REPORT = reports_dir() / "notifications.json"
 SECRET = "bench-dev-secret-of-at-least-thirty-two-bytes"  # noqa: S105 - local dev token
 console = Console()
 
@@ -338,6 +338,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--paced", type=int, default=200, help="events for the latency run")
     parser.add_argument("--quick", action="store_true", help="300 events, 50 paced")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument(
         "--outbox-poll-ms",
         type=int,
@@ -349,7 +350,9 @@ def main() -> None:
         "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
     )
     args = parser.parse_args()
-    events, paced = (300, 50) if args.quick else (args.events, args.paced)
+    events, paced = (
+        (40, 10) if args.smoke else (300, 50) if args.quick else (args.events, args.paced)
+    )
     report(asyncio.run(run(events, paced, args.kafka, args.mongo, args.outbox_poll_ms)))
 
 

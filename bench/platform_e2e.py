@@ -172,6 +172,7 @@ async def start_replica(config: PlatformConfig, secret: str) -> tuple[ServiceCon
         name="gamification",
         grpc_port=free_port(),
         http_port=free_port(),
+        connect_port=free_port(),
         public_port=free_port() if first.public_port is not None else None,
     )
     env = supervisor.service_env(config, replica, secret, os.environ)

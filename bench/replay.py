@@ -22,7 +22,6 @@ import json
 import os
 import time
 import uuid
-from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -33,8 +32,9 @@ from rich.table import Table
 from agora_core.messaging.consumer import dlq_topic
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.messaging.replay import replay_dead_letters
+from bench import SMOKE_HELP, reports_dir
 
-REPORT = Path(__file__).resolve().parent / "reports" / "replay.json"
+REPORT = reports_dir() / "replay.json"
 console = Console()
 Headers = list[tuple[str, bytes]]
 
@@ -175,9 +175,11 @@ def report(results: dict[str, float], count: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--records", type=int, default=5000)
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     args, _ = parser.parse_known_args()  # make bench may pass --quick to every benchmark
-    report(asyncio.run(run(args.records, args.kafka)), args.records)
+    records = 100 if args.smoke else args.records
+    report(asyncio.run(run(records, args.kafka)), records)
 
 
 if __name__ == "__main__":

@@ -26,7 +26,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from pathlib import Path
 
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
@@ -45,8 +44,9 @@ from agora_core.testing.event_tap import ensure_topics, start_group_at_end, topi
 from agora_notifications.bootstrap import build
 from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS
 from agora_notifications.settings import NotificationsSettings
+from bench import SMOKE_HELP, reports_dir
 
-REPORT = Path(__file__).resolve().parent / "reports" / "xapi.json"
+REPORT = reports_dir() / "xapi.json"
 SECRET = "bench-dev-secret-of-at-least-thirty-two-bytes"  # noqa: S105 - local dev token
 console = Console()
 
@@ -237,6 +237,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="200 events")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument(
         "--wake-delay-ms",
         type=int,
@@ -248,7 +249,7 @@ def main() -> None:
         "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
     )
     args = parser.parse_args()
-    events = 200 if args.quick else args.events
+    events = 30 if args.smoke else 200 if args.quick else args.events
     report(asyncio.run(run(events, args.kafka, args.mongo, args.wake_delay_ms)))
 
 

@@ -8,7 +8,8 @@ Usage (from anywhere; paths are resolved from this file)::
 Output goes to ``libs/agora-contracts/src/agora/`` (a namespace package owned entirely
 by this generator, so files it no longer produces are deleted): ``*_pb2.py``,
 ``*_pb2_grpc.py`` and their mypy-protobuf ``.pyi`` stubs, importable as
-``agora.<service>.v1.<file>_pb2``. The result depends only on the pinned grpcio-tools
+``agora.<service>.v1.<file>_pb2``, and a copy of each ``.proto`` beside its modules
+(shipped in the wheel). The result depends only on the pinned grpcio-tools
 and mypy-protobuf versions, never on the machine or the order files are found in.
 """
 
@@ -79,6 +80,10 @@ def generate(out_dir: Path, proto_root: Path = PROTO_ROOT) -> list[Path]:
         raise SystemExit(f"gen_protos: protos must live under proto/{GENERATED_PACKAGE}/: {names}")
     for package_dir in {p.parent for p in generated}:
         (package_dir / TYPED_MARKER).write_bytes(b"")
+    # The sources ship beside their modules (as googleapis-common-protos does), so the
+    # agora-contracts wheel carries the contracts for clients in any language.
+    for proto in protos:
+        shutil.copyfile(proto_root / proto, out_dir / proto)
     return _files(out_dir)
 
 

@@ -152,6 +152,8 @@ def type_name(annotation: Any) -> str:
         return "one of " + ", ".join(f"`{a}`" for a in typing.get_args(annotation))
     if annotation is SecretStr:
         return "secret string"
+    if origin is dict:
+        return "JSON object"
     return {bool: "boolean", int: "integer", float: "number", str: "string"}.get(
         annotation, str(annotation)
     )

@@ -3,7 +3,8 @@
 ``kubernetes-validate`` bundles only the built-in kinds. These schemas hold the part of
 each CRD's ``openAPIV3Schema`` that the chart uses (field names and types as the
 operators define them: prometheus-operator ``monitoring.coreos.com/v1``, KEDA
-``keda.sh/v1alpha1``, Strimzi ``kafka.strimzi.io/v1beta2``), closed with
+``keda.sh/v1alpha1``, Strimzi ``kafka.strimzi.io/v1beta2``, Gateway API
+``gateway.networking.k8s.io/v1`` HTTPRoute), closed with
 ``additionalProperties: false`` so that a misspelt or misplaced field fails. They are
 a structure check, not the operators' full validation.
 """
@@ -103,7 +104,78 @@ _RULE = _closed(
     **{"for": STRING},
 )
 
+# Gateway API v1 HTTPRoute (standard channel): the fields and limits of its CRD the
+# chart uses.
+_HOSTNAME = {
+    "type": "string",
+    "maxLength": 253,
+    "pattern": r"^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+}
+_PORT = {"type": "integer", "minimum": 1, "maximum": 65535}
+_PATH_MATCH = _closed(
+    [],
+    type={"enum": ["Exact", "PathPrefix", "RegularExpression"]},
+    value={"type": "string", "maxLength": 1024, "pattern": "^/"},
+)
+_URL_REWRITE = _closed(
+    ["type", "urlRewrite"],
+    type={"const": "URLRewrite"},
+    urlRewrite=_closed(
+        [],
+        hostname=_HOSTNAME,
+        path=_closed(
+            ["type"],
+            type={"enum": ["ReplaceFullPath", "ReplacePrefixMatch"]},
+            replaceFullPath=STRING,
+            replacePrefixMatch={"type": "string", "maxLength": 1024, "pattern": "^/"},
+        ),
+    ),
+)
+_HTTP_ROUTE = _closed(
+    [],
+    parentRefs={
+        "type": "array",
+        "maxItems": 32,
+        "items": _closed(
+            ["name"],
+            group=STRING,
+            kind=STRING,
+            namespace=STRING,
+            name={"type": "string", "minLength": 1, "maxLength": 253},
+            sectionName=STRING,
+            port=_PORT,
+        ),
+    },
+    hostnames={"type": "array", "maxItems": 16, "items": _HOSTNAME},
+    rules={
+        "type": "array",
+        "maxItems": 16,
+        "items": _closed(
+            [],
+            matches={
+                "type": "array",
+                "maxItems": 64,
+                "items": _closed([], path=_PATH_MATCH),
+            },
+            filters={"type": "array", "maxItems": 16, "items": _URL_REWRITE},
+            backendRefs={
+                "type": "array",
+                "maxItems": 16,
+                "items": _closed(
+                    ["name", "port"],
+                    name={"type": "string", "minLength": 1, "maxLength": 253},
+                    port=_PORT,
+                    weight={"type": "integer", "minimum": 0, "maximum": 1000000},
+                ),
+            },
+        ),
+    },
+)
+
 SCHEMAS: Final[dict[tuple[str, str], dict[str, Any]]] = {
+    ("gateway.networking.k8s.io/v1", "HTTPRoute"): _resource(
+        "gateway.networking.k8s.io/v1", "HTTPRoute", _HTTP_ROUTE
+    ),
     ("monitoring.coreos.com/v1", "ServiceMonitor"): _resource(
         "monitoring.coreos.com/v1",
         "ServiceMonitor",

@@ -24,6 +24,18 @@ ALL_TOGGLES = (
     "defaults.keda.enabled=true",
 )
 
+# The public endpoints on both an Ingress and Gateway API routes; the links' base URLs
+# without a path (an Ingress cannot strip one).
+LINKS_HOST = "links.agora.example.com"
+PUBLIC_ROUTES = (
+    "connect.enabled=true",
+    "ingress.enabled=true",
+    "ingress.className=nginx",
+    "gatewayApi.enabled=true",
+    f"services.gamification.publicBaseUrl=https://{LINKS_HOST}",
+    f"services.notifications.publicBaseUrl=https://{LINKS_HOST}",
+)
+
 
 class RenderError(AssertionError):
     """helm refused to render; the message is helm's."""

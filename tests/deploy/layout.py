@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings
 from agora_catalog.settings import CatalogSettings
 from agora_community.settings import CommunitySettings
 from agora_core.settings import ServiceSettings
+from agora_core.tracing.setup import OTEL_VARIABLES
 from agora_gamification.settings import GamificationSettings
 from agora_notifications.settings import NotificationsSettings
 
@@ -66,6 +67,10 @@ class ServiceSpec:
         return int(str(self.default("http_port")))
 
     @property
+    def connect_port(self) -> int:
+        return CONNECT_PORTS[self.name]
+
+    @property
     def extra_ports(self) -> tuple[int, ...]:
         """Ports beyond gRPC and the side port (notifications' public endpoint)."""
         if "public_port" in self.settings.model_fields:
@@ -75,12 +80,22 @@ class ServiceSpec:
     def env_names(self) -> set[str]:
         """Every environment variable the service reads."""
         fields = {*self.settings.model_fields, *POSTGRES_SETTINGS}
-        return {f"{self.env_prefix}{name}".upper() for name in fields}
+        return {f"{self.env_prefix}{name}".upper() for name in fields} | OTEL_VARIABLES
 
     @property
     def database(self) -> str:
         """Its PostgreSQL database, and the login role that owns it."""
         return f"agora_{self.name}"
+
+
+CONNECT_PORTS: Final = {
+    "catalog": 8081,
+    "community": 8082,
+    "gamification": 8083,
+    "notifications": 8084,
+}
+"""Each service's Connect / gRPC-Web port in its image, Compose and the Helm chart
+(the settings default, 8080, is for a service run alone)."""
 
 
 SERVICES: Final = (

@@ -279,7 +279,9 @@ def test_service_container(
     assert settings.kafka_bootstrap_servers == "kafka:9092"
 
     published = {(p["target"], p["host_ip"]) for p in service["ports"]}
-    wanted = {settings.grpc_port, settings.http_port, *spec.extra_ports}
+    assert settings.connect_enabled  # browsers reach the dev stack over Connect
+    assert settings.connect_port == spec.connect_port
+    wanted = {settings.grpc_port, settings.http_port, settings.connect_port, *spec.extra_ports}
     assert published == {(port, "127.0.0.1") for port in wanted}
     assert service["healthcheck"]["test"] == [
         "CMD",

@@ -108,7 +108,7 @@ def test_runtime_stage_is_the_venv_run_as_non_root(spec: ServiceSpec) -> None:
 def test_ports_and_environment_match_the_settings(spec: ServiceSpec) -> None:
     runtime = stage(instructions(dockerfile(spec)), "runtime")
     exposed = [int(p) for p in only(runtime, "EXPOSE").value.split()]
-    assert exposed == [spec.grpc_port, spec.http_port, *spec.extra_ports]
+    assert exposed == [spec.grpc_port, spec.http_port, spec.connect_port, *spec.extra_ports]
     env = dict(w.split("=", 1) for w in shlex.split(only(runtime, "ENV").value))
     agora = {k: v for k, v in env.items() if k.startswith("AGORA_")}
     unknown = set(agora) - spec.env_names()
@@ -118,6 +118,8 @@ def test_ports_and_environment_match_the_settings(spec: ServiceSpec) -> None:
     assert agora[f"{prefix}HTTP_HOST"] == ALL_INTERFACES
     assert agora[f"{prefix}GRPC_PORT"] == str(spec.grpc_port)
     assert agora[f"{prefix}HTTP_PORT"] == str(spec.http_port)
+    assert agora[f"{prefix}CONNECT_HOST"] == ALL_INTERFACES
+    assert agora[f"{prefix}CONNECT_PORT"] == str(spec.connect_port)
     if spec.extra_ports:
         assert agora[f"{prefix}PUBLIC_HOST"] == ALL_INTERFACES
         assert agora[f"{prefix}PUBLIC_PORT"] == str(spec.extra_ports[0])

@@ -29,6 +29,7 @@ from .crd_schemas import SCHEMAS
 from .helm_chart import (
     ALL_TOGGLES,
     PRODUCTION_VALUES,
+    PUBLIC_ROUTES,
     Rendered,
     RenderError,
     render,
@@ -46,6 +47,7 @@ VARIANTS: dict[str, tuple[tuple[Path, ...], tuple[str, ...]]] = {
     "defaults": ((), ()),
     "production": ((PRODUCTION_VALUES,), ()),
     "all-toggles": ((), ALL_TOGGLES),
+    "public-routes": ((), PUBLIC_ROUTES),
 }
 
 
@@ -187,10 +189,21 @@ def test_environment_is_a_valid_production_configuration(
     for name, value in resolve_env(rendered, container, secret):
         monkeypatch.setenv(name, value)
     settings = load_settings(spec.settings)
+    if variant == "production":  # Keycloak-shaped claims
+        assert settings.jwt_roles_claim == "realm_access.roles"
+        assert settings.jwt_role_mapping["agora-admin"] == "admin"
     assert not settings.dev_mode
     assert settings.jwt_hs256_secret is None
     assert settings.jwt_jwks_url
     assert settings.grpc_host == "0.0.0.0"  # noqa: S104  (inside the pod)
+    # Connect: off by default, on in the production example with its web app's origin.
+    if variant == "defaults":
+        assert not settings.connect_enabled
+    else:
+        assert settings.connect_enabled
+        assert settings.connect_host == "0.0.0.0"  # noqa: S104  (inside the pod)
+        assert settings.connect_port == values()["connect"]["port"]
+        assert settings.connect_cors_allowed_origins == ("https://learn.example.com",)
     # SIGTERM: preStop sleep, then gRPC drain and handler drain, each up to the grace.
     pod = rendered.get("Deployment", name_of(spec))["spec"]["template"]["spec"]
     pre_stop = float(container["lifecycle"]["preStop"]["exec"]["command"][1])
@@ -278,6 +291,10 @@ def test_missing_token_verification_is_refused(helm: Path) -> None:
         ("defaults.postgres.pool.maxSize=0", "minimum"),
         ("services.catalog.postgres.dsn=mongodb://x", "does not match pattern"),
         ("kafka.topics.job.service=search", "value must be one of"),
+        ("auth.roleMapping.Agora-Admin=root", "value must be one of"),
+        ("auth.rolesClaim=", "minLength"),
+        ("defaults.grpc.maxConnectionAgeSeconds=-1", "minimum"),
+        ("connect.port=0", "minimum"),
     ],
 )
 def test_values_schema_refuses_mistakes(helm: Path, assignment: str, complaint: str) -> None:

@@ -17,6 +17,7 @@ from agora_community.settings import CommunitySettings
 from agora_contracts.events.asyncapi import example_envelope, example_payload
 from agora_contracts.events.schemas import load_platform_events
 from agora_contracts.xapi import TenantXapiProfile, projects, to_statement
+from agora_core.messaging.events import EventSchemaSettings
 from agora_core.settings import ServiceSettings
 from agora_gamification.settings import GamificationSettings
 from agora_notifications.settings import NotificationsSettings
@@ -38,6 +39,7 @@ SETTINGS: dict[str, type[BaseSettings]] = {
     "AGORA_GAMIFICATION_": GamificationSettings,
     "AGORA_NOTIFICATIONS_": NotificationsSettings,
     "AGORA_<SERVICE>_": ServiceSettings,  # a setting every service has
+    "AGORA_EVENTS_": EventSchemaSettings,  # platform-wide: the published event schemas
 }
 
 

@@ -157,10 +157,29 @@ capabilities:
   value: "0.0.0.0"
 - name: {{ $p }}HTTP_PORT
   value: {{ $svc.httpPort | quote }}
+- name: {{ $p }}CONNECT_ENABLED
+  value: {{ $r.Values.connect.enabled | quote }}
+{{- if $r.Values.connect.enabled }}
+- name: {{ $p }}CONNECT_HOST
+  value: "0.0.0.0"
+- name: {{ $p }}CONNECT_PORT
+  value: {{ $r.Values.connect.port | quote }}
+- name: {{ $p }}CONNECT_CORS_ALLOWED_ORIGINS
+  value: {{ $r.Values.connect.cors.allowedOrigins | toJson | quote }}
+- name: {{ $p }}CONNECT_CORS_ALLOW_CREDENTIALS
+  value: {{ $r.Values.connect.cors.allowCredentials | quote }}
+- name: {{ $p }}CONNECT_CORS_MAX_AGE_SECONDS
+  value: {{ $r.Values.connect.cors.maxAgeSeconds | quote }}
+{{- end }}
 - name: {{ $p }}LOG_LEVEL
   value: {{ $r.Values.logLevel | quote }}
+{{- include "agora.tracingEnv" $r }}
 - name: {{ $p }}SHUTDOWN_GRACE_SECONDS
   value: {{ $svc.shutdownGraceSeconds | quote }}
+- name: {{ $p }}GRPC_MAX_CONNECTION_AGE_SECONDS
+  value: {{ $svc.grpc.maxConnectionAgeSeconds | quote }}
+- name: {{ $p }}GRPC_MAX_CONNECTION_AGE_GRACE_SECONDS
+  value: {{ $svc.grpc.maxConnectionAgeGraceSeconds | quote }}
 - name: {{ $p }}KAFKA_BOOTSTRAP_SERVERS
   value: {{ $r.Values.kafka.bootstrapServers | quote }}
 {{- include "agora.kafkaSecurityEnv" (dict "prefix" $p "root" $r "secret" $secret) }}
@@ -199,6 +218,22 @@ capabilities:
 - name: {{ $p }}JWT_AUDIENCE
   value: {{ . | quote }}
 {{- end }}
+- name: {{ $p }}JWT_SUBJECT_CLAIM
+  value: {{ $r.Values.auth.subjectClaim | quote }}
+- name: {{ $p }}JWT_TENANT_CLAIM
+  value: {{ $r.Values.auth.tenantClaim | quote }}
+{{- with $r.Values.auth.fixedTenant }}
+- name: {{ $p }}JWT_FIXED_TENANT
+  value: {{ . | quote }}
+{{- end }}
+- name: {{ $p }}JWT_ROLES_CLAIM
+  value: {{ $r.Values.auth.rolesClaim | quote }}
+{{- with $r.Values.auth.roleMapping }}
+- name: {{ $p }}JWT_ROLE_MAPPING
+  value: {{ toJson . | quote }}
+{{- end }}
+- name: {{ $p }}JWT_ROLES_CLAIM_REQUIRED
+  value: {{ $r.Values.auth.rolesClaimRequired | quote }}
 {{- if eq $name "gamification" }}
 - name: {{ $p }}PUBLIC_HOST
   value: "0.0.0.0"
@@ -241,3 +276,25 @@ capabilities:
   value: {{ $value | quote }}
 {{- end }}
 {{- end -}}
+
+{{/* Tracing: the standard OTEL_* variables (off unless tracing.enabled). */}}
+{{- define "agora.tracingEnv" -}}
+{{- $t := .Values.tracing }}
+{{- if $t.enabled }}
+- name: OTEL_TRACES_EXPORTER
+  value: "otlp"
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ $t.otlpEndpoint | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: {{ $t.sampler | quote }}
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ $t.samplerArg | quote }}
+{{- if $t.resourceAttributes }}
+- name: OTEL_RESOURCE_ATTRIBUTES
+  value: {{ $t.resourceAttributes | quote }}
+{{- end }}
+{{- else }}
+- name: OTEL_TRACES_EXPORTER
+  value: "none"
+{{- end }}
+{{- end }}

@@ -2,7 +2,8 @@
 
 Context such as ``trace``, ``event_id``, ``tenant`` and ``subject`` is bound with
 ``structlog.contextvars`` by the gRPC interceptor and the consumer pipeline, so every
-line written while handling a call or an event carries it.
+line written while handling a call or an event carries it; ``trace_id`` and ``span_id``
+come from the current OpenTelemetry span (:func:`add_trace_ids`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from collections.abc import MutableMapping
 from typing import Any
 
 import structlog
+from opentelemetry import trace
 
 _SECRET_KEYS = re.compile(r"(pass(word)?|secret|token|authorization|api[_-]?key|private)", re.I)
 _BEARER = re.compile(r"(?i)bearer\s+[A-Za-z0-9._~+/=-]+")
@@ -41,6 +43,19 @@ def redact_secrets(
     return event_dict
 
 
+def add_trace_ids(
+    _logger: Any, _method: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """structlog processor: ``trace_id`` and ``span_id`` (hex, as trace backends show
+    them) of the span current when the line is written, so a log line leads to its
+    trace and back."""
+    span_context = trace.get_current_span().get_span_context()
+    if span_context.is_valid:
+        event_dict.setdefault("trace_id", f"{span_context.trace_id:032x}")
+        event_dict.setdefault("span_id", f"{span_context.span_id:016x}")
+    return event_dict
+
+
 class _CurrentStdout:
     """Writes to whatever ``sys.stdout`` is at the time of the write.
 
@@ -59,6 +74,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     """JSON lines on stdout, stdlib logging (aiokafka, grpc, pymongo) routed through it."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.format_exc_info,

@@ -22,6 +22,7 @@ from typing import NoReturn, Protocol, TypeVar
 
 import structlog
 from faststream.kafka import KafkaBroker
+from pydantic import ValidationError
 from pymongo import AsyncMongoClient
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -35,6 +36,7 @@ from agora_core.messaging.batch_consumer import (
     EventSetHandler,
 )
 from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy, dlq_topic
+from agora_core.messaging.events import schema_base_url
 from agora_core.messaging.idempotency import ProcessedEvents
 from agora_core.messaging.kafka_security import broker_security, client_options
 from agora_core.messaging.publisher import EventPublisher, create_broker
@@ -48,6 +50,7 @@ from agora_core.postgres.startup import migrate_when_reachable, purge_marks_peri
 from agora_core.settings import ConfigError, ServiceSettings, load_settings
 from agora_core.storage import Document, IndexSpec, create_mongo_client, ensure_indexes, ping
 from agora_core.topics.presence import TopicPresence
+from agora_core.tracing.setup import TracingConfigError, configure_tracing
 
 log = structlog.get_logger(__name__)
 
@@ -399,7 +402,8 @@ def serve(
     *,
     migrations: Migrations | None = None,
 ) -> NoReturn:
-    """The body of every service's ``__main__``: settings, logging, build, run.
+    """The body of every service's ``__main__``: settings, logging, tracing (from
+    ``OTEL_*``, off by default), build, run.
 
     ``python -m agora_<service> migrate`` runs the schema migrations to head and exits
     instead (the Helm pre-upgrade Job, Compose's migrate step). Invalid configuration
@@ -412,6 +416,12 @@ def serve(
         print(f"agora: {error}", file=sys.stderr)
         raise SystemExit(2) from None
     configure_logging(settings.service_name, settings.log_level)
+    try:
+        tracing = configure_tracing(settings.service_name)
+        schema_base_url()  # AGORA_EVENTS_SCHEMA_BASE_URL checked now, not at the first event
+    except (TracingConfigError, ValidationError) as error:
+        print(f"agora: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
     command = sys.argv[1:]
     if command == ["migrate"]:
         raise SystemExit(run_migrations(settings, migrations))
@@ -427,6 +437,8 @@ def serve(
         asyncio.run(main())
     except StartupFailed:
         raise SystemExit(1) from None
+    finally:
+        tracing.shutdown()  # export the spans still queued
     raise SystemExit(0)
 
 

@@ -10,8 +10,13 @@ from __future__ import annotations
 
 from typing import Any, Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from agora_contracts.events.envelope import TENANT_ID_PATTERN
+from agora_core.claim_paths import ClaimPath
+from agora_core.connect.settings import ConnectSettings
+from agora_core.identity import Role
 
 
 class ConfigError(Exception):
@@ -81,8 +86,12 @@ class KafkaSettings(BaseSettings):
         return self
 
 
-class ServiceSettings(KafkaSettings):
-    """Runtime settings every Agora service has. Subclasses set ``env_prefix``."""
+class ServiceSettings(KafkaSettings, ConnectSettings):
+    """Runtime settings every Agora service has. Subclasses set ``env_prefix``.
+
+    The ``CONNECT_*`` fields (the browser-facing endpoint) come from
+    :class:`~agora_core.connect.settings.ConnectSettings`.
+    """
 
     model_config = SettingsConfigDict(env_prefix="AGORA_", extra="ignore", frozen=True)
 
@@ -197,6 +206,25 @@ class ServiceSettings(KafkaSettings):
     grpc_host: str = "127.0.0.1"
     grpc_port: int = Field(default=50051, ge=0, le=65535)
     grpc_max_message_bytes: int = Field(default=4 * 1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    grpc_max_connection_age_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "The server closes (GOAWAY) each client connection after about this long "
+            "(±10 % jitter), so clients reconnect and spread over new replicas after a "
+            "scale-out; the client's channel reconnects transparently. 0: never."
+        ),
+    )
+    grpc_max_connection_age_grace_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "How long calls in flight on a connection past its maximum age may finish "
+            "before it is closed (streams that outlive it are cut and must resume)."
+        ),
+    )
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=9100, ge=0, le=65535)
     shutdown_grace_seconds: float = Field(default=15.0, ge=0, le=300)
@@ -206,6 +234,69 @@ class ServiceSettings(KafkaSettings):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     jwt_hs256_secret: SecretStr | None = None
+    jwt_leeway_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=300,
+        description="Clock skew tolerated between the identity provider and this process.",
+    )
+    jwt_jwks_min_refresh_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        le=3600,
+        description=(
+            "Least time between two JWKS fetches that a token with an unknown key id "
+            "(`kid`) triggers, as after a key rotation: bounds what forged key ids cost. "
+            "The key set is also refetched when its 5-minute cache expires."
+        ),
+    )
+    jwt_subject_claim: str = Field(
+        default="sub",
+        description=(
+            "Claim path of the caller's id, e.g. `sub` or `oid` (Entra ID). Paths: names "
+            'joined by dots (`realm_access.roles`), `["name.with.dots"]` for a name '
+            "holding dots or slashes."
+        ),
+    )
+    jwt_tenant_claim: str = Field(
+        default="tenant",
+        description=(
+            "Claim path of the caller's tenant (organisation), e.g. `tid` (Entra ID); its "
+            "value must be a tenant id (letters, digits, `_.-`, up to 64). Not read when "
+            "JWT_FIXED_TENANT is set."
+        ),
+    )
+    jwt_fixed_tenant: str | None = Field(
+        default=None,
+        pattern=TENANT_ID_PATTERN,
+        description=(
+            "The tenant of every caller (a deployment serving one organisation); "
+            "the tenant claim is then ignored."
+        ),
+    )
+    jwt_roles_claim: str = Field(
+        default="roles",
+        description=(
+            "Claim path of the caller's roles, a list of strings: `realm_access.roles` "
+            "(Keycloak), `roles` (Entra ID app roles), `groups` (Okta)."
+        ),
+    )
+    jwt_role_mapping: dict[str, Role] = Field(
+        default_factory=dict,
+        description=(
+            "JSON object from the provider's role or group names to Agora roles "
+            '(`learner`, `contributor`, `expert`, `manager`, `admin`), e.g. `{"Agora.Admin": '
+            '"admin"}`. Set: names not in it are ignored. Empty: the claim must hold '
+            "Agora role names only."
+        ),
+    )
+    jwt_roles_claim_required: bool = Field(
+        default=True,
+        description=(
+            "Refuse tokens without the roles claim. Set false for providers that omit "
+            "it when a person has no role (Entra ID, Okta): such callers have no roles."
+        ),
+    )
     dev_mode: bool = Field(
         default=False, description="Allows HS256 tokens; never switch on in production."
     )
@@ -218,6 +309,20 @@ class ServiceSettings(KafkaSettings):
             "dead letters and rewind consumer groups (agora.admin.v1). Unset: nobody may."
         ),
     )
+
+    @field_validator("jwt_subject_claim", "jwt_tenant_claim", "jwt_roles_claim")
+    @classmethod
+    def _claim_path_parses(cls, value: str) -> str:
+        ClaimPath.parse(value)  # a ValueError names what is wrong with the path
+        return value
+
+    @field_validator("jwt_role_mapping")
+    @classmethod
+    def _role_names_bounded(cls, value: dict[str, Role]) -> dict[str, Role]:
+        for name in value:
+            if not name or len(name) > 256:
+                raise ValueError("provider role names must have 1 to 256 characters")
+        return value
 
     @model_validator(mode="before")
     @classmethod

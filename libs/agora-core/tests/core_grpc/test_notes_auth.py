@@ -114,6 +114,27 @@ async def test_jwks_token_with_an_unknown_key_id_is_unauthenticated(
     assert error.details() == "unknown signing key 'rotated'"
 
 
+async def test_forged_key_ids_refetch_the_jwks_at_most_once_per_cooldown(
+    start_notes: StartNotes, ec_key: ec.EllipticCurvePrivateKey, jwks: JwksEndpoint
+) -> None:
+    server = await production_server(
+        start_notes, jwt_jwks_url=jwks.url, jwt_jwks_min_refresh_seconds="600"
+    )
+    fetches_before = len(jwks.fetches)
+    for forged in ("k1", "k2", "k3", "k4", "k5"):
+        token = mint_token(ec_key, "ES256", subject="x", tenant="acme", roles=[], key_id=forged)
+        error = await rpc_error(server.stub.CreateNote(CREATE, metadata=bearer_metadata(token)))
+        assert error.details() == f"unknown signing key {forged!r}"
+    # The first call loads the set; no forged kid fetches it again within the cooldown.
+    assert len(jwks.fetches) - fetches_before == 1
+    # The published key still works from the cache.
+    good = mint_token(
+        ec_key, "ES256", subject="y", tenant="acme", roles=["expert"], key_id=jwks.kid
+    )
+    await server.stub.CreateNote(CREATE, metadata=bearer_metadata(good))
+    assert len(jwks.fetches) - fetches_before == 1
+
+
 async def test_caller_without_a_listed_role_is_permission_denied(notes: NotesEndpoint) -> None:
     error = await rpc_error(notes.stub.CreateNote(CREATE, metadata=caller(["learner"])))
     assert_status(error, PERMISSION_DENIED)

@@ -4,8 +4,9 @@ Every port and the state directory can be overridden, so a test can run a second
 platform beside the developer's: ``AGORA_LOCAL_DIR``, ``AGORA_KAFKA_PORT``,
 ``AGORA_KAFKA_CONTROLLER_PORT``, ``AGORA_FERRETDB_PORT``, ``AGORA_FERRETDB_DEBUG_PORT``,
 ``AGORA_POSTGRES_PORT`` and, per service, the variables the service itself reads
-(``AGORA_<SVC>_GRPC_PORT``, ``AGORA_<SVC>_HTTP_PORT``, and ``AGORA_<SVC>_PUBLIC_PORT``
-for gamification and notifications), so the supervisor and the process it starts always agree.
+(``AGORA_<SVC>_GRPC_PORT``, ``AGORA_<SVC>_HTTP_PORT``, ``AGORA_<SVC>_CONNECT_PORT``, and
+``AGORA_<SVC>_PUBLIC_PORT`` for gamification and notifications), so the supervisor and the
+process it starts always agree.
 
 The test suite's infrastructure (``make test``, ``make infra-up``) is not this: it has
 its own state directory and ports (``agora_platform.testenv``, ``tools/test-env.sh``).
@@ -26,6 +27,13 @@ DEFAULT_PORTS: dict[str, tuple[int, int]] = {
     "community": (50052, 9102),
     "gamification": (50053, 9103),
     "notifications": (50054, 9104),
+}
+DEFAULT_CONNECT_PORTS: dict[str, int] = {
+    # Connect and gRPC-Web for browsers (the same ports as the images and the chart).
+    "catalog": 8081,
+    "community": 8082,
+    "gamification": 8083,
+    "notifications": 8084,
 }
 DEFAULT_PUBLIC_PORTS: dict[str, int] = {
     "gamification": 9203,  # Open Badges credential status and issuer profile
@@ -49,6 +57,10 @@ LOCAL_SERVICE_DEFAULTS: dict[str, dict[str, str]] = {
 }
 
 
+LOCAL_WEB_ORIGINS = '["http://localhost:5173", "http://127.0.0.1:5173"]'
+"""Origins the local services accept browser calls from (a Vite dev server's default)."""
+
+
 class ConfigurationError(Exception):
     """An environment variable holds a value the platform cannot use."""
 
@@ -61,6 +73,7 @@ class ServiceConfig(BaseModel):
     name: str
     grpc_port: int = Field(ge=1, le=65535)
     http_port: int = Field(ge=1, le=65535)
+    connect_port: int = Field(ge=1, le=65535)
     public_port: int | None = Field(default=None, ge=1, le=65535)
 
     @property
@@ -74,6 +87,10 @@ class ServiceConfig(BaseModel):
     @property
     def grpc_address(self) -> str:
         return f"127.0.0.1:{self.grpc_port}"
+
+    @property
+    def connect_url(self) -> str:
+        return f"http://127.0.0.1:{self.connect_port}"
 
     @property
     def metrics_url(self) -> str:
@@ -186,6 +203,7 @@ def load_config(root: Path, environ: Mapping[str, str]) -> PlatformConfig:
                 "name": name,
                 "grpc_port": _int(environ, f"{prefix}GRPC_PORT", grpc_default),
                 "http_port": _int(environ, f"{prefix}HTTP_PORT", http_default),
+                "connect_port": _int(environ, f"{prefix}CONNECT_PORT", DEFAULT_CONNECT_PORTS[name]),
                 "public_port": public,
             }
         )

@@ -52,6 +52,7 @@ def private_environ(
         prefix = f"AGORA_{service.upper()}_"
         env[f"{prefix}GRPC_PORT"] = str(free_port())
         env[f"{prefix}HTTP_PORT"] = str(free_port())
+        env[f"{prefix}CONNECT_PORT"] = str(free_port())
         if service in DEFAULT_PUBLIC_PORTS:  # gamification's and notifications' public endpoints
             env[f"{prefix}PUBLIC_PORT"] = str(free_port())
     return env

@@ -28,7 +28,12 @@ from rich.console import Console
 from rich.table import Table
 
 from agora_core.grpc.probe import check as health_check
-from agora_platform.config import LOCAL_SERVICE_DEFAULTS, PlatformConfig, ServiceConfig
+from agora_platform.config import (
+    LOCAL_SERVICE_DEFAULTS,
+    LOCAL_WEB_ORIGINS,
+    PlatformConfig,
+    ServiceConfig,
+)
 from agora_platform.display import Display, Step
 from agora_platform.processes import (
     STATE_DIR_MARKER,
@@ -149,6 +154,8 @@ def service_env(
             f"{p}JWT_HS256_SECRET": secret,
             f"{p}GRPC_PORT": str(service.grpc_port),
             f"{p}HTTP_PORT": str(service.http_port),
+            f"{p}CONNECT_ENABLED": "true",
+            f"{p}CONNECT_PORT": str(service.connect_port),
             f"{p}KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap,
             f"{p}MONGO_URI": config.mongo_uri,
             # The service's own database and role (deploy/local/postgres.sh provisions them).
@@ -159,6 +166,8 @@ def service_env(
             STATE_DIR_MARKER: str(config.state_dir),
         }
     )
+    # A web app's dev server (Vite's default port) may call the local services.
+    env.setdefault(f"{p}CONNECT_CORS_ALLOWED_ORIGINS", LOCAL_WEB_ORIGINS)
     if service.public_port is not None:
         env[f"{p}PUBLIC_PORT"] = str(service.public_port)
         env.setdefault(f"{p}PUBLIC_BASE_URL", f"http://127.0.0.1:{service.public_port}")
@@ -181,7 +190,11 @@ def start_service(
     if pid is not None:
         step.update(f"already running (pid {pid})")
         return pid, False
-    ports = {"GRPC_PORT": service.grpc_port, "HTTP_PORT": service.http_port}
+    ports = {
+        "GRPC_PORT": service.grpc_port,
+        "HTTP_PORT": service.http_port,
+        "CONNECT_PORT": service.connect_port,
+    }
     if service.public_port is not None:
         ports["PUBLIC_PORT"] = service.public_port
     for suffix, port in ports.items():
@@ -392,26 +405,34 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
 def endpoints_table(config: PlatformConfig, state: PlatformState) -> Table:
     """The table ``make up`` ends with."""
     table = Table(title="Agora platform", title_style="bold")
-    for column in ("service", "gRPC", "metrics", "log file", "pid"):
+    for column in ("service", "gRPC", "Connect", "metrics", "log file", "pid"):
         # addresses wrap on a narrow terminal rather than disappear
         table.add_column(column, no_wrap=column in ("service", "pid"), overflow="fold")
     for entry in state.services:
         table.add_row(
-            entry.name, entry.grpc_address, entry.metrics_url, str(entry.log_file), str(entry.pid)
+            entry.name,
+            entry.grpc_address,
+            config.service(entry.name).connect_url,
+            entry.metrics_url,
+            str(entry.log_file),
+            str(entry.pid),
         )
     kafka_pid = _infra_pid(config.state_dir / "kafka" / "kafka.pid")
     ferret_pid = _infra_pid(config.state_dir / "ferretdb" / "ferretdb.pid")
     postgres_pid = _infra_pid(config.state_dir / "postgres" / "postgres.pid")
-    table.add_row("Kafka", state.kafka_bootstrap, "", str(config.logs_dir / "kafka.log"), kafka_pid)
+    table.add_row(
+        "Kafka", state.kafka_bootstrap, "", "", str(config.logs_dir / "kafka.log"), kafka_pid
+    )
     table.add_row(
         "PostgreSQL",
         config.postgres_address,
+        "",
         "",
         str(config.logs_dir / "postgres.log"),
         postgres_pid,
     )
     table.add_row(
-        "FerretDB", state.mongo_uri, "", str(config.logs_dir / "ferretdb.log"), ferret_pid
+        "FerretDB", state.mongo_uri, "", "", str(config.logs_dir / "ferretdb.log"), ferret_pid
     )
     return table
 

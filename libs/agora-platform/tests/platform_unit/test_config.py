@@ -33,6 +33,7 @@ def test_defaults_cover_only_the_services_that_exist(checkout: Path) -> None:
     assert [s.name for s in config.services] == ["catalog", "gamification"]
     assert config.service("catalog").grpc_address == "127.0.0.1:50051"
     assert config.service("gamification").metrics_url == "http://127.0.0.1:9103/metrics"
+    assert config.service("gamification").connect_url == "http://127.0.0.1:8083"
     assert config.state_dir == checkout / ".agora-local"
     assert config.kafka_bootstrap == "127.0.0.1:19092"
     assert config.mongo_uri == "mongodb://127.0.0.1:27018/"
@@ -50,6 +51,7 @@ def test_every_port_and_the_state_dir_follow_the_environment(checkout: Path) -> 
         "AGORA_POSTGRES_PORT": "26000",
         "AGORA_CATALOG_GRPC_PORT": "51051",
         "AGORA_CATALOG_HTTP_PORT": "9201",
+        "AGORA_CATALOG_CONNECT_PORT": "8181",
     }
     config = load_config(checkout, env)
     assert config.state_dir == checkout / "elsewhere"
@@ -57,6 +59,7 @@ def test_every_port_and_the_state_dir_follow_the_environment(checkout: Path) -> 
     assert config.mongo_uri == "mongodb://127.0.0.1:28000/"
     assert config.service("catalog").grpc_port == 51051
     assert config.service("catalog").http_port == 9201
+    assert config.service("catalog").connect_port == 8181
     scripts = config.script_env({"PATH": "/bin"})
     assert scripts["AGORA_KAFKA_PORT"] == "29000"
     assert scripts["AGORA_POSTGRES_PORT"] == "26000"
@@ -90,6 +93,9 @@ def test_service_env_owns_ports_and_auth_and_keeps_caller_overrides(tmp_path: Pa
     assert env["AGORA_NOTIFICATIONS_SCHEDULER_INTERVAL_SECONDS"] == "2"
     assert env["AGORA_NOTIFICATIONS_PUBLIC_PORT"] == "9300"
     assert env["AGORA_NOTIFICATIONS_PUBLIC_BASE_URL"] == "http://127.0.0.1:9300"
+    assert env["AGORA_NOTIFICATIONS_CONNECT_ENABLED"] == "true"
+    assert env["AGORA_NOTIFICATIONS_CONNECT_PORT"] == "8084"
+    assert "http://localhost:5173" in env["AGORA_NOTIFICATIONS_CONNECT_CORS_ALLOWED_ORIGINS"]
     assert env["AGORA_PLATFORM_STATE_DIR"] == str(config.state_dir)
     assert env["AGORA_NOTIFICATIONS_POSTGRES_DSN"] == (
         "postgresql://agora_notifications:agora-local-notifications@127.0.0.1:15432"

@@ -4,7 +4,8 @@ Both are generated from the event registry (types, topics, partition keys, paylo
 models and their field examples) and the topology table (who sends and receives),
 so they cannot drift from the code:
 
-    python -m agora_contracts.events.asyncapi --write   # docs/events/asyncapi.yaml + README.md
+    python -m agora_contracts.events.asyncapi --write   # docs/events/: asyncapi.yaml, README.md,
+                                                        # schemas/<type>.json
     python -m agora_contracts.events.asyncapi --check   # exit 1 if either is stale
 
 Generation needs PyYAML (a dev dependency of the workspace), not the contracts' users.
@@ -20,16 +21,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from agora_contracts.events.dataschema import (
+    DEFAULT_SCHEMA_BASE_URL,
+    dataschema_url,
+    schema_file_name,
+)
 from agora_contracts.events.envelope import (
     CONTENT_TYPE_HEADER,
     CONTENT_TYPE_JSON,
     SOURCE_PATTERN,
     SPEC_VERSION,
+    TRACESTATE_MAX_LENGTH,
     CloudEventEnvelope,
 )
 from agora_contracts.events.payload import EventPayload
 from agora_contracts.events.registry import EventRegistry, EventSpec
-from agora_contracts.events.schemas import load_platform_events
+from agora_contracts.events.schemas import load_platform_events, payload_schema
 from agora_contracts.events.topology import SERVICES, producer_of
 
 ASYNCAPI_VERSION: Final = "3.0.0"
@@ -37,6 +44,7 @@ KAFKA_BINDING_VERSION: Final = "0.5.0"
 DOCS_DIR: Final = Path(__file__).resolve().parents[5] / "docs" / "events"
 DOCUMENT_NAME: Final = "asyncapi.yaml"
 PAGE_NAME: Final = "README.md"
+SCHEMAS_FOLDER: Final = "schemas"
 
 DLQ_SUFFIX: Final = ".dlq"
 DLQ_HEADERS: Final[dict[str, tuple[str, dict[str, Any]]]] = {
@@ -140,6 +148,7 @@ def example_envelope(spec: EventSpec, subject: str = "k-42") -> CloudEventEnvelo
         tenantid="acme",
         actorid="u-ada",
         traceparent=_EXAMPLE_TRACEPARENT,
+        dataschema=dataschema_url(spec.event_type),
     )
 
 
@@ -162,6 +171,7 @@ def _cloudevent_headers() -> JsonObject:
             "ce_time",
             "ce_subject",
             "ce_tenantid",
+            "ce_dataschema",
             CONTENT_TYPE_HEADER,
         ],
         "properties": {
@@ -203,7 +213,29 @@ def _cloudevent_headers() -> JsonObject:
             "ce_traceparent": {
                 "type": "string",
                 "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
-                "description": "Extension: W3C trace context of the causing request.",
+                "description": (
+                    "Extension (CloudEvents distributed tracing): W3C trace context of "
+                    "what caused the event (the gRPC call or the consumed event; a "
+                    "scheduled job starts a trace of its own). On every event Agora "
+                    "publishes; its sampled flag says whether the trace was recorded."
+                ),
+            },
+            "ce_tracestate": {
+                "type": "string",
+                "maxLength": TRACESTATE_MAX_LENGTH,
+                "description": "Extension: W3C trace state accompanying `ce_traceparent`, "
+                "when the trace has vendor data.",
+            },
+            "ce_dataschema": {
+                "type": "string",
+                "format": "uri",
+                "description": (
+                    "URL of the payload's published JSON Schema: "
+                    "`<base>/<ce_type>.json`, the file `schemas/<ce_type>.json` beside "
+                    "this page; the base is the deployment's `AGORA_EVENTS_SCHEMA_BASE_URL` "
+                    f"(default `{DEFAULT_SCHEMA_BASE_URL}`). Set on every event Agora "
+                    "publishes; records written by releases before it may lack it."
+                ),
             },
             CONTENT_TYPE_HEADER: {"type": "string", "const": CONTENT_TYPE_JSON},
         },
@@ -489,7 +521,12 @@ def generated_files(registry: EventRegistry | None = None) -> dict[str, str]:
 
     registry = registry or load_platform_events()
     document = build_document(registry, _contracts_version())
-    return {DOCUMENT_NAME: render_yaml(document), PAGE_NAME: render_page(document, registry)}
+    files = {DOCUMENT_NAME: render_yaml(document), PAGE_NAME: render_page(document, registry)}
+    # The published schemas each event's ce_dataschema points at.
+    for spec in registry:
+        text = json.dumps(payload_schema(spec), indent=2, sort_keys=True) + "\n"
+        files[f"{SCHEMAS_FOLDER}/{schema_file_name(spec.event_type)}"] = text
+    return files
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -121,6 +121,11 @@ def _headers_section(schemas: JsonObject) -> list[str]:
         "",
         *fields_table(headers),
         "",
+        "Always present on every event Agora publishes: the required attributes above "
+        "(`ce_dataschema` included) and `ce_traceparent` (with tracing off, the default, "
+        "a trace context marked not sampled). `ce_actorid` when a person caused the "
+        "event; `ce_tracestate` only when the trace carries vendor data.",
+        "",
         "In each message below, `ce_type` is the message's type and `ce_source` its "
         "producer's `/agora/<service>`.",
         "",

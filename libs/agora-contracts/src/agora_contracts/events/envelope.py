@@ -14,6 +14,8 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from agora_contracts.events.dataschema import dataschema_url
+
 SPEC_VERSION = "1.0"
 CONTENT_TYPE_JSON = "application/json"
 HEADER_PREFIX = "ce_"
@@ -22,6 +24,9 @@ CONTENT_TYPE_HEADER = "content-type"
 TYPE_PATTERN = r"^org\.agora\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*\.v[1-9][0-9]*$"
 SOURCE_PATTERN = r"^/agora/[a-z][a-z0-9-]*$"
 TRACEPARENT_PATTERN = r"^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$"
+TRACESTATE_MAX_LENGTH = 512
+"""W3C Trace Context: a tracestate of 32 list members fits in 512 characters."""
+DATASCHEMA_PATTERN = r"^https?://[^\s]+$"
 
 TENANT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 """A tenant id: the same shape as the ``tenant`` claim of a token, so every tenant an
@@ -58,6 +63,17 @@ class CloudEventEnvelope(BaseModel):
     traceparent: str | None = Field(
         default=None, pattern=TRACEPARENT_PATTERN, description="W3C trace context."
     )
+    tracestate: str | None = Field(
+        default=None,
+        max_length=TRACESTATE_MAX_LENGTH,
+        description="W3C trace state (vendor data) accompanying ``traceparent``.",
+    )
+    dataschema: str | None = Field(
+        default=None,
+        max_length=500,
+        pattern=DATASCHEMA_PATTERN,
+        description="URL of the payload's published JSON Schema.",
+    )
 
     @field_validator("time")
     @classmethod
@@ -86,6 +102,10 @@ class CloudEventEnvelope(BaseModel):
             headers[f"{HEADER_PREFIX}actorid"] = self.actorid
         if self.traceparent is not None:
             headers[f"{HEADER_PREFIX}traceparent"] = self.traceparent
+        if self.tracestate:
+            headers[f"{HEADER_PREFIX}tracestate"] = self.tracestate
+        if self.dataschema is not None:
+            headers[f"{HEADER_PREFIX}dataschema"] = self.dataschema
         return headers
 
     @classmethod
@@ -136,10 +156,16 @@ def new_envelope(
     tenant_id: str,
     actor_id: str | None = None,
     traceparent: str | None = None,
+    tracestate: str | None = None,
     time: datetime | None = None,
     event_id: uuid.UUID | None = None,
+    dataschema: str | None = None,
 ) -> CloudEventEnvelope:
-    """A fresh envelope with a random id and the current time."""
+    """A fresh envelope with a random id and the current time.
+
+    ``dataschema`` defaults to the published schema of ``type`` under the default base
+    URL (:func:`~agora_contracts.events.dataschema.dataschema_url`).
+    """
     return CloudEventEnvelope(
         id=event_id or uuid.uuid4(),
         source=source,
@@ -149,4 +175,6 @@ def new_envelope(
         tenantid=tenant_id,
         actorid=actor_id,
         traceparent=traceparent,
+        tracestate=tracestate or None,
+        dataschema=dataschema or dataschema_url(type),
     )

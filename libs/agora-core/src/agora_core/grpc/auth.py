@@ -1,8 +1,12 @@
 """Who is calling: bearer JWT verification and the principal of the current call.
 
-Tokens carry ``sub`` (the person), ``tenant`` (the organisation every query is scoped
-to) and ``roles``. Production keys are asymmetric (RS256/ES256, from a JWKS URL or a
-PEM public key); an HS256 shared secret is accepted only in dev mode.
+By default tokens carry ``sub`` (the person), ``tenant`` (the organisation every query
+is scoped to) and ``roles``; a deployment may read them from its identity provider's
+own claims (:mod:`agora_core.grpc.token_claims`). Production keys are asymmetric
+(RS256/ES256, from a JWKS URL or a PEM public key); an HS256 shared secret is accepted
+only in dev mode. Issuer and audience are checked when configured; a token signed with
+a key the cached JWKS lacks (a rotation) refetches it, at most once per
+``jwt_jwks_min_refresh_seconds``.
 """
 
 from __future__ import annotations
@@ -17,10 +21,9 @@ import jwt
 import structlog
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.serialization import load_pem_public_key
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from agora_contracts.events.envelope import TENANT_ID_PATTERN
 from agora_core.errors import Unauthenticated
+from agora_core.grpc.token_claims import ClaimRules
 
 # Re-exported: callers that verify tokens also name the identity they yield.
 from agora_core.identity import Principal as Principal
@@ -55,22 +58,10 @@ def principal_scope(principal: Principal) -> Iterator[Principal]:
 
 ASYMMETRIC_ALGORITHMS: Final = frozenset({"RS256", "ES256"})
 DEV_ALGORITHM: Final = "HS256"
-# Tolerated clock skew between the token issuer and this process.
-CLOCK_LEEWAY_SECONDS: Final = 10
 # A bound on what we parse at all: real tokens are a few hundred bytes to a few KiB.
 MAX_TOKEN_LENGTH: Final = 8192
 JWKS_CACHE_SECONDS: Final = 300
 JWKS_FETCH_TIMEOUT_SECONDS: Final = 5
-
-
-class _Claims(BaseModel):
-    """The claims Agora relies on; anything else in the token is ignored."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    sub: str = Field(min_length=1, max_length=256)
-    tenant: str = Field(pattern=TENANT_ID_PATTERN)
-    roles: list[Role] = Field(max_length=16)
 
 
 class TokenVerifier:
@@ -84,6 +75,8 @@ class TokenVerifier:
     def __init__(self, settings: ServiceSettings) -> None:
         self._issuer = settings.jwt_issuer
         self._audience = settings.jwt_audience
+        self._leeway = settings.jwt_leeway_seconds
+        self._claims = ClaimRules(settings)
         self._pem_key: Any = None
         self._pem_algorithm: str | None = None
         if settings.jwt_public_key_pem:
@@ -97,6 +90,8 @@ class TokenVerifier:
                 settings.jwt_jwks_url,
                 lifespan=JWKS_CACHE_SECONDS,
                 timeout=JWKS_FETCH_TIMEOUT_SECONDS,
+                # An unknown kid refetches the set (key rotation), at most this often.
+                cooldown_duration=settings.jwt_jwks_min_refresh_seconds,
             )
         # One JWKS fetch at a time: a cache expiry under load must not become a stampede.
         self._jwks_fetch_lock = asyncio.Lock()
@@ -122,13 +117,7 @@ class TokenVerifier:
         if not isinstance(algorithm, str) or algorithm not in self.allowed_algorithms:
             raise Unauthenticated(f"token algorithm {_shown(algorithm)} is not accepted")
         key = await self._key_for(algorithm, header.get("kid"))
-        claims = self._decode(token, key, algorithm)
-        try:
-            parsed = _Claims.model_validate(claims)
-        except ValidationError as error:
-            fields = sorted({str(err["loc"][0]) for err in error.errors() if err["loc"]})
-            raise Unauthenticated(f"invalid claims: {', '.join(fields)}") from None
-        return Principal(subject=parsed.sub, tenant_id=parsed.tenant, roles=frozenset(parsed.roles))
+        return self._claims.principal(self._decode(token, key, algorithm))
 
     async def _key_for(self, algorithm: str, kid: object) -> Any:
         if algorithm == DEV_ALGORITHM:
@@ -174,9 +163,10 @@ class TokenVerifier:
                 algorithms=[algorithm],
                 audience=self._audience,
                 issuer=self._issuer,
-                leeway=CLOCK_LEEWAY_SECONDS,
+                leeway=self._leeway,
                 options={
-                    "require": ["exp", "sub", "tenant", "roles"],
+                    # Subject, tenant and roles are required by the claim rules.
+                    "require": ["exp"],
                     # Without a configured audience there is nothing to compare with.
                     "verify_aud": self._audience is not None,
                 },

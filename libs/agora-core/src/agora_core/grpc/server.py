@@ -15,6 +15,7 @@ Every service calls :func:`create_grpc_server` from its bootstrap; tests call it
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import TracebackType
@@ -31,6 +32,8 @@ from grpc_health.v1.health import aio as health_aio  # type: ignore[attr-defined
 from grpc_reflection.v1alpha import reflection
 
 from agora.admin.v1 import admin_pb2_grpc
+from agora_core.connect.endpoint import create_connect_server
+from agora_core.connect.server import ConnectServer
 from agora_core.grpc.auth import TokenVerifier
 from agora_core.grpc.auth_interceptor import AuthInterceptor
 from agora_core.grpc.error_mapping import ErrorMappingInterceptor
@@ -42,6 +45,7 @@ from agora_core.grpc.operations_servicer import (
     OperationsServicer,
 )
 from agora_core.grpc.policy import MethodPolicy
+from agora_core.grpc.tracing_interceptor import TracingInterceptor
 from agora_core.operations import Operations
 from agora_core.settings import ServiceSettings
 
@@ -77,6 +81,7 @@ class GrpcServer:
         service_names: Sequence[str],
         shutdown_grace_seconds: float,
         operations: OperationsServicer | None = None,
+        connect: ConnectServer | None = None,
     ) -> None:
         self.server = server
         self.host = host
@@ -87,6 +92,8 @@ class GrpcServer:
         self.service_names = tuple(service_names)
         self._shutdown_grace_seconds = shutdown_grace_seconds
         self._operations = operations
+        self.connect = connect
+        """The Connect / gRPC-Web endpoint on the same servicers (CONNECT_ENABLED)."""
 
     def attach_operations(self, operations: Operations) -> None:
         """Serve ``agora.admin.v1.OperationsService`` with the runtime's operations."""
@@ -101,6 +108,8 @@ class GrpcServer:
     async def start(self) -> None:
         """Start serving, then report SERVING for every service and the server itself."""
         await self.server.start()
+        if self.connect is not None:
+            await self.connect.start()
         for name in (*self.service_names, OVERALL_HEALTH):
             await self.health.set(name, health_pb2.HealthCheckResponse.SERVING)
         log.info("grpc.server_started", address=self.address, services=list(self.service_names))
@@ -110,7 +119,11 @@ class GrpcServer:
         finish for up to ``grace`` seconds before they are cancelled."""
         # Sets every service NOT_SERVING and ignores later set() calls.
         await self.health.enter_graceful_shutdown()
-        await self.server.stop(grace)
+        if self.connect is None:
+            await self.server.stop(grace)
+        else:
+            # Both drain at once, so the pod's stop budget counts the grace once.
+            await asyncio.gather(self.connect.stop(), self.server.stop(grace))
         log.info("grpc.server_stopped", address=self.address)
 
     async def wait_for_termination(self) -> None:
@@ -130,8 +143,35 @@ class GrpcServer:
 
 
 def default_interceptors(verifier: TokenVerifier, policy: MethodPolicy) -> list[ScopeInterceptor]:
-    """Metrics outermost (sees final codes), then error mapping, then auth."""
-    return [MetricsInterceptor(), ErrorMappingInterceptor(), AuthInterceptor(verifier, policy)]
+    """Tracing outermost (the whole call in its span), then metrics (sees final codes),
+    then error mapping, then auth."""
+    return [
+        TracingInterceptor(),
+        MetricsInterceptor(),
+        ErrorMappingInterceptor(),
+        AuthInterceptor(verifier, policy),
+    ]
+
+
+def server_options(settings: ServiceSettings) -> list[tuple[str, int]]:
+    """Channel arguments of every Agora server: message limits and connection age."""
+    options = [
+        ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
+        ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
+        # Without this a second process could bind the same port and silently share it.
+        ("grpc.so_reuseport", 0),
+    ]
+    if settings.grpc_max_connection_age_seconds > 0:
+        # HTTP/2 connections are long-lived: without an age, clients stay on the replicas
+        # they first reached and a scale-out gets no traffic. GOAWAY makes them redial
+        # (through the balancer or DNS) between calls; gRPC adds ±10 % jitter.
+        age_ms = max(1, round(settings.grpc_max_connection_age_seconds * 1000))
+        grace_ms = round(settings.grpc_max_connection_age_grace_seconds * 1000)
+        options += [
+            ("grpc.max_connection_age_ms", age_ms),
+            ("grpc.max_connection_age_grace_ms", grace_ms),
+        ]
+    return options
 
 
 def create_grpc_server(
@@ -147,6 +187,10 @@ def create_grpc_server(
     ``service_names`` are the full names of the hosted services (for health checking
     and reflection). The verifier defaults to one built from ``settings``.
 
+    With ``settings.connect_enabled`` the same servicers, behind the same interceptor
+    objects, are also served over Connect and gRPC-Web on ``connect_host:connect_port``
+    (:attr:`GrpcServer.connect`), started and stopped with the gRPC server.
+
     Every server also hosts ``agora.admin.v1.OperationsService`` (dead-letter replay,
     consumer rewind; admins only), answered once a runtime attaches its operations.
     """
@@ -158,13 +202,8 @@ def create_grpc_server(
     ]
     service_names = [*service_names, OPERATIONS_SERVICE_NAME]
     policy = policy.merge(OPERATIONS_POLICY)
-    options = [
-        ("grpc.max_send_message_length", settings.grpc_max_message_bytes),
-        ("grpc.max_receive_message_length", settings.grpc_max_message_bytes),
-        # Without this a second process could bind the same port and silently share it.
-        ("grpc.so_reuseport", 0),
-    ]
-    server = grpc.aio.server(interceptors=default_interceptors(verifier, policy), options=options)
+    interceptors = default_interceptors(verifier, policy)
+    server = grpc.aio.server(interceptors=interceptors, options=server_options(settings))
     for registration in registrations:
         registration.register(server)
     health = health_aio.HealthServicer()
@@ -175,6 +214,11 @@ def create_grpc_server(
     port = server.add_insecure_port(f"{settings.grpc_host}:{settings.grpc_port}")
     if port == 0:
         raise RuntimeError(f"could not bind gRPC port {settings.grpc_host}:{settings.grpc_port}")
+    connect = (
+        create_connect_server(settings, registrations, interceptors)
+        if settings.connect_enabled
+        else None
+    )
     return GrpcServer(
         server,
         host=settings.grpc_host,
@@ -183,4 +227,5 @@ def create_grpc_server(
         service_names=service_names,
         shutdown_grace_seconds=settings.shutdown_grace_seconds,
         operations=operations,
+        connect=connect,
     )

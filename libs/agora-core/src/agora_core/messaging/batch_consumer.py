@@ -50,6 +50,7 @@ from agora_core.messaging.publisher import EventPublisher
 from agora_core.messaging.retry import FailureKind, classify
 from agora_core.postgres.processed import mark_processed
 from agora_core.postgres.unit_of_work import Database, UnitOfWork
+from agora_core.tracing.spans import consumed_event_span, event_set_span
 
 log = structlog.get_logger(__name__)
 
@@ -262,7 +263,10 @@ class BatchEventConsumer(EventConsumer):
         started = time.perf_counter()
         event_type = events[0].envelope.type
         try:
-            with structlog.contextvars.bound_contextvars(event_type=event_type, events=len(events)):
+            with (
+                structlog.contextvars.bound_contextvars(event_type=event_type, events=len(events)),
+                event_set_span(events),
+            ):
                 await self._set_handlers[event_type](events, uow)
         except Exception as error:
             if classify(error) is FailureKind.INFRASTRUCTURE:
@@ -276,11 +280,14 @@ class BatchEventConsumer(EventConsumer):
     async def _call(self, index: int, event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
         started = time.perf_counter()
         try:
-            with structlog.contextvars.bound_contextvars(
-                event_id=event.event_id,
-                event_type=event.envelope.type,
-                tenant=event.tenant_id,
-                trace=event.envelope.traceparent,
+            with (
+                structlog.contextvars.bound_contextvars(
+                    event_id=event.event_id,
+                    event_type=event.envelope.type,
+                    tenant=event.tenant_id,
+                    trace=event.envelope.traceparent,
+                ),
+                consumed_event_span(event, self._group_id),
             ):
                 await self._batch_handlers[event.envelope.type](event, uow)
         except Exception as error:

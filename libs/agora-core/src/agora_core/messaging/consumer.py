@@ -46,6 +46,7 @@ from agora_core.messaging.metrics import (
 )
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.messaging.retry import FailureKind, backoff_seconds, classify
+from agora_core.tracing.spans import consumed_event_span
 
 log = structlog.get_logger(__name__)
 
@@ -295,11 +296,14 @@ class EventConsumer:
         while True:
             attempt += 1
             try:
-                with structlog.contextvars.bound_contextvars(
-                    event_id=event.event_id,
-                    event_type=event.envelope.type,
-                    tenant=event.tenant_id,
-                    trace=event.envelope.traceparent,
+                with (
+                    structlog.contextvars.bound_contextvars(
+                        event_id=event.event_id,
+                        event_type=event.envelope.type,
+                        tenant=event.tenant_id,
+                        trace=event.envelope.traceparent,
+                    ),
+                    consumed_event_span(event, self._group_id),
                 ):
                     await handler(event)
             except asyncio.CancelledError:

@@ -10,10 +10,35 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from agora_contracts.events import CloudEventEnvelope, EventPayload, EventRegistry, new_envelope
+from agora_contracts.events.dataschema import DEFAULT_SCHEMA_BASE_URL, dataschema_url
 from agora_contracts.events.registry import REGISTRY
+from agora_core.tracing.propagation import current_trace_headers, new_unsampled_traceparent
 
 P = TypeVar("P", bound=EventPayload)
+
+
+class EventSchemaSettings(BaseSettings):
+    """Platform-wide (no service prefix: every service of a deployment names the same
+    published schemas): ``AGORA_EVENTS_SCHEMA_BASE_URL``."""
+
+    model_config = SettingsConfigDict(env_prefix="AGORA_EVENTS_", extra="ignore", frozen=True)
+
+    schema_base_url: str = Field(
+        default=DEFAULT_SCHEMA_BASE_URL,
+        pattern=r"^https?://[^\s]+$",
+        max_length=300,
+        description="Base URL where docs/events/schemas/ is published (ce_dataschema).",
+    )
+
+
+@functools.cache
+def schema_base_url() -> str:
+    """Base URL of the published event schemas (read once per process)."""
+    return EventSchemaSettings().schema_base_url
 
 
 @dataclass(frozen=True)
@@ -37,15 +62,24 @@ class OutgoingEvent:
         key: str | None = None,
         actor_id: str | None = None,
         traceparent: str | None = None,
+        tracestate: str | None = None,
         time: datetime | None = None,
         event_id: uuid.UUID | None = None,
         registry: EventRegistry = REGISTRY,
     ) -> OutgoingEvent:
         """Build the event for ``payload``; its type and topic come from the registry.
 
-        ``key`` defaults to ``subject``: the aggregate whose order matters.
+        ``key`` defaults to ``subject``: the aggregate whose order matters. Without a
+        ``traceparent`` the event carries the current trace context (the gRPC call or
+        the consumed event being handled), so its consumers continue that trace;
+        outside both, a new trace of its own (not sampled): every event carries one.
+        ``dataschema`` is the URL of the type's published JSON Schema.
         """
         spec = registry.spec_for(type(payload))
+        if traceparent is None:
+            traceparent, tracestate = current_trace_headers()
+            # Outside any call or consumed event (a scheduled job): a trace of its own.
+            traceparent = traceparent or new_unsampled_traceparent()
         envelope = new_envelope(
             type=spec.event_type,
             source=source,
@@ -53,8 +87,10 @@ class OutgoingEvent:
             tenant_id=tenant_id,
             actor_id=actor_id,
             traceparent=traceparent,
+            tracestate=tracestate,
             time=time,
             event_id=event_id,
+            dataschema=dataschema_url(spec.event_type, schema_base_url()),
         )
         return cls(
             event_id=str(envelope.id),

@@ -20,6 +20,7 @@ from faststream.security import BaseSecurity
 
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.metrics import EVENTS_PRODUCED, PRODUCERS_REPLACED
+from agora_core.tracing.spans import publish_spans
 
 log = structlog.get_logger(__name__)
 
@@ -122,6 +123,12 @@ class EventPublisher:
         idempotent producer keeps that order across its own retries.
         """
         await self._usable.wait()
+        with publish_spans(events):
+            await self._send_and_confirm(events)
+        for topic, count in Counter(event.topic for event in events).items():
+            EVENTS_PRODUCED.labels(self._service, topic).inc(count)
+
+    async def _send_and_confirm(self, events: Sequence[OutgoingEvent]) -> None:
         pending: list[asyncio.Future[Any]] = []
         for event in events:
             future = await self._broker.publish(
@@ -135,8 +142,6 @@ class EventPublisher:
             pending.append(future)
         if pending:
             await self._confirmed(pending)
-        for topic, count in Counter(event.topic for event in events).items():
-            EVENTS_PRODUCED.labels(self._service, topic).inc(count)
 
     async def publish_raw(
         self, topic: str, *, key: bytes | None, value: bytes, headers: Mapping[str, str]

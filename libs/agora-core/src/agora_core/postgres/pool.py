@@ -15,6 +15,8 @@ import psycopg
 from psycopg.rows import tuple_row
 from psycopg_pool import AsyncConnectionPool
 
+from agora_core.postgres.traced_cursor import TracedCursor
+
 AsyncConnection = psycopg.AsyncConnection[tuple[Any, ...]]
 Pool = AsyncConnectionPool[AsyncConnection]
 
@@ -33,6 +35,8 @@ def connection_options(*, application_name: str) -> dict[str, Any]:
         "row_factory": tuple_row,
         "application_name": application_name,
         "connect_timeout": 5,
+        # A span per statement inside recorded traces (agora_core.postgres.traced_cursor).
+        "cursor_factory": TracedCursor,
     }
 
 

@@ -19,9 +19,12 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any, Final
 
+from opentelemetry.trace import SpanKind
+
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres.pool import AsyncConnection, Pool
 from agora_core.storage.tenancy import require_tenant
+from agora_core.tracing.spans import MAX_LINKS, child_span
 
 TENANT_SETTING: Final = "agora.tenant_id"
 OUTBOX_CHANNEL: Final = "agora_outbox"
@@ -88,9 +91,17 @@ class UnitOfWork:
         events, self._events = self._events, []
         if not events:
             return 0
-        await self.connection.execute(_INSERT_OUTBOX, outbox_columns(events))
-        # Delivered to listening relays when (and only if) the transaction commits.
-        await self.connection.execute("SELECT pg_notify(%s, '')", (OUTBOX_CHANNEL,))
+        with child_span(
+            "outbox write",
+            SpanKind.INTERNAL,
+            lambda: {
+                "agora.outbox.events": len(events),
+                "cloudevents.event_ids": [e.event_id for e in events[:MAX_LINKS]],
+            },
+        ):
+            await self.connection.execute(_INSERT_OUTBOX, outbox_columns(events))
+            # Delivered to listening relays when (and only if) the transaction commits.
+            await self.connection.execute("SELECT pg_notify(%s, '')", (OUTBOX_CHANNEL,))
         return len(events)
 
 

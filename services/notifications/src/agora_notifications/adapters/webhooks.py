@@ -14,6 +14,7 @@ from aiohttp.resolver import DefaultResolver
 from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_core.storage import Document
+from agora_core.tracing.spans import span_in_event_trace
 from agora_notifications.adapters.collections import SUBSCRIPTIONS
 from agora_notifications.domain.webhooks import (
     DELIVERY_HEADER,
@@ -132,15 +133,20 @@ class WebhookSender:
             DELIVERY_HEADER: delivery["_id"],
         }
         try:
-            async with self._client().post(
-                url, data=body, headers=headers, allow_redirects=False
-            ) as response:
-                await response.read()
-                if 200 <= response.status < 300:
-                    return SendResult(ok=True, status_code=response.status)
-                return SendResult(
-                    ok=False, status_code=response.status, error=f"HTTP {response.status}"
-                )
+            with span_in_event_trace(  # the delivery joins the trace of its event
+                "POST webhook",
+                delivery["webhook"]["headers"],
+                {"http.request.method": "POST", "agora.delivery_id": str(delivery["_id"])},
+            ):
+                async with self._client().post(
+                    url, data=body, headers=headers, allow_redirects=False
+                ) as response:
+                    await response.read()
+                    if 200 <= response.status < 300:
+                        return SendResult(ok=True, status_code=response.status)
+                    return SendResult(
+                        ok=False, status_code=response.status, error=f"HTTP {response.status}"
+                    )
         except UrlRefused as refused:  # the address changed since the check (rebinding)
             return SendResult(ok=False, error=str(refused), permanent=True)
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
