@@ -3,6 +3,9 @@ relevance weights, filters, sorts and page tokens."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Any
+
 import grpc
 import pytest
 
@@ -152,3 +155,24 @@ async def test_bad_input_is_refused_or_finds_nothing_never_an_internal_error(
     for field, request in cases.items():
         error = await rpc_error(tenant.stub.SearchItems(request, metadata=tenant.learner))
         assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field=field)
+
+
+async def test_a_nul_character_is_refused_with_its_field(tenant: Tenant) -> None:
+    """PostgreSQL text and JSON cannot hold NUL: it is refused at the door, by field."""
+    s, who = tenant.stub, tenant.learner
+    item = await tenant.publish(wiki(title="Joins"))
+    calls: dict[str, Awaitable[Any]] = {
+        "item_id": s.GetItem(pb.GetItemRequest(item_id="x\x00y"), metadata=who),
+        "skill_id": s.GetSkillsReport(
+            pb.GetSkillsReportRequest(skill_id="sql\x00"), metadata=tenant.manager
+        ),
+        "path_id": s.StartItem(
+            pb.StartItemRequest(item_id=item.item_id, path_id="p\x00"), metadata=who
+        ),
+        "last_position": s.RecordProgress(
+            pb.RecordProgressRequest(item_id=item.item_id, percent=5, last_position="\x00"),
+            metadata=who,
+        ),
+    }
+    for field, call in calls.items():
+        assert_status(await rpc_error(call), grpc.StatusCode.INVALID_ARGUMENT, field=field)

@@ -193,7 +193,8 @@ class ContentRpcs(catalog_pb2_grpc.CatalogServiceServicer):
         if len(request.reason) > 1000:
             raise InvalidArgument.single("reason", "at most 1000 characters")
         item_id = m.checked_id(request.item_id, "item_id")
-        item = await self._u.review.archive(current_principal(), item_id, request.reason)
+        reason = m.checked_text(request.reason, "reason")
+        item = await self._u.review.archive(current_principal(), item_id, reason)
         return pb.ArchiveItemResponse(item=m.item_message(item))
 
     @override

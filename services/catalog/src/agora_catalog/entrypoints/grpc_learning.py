@@ -140,9 +140,8 @@ class CatalogServicer(ContentRpcs):
         if len(request.path_id) > 128:
             raise InvalidArgument.single("path_id", "at most 128 characters")
         item_id = m.checked_id(request.item_id, "item_id")
-        progress = await self._u.learning.start(
-            current_principal(), item_id, request.path_id or None
-        )
+        path_id = m.checked_text(request.path_id, "path_id") or None
+        progress = await self._u.learning.start(current_principal(), item_id, path_id)
         return pb.StartItemResponse(progress=lm.progress_message(progress))
 
     @override
@@ -202,5 +201,6 @@ class CatalogServicer(ContentRpcs):
     ) -> pb.GetSkillsReportResponse:
         if len(request.skill_id) > 128:
             raise InvalidArgument.single("skill_id", "at most 128 characters")
-        report = await self._u.reports.skills_report(current_principal(), request.skill_id or None)
+        skill_id = m.checked_text(request.skill_id, "skill_id") or None
+        report = await self._u.reports.skills_report(current_principal(), skill_id)
         return pb.GetSkillsReportResponse(skills=[lm.report_message(r) for r in report])

@@ -228,6 +228,13 @@ def version_message(version: ItemVersion) -> pb.ItemVersion:
 def checked_id(value: str, field: str) -> str:
     if not value or len(value) > 256:
         raise InvalidArgument.single(field, "must be 1 to 256 characters")
+    return checked_text(value, field)
+
+
+def checked_text(value: str, field: str) -> str:
+    """``value`` if it holds no NUL character (PostgreSQL text and JSON cannot)."""
+    if "\x00" in value:
+        raise InvalidArgument.single(field, "must not contain NUL characters")
     return value
 
 
