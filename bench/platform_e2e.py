@@ -63,11 +63,6 @@ from agora.catalog.v1 import catalog_pb2 as cat
 from agora.community.v1 import community_pb2 as com
 from agora.gamification.v1 import gamification_pb2 as gam
 from agora.notifications.v1 import notifications_pb2 as notif
-from agora_catalog.adapters.mongo import CatalogDatabase
-from agora_catalog.bootstrap import build as build_catalog
-from agora_catalog.service_layer.catalog import Catalog
-from agora_catalog.service_layer.events import EventFactory
-from agora_catalog.settings import CatalogSettings
 from agora_contracts.events import REGISTRY
 from agora_contracts.events.domains import learning
 from agora_core.grpc.client import bearer_metadata
@@ -76,7 +71,6 @@ from agora_core.postgres import Database, create_pool
 from agora_core.storage import create_mongo_client
 from agora_core.testing import free_port
 from agora_core.testing.event_tap import ensure_topics
-from agora_core.testing.service_harness import test_settings
 from agora_demo.cast import INES
 from agora_demo.content import GDPR, QUIZ_KEY, QUIZ_ONE_WRONG
 from agora_demo.content import THEMES as DEMO_THEMES
@@ -89,10 +83,10 @@ from agora_platform.display import Display
 from agora_platform.private import private_environ
 from agora_platform.processes import spawn, terminate
 from agora_platform.state import PlatformState
-from bench import catalog as catalog_bench
 from bench import gamification as gamification_bench
 from bench import platform_report
 from bench.gamification_parts import board as gamification_board
+from bench.seeding import catalog as catalog_bench
 
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS = ROOT / "bench" / "reports"
@@ -296,32 +290,24 @@ async def bulk_load_board(config: PlatformConfig, learners: int) -> dict[str, An
 
 
 async def bulk_load_catalog(config: PlatformConfig, items: int, learners: int) -> dict[str, Any]:
-    """Items and progress, written with the catalog's own code (see the module
-    docstring); returns the item ids and the rates."""
+    """Items and progress, written with the catalog's own code into the platform
+    catalog's PostgreSQL database (see the module docstring); returns the item ids and
+    the rates. The running catalog process stays the only consumer and relay."""
     loaded: dict[str, Any] = {}
-    settings = test_settings(
-        CatalogSettings,
-        kafka=config.kafka_bootstrap,
-        mongo_uri=config.mongo_uri,
-        database="agora_catalog",  # the platform's catalog process uses this database
-        log_level="WARNING",
-    )
-    # Built, never started: only its database and registry are used, so the running
-    # catalog process stays the only consumer and relay.
-    runtime = await build_catalog(settings)
+    pool = create_pool(config.postgres_dsn("catalog"), application_name="agora-bench-e2e")
+    await pool.open()
     try:
-        db = CatalogDatabase(runtime.database)
-        catalog = Catalog(db, EventFactory(runtime.registry), runtime.relay.notify)
+        database = Database(pool)
         rng = random.Random(42)  # noqa: S311 - reproducible benchmark data
         began = time.perf_counter()
-        ids = await catalog_bench.seed_items(catalog, db, items, rng, catalog_bench.Words(rng))
+        ids = await catalog_bench.seed_items(database, items, rng, catalog_bench.Words(rng))
         loaded["items_per_s"] = round(items / (time.perf_counter() - began), 1)
         began = time.perf_counter()
-        with console.status(f"loading {learners:,} progress documents"):
-            await catalog_bench.seed_learners(db, ids, learners)
+        with console.status(f"loading {learners:,} progress rows"):
+            await catalog_bench.seed_learners(database, ids, learners)
         loaded["progress_docs_per_s"] = round(learners / (time.perf_counter() - began), 1)
     finally:
-        await runtime.mongo.close()
+        await pool.close()
     return {"bulk_item_ids": ids, **loaded}
 
 

@@ -33,7 +33,7 @@ from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, publish_raw, start_group_at_end
 from agora_core.testing.grpc_assertions import caller
-from agora_core.testing.postgres import create_test_database, drop_test_database
+from agora_core.testing.postgres import scratch_database
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from agora_gamification.bootstrap import build as build_gamification
 from agora_notifications.bootstrap import build as build_notifications
@@ -52,7 +52,7 @@ BUILDERS = {
     "notifications": build_notifications,
 }
 TOPIC = "agora.learning.completions.v1"  # consumed by all four services
-POSTGRES_SERVICES = ("community", "gamification")
+POSTGRES_SERVICES = ("catalog", "community", "gamification")
 """Services that store in PostgreSQL (the others still on FerretDB)."""
 
 
@@ -109,16 +109,17 @@ async def platform(
     run = uuid.uuid4().hex[:8]
     databases = [f"deploy_{spec.name[:4]}_{run}" for spec in SERVICES]
     runtimes: dict[str, ServiceRuntime] = {}
-    # Services on PostgreSQL: a database of their own on the test server each.
-    on_postgres = {
-        name: await create_test_database(postgres_admin_dsn, prefix=f"deploy_{name[:4]}")
-        for name in POSTGRES_SERVICES
-    }
     async with contextlib.AsyncExitStack() as stack:
         for spec, database in zip(SERVICES, databases, strict=True):
             group = f"agora-{spec.name}-deploy-{run}"
             # A new group would replay every earlier test's events: start it at the end.
             await start_group_at_end(kafka_bootstrap, group, REGISTRY.topics())
+            # Services on PostgreSQL get a database of their own.
+            own: dict[str, object] = {}
+            if spec.name in POSTGRES_SERVICES:
+                own["postgres_dsn"] = await stack.enter_async_context(
+                    scratch_database(postgres_admin_dsn, f"deploy_{spec.name[:4]}_{run}")
+                )
             settings = test_settings(
                 spec.settings,
                 kafka=kafka_bootstrap,
@@ -126,7 +127,7 @@ async def platform(
                 database=database,
                 consumer_group=group,
                 **({"public_port": 0} if spec.extra_ports else {}),
-                **({"postgres_dsn": on_postgres[spec.name][1]} if spec.name in on_postgres else {}),
+                **own,
             )
             runtimes[spec.name] = await stack.enter_async_context(
                 running_service(BUILDERS[spec.name], settings)  # type: ignore[arg-type]
@@ -137,8 +138,6 @@ async def platform(
     for database in databases:
         await client.drop_database(database)
     await client.close()
-    for name, _dsn in on_postgres.values():
-        await drop_test_database(postgres_admin_dsn, name)
 
 
 async def drive_traffic(kafka: str, runtimes: dict[str, ServiceRuntime]) -> None:

@@ -7,6 +7,7 @@ completion and piece of expertise counted once, as in the clean pass."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import operator
 import uuid
@@ -27,7 +28,11 @@ from agora_core.postgres import Database, create_pool
 from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, start_group_at_end
-from agora_core.testing.postgres import create_test_database, drop_test_database
+from agora_core.testing.postgres import (
+    create_test_database,
+    drop_test_database,
+    scratch_database,
+)
 
 from .audit import WAIT
 from .broker import end_offsets, records_of_other_tenants, wait_caught_up
@@ -40,7 +45,7 @@ from .learning_audit import (
     marked,
     wait_settled,
 )
-from .learning_stores import MongoRigStore, PostgresRigStore, RigStore
+from .learning_stores import PostgresRigStore, RigStore
 from .learning_stream import (
     CATALOG_ITEMS,
     QUIZ_INDEX,
@@ -156,6 +161,14 @@ async def learning_rig(
 ) -> AsyncIterator[LearningRig]:
     run = uuid.uuid4().hex[:8]
     client = create_mongo_client(mongo_uri)
+    # The catalog is on PostgreSQL: a database of its own, read by the audit too.
+    stack = contextlib.AsyncExitStack()
+    catalog_dsn = await stack.enter_async_context(
+        scratch_database(postgres_admin_dsn, f"faults_catalog_{run}")
+    )
+    catalog_pool = create_pool(catalog_dsn, application_name="agora-faults-audit", max_size=4)
+    await catalog_pool.open()
+    stack.push_async_callback(catalog_pool.close)
     services: list[Service] = []
     # Community is on PostgreSQL: a database of its own on the test server.
     community_database, community_dsn = await create_test_database(
@@ -164,7 +177,7 @@ async def learning_rig(
     community_pool = create_pool(community_dsn, application_name="faults-audit", max_size=2)
     await community_pool.open()
     stores: dict[str, RigStore] = {
-        "catalog": MongoRigStore(client[f"faults_catalog_{run}"]),
+        "catalog": PostgresRigStore(Database(catalog_pool)),
         "community": PostgresRigStore(Database(community_pool)),
     }
     for name, topics, handles in (
@@ -177,11 +190,7 @@ async def learning_rig(
         # events (erasures included: both services subscribe to them).
         await start_group_at_end(kafka_bootstrap, group, [*topics, ERASURES_TOPIC])
         state_dir: Path = tmp_path_factory.mktemp(f"faults-{name}")
-        storage = (
-            {f"{prefix}POSTGRES_DSN": community_dsn}
-            if name == "community"
-            else {f"{prefix}MONGO_DATABASE": f"faults_{name}_{run}"}
-        )
+        storage = {f"{prefix}POSTGRES_DSN": community_dsn if name == "community" else catalog_dsn}
         process = ServiceProcess.create(
             state_dir,
             kafka_bootstrap,
@@ -226,10 +235,10 @@ async def learning_rig(
         for service in services:
             if service.process.pid is not None:
                 await service.process.stop()
-        await client.drop_database(f"faults_catalog_{run}")
         await client.close()
         await community_pool.close()
         await drop_test_database(postgres_admin_dsn, community_database)
+        await stack.aclose()
 
 
 async def test_sigkill_of_catalog_and_community_mid_stream_ends_like_a_clean_pass(

@@ -32,7 +32,11 @@ from agora_core.runtime import ServiceRuntime
 from agora_core.settings import ServiceSettings
 from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import start_group_at_end
-from agora_core.testing.postgres import create_test_database, drop_test_database
+from agora_core.testing.postgres import (
+    create_test_database,
+    drop_test_database,
+    scratch_database,
+)
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from agora_core.testing.webhook_receiver import WebhookReceiver
 from agora_gamification.bootstrap import build as build_gamification
@@ -202,7 +206,8 @@ def settings_for(
 async def running_platform(
     kafka: str, mongo_uri: str, postgres_admin_dsn: str
 ) -> AsyncIterator[Platform]:
-    """All four services, an SMTP server that wants a password and a webhook receiver."""
+    """All four services, an SMTP server that wants a password and a webhook receiver
+    (services on PostgreSQL each get a database of their own)."""
     known = KnownSecrets()
     smtp = SmtpServer(password=known.smtp_password)
     smtp.start()
@@ -222,7 +227,16 @@ async def running_platform(
             services = {
                 "catalog": await stack.enter_async_context(
                     started(
-                        "catalog", build_catalog, settings_for(CatalogSettings, **common), mongo_uri
+                        "catalog",
+                        build_catalog,
+                        settings_for(
+                            CatalogSettings,
+                            **common,
+                            postgres_dsn=await stack.enter_async_context(
+                                scratch_database(postgres_admin_dsn, "sec_catalog")
+                            ),
+                        ),
+                        mongo_uri,
                     )
                 ),
                 "community": await stack.enter_async_context(

@@ -117,6 +117,7 @@ async def test_a_page_calls_the_catalog_through_connect_like_grpc(
     oidc: OidcProvider,
     kafka_bootstrap: str,
     mongo_uri: str,
+    postgres_dsn: str,
     binary: bool,
 ) -> None:
     allowed, other = sites
@@ -126,6 +127,7 @@ async def test_a_page_calls_the_catalog_through_connect_like_grpc(
         kafka=kafka_bootstrap,
         mongo_uri=mongo_uri,
         database=database,
+        postgres_dsn=postgres_dsn,
         connect_enabled=True,
         connect_port=0,
         connect_cors_allowed_origins=[allowed.origin],

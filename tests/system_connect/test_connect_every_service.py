@@ -5,6 +5,7 @@ without a token. Each service runs in process from its own ``build`` with
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -33,7 +34,7 @@ from agora_core.testing.connect_client import (
     connect_field_violations,
 )
 from agora_core.testing.grpc_assertions import assert_status, caller, field_violations, rpc_error
-from agora_core.testing.postgres import create_test_database, drop_test_database
+from agora_core.testing.postgres import scratch_database
 from agora_core.testing.service_harness import running_service, test_settings
 from agora_gamification.bootstrap import build as build_gamification
 from agora_gamification.settings import GamificationSettings
@@ -55,7 +56,7 @@ class ServiceUnderTest:
     response: type[Message]
 
 
-POSTGRES_SERVICES = ("community", "gamification")
+POSTGRES_SERVICES = ("catalog", "community", "gamification")
 """Services that store in PostgreSQL (the others still on FerretDB)."""
 
 SERVICES = [
@@ -112,27 +113,31 @@ class Running:
 
 @pytest.fixture(scope="module", params=SERVICES, ids=[service.name for service in SERVICES])
 async def running(
-    request: pytest.FixtureRequest, kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
+    request: pytest.FixtureRequest,
+    kafka_bootstrap: str,
+    mongo_uri: str,
+    postgres_admin_dsn: str,
 ) -> AsyncIterator[Running]:
     service: ServiceUnderTest = request.param
     database = f"{service.name}_connect_{uuid.uuid4().hex[:8]}"
-    # Services on PostgreSQL: a database of their own on the test server each.
-    on_postgres = (
-        await create_test_database(postgres_admin_dsn, prefix=f"connect_{service.name[:4]}")
-        if service.name in POSTGRES_SERVICES
-        else None
-    )
-    settings = test_settings(
-        service.settings,
-        kafka=kafka_bootstrap,
-        mongo_uri=mongo_uri,
-        database=database,
-        connect_enabled=True,
-        connect_port=0,
-        **({"postgres_dsn": on_postgres[1]} if on_postgres is not None else {}),
-    )
     try:
-        async with running_service(service.build, settings) as runtime:
+        async with contextlib.AsyncExitStack() as stack:
+            # Services on PostgreSQL get a database of their own.
+            own: dict[str, object] = {}
+            if service.name in POSTGRES_SERVICES:
+                own["postgres_dsn"] = await stack.enter_async_context(
+                    scratch_database(postgres_admin_dsn, f"connect_{service.name[:4]}")
+                )
+            settings = test_settings(
+                service.settings,
+                kafka=kafka_bootstrap,
+                mongo_uri=mongo_uri,
+                database=database,
+                connect_enabled=True,
+                connect_port=0,
+                **own,
+            )
+            runtime = await stack.enter_async_context(running_service(service.build, settings))
             connect = getattr(runtime.api, "connect", None)
             assert connect is not None, "CONNECT_ENABLED did not open the Connect endpoint"
             channel = grpc.aio.insecure_channel(f"127.0.0.1:{runtime.grpc_port}")
@@ -142,8 +147,6 @@ async def running(
         client = create_mongo_client(mongo_uri)
         await client.drop_database(database)
         await client.close()
-        if on_postgres is not None:
-            await drop_test_database(postgres_admin_dsn, on_postgres[0])
 
 
 @pytest.mark.parametrize("http_version", ["HTTP/1.1", "HTTP/2"])

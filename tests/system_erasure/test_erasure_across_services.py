@@ -85,6 +85,10 @@ class Mailbox:
         return "250 OK"
 
 
+ON_POSTGRES = ("catalog", "community", "gamification")
+"""The services that moved to PostgreSQL (notifications is still on FerretDB)."""
+
+
 @dataclass
 class Platform:
     catalog: CatalogServiceAsyncStub
@@ -119,6 +123,9 @@ async def platform(
             **extra,
         )
 
+    catalog_database, catalog_dsn = await create_test_database(
+        postgres_admin_dsn, prefix="sys_erasure_catalog"
+    )
     community_database, community_dsn = await create_test_database(
         postgres_admin_dsn, prefix="sys_erasure_community"
     )
@@ -126,7 +133,12 @@ async def platform(
         postgres_admin_dsn, prefix="sys_erasure_gamification"
     )
     settings = {
-        "catalog": settings_of(CatalogSettings, "catalog"),
+        "catalog": test_settings(
+            CatalogSettings,
+            kafka=kafka_bootstrap,
+            postgres_dsn=catalog_dsn,
+            consumer_group=f"agora-catalog-system-erasure-{run}",
+        ),
         "community": test_settings(
             CommunitySettings,
             kafka=kafka_bootstrap,
@@ -177,7 +189,7 @@ async def platform(
                 stores={
                     name: (
                         PostgresStore(runtimes[name].require_postgres())
-                        if name in ("community", "gamification")
+                        if name in ON_POSTGRES
                         else MongoStore(client[s.mongo_database])
                     )
                     for name, s in settings.items()
@@ -187,9 +199,10 @@ async def platform(
             )
     finally:
         for name, service_settings in settings.items():
-            if name not in ("community", "gamification"):
+            if name not in ON_POSTGRES:
                 await client.drop_database(service_settings.mongo_database)
         await client.close()
+        await drop_test_database(postgres_admin_dsn, catalog_database)
         await drop_test_database(postgres_admin_dsn, community_database)
         await drop_test_database(postgres_admin_dsn, gamification_database)
         smtp.stop()

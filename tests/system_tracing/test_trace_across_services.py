@@ -40,7 +40,11 @@ from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import caller
-from agora_core.testing.postgres import create_test_database, drop_test_database
+from agora_core.testing.postgres import (
+    create_test_database,
+    drop_test_database,
+    scratch_database,
+)
 from agora_core.testing.service_harness import running_service, test_settings
 from agora_core.testing.webhook_receiver import WebhookReceiver
 from agora_core.tracing import installed, tracer
@@ -85,6 +89,9 @@ async def platform(
     kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
 ) -> AsyncIterator[Platform]:
     run = uuid.uuid4().hex[:8]
+    # The catalog is on PostgreSQL: a database of its own.
+    catalog_database = scratch_database(postgres_admin_dsn, f"sys_tracing_catalog_{run}")
+    catalog_dsn = await catalog_database.__aenter__()
     smtp = Controller(Mailbox(), hostname="127.0.0.1", port=free_port())
     smtp.start()
     receiver = WebhookReceiver()
@@ -111,7 +118,7 @@ async def platform(
         postgres_admin_dsn, prefix="sys_tracing_gamification"
     )
     settings = {
-        "catalog": settings_of(CatalogSettings, "catalog"),
+        "catalog": settings_of(CatalogSettings, "catalog", postgres_dsn=catalog_dsn),
         "community": test_settings(
             CommunitySettings,
             kafka=kafka_bootstrap,
@@ -175,6 +182,7 @@ async def platform(
         await client.close()
         await drop_test_database(postgres_admin_dsn, community_database)
         await drop_test_database(postgres_admin_dsn, gamification_database)
+        await catalog_database.__aexit__(None, None, None)
         await receiver.stop()
         smtp.stop()
         provider.shutdown()

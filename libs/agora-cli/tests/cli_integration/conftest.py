@@ -35,7 +35,11 @@ from agora_core.settings import ServiceSettings
 from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import DEV_SECRET
-from agora_core.testing.postgres import create_test_database, drop_test_database
+from agora_core.testing.postgres import (
+    create_test_database,
+    drop_test_database,
+    scratch_database,
+)
 from agora_core.testing.service_harness import running_service, test_settings
 from agora_gamification.bootstrap import build as build_gamification
 from agora_gamification.settings import GamificationSettings
@@ -140,6 +144,11 @@ async def platform(
     with structlog_pinned_to_stderr():
         async with contextlib.AsyncExitStack() as stack:
             runtimes: dict[Service, ServiceRuntime] = {}
+            # Services on PostgreSQL get a database of their own.
+            for on_postgres in (Service.CATALOG, Service.GAMIFICATION):
+                builds[on_postgres][2]["postgres_dsn"] = await stack.enter_async_context(
+                    scratch_database(postgres_admin_dsn, f"cli_{on_postgres.value[:4]}_{run}")
+                )
             for (service, (settings_cls, build, extra)), database in zip(
                 builds.items(), databases, strict=True
             ):

@@ -2,68 +2,68 @@
 
 from __future__ import annotations
 
-import structlog
-
 from agora.catalog.v1 import catalog_pb2_grpc
-from agora_catalog.adapters.mongo import INDEXES, OUTBOX_COLLECTIONS, CatalogDatabase
+from agora_catalog.adapters.postgres import erasure
+from agora_catalog.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory, on_batch
 from agora_catalog.entrypoints import events
-from agora_catalog.entrypoints.grpc_api import CATALOG_POLICY, CATALOG_SERVICE_NAME, CatalogServicer
-from agora_catalog.service_layer.catalog import Catalog
-from agora_catalog.service_layer.erasure import (
-    ERASURE_PLAN,
-    reindex_erased_items,
-    remove_from_skills,
-)
+from agora_catalog.entrypoints.grpc_api import CATALOG_POLICY, CATALOG_SERVICE_NAME
+from agora_catalog.entrypoints.grpc_learning import CatalogServicer
+from agora_catalog.migrations import MIGRATIONS
+from agora_catalog.service_layer.assignments import Assignments
 from agora_catalog.service_layer.events import EventFactory
-from agora_catalog.service_layer.learning import Learning
-from agora_catalog.service_layer.popularity import Popularity
-from agora_catalog.service_layer.search_index import SearchIndex
+from agora_catalog.service_layer.items import Items
+from agora_catalog.service_layer.paths import Paths
+from agora_catalog.service_layer.progress import Learning
+from agora_catalog.service_layer.quizzes import Quizzes
+from agora_catalog.service_layer.review import Review
+from agora_catalog.service_layer.search import Search
+from agora_catalog.service_layer.sessions import Sessions
+from agora_catalog.service_layer.skills_report import SkillsReports
+from agora_catalog.service_layer.taxonomy import Taxonomy
+from agora_catalog.service_layer.use_cases import UseCases
 from agora_catalog.settings import CatalogSettings
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
-from agora_core.privacy import ErasedCallerVerifier, PersonEraser, with_erasure
+from agora_core.privacy import ErasedCallerVerifier
+from agora_core.privacy.postgres import PostgresPersonEraser, with_erasure_batch
 from agora_core.runtime import ServiceRuntime
 
-log = structlog.get_logger(__name__)
+
+def use_cases(uow: PostgresUnitOfWorkFactory, factory: EventFactory) -> UseCases:
+    return UseCases(
+        taxonomy=Taxonomy(uow),
+        items=Items(uow),
+        review=Review(uow, factory),
+        search=Search(uow),
+        sessions=Sessions(uow),
+        learning=Learning(uow, factory),
+        paths=Paths(uow, factory),
+        assignments=Assignments(uow, factory),
+        quizzes=Quizzes(uow, factory),
+        reports=SkillsReports(uow),
+    )
 
 
 async def build(settings: CatalogSettings) -> ServiceRuntime:
-    """The runtime with indexes, outbox relay, consumer and gRPC API wired."""
-    runtime = ServiceRuntime(settings, indexes=INDEXES, outbox_collections=OUTBOX_COLLECTIONS)
-    db = CatalogDatabase(runtime.database)
+    """The runtime with its database, outbox relay, consumer and gRPC API wired."""
+    runtime = ServiceRuntime(settings, migrations=MIGRATIONS)
+    database = runtime.require_postgres()
     factory = EventFactory(runtime.registry)
-    index = SearchIndex(db, cached_tenants=settings.search_cached_tenants)
-    # Rows a crashed process left behind (or items older than the index) first.
-    repaired = await index.repair(await db.items_pending_search())
-    if repaired:
-        log.info("search index repaired", items=repaired)
-    catalog = Catalog(
-        db, factory, runtime.relay.notify, index=index, cached_items=settings.search_cached_items
+    uow = PostgresUnitOfWorkFactory(database)
+    eraser = PostgresPersonEraser(database, erasure.STEPS, not_personal=erasure.NOT_PERSONAL)
+    topics, handlers, set_handlers = with_erasure_batch(
+        events.TOPICS,
+        events.handlers(factory, on_batch),
+        eraser,
+        set_handlers=events.set_handlers(factory, on_batch),
     )
-    learning = Learning(db, catalog, factory, runtime.relay.notify)
-    popularity = Popularity(db, index, dedupe_days=settings.popularity_dedupe_days)
-
-    async def skills_left(tenant_id: str, person_id: str, _pseudonym: str) -> int:
-        return await remove_from_skills(db, tenant_id, person_id)
-
-    async def search_rows(tenant_id: str, _person_id: str, _pseudonym: str) -> int:
-        return await reindex_erased_items(db, index, tenant_id)
-
-    eraser = PersonEraser(
-        runtime.database,
-        ERASURE_PLAN,
-        before=[("skills_left", skills_left)],
-        after=[("search_rows", search_rows)],
-    )
-    runtime.add_consumer(
-        *with_erasure(events.TOPICS, events.handlers(popularity, learning), eraser)
-    )
+    runtime.add_batch_consumer(topics, handlers, set_handlers=set_handlers)
     runtime.set_api(
         create_grpc_server(
             settings,
             registrations=[
                 ServiceRegistration(
                     catalog_pb2_grpc.add_CatalogServiceServicer_to_server,
-                    CatalogServicer(catalog, learning),
+                    CatalogServicer(use_cases(uow, factory)),
                 )
             ],
             policy=CATALOG_POLICY,

@@ -1,8 +1,7 @@
-"""One catalog service per test module (real gRPC, Kafka, FerretDB); a tenant per test."""
+"""One catalog service per test module (real gRPC, Kafka, PostgreSQL); a tenant per test."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING
 
@@ -10,11 +9,11 @@ import pytest
 
 from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
 from agora_catalog.bootstrap import build
-from agora_catalog.entrypoints import events
 from agora_catalog.settings import CatalogSettings
+from agora_contracts.events.schemas import load_platform_events
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import start_group_at_end
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 
 from .helpers import Tenant
@@ -24,18 +23,20 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture(scope="module")
-async def catalog_runtime(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[ServiceRuntime]:
-    database = f"catalog_{uuid.uuid4().hex[:10]}"
-    settings = test_settings(
-        CatalogSettings, kafka=kafka_bootstrap, mongo_uri=mongo_uri, database=database
-    )
+async def catalog_dsn(postgres_admin_dsn: str) -> AsyncIterator[str]:
+    """A database of this module's own, reached with an ordinary role (RLS applies)."""
+    name, dsn = await create_test_database(postgres_admin_dsn, prefix="catalog")
+    yield dsn
+    await drop_test_database(postgres_admin_dsn, name)
+
+
+@pytest.fixture(scope="module")
+async def catalog_runtime(kafka_bootstrap: str, catalog_dsn: str) -> AsyncIterator[ServiceRuntime]:
+    settings = test_settings(CatalogSettings, kafka=kafka_bootstrap, postgres_dsn=catalog_dsn)
     # Not a replay of what earlier tests, runs and benchmarks published on the topics.
-    await start_group_at_end(kafka_bootstrap, settings.group_id, events.TOPICS)
+    await start_group_at_end(kafka_bootstrap, settings.group_id, load_platform_events().topics())
     async with running_service(build, settings) as runtime:
         yield runtime
-    client = create_mongo_client(mongo_uri)
-    await client.drop_database(database)
-    await client.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from google.protobuf.timestamp_pb2 import Timestamp
+from psycopg.rows import dict_row
 
 from agora.catalog.v1 import catalog_pb2 as pb
 from agora_core.runtime import ServiceRuntime
@@ -31,6 +32,15 @@ class Tenant:
     stub: CatalogServiceAsyncStub
     tenant_id: str
     runtime: ServiceRuntime
+
+    async def row(self, query: str, *params: Any) -> dict[str, Any] | None:
+        """One row of this tenant's data, read straight from the service's database."""
+        async with (
+            self.runtime.require_postgres().unit_of_work(self.tenant_id) as uow,
+            uow.connection.cursor(row_factory=dict_row) as cursor,
+        ):
+            await cursor.execute(query, params)
+            return await cursor.fetchone()
 
     def as_(self, subject: str, *roles: str) -> Metadata:
         return caller(roles or ("learner",), tenant=self.tenant_id, subject=subject)

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from pymongo.asynchronous.database import AsyncDatabase
+from psycopg.rows import dict_row
 
 from agora.catalog.v1 import catalog_pb2 as pb
 from agora_catalog.bootstrap import build
@@ -22,13 +22,13 @@ from agora_contracts.events.domains.learning import KnowledgeCompletedV1
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER, PersonErasedV1
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.messaging.idempotency import COLLECTION as PROCESSED
-from agora_core.privacy import ERASED_PERSONS, person_digest
+from agora_core.postgres import Database
+from agora_core.privacy import person_digest
+from agora_core.privacy.postgres import RUNTIME_TABLES
+from agora_core.privacy.scrub import mentions_person
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, start_group_at_end
-from agora_core.testing.personal_data_scan import traces_of
 from agora_core.testing.service_harness import running_service, test_settings
 
 from .helpers import LEARNER, MANAGER, Tenant, quiz, timestamp, wiki
@@ -37,23 +37,18 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-async def catalog_runtime(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[ServiceRuntime]:
+async def catalog_runtime(kafka_bootstrap: str, catalog_dsn: str) -> AsyncIterator[ServiceRuntime]:
     """This module's catalog, in its own consumer group started at the end of every
     topic: it handles only what the module publishes, not the broker's history."""
-    database = f"catalog_{uuid.uuid4().hex[:10]}"
     settings = test_settings(
         CatalogSettings,
         kafka=kafka_bootstrap,
-        mongo_uri=mongo_uri,
-        database=database,
+        postgres_dsn=catalog_dsn,
         consumer_group=f"agora-catalog-erasure-test-{uuid.uuid4().hex[:8]}",
     )
     await start_group_at_end(kafka_bootstrap, settings.group_id, load_platform_events().topics())
     async with running_service(build, settings) as runtime:
         yield runtime
-    client = create_mongo_client(mongo_uri)
-    await client.drop_database(database)
-    await client.close()
 
 
 WAIT = 120.0
@@ -80,19 +75,48 @@ def erased_event(
     )
 
 
-async def completed_at(database: AsyncDatabase[Document], tenant: str, person: str) -> Any:
-    tomb = await database[ERASED_PERSONS].find_one({"_id": person_digest(tenant, person)})
-    return None if tomb is None or tomb.get("state") != "erased" else tomb["completed_at"]
+async def erased(database: Database, tenant: str, person: str) -> bool:
+    async with database.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(
+            "SELECT 1 FROM erased_persons WHERE digest = %s", (person_digest(tenant, person),)
+        )
+        return await cursor.fetchone() is not None
 
 
-async def tenant_documents(database: AsyncDatabase[Document], tenant: str) -> dict[str, Any]:
-    snapshot: dict[str, Any] = {}
-    for name in sorted(await database.list_collection_names()):
-        if name in (ERASED_PERSONS, PROCESSED):
-            continue
-        docs = await database[name].find({"tenant_id": tenant}).sort("_id", 1).to_list()
-        snapshot[name] = [{k: v for k, v in d.items() if k != "outbox"} for d in docs]
+async def processed(database: Database, tenant: str, event_id: str) -> bool:
+    async with database.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(
+            "SELECT 1 FROM processed_events WHERE event_id::text = %s", (event_id,)
+        )
+        return await cursor.fetchone() is not None
+
+
+async def tenant_rows(database: Database, tenant: str) -> dict[str, list[dict[str, Any]]]:
+    """Every row of the tenant in the catalog's own tables."""
+    snapshot: dict[str, list[dict[str, Any]]] = {}
+    async with database.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' "
+            "ORDER BY table_name"
+        )
+        tables = [row[0] for row in await cursor.fetchall() if row[0] not in RUNTIME_TABLES]
+        for table in tables:
+            async with uow.connection.cursor(row_factory=dict_row) as rows:
+                await rows.execute(f"SELECT * FROM {table} WHERE tenant_id = %s", (tenant,))  # noqa: S608
+                found = [dict(row) for row in await rows.fetchall()]
+                snapshot[table] = sorted(found, key=repr)
     return snapshot
+
+
+async def traces_of(database: Database, person: str, tenant: str) -> list[str]:
+    """Where the tenant's rows still hold ``person`` (as a whole token, in any column)."""
+    return [
+        f"{table}.{column}"
+        for table, rows in (await tenant_rows(database, tenant)).items()
+        for row in rows
+        for column, value in row.items()
+        if mentions_person(str(value), person)
+    ]
 
 
 async def life_of(t: Tenant, pat: str) -> dict[str, str]:
@@ -144,29 +168,30 @@ async def life_of(t: Tenant, pat: str) -> dict[str, str]:
 async def test_person_erased_deletes_the_learner_and_anonymises_the_author(
     tenant: Tenant, catalog_runtime: ServiceRuntime, kafka_bootstrap: str
 ) -> None:
-    db = catalog_runtime.database
+    db = catalog_runtime.require_postgres()
     other = Tenant(stub=tenant.stub, tenant_id=f"{tenant.tenant_id}-b", runtime=catalog_runtime)
     await other.seed_taxonomy()
     pat = f"u-pat-{uuid.uuid4().hex[:6]}"
     ids = await life_of(tenant, pat)
     await life_of(other, pat)
-    assert len(await traces_of(db, ids=[pat], tenant_id=tenant.tenant_id)) >= 8
+    assert len(await traces_of(db, pat, tenant.tenant_id)) >= 8
 
     event = erased_event(tenant.tenant_id, pat)
     await publish_events(kafka_bootstrap, [event])
 
-    async def erased() -> bool:
-        return await completed_at(db, tenant.tenant_id, pat) is not None
+    async def done() -> bool:
+        return await erased(db, tenant.tenant_id, pat)
 
-    await eventually(erased, timeout=WAIT)
-    assert await traces_of(db, ids=[pat], tenant_id=tenant.tenant_id) == []
-    assert len(await traces_of(db, ids=[pat], tenant_id=other.tenant_id)) >= 8
+    await eventually(done, timeout=WAIT)
+    assert await traces_of(db, pat, tenant.tenant_id) == []
+    assert len(await traces_of(db, pat, other.tenant_id)) >= 8
 
     t = tenant.tenant_id
+    rows = await tenant_rows(db, t)
     for learner_records in ("progress", "quiz_attempts", "enrolments"):
-        assert await db[learner_records].count_documents({"tenant_id": t}) == 0
+        assert rows[learner_records] == []
     # The assignment made *to* Pat is gone; the one Pat made stays, anonymously.
-    [kept] = await db["assignments"].find({"tenant_id": t}).to_list()
+    [kept] = rows["assignments"]
     assert kept["learner_id"] == LEARNER
     assert kept["assigned_by"] == ERASED_PERSON_PLACEHOLDER
     draft = await tenant.stub.GetItem(
@@ -179,21 +204,20 @@ async def test_person_erased_deletes_the_learner_and_anonymises_the_author(
     assert list(sql.expert_ids) == ["u-linus"]
 
     # Redelivered under a new event id: the handler runs again and changes nothing.
-    before = await tenant_documents(db, t)
-    first = await completed_at(db, t, pat)
-    await publish_events(kafka_bootstrap, [erased_event(t, pat)])
+    again = erased_event(t, pat)
+    await publish_events(kafka_bootstrap, [again])
 
     async def ran_again() -> bool:
-        return bool(await completed_at(db, t, pat) != first)
+        return await processed(db, t, again.event_id)
 
     await eventually(ran_again, timeout=WAIT)
-    assert await tenant_documents(db, t) == before
+    assert await tenant_rows(db, t) == rows
 
 
 async def test_a_late_completion_of_an_erased_learner_is_dropped(
     tenant: Tenant, catalog_runtime: ServiceRuntime, kafka_bootstrap: str
 ) -> None:
-    db = catalog_runtime.database
+    db = catalog_runtime.require_postgres()
     t = tenant.tenant_id
     pat = f"u-pat-{uuid.uuid4().hex[:6]}"
     item = await tenant.publish(wiki(title="Joins", skills=[("sql", 2)]))
@@ -203,10 +227,10 @@ async def test_a_late_completion_of_an_erased_learner_is_dropped(
     )
     await publish_events(kafka_bootstrap, [erased_event(t, pat)])
 
-    async def erased() -> bool:
-        return await completed_at(db, t, pat) is not None
+    async def done() -> bool:
+        return await erased(db, t, pat)
 
-    await eventually(erased, timeout=WAIT)
+    await eventually(done, timeout=WAIT)
     late = OutgoingEvent.create(
         KnowledgeCompletedV1(
             learner_id=pat,
@@ -221,10 +245,9 @@ async def test_a_late_completion_of_an_erased_learner_is_dropped(
         actor_id=pat,
     )
     await publish_events(kafka_bootstrap, [late])
-    group = catalog_runtime.settings.group_id
 
     async def handled() -> bool:
-        return await db[PROCESSED].find_one({"_id": f"{group}:{late.event_id}"}) is not None
+        return await processed(db, t, late.event_id)
 
     await eventually(handled, timeout=WAIT)
-    assert await traces_of(db, ids=[pat], tenant_id=t) == []
+    assert await traces_of(db, pat, t) == []

@@ -89,7 +89,7 @@ async def test_wiki_is_sanitised_and_quiz_answers_never_leave(tenant: Tenant) ->
     assert [q.multiple for q in item.quiz.questions] == [False, True]
     # The public message has no field for the key; nothing of it is serialised either.
     assert "correct" not in str(item)
-    stored = await tenant.runtime.database["items"].find_one({"_id": item.item_id})
+    stored = await tenant.row("SELECT answer_key FROM items WHERE item_id = %s", item.item_id)
     assert stored is not None
     assert stored["answer_key"] == {"q1": ["b"], "q2": ["a", "b"]}
 
@@ -280,7 +280,9 @@ async def test_validation_workflow_with_events(tenant: Tenant, kafka_bootstrap: 
         pb.ListItemVersionsRequest(item_id=item.item_id), metadata=tenant.author
     )
     assert [v.version for v in versions.versions] == [2, 1]
-    stored = await tenant.runtime.database["items"].find_one({"_id": item.item_id})
+    stored = await tenant.row(
+        "SELECT status, tenant_id FROM items WHERE item_id = %s", item.item_id
+    )
     assert stored is not None
     assert stored["status"] == "archived"
     assert stored["tenant_id"] == t

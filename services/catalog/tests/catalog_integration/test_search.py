@@ -3,6 +3,9 @@ relevance weights, filters, sorts and page tokens."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+from typing import Any
+
 import grpc
 import pytest
 
@@ -115,3 +118,61 @@ async def test_recency_pages_and_bad_tokens(tenant: Tenant) -> None:
         tenant.stub.SearchItems(pb.SearchItemsRequest(query="x" * 501), metadata=tenant.learner)
     )
     assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field="query")
+
+
+async def test_stems_typos_and_search_as_you_type(tenant: Tenant) -> None:
+    managers = await tenant.publish(
+        wiki(title="Formation des managers", summary="Écoute et délégation", language="fr")
+    )
+    privacy = await tenant.publish(wiki(title="Pseudonymisation of personal data", language="en"))
+    assert await _ids(tenant, query="formations") == [managers.item_id]  # French stem
+    assert await _ids(tenant, query="manager") == [managers.item_id]
+    assert await _ids(tenant, query="delegat") == [managers.item_id]  # a prefix, typed
+    assert await _ids(tenant, query="DÉLÉGATION écoute") == [managers.item_id]
+    assert await _ids(tenant, query="pseudonymisaton") == [privacy.item_id]  # a typo
+    assert await _ids(tenant, query="personal datas") == [privacy.item_id]  # English stem
+
+
+async def test_bad_input_is_refused_or_finds_nothing_never_an_internal_error(
+    tenant: Tenant,
+) -> None:
+    await tenant.publish(wiki(title="Kubernetes basics"))
+    for query in ('"', "' OR 1=1 --", "&|!:*()<->", "kubernetes & !", "a", "   "):
+        response = await tenant.stub.SearchItems(
+            pb.SearchItemsRequest(query=query), metadata=tenant.learner
+        )
+        found = [i.title for i in response.items]
+        assert found in ([], ["Kubernetes basics"]), (query, found)
+    cases: dict[str, pb.SearchItemsRequest] = {
+        "query": pb.SearchItemsRequest(query="é" * 1000),
+        "types.0": pb.SearchItemsRequest(types=[99]),  # type: ignore[list-item]
+        "status": pb.SearchItemsRequest(status=99),  # type: ignore[arg-type]
+        "sort": pb.SearchItemsRequest(sort=99),  # type: ignore[arg-type]
+        "language": pb.SearchItemsRequest(language="not a language"),
+        "theme_id": pb.SearchItemsRequest(theme_id="bad id!"),
+        "max_minutes": pb.SearchItemsRequest(max_minutes=-1),
+    }
+    for field, request in cases.items():
+        error = await rpc_error(tenant.stub.SearchItems(request, metadata=tenant.learner))
+        assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, field=field)
+
+
+async def test_a_nul_character_is_refused_with_its_field(tenant: Tenant) -> None:
+    """PostgreSQL text and JSON cannot hold NUL: it is refused at the door, by field."""
+    s, who = tenant.stub, tenant.learner
+    item = await tenant.publish(wiki(title="Joins"))
+    calls: dict[str, Awaitable[Any]] = {
+        "item_id": s.GetItem(pb.GetItemRequest(item_id="x\x00y"), metadata=who),
+        "skill_id": s.GetSkillsReport(
+            pb.GetSkillsReportRequest(skill_id="sql\x00"), metadata=tenant.manager
+        ),
+        "path_id": s.StartItem(
+            pb.StartItemRequest(item_id=item.item_id, path_id="p\x00"), metadata=who
+        ),
+        "last_position": s.RecordProgress(
+            pb.RecordProgressRequest(item_id=item.item_id, percent=5, last_position="\x00"),
+            metadata=who,
+        ),
+    }
+    for field, call in calls.items():
+        assert_status(await rpc_error(call), grpc.StatusCode.INVALID_ARGUMENT, field=field)

@@ -1,11 +1,9 @@
-"""Use cases over in-memory fakes of our storage port: the events each change leaves in
-its document's outbox, exactly-once completion, idempotent consumers."""
+"""Use cases over in-memory fakes of our storage ports: the events each change commits
+with it, exactly-once completion, path advancement, popularity per tenant."""
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
 
@@ -18,17 +16,20 @@ from agora_catalog.domain.inputs import (
     SkillIn,
     ThemeIn,
 )
-from agora_catalog.service_layer.catalog import Catalog
+from agora_catalog.domain.model import Item
 from agora_catalog.service_layer.events import EventFactory
-from agora_catalog.service_layer.learning import Learning
-from agora_catalog.service_layer.popularity import Popularity
+from agora_catalog.service_layer.items import Items
+from agora_catalog.service_layer.paths import Paths, advance_paths
+from agora_catalog.service_layer.popularity import apply_changes
+from agora_catalog.service_layer.progress import Learning
+from agora_catalog.service_layer.review import Review
+from agora_catalog.service_layer.search import Search
+from agora_catalog.service_layer.taxonomy import Taxonomy
 from agora_contracts.events.registry import REGISTRY
 from agora_core.errors import FailedPrecondition, PermissionDenied
-from agora_core.grpc.auth import Principal, Role
-from agora_core.outbox import OutboxHint
-from agora_core.storage import Document
+from agora_core.identity import Principal, Role
 
-from .fakes import FakeStores
+from .fakes import FakeUnitOfWorkFactory
 
 pytestmark = pytest.mark.unit
 
@@ -36,39 +37,34 @@ T = "acme"
 AUTHOR = Principal("u-grace", T, frozenset({Role.CONTRIBUTOR}))
 EXPERT = Principal("u-linus", T, frozenset({Role.EXPERT}))
 LEARNER = Principal("u-ada", T, frozenset({Role.LEARNER}))
+FACTORY = EventFactory(REGISTRY)
 
 
-class Notifier:
+class World:
     def __init__(self) -> None:
-        self.calls = 0
-        self.hints: list[OutboxHint] = []
+        self.uow = FakeUnitOfWorkFactory()
+        self.taxonomy = Taxonomy(self.uow)
+        self.items = Items(self.uow)
+        self.review = Review(self.uow, FACTORY)
+        self.search = Search(self.uow)
+        self.learning = Learning(self.uow, FACTORY)
+        self.paths = Paths(self.uow, FACTORY)
 
-    def __call__(self, hint: OutboxHint | None = None, /) -> None:
-        self.calls += 1
-        if hint is not None:
-            self.hints.append(hint)
-
-
-def _events(document: Document) -> list[tuple[str, dict[str, Any]]]:
-    """(type, payload) of the entries in a document's outbox."""
-    events = []
-    for entry in document.get("outbox", []):
-        # org.agora.<domain>.<entity>.<verb>.v1 -> "<entity>.<verb>"
-        entity, verb = entry["headers"]["ce_type"].split(".")[-3:-1]
-        events.append((f"{entity}.{verb}", json.loads(entry["value"])))
-    return events
+    async def published(self, title: str = "Joins") -> Item:
+        item = await self.items.create_item(AUTHOR, _wiki(title))
+        await self.review.submit(AUTHOR, item.item_id)
+        await self.review.claim(EXPERT, item.item_id)
+        return await self.review.review(EXPERT, ReviewIn(item_id=item.item_id, decision="approved"))
 
 
 @pytest.fixture
-async def world() -> tuple[FakeStores, Catalog, Learning, Notifier]:
-    stores = FakeStores()
-    notify = Notifier()
-    factory = EventFactory(REGISTRY)
-    catalog = Catalog(stores, factory, notify)
-    learning = Learning(stores, catalog, factory, notify)
-    await catalog.upsert_theme(T, ThemeIn(theme_id="data", name="Data"))
-    await catalog.upsert_skill(T, SkillIn(skill_id="sql", name="SQL", expert_ids=[EXPERT.subject]))
-    return stores, catalog, learning, notify
+async def world() -> World:
+    w = World()
+    await w.taxonomy.upsert_theme(T, ThemeIn(theme_id="data", name="Data"))
+    await w.taxonomy.upsert_skill(
+        T, SkillIn(skill_id="sql", name="SQL", expert_ids=[EXPERT.subject])
+    )
+    return w
 
 
 def _wiki(title: str = "Joins") -> ItemIn:
@@ -83,142 +79,156 @@ def _wiki(title: str = "Joins") -> ItemIn:
     )
 
 
-async def _published(catalog: Catalog, title: str = "Joins") -> Document:
-    item = await catalog.create_item(AUTHOR, _wiki(title))
-    await catalog.submit(AUTHOR, item["_id"])
-    await catalog.claim(EXPERT, item["_id"])
-    return await catalog.review(EXPERT, ReviewIn(item_id=item["_id"], decision="approved"))
-
-
-async def test_workflow_writes_its_events_with_the_change(
-    world: tuple[FakeStores, Catalog, Learning, Notifier],
-) -> None:
-    stores, catalog, _, notify = world
-    item = await catalog.create_item(AUTHOR, _wiki())
-    assert item["content"]["markdown"] == "Use LEFT JOIN"
-    drafts, _ = await catalog.search(AUTHOR, SearchIn(query="joi", status="draft"), "", 10)
-    assert [d["_id"] for d in drafts] == [item["_id"]]
-    submitted, reviewers = await catalog.submit(AUTHOR, item["_id"])
+async def test_workflow_commits_its_events_with_the_change(world: World) -> None:
+    item = await world.items.create_item(AUTHOR, _wiki())
+    assert item.fields.content["markdown"] == "Use LEFT JOIN"
+    drafts = await world.search.search(AUTHOR, SearchIn(query="joi", status="draft"), "", 10)
+    assert [d.item_id for d in drafts.items] == [item.item_id]
+    _, reviewers = await world.review.submit(AUTHOR, item.item_id)
     assert reviewers == [EXPERT.subject]
-    [(kind, payload)] = _events(submitted)
-    assert kind == "submission.submitted"
-    assert payload["reviewer_ids"] == [EXPERT.subject]
+    assert world.uow.event_kinds() == ["submission.submitted"]
+    assert world.uow.payloads("submission.submitted")[0]["reviewer_ids"] == [EXPERT.subject]
     with pytest.raises(PermissionDenied):
-        await catalog.claim(Principal("u-x", T, frozenset({Role.EXPERT})), item["_id"])
+        await world.review.claim(Principal("u-x", T, frozenset({Role.EXPERT})), item.item_id)
     with pytest.raises(FailedPrecondition) as caught:
-        await catalog.review(EXPERT, ReviewIn(item_id=item["_id"], decision="approved"))
+        await world.review.review(EXPERT, ReviewIn(item_id=item.item_id, decision="approved"))
     assert caught.value.current_state == "submitted"
-    await catalog.claim(EXPERT, item["_id"])
-    approved = await catalog.review(EXPERT, ReviewIn(item_id=item["_id"], decision="approved"))
-    assert approved["status"] == "published"
-    assert [k for k, _ in _events(approved)] == [
+    await world.review.claim(EXPERT, item.item_id)
+    approved = await world.review.review(
+        EXPERT, ReviewIn(item_id=item.item_id, decision="approved")
+    )
+    assert approved.status == "published"
+    assert world.uow.event_kinds() == [
         "submission.submitted",
         "submission.reviewed",
         "knowledge.published",
     ]
-    assert notify.calls == 3  # submit, claim, review: the relay is woken after each write
-    assert stores.all("item_versions")[0]["version"] == 1
+    assert [v.version for v in await world.items.list_versions(AUTHOR, item.item_id)] == [1]
 
 
-async def test_completion_is_exactly_once(
-    world: tuple[FakeStores, Catalog, Learning, Notifier],
-) -> None:
-    stores, catalog, learning, notify = world
-    item = await _published(catalog)
-    first, newly = await learning.complete(LEARNER, item["_id"])
-    again, repeated = await learning.complete(LEARNER, item["_id"])
+async def test_a_refused_move_leaves_no_change_and_no_event(world: World) -> None:
+    item = await world.published()
+    before = len(world.uow.state.events)
+    with pytest.raises(FailedPrecondition):
+        await world.review.submit(AUTHOR, item.item_id)  # published: cannot be submitted
+    assert len(world.uow.state.events) == before
+    assert (await world.items.get_item(AUTHOR, item.item_id)).status == "published"
+
+
+async def test_completion_is_exactly_once(world: World) -> None:
+    item = await world.published()
+    first, newly = await world.learning.complete(LEARNER, item.item_id)
+    again, repeated = await world.learning.complete(LEARNER, item.item_id)
     assert (newly, repeated) == (True, False)
-    [progress] = stores.all("progress")
-    # start and completion each name the progress document: the relay claims it by _id
-    assert notify.hints[-2:] == [OutboxHint("progress", progress["_id"])] * 2
-    kinds = [k for k, _ in _events(progress)]
-    assert kinds == ["knowledge.started", "knowledge.completed"]
-    completed = _events(progress)[1][1]
+    learning_events = [k for k in world.uow.event_kinds() if k.startswith("knowledge.")]
+    assert learning_events == ["knowledge.published", "knowledge.started", "knowledge.completed"]
+    [completed] = world.uow.payloads("knowledge.completed")
     assert completed["author_id"] == AUTHOR.subject
     assert completed["skills"] == [{"skill_id": "sql", "level": 2}]
-    assert again["completed_at"] == first["completed_at"]
+    assert again.completed_at == first.completed_at
 
 
-async def test_path_advances_once_per_event_and_completes_once(
-    world: tuple[FakeStores, Catalog, Learning, Notifier],
-) -> None:
-    stores, catalog, learning, _ = world
-    one, two = await _published(catalog, "One"), await _published(catalog, "Two")
-    path = await learning.create_path(
+async def test_path_advances_and_completes_once(world: World) -> None:
+    one, two = await world.published("One"), await world.published("Two")
+    path = await world.paths.create_path(
         AUTHOR,
         PathIn.model_validate(
-            {"title": "P", "steps": [{"item_id": one["_id"]}, {"item_id": two["_id"]}]}
+            {"title": "P", "steps": [{"item_id": one.item_id}, {"item_id": two.item_id}]}
         ),
     )
-    await learning.publish_path(AUTHOR, path["_id"])
-    await learning.enrol(T, LEARNER.subject, path["_id"], actor=LEARNER.subject, self_enrolled=True)
-    now = datetime.now(UTC)
-    assert await learning.advance_paths(T, LEARNER.subject, one["_id"], "e1", now) == 0
-    assert await learning.advance_paths(T, LEARNER.subject, one["_id"], "e1", now) == 0
-    [enrolment] = stores.all("enrolments")
-    assert enrolment["applied"] == ["e1"]
-    assert await learning.advance_paths(T, LEARNER.subject, two["_id"], "e2", now) == 1
-    assert await learning.advance_paths(T, LEARNER.subject, two["_id"], "e3", now) == 0
-    [enrolment] = stores.all("enrolments")
-    assert [k for k, _ in _events(enrolment)] == ["path.enrolled", "path.completed"]
-    # Another tenant's event for the same learner and item finds no enrolment.
-    assert await learning.advance_paths("other", LEARNER.subject, two["_id"], "e4", now) == 0
-
-
-async def test_popularity_counts_each_event_once_within_its_tenant(
-    world: tuple[FakeStores, Catalog, Learning, Notifier],
-) -> None:
-    stores, catalog, _, _ = world
-    item = await _published(catalog)
-    popularity = Popularity(stores, catalog.index)
+    await world.paths.publish_path(AUTHOR, path.path_id)
+    await world.paths.enrol(LEARNER, path.path_id)
     now = datetime.now(UTC)
 
-    async def apply(tenant: str, target: str, event_id: str, likes: int, comments: int) -> bool:
-        return await popularity.apply(
-            tenant, target, item["_id"], event_id, occurred_at=now, likes=likes, comments=comments
+    async def advance(tenant: str, item_id: str) -> int:
+        async with world.uow(tenant) as uow:
+            return await advance_paths(uow, FACTORY, [(LEARNER.subject, item_id, now)])
+
+    assert await advance(T, one.item_id) == 0
+    assert await advance(T, one.item_id) == 0  # the same step again: still one done
+    [enrolment] = world.uow.state.enrolments.values()
+    assert enrolment.completed_item_ids == (one.item_id,)
+    assert await advance(T, two.item_id) == 1
+    assert await advance(T, two.item_id) == 0  # completed paths are not open any more
+    kinds = [k for k in world.uow.event_kinds() if k.startswith("path.")]
+    assert kinds == ["path.published", "path.enrolled", "path.completed"]
+    # Another tenant's completion for the same learner and item finds no enrolment.
+    assert await advance("other", two.item_id) == 0
+
+
+async def test_popularity_sums_a_batch_per_target_within_its_tenant(world: World) -> None:
+    item = await world.published()
+    async with world.uow(T) as uow:
+        changed = await apply_changes(
+            uow,
+            [
+                ("knowledge", item.item_id, 1, 0),
+                ("knowledge", item.item_id, 1, 0),
+                ("knowledge", item.item_id, 0, 1),
+                ("knowledge", item.item_id, -1, 0),
+                ("question", item.item_id, 1, 0),  # not the catalog's
+                ("knowledge", "no-such-item", 1, 0),
+            ],
         )
-
-    assert await apply(T, "knowledge", "l1", 1, 0)
-    assert not await apply(T, "knowledge", "l1", 1, 0)
-    assert await apply(T, "knowledge", "c1", 0, 1)
-    assert not await apply("other", "knowledge", "l2", 1, 0)
-    assert not await apply(T, "question", "l3", 1, 0)
-    assert await apply(T, "knowledge", "u1", -1, 0)
-    assert not await apply(T, "knowledge", "u2", -1, 0)
-    [stored] = [d for d in stores.all("items") if d["_id"] == item["_id"]]
-    assert (stored["like_count"], stored["comment_count"], stored["popularity"]) == (0, 1, 2)
+    assert changed == 1
+    async with world.uow("other") as uow:
+        assert await apply_changes(uow, [("knowledge", item.item_id, 5, 0)]) == 0
+    stored = world.uow.state.items[(T, item.item_id)]
+    assert (stored.like_count, stored.comment_count, stored.popularity) == (1, 1, 3)
 
 
-async def test_progress_emits_progressed_only_when_the_percent_rises(
-    world: tuple[FakeStores, Catalog, Learning, Notifier],
-) -> None:
-    stores, catalog, learning, _ = world
-    item = await _published(catalog)
+async def test_progress_emits_progressed_only_when_the_percent_rises(world: World) -> None:
+    item = await world.published()
 
-    async def record(percent: int) -> Document:
-        return await learning.record_progress(
-            LEARNER, ProgressIn(item_id=item["_id"], percent=percent, last_position=f"p{percent}")
+    async def record(percent: int) -> tuple[int, str]:
+        progress = await world.learning.record_progress(
+            LEARNER, ProgressIn(item_id=item.item_id, percent=percent, last_position=f"p{percent}")
         )
+        return progress.percent, progress.last_position
 
     await record(25)
     await record(25)  # same percent, new position only
-    lowered = await record(10)  # going back is recorded, not announced
-    assert (lowered["percent"], lowered["last_position"]) == (10, "p10")
+    assert await record(10) == (10, "p10")  # going back is recorded, not announced
     await record(60)
-    await learning.complete(LEARNER, item["_id"])
-    after = await record(80)  # completed: the percent stays 100
-    assert after["percent"] == 100
-    [progress] = stores.all("progress")
-    events = _events(progress)
-    assert [k for k, _ in events] == [
+    await world.learning.complete(LEARNER, item.item_id)
+    assert (await record(80))[0] == 100  # completed: the percent stays 100
+    kinds = [k for k in world.uow.event_kinds() if k.startswith("knowledge.")][1:]
+    assert kinds == [
         "knowledge.started",
         "knowledge.progressed",
         "knowledge.progressed",
         "knowledge.completed",
     ]
     rises = [
-        (p["previous_percent"], p["percent"]) for k, p in events if k == "knowledge.progressed"
+        (p["previous_percent"], p["percent"]) for p in world.uow.payloads("knowledge.progressed")
     ]
     assert rises == [(0, 25), (10, 60)]
-    assert events[1][1]["learner_id"] == LEARNER.subject
-    assert events[1][1]["item_title"] == "Joins"
+
+
+async def test_a_batch_of_completions_advances_each_enrolment_in_order(world: World) -> None:
+    one, two = await world.published("One"), await world.published("Two")
+    path = await world.paths.create_path(
+        AUTHOR,
+        PathIn.model_validate(
+            {"title": "P", "steps": [{"item_id": one.item_id}, {"item_id": two.item_id}]}
+        ),
+    )
+    await world.paths.publish_path(AUTHOR, path.path_id)
+    other = Principal("u-bob", T, frozenset({Role.LEARNER}))
+    await world.paths.enrol(LEARNER, path.path_id)
+    await world.paths.enrol(other, path.path_id)
+    now = datetime.now(UTC)
+    batch = [
+        (LEARNER.subject, one.item_id, now),
+        (other.subject, one.item_id, now),
+        (LEARNER.subject, one.item_id, now),  # a second completion of the same step
+        (LEARNER.subject, two.item_id, now),
+    ]
+    async with world.uow(T) as uow:
+        assert await advance_paths(uow, FACTORY, batch) == 1
+    ada = world.uow.state.enrolments[(T, LEARNER.subject, path.path_id)]
+    bob = world.uow.state.enrolments[(T, other.subject, path.path_id)]
+    assert (ada.completed, ada.completed_item_ids) == (True, (one.item_id, two.item_id))
+    assert (bob.completed, bob.completed_item_ids) == (False, (one.item_id,))
+    [done] = world.uow.payloads("path.completed")
+    assert done["learner_id"] == LEARNER.subject

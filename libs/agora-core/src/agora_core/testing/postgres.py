@@ -146,3 +146,15 @@ def _plan_nodes(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
     yield node
     for child in node.get("Plans", []):
         yield from _plan_nodes(child)
+
+
+@asynccontextmanager
+async def scratch_database(admin_dsn: str, prefix: str = "t") -> AsyncIterator[str]:
+    """A database of its own for a block (a service of a system test): yields the test
+    role's DSN on it, drops it afterwards."""
+    await ensure_test_role(admin_dsn)
+    name, dsn = await create_test_database(admin_dsn, prefix)
+    try:
+        yield dsn
+    finally:
+        await drop_test_database(admin_dsn, name)

@@ -25,8 +25,10 @@ MAX_STEPS: Final = 100
 MAX_LEARNERS_PER_ASSIGNMENT: Final = 500
 MAX_EXPERTS: Final = 200
 
+NO_NUL: Final = r"^[^\x00]*$"
+"""Text stored as is: PostgreSQL text and JSON cannot hold a NUL character."""
 Id = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9_.:@-]*$")]
-Url = Annotated[str, Field(max_length=MAX_URL, pattern=r"^https?://\S+$")]
+Url = Annotated[str, Field(max_length=MAX_URL, pattern=r"^https?://[^\s\x00]+$")]
 Language = Annotated[str, Field(pattern=r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8}){0,2}$")]
 
 
@@ -40,7 +42,7 @@ class SkillLevelIn(Strict):
 
 
 class ScormIn(Strict):
-    package_uri: str = Field(max_length=MAX_URL, pattern=r"^(s3|gs|https?)://\S+$")
+    package_uri: str = Field(max_length=MAX_URL, pattern=r"^(s3|gs|https?)://[^\s\x00]+$")
     launch_url: Url
     scorm_version: Literal["1.2", "2004"]
 
@@ -67,12 +69,12 @@ class LinkIn(Strict):
 
 class ChoiceIn(Strict):
     choice_id: Id
-    text: str = Field(min_length=1, max_length=1000)
+    text: str = Field(min_length=1, max_length=1000, pattern=NO_NUL)
 
 
 class QuestionIn(Strict):
     question_id: Id
-    text: str = Field(min_length=1, max_length=2000)
+    text: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
     choices: list[ChoiceIn] = Field(min_length=2, max_length=MAX_CHOICES)
     correct_choice_ids: list[Id] = Field(min_length=1, max_length=MAX_CHOICES)
 
@@ -103,7 +105,7 @@ class QuizIn(Strict):
 class SessionIn(Strict):
     starts_at: datetime
     ends_at: datetime
-    place: str = Field(min_length=1, max_length=300)
+    place: str = Field(min_length=1, max_length=300, pattern=NO_NUL)
     seats: int = Field(ge=1, le=100_000)
 
     @model_validator(mode="after")
@@ -225,7 +227,7 @@ class AssignmentIn(Strict):
 class ProgressIn(Strict):
     item_id: Id
     percent: int = Field(ge=0, le=100)
-    last_position: str = Field(default="", max_length=500)
+    last_position: str = Field(default="", max_length=500, pattern=NO_NUL)
 
 
 class AnswerIn(Strict):

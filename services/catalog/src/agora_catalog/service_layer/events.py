@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from typing import Any, Final
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Final
 
+from agora_catalog.domain import model
 from agora_contracts.events import EventPayload, EventRegistry
 from agora_contracts.events.common import SkillLevel
 from agora_core.messaging.events import OutgoingEvent
@@ -39,6 +41,11 @@ class EventFactory:
         )
 
 
-def skill_levels(skills: Iterable[Mapping[str, Any]]) -> tuple[SkillLevel, ...]:
-    """Stored ``{skill_id, level}`` pairs as contract values."""
-    return tuple(SkillLevel(skill_id=s["skill_id"], level=s["level"]) for s in skills)
+def skill_levels(skills: Iterable[model.SkillLevel]) -> tuple[SkillLevel, ...]:
+    """Domain skill levels as contract values."""
+    return tuple(SkillLevel(skill_id=s.skill_id, level=s.level) for s in skills)
+
+
+def utc_now() -> datetime:
+    """Now, in UTC (the time stamped on rows and events)."""
+    return datetime.now(UTC)

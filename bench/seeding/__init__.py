@@ -1,0 +1,1 @@
+"""Benchmark data written with the services' own code (helpers, not benchmarks)."""

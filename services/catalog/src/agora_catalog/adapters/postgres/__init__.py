@@ -1,0 +1,1 @@
+"""The catalog's repositories on PostgreSQL: the only code that knows its SQL."""

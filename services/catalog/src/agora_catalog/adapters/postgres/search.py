@@ -1,0 +1,124 @@
+"""Catalogue search on PostgreSQL full-text search.
+
+The query is built from the words of ``domain.search.query_words`` only (letters and
+digits), each as a prefix (``word:*``, search-as-you-type) joined by ``&``: user text is
+never parsed as ``tsquery`` syntax. The words are stemmed in French, English and the
+plain configuration (accents folded by ``unaccent`` in all three), so a query finds an
+item in whichever language it was indexed. Relevance is ``ts_rank`` over the weighted
+vector (title A > summary B > body C) raised by popularity and recency; recency is
+measured from ``ranked_at`` (fixed for a query's pages) so scores are stable keys.
+When no item matches, words are compared by trigram similarity to the folded title
+and summary (``items_trigram``), so a typo still finds its item.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final
+
+from psycopg import AsyncConnection
+
+from agora_catalog.adapters.postgres.items import ITEM_COLUMNS, item_of
+from agora_catalog.adapters.postgres.rows import fetch_all
+from agora_catalog.domain.model import Item
+from agora_catalog.domain.search import SearchFilter, SearchQuery
+
+_CONFIGS: Final = ("agora_fr", "agora_en", "agora_simple")
+_FTS_QUERY: Final = " || ".join(f"to_tsquery('{config}', %(tsquery)s)" for config in _CONFIGS)
+_BOOST: Final = (
+    "(1 + 0.1 * ln(1 + greatest(popularity, 0)))"
+    " * (1 + 0.5 / (1 + greatest(extract(epoch FROM %(ranked_at)s - sort_time), 0) / 2592000))"
+)
+_RELEVANCE: Final = f"(ts_rank(search_vector, q.query) * {_BOOST})::float8"
+_SIMILARITY: Final = f"(word_similarity(%(text)s, search_text) * {_BOOST})::float8"
+
+
+def _filters(where: SearchFilter, params: dict[str, Any]) -> list[str]:
+    conditions = ["tenant_id = %(tenant)s", "status = %(status)s"]
+    params["status"] = where.status
+    if where.space_id is not None:
+        conditions.append("space_id = %(space)s")
+        params["space"] = where.space_id
+    if where.author_id is not None:
+        conditions.append("author_id = %(author)s")
+        params["author"] = where.author_id
+    if where.types:
+        conditions.append("type = ANY(%(types)s)")
+        params["types"] = list(where.types)
+    if where.theme_id is not None:
+        conditions.append("theme_scope @> ARRAY[%(theme)s]")
+        params["theme"] = where.theme_id
+    if where.skill_id is not None:
+        conditions.append("skill_ids @> ARRAY[%(skill)s]")
+        params["skill"] = where.skill_id
+    if where.language is not None:
+        column = "language_base" if where.language_is_base else "language"
+        conditions.append(f"{column} = %(language)s")
+        params["language"] = where.language
+    if where.max_minutes:
+        conditions.append("estimated_minutes <= %(minutes)s")
+        params["minutes"] = where.max_minutes
+    return conditions
+
+
+def search_statement(
+    tenant_id: str,
+    query: SearchQuery,
+    *,
+    ranked_at: datetime,
+    fuzzy: bool,
+    after: tuple[float | int | datetime, str] | None,
+    limit: int,
+) -> tuple[str, dict[str, Any]]:
+    """The statement of one search page and its parameters (each row has ``sort_key``)."""
+    params: dict[str, Any] = {"tenant": tenant_id, "limit": limit, "ranked_at": ranked_at}
+    conditions = _filters(query.where, params)
+    source = "items"
+    if query.words and not fuzzy:
+        params["tsquery"] = " & ".join(f"{word}:*" for word in query.words)
+        source = f"items, (SELECT {_FTS_QUERY} AS query) AS q"
+        conditions.append("search_vector @@ q.query")
+    elif query.words:
+        params["text"] = " ".join(query.words)
+        for index, word in enumerate(query.words):
+            params[f"w{index}"] = word
+            conditions.append(f"%(w{index})s <%% search_text")
+    key = {
+        "relevance": _SIMILARITY if fuzzy else _RELEVANCE,
+        "recency": "sort_time",
+        "popularity": "popularity",
+    }[query.sort]
+    outer = ""
+    if after is not None:
+        params["after_key"], params["after_id"] = after
+        outer = "WHERE (sort_key, item_id) < (%(after_key)s, %(after_id)s)"
+    statement = (
+        f"SELECT * FROM (SELECT {ITEM_COLUMNS}, {key} AS sort_key FROM {source} "  # noqa: S608
+        f"WHERE {' AND '.join(conditions)}) AS found {outer} "
+        "ORDER BY sort_key DESC, item_id DESC LIMIT %(limit)s"
+    )
+    return statement, params
+
+
+class PostgresItemSearch:
+    """Search over one tenant's items."""
+
+    def __init__(self, connection: AsyncConnection[Any], tenant_id: str) -> None:
+        self._c = connection
+        self._tenant = tenant_id
+
+    async def search(
+        self,
+        query: SearchQuery,
+        *,
+        ranked_at: datetime,
+        fuzzy: bool,
+        after: tuple[float | int | datetime, str] | None,
+        limit: int,
+    ) -> list[tuple[Item, float | int | datetime]]:
+        """A page of matches and each one's sort key (the keyset of the next page)."""
+        statement, params = search_statement(
+            self._tenant, query, ranked_at=ranked_at, fuzzy=fuzzy, after=after, limit=limit
+        )
+        rows = await fetch_all(self._c, statement, params)
+        return [(item_of(row), row["sort_key"]) for row in rows]

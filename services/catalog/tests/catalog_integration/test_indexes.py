@@ -1,0 +1,150 @@
+"""Every list and search query of the catalog is served by the index named for it in
+the migration: no table read whole, no rows read then dropped, no sort after reading
+(except a relevance ranking, which must read its matches to rank them).
+
+The typo fallback (``items_trigram``) and the array filters (``items_skills``,
+``items_themes``) have GIN indexes too; on test-sized data the planner rightly reads
+the tenant's rows instead, so their use is not asserted here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final, cast
+
+import pytest
+from psycopg import sql
+
+from agora_catalog.adapters.postgres.assignments import assignments_page
+from agora_catalog.adapters.postgres.paths import published_paths
+from agora_catalog.adapters.postgres.progress import progress_page
+from agora_catalog.adapters.postgres.quizzes import SKILLS_REPORT
+from agora_catalog.adapters.postgres.search import search_statement
+from agora_catalog.domain.search import SearchFilter, SearchQuery, Sort, query_words
+from agora_catalog.migrations import MIGRATIONS
+from agora_core.postgres import Database
+from agora_core.testing.postgres import assert_index_serves, migrated_database, query_plan
+
+pytestmark = pytest.mark.integration
+
+T = "acme"
+NOW = datetime(2026, 12, 6, tzinfo=UTC)
+
+
+FILL: Final = (
+    # Rows enough for the planner's statistics to mean something (GIN costs depend on
+    # them): items of made-up words, progress and attempts over six skills.
+    """
+    INSERT INTO items (tenant_id, item_id, type, status, title, summary, language,
+        language_base, skill_ids, skill_levels, content, author_id, version, create_time,
+        update_time, sort_time, search_vector, search_text)
+    SELECT %(t)s, 'i-' || n, 'wiki', CASE WHEN n %% 10 = 0 THEN 'draft' ELSE 'published' END,
+        w, w, 'fr', 'fr', ARRAY['s' || (n %% 6)], ARRAY[2]::smallint[], '{}'::jsonb,
+        'u-' || (n %% 50), 1, now(), now(), now() - n * interval '1 minute',
+        to_tsvector('agora_fr', w), w
+    FROM generate_series(1, 3000) AS n,
+        LATERAL (SELECT md5(n::text) || ' ' || md5((n * 7)::text) AS w) AS words
+    """,
+    """
+    INSERT INTO progress (tenant_id, learner_id, item_id, item_title, item_type, completed,
+        started_at, updated_at, skill_ids)
+    SELECT %(t)s, 'u-' || (n %% 500), 'i-' || n, 'x', 'wiki', n %% 3 = 0, now(), now(),
+        ARRAY['s' || (n %% 6)]
+    FROM generate_series(1, 3000) AS n
+    """,
+    """
+    INSERT INTO quiz_attempts (tenant_id, learner_id, item_id, number, score_percent, passed,
+        question_ids, question_correct, skill_ids, graded_at, attempts_left)
+    SELECT %(t)s, 'u-' || (n %% 500), 'i-' || n, 1, 50, n %% 2 = 0, '{}', '{}',
+        ARRAY['s' || (n %% 6)], now(), -1
+    FROM generate_series(1, 3000) AS n
+    """,
+)
+
+
+@pytest.fixture
+async def database(postgres_dsn: str) -> AsyncIterator[Database]:
+    async with migrated_database(postgres_dsn, MIGRATIONS) as db:
+        for tenant in (T, "other"):
+            async with db.unit_of_work(tenant) as uow:
+                for statement in FILL:
+                    await uow.connection.execute(statement, {"t": tenant})
+        async with db.pool.connection() as connection:
+            await connection.execute("ANALYZE items, progress, quiz_attempts")
+        yield db
+
+
+async def gin_plan(database: Database, statement: str, params: Any) -> dict[str, Any]:
+    """The plan with only bitmap scans allowed: a GIN index (full text, trigrams,
+    arrays) is only ever read through a bitmap, and the question is whether one can
+    serve the query (on a small test table the planner rightly prefers a scan)."""
+    async with database.unit_of_work(T) as uow:
+        for method in ("seqscan", "indexscan", "indexonlyscan"):
+            await uow.connection.execute(f"SET LOCAL enable_{method} = off")
+        cursor = await uow.connection.execute(
+            sql.SQL("EXPLAIN (FORMAT JSON) {}").format(sql.SQL(statement)), params
+        )
+        row = await cursor.fetchone()
+    assert row is not None
+    plan: dict[str, Any] = row[0][0]["Plan"]
+    return plan
+
+
+async def planned(database: Database, statement: tuple[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """``query_plan`` of a statement with named parameters."""
+    query, params = statement
+    return await query_plan(database, query, cast("Sequence[Any]", params), tenant_id=T)
+
+
+def search(words: str, sort: Sort, *, fuzzy: bool = False, **where: Any) -> tuple[str, Any]:
+    query = SearchQuery(query_words(words), SearchFilter(status="published", **where), sort)
+    return search_statement(T, query, ranked_at=NOW, fuzzy=fuzzy, after=None, limit=21)
+
+
+@pytest.mark.parametrize(
+    ("sort", "index"), [("recency", "items_recent"), ("popularity", "items_popular")]
+)
+async def test_browsing_the_catalogue_reads_its_index_in_order(
+    database: Database, sort: Sort, index: str
+) -> None:
+    plan = await planned(database, search("", sort))
+    assert_index_serves(plan, index)
+    query = SearchQuery((), SearchFilter(status="published"), sort)
+    key: Any = NOW if sort == "recency" else 3
+    next_page = search_statement(T, query, ranked_at=NOW, fuzzy=False, after=(key, "x"), limit=21)
+    assert_index_serves(await planned(database, next_page), index)
+
+
+async def test_an_authors_drafts_are_read_from_the_authors_index(database: Database) -> None:
+    query = SearchQuery((), SearchFilter(status="draft", author_id="u-grace"), "recency")
+    statement = search_statement(T, query, ranked_at=NOW, fuzzy=False, after=None, limit=21)
+    assert_index_serves(await planned(database, statement), "items_author")
+
+
+async def test_full_text_search_reads_the_text_index(database: Database) -> None:
+    plan = await gin_plan(database, *search("éducation financière", "relevance"))
+    assert_index_serves(plan, "items_search", sorted_after=True)
+
+
+async def test_a_learners_progress_and_assignments_pages(database: Database) -> None:
+    for after in (None, (NOW, "i-1")):
+        plan = await query_plan(database, *progress_page(T, "u-ada", after, 51), tenant_id=T)
+        assert_index_serves(plan, "progress_recent")
+        mine = assignments_page(T, learner_id="u-ada", after=after, limit=51)
+        assert_index_serves(await query_plan(database, *mine, tenant_id=T), "assignments_learner")
+        team = assignments_page(T, assigned_by="u-boss", after=after, limit=101)
+        assert_index_serves(await query_plan(database, *team, tenant_id=T), "assignments_assigner")
+
+
+async def test_published_paths_pages(database: Database) -> None:
+    for onboarding, index in ((False, "paths_recent"), (True, "paths_onboarding")):
+        for after in (None, (NOW, "p-1")):
+            statement = published_paths(T, onboarding, after, 51)
+            assert_index_serves(await query_plan(database, *statement, tenant_id=T), index)
+
+
+async def test_the_skills_report_reads_the_tenants_completions_once(database: Database) -> None:
+    plan = await gin_plan(database, SKILLS_REPORT, {"t": T, "skills": ["s1", "s2"]})
+    # One pass over the tenant's completions and attempts, grouped by skill.
+    assert_index_serves(plan, "progress_completed", sorted_after=True)
+    assert_index_serves(plan, "quiz_attempts_pkey", sorted_after=True)
