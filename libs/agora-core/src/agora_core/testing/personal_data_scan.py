@@ -9,13 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Any
 
-from psycopg import sql
-from psycopg.rows import dict_row
 from pymongo.asynchronous.database import AsyncDatabase
 
-from agora_core.postgres.unit_of_work import Database as PostgresDatabase
 from agora_core.privacy.scrub import mentions_person
 from agora_core.storage import Document
 
@@ -73,41 +70,4 @@ async def traces_of(
                     text in value.lower() for text in lowered
                 ):
                     found.append(Trace(name, document.get("_id"), path, value))
-    return found
-
-
-SCANNED_EXCEPT: Final = frozenset({"alembic_version", "processed_events", "erased_persons"})
-"""Tables of a service on PostgreSQL that hold no person by design (versions, event
-ids, digests of erased persons)."""
-
-
-async def postgres_traces_of(
-    database: PostgresDatabase,
-    *,
-    ids: Sequence[str] = (),
-    texts: Sequence[str] = (),
-    tenant_id: str,
-) -> list[Trace]:
-    """:func:`traces_of` for a service on PostgreSQL: every row of the tenant in every
-    table (each has ``tenant_id``), every column, JSON walked."""
-    found: list[Trace] = []
-    lowered = [text.lower() for text in texts]
-    async with database.unit_of_work(tenant_id) as uow:
-        cursor = await uow.connection.execute(
-            "SELECT table_name FROM information_schema.tables "
-            "WHERE table_schema = 'public' ORDER BY table_name"
-        )
-        tables = [row[0] for row in await cursor.fetchall() if row[0] not in SCANNED_EXCEPT]
-        for table in tables:
-            async with uow.connection.cursor(row_factory=dict_row) as rows:
-                await rows.execute(
-                    sql.SQL("SELECT * FROM {} WHERE tenant_id = %s").format(sql.Identifier(table)),
-                    (tenant_id,),
-                )
-                for row in await rows.fetchall():
-                    for path, value in _strings(dict(row), ""):
-                        if any(mentions_person(value, needle) for needle in ids) or any(
-                            text in value.lower() for text in lowered
-                        ):
-                            found.append(Trace(table, next(iter(row.values()), None), path, value))
     return found
