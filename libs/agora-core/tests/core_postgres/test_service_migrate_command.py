@@ -1,15 +1,17 @@
 """``agora-<service> migrate`` on the real server: every service's database gets the
-shared tables; a second run is a no-op; a wrong password fails with one clear line
-that never shows the password."""
+shared tables and ends at the service's head revision; a second run is a no-op; a wrong
+password fails with one clear line that never shows the password."""
 
 from __future__ import annotations
 
 import asyncio
+import importlib
 import os
 import sys
 
 import psycopg
 import pytest
+from alembic.script import ScriptDirectory
 
 pytestmark = pytest.mark.integration
 
@@ -49,10 +51,18 @@ async def test_migrate_creates_the_shared_tables_once(service: str, postgres_dsn
         )
         tables = [row[0] for row in await cursor.fetchall()]
         cursor = await connection.execute("SELECT version_num FROM alembic_version")
-        assert await cursor.fetchone() == ("0001",)
+        assert await cursor.fetchone() == (_head(service),)
     assert {"outbox", "processed_events", "alembic_version"} <= set(tables)
     again, log = await _migrate(service, postgres_dsn)
     assert again == 0, log
+
+
+def _head(service: str) -> str:
+    """The newest revision of the service's own migrations."""
+    migrations = importlib.import_module(f"agora_{service}.migrations").MIGRATIONS
+    head = ScriptDirectory.from_config(migrations.config("postgresql://unused")).get_current_head()
+    assert head is not None
+    return str(head)
 
 
 async def test_a_refused_login_fails_with_one_line_and_no_password(postgres_dsn: str) -> None:
