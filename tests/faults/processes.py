@@ -46,6 +46,8 @@ def platform_config(state_dir: Path, kafka: str, mongo_uri: str, service: str) -
         f"{prefix}GRPC_PORT": str(free_port()),
         f"{prefix}HTTP_PORT": str(free_port()),
         f"{prefix}PUBLIC_PORT": str(free_port()),
+        # The supervisor serves Connect too: a second replica must not reuse the port.
+        f"{prefix}CONNECT_PORT": str(free_port()),
     }
     return load_config(REPO_ROOT, environ)
 
