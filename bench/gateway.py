@@ -33,6 +33,7 @@ import httpx
 
 from agora.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from agora_core.grpc.dev_tokens import mint_dev_token
+from agora_core.testing.postgres import create_test_database, drop_test_database, ensure_test_role
 from bench import SMOKE_HELP, reports_dir
 from bench.gateway_report import write_png
 
@@ -49,14 +50,14 @@ def free_port() -> int:
         return port
 
 
-def start_catalog(kafka: str, mongo_uri: str) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
+def start_catalog(kafka: str, postgres_dsn: str) -> tuple[subprocess.Popen[bytes], dict[str, int]]:
     ports = {"grpc": free_port(), "http": free_port(), "connect": free_port()}
     prefix = "AGORA_CATALOG_"
     env = {
         **os.environ,
         f"{prefix}KAFKA_BOOTSTRAP_SERVERS": kafka,
-        f"{prefix}MONGO_URI": mongo_uri,
-        f"{prefix}MONGO_DATABASE": f"catalog_gateway_{uuid.uuid4().hex[:8]}",
+        f"{prefix}POSTGRES_DSN": postgres_dsn,
+        f"{prefix}POSTGRES_MIGRATE_ON_START": "true",
         f"{prefix}GRPC_PORT": str(ports["grpc"]),
         f"{prefix}HTTP_PORT": str(ports["http"]),
         f"{prefix}CONNECT_ENABLED": "true",
@@ -112,8 +113,14 @@ async def measure(call: Call, clients: int, seconds: float) -> dict[str, float]:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     kafka = os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092")
-    mongo_uri = os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
-    process, ports = start_catalog(kafka, mongo_uri)
+    admin_dsn = os.environ.get(
+        "AGORA_TEST_POSTGRES_DSN",
+        "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
+    )
+    # The catalog on a database of its own (dropped at the end), as in the tests.
+    await ensure_test_role(admin_dsn)
+    database, dsn = await create_test_database(admin_dsn, "bench_gateway")
+    process, ports = start_catalog(kafka, dsn)
     try:
         await wait_ready(ports["http"], process)
         tenant = f"bench-{uuid.uuid4().hex[:8]}"
@@ -190,6 +197,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        await drop_test_database(admin_dsn, database)
     best = {name: max(runs, key=lambda r: r["calls_per_s"]) for name, runs in rounds.items()}
     baseline = best["native gRPC"]["calls_per_s"]
     return {
@@ -197,7 +205,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
         "quick": args.quick,
         "smoke": args.smoke,
-        "read": f"catalog ListThemes ({THEMES} themes), service on FerretDB, own process",
+        "read": f"catalog ListThemes ({THEMES} themes), service on PostgreSQL, own process",
         "clients": args.clients,
         "seconds_per_round": args.seconds,
         "rounds": args.rounds,

@@ -65,6 +65,7 @@ from agora_core.testing.postgres import (
 )
 from agora_core.tracing import install, installed, tracer
 from agora_core.tracing.setup import TracingSetup, build_provider
+from bench import SMOKE_HELP, reports_dir
 from bench.core_messaging import (
     MIGRATIONS,
     TENANT,
@@ -78,7 +79,7 @@ from bench.core_messaging import (
     truncate,
 )
 
-REPORTS: Final = Path(__file__).resolve().parent / "reports"
+REPORTS: Final = reports_dir()
 MODES: Final = ("disabled", "off", "on_10", "on_100")
 ECHO: Final = "/agora.bench.v1.Echo/Echo"
 CONCURRENCY: Final = 16
@@ -358,6 +359,7 @@ def write_chart(result: Mapping[str, Any], path: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="2,000 events, 2,000 calls")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--events", type=int, help="events per consumer run (default 20,000)")
     parser.add_argument("--calls", type=int, help="gRPC calls per run (default 10,000)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every mode")
@@ -371,6 +373,9 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=REPORTS)
     args = parser.parse_args()
+    if args.smoke:
+        args.quick = True
+        args.events, args.calls, args.rounds = args.events or 200, args.calls or 200, 1
     args.events = args.events or (2_000 if args.quick else 20_000)
     args.calls = args.calls or (2_000 if args.quick else 10_000)
     result = asyncio.run(run(args))
