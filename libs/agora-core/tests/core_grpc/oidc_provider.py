@@ -18,6 +18,7 @@ import re
 import secrets
 import shutil
 import subprocess
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -160,25 +161,50 @@ async def _submit_form(browser: aiohttp.ClientSession, url: str, html: str, logi
         return urljoin(url, answer.headers["Location"])
 
 
+async def _start_provider(directory: Path) -> tuple[subprocess.Popen[bytes], dict[str, Any]]:
+    """Spawn ``provider.mjs`` and read the line it prints once listening.
+
+    A plain process read from a worker thread, independent of the test loop's child
+    watcher; its stderr goes to a file that a start-up failure shows. One retry: a
+    start that hangs (seen once at the end of a full CI run) is killed and tried again.
+    """
+    node = shutil.which("node")
+    assert node is not None, "Node.js is needed for the OpenID Connect tests"
+    failures: list[str] = []
+    for _attempt in range(2):
+        errors = tempfile.TemporaryFile()  # noqa: SIM115 - closed below or with the process
+        process = subprocess.Popen(  # noqa: S603, ASYNC220 - our own script; spawning is quick
+            [node, "provider.mjs"],
+            cwd=directory,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=errors,
+        )
+        assert process.stdout is not None
+        try:
+            line = await asyncio.wait_for(
+                asyncio.to_thread(process.stdout.readline), START_TIMEOUT_SECONDS
+            )
+        except TimeoutError:
+            line = b""
+        if line:
+            errors.close()
+            started: dict[str, Any] = json.loads(line)
+            return process, started
+        process.kill()
+        process.wait()
+        errors.seek(0)
+        failures.append(errors.read().decode(errors="replace")[-2000:] or "(no output)")
+        errors.close()
+    raise AssertionError("the OpenID Connect provider did not start:\n" + "\n---\n".join(failures))
+
+
 @asynccontextmanager
 async def running_provider() -> AsyncIterator[OidcProvider]:
     """Start ``provider.mjs`` and yield a client of it; stop it on exit."""
     directory = await asyncio.to_thread(installed_provider)
-    node = shutil.which("node")
-    assert node is not None, "Node.js is needed for the OpenID Connect tests"
-    process = await asyncio.create_subprocess_exec(
-        node,
-        "provider.mjs",
-        cwd=directory,
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    process, started = await _start_provider(directory)
     try:
-        assert process.stdout is not None
-        line = await asyncio.wait_for(process.stdout.readline(), START_TIMEOUT_SECONDS)
-        assert line, "the OpenID Connect provider exited at start"
-        started = json.loads(line)
         async with aiohttp.ClientSession() as http:
             discovery_url = f"{started['issuer']}/.well-known/openid-configuration"
             async with http.get(discovery_url) as response:
@@ -191,6 +217,6 @@ async def running_provider() -> AsyncIterator[OidcProvider]:
                 http=http,
             )
     finally:
-        if process.returncode is None:
+        if process.poll() is None:
             process.terminate()
-        await process.wait()
+        await asyncio.to_thread(process.wait)
