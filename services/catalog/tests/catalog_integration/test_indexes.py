@@ -33,17 +33,19 @@ NOW = datetime(2026, 12, 6, tzinfo=UTC)
 
 FILL: Final = (
     # Rows enough for the planner's statistics to mean something (GIN costs depend on
-    # them): items of made-up words, progress and attempts over six skills.
+    # them): items of made-up words and one word they all share, progress and attempts
+    # over six skills.
     """
     INSERT INTO items (tenant_id, item_id, type, status, title, summary, language,
         language_base, skill_ids, skill_levels, content, author_id, version, create_time,
-        update_time, sort_time, search_vector, search_text)
+        update_time, sort_time, popularity, search_vector, search_text)
     SELECT %(t)s, 'i-' || n, 'wiki', CASE WHEN n %% 10 = 0 THEN 'draft' ELSE 'published' END,
         w, w, 'fr', 'fr', ARRAY['s' || (n %% 6)], ARRAY[2]::smallint[], '{}'::jsonb,
-        'u-' || (n %% 50), 1, now(), now(), now() - n * interval '1 minute',
+        'u-' || (n %% 50), 1, now(), now(), now() - n * interval '1 minute', n %% 97,
         to_tsvector('agora_fr', w), w
     FROM generate_series(1, 3000) AS n,
-        LATERAL (SELECT md5(n::text) || ' ' || md5((n * 7)::text) AS w) AS words
+        LATERAL (SELECT md5(n::text) || ' ' || md5((n * 7)::text) || ' formation' AS w)
+        AS words
     """,
     """
     INSERT INTO progress (tenant_id, learner_id, item_id, item_title, item_type, completed,
@@ -124,6 +126,33 @@ async def test_an_authors_drafts_are_read_from_the_authors_index(database: Datab
 async def test_full_text_search_reads_the_text_index(database: Database) -> None:
     plan = await gin_plan(database, *search("éducation financière", "relevance"))
     assert_index_serves(plan, "items_search", sorted_after=True)
+
+
+async def test_a_word_most_items_contain_is_ranked_among_the_most_popular_matches(
+    database: Database,
+) -> None:
+    # Every published item matches: the popularity index yields the candidates in
+    # order, the text condition checked on each, and stops at the cap.
+    plan = await planned(database, search("formation", "relevance"))
+    assert_index_serves(plan, "items_popular", filtered=True, sorted_after=True)
+    query = SearchQuery(query_words("formation"), SearchFilter(status="published"), "relevance")
+    capped = search_statement(
+        T, query, ranked_at=NOW, fuzzy=False, after=None, limit=21, candidates=5
+    )
+    async with database.unit_of_work(T) as uow:
+        found = await (await uow.connection.execute(*capped)).fetchall()
+        popular = await (
+            await uow.connection.execute(
+                "SELECT item_id FROM items WHERE tenant_id = %s AND status = 'published' "
+                "ORDER BY popularity DESC, item_id DESC LIMIT 5",
+                (T,),
+            )
+        ).fetchall()
+        uncapped = await (
+            await uow.connection.execute(*search("formation", "relevance"))
+        ).fetchall()
+    assert sorted(row[0] for row in found) == sorted(row[0] for row in popular)
+    assert len(uncapped) == 21  # below the default cap every match is ranked
 
 
 async def test_a_learners_progress_and_assignments_pages(database: Database) -> None:
