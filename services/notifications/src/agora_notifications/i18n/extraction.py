@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import string
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Final
@@ -33,6 +34,11 @@ PROJECT: Final = "agora-notifications"
 
 def catalog_path(locale: str) -> Path:
     return LOCALES_DIR / locale / "LC_MESSAGES" / f"{DOMAIN}.po"
+
+
+def source_locales() -> list[str]:
+    """The locales with a catalog in the source tree."""
+    return sorted(p.parent.parent.name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po"))
 
 
 def extract_template() -> Catalog:
@@ -77,6 +83,38 @@ def read_catalog(path: Path, locale: str | None = None) -> Catalog:
         return read_po(source, locale=locale, domain=DOMAIN)
 
 
+def _placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def catalog_problems(template: Catalog, catalog: Catalog) -> list[str]:
+    """Why ``catalog`` cannot serve every message of ``template`` (empty when it can).
+
+    Every id must be present, translated in every plural form, not fuzzy, and use the
+    same ``{placeholders}`` as its id (a renamed one would render as nothing).
+    """
+    problems: list[str] = []
+    for expected in template:
+        if not expected.id:
+            continue
+        found = catalog.get(expected.id, expected.context)
+        label = f"{catalog.locale}: {expected.id!r}"
+        if found is None:
+            problems.append(f"{label} is missing")
+            continue
+        strings = [found.string] if isinstance(found.string, str) else list(found.string)
+        if found.fuzzy:
+            problems.append(f"{label} is fuzzy")
+        if not strings or not all(strings):
+            problems.append(f"{label} is not translated")
+        ids = [expected.id] if isinstance(expected.id, str) else list(expected.id)
+        wanted = set().union(*(_placeholders(i) for i in ids))
+        for text in filter(None, strings):
+            if not _placeholders(text) <= wanted:
+                problems.append(f"{label}: {text!r} uses unknown placeholders")
+    return problems
+
+
 def _write(path: Path, catalog: Catalog) -> None:
     out = io.BytesIO()
     # No line numbers: moving code does not churn the catalogs, only wording changes do.
@@ -109,8 +147,7 @@ def update_catalogs(new_locales: Iterable[str] = ()) -> list[Path]:
     else:
         _write(TEMPLATE, template)
         written = [TEMPLATE]
-    locales = {p.parent.parent.name for p in LOCALES_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")}
-    for locale in sorted(locales | set(new_locales) | {SOURCE_LOCALE}):
+    for locale in sorted({*source_locales(), *new_locales, SOURCE_LOCALE}):
         path = catalog_path(locale)
         if path.exists():
             catalog = read_catalog(path, locale)
@@ -125,10 +162,26 @@ def update_catalogs(new_locales: Iterable[str] = ()) -> list[Path]:
     return written
 
 
+def check_catalogs() -> list[str]:
+    """Everything wrong with the committed catalogs (empty when they are complete)."""
+    template = extract_template()
+    problems = []
+    if _content(template) != _content(read_catalog(TEMPLATE)):
+        problems.append(f"{TEMPLATE.name} is out of date with the code: run make translations")
+    for locale in source_locales():
+        problems += catalog_problems(template, read_catalog(catalog_path(locale), locale))
+    return problems
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--add", action="append", default=[], metavar="LOCALE")
+    parser.add_argument("--check", action="store_true", help="only report what is missing")
     arguments = parser.parse_args(argv)
+    if arguments.check:
+        problems = check_catalogs()
+        print("\n".join(problems) or "catalogs complete")
+        raise SystemExit(1 if problems else 0)
     for path in update_catalogs(arguments.add):
         print(path.relative_to(PACKAGE_DIR.parent))
 
