@@ -102,7 +102,7 @@ def catalog_problems(template: Catalog, catalog: Catalog) -> list[str]:
         if found is None:
             problems.append(f"{label} is missing")
             continue
-        strings = [found.string] if isinstance(found.string, str) else list(found.string)
+        strings = [found.string] if isinstance(found.string, str) else list(found.string or ())
         if found.fuzzy:
             problems.append(f"{label} is fuzzy")
         if not strings or not all(strings):
