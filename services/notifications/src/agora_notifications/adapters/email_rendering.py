@@ -60,7 +60,7 @@ class EmailRenderer:
         context = {
             "title": text.title,
             "body": text.body,
-            "locale": locale,
+            "locale": locale.replace("_", "-"),  # the HTML lang attribute is BCP 47
             "t": _chrome(locale),
             "unsubscribe_url": unsubscribe_url,
         }
@@ -94,7 +94,7 @@ class EmailRenderer:
         chrome["digest_title"] = heading
         context = {
             "items": [{"title": i.title, "body": i.body} for i in items],
-            "locale": locale,
+            "locale": locale.replace("_", "-"),  # the HTML lang attribute is BCP 47
             "t": chrome,
             "unsubscribe_url": unsubscribe_url,
         }
