@@ -124,7 +124,7 @@ async def test_reminders_escalate_stop_at_the_cap_and_stalled_work_reaches_the_m
     # Due soon (48 h before) and overdue alerts, once each.
     due_soon = await inbox(stack, tenant, "u-ada", "assignment_due_soon")
     assert len(due_soon) == 1
-    due = assigned.due_at.astimezone(ZoneInfo("UTC"))  # u-ada has no profile: UTC, English
+    due = (start + 30 * DAY).astimezone(ZoneInfo("UTC"))  # u-ada: no profile, so UTC, English
     assert f"is due on {due:%A}, {due:%B} {due.day}, {due.year} at " in due_soon[0].body
     await tick(start + 30 * DAY + timedelta(hours=1))
     await tick(start + 31 * DAY)
