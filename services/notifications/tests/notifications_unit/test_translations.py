@@ -11,6 +11,7 @@ from babel.messages.catalog import Catalog
 from agora_notifications.adapters.email_rendering import EmailRenderer
 from agora_notifications.domain.messages import Text, locale_or_default, render_text
 from agora_notifications.domain.model import SUPPORTED_LOCALES, Category, DigestMode
+from agora_notifications.entrypoints.unsubscribe_page import done_page, form_page, preferred_locale
 from agora_notifications.i18n import extraction
 from agora_notifications.i18n.catalogs import catalog_locales
 
@@ -160,3 +161,31 @@ def test_the_catalog_check_names_each_kind_of_gap() -> None:
         "fr: 'Bye' is fuzzy",
         "fr: 'Later' is missing",
     ]
+
+
+@pytest.mark.parametrize(
+    ("header", "locale"),
+    [
+        ("fr-FR,fr;q=0.9,en;q=0.8", "fr"),
+        ("fr-CH", "fr"),  # a region is served by its language's catalog
+        ("de-DE,de;q=0.9,fr;q=0.5", "fr"),  # the best language that has a catalog
+        ("en;q=0.4, fr;q=0.7", "fr"),  # quality, not order
+        ("fr;q=0, en", "en"),  # q=0 means "not this one"
+        ("de, *;q=0.1", "en"),
+        ("", "en"),
+        ("garbage;;q=x,,", "en"),
+    ],
+)
+def test_the_unsubscribe_page_follows_the_browsers_languages(header: str, locale: str) -> None:
+    assert preferred_locale(header) == locale
+
+
+def test_the_unsubscribe_pages_are_translated_and_escaped() -> None:
+    french = form_page("a.b", "fr")
+    assert '<html lang="fr">' in french
+    assert "Ne plus recevoir ces e-mails ?" in french
+    assert '<button type="submit">Se désabonner</button>' in french
+    assert 'action="/unsubscribe?token=a.b"' in form_page("a.b", "en")
+    assert "&quot;" in form_page('x"y', "en")
+    assert "You are unsubscribed." in done_page("")
+    assert "Votre désabonnement est effectué." in done_page("fr-CA")
