@@ -1,5 +1,5 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down infra-status status topics demo test check-sequence bench bench-core bench-platform bench-gateway lint typecheck fmt proto proto-check proto-ts proto-ts-check proto-lint proto-release schemas events
+.PHONY: install up down infra-up infra-down infra-status status topics demo test check-sequence bench bench-core bench-platform bench-gateway lint typecheck fmt proto proto-check proto-ts proto-ts-check proto-lint proto-release schemas events translations
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
@@ -46,6 +46,9 @@ bench-gateway:  ## Connect JSON reads beside native gRPC (starts and stops the t
 
 bench-platform: install  ## end to end: a private platform (own Kafka, FerretDB, services) under load; ARGS="--quick"
 	.venv/bin/python -m bench.platform_e2e $(ARGS)
+
+translations: install  ## notifications' gettext catalogs: re-extract the .pot from the code, update every .po (ARGS="--add de" starts a language)
+	.venv/bin/python -m agora_notifications.i18n.extraction $(ARGS)
 
 lint: install
 	.venv/bin/ruff check .

@@ -170,6 +170,9 @@ def test_dockerignore_keeps_sources_and_drops_local_state() -> None:
     assert "libs/agora-core/src/agora_core/runtime.py" in files
     templates = "services/notifications/src/agora_notifications/templates/"
     assert any(f.startswith(templates) for f in files)
+    # The translation catalogs are read as .po at runtime (docs/translations.md).
+    locales = "services/notifications/src/agora_notifications/locales/"
+    assert f"{locales}fr/LC_MESSAGES/notifications.po" in files
     for path in (
         ".venv/bin/python",
         ".git/HEAD",

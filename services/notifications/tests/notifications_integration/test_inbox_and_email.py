@@ -204,15 +204,22 @@ async def test_email_in_the_persons_locale_with_a_working_unsubscribe_link(
 
     token = parse_qs(urlsplit(link).query)["token"][0]
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"{stack.public_url}/unsubscribe", params={"token": token}) as page:
+        async with http.get(
+            f"{stack.public_url}/unsubscribe",
+            params={"token": token},
+            headers={"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.8"},
+        ) as page:
             assert page.status == 200
-            assert "<form" in await page.text()
+            form = await page.text()
+            assert "<form" in form
+            assert "Se désabonner" in form  # the browser's language
         async with http.post(
             f"{stack.public_url}/unsubscribe", params={"token": token[:-2] + "xx"}
         ) as forged:
             assert forged.status == 400
         async with http.post(link, data={"List-Unsubscribe": "One-Click"}) as done:
             assert done.status == 200
+            assert "You are unsubscribed." in await done.text()  # no Accept-Language
 
     effective = await stack.stub.GetEffectivePreferences(
         pb.GetEffectivePreferencesRequest(), metadata=me

@@ -301,8 +301,10 @@ async def test_daily_digest_groups_everything_since_the_last_one(stack: Stack, u
 
     await eventually(digest_sent)
     [message] = stack.smtp.to(address)
-    assert message["Subject"] == "Your Agora digest (3)"
+    assert message["Subject"] == "Your Agora digest: 3 notifications"
     text = parts(message)["text/plain"]
+    sent = stack.clock.now().astimezone(PARIS)  # the heading names the reader's day
+    assert text.startswith(f"Your daily Agora digest of {sent:%A}, {sent:%B} {sent.day}, ")
     for n in range(3):
         assert f"Badge d{n}" in text
     states = {

@@ -119,10 +119,13 @@ async def test_reminders_escalate_stop_at_the_cap_and_stalled_work_reaches_the_m
     await tick(start + 29 * DAY)  # the cap (3) is reached: no more reminders
     assert len(await inbox(stack, tenant, "u-ada", "relaunch_reminder")) == 3
     [stalled] = await inbox(stack, tenant, "u-boss", "stalled_work")
+    assert stalled.title == "1 assignment of your team is stalled"
     assert "u-ada: Security basics" in stalled.body
     # Due soon (48 h before) and overdue alerts, once each.
     due_soon = await inbox(stack, tenant, "u-ada", "assignment_due_soon")
     assert len(due_soon) == 1
+    due = (start + 30 * DAY).astimezone(ZoneInfo("UTC"))  # u-ada: no profile, so UTC, English
+    assert f"is due on {due:%A}, {due:%B} {due.day}, {due.year} at " in due_soon[0].body
     await tick(start + 30 * DAY + timedelta(hours=1))
     await tick(start + 31 * DAY)
     assert len(await inbox(stack, tenant, "u-ada", "assignment_overdue")) == 1

@@ -55,7 +55,7 @@ def test_emails_escape_html_in_the_html_part_only() -> None:
     assert "<b>Hi</b>" in rendered.text
     assert "https://x.example/unsubscribe?token=t" in rendered.text
     digest = EmailRenderer().digest([Text("One", "1"), Text("Two", "2")], "fr", "u")
-    assert digest.subject == "Votre résumé Agora (2)"
+    assert digest.subject == "Votre résumé Agora : 2 notifications"
     assert "One" in digest.text
     assert "Two" in digest.html
 
@@ -159,7 +159,8 @@ def test_assignments_and_path_completions_notify_the_learner() -> None:
         assigned_at=NOW,
     )
     [draft] = TRIGGERS[type_of(learning.AssignmentCreatedV1)](assigned, "e")
-    assert (draft.recipient_id, draft.params["due"]) == ("u-l", "2026-11-23")
+    # The full instant: the text shows the learner's local day and time (not UTC's day).
+    assert (draft.recipient_id, draft.params["due_at"]) == ("u-l", "2026-11-23T10:00:00+00:00")
     done = learning.PathCompletedV1(
         learner_id="u-l", path_id="p", path_title="Onboarding", completed_at=NOW
     )

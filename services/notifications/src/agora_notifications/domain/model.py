@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from agora_notifications.i18n.catalogs import catalog_locales
+
 
 class Category(enum.StrEnum):
     """Why a person hears from us; preferences are set per category and channel."""
@@ -63,7 +65,8 @@ class DeliveryState(enum.StrEnum):
     CANCELLED = "cancelled"
 
 
-SUPPORTED_LOCALES: Final = ("en", "fr")
+SUPPORTED_LOCALES: Final = catalog_locales()
+"""Locales with a translation catalog (docs/translations.md: a catalog adds a language)."""
 
 
 @dataclass(frozen=True)

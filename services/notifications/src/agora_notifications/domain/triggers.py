@@ -150,7 +150,7 @@ def challenge_started(p: gamification.ChallengeStartedV1, event_id: str) -> list
             Category.CHALLENGE_STARTED,
             p.challenge_id,
             title=p.title,
-            ends_at=p.ends_at.date().isoformat(),
+            ends_at=p.ends_at.isoformat(),
         )
         for r in dict.fromkeys(p.participant_ids)
     ]
@@ -166,7 +166,7 @@ def challenge_completed(
 
 
 def assignment_created(p: learning.AssignmentCreatedV1, event_id: str) -> list[NotificationDraft]:
-    due = f"{p.due_at.date().isoformat()}" if p.due_at is not None else ""
+    due_at = p.due_at.isoformat() if p.due_at is not None else ""
     return [
         _draft(
             p.assigned_at,
@@ -175,7 +175,7 @@ def assignment_created(p: learning.AssignmentCreatedV1, event_id: str) -> list[N
             Category.ASSIGNMENT_CREATED,
             p.target_id,
             title=p.target_title,
-            due=due,
+            due_at=due_at,
         )
     ]
 

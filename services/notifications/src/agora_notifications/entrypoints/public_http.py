@@ -8,13 +8,13 @@ one-click: mail clients POST ``List-Unsubscribe=One-Click`` to the same URL).
 
 from __future__ import annotations
 
-import html
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 
 from agora_core.http_server import HttpServer
 from agora_notifications.domain.unsubscribe import InvalidToken, UnsubscribeRequest, verify
+from agora_notifications.entrypoints.unsubscribe_page import done_page, form_page
 
 Unsubscribe = Callable[[UnsubscribeRequest], Awaitable[bool]]
 
@@ -39,19 +39,11 @@ class PublicHttp(HttpServer):
 
     async def _form(self, request: web.Request) -> web.Response:
         self._request(request)
-        token = html.escape(request.query.get("token", ""), quote=True)
-        body = (
-            "<!doctype html><html><body><p>Stop these emails? / Ne plus recevoir ces e-mails ?</p>"
-            f'<form method="post" action="/unsubscribe?token={token}">'
-            '<button type="submit">Unsubscribe / Se désabonner</button></form></body></html>'
-        )
+        body = form_page(request.query.get("token", ""), request.headers.get("Accept-Language", ""))
         return web.Response(text=body, content_type="text/html")
 
     async def _apply(self, request: web.Request) -> web.Response:
         unsubscribe = self._request(request)
         await self._unsubscribe(unsubscribe)
-        return web.Response(
-            text="<!doctype html><html><body><p>Unsubscribed. / Désabonnement effectué.</p>"
-            "</body></html>",
-            content_type="text/html",
-        )
+        body = done_page(request.headers.get("Accept-Language", ""))
+        return web.Response(text=body, content_type="text/html")

@@ -109,7 +109,9 @@ class Notifier:
         inbox = resolve(draft.category, Channel.INBOX, tenant=tenant, space=space, person=person)
         email = resolve(draft.category, Channel.EMAIL, tenant=tenant, space=space, person=person)
         nid = notification_id(tenant_id, draft.source_key, draft.recipient_id, draft.category)
-        text = render_text(draft.category, draft.params, profile.locale)
+        text = render_text(
+            draft.category, draft.params, profile.locale, time_zone=profile.time_zone
+        )
         made = False
         emailed = False
         if inbox.enabled:

@@ -39,6 +39,7 @@ from agora_notifications.domain.model import (
     WILDCARD,
     Category,
     DeliveryState,
+    DigestMode,
     NotificationDraft,
 )
 from agora_notifications.domain.schedule import next_nudge_time, reminder_delay
@@ -189,7 +190,7 @@ class Scheduler:
                     subject_id=tracked["target_id"],
                     params={
                         "title": tracked.get("title", ""),
-                        "due_at": assignment["due_at"].date().isoformat(),
+                        "due_at": assignment["due_at"].isoformat(),
                     },
                 )
                 await self._notifier.notify(tracked["tenant_id"], [draft], now)
@@ -249,7 +250,12 @@ class Scheduler:
                 continue
             url = self._notifier.unsubscribe_url(tenant, person, WILDCARD)
             rendered = self._renderer.digest(
-                [Text(e["title"], e["body"]) for e in entries], profile.locale, url
+                [Text(e["title"], e["body"]) for e in entries],
+                profile.locale,
+                url,
+                mode=DigestMode(entries[0]["digest"]["mode"]),
+                send_at=entries[0]["digest"]["send_at"],
+                time_zone=profile.time_zone,
             )
             digest_id = (
                 f"digest:{hashlib.sha256(f'{tenant}:{person}:{key}'.encode()).hexdigest()[:32]}"

@@ -1,0 +1,1 @@
+"""Translations of notification texts: gettext catalogs (Babel) shipped as package data."""
