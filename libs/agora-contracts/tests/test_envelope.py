@@ -43,9 +43,22 @@ def test_optional_attributes_are_omitted_when_unset() -> None:
         tenant_id="acme",
     )
     headers = envelope.to_headers()
-    assert "ce_actorid" not in headers
     assert "ce_traceparent" not in headers
     assert CloudEventEnvelope.from_headers(headers) == envelope
+    # Another producer's event may lack an actor: parsed all the same.
+    del headers["ce_actorid"]
+    assert CloudEventEnvelope.from_headers(headers).actorid is None
+
+
+def test_an_event_without_a_person_names_the_service_as_its_actor() -> None:
+    caused = new_envelope(
+        type="org.agora.community.popularity.changed.v1",
+        source="/agora/community",
+        subject="comment-1",
+        tenant_id="acme",
+    )
+    assert caused.to_headers()["ce_actorid"] == "system:community"
+    assert _envelope().to_headers()["ce_actorid"] == "user-7"
 
 
 @pytest.mark.parametrize(

@@ -113,6 +113,20 @@ async def test_a_namespaced_claim_holding_dots_and_slashes() -> None:
             {"sub": "", "organization": {"id": "acme"}, "realm_access": {"roles": []}},
             "invalid claims: sub",
         ),
+        # The actorid of the platform's own events: no person may act under it.
+        (
+            {
+                "sub": "system:catalog",
+                "organization": {"id": "acme"},
+                "realm_access": {"roles": []},
+            },
+            "invalid claims: sub",
+        ),
+        # Longer than an event's actorid may be.
+        (
+            {"sub": "u" * 201, "organization": {"id": "acme"}, "realm_access": {"roles": []}},
+            "invalid claims: sub",
+        ),
     ],
 )
 async def test_missing_or_malformed_claims_at_configured_paths_are_refused(

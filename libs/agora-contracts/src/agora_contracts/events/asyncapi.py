@@ -208,7 +208,8 @@ def _cloudevent_headers() -> JsonObject:
             "ce_actorid": {
                 "type": "string",
                 "maxLength": 200,
-                "description": "Extension: the person who caused it, when there is one.",
+                "description": "Extension: who caused it: the person's id, or "
+                "system:<service> for what the platform did on its own.",
             },
             "ce_traceparent": {
                 "type": "string",

@@ -123,8 +123,11 @@ def _headers_section(schemas: JsonObject) -> list[str]:
         "",
         "Always present on every event Agora publishes: the required attributes above "
         "(`ce_dataschema` included) and `ce_traceparent` (with tracing off, the default, "
-        "a trace context marked not sampled). `ce_actorid` when a person caused the "
-        "event; `ce_tracestate` only when the trace carries vendor data.",
+        "a trace context marked not sampled) and `ce_actorid`: the id of the person "
+        "who caused the event (directly, or whose event a service reacted to: points "
+        "for a completion name the learner), or `system:<service>` for what the "
+        "platform did on its own (a scheduled reminder, a popularity update). "
+        "`ce_tracestate` only when the trace carries vendor data.",
         "",
         "In each message below, `ce_type` is the message's type and `ce_source` its "
         "producer's `/agora/<service>`.",

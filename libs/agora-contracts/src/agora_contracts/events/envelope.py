@@ -32,7 +32,18 @@ TENANT_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 """A tenant id: the same shape as the ``tenant`` claim of a token, so every tenant an
 event names is one a caller can be signed in to."""
 
+SYSTEM_ACTOR_PREFIX: Final = "system:"
+"""``actorid`` of an event the platform caused on its own, followed by the service's
+name (``system:notifications`` for a scheduled reminder): every event Agora publishes
+names its actor. Token subjects may not start with it (``agora_core.grpc.token_claims``),
+so an actorid is either a person's id or this."""
+
 ShortText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def system_actor(source: str) -> str:
+    """The actorid of what the service ``source`` (``/agora/<service>``) did on its own."""
+    return SYSTEM_ACTOR_PREFIX + source.rsplit("/", 1)[-1]
 
 
 class EnvelopeError(ValueError):
@@ -59,7 +70,12 @@ class CloudEventEnvelope(BaseModel):
         description="Tenant the event belongs to (letters, digits, `_.-`; at most 64).",
         examples=["acme"],
     )
-    actorid: str | None = Field(default=None, max_length=200, description="Who caused it.")
+    actorid: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Who caused it: a person's id, or ``system:<service>`` (always set "
+        "by Agora; optional when parsing, for other producers).",
+    )
     traceparent: str | None = Field(
         default=None, pattern=TRACEPARENT_PATTERN, description="W3C trace context."
     )
@@ -164,7 +180,8 @@ def new_envelope(
     """A fresh envelope with a random id and the current time.
 
     ``dataschema`` defaults to the published schema of ``type`` under the default base
-    URL (:func:`~agora_contracts.events.dataschema.dataschema_url`).
+    URL (:func:`~agora_contracts.events.dataschema.dataschema_url`). Without an
+    ``actor_id`` the event is the service's own doing (:func:`system_actor`).
     """
     return CloudEventEnvelope(
         id=event_id or uuid.uuid4(),
@@ -173,7 +190,7 @@ def new_envelope(
         time=time or datetime.now(UTC),
         subject=subject,
         tenantid=tenant_id,
-        actorid=actor_id,
+        actorid=actor_id or system_actor(source),
         traceparent=traceparent,
         tracestate=tracestate or None,
         dataschema=dataschema or dataschema_url(type),

@@ -12,13 +12,15 @@ import re
 from collections.abc import Mapping
 from typing import Final, TypeGuard
 
-from agora_contracts.events.envelope import TENANT_ID_PATTERN
+from agora_contracts.events.envelope import SYSTEM_ACTOR_PREFIX, TENANT_ID_PATTERN
 from agora_core.claim_paths import ClaimPath, MissingClaim
 from agora_core.errors import Unauthenticated
 from agora_core.identity import Principal, Role
 from agora_core.settings import ServiceSettings
 
-MAX_SUBJECT_LENGTH: Final = 256
+MAX_SUBJECT_LENGTH: Final = 200
+"""The longest subject: it becomes the ``actorid`` of the events the caller causes
+(at most 200 characters in the event contract)."""
 MAX_AGORA_ROLES: Final = 16
 """Entries of a roles claim holding Agora role names (no mapping)."""
 MAX_PROVIDER_ROLES: Final = 512
@@ -91,4 +93,9 @@ class ClaimRules:
 
 
 def _is_subject(value: object) -> TypeGuard[str]:
-    return isinstance(value, str) and 1 <= len(value) <= MAX_SUBJECT_LENGTH
+    # ``system:…`` is the actorid of the platform's own events: no person may carry it.
+    return (
+        isinstance(value, str)
+        and 1 <= len(value) <= MAX_SUBJECT_LENGTH
+        and not value.startswith(SYSTEM_ACTOR_PREFIX)
+    )

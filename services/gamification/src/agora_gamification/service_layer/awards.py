@@ -115,6 +115,7 @@ class Awards:
                         source=SOURCE,
                         subject=award.learner_id,
                         tenant_id=caller.tenant_id,
+                        actor_id=caller.subject,
                     )
                 ]
             )
