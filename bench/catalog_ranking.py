@@ -8,10 +8,11 @@ and English) with one word in 90 % of them, one in 30 % and one in 0.1 %, then r
 catalog's own search statement (``adapters/postgres/search.py``) for each word, first
 page of 20, in one transaction per query as the service does:
 
-- **capped**: the statement as the service runs it (``RANK_CANDIDATES`` most popular
-  matches ranked);
-- **rank all** (the baseline, the same run): the same statement with the cap above the
-  item count, which ranks every match as the catalog did before.
+- **capped**: the search as the service runs it (``PostgresItemSearch``): a probe counts
+  the matches up to ``RANK_CANDIDATES`` through the text index, then either every match
+  is ranked (a rare word) or the ``RANK_CANDIDATES`` most popular ones (a common word);
+- **rank all** (the baseline, the same run): the statement that ranks every match, as
+  the catalog did before.
 
 Reports p50/p99 per word and mode and the ratio, in ``bench/reports/catalog_ranking.json``
 and ``.png``.
@@ -33,7 +34,11 @@ from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
 
-from agora_catalog.adapters.postgres.search import RANK_CANDIDATES, search_statement
+from agora_catalog.adapters.postgres.search import (
+    RANK_CANDIDATES,
+    PostgresItemSearch,
+    search_statement,
+)
 from agora_catalog.domain.search import SearchFilter, SearchQuery, query_words
 from agora_catalog.migrations import MIGRATIONS
 from agora_core.testing.postgres import (
@@ -81,23 +86,24 @@ async def load(database: Any, items: int, progress: Progress) -> None:
         await connection.execute("ANALYZE items")
 
 
-async def timed(database: Any, word: str, candidates: int, queries: int) -> dict[str, Any]:
+async def timed(database: Any, word: str, *, capped: bool, queries: int) -> dict[str, Any]:
     query = SearchQuery(query_words(word), SearchFilter(status="published"), "relevance")
     samples: list[float] = []
     found = 0
     for _ in range(queries):
-        statement, params = search_statement(
-            TENANT,
-            query,
-            ranked_at=datetime.now(UTC),
-            fuzzy=False,
-            after=None,
-            limit=21,
-            candidates=candidates,
-        )
+        now = datetime.now(UTC)
         started = time.perf_counter()
         async with database.unit_of_work(TENANT) as uow:
-            rows = await (await uow.connection.execute(statement, params)).fetchall()
+            if capped:
+                search = PostgresItemSearch(uow.connection, TENANT)
+                rows: list[Any] = await search.search(
+                    query, ranked_at=now, fuzzy=False, after=None, limit=21
+                )
+            else:
+                statement, params = search_statement(
+                    TENANT, query, ranked_at=now, fuzzy=False, after=None, limit=21
+                )
+                rows = await (await uow.connection.execute(statement, params)).fetchall()
         samples.append((time.perf_counter() - started) * 1000)
         found = len(rows)
     ordered = sorted(samples)
@@ -125,9 +131,9 @@ async def run(items: int, queries: int) -> dict[str, Any]:
                 await load(database, items, progress)
                 task = progress.add_task("searching", total=len(WORDS) * 2)
                 for word, share in WORDS.items():
-                    capped = await timed(database, word, RANK_CANDIDATES, queries)
+                    capped = await timed(database, word, capped=True, queries=queries)
                     progress.advance(task)
-                    rank_all = await timed(database, word, items + 1, queries)
+                    rank_all = await timed(database, word, capped=False, queries=queries)
                     progress.advance(task)
                     report["words"][word] = {
                         "matches": round(items * share),

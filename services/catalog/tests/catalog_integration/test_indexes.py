@@ -8,6 +8,7 @@ the tenant's rows instead, so their use is not asserted here."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, cast
@@ -19,7 +20,12 @@ from agora_catalog.adapters.postgres.assignments import assignments_page
 from agora_catalog.adapters.postgres.paths import published_paths
 from agora_catalog.adapters.postgres.progress import progress_page
 from agora_catalog.adapters.postgres.quizzes import SKILLS_REPORT
-from agora_catalog.adapters.postgres.search import search_statement
+from agora_catalog.adapters.postgres.search import (
+    RANK_CANDIDATES,
+    PostgresItemSearch,
+    match_probe,
+    search_statement,
+)
 from agora_catalog.domain.search import SearchFilter, SearchQuery, Sort, query_words
 from agora_catalog.migrations import MIGRATIONS
 from agora_core.postgres import Database
@@ -29,6 +35,11 @@ pytestmark = pytest.mark.integration
 
 T = "acme"
 NOW = datetime(2026, 12, 6, tzinfo=UTC)
+
+
+def md5_of(n: int) -> str:
+    """The first made-up word of item ``i-<n>`` (FILL)."""
+    return hashlib.md5(str(n).encode()).hexdigest()  # noqa: S324 - the fill's word
 
 
 FILL: Final = (
@@ -131,16 +142,22 @@ async def test_full_text_search_reads_the_text_index(database: Database) -> None
 async def test_a_word_most_items_contain_is_ranked_among_the_most_popular_matches(
     database: Database,
 ) -> None:
-    # Every published item matches: the popularity index yields the candidates in
-    # order, the text condition checked on each, and stops at the cap.
-    plan = await planned(database, search("formation", "relevance"))
-    assert_index_serves(plan, "items_popular", filtered=True, sorted_after=True)
+    # Every published item matches "formation": the capped page reads items_popular in
+    # order (the text checked on each) to the cap. The probe that decides counts a rare
+    # word's matches through the text index, never reading the tenant's items.
     query = SearchQuery(query_words("formation"), SearchFilter(status="published"), "relevance")
+    rare = SearchQuery(query_words(md5_of(8)), SearchFilter(status="published"), "relevance")
+    probe = await gin_plan(database, *match_probe(T, rare, RANK_CANDIDATES))
+    assert_index_serves(probe, "items_search", filtered=True)
     capped = search_statement(
-        T, query, ranked_at=NOW, fuzzy=False, after=None, limit=21, candidates=5
+        T, query, ranked_at=NOW, fuzzy=False, after=None, limit=21, candidates=RANK_CANDIDATES
+    )
+    assert_index_serves(
+        await planned(database, capped), "items_popular", filtered=True, sorted_after=True
     )
     async with database.unit_of_work(T) as uow:
-        found = await (await uow.connection.execute(*capped)).fetchall()
+        small_cap = PostgresItemSearch(uow.connection, T, cap=5)
+        found = await small_cap.search(query, ranked_at=NOW, fuzzy=False, after=None, limit=21)
         popular = await (
             await uow.connection.execute(
                 "SELECT item_id FROM items WHERE tenant_id = %s AND status = 'published' "
@@ -148,11 +165,13 @@ async def test_a_word_most_items_contain_is_ranked_among_the_most_popular_matche
                 (T,),
             )
         ).fetchall()
-        uncapped = await (
-            await uow.connection.execute(*search("formation", "relevance"))
-        ).fetchall()
-    assert sorted(row[0] for row in found) == sorted(row[0] for row in popular)
-    assert len(uncapped) == 21  # below the default cap every match is ranked
+        default_cap = PostgresItemSearch(uow.connection, T)
+        uncapped = await default_cap.search(query, ranked_at=NOW, fuzzy=False, after=None, limit=21)
+        # A word of one item: under the cap, ranked as every match is.
+        one = await small_cap.search(rare, ranked_at=NOW, fuzzy=False, after=None, limit=21)
+    assert sorted(item.item_id for item, _ in found) == sorted(row[0] for row in popular)
+    assert len(uncapped) == 21  # 2,700 matches: a full page from the 1,000 candidates
+    assert [item.item_id for item, _ in one] == ["i-8"]
 
 
 async def test_a_learners_progress_and_assignments_pages(database: Database) -> None:
