@@ -83,9 +83,11 @@ class WebhookSubscriptions(Protocol):
 
     async def add_secret(self, subscription_id: str, secret: WebhookSecret) -> None: ...
 
-    async def expire_secrets(self, subscription_id: str, at: datetime, keep: str) -> None:
-        """Every secret but ``keep`` stops signing at ``at`` at the latest; secrets
-        already expired are removed."""
+    async def expire_secrets(
+        self, subscription_id: str, *, keep: str, at: datetime, now: datetime
+    ) -> None:
+        """Every secret but ``keep`` stops signing at ``at`` at the latest; those
+        already expired at ``now`` are removed."""
 
     async def delete(self, subscription_id: str) -> bool: ...
 

@@ -198,13 +198,18 @@ class WebhookSubscriptionCases:
         async with self._uow(principal.tenant_id) as uow:
             repository = uow.webhook_subscriptions
             current = await _existing(repository, subscription_id, for_update=True)
-            if len([s for s in current.secrets if s.signs_at(old_until)]) >= MAX_SECRETS:
+            still_signing = (
+                [s for s in current.secrets if s.signs_at(now)] if old_until > now else []
+            )
+            if len(still_signing) + 1 > MAX_SECRETS:
                 raise FailedPrecondition(
                     f"{MAX_SECRETS} secrets would sign at once: wait for an overlap to end",
                     current_state="too_many_secrets",
                 )
             await repository.add_secret(subscription_id, secret)
-            await repository.expire_secrets(subscription_id, old_until, keep=secret.secret_id)
+            await repository.expire_secrets(
+                subscription_id, keep=secret.secret_id, at=old_until, now=now
+            )
             rotated = await _existing(repository, subscription_id)
         return WithSecret(rotated, secret.value)
 

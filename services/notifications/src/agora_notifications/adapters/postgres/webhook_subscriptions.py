@@ -122,11 +122,13 @@ class PostgresWebhookSubscriptions:
             ),
         )
 
-    async def expire_secrets(self, subscription_id: str, at: datetime, keep: str) -> None:
+    async def expire_secrets(
+        self, subscription_id: str, *, keep: str, at: datetime, now: datetime
+    ) -> None:
         await self._connection.execute(
             "DELETE FROM webhook_secrets WHERE tenant_id = %s AND subscription_id = %s "
             "AND secret_id <> %s AND expires_at <= %s",
-            (self._tenant_id, subscription_id, keep, at),
+            (self._tenant_id, subscription_id, keep, now),
         )
         await self._connection.execute(
             "UPDATE webhook_secrets SET expires_at = LEAST(coalesce(expires_at, %s), %s) "
