@@ -117,4 +117,3 @@ def test_the_webhook_verification_snippet_accepts_what_the_service_signs() -> No
     assert namespace["verify"](old, {**headers, "webhook-id": "evt-2"}, body) is False
     stale = signed_headers([old], "evt-1", now - 600, body)
     assert namespace["verify"](old, stale, body) is False
-
