@@ -14,14 +14,20 @@ _SELECT: Final = (
     "SELECT subscription_id, url, event_types, subjects, description, paused, created_at, "
     "updated_at FROM webhook_subscriptions WHERE tenant_id = %s "
 )
-_GET: Final = _SELECT + "AND subscription_id = %s"
-_GET_FOR_UPDATE: Final = _GET + " FOR UPDATE"
-_FIRST_PAGE: Final = _SELECT + "ORDER BY created_at, subscription_id LIMIT %s"
-_NEXT_PAGE: Final = (
+GET: Final = _SELECT + "AND subscription_id = %s"
+GET_FOR_UPDATE: Final = GET + " FOR UPDATE"
+FIRST_PAGE: Final = _SELECT + "ORDER BY created_at, subscription_id LIMIT %s"
+NEXT_PAGE: Final = (
     _SELECT + "AND (created_at, subscription_id) > (%s, %s) "
     "ORDER BY created_at, subscription_id LIMIT %s"
 )
-_ALL: Final = _SELECT + "ORDER BY created_at, subscription_id"
+ALL_OF_TENANT: Final = _SELECT + "ORDER BY created_at, subscription_id"
+SECRETS_OF: Final = (
+    "SELECT subscription_id, secret_id, value, created_at, expires_at "
+    "FROM webhook_secrets WHERE tenant_id = %s AND subscription_id = ANY(%s) "
+    "AND (expires_at IS NULL OR expires_at > now()) "
+    "ORDER BY subscription_id, created_at, secret_id"
+)
 
 
 class PostgresWebhookSubscriptions:
@@ -64,7 +70,7 @@ class PostgresWebhookSubscriptions:
         self, subscription_id: str, *, for_update: bool = False
     ) -> WebhookSubscription | None:
         cursor = await self._connection.execute(
-            _GET_FOR_UPDATE if for_update else _GET, (self._tenant_id, subscription_id)
+            GET_FOR_UPDATE if for_update else GET, (self._tenant_id, subscription_id)
         )
         row = await cursor.fetchone()
         if row is None:
@@ -76,17 +82,17 @@ class PostgresWebhookSubscriptions:
         self, after: tuple[datetime, str] | None, limit: int
     ) -> list[WebhookSubscription]:
         if after is None:
-            cursor = await self._connection.execute(_FIRST_PAGE, (self._tenant_id, limit))
+            cursor = await self._connection.execute(FIRST_PAGE, (self._tenant_id, limit))
         else:
             cursor = await self._connection.execute(
-                _NEXT_PAGE, (self._tenant_id, after[0], after[1], limit)
+                NEXT_PAGE, (self._tenant_id, after[0], after[1], limit)
             )
         rows = await cursor.fetchall()
         secrets = await self._secrets([row[0] for row in rows])
         return [_subscription(row, secrets.get(row[0], ())) for row in rows]
 
     async def routing(self) -> list[WebhookSubscription]:
-        cursor = await self._connection.execute(_ALL, (self._tenant_id,))
+        cursor = await self._connection.execute(ALL_OF_TENANT, (self._tenant_id,))
         return [_subscription(row, ()) for row in await cursor.fetchall()]
 
     async def save(self, subscription: WebhookSubscription) -> None:
@@ -147,13 +153,7 @@ class PostgresWebhookSubscriptions:
         """The secrets not yet expired of these subscriptions, oldest first."""
         if not ids:
             return {}
-        cursor = await self._connection.execute(
-            "SELECT subscription_id, secret_id, value, created_at, expires_at "
-            "FROM webhook_secrets WHERE tenant_id = %s AND subscription_id = ANY(%s) "
-            "AND (expires_at IS NULL OR expires_at > now()) "
-            "ORDER BY subscription_id, created_at, secret_id",
-            (self._tenant_id, list(ids)),
-        )
+        cursor = await self._connection.execute(SECRETS_OF, (self._tenant_id, list(ids)))
         found: dict[str, list[WebhookSecret]] = {}
         for subscription_id, secret_id, value, created_at, expires_at in await cursor.fetchall():
             found.setdefault(subscription_id, []).append(
