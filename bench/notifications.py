@@ -184,6 +184,7 @@ async def run(
         mongo_uri=mongo_uri,
         mongo_database=database,
         postgres_dsn=postgres_dsn,
+        postgres_migrate_on_start=True,
         consumer_group=group,
         grpc_port=0,
         http_port=0,

@@ -124,6 +124,7 @@ async def one_run(
         kafka_bootstrap_servers=kafka,
         mongo_uri=mongo,
         postgres_dsn=postgres_dsn,
+        postgres_migrate_on_start=True,
         mongo_database=database,
         consumer_group=f"bench-xapi-{uuid.uuid4().hex[:8]}",
         grpc_port=0,

@@ -404,6 +404,7 @@ async def open_notifications_rig(
         {
             f"{PREFIX}MONGO_DATABASE": database_name,
             f"{PREFIX}POSTGRES_DSN": postgres_dsn,
+            f"{PREFIX}POSTGRES_MIGRATE_ON_START": "true",
             f"{PREFIX}CONSUMER_GROUP": group,
             f"{PREFIX}SMTP_HOST": "127.0.0.1",
             f"{PREFIX}SMTP_PORT": str(smtp.port),
