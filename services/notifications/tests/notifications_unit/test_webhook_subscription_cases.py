@@ -63,6 +63,16 @@ async def test_bad_fields_are_refused_with_the_field_named() -> None:
     with pytest.raises(InvalidArgument) as empty:
         await webhooks.create(ADMIN, "", [], [], "")
     assert empty.value.violations[0].field == "url"
+    with pytest.raises(InvalidArgument) as nul:
+        await webhooks.create(ADMIN, "https://ok.example/\x00", [], [], "")
+    assert nul.value.violations[0].field == "url"
+    with pytest.raises(InvalidArgument) as subject:
+        await webhooks.create(ADMIN, "https://ok.example", [], ["u-\x00"], "")
+    assert subject.value.violations[0].field == "subjects.0"
+    for bad_id in ("", "s\x00", "s 1", "x" * 201):
+        with pytest.raises(InvalidArgument) as bad:
+            await webhooks.set_paused(ADMIN, bad_id, paused=True)
+        assert bad.value.violations[0].field == "subscription_id"
 
 
 async def test_the_tenant_limit_holds() -> None:

@@ -4,6 +4,7 @@ admins); every call is scoped to the caller's tenant through its unit of work.""
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -36,6 +37,9 @@ from agora_notifications.service_layer.ports import (
 )
 
 MAX_ID_LENGTH: Final = 200
+# No whitespace or control characters (PostgreSQL text refuses NUL, and none belongs in
+# an id, a subject or a URL).
+_TOKEN: Final = re.compile(r"[^\s\x00-\x1f\x7f]+")
 MAX_EVENT_FILTERS: Final = 100
 UPDATABLE: Final = frozenset({"url", "event_types", "subjects", "description"})
 
@@ -52,7 +56,7 @@ class RoutingCache(Protocol):
 class SubscriptionFields(BaseModel):
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    url: str = Field(min_length=1, max_length=2000)
+    url: str = Field(min_length=1, max_length=2000, pattern=r"^[^\s\x00-\x1f\x7f]+$")
     event_types: list[str] = Field(default_factory=list, max_length=MAX_EVENT_FILTERS)
     subjects: list[str] = Field(default_factory=list, max_length=MAX_EVENT_FILTERS)
     description: PlainText = Field(default="", max_length=500)
@@ -264,7 +268,7 @@ class WebhookSubscriptionCases:
             if event_type not in self._known:
                 raise InvalidArgument.single(f"event_types.{i}", "not a platform event type")
         for i, subject in enumerate(fields.subjects):
-            if not subject or len(subject) > MAX_ID_LENGTH:
+            if len(subject) > MAX_ID_LENGTH or not _TOKEN.fullmatch(subject):
                 raise InvalidArgument.single(f"subjects.{i}", "invalid subject")
         if check_url:
             try:
@@ -279,7 +283,7 @@ def _new_secret(now: datetime) -> WebhookSecret:
 
 
 def _check_id(subscription_id: str) -> None:
-    if not subscription_id or len(subscription_id) > MAX_ID_LENGTH:
+    if len(subscription_id) > MAX_ID_LENGTH or not _TOKEN.fullmatch(subscription_id):
         raise InvalidArgument.single("subscription_id", "invalid id")
 
 
