@@ -50,6 +50,7 @@ from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.settings import load_settings
 from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import start_group_at_end, topic_partitions
+from agora_core.testing.postgres import create_test_database, drop_test_database, ensure_test_role
 from agora_notifications.bootstrap import build
 from agora_notifications.domain.model import notification_id
 from agora_notifications.settings import NotificationsSettings
@@ -151,9 +152,12 @@ async def wait_until(count_now: Any, target: int, label: str) -> float:
 
 
 async def run(
-    events: int, paced: int, kafka: str, mongo_uri: str, outbox_poll_ms: int
+    events: int, paced: int, kafka: str, mongo_uri: str, postgres: str, outbox_poll_ms: int
 ) -> dict[str, float]:
     run_id = uuid.uuid4().hex[:8]
+    # The webhook subscriptions live in PostgreSQL: a database of the run's own.
+    await ensure_test_role(postgres)
+    postgres_name, postgres_dsn = await create_test_database(postgres, prefix="bench_notif")
     database = f"bench_notifications_{run_id}"
     group = f"agora-notifications-bench-{run_id}"
     tenant = f"bench-{run_id}"
@@ -179,6 +183,8 @@ async def run(
         kafka_bootstrap_servers=kafka,
         mongo_uri=mongo_uri,
         mongo_database=database,
+        postgres_dsn=postgres_dsn,
+        postgres_migrate_on_start=True,
         consumer_group=group,
         grpc_port=0,
         http_port=0,
@@ -296,6 +302,7 @@ async def run(
         await runner.cleanup()
         await client.drop_database(database)
         await client.close()
+        await drop_test_database(postgres, postgres_name)
     results["inbox_vs_raw_consume"] = results["inbox_per_s"] / results["raw_consume_per_s"]
     results["webhooks_vs_raw_consume"] = (
         results["webhooks_per_s"] / results["raw_consume_likes_per_s"]
@@ -349,11 +356,21 @@ def main() -> None:
     parser.add_argument(
         "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
     )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "AGORA_TEST_POSTGRES_DSN",
+            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
+        ),
+        help="admin DSN: the service's webhook subscriptions get a database of their own",
+    )
     args = parser.parse_args()
     events, paced = (
         (40, 10) if args.smoke else (300, 50) if args.quick else (args.events, args.paced)
     )
-    report(asyncio.run(run(events, paced, args.kafka, args.mongo, args.outbox_poll_ms)))
+    report(
+        asyncio.run(run(events, paced, args.kafka, args.mongo, args.postgres, args.outbox_poll_ms))
+    )
 
 
 if __name__ == "__main__":

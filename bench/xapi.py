@@ -41,6 +41,7 @@ from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.settings import load_settings
 from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import ensure_topics, start_group_at_end, topic_partitions
+from agora_core.testing.postgres import create_test_database, drop_test_database, ensure_test_role
 from agora_notifications.bootstrap import build
 from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS
 from agora_notifications.settings import NotificationsSettings
@@ -113,14 +114,17 @@ async def wait_until(count_now: Callable[[], Awaitable[int]], target: int, label
 
 
 async def one_run(
-    kafka: str, mongo: str, events: int, *, xapi: bool, wake_delay_ms: int
+    kafka: str, mongo: str, postgres: str, events: int, *, xapi: bool, wake_delay_ms: int
 ) -> tuple[float, float, int]:
     """Events handled per second, statements published per second, statements stored."""
     database = f"bench_xapi_{uuid.uuid4().hex[:8]}"
+    postgres_name, postgres_dsn = await create_test_database(postgres, prefix="bench_xapi")
     settings = load_settings(
         NotificationsSettings,
         kafka_bootstrap_servers=kafka,
         mongo_uri=mongo,
+        postgres_dsn=postgres_dsn,
+        postgres_migrate_on_start=True,
         mongo_database=database,
         consumer_group=f"bench-xapi-{uuid.uuid4().hex[:8]}",
         grpc_port=0,
@@ -172,15 +176,21 @@ async def one_run(
         await runtime.stop()
         await client.drop_database(database)
         await client.close()
+        await drop_test_database(postgres, postgres_name)
 
 
-async def run(events: int, kafka: str, mongo: str, wake_delay_ms: int) -> dict[str, float]:
+async def run(
+    events: int, kafka: str, mongo: str, postgres: str, wake_delay_ms: int
+) -> dict[str, float]:
     configure_logging("notifications", "WARNING")
-    without, _, _ = await one_run(kafka, mongo, events, xapi=False, wake_delay_ms=wake_delay_ms)
+    await ensure_test_role(postgres)
+    without, _, _ = await one_run(
+        kafka, mongo, postgres, events, xapi=False, wake_delay_ms=wake_delay_ms
+    )
     console.log(f"xAPI off: {without:,.1f} events/s handled")
     statements_start = await end_offsets(kafka, STATEMENTS_TOPIC)
     handled, published, stored = await one_run(
-        kafka, mongo, events, xapi=True, wake_delay_ms=wake_delay_ms
+        kafka, mongo, postgres, events, xapi=True, wake_delay_ms=wake_delay_ms
     )
     console.log(f"xAPI on: {handled:,.1f} events/s handled, {published:,.1f} statements/s")
     assert stored == events, f"{stored} statements stored for {events} events"
@@ -248,9 +258,17 @@ def main() -> None:
     parser.add_argument(
         "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
     )
+    parser.add_argument(
+        "--postgres",
+        default=os.environ.get(
+            "AGORA_TEST_POSTGRES_DSN",
+            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
+        ),
+        help="admin DSN: the service's webhook subscriptions get a database of their own",
+    )
     args = parser.parse_args()
     events = 30 if args.smoke else 200 if args.quick else args.events
-    report(asyncio.run(run(events, args.kafka, args.mongo, args.wake_delay_ms)))
+    report(asyncio.run(run(events, args.kafka, args.mongo, args.postgres, args.wake_delay_ms)))
 
 
 if __name__ == "__main__":

@@ -52,7 +52,8 @@ BUILDERS = {
     "notifications": build_notifications,
 }
 TOPIC = "agora.learning.completions.v1"  # consumed by all four services
-POSTGRES_SERVICES = ("catalog", "community", "gamification")
+# notifications: its webhook subscriptions (the rest is still on FerretDB).
+POSTGRES_SERVICES = ("catalog", "community", "gamification", "notifications")
 """Services that store in PostgreSQL (the others still on FerretDB)."""
 
 

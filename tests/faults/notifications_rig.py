@@ -37,6 +37,7 @@ from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import EventTap, publish_events, start_group_at_end, tapping
 from agora_core.testing.grpc_assertions import caller
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_core.testing.smtp_server import SmtpServer
 from agora_core.testing.webhook_receiver import WebhookReceiver
 
@@ -376,7 +377,7 @@ class NotificationsRig:
 
 @contextlib.asynccontextmanager
 async def open_notifications_rig(
-    kafka: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
+    kafka: str, mongo_uri: str, postgres_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[NotificationsRig]:
     """Notifications started with its own database and consumer group, SMTP and the
     webhook receiver up, and its clean pass done; all stopped and dropped after."""
@@ -391,6 +392,10 @@ async def open_notifications_rig(
     receiver = WebhookReceiver()
     await receiver.start()
     state_dir: Path = tmp_path_factory.mktemp("faults-notifications")
+    # The webhook subscriptions live in PostgreSQL.
+    postgres_name, postgres_dsn = await create_test_database(
+        postgres_admin_dsn, prefix="faults_notif"
+    )
     process = ServiceProcess.create(
         state_dir,
         kafka,
@@ -398,6 +403,8 @@ async def open_notifications_rig(
         "notifications",
         {
             f"{PREFIX}MONGO_DATABASE": database_name,
+            f"{PREFIX}POSTGRES_DSN": postgres_dsn,
+            f"{PREFIX}POSTGRES_MIGRATE_ON_START": "true",
             f"{PREFIX}CONSUMER_GROUP": group,
             f"{PREFIX}SMTP_HOST": "127.0.0.1",
             f"{PREFIX}SMTP_PORT": str(smtp.port),
@@ -468,3 +475,4 @@ async def open_notifications_rig(
         smtp.stop()
         await client.drop_database(database_name)
         await client.close()
+        await drop_test_database(postgres_admin_dsn, postgres_name)

@@ -32,9 +32,14 @@ the rig's lease (LEASE_SECONDS, one send at a time)."""
 
 @pytest.fixture(scope="module")
 async def notifications_rig(
-    kafka_bootstrap: str, mongo_uri: str, tmp_path_factory: pytest.TempPathFactory
+    kafka_bootstrap: str,
+    mongo_uri: str,
+    postgres_admin_dsn: str,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[NotificationsRig]:
-    async with open_notifications_rig(kafka_bootstrap, mongo_uri, tmp_path_factory) as rig:
+    async with open_notifications_rig(
+        kafka_bootstrap, mongo_uri, postgres_admin_dsn, tmp_path_factory
+    ) as rig:
         yield rig
 
 

@@ -275,6 +275,9 @@ async def running_platform(
                         settings_for(
                             NotificationsSettings,
                             **common,
+                            postgres_dsn=await stack.enter_async_context(
+                                scratch_database(postgres_admin_dsn, "sec_notifications")
+                            ),
                             smtp_port=smtp.port,
                             public_port=public_port,
                             public_base_url=f"http://127.0.0.1:{public_port}",

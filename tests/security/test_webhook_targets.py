@@ -24,6 +24,7 @@ from agora_core.messaging.events import OutgoingEvent
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events
 from agora_core.testing.grpc_assertions import assert_status
+from agora_core.testing.postgres import scratch_database
 from agora_notifications.bootstrap import build
 from agora_notifications.settings import NotificationsSettings
 
@@ -83,23 +84,25 @@ PUBLIC_TARGET = "https://93.184.216.34/hook"  # an IP literal: no DNS needed in 
 
 @pytest.fixture(scope="module")
 async def guarded(
-    platform: Platform, mongo_uri: str
+    platform: Platform, mongo_uri: str, postgres_admin_dsn: str
 ) -> AsyncIterator[NotificationsServiceAsyncStub]:
     """A notifications instance with the production default: private targets refused."""
     public_port = free_port()
-    settings: NotificationsSettings = settings_for(
-        NotificationsSettings,
-        kafka=platform.kafka,
-        mongo_uri=mongo_uri,
-        known=platform.secrets,
-        public_port=public_port,
-        public_base_url=f"http://127.0.0.1:{public_port}",
-        smtp_port=platform.smtp.port,
-    )
-    assert settings.webhook_allow_private_addresses is False
-    async with started("notifications-guarded", build, settings, mongo_uri) as service:
-        stub: NotificationsServiceAsyncStub = NotificationsServiceStub(service.channel)
-        yield stub
+    async with scratch_database(postgres_admin_dsn, "sec_guarded") as postgres_dsn:
+        settings: NotificationsSettings = settings_for(
+            NotificationsSettings,
+            kafka=platform.kafka,
+            mongo_uri=mongo_uri,
+            known=platform.secrets,
+            postgres_dsn=postgres_dsn,
+            public_port=public_port,
+            public_base_url=f"http://127.0.0.1:{public_port}",
+            smtp_port=platform.smtp.port,
+        )
+        assert settings.webhook_allow_private_addresses is False
+        async with started("notifications-guarded", build, settings, mongo_uri) as service:
+            stub: NotificationsServiceAsyncStub = NotificationsServiceStub(service.channel)
+            yield stub
 
 
 @pytest.mark.parametrize("url", REFUSED_TARGETS)

@@ -56,7 +56,8 @@ class ServiceUnderTest:
     response: type[Message]
 
 
-POSTGRES_SERVICES = ("catalog", "community", "gamification")
+# notifications: its webhook subscriptions (the rest is still on FerretDB).
+POSTGRES_SERVICES = ("catalog", "community", "gamification", "notifications")
 """Services that store in PostgreSQL (the others still on FerretDB)."""
 
 SERVICES = [

@@ -132,6 +132,9 @@ async def platform(
     gamification_database, gamification_dsn = await create_test_database(
         postgres_admin_dsn, prefix="sys_erasure_gamification"
     )
+    notifications_database, notifications_dsn = await create_test_database(
+        postgres_admin_dsn, prefix="sys_erasure_notifications"
+    )
     settings = {
         "catalog": test_settings(
             CatalogSettings,
@@ -154,6 +157,7 @@ async def platform(
         "notifications": settings_of(
             NotificationsSettings,
             "notifications",
+            postgres_dsn=notifications_dsn,
             smtp_port=smtp.port,
             public_port=public_port,
             public_base_url=f"http://127.0.0.1:{public_port}",
@@ -205,6 +209,7 @@ async def platform(
         await drop_test_database(postgres_admin_dsn, catalog_database)
         await drop_test_database(postgres_admin_dsn, community_database)
         await drop_test_database(postgres_admin_dsn, gamification_database)
+        await drop_test_database(postgres_admin_dsn, notifications_database)
         smtp.stop()
 
 

@@ -117,6 +117,10 @@ async def platform(
     gamification_database, gamification_dsn = await create_test_database(
         postgres_admin_dsn, prefix="sys_tracing_gamification"
     )
+    # Notifications keeps its webhook subscriptions in PostgreSQL.
+    notifications_database, notifications_dsn = await create_test_database(
+        postgres_admin_dsn, prefix="sys_tracing_notifications"
+    )
     settings = {
         "catalog": settings_of(CatalogSettings, "catalog", postgres_dsn=catalog_dsn),
         "community": test_settings(
@@ -132,6 +136,7 @@ async def platform(
         "notifications": settings_of(
             NotificationsSettings,
             "notifications",
+            postgres_dsn=notifications_dsn,
             smtp_port=smtp.port,
             public_port=public_port,
             public_base_url=f"http://127.0.0.1:{public_port}",
@@ -182,6 +187,7 @@ async def platform(
         await client.close()
         await drop_test_database(postgres_admin_dsn, community_database)
         await drop_test_database(postgres_admin_dsn, gamification_database)
+        await drop_test_database(postgres_admin_dsn, notifications_database)
         await catalog_database.__aexit__(None, None, None)
         await receiver.stop()
         smtp.stop()

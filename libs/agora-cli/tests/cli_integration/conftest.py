@@ -145,7 +145,7 @@ async def platform(
         async with contextlib.AsyncExitStack() as stack:
             runtimes: dict[Service, ServiceRuntime] = {}
             # Services on PostgreSQL get a database of their own.
-            for on_postgres in (Service.CATALOG, Service.GAMIFICATION):
+            for on_postgres in (Service.CATALOG, Service.GAMIFICATION, Service.NOTIFICATIONS):
                 builds[on_postgres][2]["postgres_dsn"] = await stack.enter_async_context(
                     scratch_database(postgres_admin_dsn, f"cli_{on_postgres.value[:4]}_{run}")
                 )

@@ -15,11 +15,14 @@ from agora_notifications.adapters.collections import (
     INDEXES,
     NOTIFICATIONS,
     OUTBOX_COLLECTIONS,
-    SUBSCRIPTIONS,
 )
 from agora_notifications.adapters.email_rendering import EmailRenderer
+from agora_notifications.adapters.postgres.webhook_unit_of_work import (
+    PostgresWebhookUnitOfWorkFactory,
+)
 from agora_notifications.adapters.profiles import People, Preferences
 from agora_notifications.adapters.smtp import SmtpSender
+from agora_notifications.adapters.webhook_deliveries import MongoPendingWebhookDeliveries
 from agora_notifications.adapters.webhooks import AddressGuard, WebhookSender
 from agora_notifications.domain.unsubscribe import UnsubscribeRequest
 from agora_notifications.entrypoints.events import event_handlers
@@ -29,16 +32,19 @@ from agora_notifications.entrypoints.xapi_events import with_xapi_projection
 from agora_notifications.service_layer import preferences as preference_cases
 from agora_notifications.service_layer.delivery import DeliveryWorker
 from agora_notifications.service_layer.erasure import ERASURE_PLAN
-from agora_notifications.service_layer.intake import EventIntake, SubscriptionCache
+from agora_notifications.service_layer.intake import EventIntake
 from agora_notifications.service_layer.notifier import Notifier
 from agora_notifications.service_layer.ports import Clock, SystemClock
 from agora_notifications.service_layer.scheduler import ReminderPolicy, Scheduler
+from agora_notifications.service_layer.webhook_routing import SubscriptionCache
+from agora_notifications.service_layer.webhook_subscriptions import WebhookSubscriptionCases
 from agora_notifications.service_layer.xapi_projector import (
     XAPI_STATEMENTS,
     XapiProjector,
     xapi_retention,
 )
 from agora_notifications.settings import NotificationsSettings
+from agora_notifications.webhook_database import WebhookDatabase
 
 
 class NotificationsRuntime(ServiceRuntime):
@@ -46,6 +52,7 @@ class NotificationsRuntime(ServiceRuntime):
 
     worker: DeliveryWorker
     scheduler: Scheduler
+    webhook_database: WebhookDatabase
     public_http: PublicHttp
     webhook_sender: WebhookSender
     clock: Clock
@@ -53,6 +60,7 @@ class NotificationsRuntime(ServiceRuntime):
     xapi_retention: PeriodicTask | None = None
 
     async def start(self) -> None:
+        await self.webhook_database.start()
         await super().start()
         await self.public_http.start()
         self.worker.start()
@@ -68,6 +76,7 @@ class NotificationsRuntime(ServiceRuntime):
         await self.public_http.stop()
         await self.webhook_sender.close()
         await super().stop()
+        await self.webhook_database.stop()
 
 
 async def build(
@@ -83,11 +92,19 @@ async def build(
         registry=registry,
     )
     database = runtime.database
+    webhook_database = WebhookDatabase(settings)
+    webhook_uow = PostgresWebhookUnitOfWorkFactory(webhook_database.database)
     people = People(database)
     preferences = Preferences(database)
     renderer = EmailRenderer()
     guard = AddressGuard(allow_private=settings.webhook_allow_private_addresses)
-    webhook_sender = WebhookSender(database, guard, timeout=settings.webhook_timeout_seconds)
+    webhook_sender = WebhookSender(
+        webhook_uow,
+        guard,
+        timeout=settings.webhook_timeout_seconds,
+        pause_hold=timedelta(hours=settings.webhook_pause_hold_hours),
+        pause_recheck=timedelta(seconds=settings.webhook_pause_recheck_seconds),
+    )
     smtp = SmtpSender(
         host=settings.smtp_host,
         port=settings.smtp_port,
@@ -123,7 +140,7 @@ async def build(
         unsubscribe_secret=secret,
         digest_hour=settings.digest_hour,
     )
-    subscriptions = SubscriptionCache(database, ttl=5.0)
+    subscriptions = SubscriptionCache(webhook_uow, ttl=5.0)
     inactivity = timedelta(hours=settings.reminder_inactivity_hours)
     intake = EventIntake(
         database,
@@ -155,6 +172,7 @@ async def build(
         return await preference_cases.unsubscribe_email(preferences, request, clock.now())
 
     runtime.worker = worker
+    runtime.webhook_database = webhook_database
     runtime.scheduler = scheduler
     runtime.webhook_sender = webhook_sender
     runtime.clock = clock
@@ -185,16 +203,21 @@ async def build(
         {
             NOTIFICATIONS: database[NOTIFICATIONS],
             DELIVERIES: database[DELIVERIES],
-            SUBSCRIPTIONS: database[SUBSCRIPTIONS],
         },
         people=people,
         preferences=preferences,
-        subscriptions=subscriptions,
-        guard=guard,
+        webhooks=WebhookSubscriptionCases(
+            webhook_uow,
+            guard=guard,
+            cache=subscriptions,
+            pinger=webhook_sender,
+            pending=MongoPendingWebhookDeliveries(database),
+            clock=clock,
+            known_event_types=frozenset(spec.event_type for spec in registry),
+            max_subscriptions=settings.webhook_max_subscriptions,
+        ),
         clock=clock,
         worker=worker,
-        known_event_types=frozenset(spec.event_type for spec in registry),
-        max_subscriptions=settings.webhook_max_subscriptions,
     )
     runtime.set_api(
         create_grpc_server(

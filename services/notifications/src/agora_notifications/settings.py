@@ -61,6 +61,18 @@ class NotificationsSettings(ServiceSettings):
         description="Allow loopback/private endpoints (tests and on-premise setups only).",
     )
     webhook_max_subscriptions: int = Field(default=100, ge=1, le=10_000)
+    webhook_pause_hold_hours: float = Field(
+        default=72.0,
+        gt=0,
+        le=24 * 30,
+        description="How long deliveries of a paused subscription are held before they fail.",
+    )
+    webhook_pause_recheck_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        le=3600,
+        description="How often a held delivery looks whether its subscription was resumed.",
+    )
 
     # Scheduler: reminders, assignment alerts, digests, nudges.
     scheduler_interval_seconds: float = Field(default=30.0, gt=0, le=3600)

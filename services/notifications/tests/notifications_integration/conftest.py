@@ -12,6 +12,7 @@ import pytest
 from agora.notifications.v1 import notifications_pb2_grpc
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.testing.event_tap import start_group_at_end
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_core.testing.service_harness import channel_to, running_service
 from agora_core.testing.webhook_receiver import WebhookReceiver
 from agora_notifications.bootstrap import NotificationsRuntime, build
@@ -26,14 +27,28 @@ from .support import (
 
 
 @pytest.fixture(scope="module")
-async def stack(kafka_bootstrap: str, mongo_uri: str) -> AsyncIterator[Stack]:
+async def notifications_dsn(postgres_admin_dsn: str) -> AsyncIterator[str]:
+    """A PostgreSQL database of the module's own (webhook subscriptions), dropped after."""
+    name, dsn = await create_test_database(postgres_admin_dsn, prefix="notifications")
+    yield dsn
+    await drop_test_database(postgres_admin_dsn, name)
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    kafka_bootstrap: str, mongo_uri: str, notifications_dsn: str
+) -> AsyncIterator[Stack]:
     smtp = SmtpServer()
     smtp.start()
     receiver = WebhookReceiver()
     await receiver.start()
     clock = ManualClock()
     settings = stack_settings(
-        kafka_bootstrap, mongo_uri, f"notif_{uuid.uuid4().hex[:10]}", smtp.port
+        kafka_bootstrap,
+        mongo_uri,
+        f"notif_{uuid.uuid4().hex[:10]}",
+        smtp.port,
+        postgres_dsn=notifications_dsn,
     )
 
     async def build_with_clock(s: NotificationsSettings) -> NotificationsRuntime:

@@ -93,8 +93,15 @@ class Stack:
 
 
 def stack_settings(
-    kafka: str, mongo_uri: str, database: str, smtp_port: int, **overrides: object
+    kafka: str,
+    mongo_uri: str,
+    database: str,
+    smtp_port: int,
+    *,
+    postgres_dsn: str,
+    **overrides: object,
 ) -> NotificationsSettings:
+    """Settings of a test instance; ``postgres_dsn`` holds its webhook subscriptions."""
     public_port = free_port()
     values: dict[str, object] = {
         "smtp_port": smtp_port,
@@ -111,6 +118,7 @@ def stack_settings(
         "reminder_max_count": 3,
         "smtp_timeout_seconds": 5,
         "webhook_timeout_seconds": 5,
+        "postgres_dsn": postgres_dsn,
     }
     values.update(overrides)
     return test_settings(

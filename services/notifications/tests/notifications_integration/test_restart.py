@@ -40,7 +40,7 @@ COMPLETED = "org.agora.learning.knowledge.completed.v1"
 
 
 async def test_a_restart_mid_delivery_retries_after_the_lease(
-    kafka_bootstrap: str, mongo_uri: str, unique: str
+    kafka_bootstrap: str, mongo_uri: str, postgres_dsn: str, unique: str
 ) -> None:
     tenant = f"t-{unique}"
     path = f"slow-{unique}"
@@ -54,6 +54,7 @@ async def test_a_restart_mid_delivery_retries_after_the_lease(
         mongo_uri,
         f"notif_{uuid.uuid4().hex[:10]}",
         smtp.port,
+        postgres_dsn=postgres_dsn,
         delivery_lease_seconds=60,
         shutdown_grace_seconds=1.0,
     )
@@ -132,13 +133,14 @@ async def test_a_restart_mid_delivery_retries_after_the_lease(
 
 
 async def test_subscriptions_to_internal_addresses_are_refused_by_default(
-    kafka_bootstrap: str, mongo_uri: str, unique: str
+    kafka_bootstrap: str, mongo_uri: str, postgres_dsn: str, unique: str
 ) -> None:
     settings = stack_settings(
         kafka_bootstrap,
         mongo_uri,
         f"notif_{uuid.uuid4().hex[:10]}",
         25,
+        postgres_dsn=postgres_dsn,
         webhook_allow_private_addresses=False,
     )
     admin = caller(["admin"], tenant=f"t-{unique}", subject="u-admin")

@@ -1,4 +1,5 @@
-"""Webhooks: CloudEvents signed with HMAC, filters, retries, failure, redelivery, SSRF."""
+"""Webhooks: CloudEvents signed by Standard Webhooks, filters, retries, failure,
+redelivery, SSRF."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import timedelta
 import aiohttp
 import grpc
 import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora_contracts.events.domains import learning
@@ -16,8 +18,11 @@ from agora_contracts.events.domains.notifications import DELIVERIES_TOPIC
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
+from agora_notifications.adapters.postgres.webhook_unit_of_work import (
+    PostgresWebhookUnitOfWorkFactory,
+)
 from agora_notifications.adapters.webhooks import AddressGuard, GuardedResolver, WebhookSender
-from agora_notifications.domain.webhooks import UrlRefused, verify_signature
+from agora_notifications.domain.webhooks import UrlRefused
 from agora_notifications.service_layer.delivery import DeliveryWorker
 
 from .support import Stack, event
@@ -96,24 +101,31 @@ async def test_a_matching_event_arrives_as_a_signed_cloud_event(stack: Stack, un
     assert first.headers["ce-subject"] == "u-ada"
     assert first.headers["ce-tenantid"] == tenant
     assert json.loads(first.body)["item_id"] == "k-1"
-    timestamp = int(first.headers["X-Agora-Timestamp"])
-    assert verify_signature(
-        secret, timestamp, first.body, first.headers["X-Agora-Signature"], now=int(time.time())
-    )
-    assert not verify_signature(
-        secret,
-        timestamp,
-        first.body + b" ",
-        first.headers["X-Agora-Signature"],
-        now=int(time.time()),
-    )
-    assert not verify_signature(
-        secret,
-        timestamp,
-        first.body,
-        first.headers["X-Agora-Signature"],
-        now=timestamp + 3600,
-    ), "a replayed (old) timestamp is refused"
+    # Standard Webhooks, verified by the specification's own library; webhook-id is the
+    # CloudEvents id, so the id receivers deduplicate on is signed.
+    assert secret.startswith("whsec_")
+    assert first.headers["webhook-id"] == matching.event_id
+    assert abs(int(first.headers["webhook-timestamp"]) - time.time()) < 60
+    assert Webhook(secret).verify(first.body, first.headers) == json.loads(first.body)
+    assert not any(name.lower().startswith("x-agora-") for name in first.headers)
+    tampered = {
+        "body": (first.body + b" ", first.headers),
+        "id": (first.body, {**first.headers, "webhook-id": follow_up.event_id}),
+        "timestamp": (
+            first.body,
+            {
+                **first.headers,
+                "webhook-timestamp": str(int(first.headers["webhook-timestamp"]) - 1),
+            },
+        ),
+        "replayed (old) timestamp": (
+            first.body,
+            {**first.headers, "webhook-timestamp": str(int(time.time()) - 3600)},
+        ),
+    }
+    for body, headers in tampered.values():
+        with pytest.raises(WebhookVerificationError):
+            Webhook(secret).verify(body, headers)
 
     admin = caller(["admin"], tenant=tenant, subject="u-admin")
 
@@ -323,7 +335,13 @@ async def test_two_workers_claiming_at_once_send_each_delivery_once(
         return len(stack.receiver.at(path)) >= len(events)
 
     # A second replica's worker over the same database, racing the service's own.
-    sender = WebhookSender(stack.runtime.database, AddressGuard(allow_private=True), timeout=5)
+    sender = WebhookSender(
+        PostgresWebhookUnitOfWorkFactory(stack.runtime.webhook_database.database),
+        AddressGuard(allow_private=True),
+        timeout=5,
+        pause_hold=timedelta(hours=72),
+        pause_recheck=timedelta(seconds=30),
+    )
     rival = DeliveryWorker(
         stack.runtime.database,
         {"webhook": sender},

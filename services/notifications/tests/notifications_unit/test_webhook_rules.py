@@ -1,19 +1,29 @@
-"""Webhook rules: filters, signatures against tampering and replays, URL and address checks."""
+"""Webhook rules: filters, Standard Webhooks signatures (checked with the standardwebhooks
+library) against tampering and replays, rotation bounds, URL and address checks."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
+import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from agora_notifications.domain.webhook_signing import new_secret, secret_key, sign, signed_headers
 from agora_notifications.domain.webhooks import (
+    DEFAULT_OVERLAP,
+    MAX_OVERLAP,
     UrlRefused,
+    WebhookSecret,
+    WebhookSubscription,
     check_url_shape,
     forbidden_addresses,
+    held_too_long,
     matches,
-    signature,
-    verify_signature,
+    overlap_end,
 )
 
 pytestmark = pytest.mark.unit
@@ -27,18 +37,63 @@ def test_empty_filters_match_everything_and_listed_values_must_match() -> None:
     assert not matches(["a.v1"], ["y"], "a.v1", "x")
 
 
-def test_the_signature_is_hmac_sha256_of_timestamp_dot_body() -> None:
+def test_the_signature_is_standard_webhooks_v1_of_id_dot_timestamp_dot_body() -> None:
+    key = b"0123456789abcdef0123456789abcdef"
+    secret = "whsec_" + base64.b64encode(key).decode()
     # Reference value computed independently of the implementation.
-    expected = hmac.new(b"s", b"1700000000.{}", hashlib.sha256).hexdigest()
-    assert signature("s", 1700000000, b"{}") == f"sha256={expected}"
+    mac = hmac.new(key, b"msg_1.1700000000.{}", hashlib.sha256).digest()
+    assert sign(secret, "msg_1", 1700000000, b"{}") == "v1," + base64.b64encode(mac).decode()
 
 
-def test_a_receiver_refuses_tampered_bodies_other_secrets_and_stale_timestamps() -> None:
-    header = signature("secret", 1000, b'{"a":1}')
-    assert verify_signature("secret", 1000, b'{"a":1}', header, now=1100)
-    assert not verify_signature("secret", 1000, b'{"a":2}', header, now=1100)
-    assert not verify_signature("other", 1000, b'{"a":1}', header, now=1100)
-    assert not verify_signature("secret", 1000, b'{"a":1}', header, now=1000 + 301)
+def test_the_standardwebhooks_library_verifies_with_any_secret_signing() -> None:
+    old, new = new_secret(), new_secret()
+    body = b'{"a":1}'
+    now = int(time.time())
+    headers = signed_headers([old, new], "evt-1", now, body)
+    assert len(headers["webhook-signature"].split(" ")) == 2
+    for secret in (old, new):
+        Webhook(secret).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(body, headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(b'{"a":2}', headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(body, {**headers, "webhook-id": "evt-2"})
+    stale = signed_headers([old], "evt-1", now - 3600, body)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(old).verify(body, stale)
+
+
+def test_secrets_have_the_whsec_format_and_others_are_refused() -> None:
+    secret = new_secret()
+    assert secret.startswith("whsec_")
+    assert len(secret_key(secret)) == 32
+    with pytest.raises(ValueError, match="whsec_"):
+        secret_key("plain-secret")
+
+
+def test_a_rotation_overlap_is_bounded_and_old_secrets_stop_at_its_end() -> None:
+    now = datetime(2026, 1, 1, tzinfo=UTC)
+    assert overlap_end(now, None) == now + DEFAULT_OVERLAP
+    assert overlap_end(now, timedelta(0)) == now
+    with pytest.raises(ValueError, match="overlap"):
+        overlap_end(now, MAX_OVERLAP + timedelta(seconds=1))
+    with pytest.raises(ValueError, match="overlap"):
+        overlap_end(now, timedelta(seconds=-1))
+    old = WebhookSecret("a", "whsec_old", now, expires_at=now + timedelta(hours=1))
+    new = WebhookSecret("b", "whsec_new", now)
+    subscription = WebhookSubscription(
+        "s", "https://x.example", (), (), "", now, now, secrets=(old, new)
+    )
+    assert subscription.signing_secrets(now) == ["whsec_old", "whsec_new"]
+    assert subscription.signing_secrets(now + timedelta(hours=1)) == ["whsec_new"]
+
+
+def test_deliveries_held_by_a_pause_are_dropped_past_the_hold() -> None:
+    created = datetime(2026, 1, 1, tzinfo=UTC)
+    hold = timedelta(hours=72)
+    assert not held_too_long(created, created + hold, hold)
+    assert held_too_long(created, created + hold + timedelta(seconds=1), hold)
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,6 @@ NOTIFICATIONS: Final = "notifications"
 DELIVERIES: Final = "deliveries"
 PEOPLE: Final = "people"
 PREFERENCES: Final = "preferences"
-SUBSCRIPTIONS: Final = "webhook_subscriptions"
 TRACKED: Final = "tracked_work"
 CATALOG_ITEMS: Final = "catalog_items"
 CATALOG_PATHS: Final = "catalog_paths"
@@ -31,7 +30,6 @@ INDEXES: Final[dict[str, list[IndexSpec]]] = {
         IndexSpec(keys=(("tenant_id", 1), ("subscription_id", 1), ("created_at", -1))),
     ],
     PEOPLE: [IndexSpec(keys=(("next_nudge_at", 1),), name="nudge_due", tenant_scoped=False)],
-    SUBSCRIPTIONS: [IndexSpec(keys=(("tenant_id", 1), ("created_at", 1), ("_id", 1)))],
     TRACKED: [
         IndexSpec(
             keys=(("completed", 1), ("next_reminder_at", 1)),

@@ -1,31 +1,31 @@
-"""Webhook delivery over HTTP: CloudEvents binary mode, HMAC signature, SSRF guard."""
+"""Webhook delivery over HTTP: CloudEvents binary mode, Standard Webhooks signatures,
+SSRF guard."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import time
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
-from pymongo.asynchronous.database import AsyncDatabase
 
-from agora_core.storage import Document
 from agora_core.tracing.spans import span_in_event_trace
-from agora_notifications.adapters.collections import SUBSCRIPTIONS
+from agora_notifications.domain.webhook_signing import signed_headers
 from agora_notifications.domain.webhooks import (
-    DELIVERY_HEADER,
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
     UrlRefused,
+    WebhookSubscription,
     check_url_shape,
     forbidden_addresses,
-    signature,
+    held_too_long,
 )
-from agora_notifications.service_layer.ports import SendResult
+from agora_notifications.service_layer.ports import SendResult, WebhookUnitOfWorkFactory
+
+PING_TYPE: Final = "org.agora.webhook.ping.v1"
 
 
 class AddressGuard:
@@ -87,14 +87,27 @@ def cloud_event_headers(envelope: dict[str, str]) -> dict[str, str]:
 
 
 class WebhookSender:
-    """POSTs a webhook delivery to its subscription's URL, signed with its secret."""
+    """POSTs webhook deliveries signed by the Standard Webhooks specification.
+
+    The subscription (URL, pause, secrets) is read through its repository at send time.
+    ``webhook-id`` is the event's CloudEvents id (``ce-id``): the same on every retry,
+    and signed, so the id receivers deduplicate on is authenticated.
+    """
 
     def __init__(
-        self, database: AsyncDatabase[Document], guard: AddressGuard, *, timeout: float
+        self,
+        uow: WebhookUnitOfWorkFactory,
+        guard: AddressGuard,
+        *,
+        timeout: float,
+        pause_hold: timedelta,
+        pause_recheck: timedelta,
     ) -> None:
-        self._subscriptions = database[SUBSCRIPTIONS]
+        self._uow = uow
         self._guard = guard
         self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._pause_hold = pause_hold
+        self._pause_recheck = pause_recheck
         self._session: aiohttp.ClientSession | None = None
 
     async def close(self) -> None:
@@ -111,42 +124,86 @@ class WebhookSender:
         return self._session
 
     async def send(self, delivery: dict[str, Any], now: datetime) -> SendResult:
-        subscription = await self._subscriptions.find_one(
-            {"_id": delivery["subscription_id"], "tenant_id": delivery["tenant_id"]}
-        )
+        async with self._uow(delivery["tenant_id"]) as uow:
+            subscription = await uow.webhook_subscriptions.get(delivery["subscription_id"])
         if subscription is None:
             return SendResult(ok=False, error="subscription deleted", permanent=True)
-        url = subscription["url"]
+        if subscription.paused:
+            if held_too_long(delivery["created_at"], now, self._pause_hold):
+                hours = self._pause_hold.total_seconds() / 3600
+                return SendResult(
+                    ok=False, error=f"held over {hours:g} h while paused", permanent=True
+                )
+            return SendResult(
+                ok=False, error="subscription paused", held_until=now + self._pause_recheck
+            )
+        envelope: dict[str, str] = delivery["webhook"]["headers"]
+        with span_in_event_trace(  # the delivery joins the trace of its event
+            "POST webhook",
+            envelope,
+            {"http.request.method": "POST", "agora.delivery_id": str(delivery["_id"])},
+        ):
+            return await self._post(
+                subscription,
+                message_id=envelope["ce_id"],
+                body=delivery["webhook"]["body"].encode(),
+                cloud_event=cloud_event_headers(envelope),
+                now=now,
+            )
+
+    async def ping(
+        self, subscription: WebhookSubscription, message_id: str, now: datetime
+    ) -> SendResult:
+        """A signed ``org.agora.webhook.ping.v1`` test delivery, sent now, not logged."""
+        body = json.dumps(
+            {"subscription_id": subscription.subscription_id, "message": "ping"}
+        ).encode()
+        cloud_event = {
+            "ce-specversion": "1.0",
+            "ce-id": message_id,
+            "ce-type": PING_TYPE,
+            "ce-source": "/agora/notifications",
+            "ce-subject": subscription.subscription_id,
+            "ce-time": now.isoformat(),
+        }
+        return await self._post(
+            subscription, message_id=message_id, body=body, cloud_event=cloud_event, now=now
+        )
+
+    async def _post(
+        self,
+        subscription: WebhookSubscription,
+        *,
+        message_id: str,
+        body: bytes,
+        cloud_event: dict[str, str],
+        now: datetime,
+    ) -> SendResult:
         try:
             # Checked again at send time: DNS may have changed since the subscription.
-            await self._guard.check(url)
+            await self._guard.check(subscription.url)
         except UrlRefused as refused:
             return SendResult(ok=False, error=str(refused), permanent=True)
-        body = delivery["webhook"]["body"].encode()
+        signing = subscription.signing_secrets(now)
+        if not signing:
+            return SendResult(ok=False, error="no signing secret", permanent=True)
         # The real clock, not the scheduler's: receivers compare it with theirs.
         timestamp = int(time.time())
         headers = {
-            **cloud_event_headers(delivery["webhook"]["headers"]),
+            **cloud_event,
             "Content-Type": "application/json",
-            TIMESTAMP_HEADER: str(timestamp),
-            SIGNATURE_HEADER: signature(subscription["secret"], timestamp, body),
-            DELIVERY_HEADER: delivery["_id"],
+            **signed_headers(signing, message_id, timestamp, body),
         }
         try:
-            with span_in_event_trace(  # the delivery joins the trace of its event
-                "POST webhook",
-                delivery["webhook"]["headers"],
-                {"http.request.method": "POST", "agora.delivery_id": str(delivery["_id"])},
-            ):
-                async with self._client().post(
-                    url, data=body, headers=headers, allow_redirects=False
-                ) as response:
-                    await response.read()
-                    if 200 <= response.status < 300:
-                        return SendResult(ok=True, status_code=response.status)
-                    return SendResult(
-                        ok=False, status_code=response.status, error=f"HTTP {response.status}"
-                    )
+            async with self._client().post(
+                subscription.url, data=body, headers=headers, allow_redirects=False
+            ) as response:
+                await response.read()
+                if 200 <= response.status < 300:
+                    return SendResult(ok=True, status_code=response.status)
+                return SendResult(
+                    ok=False, status_code=response.status, error=f"HTTP {response.status}"
+                )
         except UrlRefused as refused:  # the address changed since the check (rebinding)
             return SendResult(ok=False, error=str(refused), permanent=True)
         except (aiohttp.ClientError, TimeoutError, OSError) as error:

@@ -1,16 +1,79 @@
-"""Webhook rules: which events a subscription receives, the signature, allowed URLs (pure)."""
+"""Webhook rules: subscriptions and their secrets, which events a subscription receives,
+allowed URLs (pure). Signing is :mod:`domain.webhook_signing`."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import ipaddress
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Final
 from urllib.parse import urlsplit
 
-SIGNATURE_HEADER = "X-Agora-Signature"
-TIMESTAMP_HEADER = "X-Agora-Timestamp"
-DELIVERY_HEADER = "X-Agora-Delivery"
+DEFAULT_OVERLAP: Final = timedelta(hours=24)
+MAX_OVERLAP: Final = timedelta(days=7)
+MAX_SECRETS: Final = 5
+"""Secrets signing at once: rotating more often than the overlap allows is refused."""
+
+
+@dataclass(frozen=True)
+class WebhookSecret:
+    """A signing secret; it signs from ``created_at`` until ``expires_at`` (if set)."""
+
+    secret_id: str
+    value: str
+    created_at: datetime
+    expires_at: datetime | None = None
+
+    def signs_at(self, now: datetime) -> bool:
+        return self.expires_at is None or now < self.expires_at
+
+
+@dataclass(frozen=True)
+class WebhookSubscription:
+    """An integrator's endpoint and what it receives. ``secrets`` are loaded only where
+    a delivery is signed (the sender) or described (without values)."""
+
+    subscription_id: str
+    url: str
+    event_types: tuple[str, ...]
+    subjects: tuple[str, ...]
+    description: str
+    created_at: datetime
+    updated_at: datetime
+    paused: bool = False
+    secrets: tuple[WebhookSecret, ...] = ()
+
+    def receives(self, event_type: str, subject: str) -> bool:
+        return matches(self.event_types, self.subjects, event_type, subject)
+
+    def signing_secrets(self, now: datetime) -> list[str]:
+        """The values of the secrets signing at ``now``, oldest first."""
+        return [s.value for s in self.secrets if s.signs_at(now)]
+
+
+@dataclass(frozen=True)
+class SubscriptionChanges:
+    """What an update changes; ``None`` leaves a field as it is."""
+
+    url: str | None = None
+    event_types: tuple[str, ...] | None = None
+    subjects: tuple[str, ...] | None = None
+    description: str | None = None
+
+    def applied_to(self, subscription: WebhookSubscription, now: datetime) -> WebhookSubscription:
+        return replace(
+            subscription,
+            url=subscription.url if self.url is None else self.url,
+            event_types=(
+                subscription.event_types if self.event_types is None else self.event_types
+            ),
+            subjects=subscription.subjects if self.subjects is None else self.subjects,
+            description=(
+                subscription.description if self.description is None else self.description
+            ),
+            updated_at=now,
+        )
 
 
 def matches(
@@ -20,19 +83,17 @@ def matches(
     return (not event_types or event_type in event_types) and (not subjects or subject in subjects)
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    """``sha256=<hex>`` of HMAC-SHA256(secret, "<timestamp>.<body>")."""
-    mac = hmac.new(secret.encode(), str(timestamp).encode() + b"." + body, hashlib.sha256)
-    return f"sha256={mac.hexdigest()}"
+def overlap_end(now: datetime, overlap: timedelta | None) -> datetime:
+    """When the secrets signing before a rotation stop; ValueError outside the bounds."""
+    chosen = DEFAULT_OVERLAP if overlap is None else overlap
+    if chosen < timedelta(0) or chosen > MAX_OVERLAP:
+        raise ValueError(f"the overlap must be between 0 and {MAX_OVERLAP.days} days")
+    return now + chosen
 
 
-def verify_signature(
-    secret: str, timestamp: int, body: bytes, header: str, *, now: int, tolerance: int = 300
-) -> bool:
-    """What a receiver does: constant-time compare, and refuse stale timestamps (replays)."""
-    if abs(now - timestamp) > tolerance:
-        return False
-    return hmac.compare_digest(signature(secret, timestamp, body), header)
+def held_too_long(created_at: datetime, now: datetime, hold: timedelta) -> bool:
+    """A delivery matched while its subscription was paused is dropped past ``hold``."""
+    return now - created_at > hold
 
 
 class UrlRefused(ValueError):

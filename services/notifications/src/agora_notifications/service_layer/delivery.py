@@ -158,6 +158,9 @@ class DeliveryWorker:
             return SendResult(ok=False, error=repr(error)[:500])
 
     async def _record(self, delivery: Document, result: SendResult, now: datetime) -> None:
+        if result.held_until is not None:
+            await self._hold(delivery, result.held_until)
+            return
         attempts = int(delivery.get("attempts", 0)) + 1
         entry = {
             "time": now,
@@ -194,6 +197,13 @@ class DeliveryWorker:
             ok=result.ok,
             attempts=attempts,
             error=result.error[:200],
+        )
+
+    async def _hold(self, delivery: Document, until: datetime) -> None:
+        """Not attempted (a paused webhook subscription): due again at ``until``."""
+        await self._deliveries.update_one(
+            {"_id": delivery["_id"]},
+            {"$set": {"next_attempt_at": until}, "$unset": {LEASE_UNTIL: "", LEASE_OWNER: ""}},
         )
 
     def _delivered_event(self, delivery: Document, now: datetime) -> OutgoingEvent:

@@ -8,7 +8,8 @@ schedule; webhook deliveries whose event names the person (pending ones are not 
 any more); the xAPI statement documents of their events (pending ones are not
 published any more). Kept with ``[deleted user]``: other people's notifications and emails whose
 text names the person ("u-ada commented: …"). Webhook subscriptions belong to the
-tenant (an admin creates them, no owner is stored), so none is personal.
+tenant (an admin creates them, no owner is stored) and live in PostgreSQL
+(adapters/postgres/webhook_subscriptions.py), outside this plan.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ from agora_notifications.adapters.collections import (
     NOTIFICATIONS,
     PEOPLE,
     PREFERENCES,
-    SUBSCRIPTIONS,
     TRACKED,
 )
 from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS
@@ -53,7 +53,6 @@ ERASURE_PLAN: Final = ErasurePlan(
         Anonymise(DELIVERIES, (), "others' emails naming the person", text_fields=_RENDERED),
     ),
     not_personal={
-        SUBSCRIPTIONS: "tenant-level webhook endpoints, no owner stored",
         CATALOG_ITEMS: "projection of published items (titles, durations, skills)",
         CATALOG_PATHS: "projection of published paths",
     },

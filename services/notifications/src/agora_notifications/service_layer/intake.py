@@ -8,7 +8,6 @@ subscription of the tenant.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -23,46 +22,18 @@ from agora_notifications.adapters.collections import (
     CATALOG_ITEMS,
     CATALOG_PATHS,
     DELIVERIES,
-    SUBSCRIPTIONS,
     TRACKED,
 )
 from agora_notifications.adapters.profiles import People
 from agora_notifications.domain.model import DeliveryState
 from agora_notifications.domain.triggers import TRIGGERS
-from agora_notifications.domain.webhooks import matches
 from agora_notifications.service_layer.notifier import Notifier
 from agora_notifications.service_layer.ports import Clock, Waker
+from agora_notifications.service_layer.webhook_routing import SubscriptionCache
 
 
 def tracked_key(tenant_id: str, learner_id: str, kind: str, target_id: str) -> str:
     return f"{tenant_id}:{learner_id}:{kind}:{target_id}"
-
-
-class SubscriptionCache:
-    """Each tenant's webhook subscriptions, re-read at most every ``ttl`` seconds.
-
-    Every event of the platform is matched against them, so they are not read from the
-    database per event; a change made in this process invalidates at once, one made by
-    another replica is seen within ``ttl``.
-    """
-
-    def __init__(self, database: AsyncDatabase[Document], ttl: float) -> None:
-        self._collection = database[SUBSCRIPTIONS]
-        self._ttl = ttl
-        self._entries: dict[str, tuple[float, list[Document]]] = {}
-
-    def invalidate(self, tenant_id: str) -> None:
-        self._entries.pop(tenant_id, None)
-
-    async def of(self, tenant_id: str) -> list[Document]:
-        cached = self._entries.get(tenant_id)
-        if cached is not None and time.monotonic() - cached[0] < self._ttl:
-            return cached[1]
-        documents = await TenantRepository(self._collection, tenant_id).find(
-            {}, projection={"secret": 0}
-        )
-        self._entries[tenant_id] = (time.monotonic(), documents)
-        return documents
 
 
 class EventIntake:
@@ -284,26 +255,22 @@ class EventIntake:
         payload = event.payload
         if isinstance(payload, NotificationFailedV1) and payload.channel == "webhook":
             return  # a failing endpoint must not feed itself an endless chain of failures
-        subscriptions = await self._subscriptions.of(event.tenant_id)
         envelope = event.envelope
+        subscriptions = await self._subscriptions.matching(
+            event.tenant_id, envelope.type, envelope.subject
+        )
         made = False
         for subscription in subscriptions:
-            if not matches(
-                subscription.get("event_types", []),
-                subscription.get("subjects", []),
-                envelope.type,
-                envelope.subject,
-            ):
-                continue
+            subscription_id = subscription.subscription_id
             try:
                 await TenantRepository(self._deliveries, event.tenant_id).insert_one(
                     {
-                        "_id": f"wh:{subscription['_id']}:{event.event_id}",
+                        "_id": f"wh:{subscription_id}:{event.event_id}",
                         "channel": "webhook",
                         "state": DeliveryState.PENDING.value,
                         "next_attempt_at": now,
-                        "recipient_id": subscription["_id"],
-                        "subscription_id": subscription["_id"],
+                        "recipient_id": subscription_id,
+                        "subscription_id": subscription_id,
                         "notification_id": event.event_id,
                         "event_type": envelope.type,
                         "category": envelope.type[:100],

@@ -99,6 +99,31 @@ class NotificationsServiceStub:
                 request_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.DeleteWebhookSubscriptionRequest.SerializeToString,
                 response_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.DeleteWebhookSubscriptionResponse.FromString,
                 _registered_method=True)
+        self.UpdateWebhookSubscription = channel.unary_unary(
+                '/agora.notifications.v1.NotificationsService/UpdateWebhookSubscription',
+                request_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.UpdateWebhookSubscriptionRequest.SerializeToString,
+                response_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.UpdateWebhookSubscriptionResponse.FromString,
+                _registered_method=True)
+        self.RotateWebhookSecret = channel.unary_unary(
+                '/agora.notifications.v1.NotificationsService/RotateWebhookSecret',
+                request_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.RotateWebhookSecretRequest.SerializeToString,
+                response_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.RotateWebhookSecretResponse.FromString,
+                _registered_method=True)
+        self.PauseWebhookSubscription = channel.unary_unary(
+                '/agora.notifications.v1.NotificationsService/PauseWebhookSubscription',
+                request_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.PauseWebhookSubscriptionRequest.SerializeToString,
+                response_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.PauseWebhookSubscriptionResponse.FromString,
+                _registered_method=True)
+        self.ResumeWebhookSubscription = channel.unary_unary(
+                '/agora.notifications.v1.NotificationsService/ResumeWebhookSubscription',
+                request_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.ResumeWebhookSubscriptionRequest.SerializeToString,
+                response_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.ResumeWebhookSubscriptionResponse.FromString,
+                _registered_method=True)
+        self.PingWebhookSubscription = channel.unary_unary(
+                '/agora.notifications.v1.NotificationsService/PingWebhookSubscription',
+                request_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.PingWebhookSubscriptionRequest.SerializeToString,
+                response_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.PingWebhookSubscriptionResponse.FromString,
+                _registered_method=True)
         self.ListDeliveries = channel.unary_unary(
                 '/agora.notifications.v1.NotificationsService/ListDeliveries',
                 request_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.ListDeliveriesRequest.SerializeToString,
@@ -210,6 +235,46 @@ class NotificationsServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UpdateWebhookSubscription(self, request, context):
+        """Changes a subscription's URL, event types, subjects or description (the fields
+        named in update_mask); a new URL passes the address checks again. Roles: admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RotateWebhookSecret(self, request, context):
+        """Adds a new signing secret, returned once, here; the secrets signing until now
+        keep signing (a second signature) until the overlap ends. Roles: admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PauseWebhookSubscription(self, request, context):
+        """Stops sending to a subscription; the events matched meanwhile are held and sent
+        on resume (up to the service's hold limit). Roles: admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeWebhookSubscription(self, request, context):
+        """Sends to a paused subscription again, held deliveries first. Roles: admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PingWebhookSubscription(self, request, context):
+        """Sends a signed test delivery (type org.agora.webhook.ping.v1) to the subscription's
+        endpoint now and reports the endpoint's answer; not logged, never retried.
+        Roles: admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListDeliveries(self, request, context):
         """The delivery log (email and webhook deliveries), newest first. Roles: admin.
         """
@@ -291,6 +356,31 @@ def add_NotificationsServiceServicer_to_server(servicer, server):
                     servicer.DeleteWebhookSubscription,
                     request_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.DeleteWebhookSubscriptionRequest.FromString,
                     response_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.DeleteWebhookSubscriptionResponse.SerializeToString,
+            ),
+            'UpdateWebhookSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateWebhookSubscription,
+                    request_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.UpdateWebhookSubscriptionRequest.FromString,
+                    response_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.UpdateWebhookSubscriptionResponse.SerializeToString,
+            ),
+            'RotateWebhookSecret': grpc.unary_unary_rpc_method_handler(
+                    servicer.RotateWebhookSecret,
+                    request_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.RotateWebhookSecretRequest.FromString,
+                    response_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.RotateWebhookSecretResponse.SerializeToString,
+            ),
+            'PauseWebhookSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseWebhookSubscription,
+                    request_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.PauseWebhookSubscriptionRequest.FromString,
+                    response_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.PauseWebhookSubscriptionResponse.SerializeToString,
+            ),
+            'ResumeWebhookSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeWebhookSubscription,
+                    request_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.ResumeWebhookSubscriptionRequest.FromString,
+                    response_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.ResumeWebhookSubscriptionResponse.SerializeToString,
+            ),
+            'PingWebhookSubscription': grpc.unary_unary_rpc_method_handler(
+                    servicer.PingWebhookSubscription,
+                    request_deserializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.PingWebhookSubscriptionRequest.FromString,
+                    response_serializer=agora_dot_notifications_dot_v1_dot_notifications__pb2.PingWebhookSubscriptionResponse.SerializeToString,
             ),
             'ListDeliveries': grpc.unary_unary_rpc_method_handler(
                     servicer.ListDeliveries,
@@ -654,6 +744,141 @@ class NotificationsService:
             '/agora.notifications.v1.NotificationsService/DeleteWebhookSubscription',
             agora_dot_notifications_dot_v1_dot_notifications__pb2.DeleteWebhookSubscriptionRequest.SerializeToString,
             agora_dot_notifications_dot_v1_dot_notifications__pb2.DeleteWebhookSubscriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateWebhookSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.notifications.v1.NotificationsService/UpdateWebhookSubscription',
+            agora_dot_notifications_dot_v1_dot_notifications__pb2.UpdateWebhookSubscriptionRequest.SerializeToString,
+            agora_dot_notifications_dot_v1_dot_notifications__pb2.UpdateWebhookSubscriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RotateWebhookSecret(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.notifications.v1.NotificationsService/RotateWebhookSecret',
+            agora_dot_notifications_dot_v1_dot_notifications__pb2.RotateWebhookSecretRequest.SerializeToString,
+            agora_dot_notifications_dot_v1_dot_notifications__pb2.RotateWebhookSecretResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseWebhookSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.notifications.v1.NotificationsService/PauseWebhookSubscription',
+            agora_dot_notifications_dot_v1_dot_notifications__pb2.PauseWebhookSubscriptionRequest.SerializeToString,
+            agora_dot_notifications_dot_v1_dot_notifications__pb2.PauseWebhookSubscriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeWebhookSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.notifications.v1.NotificationsService/ResumeWebhookSubscription',
+            agora_dot_notifications_dot_v1_dot_notifications__pb2.ResumeWebhookSubscriptionRequest.SerializeToString,
+            agora_dot_notifications_dot_v1_dot_notifications__pb2.ResumeWebhookSubscriptionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PingWebhookSubscription(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.notifications.v1.NotificationsService/PingWebhookSubscription',
+            agora_dot_notifications_dot_v1_dot_notifications__pb2.PingWebhookSubscriptionRequest.SerializeToString,
+            agora_dot_notifications_dot_v1_dot_notifications__pb2.PingWebhookSubscriptionResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -69,6 +69,25 @@ class NotificationsServiceStub:
     """The tenant's subscriptions (secrets not included). Roles: admin."""
     DeleteWebhookSubscription: _grpc.UnaryUnaryMultiCallable[_notifications_pb2.DeleteWebhookSubscriptionRequest, _notifications_pb2.DeleteWebhookSubscriptionResponse]
     """Removes a subscription; its pending deliveries are abandoned. Roles: admin."""
+    UpdateWebhookSubscription: _grpc.UnaryUnaryMultiCallable[_notifications_pb2.UpdateWebhookSubscriptionRequest, _notifications_pb2.UpdateWebhookSubscriptionResponse]
+    """Changes a subscription's URL, event types, subjects or description (the fields
+    named in update_mask); a new URL passes the address checks again. Roles: admin.
+    """
+    RotateWebhookSecret: _grpc.UnaryUnaryMultiCallable[_notifications_pb2.RotateWebhookSecretRequest, _notifications_pb2.RotateWebhookSecretResponse]
+    """Adds a new signing secret, returned once, here; the secrets signing until now
+    keep signing (a second signature) until the overlap ends. Roles: admin.
+    """
+    PauseWebhookSubscription: _grpc.UnaryUnaryMultiCallable[_notifications_pb2.PauseWebhookSubscriptionRequest, _notifications_pb2.PauseWebhookSubscriptionResponse]
+    """Stops sending to a subscription; the events matched meanwhile are held and sent
+    on resume (up to the service's hold limit). Roles: admin.
+    """
+    ResumeWebhookSubscription: _grpc.UnaryUnaryMultiCallable[_notifications_pb2.ResumeWebhookSubscriptionRequest, _notifications_pb2.ResumeWebhookSubscriptionResponse]
+    """Sends to a paused subscription again, held deliveries first. Roles: admin."""
+    PingWebhookSubscription: _grpc.UnaryUnaryMultiCallable[_notifications_pb2.PingWebhookSubscriptionRequest, _notifications_pb2.PingWebhookSubscriptionResponse]
+    """Sends a signed test delivery (type org.agora.webhook.ping.v1) to the subscription's
+    endpoint now and reports the endpoint's answer; not logged, never retried.
+    Roles: admin.
+    """
     ListDeliveries: _grpc.UnaryUnaryMultiCallable[_notifications_pb2.ListDeliveriesRequest, _notifications_pb2.ListDeliveriesResponse]
     """The delivery log (email and webhook deliveries), newest first. Roles: admin."""
     RetryDelivery: _grpc.UnaryUnaryMultiCallable[_notifications_pb2.RetryDeliveryRequest, _notifications_pb2.RetryDeliveryResponse]
@@ -113,6 +132,25 @@ class NotificationsServiceAsyncStub(NotificationsServiceStub):
     """The tenant's subscriptions (secrets not included). Roles: admin."""
     DeleteWebhookSubscription: _aio.UnaryUnaryMultiCallable[_notifications_pb2.DeleteWebhookSubscriptionRequest, _notifications_pb2.DeleteWebhookSubscriptionResponse]  # type: ignore[assignment]
     """Removes a subscription; its pending deliveries are abandoned. Roles: admin."""
+    UpdateWebhookSubscription: _aio.UnaryUnaryMultiCallable[_notifications_pb2.UpdateWebhookSubscriptionRequest, _notifications_pb2.UpdateWebhookSubscriptionResponse]  # type: ignore[assignment]
+    """Changes a subscription's URL, event types, subjects or description (the fields
+    named in update_mask); a new URL passes the address checks again. Roles: admin.
+    """
+    RotateWebhookSecret: _aio.UnaryUnaryMultiCallable[_notifications_pb2.RotateWebhookSecretRequest, _notifications_pb2.RotateWebhookSecretResponse]  # type: ignore[assignment]
+    """Adds a new signing secret, returned once, here; the secrets signing until now
+    keep signing (a second signature) until the overlap ends. Roles: admin.
+    """
+    PauseWebhookSubscription: _aio.UnaryUnaryMultiCallable[_notifications_pb2.PauseWebhookSubscriptionRequest, _notifications_pb2.PauseWebhookSubscriptionResponse]  # type: ignore[assignment]
+    """Stops sending to a subscription; the events matched meanwhile are held and sent
+    on resume (up to the service's hold limit). Roles: admin.
+    """
+    ResumeWebhookSubscription: _aio.UnaryUnaryMultiCallable[_notifications_pb2.ResumeWebhookSubscriptionRequest, _notifications_pb2.ResumeWebhookSubscriptionResponse]  # type: ignore[assignment]
+    """Sends to a paused subscription again, held deliveries first. Roles: admin."""
+    PingWebhookSubscription: _aio.UnaryUnaryMultiCallable[_notifications_pb2.PingWebhookSubscriptionRequest, _notifications_pb2.PingWebhookSubscriptionResponse]  # type: ignore[assignment]
+    """Sends a signed test delivery (type org.agora.webhook.ping.v1) to the subscription's
+    endpoint now and reports the endpoint's answer; not logged, never retried.
+    Roles: admin.
+    """
     ListDeliveries: _aio.UnaryUnaryMultiCallable[_notifications_pb2.ListDeliveriesRequest, _notifications_pb2.ListDeliveriesResponse]  # type: ignore[assignment]
     """The delivery log (email and webhook deliveries), newest first. Roles: admin."""
     RetryDelivery: _aio.UnaryUnaryMultiCallable[_notifications_pb2.RetryDeliveryRequest, _notifications_pb2.RetryDeliveryResponse]  # type: ignore[assignment]
@@ -232,6 +270,55 @@ class NotificationsServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_notifications_pb2.DeleteWebhookSubscriptionResponse, _abc.Awaitable[_notifications_pb2.DeleteWebhookSubscriptionResponse]]:
         """Removes a subscription; its pending deliveries are abandoned. Roles: admin."""
+
+    @_abc_1.abstractmethod
+    def UpdateWebhookSubscription(
+        self,
+        request: _notifications_pb2.UpdateWebhookSubscriptionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_notifications_pb2.UpdateWebhookSubscriptionResponse, _abc.Awaitable[_notifications_pb2.UpdateWebhookSubscriptionResponse]]:
+        """Changes a subscription's URL, event types, subjects or description (the fields
+        named in update_mask); a new URL passes the address checks again. Roles: admin.
+        """
+
+    @_abc_1.abstractmethod
+    def RotateWebhookSecret(
+        self,
+        request: _notifications_pb2.RotateWebhookSecretRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_notifications_pb2.RotateWebhookSecretResponse, _abc.Awaitable[_notifications_pb2.RotateWebhookSecretResponse]]:
+        """Adds a new signing secret, returned once, here; the secrets signing until now
+        keep signing (a second signature) until the overlap ends. Roles: admin.
+        """
+
+    @_abc_1.abstractmethod
+    def PauseWebhookSubscription(
+        self,
+        request: _notifications_pb2.PauseWebhookSubscriptionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_notifications_pb2.PauseWebhookSubscriptionResponse, _abc.Awaitable[_notifications_pb2.PauseWebhookSubscriptionResponse]]:
+        """Stops sending to a subscription; the events matched meanwhile are held and sent
+        on resume (up to the service's hold limit). Roles: admin.
+        """
+
+    @_abc_1.abstractmethod
+    def ResumeWebhookSubscription(
+        self,
+        request: _notifications_pb2.ResumeWebhookSubscriptionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_notifications_pb2.ResumeWebhookSubscriptionResponse, _abc.Awaitable[_notifications_pb2.ResumeWebhookSubscriptionResponse]]:
+        """Sends to a paused subscription again, held deliveries first. Roles: admin."""
+
+    @_abc_1.abstractmethod
+    def PingWebhookSubscription(
+        self,
+        request: _notifications_pb2.PingWebhookSubscriptionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_notifications_pb2.PingWebhookSubscriptionResponse, _abc.Awaitable[_notifications_pb2.PingWebhookSubscriptionResponse]]:
+        """Sends a signed test delivery (type org.agora.webhook.ping.v1) to the subscription's
+        endpoint now and reports the endpoint's answer; not logged, never retried.
+        Roles: admin.
+        """
 
     @_abc_1.abstractmethod
     def ListDeliveries(

@@ -7,15 +7,15 @@
 
 import type { GenEnum, GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Duration, FieldMask, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file agora/notifications/v1/notifications.proto.
  */
 export const file_agora_notifications_v1_notifications: GenFile = /*@__PURE__*/
-  fileDesc("CiphZ29yYS9ub3RpZmljYXRpb25zL3YxL25vdGlmaWNhdGlvbnMucHJvdG8SFmFnb3JhLm5vdGlmaWNhdGlvbnMudjEi2AEKDE5vdGlmaWNhdGlvbhIXCg9ub3RpZmljYXRpb25faWQYASABKAkSEAoIY2F0ZWdvcnkYAiABKAkSDQoFdGl0bGUYAyABKAkSDAoEYm9keRgEIAEoCRISCgpzdWJqZWN0X2lkGAUgASgJEgwKBHJlYWQYBiABKAgSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCXJlYWRfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTgoQTGlzdEluYm94UmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRITCgt1bnJlYWRfb25seRgDIAEoCCJpChFMaXN0SW5ib3hSZXNwb25zZRI7Cg1ub3RpZmljYXRpb25zGAEgAygLMiQuYWdvcmEubm90aWZpY2F0aW9ucy52MS5Ob3RpZmljYXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIhcKFUdldFVucmVhZENvdW50UmVxdWVzdCIoChZHZXRVbnJlYWRDb3VudFJlc3BvbnNlEg4KBnVucmVhZBgBIAEoAyIrCg9NYXJrUmVhZFJlcXVlc3QSGAoQbm90aWZpY2F0aW9uX2lkcxgBIAMoCSIiChBNYXJrUmVhZFJlc3BvbnNlEg4KBm1hcmtlZBgBIAEoAyIUChJNYXJrQWxsUmVhZFJlcXVlc3QiJQoTTWFya0FsbFJlYWRSZXNwb25zZRIOCgZtYXJrZWQYASABKAMitgEKB1Byb2ZpbGUSEQoJcGVyc29uX2lkGAEgASgJEg0KBWVtYWlsGAIgASgJEg4KBmxvY2FsZRgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSOwoNbnVkZ2VfY2FkZW5jZRgFIAEoDjIkLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuTnVkZ2VDYWRlbmNlEhIKCm51ZGdlX2hvdXIYBiABKAUSFQoNbnVkZ2Vfd2Vla2RheRgHIAEoBSIVChNHZXRNeVByb2ZpbGVSZXF1ZXN0IkgKFEdldE15UHJvZmlsZVJlc3BvbnNlEjAKB3Byb2ZpbGUYASABKAsyHy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlByb2ZpbGUiSgoWVXBkYXRlTXlQcm9maWxlUmVxdWVzdBIwCgdwcm9maWxlGAEgASgLMh8uYWdvcmEubm90aWZpY2F0aW9ucy52MS5Qcm9maWxlIksKF1VwZGF0ZU15UHJvZmlsZVJlc3BvbnNlEjAKB3Byb2ZpbGUYASABKAsyHy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlByb2ZpbGUiSgoVVXBzZXJ0UHJvZmlsZXNSZXF1ZXN0EjEKCHByb2ZpbGVzGAEgAygLMh8uYWdvcmEubm90aWZpY2F0aW9ucy52MS5Qcm9maWxlIioKFlVwc2VydFByb2ZpbGVzUmVzcG9uc2USEAoIdXBzZXJ0ZWQYASABKAMipwEKDkNoYW5uZWxTZXR0aW5nEjAKB2NoYW5uZWwYASABKA4yHy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkNoYW5uZWwSLwoHZW5hYmxlZBgCIAEoDjIeLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuVG9nZ2xlEjIKBmRpZ2VzdBgDIAEoDjIiLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuRGlnZXN0TW9kZSJgChJDYXRlZ29yeVByZWZlcmVuY2USEAoIY2F0ZWdvcnkYASABKAkSOAoIY2hhbm5lbHMYAiADKAsyJi5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkNoYW5uZWxTZXR0aW5nIigKClF1aWV0SG91cnMSDQoFc3RhcnQYASABKAkSCwoDZW5kGAIgASgJIuUBCg9QcmVmZXJlbmNlTGF5ZXISLAoFc2NvcGUYASABKA4yHS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlNjb3BlEhAKCHNjb3BlX2lkGAIgASgJEj4KCmNhdGVnb3JpZXMYAyADKAsyKi5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkNhdGVnb3J5UHJlZmVyZW5jZRI3CgtxdWlldF9ob3VycxgEIAEoCzIiLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuUXVpZXRIb3VycxIZChFmb3JjZWRfY2F0ZWdvcmllcxgFIAMoCSJXChVHZXRQcmVmZXJlbmNlc1JlcXVlc3QSLAoFc2NvcGUYASABKA4yHS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlNjb3BlEhAKCHNjb3BlX2lkGAIgASgJIlAKFkdldFByZWZlcmVuY2VzUmVzcG9uc2USNgoFbGF5ZXIYASABKAsyJy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlByZWZlcmVuY2VMYXllciJPChVTZXRQcmVmZXJlbmNlc1JlcXVlc3QSNgoFbGF5ZXIYASABKAsyJy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlByZWZlcmVuY2VMYXllciJQChZTZXRQcmVmZXJlbmNlc1Jlc3BvbnNlEjYKBWxheWVyGAEgASgLMicuYWdvcmEubm90aWZpY2F0aW9ucy52MS5QcmVmZXJlbmNlTGF5ZXIirgEKE0VmZmVjdGl2ZVByZWZlcmVuY2USEAoIY2F0ZWdvcnkYASABKAkSMAoHY2hhbm5lbBgCIAEoDjIfLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuQ2hhbm5lbBIPCgdlbmFibGVkGAMgASgIEjIKBmRpZ2VzdBgEIAEoDjIiLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuRGlnZXN0TW9kZRIOCgZmb3JjZWQYBSABKAgiMgoeR2V0RWZmZWN0aXZlUHJlZmVyZW5jZXNSZXF1ZXN0EhAKCHNwYWNlX2lkGAEgASgJIpwBCh9HZXRFZmZlY3RpdmVQcmVmZXJlbmNlc1Jlc3BvbnNlEkAKC3ByZWZlcmVuY2VzGAEgAygLMisuYWdvcmEubm90aWZpY2F0aW9ucy52MS5FZmZlY3RpdmVQcmVmZXJlbmNlEjcKC3F1aWV0X2hvdXJzGAIgASgLMiIuYWdvcmEubm90aWZpY2F0aW9ucy52MS5RdWlldEhvdXJzIqgBChNXZWJob29rU3Vic2NyaXB0aW9uEhcKD3N1YnNjcmlwdGlvbl9pZBgBIAEoCRILCgN1cmwYAiABKAkSEwoLZXZlbnRfdHlwZXMYAyADKAkSEAoIc3ViamVjdHMYBCADKAkSEwoLZGVzY3JpcHRpb24YBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImsKIENyZWF0ZVdlYmhvb2tTdWJzY3JpcHRpb25SZXF1ZXN0EgsKA3VybBgBIAEoCRITCgtldmVudF90eXBlcxgCIAMoCRIQCghzdWJqZWN0cxgDIAMoCRITCgtkZXNjcmlwdGlvbhgEIAEoCSJ2CiFDcmVhdGVXZWJob29rU3Vic2NyaXB0aW9uUmVzcG9uc2USQQoMc3Vic2NyaXB0aW9uGAEgASgLMisuYWdvcmEubm90aWZpY2F0aW9ucy52MS5XZWJob29rU3Vic2NyaXB0aW9uEg4KBnNlY3JldBgCIAEoCSJICh9MaXN0V2ViaG9va1N1YnNjcmlwdGlvbnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIn8KIExpc3RXZWJob29rU3Vic2NyaXB0aW9uc1Jlc3BvbnNlEkIKDXN1YnNjcmlwdGlvbnMYASADKAsyKy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLldlYmhvb2tTdWJzY3JpcHRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjsKIERlbGV0ZVdlYmhvb2tTdWJzY3JpcHRpb25SZXF1ZXN0EhcKD3N1YnNjcmlwdGlvbl9pZBgBIAEoCSIjCiFEZWxldGVXZWJob29rU3Vic2NyaXB0aW9uUmVzcG9uc2UiawoPRGVsaXZlcnlBdHRlbXB0EigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEgoKAm9rGAIgASgIEhMKC3N0YXR1c19jb2RlGAMgASgFEg0KBWVycm9yGAQgASgJIqcDCghEZWxpdmVyeRITCgtkZWxpdmVyeV9pZBgBIAEoCRIwCgdjaGFubmVsGAIgASgOMh8uYWdvcmEubm90aWZpY2F0aW9ucy52MS5DaGFubmVsEjQKBXN0YXRlGAMgASgOMiUuYWdvcmEubm90aWZpY2F0aW9ucy52MS5EZWxpdmVyeVN0YXRlEhQKDHJlY2lwaWVudF9pZBgEIAEoCRIXCg9zdWJzY3JpcHRpb25faWQYBSABKAkSFwoPbm90aWZpY2F0aW9uX2lkGAYgASgJEhIKCmV2ZW50X3R5cGUYByABKAkSEAoIYXR0ZW1wdHMYCCABKAUSEgoKbGFzdF9lcnJvchgJIAEoCRI1ChFuZXh0X2F0dGVtcHRfdGltZRgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLY3JlYXRlX3RpbWUYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjQKA2xvZxgMIAMoCzInLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuRGVsaXZlcnlBdHRlbXB0ItUBChVMaXN0RGVsaXZlcmllc1JlcXVlc3QSEQoJcGFnZV9zaXplGAEgASgFEhIKCnBhZ2VfdG9rZW4YAiABKAkSMAoHY2hhbm5lbBgDIAEoDjIfLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuQ2hhbm5lbBIXCg9zdWJzY3JpcHRpb25faWQYBCABKAkSNAoFc3RhdGUYBSABKA4yJS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkRlbGl2ZXJ5U3RhdGUSFAoMcmVjaXBpZW50X2lkGAYgASgJImcKFkxpc3REZWxpdmVyaWVzUmVzcG9uc2USNAoKZGVsaXZlcmllcxgBIAMoCzIgLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuRGVsaXZlcnkSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIisKFFJldHJ5RGVsaXZlcnlSZXF1ZXN0EhMKC2RlbGl2ZXJ5X2lkGAEgASgJIksKFVJldHJ5RGVsaXZlcnlSZXNwb25zZRIyCghkZWxpdmVyeRgBIAEoCzIgLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuRGVsaXZlcnkqXQoHQ2hhbm5lbBIXChNDSEFOTkVMX1VOU1BFQ0lGSUVEEAASEQoNQ0hBTk5FTF9JTkJPWBABEhEKDUNIQU5ORUxfRU1BSUwQAhITCg9DSEFOTkVMX1dFQkhPT0sQAyo/CgZUb2dnbGUSFgoSVE9HR0xFX1VOU1BFQ0lGSUVEEAASDQoJVE9HR0xFX09OEAESDgoKVE9HR0xFX09GRhACKnMKCkRpZ2VzdE1vZGUSGwoXRElHRVNUX01PREVfVU5TUEVDSUZJRUQQABIZChVESUdFU1RfTU9ERV9JTU1FRElBVEUQARIVChFESUdFU1RfTU9ERV9EQUlMWRACEhYKEkRJR0VTVF9NT0RFX1dFRUtMWRADKlMKBVNjb3BlEhUKEVNDT1BFX1VOU1BFQ0lGSUVEEAASEAoMU0NPUEVfVEVOQU5UEAESDwoLU0NPUEVfU1BBQ0UQAhIQCgxTQ09QRV9QRVJTT04QAyp3CgxOdWRnZUNhZGVuY2USHQoZTlVER0VfQ0FERU5DRV9VTlNQRUNJRklFRBAAEhUKEU5VREdFX0NBREVOQ0VfT0ZGEAESFwoTTlVER0VfQ0FERU5DRV9EQUlMWRACEhgKFE5VREdFX0NBREVOQ0VfV0VFS0xZEAMq2AEKDURlbGl2ZXJ5U3RhdGUSHgoaREVMSVZFUllfU1RBVEVfVU5TUEVDSUZJRUQQABIaChZERUxJVkVSWV9TVEFURV9QRU5ESU5HEAESHAoYREVMSVZFUllfU1RBVEVfREVMSVZFUkVEEAISGQoVREVMSVZFUllfU1RBVEVfRkFJTEVEEAMSFwoTREVMSVZFUllfU1RBVEVfSEVMRBAEEhsKF0RFTElWRVJZX1NUQVRFX0RJR0VTVEVEEAUSHAoYREVMSVZFUllfU1RBVEVfQ0FOQ0VMTEVEEAYyhA4KFE5vdGlmaWNhdGlvbnNTZXJ2aWNlEmAKCUxpc3RJbmJveBIoLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuTGlzdEluYm94UmVxdWVzdBopLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuTGlzdEluYm94UmVzcG9uc2USbwoOR2V0VW5yZWFkQ291bnQSLS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkdldFVucmVhZENvdW50UmVxdWVzdBouLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuR2V0VW5yZWFkQ291bnRSZXNwb25zZRJdCghNYXJrUmVhZBInLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuTWFya1JlYWRSZXF1ZXN0GiguYWdvcmEubm90aWZpY2F0aW9ucy52MS5NYXJrUmVhZFJlc3BvbnNlEmYKC01hcmtBbGxSZWFkEiouYWdvcmEubm90aWZpY2F0aW9ucy52MS5NYXJrQWxsUmVhZFJlcXVlc3QaKy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLk1hcmtBbGxSZWFkUmVzcG9uc2USaQoMR2V0TXlQcm9maWxlEisuYWdvcmEubm90aWZpY2F0aW9ucy52MS5HZXRNeVByb2ZpbGVSZXF1ZXN0GiwuYWdvcmEubm90aWZpY2F0aW9ucy52MS5HZXRNeVByb2ZpbGVSZXNwb25zZRJyCg9VcGRhdGVNeVByb2ZpbGUSLi5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlVwZGF0ZU15UHJvZmlsZVJlcXVlc3QaLy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlVwZGF0ZU15UHJvZmlsZVJlc3BvbnNlEm8KDlVwc2VydFByb2ZpbGVzEi0uYWdvcmEubm90aWZpY2F0aW9ucy52MS5VcHNlcnRQcm9maWxlc1JlcXVlc3QaLi5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlVwc2VydFByb2ZpbGVzUmVzcG9uc2USbwoOR2V0UHJlZmVyZW5jZXMSLS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkdldFByZWZlcmVuY2VzUmVxdWVzdBouLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuR2V0UHJlZmVyZW5jZXNSZXNwb25zZRJvCg5TZXRQcmVmZXJlbmNlcxItLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuU2V0UHJlZmVyZW5jZXNSZXF1ZXN0Gi4uYWdvcmEubm90aWZpY2F0aW9ucy52MS5TZXRQcmVmZXJlbmNlc1Jlc3BvbnNlEooBChdHZXRFZmZlY3RpdmVQcmVmZXJlbmNlcxI2LmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuR2V0RWZmZWN0aXZlUHJlZmVyZW5jZXNSZXF1ZXN0GjcuYWdvcmEubm90aWZpY2F0aW9ucy52MS5HZXRFZmZlY3RpdmVQcmVmZXJlbmNlc1Jlc3BvbnNlEpABChlDcmVhdGVXZWJob29rU3Vic2NyaXB0aW9uEjguYWdvcmEubm90aWZpY2F0aW9ucy52MS5DcmVhdGVXZWJob29rU3Vic2NyaXB0aW9uUmVxdWVzdBo5LmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuQ3JlYXRlV2ViaG9va1N1YnNjcmlwdGlvblJlc3BvbnNlEo0BChhMaXN0V2ViaG9va1N1YnNjcmlwdGlvbnMSNy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkxpc3RXZWJob29rU3Vic2NyaXB0aW9uc1JlcXVlc3QaOC5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkxpc3RXZWJob29rU3Vic2NyaXB0aW9uc1Jlc3BvbnNlEpABChlEZWxldGVXZWJob29rU3Vic2NyaXB0aW9uEjguYWdvcmEubm90aWZpY2F0aW9ucy52MS5EZWxldGVXZWJob29rU3Vic2NyaXB0aW9uUmVxdWVzdBo5LmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuRGVsZXRlV2ViaG9va1N1YnNjcmlwdGlvblJlc3BvbnNlEm8KDkxpc3REZWxpdmVyaWVzEi0uYWdvcmEubm90aWZpY2F0aW9ucy52MS5MaXN0RGVsaXZlcmllc1JlcXVlc3QaLi5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkxpc3REZWxpdmVyaWVzUmVzcG9uc2USbAoNUmV0cnlEZWxpdmVyeRIsLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuUmV0cnlEZWxpdmVyeVJlcXVlc3QaLS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlJldHJ5RGVsaXZlcnlSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("CiphZ29yYS9ub3RpZmljYXRpb25zL3YxL25vdGlmaWNhdGlvbnMucHJvdG8SFmFnb3JhLm5vdGlmaWNhdGlvbnMudjEi2AEKDE5vdGlmaWNhdGlvbhIXCg9ub3RpZmljYXRpb25faWQYASABKAkSEAoIY2F0ZWdvcnkYAiABKAkSDQoFdGl0bGUYAyABKAkSDAoEYm9keRgEIAEoCRISCgpzdWJqZWN0X2lkGAUgASgJEgwKBHJlYWQYBiABKAgSLwoLY3JlYXRlX3RpbWUYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi0KCXJlYWRfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiTgoQTGlzdEluYm94UmVxdWVzdBIRCglwYWdlX3NpemUYASABKAUSEgoKcGFnZV90b2tlbhgCIAEoCRITCgt1bnJlYWRfb25seRgDIAEoCCJpChFMaXN0SW5ib3hSZXNwb25zZRI7Cg1ub3RpZmljYXRpb25zGAEgAygLMiQuYWdvcmEubm90aWZpY2F0aW9ucy52MS5Ob3RpZmljYXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIhcKFUdldFVucmVhZENvdW50UmVxdWVzdCIoChZHZXRVbnJlYWRDb3VudFJlc3BvbnNlEg4KBnVucmVhZBgBIAEoAyIrCg9NYXJrUmVhZFJlcXVlc3QSGAoQbm90aWZpY2F0aW9uX2lkcxgBIAMoCSIiChBNYXJrUmVhZFJlc3BvbnNlEg4KBm1hcmtlZBgBIAEoAyIUChJNYXJrQWxsUmVhZFJlcXVlc3QiJQoTTWFya0FsbFJlYWRSZXNwb25zZRIOCgZtYXJrZWQYASABKAMitgEKB1Byb2ZpbGUSEQoJcGVyc29uX2lkGAEgASgJEg0KBWVtYWlsGAIgASgJEg4KBmxvY2FsZRgDIAEoCRIRCgl0aW1lX3pvbmUYBCABKAkSOwoNbnVkZ2VfY2FkZW5jZRgFIAEoDjIkLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuTnVkZ2VDYWRlbmNlEhIKCm51ZGdlX2hvdXIYBiABKAUSFQoNbnVkZ2Vfd2Vla2RheRgHIAEoBSIVChNHZXRNeVByb2ZpbGVSZXF1ZXN0IkgKFEdldE15UHJvZmlsZVJlc3BvbnNlEjAKB3Byb2ZpbGUYASABKAsyHy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlByb2ZpbGUiSgoWVXBkYXRlTXlQcm9maWxlUmVxdWVzdBIwCgdwcm9maWxlGAEgASgLMh8uYWdvcmEubm90aWZpY2F0aW9ucy52MS5Qcm9maWxlIksKF1VwZGF0ZU15UHJvZmlsZVJlc3BvbnNlEjAKB3Byb2ZpbGUYASABKAsyHy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlByb2ZpbGUiSgoVVXBzZXJ0UHJvZmlsZXNSZXF1ZXN0EjEKCHByb2ZpbGVzGAEgAygLMh8uYWdvcmEubm90aWZpY2F0aW9ucy52MS5Qcm9maWxlIioKFlVwc2VydFByb2ZpbGVzUmVzcG9uc2USEAoIdXBzZXJ0ZWQYASABKAMipwEKDkNoYW5uZWxTZXR0aW5nEjAKB2NoYW5uZWwYASABKA4yHy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkNoYW5uZWwSLwoHZW5hYmxlZBgCIAEoDjIeLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuVG9nZ2xlEjIKBmRpZ2VzdBgDIAEoDjIiLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuRGlnZXN0TW9kZSJgChJDYXRlZ29yeVByZWZlcmVuY2USEAoIY2F0ZWdvcnkYASABKAkSOAoIY2hhbm5lbHMYAiADKAsyJi5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkNoYW5uZWxTZXR0aW5nIigKClF1aWV0SG91cnMSDQoFc3RhcnQYASABKAkSCwoDZW5kGAIgASgJIuUBCg9QcmVmZXJlbmNlTGF5ZXISLAoFc2NvcGUYASABKA4yHS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlNjb3BlEhAKCHNjb3BlX2lkGAIgASgJEj4KCmNhdGVnb3JpZXMYAyADKAsyKi5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkNhdGVnb3J5UHJlZmVyZW5jZRI3CgtxdWlldF9ob3VycxgEIAEoCzIiLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuUXVpZXRIb3VycxIZChFmb3JjZWRfY2F0ZWdvcmllcxgFIAMoCSJXChVHZXRQcmVmZXJlbmNlc1JlcXVlc3QSLAoFc2NvcGUYASABKA4yHS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlNjb3BlEhAKCHNjb3BlX2lkGAIgASgJIlAKFkdldFByZWZlcmVuY2VzUmVzcG9uc2USNgoFbGF5ZXIYASABKAsyJy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlByZWZlcmVuY2VMYXllciJPChVTZXRQcmVmZXJlbmNlc1JlcXVlc3QSNgoFbGF5ZXIYASABKAsyJy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlByZWZlcmVuY2VMYXllciJQChZTZXRQcmVmZXJlbmNlc1Jlc3BvbnNlEjYKBWxheWVyGAEgASgLMicuYWdvcmEubm90aWZpY2F0aW9ucy52MS5QcmVmZXJlbmNlTGF5ZXIirgEKE0VmZmVjdGl2ZVByZWZlcmVuY2USEAoIY2F0ZWdvcnkYASABKAkSMAoHY2hhbm5lbBgCIAEoDjIfLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuQ2hhbm5lbBIPCgdlbmFibGVkGAMgASgIEjIKBmRpZ2VzdBgEIAEoDjIiLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuRGlnZXN0TW9kZRIOCgZmb3JjZWQYBSABKAgiMgoeR2V0RWZmZWN0aXZlUHJlZmVyZW5jZXNSZXF1ZXN0EhAKCHNwYWNlX2lkGAEgASgJIpwBCh9HZXRFZmZlY3RpdmVQcmVmZXJlbmNlc1Jlc3BvbnNlEkAKC3ByZWZlcmVuY2VzGAEgAygLMisuYWdvcmEubm90aWZpY2F0aW9ucy52MS5FZmZlY3RpdmVQcmVmZXJlbmNlEjcKC3F1aWV0X2hvdXJzGAIgASgLMiIuYWdvcmEubm90aWZpY2F0aW9ucy52MS5RdWlldEhvdXJzIqUCChNXZWJob29rU3Vic2NyaXB0aW9uEhcKD3N1YnNjcmlwdGlvbl9pZBgBIAEoCRILCgN1cmwYAiABKAkSEwoLZXZlbnRfdHlwZXMYAyADKAkSEAoIc3ViamVjdHMYBCADKAkSEwoLZGVzY3JpcHRpb24YBSABKAkSLwoLY3JlYXRlX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg4KBnBhdXNlZBgHIAEoCBIvCgt1cGRhdGVfdGltZRgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoHc2VjcmV0cxgJIAMoCzIpLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuV2ViaG9va1NlY3JldEluZm8iiAEKEVdlYmhvb2tTZWNyZXRJbmZvEhEKCXNlY3JldF9pZBgBIAEoCRIvCgtjcmVhdGVfdGltZRgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLwoLZXhwaXJlX3RpbWUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wImsKIENyZWF0ZVdlYmhvb2tTdWJzY3JpcHRpb25SZXF1ZXN0EgsKA3VybBgBIAEoCRITCgtldmVudF90eXBlcxgCIAMoCRIQCghzdWJqZWN0cxgDIAMoCRITCgtkZXNjcmlwdGlvbhgEIAEoCSJ2CiFDcmVhdGVXZWJob29rU3Vic2NyaXB0aW9uUmVzcG9uc2USQQoMc3Vic2NyaXB0aW9uGAEgASgLMisuYWdvcmEubm90aWZpY2F0aW9ucy52MS5XZWJob29rU3Vic2NyaXB0aW9uEg4KBnNlY3JldBgCIAEoCSJICh9MaXN0V2ViaG9va1N1YnNjcmlwdGlvbnNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJIn8KIExpc3RXZWJob29rU3Vic2NyaXB0aW9uc1Jlc3BvbnNlEkIKDXN1YnNjcmlwdGlvbnMYASADKAsyKy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLldlYmhvb2tTdWJzY3JpcHRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIjsKIERlbGV0ZVdlYmhvb2tTdWJzY3JpcHRpb25SZXF1ZXN0EhcKD3N1YnNjcmlwdGlvbl9pZBgBIAEoCSIjCiFEZWxldGVXZWJob29rU3Vic2NyaXB0aW9uUmVzcG9uc2UitQEKIFVwZGF0ZVdlYmhvb2tTdWJzY3JpcHRpb25SZXF1ZXN0EhcKD3N1YnNjcmlwdGlvbl9pZBgBIAEoCRIvCgt1cGRhdGVfbWFzaxgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5GaWVsZE1hc2sSCwoDdXJsGAMgASgJEhMKC2V2ZW50X3R5cGVzGAQgAygJEhAKCHN1YmplY3RzGAUgAygJEhMKC2Rlc2NyaXB0aW9uGAYgASgJImYKIVVwZGF0ZVdlYmhvb2tTdWJzY3JpcHRpb25SZXNwb25zZRJBCgxzdWJzY3JpcHRpb24YASABKAsyKy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLldlYmhvb2tTdWJzY3JpcHRpb24iYQoaUm90YXRlV2ViaG9va1NlY3JldFJlcXVlc3QSFwoPc3Vic2NyaXB0aW9uX2lkGAEgASgJEioKB292ZXJsYXAYAiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24icAobUm90YXRlV2ViaG9va1NlY3JldFJlc3BvbnNlEkEKDHN1YnNjcmlwdGlvbhgBIAEoCzIrLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuV2ViaG9va1N1YnNjcmlwdGlvbhIOCgZzZWNyZXQYAiABKAkiOgofUGF1c2VXZWJob29rU3Vic2NyaXB0aW9uUmVxdWVzdBIXCg9zdWJzY3JpcHRpb25faWQYASABKAkiZQogUGF1c2VXZWJob29rU3Vic2NyaXB0aW9uUmVzcG9uc2USQQoMc3Vic2NyaXB0aW9uGAEgASgLMisuYWdvcmEubm90aWZpY2F0aW9ucy52MS5XZWJob29rU3Vic2NyaXB0aW9uIjsKIFJlc3VtZVdlYmhvb2tTdWJzY3JpcHRpb25SZXF1ZXN0EhcKD3N1YnNjcmlwdGlvbl9pZBgBIAEoCSJmCiFSZXN1bWVXZWJob29rU3Vic2NyaXB0aW9uUmVzcG9uc2USQQoMc3Vic2NyaXB0aW9uGAEgASgLMisuYWdvcmEubm90aWZpY2F0aW9ucy52MS5XZWJob29rU3Vic2NyaXB0aW9uIjkKHlBpbmdXZWJob29rU3Vic2NyaXB0aW9uUmVxdWVzdBIXCg9zdWJzY3JpcHRpb25faWQYASABKAkiZQofUGluZ1dlYmhvb2tTdWJzY3JpcHRpb25SZXNwb25zZRIKCgJvaxgBIAEoCBITCgtzdGF0dXNfY29kZRgCIAEoBRINCgVlcnJvchgDIAEoCRISCgp3ZWJob29rX2lkGAQgASgJImsKD0RlbGl2ZXJ5QXR0ZW1wdBIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIKCgJvaxgCIAEoCBITCgtzdGF0dXNfY29kZRgDIAEoBRINCgVlcnJvchgEIAEoCSKnAwoIRGVsaXZlcnkSEwoLZGVsaXZlcnlfaWQYASABKAkSMAoHY2hhbm5lbBgCIAEoDjIfLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuQ2hhbm5lbBI0CgVzdGF0ZRgDIAEoDjIlLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuRGVsaXZlcnlTdGF0ZRIUCgxyZWNpcGllbnRfaWQYBCABKAkSFwoPc3Vic2NyaXB0aW9uX2lkGAUgASgJEhcKD25vdGlmaWNhdGlvbl9pZBgGIAEoCRISCgpldmVudF90eXBlGAcgASgJEhAKCGF0dGVtcHRzGAggASgFEhIKCmxhc3RfZXJyb3IYCSABKAkSNQoRbmV4dF9hdHRlbXB0X3RpbWUYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC2NyZWF0ZV90aW1lGAsgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI0CgNsb2cYDCADKAsyJy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkRlbGl2ZXJ5QXR0ZW1wdCLVAQoVTGlzdERlbGl2ZXJpZXNSZXF1ZXN0EhEKCXBhZ2Vfc2l6ZRgBIAEoBRISCgpwYWdlX3Rva2VuGAIgASgJEjAKB2NoYW5uZWwYAyABKA4yHy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkNoYW5uZWwSFwoPc3Vic2NyaXB0aW9uX2lkGAQgASgJEjQKBXN0YXRlGAUgASgOMiUuYWdvcmEubm90aWZpY2F0aW9ucy52MS5EZWxpdmVyeVN0YXRlEhQKDHJlY2lwaWVudF9pZBgGIAEoCSJnChZMaXN0RGVsaXZlcmllc1Jlc3BvbnNlEjQKCmRlbGl2ZXJpZXMYASADKAsyIC5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkRlbGl2ZXJ5EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCSIrChRSZXRyeURlbGl2ZXJ5UmVxdWVzdBITCgtkZWxpdmVyeV9pZBgBIAEoCSJLChVSZXRyeURlbGl2ZXJ5UmVzcG9uc2USMgoIZGVsaXZlcnkYASABKAsyIC5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkRlbGl2ZXJ5Kl0KB0NoYW5uZWwSFwoTQ0hBTk5FTF9VTlNQRUNJRklFRBAAEhEKDUNIQU5ORUxfSU5CT1gQARIRCg1DSEFOTkVMX0VNQUlMEAISEwoPQ0hBTk5FTF9XRUJIT09LEAMqPwoGVG9nZ2xlEhYKElRPR0dMRV9VTlNQRUNJRklFRBAAEg0KCVRPR0dMRV9PThABEg4KClRPR0dMRV9PRkYQAipzCgpEaWdlc3RNb2RlEhsKF0RJR0VTVF9NT0RFX1VOU1BFQ0lGSUVEEAASGQoVRElHRVNUX01PREVfSU1NRURJQVRFEAESFQoRRElHRVNUX01PREVfREFJTFkQAhIWChJESUdFU1RfTU9ERV9XRUVLTFkQAypTCgVTY29wZRIVChFTQ09QRV9VTlNQRUNJRklFRBAAEhAKDFNDT1BFX1RFTkFOVBABEg8KC1NDT1BFX1NQQUNFEAISEAoMU0NPUEVfUEVSU09OEAMqdwoMTnVkZ2VDYWRlbmNlEh0KGU5VREdFX0NBREVOQ0VfVU5TUEVDSUZJRUQQABIVChFOVURHRV9DQURFTkNFX09GRhABEhcKE05VREdFX0NBREVOQ0VfREFJTFkQAhIYChROVURHRV9DQURFTkNFX1dFRUtMWRADKtgBCg1EZWxpdmVyeVN0YXRlEh4KGkRFTElWRVJZX1NUQVRFX1VOU1BFQ0lGSUVEEAASGgoWREVMSVZFUllfU1RBVEVfUEVORElORxABEhwKGERFTElWRVJZX1NUQVRFX0RFTElWRVJFRBACEhkKFURFTElWRVJZX1NUQVRFX0ZBSUxFRBADEhcKE0RFTElWRVJZX1NUQVRFX0hFTEQQBBIbChdERUxJVkVSWV9TVEFURV9ESUdFU1RFRBAFEhwKGERFTElWRVJZX1NUQVRFX0NBTkNFTExFRBAGMscTChROb3RpZmljYXRpb25zU2VydmljZRJgCglMaXN0SW5ib3gSKC5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkxpc3RJbmJveFJlcXVlc3QaKS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkxpc3RJbmJveFJlc3BvbnNlEm8KDkdldFVucmVhZENvdW50Ei0uYWdvcmEubm90aWZpY2F0aW9ucy52MS5HZXRVbnJlYWRDb3VudFJlcXVlc3QaLi5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkdldFVucmVhZENvdW50UmVzcG9uc2USXQoITWFya1JlYWQSJy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLk1hcmtSZWFkUmVxdWVzdBooLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuTWFya1JlYWRSZXNwb25zZRJmCgtNYXJrQWxsUmVhZBIqLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuTWFya0FsbFJlYWRSZXF1ZXN0GisuYWdvcmEubm90aWZpY2F0aW9ucy52MS5NYXJrQWxsUmVhZFJlc3BvbnNlEmkKDEdldE15UHJvZmlsZRIrLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuR2V0TXlQcm9maWxlUmVxdWVzdBosLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuR2V0TXlQcm9maWxlUmVzcG9uc2UScgoPVXBkYXRlTXlQcm9maWxlEi4uYWdvcmEubm90aWZpY2F0aW9ucy52MS5VcGRhdGVNeVByb2ZpbGVSZXF1ZXN0Gi8uYWdvcmEubm90aWZpY2F0aW9ucy52MS5VcGRhdGVNeVByb2ZpbGVSZXNwb25zZRJvCg5VcHNlcnRQcm9maWxlcxItLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuVXBzZXJ0UHJvZmlsZXNSZXF1ZXN0Gi4uYWdvcmEubm90aWZpY2F0aW9ucy52MS5VcHNlcnRQcm9maWxlc1Jlc3BvbnNlEm8KDkdldFByZWZlcmVuY2VzEi0uYWdvcmEubm90aWZpY2F0aW9ucy52MS5HZXRQcmVmZXJlbmNlc1JlcXVlc3QaLi5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkdldFByZWZlcmVuY2VzUmVzcG9uc2USbwoOU2V0UHJlZmVyZW5jZXMSLS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlNldFByZWZlcmVuY2VzUmVxdWVzdBouLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuU2V0UHJlZmVyZW5jZXNSZXNwb25zZRKKAQoXR2V0RWZmZWN0aXZlUHJlZmVyZW5jZXMSNi5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkdldEVmZmVjdGl2ZVByZWZlcmVuY2VzUmVxdWVzdBo3LmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuR2V0RWZmZWN0aXZlUHJlZmVyZW5jZXNSZXNwb25zZRKQAQoZQ3JlYXRlV2ViaG9va1N1YnNjcmlwdGlvbhI4LmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuQ3JlYXRlV2ViaG9va1N1YnNjcmlwdGlvblJlcXVlc3QaOS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkNyZWF0ZVdlYmhvb2tTdWJzY3JpcHRpb25SZXNwb25zZRKNAQoYTGlzdFdlYmhvb2tTdWJzY3JpcHRpb25zEjcuYWdvcmEubm90aWZpY2F0aW9ucy52MS5MaXN0V2ViaG9va1N1YnNjcmlwdGlvbnNSZXF1ZXN0GjguYWdvcmEubm90aWZpY2F0aW9ucy52MS5MaXN0V2ViaG9va1N1YnNjcmlwdGlvbnNSZXNwb25zZRKQAQoZRGVsZXRlV2ViaG9va1N1YnNjcmlwdGlvbhI4LmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuRGVsZXRlV2ViaG9va1N1YnNjcmlwdGlvblJlcXVlc3QaOS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkRlbGV0ZVdlYmhvb2tTdWJzY3JpcHRpb25SZXNwb25zZRKQAQoZVXBkYXRlV2ViaG9va1N1YnNjcmlwdGlvbhI4LmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuVXBkYXRlV2ViaG9va1N1YnNjcmlwdGlvblJlcXVlc3QaOS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlVwZGF0ZVdlYmhvb2tTdWJzY3JpcHRpb25SZXNwb25zZRJ+ChNSb3RhdGVXZWJob29rU2VjcmV0EjIuYWdvcmEubm90aWZpY2F0aW9ucy52MS5Sb3RhdGVXZWJob29rU2VjcmV0UmVxdWVzdBozLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuUm90YXRlV2ViaG9va1NlY3JldFJlc3BvbnNlEo0BChhQYXVzZVdlYmhvb2tTdWJzY3JpcHRpb24SNy5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlBhdXNlV2ViaG9va1N1YnNjcmlwdGlvblJlcXVlc3QaOC5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlBhdXNlV2ViaG9va1N1YnNjcmlwdGlvblJlc3BvbnNlEpABChlSZXN1bWVXZWJob29rU3Vic2NyaXB0aW9uEjguYWdvcmEubm90aWZpY2F0aW9ucy52MS5SZXN1bWVXZWJob29rU3Vic2NyaXB0aW9uUmVxdWVzdBo5LmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuUmVzdW1lV2ViaG9va1N1YnNjcmlwdGlvblJlc3BvbnNlEooBChdQaW5nV2ViaG9va1N1YnNjcmlwdGlvbhI2LmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuUGluZ1dlYmhvb2tTdWJzY3JpcHRpb25SZXF1ZXN0GjcuYWdvcmEubm90aWZpY2F0aW9ucy52MS5QaW5nV2ViaG9va1N1YnNjcmlwdGlvblJlc3BvbnNlEm8KDkxpc3REZWxpdmVyaWVzEi0uYWdvcmEubm90aWZpY2F0aW9ucy52MS5MaXN0RGVsaXZlcmllc1JlcXVlc3QaLi5hZ29yYS5ub3RpZmljYXRpb25zLnYxLkxpc3REZWxpdmVyaWVzUmVzcG9uc2USbAoNUmV0cnlEZWxpdmVyeRIsLmFnb3JhLm5vdGlmaWNhdGlvbnMudjEuUmV0cnlEZWxpdmVyeVJlcXVlc3QaLS5hZ29yYS5ub3RpZmljYXRpb25zLnYxLlJldHJ5RGVsaXZlcnlSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_duration, file_google_protobuf_field_mask, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message agora.notifications.v1.Notification
@@ -695,6 +695,26 @@ export type WebhookSubscription = Message<"agora.notifications.v1.WebhookSubscri
    * @generated from field: google.protobuf.Timestamp create_time = 6;
    */
   createTime?: Timestamp | undefined;
+
+  /**
+   * Paused: matching events are held, not sent (see PauseWebhookSubscription).
+   *
+   * @generated from field: bool paused = 7;
+   */
+  paused: boolean;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp update_time = 8;
+   */
+  updateTime?: Timestamp | undefined;
+
+  /**
+   * The secrets signing deliveries now, oldest first (their values are never shown
+   * again after creation or rotation).
+   *
+   * @generated from field: repeated agora.notifications.v1.WebhookSecretInfo secrets = 9;
+   */
+  secrets: WebhookSecretInfo[];
 };
 
 /**
@@ -703,6 +723,37 @@ export type WebhookSubscription = Message<"agora.notifications.v1.WebhookSubscri
  */
 export const WebhookSubscriptionSchema: GenMessage<WebhookSubscription> = /*@__PURE__*/
   messageDesc(file_agora_notifications_v1_notifications, 27);
+
+/**
+ * A signing secret, without its value.
+ *
+ * @generated from message agora.notifications.v1.WebhookSecretInfo
+ */
+export type WebhookSecretInfo = Message<"agora.notifications.v1.WebhookSecretInfo"> & {
+  /**
+   * @generated from field: string secret_id = 1;
+   */
+  secretId: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 2;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * When it stops signing; unset while it is the current secret.
+   *
+   * @generated from field: google.protobuf.Timestamp expire_time = 3;
+   */
+  expireTime?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message agora.notifications.v1.WebhookSecretInfo.
+ * Use `create(WebhookSecretInfoSchema)` to create a new message.
+ */
+export const WebhookSecretInfoSchema: GenMessage<WebhookSecretInfo> = /*@__PURE__*/
+  messageDesc(file_agora_notifications_v1_notifications, 28);
 
 /**
  * @generated from message agora.notifications.v1.CreateWebhookSubscriptionRequest
@@ -734,7 +785,7 @@ export type CreateWebhookSubscriptionRequest = Message<"agora.notifications.v1.C
  * Use `create(CreateWebhookSubscriptionRequestSchema)` to create a new message.
  */
 export const CreateWebhookSubscriptionRequestSchema: GenMessage<CreateWebhookSubscriptionRequest> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 28);
+  messageDesc(file_agora_notifications_v1_notifications, 29);
 
 /**
  * @generated from message agora.notifications.v1.CreateWebhookSubscriptionResponse
@@ -746,7 +797,8 @@ export type CreateWebhookSubscriptionResponse = Message<"agora.notifications.v1.
   subscription?: WebhookSubscription | undefined;
 
   /**
-   * HMAC-SHA256 key of the X-Agora-Signature header; shown only once.
+   * The Standard Webhooks signing secret (whsec_<base64 key>) of the
+   * webhook-signature header; shown only once.
    *
    * @generated from field: string secret = 2;
    */
@@ -758,7 +810,7 @@ export type CreateWebhookSubscriptionResponse = Message<"agora.notifications.v1.
  * Use `create(CreateWebhookSubscriptionResponseSchema)` to create a new message.
  */
 export const CreateWebhookSubscriptionResponseSchema: GenMessage<CreateWebhookSubscriptionResponse> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 29);
+  messageDesc(file_agora_notifications_v1_notifications, 30);
 
 /**
  * @generated from message agora.notifications.v1.ListWebhookSubscriptionsRequest
@@ -780,7 +832,7 @@ export type ListWebhookSubscriptionsRequest = Message<"agora.notifications.v1.Li
  * Use `create(ListWebhookSubscriptionsRequestSchema)` to create a new message.
  */
 export const ListWebhookSubscriptionsRequestSchema: GenMessage<ListWebhookSubscriptionsRequest> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 30);
+  messageDesc(file_agora_notifications_v1_notifications, 31);
 
 /**
  * @generated from message agora.notifications.v1.ListWebhookSubscriptionsResponse
@@ -802,7 +854,7 @@ export type ListWebhookSubscriptionsResponse = Message<"agora.notifications.v1.L
  * Use `create(ListWebhookSubscriptionsResponseSchema)` to create a new message.
  */
 export const ListWebhookSubscriptionsResponseSchema: GenMessage<ListWebhookSubscriptionsResponse> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 31);
+  messageDesc(file_agora_notifications_v1_notifications, 32);
 
 /**
  * @generated from message agora.notifications.v1.DeleteWebhookSubscriptionRequest
@@ -819,7 +871,7 @@ export type DeleteWebhookSubscriptionRequest = Message<"agora.notifications.v1.D
  * Use `create(DeleteWebhookSubscriptionRequestSchema)` to create a new message.
  */
 export const DeleteWebhookSubscriptionRequestSchema: GenMessage<DeleteWebhookSubscriptionRequest> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 32);
+  messageDesc(file_agora_notifications_v1_notifications, 33);
 
 /**
  * @generated from message agora.notifications.v1.DeleteWebhookSubscriptionResponse
@@ -832,7 +884,242 @@ export type DeleteWebhookSubscriptionResponse = Message<"agora.notifications.v1.
  * Use `create(DeleteWebhookSubscriptionResponseSchema)` to create a new message.
  */
 export const DeleteWebhookSubscriptionResponseSchema: GenMessage<DeleteWebhookSubscriptionResponse> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 33);
+  messageDesc(file_agora_notifications_v1_notifications, 34);
+
+/**
+ * @generated from message agora.notifications.v1.UpdateWebhookSubscriptionRequest
+ */
+export type UpdateWebhookSubscriptionRequest = Message<"agora.notifications.v1.UpdateWebhookSubscriptionRequest"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+
+  /**
+   * The fields to change: url, event_types, subjects, description.
+   *
+   * @generated from field: google.protobuf.FieldMask update_mask = 2;
+   */
+  updateMask?: FieldMask | undefined;
+
+  /**
+   * @generated from field: string url = 3;
+   */
+  url: string;
+
+  /**
+   * @generated from field: repeated string event_types = 4;
+   */
+  eventTypes: string[];
+
+  /**
+   * @generated from field: repeated string subjects = 5;
+   */
+  subjects: string[];
+
+  /**
+   * @generated from field: string description = 6;
+   */
+  description: string;
+};
+
+/**
+ * Describes the message agora.notifications.v1.UpdateWebhookSubscriptionRequest.
+ * Use `create(UpdateWebhookSubscriptionRequestSchema)` to create a new message.
+ */
+export const UpdateWebhookSubscriptionRequestSchema: GenMessage<UpdateWebhookSubscriptionRequest> = /*@__PURE__*/
+  messageDesc(file_agora_notifications_v1_notifications, 35);
+
+/**
+ * @generated from message agora.notifications.v1.UpdateWebhookSubscriptionResponse
+ */
+export type UpdateWebhookSubscriptionResponse = Message<"agora.notifications.v1.UpdateWebhookSubscriptionResponse"> & {
+  /**
+   * @generated from field: agora.notifications.v1.WebhookSubscription subscription = 1;
+   */
+  subscription?: WebhookSubscription | undefined;
+};
+
+/**
+ * Describes the message agora.notifications.v1.UpdateWebhookSubscriptionResponse.
+ * Use `create(UpdateWebhookSubscriptionResponseSchema)` to create a new message.
+ */
+export const UpdateWebhookSubscriptionResponseSchema: GenMessage<UpdateWebhookSubscriptionResponse> = /*@__PURE__*/
+  messageDesc(file_agora_notifications_v1_notifications, 36);
+
+/**
+ * @generated from message agora.notifications.v1.RotateWebhookSecretRequest
+ */
+export type RotateWebhookSecretRequest = Message<"agora.notifications.v1.RotateWebhookSecretRequest"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+
+  /**
+   * How long the secrets signing until now keep signing; unset: 24 hours. From 0
+   * (stop at once) to 7 days.
+   *
+   * @generated from field: google.protobuf.Duration overlap = 2;
+   */
+  overlap?: Duration | undefined;
+};
+
+/**
+ * Describes the message agora.notifications.v1.RotateWebhookSecretRequest.
+ * Use `create(RotateWebhookSecretRequestSchema)` to create a new message.
+ */
+export const RotateWebhookSecretRequestSchema: GenMessage<RotateWebhookSecretRequest> = /*@__PURE__*/
+  messageDesc(file_agora_notifications_v1_notifications, 37);
+
+/**
+ * @generated from message agora.notifications.v1.RotateWebhookSecretResponse
+ */
+export type RotateWebhookSecretResponse = Message<"agora.notifications.v1.RotateWebhookSecretResponse"> & {
+  /**
+   * @generated from field: agora.notifications.v1.WebhookSubscription subscription = 1;
+   */
+  subscription?: WebhookSubscription | undefined;
+
+  /**
+   * The new secret (whsec_<base64 key>); shown only once.
+   *
+   * @generated from field: string secret = 2;
+   */
+  secret: string;
+};
+
+/**
+ * Describes the message agora.notifications.v1.RotateWebhookSecretResponse.
+ * Use `create(RotateWebhookSecretResponseSchema)` to create a new message.
+ */
+export const RotateWebhookSecretResponseSchema: GenMessage<RotateWebhookSecretResponse> = /*@__PURE__*/
+  messageDesc(file_agora_notifications_v1_notifications, 38);
+
+/**
+ * @generated from message agora.notifications.v1.PauseWebhookSubscriptionRequest
+ */
+export type PauseWebhookSubscriptionRequest = Message<"agora.notifications.v1.PauseWebhookSubscriptionRequest"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+};
+
+/**
+ * Describes the message agora.notifications.v1.PauseWebhookSubscriptionRequest.
+ * Use `create(PauseWebhookSubscriptionRequestSchema)` to create a new message.
+ */
+export const PauseWebhookSubscriptionRequestSchema: GenMessage<PauseWebhookSubscriptionRequest> = /*@__PURE__*/
+  messageDesc(file_agora_notifications_v1_notifications, 39);
+
+/**
+ * @generated from message agora.notifications.v1.PauseWebhookSubscriptionResponse
+ */
+export type PauseWebhookSubscriptionResponse = Message<"agora.notifications.v1.PauseWebhookSubscriptionResponse"> & {
+  /**
+   * @generated from field: agora.notifications.v1.WebhookSubscription subscription = 1;
+   */
+  subscription?: WebhookSubscription | undefined;
+};
+
+/**
+ * Describes the message agora.notifications.v1.PauseWebhookSubscriptionResponse.
+ * Use `create(PauseWebhookSubscriptionResponseSchema)` to create a new message.
+ */
+export const PauseWebhookSubscriptionResponseSchema: GenMessage<PauseWebhookSubscriptionResponse> = /*@__PURE__*/
+  messageDesc(file_agora_notifications_v1_notifications, 40);
+
+/**
+ * @generated from message agora.notifications.v1.ResumeWebhookSubscriptionRequest
+ */
+export type ResumeWebhookSubscriptionRequest = Message<"agora.notifications.v1.ResumeWebhookSubscriptionRequest"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+};
+
+/**
+ * Describes the message agora.notifications.v1.ResumeWebhookSubscriptionRequest.
+ * Use `create(ResumeWebhookSubscriptionRequestSchema)` to create a new message.
+ */
+export const ResumeWebhookSubscriptionRequestSchema: GenMessage<ResumeWebhookSubscriptionRequest> = /*@__PURE__*/
+  messageDesc(file_agora_notifications_v1_notifications, 41);
+
+/**
+ * @generated from message agora.notifications.v1.ResumeWebhookSubscriptionResponse
+ */
+export type ResumeWebhookSubscriptionResponse = Message<"agora.notifications.v1.ResumeWebhookSubscriptionResponse"> & {
+  /**
+   * @generated from field: agora.notifications.v1.WebhookSubscription subscription = 1;
+   */
+  subscription?: WebhookSubscription | undefined;
+};
+
+/**
+ * Describes the message agora.notifications.v1.ResumeWebhookSubscriptionResponse.
+ * Use `create(ResumeWebhookSubscriptionResponseSchema)` to create a new message.
+ */
+export const ResumeWebhookSubscriptionResponseSchema: GenMessage<ResumeWebhookSubscriptionResponse> = /*@__PURE__*/
+  messageDesc(file_agora_notifications_v1_notifications, 42);
+
+/**
+ * @generated from message agora.notifications.v1.PingWebhookSubscriptionRequest
+ */
+export type PingWebhookSubscriptionRequest = Message<"agora.notifications.v1.PingWebhookSubscriptionRequest"> & {
+  /**
+   * @generated from field: string subscription_id = 1;
+   */
+  subscriptionId: string;
+};
+
+/**
+ * Describes the message agora.notifications.v1.PingWebhookSubscriptionRequest.
+ * Use `create(PingWebhookSubscriptionRequestSchema)` to create a new message.
+ */
+export const PingWebhookSubscriptionRequestSchema: GenMessage<PingWebhookSubscriptionRequest> = /*@__PURE__*/
+  messageDesc(file_agora_notifications_v1_notifications, 43);
+
+/**
+ * @generated from message agora.notifications.v1.PingWebhookSubscriptionResponse
+ */
+export type PingWebhookSubscriptionResponse = Message<"agora.notifications.v1.PingWebhookSubscriptionResponse"> & {
+  /**
+   * The endpoint answered 2xx.
+   *
+   * @generated from field: bool ok = 1;
+   */
+  ok: boolean;
+
+  /**
+   * The endpoint's HTTP status; 0 when it did not answer.
+   *
+   * @generated from field: int32 status_code = 2;
+   */
+  statusCode: number;
+
+  /**
+   * Why it failed (connection error, refused address, HTTP status), empty on success.
+   *
+   * @generated from field: string error = 3;
+   */
+  error: string;
+
+  /**
+   * The webhook-id of the test delivery.
+   *
+   * @generated from field: string webhook_id = 4;
+   */
+  webhookId: string;
+};
+
+/**
+ * Describes the message agora.notifications.v1.PingWebhookSubscriptionResponse.
+ * Use `create(PingWebhookSubscriptionResponseSchema)` to create a new message.
+ */
+export const PingWebhookSubscriptionResponseSchema: GenMessage<PingWebhookSubscriptionResponse> = /*@__PURE__*/
+  messageDesc(file_agora_notifications_v1_notifications, 44);
 
 /**
  * @generated from message agora.notifications.v1.DeliveryAttempt
@@ -866,7 +1153,7 @@ export type DeliveryAttempt = Message<"agora.notifications.v1.DeliveryAttempt"> 
  * Use `create(DeliveryAttemptSchema)` to create a new message.
  */
 export const DeliveryAttemptSchema: GenMessage<DeliveryAttempt> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 34);
+  messageDesc(file_agora_notifications_v1_notifications, 45);
 
 /**
  * @generated from message agora.notifications.v1.Delivery
@@ -942,7 +1229,7 @@ export type Delivery = Message<"agora.notifications.v1.Delivery"> & {
  * Use `create(DeliverySchema)` to create a new message.
  */
 export const DeliverySchema: GenMessage<Delivery> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 35);
+  messageDesc(file_agora_notifications_v1_notifications, 46);
 
 /**
  * @generated from message agora.notifications.v1.ListDeliveriesRequest
@@ -986,7 +1273,7 @@ export type ListDeliveriesRequest = Message<"agora.notifications.v1.ListDeliveri
  * Use `create(ListDeliveriesRequestSchema)` to create a new message.
  */
 export const ListDeliveriesRequestSchema: GenMessage<ListDeliveriesRequest> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 36);
+  messageDesc(file_agora_notifications_v1_notifications, 47);
 
 /**
  * @generated from message agora.notifications.v1.ListDeliveriesResponse
@@ -1008,7 +1295,7 @@ export type ListDeliveriesResponse = Message<"agora.notifications.v1.ListDeliver
  * Use `create(ListDeliveriesResponseSchema)` to create a new message.
  */
 export const ListDeliveriesResponseSchema: GenMessage<ListDeliveriesResponse> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 37);
+  messageDesc(file_agora_notifications_v1_notifications, 48);
 
 /**
  * @generated from message agora.notifications.v1.RetryDeliveryRequest
@@ -1025,7 +1312,7 @@ export type RetryDeliveryRequest = Message<"agora.notifications.v1.RetryDelivery
  * Use `create(RetryDeliveryRequestSchema)` to create a new message.
  */
 export const RetryDeliveryRequestSchema: GenMessage<RetryDeliveryRequest> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 38);
+  messageDesc(file_agora_notifications_v1_notifications, 49);
 
 /**
  * @generated from message agora.notifications.v1.RetryDeliveryResponse
@@ -1042,7 +1329,7 @@ export type RetryDeliveryResponse = Message<"agora.notifications.v1.RetryDeliver
  * Use `create(RetryDeliveryResponseSchema)` to create a new message.
  */
 export const RetryDeliveryResponseSchema: GenMessage<RetryDeliveryResponse> = /*@__PURE__*/
-  messageDesc(file_agora_notifications_v1_notifications, 39);
+  messageDesc(file_agora_notifications_v1_notifications, 50);
 
 /**
  * @generated from enum agora.notifications.v1.Channel
@@ -1392,6 +1679,61 @@ export const NotificationsService: GenService<{
     methodKind: "unary";
     input: typeof DeleteWebhookSubscriptionRequestSchema;
     output: typeof DeleteWebhookSubscriptionResponseSchema;
+  },
+  /**
+   * Changes a subscription's URL, event types, subjects or description (the fields
+   * named in update_mask); a new URL passes the address checks again. Roles: admin.
+   *
+   * @generated from rpc agora.notifications.v1.NotificationsService.UpdateWebhookSubscription
+   */
+  updateWebhookSubscription: {
+    methodKind: "unary";
+    input: typeof UpdateWebhookSubscriptionRequestSchema;
+    output: typeof UpdateWebhookSubscriptionResponseSchema;
+  },
+  /**
+   * Adds a new signing secret, returned once, here; the secrets signing until now
+   * keep signing (a second signature) until the overlap ends. Roles: admin.
+   *
+   * @generated from rpc agora.notifications.v1.NotificationsService.RotateWebhookSecret
+   */
+  rotateWebhookSecret: {
+    methodKind: "unary";
+    input: typeof RotateWebhookSecretRequestSchema;
+    output: typeof RotateWebhookSecretResponseSchema;
+  },
+  /**
+   * Stops sending to a subscription; the events matched meanwhile are held and sent
+   * on resume (up to the service's hold limit). Roles: admin.
+   *
+   * @generated from rpc agora.notifications.v1.NotificationsService.PauseWebhookSubscription
+   */
+  pauseWebhookSubscription: {
+    methodKind: "unary";
+    input: typeof PauseWebhookSubscriptionRequestSchema;
+    output: typeof PauseWebhookSubscriptionResponseSchema;
+  },
+  /**
+   * Sends to a paused subscription again, held deliveries first. Roles: admin.
+   *
+   * @generated from rpc agora.notifications.v1.NotificationsService.ResumeWebhookSubscription
+   */
+  resumeWebhookSubscription: {
+    methodKind: "unary";
+    input: typeof ResumeWebhookSubscriptionRequestSchema;
+    output: typeof ResumeWebhookSubscriptionResponseSchema;
+  },
+  /**
+   * Sends a signed test delivery (type org.agora.webhook.ping.v1) to the subscription's
+   * endpoint now and reports the endpoint's answer; not logged, never retried.
+   * Roles: admin.
+   *
+   * @generated from rpc agora.notifications.v1.NotificationsService.PingWebhookSubscription
+   */
+  pingWebhookSubscription: {
+    methodKind: "unary";
+    input: typeof PingWebhookSubscriptionRequestSchema;
+    output: typeof PingWebhookSubscriptionResponseSchema;
   },
   /**
    * The delivery log (email and webhook deliveries), newest first. Roles: admin.

@@ -1,0 +1,1 @@
+"""The notifications service's PostgreSQL repositories (the only code knowing its SQL)."""
