@@ -48,7 +48,12 @@ from agora_contracts.events.domains.community import LIKES_TOPIC, LikeAddedV1
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.postgres import Database, UnitOfWork
-from agora_core.privacy.postgres import PostgresPersonEraser, with_erasure_batch
+from agora_core.privacy.postgres import (
+    Erasure,
+    ErasureStep,
+    PostgresPersonEraser,
+    with_erasure_batch,
+)
 from agora_core.testing.postgres import (
     create_test_database,
     drop_test_database,
@@ -70,13 +75,29 @@ TOMBSTONES: Final = 10_000
 RAW_TOMBSTONE: Final = "SELECT 1 FROM erased_persons WHERE tenant_id = %s AND digest = %s"
 
 
-async def erase_with_service(database: Database) -> tuple[float, dict[str, int]]:
-    """Community's eraser, as its consumer's ``person.erased`` handler runs it."""
-    eraser = PostgresPersonEraser(database, ERASURE_STEPS, not_personal=NOT_PERSONAL)
+def timed_step(name: str, step: ErasureStep, seconds: dict[str, float]) -> ErasureStep:
+    """``step`` unchanged, its duration recorded in ``seconds[name]``."""
+
+    async def run(uow: UnitOfWork, erasure: Erasure) -> int:
+        began = time.perf_counter()
+        try:
+            return await step(uow, erasure)
+        finally:
+            seconds[name] = round(time.perf_counter() - began, 4)
+
+    return run
+
+
+async def erase_with_service(database: Database) -> tuple[float, dict[str, int], dict[str, float]]:
+    """Community's eraser, as its consumer's ``person.erased`` handler runs it: seconds,
+    rows changed per step, seconds per step."""
+    per_step: dict[str, float] = {}
+    steps = [(name, timed_step(name, step, per_step)) for name, step in ERASURE_STEPS]
+    eraser = PostgresPersonEraser(database, steps, not_personal=NOT_PERSONAL)
     started = time.perf_counter()
     async with database.unit_of_work() as uow:
         counts = await eraser.erase(uow, TENANT, ADA)
-    return time.perf_counter() - started, counts.per_step
+    return time.perf_counter() - started, counts.per_step, per_step
 
 
 async def erase_raw(database: Database) -> float:
@@ -203,12 +224,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 progress.advance(task)
                 results["raw_seconds"] = await erase_raw(raw)
                 progress.advance(task)
-                results["service_seconds"], results["changed_per_step"] = await erase_with_service(
+                erased = await erase_with_service(service)
+                results["service_seconds"], results["changed_per_step"] = erased[:2]
+                results["seconds_per_step"] = erased[2]
+                progress.advance(task)
+                results["service_rerun_seconds"], again, rerun_steps = await erase_with_service(
                     service
                 )
-                progress.advance(task)
-                results["service_rerun_seconds"], again = await erase_with_service(service)
                 assert sum(again.values()) == 0, f"the re-run changed rows: {again}"
+                results["rerun_seconds_per_step"] = rerun_steps
                 service_state, raw_state = await end_state(admin[0]), await end_state(admin[1])
                 differ = [t for t in SEEDED_TABLES if service_state[t] != raw_state[t]]
                 assert not differ, f"raw SQL and the eraser left different rows in {differ}"

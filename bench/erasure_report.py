@@ -21,6 +21,11 @@ def title(results: Mapping[str, Any]) -> str:
     )
 
 
+def slowest(seconds: Mapping[str, float], count: int = 3) -> str:
+    ranked = sorted(seconds.items(), key=lambda item: item[1], reverse=True)[:count]
+    return ", ".join(f"{name} {value:.3f}" for name, value in ranked)
+
+
 def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
     """(measure, agora, raw baseline, ratio) for the table and the Markdown report."""
     guard = results["guard"]
@@ -34,7 +39,9 @@ def rows(results: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{results['raw_seconds']:.3f}",
             f"{results['service_vs_raw']:.2f}x",
         ),
+        ("  its slowest steps (s)", slowest(results["seconds_per_step"]), "", ""),
         ("erase again: nothing left (s)", f"{results['service_rerun_seconds']:.3f}", "", ""),
+        ("  its slowest steps (s)", slowest(results["rerun_seconds_per_step"]), "", ""),
         (
             "guard per consumed event p50 / p99 (ms)",
             f"{event['p50']:.3f} / {event['p99']:.3f}",
