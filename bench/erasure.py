@@ -281,7 +281,8 @@ def main() -> None:
         ),
         help="an admin DSN: the benchmark creates (and drops) its own databases",
     )
-    args = parser.parse_args()
+    # tools/bench.sh passes the same arguments to every benchmark; ignore others' flags.
+    args, _ = parser.parse_known_args()
     args.mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     if args.quick:
         args.person_docs, args.others, args.samples = 200, 20_000, 300
