@@ -1,354 +1,301 @@
-"""Benchmark of the right to erasure against raw baselines measured in the same run.
+"""Benchmark of the right to erasure on PostgreSQL against raw baselines measured in the
+same run.
 
-    python bench/erasure.py [--quick] [--person-docs N] [--others N] [--mongo URI]
+    python -m bench.erasure [--quick] [--smoke] [--person-docs N] [--others N]
+        [--samples N] [--postgres ADMIN_DSN]
 
-On FerretDB, in a community-shaped database, the MongoDB eraser
-(``agora_core.privacy.PersonEraser``, still used by the services on FerretDB) with the
-plan community had before its move to PostgreSQL (kept here as a fixed workload;
-community itself now erases in SQL, ``services/community/.../adapters/postgres/erasure.py``),
-measures:
-- erasing one person who wrote ``N`` comments, gave ``N`` likes, is mentioned in ``N``
-  comments of others and has memberships, expert entries, participation markers and
-  rate windows, among ``--others`` documents of other people: seconds for the whole
-  erasure (tombstone, custom step, every plan step), beside the raw writes that do the
-  same job with nothing around them (``delete_many`` and ``update_many`` with ``$set``)
-  on an identical copy;
-- the guard every consumed event now passes (one ``_id $in`` lookup of the event's
-  id-like values in the tombstones), p50/p99, beside a raw ``find_one`` by ``_id``.
+Creates two community databases (community's ``MIGRATIONS``) seeded alike
+(``bench/seeds/erasure.py``): one person with ``--person-docs`` rows of each kind
+community keeps about a person, among ``--others`` rows per table of other people.
+Measures:
 
-Prints a table and writes ``bench/reports/erasure.json`` and ``erasure.md``.
+- erasing the person with community's real steps
+  (``agora_community.adapters.postgres.erasure.ERASURE_STEPS`` through
+  ``agora_core.privacy.postgres.PostgresPersonEraser``, tombstone included, in one unit
+  of work as the consumer runs it): seconds, beside the raw SQL that reaches the same
+  end state on the other copy (a few DELETE/UPDATE statements in one transaction, no
+  tombstone); both end states are then compared table by table (they must be equal);
+- the same erasure again: nothing left to change (asserted), seconds;
+- the guard every consumed event passes (``with_erasure_batch``'s wrapper: the names in
+  the event, their digests, one indexed read of ``erased_persons`` in the batch's unit of
+  work) per event, and the set handlers' guard per batch of ``SET_BATCH`` events, p50/p99,
+  beside a raw primary-key SELECT of one tombstone in the same transaction.
+
+Prints a table and writes ``erasure.json``, ``erasure.md`` and ``erasure.png`` to
+``reports_dir()`` (``--quick``/``--smoke``: ``erasure-quick.*``/``erasure-smoke.*``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
-import statistics
 import time
 import uuid
-from typing import Any
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from functools import partial
+from typing import Any, Final
 
-from pymongo.asynchronous.database import AsyncDatabase
+import psycopg
 from rich.console import Console
 from rich.progress import Progress
-from rich.table import Table
 
+from agora_community.adapters.postgres.erasure import ERASURE_STEPS, NOT_PERSONAL
+from agora_community.migrations import MIGRATIONS
+from agora_contracts.events import CloudEventEnvelope
+from agora_contracts.events.domains.community import LIKES_TOPIC, LikeAddedV1
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
-from agora_core.privacy import (
-    Anonymise,
-    Delete,
-    DeleteKeyed,
-    ErasedPersons,
-    ErasurePlan,
-    PersonEraser,
+from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
+from agora_core.postgres import Database, UnitOfWork
+from agora_core.privacy.postgres import (
+    Erasure,
+    ErasureStep,
+    PostgresPersonEraser,
+    with_erasure_batch,
 )
-from agora_core.storage import Document, create_mongo_client
+from agora_core.testing.postgres import (
+    create_test_database,
+    drop_test_database,
+    dsn_for_database,
+    ensure_test_role,
+    migrated_database,
+)
 from bench import SMOKE_HELP, reports_dir
-
-REPORTS = reports_dir()
-
-
-class names:  # noqa: N801 - a namespace of collection names, as the service had
-    COMMENTS = "comments"
-    LIKES = "likes"
-    MEMBERSHIPS = "memberships"
-    EXPERTS = "experts"
-    PARTICIPANTS = "participants"
-    RATE_WINDOWS = "rate_windows"
-    SPACES = "spaces"
-
-
-ERASURE_PLAN = ErasurePlan(
-    steps=(
-        Delete(names.MEMBERSHIPS, ("user_id",), "a membership is about the person only"),
-        Anonymise(names.MEMBERSHIPS, ("invited_by",), "others' invitations stay valid"),
-        Delete(names.LIKES, ("user_id",), "a like is the person's act; counts stay"),
-        Anonymise(names.LIKES, ("owner_id",), "others' likes of the person's content"),
-        Delete(names.EXPERTS, ("user_id",), "the directory entry describes the person"),
-        DeleteKeyed(names.PARTICIPANTS, "first engagement marker keyed by the person"),
-        DeleteKeyed(names.RATE_WINDOWS, "rate-limit windows keyed by the person"),
-        Anonymise(
-            names.COMMENTS,
-            ("author_id", "mentioned_user_ids", "moderated_by"),
-            "threads stay readable; replies keep their place",
-        ),
-        Anonymise(names.SPACES, ("created_by",), "spaces belong to their members"),
-    ),
-)
-"""The plan's shape as community ran it on MongoDB (the collections this bench fills)."""
-
-
-async def leave_spaces(database: AsyncDatabase[Document], tenant_id: str, person_id: str) -> int:
-    """The custom step: each active membership ends by a conditional write, and only
-    the write that ended it decrements its space's member count."""
-    removed = 0
-    memberships = database[names.MEMBERSHIPS]
-    async for member in memberships.find(
-        {"tenant_id": tenant_id, "user_id": person_id, "state": "active"}
-    ):
-        ended = await memberships.update_one(
-            {"_id": member["_id"], "state": "active"}, {"$set": {"state": "erased"}}
-        )
-        if ended.modified_count:
-            await database[names.SPACES].update_one(
-                {"_id": member["space_id"], "tenant_id": tenant_id},
-                {"$inc": {"member_count": -1}},
-            )
-            removed += 1
-    return removed
-
+from bench import erasure_report as report_
+from bench.platform_report import summary
+from bench.seeds.erasure import ADA, RAW_ERASURE, SEEDED_TABLES, TENANT, end_state, seed
 
 console = Console()
-TENANT = "bench"
-ADA = "u-ada"
+SET_BATCH: Final = 100
+"""Events per set-handler batch in the guard measurement (a consumer poll's size)."""
+TOMBSTONES: Final = 10_000
+"""Other erased persons in the tombstone table while the guard is measured."""
+
+RAW_TOMBSTONE: Final = "SELECT 1 FROM erased_persons WHERE tenant_id = %s AND digest = %s"
 
 
-def _documents(person_docs: int, others: int) -> dict[str, list[Document]]:
-    """The person's data, the mentions of them, and other people's data."""
-    t = TENANT
-    docs: dict[str, list[Document]] = {
-        name: []
-        for name in (
-            names.COMMENTS,
-            names.LIKES,
-            names.MEMBERSHIPS,
-            names.EXPERTS,
-            names.PARTICIPANTS,
-            names.RATE_WINDOWS,
-            names.SPACES,
-        )
-    }
-    for i in range(person_docs):
-        docs[names.COMMENTS].append(
-            {
-                "_id": f"c-ada-{i}",
-                "tenant_id": t,
-                "author_id": ADA,
-                "target_id": f"k-{i % 50}",
-                "body": f"My note {i}",
-                "mentioned_user_ids": [],
-            }
-        )
-        docs[names.COMMENTS].append(
-            {
-                "_id": f"c-men-{i}",
-                "tenant_id": t,
-                "author_id": f"u-{i % 97}",
-                "target_id": f"k-{i % 50}",
-                "body": f"Thanks @{ADA}!",
-                "mentioned_user_ids": [ADA],
-            }
-        )
-        docs[names.LIKES].append(
-            {
-                "_id": f"{t}:knowledge:k-{i}:{ADA}",
-                "tenant_id": t,
-                "user_id": ADA,
-                "owner_id": "u-grace",
-                "active": True,
-            }
-        )
-        docs[names.PARTICIPANTS].append({"_id": f"{t}:knowledge:k-{i}:{ADA}", "tenant_id": t})
-    for i in range(10):
-        docs[names.SPACES].append(
-            {"_id": f"s-{i}", "tenant_id": t, "member_count": 5, "created_by": "u-grace"}
-        )
-        docs[names.MEMBERSHIPS].append(
-            {
-                "_id": f"{t}:s-{i}:{ADA}",
-                "tenant_id": t,
-                "user_id": ADA,
-                "space_id": f"s-{i}",
-                "state": "active",
-                "role": "member",
-            }
-        )
-        docs[names.EXPERTS].append(
-            {"_id": f"{t}:skill-{i}:{ADA}", "tenant_id": t, "user_id": ADA, "score": 3}
-        )
-        docs[names.RATE_WINDOWS].append(
-            {"_id": f"{t}:rate:post:{ADA}:{i}", "tenant_id": t, "count": 1}
-        )
-    for i in range(others):
-        docs[names.COMMENTS].append(
-            {
-                "_id": f"c-other-{i}",
-                "tenant_id": t,
-                "author_id": f"u-{i % 500}",
-                "target_id": f"k-{i % 50}",
-                "body": f"Comment {i}",
-                "mentioned_user_ids": [],
-            }
-        )
-        docs[names.LIKES].append(
-            {
-                "_id": f"{t}:knowledge:k-{i}:u-{i % 500}",
-                "tenant_id": t,
-                "user_id": f"u-{i % 500}",
-                "owner_id": "u-grace",
-                "active": True,
-            }
-        )
-    return docs
+def timed_step(name: str, step: ErasureStep, seconds: dict[str, float]) -> ErasureStep:
+    """``step`` unchanged, its duration recorded in ``seconds[name]``."""
+
+    async def run(uow: UnitOfWork, erasure: Erasure) -> int:
+        began = time.perf_counter()
+        try:
+            return await step(uow, erasure)
+        finally:
+            seconds[name] = round(time.perf_counter() - began, 4)
+
+    return run
 
 
-async def _seed(database: AsyncDatabase[Document], docs: dict[str, list[Document]]) -> None:
-    for name, documents in docs.items():
-        for start in range(0, len(documents), 500):
-            await database[name].insert_many(documents[start : start + 500], ordered=False)
-
-
-async def erase_with_service(database: AsyncDatabase[Document]) -> float:
-    """The MongoDB eraser with the plan, as a FerretDB service's consumer runs it."""
-
-    async def left_spaces(tenant_id: str, person_id: str, _pseudonym: str) -> int:
-        return await leave_spaces(database, tenant_id, person_id)
-
-    eraser = PersonEraser(database, ERASURE_PLAN, before=[("left_spaces", left_spaces)])
+async def erase_with_service(database: Database) -> tuple[float, dict[str, int], dict[str, float]]:
+    """Community's eraser, as its consumer's ``person.erased`` handler runs it: seconds,
+    rows changed per step, seconds per step."""
+    per_step: dict[str, float] = {}
+    steps = [(name, timed_step(name, step, per_step)) for name, step in ERASURE_STEPS]
+    eraser = PostgresPersonEraser(database, steps, not_personal=NOT_PERSONAL)
     started = time.perf_counter()
-    await eraser.erase(TENANT, ADA)
+    async with database.unit_of_work() as uow:
+        counts = await eraser.erase(uow, TENANT, ADA)
+    return time.perf_counter() - started, counts.per_step, per_step
+
+
+async def erase_raw(database: Database) -> float:
+    params = {"tenant": TENANT, "person": ADA, "ph": ERASED_PERSON_PLACEHOLDER}
+    started = time.perf_counter()
+    async with database.unit_of_work(TENANT) as uow:
+        for statement in RAW_ERASURE:
+            await uow.connection.execute(statement, params)
     return time.perf_counter() - started
 
 
-async def erase_raw(database: AsyncDatabase[Document]) -> float:
-    """The same end state with bare writes: no tombstone, no per-document rewrite."""
-    t = {"tenant_id": TENANT}
-    started = time.perf_counter()
-    await database[names.SPACES].update_many(t, {"$inc": {"member_count": -1}})
-    for name, field in (
-        (names.MEMBERSHIPS, "user_id"),
-        (names.LIKES, "user_id"),
-        (names.EXPERTS, "user_id"),
-    ):
-        await database[name].delete_many({**t, field: ADA})
-    for name in (names.PARTICIPANTS, names.RATE_WINDOWS):
-        await database[name].delete_many({**t, "_id": {"$regex": f":{ADA}(:|$)"}})
-    await database[names.COMMENTS].update_many(
-        {**t, "author_id": ADA}, {"$set": {"author_id": ERASED_PERSON_PLACEHOLDER}}
+def like_event(i: int, liker: str) -> ReceivedEvent[Any]:
+    """A like as the consumer receives it (validated payload, CloudEvents envelope)."""
+    payload = LikeAddedV1(
+        like_id=str(uuid.uuid4()),
+        target_type="knowledge",
+        target_id=f"k-{i}",
+        liker_id=liker,
+        target_owner_id="u-grace",
+        liked_at=datetime(2026, 12, 1, tzinfo=UTC),
     )
-    await database[names.COMMENTS].update_many(
-        {**t, "mentioned_user_ids": ADA},
-        {
-            "$set": {
-                "mentioned_user_ids": [ERASED_PERSON_PLACEHOLDER],
-                "body": f"Thanks @{ERASED_PERSON_PLACEHOLDER}!",
-            }
-        },
+    sent = OutgoingEvent.create(
+        payload, source="/agora/community", subject=f"k-{i}", tenant_id=TENANT, actor_id=liker
     )
-    return time.perf_counter() - started
+    envelope = CloudEventEnvelope.from_headers(sent.headers)
+    return ReceivedEvent(envelope, payload, sent.topic, 0, i, sent.key)
 
 
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+async def timed(call: Callable[[], Awaitable[Any]]) -> float:
+    began = time.perf_counter()
+    await call()
+    return (time.perf_counter() - began) * 1000
 
 
-async def guard_latency(database: AsyncDatabase[Document], samples: int) -> dict[str, float]:
-    tombstones = ErasedPersons(database)
-    for i in range(50):
-        await tombstones.begin(TENANT, f"u-erased-{i}")
-    await database["plain"].insert_one({"_id": "x", "tenant_id": TENANT})
+async def guard_latency(database: Database, admin_dsn: str, samples: int) -> dict[str, Any]:
+    """The guard of ``with_erasure_batch`` around a likes handler, in a batch's unit of
+    work, beside a raw primary-key SELECT of a tombstone in the same transaction."""
+    async with await psycopg.AsyncConnection.connect(admin_dsn, autocommit=True) as admin:
+        await admin.execute(
+            "INSERT INTO erased_persons (tenant_id, digest) SELECT %s,"
+            " encode(sha256(('gone-' || g)::bytea), 'hex') FROM generate_series(1, %s) AS g",
+            (TENANT, TOMBSTONES),
+        )
+        await admin.execute("ANALYZE erased_persons")
+        cursor = await admin.execute("SELECT digest FROM erased_persons LIMIT 1")
+        row = await cursor.fetchone()
+    assert row is not None
+    digest = str(row[0])
+    handled: list[str] = []
+    set_handled: list[str] = []
+
+    async def like_added(event: ReceivedEvent[Any], _uow: UnitOfWork) -> None:
+        handled.append(event.event_id)
+
+    async def likes_added(events: Any, _uow: UnitOfWork) -> None:
+        set_handled.extend(event.event_id for event in events)
+
+    eraser = PostgresPersonEraser(database, ERASURE_STEPS, not_personal=NOT_PERSONAL)
+    events = [like_event(i, f"u-{i % 500}") for i in range(samples + SET_BATCH)]
+    event_type = events[0].envelope.type
+    _, guarded, guarded_sets = with_erasure_batch(
+        [LIKES_TOPIC], {event_type: like_added}, eraser, set_handlers={event_type: likes_added}
+    )
     guard: list[float] = []
+    guard_set: list[float] = []
     raw: list[float] = []
-    for i in range(samples):
-        values = [f"u-{i}", f"k-{i}", f"like-{uuid.uuid4().hex}", "knowledge", "u-grace"]
-        started = time.perf_counter()
-        await tombstones.any_erased(TENANT, values)
-        guard.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        await database["plain"].find_one({"_id": "x"})
-        raw.append(time.perf_counter() - started)
+    for start in range(0, samples, SET_BATCH):
+        async with database.unit_of_work() as uow:  # one consumer poll
+            await uow.set_tenant(TENANT)
+            for i in range(start, min(start + SET_BATCH, samples)):
+
+                async def pk_select() -> None:
+                    found = await uow.connection.execute(RAW_TOMBSTONE, (TENANT, digest))
+                    assert await found.fetchone() is not None
+
+                batch = events[i : i + SET_BATCH]
+                measures: list[tuple[list[float], Callable[[], Awaitable[Any]]]] = [
+                    (guard, partial(guarded[event_type], events[i], uow)),
+                    (guard_set, partial(guarded_sets[event_type], batch, uow)),
+                    (raw, pk_select),
+                ]
+                # Each goes first in turn: none always follows the CPU-heavy set guard.
+                for samples_of, call in measures[i % 3 :] + measures[: i % 3]:
+                    samples_of.append(await timed(call))
+    assert len(handled) == samples, "no event about a living person is dropped"
+    assert len(set_handled) == samples * SET_BATCH
+    async with database.unit_of_work() as uow:
+        await guarded[event_type](like_event(0, ADA), uow)
+    assert len(handled) == samples, "an event naming the erased person is dropped"
     return {
-        "guard_p50_ms": statistics.median(guard) * 1000,
-        "guard_p99_ms": _percentile(guard, 0.99) * 1000,
-        "raw_find_p50_ms": statistics.median(raw) * 1000,
-        "raw_find_p99_ms": _percentile(raw, 0.99) * 1000,
+        "tombstones": TOMBSTONES + 1,
+        "set_batch": SET_BATCH,
+        "guard_per_event_ms": summary(guard),
+        "set_guard_per_batch_ms": summary(guard_set),
+        "raw_pk_select_ms": summary(raw),
     }
 
 
-async def run(person_docs: int, others: int, samples: int, mongo_uri: str) -> dict[str, Any]:
-    client = create_mongo_client(mongo_uri)
-    run_id = uuid.uuid4().hex[:8]
-    service_db = client[f"bench_erasure_service_{run_id}"]
-    raw_db = client[f"bench_erasure_raw_{run_id}"]
-    guard_db = client[f"bench_erasure_guard_{run_id}"]
-    results: dict[str, Any] = {"person_docs": person_docs, "others": others}
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    started = datetime.now(UTC)
+    load_before = os.getloadavg()
+    await ensure_test_role(args.postgres)
+    names: list[str] = []
+    results: dict[str, Any] = {}
     try:
         with Progress(console=console) as progress:
-            task = progress.add_task("erasure benchmark", total=4)
-            docs = _documents(person_docs, others)
-            await _seed(service_db, docs)
-            await _seed(raw_db, docs)
-            results["documents"] = sum(len(d) for d in docs.values())
-            progress.advance(task)
-            results["raw_seconds"] = await erase_raw(raw_db)
-            progress.advance(task)
-            results["service_seconds"] = await erase_with_service(service_db)
-            results["service_rerun_seconds"] = await erase_with_service(service_db)
-            progress.advance(task)
-            results.update(await guard_latency(guard_db, samples))
-            progress.advance(task)
+            task = progress.add_task("erasure benchmark", total=6)
+            dsns = []
+            for copy in ("service", "raw"):
+                name, dsn = await create_test_database(args.postgres, f"bench_erasure_{copy}")
+                names.append(name)
+                dsns.append(dsn)
+            admin = [dsn_for_database(args.postgres, name) for name in names]
+            async with (
+                migrated_database(dsns[0], MIGRATIONS, max_size=2) as service,
+                migrated_database(dsns[1], MIGRATIONS, max_size=2) as raw,
+            ):
+                progress.advance(task)
+                began = time.perf_counter()
+                rows = [await seed(dsn, args.person_docs, args.others) for dsn in admin]
+                assert rows[0] == rows[1], "both copies seeded alike"
+                results["seed_seconds"] = round(time.perf_counter() - began, 2)
+                results["rows"] = rows[0]
+                progress.advance(task)
+                results["raw_seconds"] = await erase_raw(raw)
+                progress.advance(task)
+                erased = await erase_with_service(service)
+                results["service_seconds"], results["changed_per_step"] = erased[:2]
+                results["seconds_per_step"] = erased[2]
+                progress.advance(task)
+                results["service_rerun_seconds"], again, rerun_steps = await erase_with_service(
+                    service
+                )
+                assert sum(again.values()) == 0, f"the re-run changed rows: {again}"
+                results["rerun_seconds_per_step"] = rerun_steps
+                service_state, raw_state = await end_state(admin[0]), await end_state(admin[1])
+                differ = [t for t in SEEDED_TABLES if service_state[t] != raw_state[t]]
+                assert not differ, f"raw SQL and the eraser left different rows in {differ}"
+                progress.advance(task)
+                results["guard"] = await guard_latency(service, admin[0], args.samples)
+                progress.advance(task)
+            async with await psycopg.AsyncConnection.connect(args.postgres) as connection:
+                cursor = await connection.execute("SHOW server_version")
+                version = await cursor.fetchone()
     finally:
-        for database in (service_db, raw_db, guard_db):
-            await client.drop_database(database.name)
-        await client.close()
+        for name in names:
+            await drop_test_database(args.postgres, name)
     results["service_vs_raw"] = results["service_seconds"] / results["raw_seconds"]
-    results["guard_vs_raw_find"] = results["guard_p50_ms"] / results["raw_find_p50_ms"]
-    return results
-
-
-def report(results: dict[str, Any]) -> None:
-    title = (
-        f"right to erasure: {results['person_docs']} of each kind of the person's documents "
-        f"among {results['documents']:,} (FerretDB)"
+    guard = results["guard"]
+    raw_p50 = guard["raw_pk_select_ms"]["p50"]
+    guard["guard_vs_raw_p50"] = guard["guard_per_event_ms"]["p50"] / raw_p50
+    guard["set_guard_per_event_vs_raw_p50"] = (
+        guard["set_guard_per_batch_ms"]["p50"] / SET_BATCH / raw_p50
     )
-    table = Table(title=title)
-    for column in ("measure", "agora", "raw baseline (same run)", "ratio"):
-        table.add_column(column, justify="left" if column == "measure" else "right")
-    rows = [
-        (
-            "erase one person (s)",
-            f"{results['service_seconds']:.2f}",
-            f"{results['raw_seconds']:.2f}",
-            f"{results['service_vs_raw']:.2f}x",
-        ),
-        ("erase again: nothing left (s)", f"{results['service_rerun_seconds']:.2f}", "", ""),
-        (
-            "guard per consumed event p50 / p99 (ms)",
-            f"{results['guard_p50_ms']:.2f} / {results['guard_p99_ms']:.2f}",
-            f"{results['raw_find_p50_ms']:.2f} / {results['raw_find_p99_ms']:.2f}",
-            f"{results['guard_vs_raw_find']:.2f}x",
-        ),
-    ]
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
-    REPORTS.mkdir(parents=True, exist_ok=True)
-    (REPORTS / "erasure.json").write_text(json.dumps(results, indent=2) + "\n")
-    lines = [f"# {title}", "", "| measure | agora | raw baseline | ratio |", "|---|---:|---:|---:|"]
-    lines += [f"| {' | '.join(row)} |" for row in rows]
-    (REPORTS / "erasure.md").write_text("\n".join(lines) + "\n")
-    console.print(f"report: {REPORTS / 'erasure.json'}")
+    results["meta"] = {
+        "mode": args.mode,
+        "person_rows_per_kind": args.person_docs,
+        "others_per_table": args.others,
+        "samples": args.samples,
+        "postgres": str(version[0]) if version else "?",
+        "load_average_start": [round(x, 2) for x in load_before],
+        "load_average_end": [round(x, 2) for x in os.getloadavg()],
+        "started": started.strftime("%Y-%m-%d %H:%M UTC"),
+        "seconds": round((datetime.now(UTC) - started).total_seconds(), 1),
+    }
+    return results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="200 documents per kind, 2,000 others")
+    parser.add_argument("--quick", action="store_true", help="200 rows per kind, 20,000 others")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
-    parser.add_argument("--person-docs", type=int, default=1000)
-    parser.add_argument("--others", type=int, default=10_000)
-    parser.add_argument("--samples", type=int, default=500)
+    parser.add_argument("--person-docs", type=int, default=1_000, help="rows of each kind")
+    parser.add_argument("--others", type=int, default=100_000, help="others' rows per table")
+    parser.add_argument("--samples", type=int, default=2_000, help="guard measurements")
     parser.add_argument(
-        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
+        "--postgres",
+        default=os.environ.get(
+            "AGORA_TEST_POSTGRES_DSN",
+            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
+        ),
+        help="an admin DSN: the benchmark creates (and drops) its own databases",
     )
-    args = parser.parse_args()
+    # tools/bench.sh passes the same arguments to every benchmark; ignore others' flags.
+    args, _ = parser.parse_known_args()
+    args.mode = "smoke" if args.smoke else "quick" if args.quick else "full"
     if args.quick:
-        args.person_docs, args.others, args.samples = 200, 2000, 200
+        args.person_docs, args.others, args.samples = 200, 20_000, 300
     if args.smoke:
         args.person_docs, args.others, args.samples = 20, 200, 20
-    report(asyncio.run(run(args.person_docs, args.others, args.samples, args.mongo)))
+    if args.others < args.person_docs:
+        parser.error("--others must be at least --person-docs (the person votes others' answers)")
+    results = asyncio.run(run(args))
+    report_.print_table(results, console)
+    stem = "erasure" if args.mode == "full" else f"erasure-{args.mode}"
+    out = reports_dir()
+    report_.write_reports(results, out, stem)
+    console.print(f"report: {out / stem}.json, {stem}.md, chart: {stem}.png")
 
 
 if __name__ == "__main__":
