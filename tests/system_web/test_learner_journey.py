@@ -1,0 +1,156 @@
+"""A learner uses the web app in a real browser (Debian's Chromium driven by Playwright)
+against the real services: signs in through the OpenID Connect provider (authorization
+code + PKCE), finds an item with a misspelt French query, passes its quiz (graded by the
+catalog) and sees the points gamification awards, without reloading; in the inbox, marking
+a notification read lowers the unread count at once and on the server. axe-core checks
+every page; screenshots at phone and desktop sizes go to docs/screenshots/."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from agora.notifications.v1 import notifications_pb2 as notif
+from agora_core.testing.chromium import chromium
+from agora_demo.cast import EMMA, HUGO, Person
+from agora_demo.content import QUIZ_KEY
+
+from .browser_checks import DESKTOP, PHONE, check_page
+from .platform import WebPlatform, running_web_platform
+
+pytestmark = [pytest.mark.system, pytest.mark.timeout(600)]
+
+QUIZ_TITLE = "Quiz RGPD : les bases"
+# The quiz's summary says "l'essentiel": misspelt, it is found by the typo fallback.
+TYPO_QUERY = "esentiel"
+QUIZ_CHOICES = {
+    "q1": "72 heures",
+    "q2": "Non, elles restent personnelles",
+    "q3": "Toute personne concernée",
+}
+
+
+@pytest.fixture(scope="module")
+async def web(
+    kafka_bootstrap: str,
+    mongo_uri: str,
+    postgres_admin_dsn: str,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[WebPlatform]:
+    started = time.monotonic()
+    async with running_web_platform(
+        kafka=kafka_bootstrap,
+        mongo_uri=mongo_uri,
+        postgres_admin_dsn=postgres_admin_dsn,
+        scratch=tmp_path_factory.mktemp("web"),
+    ) as platform:
+        print(f"web platform seeded in {time.monotonic() - started:.1f}s")
+        yield platform
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        launched = await playwright.chromium.launch(
+            executable_path=str(chromium()),
+            headless=True,
+            args=["--no-sandbox"],  # root in a container: the sandbox cannot start
+        )
+        yield launched
+        await launched.close()
+
+
+async def sign_in(page: Page, web: WebPlatform, person: Person, *, button: str) -> None:
+    await page.goto(f"{web.origin}/")
+    await expect(page.get_by_role("button", name=button)).to_be_visible()
+    await check_page(page, "sign-in")
+    await page.get_by_role("button", name=button).click()
+    # The provider's own login form (development interactions: any password).
+    await page.locator("input[name=login]").fill(person.person_id)
+    await page.locator("input[name=password]").fill("any")
+    await page.locator("button[type=submit]").click()
+    await expect(page.get_by_role("heading", level=1)).to_contain_text(person.name)
+
+
+async def test_a_learner_finds_an_item_with_a_typo_passes_its_quiz_and_sees_points(
+    web: WebPlatform, browser: Browser
+) -> None:
+    context = await browser.new_context(viewport=DESKTOP, locale="en-GB")
+    page = await context.new_page()
+    try:
+        await sign_in(page, web, EMMA, button="Sign in")
+        assignments = page.get_by_test_id("assignments")
+        await expect(assignments).to_contain_text("Parcours RGPD")
+        await expect(page.get_by_test_id("points")).to_have_text("0")
+        await check_page(page, "home")
+
+        await page.get_by_role("link", name="Catalogue").click()
+        await page.get_by_label("Search").fill(TYPO_QUERY)  # as you type: no submit
+        result = page.get_by_test_id("results").get_by_role("link", name=QUIZ_TITLE)
+        await expect(result).to_be_visible()
+        await check_page(page, "search")
+
+        await result.click()
+        await expect(page.get_by_role("heading", level=1)).to_have_text(QUIZ_TITLE)
+        for question_id, choice in QUIZ_CHOICES.items():
+            assert QUIZ_KEY[question_id]  # the demo's answer key names these choices
+            await page.get_by_label(choice, exact=True).check()
+        await page.get_by_role("button", name="Submit my answers").click()
+        await expect(page.get_by_test_id("quiz-result")).to_contain_text("Passed with 100%")
+        # Points arrive through Kafka (quiz passed → gamification); the page shows them.
+        await expect(page.get_by_test_id("rewards")).to_contain_text(
+            re.compile(r"[1-9]\d* points · level"), timeout=60_000
+        )
+        await check_page(page, "item-quiz")
+
+        await page.get_by_role("link", name="Home").click()
+        await expect(page.get_by_test_id("points")).not_to_have_text("0")
+    finally:
+        await context.close()
+
+
+async def test_marking_a_notification_read_lowers_the_unread_count(
+    web: WebPlatform, browser: Browser
+) -> None:
+    context = await browser.new_context(viewport=PHONE, locale="fr-FR")
+    page = await context.new_page()
+    try:
+        await sign_in(page, web, HUGO, button="Se connecter")
+        unread_before = (
+            await web.platform.notifications.GetUnreadCount(
+                notif.GetUnreadCountRequest(), metadata=web.platform.as_(HUGO)
+            )
+        ).unread
+        assert unread_before >= 1  # the manager's assignment at least
+        badge = page.get_by_test_id("unread")
+        await expect(badge).to_have_text(str(unread_before))
+
+        await page.get_by_role("link", name=re.compile("^Notifications")).click()
+        inbox = page.get_by_test_id("inbox")
+        await expect(inbox).to_be_visible()
+        await check_page(page, "inbox")
+        await inbox.get_by_role("button", name="Marquer comme lue").first.click()
+        expected = unread_before - 1
+        if expected:
+            await expect(badge).to_have_text(str(expected))
+        else:
+            await expect(badge).to_have_count(0)
+        answer = await web.platform.notifications.GetUnreadCount(
+            notif.GetUnreadCountRequest(), metadata=web.platform.as_(HUGO)
+        )
+        assert answer.unread == expected
+    finally:
+        await context.close()
+
+
+def test_screenshots_are_written_for_the_readme() -> None:
+    """Runs after the journeys (file order): every page at both sizes."""
+    shots = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+    for name in ("sign-in", "home", "search", "item-quiz", "inbox"):
+        for size in ("phone", "desktop"):
+            assert (shots / f"{name}-{size}.png").stat().st_size > 0
