@@ -9,6 +9,8 @@
 //   {"port": 0, "tenant": "demo", "people": [{"id": "emma", "name": "Emma", "roles": ["learner"]}],
 //    "redirectUris": ["http://127.0.0.1:5173/"], "resource": "https://agora.example/api",
 //    "audience": "agora-api"}
+// or, instead of tenant and people, "peopleFile": a JSON file {"tenant", "people"} read at
+// each sign-in (`make demo` writes the demo tenant's there: each run is a new tenant).
 // It prints one JSON line {"issuer": ...} once listening and exits when stdin closes.
 import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -17,7 +19,19 @@ import http from "node:http";
 import Provider, { errors } from "oidc-provider";
 
 const settings = JSON.parse(readFileSync(process.argv[2], "utf8"));
-const people = Object.fromEntries(settings.people.map((person) => [person.id, person]));
+
+/** The tenant and its people: inline, or from peopleFile as it is now (none if absent). */
+function directory() {
+  let source = settings;
+  if (settings.peopleFile) {
+    try {
+      source = JSON.parse(readFileSync(settings.peopleFile, "utf8"));
+    } catch {
+      source = { tenant: "", people: [] };
+    }
+  }
+  return { tenant: source.tenant, people: Object.fromEntries(source.people.map((p) => [p.id, p])) };
+}
 const origins = new Set(settings.redirectUris.map((uri) => new URL(uri).origin));
 const SCOPE = "agora";
 
@@ -72,11 +86,14 @@ const provider = new Provider(issuer, {
     await grant.save();
     return grant;
   },
-  findAccount: (ctx, id) =>
-    people[id] ? { accountId: id, claims: () => ({ sub: id, name: people[id].name }) } : undefined,
+  findAccount(ctx, id) {
+    const person = directory().people[id];
+    return person ? { accountId: id, claims: () => ({ sub: id, name: person.name }) } : undefined;
+  },
   extraTokenClaims(ctx, token) {
+    const { tenant, people } = directory();
     const person = token.accountId ? people[token.accountId] : undefined;
-    return person ? { tenant: settings.tenant, roles: person.roles } : undefined;
+    return person ? { tenant, roles: person.roles } : undefined;
   },
 });
 provider.on("server_error", (ctx, error) => process.stderr.write(`server_error ${error.stack}\n`));

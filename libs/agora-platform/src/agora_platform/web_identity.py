@@ -1,7 +1,8 @@
 """The local OpenID Connect provider of the web app (``apps/web/dev/oidc-provider.mjs``,
 npm ``oidc-provider`` as the app's dev dependency): the people of one tenant sign in
 with authorization code + PKCE; the services verify its tokens through their ordinary
-JWKS settings (``JWT_JWKS_URL``, ``JWT_ISSUER``, ``JWT_AUDIENCE``)."""
+JWKS settings (``JWT_JWKS_URL``, and ``JWT_ISSUER``/``JWT_AUDIENCE`` where every
+caller's token comes from it)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import IO, Any, Final
 
 from agora_platform.web import API_AUDIENCE, API_RESOURCE, ensure_node_modules, web_dir
 
@@ -28,6 +29,14 @@ class LocalPerson:
     roles: tuple[str, ...]
 
 
+def people_json(tenant: str, people: Iterable[LocalPerson]) -> dict[str, Any]:
+    """The provider's directory: one tenant and its people (``peopleFile``'s format)."""
+    return {
+        "tenant": tenant,
+        "people": [{"id": p.person_id, "name": p.name, "roles": list(p.roles)} for p in people],
+    }
+
+
 @dataclass(frozen=True)
 class IdentityProvider:
     issuer: str
@@ -37,66 +46,69 @@ class IdentityProvider:
     def jwks_uri(self) -> str:
         return f"{self.issuer}/jwks"
 
-    def service_env(self, prefix: str) -> dict[str, str]:
-        """The variables a service needs to accept this provider's tokens."""
-        return {
-            f"{prefix}JWT_JWKS_URL": self.jwks_uri,
-            f"{prefix}JWT_ISSUER": self.issuer,
-            f"{prefix}JWT_AUDIENCE": self.audience,
-        }
-
 
 def provider_settings(
-    tenant: str, people: Iterable[LocalPerson], redirect_uris: Iterable[str], port: int = 0
-) -> dict[str, object]:
+    redirect_uris: Iterable[str], *, port: int = 0, **directory: Any
+) -> dict[str, Any]:
+    """``directory``: ``tenant`` and ``people`` (see people_json), or ``peopleFile``."""
     return {
         "port": port,
-        "tenant": tenant,
-        "people": [{"id": p.person_id, "name": p.name, "roles": list(p.roles)} for p in people],
         "redirectUris": list(redirect_uris),
         "resource": API_RESOURCE,
         "audience": API_AUDIENCE,
+        **directory,
     }
 
 
-def provider_command(root: Path, settings_file: Path) -> list[str]:
+def start_provider(
+    root: Path, settings: dict[str, Any], settings_file: Path, stderr: IO[bytes]
+) -> tuple[subprocess.Popen[bytes], IdentityProvider]:
+    """Spawn the provider and wait (blocking) for its issuer line; it exits when the
+    returned process's stdin closes, so it never outlives whoever started it."""
     node = shutil.which("node")
     if node is None:
         raise RuntimeError("Node.js is needed for the local OpenID Connect provider")
     ensure_node_modules(web_dir(root))
-    return [node, str(web_dir(root) / "dev" / "oidc-provider.mjs"), str(settings_file)]
+    settings_file.write_text(json.dumps(settings))
+    script = web_dir(root) / "dev" / "oidc-provider.mjs"
+    process = subprocess.Popen(  # noqa: S603 - our own script
+        [node, str(script), str(settings_file)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+    )
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    if not line:
+        process.wait()
+        raise RuntimeError("the local OpenID Connect provider did not start (see its stderr)")
+    return process, IdentityProvider(issuer=json.loads(line)["issuer"])
 
 
 @asynccontextmanager
 async def running_identity_provider(
     root: Path, tenant: str, people: Iterable[LocalPerson], redirect_uris: Iterable[str]
 ) -> AsyncIterator[IdentityProvider]:
-    """Start the provider on a free port; stop it on exit (its stderr shown on failure)."""
+    """Start the provider on a free port (for tests); stop it on exit."""
+    settings = provider_settings(redirect_uris, **people_json(tenant, people))
     with tempfile.TemporaryDirectory() as scratch:
-        settings_file = Path(scratch) / "oidc.json"
-        settings_file.write_text(json.dumps(provider_settings(tenant, people, redirect_uris)))
-        command = await asyncio.to_thread(provider_command, root, settings_file)
         errors = Path(scratch) / "stderr.log"
         with errors.open("wb") as stderr:
-            # A plain process read from a worker thread: independent of the loop's
-            # child watcher (see libs/agora-core/tests/core_grpc/oidc_provider.py).
-            process = subprocess.Popen(  # noqa: S603, ASYNC220 - our own script
-                command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr
-            )
-        assert process.stdout is not None
-        try:
             try:
-                line = await asyncio.wait_for(
-                    asyncio.to_thread(process.stdout.readline), START_TIMEOUT_SECONDS
+                # A worker thread: independent of the loop's child watcher (see
+                # libs/agora-core/tests/core_grpc/oidc_provider.py).
+                process, provider = await asyncio.wait_for(
+                    asyncio.to_thread(
+                        start_provider, root, settings, Path(scratch) / "oidc.json", stderr
+                    ),
+                    START_TIMEOUT_SECONDS,
                 )
-            except TimeoutError:
-                line = b""
-            if not line:
+            except (RuntimeError, TimeoutError) as error:
                 raise RuntimeError(
-                    "the local OpenID Connect provider did not start:\n"
-                    + errors.read_text(errors="replace")[-2000:]
-                )
-            yield IdentityProvider(issuer=json.loads(line)["issuer"])
+                    f"{error}:\n{errors.read_text(errors='replace')[-2000:]}"
+                ) from None
+        try:
+            yield provider
         finally:
             if process.poll() is None:
                 process.terminate()

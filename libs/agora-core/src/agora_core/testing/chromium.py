@@ -4,6 +4,7 @@ Playwright (npm ``playwright-core`` in clients/typescript, PyPI ``playwright`` f
 web app's tests) drives it by its executable path; Playwright's own browser downloads
 cannot be reached here.
 """
+
 from __future__ import annotations
 
 import os
