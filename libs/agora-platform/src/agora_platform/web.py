@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -34,9 +35,15 @@ def web_dir(root: Path) -> Path:
     return root / "apps" / "web"
 
 
+def _npm_env() -> dict[str, str]:
+    """npm's download cache under ~/.cache/npm (with the project's other caches)."""
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "npm"
+    return {"npm_config_cache": str(cache), **os.environ}
+
+
 def _run(command: list[str], cwd: Path, what: str) -> None:
     done = subprocess.run(  # noqa: S603 - fixed commands of our own
-        command, cwd=cwd, capture_output=True, text=True, timeout=900, check=False
+        command, cwd=cwd, capture_output=True, text=True, timeout=900, check=False, env=_npm_env()
     )
     if done.returncode != 0:
         raise WebBuildFailed(f"{what} failed:\n{(done.stdout + done.stderr)[-3000:]}")
