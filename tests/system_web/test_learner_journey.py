@@ -1,8 +1,9 @@
 """A learner uses the web app in a real browser (Debian's Chromium driven by Playwright)
 against the real services: signs in through the OpenID Connect provider (authorization
 code + PKCE), finds an item with a misspelt French query, passes its quiz (graded by the
-catalog) and sees the points gamification awards, without reloading; in the inbox, marking
-a notification read lowers the unread count at once and on the server. axe-core checks
+catalog) and sees the points gamification awards, without reloading, likes it and
+comments mentioning a colleague; the colleague sees the mention in the inbox, and
+marking a notification read lowers the unread count at once and on the server. axe-core checks
 every page; screenshots at phone and desktop sizes go to docs/screenshots/."""
 
 from __future__ import annotations
@@ -15,10 +16,12 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
+from agora.community.v1 import community_pb2 as com
 from agora.notifications.v1 import notifications_pb2 as notif
 from agora_core.testing.chromium import chromium
 from agora_demo.cast import EMMA, HUGO, Person
 from agora_demo.content import QUIZ_KEY
+from agora_demo.waiting import wait_until
 
 from .browser_checks import DESKTOP, PHONE, check_page
 from .platform import WebPlatform, running_web_platform
@@ -28,6 +31,7 @@ pytestmark = [pytest.mark.system, pytest.mark.timeout(600)]
 QUIZ_TITLE = "Quiz RGPD : les bases"
 # The quiz's summary says "l'essentiel": misspelt, it is found by the typo fallback.
 TYPO_QUERY = "esentiel"
+MENTION = "Très utile, merci ! @hugo tu devrais le faire aussi."
 QUIZ_CHOICES = {
     "q1": "72 heures",
     "q2": "Non, elles restent personnelles",
@@ -77,7 +81,7 @@ async def sign_in(page: Page, web: WebPlatform, person: Person, *, button: str) 
     await expect(page.get_by_role("heading", level=1)).to_contain_text(person.name)
 
 
-async def test_a_learner_finds_an_item_with_a_typo_passes_its_quiz_and_sees_points(
+async def test_a_learner_finds_an_item_with_a_typo_passes_its_quiz_sees_points_likes_comments(
     web: WebPlatform, browser: Browser
 ) -> None:
     context = await browser.new_context(viewport=DESKTOP, locale="en-GB")
@@ -108,31 +112,62 @@ async def test_a_learner_finds_an_item_with_a_typo_passes_its_quiz_and_sees_poin
         )
         await check_page(page, "item-quiz")
 
+        # Like (optimistic, confirmed by the service) and a comment mentioning Hugo.
+        like = page.get_by_test_id("like")
+        await expect(like).to_have_text("Like · 0")
+        await like.click()
+        await expect(like).to_have_text("Liked · 1")
+        await expect(like).to_have_attribute("aria-pressed", "true")
+        item_id = page.url.rsplit("/", 1)[1]
+        popularity = await web.platform.community.GetPopularity(
+            com.GetPopularityRequest(
+                targets=[com.Target(type=com.TARGET_TYPE_KNOWLEDGE, id=item_id)]
+            ),
+            metadata=web.platform.as_(EMMA),
+        )
+        assert (popularity.popularity[0].likes, popularity.popularity[0].liked_by_me) == (1, True)
+        await page.get_by_label("Your comment").fill(MENTION)
+        await page.get_by_role("button", name="Post").click()
+        await expect(page.get_by_test_id("comments")).to_contain_text(MENTION)
+        await check_page(page, "item-comments")
+
         await page.get_by_role("link", name="Home").click()
         await expect(page.get_by_test_id("points")).not_to_have_text("0")
     finally:
         await context.close()
 
 
-async def test_marking_a_notification_read_lowers_the_unread_count(
+async def test_the_mentioned_learner_sees_it_in_the_inbox_and_mark_read_lowers_the_count(
     web: WebPlatform, browser: Browser
 ) -> None:
     context = await browser.new_context(viewport=PHONE, locale="fr-FR")
     page = await context.new_page()
     try:
+        # Emma's comment mentioned Hugo (first test): wait until he has heard of it, so
+        # the count read below is the one the page shows.
+        await wait_until(
+            "Hugo's inbox to show Emma's mention",
+            lambda: web.platform.notifications.ListInbox(
+                notif.ListInboxRequest(page_size=50), metadata=web.platform.as_(HUGO)
+            ),
+            lambda inbox: any(n.category == "mention" for n in inbox.notifications),
+            timeout=60,
+        )
         await sign_in(page, web, HUGO, button="Se connecter")
         unread_before = (
             await web.platform.notifications.GetUnreadCount(
                 notif.GetUnreadCountRequest(), metadata=web.platform.as_(HUGO)
             )
         ).unread
-        assert unread_before >= 1  # the manager's assignment at least
+        assert unread_before >= 2  # the manager's assignment and Emma's mention
         badge = page.get_by_test_id("unread")
         await expect(badge).to_have_text(str(unread_before))
 
         await page.get_by_role("link", name=re.compile("^Notifications")).click()
         inbox = page.get_by_test_id("inbox")
         await expect(inbox).to_be_visible()
+        await expect(inbox).to_contain_text("vous a mentionné")  # Hugo reads French
+        await expect(inbox).to_contain_text("@hugo tu devrais le faire aussi")
         await check_page(page, "inbox")
         await inbox.get_by_role("button", name="Marquer comme lue").first.click()
         expected = unread_before - 1
@@ -151,6 +186,6 @@ async def test_marking_a_notification_read_lowers_the_unread_count(
 def test_screenshots_are_written_for_the_readme() -> None:
     """Runs after the journeys (file order): every page at both sizes."""
     shots = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-    for name in ("sign-in", "home", "search", "item-quiz", "inbox"):
+    for name in ("sign-in", "home", "search", "item-quiz", "item-comments", "inbox"):
         for size in ("phone", "desktop"):
             assert (shots / f"{name}-{size}.png").stat().st_size > 0

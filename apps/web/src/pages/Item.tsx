@@ -9,6 +9,7 @@ import { useI18n } from "../i18n";
 import { href } from "../router";
 import { ErrorState, Show, useLoad } from "../states";
 import { typeLabel } from "./Search";
+import { Social } from "./Social";
 
 const REWARD_POLL_MS = 1500;
 const REWARD_POLL_LIMIT = 60;
@@ -175,8 +176,9 @@ export function ItemPage({ itemId }: { itemId: string }) {
       clients.catalog.getItem({ itemId }),
       clients.gamification.getProfile({ learnerId: session.subject }),
     ]);
-    // Opening an item starts it (the catalog keeps "continue where you left off").
-    await clients.catalog.startItem({ itemId });
+    // Opening an item starts it (the catalog keeps "continue where you left off");
+    // the content is shown even if that record fails.
+    await clients.catalog.startItem({ itemId }).catch(() => undefined);
     return { item: answer.item, points: profile.profile?.points ?? 0n };
   }, [itemId]);
   const [completed, setCompleted] = useState(false);
@@ -200,7 +202,6 @@ export function ItemPage({ itemId }: { itemId: string }) {
               <p class="meta">
                 <span class="tag">{t(typeLabel(item.type))}</span>
                 <span>{item.language.toUpperCase()}</span>
-                <span>{t("item.likes", { count: String(item.likeCount) })}</span>
               </p>
               <p class="lead">{item.summary}</p>
               <Content item={item} onDone={() => setRewarded(true)} />
@@ -211,6 +212,7 @@ export function ItemPage({ itemId }: { itemId: string }) {
               )}
               {error !== null && <ErrorState error={error} />}
               {rewarded && <Rewards before={points} />}
+              <Social itemId={item.itemId} />
             </article>
           )
         }
