@@ -119,13 +119,19 @@ async def test_a_learner_finds_an_item_with_a_typo_passes_its_quiz_sees_points_l
         await expect(like).to_have_text("Liked · 1")
         await expect(like).to_have_attribute("aria-pressed", "true")
         item_id = page.url.rsplit("/", 1)[1]
-        popularity = await web.platform.community.GetPopularity(
-            com.GetPopularityRequest(
-                targets=[com.Target(type=com.TARGET_TYPE_KNOWLEDGE, id=item_id)]
+        # The like is recorded at once; the count follows through the likes topic.
+        popularity = await wait_until(
+            "the like to be counted",
+            lambda: web.platform.community.GetPopularity(
+                com.GetPopularityRequest(
+                    targets=[com.Target(type=com.TARGET_TYPE_KNOWLEDGE, id=item_id)]
+                ),
+                metadata=web.platform.as_(EMMA),
             ),
-            metadata=web.platform.as_(EMMA),
+            lambda answer: answer.popularity[0].likes == 1,
+            timeout=60,
         )
-        assert (popularity.popularity[0].likes, popularity.popularity[0].liked_by_me) == (1, True)
+        assert popularity.popularity[0].liked_by_me
         await page.get_by_label("Your comment").fill(MENTION)
         await page.get_by_role("button", name="Post").click()
         await expect(page.get_by_test_id("comments")).to_contain_text(MENTION)
