@@ -9,7 +9,9 @@ import { I18nContext, LANGUAGES, initialLanguage, saveLanguage, translator, useI
 import { Home } from "./pages/Home";
 import { Inbox } from "./pages/Inbox";
 import { ItemPage } from "./pages/Item";
+import { Reviews } from "./pages/Reviews";
 import { Search } from "./pages/Search";
+import { Team } from "./pages/Team";
 import { href, useRoute } from "./router";
 import { Loading } from "./states";
 
@@ -77,6 +79,8 @@ function SignedIn({ config, session, onSignOut }: { config: WebConfig; session: 
     setUnread: (update) => setUnreadValue((count) => update(count ?? 0)),
     refreshUnread,
   };
+  const reviewer = session.roles.some((role) => role === "expert" || role === "admin");
+  const manager = session.roles.some((role) => role === "manager" || role === "admin");
   const current = (page: string): "page" | undefined => (route.page === page ? "page" : undefined);
   return (
     <AppContext.Provider value={context}>
@@ -92,6 +96,8 @@ function SignedIn({ config, session, onSignOut }: { config: WebConfig; session: 
               <span class="count" data-testid="unread" aria-label={t("nav.unread", { count: unread })}>{unread}</span>
             )}
           </a>
+          {reviewer && <a href={href({ page: "reviews" })} aria-current={current("reviews")}>{t("nav.reviews")}</a>}
+          {manager && <a href={href({ page: "team" })} aria-current={current("team")}>{t("nav.team")}</a>}
         </nav>
         <div class="tools">
           <LanguagePicker />
@@ -103,6 +109,8 @@ function SignedIn({ config, session, onSignOut }: { config: WebConfig; session: 
         {route.page === "search" && <Search initialQuery={route.query} />}
         {route.page === "item" && <ItemPage itemId={route.itemId} />}
         {route.page === "inbox" && <Inbox />}
+        {route.page === "reviews" && <Reviews />}
+        {route.page === "team" && <Team />}
       </main>
     </AppContext.Provider>
   );

@@ -13,6 +13,8 @@ export interface Session {
   expiresAt: number;
   subject: string;
   name: string;
+  /** Roles read from the access token; they only choose what the app shows (the services decide). */
+  roles: string[];
 }
 
 interface Pending {
@@ -75,6 +77,14 @@ function claims(token: string): Record<string, unknown> {
   return JSON.parse(new TextDecoder().decode(Uint8Array.from(json, (c) => c.charCodeAt(0))));
 }
 
+function rolesAt(claims: Record<string, unknown>, path: string): string[] {
+  let value: unknown = claims;
+  for (const part of path.split(".")) {
+    value = typeof value === "object" && value !== null ? (value as Record<string, unknown>)[part] : undefined;
+  }
+  return Array.isArray(value) ? value.filter((role): role is string => typeof role === "string") : [];
+}
+
 /** Redeem the code with the PKCE verifier; returns the new session and where to go. */
 export async function completeSignIn(config: WebConfig): Promise<{ session: Session; returnTo: string }> {
   const raw = sessionStorage.getItem(PENDING_KEY);
@@ -109,6 +119,7 @@ export async function completeSignIn(config: WebConfig): Promise<{ session: Sess
     expiresAt: Date.now() + (result.expires_in ?? 300) * 1000,
     subject,
     name,
+    roles: rolesAt(access, config.rolesClaim),
   };
   sessionStorage.setItem(SESSION_KEY, JSON.stringify(session));
   window.history.replaceState(null, "", `${window.location.pathname}${pending.returnTo}`);
@@ -119,7 +130,7 @@ export function storedSession(): Session | null {
   const raw = sessionStorage.getItem(SESSION_KEY);
   if (raw === null) return null;
   const session = JSON.parse(raw) as Session;
-  return session.expiresAt > Date.now() + 10_000 ? session : null;
+  return session.expiresAt > Date.now() + 10_000 && Array.isArray(session.roles) ? session : null;
 }
 
 export function signOut(): void {

@@ -11,6 +11,8 @@ export interface WebConfig {
   /** Resource indicator (RFC 8707) asking for an access token for Agora's API, if any. */
   resource?: string;
   scope: string;
+  /** Where the access token carries Agora's roles (a dot path, as the services' JWT_ROLES_CLAIM). */
+  rolesClaim: string;
   endpoints: AgoraEndpoints;
 }
 
@@ -36,6 +38,7 @@ export function parseConfig(raw: unknown): WebConfig {
     issuer: value.issuer,
     clientId: value.clientId,
     scope: isText(value.scope) ? value.scope : "openid",
+    rolesClaim: isText(value.rolesClaim) ? value.rolesClaim : "roles",
     endpoints: {
       catalog: endpoints.catalog,
       community: endpoints.community,

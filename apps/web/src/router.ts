@@ -5,7 +5,9 @@ export type Route =
   | { page: "home" }
   | { page: "search"; query: string }
   | { page: "item"; itemId: string }
-  | { page: "inbox" };
+  | { page: "inbox" }
+  | { page: "reviews" }
+  | { page: "team" };
 
 export function parseRoute(hash: string): Route {
   const [path = "", search = ""] = hash.replace(/^#/, "").split("?");
@@ -13,6 +15,8 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === "search") return { page: "search", query: new URLSearchParams(search).get("q") ?? "" };
   if (parts[0] === "item" && parts[1]) return { page: "item", itemId: decodeURIComponent(parts[1]) };
   if (parts[0] === "inbox") return { page: "inbox" };
+  if (parts[0] === "reviews") return { page: "reviews" };
+  if (parts[0] === "team") return { page: "team" };
   return { page: "home" };
 }
 
@@ -26,6 +30,10 @@ export function href(route: Route): string {
       return `#/item/${encodeURIComponent(route.itemId)}`;
     case "inbox":
       return "#/inbox";
+    case "reviews":
+      return "#/reviews";
+    case "team":
+      return "#/team";
   }
 }
 
