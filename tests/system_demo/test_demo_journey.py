@@ -10,12 +10,15 @@ Kafka and FerretDB too.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import grpc.aio
 import pytest
@@ -53,6 +56,11 @@ def _platform(
         timeout=timeout,
         check=False,
     )
+
+
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback
+        return json.loads(response.read())
 
 
 def _infra_pids(state_dir: Path) -> dict[str, int]:
@@ -146,6 +154,20 @@ def test_up_demo_down(platform: tuple[dict[str, str], str]) -> None:
     # status agrees
     status = _platform("status", env, timeout=60)
     assert status.returncode == 0, status.stdout
+    assert "web app" in status.stdout, status.stdout
+
+    # the web app is served with its configuration and its OpenID Connect provider
+    web_url = f"http://127.0.0.1:{env['AGORA_WEB_PORT']}"
+    issuer = f"http://127.0.0.1:{env['AGORA_WEB_OIDC_PORT']}"
+    assert f"web app: {web_url}" in up_output, up_output
+    web_config = _get_json(f"{web_url}/config.json")
+    assert web_config["issuer"] == issuer
+    assert web_config["endpoints"]["catalog"] == (
+        f"http://127.0.0.1:{env['AGORA_CATALOG_CONNECT_PORT']}"
+    )
+    assert _get_json(f"{issuer}/.well-known/openid-configuration")["issuer"] == issuer
+    with urllib.request.urlopen(f"{web_url}/", timeout=10) as page:  # noqa: S310 - loopback
+        assert b'<div id="app">' in page.read()
 
     # the demo journey, as `make demo` runs it
     tenant = f"demo-test-{os.getpid()}"
@@ -169,11 +191,16 @@ def test_up_demo_down(platform: tuple[dict[str, str], str]) -> None:
     ):
         assert line in demo.stdout, f"missing {line!r} in:\n{demo.stdout}"
     asyncio.run(_outcomes(state, tenant))
+    # the demo's people may now sign in to the web app
+    people = json.loads((state_dir / "web-people.json").read_text())
+    assert people["tenant"] == tenant
+    assert {"emma", "marc", "sofia"} <= {p["id"] for p in people["people"]}
+    web_pid = int((state_dir / "web.pid").read_text())
 
     # down: every process gone, the state file removed
     down = _platform("down", env, timeout=300)
     assert down.returncode == 0, f"make down failed:\n{down.stdout}\n{down.stderr}"
-    assert [pid for pid in pids.values() if alive(pid)] == []
+    assert [pid for pid in [*pids.values(), web_pid] if alive(pid)] == []
     assert not (state_dir / "platform.json").exists()
     for service in SERVICES:
         assert re.search(rf"✓ {service}\s+pid \d+ exited after SIGTERM", down.stdout), down.stdout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -13,16 +14,27 @@ import typer
 from rich.console import Console
 from rich.panel import Panel
 
+from agora_demo.cast import EVERYONE
 from agora_demo.narration import Narrator
 from agora_demo.platform import Platform
 from agora_demo.story import Demo, Timeouts
 from agora_demo.views import show_everything
 from agora_demo.waiting import OutcomeMissing
+from agora_platform.config import WEB_PEOPLE_FILE
 from agora_platform.state import PlatformNotRunning, default_state_dir, read_state
+from agora_platform.web_identity import LocalPerson, people_json
 
 REPO_ROOT = Path(__file__).resolve().parents[4]
 console = Console(width=None if sys.stdout.isatty() else 160)
 app = typer.Typer(add_completion=False)
+
+
+def web_sign_in(state_dir: Path, tenant: str) -> None:
+    """Let the demo's people sign in to the web app (its provider reads this file)."""
+    people = [LocalPerson(p.person_id, p.name, p.roles) for p in EVERYONE]
+    target = state_dir / WEB_PEOPLE_FILE
+    target.with_suffix(".partial").write_text(json.dumps(people_json(tenant, people)))
+    target.with_suffix(".partial").replace(target)
 
 
 async def _run(state_dir: Path, tenant: str, timeouts: Timeouts) -> float:
@@ -31,6 +43,7 @@ async def _run(state_dir: Path, tenant: str, timeouts: Timeouts) -> float:
     async with Platform(state, tenant) as platform:
         demo = Demo(platform, narrator, timeouts)
         await demo.seed()
+        web_sign_in(state_dir, tenant)
         await demo.play()
         await show_everything(platform, console)
     return narrator.elapsed

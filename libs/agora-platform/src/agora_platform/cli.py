@@ -69,6 +69,11 @@ def up(root: Path | None = RootOption) -> None:
         raise typer.Exit(1) from None
     console.print(supervisor.endpoints_table(config, result.state))
     console.print(
+        f"[bold]web app[/]: {config.web_url} · sign in as one of the demo tenant's people "
+        f"(emma, hugo, chloe, leo, sofia, marc, ines; any password) after `make demo` · "
+        f"OpenID Connect provider {config.web_issuer}"
+    )
+    console.print(
         f"[green]platform up in {result.seconds:.1f}s[/] · dev tokens are signed with "
         f"{result.state.dev_secret_file} · `make demo` plays the demo, `make down` stops all"
     )

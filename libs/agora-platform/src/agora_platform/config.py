@@ -3,7 +3,8 @@
 Every port and the state directory can be overridden, so a test can run a second
 platform beside the developer's: ``AGORA_LOCAL_DIR``, ``AGORA_KAFKA_PORT``,
 ``AGORA_KAFKA_CONTROLLER_PORT``, ``AGORA_FERRETDB_PORT``, ``AGORA_FERRETDB_DEBUG_PORT``,
-``AGORA_POSTGRES_PORT`` and, per service, the variables the service itself reads
+``AGORA_POSTGRES_PORT``, ``AGORA_WEB_PORT``, ``AGORA_WEB_OIDC_PORT`` (the web app and its
+local OpenID Connect provider) and, per service, the variables the service itself reads
 (``AGORA_<SVC>_GRPC_PORT``, ``AGORA_<SVC>_HTTP_PORT``, ``AGORA_<SVC>_CONNECT_PORT``, and
 ``AGORA_<SVC>_PUBLIC_PORT`` for gamification and notifications), so the supervisor and the
 process it starts always agree.
@@ -14,6 +15,7 @@ its own state directory and ports (``agora_platform.testenv``, ``tools/test-env.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -45,6 +47,12 @@ DEFAULT_KAFKA_CONTROLLER_PORT = 19093
 DEFAULT_FERRETDB_PORT = 27018
 DEFAULT_FERRETDB_DEBUG_PORT = "28088"
 DEFAULT_POSTGRES_PORT = 15432
+WEB_PEOPLE_FILE = "web-people.json"
+"""In the state directory: who may sign in to the web app (``make demo`` writes it)."""
+DEFAULT_WEB_PORT = 5180
+"""The web app (``apps/web``), served by ``python -m agora_platform.web_server``."""
+DEFAULT_WEB_OIDC_PORT = 9400
+"""The web app's local OpenID Connect provider (its issuer is ``http://127.0.0.1:<port>``)."""
 
 # Local-platform defaults for the notifications scheduler, so that relaunch reminders
 # are observable within a minute (production defaults: 72 h and 30 s). Each is only a
@@ -57,8 +65,16 @@ LOCAL_SERVICE_DEFAULTS: dict[str, dict[str, str]] = {
 }
 
 
-LOCAL_WEB_ORIGINS = '["http://localhost:5173", "http://127.0.0.1:5173"]'
-"""Origins the local services accept browser calls from (a Vite dev server's default)."""
+def local_web_origins(web_port: int) -> str:
+    """Origins the local services accept browser calls from: the served web app and a
+    Vite dev server (its default port), as a JSON list."""
+    return json.dumps(
+        [
+            f"http://{host}:{port}"
+            for port in (web_port, 5173)
+            for host in ("127.0.0.1", "localhost")
+        ]
+    )
 
 
 class ConfigurationError(Exception):
@@ -113,6 +129,8 @@ class PlatformConfig(BaseModel):
     ferretdb_port: int = Field(ge=1, le=65535)
     ferretdb_debug_port: str
     postgres_port: int = Field(ge=1, le=65535)
+    web_port: int = Field(default=DEFAULT_WEB_PORT, ge=1, le=65535)
+    web_oidc_port: int = Field(default=DEFAULT_WEB_OIDC_PORT, ge=1, le=65535)
     services: tuple[ServiceConfig, ...]
     start_timeout: float = Field(gt=0)
 
@@ -127,6 +145,19 @@ class PlatformConfig(BaseModel):
     @property
     def state_file(self) -> Path:
         return self.state_dir / "platform.json"
+
+    @property
+    def web_url(self) -> str:
+        return f"http://127.0.0.1:{self.web_port}"
+
+    @property
+    def web_issuer(self) -> str:
+        return f"http://127.0.0.1:{self.web_oidc_port}"
+
+    @property
+    def web_people_file(self) -> Path:
+        """Who may sign in to the web app (``make demo`` writes its tenant's people)."""
+        return self.state_dir / WEB_PEOPLE_FILE
 
     @property
     def kafka_bootstrap(self) -> str:
@@ -223,6 +254,8 @@ def load_config(root: Path, environ: Mapping[str, str]) -> PlatformConfig:
                 "ferretdb_debug_port": environ.get("AGORA_FERRETDB_DEBUG_PORT")
                 or DEFAULT_FERRETDB_DEBUG_PORT,
                 "postgres_port": _int(environ, "AGORA_POSTGRES_PORT", DEFAULT_POSTGRES_PORT),
+                "web_port": _int(environ, "AGORA_WEB_PORT", DEFAULT_WEB_PORT),
+                "web_oidc_port": _int(environ, "AGORA_WEB_OIDC_PORT", DEFAULT_WEB_OIDC_PORT),
                 "services": services,
                 "start_timeout": timeout_raw,
             }

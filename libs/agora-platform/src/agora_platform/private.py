@@ -47,6 +47,8 @@ def private_environ(
         AGORA_FERRETDB_PORT=str(free_port()),
         AGORA_FERRETDB_DEBUG_PORT=str(free_port()),
         AGORA_POSTGRES_PORT=str(free_port()),
+        AGORA_WEB_PORT=str(free_port()),
+        AGORA_WEB_OIDC_PORT=str(free_port()),
     )
     for service in services:
         prefix = f"AGORA_{service.upper()}_"

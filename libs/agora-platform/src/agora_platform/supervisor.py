@@ -19,20 +19,22 @@ import os
 import secrets
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 from rich.console import Console
 from rich.table import Table
 
 from agora_core.grpc.probe import check as health_check
+from agora_platform import web_platform
 from agora_platform.config import (
     LOCAL_SERVICE_DEFAULTS,
-    LOCAL_WEB_ORIGINS,
     PlatformConfig,
     ServiceConfig,
+    local_web_origins,
 )
 from agora_platform.display import Display, Step
 from agora_platform.processes import (
@@ -45,6 +47,8 @@ from agora_platform.processes import (
     terminate,
 )
 from agora_platform.state import PlatformState, ServiceState, clear_state, write_state
+
+T = TypeVar("T")
 
 # A service's own graceful shutdown is bounded by shutdown_grace_seconds (15 s by
 # default); past this, make down kills it.
@@ -186,8 +190,10 @@ def service_env(
             STATE_DIR_MARKER: str(config.state_dir),
         }
     )
-    # A web app's dev server (Vite's default port) may call the local services.
-    env.setdefault(f"{p}CONNECT_CORS_ALLOWED_ORIGINS", LOCAL_WEB_ORIGINS)
+    # The web app (served, or Vite's dev server) calls the local services, with tokens
+    # of its local OpenID Connect provider (dev tokens stay accepted: DEV_MODE).
+    env.setdefault(f"{p}CONNECT_CORS_ALLOWED_ORIGINS", local_web_origins(config.web_port))
+    env.setdefault(f"{p}JWT_JWKS_URL", f"{config.web_issuer}/jwks")
     if service.public_port is not None:
         env[f"{p}PUBLIC_PORT"] = str(service.public_port)
         env.setdefault(f"{p}PUBLIC_BASE_URL", f"http://127.0.0.1:{service.public_port}")
@@ -307,6 +313,14 @@ def _link_infra_logs(config: PlatformConfig) -> None:
         link.symlink_to(target)
 
 
+async def _web(work: Awaitable[T]) -> T:
+    """The web app's steps, their failure reported like every other step's."""
+    try:
+        return await work
+    except web_platform.WebStepFailed as error:
+        raise StepFailed("web app", error.message, error.details) from None
+
+
 async def up(config: PlatformConfig, console: Console) -> UpResult:
     """Bring the whole platform up; raises StepFailed naming the step that failed."""
     started = time.monotonic()
@@ -319,7 +333,9 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
         jars = display.step("Kafka jars", "checking the cache")
         binaries = display.step("PostgreSQL binaries", "looking for them")
         build = display.step("FerretDB build", "checking the cache")
+        web_build = display.step("web app build", "checking")
         async with asyncio.TaskGroup() as group:
+            web_dist = group.create_task(_web(web_platform.build(config, web_build)))
             group.create_task(
                 run_script(
                     install,
@@ -394,6 +410,9 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
             logs / "topics.log",
         )
         _link_infra_logs(config)
+        await _web(
+            web_platform.start(config, web_dist.result(), display.step("web app", "starting"))
+        )
         secret = ensure_dev_secret(config)
         steps = {s.name: display.step(s.name, "starting") for s in config.services}
         pids: dict[str, int] = {}
@@ -514,6 +533,8 @@ async def down(config: PlatformConfig, console: Console) -> list[StopReport]:
                 *(_stop_service(config, s, steps[s.name]) for s in config.services)
             )
         )
+        outcome, ok = await web_platform.stop(config, display.step("web app", "stopping"))
+        reports.append(StopReport("web app", outcome, ok))
         reports += await asyncio.gather(
             _stop_infra(
                 "Kafka",
@@ -583,7 +604,9 @@ async def status(config: PlatformConfig) -> list[ComponentStatus]:
     services probed)."""
     env = config.script_env(os.environ)
     deploy = config.root / "deploy" / "local"
-    return list(
+    web_running, web_detail = web_platform.status(config)
+    web = ComponentStatus("web app", web_running, web_detail, config.web_url)
+    others = list(
         await asyncio.gather(
             _infra_status("Kafka", deploy / "kafka.sh", env, config.kafka_bootstrap),
             _infra_status("PostgreSQL", deploy / "postgres.sh", env, config.postgres_address),
@@ -591,3 +614,4 @@ async def status(config: PlatformConfig) -> list[ComponentStatus]:
             *(_service_status(config, s) for s in config.services),
         )
     )
+    return [web, *others]

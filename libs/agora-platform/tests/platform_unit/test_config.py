@@ -98,6 +98,9 @@ def test_service_env_owns_ports_and_auth_and_keeps_caller_overrides(tmp_path: Pa
     assert env["AGORA_NOTIFICATIONS_CONNECT_ENABLED"] == "true"
     assert env["AGORA_NOTIFICATIONS_CONNECT_PORT"] == "8084"
     assert "http://localhost:5173" in env["AGORA_NOTIFICATIONS_CONNECT_CORS_ALLOWED_ORIGINS"]
+    # The served web app may call, with tokens of its local OpenID Connect provider.
+    assert "http://127.0.0.1:5180" in env["AGORA_NOTIFICATIONS_CONNECT_CORS_ALLOWED_ORIGINS"]
+    assert env["AGORA_NOTIFICATIONS_JWT_JWKS_URL"] == "http://127.0.0.1:9400/jwks"
     assert env["AGORA_PLATFORM_STATE_DIR"] == str(config.state_dir)
     assert env["AGORA_NOTIFICATIONS_POSTGRES_DSN"] == (
         "postgresql://agora_notifications:agora-local-notifications@127.0.0.1:15432"

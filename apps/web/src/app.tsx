@@ -1,0 +1,178 @@
+// The shell: configuration, sign-in, header with navigation and unread count, pages.
+import { createAgoraClients } from "@agora/clients";
+import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
+
+import { beginSignIn, completeSignIn, isCallback, signOut, storedSession, type Session } from "./auth";
+import { loadConfig, type WebConfig } from "./config";
+import { AppContext, type AppContextValue } from "./context";
+import { I18nContext, LANGUAGES, initialLanguage, saveLanguage, translator, useI18n, type Language } from "./i18n";
+import { Home } from "./pages/Home";
+import { Inbox } from "./pages/Inbox";
+import { ItemPage } from "./pages/Item";
+import { Reviews } from "./pages/Reviews";
+import { Search } from "./pages/Search";
+import { Team } from "./pages/Team";
+import { href, useRoute } from "./router";
+import { Loading } from "./states";
+
+const UNREAD_POLL_MS = 30_000;
+
+function LanguagePicker() {
+  const { t, language, setLanguage } = useI18n();
+  return (
+    <label class="language">
+      <span class="visually-hidden">{t("nav.language")}</span>
+      <select value={language} onChange={(event) => setLanguage(event.currentTarget.value as Language)}>
+        {LANGUAGES.map((code) => (
+          <option key={code} value={code}>
+            {code.toUpperCase()}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
+function SignIn({ config, failure }: { config: WebConfig; failure: string | null }) {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(failure);
+  const start = (): void => {
+    setBusy(true);
+    beginSignIn(config).catch((problem: unknown) => {
+      setBusy(false);
+      setError(t("error.signIn", { message: problem instanceof Error ? problem.message : String(problem) }));
+    });
+  };
+  return (
+    <main id="main" class="sign-in">
+      <h1>{t("signIn.title")}</h1>
+      <p class="lead">{t("signIn.lead")}</p>
+      {error !== null && <p role="alert" class="state state-error">{error}</p>}
+      <button type="button" class="button button-primary" onClick={start} disabled={busy}>
+        {busy ? t("signIn.working") : t("signIn.button")}
+      </button>
+    </main>
+  );
+}
+
+function SignedIn({ config, session, onSignOut }: { config: WebConfig; session: Session; onSignOut: () => void }) {
+  const { t } = useI18n();
+  const route = useRoute();
+  const clients = useMemo(() => createAgoraClients(config.endpoints, () => session.accessToken), [config, session]);
+  const [unread, setUnreadValue] = useState<number | null>(null);
+  const refreshUnread = useCallback(() => {
+    clients.notifications.getUnreadCount({}).then(
+      (answer) => setUnreadValue(Number(answer.unread)),
+      () => undefined, // the badge keeps its last value; the inbox page shows errors
+    );
+  }, [clients]);
+  useEffect(() => {
+    refreshUnread();
+    const timer = setInterval(refreshUnread, UNREAD_POLL_MS);
+    return () => clearInterval(timer);
+  }, [refreshUnread, route.page]);
+  const context: AppContextValue = {
+    session,
+    clients,
+    unread,
+    setUnread: (update) => setUnreadValue((count) => update(count ?? 0)),
+    refreshUnread,
+  };
+  const reviewer = session.roles.some((role) => role === "expert" || role === "admin");
+  const manager = session.roles.some((role) => role === "manager" || role === "admin");
+  const current = (page: string): "page" | undefined => (route.page === page ? "page" : undefined);
+  return (
+    <AppContext.Provider value={context}>
+      <a class="skip" href="#main">{t("app.skip")}</a>
+      <header class="top">
+        <a class="brand" href={href({ page: "home" })}>{t("app.name")}</a>
+        <nav aria-label="Agora">
+          <a href={href({ page: "home" })} aria-current={current("home")}>{t("nav.home")}</a>
+          <a href={href({ page: "search", query: "" })} aria-current={current("search")}>{t("nav.search")}</a>
+          <a href={href({ page: "inbox" })} aria-current={current("inbox")}>
+            {t("nav.inbox")}
+            {unread !== null && unread > 0 && (
+              <span class="count" data-testid="unread" aria-label={t("nav.unread", { count: unread })}>{unread}</span>
+            )}
+          </a>
+          {reviewer && <a href={href({ page: "reviews" })} aria-current={current("reviews")}>{t("nav.reviews")}</a>}
+          {manager && <a href={href({ page: "team" })} aria-current={current("team")}>{t("nav.team")}</a>}
+        </nav>
+        <div class="tools">
+          <LanguagePicker />
+          <button type="button" class="button button-small" onClick={onSignOut}>{t("nav.signOut")}</button>
+        </div>
+      </header>
+      <main id="main" tabIndex={-1}>
+        {route.page === "home" && <Home />}
+        {route.page === "search" && <Search initialQuery={route.query} />}
+        {route.page === "item" && <ItemPage itemId={route.itemId} />}
+        {route.page === "inbox" && <Inbox />}
+        {route.page === "reviews" && <Reviews />}
+        {route.page === "team" && <Team />}
+      </main>
+    </AppContext.Provider>
+  );
+}
+
+type Boot =
+  | { status: "loading" }
+  | { status: "broken" }
+  | { status: "signedOut"; config: WebConfig; failure: string | null }
+  | { status: "signedIn"; config: WebConfig; session: Session };
+
+function Root() {
+  const { t } = useI18n();
+  const [boot, setBoot] = useState<Boot>({ status: "loading" });
+  useEffect(() => {
+    loadConfig().then(
+      async (config) => {
+        if (isCallback()) {
+          try {
+            const { session } = await completeSignIn(config);
+            setBoot({ status: "signedIn", config, session });
+          } catch (problem) {
+            window.history.replaceState(null, "", window.location.pathname);
+            const message = problem instanceof Error ? problem.message : String(problem);
+            setBoot({ status: "signedOut", config, failure: t("error.signIn", { message }) });
+          }
+          return;
+        }
+        const session = storedSession();
+        setBoot(session ? { status: "signedIn", config, session } : { status: "signedOut", config, failure: null });
+      },
+      () => setBoot({ status: "broken" }),
+    );
+  }, []);
+  switch (boot.status) {
+    case "loading":
+      return <main id="main"><Loading /></main>;
+    case "broken":
+      return <main id="main"><p role="alert" class="state state-error">{t("error.config")}</p></main>;
+    case "signedOut":
+      return <SignIn config={boot.config} failure={boot.failure} />;
+    case "signedIn":
+      return (
+        <SignedIn
+          config={boot.config}
+          session={boot.session}
+          onSignOut={() => {
+            signOut();
+            setBoot({ status: "signedOut", config: boot.config, failure: null });
+          }}
+        />
+      );
+  }
+}
+
+export function App() {
+  const [language, setLanguageState] = useState<Language>(initialLanguage);
+  useEffect(() => saveLanguage(language), [language]);
+  const i18n = useMemo(() => ({ language, t: translator(language), setLanguage: setLanguageState }), [language]);
+  return (
+    <I18nContext.Provider value={i18n}>
+      <Root />
+    </I18nContext.Provider>
+  );
+}

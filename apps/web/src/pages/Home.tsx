@@ -1,0 +1,128 @@
+// Home: points, level and streak, then assigned paths and items (overdue first, then by due date).
+import { catalog } from "@agora/clients";
+
+import { useApp } from "../context";
+import { formatDate, toDate } from "../format";
+import { useI18n } from "../i18n";
+import { href } from "../router";
+import { Empty, Show, useLoad } from "../states";
+
+type Assignment = catalog.Assignment;
+
+/** Overdue first, then open ones by nearest due date (none last), completed at the end. */
+export function byUrgency(a: Assignment, b: Assignment): number {
+  const done = (x: Assignment): number => (x.state === catalog.AssignmentState.COMPLETED ? 1 : 0);
+  if (done(a) !== done(b)) return done(a) - done(b);
+  if (a.overdue !== b.overdue) return a.overdue ? -1 : 1;
+  const due = (x: Assignment): number => toDate(x.dueAt)?.getTime() ?? Number.POSITIVE_INFINITY;
+  return due(a) - due(b);
+}
+
+function Profile() {
+  const { t } = useI18n();
+  const { clients, session } = useApp();
+  const [loaded, reload] = useLoad(
+    () => clients.gamification.getProfile({ learnerId: session.subject }),
+    [session.subject],
+  );
+  return (
+    <section aria-labelledby="profile-title" class="card">
+      <h2 id="profile-title" class="visually-hidden">
+        {t("home.points")}
+      </h2>
+      <Show loaded={loaded} retry={reload}>
+        {({ profile }) => (
+          <>
+            <dl class="stats">
+              <div>
+                <dt>{t("home.points")}</dt>
+                <dd data-testid="points">{String(profile?.points ?? 0n)}</dd>
+              </div>
+              <div>
+                <dt>{t("home.level")}</dt>
+                <dd data-testid="level">{profile?.level?.name ?? "—"}</dd>
+              </div>
+              <div>
+                <dt>{t("home.streak")}</dt>
+                <dd>{t("home.streakDays", { count: profile?.streak?.currentDays ?? 0 })}</dd>
+              </div>
+            </dl>
+            {profile !== undefined && profile.pointsToNextLevel > 0n && (
+              <p class="muted">{t("home.toNext", { count: String(profile.pointsToNextLevel) })}</p>
+            )}
+            <h3>{t("home.badges")}</h3>
+            {profile?.badges.length ? (
+              <ul class="badges" data-testid="badges">
+                {profile.badges.map((badge) => (
+                  <li key={badge.awardId}>{badge.badgeName}</li>
+                ))}
+              </ul>
+            ) : (
+              <Empty>{t("home.noBadges")}</Empty>
+            )}
+          </>
+        )}
+      </Show>
+    </section>
+  );
+}
+
+function Assignments() {
+  const { t, language } = useI18n();
+  const { clients } = useApp();
+  const [loaded, reload] = useLoad(() => clients.catalog.listMyAssignments({ pageSize: 50 }), []);
+  return (
+    <section aria-labelledby="assignments-title">
+      <h2 id="assignments-title">{t("home.assignments")}</h2>
+      <Show loaded={loaded} retry={reload}>
+        {({ assignments }) =>
+          assignments.length === 0 ? (
+            <Empty>
+              {t("home.noAssignments")} <a href={href({ page: "search", query: "" })}>{t("home.browse")}</a>
+            </Empty>
+          ) : (
+            <ul class="cards" data-testid="assignments">
+              {[...assignments].sort(byUrgency).map((assignment) => {
+                const completed = assignment.state === catalog.AssignmentState.COMPLETED;
+                const title =
+                  assignment.targetKind === catalog.TargetKind.KNOWLEDGE ? (
+                    <a href={href({ page: "item", itemId: assignment.targetId })}>{assignment.targetTitle}</a>
+                  ) : (
+                    assignment.targetTitle
+                  );
+                return (
+                  <li key={assignment.assignmentId} class={`card${assignment.overdue ? " overdue" : ""}`}>
+                    <h3>{title}</h3>
+                    <p class="meta">
+                      {assignment.overdue && <span class="tag tag-alert">{t("home.overdue")}</span>}
+                      {completed && <span class="tag tag-ok">{t("home.done")}</span>}
+                      <span>
+                        {assignment.dueAt
+                          ? t("home.due", { date: formatDate(assignment.dueAt, language) })
+                          : t("home.noDue")}
+                      </span>
+                    </p>
+                    <progress max={100} value={assignment.percent} aria-label={t("home.progress", { percent: assignment.percent })} />
+                    <p class="muted">{t("home.progress", { percent: assignment.percent })}</p>
+                  </li>
+                );
+              })}
+            </ul>
+          )
+        }
+      </Show>
+    </section>
+  );
+}
+
+export function Home() {
+  const { t } = useI18n();
+  const { session } = useApp();
+  return (
+    <>
+      <h1>{t("home.title", { name: session.name })}</h1>
+      <Profile />
+      <Assignments />
+    </>
+  );
+}
