@@ -15,37 +15,14 @@ from google.protobuf.field_mask_pb2 import FieldMask
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from agora.notifications.v1 import notifications_pb2 as pb
-from agora_contracts.events.domains import learning
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
 
 from .support import Stack, event, free_port
+from .webhook_events import COMPLETED, STARTED, completed, started
 
 pytestmark = pytest.mark.integration
-
-COMPLETED = "org.agora.learning.knowledge.completed.v1"
-STARTED = "org.agora.learning.knowledge.started.v1"
-
-
-def completed(stack: Stack, learner: str, item: str) -> learning.KnowledgeCompletedV1:
-    return learning.KnowledgeCompletedV1(
-        learner_id=learner,
-        item_id=item,
-        item_type="video",
-        item_title="Intro",
-        completed_at=stack.clock.now(),
-    )
-
-
-def started(stack: Stack, learner: str, item: str) -> learning.KnowledgeStartedV1:
-    return learning.KnowledgeStartedV1(
-        learner_id=learner,
-        item_id=item,
-        item_type="video",
-        item_title="Intro",
-        started_at=stack.clock.now(),
-    )
 
 
 def admin_of(tenant: str) -> tuple[tuple[str, str], ...]:

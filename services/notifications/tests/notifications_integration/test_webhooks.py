@@ -13,7 +13,6 @@ import pytest
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from agora.notifications.v1 import notifications_pb2 as pb
-from agora_contracts.events.domains import learning
 from agora_contracts.events.domains.notifications import DELIVERIES_TOPIC
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, tapping
@@ -26,32 +25,11 @@ from agora_notifications.domain.webhooks import UrlRefused
 from agora_notifications.service_layer.delivery import DeliveryWorker
 
 from .support import Stack, event
+from .webhook_events import COMPLETED, STARTED, completed, started
 
 pytestmark = pytest.mark.integration
 
-COMPLETED = "org.agora.learning.knowledge.completed.v1"
-STARTED = "org.agora.learning.knowledge.started.v1"
 FAILED = "org.agora.notifications.notification.failed.v1"
-
-
-def completed(stack: Stack, learner: str, item: str) -> learning.KnowledgeCompletedV1:
-    return learning.KnowledgeCompletedV1(
-        learner_id=learner,
-        item_id=item,
-        item_type="video",
-        item_title="Intro",
-        completed_at=stack.clock.now(),
-    )
-
-
-def started(stack: Stack, learner: str, item: str) -> learning.KnowledgeStartedV1:
-    return learning.KnowledgeStartedV1(
-        learner_id=learner,
-        item_id=item,
-        item_type="video",
-        item_title="Intro",
-        started_at=stack.clock.now(),
-    )
 
 
 async def subscribe(
