@@ -48,6 +48,9 @@ UNREAD_COUNT: Final = (
 )
 """The unread count (an index-only scan of ``notifications_unread``)."""
 
+BY_ID: Final = f"SELECT {_COLUMNS} FROM notifications WHERE tenant_id = %s AND notification_id = %s"
+"""One notification by primary key."""
+
 _INSERT: Final = (
     f"INSERT INTO notifications (tenant_id, {_COLUMNS}) VALUES"
     " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
@@ -123,6 +126,11 @@ class PostgresInboxRepository:
             params = (*head, after.create_time, after.notification_id, limit)
         cursor = await self._connection.execute(query, params)
         return [_notification(row) for row in await cursor.fetchall()]
+
+    async def by_id(self, notification_id: str) -> Notification | None:
+        cursor = await self._connection.execute(BY_ID, (self._tenant, notification_id))
+        row = await cursor.fetchone()
+        return _notification(row) if row is not None else None
 
     async def unread_count(self, recipient_id: str) -> int:
         cursor = await self._connection.execute(UNREAD_COUNT, (self._tenant, recipient_id))
