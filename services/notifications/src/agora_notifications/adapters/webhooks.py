@@ -6,7 +6,6 @@ import asyncio
 import socket
 import time
 from datetime import datetime
-from typing import Any
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -16,6 +15,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 from agora_core.storage import Document
 from agora_core.tracing.spans import span_in_event_trace
 from agora_notifications.adapters.collections import SUBSCRIPTIONS
+from agora_notifications.domain.deliveries import Delivery
 from agora_notifications.domain.webhooks import (
     DELIVERY_HEADER,
     SIGNATURE_HEADER,
@@ -110,11 +110,11 @@ class WebhookSender:
             )
         return self._session
 
-    async def send(self, delivery: dict[str, Any], now: datetime) -> SendResult:
+    async def send(self, delivery: Delivery, now: datetime) -> SendResult:
         subscription = await self._subscriptions.find_one(
-            {"_id": delivery["subscription_id"], "tenant_id": delivery["tenant_id"]}
+            {"_id": delivery.subscription_id, "tenant_id": delivery.tenant_id}
         )
-        if subscription is None:
+        if subscription is None or delivery.webhook is None:
             return SendResult(ok=False, error="subscription deleted", permanent=True)
         url = subscription["url"]
         try:
@@ -122,21 +122,21 @@ class WebhookSender:
             await self._guard.check(url)
         except UrlRefused as refused:
             return SendResult(ok=False, error=str(refused), permanent=True)
-        body = delivery["webhook"]["body"].encode()
+        body = delivery.webhook.body.encode()
         # The real clock, not the scheduler's: receivers compare it with theirs.
         timestamp = int(time.time())
         headers = {
-            **cloud_event_headers(delivery["webhook"]["headers"]),
+            **cloud_event_headers(delivery.webhook.headers),
             "Content-Type": "application/json",
             TIMESTAMP_HEADER: str(timestamp),
             SIGNATURE_HEADER: signature(subscription["secret"], timestamp, body),
-            DELIVERY_HEADER: delivery["_id"],
+            DELIVERY_HEADER: delivery.id,
         }
         try:
             with span_in_event_trace(  # the delivery joins the trace of its event
                 "POST webhook",
-                delivery["webhook"]["headers"],
-                {"http.request.method": "POST", "agora.delivery_id": str(delivery["_id"])},
+                delivery.webhook.headers,
+                {"http.request.method": "POST", "agora.delivery_id": delivery.id},
             ):
                 async with self._client().post(
                     url, data=body, headers=headers, allow_redirects=False

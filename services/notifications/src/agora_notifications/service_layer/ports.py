@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from agora_core.outbox import OutboxHint
+from agora_notifications.domain.deliveries import Delivery
 
 
 class Clock(Protocol):
@@ -34,9 +35,9 @@ class SendResult:
 
 
 class ChannelSender(Protocol):
-    """Sends one claimed delivery document over its channel."""
+    """Sends one claimed delivery over its channel."""
 
-    async def send(self, delivery: dict[str, Any], now: datetime) -> SendResult: ...
+    async def send(self, delivery: Delivery, now: datetime) -> SendResult: ...
 
 
 class Waker(Protocol):
