@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from agora_core.messaging.events import OutgoingEvent
 from agora_core.outbox import OutboxHint
-from agora_notifications.domain.deliveries import Delivery
+from agora_notifications.domain.deliveries import Attempt, Delivery
+from agora_notifications.domain.delivery_queue import DeliveryClaim
+from agora_notifications.domain.inbox import InboxPosition, Notification
+from agora_notifications.domain.model import DeliveryState
 
 
 class Clock(Protocol):
@@ -49,3 +56,88 @@ class RelayWaker(Protocol):
     relay then claims by ``_id`` instead of scanning the collection."""
 
     def notify(self, hint: OutboxHint | None = None, /) -> None: ...
+
+
+class InboxRepository(Protocol):
+    """One tenant's inboxes."""
+
+    async def add_once(self, notification: Notification) -> bool: ...
+
+    async def by_id(self, notification_id: str) -> Notification | None: ...
+
+    async def page(
+        self,
+        recipient_id: str,
+        *,
+        after: InboxPosition | None,
+        limit: int,
+        unread_only: bool = False,
+    ) -> list[Notification]: ...
+
+    async def unread_count(self, recipient_id: str) -> int: ...
+
+    async def mark_read(self, recipient_id: str, ids: Sequence[str], now: datetime) -> int: ...
+
+    async def mark_all_read(self, recipient_id: str, now: datetime) -> int: ...
+
+
+class DeliveryRepository(Protocol):
+    """One tenant's deliveries (the delivery log)."""
+
+    async def add_once(self, delivery: Delivery) -> bool: ...
+
+    async def get(self, delivery_id: str) -> Delivery | None: ...
+
+    async def record_attempt(
+        self,
+        delivery_id: str,
+        attempt: Attempt,
+        *,
+        attempts: int,
+        state: DeliveryState,
+        next_attempt_at: datetime | None,
+    ) -> None: ...
+
+
+class DeliveryQueue(Protocol):
+    """Which deliveries are due; settling one needs the lease its claim took."""
+
+    async def enqueue(self, tenant_id: str, due: Sequence[tuple[str, datetime]]) -> None: ...
+
+    async def release(self, claim: DeliveryClaim) -> bool: ...
+
+    async def reschedule(self, claim: DeliveryClaim, due_at: datetime) -> bool: ...
+
+    async def remove(self, tenant_id: str, delivery_ids: Sequence[str]) -> None: ...
+
+
+class DeliveryClaims(Protocol):
+    """Leases due deliveries of any tenant, in a transaction of its own (committed before
+    the send, so other workers skip them)."""
+
+    async def claim(
+        self, now: datetime, *, limit: int, lease: timedelta, owner: uuid.UUID
+    ) -> list[DeliveryClaim]: ...
+
+
+class UnitOfWork(Protocol):
+    """One tenant, one transaction: the repositories bound to it, and the events its
+    commit writes to the outbox."""
+
+    @property
+    def tenant_id(self) -> str: ...
+
+    @property
+    def inbox(self) -> InboxRepository: ...
+
+    @property
+    def deliveries(self) -> DeliveryRepository: ...
+
+    @property
+    def delivery_queue(self) -> DeliveryQueue: ...
+
+    def add_events(self, events: Sequence[OutgoingEvent]) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self, tenant_id: str) -> AbstractAsyncContextManager[UnitOfWork]: ...

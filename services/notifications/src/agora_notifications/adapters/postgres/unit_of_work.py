@@ -1,0 +1,60 @@
+"""The unit of work on PostgreSQL: one transaction, every repository bound to it; and
+the cross-tenant claims of due deliveries, in short transactions of their own."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+
+from agora_core.messaging.events import OutgoingEvent
+from agora_core.postgres import Database
+from agora_core.postgres import UnitOfWork as CoreUnitOfWork
+from agora_notifications.adapters.postgres.deliveries import PostgresDeliveryRepository
+from agora_notifications.adapters.postgres.delivery_queue import PostgresDeliveryQueue
+from agora_notifications.adapters.postgres.inbox import PostgresInboxRepository
+from agora_notifications.domain.delivery_queue import DeliveryClaim
+
+
+class NotificationsUnitOfWork:
+    """Notifications' repositories on one core unit of work (one tenant, one
+    transaction); consumers build it on the batch's core unit of work."""
+
+    def __init__(self, core: CoreUnitOfWork, tenant_id: str) -> None:
+        connection = core.connection
+        self._core = core
+        self.tenant_id = tenant_id
+        self.inbox = PostgresInboxRepository(connection, tenant_id)
+        self.deliveries = PostgresDeliveryRepository(connection, tenant_id)
+        self.delivery_queue = PostgresDeliveryQueue(connection)
+
+    def add_events(self, events: Sequence[OutgoingEvent]) -> None:
+        self._core.add_events(events)
+
+
+class PostgresUnitOfWorkFactory:
+    """Opens ``database.unit_of_work(tenant)`` and binds the repositories to it."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    @asynccontextmanager
+    async def __call__(self, tenant_id: str) -> AsyncIterator[NotificationsUnitOfWork]:
+        async with self._database.unit_of_work(tenant_id) as core:
+            yield NotificationsUnitOfWork(core, tenant_id)
+
+
+class PostgresDeliveryClaims:
+    """Claims due deliveries across tenants: the queue holds no personal data and has
+    no row-level security, so this transaction sets no tenant."""
+
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def claim(
+        self, now: datetime, *, limit: int, lease: timedelta, owner: uuid.UUID
+    ) -> list[DeliveryClaim]:
+        async with self._database.unit_of_work() as core:
+            queue = PostgresDeliveryQueue(core.connection)
+            return await queue.claim(now, limit=limit, lease=lease, owner=owner)
