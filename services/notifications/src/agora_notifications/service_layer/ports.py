@@ -14,7 +14,8 @@ from agora_core.outbox import OutboxHint
 from agora_notifications.domain.deliveries import Attempt, Delivery
 from agora_notifications.domain.delivery_queue import DeliveryClaim
 from agora_notifications.domain.inbox import InboxPosition, Notification
-from agora_notifications.domain.model import DeliveryState
+from agora_notifications.domain.model import DeliveryState, Profile
+from agora_notifications.domain.preferences import PreferenceLayer
 
 
 class Clock(Protocol):
@@ -81,6 +82,28 @@ class InboxRepository(Protocol):
     async def mark_all_read(self, recipient_id: str, now: datetime) -> int: ...
 
 
+class PeopleRepository(Protocol):
+    """One tenant's people: delivery profiles (and their nudge slots)."""
+
+    async def profile(self, person_id: str) -> Profile: ...
+
+    async def save_profile(self, profile: Profile, now: datetime) -> None: ...
+
+
+class PreferenceRepository(Protocol):
+    """One tenant's preference layers."""
+
+    async def get(self, scope: str, scope_id: str) -> PreferenceLayer | None: ...
+
+    async def put(
+        self, scope: str, scope_id: str, layer: PreferenceLayer, now: datetime
+    ) -> None: ...
+
+    async def layers(
+        self, space_id: str | None, person_id: str
+    ) -> tuple[PreferenceLayer | None, PreferenceLayer | None, PreferenceLayer | None]: ...
+
+
 class DeliveryRepository(Protocol):
     """One tenant's deliveries (the delivery log)."""
 
@@ -129,6 +152,12 @@ class UnitOfWork(Protocol):
 
     @property
     def inbox(self) -> InboxRepository: ...
+
+    @property
+    def people(self) -> PeopleRepository: ...
+
+    @property
+    def preferences(self) -> PreferenceRepository: ...
 
     @property
     def deliveries(self) -> DeliveryRepository: ...

@@ -14,6 +14,8 @@ from agora_core.postgres import UnitOfWork as CoreUnitOfWork
 from agora_notifications.adapters.postgres.deliveries import PostgresDeliveryRepository
 from agora_notifications.adapters.postgres.delivery_queue import PostgresDeliveryQueue
 from agora_notifications.adapters.postgres.inbox import PostgresInboxRepository
+from agora_notifications.adapters.postgres.people import PostgresPeopleRepository
+from agora_notifications.adapters.postgres.preferences import PostgresPreferenceRepository
 from agora_notifications.domain.delivery_queue import DeliveryClaim
 
 
@@ -26,6 +28,8 @@ class NotificationsUnitOfWork:
         self._core = core
         self.tenant_id = tenant_id
         self.inbox = PostgresInboxRepository(connection, tenant_id)
+        self.people = PostgresPeopleRepository(connection, tenant_id)
+        self.preferences = PostgresPreferenceRepository(connection, tenant_id)
         self.deliveries = PostgresDeliveryRepository(connection, tenant_id)
         self.delivery_queue = PostgresDeliveryQueue(connection)
 
