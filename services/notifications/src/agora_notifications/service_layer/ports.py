@@ -111,6 +111,21 @@ class DeliveryRepository(Protocol):
 
     async def get(self, delivery_id: str) -> Delivery | None: ...
 
+    async def page(
+        self,
+        *,
+        subscription_id: str = "",
+        recipient_id: str = "",
+        channel: str = "",
+        state: DeliveryState | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int,
+    ) -> list[Delivery]: ...
+
+    async def retry(self, delivery_id: str, now: datetime) -> Delivery | None: ...
+
+    async def cancel_pending_of_subscription(self, subscription_id: str) -> list[str]: ...
+
     async def record_attempt(
         self,
         delivery_id: str,

@@ -36,6 +36,42 @@ _RECORD: Final = (
 )
 
 
+_RETRY: Final = (
+    "UPDATE deliveries SET state = 'pending', attempts = 0, retried = true,"
+    " next_attempt_at = %s WHERE tenant_id = %s AND delivery_id = %s AND state = 'failed'"
+    f" RETURNING {_COLUMNS}"
+)
+_CANCEL_OF_SUBSCRIPTION: Final = (
+    "UPDATE deliveries SET state = 'cancelled' WHERE tenant_id = %s AND subscription_id = %s"
+    " AND state = 'pending' RETURNING delivery_id"
+)
+
+
+def log_page_sql(*, by: str | None, after: bool, channel: bool, state: bool) -> str:
+    """ListDeliveries' query, newest first: ``by`` "subscription" (index
+    ``deliveries_of_subscription``), "recipient" (``deliveries_of_recipient``) or None
+    (``deliveries_log``); channel and state are checked on the rows the index gives.
+    Params in order: tenant, [subscription or recipient], [channel], [state],
+    [after time, after id], limit."""
+    where = ["tenant_id = %s"]
+    if by == "subscription":
+        where.append("subscription_id = %s")
+    elif by == "recipient":
+        where.append("recipient_id = %s")
+    if channel:
+        where.append("channel = %s")
+    if state:
+        where.append("state = %s")
+    if after:
+        where.append("(create_time, delivery_id) < (%s, %s)")
+    if by == "subscription":
+        where.append("subscription_id <> ''")  # the partial index's condition
+    return (
+        f"SELECT {_COLUMNS} FROM deliveries WHERE {' AND '.join(where)}"
+        " ORDER BY create_time DESC, delivery_id DESC LIMIT %s"
+    )
+
+
 def _email(value: Any) -> EmailContent | None:
     return EmailContent(**value) if value is not None else None
 
@@ -156,3 +192,45 @@ class PostgresDeliveryRepository:
                 delivery_id,
             ),
         )
+
+    async def page(
+        self,
+        *,
+        subscription_id: str = "",
+        recipient_id: str = "",
+        channel: str = "",
+        state: DeliveryState | None = None,
+        after: tuple[datetime, str] | None = None,
+        limit: int,
+    ) -> list[Delivery]:
+        """The delivery log, newest first, by keyset (served by one of three indexes)."""
+        by = "subscription" if subscription_id else "recipient" if recipient_id else None
+        params: list[Any] = [self._tenant]
+        if by is not None:
+            params.append(subscription_id or recipient_id)
+        if channel:
+            params.append(channel)
+        if state is not None:
+            params.append(state.value)
+        if after is not None:
+            params.extend(after)
+        params.append(limit)
+        query = log_page_sql(
+            by=by, after=after is not None, channel=bool(channel), state=state is not None
+        )
+        cursor = await self._connection.execute(query, params)
+        return [_delivery(self._tenant, row) for row in await cursor.fetchall()]
+
+    async def retry(self, delivery_id: str, now: datetime) -> Delivery | None:
+        """A failed delivery pending again with a full series of attempts; None when it
+        is not failed (any more)."""
+        cursor = await self._connection.execute(_RETRY, (now, self._tenant, delivery_id))
+        row = await cursor.fetchone()
+        return _delivery(self._tenant, row) if row is not None else None
+
+    async def cancel_pending_of_subscription(self, subscription_id: str) -> list[str]:
+        """The subscription is gone: its pending deliveries never go; their ids."""
+        cursor = await self._connection.execute(
+            _CANCEL_OF_SUBSCRIPTION, (self._tenant, subscription_id)
+        )
+        return [delivery_id for (delivery_id,) in await cursor.fetchall()]
