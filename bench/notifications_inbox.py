@@ -13,7 +13,7 @@ security on) — exactly what the servicer will run per call:
 - first page: the 20 newest (index ``notifications_inbox``);
 - keyset page: 20 after a random position of the person's inbox;
 - unread page: the 20 newest unread (partial index ``notifications_unread``);
-- unread count (index-only scan of ``notifications_unread``);
+- unread count (partial index ``notifications_unread``);
 - baseline: one notification by primary key, in the same kind of unit of work,
   interleaved with the others so load hits all alike.
 

@@ -46,7 +46,7 @@ UNREAD_COUNT: Final = (
     "SELECT count(*) FROM notifications"
     " WHERE tenant_id = %s AND recipient_id = %s AND read_time IS NULL"
 )
-"""The unread count (an index-only scan of ``notifications_unread``)."""
+"""The unread count (index ``notifications_unread``)."""
 
 BY_ID: Final = f"SELECT {_COLUMNS} FROM notifications WHERE tenant_id = %s AND notification_id = %s"
 """One notification by primary key."""
