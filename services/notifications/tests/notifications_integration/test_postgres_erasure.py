@@ -87,6 +87,8 @@ async def _seed(database: Database) -> None:
                 " VALUES (%(t)s, %(p)s, 'path', 'p-1')",
                 "INSERT INTO reminder_queue (tenant_id, learner_id, kind, work_id, due_at)"
                 " VALUES (%(t)s, %(p)s, 'path', 'p-1', %(at)s)",
+                "INSERT INTO assignment_queue (tenant_id, learner_id, kind, work_id, due_at)"
+                " VALUES (%(t)s, %(p)s, 'path', 'p-1', %(at)s)",
                 "INSERT INTO digest_queue (tenant_id, recipient_id, due_at)"
                 " VALUES (%(t)s, %(p)s, %(at)s)",
                 "INSERT INTO xapi_statements (tenant_id, statement_id, actor_id, verb, stored_at,"
@@ -127,6 +129,7 @@ async def test_erasure_deletes_theirs_and_scrubs_what_others_received(database: 
         ("preference_layers", "scope_id"),
         ("tracked_work", "learner_id"),
         ("reminder_queue", "learner_id"),
+        ("assignment_queue", "learner_id"),
         ("digest_queue", "recipient_id"),
         ("xapi_statements", "actor_id"),
     ):

@@ -5,10 +5,10 @@ Deleted: the person's inbox; their email deliveries and log (address, rendered m
 unsubscribe links) and webhook deliveries whose event is about them (by the event's
 actor, or naming them in the body), with their queue rows so none is sent any more;
 their profile (email address, locale, time zone, nudge schedule, what was learnt from
-events) and nudge slot; their own preference layer; their tracked work and reminder
-slots; their held-digest slot; the xAPI statements of their events. Kept with
-``[deleted user]``: other people's notifications and emails whose text names the
-person. The queue tables hold keys only and follow the rows they point at.
+events) and nudge slot; their own preference layer; their tracked work, reminder and
+assignment-alert slots; their held-digest slot; the xAPI statements of their events.
+Kept with ``[deleted user]``: other people's notifications and emails whose text names
+the person. The queue tables hold keys only and follow the rows they point at.
 """
 
 from __future__ import annotations
@@ -99,6 +99,8 @@ ERASURE_STEPS: Final[list[tuple[str, ErasureStep]]] = [
         _step(
             "DELETE FROM tracked_work WHERE tenant_id = %(tenant)s AND learner_id = %(person)s",
             "DELETE FROM reminder_queue WHERE tenant_id = %(tenant)s AND learner_id = %(person)s",
+            "DELETE FROM assignment_queue WHERE tenant_id = %(tenant)s"
+            " AND learner_id = %(person)s",
         ),
     ),
     (
@@ -118,6 +120,7 @@ NOT_PERSONAL: Final = {
     "catalog_path_items": "projection of published paths",
     "delivery_queue": "keys and due times; its rows go with their deliveries",
     "reminder_queue": "keys and due times; its rows go with the tracked work",
+    "assignment_queue": "keys and due times; its rows go with the tracked work",
     "nudge_queue": "keys and due times; its rows go with the person's profile",
 }
 

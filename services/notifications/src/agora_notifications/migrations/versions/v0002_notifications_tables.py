@@ -11,12 +11,12 @@ security.
 
 Cross-tenant work (the delivery workers, the scheduler) never scans a tenant table: it
 claims keys from the queue tables below (``delivery_queue``, ``reminder_queue``,
-``digest_queue``, ``nudge_queue``), which hold only a tenant, a key and a due time (no
-personal data) and, like the shared ``outbox`` the relay reads across tenants, have no row-level
-security. A worker claims due keys there with ``FOR UPDATE SKIP LOCKED`` and moves each
-claimed key's due time forward by its lease (a crashed worker's claim comes due again
-when the lease ends), then opens a unit of work for the key's tenant to read and change
-the tenant rows under row-level security.
+``assignment_queue``, ``digest_queue``, ``nudge_queue``), which hold only a tenant, a
+key and a due time (no personal data) and, like the shared ``outbox`` the relay reads
+across tenants, have no row-level security. A worker claims due keys there with
+``FOR UPDATE SKIP LOCKED`` and moves each claimed key's due time forward by its lease (a
+crashed worker's claim comes due again when the lease ends), then opens a unit of work
+for the key's tenant to read and change the tenant rows under row-level security.
 """
 
 from alembic import op
@@ -120,6 +120,8 @@ TABLES = {
             last_activity_at timestamptz,
             next_reminder_at timestamptz,
             reminders_sent integer NOT NULL DEFAULT 0 CHECK (reminders_sent >= 0),
+            assignment_id text,
+            assigned_by text,
             due_at timestamptz,
             due_soon_sent boolean NOT NULL DEFAULT false,
             overdue_sent boolean NOT NULL DEFAULT false,
@@ -178,6 +180,18 @@ QUEUES = {
             lease_owner uuid,
             PRIMARY KEY (tenant_id, learner_id, kind, work_id)
         )""",
+    # One row per assignment with a due-soon or overdue alert still to send, due when
+    # the next of them is.
+    "assignment_queue": """
+        CREATE TABLE assignment_queue (
+            tenant_id text NOT NULL,
+            learner_id text NOT NULL,
+            kind text NOT NULL,
+            work_id text NOT NULL,
+            due_at timestamptz NOT NULL,
+            lease_owner uuid,
+            PRIMARY KEY (tenant_id, learner_id, kind, work_id)
+        )""",
     # One row per person with held digest email, due at the earliest send time.
     "digest_queue": """
         CREATE TABLE digest_queue (
@@ -219,7 +233,8 @@ INDEXES = (
     # The digest run: a person's held email, by send time (digest_queue says who is due).
     "CREATE INDEX deliveries_held ON deliveries (tenant_id, recipient_id, digest_send_at)"
     " WHERE state = 'held'",
-    # Scheduler: a learner's tracked work of one kind; stalled work still to report.
+    # Stalled work still to report, per tenant (the reminder run that marks work stalled
+    # reports it in the same tenant's transaction).
     "CREATE INDEX tracked_work_stalled ON tracked_work (tenant_id, learner_id)"
     " WHERE stalled AND NOT stalled_reported AND NOT completed",
     # Nudges: short items by skill, items of a path.
@@ -231,6 +246,7 @@ INDEXES = (
     # Queues: the cross-tenant due scans, earliest first.
     "CREATE INDEX delivery_queue_due ON delivery_queue (due_at)",
     "CREATE INDEX reminder_queue_due ON reminder_queue (due_at)",
+    "CREATE INDEX assignment_queue_due ON assignment_queue (due_at)",
     "CREATE INDEX digest_queue_due ON digest_queue (due_at)",
     "CREATE INDEX nudge_queue_due ON nudge_queue (due_at)",
 )
