@@ -99,8 +99,7 @@ ERASURE_STEPS: Final[list[tuple[str, ErasureStep]]] = [
         _step(
             "DELETE FROM tracked_work WHERE tenant_id = %(tenant)s AND learner_id = %(person)s",
             "DELETE FROM reminder_queue WHERE tenant_id = %(tenant)s AND learner_id = %(person)s",
-            "DELETE FROM assignment_queue WHERE tenant_id = %(tenant)s"
-            " AND learner_id = %(person)s",
+            "DELETE FROM assignment_queue WHERE tenant_id = %(tenant)s AND learner_id = %(person)s",
         ),
     ),
     (
