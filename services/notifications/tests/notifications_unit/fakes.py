@@ -4,9 +4,10 @@ rows per tenant, so tenant isolation is the fakes' as well as the real adapters'
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from agora_core.messaging.events import OutgoingEvent
 from agora_notifications.domain.deliveries import Attempt, Delivery
@@ -235,3 +236,22 @@ class FakeStore:
     @asynccontextmanager
     async def __call__(self, tenant_id: str) -> AsyncIterator[FakeUnitOfWork]:
         yield FakeUnitOfWork(self, tenant_id)
+
+
+class FakeClaims:
+    """Leases due deliveries from the store's queue, earliest first (one process: no
+    concurrency to skip)."""
+
+    def __init__(self, store: FakeStore) -> None:
+        self._queue = store.queue
+
+    async def claim(
+        self, now: datetime, *, limit: int, lease: timedelta, owner: uuid.UUID
+    ) -> list[DeliveryClaim]:
+        due = sorted((at, key) for key, at in self._queue.due.items() if at <= now)[:limit]
+        claims = []
+        for _, key in due:
+            self._queue.due[key] = now + lease
+            self._queue.owner[key] = owner
+            claims.append(DeliveryClaim(key[0], key[1], owner))
+        return claims
