@@ -180,6 +180,7 @@ class FakeDeliveryQueue:
     def __init__(self) -> None:
         self.due: dict[tuple[str, str], datetime] = {}
         self.owner: dict[tuple[str, str], object] = {}
+        self.digests: dict[tuple[str, str], datetime] = {}
 
     async def enqueue(self, tenant_id: str, due: Sequence[tuple[str, datetime]]) -> None:
         for delivery_id, at in due:
@@ -205,6 +206,10 @@ class FakeDeliveryQueue:
         for delivery_id in delivery_ids:
             self.due.pop((tenant_id, delivery_id), None)
             self.owner.pop((tenant_id, delivery_id), None)
+
+    async def hold_for_digest(self, tenant_id: str, recipient_id: str, send_at: datetime) -> None:
+        key = (tenant_id, recipient_id)
+        self.digests[key] = min(send_at, self.digests.get(key, send_at))
 
 
 class FakeUnitOfWork:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from agora_notifications.domain.model import DeliveryState
+from agora_notifications.domain.model import DeliveryState, DigestMode
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,15 @@ class Attempt:
 
 
 @dataclass(frozen=True)
+class HeldDigest:
+    """An email held for a digest: which one (``key``) and when it goes out."""
+
+    mode: DigestMode
+    send_at: datetime
+    key: str
+
+
+@dataclass(frozen=True)
 class Delivery:
     """One email (``email`` set) or webhook (``webhook`` set, ``subscription_id`` names
     its subscription, no foreign key) to one recipient."""
@@ -59,3 +68,4 @@ class Delivery:
     email: EmailContent | None = None
     webhook: WebhookContent | None = None
     log: tuple[Attempt, ...] = field(default=())
+    digest: HeldDigest | None = None

@@ -148,6 +148,10 @@ class DeliveryQueue(Protocol):
 
     async def remove(self, tenant_id: str, delivery_ids: Sequence[str]) -> None: ...
 
+    async def hold_for_digest(
+        self, tenant_id: str, recipient_id: str, send_at: datetime
+    ) -> None: ...
+
 
 class DeliveryClaims(Protocol):
     """Leases due deliveries of any tenant, in a transaction of its own (committed before

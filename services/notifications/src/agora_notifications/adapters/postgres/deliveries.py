@@ -14,18 +14,24 @@ from typing import Any, Final
 from psycopg.types.json import Jsonb
 
 from agora_core.postgres.pool import AsyncConnection
-from agora_notifications.domain.deliveries import Attempt, Delivery, EmailContent, WebhookContent
-from agora_notifications.domain.model import DeliveryState
+from agora_notifications.domain.deliveries import (
+    Attempt,
+    Delivery,
+    EmailContent,
+    HeldDigest,
+    WebhookContent,
+)
+from agora_notifications.domain.model import DeliveryState, DigestMode
 
 _COLUMNS: Final = (
     "delivery_id, channel, state, create_time, recipient_id, subscription_id,"
     " notification_id, event_type, category, source_event_id, attempts, last_error,"
-    " next_attempt_at, email, webhook, log"
+    " next_attempt_at, email, webhook, log, digest_mode, digest_send_at, digest_key"
 )
 BY_ID: Final = f"SELECT {_COLUMNS} FROM deliveries WHERE tenant_id = %s AND delivery_id = %s"
 _INSERT: Final = (
-    f"INSERT INTO deliveries (tenant_id, {_COLUMNS}) VALUES"
-    " (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    f"INSERT INTO deliveries (tenant_id, {_COLUMNS})"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
     " ON CONFLICT (tenant_id, delivery_id) DO NOTHING"
 )
 _RECORD: Final = (
@@ -117,6 +123,7 @@ def _delivery(tenant_id: str, row: Sequence[Any]) -> Delivery:
         email=_email(row[13]),
         webhook=_webhook(row[14]),
         log=tuple(_attempt(entry) for entry in row[15]),
+        digest=HeldDigest(DigestMode(row[16]), row[17], row[18]) if row[16] else None,
     )
 
 
@@ -156,6 +163,9 @@ class PostgresDeliveryRepository:
                 email,
                 webhook,
                 Jsonb([_attempt_json(a) for a in d.log]),
+                d.digest.mode.value if d.digest else None,
+                d.digest.send_at if d.digest else None,
+                d.digest.key if d.digest else None,
             ),
         )
         return cursor.rowcount == 1

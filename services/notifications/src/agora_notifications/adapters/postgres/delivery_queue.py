@@ -45,6 +45,11 @@ _RESCHEDULE: Final = (
     "UPDATE delivery_queue SET due_at = %s, lease_owner = NULL"
     " WHERE tenant_id = %s AND delivery_id = %s AND lease_owner = %s"
 )
+_HOLD: Final = (
+    "INSERT INTO digest_queue (tenant_id, recipient_id, due_at) VALUES (%s, %s, %s)"
+    " ON CONFLICT (tenant_id, recipient_id)"
+    " DO UPDATE SET due_at = least(digest_queue.due_at, excluded.due_at)"
+)
 _REMOVE: Final = "DELETE FROM delivery_queue WHERE tenant_id = %s AND delivery_id = ANY(%s)"
 
 
@@ -90,3 +95,8 @@ class PostgresDeliveryQueue:
         """Deliveries cancelled or erased: never due again."""
         if delivery_ids:
             await self._connection.execute(_REMOVE, (tenant_id, list(delivery_ids)))
+
+    async def hold_for_digest(self, tenant_id: str, recipient_id: str, send_at: datetime) -> None:
+        """The recipient has held email going out at ``send_at``: their digest slot is due
+        then, or earlier if another digest of theirs is."""
+        await self._connection.execute(_HOLD, (tenant_id, recipient_id, send_at))
