@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Final
 
 from agora_contracts.events.domains.notifications import (
     NotificationDeliveredV1,
@@ -11,7 +12,9 @@ from agora_contracts.events.domains.notifications import (
 )
 from agora_core.messaging.events import OutgoingEvent
 from agora_notifications.domain.deliveries import Delivery
-from agora_notifications.service_layer.notifier import SOURCE
+
+SOURCE: Final = "/agora/notifications"
+"""The ``ce_source`` of every event this service publishes."""
 
 
 def delivered_event(delivery: Delivery, now: datetime) -> OutgoingEvent:

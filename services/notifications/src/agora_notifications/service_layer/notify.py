@@ -37,7 +37,7 @@ from agora_notifications.domain.schedule import (
     next_digest_time,
     quiet_hours_end,
 )
-from agora_notifications.service_layer.notifier import SOURCE
+from agora_notifications.service_layer.delivery_events import SOURCE
 from agora_notifications.service_layer.ports import UnitOfWork
 
 
