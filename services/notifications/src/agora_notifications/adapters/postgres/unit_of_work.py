@@ -37,6 +37,13 @@ class NotificationsUnitOfWork:
         self._core.add_events(events)
 
 
+async def bound(core: CoreUnitOfWork, tenant_id: str) -> NotificationsUnitOfWork:
+    """Notifications' repositories on a consumer batch's unit of work, scoped to
+    ``tenant_id`` (the batch moves from tenant to tenant)."""
+    await core.set_tenant(tenant_id)
+    return NotificationsUnitOfWork(core, tenant_id)
+
+
 class PostgresUnitOfWorkFactory:
     """Opens ``database.unit_of_work(tenant)`` and binds the repositories to it."""
 
