@@ -16,6 +16,7 @@ from agora_notifications.adapters.postgres.delivery_queue import PostgresDeliver
 from agora_notifications.adapters.postgres.inbox import PostgresInboxRepository
 from agora_notifications.adapters.postgres.people import PostgresPeopleRepository
 from agora_notifications.adapters.postgres.preferences import PostgresPreferenceRepository
+from agora_notifications.adapters.postgres.tracked_work import PostgresTrackedWorkRepository
 from agora_notifications.domain.delivery_queue import DeliveryClaim
 
 
@@ -31,6 +32,7 @@ class NotificationsUnitOfWork:
         self.people = PostgresPeopleRepository(connection, tenant_id)
         self.preferences = PostgresPreferenceRepository(connection, tenant_id)
         self.deliveries = PostgresDeliveryRepository(connection, tenant_id)
+        self.tracked_work = PostgresTrackedWorkRepository(connection, tenant_id)
         self.delivery_queue = PostgresDeliveryQueue(connection)
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
