@@ -30,6 +30,18 @@ _SLOT: Final = (
     " ON CONFLICT (tenant_id, person_id) DO UPDATE SET due_at = excluded.due_at,"
     " lease_owner = NULL"
 )
+_LEARNT: Final = (
+    "INSERT INTO people (tenant_id, person_id, path_ids, completed_item_ids, skill_ids)"
+    " VALUES (%s, %s, %s, %s, %s) ON CONFLICT (tenant_id, person_id) DO UPDATE SET"
+    " path_ids = ARRAY(SELECT DISTINCT unnest(people.path_ids || excluded.path_ids)),"
+    " completed_item_ids = ARRAY(SELECT DISTINCT"
+    " unnest(people.completed_item_ids || excluded.completed_item_ids)),"
+    " skill_ids = ARRAY(SELECT DISTINCT unnest(people.skill_ids || excluded.skill_ids))"
+)
+_INTERESTS: Final = (
+    "SELECT path_ids, completed_item_ids, skill_ids FROM people"
+    " WHERE tenant_id = %s AND person_id = %s"
+)
 _NO_SLOT: Final = "DELETE FROM nudge_queue WHERE tenant_id = %s AND person_id = %s"
 
 
@@ -83,3 +95,24 @@ class PostgresPeopleRepository:
             await self._connection.execute(_NO_SLOT, (self._tenant, p.person_id))
         else:
             await self._connection.execute(_SLOT, (self._tenant, p.person_id, next_nudge))
+
+    async def learnt(
+        self,
+        person_id: str,
+        *,
+        paths: Sequence[str] = (),
+        completed: Sequence[str] = (),
+        skills: Sequence[str] = (),
+    ) -> None:
+        """Add what an event taught about the person (idempotent: sets, not lists)."""
+        await self._connection.execute(
+            _LEARNT, (self._tenant, person_id, list(paths), list(completed), list(skills))
+        )
+
+    async def interests(self, person_id: str) -> tuple[list[str], list[str], list[str]]:
+        """(paths, completed items, skills) learnt about the person."""
+        cursor = await self._connection.execute(_INTERESTS, (self._tenant, person_id))
+        row = await cursor.fetchone()
+        if row is None:
+            return [], [], []
+        return sorted(row[0]), sorted(row[1]), sorted(row[2])

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database
 from agora_core.postgres import UnitOfWork as CoreUnitOfWork
+from agora_notifications.adapters.postgres.catalog import PostgresCatalogRepository
 from agora_notifications.adapters.postgres.deliveries import PostgresDeliveryRepository
 from agora_notifications.adapters.postgres.delivery_queue import PostgresDeliveryQueue
 from agora_notifications.adapters.postgres.inbox import PostgresInboxRepository
@@ -33,6 +34,7 @@ class NotificationsUnitOfWork:
         self.preferences = PostgresPreferenceRepository(connection, tenant_id)
         self.deliveries = PostgresDeliveryRepository(connection, tenant_id)
         self.tracked_work = PostgresTrackedWorkRepository(connection, tenant_id)
+        self.catalog = PostgresCatalogRepository(connection, tenant_id)
         self.delivery_queue = PostgresDeliveryQueue(connection)
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
