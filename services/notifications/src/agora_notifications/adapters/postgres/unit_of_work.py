@@ -18,6 +18,7 @@ from agora_notifications.adapters.postgres.inbox import PostgresInboxRepository
 from agora_notifications.adapters.postgres.people import PostgresPeopleRepository
 from agora_notifications.adapters.postgres.preferences import PostgresPreferenceRepository
 from agora_notifications.adapters.postgres.tracked_work import PostgresTrackedWorkRepository
+from agora_notifications.adapters.postgres.xapi_statements import PostgresXapiStatementRepository
 from agora_notifications.domain.delivery_queue import DeliveryClaim
 
 
@@ -35,6 +36,7 @@ class NotificationsUnitOfWork:
         self.deliveries = PostgresDeliveryRepository(connection, tenant_id)
         self.tracked_work = PostgresTrackedWorkRepository(connection, tenant_id)
         self.catalog = PostgresCatalogRepository(connection, tenant_id)
+        self.xapi_statements = PostgresXapiStatementRepository(connection, tenant_id)
         self.delivery_queue = PostgresDeliveryQueue(connection)
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
