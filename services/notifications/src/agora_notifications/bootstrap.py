@@ -17,9 +17,7 @@ from agora_notifications.adapters.collections import (
     OUTBOX_COLLECTIONS,
 )
 from agora_notifications.adapters.email_rendering import EmailRenderer
-from agora_notifications.adapters.postgres.webhook_unit_of_work import (
-    PostgresWebhookUnitOfWorkFactory,
-)
+from agora_notifications.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from agora_notifications.adapters.profiles import People, Preferences
 from agora_notifications.adapters.smtp import SmtpSender
 from agora_notifications.adapters.webhook_deliveries import MongoPendingWebhookDeliveries
@@ -93,7 +91,7 @@ async def build(
     )
     database = runtime.database
     webhook_database = WebhookDatabase(settings)
-    webhook_uow = PostgresWebhookUnitOfWorkFactory(webhook_database.database)
+    webhook_uow = PostgresUnitOfWorkFactory(webhook_database.database)
     people = People(database)
     preferences = Preferences(database)
     renderer = EmailRenderer()

@@ -10,15 +10,13 @@ import pytest
 
 from agora_core.postgres import Database
 from agora_core.testing.postgres import assert_index_serves, migrated_database, query_plan
+from agora_notifications.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from agora_notifications.adapters.postgres.webhook_subscriptions import (
     ALL_OF_TENANT,
     FIRST_PAGE,
     GET,
     NEXT_PAGE,
     SECRETS_OF,
-)
-from agora_notifications.adapters.postgres.webhook_unit_of_work import (
-    PostgresWebhookUnitOfWorkFactory,
 )
 from agora_notifications.domain.webhooks import WebhookSecret, WebhookSubscription
 from agora_notifications.migrations import MIGRATIONS
@@ -48,7 +46,7 @@ def subscription(sid: str, at: datetime) -> WebhookSubscription:
 
 
 async def test_round_trip_rotation_and_tenant_isolation(database: Database) -> None:
-    uow = PostgresWebhookUnitOfWorkFactory(database)
+    uow = PostgresUnitOfWorkFactory(database)
     async with uow("t-a") as work:
         await work.webhook_subscriptions.add(subscription("s1", NOW))
         await work.webhook_subscriptions.add_secret(

@@ -17,9 +17,7 @@ from agora_contracts.events.domains.notifications import DELIVERIES_TOPIC
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
-from agora_notifications.adapters.postgres.webhook_unit_of_work import (
-    PostgresWebhookUnitOfWorkFactory,
-)
+from agora_notifications.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from agora_notifications.adapters.webhooks import AddressGuard, GuardedResolver, WebhookSender
 from agora_notifications.domain.webhooks import UrlRefused
 from agora_notifications.service_layer.delivery import DeliveryWorker
@@ -314,7 +312,7 @@ async def test_two_workers_claiming_at_once_send_each_delivery_once(
 
     # A second replica's worker over the same database, racing the service's own.
     sender = WebhookSender(
-        PostgresWebhookUnitOfWorkFactory(stack.runtime.webhook_database.database),
+        PostgresUnitOfWorkFactory(stack.runtime.webhook_database.database),
         AddressGuard(allow_private=True),
         timeout=5,
         pause_hold=timedelta(hours=72),

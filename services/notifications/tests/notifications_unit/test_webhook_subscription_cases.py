@@ -12,13 +12,8 @@ from agora_notifications.domain.webhooks import MAX_SECRETS
 from agora_notifications.service_layer.ports import SendResult
 from agora_notifications.service_layer.webhook_subscriptions import WebhookSubscriptionCases
 
-from .fakes import (
-    FakeCache,
-    FakeGuard,
-    FakePendingDeliveries,
-    FakePinger,
-    FakeWebhookUnitOfWorkFactory,
-)
+from .fakes import FakeStore
+from .webhook_fakes import FakeCache, FakeGuard, FakePendingDeliveries, FakePinger
 
 pytestmark = pytest.mark.unit
 
@@ -40,7 +35,7 @@ def cases(
 ) -> tuple[WebhookSubscriptionCases, Clock, FakeCache, FakePendingDeliveries]:
     clock, cache, pending = Clock(), FakeCache(), FakePendingDeliveries()
     built = WebhookSubscriptionCases(
-        FakeWebhookUnitOfWorkFactory(),
+        FakeStore(),
         guard=FakeGuard(frozenset({"internal.example"})),
         cache=cache,
         pinger=pinger or FakePinger(),

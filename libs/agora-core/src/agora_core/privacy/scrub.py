@@ -20,11 +20,15 @@ from typing import Any
 _ID_CHAR = r"A-Za-z0-9_\-"
 
 
+def mention_regex(person_id: str) -> str:
+    """The regular expression of ``person_id`` as a whole token, in the syntax Python's
+    ``re`` and PostgreSQL's ``~``/``regexp_replace`` share (for erasure in SQL)."""
+    return rf"(?<![{_ID_CHAR}.]){re.escape(person_id)}(?![{_ID_CHAR}])(?!\.[{_ID_CHAR}])"
+
+
 @lru_cache(maxsize=256)
 def _pattern(person_id: str) -> re.Pattern[str]:
-    return re.compile(
-        rf"(?<![{_ID_CHAR}.]){re.escape(person_id)}(?![{_ID_CHAR}])(?!\.[{_ID_CHAR}])"
-    )
+    return re.compile(mention_regex(person_id))
 
 
 def mentions_person(text: str, person_id: str) -> bool:

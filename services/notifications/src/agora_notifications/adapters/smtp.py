@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any
 
 import aiosmtplib
 
+from agora_notifications.domain.deliveries import Delivery
 from agora_notifications.service_layer.ports import SendResult
 
 
@@ -36,23 +36,25 @@ class SmtpSender:
         self._start_tls = start_tls
         self._timeout = timeout
 
-    def message(self, delivery: dict[str, Any], now: datetime) -> EmailMessage:
-        content = delivery["email"]
+    def message(self, delivery: Delivery, now: datetime) -> EmailMessage:
+        content = delivery.email
+        if content is None:
+            raise ValueError(f"delivery {delivery.id} is not an email")
         message = EmailMessage()
         message["From"] = self._sender
-        message["To"] = content["to"]
-        message["Subject"] = content["subject"]
+        message["To"] = content.to
+        message["Subject"] = content.subject
         message["Date"] = format_datetime(now)
         # Stable per delivery, so a resend after a crash is recognisable as the same mail.
-        message["Message-ID"] = make_msgid(idstring=delivery["_id"].replace(":", "."))
-        message["X-Agora-Delivery"] = delivery["_id"]
-        message["List-Unsubscribe"] = f"<{content['unsubscribe_url']}>"
+        message["Message-ID"] = make_msgid(idstring=delivery.id.replace(":", "."))
+        message["X-Agora-Delivery"] = delivery.id
+        message["List-Unsubscribe"] = f"<{content.unsubscribe_url}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-        message.set_content(content["text"])
-        message.add_alternative(content["html"], subtype="html")
+        message.set_content(content.text)
+        message.add_alternative(content.html, subtype="html")
         return message
 
-    async def send(self, delivery: dict[str, Any], now: datetime) -> SendResult:
+    async def send(self, delivery: Delivery, now: datetime) -> SendResult:
         try:
             await aiosmtplib.send(
                 self.message(delivery, now),

@@ -8,13 +8,14 @@ import json
 import socket
 import time
 from datetime import datetime, timedelta
-from typing import Any, Final
+from typing import Final
 
 import aiohttp
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
 from agora_core.tracing.spans import span_in_event_trace
+from agora_notifications.domain.deliveries import Delivery
 from agora_notifications.domain.webhook_signing import signed_headers
 from agora_notifications.domain.webhooks import (
     UrlRefused,
@@ -23,7 +24,7 @@ from agora_notifications.domain.webhooks import (
     forbidden_addresses,
     held_too_long,
 )
-from agora_notifications.service_layer.ports import SendResult, WebhookUnitOfWorkFactory
+from agora_notifications.service_layer.ports import SendResult, UnitOfWorkFactory
 
 PING_TYPE: Final = "org.agora.webhook.ping.v1"
 
@@ -96,7 +97,7 @@ class WebhookSender:
 
     def __init__(
         self,
-        uow: WebhookUnitOfWorkFactory,
+        uow: UnitOfWorkFactory,
         guard: AddressGuard,
         *,
         timeout: float,
@@ -123,13 +124,15 @@ class WebhookSender:
             )
         return self._session
 
-    async def send(self, delivery: dict[str, Any], now: datetime) -> SendResult:
-        async with self._uow(delivery["tenant_id"]) as uow:
-            subscription = await uow.webhook_subscriptions.get(delivery["subscription_id"])
+    async def send(self, delivery: Delivery, now: datetime) -> SendResult:
+        if delivery.webhook is None:
+            return SendResult(ok=False, error="no webhook payload", permanent=True)
+        async with self._uow(delivery.tenant_id) as uow:
+            subscription = await uow.webhook_subscriptions.get(delivery.subscription_id)
         if subscription is None:
             return SendResult(ok=False, error="subscription deleted", permanent=True)
         if subscription.paused:
-            if held_too_long(delivery["created_at"], now, self._pause_hold):
+            if held_too_long(delivery.create_time, now, self._pause_hold):
                 hours = self._pause_hold.total_seconds() / 3600
                 return SendResult(
                     ok=False, error=f"held over {hours:g} h while paused", permanent=True
@@ -137,16 +140,16 @@ class WebhookSender:
             return SendResult(
                 ok=False, error="subscription paused", held_until=now + self._pause_recheck
             )
-        envelope: dict[str, str] = delivery["webhook"]["headers"]
+        envelope = delivery.webhook.headers
         with span_in_event_trace(  # the delivery joins the trace of its event
             "POST webhook",
             envelope,
-            {"http.request.method": "POST", "agora.delivery_id": str(delivery["_id"])},
+            {"http.request.method": "POST", "agora.delivery_id": delivery.id},
         ):
             return await self._post(
                 subscription,
                 message_id=envelope["ce_id"],
-                body=delivery["webhook"]["body"].encode(),
+                body=delivery.webhook.body.encode(),
                 cloud_event=cloud_event_headers(envelope),
                 now=now,
             )

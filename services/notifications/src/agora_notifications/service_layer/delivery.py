@@ -31,6 +31,7 @@ from agora_core.messaging.events import OutgoingEvent
 from agora_core.outbox import OutboxHint, with_outbox
 from agora_core.storage import Document
 from agora_notifications.adapters.collections import DELIVERIES
+from agora_notifications.domain.deliveries import Delivery, EmailContent, WebhookContent
 from agora_notifications.domain.model import DeliveryState
 from agora_notifications.domain.schedule import retry_delay
 from agora_notifications.service_layer.notifier import SOURCE
@@ -54,6 +55,27 @@ def _due(now: datetime) -> dict[str, Any]:
         "next_attempt_at": {"$lte": now},
         "$or": [{LEASE_UNTIL: {"$exists": False}}, {LEASE_UNTIL: {"$lt": now}}],
     }
+
+
+def delivery_from_document(document: Document) -> Delivery:
+    """The typed delivery the senders read, from its stored document."""
+    email, webhook = document.get("email"), document.get("webhook")
+    return Delivery(
+        id=document["_id"],
+        tenant_id=document["tenant_id"],
+        channel=document["channel"],
+        state=DeliveryState(document["state"]),
+        create_time=document.get("created_at") or datetime.min,
+        recipient_id=document.get("recipient_id", ""),
+        subscription_id=document.get("subscription_id", ""),
+        notification_id=document.get("notification_id", ""),
+        event_type=document.get("event_type", ""),
+        category=document.get("category", ""),
+        source_event_id=document.get("source_event_id"),
+        attempts=int(document.get("attempts", 0)),
+        email=EmailContent(**email) if email else None,
+        webhook=WebhookContent(webhook["body"], dict(webhook["headers"])) if webhook else None,
+    )
 
 
 class DeliveryWorker:
@@ -151,7 +173,7 @@ class DeliveryWorker:
         if sender is None:
             return SendResult(ok=False, error="no sender for channel", permanent=True)
         try:
-            return await sender.send(delivery, now)
+            return await sender.send(delivery_from_document(delivery), now)
         except asyncio.CancelledError:
             raise
         except Exception as error:  # an adapter bug must not kill the worker

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from agora_notifications.domain.webhooks import WebhookSubscription
-from agora_notifications.service_layer.ports import WebhookUnitOfWorkFactory
+from agora_notifications.service_layer.ports import UnitOfWorkFactory
 
 
 class SubscriptionCache:
@@ -18,7 +18,7 @@ class SubscriptionCache:
     they match is held (see the sender), not dropped.
     """
 
-    def __init__(self, uow: WebhookUnitOfWorkFactory, ttl: float) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, ttl: float) -> None:
         self._uow = uow
         self._ttl = ttl
         self._entries: dict[str, tuple[float, list[WebhookSubscription]]] = {}

@@ -31,9 +31,9 @@ from agora_notifications.service_layer.ports import (
     Clock,
     PendingWebhookDeliveries,
     SendResult,
+    UnitOfWorkFactory,
     WebhookPinger,
     WebhookSubscriptions,
-    WebhookUnitOfWorkFactory,
 )
 
 MAX_ID_LENGTH: Final = 200
@@ -86,7 +86,7 @@ class WebhookSubscriptionCases:
 
     def __init__(
         self,
-        uow: WebhookUnitOfWorkFactory,
+        uow: UnitOfWorkFactory,
         *,
         guard: UrlChecker,
         cache: RoutingCache,

@@ -1,1 +1,2 @@
-"""The notifications service's PostgreSQL repositories (the only code knowing its SQL)."""
+"""Notifications on PostgreSQL: one module per aggregate's repository, the queues the
+cross-tenant workers claim from, and the unit of work binding them to a transaction."""

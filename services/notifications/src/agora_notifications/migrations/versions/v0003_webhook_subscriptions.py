@@ -6,16 +6,15 @@ secret values are stored as issued (HMAC keys must be at hand to sign) and never
 the service after creation or rotation. Every key and index leads with ``tenant_id``;
 the list view is served by ``webhook_subscriptions_by_creation``.
 
-Revision "0002w" follows "0001" on its own branch; at merge it follows the storage
-move's "0002" (see the notifications README).
+Revision "0003" follows the storage move's "0002": one database for the whole service.
 """
 
 from alembic import op
 
 from agora_core.postgres.schema import tenant_isolation_statements
 
-revision = "0002w"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 
 TABLES = {
     "webhook_subscriptions": """

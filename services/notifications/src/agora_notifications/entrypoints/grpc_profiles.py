@@ -1,0 +1,135 @@
+"""The profile RPCs: a person's own profile, and admins' bulk upsert."""
+
+from __future__ import annotations
+
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from typing_extensions import override
+
+from agora.notifications.v1 import notifications_pb2 as pb
+from agora.notifications.v1 import notifications_pb2_grpc
+from agora_core.errors import FieldViolation, InvalidArgument
+from agora_core.grpc.auth import current_principal
+from agora_core.grpc.handler_wrapping import Context
+from agora_core.grpc.validation import parse_request
+from agora_notifications.adapters.profiles import People
+from agora_notifications.domain.model import SUPPORTED_LOCALES, NudgeCadence, Profile
+from agora_notifications.domain.schedule import is_valid_zone
+from agora_notifications.entrypoints.grpc_wire import MAX_ID_LENGTH, MAX_IDS
+from agora_notifications.service_layer.ports import Clock
+
+_CADENCES: Final = {
+    pb.NUDGE_CADENCE_UNSPECIFIED: NudgeCadence.OFF,
+    pb.NUDGE_CADENCE_OFF: NudgeCadence.OFF,
+    pb.NUDGE_CADENCE_DAILY: NudgeCadence.DAILY,
+    pb.NUDGE_CADENCE_WEEKLY: NudgeCadence.WEEKLY,
+}
+_CADENCE_TO_PB: Final = {
+    NudgeCadence.OFF: pb.NUDGE_CADENCE_OFF,
+    NudgeCadence.DAILY: pb.NUDGE_CADENCE_DAILY,
+    NudgeCadence.WEEKLY: pb.NUDGE_CADENCE_WEEKLY,
+}
+
+
+class ProfileInput(BaseModel):
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
+
+    person_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
+    email: str = Field(default="", max_length=320, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    locale: str = Field(default="en")
+    time_zone: str = Field(default="UTC", max_length=64)
+    nudge_cadence: NudgeCadence = NudgeCadence.OFF
+    nudge_hour: int = Field(default=9, ge=0, le=23)
+    nudge_weekday: int = Field(default=1, ge=1, le=7)
+
+    @field_validator("locale")
+    @classmethod
+    def _locale(cls, value: str) -> str:
+        value = value or "en"
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        value = value or "UTC"
+        if not is_valid_zone(value):
+            raise ValueError("unknown IANA time zone")
+        return value
+
+    def domain(self) -> Profile:
+        return Profile(**self.model_dump())
+
+
+def _profile_pb(profile: Profile) -> pb.Profile:
+    return pb.Profile(
+        person_id=profile.person_id,
+        email=profile.email,
+        locale=profile.locale,
+        time_zone=profile.time_zone,
+        nudge_cadence=_CADENCE_TO_PB[profile.nudge_cadence],
+        nudge_hour=profile.nudge_hour,
+        nudge_weekday=profile.nudge_weekday,
+    )
+
+
+def _profile_input(message: pb.Profile, person_id: str, prefix: str) -> ProfileInput:
+    try:
+        return parse_request(
+            ProfileInput,
+            person_id=person_id,
+            email=message.email,
+            locale=message.locale,
+            time_zone=message.time_zone,
+            nudge_cadence=_CADENCES.get(message.nudge_cadence, NudgeCadence.OFF),
+            nudge_hour=message.nudge_hour if message.nudge_hour or message.nudge_cadence else 9,
+            nudge_weekday=message.nudge_weekday or 1,
+        )
+    except InvalidArgument as error:
+        raise InvalidArgument(
+            [FieldViolation(f"{prefix}.{v.field}", v.description) for v in error.violations]
+        ) from None
+
+
+class ProfileRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
+    """GetMyProfile, UpdateMyProfile, UpsertProfiles (the servicer inherits them)."""
+
+    _people: People
+    _clock: Clock
+
+    @override
+    async def GetMyProfile(
+        self, request: pb.GetMyProfileRequest, context: Context
+    ) -> pb.GetMyProfileResponse:
+        principal = current_principal()
+        profile = await self._people.profile(principal.tenant_id, principal.subject)
+        return pb.GetMyProfileResponse(profile=_profile_pb(profile))
+
+    @override
+    async def UpdateMyProfile(
+        self, request: pb.UpdateMyProfileRequest, context: Context
+    ) -> pb.UpdateMyProfileResponse:
+        principal = current_principal()
+        profile = _profile_input(request.profile, principal.subject, "profile").domain()
+        await self._people.save_profile(principal.tenant_id, profile, self._clock.now())
+        return pb.UpdateMyProfileResponse(profile=_profile_pb(profile))
+
+    @override
+    async def UpsertProfiles(
+        self, request: pb.UpsertProfilesRequest, context: Context
+    ) -> pb.UpsertProfilesResponse:
+        if not request.profiles:
+            raise InvalidArgument.single("profiles", "at least one profile is required")
+        if len(request.profiles) > MAX_IDS:
+            raise InvalidArgument.single("profiles", f"at most {MAX_IDS} profiles per call")
+        profiles = [
+            _profile_input(p, p.person_id, f"profiles.{i}").domain()
+            for i, p in enumerate(request.profiles)
+        ]
+        tenant = current_principal().tenant_id
+        now = self._clock.now()
+        for profile in profiles:
+            await self._people.save_profile(tenant, profile, now)
+        return pb.UpsertProfilesResponse(upserted=len(profiles))
