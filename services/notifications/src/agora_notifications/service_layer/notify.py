@@ -98,7 +98,7 @@ async def _notify_one(
     tenant, space, person = await uow.preferences.layers(draft.space_id, draft.recipient_id)
     inbox = resolve(draft.category, Channel.INBOX, tenant=tenant, space=space, person=person)
     email = resolve(draft.category, Channel.EMAIL, tenant=tenant, space=space, person=person)
-    text = render_text(draft.category, draft.params, profile.locale)
+    text = render_text(draft.category, draft.params, profile.locale, time_zone=profile.time_zone)
     made = False
     if inbox.enabled:
         entry = Notification(
