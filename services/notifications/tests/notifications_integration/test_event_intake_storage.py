@@ -13,8 +13,9 @@ from typing import Any
 
 import pytest
 
+from agora_contracts.events import CloudEventEnvelope
 from agora_contracts.events.domains import catalog, learning
-from agora_core.messaging.events import CloudEventEnvelope, OutgoingEvent, ReceivedEvent
+from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.postgres import Database
 from agora_core.testing.postgres import migrated_database
 from agora_notifications.adapters.email_rendering import EmailRenderer
