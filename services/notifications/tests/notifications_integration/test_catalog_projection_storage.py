@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from agora_core.testing.postgres import migrated_database
-from agora_notifications.adapters.postgres.catalog import ShortItem
 from agora_notifications.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
+from agora_notifications.domain.catalog import ShortItem
 from agora_notifications.migrations import MIGRATIONS
 
 pytestmark = pytest.mark.integration

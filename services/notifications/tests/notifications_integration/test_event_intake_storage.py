@@ -6,16 +6,14 @@ event changes nothing."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from agora_contracts.events import CloudEventEnvelope
 from agora_contracts.events.domains import catalog, learning
-from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
+from agora_core.messaging.events import ReceivedEvent
 from agora_core.postgres import Database
 from agora_core.testing.postgres import migrated_database
 from agora_notifications.adapters.email_rendering import EmailRenderer
@@ -26,6 +24,8 @@ from agora_notifications.migrations import MIGRATIONS
 from agora_notifications.service_layer.event_intake import Intake, IntakePolicy
 from agora_notifications.service_layer.notify import EmailLinks
 from agora_notifications.service_layer.webhook_routing import SubscriptionCache
+
+from .received import received
 
 pytestmark = pytest.mark.integration
 
@@ -48,24 +48,14 @@ class Waker:
         self.woken += 1
 
 
+def _received(payload: Any, subject: str = "u-ada") -> ReceivedEvent[Any]:
+    return received(payload, tenant=T, subject=subject)
+
+
 @pytest.fixture
 async def database(postgres_dsn: str) -> AsyncIterator[Database]:
     async with migrated_database(postgres_dsn, MIGRATIONS) as migrated:
         yield migrated
-
-
-def _received(payload: Any, subject: str) -> ReceivedEvent[Any]:
-    outgoing = OutgoingEvent.create(
-        payload, source="/agora/catalog", subject=subject, tenant_id=T, event_id=uuid.uuid4()
-    )
-    return ReceivedEvent(
-        envelope=CloudEventEnvelope.from_headers(outgoing.headers),
-        payload=payload,
-        topic=outgoing.topic,
-        partition=0,
-        offset=0,
-        key=outgoing.key,
-    )
 
 
 async def _rows(database: Database, sql: str) -> list[tuple[Any, ...]]:

@@ -16,9 +16,9 @@ from agora_core.testing.postgres import assert_index_serves, migrated_database, 
 from agora_notifications.adapters.postgres.schedule_queues import (
     PostgresScheduleClaims,
     PostgresScheduleSlots,
-    ScheduleQueue,
     claim_sql,
 )
+from agora_notifications.domain.schedule_queue import ScheduleQueue
 from agora_notifications.migrations import MIGRATIONS
 
 pytestmark = pytest.mark.integration

@@ -5,23 +5,23 @@ the retention purge visits the tenants this process projected for."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from agora_contracts.events import CloudEventEnvelope
 from agora_contracts.events.domains import learning
 from agora_contracts.events.schemas import load_platform_events
-from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
+from agora_core.messaging.events import ReceivedEvent
 from agora_core.postgres import Database
 from agora_core.testing.postgres import migrated_database
 from agora_notifications.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from agora_notifications.domain.xapi_profiles import XapiProfiles
 from agora_notifications.migrations import MIGRATIONS
 from agora_notifications.service_layer.xapi_projection import XapiProjection, purge_stored
+
+from .received import received
 
 pytestmark = pytest.mark.integration
 
@@ -37,24 +37,14 @@ class Clock:
         return self.at
 
 
+def _received(payload: Any, subject: str = "u-ada") -> ReceivedEvent[Any]:
+    return received(payload, tenant=T, subject=subject)
+
+
 @pytest.fixture
 async def database(postgres_dsn: str) -> AsyncIterator[Database]:
     async with migrated_database(postgres_dsn, MIGRATIONS) as migrated:
         yield migrated
-
-
-def _received(payload: Any) -> ReceivedEvent[Any]:
-    outgoing = OutgoingEvent.create(
-        payload, source="/agora/catalog", subject="u-ada", tenant_id=T, event_id=uuid.uuid4()
-    )
-    return ReceivedEvent(
-        envelope=CloudEventEnvelope.from_headers(outgoing.headers),
-        payload=payload,
-        topic=outgoing.topic,
-        partition=0,
-        offset=0,
-        key=outgoing.key,
-    )
 
 
 async def test_one_statement_event_per_projected_event(database: Database) -> None:

@@ -44,6 +44,9 @@ class HeldDigest:
     mode: DigestMode
     send_at: datetime
     key: str
+    title: str = ""
+    body: str = ""
+    """The notification's text, listed in the digest."""
 
 
 @dataclass(frozen=True)

@@ -126,7 +126,13 @@ async def _notify_one(
         due = quiet_hours_end(now, quiet, profile.time_zone) or now
     else:
         send_at = next_digest_time(now, email.digest, profile.time_zone, digest_hour)
-        held = HeldDigest(email.digest, send_at, digest_period_key(send_at, email.digest))
+        held = HeldDigest(
+            email.digest,
+            send_at,
+            digest_period_key(send_at, email.digest),
+            title=text.title,
+            body=text.body,
+        )
     delivery = Delivery(
         id=delivery_id(nid, Channel.EMAIL.value),
         tenant_id=tenant_id,

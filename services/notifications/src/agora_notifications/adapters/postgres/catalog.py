@@ -5,10 +5,10 @@ their skills."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Final
 
 from agora_core.postgres.pool import AsyncConnection
+from agora_notifications.domain.catalog import ShortItem
 
 _PUBLISHED: Final = (
     "INSERT INTO catalog_items (tenant_id, item_id, title, estimated_minutes, skill_ids,"
@@ -37,13 +37,6 @@ _FROM_PATHS: Final = (
 _FROM_SKILLS: Final = (
     _SHORT + " AND i.skill_ids && %s ORDER BY i.estimated_minutes, i.item_id LIMIT 1"
 )
-
-
-@dataclass(frozen=True)
-class ShortItem:
-    item_id: str
-    title: str
-    estimated_minutes: int
 
 
 class PostgresCatalogRepository:

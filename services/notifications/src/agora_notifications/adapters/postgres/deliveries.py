@@ -26,12 +26,14 @@ from agora_notifications.domain.model import DeliveryState, DigestMode
 _COLUMNS: Final = (
     "delivery_id, channel, state, create_time, recipient_id, subscription_id,"
     " notification_id, event_type, category, source_event_id, attempts, last_error,"
-    " next_attempt_at, email, webhook, log, digest_mode, digest_send_at, digest_key"
+    " next_attempt_at, email, webhook, log, digest_mode, digest_send_at, digest_key, title,"
+    " body"
 )
 BY_ID: Final = f"SELECT {_COLUMNS} FROM deliveries WHERE tenant_id = %s AND delivery_id = %s"
 _INSERT: Final = (
     f"INSERT INTO deliveries (tenant_id, {_COLUMNS})"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,"
+    " %s, %s)"
     " ON CONFLICT (tenant_id, delivery_id) DO NOTHING"
 )
 _RECORD: Final = (
@@ -44,6 +46,18 @@ _RECORD: Final = (
 
 _HOLD: Final = (
     "UPDATE deliveries SET next_attempt_at = %s WHERE tenant_id = %s AND delivery_id = %s"
+)
+_HELD: Final = (
+    f"SELECT {_COLUMNS} FROM deliveries WHERE tenant_id = %s AND recipient_id = %s"
+    " AND state = 'held' AND digest_send_at <= %s ORDER BY digest_send_at, create_time"
+)
+_NEXT_HELD: Final = (
+    "SELECT min(digest_send_at) FROM deliveries WHERE tenant_id = %s AND recipient_id = %s"
+    " AND state = 'held'"
+)
+_DIGESTED: Final = (
+    "UPDATE deliveries SET state = 'digested', digest_id = %s WHERE tenant_id = %s"
+    " AND delivery_id = ANY(%s) AND state = 'held'"
 )
 _RETRY: Final = (
     "UPDATE deliveries SET state = 'pending', attempts = 0, retried = true,"
@@ -126,7 +140,11 @@ def _delivery(tenant_id: str, row: Sequence[Any]) -> Delivery:
         email=_email(row[13]),
         webhook=_webhook(row[14]),
         log=tuple(_attempt(entry) for entry in row[15]),
-        digest=HeldDigest(DigestMode(row[16]), row[17], row[18]) if row[16] else None,
+        digest=(
+            HeldDigest(DigestMode(row[16]), row[17], row[18], title=row[19], body=row[20])
+            if row[16]
+            else None
+        ),
     )
 
 
@@ -169,6 +187,8 @@ class PostgresDeliveryRepository:
                 d.digest.mode.value if d.digest else None,
                 d.digest.send_at if d.digest else None,
                 d.digest.key if d.digest else None,
+                d.digest.title if d.digest else "",
+                d.digest.body if d.digest else "",
             ),
         )
         return cursor.rowcount == 1
@@ -205,6 +225,22 @@ class PostgresDeliveryRepository:
                 delivery_id,
             ),
         )
+
+    async def held_until(self, recipient_id: str, until: datetime) -> list[Delivery]:
+        """The recipient's email held for digests going out by ``until``, oldest first
+        (index ``deliveries_held``)."""
+        cursor = await self._connection.execute(_HELD, (self._tenant, recipient_id, until))
+        return [_delivery(self._tenant, row) for row in await cursor.fetchall()]
+
+    async def next_held_send_at(self, recipient_id: str) -> datetime | None:
+        """When the recipient's next digest goes out (None: nothing held)."""
+        cursor = await self._connection.execute(_NEXT_HELD, (self._tenant, recipient_id))
+        row = await cursor.fetchone()
+        return None if row is None else row[0]
+
+    async def mark_digested(self, delivery_ids: Sequence[str], digest_id: str) -> None:
+        """Held email sent in the digest ``digest_id``."""
+        await self._connection.execute(_DIGESTED, (digest_id, self._tenant, list(delivery_ids)))
 
     async def hold(self, delivery_id: str, until: datetime) -> None:
         """Not attempted (its webhook subscription is paused): shown due at ``until``."""

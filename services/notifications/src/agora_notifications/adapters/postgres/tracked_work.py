@@ -45,6 +45,23 @@ _ASSIGNED: Final = (
     " due_at = excluded.due_at, compliance = excluded.compliance, due_soon_sent = false,"
     " overdue_sent = false RETURNING completed, next_reminder_at, xmax = 0"
 )
+_REMINDED: Final = (
+    "UPDATE tracked_work SET reminders_sent = %s, next_reminder_at = %s,"
+    " stalled = stalled OR %s, stalled_reported = stalled_reported AND NOT %s"
+    f" WHERE {_KEY} AND reminders_sent = %s AND NOT completed"
+)
+_ALERTED: Final = (
+    f"UPDATE tracked_work SET due_soon_sent = %s, overdue_sent = %s WHERE {_KEY} AND NOT completed"
+)
+_STALLED: Final = (
+    f"SELECT {_COLUMNS} FROM tracked_work WHERE tenant_id = %s"
+    " AND stalled AND NOT stalled_reported AND NOT completed ORDER BY learner_id, kind, work_id"
+)
+_REPORTED: Final = (
+    "UPDATE tracked_work SET stalled_reported = true WHERE tenant_id = %s"
+    " AND (learner_id, kind, work_id) IN (SELECT * FROM unnest(%s::text[], %s::text[],"
+    " %s::text[]))"
+)
 _SLOT_COLUMNS: Final = "tenant_id, learner_id, kind, work_id, due_at"
 _SLOT_CONFLICT: Final = (
     " ON CONFLICT (tenant_id, learner_id, kind, work_id)"
@@ -167,6 +184,50 @@ class PostgresTrackedWorkRepository:
                 + _SLOT_CONFLICT,
                 (*key, first_alert_at),
             )
+
+    async def reminded(
+        self,
+        learner: str,
+        kind: str,
+        work: str,
+        *,
+        sent: int,
+        next_reminder_at: datetime | None,
+        stalled: bool,
+    ) -> bool:
+        """Reminder n° ``sent`` went out (only if ``sent - 1`` had, and the work is not
+        done); ``stalled``: the series ended on assigned work, for its manager's
+        digest. The reminder slot is settled by the scheduler's claim."""
+        key = self._key(learner, kind, work)
+        cursor = await self._connection.execute(
+            _REMINDED, (sent, next_reminder_at, stalled, stalled, *key, sent - 1)
+        )
+        return cursor.rowcount == 1
+
+    async def alerted(
+        self, learner: str, kind: str, work: str, *, due_soon_sent: bool, overdue_sent: bool
+    ) -> None:
+        """Which assignment alerts went out."""
+        key = self._key(learner, kind, work)
+        await self._connection.execute(_ALERTED, (due_soon_sent, overdue_sent, *key))
+
+    async def stalled_unreported(self) -> list[TrackedWork]:
+        """Stalled assigned work not yet in a manager's digest (index
+        ``tracked_work_stalled``)."""
+        cursor = await self._connection.execute(_STALLED, (self._tenant,))
+        return [_work(row) for row in await cursor.fetchall()]
+
+    async def stalled_reported(self, works: Sequence[TrackedWork]) -> None:
+        """These stalled works are in a manager's digest now."""
+        await self._connection.execute(
+            _REPORTED,
+            (
+                self._tenant,
+                [w.learner_id for w in works],
+                [w.kind for w in works],
+                [w.work_id for w in works],
+            ),
+        )
 
     async def _reminder_slot(self, key: tuple[str, str, str, str], due: datetime | None) -> None:
         if due is None:

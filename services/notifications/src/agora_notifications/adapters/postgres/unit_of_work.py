@@ -17,6 +17,7 @@ from agora_notifications.adapters.postgres.delivery_queue import PostgresDeliver
 from agora_notifications.adapters.postgres.inbox import PostgresInboxRepository
 from agora_notifications.adapters.postgres.people import PostgresPeopleRepository
 from agora_notifications.adapters.postgres.preferences import PostgresPreferenceRepository
+from agora_notifications.adapters.postgres.schedule_queues import PostgresScheduleSlots
 from agora_notifications.adapters.postgres.tracked_work import PostgresTrackedWorkRepository
 from agora_notifications.adapters.postgres.webhook_subscriptions import (
     PostgresWebhookSubscriptions,
@@ -41,6 +42,7 @@ class NotificationsUnitOfWork:
         self.catalog = PostgresCatalogRepository(connection, tenant_id)
         self.xapi_statements = PostgresXapiStatementRepository(connection, tenant_id)
         self.delivery_queue = PostgresDeliveryQueue(connection)
+        self.schedule_slots = PostgresScheduleSlots(connection)
         self.webhook_subscriptions = PostgresWebhookSubscriptions(connection, tenant_id)
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
