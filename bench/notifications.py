@@ -1,14 +1,14 @@
 """Benchmark of the notifications service against raw aiokafka consumption, same run.
 
-    python bench/notifications.py [--events N] [--quick] [--kafka HOST:PORT] [--mongo URI]
+    python bench/notifications.py [--events N] [--quick] [--kafka HOST:PORT] [--postgres DSN]
 
 Starts the notifications service in-process (real gRPC server, consumer, outbox relay,
 delivery worker) on the broker and database given by AGORA_TEST_KAFKA and
-AGORA_TEST_MONGO_URI, then measures:
+AGORA_TEST_POSTGRES_DSN (a fresh database of the run's own), then measures:
 
 - inbox: N ``badge.awarded`` events published at once → notifications per second
-  until all N are stored in the inbox (each with its ``notification.delivered`` event
-  in its outbox);
+  until all N are stored in the inbox (each with its ``notification.delivered`` outbox
+  row in the consumer batch's transaction);
 - latency: events published at a steady pace (not a burst) → p50/p99 of the time from
   publishing the event to its notification being written;
 - webhooks: N ``like.added`` events (no person is notified of likes) matched by one
@@ -32,6 +32,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import grpc.aio
+import psycopg
 from aiohttp import web
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
@@ -48,9 +49,13 @@ from agora_core.logging import configure_logging
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.settings import load_settings
-from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import start_group_at_end, topic_partitions
-from agora_core.testing.postgres import create_test_database, drop_test_database, ensure_test_role
+from agora_core.testing.postgres import (
+    create_test_database,
+    drop_test_database,
+    dsn_for_database,
+    ensure_test_role,
+)
 from agora_notifications.bootstrap import build
 from agora_notifications.domain.model import notification_id
 from agora_notifications.settings import NotificationsSettings
@@ -148,17 +153,27 @@ async def wait_until(count_now: Any, target: int, label: str) -> float:
             progress.update(task, completed=done)
             if done >= target:
                 return time.perf_counter() - began
-            await asyncio.sleep(0.5)  # counting scans on FerretDB: poll gently
+            await asyncio.sleep(0.5)  # poll gently, not to slow the service
+
+
+async def inbox_times(
+    connection: psycopg.AsyncConnection[tuple[str, datetime]], tenant: str, ids: list[str]
+) -> dict[str, datetime]:
+    """Which of ``ids`` are in the inbox, and when each was stored."""
+    cursor = await connection.execute(
+        "SELECT notification_id, create_time FROM notifications"
+        " WHERE tenant_id = %s AND notification_id = ANY(%s)",
+        (tenant, ids),
+    )
+    return {row[0]: row[1] for row in await cursor.fetchall()}
 
 
 async def run(
-    events: int, paced: int, kafka: str, mongo_uri: str, postgres: str, outbox_poll_ms: int
+    events: int, paced: int, kafka: str, postgres: str, outbox_poll_ms: int
 ) -> dict[str, float]:
     run_id = uuid.uuid4().hex[:8]
-    # The webhook subscriptions live in PostgreSQL: a database of the run's own.
     await ensure_test_role(postgres)
     postgres_name, postgres_dsn = await create_test_database(postgres, prefix="bench_notif")
-    database = f"bench_notifications_{run_id}"
     group = f"agora-notifications-bench-{run_id}"
     tenant = f"bench-{run_id}"
     registry = load_platform_events()
@@ -181,8 +196,6 @@ async def run(
     settings = load_settings(
         NotificationsSettings,
         kafka_bootstrap_servers=kafka,
-        mongo_uri=mongo_uri,
-        mongo_database=database,
         postgres_dsn=postgres_dsn,
         postgres_migrate_on_start=True,
         consumer_group=group,
@@ -198,8 +211,10 @@ async def run(
     )
     configure_logging(settings.service_name, settings.log_level)
     runtime = await build(settings)
-    client = create_mongo_client(mongo_uri)
-    notifications = client[database]["notifications"]
+    # The operator's view (superuser, every tenant) for polling progress.
+    admin_db = await psycopg.AsyncConnection.connect(
+        dsn_for_database(postgres, postgres_name), autocommit=True
+    )
     results: dict[str, float] = {"events": events, "outbox_poll_ms": outbox_poll_ms}
     try:
         await runtime.start()
@@ -212,18 +227,14 @@ async def run(
         burst = badge_events(tenant, events, "burst")
         await publish(kafka, burst)
 
-        # Progress is polled by bare _id (deterministic ids): counting would scan the
-        # collection on FerretDB and slow the service being measured.
+        # Progress is polled by primary key (deterministic ids).
         pending = {
             notification_id(tenant, e.event_id, e.payload_json()["learner_id"], "badge_awarded")
             for e in burst
         }
 
         async def stored() -> int:
-            for key in list(pending)[:100]:
-                if await notifications.find_one({"_id": key}, {"_id": 1}) is None:
-                    break
-                pending.discard(key)
+            pending.difference_update(await inbox_times(admin_db, tenant, list(pending)))
             return events - len(pending)
 
         elapsed = await wait_until(stored, events, "inbox")
@@ -254,13 +265,9 @@ async def run(
         created_at: dict[str, datetime] = {}
 
         async def paced_stored() -> int:
-            for key, event_id in paced_ids.items():
-                if event_id in created_at:
-                    continue
-                document = await notifications.find_one({"_id": key})
-                if document is None:
-                    break
-                created_at[event_id] = document["created_at"]
+            found = await inbox_times(admin_db, tenant, list(paced_ids))
+            for key, time_stored in found.items():
+                created_at[paced_ids[key]] = time_stored
             return len(created_at)
 
         await wait_until(paced_stored, paced, "latency")
@@ -300,8 +307,7 @@ async def run(
     finally:
         await runtime.stop()
         await runner.cleanup()
-        await client.drop_database(database)
-        await client.close()
+        await admin_db.close()
         await drop_test_database(postgres, postgres_name)
     results["inbox_vs_raw_consume"] = results["inbox_per_s"] / results["raw_consume_per_s"]
     results["webhooks_vs_raw_consume"] = (
@@ -354,23 +360,18 @@ def main() -> None:
     )
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
-        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
-    )
-    parser.add_argument(
         "--postgres",
         default=os.environ.get(
             "AGORA_TEST_POSTGRES_DSN",
             "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
         ),
-        help="admin DSN: the service's webhook subscriptions get a database of their own",
+        help="admin DSN: the run gets a fresh database of its own",
     )
     args = parser.parse_args()
     events, paced = (
         (40, 10) if args.smoke else (300, 50) if args.quick else (args.events, args.paced)
     )
-    report(
-        asyncio.run(run(events, paced, args.kafka, args.mongo, args.postgres, args.outbox_poll_ms))
-    )
+    report(asyncio.run(run(events, paced, args.kafka, args.postgres, args.outbox_poll_ms)))
 
 
 if __name__ == "__main__":

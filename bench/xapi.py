@@ -1,16 +1,16 @@
 """Benchmark of the xAPI projection: statements/s beside the same service without it.
 
-    python bench/xapi.py [--events N] [--quick] [--kafka HOST:PORT] [--mongo URI]
+    python bench/xapi.py [--events N] [--quick] [--kafka HOST:PORT] [--postgres DSN]
 
 Starts the notifications service in-process twice on the broker and database given
-by AGORA_TEST_KAFKA and AGORA_TEST_MONGO_URI, each time on a fresh database and
+by AGORA_TEST_KAFKA and AGORA_TEST_POSTGRES_DSN, each time on a fresh database and
 consumer group, and publishes N ``knowledge.completed`` events (500 learners):
 
 - baseline: xAPI off → events/s until all N are recorded as processed (the service's
   own work on a completion: projections, no notification);
-- xAPI on → events/s until all N are processed (each with one more insert, the
-  statement and its outbox entry), and statements/s until all N statements are on
-  ``agora.xapi.statements.v1`` (the relay's part);
+- xAPI on → events/s until all N are processed (each with two more inserts, the
+  statement and its outbox row, in the batch's transaction), and statements/s until
+  all N statements are on ``agora.xapi.statements.v1`` (the relay's part);
 - raw aiokafka consumption of the N statements, for scale.
 
 Prints a table and writes ``bench/reports/xapi.json``.
@@ -27,6 +27,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
 from rich.progress import Progress
@@ -39,11 +40,14 @@ from agora_core.logging import configure_logging
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.settings import load_settings
-from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import ensure_topics, start_group_at_end, topic_partitions
-from agora_core.testing.postgres import create_test_database, drop_test_database, ensure_test_role
+from agora_core.testing.postgres import (
+    create_test_database,
+    drop_test_database,
+    dsn_for_database,
+    ensure_test_role,
+)
 from agora_notifications.bootstrap import build
-from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS
 from agora_notifications.settings import NotificationsSettings
 from bench import SMOKE_HELP, reports_dir
 
@@ -109,23 +113,26 @@ async def wait_until(count_now: Callable[[], Awaitable[int]], target: int, label
         task = progress.add_task(label, total=target)
         while (done := await count_now()) < target:
             progress.update(task, completed=done)
-            # a count scans the collection on FerretDB: poll gently, not to slow the service
+            # poll gently, not to slow the service
             await asyncio.sleep(1.0)
 
 
+async def count(connection: psycopg.AsyncConnection[tuple[int]], table: str) -> int:
+    cursor = await connection.execute(f"SELECT count(*) FROM {table}")  # noqa: S608 - ours
+    row = await cursor.fetchone()
+    return 0 if row is None else int(row[0])
+
+
 async def one_run(
-    kafka: str, mongo: str, postgres: str, events: int, *, xapi: bool, wake_delay_ms: int
+    kafka: str, postgres: str, events: int, *, xapi: bool, wake_delay_ms: int
 ) -> tuple[float, float, int]:
     """Events handled per second, statements published per second, statements stored."""
-    database = f"bench_xapi_{uuid.uuid4().hex[:8]}"
     postgres_name, postgres_dsn = await create_test_database(postgres, prefix="bench_xapi")
     settings = load_settings(
         NotificationsSettings,
         kafka_bootstrap_servers=kafka,
-        mongo_uri=mongo,
         postgres_dsn=postgres_dsn,
         postgres_migrate_on_start=True,
-        mongo_database=database,
         consumer_group=f"bench-xapi-{uuid.uuid4().hex[:8]}",
         grpc_port=0,
         http_port=0,
@@ -142,7 +149,10 @@ async def one_run(
     await ensure_topics(kafka, registry.topics())
     await start_group_at_end(kafka, settings.group_id, registry.topics())
     statements_start = await end_offsets(kafka, STATEMENTS_TOPIC)
-    client = create_mongo_client(settings.mongo_uri.get_secret_value())
+    # The operator's view (superuser: every tenant's rows) for counting progress.
+    admin = await psycopg.AsyncConnection.connect(
+        dsn_for_database(postgres, postgres_name), autocommit=True
+    )
     runtime = await build(settings)
     await runtime.start()
     try:
@@ -159,7 +169,7 @@ async def one_run(
             await broker.stop()
 
         async def processed() -> int:
-            return int(await client[database]["processed_events"].count_documents({}))
+            return await count(admin, "processed_events")
 
         async def statements() -> int:
             return await records_since(kafka, statements_start)
@@ -170,27 +180,22 @@ async def one_run(
             return handled, handled, 0
         await wait_until(statements, events, "statements on the topic")
         published = events / (time.perf_counter() - began)
-        stored = int(await client[database][XAPI_STATEMENTS].count_documents({}))
+        stored = await count(admin, "xapi_statements")
         return handled, published, stored
     finally:
         await runtime.stop()
-        await client.drop_database(database)
-        await client.close()
+        await admin.close()
         await drop_test_database(postgres, postgres_name)
 
 
-async def run(
-    events: int, kafka: str, mongo: str, postgres: str, wake_delay_ms: int
-) -> dict[str, float]:
+async def run(events: int, kafka: str, postgres: str, wake_delay_ms: int) -> dict[str, float]:
     configure_logging("notifications", "WARNING")
     await ensure_test_role(postgres)
-    without, _, _ = await one_run(
-        kafka, mongo, postgres, events, xapi=False, wake_delay_ms=wake_delay_ms
-    )
+    without, _, _ = await one_run(kafka, postgres, events, xapi=False, wake_delay_ms=wake_delay_ms)
     console.log(f"xAPI off: {without:,.1f} events/s handled")
     statements_start = await end_offsets(kafka, STATEMENTS_TOPIC)
     handled, published, stored = await one_run(
-        kafka, mongo, postgres, events, xapi=True, wake_delay_ms=wake_delay_ms
+        kafka, postgres, events, xapi=True, wake_delay_ms=wake_delay_ms
     )
     console.log(f"xAPI on: {handled:,.1f} events/s handled, {published:,.1f} statements/s")
     assert stored == events, f"{stored} statements stored for {events} events"
@@ -256,19 +261,16 @@ def main() -> None:
     )
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
-        "--mongo", default=os.environ.get("AGORA_TEST_MONGO_URI", "mongodb://127.0.0.1:27028/")
-    )
-    parser.add_argument(
         "--postgres",
         default=os.environ.get(
             "AGORA_TEST_POSTGRES_DSN",
             "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
         ),
-        help="admin DSN: the service's webhook subscriptions get a database of their own",
+        help="admin DSN: each run gets a fresh database of its own",
     )
     args = parser.parse_args()
     events = 30 if args.smoke else 200 if args.quick else args.events
-    report(asyncio.run(run(events, args.kafka, args.mongo, args.postgres, args.wake_delay_ms)))
+    report(asyncio.run(run(events, args.kafka, args.postgres, args.wake_delay_ms)))
 
 
 if __name__ == "__main__":

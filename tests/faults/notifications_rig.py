@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import grpc
+import psycopg
 import pytest
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora.notifications.v1.notifications_pb2_grpc import NotificationsServiceStub
@@ -32,12 +32,14 @@ from agora_contracts.events.domains.notifications import (
 )
 from agora_contracts.events.registry import REGISTRY
 from agora_contracts.events.schemas import load_platform_events
-from agora_core.outbox import OUTBOX_FIELD
-from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import EventTap, publish_events, start_group_at_end, tapping
 from agora_core.testing.grpc_assertions import caller
-from agora_core.testing.postgres import create_test_database, drop_test_database
+from agora_core.testing.postgres import (
+    create_test_database,
+    drop_test_database,
+    dsn_for_database,
+)
 from agora_core.testing.smtp_server import SmtpServer
 from agora_core.testing.webhook_receiver import WebhookReceiver
 
@@ -133,32 +135,45 @@ async def prepare_tenant(address: str, stream: NotificationStream, url: str) -> 
         )
 
 
-async def processed(database: AsyncDatabase[Document], stream: NotificationStream) -> int:
+# The operator's connection to the service's database (superuser: every tenant's rows).
+Connection = psycopg.AsyncConnection[tuple[Any, ...]]
+
+
+async def _count(database: Connection, query: str, *params: Any) -> int:
+    cursor = await database.execute(query, params)
+    row = await cursor.fetchone()
+    return 0 if row is None else int(row[0])
+
+
+async def processed(database: Connection, stream: NotificationStream) -> int:
     """How many of the stream's events are marked processed (the service also marks the
     ``notification.delivered`` events it consumes back, in the same tenant)."""
     types = sorted({event.headers["ce_type"] for event in stream.events})
-    marks = {"tenant_id": stream.tenant, "type": {"$in": types}}
-    return await database["processed_events"].count_documents(marks)
+    return await _count(
+        database,
+        "SELECT count(*) FROM processed_events WHERE tenant_id = %s AND event_type = ANY(%s)",
+        stream.tenant,
+        types,
+    )
 
 
-async def wait_settled(database: AsyncDatabase[Document], stream: NotificationStream) -> None:
+async def wait_settled(database: Connection, stream: NotificationStream) -> None:
     """Until every event is marked processed (its deliveries exist by then), no delivery
-    is pending or leased, and no outbox entry is left (notifications, deliveries)."""
+    is pending or queued, and no outbox row of the tenant is left unpublished."""
     tenant = stream.tenant
 
     async def settled() -> bool:
         if await processed(database, stream) < len(stream.events):
             return False
-        busy = {"tenant_id": tenant, "$or": [{"state": "pending"}, {"lease_until": {"$ne": None}}]}
-        if await database["deliveries"].count_documents(busy):
-            return False
-        outbox = {"tenant_id": tenant, f"{OUTBOX_FIELD}.id": {"$exists": True}}
-        for name in ("notifications", "deliveries"):
-            if await database[name].count_documents(outbox):
+        for query in (
+            "SELECT count(*) FROM deliveries WHERE tenant_id = %s AND state = 'pending'",
+            "SELECT count(*) FROM delivery_queue WHERE tenant_id = %s",
+            "SELECT count(*) FROM outbox WHERE tenant_id = %s",
+        ):
+            if await _count(database, query, tenant):
                 return False
         return True
 
-    # Four scans on FerretDB per check: not too often, the service shares the database.
     await eventually(settled, timeout=WAIT, interval=0.5)
 
 
@@ -194,7 +209,7 @@ _CHANNELS = {pb.CHANNEL_EMAIL: "email", pb.CHANNEL_WEBHOOK: "webhook"}
 
 async def notifications_state(
     address: str,
-    database: AsyncDatabase[Document],
+    database: Connection,
     stream: NotificationStream,
     smtp: SmtpServer,
     receiver: WebhookReceiver,
@@ -205,12 +220,12 @@ async def notifications_state(
     email and each webhook arrived exactly once, each delivery delivered once after its
     failed attempts, the log and what arrived agree."""
     tenant = stream.tenant
-    sources = {
-        str(d["_id"]): stream.position(str(d.get("source_event_id") or d["notification_id"]))
-        async for d in database["deliveries"].find(
-            {"tenant_id": tenant}, {"source_event_id": 1, "notification_id": 1, "channel": 1}
-        )
-    }
+    cursor = await database.execute(
+        "SELECT delivery_id, coalesce(source_event_id, notification_id) FROM deliveries"
+        " WHERE tenant_id = %s",
+        (tenant,),
+    )
+    sources = {str(row[0]): stream.position(str(row[1])) for row in await cursor.fetchall()}
     inbox: Counter[InboxEntry] = Counter()
     notification_ids: set[str] = set()
     async with grpc.aio.insecure_channel(address) as channel:
@@ -316,7 +331,7 @@ class NotificationsRig:
 
     kafka: str
     process: ServiceProcess
-    database: AsyncDatabase[Document]
+    database: Connection
     group: str
     topics: tuple[str, ...]
     smtp: SmtpServer
@@ -341,14 +356,14 @@ class NotificationsRig:
     async def publish(self, stream: NotificationStream, start: int, end: int) -> None:
         await publish_events(self.kafka, stream.events[start:end])
 
-    async def deliveries(self, stream: NotificationStream, channel: str) -> list[Document]:
+    async def deliveries(self, stream: NotificationStream, channel: str) -> list[dict[str, Any]]:
         """The tenant's deliveries of ``channel`` as stored (state and attempt log only:
         scenarios poll this while the service works on the same database)."""
-        return await (
-            self.database["deliveries"]
-            .find({"tenant_id": stream.tenant, "channel": channel}, {"state": 1, "log": 1})
-            .to_list()
+        cursor = await self.database.execute(
+            "SELECT state, log FROM deliveries WHERE tenant_id = %s AND channel = %s",
+            (stream.tenant, channel),
         )
+        return [{"state": row[0], "log": row[1]} for row in await cursor.fetchall()]
 
     def replica(self) -> ServiceProcess:
         """A second process of the service (same database, consumer group and settings,
@@ -382,7 +397,6 @@ async def open_notifications_rig(
     """Notifications started with its own database and consumer group, SMTP and the
     webhook receiver up, and its clean pass done; all stopped and dropped after."""
     run = uuid.uuid4().hex[:8]
-    database_name = f"faults_notif_{run}"
     group = f"agora-notifications-faults-{run}"
     # Notifications consumes every platform topic (one group for every type).
     topics = tuple(sorted(load_platform_events().topics()))
@@ -392,7 +406,6 @@ async def open_notifications_rig(
     receiver = WebhookReceiver()
     await receiver.start()
     state_dir: Path = tmp_path_factory.mktemp("faults-notifications")
-    # The webhook subscriptions live in PostgreSQL.
     postgres_name, postgres_dsn = await create_test_database(
         postgres_admin_dsn, prefix="faults_notif"
     )
@@ -402,7 +415,6 @@ async def open_notifications_rig(
         mongo_uri,
         "notifications",
         {
-            f"{PREFIX}MONGO_DATABASE": database_name,
             f"{PREFIX}POSTGRES_DSN": postgres_dsn,
             f"{PREFIX}POSTGRES_MIGRATE_ON_START": "true",
             f"{PREFIX}CONSUMER_GROUP": group,
@@ -421,7 +433,7 @@ async def open_notifications_rig(
             # sees several failed attempts, and the retry after it comes within 3 s.
             f"{PREFIX}DELIVERY_BACKOFF_SECONDS": "0.3",
             f"{PREFIX}DELIVERY_BACKOFF_MAX_SECONDS": "3",
-            # Not under test here, and each statement is one more write on FerretDB.
+            # Not under test here (each statement is one more write per event).
             f"{PREFIX}XAPI_ENABLED": "false",
             # No reminders or nudges: the stream starts no work, but keep ticks quiet.
             f"{PREFIX}SCHEDULER_INTERVAL_SECONDS": "3600",
@@ -432,8 +444,9 @@ async def open_notifications_rig(
             f"{PREFIX}LOG_LEVEL": "WARNING",
         },
     )
-    client = create_mongo_client(mongo_uri)
-    database = client[database_name]
+    database: Connection = await psycopg.AsyncConnection.connect(
+        dsn_for_database(postgres_admin_dsn, postgres_name), autocommit=True
+    )
     try:
         async with tapping(kafka, [DELIVERIES_TOPIC]) as tap:
             await process.start()
@@ -473,6 +486,5 @@ async def open_notifications_rig(
             await process.stop()
         await receiver.stop()
         smtp.stop()
-        await client.drop_database(database_name)
-        await client.close()
+        await database.close()
         await drop_test_database(postgres_admin_dsn, postgres_name)

@@ -85,8 +85,8 @@ class Mailbox:
         return "250 OK"
 
 
-ON_POSTGRES = ("catalog", "community", "gamification")
-"""The services that moved to PostgreSQL (notifications is still on FerretDB)."""
+ON_POSTGRES = ("catalog", "community", "gamification", "notifications")
+"""The services on PostgreSQL (all four)."""
 
 
 @dataclass

@@ -49,7 +49,7 @@ SERVICES: dict[str, tuple[Any, Any]] = {
     "gamification": (GamificationSettings, build_gamification),
     "notifications": (NotificationsSettings, build_notifications),
 }
-POSTGRES_SERVICES = ("catalog", "community", "gamification")
+POSTGRES_SERVICES = ("catalog", "community", "gamification", "notifications")
 
 
 @dataclass

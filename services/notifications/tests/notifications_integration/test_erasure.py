@@ -1,6 +1,6 @@
 """Right to erasure in notifications: the person's inbox, emails, profile, preferences
 and reminders go; others' notifications lose the person's id (real broker, SMTP,
-FerretDB, gRPC)."""
+PostgreSQL, gRPC)."""
 
 from __future__ import annotations
 
@@ -9,20 +9,18 @@ from typing import Any
 
 import grpc
 import pytest
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora_contracts.events.domains import community, learning
 from agora_contracts.events.domains.notifications import DELIVERIES_TOPIC
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER, PersonErasedV1
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.messaging.idempotency import COLLECTION as PROCESSED
-from agora_core.privacy import ERASED_PERSONS, person_digest
-from agora_core.storage import Document
+from agora_core.postgres import Database
+from agora_core.privacy import person_digest
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
-from agora_core.testing.personal_data_scan import traces_of
+from agora_core.testing.postgres_scan import postgres_traces_of, tenant_rows
 
 from .support import Stack, event
 
@@ -66,18 +64,22 @@ def commented(stack: Stack, tenant: str, author: str, owner: str) -> OutgoingEve
     )
 
 
-async def tomb(database: AsyncDatabase[Document], tenant: str, person: str) -> Any:
-    return await database[ERASED_PERSONS].find_one({"_id": person_digest(tenant, person)})
+async def _scalar(database: Database, tenant: str, query: str, *params: Any) -> Any:
+    async with database.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(query, params)
+        row = await cursor.fetchone()
+    return None if row is None else row[0]
 
 
-async def tenant_documents(database: AsyncDatabase[Document], tenant: str) -> dict[str, Any]:
-    snapshot: dict[str, Any] = {}
-    for name in sorted(await database.list_collection_names()):
-        if name in (ERASED_PERSONS, PROCESSED):
-            continue
-        docs = await database[name].find({"tenant_id": tenant}).sort("_id", 1).to_list()
-        snapshot[name] = [{k: v for k, v in d.items() if k != "outbox"} for d in docs]
-    return snapshot
+async def erased_at(database: Database, tenant: str, person: str) -> Any:
+    """When the person's tombstone was written in the tenant (None: not erased)."""
+    return await _scalar(
+        database,
+        tenant,
+        "SELECT erased_at FROM erased_persons WHERE tenant_id = %s AND digest = %s",
+        tenant,
+        person_digest(tenant, person),
+    )
 
 
 async def life_of(stack: Stack, tenant: str, ada: str, address: str) -> None:
@@ -151,23 +153,22 @@ async def life_of(stack: Stack, tenant: str, ada: str, address: str) -> None:
 async def test_person_erased_removes_what_was_for_them_and_their_id_from_the_rest(
     stack: Stack, unique: str
 ) -> None:
-    db = stack.runtime.database
+    db = stack.runtime.require_postgres()
     tenant, other = f"t-{unique}", f"t-{unique}-b"
     ada = f"u-ada-{uuid.uuid4().hex[:6]}"
     address = f"{ada}@example.org"
     await life_of(stack, tenant, ada, address)
     await life_of(stack, other, ada, address)
-    assert len(await traces_of(db, ids=[ada], texts=[address], tenant_id=tenant)) > 5
+    assert len(await postgres_traces_of(db, ids=[ada], texts=[address], tenant_id=tenant)) > 5
 
     await publish_events(stack.kafka, [erased(stack, tenant, ada)])
 
     async def done() -> bool:
-        found = await tomb(db, tenant, ada)
-        return found is not None and found["state"] == "erased"
+        return await erased_at(db, tenant, ada) is not None
 
     await eventually(done, timeout=WAIT)
-    assert await traces_of(db, ids=[ada], texts=[address], tenant_id=tenant) == []
-    assert len(await traces_of(db, ids=[ada], texts=[address], tenant_id=other)) > 5
+    assert await postgres_traces_of(db, ids=[ada], texts=[address], tenant_id=tenant) == []
+    assert len(await postgres_traces_of(db, ids=[ada], texts=[address], tenant_id=other)) > 5
 
     bob = caller(["learner"], tenant=tenant, subject="u-bob")
     [note] = (await stack.stub.ListInbox(pb.ListInboxRequest(), metadata=bob)).notifications
@@ -191,7 +192,7 @@ async def test_person_erased_removes_what_was_for_them_and_their_id_from_the_res
     assert len(hooks.subscriptions) == 1  # the tenant's, not the person's
 
     # Redelivery changes nothing; a later mention of Ada notifies nobody and stores nothing.
-    snapshot = await tenant_documents(db, tenant)
+    snapshot = await tenant_rows(db, tenant)
     again = erased(stack, tenant, ada)
     late = event(
         community.MentionCreatedV1(
@@ -212,8 +213,16 @@ async def test_person_erased_removes_what_was_for_them_and_their_id_from_the_res
     group = stack.settings.group_id
 
     async def handled() -> bool:
-        keys = [f"{group}:{again.event_id}", f"{group}:{late.event_id}"]
-        return await db[PROCESSED].count_documents({"_id": {"$in": keys}}) == 2
+        marks = await _scalar(
+            db,
+            tenant,
+            "SELECT count(*) FROM processed_events WHERE tenant_id = %s AND group_id = %s"
+            " AND event_id = ANY(%s)",
+            tenant,
+            group,
+            [again.event_id, late.event_id],
+        )
+        return bool(marks == 2)
 
     await eventually(handled, timeout=WAIT)
-    assert await tenant_documents(db, tenant) == snapshot
+    assert await tenant_rows(db, tenant) == snapshot

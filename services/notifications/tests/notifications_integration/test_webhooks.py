@@ -17,10 +17,13 @@ from agora_contracts.events.domains.notifications import DELIVERIES_TOPIC
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
-from agora_notifications.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
+from agora_notifications.adapters.postgres.unit_of_work import (
+    PostgresDeliveryClaims,
+    PostgresUnitOfWorkFactory,
+)
 from agora_notifications.adapters.webhooks import AddressGuard, GuardedResolver, WebhookSender
 from agora_notifications.domain.webhooks import UrlRefused
-from agora_notifications.service_layer.delivery import DeliveryWorker
+from agora_notifications.service_layer.claiming_worker import ClaimingDeliveryWorker, RetryPolicy
 
 from .support import Stack, event
 from .webhook_events import COMPLETED, STARTED, completed, started
@@ -312,23 +315,26 @@ async def test_two_workers_claiming_at_once_send_each_delivery_once(
 
     # A second replica's worker over the same database, racing the service's own.
     sender = WebhookSender(
-        PostgresUnitOfWorkFactory(stack.runtime.webhook_database.database),
+        stack.runtime.units,
         AddressGuard(allow_private=True),
         timeout=5,
         pause_hold=timedelta(hours=72),
         pause_recheck=timedelta(seconds=30),
     )
-    rival = DeliveryWorker(
-        stack.runtime.database,
+    database = stack.runtime.require_postgres()
+    rival = ClaimingDeliveryWorker(
+        PostgresUnitOfWorkFactory(database),
+        PostgresDeliveryClaims(database),
         {"webhook": sender},
         clock=stack.clock,
-        relay=stack.runtime.relay,
-        batch_size=100,
+        policy=RetryPolicy(
+            max_attempts=3,
+            backoff_seconds=60,
+            backoff_max_seconds=120,
+            lease=timedelta(seconds=60),
+        ),
         concurrency=8,
-        lease=timedelta(seconds=60),
-        max_attempts=3,
-        backoff_seconds=60,
-        backoff_max_seconds=120,
+        batch_size=100,
         poll_interval=0.05,
     )
     rival.start()

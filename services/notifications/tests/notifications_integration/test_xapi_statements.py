@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
@@ -21,7 +22,7 @@ from agora_core.testing import eventually
 from agora_core.testing.event_tap import EventTap, publish_events, start_group_at_end, tapping
 from agora_core.testing.service_harness import running_service
 from agora_notifications.bootstrap import NotificationsRuntime, build
-from agora_notifications.service_layer.xapi_projector import XAPI_STATEMENTS
+from agora_notifications.service_layer.xapi_projection import purge_stored
 from agora_notifications.settings import NotificationsSettings
 
 from .support import ManualClock, free_port, stack_settings
@@ -283,62 +284,55 @@ async def test_a_tenant_only_gets_its_own_home_page(
     assert for_globex.data["id"] != for_acme.data["id"]
 
 
+def _received(outgoing: OutgoingEvent) -> ReceivedEvent[Any]:
+    return ReceivedEvent(
+        envelope=CloudEventEnvelope.from_headers(outgoing.headers),
+        payload=learning.KnowledgeStartedV1.model_validate_json(outgoing.value),
+        topic=outgoing.topic,
+        partition=0,
+        offset=0,
+        key=outgoing.key,
+    )
+
+
 async def test_the_projection_itself_is_idempotent_on_the_event_id(
     runtime: NotificationsRuntime,
 ) -> None:
-    """A handler re-run (crash after the write, before the processed-id record)."""
-    projector = runtime.xapi_projector
-    assert projector is not None
-    outgoing = journey(ACME, 4)[0]
-    received = ReceivedEvent(
-        envelope=CloudEventEnvelope.from_headers(outgoing.headers),
-        payload=learning.KnowledgeStartedV1.model_validate_json(outgoing.value),
-        topic=outgoing.topic,
-        partition=0,
-        offset=0,
-        key=outgoing.key,
-    )
-    assert await projector.handle(received) is True
-    assert await projector.handle(received) is False
-    collection = runtime.database[XAPI_STATEMENTS]
-
-    async def written_once() -> bool:
-        found = await collection.count_documents({"source_event_id": outgoing.event_id})
-        return found == 1
-
-    await eventually(written_once)
+    """A handler re-run (a redelivery after a failed commit elsewhere in the batch)."""
+    projection = runtime.xapi_projection
+    assert projection is not None
+    received = _received(journey(ACME, 4)[0])
+    async with runtime.units(ACME) as uow:
+        before = len(await uow.xapi_statements.of_actor(LEARNER))
+    for expected in (True, False):
+        async with runtime.units(ACME) as uow:
+            assert await projection.handle(received, uow) is expected
+    async with runtime.units(ACME) as uow:
+        assert len(await uow.xapi_statements.of_actor(LEARNER)) == before + 1
 
 
-async def test_published_statement_documents_are_purged_after_the_retention_window(
+async def test_stored_statements_are_purged_after_the_retention_window(
     runtime: NotificationsRuntime,
 ) -> None:
-    projector = runtime.xapi_projector
-    assert projector is not None
+    projection = runtime.xapi_projection
+    assert projection is not None
     assert runtime.xapi_retention is not None
     assert runtime.xapi_retention.running
-    outgoing = journey(ACME, 5)[0]
-    received = ReceivedEvent(
-        envelope=CloudEventEnvelope.from_headers(outgoing.headers),
-        payload=learning.KnowledgeStartedV1.model_validate_json(outgoing.value),
-        topic=outgoing.topic,
-        partition=0,
-        offset=0,
-        key=outgoing.key,
-    )
-    assert await projector.handle(received) is True
-    collection = runtime.database[XAPI_STATEMENTS]
-    mine = {"source_event_id": outgoing.event_id}
+    tenant = f"t-retention-{SUFFIX}"
+    outgoing = journey(tenant, 5)[0]
+    stored_at = runtime.clock.now()
+    async with runtime.units(tenant) as uow:
+        assert await projection.handle(_received(outgoing), uow) is True
 
-    async def published() -> bool:
-        document = await collection.find_one(mine)
-        return document is not None and document["outbox"] == []
+    async def left() -> int:
+        async with runtime.units(tenant) as uow:
+            return len(await uow.xapi_statements.of_actor(LEARNER))
 
-    await eventually(published)
-    created = (await collection.find_one(mine) or {})["created_at"]
-    await projector.purge_published(created)  # not older than itself: kept
-    assert await collection.count_documents(mine) == 1
-    await projector.purge_published(created + timedelta(seconds=1))
-    assert await collection.count_documents(mine) == 0
+    assert [n async for n in purge_stored(projection, runtime.units, stored_at)] != []
+    assert await left() == 1, "not older than the cutoff: kept"
+    later = stored_at + timedelta(seconds=1)
+    assert sum([n async for n in purge_stored(projection, runtime.units, later)]) >= 1
+    assert await left() == 0
 
 
 async def test_an_erased_person_gets_no_more_statements_and_their_documents_go(
@@ -346,7 +340,6 @@ async def test_an_erased_person_gets_no_more_statements_and_their_documents_go(
 ) -> None:
     tenant = f"t-erase-{SUFFIX}"
     before = journey(tenant, 6)[2]  # a completion, projected before the erasure
-    collection = runtime.database[XAPI_STATEMENTS]
     async with tapping(kafka_bootstrap, [STATEMENTS_TOPIC]) as tap:
         await publish_events(kafka_bootstrap, [before])
         await tap.wait_for(STATEMENT, tenant=tenant)
@@ -366,8 +359,8 @@ async def test_an_erased_person_gets_no_more_statements_and_their_documents_go(
         await publish_events(kafka_bootstrap, [erased])
 
         async def statements_gone() -> bool:
-            left = await collection.count_documents({"tenant_id": tenant, "learner_id": LEARNER})
-            return left == 0
+            async with runtime.units(tenant) as uow:
+                return await uow.xapi_statements.of_actor(LEARNER) == []
 
         await eventually(statements_gone)
         # A later event about the person (consumed after the erasure) gives nothing;

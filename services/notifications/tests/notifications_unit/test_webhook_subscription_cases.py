@@ -8,12 +8,14 @@ import pytest
 
 from agora_core.errors import FailedPrecondition, InvalidArgument, NotFound
 from agora_core.identity import Principal, Role
+from agora_notifications.domain.deliveries import Delivery, WebhookContent
+from agora_notifications.domain.model import DeliveryState
 from agora_notifications.domain.webhooks import MAX_SECRETS
 from agora_notifications.service_layer.ports import SendResult
 from agora_notifications.service_layer.webhook_subscriptions import WebhookSubscriptionCases
 
 from .fakes import FakeStore
-from .webhook_fakes import FakeCache, FakeGuard, FakePendingDeliveries, FakePinger
+from .webhook_fakes import FakeCache, FakeGuard, FakePinger
 
 pytestmark = pytest.mark.unit
 
@@ -32,19 +34,30 @@ class Clock:
 
 def cases(
     *, max_subscriptions: int = 10, pinger: FakePinger | None = None
-) -> tuple[WebhookSubscriptionCases, Clock, FakeCache, FakePendingDeliveries]:
-    clock, cache, pending = Clock(), FakeCache(), FakePendingDeliveries()
+) -> tuple[WebhookSubscriptionCases, Clock, FakeCache, FakeStore]:
+    clock, cache, store = Clock(), FakeCache(), FakeStore()
     built = WebhookSubscriptionCases(
-        FakeStore(),
+        store,
         guard=FakeGuard(frozenset({"internal.example"})),
         cache=cache,
         pinger=pinger or FakePinger(),
-        pending=pending,
         clock=clock,
         known_event_types=frozenset({COMPLETED}),
         max_subscriptions=max_subscriptions,
     )
-    return built, clock, cache, pending
+    return built, clock, cache, store
+
+
+def _webhook_delivery(did: str, sid: str, state: DeliveryState, at: datetime) -> Delivery:
+    return Delivery(
+        id=did,
+        tenant_id="t-1",
+        channel="webhook",
+        state=state,
+        create_time=at,
+        subscription_id=sid,
+        webhook=WebhookContent("{}", {"ce_id": did}),
+    )
 
 
 async def test_bad_fields_are_refused_with_the_field_named() -> None:
@@ -153,7 +166,7 @@ async def test_another_tenant_sees_nothing_of_a_subscription() -> None:
 
 async def test_pause_resume_ping_and_delete() -> None:
     pinger = FakePinger(SendResult(ok=False, status_code=500, error="HTTP 500"))
-    webhooks, _, _, pending = cases(pinger=pinger)
+    webhooks, clock, _, store = cases(pinger=pinger)
     created = await webhooks.create(ADMIN, "https://ok.example", [], [], "")
     sid = created.subscription.subscription_id
     assert (await webhooks.set_paused(ADMIN, sid, paused=True)).paused
@@ -161,8 +174,14 @@ async def test_pause_resume_ping_and_delete() -> None:
     outcome = await webhooks.ping(ADMIN, sid)
     assert (outcome.result.status_code, outcome.result.ok) == (500, False)
     assert pinger.pinged == [(sid, outcome.webhook_id)]
+    async with store("t-1") as uow:
+        for n, state in enumerate((DeliveryState.PENDING, DeliveryState.FAILED)):
+            await uow.deliveries.add_once(_webhook_delivery(f"d-{n}", sid, state, clock.at))
+        await uow.delivery_queue.enqueue("t-1", [("d-0", clock.at)])
     await webhooks.delete(ADMIN, sid)
-    assert pending.cancelled == [("t-1", sid)]
+    states = {d.id: d.state for d in store.deliveries["t-1"].values()}
+    assert states == {"d-0": DeliveryState.CANCELLED, "d-1": DeliveryState.FAILED}
+    assert store.queue.due == {}, "the cancelled delivery left the queue"
     with pytest.raises(NotFound):
         await webhooks.delete(ADMIN, sid)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -9,12 +10,25 @@ from pydantic import ValidationError
 
 from agora_contracts.events.schemas import load_platform_events
 from agora_contracts.xapi import projects
-from agora_core.messaging.events import ReceivedEvent
+from agora_notifications.adapters.email_rendering import EmailRenderer
 from agora_notifications.domain.xapi_profiles import XapiProfiles
-from agora_notifications.entrypoints.xapi_events import with_xapi_projection
+from agora_notifications.entrypoints.events import event_handlers
+from agora_notifications.service_layer.event_intake import Intake, IntakePolicy
+from agora_notifications.service_layer.notify import EmailLinks
+from agora_notifications.service_layer.ports import SystemClock
+from agora_notifications.service_layer.webhook_routing import SubscriptionCache
+from agora_notifications.service_layer.xapi_projection import XapiProjection
 from agora_notifications.settings import NotificationsSettings
 
+from .fakes import FakeStore
+
 pytestmark = pytest.mark.unit
+
+
+class SystemWaker:
+    def notify(self) -> None:
+        """No worker in a unit test."""
+
 
 DEV: dict[str, Any] = {"dev_mode": True, "jwt_hs256_secret": "x" * 40}
 
@@ -62,24 +76,27 @@ def test_the_defaults_are_usable() -> None:
     assert settings.xapi_profiles().for_tenant("acme").home_page.startswith("https://")
 
 
-async def test_only_projected_types_get_the_projection_after_the_existing_handler() -> None:
+def test_only_projected_types_get_the_projecting_handler() -> None:
     registry = load_platform_events()
-    calls: list[str] = []
-
-    async def existing(event: ReceivedEvent[Any]) -> None:
-        calls.append("notify")
-
-    class Recorder:
-        async def handle(self, event: ReceivedEvent[Any]) -> bool:
-            calls.append("xapi")
-            return True
-
-    handlers = {spec.event_type: existing for spec in registry}
-    combined = with_xapi_projection(handlers, registry, Recorder())
-    assert set(combined) == set(handlers)
-    for spec in registry:
-        calls.clear()
-        await combined[spec.event_type](None)  # type: ignore[arg-type]
-        assert calls == (["notify", "xapi"] if projects(spec.payload) else ["notify"]), spec
+    clock = SystemClock()
+    intake = Intake(
+        renderer=EmailRenderer(),
+        links=EmailLinks("http://127.0.0.1:9/", "k" * 32),
+        subscriptions=SubscriptionCache(FakeStore(), ttl=1),
+        clock=clock,
+        worker=SystemWaker(),
+        policy=IntakePolicy(
+            reminder_inactivity=timedelta(days=3), due_soon=timedelta(days=2), digest_hour=8
+        ),
+    )
+    projection = XapiProjection(profiles=profiles(), registry=registry, clock=clock)
+    with_xapi = event_handlers(registry, intake, projection)
+    without = event_handlers(registry, intake, None)
+    assert set(with_xapi) == set(without) == {spec.event_type for spec in registry}
+    assert len(set(without.values())) == 1, "without xAPI every type only notifies"
     projected = {spec.event_type for spec in registry if projects(spec.payload)}
     assert len(projected) == 8
+    one_projecting = {with_xapi[t] for t in projected}
+    one_plain = {with_xapi[t] for t in set(with_xapi) - projected}
+    assert len(one_projecting) == len(one_plain) == 1
+    assert one_projecting != one_plain

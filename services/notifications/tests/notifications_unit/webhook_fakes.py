@@ -93,11 +93,3 @@ class FakePinger:
     ) -> SendResult:
         self.pinged.append((subscription.subscription_id, message_id))
         return self.answer
-
-
-@dataclass
-class FakePendingDeliveries:
-    cancelled: list[tuple[str, str]] = field(default_factory=list)
-
-    async def cancel(self, tenant_id: str, subscription_id: str) -> None:
-        self.cancelled.append((tenant_id, subscription_id))

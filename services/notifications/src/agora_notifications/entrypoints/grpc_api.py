@@ -5,19 +5,17 @@ grpc_deliveries, grpc_webhooks), each a base class the servicer inherits."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, Final
+from typing import Final
 
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora_core.grpc.auth import Role
 from agora_core.grpc.policy import ANY_AUTHENTICATED, MethodPolicy
-from agora_notifications.adapters.profiles import People, Preferences
 from agora_notifications.entrypoints.grpc_deliveries import DeliveryRpcs
 from agora_notifications.entrypoints.grpc_inbox import InboxRpcs
 from agora_notifications.entrypoints.grpc_preferences import PreferenceRpcs
 from agora_notifications.entrypoints.grpc_profiles import ProfileRpcs
 from agora_notifications.entrypoints.grpc_webhooks import WebhookRpcs
-from agora_notifications.service_layer.ports import Clock, Waker
+from agora_notifications.service_layer.ports import Clock, UnitOfWorkFactory, Waker
 from agora_notifications.service_layer.webhook_subscriptions import WebhookSubscriptionCases
 
 SERVICE: Final = pb.DESCRIPTOR.services_by_name["NotificationsService"]
@@ -56,17 +54,13 @@ class NotificationsServicer(InboxRpcs, ProfileRpcs, PreferenceRpcs, DeliveryRpcs
 
     def __init__(
         self,
-        collections: Mapping[str, Any],
+        units: UnitOfWorkFactory,
         *,
-        people: People,
-        preferences: Preferences,
         webhooks: WebhookSubscriptionCases,
         clock: Clock,
         worker: Waker,
     ) -> None:
-        self._collections = collections
-        self._people = people
-        self._preferences = preferences
+        self._units = units
         self._webhooks = webhooks
         self._clock = clock
         self._worker = worker

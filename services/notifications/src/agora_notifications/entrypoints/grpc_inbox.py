@@ -1,10 +1,9 @@
-"""The inbox RPCs: pages newest first, unread count, marking read."""
+"""The inbox RPCs: pages newest first, unread count, marking read (each translates its
+request, calls one use case of :mod:`service_layer.inbox` and translates back)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 from pydantic import Field
 from typing_extensions import override
@@ -16,74 +15,65 @@ from agora_core.grpc.auth import current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.timestamps import to_timestamp
 from agora_core.grpc.validation import PageCursor, decode_page_token, encode_page_token, page_size
-from agora_core.storage import Document
-from agora_notifications.entrypoints.grpc_wire import MAX_ID_LENGTH, MAX_IDS, tenant_repo
-from agora_notifications.service_layer.ports import Clock
+from agora_notifications.domain.inbox import InboxPosition, Notification
+from agora_notifications.entrypoints.grpc_wire import ID_PATTERN, MAX_IDS, checked_id
+from agora_notifications.service_layer import inbox
+from agora_notifications.service_layer.ports import Clock, UnitOfWorkFactory
 
 
 class InboxCursor(PageCursor):
     before_time: datetime
-    before_id: str = Field(min_length=1, max_length=200)
+    before_id: str = Field(min_length=1, max_length=200, pattern=ID_PATTERN)
 
 
-def _notification_pb(document: Document) -> pb.Notification:
+def _notification_pb(notification: Notification) -> pb.Notification:
     return pb.Notification(
-        notification_id=document["_id"],
-        category=document["category"],
-        title=document["title"],
-        body=document["body"],
-        subject_id=document.get("subject_id") or "",
-        read=bool(document.get("read")),
-        create_time=to_timestamp(document["created_at"]),
-        read_time=to_timestamp(document.get("read_at")),
+        notification_id=notification.notification_id,
+        category=notification.category,
+        title=notification.title,
+        body=notification.body,
+        subject_id=notification.subject_id or "",
+        read=notification.read,
+        create_time=to_timestamp(notification.create_time),
+        read_time=to_timestamp(notification.read_time),
     )
 
 
 class InboxRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
     """ListInbox, GetUnreadCount, MarkRead, MarkAllRead (the servicer inherits them)."""
 
-    _collections: Mapping[str, Any]
+    _units: UnitOfWorkFactory
     _clock: Clock
 
     @override
     async def ListInbox(
         self, request: pb.ListInboxRequest, context: Context
     ) -> pb.ListInboxResponse:
-        size = page_size(request.page_size)
         cursor = decode_page_token(request.page_token, InboxCursor)
-        query: dict[str, Any] = {"recipient_id": current_principal().subject}
-        if request.unread_only:
-            query["read"] = False
-        if cursor is not None:
-            query["$or"] = [
-                {"created_at": {"$lt": cursor.before_time}},
-                {"created_at": cursor.before_time, "_id": {"$lt": cursor.before_id}},
-            ]
-        documents = await tenant_repo(self._collections, "notifications").find(
-            query,
-            sort=(("created_at", -1), ("_id", -1)),
-            limit=size + 1,
-            projection={"outbox": 0},
+        page = await inbox.list_inbox(
+            self._units,
+            current_principal(),
+            size=page_size(request.page_size),
+            after=None if cursor is None else InboxPosition(cursor.before_time, cursor.before_id),
+            unread_only=request.unread_only,
         )
         token = ""
-        if len(documents) > size:
-            documents = documents[:size]
-            last = documents[-1]
+        if page.next is not None:
             token = encode_page_token(
-                InboxCursor(before_time=last["created_at"], before_id=last["_id"])
+                InboxCursor(before_time=page.next.create_time, before_id=page.next.notification_id)
             )
         return pb.ListInboxResponse(
-            notifications=[_notification_pb(d) for d in documents], next_page_token=token
+            notifications=[_notification_pb(n) for n in page.notifications],
+            next_page_token=token,
         )
 
     @override
     async def GetUnreadCount(
         self, request: pb.GetUnreadCountRequest, context: Context
     ) -> pb.GetUnreadCountResponse:
-        unread = await tenant_repo(self._collections, "notifications").count(
-            {"recipient_id": current_principal().subject, "read": False}
+        return pb.GetUnreadCountResponse(
+            unread=await inbox.unread_count(self._units, current_principal())
         )
-        return pb.GetUnreadCountResponse(unread=unread)
 
     @override
     async def MarkRead(self, request: pb.MarkReadRequest, context: Context) -> pb.MarkReadResponse:
@@ -93,23 +83,13 @@ class InboxRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
         if len(ids) > MAX_IDS:
             raise InvalidArgument.single("notification_ids", f"at most {MAX_IDS} ids")
         for i, value in enumerate(ids):
-            if not value or len(value) > MAX_ID_LENGTH:
-                raise InvalidArgument.single(f"notification_ids.{i}", "invalid id")
-        result = await tenant_repo(self._collections, "notifications").collection.update_many(
-            tenant_repo(self._collections, "notifications").scoped(
-                {"_id": {"$in": ids}, "recipient_id": current_principal().subject, "read": False}
-            ),
-            {"$set": {"read": True, "read_at": self._clock.now()}},
-        )
-        return pb.MarkReadResponse(marked=result.modified_count)
+            checked_id(value, f"notification_ids.{i}")
+        marked = await inbox.mark_read(self._units, current_principal(), ids, self._clock.now())
+        return pb.MarkReadResponse(marked=marked)
 
     @override
     async def MarkAllRead(
         self, request: pb.MarkAllReadRequest, context: Context
     ) -> pb.MarkAllReadResponse:
-        repo = tenant_repo(self._collections, "notifications")
-        result = await repo.collection.update_many(
-            repo.scoped({"recipient_id": current_principal().subject, "read": False}),
-            {"$set": {"read": True, "read_at": self._clock.now()}},
-        )
-        return pb.MarkAllReadResponse(marked=result.modified_count)
+        marked = await inbox.mark_all_read(self._units, current_principal(), self._clock.now())
+        return pb.MarkAllReadResponse(marked=marked)

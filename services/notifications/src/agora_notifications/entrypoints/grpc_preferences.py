@@ -12,7 +12,6 @@ from agora.notifications.v1 import notifications_pb2_grpc
 from agora_core.errors import FieldViolation, InvalidArgument, PermissionDenied
 from agora_core.grpc.auth import Role, current_principal
 from agora_core.grpc.handler_wrapping import Context
-from agora_notifications.adapters.profiles import Preferences
 from agora_notifications.domain.model import ALL_CATEGORIES, Channel, DigestMode
 from agora_notifications.domain.preferences import (
     ChannelSetting,
@@ -22,9 +21,9 @@ from agora_notifications.domain.preferences import (
     resolve,
     resolve_quiet_hours,
 )
-from agora_notifications.entrypoints.grpc_wire import CHANNEL_TO_PB, MAX_ID_LENGTH
+from agora_notifications.entrypoints.grpc_wire import CHANNEL_TO_PB, checked_id, id_problem
 from agora_notifications.service_layer import preferences as preference_cases
-from agora_notifications.service_layer.ports import Clock
+from agora_notifications.service_layer.ports import Clock, UnitOfWorkFactory
 
 _CHANNELS: Final = {pb.CHANNEL_INBOX: Channel.INBOX, pb.CHANNEL_EMAIL: Channel.EMAIL}
 
@@ -56,8 +55,9 @@ def parse_layer(message: pb.PreferenceLayer) -> tuple[str, str, PreferenceLayer]
     scope = _SCOPES.get(message.scope)
     if scope is None:
         violations.append(FieldViolation("layer.scope", "required"))
-    if len(message.scope_id) > MAX_ID_LENGTH:
-        violations.append(FieldViolation("layer.scope_id", "too long"))
+    problem = id_problem(message.scope_id, required=False)
+    if problem is not None:
+        violations.append(FieldViolation("layer.scope_id", problem))
     if scope == "space" and not message.scope_id:
         violations.append(FieldViolation("layer.scope_id", "required for a space layer"))
     if len(message.categories) > len(ALL_CATEGORIES) + 1:
@@ -156,7 +156,7 @@ def _quiet_pb(quiet: QuietHours | None) -> pb.QuietHours:
 class PreferenceRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
     """GetPreferences, SetPreferences, GetEffectivePreferences (the servicer inherits them)."""
 
-    _preferences: Preferences
+    _units: UnitOfWorkFactory
     _clock: Clock
 
     def _check_scope_access(self, scope: str, scope_id: str) -> str:
@@ -179,10 +179,11 @@ class PreferenceRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
             raise InvalidArgument.single("scope", "required")
         if scope == "space" and not request.scope_id:
             raise InvalidArgument.single("scope_id", "required for a space layer")
-        if len(request.scope_id) > MAX_ID_LENGTH:
-            raise InvalidArgument.single("scope_id", "too long")
+        checked_id(request.scope_id, "scope_id", required=False)
         scope_id = self._check_scope_access(scope, request.scope_id)
-        layer = await self._preferences.get(current_principal().tenant_id, scope, scope_id)
+        layer = await preference_cases.get_layer(
+            self._units, current_principal().tenant_id, scope, scope_id
+        )
         return pb.GetPreferencesResponse(
             layer=layer_to_pb(scope, scope_id, layer or PreferenceLayer())
         )
@@ -194,7 +195,7 @@ class PreferenceRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
         scope, scope_id, layer = parse_layer(request.layer)
         scope_id = self._check_scope_access(scope, scope_id)
         await preference_cases.set_layer(
-            self._preferences,
+            self._units,
             current_principal().tenant_id,
             scope,
             scope_id,
@@ -207,11 +208,10 @@ class PreferenceRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
     async def GetEffectivePreferences(
         self, request: pb.GetEffectivePreferencesRequest, context: Context
     ) -> pb.GetEffectivePreferencesResponse:
-        if len(request.space_id) > MAX_ID_LENGTH:
-            raise InvalidArgument.single("space_id", "too long")
+        checked_id(request.space_id, "space_id", required=False)
         principal = current_principal()
-        tenant, space, person = await self._preferences.layers(
-            principal.tenant_id, request.space_id or None, principal.subject
+        tenant, space, person = await preference_cases.layers_of(
+            self._units, principal.tenant_id, request.space_id or None, principal.subject
         )
         entries = []
         for category in sorted(ALL_CATEGORIES):

@@ -13,11 +13,11 @@ from agora_core.errors import FieldViolation, InvalidArgument
 from agora_core.grpc.auth import current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.validation import parse_request
-from agora_notifications.adapters.profiles import People
 from agora_notifications.domain.model import SUPPORTED_LOCALES, NudgeCadence, Profile
 from agora_notifications.domain.schedule import is_valid_zone
-from agora_notifications.entrypoints.grpc_wire import MAX_ID_LENGTH, MAX_IDS
-from agora_notifications.service_layer.ports import Clock
+from agora_notifications.entrypoints.grpc_wire import ID_PATTERN, MAX_ID_LENGTH, MAX_IDS
+from agora_notifications.service_layer import profiles
+from agora_notifications.service_layer.ports import Clock, UnitOfWorkFactory
 
 _CADENCES: Final = {
     pb.NUDGE_CADENCE_UNSPECIFIED: NudgeCadence.OFF,
@@ -32,11 +32,15 @@ _CADENCE_TO_PB: Final = {
 }
 
 
+# No whitespace or control characters on either side of the @ (PostgreSQL refuses NUL).
+_EMAIL: Final = r"^$|^[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+$"
+
+
 class ProfileInput(BaseModel):
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True)
 
-    person_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH)
-    email: str = Field(default="", max_length=320, pattern=r"^$|^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    person_id: str = Field(min_length=1, max_length=MAX_ID_LENGTH, pattern=ID_PATTERN)
+    email: str = Field(default="", max_length=320, pattern=_EMAIL)
     locale: str = Field(default="en")
     time_zone: str = Field(default="UTC", max_length=64)
     nudge_cadence: NudgeCadence = NudgeCadence.OFF
@@ -96,15 +100,14 @@ def _profile_input(message: pb.Profile, person_id: str, prefix: str) -> ProfileI
 class ProfileRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
     """GetMyProfile, UpdateMyProfile, UpsertProfiles (the servicer inherits them)."""
 
-    _people: People
+    _units: UnitOfWorkFactory
     _clock: Clock
 
     @override
     async def GetMyProfile(
         self, request: pb.GetMyProfileRequest, context: Context
     ) -> pb.GetMyProfileResponse:
-        principal = current_principal()
-        profile = await self._people.profile(principal.tenant_id, principal.subject)
+        profile = await profiles.my_profile(self._units, current_principal())
         return pb.GetMyProfileResponse(profile=_profile_pb(profile))
 
     @override
@@ -113,7 +116,7 @@ class ProfileRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
     ) -> pb.UpdateMyProfileResponse:
         principal = current_principal()
         profile = _profile_input(request.profile, principal.subject, "profile").domain()
-        await self._people.save_profile(principal.tenant_id, profile, self._clock.now())
+        await profiles.save_profiles(self._units, principal, [profile], self._clock.now())
         return pb.UpdateMyProfileResponse(profile=_profile_pb(profile))
 
     @override
@@ -124,12 +127,9 @@ class ProfileRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
             raise InvalidArgument.single("profiles", "at least one profile is required")
         if len(request.profiles) > MAX_IDS:
             raise InvalidArgument.single("profiles", f"at most {MAX_IDS} profiles per call")
-        profiles = [
+        wanted = [
             _profile_input(p, p.person_id, f"profiles.{i}").domain()
             for i, p in enumerate(request.profiles)
         ]
-        tenant = current_principal().tenant_id
-        now = self._clock.now()
-        for profile in profiles:
-            await self._people.save_profile(tenant, profile, now)
-        return pb.UpsertProfilesResponse(upserted=len(profiles))
+        await profiles.save_profiles(self._units, current_principal(), wanted, self._clock.now())
+        return pb.UpsertProfilesResponse(upserted=len(wanted))

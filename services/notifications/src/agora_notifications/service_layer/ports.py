@@ -100,12 +100,6 @@ class WebhookSubscriptions(Protocol):
     async def delete(self, subscription_id: str) -> bool: ...
 
 
-class PendingWebhookDeliveries(Protocol):
-    """The delivery log's side of a deleted subscription: its pending deliveries end."""
-
-    async def cancel(self, tenant_id: str, subscription_id: str) -> None: ...
-
-
 class WebhookPinger(Protocol):
     """Sends one signed test delivery to a subscription's endpoint, now."""
 

@@ -29,7 +29,6 @@ from agora_notifications.domain.webhooks import (
 )
 from agora_notifications.service_layer.ports import (
     Clock,
-    PendingWebhookDeliveries,
     SendResult,
     UnitOfWorkFactory,
     WebhookPinger,
@@ -91,7 +90,6 @@ class WebhookSubscriptionCases:
         guard: UrlChecker,
         cache: RoutingCache,
         pinger: WebhookPinger,
-        pending: PendingWebhookDeliveries,
         clock: Clock,
         known_event_types: frozenset[str],
         max_subscriptions: int,
@@ -100,7 +98,6 @@ class WebhookSubscriptionCases:
         self._guard = guard
         self._cache = cache
         self._pinger = pinger
-        self._pending = pending
         self._clock = clock
         self._known = known_event_types
         self._max = max_subscriptions
@@ -245,8 +242,10 @@ class WebhookSubscriptionCases:
         async with self._uow(principal.tenant_id) as uow:
             if not await uow.webhook_subscriptions.delete(subscription_id):
                 raise NotFound("webhook subscription", subscription_id)
+            # Its pending deliveries end with it, in the same transaction.
+            cancelled = await uow.deliveries.cancel_pending_of_subscription(subscription_id)
+            await uow.delivery_queue.remove(principal.tenant_id, cancelled)
         self._cache.invalidate(principal.tenant_id)
-        await self._pending.cancel(principal.tenant_id, subscription_id)
 
     async def _validated(
         self,
