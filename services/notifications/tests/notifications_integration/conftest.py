@@ -3,7 +3,6 @@ receiver on loopback and a clock the tests move."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 
 import grpc.aio
@@ -28,16 +27,14 @@ from .support import (
 
 @pytest.fixture(scope="module")
 async def notifications_dsn(postgres_admin_dsn: str) -> AsyncIterator[str]:
-    """A PostgreSQL database of the module's own (webhook subscriptions), dropped after."""
+    """The PostgreSQL database of the module's service, dropped after."""
     name, dsn = await create_test_database(postgres_admin_dsn, prefix="notifications")
     yield dsn
     await drop_test_database(postgres_admin_dsn, name)
 
 
 @pytest.fixture(scope="module")
-async def stack(
-    kafka_bootstrap: str, mongo_uri: str, notifications_dsn: str
-) -> AsyncIterator[Stack]:
+async def stack(kafka_bootstrap: str, notifications_dsn: str) -> AsyncIterator[Stack]:
     smtp = SmtpServer()
     smtp.start()
     receiver = WebhookReceiver()
@@ -45,8 +42,6 @@ async def stack(
     clock = ManualClock()
     settings = stack_settings(
         kafka_bootstrap,
-        mongo_uri,
-        f"notif_{uuid.uuid4().hex[:10]}",
         smtp.port,
         postgres_dsn=notifications_dsn,
     )

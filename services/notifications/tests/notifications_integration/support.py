@@ -94,16 +94,14 @@ class Stack:
 
 def stack_settings(
     kafka: str,
-    mongo_uri: str,
-    database: str,
     smtp_port: int,
     *,
     postgres_dsn: str,
     **overrides: object,
 ) -> NotificationsSettings:
-    """Settings of a test instance; ``postgres_dsn`` holds its webhook subscriptions."""
+    """Settings of a test instance on the PostgreSQL database ``postgres_dsn``."""
     public_port = free_port()
-    values: dict[str, object] = {
+    values: dict[str, Any] = {
         "smtp_port": smtp_port,
         # The unsubscribe links in emails must name the real port: pick it up front.
         "public_port": public_port,
@@ -121,6 +119,4 @@ def stack_settings(
         "postgres_dsn": postgres_dsn,
     }
     values.update(overrides)
-    return test_settings(
-        NotificationsSettings, kafka=kafka, mongo_uri=mongo_uri, database=database, **values
-    )
+    return test_settings(NotificationsSettings, kafka=kafka, **values)

@@ -4,7 +4,6 @@ And the SSRF guard as deployed (private addresses not allowed)."""
 from __future__ import annotations
 
 import asyncio
-import uuid
 from datetime import timedelta
 
 import grpc
@@ -40,7 +39,7 @@ COMPLETED = "org.agora.learning.knowledge.completed.v1"
 
 
 async def test_a_restart_mid_delivery_retries_after_the_lease(
-    kafka_bootstrap: str, mongo_uri: str, postgres_dsn: str, unique: str
+    kafka_bootstrap: str, postgres_dsn: str, unique: str
 ) -> None:
     tenant = f"t-{unique}"
     path = f"slow-{unique}"
@@ -51,8 +50,6 @@ async def test_a_restart_mid_delivery_retries_after_the_lease(
     smtp = SmtpServer()
     settings = stack_settings(
         kafka_bootstrap,
-        mongo_uri,
-        f"notif_{uuid.uuid4().hex[:10]}",
         smtp.port,
         postgres_dsn=postgres_dsn,
         delivery_lease_seconds=60,
@@ -133,12 +130,10 @@ async def test_a_restart_mid_delivery_retries_after_the_lease(
 
 
 async def test_subscriptions_to_internal_addresses_are_refused_by_default(
-    kafka_bootstrap: str, mongo_uri: str, postgres_dsn: str, unique: str
+    kafka_bootstrap: str, postgres_dsn: str, unique: str
 ) -> None:
     settings = stack_settings(
         kafka_bootstrap,
-        mongo_uri,
-        f"notif_{uuid.uuid4().hex[:10]}",
         25,
         postgres_dsn=postgres_dsn,
         webhook_allow_private_addresses=False,

@@ -40,12 +40,10 @@ VALIDATOR = Draft202012Validator(statement_schema())
 
 @pytest.fixture(scope="module")
 async def runtime(
-    kafka_bootstrap: str, mongo_uri: str, notifications_dsn: str
+    kafka_bootstrap: str, notifications_dsn: str
 ) -> AsyncIterator[NotificationsRuntime]:
     settings = stack_settings(
         kafka_bootstrap,
-        mongo_uri,
-        f"notif_xapi_{uuid.uuid4().hex[:10]}",
         free_port(),
         postgres_dsn=notifications_dsn,
         xapi_home_page="https://{tenant}.agora.test",
