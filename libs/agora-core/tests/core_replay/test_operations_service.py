@@ -20,7 +20,7 @@ from prometheus_client import REGISTRY
 
 from agora.admin.v1 import admin_pb2
 from agora.admin.v1.admin_pb2_grpc import OperationsServiceStub
-from agora_core.messaging.consumer import dlq_topic
+from agora_core.messaging.dead_letters import dlq_topic
 from agora_core.messaging.replay import GroupHasMembers, rewind_idle_group
 from agora_core.runtime import ServiceRuntime
 from agora_core.storage import create_mongo_client

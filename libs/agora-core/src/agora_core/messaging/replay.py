@@ -36,7 +36,8 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
-from agora_core.messaging.consumer import DLQ_HEADER_PREFIX, EventConsumer, dlq_topic
+from agora_core.messaging.dead_letters import DLQ_HEADER_PREFIX, dlq_topic
+from agora_core.messaging.group_member import GroupMember
 from agora_core.messaging.partitions import topic_partitions
 from agora_core.messaging.publisher import EventPublisher, RawRecord
 
@@ -269,7 +270,7 @@ class ConsumerRewind:
 
 
 async def rewind_consumer(
-    consumers: Sequence[EventConsumer], topic: str, at: datetime
+    consumers: Sequence[GroupMember], topic: str, at: datetime
 ) -> ConsumerRewind:
     """Seek the members of this process subscribed to ``topic`` to the first offset
     whose record timestamp is at or after ``at`` (the end where none is), and commit it.
