@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from core_postgres.world import COUNTER_MIGRATIONS
 
 from agora_core.postgres import Database
 from agora_core.testing.postgres import migrated_database
-from core_postgres.world import COUNTER_MIGRATIONS
 
 
 @pytest.fixture

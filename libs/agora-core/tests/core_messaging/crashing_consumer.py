@@ -14,12 +14,12 @@ import sys
 from typing import Any
 
 import psycopg
+from core_postgres.world import COUNTER_MIGRATIONS, bump, start_batch_consumer
 
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.postgres import UnitOfWork
 from agora_core.testing.postgres import migrated_database
 from core_messaging.harness import EventWorld
-from core_postgres.world import COUNTER_MIGRATIONS, bump, start_batch_consumer
 
 REACHED_TABLE = "crash_reached"
 """Where the process notes the event it hangs on (outside the batch's transaction)."""

@@ -11,11 +11,11 @@ from typing import Any
 
 import psycopg
 import pytest
+from core_postgres.world import bump, count_rows, counter_value, start_batch_consumer
 
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.testing import eventually
-from core_postgres.world import bump, count_rows, counter_value, start_batch_consumer
 
 from .crashing_consumer import REACHED_TABLE
 from .harness import EventWorld, start_publisher

@@ -7,16 +7,16 @@ import asyncio
 import socket
 from typing import Any
 
+import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer
-import psycopg
+from core_postgres.world import bump, counter_value, start_batch_consumer
 
 from agora_core.messaging.dead_letters import dlq_topic
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.messaging.partitions import topic_partitions
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.testing import eventually
-from core_postgres.world import bump, counter_value, start_batch_consumer
 
 from .harness import EventWorld
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from core_postgres.world import bump, count_rows, counter_value, start_batch_consumer
 
 from agora_contracts.events import CloudEventEnvelope
 from agora_core.messaging.dead_letters import DLQ_VALUE_LIMIT, dlq_topic
@@ -14,7 +15,6 @@ from agora_core.messaging.events import ReceivedEvent
 from agora_core.messaging.metrics import EVENTS_CONSUMED
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.testing import eventually
-from core_postgres.world import bump, count_rows, counter_value, start_batch_consumer
 
 from .harness import CounterBumped, EventWorld
 

@@ -9,13 +9,13 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
+from core_postgres.world import bump, count_rows, counter_value, start_batch_consumer
 
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.messaging.metrics import COMMITS_FAILED, EVENTS_CONSUMED
 from agora_core.messaging.partitions import topic_partitions
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.testing import eventually
-from core_postgres.world import bump, count_rows, counter_value, start_batch_consumer
 
 from .harness import EventWorld
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core_postgres.world import COUNTER_MIGRATIONS
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -23,7 +24,6 @@ from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.runtime import ServiceRuntime
 from agora_core.settings import ServiceSettings
-from core_postgres.world import COUNTER_MIGRATIONS
 
 
 class CounterSettings(ServiceSettings):

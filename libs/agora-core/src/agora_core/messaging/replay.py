@@ -2,7 +2,8 @@
 
 Neither ever doubles an effect. Records go back byte for byte, with their original
 CloudEvents headers and id, and every consumer skips an id it has already processed
-(``agora_core.messaging.idempotency``); re-reading only costs work.
+(the processed-event marks of :mod:`agora_core.postgres.processed`, written in the
+consumer's transaction); re-reading only costs work.
 
 *Dead letters* (:func:`replay_dead_letters`): the records of ``<topic>.dlq`` are
 published again on ``<topic>`` without their ``agora-dlq-*`` headers, so the
