@@ -50,8 +50,8 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 
 from agora_contracts.events import EventPayload, EventRegistry, EventSpec
 from agora_core.messaging.batch_consumer import BatchEventConsumer, by_tenant
-from agora_core.messaging.consumer import RetryPolicy
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
+from agora_core.messaging.group_member import RetryPolicy
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.postgres.migrations import Migrations

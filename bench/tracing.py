@@ -52,8 +52,8 @@ from rich.console import Console
 from agora_core.grpc.policy import PUBLIC_METHODS, MethodPolicy
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.messaging.batch_consumer import BatchEventConsumer
-from agora_core.messaging.consumer import RetryPolicy
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
+from agora_core.messaging.group_member import RetryPolicy
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.settings import ServiceSettings

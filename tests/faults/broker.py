@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
-from agora_core.messaging.consumer import DLQ_HEADER_PREFIX, dlq_topic
+from agora_core.messaging.dead_letters import DLQ_HEADER_PREFIX, dlq_topic
 from agora_core.messaging.partitions import topic_partitions
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import ensure_topics

@@ -21,7 +21,7 @@ import pytest
 
 from agora_cli.config import Service
 from agora_cli.errors import ExitCode
-from agora_core.messaging.consumer import dlq_topic
+from agora_core.messaging.dead_letters import dlq_topic
 from agora_core.testing.event_tap import publish_raw, start_group_at_end
 from agora_core.testing.grpc_assertions import DEV_SECRET
 

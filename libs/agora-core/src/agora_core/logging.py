@@ -71,7 +71,7 @@ class _CurrentStdout:
 
 
 def configure_logging(service: str, level: str = "INFO") -> None:
-    """JSON lines on stdout, stdlib logging (aiokafka, grpc, pymongo) routed through it."""
+    """JSON lines on stdout, stdlib logging (aiokafka, grpc, psycopg) routed through it."""
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         add_trace_ids,
@@ -101,5 +101,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers = [handler]
     root.setLevel(level)
     # Library chatter at INFO (every rebalance step) drowns the service's own lines.
-    for noisy in ("aiokafka", "faststream", "pymongo"):
+    for noisy in ("aiokafka", "faststream"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

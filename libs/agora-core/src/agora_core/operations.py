@@ -25,7 +25,8 @@ from typing import Any
 from agora_contracts.events import EventRegistry
 from agora_core.errors import FailedPrecondition, FieldViolation, InvalidArgument, PermissionDenied
 from agora_core.grpc.auth import Principal
-from agora_core.messaging.consumer import DLQ_SUFFIX, EventConsumer
+from agora_core.messaging.dead_letters import DLQ_SUFFIX
+from agora_core.messaging.group_member import GroupMember
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.messaging.replay import (
     DEFAULT_MAX_RECORDS,
@@ -69,7 +70,7 @@ class Operations:
         kafka_options: Mapping[str, Any] | None = None,
         registry: EventRegistry,
         publisher: EventPublisher,
-        consumers: Sequence[EventConsumer],
+        consumers: Sequence[GroupMember],
         operator_tenant: str | None,
     ) -> None:
         self.service = service

@@ -1,9 +1,9 @@
 """One service process: its database, Kafka consumers, outbox relay, gRPC server, HTTP
 side port.
 
-Until the last service moves, a runtime stores in MongoDB (legacy: ``indexes`` and
-``outbox_collections``) or, given ``migrations``, in PostgreSQL: a connection pool,
-the ``outbox`` table and its relay, and batch consumers (:meth:`add_batch_consumer`).
+A runtime stores in PostgreSQL (its schema given by ``migrations``): a connection
+pool, the ``outbox`` table and its relay, and batch consumers
+(:meth:`ServiceRuntime.add_batch_consumer`) that handle a poll per transaction.
 
 A service's ``bootstrap`` builds a :class:`ServiceRuntime`, adds its consumers and its
 gRPC server, and calls :meth:`ServiceRuntime.run`. Shutdown on SIGTERM follows the
@@ -23,8 +23,6 @@ from typing import NoReturn, Protocol, TypeVar
 import structlog
 from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_contracts.events import EventRegistry
 from agora_contracts.events.registry import REGISTRY
@@ -35,20 +33,18 @@ from agora_core.messaging.batch_consumer import (
     BatchEventHandler,
     EventSetHandler,
 )
-from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy, dlq_topic
+from agora_core.messaging.dead_letters import dlq_topic
 from agora_core.messaging.events import schema_base_url
-from agora_core.messaging.idempotency import ProcessedEvents
+from agora_core.messaging.group_member import RetryPolicy
 from agora_core.messaging.kafka_security import broker_security, client_options
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.operations import Operations
-from agora_core.outbox import OutboxRelay, outbox_index
 from agora_core.postgres import Database, create_pool
 from agora_core.postgres import ping as postgres_ping
 from agora_core.postgres.migrations import Migrations, upgrade
 from agora_core.postgres.outbox_relay import PostgresOutboxRelay
 from agora_core.postgres.startup import migrate_when_reachable, purge_marks_periodically
 from agora_core.settings import ConfigError, ServiceSettings, load_settings
-from agora_core.storage import Document, IndexSpec, create_mongo_client, ensure_indexes, ping
 from agora_core.topics.presence import TopicPresence
 from agora_core.tracing.setup import TracingConfigError, configure_tracing
 
@@ -78,45 +74,22 @@ class ServiceRuntime:
         self,
         settings: ServiceSettings,
         *,
-        indexes: Mapping[str, Sequence[IndexSpec]] | None = None,
-        outbox_collections: Sequence[str] = (),
+        migrations: Migrations,
         registry: EventRegistry = REGISTRY,
-        migrations: Migrations | None = None,
     ) -> None:
         self.settings = settings
         self.service = settings.service_name
         self.registry = registry
-        self.mongo: AsyncMongoClient[Document] = create_mongo_client(
-            settings.mongo_uri.get_secret_value()
-        )
-        self.database: AsyncDatabase[Document] = self.mongo[settings.mongo_database]
         self.broker: KafkaBroker = create_broker(
             settings.kafka_bootstrap_servers,
             client_id=f"agora-{self.service}",
             security=broker_security(settings),
         )
         self.publisher = EventPublisher(self.broker, service=self.service)
-        self.processed = ProcessedEvents(self.database, settings.group_id)
-        self._indexes = {name: list(specs) for name, specs in (indexes or {}).items()}
-        for name in outbox_collections:
-            self._indexes.setdefault(name, []).append(outbox_index())
-        self.relay = OutboxRelay(
-            [self.database[name] for name in outbox_collections],
-            self.publisher,
-            service=self.service,
-            poll_interval=settings.outbox_poll_interval_ms / 1000,
-            batch_size=settings.outbox_batch_size,
-            lease_seconds=settings.outbox_lease_seconds,
-            wake_delay=settings.outbox_wake_delay_ms / 1000,
-            max_hints=settings.outbox_max_hints,
-        )
         self.migrations = migrations
-        self.postgres: Database | None = None
-        self.postgres_relay: PostgresOutboxRelay | None = None
-        if migrations is not None:
-            self.postgres, self.postgres_relay = self._postgres(settings)
+        self.postgres, self.postgres_relay = self._postgres(settings)
         self._background: list[asyncio.Task[None]] = []
-        self.consumers: list[EventConsumer] = []
+        self.consumers: list[BatchEventConsumer] = []
         self.operations = Operations(
             service=self.service,
             bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -128,39 +101,17 @@ class ServiceRuntime:
         )
         self.api: ApiServer | None = None
         self.grpc_port: int | None = None
-        postgres = self.postgres
-        store: dict[str, ReadinessCheck] = (
-            {"postgres": lambda: postgres_ping(postgres.pool)}
-            if postgres is not None
-            else {"mongo": lambda: ping(self.mongo)}
-        )
-        self.http = HttpSidePort(
-            settings.http_host,
-            settings.http_port,
-            {**store, "kafka": self._kafka_ready, "topics": self._topics_ready},
-        )
+        pool = self.postgres.pool
+        checks: dict[str, ReadinessCheck] = {
+            "postgres": lambda: postgres_ping(pool),
+            "kafka": self._kafka_ready,
+            "topics": self._topics_ready,
+        }
+        self.http = HttpSidePort(settings.http_host, settings.http_port, checks)
         self.topics: TopicPresence | None = None
         self._stopped = asyncio.Event()
         self._stop_requested = asyncio.Event()
         self._broker_started = False
-
-    def add_consumer(
-        self, topics: Sequence[str], handlers: Mapping[str, EventHandler]
-    ) -> EventConsumer:
-        """Subscribe this service's consumer group to ``topics`` (before start)."""
-        consumer = EventConsumer(
-            self.broker,
-            service=self.service,
-            group_id=self.settings.group_id,
-            topics=topics,
-            handlers=handlers,
-            registry=self.registry,
-            processed=self.processed,
-            publisher=self.publisher,
-            retry=self._retry_policy(),
-        )
-        self.consumers.append(consumer)
-        return consumer
 
     def _retry_policy(self) -> RetryPolicy:
         return RetryPolicy(
@@ -190,9 +141,7 @@ class ServiceRuntime:
         return Database(pool, on_outbox=relay.notify), relay
 
     def require_postgres(self) -> Database:
-        """The service's PostgreSQL database (a runtime built with ``migrations``)."""
-        if self.postgres is None:
-            raise RuntimeError(f"{self.service}: this runtime has no PostgreSQL (no migrations)")
+        """The service's PostgreSQL database."""
         return self.postgres
 
     def add_batch_consumer(
@@ -258,13 +207,8 @@ class ServiceRuntime:
         refuses the login fails start-up.
         """
         await self.http.start()
-        if self.postgres is not None:
-            if not await self._start_postgres(self.postgres):
-                return
-        else:
-            for name, specs in self._indexes.items():
-                await ensure_indexes(self.database[name], specs)
-            await self.processed.create_indexes()
+        if not await self._start_postgres(self.postgres):
+            return
         self.topics = TopicPresence(
             self.settings, self.required_topics(), client_id=f"agora-{self.service}-topics"
         )
@@ -272,9 +216,7 @@ class ServiceRuntime:
             return
         await self.broker.start()
         self._broker_started = True
-        if self.postgres_relay is None:
-            self.relay.start()
-        elif self.settings.outbox_relay_enabled:
+        if self.settings.outbox_relay_enabled:
             self.postgres_relay.start()
         if self.api is not None:
             await self.api.start()
@@ -292,7 +234,7 @@ class ServiceRuntime:
         # The pool connects in the background: a database that is down at start makes
         # the service not ready (readyz) and calls UNAVAILABLE until it answers.
         await database.pool.open(wait=False)
-        if self.settings.postgres_migrate_on_start and self.migrations is not None:
+        if self.settings.postgres_migrate_on_start:
             migrating = asyncio.create_task(
                 migrate_when_reachable(
                     self.migrations, self.settings.postgres_dsn.get_secret_value()
@@ -351,18 +293,13 @@ class ServiceRuntime:
             for consumer in self.consumers:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(consumer.drain(), timeout=grace or None)
-            if self.postgres_relay is not None:
-                await self.postgres_relay.stop(flush=self.settings.outbox_relay_enabled)
-            else:
-                await self.relay.stop(flush=True)
+            await self.postgres_relay.stop(flush=self.settings.outbox_relay_enabled)
             await self.broker.stop()
         for task in self._background:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        if self.postgres is not None:
-            await self.postgres.pool.close()
-        await self.mongo.close()
+        await self.postgres.pool.close()
         if self.topics is not None:
             await self.topics.close()
         await self.http.stop()
@@ -400,7 +337,7 @@ def serve(
     settings_cls: type[SettingsT],
     build: Callable[[SettingsT], Awaitable[ServiceRuntime]],
     *,
-    migrations: Migrations | None = None,
+    migrations: Migrations,
 ) -> NoReturn:
     """The body of every service's ``__main__``: settings, logging, tracing (from
     ``OTEL_*``, off by default), build, run.
@@ -442,11 +379,8 @@ def serve(
     raise SystemExit(0)
 
 
-def run_migrations(settings: ServiceSettings, migrations: Migrations | None) -> int:
+def run_migrations(settings: ServiceSettings, migrations: Migrations) -> int:
     """The ``migrate`` command: exit code 0 when the schema is at head."""
-    if migrations is None:
-        log.error("this service has no migrations", service=settings.service_name)
-        return 1
     log.info("migrating", service=settings.service_name, versions=str(migrations.versions))
     try:
         upgrade(migrations, settings.postgres_dsn.get_secret_value())

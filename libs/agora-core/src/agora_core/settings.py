@@ -105,13 +105,6 @@ class ServiceSettings(KafkaSettings, ConnectSettings):
     consumer_retry_backoff_ms: int = Field(default=200, ge=1, le=60_000)
     consumer_retry_backoff_max_ms: int = Field(default=10_000, ge=1, le=600_000)
 
-    mongo_uri: SecretStr = SecretStr("mongodb://127.0.0.1:27018/")
-    mongo_database: str = Field(
-        default="agora",
-        pattern=r"^[A-Za-z0-9_-]{1,60}$",
-        description="Defaults to agora_<service_name>: each service owns its own database.",
-    )
-
     postgres_dsn: SecretStr = Field(
         default=SecretStr(""),
         description=(
@@ -175,33 +168,15 @@ class ServiceSettings(KafkaSettings, ConnectSettings):
             "Idle poll interval of the outbox relay, its safety net. On PostgreSQL the "
             "relay wakes at once on a commit in its process and on LISTEN/NOTIFY from "
             "other replicas, so the poll only matters when notifications cannot arrive "
-            "(PgBouncer in transaction mode). On MongoDB (services not yet moved): a "
-            "hinted write is claimed by _id at once and each scan reads the outbox "
-            "collections (a full scan on FerretDB)."
-        ),
-    )
-    outbox_wake_delay_ms: int = Field(
-        default=0,
-        ge=0,
-        le=5_000,
-        description="Gathers the relay wake-ups of this window into one pass (busy writers).",
-    )
-    outbox_max_hints: int = Field(
-        default=10_000,
-        ge=1,
-        le=1_000_000,
-        description=(
-            "Bound of the relay's queue of written documents to claim by _id; beyond it "
-            "hints are dropped and a scan publishes those documents instead."
+            "(PgBouncer in transaction mode)."
         ),
     )
     outbox_batch_size: int = Field(
         default=200,
         ge=1,
         le=10_000,
-        description="Outbox rows (or documents) a relay round publishes.",
+        description="Outbox rows a relay round publishes.",
     )
-    outbox_lease_seconds: float = Field(default=30.0, gt=0, le=3600)
 
     grpc_host: str = "127.0.0.1"
     grpc_port: int = Field(default=50051, ge=0, le=65535)
@@ -327,9 +302,6 @@ class ServiceSettings(KafkaSettings, ConnectSettings):
     @model_validator(mode="before")
     @classmethod
     def _own_database_by_default(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "mongo_database" not in data:
-            service = data.get("service_name", cls.model_fields["service_name"].default)
-            data = {**data, "mongo_database": f"agora_{service}".replace("-", "_")}
         if isinstance(data, dict) and not data.get("postgres_dsn"):
             service = data.get("service_name", cls.model_fields["service_name"].default)
             name = f"agora_{service}".replace("-", "_")

@@ -1,21 +1,17 @@
-"""A small event world per test: its own registry, topic, group and database."""
+"""A small event world per test: its own registry, topic and group (the database side,
+a counters table on PostgreSQL and a batch consumer over it, is
+``core_postgres.world``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from faststream.kafka import KafkaBroker
 from pydantic import Field
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_contracts.events import EventPayload, EventRegistry, EventSpec
-from agora_core.messaging.consumer import EventConsumer, EventHandler, RetryPolicy
-from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
-from agora_core.messaging.idempotency import ProcessedEvents
+from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.publisher import EventPublisher, create_broker
-from agora_core.storage import Document
 
 
 class CounterBumped(EventPayload):
@@ -50,73 +46,6 @@ class EventWorld:
             traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
             registry=self.registry,
         )
-
-
-async def bump_counter(database: AsyncDatabase[Document], event: ReceivedEvent[Any]) -> None:
-    """An idempotent effect: the counter remembers the ids it applied.
-
-    The conditional filter makes a second application of the same event a no-op even
-    if the processed-id record was never written (crash before commit).
-    """
-    payload: CounterBumped = event.payload
-    await database["counters"].update_one(
-        {"_id": payload.counter_id, "applied": {"$ne": event.event_id}},
-        {"$inc": {"value": payload.amount}, "$push": {"applied": event.event_id}},
-        upsert=False,
-    )
-
-
-async def ensure_counter(database: AsyncDatabase[Document], counter_id: str) -> None:
-    await database["counters"].update_one(
-        {"_id": counter_id},
-        {"$setOnInsert": {"value": 0, "applied": []}},
-        upsert=True,
-    )
-
-
-async def counter_value(database: AsyncDatabase[Document], counter_id: str) -> int:
-    document = await database["counters"].find_one({"_id": counter_id})
-    return int(document["value"]) if document else 0
-
-
-@dataclass
-class RunningConsumer:
-    broker: KafkaBroker
-    consumer: EventConsumer
-    publisher: EventPublisher
-
-    async def stop(self) -> None:
-        await self.consumer.drain()
-        await self.broker.stop()
-
-
-async def start_consumer(
-    world: EventWorld,
-    kafka: str,
-    database: AsyncDatabase[Document],
-    handlers: Mapping[str, EventHandler],
-    *,
-    max_attempts: int = 3,
-    client_id: str | None = None,
-) -> RunningConsumer:
-    broker = create_broker(kafka, client_id=client_id or f"test-{world.unique}")
-    publisher = EventPublisher(broker, service="tests")
-    processed = ProcessedEvents(database, world.group)
-    await processed.create_indexes()
-    consumer = EventConsumer(
-        broker,
-        service="tests",
-        group_id=world.group,
-        topics=[world.topic],
-        handlers=handlers,
-        registry=world.registry,
-        processed=processed,
-        publisher=publisher,
-        retry=RetryPolicy(max_attempts=max_attempts, backoff_ms=20, backoff_max_ms=100),
-    )
-    await broker.start()
-    await consumer.wait_for_assignment()
-    return RunningConsumer(broker, consumer, publisher)
 
 
 async def start_publisher(kafka: str, unique: str) -> tuple[KafkaBroker, EventPublisher]:

@@ -9,21 +9,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
-from pymongo.asynchronous.database import AsyncDatabase
+from core_postgres.world import bump, count_rows, counter_value, start_batch_consumer
 
 from agora_core.messaging.events import ReceivedEvent
-from agora_core.storage import Document
+from agora_core.postgres import Database, UnitOfWork
 from agora_core.testing import eventually
 
-from .harness import (
-    EventWorld,
-    bump_counter,
-    counter_value,
-    ensure_counter,
-    start_consumer,
-    start_publisher,
-)
+from .crashing_consumer import REACHED_TABLE
+from .harness import EventWorld, start_publisher
 
 pytestmark = pytest.mark.integration
 
@@ -31,23 +26,19 @@ HERE = Path(__file__).resolve().parent
 
 
 async def test_consumer_killed_before_commit_rehandles_without_a_second_effect(
-    kafka_bootstrap: str,
-    mongo_uri: str,
-    database: AsyncDatabase[Document],
-    unique: str,
-    create_topic: Any,
+    kafka_bootstrap: str, postgres_dsn: str, counters_db: Database, unique: str, create_topic: Any
 ) -> None:
     world = EventWorld(unique)
     await create_topic(world.topic, partitions=1)
-    await ensure_counter(database, "c-9")
+    async with await psycopg.AsyncConnection.connect(postgres_dsn, autocommit=True) as own:
+        await own.execute(f"CREATE TABLE {REACHED_TABLE} (event_id text PRIMARY KEY)")
     env = {**os.environ, "PYTHONPATH": str(HERE.parent)}
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         str(HERE / "crashing_consumer.py"),
         unique,
         kafka_bootstrap,
-        mongo_uri,
-        database.name,
+        postgres_dsn,
         env=env,
     )
     try:
@@ -56,31 +47,39 @@ async def test_consumer_killed_before_commit_rehandles_without_a_second_effect(
         await publisher.publish(event)
         await broker.stop()
 
-        async def effect_applied() -> bool:
-            return await database["markers"].find_one({"_id": event.event_id}) is not None
+        async def effect_written() -> bool:
+            async with await psycopg.AsyncConnection.connect(postgres_dsn) as own:
+                cursor = await own.execute(
+                    f"SELECT 1 FROM {REACHED_TABLE} WHERE event_id = %s",  # noqa: S608
+                    (event.event_id,),
+                )
+                return await cursor.fetchone() is not None
 
-        await eventually(effect_applied, timeout=60)
-        assert await counter_value(database, "c-9") == 4
+        await eventually(effect_written, timeout=60)
+        # Written in the open transaction only: nothing of it is visible yet.
+        assert await counter_value(counters_db, "c-9") == 0
     finally:
         process.send_signal(signal.SIGKILL)
         await process.wait()
 
     handled: list[str] = []
 
-    async def handler(received: ReceivedEvent[Any]) -> None:
+    async def handler(received: ReceivedEvent[Any], uow: UnitOfWork) -> None:
         handled.append(received.event_id)
-        await bump_counter(database, received)
+        await bump(received, uow)
 
-    restarted = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    restarted = await start_batch_consumer(
+        world, kafka_bootstrap, counters_db, {world.event_type: handler}
+    )
     try:
 
         async def redelivered() -> bool:
-            marked = await database["processed_events"].count_documents(
-                {"_id": f"{world.group}:{event.event_id}"}
-            )
+            marked = await count_rows(counters_db, "processed_events")
             return handled == [event.event_id] and marked == 1
 
         await eventually(redelivered, timeout=90)
-        assert await counter_value(database, "c-9") == 4
+        # The killed transaction rolled back: the effect and its echo count once.
+        assert await counter_value(counters_db, "c-9") == 4
+        assert await count_rows(counters_db, "outbox") == 1
     finally:
         await restarted.stop()

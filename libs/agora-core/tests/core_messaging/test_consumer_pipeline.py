@@ -1,27 +1,22 @@
-"""The consumer pipeline against the real Kafka broker and FerretDB."""
+"""The consumer pipeline (the batch consumer) against the real Kafka broker and
+PostgreSQL: the envelope arrives intact, a redelivered event has no second effect,
+what cannot be handled goes to the DLQ with its reason and the partition moves on."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-from pymongo.asynchronous.database import AsyncDatabase
+from core_postgres.world import bump, count_rows, counter_value, start_batch_consumer
 
 from agora_contracts.events import CloudEventEnvelope
-from agora_core.messaging.consumer import DLQ_VALUE_LIMIT, dlq_topic
+from agora_core.messaging.dead_letters import DLQ_VALUE_LIMIT, dlq_topic
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.messaging.metrics import EVENTS_CONSUMED
-from agora_core.storage import Document
+from agora_core.postgres import Database, UnitOfWork
 from agora_core.testing import eventually
 
-from .harness import (
-    CounterBumped,
-    EventWorld,
-    bump_counter,
-    counter_value,
-    ensure_counter,
-    start_consumer,
-)
+from .harness import CounterBumped, EventWorld
 
 pytestmark = pytest.mark.integration
 
@@ -31,24 +26,25 @@ def _headers(record: Any) -> dict[str, str]:
 
 
 async def test_event_is_consumed_once_with_its_envelope_intact(
-    kafka_bootstrap: str, database: AsyncDatabase[Document], unique: str, create_topic: Any
+    kafka_bootstrap: str, counters_db: Database, unique: str, create_topic: Any
 ) -> None:
     world = EventWorld(unique)
     await create_topic(world.topic)
     seen: list[ReceivedEvent[Any]] = []
 
-    async def handler(event: ReceivedEvent[Any]) -> None:
+    async def handler(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
         seen.append(event)
-        await bump_counter(database, event)
+        await bump(event, uow)
 
-    await ensure_counter(database, "c-1")
-    running = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    running = await start_batch_consumer(
+        world, kafka_bootstrap, counters_db, {world.event_type: handler}
+    )
     try:
         sent = world.event("c-1", amount=5)
         await running.publisher.publish(sent)
 
         async def counted() -> bool:
-            return await counter_value(database, "c-1") == 5
+            return await counter_value(counters_db, "c-1") == 5
 
         await eventually(counted)
         assert len(seen) == 1
@@ -65,18 +61,19 @@ async def test_event_is_consumed_once_with_its_envelope_intact(
 
 
 async def test_redelivered_event_has_no_second_effect(
-    kafka_bootstrap: str, database: AsyncDatabase[Document], unique: str, create_topic: Any
+    kafka_bootstrap: str, counters_db: Database, unique: str, create_topic: Any
 ) -> None:
     world = EventWorld(unique)
     await create_topic(world.topic)
     calls: list[str] = []
 
-    async def handler(event: ReceivedEvent[Any]) -> None:
+    async def handler(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
         calls.append(event.event_id)
-        await bump_counter(database, event)
+        await bump(event, uow)
 
-    await ensure_counter(database, "c-2")
-    running = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    running = await start_batch_consumer(
+        world, kafka_bootstrap, counters_db, {world.event_type: handler}
+    )
     duplicates = EVENTS_CONSUMED.labels("tests", world.topic, world.event_type, "duplicate")
     before = duplicates._value.get()
     try:
@@ -88,15 +85,18 @@ async def test_redelivered_event_has_no_second_effect(
             return duplicates._value.get() - before == 2 and len(calls) == 2
 
         await eventually(all_seen)
-        assert await counter_value(database, "c-2") == 4
+        assert await counter_value(counters_db, "c-2") == 4
         assert calls == [event.event_id, marker.event_id]
+        # One mark and one outbox row per event, committed with its effect.
+        assert await count_rows(counters_db, "processed_events") == 2
+        assert await count_rows(counters_db, "outbox") == 2
     finally:
         await running.stop()
 
 
 async def test_failing_handler_dead_letters_after_retries_and_partition_moves_on(
     kafka_bootstrap: str,
-    database: AsyncDatabase[Document],
+    counters_db: Database,
     unique: str,
     create_topic: Any,
     read_topic: Any,
@@ -106,15 +106,14 @@ async def test_failing_handler_dead_letters_after_retries_and_partition_moves_on
     await create_topic(dlq_topic(world.topic))
     attempts: dict[str, int] = {}
 
-    async def handler(event: ReceivedEvent[Any]) -> None:
+    async def handler(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
         attempts[event.event_id] = attempts.get(event.event_id, 0) + 1
         if event.payload.amount == 13:
             raise RuntimeError("thirteen is unlucky")
-        await bump_counter(database, event)
+        await bump(event, uow)
 
-    await ensure_counter(database, "c-3")
-    running = await start_consumer(
-        world, kafka_bootstrap, database, {world.event_type: handler}, max_attempts=3
+    running = await start_batch_consumer(
+        world, kafka_bootstrap, counters_db, {world.event_type: handler}, max_attempts=3
     )
     try:
         poison = world.event("c-3", amount=13)
@@ -122,7 +121,7 @@ async def test_failing_handler_dead_letters_after_retries_and_partition_moves_on
         await running.publisher.publish_many([poison, after])
 
         async def next_handled() -> bool:
-            return await counter_value(database, "c-3") == 2
+            return await counter_value(counters_db, "c-3") == 2
 
         await eventually(next_handled)
         assert attempts[poison.event_id] == 3
@@ -142,7 +141,7 @@ async def test_failing_handler_dead_letters_after_retries_and_partition_moves_on
 
 async def test_poison_records_go_to_the_dlq_with_reasons_and_never_stop_the_consumer(
     kafka_bootstrap: str,
-    database: AsyncDatabase[Document],
+    counters_db: Database,
     unique: str,
     create_topic: Any,
     read_topic: Any,
@@ -151,11 +150,12 @@ async def test_poison_records_go_to_the_dlq_with_reasons_and_never_stop_the_cons
     await create_topic(world.topic, partitions=1)
     await create_topic(dlq_topic(world.topic), partitions=1)
 
-    async def handler(event: ReceivedEvent[Any]) -> None:
-        await bump_counter(database, event)
+    async def handler(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
+        await bump(event, uow)
 
-    await ensure_counter(database, "c-4")
-    running = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    running = await start_batch_consumer(
+        world, kafka_bootstrap, counters_db, {world.event_type: handler}
+    )
     try:
         good = world.event("c-4", amount=7)
         missing_id = {k: v for k, v in good.headers.items() if k != "ce_id"}
@@ -174,7 +174,7 @@ async def test_poison_records_go_to_the_dlq_with_reasons_and_never_stop_the_cons
         await running.publisher.publish(good)
 
         async def good_handled() -> bool:
-            return await counter_value(database, "c-4") == 7
+            return await counter_value(counters_db, "c-4") == 7
 
         await eventually(good_handled)
         dead = await read_topic(dlq_topic(world.topic), 4)
@@ -195,7 +195,7 @@ async def test_poison_records_go_to_the_dlq_with_reasons_and_never_stop_the_cons
 
 async def test_a_huge_poison_is_dead_lettered_truncated_and_the_partition_moves_on(
     kafka_bootstrap: str,
-    database: AsyncDatabase[Document],
+    counters_db: Database,
     unique: str,
     create_topic: Any,
     read_topic: Any,
@@ -204,11 +204,12 @@ async def test_a_huge_poison_is_dead_lettered_truncated_and_the_partition_moves_
     await create_topic(world.topic, partitions=1)
     await create_topic(dlq_topic(world.topic), partitions=1)
 
-    async def handler(event: ReceivedEvent[Any]) -> None:
-        await bump_counter(database, event)
+    async def handler(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
+        await bump(event, uow)
 
-    await ensure_counter(database, "c-9")
-    running = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    running = await start_batch_consumer(
+        world, kafka_bootstrap, counters_db, {world.event_type: handler}
+    )
     try:
         huge = b"x" * (DLQ_VALUE_LIMIT + 50_000)
         poison = world.event("c-9", amount=1)
@@ -216,7 +217,7 @@ async def test_a_huge_poison_is_dead_lettered_truncated_and_the_partition_moves_
         await running.publisher.publish(world.event("c-9", amount=3))
 
         async def after_it_handled() -> bool:
-            return await counter_value(database, "c-9") == 3
+            return await counter_value(counters_db, "c-9") == 3
 
         await eventually(after_it_handled)
         [dead] = await read_topic(dlq_topic(world.topic), 1)
@@ -229,16 +230,17 @@ async def test_a_huge_poison_is_dead_lettered_truncated_and_the_partition_moves_
 
 
 async def test_unknown_event_types_are_ignored_and_counted(
-    kafka_bootstrap: str, database: AsyncDatabase[Document], unique: str, create_topic: Any
+    kafka_bootstrap: str, counters_db: Database, unique: str, create_topic: Any
 ) -> None:
     world = EventWorld(unique)
     await create_topic(world.topic, partitions=1)
 
-    async def handler(event: ReceivedEvent[Any]) -> None:
-        await bump_counter(database, event)
+    async def handler(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
+        await bump(event, uow)
 
-    await ensure_counter(database, "c-5")
-    running = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    running = await start_batch_consumer(
+        world, kafka_bootstrap, counters_db, {world.event_type: handler}
+    )
     unknown_type = f"org.agora.{unique}.counter.renamed.v1"
     ignored = EVENTS_CONSUMED.labels("tests", world.topic, unknown_type, "ignored")
     try:
@@ -248,7 +250,7 @@ async def test_unknown_event_types_are_ignored_and_counted(
         await running.publisher.publish(world.event("c-5", amount=2))
 
         async def handled() -> bool:
-            return await counter_value(database, "c-5") == 2
+            return await counter_value(counters_db, "c-5") == 2
 
         await eventually(handled)
         assert ignored._value.get() == 1

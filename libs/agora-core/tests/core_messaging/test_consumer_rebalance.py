@@ -1,4 +1,5 @@
-"""A commit refused because a rebalance took the partition away."""
+"""Rebalances: a commit refused because a partition moved away, and offsets committed
+while members join and leave."""
 
 from __future__ import annotations
 
@@ -8,69 +9,83 @@ from typing import Any
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
-from pymongo.asynchronous.database import AsyncDatabase
+from core_postgres.world import bump, count_rows, counter_value, start_batch_consumer
 
 from agora_core.messaging.events import ReceivedEvent
-from agora_core.messaging.metrics import COMMITS_FAILED
+from agora_core.messaging.metrics import COMMITS_FAILED, EVENTS_CONSUMED
 from agora_core.messaging.partitions import topic_partitions
-from agora_core.storage import Document
+from agora_core.postgres import Database, UnitOfWork
 from agora_core.testing import eventually
 
-from .harness import EventWorld, bump_counter, counter_value, ensure_counter, start_consumer
+from .harness import EventWorld
 
 pytestmark = pytest.mark.integration
 
 
-async def test_commit_refused_by_a_rebalance_leads_to_redelivery_absorbed_by_idempotency(
-    kafka_bootstrap: str, database: AsyncDatabase[Document], unique: str, create_topic: Any
+async def test_commit_refused_by_a_rebalance_leads_to_redelivery_absorbed_by_the_marks(
+    kafka_bootstrap: str, counters_db: Database, unique: str, create_topic: Any
 ) -> None:
+    """The first member is mid-batch (its transaction open, the event's processed mark
+    written) when the partition moves to a second member, which gets the record again.
+    The second member's mark waits for the first transaction; once that commits, the
+    record is a duplicate there: one effect, and the first member's offset commit is
+    refused (the partition is no longer its own)."""
     world = EventWorld(unique)
     await create_topic(world.topic, partitions=1)
-    await ensure_counter(database, "c-7")
     first_started = asyncio.Event()
     release_first = asyncio.Event()
     handled_by: list[str] = []
 
-    async def slow_first(event: ReceivedEvent[Any]) -> None:
+    async def slow_first(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
         handled_by.append("first")
         first_started.set()
         await release_first.wait()  # the partition moves to the second member meanwhile
-        await bump_counter(database, event)
+        await bump(event, uow)
 
-    async def second(event: ReceivedEvent[Any]) -> None:
+    async def second(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
         handled_by.append("second")
-        await bump_counter(database, event)
+        await bump(event, uow)
 
     # Round-robin assignment sorts members by id (client id first): "a-…" sorts before
     # "z-…", so when the second member joins, the only partition moves to it.
-    first = await start_consumer(
-        world, kafka_bootstrap, database, {world.event_type: slow_first}, client_id=f"z-{unique}"
+    first = await start_batch_consumer(
+        world,
+        kafka_bootstrap,
+        counters_db,
+        {world.event_type: slow_first},
+        client_id=f"z-{unique}",
     )
     refused = COMMITS_FAILED.labels("tests", world.topic)
     refused_before = refused._value.get()
+    duplicates = EVENTS_CONSUMED.labels("tests", world.topic, world.event_type, "duplicate")
+    duplicates_before = duplicates._value.get()
     second_member = None
     try:
         event = world.event("c-7", amount=6)
         await first.publisher.publish(event)
         await asyncio.wait_for(first_started.wait(), timeout=30)
 
-        second_member = await start_consumer(
-            world, kafka_bootstrap, database, {world.event_type: second}, client_id=f"a-{unique}"
+        second_member = await start_batch_consumer(
+            world,
+            kafka_bootstrap,
+            counters_db,
+            {world.event_type: second},
+            client_id=f"a-{unique}",
         )
         assert second_member.consumer.assignment == {TopicPartition(world.topic, 0)}
-
-        async def second_handled() -> bool:
-            return handled_by.count("second") == 1 and await counter_value(database, "c-7") == 6
-
-        await eventually(second_handled, timeout=60)
         release_first.set()
 
-        async def first_commit_refused() -> bool:
-            return bool(refused._value.get() == refused_before + 1)
+        async def absorbed_and_refused() -> bool:
+            return bool(
+                duplicates._value.get() == duplicates_before + 1
+                and refused._value.get() == refused_before + 1
+            )
 
-        await eventually(first_commit_refused, timeout=30)
-        assert await counter_value(database, "c-7") == 6
-        assert handled_by == ["first", "second"]
+        await eventually(absorbed_and_refused, timeout=60)
+        assert await counter_value(counters_db, "c-7") == 6
+        assert await count_rows(counters_db, "processed_events") == 1
+        assert await count_rows(counters_db, "outbox") == 1
+        assert handled_by == ["first"]
     finally:
         release_first.set()
         if second_member is not None:
@@ -97,7 +112,7 @@ async def _committed_everything(kafka: str, group: str, topic: str) -> bool:
 
 
 async def test_offsets_keep_being_committed_through_members_joining_and_leaving(
-    kafka_bootstrap: str, database: AsyncDatabase[Document], unique: str, create_topic: Any
+    kafka_bootstrap: str, counters_db: Database, unique: str, create_topic: Any
 ) -> None:
     """Found by tests/faults (a replica added then removed under load): a rebalance that
     took a partition away while its commit was in flight made the lag gauge's
@@ -106,13 +121,7 @@ async def test_offsets_keep_being_committed_through_members_joining_and_leaving(
     world = EventWorld(unique)
     await create_topic(world.topic, partitions=6)
     counters = [f"c-{n}" for n in range(12)]
-    for counter in counters:
-        await ensure_counter(database, counter)
-
-    async def handler(event: ReceivedEvent[Any]) -> None:
-        await bump_counter(database, event)
-
-    first = await start_consumer(world, kafka_bootstrap, database, {world.event_type: handler})
+    first = await start_batch_consumer(world, kafka_bootstrap, counters_db)
     published = 0
 
     async def publish_steadily() -> None:
@@ -126,14 +135,14 @@ async def test_offsets_keep_being_committed_through_members_joining_and_leaving(
         flow = asyncio.create_task(publish_steadily())
         # Three members join and leave in turn while records flow and commits tick.
         for n in range(3):
-            member = await start_consumer(
-                world, kafka_bootstrap, database, {world.event_type: handler}, client_id=f"m{n}"
+            member = await start_batch_consumer(
+                world, kafka_bootstrap, counters_db, client_id=f"m{n}"
             )
             await member.stop()
         await flow
 
         async def all_applied() -> bool:
-            values = [await counter_value(database, c) for c in counters]
+            values = [await counter_value(counters_db, c) for c in counters]
             return sum(values) == published
 
         await eventually(all_applied, timeout=120)

@@ -95,17 +95,49 @@ async def test_three_relays_publish_each_row_once_in_key_order(
     assert seen == {f"k{k}": list(range(PER_KEY)) for k in range(KEYS)}
 
 
-async def test_rows_stay_while_the_broker_is_unreachable(
-    counters_db: Database, postgres_dsn: str, unique: str
+async def test_rows_stay_while_the_broker_is_unreachable_and_go_out_once_it_answers(
+    counters_db: Database,
+    kafka_bootstrap: str,
+    unique: str,
+    create_topic: Any,
+    read_topic: Any,
 ) -> None:
-    """Nothing is deleted unless Kafka acknowledged it."""
-    broker = create_broker("127.0.0.1:9", client_id=f"relay-{unique}")
-    publisher = EventPublisher(broker, service="tests")
+    """Nothing is deleted unless Kafka acknowledged it; once a broker answers, the rows
+    written during the outage are published, each once, in order, and deleted."""
+    topic = await create_topic(f"agora.{unique}.steps.v1", 1)
+    down = create_broker("127.0.0.1:9", client_id=f"relay-{unique}")
     relay = PostgresOutboxRelay(
-        counters_db.pool, publisher, service="tests", listen_dsn=None, poll_interval=0.1
+        counters_db.pool,
+        EventPublisher(down, service="tests"),
+        service="tests",
+        listen_dsn=None,
+        poll_interval=0.1,
     )
-    async with counters_db.unit_of_work("acme") as uow:
-        uow.add_events([_event(f"agora.{unique}.steps.v1", "k", 0)])
+    for seq in range(5):
+        async with counters_db.unit_of_work("acme") as uow:
+            uow.add_events([_event(topic, "k", seq)])
     with pytest.raises(Exception):  # noqa: B017, PT011 - the broker's own error, whatever it is
         await asyncio.wait_for(relay.publish_once(), timeout=20)
-    assert await count_rows(counters_db, "outbox") == 1
+    assert await count_rows(counters_db, "outbox") == 5
+
+    broker = create_broker(kafka_bootstrap, client_id=f"relay-back-{unique}")
+    await broker.start()
+    back = PostgresOutboxRelay(
+        counters_db.pool,
+        EventPublisher(broker, service="tests"),
+        service="tests",
+        listen_dsn=None,
+        poll_interval=0.1,
+    )
+    back.start()
+    try:
+
+        async def drained() -> bool:
+            return await count_rows(counters_db, "outbox") == 0
+
+        await eventually(drained, timeout=60)
+        records = await read_topic(topic, 6, timeout=10)  # one more: a duplicate would show
+    finally:
+        await back.stop(flush=False)
+        await broker.stop()
+    assert [json.loads(record.value)["seq"] for record in records] == list(range(5))

@@ -23,8 +23,8 @@ from agora_core.messaging.batch_consumer import (
     EventSetHandler,
     by_tenant,
 )
-from agora_core.messaging.consumer import RetryPolicy
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
+from agora_core.messaging.group_member import RetryPolicy
 from agora_core.messaging.publisher import EventPublisher, create_broker
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.postgres.migrations import Migrations
@@ -98,10 +98,16 @@ async def count_rows(database: Database, table: str) -> int:
     return int(row[0]) if row else 0
 
 
+async def counter_value(database: Database, counter_id: str, tenant: str = "acme") -> int:
+    """One counter's value (0 before its first bump)."""
+    return (await totals(database, tenant)).get(counter_id, 0)
+
+
 @dataclass
 class RunningBatchConsumer:
     broker: KafkaBroker
     consumer: BatchEventConsumer
+    publisher: EventPublisher
 
     async def stop(self) -> None:
         await self.consumer.drain()
@@ -117,8 +123,10 @@ async def start_batch_consumer(
     set_handlers: Mapping[str, EventSetHandler] | None = None,
     max_attempts: int = 3,
     max_records: int = 500,
+    client_id: str | None = None,
 ) -> RunningBatchConsumer:
-    broker = create_broker(kafka, client_id=f"test-{world.unique}")
+    broker = create_broker(kafka, client_id=client_id or f"test-{world.unique}")
+    publisher = EventPublisher(broker, service="tests")
     default: dict[str, BatchEventHandler] = {world.event_type: bump}
     consumer = BatchEventConsumer(
         broker,
@@ -129,10 +137,10 @@ async def start_batch_consumer(
         set_handlers=set_handlers,
         registry=world.registry,
         database=database,
-        publisher=EventPublisher(broker, service="tests"),
+        publisher=publisher,
         retry=RetryPolicy(max_attempts=max_attempts, backoff_ms=20, backoff_max_ms=100),
         max_records=max_records,
     )
     await broker.start()
     await consumer.wait_for_assignment()
-    return RunningBatchConsumer(broker, consumer)
+    return RunningBatchConsumer(broker, consumer, publisher)

@@ -4,6 +4,8 @@ While ``outage.active`` the handler fails like a dependency that is down (a tran
 error), so its events are retried and then dead-lettered; turning the outage off is
 "the fix" after which operators replay the DLQ. The service writes no servicer of
 its own: the runtime serves ``agora.admin.v1.OperationsService`` on its gRPC port.
+The counters live in PostgreSQL (``core_postgres``' counters schema); a bump adds, so
+an event applied twice would count twice.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from core_postgres.world import COUNTER_MIGRATIONS
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
@@ -18,6 +21,7 @@ from agora_contracts.events import EventPayload, EventRegistry, EventSpec
 from agora_core.grpc.policy import MethodPolicy
 from agora_core.grpc.server import create_grpc_server
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
+from agora_core.postgres import Database, UnitOfWork
 from agora_core.runtime import ServiceRuntime
 from agora_core.settings import ServiceSettings
 
@@ -74,28 +78,34 @@ class CounterWorld:
         )
 
 
+async def counter_value(database: Database, tenant: str, counter_id: str) -> int:
+    """One counter's value in ``tenant`` (0 before its first bump)."""
+    async with database.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(
+            "SELECT value FROM counters WHERE tenant_id = %s AND counter_id = %s",
+            (tenant, counter_id),
+        )
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
 def builder(world: CounterWorld, outage: Outage) -> Any:
     """The ``build`` function of the counter service for ``running_service``."""
 
     async def build(settings: CounterSettings) -> ServiceRuntime:
-        runtime = ServiceRuntime(settings, registry=world.registry())
-        counters = runtime.database["counters"]
+        runtime = ServiceRuntime(settings, registry=world.registry(), migrations=COUNTER_MIGRATIONS)
 
-        async def bump(event: ReceivedEvent[Any]) -> None:
+        async def bump(event: ReceivedEvent[Any], uow: UnitOfWork) -> None:
             if outage.active:
                 raise RuntimeError("scoring backend unavailable")
             payload: CounterBumped = event.payload
-            key = {"_id": f"{event.tenant_id}:{payload.counter_id}"}
-            await counters.update_one(
-                key, {"$setOnInsert": {"value": 0, "applied": []}}, upsert=True
-            )
-            # Idempotent on the event id even without the processed-id record.
-            await counters.update_one(
-                {**key, "applied": {"$ne": event.event_id}},
-                {"$inc": {"value": payload.amount}, "$push": {"applied": event.event_id}},
+            await uow.connection.execute(
+                "INSERT INTO counters (tenant_id, counter_id, value) VALUES (%s, %s, %s) "
+                "ON CONFLICT (tenant_id, counter_id) DO UPDATE SET value = counters.value + %s",
+                (event.tenant_id, payload.counter_id, payload.amount, payload.amount),
             )
 
-        runtime.add_consumer([world.topic], {world.event_type: bump})
+        runtime.add_batch_consumer([world.topic], {world.event_type: bump})
         runtime.set_api(
             create_grpc_server(settings, registrations=[], policy=MethodPolicy(), service_names=[])
         )

@@ -1,4 +1,4 @@
-"""Operators' replay and rewind through the real gRPC admin service, broker and FerretDB.
+"""Operators' replay and rewind through the real gRPC admin service, broker and PostgreSQL.
 
 One counter service per module; each test has its own tenant and counter. Effects
 are checked in the database; "nothing doubled" is proven by a marker event published
@@ -20,10 +20,9 @@ from prometheus_client import REGISTRY
 
 from agora.admin.v1 import admin_pb2
 from agora.admin.v1.admin_pb2_grpc import OperationsServiceStub
-from agora_core.messaging.consumer import dlq_topic
+from agora_core.messaging.dead_letters import dlq_topic
 from agora_core.messaging.replay import GroupHasMembers, rewind_idle_group
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import (
     ensure_topics,
@@ -32,9 +31,10 @@ from agora_core.testing.event_tap import (
     tapping,
 )
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
+from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
 
-from .counter_service import CounterSettings, CounterWorld, Outage, builder
+from .counter_service import CounterSettings, CounterWorld, Outage, builder, counter_value
 
 if TYPE_CHECKING:
     from agora.admin.v1.admin_pb2_grpc import OperationsServiceAsyncStub
@@ -57,23 +57,22 @@ def outage() -> Outage:
 
 @pytest.fixture(scope="module")
 async def runtime(
-    kafka_bootstrap: str, mongo_uri: str, world: CounterWorld, outage: Outage
+    kafka_bootstrap: str, postgres_admin_dsn: str, world: CounterWorld, outage: Outage
 ) -> AsyncIterator[ServiceRuntime]:
     await ensure_topics(kafka_bootstrap, [world.topic, dlq_topic(world.topic)])
-    database = f"replay_{world.unique}"
+    name, dsn = await create_test_database(postgres_admin_dsn, prefix="replay")
     settings = test_settings(
         CounterSettings,
         kafka=kafka_bootstrap,
-        mongo_uri=mongo_uri,
-        database=database,
+        postgres_dsn=dsn,
         operator_tenant=OPERATOR_TENANT,
         consumer_max_attempts=2,
     )
-    async with running_service(builder(world, outage), settings) as running:
-        yield running
-    client = create_mongo_client(mongo_uri)
-    await client.drop_database(database)
-    await client.close()
+    try:
+        async with running_service(builder(world, outage), settings) as running:
+            yield running
+    finally:
+        await drop_test_database(postgres_admin_dsn, name)
 
 
 @pytest.fixture(scope="module")
@@ -83,8 +82,7 @@ async def ops(runtime: ServiceRuntime) -> AsyncIterator[OperationsServiceAsyncSt
 
 
 async def counter(runtime: ServiceRuntime, tenant: str, counter_id: str) -> int:
-    document = await runtime.database["counters"].find_one({"_id": f"{tenant}:{counter_id}"})
-    return int(document["value"]) if document else 0
+    return await counter_value(runtime.require_postgres(), tenant, counter_id)
 
 
 async def wait_for_counter(

@@ -12,10 +12,8 @@ import contextlib
 import pytest
 from aiokafka import TopicPartition
 from core_runtime.notes_service import NotesSettings, build
-from pymongo.asynchronous.database import AsyncDatabase
 
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import Document
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import ensure_topics
 from agora_core.testing.service_harness import running_service, test_settings
@@ -24,15 +22,14 @@ pytestmark = pytest.mark.integration
 
 
 async def test_three_replicas_of_one_group_each_own_partitions_of_a_provisioned_topic(
-    kafka_bootstrap: str, mongo_uri: str, database: AsyncDatabase[Document], unique: str
+    kafka_bootstrap: str, postgres_dsn: str, unique: str
 ) -> None:
     topic = f"agora.g{unique}.notes.v1"
     await ensure_topics(kafka_bootstrap, [topic], partitions=6)
     settings = test_settings(
         NotesSettings,
         kafka=kafka_bootstrap,
-        mongo_uri=mongo_uri,
-        database=database.name,
+        postgres_dsn=postgres_dsn,
         topic_domain=f"g{unique}",
         consumer_group=f"notes-{unique}",
     )

@@ -17,14 +17,14 @@ pytestmark = pytest.mark.unit
 
 def test_tokens_and_uri_passwords_are_redacted_from_text() -> None:
     text = (
-        "auth Bearer abc.def.ghi failed for mongodb://admin:hunter2@db:27017/ "
+        "auth Bearer abc.def.ghi failed for postgresql://admin:hunter2@db:5432/agora "
         "token eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJl"
     )
     cleaned = redact_text(text)
     assert "abc.def.ghi" not in cleaned
     assert "hunter2" not in cleaned
     assert "eyJzdWIiOiJ1MSJ9" not in cleaned
-    assert "mongodb://[redacted]@db:27017/" in cleaned
+    assert "postgresql://[redacted]@db:5432/agora" in cleaned
 
 
 def test_log_lines_are_json_with_context_and_without_secrets(

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from agora_core.privacy import mentions_person, person_digest, scrubbed
-from agora_core.privacy.plan import Anonymise, Delete, ErasurePlan
 
 pytestmark = pytest.mark.unit
 
@@ -50,11 +49,3 @@ def test_the_tombstone_digest_depends_on_the_tenant_and_hides_the_id() -> None:
     assert digest != person_digest("t2", "u-ada")
     assert "u-ada" not in digest
     assert len(digest) == 64
-
-
-def test_a_plan_reports_the_collections_it_forgot() -> None:
-    plan = ErasurePlan(
-        steps=(Delete("inbox", ("recipient_id",), "personal"), Anonymise("posts", ("by",), "kept")),
-        not_personal={"themes": "taxonomy"},
-    )
-    assert plan.uncovered(["inbox", "posts", "themes", "likes", "erased_persons"]) == ["likes"]

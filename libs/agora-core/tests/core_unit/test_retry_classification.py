@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import bson
+import psycopg
 import pytest
-from bson.errors import InvalidDocument
-from pymongo.errors import AutoReconnect, ServerSelectionTimeoutError
+from psycopg_pool import PoolTimeout
 
 from agora_core.messaging.retry import FailureKind, PermanentError, classify
 
 pytestmark = pytest.mark.unit
 
 
-def _encode_error(document: dict[str, object]) -> Exception:
-    try:
-        bson.encode(document)
-    except Exception as error:  # the exact error the driver raises for this document
-        return error
-    raise AssertionError("the document was encodable")
-
-
 def test_values_the_database_cannot_encode_are_permanent() -> None:
     """Found by the security suite: a valid event with a huge int was retried 4 times."""
-    too_big = _encode_error({"n": 2**70})
-    assert isinstance(too_big, OverflowError)
-    assert classify(too_big) is FailureKind.PERMANENT
-    assert classify(InvalidDocument("key '$x' must not start with '$'")) is FailureKind.PERMANENT
+    assert classify(OverflowError("int too big to convert")) is FailureKind.PERMANENT
+    out_of_range = psycopg.errors.NumericValueOutOfRange("bigint out of range")
+    assert classify(out_of_range) is FailureKind.PERMANENT
+
+
+def test_a_statement_timeout_is_transient_not_an_outage() -> None:
+    assert classify(psycopg.errors.QueryCanceled("statement timeout")) is FailureKind.TRANSIENT
 
 
 def test_unknown_errors_stay_transient() -> None:
@@ -34,9 +28,10 @@ def test_unknown_errors_stay_transient() -> None:
 
 def test_an_exception_group_is_classified_by_what_it_holds() -> None:
     """A TaskGroup in a handler wraps its children's errors (found by tests/faults)."""
-    outage = ExceptionGroup("tg", [ExceptionGroup("tg", [AutoReconnect("connection closed")])])
+    closed = psycopg.OperationalError("server closed the connection unexpectedly")
+    outage = ExceptionGroup("tg", [ExceptionGroup("tg", [closed])])
     assert classify(outage) is FailureKind.INFRASTRUCTURE
-    mixed = ExceptionGroup("tg", [RuntimeError("flaky"), ServerSelectionTimeoutError("down")])
+    mixed = ExceptionGroup("tg", [RuntimeError("flaky"), PoolTimeout("no connection in 5s")])
     assert classify(mixed) is FailureKind.INFRASTRUCTURE
     refused = ExceptionGroup("tg", [RuntimeError("flaky"), PermanentError("bad")])
     assert classify(refused) is FailureKind.PERMANENT

@@ -70,7 +70,7 @@ def test_secrets_are_not_shown_in_the_settings_repr(environment: dict[str, str])
         {
             "AGORA_TESTSVC_DEV_MODE": "true",
             "AGORA_TESTSVC_JWT_HS256_SECRET": "s3cr3t-value",
-            "AGORA_TESTSVC_MONGO_URI": "mongodb://admin:hunter2@db:27017/",
+            "AGORA_TESTSVC_POSTGRES_DSN": "postgresql://admin:hunter2@db:5432/agora_testsvc",
         }
     )
     _apply(environment)
@@ -89,7 +89,10 @@ def test_each_service_owns_its_database_unless_told_otherwise(
         }
     )
     _apply(environment)
-    assert load_settings(CatalogLikeSettings).mongo_database == "agora_community"
-    os.environ["AGORA_TESTSVC_MONGO_DATABASE"] = "shared"
-    assert load_settings(CatalogLikeSettings).mongo_database == "shared"
-    assert load_settings(CatalogLikeSettings, mongo_database="x").mongo_database == "x"
+    own = load_settings(CatalogLikeSettings).postgres_dsn.get_secret_value()
+    assert own.startswith("postgresql://agora_community:agora-local-community@")
+    assert own.endswith("/agora_community")
+    os.environ["AGORA_TESTSVC_POSTGRES_DSN"] = "postgresql://shared@db/shared"
+    assert load_settings(CatalogLikeSettings).postgres_dsn.get_secret_value().endswith("/shared")
+    given = load_settings(CatalogLikeSettings, postgres_dsn="postgresql://x@db/x")
+    assert given.postgres_dsn.get_secret_value() == "postgresql://x@db/x"

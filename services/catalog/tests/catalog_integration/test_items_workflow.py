@@ -1,5 +1,5 @@
 """Items of every type and the contribution workflow, through the real gRPC server,
-with events checked on the real broker and state read back from FerretDB."""
+with events checked on the real broker and state read back from PostgreSQL."""
 
 from __future__ import annotations
 

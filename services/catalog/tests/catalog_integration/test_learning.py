@@ -281,7 +281,7 @@ async def test_assignments_due_dates_and_team_view(tenant: Tenant, kafka_bootstr
         await s.CompleteItem(pb.CompleteItemRequest(item_id=item.item_id), metadata=tenant.learner)
         await s.CompleteItem(pb.CompleteItemRequest(item_id=step.item_id), metadata=tenant.learner)
         await tap.wait_for(PATH_COMPLETED, tenant=t, subject=path.path_id)
-        await tenant.runtime.relay.flush()
+        await tenant.runtime.postgres_relay.flush()
         assert len(tap.matching(ASSIGNED, tenant=t)) == 3
 
     team = await s.ListTeamAssignments(pb.ListTeamAssignmentsRequest(), metadata=tenant.manager)

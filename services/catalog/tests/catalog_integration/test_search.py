@@ -1,4 +1,4 @@
-"""Search through the real gRPC server on FerretDB: accents and case, prefixes,
+"""Search through the real gRPC server on PostgreSQL: accents and case, prefixes,
 relevance weights, filters, sorts and page tokens."""
 
 from __future__ import annotations

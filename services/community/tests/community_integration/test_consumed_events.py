@@ -18,7 +18,7 @@ from agora_contracts.events.domains.catalog import (
     PathStepV1,
 )
 from agora_contracts.events.domains.community import COMMENTS_TOPIC
-from agora_core.messaging.consumer import dlq_topic
+from agora_core.messaging.dead_letters import dlq_topic
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_raw, tapping
 from agora_core.testing.grpc_assertions import assert_status, rpc_error

@@ -60,7 +60,7 @@ def gamification_settings(
         "consumer_group": TEST_GROUP,
     }
     values.update(overrides)
-    return test_settings(GamificationSettings, kafka=kafka, mongo_uri=None, database=None, **values)
+    return test_settings(GamificationSettings, kafka=kafka, **values)
 
 
 @pytest.fixture(scope="module")

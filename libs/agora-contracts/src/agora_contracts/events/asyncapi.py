@@ -48,7 +48,7 @@ SCHEMAS_FOLDER: Final = "schemas"
 
 DLQ_SUFFIX: Final = ".dlq"
 DLQ_HEADERS: Final[dict[str, tuple[str, dict[str, Any]]]] = {
-    # mirrors agora_core.messaging.consumer (the contracts cannot import the runtime)
+    # mirrors agora_core.messaging.dead_letters (the contracts cannot import the runtime)
     "agora-dlq-reason": (
         "Why the record was dead-lettered.",
         {

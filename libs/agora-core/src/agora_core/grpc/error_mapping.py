@@ -15,9 +15,9 @@ FailedPrecondition         FAILED_PRECONDITION     message names the current sta
 PermissionDenied           PERMISSION_DENIED
 ResourceExhausted          RESOURCE_EXHAUSTED      RetryInfo (when the wait is known)
 Unauthenticated            UNAUTHENTICATED
-database outage           UNAVAILABLE             (transient: clients may retry): pymongo
-                                                   ConnectionFailure, psycopg
-                                                   OperationalError, an exhausted pool
+database outage           UNAVAILABLE             (transient: clients may retry): psycopg
+                                                   OperationalError or InterfaceError,
+                                                   an exhausted pool
                                                    (PoolTimeout); also inside an
                                                    ExceptionGroup (a TaskGroup)
 anything else              INTERNAL                generic message; the error is logged

@@ -36,15 +36,9 @@ from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.subscriber.usecase import LogicSubscriber
 
 from agora_contracts.events import EventRegistry
-from agora_core.messaging.consumer import (
-    DeadLetter,
-    EventConsumer,
-    RetryPolicy,
-    _Abandoned,
-    _header,
-    _raw_body,
-)
+from agora_core.messaging.dead_letters import DeadLetter
 from agora_core.messaging.events import ReceivedEvent
+from agora_core.messaging.group_member import Abandoned, GroupMember, RetryPolicy, header, raw_body
 from agora_core.messaging.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.messaging.retry import FailureKind, classify
@@ -87,7 +81,7 @@ class _HandlerFailed(Exception):
         self.width = width
 
 
-class BatchEventConsumer(EventConsumer):
+class BatchEventConsumer(GroupMember):
     """One consumer-group subscription whose records are handled a poll at a time."""
 
     def __init__(
@@ -118,13 +112,11 @@ class BatchEventConsumer(EventConsumer):
             service=service,
             group_id=group_id,
             topics=topics,
-            handlers=dict.fromkeys([*handlers, *self._set_handlers], _unused),
+            handled_types=[*handlers, *self._set_handlers],
             registry=registry,
-            processed=None,
             publisher=publisher,
             retry=retry,
             max_payload_bytes=max_payload_bytes,
-            commit_interval=0,
         )
 
     def _subscribe(self, broker: KafkaBroker, topics: Sequence[str]) -> LogicSubscriber[Any]:
@@ -137,7 +129,7 @@ class BatchEventConsumer(EventConsumer):
             batch=True,
             max_records=self._max_records,
             batch_timeout_ms=100,
-            decoder=_raw_body,
+            decoder=raw_body,
         )
 
         async def on_batch(message: KafkaMessage) -> None:
@@ -164,7 +156,7 @@ class BatchEventConsumer(EventConsumer):
                 seeks_before = self._seeks.get(partition, 0)
                 try:
                     await self._process_partition(batch)
-                except _Abandoned:
+                except Abandoned:
                     return
                 if self._seeks.get(partition, 0) == seeks_before:
                     self._pending[partition] = batch[-1].offset + 1
@@ -184,10 +176,10 @@ class BatchEventConsumer(EventConsumer):
                 event = self._parse(record)
             except DeadLetter as dead:
                 await self._dead_letter(record, dead)
-                self._count(record.topic, _header(record, "ce_type"), "dead_lettered")
+                self._count(record.topic, header(record, "ce_type"), "dead_lettered")
                 continue
             if event is None:
-                self._count(record.topic, _header(record, "ce_type"), "ignored")
+                self._count(record.topic, header(record, "ce_type"), "ignored")
                 continue
             items.append((record, event))
         await self._handle_items(items)
@@ -324,7 +316,3 @@ class BatchEventConsumer(EventConsumer):
 
     def _count(self, topic: str, event_type: str | None, outcome: str) -> None:
         EVENTS_CONSUMED.labels(self._service, topic, event_type or "unknown", outcome).inc()
-
-
-async def _unused(_event: ReceivedEvent[Any]) -> None:
-    raise AssertionError("batch consumers call their batch handlers")

@@ -100,26 +100,6 @@ class OutgoingEvent:
             value=payload.model_dump_json().encode("utf-8"),
         )
 
-    def to_document(self) -> dict[str, Any]:
-        """The shape stored in an aggregate's outbox array."""
-        return {
-            "id": self.event_id,
-            "topic": self.topic,
-            "key": self.key,
-            "headers": self.headers,
-            "value": self.value.decode("utf-8"),
-        }
-
-    @classmethod
-    def from_document(cls, document: dict[str, Any]) -> OutgoingEvent:
-        return cls(
-            event_id=str(document["id"]),
-            topic=str(document["topic"]),
-            key=str(document["key"]),
-            headers={str(k): str(v) for k, v in document["headers"].items()},
-            value=str(document["value"]).encode("utf-8"),
-        )
-
     def payload_json(self) -> Any:
         return json.loads(self.value)
 

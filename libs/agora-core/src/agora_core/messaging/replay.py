@@ -2,7 +2,8 @@
 
 Neither ever doubles an effect. Records go back byte for byte, with their original
 CloudEvents headers and id, and every consumer skips an id it has already processed
-(``agora_core.messaging.idempotency``); re-reading only costs work.
+(the processed-event marks of :mod:`agora_core.postgres.processed`, written in the
+consumer's transaction); re-reading only costs work.
 
 *Dead letters* (:func:`replay_dead_letters`): the records of ``<topic>.dlq`` are
 published again on ``<topic>`` without their ``agora-dlq-*`` headers, so the
@@ -36,7 +37,8 @@ import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, KafkaError
 
-from agora_core.messaging.consumer import DLQ_HEADER_PREFIX, EventConsumer, dlq_topic
+from agora_core.messaging.dead_letters import DLQ_HEADER_PREFIX, dlq_topic
+from agora_core.messaging.group_member import GroupMember
 from agora_core.messaging.partitions import topic_partitions
 from agora_core.messaging.publisher import EventPublisher, RawRecord
 
@@ -269,7 +271,7 @@ class ConsumerRewind:
 
 
 async def rewind_consumer(
-    consumers: Sequence[EventConsumer], topic: str, at: datetime
+    consumers: Sequence[GroupMember], topic: str, at: datetime
 ) -> ConsumerRewind:
     """Seek the members of this process subscribed to ``topic`` to the first offset
     whose record timestamp is at or after ``at`` (the end where none is), and commit it.

@@ -7,10 +7,8 @@ from enum import StrEnum
 
 import psycopg
 from aiokafka.errors import KafkaError
-from bson.errors import InvalidDocument
 from psycopg_pool import PoolTimeout
 from pydantic import ValidationError
-from pymongo.errors import ConnectionFailure
 
 from agora_core.errors import AgoraError
 
@@ -30,7 +28,7 @@ def classify(error: BaseException) -> FailureKind:
     if isinstance(error, BaseExceptionGroup):
         # A handler's asyncio.TaskGroup wraps its children's errors. An outage any child
         # saw explains the failure (wait it out); otherwise a refusal that will repeat
-        # decides; found by tests/faults: FerretDB stopped under load.
+        # decides; found by tests/faults: the database stopped under load.
         kinds = {classify(inner) for inner in error.exceptions}
         for kind in (FailureKind.INFRASTRUCTURE, FailureKind.PERMANENT):
             if kind in kinds:
@@ -42,9 +40,9 @@ def classify(error: BaseException) -> FailureKind:
         return FailureKind.INFRASTRUCTURE
     if isinstance(error, PermanentError | ValidationError | AgoraError):
         return FailureKind.PERMANENT
-    # A value the database cannot encode (an int beyond 64 bits, a key it refuses) fails
-    # the same way on every attempt.
-    if isinstance(error, OverflowError | InvalidDocument | psycopg.DataError):
+    # A value the database cannot encode (an int beyond 64 bits, a value its column
+    # refuses) fails the same way on every attempt.
+    if isinstance(error, OverflowError | psycopg.DataError):
         return FailureKind.PERMANENT
     return FailureKind.TRANSIENT
 
@@ -62,6 +60,4 @@ def is_database_outage(error: BaseException) -> bool:
     """
     if isinstance(error, psycopg.errors.QueryCanceled):
         return False
-    return isinstance(
-        error, ConnectionFailure | psycopg.OperationalError | psycopg.InterfaceError | PoolTimeout
-    )
+    return isinstance(error, psycopg.OperationalError | psycopg.InterfaceError | PoolTimeout)

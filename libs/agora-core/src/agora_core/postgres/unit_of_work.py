@@ -23,7 +23,7 @@ from opentelemetry.trace import SpanKind
 
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres.pool import AsyncConnection, Pool
-from agora_core.storage.tenancy import require_tenant
+from agora_core.postgres.tenancy import require_tenant
 from agora_core.tracing.spans import MAX_LINKS, child_span
 
 TENANT_SETTING: Final = "agora.tenant_id"

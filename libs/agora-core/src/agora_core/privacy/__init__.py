@@ -1,44 +1,24 @@
 """Right to erasure, shared by every service (see docs/privacy.md).
 
-- :mod:`.tombstones`: which persons were erased in a tenant (as digests), and the
-  pseudonym an erasure in progress uses;
-- :mod:`.scrub`: finding a person id in stored documents and replacing it;
-- :mod:`.plan`: a service's declared list of what it deletes and what it anonymises,
-  and the eraser that applies it idempotently;
-- :mod:`.guard`: dropping later events that would store data about an erased person;
+- :mod:`.postgres`: the erasure of a service on PostgreSQL: tombstones, the service's
+  declared steps run in the consumer's unit of work, the guard around every handler;
+- :mod:`.tombstones`: how a tombstone names a person (a digest), and pseudonyms;
+- :mod:`.scrub`: finding a person id in stored values and replacing it;
+- :mod:`.guard`: which persons an event names (what the guard checks);
 - :mod:`.callers`: refusing gRPC calls made with an erased person's token.
 """
 
 from agora_core.privacy.callers import ErasedCallerVerifier
-from agora_core.privacy.guard import skip_events_about_erased
-from agora_core.privacy.plan import (
-    Anonymise,
-    Delete,
-    DeleteKeyed,
-    ErasurePlan,
-    ErasureReport,
-    PersonEraser,
-    erasure_handler,
-)
+from agora_core.privacy.guard import PERSON_ERASED, people_named
 from agora_core.privacy.scrub import mentions_person, scrubbed
-from agora_core.privacy.tombstones import ERASED_PERSONS, ErasedPersons, person_digest
-from agora_core.privacy.wiring import PERSON_ERASED, with_erasure
+from agora_core.privacy.tombstones import new_pseudonym, person_digest
 
 __all__ = [
-    "ERASED_PERSONS",
     "PERSON_ERASED",
-    "Anonymise",
-    "Delete",
-    "DeleteKeyed",
     "ErasedCallerVerifier",
-    "ErasedPersons",
-    "ErasurePlan",
-    "ErasureReport",
-    "PersonEraser",
-    "erasure_handler",
     "mentions_person",
+    "new_pseudonym",
+    "people_named",
     "person_digest",
     "scrubbed",
-    "skip_events_about_erased",
-    "with_erasure",
 ]

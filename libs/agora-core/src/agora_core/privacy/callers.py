@@ -3,7 +3,7 @@
 Erasure does not revoke tokens (the identity provider does); until a token expires,
 calls made with it would create new data about the person. Each service's gRPC server
 verifies tokens with :class:`ErasedCallerVerifier`, which answers ``UNAUTHENTICATED``
-for a subject erased in the token's tenant (one ``_id`` lookup per call).
+for a subject erased in the token's tenant (one primary-key lookup per call).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from agora_core.settings import ServiceSettings
 
 
 class ErasedLookup(Protocol):
-    """Tombstones of erased persons (MongoDB's :class:`ErasedPersons` or PostgreSQL's
-    :class:`~agora_core.privacy.postgres.PostgresErasedPersons`)."""
+    """Tombstones of erased persons
+    (:class:`~agora_core.privacy.postgres.PostgresErasedPersons`)."""
 
     async def is_erased(self, tenant_id: str, person_id: str) -> bool: ...
 

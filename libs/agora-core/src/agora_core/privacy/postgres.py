@@ -3,8 +3,8 @@
 The ``person.erased`` event is handled in the consumer's unit of work: the tombstone,
 every step of the service's plan and the event's processed mark commit together, so an
 erasure is never half done — a crash rolls all of it back and the redelivery starts
-again. That is why, unlike the MongoDB eraser, no "erasing" state and no stored
-pseudonym are needed: the pseudonym of one erasure lives only in its transaction.
+again. So no "erasing" state and no stored pseudonym are needed: the pseudonym of one
+erasure lives only in its transaction.
 
 Each service declares its steps (``(name, step)`` pairs, a name per table it cleans)
 and the tables that hold nothing personal; :meth:`PostgresPersonEraser.uncovered`
@@ -34,9 +34,8 @@ from agora_core.messaging.batch_consumer import BatchEventHandler, EventSetHandl
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.postgres.schema import tenant_isolation_statements
 from agora_core.postgres.unit_of_work import Database, UnitOfWork
-from agora_core.privacy.guard import people_named
+from agora_core.privacy.guard import PERSON_ERASED, people_named
 from agora_core.privacy.tombstones import new_pseudonym, person_digest
-from agora_core.privacy.wiring import PERSON_ERASED
 
 log = structlog.get_logger(__name__)
 

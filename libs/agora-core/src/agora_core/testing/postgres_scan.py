@@ -1,6 +1,5 @@
 """Reading a service's PostgreSQL database in erasure tests: every row of a tenant,
-and every stored value that names a person (the PostgreSQL side of
-``personal_data_scan``).
+and every stored value that names a person.
 
 Tables are found in the catalog (every base table with a ``tenant_id`` column), so a
 table added later is searched without changing a test; the runtime's own tables
@@ -10,6 +9,7 @@ table added later is searched without changing a test; the runtime's own tables
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any, Final
 
 from psycopg import sql
@@ -17,7 +17,21 @@ from psycopg import sql
 from agora_core.postgres import Database
 from agora_core.privacy.postgres import RUNTIME_TABLES
 from agora_core.privacy.scrub import mentions_person
-from agora_core.testing.personal_data_scan import Trace
+
+
+@dataclass(frozen=True)
+class Trace:
+    """One place a needle was found: a table, the row's index in
+    :func:`tenant_rows`' order, a column, and the value holding the needle."""
+
+    table: str
+    row: int
+    column: str
+    value: str
+
+    def __str__(self) -> str:
+        return f"{self.table}[{self.row}].{self.column} = {self.value[:120]!r}"
+
 
 _TENANT_TABLES: Final = """
 SELECT c.table_name FROM information_schema.columns c

@@ -2,8 +2,7 @@
 
 Every service's integration tests use the same two steps::
 
-    settings = test_settings(CatalogSettings, kafka=kafka_bootstrap, mongo_uri=mongo_uri,
-                             database=database.name)   # or postgres_dsn=… once moved
+    settings = test_settings(CatalogSettings, kafka=kafka_bootstrap, postgres_dsn=postgres_dsn)
     async with running_service(build, settings) as runtime:
         stub = CatalogServiceStub(channel_to(runtime))
 """
@@ -32,14 +31,11 @@ def test_settings(
     cls: type[SettingsT],
     *,
     kafka: str,
-    mongo_uri: str | None = None,  # noqa: PT028 - a helper, not a test (see __test__)
-    database: str | None = None,  # noqa: PT028
     **overrides: object,
 ) -> SettingsT:
     """Dev-mode settings of a test instance: free ports, short retries, a per-run group.
 
-    A service still on MongoDB passes ``mongo_uri`` and ``database``; one on PostgreSQL
-    passes ``postgres_dsn=…`` (its schema is then migrated at start). Instances built in one
+    Pass ``postgres_dsn=…`` (the schema is then migrated at start). Instances built in one
     run share their consumer group (as replicas and restarts of one deployment do);
     pass ``consumer_group`` to isolate one.
     """
@@ -56,10 +52,6 @@ def test_settings(
         "consumer_retry_backoff_max_ms": 200,
         "shutdown_grace_seconds": 5.0,
     }
-    if mongo_uri is not None:
-        values["mongo_uri"] = mongo_uri
-    if database is not None:
-        values["mongo_database"] = database
     if "postgres_dsn" in overrides:
         values["postgres_migrate_on_start"] = True
     if "public_port" in cls.model_fields:  # a service's public endpoint, if it has one

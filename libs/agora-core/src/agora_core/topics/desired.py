@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from agora_contracts.events import EventRegistry
 from agora_contracts.events.schemas import load_platform_events
-from agora_core.messaging.consumer import DLQ_SUFFIX, dlq_topic
+from agora_core.messaging.dead_letters import DLQ_SUFFIX, dlq_topic
 from agora_core.topics.settings import TopicsSettings
 
 

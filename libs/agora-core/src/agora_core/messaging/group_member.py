@@ -1,70 +1,43 @@
-"""The consumer pipeline every subscriber goes through.
+"""What every consumer-group member of a service shares: the subscription's state.
 
-For each record, in partition order: parse the CloudEvents headers, find the type in
-the registry, validate the payload, skip an id already processed, run the handler
-with bounded retries and backoff, dead-letter what cannot be handled, record the id,
-and mark its offset finished. Finished offsets are committed as explicit
-per-partition offsets every ``commit_interval`` (100 ms by default; 0 commits after
-each record) and on drain. FastStream's own commit (a bare ``consumer.commit()``)
-would commit every fetched position and could skip a record still being retried, so
-acknowledgement is manual (``AckPolicy.MANUAL``) and done here.
+:class:`GroupMember` owns one consumer-group subscription over some topics: the
+partitions assigned, finished offsets committed as explicit per-partition offsets
+(FastStream's own commit, a bare ``consumer.commit()``, would commit every fetched
+position, so acknowledgement is manual: ``AckPolicy.MANUAL``), operators' seeks,
+graceful draining, parsing and validating a record against the event registry,
+judging a handler's failure (retry, back off, or dead-letter), retrying through an
+infrastructure outage, and writing dead-letter copies.
+:class:`~agora_core.messaging.batch_consumer.BatchEventConsumer` builds on it: it
+subscribes, handles a poll per database transaction and says which offsets finished.
 
-A record is never left behind: it ends handled, skipped as a duplicate, ignored
-(a type this consumer does not handle), or dead-lettered; only then is its offset
-committed. A commit refused by a rebalance is counted and the new owner of the
-partition gets the record again, where the processed-id check absorbs it.
+A commit refused by a rebalance is counted and the new owner of the partition gets
+the records again, where the processed-event marks absorb them.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
 from faststream.kafka.subscriber.usecase import LogicSubscriber
 from pydantic import ValidationError
 
 from agora_contracts.events import CloudEventEnvelope, EnvelopeError, EventRegistry
+from agora_core.messaging.dead_letters import DeadLetter, dead_letter_copy, dlq_topic
 from agora_core.messaging.events import ReceivedEvent
-from agora_core.messaging.idempotency import ProcessedEvents
-from agora_core.messaging.metrics import (
-    COMMITS_FAILED,
-    CONSUMER_LAG,
-    EVENTS_CONSUMED,
-    EVENTS_FAILED,
-    HANDLER_SECONDS,
-)
+from agora_core.messaging.metrics import COMMITS_FAILED, CONSUMER_LAG, EVENTS_FAILED
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.messaging.retry import FailureKind, backoff_seconds, classify
-from agora_core.tracing.spans import consumed_event_span
 
 log = structlog.get_logger(__name__)
-
-EventHandler = Callable[[ReceivedEvent[Any]], Awaitable[None]]
-
-DLQ_SUFFIX = ".dlq"
-DLQ_HEADER_PREFIX = "agora-dlq-"
-
-
-DLQ_VALUE_LIMIT = 256 * 1024
-"""Bytes of a record's value a DLQ copy keeps. A value near the broker's message size
-limit plus the DLQ headers would not fit, and a DLQ publish that can never succeed
-would stall its partition forever; the original stays on its topic at the recorded
-partition and offset until retention."""
-
-
-def dlq_topic(topic: str) -> str:
-    return f"{topic}{DLQ_SUFFIX}"
 
 
 @dataclass(frozen=True)
@@ -74,21 +47,11 @@ class RetryPolicy:
     backoff_max_ms: int = 10_000
 
 
-class DeadLetter(Exception):
-    """Internal: the record must go to the DLQ with this reason."""
-
-    def __init__(self, reason: str, detail: str, attempts: int = 0) -> None:
-        super().__init__(f"{reason}: {detail}")
-        self.reason = reason
-        self.detail = detail
-        self.attempts = attempts
+class Abandoned(Exception):
+    """Shutting down mid-retry; leave the records uncommitted for redelivery."""
 
 
-class _Abandoned(Exception):
-    """Internal: shutting down mid-retry; leave the record uncommitted for redelivery."""
-
-
-class EventConsumer:
+class GroupMember(ABC):
     """One consumer-group subscription over some topics, dispatching on ``ce_type``."""
 
     def __init__(
@@ -98,58 +61,37 @@ class EventConsumer:
         service: str,
         group_id: str,
         topics: Sequence[str],
-        handlers: Mapping[str, EventHandler],
+        handled_types: Collection[str],
         registry: EventRegistry,
-        processed: ProcessedEvents | None,
         publisher: EventPublisher,
         retry: RetryPolicy,
         max_payload_bytes: int = 1024 * 1024,
-        commit_interval: float = 0.1,
     ) -> None:
-        unknown = [t for t in handlers if not registry.knows(t)]
+        unknown = sorted(t for t in handled_types if not registry.knows(t))
         if unknown:
             raise ValueError(f"handlers for unregistered event types: {unknown}")
         self._service = service
         self._group_id = group_id
         self._topics = frozenset(topics)
-        self._handlers = dict(handlers)
+        self._handled = frozenset(handled_types)
         self._registry = registry
-        self._processed = processed
         self._publisher = publisher
         self._retry = retry
         self._max_payload_bytes = max_payload_bytes
-        self._commit_interval = commit_interval
         self._pending: dict[TopicPartition, int] = {}
         # Bumped by seek_and_commit: a record fetched before a seek must not commit
         # its offset over the new position.
         self._seeks: dict[TopicPartition, int] = {}
         self._consumer: AIOKafkaConsumer | None = None
-        self._ticker: asyncio.Task[None] | None = None
         self._stopping = False
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
         self.subscriber: LogicSubscriber[Any] = self._subscribe(broker, topics)
 
+    @abstractmethod
     def _subscribe(self, broker: KafkaBroker, topics: Sequence[str]) -> LogicSubscriber[Any]:
-        """The group's FastStream subscriber, calling :meth:`process` for each record."""
-        subscriber: LogicSubscriber[Any] = broker.subscriber(
-            *topics,
-            group_id=self._group_id,
-            ack_policy=AckPolicy.MANUAL,
-            auto_offset_reset="earliest",
-            max_poll_interval_ms=10 * 60 * 1000,
-            # FastStream would decode JSON itself and drop a record it cannot parse
-            # before our pipeline sees it; the raw bytes are validated (or
-            # dead-lettered) here instead.
-            decoder=_raw_body,
-        )
-
-        async def on_record(message: KafkaMessage) -> None:
-            await self.process(message.raw_message, message.consumer)
-
-        subscriber(on_record)
-        return subscriber
+        """The group's FastStream subscriber (manual acknowledgement, raw bytes)."""
 
     @property
     def topics(self) -> frozenset[str]:
@@ -168,7 +110,7 @@ class EventConsumer:
     @property
     def handled_types(self) -> frozenset[str]:
         """Event types this consumer handles; records of any other type are ignored."""
-        return frozenset(self._handlers)
+        return self._handled
 
     @property
     def assignment(self) -> set[TopicPartition]:
@@ -204,75 +146,17 @@ class EventConsumer:
             await asyncio.sleep(0.05)
 
     async def drain(self) -> None:
-        """Stop taking records, let the one in flight finish, commit what is done."""
+        """Stop taking records, let the batch in flight finish, commit what is done."""
         self._stopping = True
         await self._idle.wait()
-        if self._ticker is not None:
-            self._ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._ticker
-            self._ticker = None
         await self.flush_commits()
-
-    async def process(self, record: ConsumerRecord[Any, Any], consumer: AIOKafkaConsumer) -> None:
-        """Handle one record to a final state, then commit its offset. Never raises."""
-        if self._stopping:
-            return  # not committed: the next owner of the partition handles it
-        self._in_flight += 1
-        self._idle.clear()
-        started = time.perf_counter()
-        partition = TopicPartition(record.topic, record.partition)
-        seeks_before = self._seeks.get(partition, 0)
-        try:
-            outcome = await self._handle(record)
-        except _Abandoned:
-            return
-        finally:
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._idle.set()
-            HANDLER_SECONDS.labels(self._service, record.topic).observe(
-                time.perf_counter() - started
-            )
-        EVENTS_CONSUMED.labels(self._service, record.topic, outcome[1], outcome[0]).inc()
-        if self._seeks.get(partition, 0) != seeks_before:
-            return  # the partition was sought meanwhile: this offset is no longer next
-        # Records of a partition finish in order, so the newest finished offset is safe
-        # to commit: it never passes a record still being handled.
-        self._pending[partition] = record.offset + 1
-        self._consumer = consumer
-        if self._commit_interval <= 0:
-            await self.flush_commits()
-        elif self._ticker is None or self._ticker.done():
-            self._ticker = asyncio.create_task(self._commit_periodically())
-
-    async def _handle(self, record: ConsumerRecord[Any, Any]) -> tuple[str, str]:
-        """Return (outcome, event type) once the record reached a final state."""
-        try:
-            event = self._parse(record)
-            if event is None:
-                return "ignored", _header(record, "ce_type") or "unknown"
-            processed = self._processed
-            assert processed is not None, "a record-at-a-time consumer needs processed marks"
-            if await self._with_infra_retry(lambda: processed.seen(event.event_id)):
-                return "duplicate", event.envelope.type
-            await self._run_handler(event)
-            await self._with_infra_retry(
-                lambda: processed.mark(
-                    event.event_id, tenant_id=event.tenant_id, event_type=event.envelope.type
-                )
-            )
-            return "handled", event.envelope.type
-        except DeadLetter as dead:
-            await self._dead_letter(record, dead)
-            return "dead_lettered", _header(record, "ce_type") or "unknown"
 
     def _parse(self, record: ConsumerRecord[Any, Any]) -> ReceivedEvent[Any] | None:
         try:
             envelope = CloudEventEnvelope.from_headers(record.headers or ())
         except EnvelopeError as error:
             raise DeadLetter("invalid-envelope", str(error)) from None
-        if not self._registry.knows(envelope.type) or envelope.type not in self._handlers:
+        if not self._registry.knows(envelope.type) or envelope.type not in self._handled:
             return None
         spec = self._registry.spec(envelope.type)
         if spec.topic != record.topic:
@@ -286,37 +170,6 @@ class EventConsumer:
             raise DeadLetter("invalid-payload", _summarise(error)) from None
         key = record.key.decode("utf-8", "replace") if record.key is not None else None
         return ReceivedEvent(envelope, payload, record.topic, record.partition, record.offset, key)
-
-    async def _run_handler(self, event: ReceivedEvent[Any]) -> None:
-        handler = self._handlers[event.envelope.type]
-        attempt = 0
-        # Only transient failures count towards max_attempts: attempts made while the
-        # database or broker is down say nothing about the event.
-        transient_failures = 0
-        while True:
-            attempt += 1
-            try:
-                with (
-                    structlog.contextvars.bound_contextvars(
-                        event_id=event.event_id,
-                        event_type=event.envelope.type,
-                        tenant=event.tenant_id,
-                        trace=event.envelope.traceparent,
-                    ),
-                    consumed_event_span(event, self._group_id),
-                ):
-                    await handler(event)
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:
-                dead, transient_failures = self._judge_failure(
-                    event, error, attempt, transient_failures
-                )
-                if dead is not None:
-                    raise dead from error
-                await self._pause(attempt)
-            else:
-                return
 
     def _judge_failure(
         self, event: ReceivedEvent[Any], error: Exception, attempt: int, transient_failures: int
@@ -357,35 +210,15 @@ class EventConsumer:
 
     async def _pause(self, attempt: int) -> None:
         if self._stopping:
-            raise _Abandoned
+            raise Abandoned
         await asyncio.sleep(
             backoff_seconds(attempt, self._retry.backoff_ms, self._retry.backoff_max_ms)
         )
         if self._stopping:
-            raise _Abandoned
+            raise Abandoned
 
     async def _dead_letter(self, record: ConsumerRecord[Any, Any], dead: DeadLetter) -> None:
-        headers = {
-            name: raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-            for name, raw in (record.headers or ())
-            if not name.startswith(DLQ_HEADER_PREFIX)
-        }
-        headers.update(
-            {
-                f"{DLQ_HEADER_PREFIX}reason": dead.reason,
-                f"{DLQ_HEADER_PREFIX}error": dead.detail[:2000],
-                f"{DLQ_HEADER_PREFIX}topic": record.topic,
-                f"{DLQ_HEADER_PREFIX}partition": str(record.partition),
-                f"{DLQ_HEADER_PREFIX}offset": str(record.offset),
-                f"{DLQ_HEADER_PREFIX}group": self._group_id,
-                f"{DLQ_HEADER_PREFIX}attempts": str(dead.attempts),
-                f"{DLQ_HEADER_PREFIX}time": datetime.now(UTC).isoformat(),
-            }
-        )
-        value = record.value or b""
-        if len(value) > DLQ_VALUE_LIMIT:
-            headers[f"{DLQ_HEADER_PREFIX}truncated-from"] = str(len(value))
-            value = value[:DLQ_VALUE_LIMIT]
+        headers, value = dead_letter_copy(record, dead, self._group_id)
         log.error(
             "event dead-lettered",
             topic=record.topic,
@@ -401,20 +234,6 @@ class EventConsumer:
                 dlq_topic(record.topic), key=record.key, value=value, headers=headers
             )
         )
-
-    async def _commit_periodically(self) -> None:
-        """Commit finished offsets every ``commit_interval``: one round trip per interval
-        instead of one per record. A crash loses at most that window's commits, and the
-        redelivered records are absorbed by the processed-id check."""
-        while True:
-            await asyncio.sleep(self._commit_interval)
-            try:
-                await self.flush_commits()
-            except Exception as error:
-                # This task is the only committer between drains: if it ended, nothing
-                # would be committed again for the life of the process (found by
-                # tests/faults: a replica added and removed under load).
-                log.error("offset commit round failed; next round retries", error=repr(error))
 
     async def flush_commits(self) -> None:
         """Commit the explicit next offset of every partition with finished records."""
@@ -453,11 +272,11 @@ class EventConsumer:
                 )
 
 
-async def _raw_body(message: Any) -> Any:
+async def raw_body(message: Any) -> Any:
     return message.body
 
 
-def _header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
+def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
     for key, raw in record.headers or ():
         if key == name:
             return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
