@@ -1,13 +1,11 @@
-"""Fixtures shared by every test layer: the real Kafka broker, PostgreSQL and the
-MongoDB-protocol server.
+"""Fixtures shared by every test layer: the real Kafka broker and PostgreSQL.
 
 All are started once per run by ``tools/test.sh`` (``make infra-up`` to run pytest by
 hand) in the test environment: state in ``.agora-test/``, Kafka 29092 (SASL 29094),
-PostgreSQL 25432, FerretDB 27028 -- never the developer's platform (``make up``).
+PostgreSQL 25432 -- never the developer's platform (``make up``).
 Defaults come from ``agora_platform.testenv`` (the mirror of ``tools/test-env.sh``);
-AGORA_TEST_KAFKA, AGORA_TEST_KAFKA_SASL, AGORA_TEST_MONGO_URI and
-AGORA_TEST_POSTGRES_DSN override them. Every test gets its own database and its own
-topics, so tests never see each other's data.
+AGORA_TEST_KAFKA, AGORA_TEST_KAFKA_SASL and AGORA_TEST_POSTGRES_DSN override them. Every
+test gets its own database and its own topics, so tests never see each other's data.
 """
 
 from __future__ import annotations
@@ -23,10 +21,7 @@ from typing import Any
 import psycopg
 import pytest
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
 
-from agora_core.storage import Document, create_mongo_client
 from agora_core.testing import SaslListener
 from agora_core.testing.event_tap import ensure_topics
 from agora_core.testing.postgres import (
@@ -43,7 +38,6 @@ KAFKA = os.environ.get("AGORA_TEST_KAFKA") or SUITE.kafka_bootstrap
 KAFKA_SASL = os.environ.get("AGORA_TEST_KAFKA_SASL") or SUITE.kafka_sasl
 KAFKA_SASL_USERNAME = os.environ.get("AGORA_KAFKA_SASL_USERNAME", "agora-local")
 KAFKA_SASL_PASSWORD = os.environ.get("AGORA_KAFKA_SASL_PASSWORD", "agora-local-sasl-password")
-MONGO_URI = os.environ.get("AGORA_TEST_MONGO_URI") or SUITE.mongo_uri
 # The superuser of the test environment's PostgreSQL (deploy/local/postgres.sh).
 POSTGRES_ADMIN_DSN = os.environ.get("AGORA_TEST_POSTGRES_DSN") or SUITE.postgres_dsn
 
@@ -55,10 +49,6 @@ def _reachable(address: str) -> bool:
             return True
     except OSError:
         return False
-
-
-def _mongo_address() -> str:
-    return MONGO_URI.split("//", 1)[1].split("/", 1)[0]
 
 
 @pytest.fixture(scope="session")
@@ -77,29 +67,6 @@ def kafka_sasl(kafka_bootstrap: str) -> SaslListener:
             "does; `make infra-down infra-up` restarts it with the listener)"
         )
     return SaslListener(KAFKA_SASL, KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD)
-
-
-@pytest.fixture(scope="session")
-def mongo_uri() -> str:
-    if not _reachable(_mongo_address()):
-        pytest.fail(f"FerretDB is not reachable at {MONGO_URI}: run `make infra-up` first")
-    return MONGO_URI
-
-
-@pytest.fixture
-async def mongo_client(mongo_uri: str) -> AsyncIterator[AsyncMongoClient[Document]]:
-    client = create_mongo_client(mongo_uri)
-    yield client
-    await client.close()
-
-
-@pytest.fixture
-async def database(
-    mongo_client: AsyncMongoClient[Document],
-) -> AsyncIterator[AsyncDatabase[Document]]:
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    yield mongo_client[name]
-    await mongo_client.drop_database(name)
 
 
 @pytest.fixture(scope="session")

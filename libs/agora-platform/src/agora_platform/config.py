@@ -2,8 +2,7 @@
 
 Every port and the state directory can be overridden, so a test can run a second
 platform beside the developer's: ``AGORA_LOCAL_DIR``, ``AGORA_KAFKA_PORT``,
-``AGORA_KAFKA_CONTROLLER_PORT``, ``AGORA_FERRETDB_PORT``, ``AGORA_FERRETDB_DEBUG_PORT``,
-``AGORA_POSTGRES_PORT`` and, per service, the variables the service itself reads
+``AGORA_KAFKA_CONTROLLER_PORT``, ``AGORA_POSTGRES_PORT`` and, per service, the variables the service itself reads
 (``AGORA_<SVC>_GRPC_PORT``, ``AGORA_<SVC>_HTTP_PORT``, ``AGORA_<SVC>_CONNECT_PORT``, and
 ``AGORA_<SVC>_PUBLIC_PORT`` for gamification and notifications), so the supervisor and the
 process it starts always agree.
@@ -42,8 +41,6 @@ DEFAULT_PUBLIC_PORTS: dict[str, int] = {
 
 DEFAULT_KAFKA_PORT = 19092
 DEFAULT_KAFKA_CONTROLLER_PORT = 19093
-DEFAULT_FERRETDB_PORT = 27018
-DEFAULT_FERRETDB_DEBUG_PORT = "28088"
 DEFAULT_POSTGRES_PORT = 15432
 
 # Local-platform defaults for the notifications scheduler, so that relaunch reminders
@@ -110,8 +107,6 @@ class PlatformConfig(BaseModel):
     state_dir: Path
     kafka_port: int = Field(ge=1, le=65535)
     kafka_controller_port: int = Field(ge=1, le=65535)
-    ferretdb_port: int = Field(ge=1, le=65535)
-    ferretdb_debug_port: str
     postgres_port: int = Field(ge=1, le=65535)
     services: tuple[ServiceConfig, ...]
     start_timeout: float = Field(gt=0)
@@ -131,10 +126,6 @@ class PlatformConfig(BaseModel):
     @property
     def kafka_bootstrap(self) -> str:
         return f"127.0.0.1:{self.kafka_port}"
-
-    @property
-    def mongo_uri(self) -> str:
-        return f"mongodb://127.0.0.1:{self.ferretdb_port}/"
 
     @property
     def postgres_address(self) -> str:
@@ -166,8 +157,6 @@ class PlatformConfig(BaseModel):
             "AGORA_LOCAL_DIR": str(self.state_dir),
             "AGORA_KAFKA_PORT": str(self.kafka_port),
             "AGORA_KAFKA_CONTROLLER_PORT": str(self.kafka_controller_port),
-            "AGORA_FERRETDB_PORT": str(self.ferretdb_port),
-            "AGORA_FERRETDB_DEBUG_PORT": self.ferretdb_debug_port,
             "AGORA_POSTGRES_PORT": str(self.postgres_port),
         }
 
@@ -219,9 +208,6 @@ def load_config(root: Path, environ: Mapping[str, str]) -> PlatformConfig:
                 "kafka_controller_port": _int(
                     environ, "AGORA_KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT
                 ),
-                "ferretdb_port": _int(environ, "AGORA_FERRETDB_PORT", DEFAULT_FERRETDB_PORT),
-                "ferretdb_debug_port": environ.get("AGORA_FERRETDB_DEBUG_PORT")
-                or DEFAULT_FERRETDB_DEBUG_PORT,
                 "postgres_port": _int(environ, "AGORA_POSTGRES_PORT", DEFAULT_POSTGRES_PORT),
                 "services": services,
                 "start_timeout": timeout_raw,
