@@ -4,13 +4,13 @@
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
 
-up:  ## install what is missing, start Kafka, PostgreSQL, FerretDB and every service (.agora-local/), wait until SERVING
+up:  ## install what is missing, start Kafka, PostgreSQL and every service (.agora-local/), wait until SERVING
 	deploy/local/platform.sh up
 
 down:  ## stop everything `make up` started
 	deploy/local/platform.sh down
 
-infra-up:  ## only the test environment, to run pytest by hand: Kafka (+SASL, topics provisioned), PostgreSQL, FerretDB in .agora-test/ on test ports
+infra-up:  ## only the test environment, to run pytest by hand: Kafka (+SASL, topics provisioned) and PostgreSQL in .agora-test/ on test ports
 	. tools/test-env.sh && deploy/local/infra.sh up
 
 infra-down:  ## stop what `make infra-up` started
@@ -44,7 +44,7 @@ bench-core:  ## agora-core on PostgreSQL beside raw aiokafka/psycopg baselines (
 bench-gateway:  ## Connect JSON reads beside native gRPC (starts and stops the test environment); ARGS="--quick"
 	tools/bench.sh --only gateway $(ARGS)
 
-bench-platform: install  ## end to end: a private platform (own Kafka, FerretDB, services) under load; ARGS="--quick"
+bench-platform: install  ## end to end: a private platform (own Kafka, PostgreSQL, services) under load; ARGS="--quick"
 	.venv/bin/python -m bench.platform_e2e $(ARGS)
 
 translations: install  ## notifications' gettext catalogs: re-extract the .pot from the code, update every .po (ARGS="--add de" starts a language)

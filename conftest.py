@@ -1,12 +1,11 @@
 """Fixtures shared by every test layer: the real Kafka broker and PostgreSQL.
 
-Both are started once per run by ``tools/test.sh`` (``make infra-up`` to run pytest by
+All are started once per run by ``tools/test.sh`` (``make infra-up`` to run pytest by
 hand) in the test environment: state in ``.agora-test/``, Kafka 29092 (SASL 29094),
 PostgreSQL 25432 -- never the developer's platform (``make up``).
 Defaults come from ``agora_platform.testenv`` (the mirror of ``tools/test-env.sh``);
-AGORA_TEST_KAFKA, AGORA_TEST_KAFKA_SASL and AGORA_TEST_POSTGRES_DSN override them.
-Every test gets its own database and its own topics, so tests never see each other's
-data.
+AGORA_TEST_KAFKA, AGORA_TEST_KAFKA_SASL and AGORA_TEST_POSTGRES_DSN override them. Every
+test gets its own database and its own topics, so tests never see each other's data.
 """
 
 from __future__ import annotations

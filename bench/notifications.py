@@ -356,7 +356,7 @@ def main() -> None:
         "--outbox-poll-ms",
         type=int,
         default=200,
-        help="the service's outbox relay poll interval (each round scans on FerretDB)",
+        help="the service's outbox relay idle poll interval",
     )
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(

@@ -4,7 +4,7 @@
                                  [--duration S] [--replicas 1,2]      (make bench-platform)
 
 Starts a private platform with agora-platform's supervisor (its own state directory
-under /tmp and free loopback ports: Kafka, FerretDB and the four services, each its own
+under /tmp and free loopback ports: Kafka, PostgreSQL and the four services, each its own
 process), so it never touches a platform or test infrastructure already running. Then:
 
 1. seeds a tenant: the demo's reference content through gRPC (agora-demo's seeding:
@@ -15,7 +15,7 @@ process), so it never touches a platform or test infrastructure already running.
    board of those learners (score documents and rank index as ``bench/gamification.py``
    builds them, profiles through the service's ``profile_fields``);
 2. baselines on the same broker and database: raw pipelined aiokafka produce and raw
-   consume of knowledge.completed CloudEvents, raw ``insert_many`` and ``_id`` reads;
+   consume of knowledge.completed CloudEvents, raw batched inserts and primary-key reads;
 3. for each gamification replica count (one, then two processes in one group) and each
    ``--levels`` rate, ``--duration`` seconds of open-loop load through gRPC: event
    causing calls (completions, progress, quiz attempts, likes, comments, questions)
@@ -54,8 +54,10 @@ from typing import Any
 import aiohttp
 import grpc
 import grpc.aio
+import psycopg
 from aiokafka import AIOKafkaProducer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
+from psycopg import sql
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -68,7 +70,6 @@ from agora_contracts.events.domains import learning
 from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_dev_token
 from agora_core.postgres import Database, create_pool
-from agora_core.storage import create_mongo_client
 from agora_core.testing import free_port
 from agora_core.testing.event_tap import ensure_topics
 from agora_demo.cast import INES
@@ -123,8 +124,8 @@ SEARCH_WORDS = ("données", "sécurité", "formation", "gestion", "management", 
 
 def platform_env(state_dir: Path, outbox_scan_ms: int) -> dict[str, str]:
     """The caller's environment without its AGORA_ settings, plus free ports and the
-    outbox relays' safety-net scan period (a full scan of every outbox collection on
-    FerretDB, which has no usable index for it; hinted writes never wait for it)."""
+    outbox relays' safety-net poll period (commits wake the relays; the poll is the
+    backstop)."""
     services = ("catalog", "community", "gamification", "notifications")
     base = {k: v for k, v in os.environ.items() if not k.startswith("AGORA_TEST_")}
     env = private_environ(state_dir, base, services)
@@ -150,7 +151,7 @@ class Processes:
         pids = {s.name: s.pid for s in state.services}
         for name, pid_file in (
             ("kafka", config.state_dir / "kafka" / "kafka.pid"),
-            ("ferretdb", config.state_dir / "ferretdb" / "ferretdb.pid"),
+            ("postgres", config.state_dir / "postgres" / "postgres.pid"),
         ):
             with contextlib.suppress(FileNotFoundError, ValueError):
                 pids[name] = int(pid_file.read_text(encoding="utf-8").strip())
@@ -314,30 +315,34 @@ async def bulk_load_catalog(config: PlatformConfig, items: int, learners: int) -
 # ---------------------------------------------------------------------------- baselines
 
 
-async def raw_database_baseline(mongo_uri: str, docs: int, reads: int) -> dict[str, Any]:
-    """Raw ``insert_many`` (docs/s) and ``find_one`` by ``_id`` (ms) on the same FerretDB."""
-    client = create_mongo_client(mongo_uri)
-    name = f"bench_e2e_raw_{uuid.uuid4().hex[:6]}"
+async def raw_database_baseline(dsn: str, docs: int, reads: int) -> dict[str, Any]:
+    """Raw batched ``INSERT`` (rows/s) and primary-key reads (ms) on the same PostgreSQL
+    (a scratch table in the catalog's database, dropped afterwards)."""
+    table = f"bench_e2e_raw_{uuid.uuid4().hex[:6]}"
     words = catalog_bench.Words(random.Random(5))  # noqa: S311 - benchmark data
-    try:
-        collection = client[name]["raw"]
-        plain = [
-            {"_id": f"raw-{n}", "tenant_id": TENANT, "title": words.text(5), "body": words.text(60)}
-            for n in range(docs)
-        ]
-        began = time.perf_counter()
-        for at in range(0, docs, 500):
-            await collection.insert_many(plain[at : at + 500])
-        insert_rate = docs / (time.perf_counter() - began)
-        rng = random.Random(3)  # noqa: S311 - benchmark data
-        samples = []
-        for _ in range(reads):
-            started = time.perf_counter()
-            await collection.find_one({"_id": f"raw-{rng.randrange(docs)}"})
-            samples.append((time.perf_counter() - started) * 1000)
-    finally:
-        await client.drop_database(name)
-        await client.close()
+    rows = [(f"raw-{n}", TENANT, words.text(5), words.text(60)) for n in range(docs)]
+    async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as connection:
+        await connection.execute(
+            sql.SQL(
+                "CREATE TABLE {} (id text PRIMARY KEY, tenant_id text, title text, body text)"
+            ).format(sql.Identifier(table))
+        )
+        try:
+            insert = sql.SQL("INSERT INTO {} VALUES (%s, %s, %s, %s)").format(sql.Identifier(table))
+            began = time.perf_counter()
+            for at in range(0, docs, 500):
+                async with connection.transaction(), connection.cursor() as cursor:
+                    await cursor.executemany(insert, rows[at : at + 500])
+            insert_rate = docs / (time.perf_counter() - began)
+            select = sql.SQL("SELECT * FROM {} WHERE id = %s").format(sql.Identifier(table))
+            rng = random.Random(3)  # noqa: S311 - benchmark data
+            samples = []
+            for _ in range(reads):
+                started = time.perf_counter()
+                await (await connection.execute(select, (f"raw-{rng.randrange(docs)}",))).fetchone()
+                samples.append((time.perf_counter() - started) * 1000)
+        finally:
+            await connection.execute(sql.SQL("DROP TABLE {}").format(sql.Identifier(table)))
     return {
         "raw_insert_per_s": round(insert_rate, 1),
         "raw_id_read_ms": platform_report.summary(samples),
@@ -869,7 +874,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
         }
         world = World(demo_items, bulk_ids, args.learners, secret)
         console.rule("[bold]baselines")
-        report["baselines"] = await raw_database_baseline(config.mongo_uri, 5000, 300)
+        report["baselines"] = await raw_database_baseline(config.postgres_dsn("catalog"), 5000, 300)
         report["baselines"].update(
             await raw_kafka_baseline(config.kafka_bootstrap, args.raw_messages)
         )

@@ -140,7 +140,7 @@ def compare_goals(report: Mapping[str, Any]) -> list[GoalResult]:
         for service, mb in run["rss_mb_max"].items():
             rss[service] = max(rss.get(service, 0.0), float(mb))
     for service, mb in sorted(rss.items()):
-        if service in ("kafka", "ferretdb"):
+        if service in ("kafka", "postgres"):
             continue  # the goal is about the services; infrastructure is shown, not judged
         results.append(ceiling_goal(f"{service} RSS under load", RSS_LIMIT_MB, mb, "MB"))
     return results
@@ -187,7 +187,7 @@ def tables(report: Mapping[str, Any]) -> list[Table]:
     out.append(latency)
 
     calls = sorted({c for r in runs for c in r["reads_ms"]})
-    reads = Table(title="gRPC read latency, ms (p50 / p99) and p99 ÷ raw _id read p99")
+    reads = Table(title="gRPC read latency, ms (p50 / p99) and p99 ÷ raw primary-key read p99")
     reads.add_column("call")
     for run in runs:
         reads.add_column(f"{run['replicas']}x, {run['level']}/s", justify="right")
@@ -222,7 +222,7 @@ def tables(report: Mapping[str, Any]) -> list[Table]:
     out.append(resources)
 
     raw_consume = float(base["raw_consume_per_s"]) or 1.0
-    ratios = Table(title="same-run baselines (same broker, same FerretDB)")
+    ratios = Table(title="same-run baselines (same broker, same PostgreSQL)")
     for column in ("measure", "service", "baseline", "ratio"):
         ratios.add_column(column, justify="right" if column != "measure" else "left")
     for burst in report["capacity"]:
@@ -241,13 +241,13 @@ def tables(report: Mapping[str, Any]) -> list[Table]:
                 ratios.add_row(
                     f"{call} p50 (lowest level)",
                     f"{stats['p50']:,.1f} ms",
-                    f"raw _id read {id_p50:,.2f} ms",
+                    f"raw primary-key read {id_p50:,.2f} ms",
                     f"{stats['p50'] / id_p50:,.1f}x",
                 )
     ratios.add_row(
         "raw aiokafka produce (pipelined)", "", f"{base['raw_produce_per_s']:,.0f}/s", ""
     )
-    ratios.add_row("raw insert_many", "", f"{base['raw_insert_per_s']:,.0f} docs/s", "")
+    ratios.add_row("raw batched INSERT", "", f"{base['raw_insert_per_s']:,.0f} rows/s", "")
     out.append(ratios)
 
     out.append(goals_table(compare_goals(report), digits=1))

@@ -124,7 +124,7 @@ async def count(connection: psycopg.AsyncConnection[tuple[int]], table: str) -> 
 
 
 async def one_run(
-    kafka: str, postgres: str, events: int, *, xapi: bool, wake_delay_ms: int
+    kafka: str, postgres: str, events: int, *, xapi: bool
 ) -> tuple[float, float, int]:
     """Events handled per second, statements published per second, statements stored."""
     postgres_name, postgres_dsn = await create_test_database(postgres, prefix="bench_xapi")
@@ -142,7 +142,6 @@ async def one_run(
         log_level="WARNING",
         xapi_enabled=xapi,
         outbox_poll_interval_ms=200,
-        outbox_wake_delay_ms=wake_delay_ms,
         scheduler_interval_seconds=3600,
     )
     registry = load_platform_events()
@@ -188,21 +187,18 @@ async def one_run(
         await drop_test_database(postgres, postgres_name)
 
 
-async def run(events: int, kafka: str, postgres: str, wake_delay_ms: int) -> dict[str, float]:
+async def run(events: int, kafka: str, postgres: str) -> dict[str, float]:
     configure_logging("notifications", "WARNING")
     await ensure_test_role(postgres)
-    without, _, _ = await one_run(kafka, postgres, events, xapi=False, wake_delay_ms=wake_delay_ms)
+    without, _, _ = await one_run(kafka, postgres, events, xapi=False)
     console.log(f"xAPI off: {without:,.1f} events/s handled")
     statements_start = await end_offsets(kafka, STATEMENTS_TOPIC)
-    handled, published, stored = await one_run(
-        kafka, postgres, events, xapi=True, wake_delay_ms=wake_delay_ms
-    )
+    handled, published, stored = await one_run(kafka, postgres, events, xapi=True)
     console.log(f"xAPI on: {handled:,.1f} events/s handled, {published:,.1f} statements/s")
     assert stored == events, f"{stored} statements stored for {events} events"
     raw = await raw_consume(kafka, statements_start, events)
     return {
         "events": events,
-        "outbox_wake_delay_ms": wake_delay_ms,
         "without_xapi_events_per_s": without,
         "with_xapi_events_per_s": handled,
         "with_xapi_statements_per_s": published,
@@ -253,12 +249,6 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="200 events")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
-    parser.add_argument(
-        "--wake-delay-ms",
-        type=int,
-        default=NotificationsSettings.model_fields["outbox_wake_delay_ms"].default,
-        help="the service's outbox relay wake delay (default: the service's own)",
-    )
     parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
     parser.add_argument(
         "--postgres",
@@ -270,7 +260,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     events = 30 if args.smoke else 200 if args.quick else args.events
-    report(asyncio.run(run(events, args.kafka, args.postgres, args.wake_delay_ms)))
+    report(asyncio.run(run(events, args.kafka, args.postgres)))
 
 
 if __name__ == "__main__":

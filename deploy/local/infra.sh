@@ -1,6 +1,5 @@
 #!/usr/bin/env bash
-# Local infrastructure without Docker: Apache Kafka (KRaft), PostgreSQL and FerretDB
-# (SQLite; until the last service has moved to PostgreSQL).
+# Local infrastructure without Docker: Apache Kafka (KRaft) and PostgreSQL.
 # Usage: deploy/local/infra.sh up|down|status
 #
 # Each script reads its own AGORA_* variables (state dir AGORA_LOCAL_DIR, ports); the
@@ -13,7 +12,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-components=(kafka postgres ferretdb)
+components=(kafka postgres)
 
 provision_topics() {
   local python="$root/.venv/bin/python"

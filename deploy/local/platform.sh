@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The platform on one machine without Docker: Kafka + FerretDB (kafka.sh, ferretdb.sh),
+# The platform on one machine without Docker: Kafka + PostgreSQL (kafka.sh, postgres.sh),
 # then every service under services/ as its own process, logs in $AGORA_LOCAL_DIR/logs/.
 # The work is done by the Python supervisor `python -m agora_platform` (libs/agora-platform):
 # progress display, health waits, endpoint table, clean stop. This wrapper only makes sure

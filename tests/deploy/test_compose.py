@@ -45,7 +45,7 @@ SECRETS = {
         for spec in SERVICES
     },
 }
-INFRA = {"kafka", "postgres", "mongo", "mongo-init", "mailpit", "prometheus", "grafana"}
+INFRA = {"kafka", "postgres", "mailpit", "prometheus", "grafana"}
 # Run to completion before the services start; built from the services' images.
 ONE_SHOTS = {"topics"} | {f"{spec.name}-migrate" for spec in SERVICES}
 
@@ -91,7 +91,7 @@ def test_the_stack_is_the_four_services_and_their_infrastructure(config: dict[st
 
 def test_every_long_running_container_has_a_healthcheck(config: dict[str, Any]) -> None:
     for name, service in config["services"].items():
-        if name == "mongo-init" or name in ONE_SHOTS:
+        if name in ONE_SHOTS:
             assert service["restart"] == "no"  # one-shot; dependants wait for its success
             continue
         test = service.get("healthcheck", {}).get("test")
@@ -104,15 +104,12 @@ def test_dependencies_wait_for_health(config: dict[str, Any]) -> None:
     for name, service in services.items():
         for dependency, condition in service.get("depends_on", {}).items():
             expected = (
-                "service_completed_successfully"
-                if dependency == "mongo-init" or dependency in ONE_SHOTS
-                else "service_healthy"
+                "service_completed_successfully" if dependency in ONE_SHOTS else "service_healthy"
             )
             assert condition["condition"] == expected, f"{name} -> {dependency}"
     for spec in SERVICES:
         assert set(services[spec.name]["depends_on"]) == {
             "kafka",
-            "mongo-init",
             "postgres",
             "topics",
             f"{spec.name}-migrate",
@@ -122,17 +119,6 @@ def test_dependencies_wait_for_health(config: dict[str, Any]) -> None:
     # Monitoring starts even when a service does not.
     assert "depends_on" not in services["prometheus"]
     assert set(services["grafana"]["depends_on"]) == {"prometheus"}
-
-
-def test_mongo_is_a_replica_set_initiated_once(config: dict[str, Any]) -> None:
-    services = config["services"]
-    assert "--replSet" in services["mongo"]["command"]
-    script = services["mongo-init"]["command"][-1]
-    assert "rs.initiate" in script
-    assert "isWritablePrimary" in script
-    for spec in SERVICES:
-        uri = services[spec.name]["environment"][f"{spec.env_prefix}MONGO_URI"]
-        assert uri.endswith("?replicaSet=rs0")
 
 
 def test_postgres_is_initialised_with_a_database_per_service(config: dict[str, Any]) -> None:

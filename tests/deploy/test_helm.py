@@ -177,7 +177,6 @@ def test_environment_is_a_valid_production_configuration(
         }
         assert refs == {"agora-runtime", f"agora-{spec.name}-db"}
         secret = {
-            "mongo-uri": "mongodb://agora:pw@mongo-0.db:27017/?replicaSet=rs0&tls=true",
             "jwt-jwks-url": "https://login.example.com/realms/agora/certs",
             "notifications-unsubscribe-secret": "u" * 48,
             "kafka-sasl-password": "k" * 32,
@@ -238,7 +237,8 @@ def test_service_pdb_and_policy_select_the_pods(default: Rendered, spec: Service
         {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "monitoring"}}}
     ]
     egress_ports = {p["port"] for rule in policy["spec"]["egress"] for p in rule.get("ports", ())}
-    assert {53, 9092, 5432, 27017} <= egress_ports
+    assert {53, 9092, 5432} <= egress_ports
+    assert 27017 not in egress_ports  # no MongoDB any more
 
 
 @pytest.mark.parametrize("spec", SERVICES, ids=lambda s: s.name)

@@ -10,8 +10,8 @@ point sources the test environment before it starts anything, and -- on real
 PostgreSQL servers -- that the scripts keep the two apart: stopping the test
 environment leaves the platform's server running with its data, and no row crosses.
 Not checked: a full ``make up; make test; make demo`` round (about ten minutes on the
-2-core machine), nor Kafka and FerretDB started twice for real (their scripts take the
-same ``AGORA_LOCAL_DIR`` and port variables as ``postgres.sh``).
+2-core machine), nor Kafka started twice for real (``kafka.sh`` takes the same
+``AGORA_LOCAL_DIR`` and port variables as ``postgres.sh``).
 """
 
 from __future__ import annotations
@@ -53,8 +53,6 @@ def platform_ports(config: PlatformConfig) -> set[int]:
     ports = {
         config.kafka_port,
         config.kafka_controller_port,
-        config.ferretdb_port,
-        int(config.ferretdb_debug_port),
         config.postgres_port,
     }
     for service in config.services:
@@ -86,10 +84,10 @@ def test_the_platform_and_the_test_environment_share_no_port_and_no_state_dir() 
     assert not suite.state_dir.is_relative_to(platform.state_dir)
     assert not platform.state_dir.is_relative_to(suite.state_dir)
     assert platform_ports(platform).isdisjoint(suite.ports), (platform_ports(platform), suite.ports)
-    assert len(suite.ports) == 6  # Kafka, its controller and SASL, FerretDB + debug, PostgreSQL
+    assert len(suite.ports) == 4  # Kafka, its controller and SASL, PostgreSQL
     # The services' defaults (what a service started by hand connects to) are the platform's.
     assert platform.kafka_bootstrap == "127.0.0.1:19092"
-    assert platform.mongo_uri == "mongodb://127.0.0.1:27018/"
+    assert platform.postgres_address == "127.0.0.1:15432"
 
 
 def test_a_developers_exported_platform_settings_do_not_pull_the_tests_onto_the_platform() -> None:

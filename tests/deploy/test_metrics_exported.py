@@ -1,6 +1,6 @@
 """Every metric the dashboard and the alerts read is exported by the running services.
 
-The four services start in-process against the real Kafka and FerretDB (the shared
+The four services start in-process against the real Kafka and PostgreSQL (the shared
 harness); a little traffic (one gRPC call each, one valid event and one poison record
 on a topic all four consume) makes the labelled series exist; then each service's
 ``/metrics`` is scraped over HTTP and parsed with ``prometheus_client``'s parser.
@@ -29,7 +29,6 @@ from agora_contracts.events.registry import REGISTRY
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, publish_raw, start_group_at_end
 from agora_core.testing.grpc_assertions import caller
@@ -52,9 +51,6 @@ BUILDERS = {
     "notifications": build_notifications,
 }
 TOPIC = "agora.learning.completions.v1"  # consumed by all four services
-# notifications: its webhook subscriptions (the rest is still on FerretDB).
-POSTGRES_SERVICES = ("catalog", "community", "gamification", "notifications")
-"""Services that store in PostgreSQL (the others still on FerretDB)."""
 
 
 @dataclass(frozen=True)
@@ -104,41 +100,32 @@ def grpc_service_name(spec: ServiceSpec) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 async def platform(
-    kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
+    kafka_bootstrap: str, postgres_admin_dsn: str
 ) -> AsyncIterator[dict[str, ServiceRuntime]]:
     load_platform_events()
     run = uuid.uuid4().hex[:8]
-    databases = [f"deploy_{spec.name[:4]}_{run}" for spec in SERVICES]
     runtimes: dict[str, ServiceRuntime] = {}
     async with contextlib.AsyncExitStack() as stack:
-        for spec, database in zip(SERVICES, databases, strict=True):
+        for spec in SERVICES:
             group = f"agora-{spec.name}-deploy-{run}"
             # A new group would replay every earlier test's events: start it at the end.
             await start_group_at_end(kafka_bootstrap, group, REGISTRY.topics())
-            # Services on PostgreSQL get a database of their own.
-            own: dict[str, object] = {}
-            if spec.name in POSTGRES_SERVICES:
-                own["postgres_dsn"] = await stack.enter_async_context(
-                    scratch_database(postgres_admin_dsn, f"deploy_{spec.name[:4]}_{run}")
-                )
+            # Each service gets a database of its own.
+            dsn = await stack.enter_async_context(
+                scratch_database(postgres_admin_dsn, f"deploy_{spec.name[:4]}_{run}")
+            )
             settings = test_settings(
                 spec.settings,
                 kafka=kafka_bootstrap,
-                mongo_uri=mongo_uri,
-                database=database,
+                postgres_dsn=dsn,
                 consumer_group=group,
                 **({"public_port": 0} if spec.extra_ports else {}),
-                **own,
             )
             runtimes[spec.name] = await stack.enter_async_context(
                 running_service(BUILDERS[spec.name], settings)  # type: ignore[arg-type]
             )
         await drive_traffic(kafka_bootstrap, runtimes)
         yield runtimes
-    client = create_mongo_client(mongo_uri)
-    for database in databases:
-        await client.drop_database(database)
-    await client.close()
 
 
 async def drive_traffic(kafka: str, runtimes: dict[str, ServiceRuntime]) -> None:

@@ -1,7 +1,7 @@
 """The fault rig: gamification as a real process with its own PostgreSQL database and
 consumer group, and the clean single pass every scenario is audited against; on the
 shared test infrastructure (``rig``: faults of the service itself) or on a private
-Kafka, FerretDB and PostgreSQL started once per module (``infra_rig``: faults of the
+Kafka and PostgreSQL started once per module (``infra_rig``: faults of the
 infrastructure)."""
 
 from __future__ import annotations
@@ -33,7 +33,6 @@ class Rig:
     """What a scenario works with."""
 
     kafka: str
-    mongo_uri: str
     process: ServiceProcess
     database: Database
     group: str
@@ -64,7 +63,6 @@ class Rig:
 @contextlib.asynccontextmanager
 async def open_rig(
     kafka: str,
-    mongo_uri: str,
     postgres_dsn: str,
     tmp_path_factory: pytest.TempPathFactory,
     name: str,
@@ -81,7 +79,6 @@ async def open_rig(
     process = ServiceProcess.create(
         state_dir,
         kafka,
-        mongo_uri,
         "gamification",
         {
             f"{PREFIX}POSTGRES_DSN": postgres_dsn,
@@ -112,7 +109,7 @@ async def open_rig(
         # Streaks span several days (one missed day forgiven), so order matters if the
         # service gets it wrong.
         assert max(s.streak_longest for s in clean.learners.values()) >= 3, clean.learners
-        yield Rig(kafka, mongo_uri, process, database, group, topics, clean, run)
+        yield Rig(kafka, process, database, group, topics, clean, run)
     except BaseException:
         print(f"--- gamification log tail ---\n{process.tail()}")
         raise
@@ -125,7 +122,6 @@ async def open_rig(
 @pytest.fixture(scope="session")
 async def rig(
     kafka_bootstrap: str,
-    mongo_uri: str,
     postgres_admin_dsn: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[Rig]:
@@ -133,9 +129,7 @@ async def rig(
     with a database of its own."""
     name, dsn = await create_test_database(postgres_admin_dsn, prefix="faults_gam")
     try:
-        async with open_rig(
-            kafka_bootstrap, mongo_uri, dsn, tmp_path_factory, "faults-platform"
-        ) as rig:
+        async with open_rig(kafka_bootstrap, dsn, tmp_path_factory, "faults-platform") as rig:
             yield rig
     finally:
         await drop_test_database(postgres_admin_dsn, name)
@@ -143,12 +137,11 @@ async def rig(
 
 @pytest.fixture(scope="module")
 async def private_infra(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[PrivateInfra]:
-    """Kafka, FerretDB and PostgreSQL of these scenarios alone (own state directory, free
+    """Kafka and PostgreSQL of these scenarios alone (own state directory, free
     ports): stopping them never disturbs the shared broker and database of the others."""
     infra = PrivateInfra.create(REPO_ROOT, tmp_path_factory.mktemp("faults-infra"), os.environ)
     try:
         await infra.up()
-        await infra.start_postgres()
         yield infra
     finally:
         await infra.down()
@@ -162,7 +155,6 @@ async def infra_rig(
     own database and role there, as ``deploy/local/postgres.sh`` provisions them)."""
     async with open_rig(
         private_infra.kafka_bootstrap,
-        private_infra.mongo_uri,
         private_infra.config.postgres_dsn("gamification"),
         tmp_path_factory,
         "faults-private",

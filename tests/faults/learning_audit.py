@@ -125,7 +125,6 @@ async def wait_settled(catalog: Consumer, community: Consumer, stream: LearningS
         async def done() -> bool:
             return await consumer.store.pending_outbox(stream.tenant) == 0
 
-        # On FerretDB each check scans every collection of the run's (small) database.
         await eventually(done, timeout=WAIT, interval=1.0)
 
     await all_marked(catalog)

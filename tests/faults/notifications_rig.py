@@ -371,7 +371,6 @@ class NotificationsRig:
         return ServiceProcess.create(
             self.state_dir / f"replica-{uuid.uuid4().hex[:6]}",
             self.kafka,
-            self.process.config.mongo_uri,
             "notifications",
             self.process.overrides,
         )
@@ -392,7 +391,7 @@ class NotificationsRig:
 
 @contextlib.asynccontextmanager
 async def open_notifications_rig(
-    kafka: str, mongo_uri: str, postgres_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory
+    kafka: str, postgres_admin_dsn: str, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[NotificationsRig]:
     """Notifications started with its own database and consumer group, SMTP and the
     webhook receiver up, and its clean pass done; all stopped and dropped after."""
@@ -412,7 +411,6 @@ async def open_notifications_rig(
     process = ServiceProcess.create(
         state_dir,
         kafka,
-        mongo_uri,
         "notifications",
         {
             f"{PREFIX}POSTGRES_DSN": postgres_dsn,

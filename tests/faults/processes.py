@@ -17,7 +17,6 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
@@ -33,16 +32,14 @@ from agora_platform.supervisor import service_env, wait_ready
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def platform_config(state_dir: Path, kafka: str, mongo_uri: str, service: str) -> PlatformConfig:
+def platform_config(state_dir: Path, kafka: str, service: str) -> PlatformConfig:
     """The supervisor's view of a one-service platform on the test infrastructure,
     with the service on free ports."""
     kafka_port = kafka.rsplit(":", 1)[1]
-    mongo_port = urlsplit(mongo_uri).port
     prefix = f"AGORA_{service.upper()}_"
     environ = {
         "AGORA_LOCAL_DIR": str(state_dir),
         "AGORA_KAFKA_PORT": kafka_port,
-        "AGORA_FERRETDB_PORT": str(mongo_port),
         f"{prefix}GRPC_PORT": str(free_port()),
         f"{prefix}HTTP_PORT": str(free_port()),
         f"{prefix}PUBLIC_PORT": str(free_port()),
@@ -64,9 +61,9 @@ class ServiceProcess:
 
     @classmethod
     def create(
-        cls, state_dir: Path, kafka: str, mongo_uri: str, name: str, overrides: Mapping[str, str]
+        cls, state_dir: Path, kafka: str, name: str, overrides: Mapping[str, str]
     ) -> ServiceProcess:
-        config = platform_config(state_dir, kafka, mongo_uri, name)
+        config = platform_config(state_dir, kafka, name)
         return cls(config=config, service=config.service(name), overrides=overrides)
 
     def replica(self, state_dir: Path) -> ServiceProcess:
@@ -75,7 +72,6 @@ class ServiceProcess:
         return ServiceProcess.create(
             state_dir,
             self.config.kafka_bootstrap,
-            self.config.mongo_uri,
             self.service.name,
             self.overrides,
         )

@@ -61,7 +61,6 @@ def _same_process_survived(rig: Rig, pid: int | None, starts: int) -> None:
 async def _prepare(rig: Rig, infra: PrivateInfra) -> tuple[int | None, int]:
     # A scenario that failed half-way may have left a component down.
     await infra.up()
-    await infra.start_postgres()
     await rig.ensure_running()
     return rig.process.pid, rig.process.starts
 

@@ -8,10 +8,10 @@ delivery log shows the failed attempts followed by one success, nothing is pendi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 
-from agora_core.storage import Document
 from agora_core.testing import eventually
 
 from .notifications_rig import (
@@ -33,17 +33,14 @@ the rig's lease (LEASE_SECONDS, one send at a time)."""
 @pytest.fixture(scope="module")
 async def notifications_rig(
     kafka_bootstrap: str,
-    mongo_uri: str,
     postgres_admin_dsn: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[NotificationsRig]:
-    async with open_notifications_rig(
-        kafka_bootstrap, mongo_uri, postgres_admin_dsn, tmp_path_factory
-    ) as rig:
+    async with open_notifications_rig(kafka_bootstrap, postgres_admin_dsn, tmp_path_factory) as rig:
         yield rig
 
 
-def _codes(delivery: Document) -> list[int]:
+def _codes(delivery: dict[str, Any]) -> list[int]:
     return [int(attempt["status_code"]) for attempt in delivery["log"]]
 
 

@@ -21,10 +21,10 @@ def log_sink() -> Iterator[LogSink]:
 
 @pytest.fixture(scope="package")
 async def platform(
-    log_sink: LogSink, kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
+    log_sink: LogSink, kafka_bootstrap: str, postgres_admin_dsn: str
 ) -> AsyncIterator[Platform]:
     """Catalog, community, gamification and notifications, in-process on free ports."""
-    async with running_platform(kafka_bootstrap, mongo_uri, postgres_admin_dsn) as running:
+    async with running_platform(kafka_bootstrap, postgres_admin_dsn) as running:
         yield running
 
 

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import grpc.aio
 from cryptography.hazmat.primitives import serialization
@@ -30,7 +29,6 @@ from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_dev_token
 from agora_core.runtime import ServiceRuntime
 from agora_core.settings import ServiceSettings
-from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.postgres import (
     create_test_database,
@@ -55,7 +53,6 @@ class KnownSecrets:
     """Secrets the services are started with; none may ever appear in a log line."""
 
     jwt_secret: str = field(default_factory=lambda: "jwt-" + secrets.token_urlsafe(32))
-    mongo_password: str = field(default_factory=lambda: "mongo-" + secrets.token_urlsafe(18))
     smtp_password: str = field(default_factory=lambda: "smtp-" + secrets.token_urlsafe(18))
     unsubscribe_secret: str = field(default_factory=lambda: "unsub-" + secrets.token_urlsafe(32))
     badge_key: ec.EllipticCurvePrivateKey = field(
@@ -79,19 +76,10 @@ class KnownSecrets:
         ]
         return [
             self.jwt_secret,
-            self.mongo_password,
             self.smtp_password,
             self.unsubscribe_secret,
             *key_lines,
         ]
-
-
-def with_credentials(mongo_uri: str, password: str) -> str:
-    """``mongo_uri`` with a user and ``password`` (FerretDB accepts PLAIN credentials)."""
-    parts = urlsplit(mongo_uri)
-    query = "&".join(q for q in (parts.query, "authMechanism=PLAIN") if q)
-    netloc = f"agora-security:{password}@{parts.hostname}:{parts.port}"
-    return urlunsplit(SplitResult(parts.scheme, netloc, parts.path or "/", query, ""))
 
 
 @dataclass
@@ -101,7 +89,6 @@ class ServiceUnderTest:
     name: str
     runtime: ServiceRuntime
     channel: grpc.aio.Channel
-    database: str
 
     @property
     def service_names(self) -> tuple[str, ...]:
@@ -165,37 +152,26 @@ async def started(
     name: str,
     build: Callable[[Any], Awaitable[ServiceRuntime]],
     settings: ServiceSettings,
-    mongo_uri: str,
     postgres: tuple[str, str] | None = None,
 ) -> AsyncIterator[ServiceUnderTest]:
-    """Run one service; drop its database afterwards (``postgres``: the admin DSN and
-    the name of the PostgreSQL database of a service that moved there)."""
+    """Run one service; drop its database afterwards (``postgres``: the admin DSN and the
+    database's name, when the caller did not scope the database itself)."""
     await start_group_at_end(settings.kafka_bootstrap_servers, settings.group_id, consumed_topics())
     try:
         async with running_service(build, settings) as runtime, channel_to(runtime) as channel:
-            yield ServiceUnderTest(
-                name, runtime, channel, postgres[1] if postgres else settings.mongo_database
-            )
+            yield ServiceUnderTest(name, runtime, channel)
     finally:
         if postgres is not None:
             await drop_test_database(*postgres)
-        else:
-            client = create_mongo_client(mongo_uri)
-            await client.drop_database(settings.mongo_database)
-            await client.close()
 
 
-def settings_for(
-    cls: type[Any], *, kafka: str, mongo_uri: str, known: KnownSecrets, **overrides: object
-) -> Any:
+def settings_for(cls: type[Any], *, kafka: str, known: KnownSecrets, **overrides: object) -> Any:
     """Test settings with this run's secrets, own database and own consumer group."""
     service = str(cls.model_fields["service_name"].default)
     run = uuid.uuid4().hex[:10]
     return test_settings(
         cls,
         kafka=kafka,
-        mongo_uri=with_credentials(mongo_uri, known.mongo_password),
-        database=f"sec_{service}_{run}",
         jwt_hs256_secret=known.jwt_secret,
         consumer_group=f"agora-{service}-security-{run}",
         **overrides,
@@ -203,9 +179,7 @@ def settings_for(
 
 
 @contextlib.asynccontextmanager
-async def running_platform(
-    kafka: str, mongo_uri: str, postgres_admin_dsn: str
-) -> AsyncIterator[Platform]:
+async def running_platform(kafka: str, postgres_admin_dsn: str) -> AsyncIterator[Platform]:
     """All four services, an SMTP server that wants a password and a webhook receiver
     (services on PostgreSQL each get a database of their own)."""
     known = KnownSecrets()
@@ -213,7 +187,7 @@ async def running_platform(
     smtp.start()
     receiver = WebhookReceiver()
     await receiver.start()
-    common: dict[str, Any] = {"kafka": kafka, "mongo_uri": mongo_uri, "known": known}
+    common: dict[str, Any] = {"kafka": kafka, "known": known}
     public_port = free_port()
     # Community and gamification are on PostgreSQL: a database of its own each.
     community_database, community_dsn = await create_test_database(
@@ -236,7 +210,6 @@ async def running_platform(
                                 scratch_database(postgres_admin_dsn, "sec_catalog")
                             ),
                         ),
-                        mongo_uri,
                     )
                 ),
                 "community": await stack.enter_async_context(
@@ -250,7 +223,6 @@ async def running_platform(
                             rate_limit_likes=1_000_000,
                             rate_limit_posts=1_000_000,
                         ),
-                        mongo_uri,
                         (postgres_admin_dsn, community_database),
                     )
                 ),
@@ -264,7 +236,6 @@ async def running_platform(
                             postgres_dsn=gamification_dsn,
                             badge_signing_key_pem=known.badge_key_pem,
                         ),
-                        mongo_uri,
                         (postgres_admin_dsn, gamification_database),
                     )
                 ),
@@ -291,7 +262,6 @@ async def running_platform(
                             smtp_timeout_seconds=5,
                             webhook_timeout_seconds=5,
                         ),
-                        mongo_uri,
                     )
                 ),
             }

@@ -27,7 +27,8 @@ from pydantic import ValidationError
 
 from agora_contracts.events import CloudEventEnvelope, EventSpec
 from agora_contracts.events.schemas import load_platform_events
-from agora_core.messaging.consumer import DLQ_HEADER_PREFIX, EventConsumer, dlq_topic
+from agora_core.messaging.batch_consumer import BatchEventConsumer
+from agora_core.messaging.dead_letters import DLQ_HEADER_PREFIX, dlq_topic
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import ensure_topics, topic_partitions
 
@@ -58,7 +59,7 @@ class FuzzRun:
 
     tenant: str
     events: list[FuzzEvent]
-    consumers: list[EventConsumer]
+    consumers: list[BatchEventConsumer]
     dead_letters: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     """(event id, consumer group) → headers of its DLQ record."""
 

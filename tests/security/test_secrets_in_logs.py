@@ -2,7 +2,7 @@
 format, see ``log_capture``) is scanned for the secrets they were started with and the
 ones they handed out or were sent.
 
-The services run with a JWT HS256 secret, a Mongo URI with a password, an SMTP
+The services run with a JWT HS256 secret, an SMTP
 password (the loopback SMTP server refuses mail without it, so it is really used), an
 unsubscribe-link secret and a badge-signing private key, all made up for this run.
 This module adds a full flow (every service written to, a webhook delivered and signed,

@@ -84,7 +84,7 @@ PUBLIC_TARGET = "https://93.184.216.34/hook"  # an IP literal: no DNS needed in 
 
 @pytest.fixture(scope="module")
 async def guarded(
-    platform: Platform, mongo_uri: str, postgres_admin_dsn: str
+    platform: Platform, postgres_admin_dsn: str
 ) -> AsyncIterator[NotificationsServiceAsyncStub]:
     """A notifications instance with the production default: private targets refused."""
     public_port = free_port()
@@ -92,7 +92,6 @@ async def guarded(
         settings: NotificationsSettings = settings_for(
             NotificationsSettings,
             kafka=platform.kafka,
-            mongo_uri=mongo_uri,
             known=platform.secrets,
             postgres_dsn=postgres_dsn,
             public_port=public_port,
@@ -100,7 +99,7 @@ async def guarded(
             smtp_port=platform.smtp.port,
         )
         assert settings.webhook_allow_private_addresses is False
-        async with started("notifications-guarded", build, settings, mongo_uri) as service:
+        async with started("notifications-guarded", build, settings) as service:
             stub: NotificationsServiceAsyncStub = NotificationsServiceStub(service.channel)
             yield stub
 

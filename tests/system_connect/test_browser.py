@@ -10,7 +10,6 @@ import asyncio
 import base64
 import json
 import sys
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,7 +25,6 @@ from agora_catalog.bootstrap import build
 from agora_catalog.settings import CatalogSettings
 from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.status_details import field_violations
-from agora_core.storage.mongo import create_mongo_client
 from agora_core.testing.grpc_assertions import rpc_error
 from agora_core.testing.service_harness import running_service, test_settings
 
@@ -116,17 +114,13 @@ async def test_a_page_calls_the_catalog_through_connect_like_grpc(
     sites: tuple[Site, Site],
     oidc: OidcProvider,
     kafka_bootstrap: str,
-    mongo_uri: str,
     postgres_dsn: str,
     binary: bool,
 ) -> None:
     allowed, other = sites
-    database = f"catalog_browser_{uuid.uuid4().hex[:8]}"
     settings = test_settings(
         CatalogSettings,
         kafka=kafka_bootstrap,
-        mongo_uri=mongo_uri,
-        database=database,
         postgres_dsn=postgres_dsn,
         connect_enabled=True,
         connect_port=0,
@@ -145,28 +139,23 @@ async def test_a_page_calls_the_catalog_through_connect_like_grpc(
     admin = bearer_metadata(await oidc.client_credentials("agora-worker"))
     alice_token = await oidc.authorization_code("alice")
     alice = bearer_metadata(alice_token)
-    try:
-        async with running_service(build, settings) as runtime:
-            connect = getattr(runtime.api, "connect", None)
-            assert connect is not None
-            async with grpc.aio.insecure_channel(f"127.0.0.1:{runtime.grpc_port}") as channel:
-                stub = catalog_pb2_grpc.CatalogServiceStub(channel)
-                for theme_id, name in (("leadership", "Leadership"), ("listening", "Écoute")):
-                    await stub.UpsertTheme(
-                        catalog_pb2.UpsertThemeRequest(theme_id=theme_id, name=name),
-                        metadata=admin,
-                    )
-                native = await stub.ListThemes(catalog_pb2.ListThemesRequest(), metadata=alice)
-                native_error = await rpc_error(
-                    stub.ListPaths(catalog_pb2.ListPathsRequest(page_size=-1), metadata=alice)
+    async with running_service(build, settings) as runtime:
+        connect = getattr(runtime.api, "connect", None)
+        assert connect is not None
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{runtime.grpc_port}") as channel:
+            stub = catalog_pb2_grpc.CatalogServiceStub(channel)
+            for theme_id, name in (("leadership", "Leadership"), ("listening", "Écoute")):
+                await stub.UpsertTheme(
+                    catalog_pb2.UpsertThemeRequest(theme_id=theme_id, name=name),
+                    metadata=admin,
                 )
+            native = await stub.ListThemes(catalog_pb2.ListThemesRequest(), metadata=alice)
+            native_error = await rpc_error(
+                stub.ListPaths(catalog_pb2.ListPathsRequest(page_size=-1), metadata=alice)
+            )
 
-                seen = await in_browser(allowed, connect.url, alice_token, binary=binary)
-                refused = await in_browser(other, connect.url, alice_token, binary=binary)
-    finally:
-        client = create_mongo_client(mongo_uri)
-        await client.drop_database(database)
-        await client.close()
+            seen = await in_browser(allowed, connect.url, alice_token, binary=binary)
+            refused = await in_browser(other, connect.url, alice_token, binary=binary)
 
     assert "failure" not in seen, seen
     assert seen["origin"] == allowed.origin

@@ -26,7 +26,6 @@ from agora_community.bootstrap import build as build_community
 from agora_community.settings import CommunitySettings
 from agora_core.runtime import ServiceRuntime
 from agora_core.settings import ServiceSettings
-from agora_core.storage.mongo import create_mongo_client
 from agora_core.testing.connect_client import (
     ConnectCallError,
     Encoding,
@@ -55,10 +54,6 @@ class ServiceUnderTest:
     request: Callable[..., Message]
     response: type[Message]
 
-
-# notifications: its webhook subscriptions (the rest is still on FerretDB).
-POSTGRES_SERVICES = ("catalog", "community", "gamification", "notifications")
-"""Services that store in PostgreSQL (the others still on FerretDB)."""
 
 SERVICES = [
     ServiceUnderTest(
@@ -116,38 +111,27 @@ class Running:
 async def running(
     request: pytest.FixtureRequest,
     kafka_bootstrap: str,
-    mongo_uri: str,
     postgres_admin_dsn: str,
 ) -> AsyncIterator[Running]:
     service: ServiceUnderTest = request.param
-    database = f"{service.name}_connect_{uuid.uuid4().hex[:8]}"
-    try:
-        async with contextlib.AsyncExitStack() as stack:
-            # Services on PostgreSQL get a database of their own.
-            own: dict[str, object] = {}
-            if service.name in POSTGRES_SERVICES:
-                own["postgres_dsn"] = await stack.enter_async_context(
-                    scratch_database(postgres_admin_dsn, f"connect_{service.name[:4]}")
-                )
-            settings = test_settings(
-                service.settings,
-                kafka=kafka_bootstrap,
-                mongo_uri=mongo_uri,
-                database=database,
-                connect_enabled=True,
-                connect_port=0,
-                **own,
-            )
-            runtime = await stack.enter_async_context(running_service(service.build, settings))
-            connect = getattr(runtime.api, "connect", None)
-            assert connect is not None, "CONNECT_ENABLED did not open the Connect endpoint"
-            channel = grpc.aio.insecure_channel(f"127.0.0.1:{runtime.grpc_port}")
-            yield Running(service, connect.url, channel)
-            await channel.close(None)
-    finally:
-        client = create_mongo_client(mongo_uri)
-        await client.drop_database(database)
-        await client.close()
+    async with contextlib.AsyncExitStack() as stack:
+        # Each service gets a database of its own.
+        dsn = await stack.enter_async_context(
+            scratch_database(postgres_admin_dsn, f"connect_{service.name[:4]}")
+        )
+        settings = test_settings(
+            service.settings,
+            kafka=kafka_bootstrap,
+            postgres_dsn=dsn,
+            connect_enabled=True,
+            connect_port=0,
+        )
+        runtime = await stack.enter_async_context(running_service(service.build, settings))
+        connect = getattr(runtime.api, "connect", None)
+        assert connect is not None, "CONNECT_ENABLED did not open the Connect endpoint"
+        channel = grpc.aio.insecure_channel(f"127.0.0.1:{runtime.grpc_port}")
+        yield Running(service, connect.url, channel)
+        await channel.close(None)
 
 
 @pytest.mark.parametrize("http_version", ["HTTP/1.1", "HTTP/2"])

@@ -1,10 +1,10 @@
 """``make up`` → ``make demo`` → ``make down`` on real processes.
 
 The platform runs with a private state directory and free ports, so it has its own
-Kafka and FerretDB (from the same cached jars and binary) and never touches the
-infrastructure CI or a developer already runs: a second platform beside the first is
-exactly what the env overrides are for, and the only way to prove that ``down`` stops
-Kafka and FerretDB too.
+Kafka and PostgreSQL (from the same cached jars and the machine's server binaries) and
+never touches the infrastructure CI or a developer already runs: a second platform
+beside the first is exactly what the env overrides are for, and the only way to prove
+that ``down`` stops Kafka and PostgreSQL too.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def _infra_pids(state_dir: Path) -> dict[str, int]:
     pids = {}
     for name, pid_file in (
         ("kafka", state_dir / "kafka" / "kafka.pid"),
-        ("ferretdb", state_dir / "ferretdb" / "ferretdb.pid"),
+        ("postgres", state_dir / "postgres" / "postgres.pid"),
     ):
         pids[name] = int(pid_file.read_text(encoding="utf-8").strip())
     return pids

@@ -1,18 +1,13 @@
-"""Each service's database as the erasure system test reads it, whichever store the
-service is on (MongoDB until its move, PostgreSQL after)."""
+"""Each service's PostgreSQL database as the erasure system test reads it."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Protocol
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from agora_core.postgres import Database
-from agora_core.privacy import ERASED_PERSONS, person_digest
-from agora_core.storage import Document
-from agora_core.testing.personal_data_scan import Trace, traces_of
-from agora_core.testing.postgres_scan import postgres_traces_of
+from agora_core.privacy import person_digest
+from agora_core.testing.postgres_scan import Trace, postgres_traces_of
 
 
 class ServiceStore(Protocol):
@@ -27,28 +22,6 @@ class ServiceStore(Protocol):
     async def drained(self) -> bool:
         """No event is waiting in the service's outbox."""
         ...
-
-
-class MongoStore:
-    def __init__(self, database: AsyncDatabase[Document]) -> None:
-        self.database = database
-
-    async def traces(
-        self, *, ids: Sequence[str], texts: Sequence[str] = (), tenant_id: str
-    ) -> list[Trace]:
-        return await traces_of(self.database, ids=ids, texts=texts, tenant_id=tenant_id)
-
-    async def erased(self, tenant_id: str, person_id: str) -> bool:
-        tomb = await self.database[ERASED_PERSONS].find_one(
-            {"_id": person_digest(tenant_id, person_id)}
-        )
-        return tomb is not None and tomb.get("state") == "erased"
-
-    async def drained(self) -> bool:
-        for name in await self.database.list_collection_names():
-            if await self.database[name].find_one({"outbox.id": {"$exists": True}}) is not None:
-                return False
-        return True
 
 
 class PostgresStore:

@@ -1,8 +1,8 @@
 """Right to erasure across the platform: one ErasePerson, four services, then every
 stored value of every service's database is searched for the person.
 
-All four services run in-process on the real broker and their own stores (FerretDB,
-or PostgreSQL for the services that moved), each with its own database and consumer
+All four services run in-process on the real broker and their own PostgreSQL
+databases, each with its own database and consumer
 group, started at the end of the topics so nothing earlier is replayed, with a real
 SMTP server on loopback. Data about the person is created through the services' own
 gRPC APIs and the events they exchange: a completion, a comment, likes given and
@@ -42,7 +42,6 @@ from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.postgres import Database
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import Metadata, assert_status, caller, rpc_error
@@ -53,7 +52,7 @@ from agora_gamification.settings import GamificationSettings
 from agora_notifications.bootstrap import build as build_notifications
 from agora_notifications.settings import NotificationsSettings
 
-from .stores import MongoStore, PostgresStore, ServiceStore
+from .stores import PostgresStore, ServiceStore
 
 if TYPE_CHECKING:
     from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceAsyncStub
@@ -85,10 +84,6 @@ class Mailbox:
         return "250 OK"
 
 
-ON_POSTGRES = ("catalog", "community", "gamification", "notifications")
-"""The services on PostgreSQL (all four)."""
-
-
 @dataclass
 class Platform:
     catalog: CatalogServiceAsyncStub
@@ -103,9 +98,7 @@ class Platform:
 
 
 @pytest.fixture(scope="module")
-async def platform(
-    kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
-) -> AsyncIterator[Platform]:
+async def platform(kafka_bootstrap: str, postgres_admin_dsn: str) -> AsyncIterator[Platform]:
     run = uuid.uuid4().hex[:8]
     topics = load_platform_events().topics()
     mailbox = Mailbox()
@@ -117,8 +110,6 @@ async def platform(
         return test_settings(
             cls,
             kafka=kafka_bootstrap,
-            mongo_uri=mongo_uri,
-            database=f"sys_erasure_{service}_{run}",
             consumer_group=f"agora-{service}-system-erasure-{run}",
             **extra,
         )
@@ -167,7 +158,6 @@ async def platform(
     }
     for service_settings in settings.values():
         await start_group_at_end(kafka_bootstrap, service_settings.group_id, topics)
-    client = create_mongo_client(mongo_uri)
     try:
         async with contextlib.AsyncExitStack() as stack:
             runtimes: dict[str, ServiceRuntime] = {}
@@ -191,21 +181,13 @@ async def platform(
                 gamification=GamificationServiceStub(channels["gamification"]),
                 notifications=NotificationsServiceStub(channels["notifications"]),
                 stores={
-                    name: (
-                        PostgresStore(runtimes[name].require_postgres())
-                        if name in ON_POSTGRES
-                        else MongoStore(client[s.mongo_database])
-                    )
-                    for name, s in settings.items()
+                    name: PostgresStore(runtime.require_postgres())
+                    for name, runtime in runtimes.items()
                 },
                 ledger=runtimes["gamification"].require_postgres(),
                 mailbox=mailbox,
             )
     finally:
-        for name, service_settings in settings.items():
-            if name not in ON_POSTGRES:
-                await client.drop_database(service_settings.mongo_database)
-        await client.close()
         await drop_test_database(postgres_admin_dsn, catalog_database)
         await drop_test_database(postgres_admin_dsn, community_database)
         await drop_test_database(postgres_admin_dsn, gamification_database)

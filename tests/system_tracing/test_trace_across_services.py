@@ -36,7 +36,6 @@ from agora_community.settings import CommunitySettings
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.grpc.client import tracing_interceptors
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage import create_mongo_client
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import caller
@@ -85,9 +84,7 @@ class Platform:
 
 
 @pytest.fixture(scope="module")
-async def platform(
-    kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
-) -> AsyncIterator[Platform]:
+async def platform(kafka_bootstrap: str, postgres_admin_dsn: str) -> AsyncIterator[Platform]:
     run = uuid.uuid4().hex[:8]
     # The catalog is on PostgreSQL: a database of its own.
     catalog_database = scratch_database(postgres_admin_dsn, f"sys_tracing_catalog_{run}")
@@ -97,8 +94,6 @@ async def platform(
     receiver = WebhookReceiver()
     await receiver.start()
     public_port = free_port()
-    databases = {s: f"sys_tracing_{s}_{run}" for s in ("catalog", "gamification")}
-    databases["notifications"] = f"sys_tracing_notifications_{run}"
     # Community is on PostgreSQL: a database of its own on the test server.
     community_database, community_dsn = await create_test_database(
         postgres_admin_dsn, prefix="sys_tracing_community"
@@ -108,8 +103,6 @@ async def platform(
         return test_settings(
             cls,
             kafka=kafka_bootstrap,
-            mongo_uri=mongo_uri,
-            database=databases[service],
             consumer_group=f"agora-{service}-system-tracing-{run}",
             **extra,
         )
@@ -117,7 +110,6 @@ async def platform(
     gamification_database, gamification_dsn = await create_test_database(
         postgres_admin_dsn, prefix="sys_tracing_gamification"
     )
-    # Notifications keeps its webhook subscriptions in PostgreSQL.
     notifications_database, notifications_dsn = await create_test_database(
         postgres_admin_dsn, prefix="sys_tracing_notifications"
     )
@@ -151,7 +143,6 @@ async def platform(
     exporter = InMemorySpanExporter()
     provider = TracerProvider()  # parentbased_always_on: every trace recorded
     provider.add_span_processor(SimpleSpanProcessor(exporter))
-    client = create_mongo_client(mongo_uri)
     try:
         with installed(provider):
             async with contextlib.AsyncExitStack() as stack:
@@ -181,10 +172,6 @@ async def platform(
                     groups={name: s.group_id for name, s in settings.items()},
                 )
     finally:
-        for name, database in databases.items():
-            if name != "gamification":
-                await client.drop_database(database)
-        await client.close()
         await drop_test_database(postgres_admin_dsn, community_database)
         await drop_test_database(postgres_admin_dsn, gamification_database)
         await drop_test_database(postgres_admin_dsn, notifications_database)

@@ -25,7 +25,6 @@ from agora_core.grpc.auth import DEV_ALGORITHM
 from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_token
 from agora_core.runtime import ServiceRuntime
-from agora_core.storage.mongo import create_mongo_client
 from agora_core.testing.grpc_assertions import DEV_SECRET
 from agora_core.testing.postgres import scratch_database
 from agora_core.testing.service_harness import running_service, test_settings
@@ -49,7 +48,6 @@ SERVICES: dict[str, tuple[Any, Any]] = {
     "gamification": (GamificationSettings, build_gamification),
     "notifications": (NotificationsSettings, build_notifications),
 }
-POSTGRES_SERVICES = ("catalog", "community", "gamification", "notifications")
 
 
 @dataclass
@@ -87,7 +85,6 @@ def _state(runtimes: dict[str, ServiceRuntime], secret_file: Path) -> PlatformSt
     return PlatformState(
         state_dir=secret_file.parent,
         kafka_bootstrap="",
-        mongo_uri="",
         dev_secret_file=secret_file,
         services=tuple(
             ServiceState(
@@ -110,54 +107,44 @@ def _connect_url(runtime: ServiceRuntime) -> str:
 
 @contextlib.asynccontextmanager
 async def running_web_platform(
-    *, kafka: str, mongo_uri: str, postgres_admin_dsn: str, scratch: Path
+    *, kafka: str, postgres_admin_dsn: str, scratch: Path
 ) -> AsyncIterator[WebPlatform]:
     tenant = f"web-{uuid.uuid4().hex[:8]}"
     dist = build_web(ROOT)
     port = free_port()
     origin = f"http://127.0.0.1:{port}"
     people = [LocalPerson(p.person_id, p.name, p.roles) for p in EVERYONE]
-    mongo_database = f"notifications_web_{uuid.uuid4().hex[:8]}"
-    try:
-        async with contextlib.AsyncExitStack() as stack:
-            provider = await stack.enter_async_context(
-                running_identity_provider(ROOT, tenant, people, [f"{origin}/"])
+    async with contextlib.AsyncExitStack() as stack:
+        provider = await stack.enter_async_context(
+            running_identity_provider(ROOT, tenant, people, [f"{origin}/"])
+        )
+        runtimes: dict[str, ServiceRuntime] = {}
+        for name, (settings_class, build) in SERVICES.items():
+            dsn = await stack.enter_async_context(
+                scratch_database(postgres_admin_dsn, f"web_{name[:4]}")
             )
-            runtimes: dict[str, ServiceRuntime] = {}
-            for name, (settings_class, build) in SERVICES.items():
-                own: dict[str, object] = {}
-                if name in POSTGRES_SERVICES:
-                    own["postgres_dsn"] = await stack.enter_async_context(
-                        scratch_database(postgres_admin_dsn, f"web_{name[:4]}")
-                    )
-                settings = test_settings(
-                    settings_class,
-                    kafka=kafka,
-                    mongo_uri=mongo_uri,
-                    database=mongo_database,
-                    connect_enabled=True,
-                    connect_port=0,
-                    connect_cors_allowed_origins=[origin],
-                    jwt_jwks_url=provider.jwks_uri,
-                    jwt_issuer=provider.issuer,
-                    jwt_audience=provider.audience,
-                    **own,
-                )
-                runtimes[name] = await stack.enter_async_context(running_service(build, settings))
-            endpoints = {name: _connect_url(runtime) for name, runtime in runtimes.items()}
-            served = await serve_web(dist, WebConfig(provider.issuer, endpoints), port)
-            stack.push_async_callback(served.close)
+            settings = test_settings(
+                settings_class,
+                kafka=kafka,
+                postgres_dsn=dsn,
+                connect_enabled=True,
+                connect_port=0,
+                connect_cors_allowed_origins=[origin],
+                jwt_jwks_url=provider.jwks_uri,
+                jwt_issuer=provider.issuer,
+                jwt_audience=provider.audience,
+            )
+            runtimes[name] = await stack.enter_async_context(running_service(build, settings))
+        endpoints = {name: _connect_url(runtime) for name, runtime in runtimes.items()}
+        served = await serve_web(dist, WebConfig(provider.issuer, endpoints), port)
+        stack.push_async_callback(served.close)
 
-            secret_file = scratch / "dev-secret"
-            secret_file.write_text(DEV_SECRET)
-            platform = await stack.enter_async_context(
-                SeedingPlatform(_state(runtimes, secret_file), tenant, provider)
-            )
-            demo = Demo(platform, Narrator(Console(file=io.StringIO())))
-            await demo.seed()
-            await demo.manager_assigns()  # waits until each learner's inbox shows it
-            yield WebPlatform(origin, tenant, demo, platform, provider)
-    finally:
-        client = create_mongo_client(mongo_uri)
-        await client.drop_database(mongo_database)
-        await client.close()
+        secret_file = scratch / "dev-secret"
+        secret_file.write_text(DEV_SECRET)
+        platform = await stack.enter_async_context(
+            SeedingPlatform(_state(runtimes, secret_file), tenant, provider)
+        )
+        demo = Demo(platform, Narrator(Console(file=io.StringIO())))
+        await demo.seed()
+        await demo.manager_assigns()  # waits until each learner's inbox shows it
+        yield WebPlatform(origin, tenant, demo, platform, provider)

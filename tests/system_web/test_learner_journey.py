@@ -43,14 +43,12 @@ QUIZ_CHOICES = {
 @pytest.fixture(scope="module")
 async def web(
     kafka_bootstrap: str,
-    mongo_uri: str,
     postgres_admin_dsn: str,
     tmp_path_factory: pytest.TempPathFactory,
 ) -> AsyncIterator[WebPlatform]:
     started = time.monotonic()
     async with running_web_platform(
         kafka=kafka_bootstrap,
-        mongo_uri=mongo_uri,
         postgres_admin_dsn=postgres_admin_dsn,
         scratch=tmp_path_factory.mktemp("web"),
     ) as platform:

@@ -183,9 +183,6 @@ capabilities:
 - name: {{ $p }}KAFKA_BOOTSTRAP_SERVERS
   value: {{ $r.Values.kafka.bootstrapServers | quote }}
 {{- include "agora.kafkaSecurityEnv" (dict "prefix" $p "root" $r "secret" $secret) }}
-- name: {{ $p }}MONGO_URI
-  valueFrom:
-    secretKeyRef: {name: {{ $secret }}, key: mongo-uri}
 {{- /* The DSN carries the password: always from a Secret, never a plain value. */}}
 - name: {{ $p }}POSTGRES_DSN
   valueFrom:

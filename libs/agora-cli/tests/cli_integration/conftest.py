@@ -1,4 +1,4 @@
-"""The four services in-process on free ports (real gRPC, Kafka, FerretDB), and a way
+"""The four services in-process on free ports (real gRPC, Kafka, PostgreSQL), and a way
 to run the real ``agora`` command against them.
 
 The CLI runs through typer's ``CliRunner`` in a worker thread: it starts its own
@@ -32,7 +32,6 @@ from agora_community.settings import CommunitySettings
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.runtime import ServiceRuntime
 from agora_core.settings import ServiceSettings
-from agora_core.storage import create_mongo_client
 from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import DEV_SECRET
 from agora_core.testing.postgres import (
@@ -125,9 +124,7 @@ def structlog_pinned_to_stderr() -> Any:
 
 
 @pytest.fixture(scope="module")
-async def platform(
-    kafka_bootstrap: str, mongo_uri: str, postgres_admin_dsn: str
-) -> AsyncIterator[Platform]:
+async def platform(kafka_bootstrap: str, postgres_admin_dsn: str) -> AsyncIterator[Platform]:
     run = uuid.uuid4().hex[:8]
     # Community is on PostgreSQL: a database of its own on the test server.
     community_database, community_dsn = await create_test_database(
@@ -140,7 +137,6 @@ async def platform(
         Service.GAMIFICATION: (GamificationSettings, build_gamification, {}),
         Service.NOTIFICATIONS: (NotificationsSettings, build_notifications, {"public_port": 0}),
     }
-    databases = [f"cli_{service.value}_{run}" for service in builds]
     with structlog_pinned_to_stderr():
         async with contextlib.AsyncExitStack() as stack:
             runtimes: dict[Service, ServiceRuntime] = {}
@@ -149,14 +145,10 @@ async def platform(
                 builds[on_postgres][2]["postgres_dsn"] = await stack.enter_async_context(
                     scratch_database(postgres_admin_dsn, f"cli_{on_postgres.value[:4]}_{run}")
                 )
-            for (service, (settings_cls, build, extra)), database in zip(
-                builds.items(), databases, strict=True
-            ):
+            for service, (settings_cls, build, extra) in builds.items():
                 settings: ServiceSettings = test_settings(
                     settings_cls,
                     kafka=kafka_bootstrap,
-                    mongo_uri=mongo_uri,
-                    database=database,
                     consumer_group=f"agora-{service.value}-cli-{run}",
                     operator_tenant=OPERATOR_TENANT,
                     **extra,
@@ -167,8 +159,4 @@ async def platform(
                     running_service(build, settings)
                 )
             yield Platform(runtimes, kafka_bootstrap)
-    client = create_mongo_client(mongo_uri)
-    for database in databases:
-        await client.drop_database(database)
-    await client.close()
     await drop_test_database(postgres_admin_dsn, community_database)

@@ -18,7 +18,7 @@ from agora_platform.config import ConfigurationError, PlatformConfig, load_confi
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="Run the Agora platform on this machine: Kafka, FerretDB and every service.",
+    help="Run the Agora platform on this machine: Kafka, PostgreSQL and every service.",
 )
 # Piped output (CI, tests, `| tee`) gets a wide console so the tables are not truncated.
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -51,7 +51,7 @@ RootOption = typer.Option(None, "--root", help="Repository root (default: this c
 
 @app.command()
 def up(root: Path | None = RootOption) -> None:
-    """Install what is missing, start Kafka, FerretDB and the services, wait until SERVING."""
+    """Install what is missing, start Kafka, PostgreSQL and the services, wait until SERVING."""
     config = _config(root)
     console.print(f"[bold]Agora[/] platform up · state in {config.state_dir}")
     try:
@@ -81,7 +81,7 @@ def up(root: Path | None = RootOption) -> None:
 
 @app.command()
 def down(root: Path | None = RootOption) -> None:
-    """Stop every service (SIGTERM, then SIGKILL after the grace), Kafka and FerretDB."""
+    """Stop every service (SIGTERM, then SIGKILL after the grace), Kafka and PostgreSQL."""
     config = _config(root)
     console.print(f"[bold]Agora[/] platform down · state in {config.state_dir}")
     reports = asyncio.run(supervisor.down(config, console))
@@ -98,7 +98,7 @@ def down(root: Path | None = RootOption) -> None:
 
 @app.command()
 def status(root: Path | None = RootOption) -> None:
-    """Show whether Kafka, FerretDB and each service run and answer."""
+    """Show whether Kafka, PostgreSQL and each service run and answer."""
     config = _config(root)
     components = asyncio.run(supervisor.status(config))
     table = Table(title=f"Agora platform · {config.state_dir}", title_style="bold")

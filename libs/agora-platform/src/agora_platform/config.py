@@ -2,9 +2,9 @@
 
 Every port and the state directory can be overridden, so a test can run a second
 platform beside the developer's: ``AGORA_LOCAL_DIR``, ``AGORA_KAFKA_PORT``,
-``AGORA_KAFKA_CONTROLLER_PORT``, ``AGORA_FERRETDB_PORT``, ``AGORA_FERRETDB_DEBUG_PORT``,
-``AGORA_POSTGRES_PORT``, ``AGORA_WEB_PORT``, ``AGORA_WEB_OIDC_PORT`` (the web app and its
-local OpenID Connect provider) and, per service, the variables the service itself reads
+``AGORA_KAFKA_CONTROLLER_PORT``, ``AGORA_POSTGRES_PORT``, ``AGORA_WEB_PORT``,
+``AGORA_WEB_OIDC_PORT`` (the web app and its local OpenID Connect provider) and, per
+service, the variables the service itself reads
 (``AGORA_<SVC>_GRPC_PORT``, ``AGORA_<SVC>_HTTP_PORT``, ``AGORA_<SVC>_CONNECT_PORT``, and
 ``AGORA_<SVC>_PUBLIC_PORT`` for gamification and notifications), so the supervisor and the
 process it starts always agree.
@@ -44,8 +44,6 @@ DEFAULT_PUBLIC_PORTS: dict[str, int] = {
 
 DEFAULT_KAFKA_PORT = 19092
 DEFAULT_KAFKA_CONTROLLER_PORT = 19093
-DEFAULT_FERRETDB_PORT = 27018
-DEFAULT_FERRETDB_DEBUG_PORT = "28088"
 DEFAULT_POSTGRES_PORT = 15432
 WEB_PEOPLE_FILE = "web-people.json"
 """In the state directory: who may sign in to the web app (``make demo`` writes it)."""
@@ -126,8 +124,6 @@ class PlatformConfig(BaseModel):
     state_dir: Path
     kafka_port: int = Field(ge=1, le=65535)
     kafka_controller_port: int = Field(ge=1, le=65535)
-    ferretdb_port: int = Field(ge=1, le=65535)
-    ferretdb_debug_port: str
     postgres_port: int = Field(ge=1, le=65535)
     web_port: int = Field(default=DEFAULT_WEB_PORT, ge=1, le=65535)
     web_oidc_port: int = Field(default=DEFAULT_WEB_OIDC_PORT, ge=1, le=65535)
@@ -164,10 +160,6 @@ class PlatformConfig(BaseModel):
         return f"127.0.0.1:{self.kafka_port}"
 
     @property
-    def mongo_uri(self) -> str:
-        return f"mongodb://127.0.0.1:{self.ferretdb_port}/"
-
-    @property
     def postgres_address(self) -> str:
         return f"127.0.0.1:{self.postgres_port}"
 
@@ -197,8 +189,6 @@ class PlatformConfig(BaseModel):
             "AGORA_LOCAL_DIR": str(self.state_dir),
             "AGORA_KAFKA_PORT": str(self.kafka_port),
             "AGORA_KAFKA_CONTROLLER_PORT": str(self.kafka_controller_port),
-            "AGORA_FERRETDB_PORT": str(self.ferretdb_port),
-            "AGORA_FERRETDB_DEBUG_PORT": self.ferretdb_debug_port,
             "AGORA_POSTGRES_PORT": str(self.postgres_port),
         }
 
@@ -250,9 +240,6 @@ def load_config(root: Path, environ: Mapping[str, str]) -> PlatformConfig:
                 "kafka_controller_port": _int(
                     environ, "AGORA_KAFKA_CONTROLLER_PORT", DEFAULT_KAFKA_CONTROLLER_PORT
                 ),
-                "ferretdb_port": _int(environ, "AGORA_FERRETDB_PORT", DEFAULT_FERRETDB_PORT),
-                "ferretdb_debug_port": environ.get("AGORA_FERRETDB_DEBUG_PORT")
-                or DEFAULT_FERRETDB_DEBUG_PORT,
                 "postgres_port": _int(environ, "AGORA_POSTGRES_PORT", DEFAULT_POSTGRES_PORT),
                 "web_port": _int(environ, "AGORA_WEB_PORT", DEFAULT_WEB_PORT),
                 "web_oidc_port": _int(environ, "AGORA_WEB_OIDC_PORT", DEFAULT_WEB_OIDC_PORT),

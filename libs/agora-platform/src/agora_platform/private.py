@@ -1,7 +1,7 @@
 """A private platform beside the shared one: its own state directory and free ports.
 
 Tests that stop the broker or the database (fault injection), or that prove ``down``
-stops them, must never touch the Kafka and FerretDB the rest of the suite (or a
+stops them, must never touch the Kafka and PostgreSQL the rest of the suite (or a
 developer) uses. Every port and the state directory of ``deploy/local/*.sh`` and of the
 services can be overridden (``agora_platform.config``); this module picks them once, so
 the system tests and the fault suite build a private platform the same way.
@@ -32,7 +32,7 @@ def private_environ(
     state_dir: Path, base: Mapping[str, str], services: Iterable[str] = ()
 ) -> dict[str, str]:
     """``base`` without the caller's own platform settings, plus a state directory and
-    free ports for Kafka, FerretDB, PostgreSQL and each of ``services``."""
+    free ports for Kafka, PostgreSQL and each of ``services``."""
     env = {
         key: value
         for key, value in base.items()
@@ -44,8 +44,6 @@ def private_environ(
         AGORA_LOCAL_DIR=str(state_dir),
         AGORA_KAFKA_PORT=str(free_port()),
         AGORA_KAFKA_CONTROLLER_PORT=str(free_port()),
-        AGORA_FERRETDB_PORT=str(free_port()),
-        AGORA_FERRETDB_DEBUG_PORT=str(free_port()),
         AGORA_POSTGRES_PORT=str(free_port()),
         AGORA_WEB_PORT=str(free_port()),
         AGORA_WEB_OIDC_PORT=str(free_port()),
@@ -61,10 +59,9 @@ def private_environ(
 
 
 class PrivateInfra:
-    """Kafka, FerretDB and PostgreSQL of a private platform, each started and stopped
-    through its ``deploy/local`` script (same state directory, same ports, same data on
-    restart). ``up`` starts Kafka and FerretDB, what the services use today; PostgreSQL
-    starts on demand (``start_postgres``); ``down`` stops all three."""
+    """Kafka and PostgreSQL of a private platform, each started and stopped through its
+    ``deploy/local`` script (same state directory, same ports, same data on restart):
+    ``up`` starts both, ``down`` stops both; a fault test stops and starts one alone."""
 
     def __init__(self, root: Path, environ: Mapping[str, str]) -> None:
         self.config: PlatformConfig = load_config(root, environ)
@@ -80,10 +77,6 @@ class PrivateInfra:
         return self.config.kafka_bootstrap
 
     @property
-    def mongo_uri(self) -> str:
-        return self.config.mongo_uri
-
-    @property
     def postgres_address(self) -> str:
         return self.config.postgres_address
 
@@ -94,17 +87,14 @@ class PrivateInfra:
 
     async def up(self) -> None:
         await self.start_kafka()
-        await self.start_ferretdb()
+        await self.start_postgres()
 
     async def down(self) -> None:
-        """Stop all three, even if stopping one fails (the first failure is raised)."""
+        """Stop both, even if stopping one fails (the first failure is raised)."""
         try:
             await self.stop_kafka()
         finally:
-            try:
-                await self.stop_ferretdb()
-            finally:
-                await self.stop_postgres()
+            await self.stop_postgres()
 
     async def start_kafka(self) -> None:
         """``kafka.sh start``, then the topics (clients never create them): returns
@@ -121,12 +111,6 @@ class PrivateInfra:
     async def stop_kafka(self) -> None:
         """``kafka.sh stop``: SIGTERM, SIGKILL after its timeout; returns once exited."""
         await self._script("kafka", "stop")
-
-    async def start_ferretdb(self) -> None:
-        await self._script("ferretdb", "start")
-
-    async def stop_ferretdb(self) -> None:
-        await self._script("ferretdb", "stop")
 
     async def start_postgres(self) -> None:
         """``postgres.sh start``: returns once ``SELECT 1`` answers and the databases exist."""

@@ -33,7 +33,6 @@ class PlatformState(BaseModel):
 
     state_dir: Path
     kafka_bootstrap: str
-    mongo_uri: str
     dev_secret_file: Path
     services: tuple[ServiceState, ...]
 

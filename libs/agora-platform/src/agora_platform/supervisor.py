@@ -1,14 +1,13 @@
 """``up``, ``down`` and ``status`` of the local platform.
 
-``up``: install (``tools/bootstrap.sh``), fetch Kafka's jars, check PostgreSQL's server
-binaries and build FerretDB (in parallel, cached), start Kafka, PostgreSQL (one database
-and role per service) and FerretDB (``deploy/local/*.sh``), provision the topics
+``up``: install (``tools/bootstrap.sh``), fetch Kafka's jars and check PostgreSQL's
+server binaries (in parallel, cached), start Kafka and PostgreSQL (one database and role
+per service; ``deploy/local/*.sh``), provision the topics
 (``python -m agora_core.topics apply``), start each service
 as its own process with its log in ``<state>/logs/``, wait until each answers
 ``grpc.health.v1`` SERVING and its consumers own their partitions (``/readyz``), write
 ``<state>/platform.json`` and print the endpoints. ``down``: SIGTERM every service (they
-drain and flush), SIGKILL what outlives its grace, stop Kafka, PostgreSQL and FerretDB,
-report.
+drain and flush), SIGKILL what outlives its grace, stop Kafka and PostgreSQL, report.
 """
 
 from __future__ import annotations
@@ -181,7 +180,6 @@ def service_env(
             f"{p}CONNECT_ENABLED": "true",
             f"{p}CONNECT_PORT": str(service.connect_port),
             f"{p}KAFKA_BOOTSTRAP_SERVERS": config.kafka_bootstrap,
-            f"{p}MONGO_URI": config.mongo_uri,
             # The service's own database and role (deploy/local/postgres.sh provisions them).
             f"{p}POSTGRES_DSN": config.postgres_dsn(service.name),
             # Development: the schema follows the code at every start (production runs
@@ -296,7 +294,7 @@ class UpResult:
 
 
 def _link_infra_logs(config: PlatformConfig) -> None:
-    """Kafka, PostgreSQL and FerretDB keep their logs in their own state dirs; link them
+    """Kafka and PostgreSQL keep their logs in their own state dirs; link them
     into ``logs/`` so that every log of the platform is in one place."""
     postgres = config.state_dir / "postgres"
     if (postgres / "server").is_symlink():  # server files outside (deploy/local/postgres.sh)
@@ -304,7 +302,6 @@ def _link_infra_logs(config: PlatformConfig) -> None:
     links = {
         "kafka.log": config.state_dir / "kafka" / "logs" / "server.log",
         "postgres.log": postgres / "postgres.log",
-        "ferretdb.log": config.state_dir / "ferretdb" / "ferretdb.log",
     }
     for name, target in links.items():
         link = config.logs_dir / name
@@ -332,7 +329,6 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
         install = display.step("install", "uv sync from uv.lock")
         jars = display.step("Kafka jars", "checking the cache")
         binaries = display.step("PostgreSQL binaries", "looking for them")
-        build = display.step("FerretDB build", "checking the cache")
         web_build = display.step("web app build", "checking")
         async with asyncio.TaskGroup() as group:
             web_dist = group.create_task(_web(web_platform.build(config, web_build)))
@@ -363,18 +359,8 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
                     "server binaries present",
                 )
             )
-            group.create_task(
-                run_script(
-                    build,
-                    ["bash", str(deploy / "ferretdb.sh"), "fetch"],
-                    env,
-                    logs / "ferretdb-setup.log",
-                    "binary cached",
-                )
-            )
         kafka = display.step("Kafka", "starting")
         postgres = display.step("PostgreSQL", "starting")
-        ferretdb = display.step("FerretDB", "starting")
         async with asyncio.TaskGroup() as group:
             group.create_task(
                 run_script(
@@ -392,15 +378,6 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
                     env,
                     logs / "postgres-setup.log",
                     f"databases on {config.postgres_address}",
-                )
-            )
-            group.create_task(
-                run_script(
-                    ferretdb,
-                    ["bash", str(deploy / "ferretdb.sh"), "start"],
-                    env,
-                    logs / "ferretdb-setup.log",
-                    f"MongoDB wire protocol on {config.mongo_uri}",
                 )
             )
         await provision_topics(
@@ -426,7 +403,6 @@ async def up(config: PlatformConfig, console: Console) -> UpResult:
     state = PlatformState(
         state_dir=config.state_dir,
         kafka_bootstrap=config.kafka_bootstrap,
-        mongo_uri=config.mongo_uri,
         dev_secret_file=config.secret_file,
         services=tuple(
             ServiceState(
@@ -459,7 +435,6 @@ def endpoints_table(config: PlatformConfig, state: PlatformState) -> Table:
             str(entry.pid),
         )
     kafka_pid = _infra_pid(config.state_dir / "kafka" / "kafka.pid")
-    ferret_pid = _infra_pid(config.state_dir / "ferretdb" / "ferretdb.pid")
     postgres_pid = _infra_pid(config.state_dir / "postgres" / "postgres.pid")
     table.add_row(
         "Kafka", state.kafka_bootstrap, "", "", str(config.logs_dir / "kafka.log"), kafka_pid
@@ -471,9 +446,6 @@ def endpoints_table(config: PlatformConfig, state: PlatformState) -> Table:
         "",
         str(config.logs_dir / "postgres.log"),
         postgres_pid,
-    )
-    table.add_row(
-        "FerretDB", state.mongo_uri, "", "", str(config.logs_dir / "ferretdb.log"), ferret_pid
     )
     return table
 
@@ -522,7 +494,7 @@ async def _stop_infra(
 
 
 async def down(config: PlatformConfig, console: Console) -> list[StopReport]:
-    """Stop the services (in parallel), then Kafka, PostgreSQL and FerretDB; report each."""
+    """Stop the services (in parallel), then Kafka and PostgreSQL; report each."""
     env = config.script_env(os.environ)
     deploy = config.root / "deploy" / "local"
     config.logs_dir.mkdir(parents=True, exist_ok=True)
@@ -549,13 +521,6 @@ async def down(config: PlatformConfig, console: Console) -> list[StopReport]:
                 env,
                 config.logs_dir / "postgres-setup.log",
                 display.step("PostgreSQL", "stopping"),
-            ),
-            _stop_infra(
-                "FerretDB",
-                deploy / "ferretdb.sh",
-                env,
-                config.logs_dir / "ferretdb-setup.log",
-                display.step("FerretDB", "stopping"),
             ),
         )
     clear_state(config.state_dir)
@@ -600,7 +565,7 @@ async def _service_status(config: PlatformConfig, service: ServiceConfig) -> Com
 
 
 async def status(config: PlatformConfig) -> list[ComponentStatus]:
-    """Every component's state (Kafka, PostgreSQL and FerretDB from their scripts,
+    """Every component's state (Kafka and PostgreSQL from their scripts,
     services probed)."""
     env = config.script_env(os.environ)
     deploy = config.root / "deploy" / "local"
@@ -610,7 +575,6 @@ async def status(config: PlatformConfig) -> list[ComponentStatus]:
         await asyncio.gather(
             _infra_status("Kafka", deploy / "kafka.sh", env, config.kafka_bootstrap),
             _infra_status("PostgreSQL", deploy / "postgres.sh", env, config.postgres_address),
-            _infra_status("FerretDB", deploy / "ferretdb.sh", env, config.mongo_uri),
             *(_service_status(config, s) for s in config.services),
         )
     )

@@ -27,8 +27,6 @@ TEST_PORT_DEFAULTS: dict[str, int] = {
     "KAFKA_PORT": 29092,
     "KAFKA_CONTROLLER_PORT": 29093,
     "KAFKA_SASL_PORT": 29094,
-    "FERRETDB_PORT": 27028,
-    "FERRETDB_DEBUG_PORT": 28098,
     "POSTGRES_PORT": 25432,
 }
 
@@ -41,8 +39,6 @@ class SuiteEnvironment:
     kafka_port: int
     kafka_controller_port: int
     kafka_sasl_port: int
-    ferretdb_port: int
-    ferretdb_debug_port: int
     postgres_port: int
     postgres_password: str
 
@@ -53,10 +49,6 @@ class SuiteEnvironment:
     @property
     def kafka_sasl(self) -> str:
         return f"127.0.0.1:{self.kafka_sasl_port}"
-
-    @property
-    def mongo_uri(self) -> str:
-        return f"mongodb://127.0.0.1:{self.ferretdb_port}/"
 
     @property
     def postgres_dsn(self) -> str:
@@ -73,8 +65,6 @@ class SuiteEnvironment:
                 self.kafka_port,
                 self.kafka_controller_port,
                 self.kafka_sasl_port,
-                self.ferretdb_port,
-                self.ferretdb_debug_port,
                 self.postgres_port,
             )
         )
@@ -87,8 +77,6 @@ class SuiteEnvironment:
             "AGORA_KAFKA_PORT": str(self.kafka_port),
             "AGORA_KAFKA_CONTROLLER_PORT": str(self.kafka_controller_port),
             "AGORA_KAFKA_SASL_PORT": str(self.kafka_sasl_port),
-            "AGORA_FERRETDB_PORT": str(self.ferretdb_port),
-            "AGORA_FERRETDB_DEBUG_PORT": str(self.ferretdb_debug_port),
             "AGORA_POSTGRES_PORT": str(self.postgres_port),
             "AGORA_POSTGRES_PASSWORD": self.postgres_password,
         }
@@ -98,7 +86,6 @@ class SuiteEnvironment:
         return {
             "AGORA_TEST_KAFKA": self.kafka_bootstrap,
             "AGORA_TEST_KAFKA_SASL": self.kafka_sasl,
-            "AGORA_TEST_MONGO_URI": self.mongo_uri,
             "AGORA_TEST_POSTGRES_DSN": self.postgres_dsn,
         }
 
@@ -120,8 +107,6 @@ def suite_environment(root: Path, environ: Mapping[str, str]) -> SuiteEnvironmen
         kafka_port=_port(environ, "KAFKA_PORT"),
         kafka_controller_port=_port(environ, "KAFKA_CONTROLLER_PORT"),
         kafka_sasl_port=_port(environ, "KAFKA_SASL_PORT"),
-        ferretdb_port=_port(environ, "FERRETDB_PORT"),
-        ferretdb_debug_port=_port(environ, "FERRETDB_DEBUG_PORT"),
         postgres_port=_port(environ, "POSTGRES_PORT"),
         postgres_password=environ.get("AGORA_TEST_POSTGRES_PASSWORD") or TEST_POSTGRES_PASSWORD,
     )

@@ -38,7 +38,6 @@ def test_defaults_cover_only_the_services_that_exist(checkout: Path) -> None:
     assert config.service("gamification").connect_url == "http://127.0.0.1:8083"
     assert config.state_dir == checkout / ".agora-local"
     assert config.kafka_bootstrap == "127.0.0.1:19092"
-    assert config.mongo_uri == "mongodb://127.0.0.1:27018/"
     assert config.postgres_address == "127.0.0.1:15432"
     assert config.postgres_dsn("catalog") == (
         "postgresql://agora_catalog:agora-local-catalog@127.0.0.1:15432/agora_catalog"
@@ -49,7 +48,6 @@ def test_every_port_and_the_state_dir_follow_the_environment(checkout: Path) -> 
     env = {
         "AGORA_LOCAL_DIR": str(checkout / "elsewhere"),
         "AGORA_KAFKA_PORT": "29000",
-        "AGORA_FERRETDB_PORT": "28000",
         "AGORA_POSTGRES_PORT": "26000",
         "AGORA_CATALOG_GRPC_PORT": "51051",
         "AGORA_CATALOG_HTTP_PORT": "9201",
@@ -58,7 +56,6 @@ def test_every_port_and_the_state_dir_follow_the_environment(checkout: Path) -> 
     config = load_config(checkout, env)
     assert config.state_dir == checkout / "elsewhere"
     assert config.kafka_bootstrap == "127.0.0.1:29000"
-    assert config.mongo_uri == "mongodb://127.0.0.1:28000/"
     assert config.service("catalog").grpc_port == 51051
     assert config.service("catalog").http_port == 9201
     assert config.service("catalog").connect_port == 8181
@@ -102,6 +99,7 @@ def test_service_env_owns_ports_and_auth_and_keeps_caller_overrides(tmp_path: Pa
     assert "http://127.0.0.1:5180" in env["AGORA_NOTIFICATIONS_CONNECT_CORS_ALLOWED_ORIGINS"]
     assert env["AGORA_NOTIFICATIONS_JWT_JWKS_URL"] == "http://127.0.0.1:9400/jwks"
     assert env["AGORA_PLATFORM_STATE_DIR"] == str(config.state_dir)
+    assert not any("MONGO" in name for name in env)  # PostgreSQL is the only database
     assert env["AGORA_NOTIFICATIONS_POSTGRES_DSN"] == (
         "postgresql://agora_notifications:agora-local-notifications@127.0.0.1:15432"
         "/agora_notifications"
@@ -115,7 +113,6 @@ def test_state_file_round_trip_and_missing(tmp_path: Path) -> None:
     state = PlatformState(
         state_dir=tmp_path,
         kafka_bootstrap="127.0.0.1:1",
-        mongo_uri="mongodb://127.0.0.1:2/",
         dev_secret_file=tmp_path / "dev-jwt-secret",
         services=(
             ServiceState(

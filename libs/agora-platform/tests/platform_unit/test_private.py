@@ -21,27 +21,25 @@ def test_a_private_platform_shares_no_port_and_no_setting_with_the_callers(
     caller = {
         "PATH": "/usr/bin",
         "AGORA_KAFKA_PORT": "19092",
-        "AGORA_GAMIFICATION_MONGO_DATABASE": "mine",
+        "AGORA_GAMIFICATION_POSTGRES_DSN": "postgresql://mine",
         "AGORA_TEST_KAFKA": "127.0.0.1:19092",
     }
     env = private_environ(tmp_path, caller, ("gamification", "notifications"))
     assert env["PATH"] == "/usr/bin"
     assert env["AGORA_TEST_KAFKA"] == "127.0.0.1:19092"
-    assert "AGORA_GAMIFICATION_MONGO_DATABASE" not in env
+    assert "AGORA_GAMIFICATION_POSTGRES_DSN" not in env
     config = load_config(ROOT, env)
     assert config.state_dir == tmp_path
     ports = [
         config.kafka_port,
         config.kafka_controller_port,
-        config.ferretdb_port,
-        int(config.ferretdb_debug_port),
         config.postgres_port,
         *(p for name in ("gamification", "notifications") for p in _ports(config, name)),
     ]
-    assert len(set(ports)) == len(ports) == 11  # both services have a public endpoint
-    assert {19092, 19093, 27018, 28088, 15432}.isdisjoint(ports)
+    assert len(set(ports)) == len(ports) == 9  # both services have a public endpoint
+    assert {19092, 19093, 15432}.isdisjoint(ports)
     # nor the test environment's (make test, make infra-up)
-    assert {29092, 29093, 29094, 27028, 28098, 25432}.isdisjoint(ports)
+    assert {29092, 29093, 29094, 25432}.isdisjoint(ports)
 
 
 def _ports(config: PlatformConfig, name: str) -> list[int]:

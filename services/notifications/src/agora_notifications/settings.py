@@ -24,10 +24,6 @@ class NotificationsSettings(ServiceSettings):
     service_name: str = Field(default="notifications", pattern=r"^[a-z][a-z0-9-]{1,40}$")
     grpc_port: int = Field(default=50054, ge=0, le=65535)
     http_port: int = Field(default=9104, ge=0, le=65535)
-    # With xAPI on, most consumed learning events write an outbox row: one relay pass
-    # per 50 ms publishes them together instead of one pass per event (measured on the
-    # former FerretDB store: statements/s doubled). Inbox writes are not delayed.
-    outbox_wake_delay_ms: int = Field(default=50, ge=0, le=5_000)
 
     # Public HTTP endpoint (unsubscribe links); reachable without a token.
     public_host: str = "127.0.0.1"

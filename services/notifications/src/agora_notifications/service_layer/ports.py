@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.outbox import OutboxHint
 from agora_notifications.domain.deliveries import Attempt, Delivery
 from agora_notifications.domain.delivery_queue import DeliveryClaim
 from agora_notifications.domain.inbox import InboxPosition, Notification
@@ -54,13 +53,6 @@ class ChannelSender(Protocol):
 
 class Waker(Protocol):
     def notify(self) -> None: ...
-
-
-class RelayWaker(Protocol):
-    """The outbox relay: a hint names the document just written with entries, which the
-    relay then claims by ``_id`` instead of scanning the collection."""
-
-    def notify(self, hint: OutboxHint | None = None, /) -> None: ...
 
 
 class WebhookSubscriptions(Protocol):
