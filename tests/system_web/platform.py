@@ -49,7 +49,9 @@ SERVICES: dict[str, tuple[Any, Any]] = {
     "gamification": (GamificationSettings, build_gamification),
     "notifications": (NotificationsSettings, build_notifications),
 }
-POSTGRES_SERVICES = ("catalog", "community", "gamification")
+POSTGRES_SERVICES = ("catalog", "community", "gamification", "notifications")
+"""Services given a PostgreSQL database of their own (notifications: its webhook
+subscriptions; the rest of it is still on MongoDB)."""
 
 
 @dataclass
