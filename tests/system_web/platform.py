@@ -21,10 +21,12 @@ from agora_catalog.bootstrap import build as build_catalog
 from agora_catalog.settings import CatalogSettings
 from agora_community.bootstrap import build as build_community
 from agora_community.settings import CommunitySettings
+from agora_contracts.events.schemas import load_platform_events
 from agora_core.grpc.auth import DEV_ALGORITHM
 from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_token
 from agora_core.runtime import ServiceRuntime
+from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import DEV_SECRET
 from agora_core.testing.postgres import scratch_database
 from agora_core.testing.service_harness import running_service, test_settings
@@ -48,6 +50,7 @@ SERVICES: dict[str, tuple[Any, Any]] = {
     "gamification": (GamificationSettings, build_gamification),
     "notifications": (NotificationsSettings, build_notifications),
 }
+TOPICS = load_platform_events().topics()
 
 
 @dataclass
@@ -127,6 +130,10 @@ async def running_web_platform(
                 settings_class,
                 kafka=kafka,
                 postgres_dsn=dsn,
+                # A group of its own, started at the end of the topics: a new group
+                # would otherwise read every event the run's other tests published
+                # before reaching this platform's (minutes in a full run).
+                consumer_group=f"agora-{name}-web-{tenant}",
                 connect_enabled=True,
                 connect_port=0,
                 connect_cors_allowed_origins=[origin],
@@ -134,6 +141,7 @@ async def running_web_platform(
                 jwt_issuer=provider.issuer,
                 jwt_audience=provider.audience,
             )
+            await start_group_at_end(kafka, settings.group_id, TOPICS)
             runtimes[name] = await stack.enter_async_context(running_service(build, settings))
         endpoints = {name: _connect_url(runtime) for name, runtime in runtimes.items()}
         served = await serve_web(dist, WebConfig(provider.issuer, endpoints), port)
