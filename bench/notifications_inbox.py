@@ -1,7 +1,7 @@
 """Benchmark of the notifications inbox on PostgreSQL: one person with many
 notifications among millions, beside a primary-key lookup measured in the same run.
 
-    python -m bench.notifications_inbox [--quick|--smoke] [--postgres ADMIN_DSN]
+    python -m bench.notifications_inbox [--quick|--smoke] [--keep] [--postgres ADMIN_DSN]
 
 Creates a throwaway database at the service's migrations' head, seeds it server-side
 with ``generate_series`` (full size: 10,000,000 notifications in 100 tenants, one of
@@ -16,6 +16,10 @@ security on) — exactly what the servicer will run per call:
 - unread count (partial index ``notifications_unread``);
 - baseline: one notification by primary key, in the same kind of unit of work,
   interleaved with the others so load hits all alike.
+
+``--keep`` seeds a database named after the size once and keeps it: later runs with
+``--keep`` only measure (seconds instead of the full size's half hour of seeding), so the
+measuring can wait for a quiet machine.
 
 Prints a table and writes ``bench/reports/notifications_inbox.json`` and ``.png``
 (``--quick``/``--smoke``: ``notifications_inbox-quick.*``/``-smoke.*``).
@@ -40,8 +44,11 @@ from rich.console import Console
 from agora_core.postgres import Database, create_pool
 from agora_core.postgres.migrations import upgrade_async
 from agora_core.testing.postgres import (
+    TEST_ROLE,
+    TEST_ROLE_PASSWORD,
     create_test_database,
     drop_test_database,
+    dsn_for,
     dsn_for_database,
     ensure_test_role,
 )
@@ -102,6 +109,7 @@ async def seed(admin_dsn: str, sizes: Sizes) -> None:
             _PERSON, {"tenant": TENANT, "person": PERSON, "start": START, "count": sizes.person}
         )
         await connection.execute("VACUUM ANALYZE notifications")
+        await connection.execute("CREATE TABLE bench_seeded ()")
 
 
 async def timed(call: Callable[[], Awaitable[object]]) -> float:
@@ -150,18 +158,48 @@ async def measure(database: Database, sizes: Sizes, samples: int) -> dict[str, A
     }
 
 
+async def kept_database(admin_dsn: str, name: str) -> tuple[str, bool] | None:
+    """The DSN of a database kept by an earlier ``--keep`` run, and whether its seeding
+    finished (``bench_seeded`` is created last); None when there is none."""
+    async with await psycopg.AsyncConnection.connect(admin_dsn, autocommit=True) as admin:
+        cursor = await admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+        if await cursor.fetchone() is None:
+            return None
+    async with await psycopg.AsyncConnection.connect(
+        dsn_for_database(admin_dsn, name), autocommit=True
+    ) as connection:
+        cursor = await connection.execute("SELECT to_regclass('bench_seeded') IS NOT NULL")
+        row = await cursor.fetchone()
+    return dsn_for(admin_dsn, user=TEST_ROLE, password=TEST_ROLE_PASSWORD, dbname=name), bool(
+        row and row[0]
+    )
+
+
+async def seeded_database(admin_dsn: str, sizes: Sizes, keep: bool) -> tuple[str, str, float]:
+    """(name, DSN, seconds spent seeding: 0 when a kept database is reused)."""
+    name = f"bench_inbox_kept_{sizes.total}" if keep else None
+    kept = await kept_database(admin_dsn, name) if name else None
+    if name and kept and kept[1]:
+        console.log(f"reusing {name}, seeded by an earlier --keep run")
+        return name, kept[0], 0.0
+    if name and kept:  # an interrupted seeding: start again
+        await drop_test_database(admin_dsn, name)
+    name, dsn = await create_test_database(admin_dsn, prefix="bench_inbox", name=name)
+    await upgrade_async(MIGRATIONS, dsn)
+    console.log(f"seeding {sizes.total:,} notifications, {sizes.person:,} for one person")
+    began = time.perf_counter()
+    await seed(dsn_for_database(admin_dsn, name), sizes)
+    seconds = time.perf_counter() - began
+    console.log(f"seeded in {seconds:.1f} s")
+    return name, dsn, seconds
+
+
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
     started = datetime.now(UTC)
     await ensure_test_role(args.postgres)
-    name, dsn = await create_test_database(args.postgres, prefix="bench_inbox")
+    name, dsn, seed_s = await seeded_database(args.postgres, sizes, args.keep)
     try:
-        await upgrade_async(MIGRATIONS, dsn)
-        console.log(f"seeding {sizes.total:,} notifications, {sizes.person:,} for one person")
-        began = time.perf_counter()
-        await seed(dsn_for_database(args.postgres, name), sizes)
-        seed_s = time.perf_counter() - began
-        console.log(f"seeded in {seed_s:.1f} s")
         pool = create_pool(dsn, application_name="bench-inbox", max_size=2)
         await pool.open()
         try:
@@ -169,14 +207,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         finally:
             await pool.close()
     finally:
-        await drop_test_database(args.postgres, name)
+        if not args.keep:
+            await drop_test_database(args.postgres, name)
     result["meta"] = {
         "mode": "smoke" if args.smoke else "quick" if args.quick else "full",
         "notifications": sizes.total,
         "person_notifications": sizes.person,
         "page_size": PAGE,
         "samples": args.samples,
-        "seed_seconds": round(seed_s, 1),
+        "seed_seconds": round(seed_s, 1),  # 0: a database kept by an earlier run
+        "kept_database": args.keep,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "started": started.strftime("%Y-%m-%d %H:%M UTC"),
         "seconds": round((datetime.now(UTC) - started).total_seconds(), 1),
@@ -195,6 +235,9 @@ def main() -> None:
             "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
         ),
         help="an admin DSN: the benchmark creates (and drops) its own database",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="seed a named database once and keep it"
     )
     parser.add_argument("--out", type=Path, default=reports_dir(), help="where reports go")
     # tools/bench.sh passes the same arguments to every benchmark; ignore others' flags.

@@ -43,12 +43,15 @@ async def ensure_test_role(admin_dsn: str) -> None:
             )
 
 
-async def create_test_database(admin_dsn: str, prefix: str = "t") -> tuple[str, str]:
-    """A new database owned by the test role, with the services' extensions.
+async def create_test_database(
+    admin_dsn: str, prefix: str = "t", *, name: str | None = None
+) -> tuple[str, str]:
+    """A new database owned by the test role, with the services' extensions, named
+    ``name`` or ``prefix`` and a random suffix.
 
     Returns (database name, DSN of the test role on it).
     """
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    name = name or f"{prefix}_{uuid.uuid4().hex[:12]}"
     async with await psycopg.AsyncConnection.connect(admin_dsn, autocommit=True) as admin:
         await admin.execute(
             sql.SQL("CREATE DATABASE {} OWNER {}").format(
