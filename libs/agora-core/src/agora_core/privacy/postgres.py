@@ -35,6 +35,7 @@ from agora_core.messaging.events import ReceivedEvent
 from agora_core.postgres.schema import tenant_isolation_statements
 from agora_core.postgres.unit_of_work import Database, UnitOfWork
 from agora_core.privacy.guard import PERSON_ERASED, people_named
+from agora_core.privacy.scrub import mention_regex
 from agora_core.privacy.tombstones import new_pseudonym, person_digest
 
 log = structlog.get_logger(__name__)
@@ -90,6 +91,27 @@ class Erasure:
 ErasureStep = Callable[[UnitOfWork, Erasure], Awaitable[int]]
 """A step of a plan: deletes or anonymises the person's rows in the unit of work (scoped
 to the erasure's tenant) and returns how many rows it changed."""
+
+
+def sql_step(*statements: str) -> ErasureStep:
+    """A step running ``statements`` in order, each with the parameters ``tenant``,
+    ``person``, ``pattern`` (the person's id as a whole token, a PostgreSQL regular
+    expression for ``~`` and ``regexp_replace``) and ``placeholder``."""
+
+    async def step(uow: UnitOfWork, erasure: Erasure) -> int:
+        params = {
+            "tenant": erasure.tenant_id,
+            "person": erasure.person_id,
+            "pattern": mention_regex(erasure.person_id),
+            "placeholder": ERASED_PERSON_PLACEHOLDER,
+        }
+        changed = 0
+        for statement in statements:
+            cursor = await uow.connection.execute(statement, params)
+            changed += max(cursor.rowcount, 0)
+        return changed
+
+    return step
 
 
 async def erased_among(uow: UnitOfWork, tenant_id: str, values: Iterable[str]) -> bool:

@@ -13,36 +13,9 @@ the reasons.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
 from typing import Final
 
-from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
-from agora_core.postgres import UnitOfWork
-from agora_core.privacy.postgres import Erasure, ErasureStep
-
-_ID_CHAR: Final = r"A-Za-z0-9_\-"
-
-
-def mention_pattern(person_id: str) -> str:
-    """A PostgreSQL regular expression of the person id as a whole token (the same
-    rule as ``agora_core.privacy.scrub``: not glued to id characters; a final dot ends
-    a sentence)."""
-    return rf"(?<![{_ID_CHAR}.]){re.escape(person_id)}(?![{_ID_CHAR}])(?!\.[{_ID_CHAR}])"
-
-
-async def _run(uow: UnitOfWork, statements: Sequence[str], erasure: Erasure) -> int:
-    params = {
-        "tenant": erasure.tenant_id,
-        "person": erasure.person_id,
-        "pattern": mention_pattern(erasure.person_id),
-        "placeholder": ERASED_PERSON_PLACEHOLDER,
-    }
-    changed = 0
-    for statement in statements:
-        cursor = await uow.connection.execute(statement, params)
-        changed += max(cursor.rowcount, 0)
-    return changed
+from agora_core.privacy.postgres import ErasureStep, sql_step
 
 
 def _replace_id(table: str, column: str) -> str:
@@ -130,13 +103,6 @@ NOT_PERSONAL: Final = {
 }
 
 
-def _step(statements: tuple[str, ...]) -> ErasureStep:
-    async def step(uow: UnitOfWork, erasure: Erasure) -> int:
-        return await _run(uow, statements, erasure)
-
-    return step
-
-
 ERASURE_STEPS: Final[list[tuple[str, ErasureStep]]] = [
-    (table, _step(statements)) for table, statements in PLAN.items()
+    (table, sql_step(*statements)) for table, statements in PLAN.items()
 ]

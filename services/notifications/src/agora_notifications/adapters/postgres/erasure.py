@@ -13,34 +13,10 @@ the person. The queue tables hold keys only and follow the rows they point at.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Final
 
-from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
-from agora_core.postgres import Database, UnitOfWork
-from agora_core.privacy.postgres import Erasure, ErasureStep, PostgresPersonEraser
-from agora_core.privacy.scrub import mention_regex
-
-
-async def _run(uow: UnitOfWork, statements: Sequence[str], erasure: Erasure) -> int:
-    params = {
-        "tenant": erasure.tenant_id,
-        "person": erasure.person_id,
-        "pattern": mention_regex(erasure.person_id),
-        "placeholder": ERASED_PERSON_PLACEHOLDER,
-    }
-    changed = 0
-    for statement in statements:
-        cursor = await uow.connection.execute(statement, params)
-        changed += max(cursor.rowcount, 0)
-    return changed
-
-
-def _step(*statements: str) -> ErasureStep:
-    async def step(uow: UnitOfWork, erasure: Erasure) -> int:
-        return await _run(uow, statements, erasure)
-
-    return step
+from agora_core.postgres import Database
+from agora_core.privacy.postgres import ErasureStep, PostgresPersonEraser, sql_step
 
 
 def _scrub_text(table: str, *columns: str) -> str:
@@ -74,29 +50,29 @@ _OTHERS_EMAILS: Final = (
 ERASURE_STEPS: Final[list[tuple[str, ErasureStep]]] = [
     (
         "notifications",
-        _step(
+        sql_step(
             "DELETE FROM notifications WHERE tenant_id = %(tenant)s AND recipient_id = %(person)s",
             _scrub_text("notifications", "title", "body"),
         ),
     ),
-    ("deliveries", _step(_THEIR_QUEUED, _THEIR_DELIVERIES, _OTHERS_EMAILS)),
+    ("deliveries", sql_step(_THEIR_QUEUED, _THEIR_DELIVERIES, _OTHERS_EMAILS)),
     (
         "people",
-        _step(
+        sql_step(
             "DELETE FROM people WHERE tenant_id = %(tenant)s AND person_id = %(person)s",
             "DELETE FROM nudge_queue WHERE tenant_id = %(tenant)s AND person_id = %(person)s",
         ),
     ),
     (
         "preference_layers",
-        _step(
+        sql_step(
             "DELETE FROM preference_layers WHERE tenant_id = %(tenant)s"
             " AND scope = 'person' AND scope_id = %(person)s"
         ),
     ),
     (
         "tracked_work",
-        _step(
+        sql_step(
             "DELETE FROM tracked_work WHERE tenant_id = %(tenant)s AND learner_id = %(person)s",
             "DELETE FROM reminder_queue WHERE tenant_id = %(tenant)s AND learner_id = %(person)s",
             "DELETE FROM assignment_queue WHERE tenant_id = %(tenant)s AND learner_id = %(person)s",
@@ -104,13 +80,15 @@ ERASURE_STEPS: Final[list[tuple[str, ErasureStep]]] = [
     ),
     (
         "digest_queue",
-        _step(
+        sql_step(
             "DELETE FROM digest_queue WHERE tenant_id = %(tenant)s AND recipient_id = %(person)s"
         ),
     ),
     (
         "xapi_statements",
-        _step("DELETE FROM xapi_statements WHERE tenant_id = %(tenant)s AND actor_id = %(person)s"),
+        sql_step(
+            "DELETE FROM xapi_statements WHERE tenant_id = %(tenant)s AND actor_id = %(person)s"
+        ),
     ),
 ]
 
