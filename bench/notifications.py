@@ -16,7 +16,7 @@ AGORA_TEST_POSTGRES_DSN (a fresh database of the run's own), then measures:
   signed and acknowledged;
 - baseline: raw aiokafka consumption (no group, no processing) of the same N events.
 
-Prints a table and writes ``bench/reports/notifications.json``.
+Prints a table and writes ``bench/reports/notifications.json`` and ``.png``.
 """
 
 from __future__ import annotations
@@ -60,6 +60,7 @@ from agora_notifications.bootstrap import build
 from agora_notifications.domain.model import notification_id
 from agora_notifications.settings import NotificationsSettings
 from bench import SMOKE_HELP, reports_dir
+from bench.ratio_chart import Pair, write_ratio_chart
 
 REPORT = reports_dir() / "notifications.json"
 SECRET = "bench-dev-secret-of-at-least-thirty-two-bytes"  # noqa: S105 - local dev token
@@ -343,7 +344,28 @@ def report(results: dict[str, float]) -> None:
     console.print(table)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(results, indent=2) + "\n")
-    console.print(f"report: {REPORT}")
+    write_ratio_chart(
+        REPORT.with_suffix(".png"),
+        f"notifications on PostgreSQL, {int(results['events'])} events"
+        f" (event → inbox p50 {results['latency_p50_ms']:,.0f} ms,"
+        f" p99 {results['latency_p99_ms']:,.0f} ms)",
+        [
+            Pair(
+                "events → inbox",
+                results["inbox_per_s"],
+                "raw consume",
+                results["raw_consume_per_s"],
+            ),
+            Pair(
+                "events → webhooks",
+                results["webhooks_per_s"],
+                "raw consume",
+                results["raw_consume_likes_per_s"],
+            ),
+        ],
+        "events per second",
+    )
+    console.print(f"report: {REPORT} and {REPORT.with_suffix('.png').name}")
 
 
 def main() -> None:

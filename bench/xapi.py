@@ -13,7 +13,7 @@ consumer group, and publishes N ``knowledge.completed`` events (500 learners):
   all N statements are on ``agora.xapi.statements.v1`` (the relay's part);
 - raw aiokafka consumption of the N statements, for scale.
 
-Prints a table and writes ``bench/reports/xapi.json``.
+Prints a table and writes ``bench/reports/xapi.json`` and ``.png``.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ from agora_core.testing.postgres import (
 from agora_notifications.bootstrap import build
 from agora_notifications.settings import NotificationsSettings
 from bench import SMOKE_HELP, reports_dir
+from bench.ratio_chart import Pair, write_ratio_chart
 
 REPORT = reports_dir() / "xapi.json"
 SECRET = "bench-dev-secret-of-at-least-thirty-two-bytes"  # noqa: S105 - local dev token
@@ -241,7 +242,26 @@ def report(results: dict[str, float]) -> None:
     console.print(table)
     REPORT.parent.mkdir(parents=True, exist_ok=True)
     REPORT.write_text(json.dumps(results, indent=2) + "\n")
-    console.print(f"report: {REPORT}")
+    write_ratio_chart(
+        REPORT.with_suffix(".png"),
+        f"xAPI projection on PostgreSQL, {int(results['events'])} completions",
+        [
+            Pair(
+                "handled, xAPI on",
+                results["with_xapi_events_per_s"],
+                "xAPI off",
+                results["without_xapi_events_per_s"],
+            ),
+            Pair(
+                "statements published",
+                results["with_xapi_statements_per_s"],
+                "xAPI off",
+                results["without_xapi_events_per_s"],
+            ),
+        ],
+        "per second",
+    )
+    console.print(f"report: {REPORT} and {REPORT.with_suffix('.png').name}")
 
 
 def main() -> None:
