@@ -63,3 +63,44 @@ export function Show<T>({ loaded, retry, children }: { loaded: Loaded<T>; retry:
   if (loaded.status === "error") return <ErrorState error={loaded.error} retry={retry} />;
   return <>{children(loaded.value)}</>;
 }
+
+/** One page of a paged list: its items and the token of the next page ("" at the end). */
+export interface Paged<T> {
+  items: T[];
+  next: string;
+}
+
+/**
+ * A paged list: `fetch(token)` loads one page; `more()` appends the next one. A failed
+ * "show more" keeps what is shown and reports the error beside the button.
+ */
+export function usePaged<T>(
+  fetch: (pageToken: string) => Promise<Paged<T>>,
+  deps: unknown[],
+): { loaded: Loaded<Paged<T>>; reload: () => void; set: (value: Paged<T>) => void; more: () => void; moreError: unknown } {
+  const [loaded, reload, set] = useLoad(() => fetch(""), deps);
+  const [moreError, setMoreError] = useState<unknown>(null);
+  const more = useCallback(() => {
+    if (loaded.status !== "ready" || loaded.value.next === "") return;
+    const shown = loaded.value;
+    setMoreError(null);
+    fetch(shown.next).then(
+      (page) => set({ items: [...shown.items, ...page.items], next: page.next }),
+      (error: unknown) => setMoreError(error),
+    );
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [loaded, set]);
+  return { loaded, reload, set, more, moreError };
+}
+
+/** "Show more" under a paged list, with the error of the last attempt if it failed. */
+export function MoreButton<T>({ page, more, error }: { page: Paged<T>; more: () => void; error: unknown }) {
+  const { t } = useI18n();
+  if (page.next === "") return null;
+  return (
+    <>
+      {error !== null && <ErrorState error={error} />}
+      <button type="button" class="button" onClick={more}>{t("list.more")}</button>
+    </>
+  );
+}
