@@ -166,7 +166,7 @@ async def test_a_manager_assigns_a_path_with_a_due_date_and_sees_progress_and_sk
         await page.get_by_role("checkbox", name="chloe").check()
         await page.get_by_label("Due date").fill(IN_A_MONTH.isoformat())
         await page.get_by_role("button", name="Assign", exact=True).click()
-        await expect(page.get_by_role("status").filter(has_text="Assigned: 1")).to_be_visible()
+        await expect(page.get_by_role("status").filter(has_text="New assignments: 1")).to_be_visible()
         chloe_row = table.get_by_role("row").filter(has_text=SECOND_PATH)
         await expect(chloe_row.get_by_role("rowheader")).to_have_text("chloe")
         await expect(chloe_row).to_contain_text(str(IN_A_MONTH.year))

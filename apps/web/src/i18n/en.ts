@@ -181,7 +181,7 @@ export const en = {
   "assign.compliance": "Mandatory (compliance)",
   "assign.submit": "Assign",
   "assign.noLearner": "Choose at least one learner.",
-  "assign.done": "Assigned: {count} new assignments.",
+  "assign.done": "New assignments: {count}.",
   "skills.title": "Skills report",
   "skills.empty": "No skill is defined yet.",
   "skills.skill": "Skill",

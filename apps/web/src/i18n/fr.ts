@@ -183,7 +183,7 @@ export const fr: Catalog = {
   "assign.compliance": "Obligatoire (conformité)",
   "assign.submit": "Assigner",
   "assign.noLearner": "Choisissez au moins un apprenant.",
-  "assign.done": "Assigné : {count} nouvelles affectations.",
+  "assign.done": "Nouvelles affectations : {count}.",
   "skills.title": "Rapport de compétences",
   "skills.empty": "Aucune compétence n’est définie.",
   "skills.skill": "Compétence",

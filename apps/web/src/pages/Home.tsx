@@ -85,12 +85,11 @@ function Assignments() {
             <ul class="cards" data-testid="assignments">
               {[...assignments].sort(byUrgency).map((assignment) => {
                 const completed = assignment.state === catalog.AssignmentState.COMPLETED;
-                const title =
-                  assignment.targetKind === catalog.TargetKind.KNOWLEDGE ? (
-                    <a href={href({ page: "item", itemId: assignment.targetId })}>{assignment.targetTitle}</a>
-                  ) : (
-                    assignment.targetTitle
-                  );
+                const target =
+                  assignment.targetKind === catalog.TargetKind.PATH
+                    ? href({ page: "path", pathId: assignment.targetId })
+                    : href({ page: "item", itemId: assignment.targetId });
+                const title = <a href={target}>{assignment.targetTitle}</a>;
                 return (
                   <li key={assignment.assignmentId} class={`card${assignment.overdue ? " overdue" : ""}`}>
                     <h3>{title}</h3>
