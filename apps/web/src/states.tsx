@@ -104,3 +104,59 @@ export function MoreButton<T>({ page, more, error }: { page: Paged<T>; more: () 
     </>
   );
 }
+
+/**
+ * A form's action: `run(action)` gives the submit handler, which shows the form busy,
+ * clears the last failure and, if the action throws, says what went wrong and what to do.
+ */
+export function useAction(): {
+  busy: boolean;
+  failure: string | null;
+  setFailure: (failure: string | null) => void;
+  run: (action: () => Promise<void>) => (event?: Event) => void;
+} {
+  const { t } = useI18n();
+  const [busy, setBusy] = useState(false);
+  const [failure, setFailure] = useState<string | null>(null);
+  const run = (action: () => Promise<void>) => (event?: Event): void => {
+    event?.preventDefault();
+    setBusy(true);
+    setFailure(null);
+    action().then(
+      () => setBusy(false),
+      (error: unknown) => {
+        setFailure(describeError(error, t));
+        setBusy(false);
+      },
+    );
+  };
+  return { busy, failure, setFailure, run };
+}
+
+/** A failure beside the control that caused it (nothing when there is none). */
+export function Failure({ message }: { message: string | null }) {
+  return message === null ? null : <p role="alert" class="state state-error">{message}</p>;
+}
+
+/**
+ * A paged list with its loading, error and empty states and its "show more" button;
+ * `children` renders the items shown so far.
+ */
+export function PagedList<T>({ paged, empty, children }: {
+  paged: ReturnType<typeof usePaged<T>>;
+  empty: ComponentChildren;
+  children: (items: T[], page: Paged<T>) => ComponentChildren;
+}) {
+  return (
+    <Show loaded={paged.loaded} retry={paged.reload}>
+      {(page) =>
+        page.items.length === 0 ? <Empty>{empty}</Empty> : (
+          <>
+            {children(page.items, page)}
+            <MoreButton page={page} more={paged.more} error={paged.moreError} />
+          </>
+        )
+      }
+    </Show>
+  );
+}

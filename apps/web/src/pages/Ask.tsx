@@ -3,10 +3,9 @@
 import { useState } from "preact/hooks";
 
 import { useApp } from "../context";
-import { describeError } from "../errors";
 import { useI18n } from "../i18n";
 import { href } from "../router";
-import { Empty, Show, useLoad } from "../states";
+import { Empty, Failure, Show, useAction, useLoad } from "../states";
 
 const ASKED_KEY = "agora.asked";
 
@@ -28,28 +27,19 @@ function AskForm() {
   const [title, setTitle] = useState("");
   const [body, setBody] = useState("");
   const [skillId, setSkillId] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-  const submit = async (event: Event): Promise<void> => {
-    event.preventDefault();
-    setBusy(true);
-    setFailure(null);
-    try {
-      const { question } = await clients.community.askQuestion({
-        title: title.trim(),
-        body: body.trim(),
-        skillIds: skillId ? [skillId] : [],
-      });
-      if (question === undefined) throw new Error("no question in the answer");
-      remember(session.subject, question.questionId);
-      window.location.hash = href({ page: "question", questionId: question.questionId });
-    } catch (error) {
-      setFailure(describeError(error, t));
-      setBusy(false);
-    }
-  };
+  const { busy, failure, run } = useAction();
+  const submit = run(async () => {
+    const { question } = await clients.community.askQuestion({
+      title: title.trim(),
+      body: body.trim(),
+      skillIds: skillId ? [skillId] : [],
+    });
+    if (question === undefined) throw new Error("no question in the answer");
+    remember(session.subject, question.questionId);
+    window.location.hash = href({ page: "question", questionId: question.questionId });
+  });
   return (
-    <form class="card form" onSubmit={(event) => void submit(event)}>
+    <form class="card form" onSubmit={submit}>
       <label for="ask-title">{t("ask.question")}</label>
       <input id="ask-title" required maxLength={300} value={title} onInput={(e) => setTitle(e.currentTarget.value)} />
       <label for="ask-body">{t("ask.details")}</label>
@@ -63,7 +53,7 @@ function AskForm() {
           </select>
         )}
       </Show>
-      {failure !== null && <p role="alert" class="state state-error">{failure}</p>}
+      <Failure message={failure} />
       <button type="submit" class="button button-primary" disabled={busy}>{t("ask.submit")}</button>
     </form>
   );

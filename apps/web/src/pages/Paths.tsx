@@ -7,40 +7,35 @@ import { useApp } from "../context";
 import { describeError } from "../errors";
 import { useI18n } from "../i18n";
 import { href } from "../router";
-import { Empty, MoreButton, Show, useLoad, usePaged } from "../states";
+import { Empty, PagedList, Show, useLoad, usePaged } from "../states";
 import { typeLabel } from "./Search";
 
 export function Paths() {
   const { t } = useI18n();
   const { clients } = useApp();
-  const { loaded, reload, more, moreError } = usePaged<catalog.Path>(async (pageToken) => {
+  const paged = usePaged<catalog.Path>(async (pageToken) => {
     const answer = await clients.catalog.listPaths({ pageSize: 20, pageToken });
     return { items: answer.paths, next: answer.nextPageToken };
   }, []);
   return (
     <>
       <h1>{t("paths.title")}</h1>
-      <Show loaded={loaded} retry={reload}>
-        {(page) =>
-          page.items.length === 0 ? <Empty>{t("paths.empty")}</Empty> : (
-            <>
-              <ul class="cards" data-testid="paths">
-                {page.items.map((path) => (
-                  <li key={path.pathId} class="card">
-                    <h2 class="card-title"><a href={href({ page: "path", pathId: path.pathId })}>{path.title}</a></h2>
-                    <p class="meta">
-                      <span>{t("paths.steps", { count: path.steps.length })}</span>
-                      {path.onboarding && <span class="tag">{t("paths.onboarding")}</span>}
-                    </p>
-                    <p class="muted">{path.description}</p>
-                  </li>
-                ))}
-              </ul>
-              <MoreButton page={page} more={more} error={moreError} />
-            </>
-          )
-        }
-      </Show>
+      <PagedList paged={paged} empty={t("paths.empty")}>
+        {(items) => (
+          <ul class="cards" data-testid="paths">
+            {items.map((path) => (
+              <li key={path.pathId} class="card">
+                <h2 class="card-title"><a href={href({ page: "path", pathId: path.pathId })}>{path.title}</a></h2>
+                <p class="meta">
+                  <span>{t("paths.steps", { count: path.steps.length })}</span>
+                  {path.onboarding && <span class="tag">{t("paths.onboarding")}</span>}
+                </p>
+                <p class="muted">{path.description}</p>
+              </li>
+            ))}
+          </ul>
+        )}
+      </PagedList>
     </>
   );
 }

@@ -6,34 +6,24 @@ import { useApp } from "../context";
 import { describeError } from "../errors";
 import { formatDate } from "../format";
 import { useI18n } from "../i18n";
-import { Empty, Show, useLoad } from "../states";
+import { Empty, Failure, Show, useAction, useLoad } from "../states";
 
 export function AnswerForm({ questionId, onAnswered }: { questionId: string; onAnswered: (answer: community.Answer) => void }) {
   const { t } = useI18n();
   const { clients } = useApp();
   const [body, setBody] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
-  const submit = async (event: Event): Promise<void> => {
-    event.preventDefault();
-    setBusy(true);
-    setFailure(null);
-    try {
-      const { answer } = await clients.community.postAnswer({ questionId, body: body.trim() });
-      setBody("");
-      if (answer) onAnswered(answer);
-    } catch (error) {
-      setFailure(describeError(error, t));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, failure, run } = useAction();
+  const submit = run(async () => {
+    const { answer } = await clients.community.postAnswer({ questionId, body: body.trim() });
+    setBody("");
+    if (answer) onAnswered(answer);
+  });
   const id = `answer-${questionId}`;
   return (
-    <form class="comment-form" onSubmit={(event) => void submit(event)}>
+    <form class="comment-form" onSubmit={submit}>
       <label for={id}>{t("question.yourAnswer")}</label>
       <textarea id={id} rows={3} required maxLength={10000} value={body} onInput={(e) => setBody(e.currentTarget.value)} />
-      {failure !== null && <p role="alert" class="state state-error">{failure}</p>}
+      <Failure message={failure} />
       <button type="submit" class="button button-primary" disabled={busy}>{t("question.answer")}</button>
     </form>
   );
@@ -71,7 +61,7 @@ export function QuestionPage({ questionId }: { questionId: string }) {
               <p class="muted">{t("question.experts", { experts: question.proposedExpertIds.join(", ") })}</p>
             )}
             <h2>{t("question.answersTitle")}</h2>
-            {failure !== null && <p role="alert" class="state state-error">{failure}</p>}
+            <Failure message={failure} />
             {answers.length === 0 ? <Empty>{t("question.noAnswer")}</Empty> : (
               <ul class="cards comments" data-testid="answers">
                 {answers.map((answer) => (

@@ -4,11 +4,10 @@ import { catalog } from "@agora/clients";
 import { useState } from "preact/hooks";
 
 import { useApp } from "../context";
-import { describeError } from "../errors";
 import type { MessageKey } from "../i18n/en";
 import { useI18n } from "../i18n";
 import { href } from "../router";
-import { Empty, MoreButton, Show, useLoad, usePaged } from "../states";
+import { Empty, Failure, MoreButton, Show, useAction, useLoad, usePaged } from "../states";
 
 const S = catalog.ItemStatus;
 const FOLLOWED = [S.SUBMITTED, S.IN_REVIEW, S.CHANGES_REQUESTED, S.PUBLISHED, S.REJECTED, S.DRAFT] as const;
@@ -36,45 +35,35 @@ function ShareForm({ onShared }: { onShared: (item: catalog.Item) => void }) {
   );
   const [kind, setKind] = useState<"wiki" | "link">("wiki");
   const [fields, setFields] = useState<Fields>({ title: "", summary: "", language, minutes: "5", theme: "", skill: "", text: "" });
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { busy, failure, run } = useAction();
   const field = (name: keyof Fields) => ({
     id: `share-${name}`,
     value: fields[name],
     onInput: (event: { currentTarget: { value: string } }) => setFields({ ...fields, [name]: event.currentTarget.value }),
   });
-  const submit = async (event: Event): Promise<void> => {
-    event.preventDefault();
-    setBusy(true);
-    setFailure(null);
-    try {
-      const content =
-        kind === "wiki"
-          ? { case: "wiki" as const, value: { markdown: fields.text } }
-          : { case: "link" as const, value: { url: fields.text.trim() } };
-      const created = await clients.catalog.createItem({
-        item: {
-          title: fields.title.trim(),
-          summary: fields.summary.trim(),
-          language: fields.language,
-          estimatedMinutes: Number(fields.minutes) || 0,
-          themeIds: fields.theme ? [fields.theme] : [],
-          skills: fields.skill ? [{ skillId: fields.skill, level: 2 }] : [],
-          content,
-        },
-      });
-      const itemId = created.item?.itemId ?? "";
-      const submitted = await clients.catalog.submitItem({ itemId });
-      if (submitted.item) onShared(submitted.item);
-      setFields({ ...fields, title: "", summary: "", text: "" });
-    } catch (error) {
-      setFailure(describeError(error, t));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const submit = run(async () => {
+    const content =
+      kind === "wiki"
+        ? { case: "wiki" as const, value: { markdown: fields.text } }
+        : { case: "link" as const, value: { url: fields.text.trim() } };
+    const created = await clients.catalog.createItem({
+      item: {
+        title: fields.title.trim(),
+        summary: fields.summary.trim(),
+        language: fields.language,
+        estimatedMinutes: Number(fields.minutes) || 0,
+        themeIds: fields.theme ? [fields.theme] : [],
+        skills: fields.skill ? [{ skillId: fields.skill, level: 2 }] : [],
+        content,
+      },
+    });
+    const itemId = created.item?.itemId ?? "";
+    const submitted = await clients.catalog.submitItem({ itemId });
+    if (submitted.item) onShared(submitted.item);
+    setFields({ ...fields, title: "", summary: "", text: "" });
+  });
   return (
-    <form class="card form" onSubmit={(event) => void submit(event)}>
+    <form class="card form" onSubmit={submit}>
       <fieldset class="inline">
         <legend>{t("share.kind")}</legend>
         <label class="choice"><input type="radio" name="kind" checked={kind === "wiki"} onChange={() => setKind("wiki")} />{t("type.4")}</label>
@@ -119,7 +108,7 @@ function ShareForm({ onShared }: { onShared: (item: catalog.Item) => void }) {
           </div>
         )}
       </Show>
-      {failure !== null && <p role="alert" class="state state-error">{failure}</p>}
+      <Failure message={failure} />
       <button type="submit" class="button button-primary" disabled={busy}>{t("share.submit")}</button>
     </form>
   );

@@ -5,10 +5,9 @@ import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { useState } from "preact/hooks";
 
 import { useApp } from "../context";
-import { describeError } from "../errors";
 import { formatDate } from "../format";
 import { useI18n } from "../i18n";
-import { Empty, MoreButton, Show, useLoad, usePaged } from "../states";
+import { Empty, Failure, MoreButton, Show, useAction, useLoad, usePaged } from "../states";
 import { byUrgency } from "./Home";
 
 function AssignForm({ learners, onAssigned }: { learners: string[]; onAssigned: (count: number) => void }) {
@@ -20,38 +19,28 @@ function AssignForm({ learners, onAssigned }: { learners: string[]; onAssigned: 
   const [others, setOthers] = useState("");
   const [due, setDue] = useState("");
   const [compliance, setCompliance] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [failure, setFailure] = useState<string | null>(null);
+  const { busy, failure, setFailure, run } = useAction();
   const toggle = (id: string, on: boolean): void =>
     setChosen(on ? [...chosen, id] : chosen.filter((other) => other !== id));
-  const submit = async (event: Event): Promise<void> => {
-    event.preventDefault();
+  const submit = run(async () => {
     const learnerIds = [...new Set([...chosen, ...others.split(/[\s,]+/).filter(Boolean)])];
     if (learnerIds.length === 0) {
       setFailure(t("assign.noLearner"));
       return;
     }
-    setBusy(true);
-    setFailure(null);
-    try {
-      const answer = await clients.catalog.createAssignments({
-        learnerIds,
-        targetKind: catalog.TargetKind.PATH,
-        targetId: pathId,
-        dueAt: due ? timestampFromDate(new Date(`${due}T23:59:00`)) : undefined,
-        compliance,
-      });
-      setChosen([]);
-      setOthers("");
-      onAssigned(answer.assignments.length);
-    } catch (error) {
-      setFailure(describeError(error, t));
-    } finally {
-      setBusy(false);
-    }
-  };
+    const answer = await clients.catalog.createAssignments({
+      learnerIds,
+      targetKind: catalog.TargetKind.PATH,
+      targetId: pathId,
+      dueAt: due ? timestampFromDate(new Date(`${due}T23:59:00`)) : undefined,
+      compliance,
+    });
+    setChosen([]);
+    setOthers("");
+    onAssigned(answer.assignments.length);
+  });
   return (
-    <form class="card form" onSubmit={(event) => void submit(event)} aria-labelledby="assign-title">
+    <form class="card form" onSubmit={submit} aria-labelledby="assign-title">
       <h2 id="assign-title" class="card-title">{t("assign.title")}</h2>
       <label for="assign-path">{t("assign.path")}</label>
       <Show loaded={paths} retry={reloadPaths}>
@@ -79,7 +68,7 @@ function AssignForm({ learners, onAssigned }: { learners: string[]; onAssigned: 
         <input type="checkbox" checked={compliance} onChange={(e) => setCompliance(e.currentTarget.checked)} />
         {t("assign.compliance")}
       </label>
-      {failure !== null && <p role="alert" class="state state-error">{failure}</p>}
+      <Failure message={failure} />
       <button type="submit" class="button button-primary" disabled={busy}>{t("assign.submit")}</button>
     </form>
   );
