@@ -9,28 +9,23 @@ every page; screenshots at phone and desktop sizes go to docs/screenshots/."""
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
-from playwright.async_api import Browser, Page, ViewportSize, async_playwright, expect
+from playwright.async_api import Browser, expect
 
 from agora.community.v1 import community_pb2 as com
 from agora.notifications.v1 import notifications_pb2 as notif
-from agora_core.testing.chromium import chromium
-from agora_demo.cast import EMMA, HUGO, MARC, SOFIA, Person
+from agora_demo.cast import EMMA, HUGO, MARC
 from agora_demo.waiting import wait_until
 
-from .browser_checks import DESKTOP, PHONE, check_page
-from .platform import WebPlatform, running_web_platform
+from .browser_checks import DESKTOP, PHONE, browsing, check_page, sign_in
+from .platform import WebPlatform
 
 pytestmark = [pytest.mark.system, pytest.mark.timeout(600)]
 
 QUIZ_TITLE = "Quiz RGPD : les bases"
 # The quiz's summary says "l'essentiel": misspelt, it is found by the typo fallback.
 TYPO_QUERY = "esentiel"
-SHARED_TITLE = "Pseudonymiser un jeu de données en 3 étapes"  # Léo's, in the demo
 MENTION = "Très utile, merci ! @hugo tu devrais le faire aussi."
 # The texts of the right choices (agora_demo.content.QUIZ_KEY: q1 b, q2 b, q3 a).
 QUIZ_CHOICES = {
@@ -38,56 +33,6 @@ QUIZ_CHOICES = {
     "q2": "Non, elles restent personnelles",
     "q3": "Toute personne concernée",
 }
-
-
-@pytest.fixture(scope="module")
-async def web(
-    kafka_bootstrap: str,
-    postgres_admin_dsn: str,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[WebPlatform]:
-    started = time.monotonic()
-    async with running_web_platform(
-        kafka=kafka_bootstrap,
-        postgres_admin_dsn=postgres_admin_dsn,
-        scratch=tmp_path_factory.mktemp("web"),
-    ) as platform:
-        print(f"web platform seeded in {time.monotonic() - started:.1f}s")
-        yield platform
-
-
-@pytest.fixture(scope="module")
-async def browser() -> AsyncIterator[Browser]:
-    async with async_playwright() as playwright:
-        launched = await playwright.chromium.launch(
-            executable_path=str(chromium()),
-            headless=True,
-            args=["--no-sandbox"],  # root in a container: the sandbox cannot start
-        )
-        yield launched
-        await launched.close()
-
-
-@asynccontextmanager
-async def browsing(browser: Browser, viewport: ViewportSize, locale: str) -> AsyncIterator[Page]:
-    """A fresh browser context (its own cookies and session storage) and a page in it."""
-    context = await browser.new_context(viewport=viewport, locale=locale)
-    try:
-        yield await context.new_page()
-    finally:
-        await context.close()
-
-
-async def sign_in(page: Page, web: WebPlatform, person: Person, *, button: str) -> None:
-    await page.goto(f"{web.origin}/")
-    await expect(page.get_by_role("button", name=button)).to_be_visible()
-    await check_page(page, "sign-in")
-    await page.get_by_role("button", name=button).click()
-    # The provider's own login form (development interactions: any password).
-    await page.locator("input[name=login]").fill(person.person_id)
-    await page.locator("input[name=password]").fill("any")
-    await page.locator("button[type=submit]").click()
-    await expect(page.get_by_role("heading", level=1)).to_contain_text(person.name)
 
 
 async def test_a_learner_finds_an_item_with_a_typo_passes_its_quiz_sees_points_likes_comments(
@@ -192,28 +137,6 @@ async def test_the_mentioned_learner_sees_it_in_the_inbox_and_mark_read_lowers_t
             lambda answer: answer.unread == expected,
             timeout=20,
         )
-
-
-async def test_an_expert_approves_shared_knowledge_and_it_becomes_searchable(
-    web: WebPlatform, browser: Browser
-) -> None:
-    await web.demo.contributor_shares()  # Léo writes and submits it (over gRPC)
-    async with browsing(browser, DESKTOP, "en-GB") as page:
-        await sign_in(page, web, SOFIA, button="Sign in")
-        await page.get_by_role("link", name="Reviews").click()
-        queue = page.get_by_test_id("review-queue")
-        await expect(queue).to_contain_text(SHARED_TITLE)
-        await check_page(page, "reviews")
-        submission = queue.get_by_role("listitem").filter(has_text=SHARED_TITLE)
-        await submission.get_by_label("Comment for the contributor").fill("Clear, thank you!")
-        await submission.get_by_role("button", name="Approve").click()
-        await expect(page.get_by_role("status")).to_contain_text(f"“{SHARED_TITLE}”: Approve")
-        await expect(queue.get_by_role("listitem").filter(has_text=SHARED_TITLE)).to_have_count(0)
-
-        await page.get_by_role("link", name="Catalogue").click()
-        await page.get_by_label("Search").fill("pseudonymiser jeu")
-        results = page.get_by_test_id("results")
-        await expect(results.get_by_role("link", name=SHARED_TITLE)).to_be_visible()
 
 
 async def test_a_manager_sees_the_team_assignments_and_progress(

@@ -6,13 +6,24 @@ import { beginSignIn, completeSignIn, isCallback, signOut, storedSession, type S
 import { loadConfig, type WebConfig } from "./config";
 import { AppContext, type AppContextValue } from "./context";
 import { I18nContext, LANGUAGES, initialLanguage, saveLanguage, translator, useI18n, type Language } from "./i18n";
+import { Ask } from "./pages/Ask";
+import { Badges } from "./pages/Badges";
+import { Challenges } from "./pages/Challenges";
 import { Home } from "./pages/Home";
 import { Inbox } from "./pages/Inbox";
 import { ItemPage } from "./pages/Item";
+import { Leaderboard } from "./pages/Leaderboard";
+import { PathPage, Paths } from "./pages/Paths";
+import { Preferences } from "./pages/Preferences";
+import { QuestionPage } from "./pages/Question";
+import { Questions } from "./pages/Questions";
 import { Reviews } from "./pages/Reviews";
 import { Search } from "./pages/Search";
+import { Share } from "./pages/Share";
+import { Skills } from "./pages/Skills";
+import { SpacePage, Spaces } from "./pages/Spaces";
 import { Team } from "./pages/Team";
-import { href, useRoute } from "./router";
+import { href, useRoute, type Route, type SimplePage } from "./router";
 import { Loading } from "./states";
 
 const UNREAD_POLL_MS = 30_000;
@@ -32,6 +43,49 @@ function LanguagePicker() {
     </label>
   );
 }
+
+function Page({ route }: { route: Route }) {
+  switch (route.page) {
+    case "home": return <Home />;
+    case "search": return <Search initialQuery={route.query} />;
+    case "item": return <ItemPage itemId={route.itemId} />;
+    case "inbox": return <Inbox />;
+    case "reviews": return <Reviews />;
+    case "team": return <Team />;
+    case "ask": return <Ask />;
+    case "question": return <QuestionPage questionId={route.questionId} />;
+    case "questions": return <Questions />;
+    case "share": return <Share />;
+    case "leaderboard": return <Leaderboard />;
+    case "badges": return <Badges />;
+    case "challenges": return <Challenges />;
+    case "preferences": return <Preferences />;
+    case "paths": return <Paths />;
+    case "path": return <PathPage pathId={route.pathId} />;
+    case "spaces": return <Spaces />;
+    case "space": return <SpacePage spaceId={route.spaceId} />;
+    case "skills": return <Skills />;
+  }
+}
+
+/** The secondary pages, in a disclosure menu that closes on navigation. */
+function MoreMenu({ route, pages, current }: { route: Route; pages: SimplePage[]; current: (page: string) => "page" | undefined }) {
+  const { t } = useI18n();
+  const [open, setOpen] = useState(false);
+  useEffect(() => setOpen(false), [route]);
+  return (
+    <details class="more" open={open} onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary>{t("nav.more")}</summary>
+      <ul>
+        {pages.map((page) => (
+          <li key={page}><a href={href({ page })} aria-current={current(page)}>{t(`nav.${page}` as "nav.home")}</a></li>
+        ))}
+      </ul>
+    </details>
+  );
+}
+
+const CONTRIBUTORS = ["contributor", "expert", "manager", "admin"];
 
 function SignIn({ config, failure }: { config: WebConfig; failure: string | null }) {
   const { t } = useI18n();
@@ -82,6 +136,13 @@ function SignedIn({ config, session, onSignOut }: { config: WebConfig; session: 
   const reviewer = session.roles.some((role) => role === "expert" || role === "admin");
   const manager = session.roles.some((role) => role === "manager" || role === "admin");
   const current = (page: string): "page" | undefined => (route.page === page ? "page" : undefined);
+  const secondary: SimplePage[] = [
+    "paths", "spaces", "ask",
+    ...(session.roles.some((role) => CONTRIBUTORS.includes(role)) ? ["share" as const] : []),
+    "leaderboard", "badges", "challenges",
+    ...(manager ? ["skills" as const] : []),
+    "preferences",
+  ];
   return (
     <AppContext.Provider value={context}>
       <a class="skip" href="#main">{t("app.skip")}</a>
@@ -97,7 +158,9 @@ function SignedIn({ config, session, onSignOut }: { config: WebConfig; session: 
             )}
           </a>
           {reviewer && <a href={href({ page: "reviews" })} aria-current={current("reviews")}>{t("nav.reviews")}</a>}
+          {reviewer && <a href={href({ page: "questions" })} aria-current={current("questions")}>{t("nav.questions")}</a>}
           {manager && <a href={href({ page: "team" })} aria-current={current("team")}>{t("nav.team")}</a>}
+          <MoreMenu route={route} pages={secondary} current={current} />
         </nav>
         <div class="tools">
           <LanguagePicker />
@@ -105,12 +168,7 @@ function SignedIn({ config, session, onSignOut }: { config: WebConfig; session: 
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        {route.page === "home" && <Home />}
-        {route.page === "search" && <Search initialQuery={route.query} />}
-        {route.page === "item" && <ItemPage itemId={route.itemId} />}
-        {route.page === "inbox" && <Inbox />}
-        {route.page === "reviews" && <Reviews />}
-        {route.page === "team" && <Team />}
+        <Page route={route} />
       </main>
     </AppContext.Provider>
   );

@@ -1,23 +1,34 @@
-// Hash routes (#/, #/search?q=, #/item/<id>, #/inbox): a static server needs no rewrite rule.
+// Hash routes (#/, #/search?q=, #/item/<id>, #/inbox, …): a static server needs no rewrite rule.
 import { useEffect, useState } from "preact/hooks";
 
+/** Pages without a parameter. */
+export const SIMPLE_PAGES = [
+  "home", "inbox", "reviews", "team", "ask", "questions", "share", "leaderboard",
+  "badges", "challenges", "preferences", "paths", "spaces", "skills",
+] as const;
+export type SimplePage = (typeof SIMPLE_PAGES)[number];
+
 export type Route =
-  | { page: "home" }
+  | { page: SimplePage }
   | { page: "search"; query: string }
   | { page: "item"; itemId: string }
-  | { page: "inbox" }
-  | { page: "reviews" }
-  | { page: "team" };
+  | { page: "path"; pathId: string }
+  | { page: "space"; spaceId: string }
+  | { page: "question"; questionId: string };
 
 export function parseRoute(hash: string): Route {
   const [path = "", search = ""] = hash.replace(/^#/, "").split("?");
-  const parts = path.split("/").filter(Boolean);
-  if (parts[0] === "search") return { page: "search", query: new URLSearchParams(search).get("q") ?? "" };
-  if (parts[0] === "item" && parts[1]) return { page: "item", itemId: decodeURIComponent(parts[1]) };
-  if (parts[0] === "inbox") return { page: "inbox" };
-  if (parts[0] === "reviews") return { page: "reviews" };
-  if (parts[0] === "team") return { page: "team" };
-  return { page: "home" };
+  const [first = "", second] = path.split("/").filter(Boolean);
+  if (first === "search") return { page: "search", query: new URLSearchParams(search).get("q") ?? "" };
+  if (second !== undefined) {
+    const id = decodeURIComponent(second);
+    if (first === "item") return { page: "item", itemId: id };
+    if (first === "path") return { page: "path", pathId: id };
+    if (first === "space") return { page: "space", spaceId: id };
+    if (first === "question") return { page: "question", questionId: id };
+  }
+  const simple = SIMPLE_PAGES.find((page) => page === first);
+  return { page: simple ?? "home" };
 }
 
 export function href(route: Route): string {
@@ -28,12 +39,14 @@ export function href(route: Route): string {
       return route.query ? `#/search?q=${encodeURIComponent(route.query)}` : "#/search";
     case "item":
       return `#/item/${encodeURIComponent(route.itemId)}`;
-    case "inbox":
-      return "#/inbox";
-    case "reviews":
-      return "#/reviews";
-    case "team":
-      return "#/team";
+    case "path":
+      return `#/path/${encodeURIComponent(route.pathId)}`;
+    case "space":
+      return `#/space/${encodeURIComponent(route.spaceId)}`;
+    case "question":
+      return `#/question/${encodeURIComponent(route.questionId)}`;
+    default:
+      return `#/${route.page}`;
   }
 }
 

@@ -6,6 +6,7 @@ import { formatDate, toDate } from "../format";
 import { useI18n } from "../i18n";
 import { href } from "../router";
 import { Empty, Show, useLoad } from "../states";
+import { typeLabel } from "./Search";
 
 type Assignment = catalog.Assignment;
 
@@ -84,12 +85,11 @@ function Assignments() {
             <ul class="cards" data-testid="assignments">
               {[...assignments].sort(byUrgency).map((assignment) => {
                 const completed = assignment.state === catalog.AssignmentState.COMPLETED;
-                const title =
-                  assignment.targetKind === catalog.TargetKind.KNOWLEDGE ? (
-                    <a href={href({ page: "item", itemId: assignment.targetId })}>{assignment.targetTitle}</a>
-                  ) : (
-                    assignment.targetTitle
-                  );
+                const target =
+                  assignment.targetKind === catalog.TargetKind.PATH
+                    ? href({ page: "path", pathId: assignment.targetId })
+                    : href({ page: "item", itemId: assignment.targetId });
+                const title = <a href={target}>{assignment.targetTitle}</a>;
                 return (
                   <li key={assignment.assignmentId} class={`card${assignment.overdue ? " overdue" : ""}`}>
                     <h3>{title}</h3>
@@ -115,6 +115,62 @@ function Assignments() {
   );
 }
 
+const MICRO_MINUTES = 5;
+
+/** In-progress items, most recently touched first, and today's short item (same all day). */
+async function loadNext(clients: ReturnType<typeof useApp>["clients"]) {
+  const [progress, short] = await Promise.all([
+    clients.catalog.listMyProgress({ pageSize: 50 }),
+    clients.catalog.searchItems({ maxMinutes: MICRO_MINUTES, pageSize: 20, sort: catalog.SearchSort.POPULARITY }),
+  ]);
+  const touched = (p: catalog.ItemProgress): number => toDate(p.updatedAt)?.getTime() ?? 0;
+  const resume = progress.items.filter((p) => !p.completed).sort((a, b) => touched(b) - touched(a)).slice(0, 3);
+  const done = new Set(progress.items.filter((p) => p.completed).map((p) => p.itemId));
+  const fresh = short.items.filter((item) => !done.has(item.itemId));
+  const day = Math.floor(Date.now() / 86_400_000);
+  return { resume, micro: fresh.length ? fresh[day % fresh.length] : undefined };
+}
+
+function Next() {
+  const { t } = useI18n();
+  const { clients } = useApp();
+  const [loaded, reload] = useLoad(() => loadNext(clients), []);
+  return (
+    <Show loaded={loaded} retry={reload}>
+      {({ resume, micro }) => (
+        <div class="columns">
+          <section aria-labelledby="resume-title">
+            <h2 id="resume-title">{t("home.resume")}</h2>
+            {resume.length === 0 ? <Empty>{t("home.nothingToResume")}</Empty> : (
+              <ul class="cards comments" data-testid="resume">
+                {resume.map((p) => (
+                  <li key={p.itemId} class="card">
+                    <h3><a href={href({ page: "item", itemId: p.itemId })}>{p.itemTitle}</a></h3>
+                    <progress max={100} value={p.percent} aria-label={t("home.progress", { percent: p.percent })} />
+                  </li>
+                ))}
+              </ul>
+            )}
+          </section>
+          <section aria-labelledby="micro-title">
+            <h2 id="micro-title">{t("home.micro")}</h2>
+            {micro === undefined ? <Empty>{t("home.noMicro")}</Empty> : (
+              <div class="card" data-testid="micro">
+                <h3><a href={href({ page: "item", itemId: micro.itemId })}>{micro.title}</a></h3>
+                <p class="meta">
+                  <span class="tag">{t(typeLabel(micro.type))}</span>
+                  <span>{t("search.minutes", { count: micro.estimatedMinutes })}</span>
+                </p>
+                <p class="muted">{micro.summary}</p>
+              </div>
+            )}
+          </section>
+        </div>
+      )}
+    </Show>
+  );
+}
+
 export function Home() {
   const { t } = useI18n();
   const { session } = useApp();
@@ -122,6 +178,7 @@ export function Home() {
     <>
       <h1>{t("home.title", { name: session.name })}</h1>
       <Profile />
+      <Next />
       <Assignments />
     </>
   );
