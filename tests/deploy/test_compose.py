@@ -321,3 +321,34 @@ def test_grafana_provisions_the_datasource_and_dashboard(config: dict[str, Any])
     dashboard_dir = provider["options"]["path"]
     dashboards = {t: s for t, s in mounts.items() if t.startswith(dashboard_dir + "/")}
     assert dashboards == {f"{dashboard_dir}/agora.json": OBSERVABILITY / "grafana" / "agora.json"}
+
+
+def test_web_container(config: dict[str, Any]) -> None:
+    """The web app: its image hardened like the services', configured for this stack."""
+    web = config["services"][WEB]
+    assert web["build"]["dockerfile"] == "apps/web/Dockerfile"
+    assert Path(web["build"]["context"]) == ROOT
+    assert web["user"] == "10001:10001"
+    assert web["read_only"] is True
+    assert web["tmpfs"] == ["/tmp"]  # noqa: S108  (the container's own tmpfs)
+    assert web["cap_drop"] == ["ALL"]
+    assert web["security_opt"] == ["no-new-privileges:true"]
+    script = (ROOT / "apps" / "web" / "deploy" / "write-config.sh").read_text()
+    environment: dict[str, str] = web["environment"]
+    unknown = {name for name in environment if name not in script}
+    assert not unknown, f"the entrypoint does not read {unknown}"
+    # The browser calls each service's Connect port as published on the host.
+    for spec in SERVICES:
+        url = environment[f"AGORA_WEB_{spec.name.upper()}_URL"]
+        assert url == f"http://127.0.0.1:{spec.connect_port}"
+        published = {(p["target"], p["host_ip"]) for p in config["services"][spec.name]["ports"]}
+        assert (spec.connect_port, "127.0.0.1") in published
+    [port] = web["ports"]
+    assert (port["host_ip"], port["target"]) == ("127.0.0.1", 8080)
+    origin = f"http://127.0.0.1:{port['published']}"
+    for spec in SERVICES:
+        allowed = config["services"][spec.name]["environment"]
+        assert json.loads(allowed[f"{spec.env_prefix}CONNECT_CORS_ALLOWED_ORIGINS"]) == [origin]
+    health = instructions(ROOT / "apps" / "web" / "Dockerfile")
+    [image_check] = [s.value for s in health if s.instruction == "HEALTHCHECK"]
+    assert web["healthcheck"]["test"] == ["CMD", *shlex.split(image_check.split(" CMD ", 1)[1])]
