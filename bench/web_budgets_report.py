@@ -24,14 +24,16 @@ def write_png(report: dict[str, Any], path: Path) -> None:
     size.legend(fontsize=8)
 
     labels = ["sign-in screen\n(baseline)", "home, signed in"]
-    values = [lcp["baseline_sign_in_ms"], lcp["home_ms"]]
+    values = [lcp["baseline_sign_in_ms"], lcp["home_ms"] or 0.0]  # smoke: no home
     paint.bar(labels, values, color=["tab:gray", "tab:green"])
     for x, value in enumerate(values):
         paint.annotate(f"{value:.0f} ms", (x, value), ha="center", va="bottom")
     paint.axhline(budgets["home_lcp_ms"], color="tab:red", linestyle="--", label="budget")
     paint.set_ylabel("largest contentful paint, ms (median)")
+    ratio = lcp["ratio_to_baseline"]
     paint.set_title(
-        f"LCP, {lcp['loads']} loads, x{lcp['ratio_to_baseline']:.2f} the baseline", fontsize=9
+        f"LCP, {lcp['loads']} loads" + (f", x{ratio:.2f} the baseline" if ratio else ""),
+        fontsize=9,
     )
     paint.legend(fontsize=8)
 

@@ -7,6 +7,7 @@
 // its desktop preset: a 1350x940 screen, 10 Mbit/s and 40 ms, no CPU slowdown).
 // Run by bench/web_budgets.py:
 //   node bench/web_lighthouse.mjs <origin> <person id> <chromium> <mobile|desktop> <out.json>
+//     [first-visit]   (the smoke run: the first step only, no sign-in)
 // Writes {step: {performance, accessibility, lcpMs, fcpMs, tbtMs, cls, failing}}.
 import { writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -15,7 +16,7 @@ const require = createRequire(new URL("../apps/web/package.json", import.meta.ur
 const { startFlow } = await import(require.resolve("lighthouse"));
 const puppeteer = (await import(require.resolve("puppeteer-core"))).default;
 
-const [origin, person, chromium, formFactor, output] = process.argv.slice(2);
+const [origin, person, chromium, formFactor, output, only] = process.argv.slice(2);
 const DESKTOP = {
   formFactor: "desktop",
   screenEmulation: { mobile: false, width: 1350, height: 940, deviceScaleFactor: 1, disabled: false },
@@ -49,20 +50,22 @@ try {
   });
   await flow.navigate(`${origin}/`, { name: "sign-in" });
 
-  await page.evaluate(() => {
-    const button = [...document.querySelectorAll("button")].find(
-      (b) => b.textContent?.trim() === "Sign in",
-    );
-    if (!button) throw new Error("no Sign in button on the first visit");
-    button.click();
-  });
-  await page.waitForSelector("input[name=login]", { timeout: 30_000 });
-  await page.type("input[name=login]", person);
-  await page.type("input[name=password]", "any");
-  await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
-  await page.waitForSelector("[data-testid=assignments]", { timeout: 60_000 });
+  if (only !== "first-visit") {
+    await page.evaluate(() => {
+      const button = [...document.querySelectorAll("button")].find(
+        (b) => b.textContent?.trim() === "Sign in",
+      );
+      if (!button) throw new Error("no Sign in button on the first visit");
+      button.click();
+    });
+    await page.waitForSelector("input[name=login]", { timeout: 30_000 });
+    await page.type("input[name=login]", person);
+    await page.type("input[name=password]", "any");
+    await Promise.all([page.waitForNavigation(), page.click("button[type=submit]")]);
+    await page.waitForSelector("[data-testid=assignments]", { timeout: 60_000 });
 
-  await flow.navigate(`${origin}/`, { name: "home" });
+    await flow.navigate(`${origin}/`, { name: "home" });
+  }
   const result = await flow.createFlowResult();
   const summary = {};
   for (const step of result.steps) {
