@@ -51,7 +51,10 @@ def write_png(report: dict[str, Any], path: Path) -> None:
     scores.set_xticks(range(len(bars)), [f"{form}\n{step}" for form, step in bars], fontsize=8)
     scores.set_ylim(0, 105)
     version = next(iter(next(iter(lighthouse.values())).values()))["lighthouse"]
-    scores.set_title(f"Lighthouse {version} (mobile: simulated slow 4G, 4x CPU)", fontsize=9)
+    scores.set_title(
+        f"Lighthouse {version}: mobile (simulated slow 4G, 4x CPU), desktop (10 Mbit/s, 1x)",
+        fontsize=9,
+    )
     scores.legend(fontsize=8, loc="lower right")
     figure.suptitle(
         f"web app budgets; {report['date']}, load average {report['load_average_1m']:.1f}",
