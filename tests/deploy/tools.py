@@ -49,9 +49,21 @@ def _locked(directory: Path) -> Iterator[None]:
         yield
 
 
-def _run(command: Sequence[str], *, timeout: float, env: dict[str, str] | None = None) -> None:
+def _run(
+    command: Sequence[str],
+    *,
+    timeout: float,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> None:
     done = subprocess.run(  # noqa: S603  (fixed commands with pinned versions)
-        list(command), capture_output=True, text=True, check=False, timeout=timeout, env=env
+        list(command),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        env=env,
+        cwd=cwd,
     )
     if done.returncode != 0:
         raise ToolUnavailable(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
@@ -119,16 +131,7 @@ def nginx() -> Nginx:
             downloads = directory.with_name("nginx-debian.debs")
             shutil.rmtree(downloads, ignore_errors=True)
             downloads.mkdir(parents=True)
-            done = subprocess.run(  # noqa: S603  (fixed command)
-                [apt, "download", "nginx", "nginx-common"],
-                cwd=downloads,
-                capture_output=True,
-                text=True,
-                timeout=300,
-                check=False,
-            )
-            if done.returncode != 0:
-                raise ToolUnavailable(f"apt-get download nginx failed:\n{done.stderr[-3000:]}")
+            _run([apt, "download", "nginx", "nginx-common"], timeout=300, cwd=downloads)
             for package in sorted(downloads.glob("*.deb")):
                 _run([dpkg, "-x", str(package), str(directory)], timeout=120)
     return found
