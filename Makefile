@@ -1,5 +1,5 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down infra-status status topics demo test check-sequence bench bench-core bench-platform bench-gateway lint typecheck fmt proto proto-check proto-ts proto-ts-check proto-lint proto-release schemas events translations
+.PHONY: install up down infra-up infra-down infra-status status topics demo test check-sequence bench bench-core bench-platform bench-gateway bench-web lint typecheck fmt proto proto-check proto-ts proto-ts-check proto-lint proto-release schemas events translations
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
@@ -43,6 +43,9 @@ bench-core:  ## agora-core on PostgreSQL beside raw aiokafka/psycopg baselines (
 
 bench-gateway:  ## Connect JSON reads beside native gRPC (starts and stops the test environment); ARGS="--quick"
 	tools/bench.sh --only gateway $(ARGS)
+
+bench-web:  ## the web app's budgets: initial JS, home page LCP, Lighthouse (starts and stops the test environment; Debian's chromium)
+	tools/bench.sh --only web_budgets $(ARGS)
 
 bench-platform: install  ## end to end: a private platform (own Kafka, PostgreSQL, services) under load; ARGS="--quick"
 	.venv/bin/python -m bench.platform_e2e $(ARGS)

@@ -36,6 +36,10 @@ PUBLIC_ROUTES = (
     f"services.notifications.publicBaseUrl=https://{LINKS_HOST}",
 )
 
+# The web app beside the public routes (it needs Connect and is routed on its own host).
+WEB_HOST = "learn.agora.example.com"
+WEB_APP = (*PUBLIC_ROUTES, "web.enabled=true", f"web.host={WEB_HOST}")
+
 
 class RenderError(AssertionError):
     """helm refused to render; the message is helm's."""

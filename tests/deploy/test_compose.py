@@ -39,6 +39,8 @@ SECRETS = {
     "AGORA_JWT_HS256_SECRET": "compose-test-hs256-secret-that-is-long-enough",
     "AGORA_UNSUBSCRIBE_SECRET": "compose-test-unsubscribe-secret-of-32-bytes-or-more",
     "AGORA_GRAFANA_ADMIN_PASSWORD": "compose-test-password",
+    # Not a secret, but required too: the web app's identity provider.
+    "AGORA_WEB_ISSUER": "https://login.example.com/realms/acme",
     "AGORA_POSTGRES_PASSWORD": "compose-test-superuser-password",
     **{
         f"AGORA_POSTGRES_{spec.name.upper()}_PASSWORD": f"compose-test-{spec.name}-password"
@@ -46,6 +48,7 @@ SECRETS = {
     },
 }
 INFRA = {"kafka", "postgres", "mailpit", "prometheus", "grafana"}
+WEB = "web"
 # Run to completion before the services start; built from the services' images.
 ONE_SHOTS = {"topics"} | {f"{spec.name}-migrate" for spec in SERVICES}
 
@@ -86,7 +89,7 @@ def test_secrets_have_no_default(missing: str) -> None:
 
 
 def test_the_stack_is_the_four_services_and_their_infrastructure(config: dict[str, Any]) -> None:
-    assert set(config["services"]) == INFRA | ONE_SHOTS | {spec.name for spec in SERVICES}
+    assert set(config["services"]) == (INFRA | ONE_SHOTS | {WEB} | {spec.name for spec in SERVICES})
 
 
 def test_every_long_running_container_has_a_healthcheck(config: dict[str, Any]) -> None:
@@ -218,6 +221,9 @@ def test_email_goes_to_the_stacks_mail_catcher_by_default(config: dict[str, Any]
     # Its web UI on loopback only; nobody waits for it.
     assert [p["host_ip"] for p in services["mailpit"]["ports"]] == ["127.0.0.1"]
     assert all("mailpit" not in s.get("depends_on", {}) for s in services.values())
+    # The web app is static files: it waits for nothing and nothing waits for it.
+    assert "depends_on" not in services[WEB]
+    assert all(WEB not in s.get("depends_on", {}) for s in services.values())
 
 
 def test_images_are_pinned(config: dict[str, Any]) -> None:
@@ -315,3 +321,34 @@ def test_grafana_provisions_the_datasource_and_dashboard(config: dict[str, Any])
     dashboard_dir = provider["options"]["path"]
     dashboards = {t: s for t, s in mounts.items() if t.startswith(dashboard_dir + "/")}
     assert dashboards == {f"{dashboard_dir}/agora.json": OBSERVABILITY / "grafana" / "agora.json"}
+
+
+def test_web_container(config: dict[str, Any]) -> None:
+    """The web app: its image hardened like the services', configured for this stack."""
+    web = config["services"][WEB]
+    assert web["build"]["dockerfile"] == "apps/web/Dockerfile"
+    assert Path(web["build"]["context"]) == ROOT
+    assert web["user"] == "10001:10001"
+    assert web["read_only"] is True
+    assert web["tmpfs"] == ["/tmp"]  # noqa: S108  (the container's own tmpfs)
+    assert web["cap_drop"] == ["ALL"]
+    assert web["security_opt"] == ["no-new-privileges:true"]
+    script = (ROOT / "apps" / "web" / "deploy" / "write-config.sh").read_text()
+    environment: dict[str, str] = web["environment"]
+    unknown = {name for name in environment if name not in script}
+    assert not unknown, f"the entrypoint does not read {unknown}"
+    # The browser calls each service's Connect port as published on the host.
+    for spec in SERVICES:
+        url = environment[f"AGORA_WEB_{spec.name.upper()}_URL"]
+        assert url == f"http://127.0.0.1:{spec.connect_port}"
+        published = {(p["target"], p["host_ip"]) for p in config["services"][spec.name]["ports"]}
+        assert (spec.connect_port, "127.0.0.1") in published
+    [port] = web["ports"]
+    assert (port["host_ip"], port["target"]) == ("127.0.0.1", 8080)
+    origin = f"http://127.0.0.1:{port['published']}"
+    for spec in SERVICES:
+        allowed = config["services"][spec.name]["environment"]
+        assert json.loads(allowed[f"{spec.env_prefix}CONNECT_CORS_ALLOWED_ORIGINS"]) == [origin]
+    health = instructions(ROOT / "apps" / "web" / "Dockerfile")
+    [image_check] = [s.value for s in health if s.instruction == "HEALTHCHECK"]
+    assert web["healthcheck"]["test"] == ["CMD", *shlex.split(image_check.split(" CMD ", 1)[1])]

@@ -30,6 +30,7 @@ from .helm_chart import (
     ALL_TOGGLES,
     PRODUCTION_VALUES,
     PUBLIC_ROUTES,
+    WEB_APP,
     Rendered,
     RenderError,
     render,
@@ -48,6 +49,7 @@ VARIANTS: dict[str, tuple[tuple[Path, ...], tuple[str, ...]]] = {
     "production": ((PRODUCTION_VALUES,), ()),
     "all-toggles": ((), ALL_TOGGLES),
     "public-routes": ((), PUBLIC_ROUTES),
+    "web-app": ((), WEB_APP),
 }
 
 

@@ -5,6 +5,9 @@
   ``~/.cache/agora/helm-<version>``.
 * Prometheus' PromQL grammar ``@prometheus-io/lezer-promql`` (npm) into
   ``~/.cache/agora/lezer-promql-<version>``, run by ``promql_parse.mjs``.
+* Debian's ``nginx`` (the server of the web app's image): its packages downloaded with
+  ``apt-get download`` and unpacked, never installed (no service starts), into
+  ``~/.cache/agora/nginx-debian``.
 
 Each is fetched once per machine; a lock file keeps two test runs from building the
 same tool at once.
@@ -46,9 +49,21 @@ def _locked(directory: Path) -> Iterator[None]:
         yield
 
 
-def _run(command: Sequence[str], *, timeout: float, env: dict[str, str] | None = None) -> None:
+def _run(
+    command: Sequence[str],
+    *,
+    timeout: float,
+    env: dict[str, str] | None = None,
+    cwd: Path | None = None,
+) -> None:
     done = subprocess.run(  # noqa: S603  (fixed commands with pinned versions)
-        list(command), capture_output=True, text=True, check=False, timeout=timeout, env=env
+        list(command),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=timeout,
+        env=env,
+        cwd=cwd,
     )
     if done.returncode != 0:
         raise ToolUnavailable(f"{' '.join(command)} failed:\n{done.stderr[-3000:]}")
@@ -94,6 +109,32 @@ def lezer_promql() -> Path:
                 timeout=600,
             )
     return directory
+
+
+@dataclass(frozen=True)
+class Nginx:
+    """An unpacked nginx: the binary and the ``mime.types`` its packages ship."""
+
+    binary: Path
+    mime_types: Path
+
+
+def nginx() -> Nginx:
+    """Debian's nginx, unpacked from its packages on first use (then cached)."""
+    directory = CACHE / "nginx-debian"
+    found = Nginx(directory / "usr" / "sbin" / "nginx", directory / "etc" / "nginx" / "mime.types")
+    with _locked(directory):
+        if not found.binary.exists():
+            apt, dpkg = shutil.which("apt-get"), shutil.which("dpkg-deb")
+            if apt is None or dpkg is None:
+                raise ToolUnavailable("apt-get and dpkg-deb are needed to fetch Debian's nginx")
+            downloads = directory.with_name("nginx-debian.debs")
+            shutil.rmtree(downloads, ignore_errors=True)
+            downloads.mkdir(parents=True)
+            _run([apt, "download", "nginx", "nginx-common"], timeout=300, cwd=downloads)
+            for package in sorted(downloads.glob("*.deb")):
+                _run([dpkg, "-x", str(package), str(directory)], timeout=120)
+    return found
 
 
 @dataclass(frozen=True)

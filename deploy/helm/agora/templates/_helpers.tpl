@@ -165,7 +165,7 @@ capabilities:
 - name: {{ $p }}CONNECT_PORT
   value: {{ $r.Values.connect.port | quote }}
 - name: {{ $p }}CONNECT_CORS_ALLOWED_ORIGINS
-  value: {{ $r.Values.connect.cors.allowedOrigins | toJson | quote }}
+  value: {{ include "agora.corsAllowedOrigins" $r | quote }}
 - name: {{ $p }}CONNECT_CORS_ALLOW_CREDENTIALS
   value: {{ $r.Values.connect.cors.allowCredentials | quote }}
 - name: {{ $p }}CONNECT_CORS_MAX_AGE_SECONDS
@@ -295,3 +295,39 @@ capabilities:
   value: "none"
 {{- end }}
 {{- end }}
+
+{{/* The web app's origin (served on web.host over HTTPS by the Ingress or Gateway). */}}
+{{- define "agora.webOrigin" -}}
+{{- printf "https://%s" (required "web.host is required with web.enabled" .Values.web.host) -}}
+{{- end -}}
+
+{{/* Origins the services' Connect endpoints allow: connect.cors.allowedOrigins, plus
+     the web app's own origin when the chart deploys it. */}}
+{{- define "agora.corsAllowedOrigins" -}}
+{{- $origins := .Values.connect.cors.allowedOrigins -}}
+{{- if .Values.web.enabled -}}
+{{- $origins = append $origins (include "agora.webOrigin" .) | uniq -}}
+{{- end -}}
+{{- toJson $origins -}}
+{{- end -}}
+
+{{/* The web container's environment: what its entrypoint writes into config.json
+     (apps/web/deploy/write-config.sh). Every service is reached on connect.host. */}}
+{{- define "agora.webEnv" -}}
+{{- $web := .Values.web -}}
+{{- $api := default (printf "https://%s" .Values.connect.host) $web.apiUrl -}}
+- name: AGORA_WEB_ISSUER
+  value: {{ required "web.issuer is required with web.enabled" $web.issuer | quote }}
+- name: AGORA_WEB_CLIENT_ID
+  value: {{ $web.clientId | quote }}
+- name: AGORA_WEB_SCOPE
+  value: {{ $web.scope | quote }}
+- name: AGORA_WEB_RESOURCE
+  value: {{ $web.resource | quote }}
+- name: AGORA_WEB_ROLES_CLAIM
+  value: {{ .Values.auth.rolesClaim | quote }}
+{{- range $name := list "catalog" "community" "gamification" "notifications" }}
+- name: AGORA_WEB_{{ upper $name }}_URL
+  value: {{ $api | quote }}
+{{- end }}
+{{- end -}}

@@ -4,7 +4,8 @@
      <Method>: one path prefix per service of the protos, on connect.host. The public
      HTTP ports serve the unsubscribe links (notifications, /unsubscribe) and the Open
      Badges credential status and issuer URLs (gamification, /tenants/...) under the
-     host and path of their publicBaseUrl. The admin API (agora.admin.v1) stays
+     host and path of their publicBaseUrl. The web app (web.enabled) is served on
+     web.host. The admin API (agora.admin.v1) stays
      internal: no route reaches it. */}}
 
 {{/* gRPC services (hence Connect path prefixes) each Agora service hosts. A test keeps
@@ -52,6 +53,14 @@ notifications: /unsubscribe
 {{- $_ := set $hosts $host $routes }}
 {{- end }}
 {{- end }}
+{{- end }}
+{{- if .Values.web.enabled }}
+{{- /* The web app: every other path of its host (longest prefix wins, so Connect paths
+     on a shared host still reach the services). */}}
+{{- $host := .Values.web.host }}
+{{- $routes := default (list) (get $hosts $host) }}
+{{- $routes = append $routes (dict "path" "/" "served" "/" "service" (include "agora.serviceName" (dict "root" $root "name" "web")) "portName" "http" "port" 8080) }}
+{{- $_ := set $hosts $host $routes }}
 {{- end }}
 {{- toYaml (dict "hosts" $hosts) -}}
 {{- end -}}
