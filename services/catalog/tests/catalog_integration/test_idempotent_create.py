@@ -36,3 +36,18 @@ async def test_a_retried_create_makes_one_draft(tenant: Tenant) -> None:
     )
     missing = await rpc_error(s.GetItem(pb.GetItemRequest(item_id="nope"), metadata=tenant.author))
     assert_status(missing, grpc.StatusCode.NOT_FOUND, reason="ITEM_NOT_FOUND")
+
+
+async def test_a_retried_path_create_makes_one_path(tenant: Tenant) -> None:
+    s = tenant.stub
+    item = await tenant.create(wiki())
+    request = pb.CreatePathRequest(
+        title="Onboarding",
+        steps=[pb.PathStep(item_id=item.item_id, mandatory=True)],
+        request_id=str(uuid.uuid4()),
+    )
+    created = [await s.CreatePath(request, metadata=tenant.author) for _ in range(2)]
+    assert created[0].path.path_id == created[1].path.path_id
+    request.title = "Another path"
+    error = await rpc_error(s.CreatePath(request, metadata=tenant.author))
+    assert_status(error, grpc.StatusCode.INVALID_ARGUMENT, reason="REQUEST_ID_REUSED")

@@ -1,4 +1,5 @@
-"""The request ids of idempotent creates (CreateItem's ``request_id``, AIP-155)."""
+"""The request ids of idempotent creates (CreateItem's and CreatePath's
+``request_id``, AIP-155)."""
 
 from alembic import op
 
