@@ -52,7 +52,8 @@ from agora_contracts.events import EventPayload, EventRegistry, EventSpec
 from agora_core.messaging.batch_consumer import BatchEventConsumer, by_tenant
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.messaging.group_member import RetryPolicy
-from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.messaging.kafka_connection import create_broker
+from agora_core.messaging.publisher import EventPublisher
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.postgres.migrations import Migrations
 from agora_core.postgres.outbox_relay import PostgresOutboxRelay

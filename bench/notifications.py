@@ -47,7 +47,8 @@ from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_dev_token
 from agora_core.logging import configure_logging
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.messaging.kafka_connection import create_broker
+from agora_core.messaging.publisher import EventPublisher
 from agora_core.settings import load_settings
 from agora_core.testing.event_tap import start_group_at_end, topic_partitions
 from agora_core.testing.postgres import (
@@ -110,7 +111,7 @@ async def end_offsets(kafka: str, topic: str) -> dict[TopicPartition, int]:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = await topic_partitions(consumer, [topic])
+        partitions = await topic_partitions([topic], bootstrap_servers=kafka)
         consumer.assign(partitions)
         return dict(await consumer.end_offsets(partitions))
     finally:

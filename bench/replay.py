@@ -30,7 +30,8 @@ from rich.progress import Progress
 from rich.table import Table
 
 from agora_core.messaging.dead_letters import dlq_topic
-from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.messaging.kafka_connection import create_broker
+from agora_core.messaging.publisher import EventPublisher
 from agora_core.messaging.replay import replay_dead_letters
 from bench import SMOKE_HELP, reports_dir
 

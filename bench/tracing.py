@@ -54,7 +54,8 @@ from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.messaging.batch_consumer import BatchEventConsumer
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.messaging.group_member import RetryPolicy
-from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.messaging.kafka_connection import create_broker
+from agora_core.messaging.publisher import EventPublisher
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.settings import ServiceSettings
 from agora_core.testing.postgres import (

@@ -38,7 +38,8 @@ from agora_contracts.events.domains.xapi import STATEMENTS_TOPIC
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.logging import configure_logging
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.messaging.kafka_connection import create_broker
+from agora_core.messaging.publisher import EventPublisher
 from agora_core.settings import load_settings
 from agora_core.testing.event_tap import ensure_topics, start_group_at_end, topic_partitions
 from agora_core.testing.postgres import (
@@ -81,7 +82,7 @@ async def end_offsets(kafka: str, topic: str) -> dict[TopicPartition, int]:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = await topic_partitions(consumer, [topic])
+        partitions = await topic_partitions([topic], bootstrap_servers=kafka)
         return dict(await consumer.end_offsets(partitions))
     finally:
         await consumer.stop()

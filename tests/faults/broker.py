@@ -24,7 +24,7 @@ async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[TopicPartit
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = await topic_partitions(consumer, topics)
+        partitions = await topic_partitions(topics, bootstrap_servers=bootstrap)
         return dict(await consumer.end_offsets(partitions))
     finally:
         await consumer.stop()

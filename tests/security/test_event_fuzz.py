@@ -119,7 +119,7 @@ async def end_offsets(kafka: str, topics: list[str]) -> dict[TopicPartition, int
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = await topic_partitions(consumer, topics)
+        partitions = await topic_partitions(topics, bootstrap_servers=kafka)
         return dict(await consumer.end_offsets(partitions))
     finally:
         await consumer.stop()

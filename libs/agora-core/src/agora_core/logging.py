@@ -101,5 +101,5 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     root.handlers = [handler]
     root.setLevel(level)
     # Library chatter at INFO (every rebalance step) drowns the service's own lines.
-    for noisy in ("aiokafka", "faststream"):
+    for noisy in ("aiokafka",):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))

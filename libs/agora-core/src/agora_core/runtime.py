@@ -21,7 +21,6 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import NoReturn, Protocol, TypeVar
 
 import structlog
-from faststream.kafka import KafkaBroker
 from pydantic import ValidationError
 
 from agora_contracts.events import EventRegistry
@@ -36,8 +35,9 @@ from agora_core.messaging.batch_consumer import (
 from agora_core.messaging.dead_letters import dlq_topic
 from agora_core.messaging.events import schema_base_url
 from agora_core.messaging.group_member import RetryPolicy
-from agora_core.messaging.kafka_security import broker_security, client_options
-from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.messaging.kafka_connection import KafkaConnection, create_broker
+from agora_core.messaging.kafka_security import client_options
+from agora_core.messaging.publisher import EventPublisher
 from agora_core.operations import Operations
 from agora_core.postgres import Database, create_pool
 from agora_core.postgres import ping as postgres_ping
@@ -80,10 +80,10 @@ class ServiceRuntime:
         self.settings = settings
         self.service = settings.service_name
         self.registry = registry
-        self.broker: KafkaBroker = create_broker(
+        self.broker: KafkaConnection = create_broker(
             settings.kafka_bootstrap_servers,
             client_id=f"agora-{self.service}",
-            security=broker_security(settings),
+            options=client_options(settings),
         )
         self.publisher = EventPublisher(self.broker, service=self.service)
         self.migrations = migrations

@@ -43,7 +43,9 @@ class CountingRelay:
                 await writer.drain()
         writer.close()
 
-    async def _relay(self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+    async def relay_connection(
+        self, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter
+    ) -> None:
         self.connections += 1
         server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
         await asyncio.gather(self._pipe(client_r, server_w), self._pipe(server_r, client_w))
@@ -52,7 +54,7 @@ class CountingRelay:
 @contextlib.asynccontextmanager
 async def relay_to(port: int) -> AsyncIterator[CountingRelay]:
     relay = CountingRelay(port)
-    server = await asyncio.start_server(relay._relay, "127.0.0.1", 0)
+    server = await asyncio.start_server(relay.relay_connection, "127.0.0.1", 0)
     relay.port = server.sockets[0].getsockname()[1]
     async with server:
         yield relay

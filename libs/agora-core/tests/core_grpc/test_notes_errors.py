@@ -16,6 +16,7 @@ from structlog.contextvars import merge_contextvars
 from structlog.testing import capture_logs
 
 from agora.testing.v1 import notes_pb2
+from agora_core.grpc.status_details import error_info
 from agora_core.postgres import Database, create_pool
 from agora_core.testing import eventually
 from core_grpc.conftest import NotesEndpoint, StartNotes
@@ -43,8 +44,11 @@ async def test_bad_field_is_invalid_argument_with_a_bad_request_naming_it(
 ) -> None:
     request = notes_pb2.CreateNoteRequest(title=title, body=body)
     error = await rpc_error(notes.stub.CreateNote(request, metadata=caller()))
-    assert_status(error, INVALID_ARGUMENT, field=field)
+    assert_status(error, INVALID_ARGUMENT, field=field, reason="INVALID_FIELD")
     assert list(field_violations(error)) == [field]
+    info = error_info(error)
+    assert info is not None
+    assert (info.domain, dict(info.metadata)) == ("agora.testing", {"fields": field})
 
 
 async def test_every_bad_field_is_reported_at_once(notes: NotesEndpoint) -> None:
@@ -66,6 +70,10 @@ async def test_unknown_id_is_not_found_with_resource_info(notes: NotesEndpoint) 
     resource = error_details_pb2.ResourceInfo()
     assert status.details[0].Unpack(resource)
     assert (resource.resource_type, resource.resource_name) == ("note", "no-such-note")
+    info = error_info(error)
+    assert info is not None
+    assert (info.reason, info.domain) == ("NOTE_NOT_FOUND", "agora.testing")
+    assert dict(info.metadata) == {"resource_type": "note", "resource_id": "no-such-note"}
 
 
 async def test_another_tenants_note_is_never_returned(notes: NotesEndpoint) -> None:
@@ -103,7 +111,7 @@ async def test_unexpected_failure_is_internal_without_leaking_details(
     request = notes_pb2.GetNoteRequest(note_id="broken")
     with capture_logs(processors=[merge_contextvars]) as logs:
         error = await rpc_error(notes.stub.GetNote(request, metadata=caller(subject="ana")))
-    assert_status(error, grpc.StatusCode.INTERNAL)
+    assert_status(error, grpc.StatusCode.INTERNAL, reason="INTERNAL")
     assert error.details() == "internal error"
     # The operator gets the whole story, with the caller in context.
     [logged] = [entry for entry in logs if entry["event"] == "grpc.unhandled_error"]
@@ -130,7 +138,7 @@ async def test_unreachable_database_is_unavailable(start_notes: StartNotes) -> N
         server = await start_notes(store_for_tenant=lambda t: PostgresNotes(database, t))
         request = notes_pb2.GetNoteRequest(note_id="n")
         error = await rpc_error(server.stub.GetNote(request, metadata=caller()))
-        assert_status(error, grpc.StatusCode.UNAVAILABLE)
+        assert_status(error, grpc.StatusCode.UNAVAILABLE, reason="BACKEND_UNAVAILABLE")
 
 
 async def test_exhausted_pool_is_unavailable_within_the_callers_deadline(
@@ -149,7 +157,7 @@ async def test_exhausted_pool_is_unavailable_within_the_callers_deadline(
             )
             error = await rpc_error(call)
             waited = asyncio.get_running_loop().time() - started
-        assert_status(error, grpc.StatusCode.UNAVAILABLE)
+        assert_status(error, grpc.StatusCode.UNAVAILABLE, reason="BACKEND_UNAVAILABLE")
         assert waited < 5.0  # the pool's wait, not the client's deadline, ended it
         # Released: the next call is served again.
         missing = await rpc_error(
@@ -179,7 +187,7 @@ async def test_unreachable_database_behind_a_task_group_is_unavailable(
         server = await start_notes(store_for_tenant=lambda t: _FanOutNotes(database, t))
         request = notes_pb2.GetNoteRequest(note_id="n")
         error = await rpc_error(server.stub.GetNote(request, metadata=caller()))
-        assert_status(error, grpc.StatusCode.UNAVAILABLE)
+        assert_status(error, grpc.StatusCode.UNAVAILABLE, reason="BACKEND_UNAVAILABLE")
 
 
 async def test_oversize_message_is_resource_exhausted(start_notes: StartNotes) -> None:

@@ -6,12 +6,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from faststream.kafka import KafkaBroker
+from prometheus_client import REGISTRY
 from pydantic import Field
 
 from agora_contracts.events import EventPayload, EventRegistry, EventSpec
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.messaging.kafka_connection import KafkaConnection, create_broker
+from agora_core.messaging.publisher import EventPublisher
 
 
 class CounterBumped(EventPayload):
@@ -48,8 +49,17 @@ class EventWorld:
         )
 
 
-async def start_publisher(kafka: str, unique: str) -> tuple[KafkaBroker, EventPublisher]:
+async def start_publisher(kafka: str, unique: str) -> tuple[KafkaConnection, EventPublisher]:
     """A broker that only publishes (joins no consumer group)."""
     broker = create_broker(kafka, client_id=f"test-publisher-{unique}")
     await broker.start()
     return broker, EventPublisher(broker, service="tests")
+
+
+def sample(name: str, **labels: str) -> float:
+    """A metric's current value as Prometheus would scrape it (0 before any count)."""
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+CONSUMED = "agora_events_consumed_total"
+"""The consumers' outcome counter (agora_core.messaging.metrics.EVENTS_CONSUMED)."""

@@ -27,7 +27,7 @@ async def _records_on(kafka: str, topic: str) -> int:
     consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = await topic_partitions(consumer, [topic])
+        partitions = await topic_partitions([topic], bootstrap_servers=kafka)
         return sum((await consumer.end_offsets(partitions)).values())
     finally:
         await consumer.stop()

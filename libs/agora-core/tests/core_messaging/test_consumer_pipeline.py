@@ -12,11 +12,10 @@ from core_postgres.world import bump, count_rows, counter_value, start_batch_con
 from agora_contracts.events import CloudEventEnvelope
 from agora_core.messaging.dead_letters import DLQ_VALUE_LIMIT, dlq_topic
 from agora_core.messaging.events import ReceivedEvent
-from agora_core.messaging.metrics import EVENTS_CONSUMED
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.testing import eventually
 
-from .harness import CounterBumped, EventWorld
+from .harness import CONSUMED, CounterBumped, EventWorld, sample
 
 pytestmark = pytest.mark.integration
 
@@ -74,15 +73,20 @@ async def test_redelivered_event_has_no_second_effect(
     running = await start_batch_consumer(
         world, kafka_bootstrap, counters_db, {world.event_type: handler}
     )
-    duplicates = EVENTS_CONSUMED.labels("tests", world.topic, world.event_type, "duplicate")
-    before = duplicates._value.get()
+    duplicates = {
+        "service": "tests",
+        "topic": world.topic,
+        "type": world.event_type,
+        "outcome": "duplicate",
+    }
+    before = sample(CONSUMED, **duplicates)
     try:
         event = world.event("c-2", amount=3)
         marker = world.event("c-2", amount=1)
         await running.publisher.publish_many([event, event, event, marker])
 
         async def all_seen() -> bool:
-            return duplicates._value.get() - before == 2 and len(calls) == 2
+            return sample(CONSUMED, **duplicates) - before == 2 and len(calls) == 2
 
         await eventually(all_seen)
         assert await counter_value(counters_db, "c-2") == 4
@@ -160,15 +164,17 @@ async def test_poison_records_go_to_the_dlq_with_reasons_and_never_stop_the_cons
         good = world.event("c-4", amount=7)
         missing_id = {k: v for k, v in good.headers.items() if k != "ce_id"}
         bad_time = {**good.headers, "ce_time": "yesterday"}
-        broker = running.broker
-        await broker.publish(b"{}", world.topic, key=b"c-4", headers=missing_id)
-        await broker.publish(b"not json", world.topic, key=b"c-4", headers=good.headers)
-        await broker.publish(good.value, world.topic, key=b"c-4", headers=bad_time)
+        publisher = running.publisher
+        await publisher.publish_raw(world.topic, key=b"c-4", value=b"{}", headers=missing_id)
+        await publisher.publish_raw(
+            world.topic, key=b"c-4", value=b"not json", headers=good.headers
+        )
+        await publisher.publish_raw(world.topic, key=b"c-4", value=good.value, headers=bad_time)
         wrong_payload = world.event("c-4", amount=1)
-        await broker.publish(
-            b'{"counter_id": "c-4", "amount": -5}',
+        await publisher.publish_raw(
             world.topic,
             key=b"c-4",
+            value=b'{"counter_id": "c-4", "amount": -5}',
             headers=wrong_payload.headers,
         )
         await running.publisher.publish(good)
@@ -213,7 +219,9 @@ async def test_a_huge_poison_is_dead_lettered_truncated_and_the_partition_moves_
     try:
         huge = b"x" * (DLQ_VALUE_LIMIT + 50_000)
         poison = world.event("c-9", amount=1)
-        await running.broker.publish(huge, world.topic, key=b"c-9", headers=poison.headers)
+        await running.publisher.publish_raw(
+            world.topic, key=b"c-9", value=huge, headers=poison.headers
+        )
         await running.publisher.publish(world.event("c-9", amount=3))
 
         async def after_it_handled() -> bool:
@@ -242,17 +250,19 @@ async def test_unknown_event_types_are_ignored_and_counted(
         world, kafka_bootstrap, counters_db, {world.event_type: handler}
     )
     unknown_type = f"org.agora.{unique}.counter.renamed.v1"
-    ignored = EVENTS_CONSUMED.labels("tests", world.topic, unknown_type, "ignored")
+    ignored = {"service": "tests", "topic": world.topic, "type": unknown_type, "outcome": "ignored"}
     try:
         stranger = world.event("c-5")
         headers = {**stranger.headers, "ce_type": unknown_type}
-        await running.broker.publish(stranger.value, world.topic, key=b"c-5", headers=headers)
+        await running.publisher.publish_raw(
+            world.topic, key=b"c-5", value=stranger.value, headers=headers
+        )
         await running.publisher.publish(world.event("c-5", amount=2))
 
         async def handled() -> bool:
             return await counter_value(counters_db, "c-5") == 2
 
         await eventually(handled)
-        assert ignored._value.get() == 1
+        assert sample(CONSUMED, **ignored) == 1
     finally:
         await running.stop()

@@ -12,12 +12,11 @@ from aiokafka.admin import AIOKafkaAdminClient
 from core_postgres.world import bump, count_rows, counter_value, start_batch_consumer
 
 from agora_core.messaging.events import ReceivedEvent
-from agora_core.messaging.metrics import COMMITS_FAILED, EVENTS_CONSUMED
 from agora_core.messaging.partitions import topic_partitions
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.testing import eventually
 
-from .harness import EventWorld
+from .harness import CONSUMED, EventWorld, sample
 
 pytestmark = pytest.mark.integration
 
@@ -55,10 +54,15 @@ async def test_commit_refused_by_a_rebalance_leads_to_redelivery_absorbed_by_the
         {world.event_type: slow_first},
         client_id=f"z-{unique}",
     )
-    refused = COMMITS_FAILED.labels("tests", world.topic)
-    refused_before = refused._value.get()
-    duplicates = EVENTS_CONSUMED.labels("tests", world.topic, world.event_type, "duplicate")
-    duplicates_before = duplicates._value.get()
+    refused = {"service": "tests", "topic": world.topic}
+    refused_before = sample("agora_consumer_commit_failures_total", **refused)
+    duplicates = {
+        "service": "tests",
+        "topic": world.topic,
+        "type": world.event_type,
+        "outcome": "duplicate",
+    }
+    duplicates_before = sample(CONSUMED, **duplicates)
     second_member = None
     try:
         event = world.event("c-7", amount=6)
@@ -77,8 +81,8 @@ async def test_commit_refused_by_a_rebalance_leads_to_redelivery_absorbed_by_the
 
         async def absorbed_and_refused() -> bool:
             return bool(
-                duplicates._value.get() == duplicates_before + 1
-                and refused._value.get() == refused_before + 1
+                sample(CONSUMED, **duplicates) == duplicates_before + 1
+                and sample("agora_consumer_commit_failures_total", **refused) == refused_before + 1
             )
 
         await eventually(absorbed_and_refused, timeout=60)
@@ -99,7 +103,7 @@ async def _committed_everything(kafka: str, group: str, topic: str) -> bool:
     await admin.start()
     await consumer.start()
     try:
-        partitions = await topic_partitions(consumer, [topic])
+        partitions = await topic_partitions([topic], bootstrap_servers=kafka)
         ends = await consumer.end_offsets(partitions)
         committed = await admin.list_consumer_group_offsets(group)
         # A partition no record went to has nothing to commit (end offset 0).

@@ -17,7 +17,8 @@ import pytest
 from aiokafka.errors import OutOfOrderSequenceNumber
 
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.messaging.kafka_connection import create_broker
+from agora_core.messaging.publisher import EventPublisher
 
 pytestmark = pytest.mark.integration
 
@@ -32,12 +33,6 @@ def _record(topic: str, n: int) -> OutgoingEvent:
     )
 
 
-def _aiokafka_producer(publisher: EventPublisher) -> Any:
-    """The broker's current aiokafka producer (FastStream keeps it in its config)."""
-    fast_producer: Any = publisher._broker.config.producer
-    return fast_producer._producer.producer
-
-
 async def test_a_fatal_producer_error_replaces_the_producer_and_the_retry_goes_through(
     kafka_bootstrap: str, unique: str, create_topic: Any, read_topic: Any
 ) -> None:
@@ -47,7 +42,7 @@ async def test_a_fatal_producer_error_replaces_the_producer_and_the_retry_goes_t
     try:
         publisher = EventPublisher(broker, service="tests")
         await publisher.publish_many([_record(topic, 0)])
-        broken = _aiokafka_producer(publisher)
+        broken = broker.producer
         real_send = broken.send
 
         async def send_refused_by_the_broker(*args: Any, **kwargs: Any) -> asyncio.Future[Any]:
@@ -60,7 +55,7 @@ async def test_a_fatal_producer_error_replaces_the_producer_and_the_retry_goes_t
         with pytest.raises(OutOfOrderSequenceNumber):
             await publisher.publish_many([_record(topic, 1)])
         assert publisher.producers_replaced == 1
-        replacement = _aiokafka_producer(publisher)
+        replacement = broker.producer
         assert replacement is not broken
         # The caller's retry (the relay's next round) goes through the new producer.
         await publisher.publish_many([_record(topic, 1), _record(topic, 2)])
@@ -88,7 +83,7 @@ async def test_other_errors_leave_the_producer_in_place(
     await broker.start()
     try:
         publisher = EventPublisher(broker, service="tests")
-        producer = _aiokafka_producer(publisher)
+        producer = broker.producer
         real_send = producer.send
 
         async def send_timing_out(*args: Any, **kwargs: Any) -> asyncio.Future[Any]:
@@ -101,6 +96,6 @@ async def test_other_errors_leave_the_producer_in_place(
         with pytest.raises(TimeoutError):
             await publisher.publish_many([_record(topic, 0)])
         assert publisher.producers_replaced == 0
-        assert _aiokafka_producer(publisher) is producer
+        assert broker.producer is producer
     finally:
         await broker.stop()

@@ -12,7 +12,8 @@ from typing import Any
 import pytest
 
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.messaging.kafka_connection import create_broker
+from agora_core.messaging.publisher import EventPublisher
 from agora_core.postgres import Database, create_pool
 from agora_core.postgres.outbox_relay import PostgresOutboxRelay
 from agora_core.testing import eventually

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Final
 
 from core_messaging.harness import CounterBumped, EventWorld
-from faststream.kafka import KafkaBroker
 
 from agora_core.messaging.batch_consumer import (
     BatchEventConsumer,
@@ -25,7 +24,8 @@ from agora_core.messaging.batch_consumer import (
 )
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.messaging.group_member import RetryPolicy
-from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.messaging.kafka_connection import KafkaConnection, create_broker
+from agora_core.messaging.publisher import EventPublisher
 from agora_core.postgres import Database, UnitOfWork
 from agora_core.postgres.migrations import Migrations
 
@@ -105,7 +105,7 @@ async def counter_value(database: Database, counter_id: str, tenant: str = "acme
 
 @dataclass
 class RunningBatchConsumer:
-    broker: KafkaBroker
+    broker: KafkaConnection
     consumer: BatchEventConsumer
     publisher: EventPublisher
 

@@ -12,10 +12,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from faststream.security import BaseSecurity, SASLPlaintext, SASLScram512
 from pydantic import ValidationError
 
-from agora_core.messaging.kafka_security import broker_security, client_options
+from agora_core.messaging.kafka_security import client_options
 from agora_core.settings import ServiceSettings
 
 KEY: dict[str, Any] = {"jwt_jwks_url": "https://idp.example/jwks"}
@@ -53,21 +52,17 @@ def test_half_configured_security_is_refused(values: dict[str, Any], message: st
 @pytest.mark.unit
 def test_plaintext_is_the_default_and_adds_nothing() -> None:
     plain = settings()
-    assert broker_security(plain) is None
     assert client_options(plain) == {"security_protocol": "PLAINTEXT"}
 
 
 @pytest.mark.unit
-def test_sasl_gives_the_broker_and_the_plain_clients_the_same_login() -> None:
+def test_sasl_gives_every_client_the_login() -> None:
     sasl = settings(
         kafka_security_protocol="SASL_PLAINTEXT",
         kafka_sasl_mechanism="SCRAM-SHA-512",
         kafka_sasl_username="agora",
         kafka_sasl_password="s3cret-pw",
     )
-    security = broker_security(sasl)
-    assert isinstance(security, SASLScram512)
-    assert (security.username, security.password, security.use_ssl) == ("agora", "s3cret-pw", False)
     assert client_options(sasl) == {
         "security_protocol": "SASL_PLAINTEXT",
         "sasl_mechanism": "SCRAM-SHA-512",
@@ -107,19 +102,17 @@ def test_tls_verifies_the_brokers_with_the_configured_ca(tmp_path: Path) -> None
         kafka_sasl_password="pw",
         kafka_ssl_ca_file=str(ca_file),
     )
-    security = broker_security(tls)
-    assert isinstance(security, SASLPlaintext)
-    assert security.use_ssl
     options = client_options(tls)
     assert options["security_protocol"] == "SASL_SSL"
-    for context in (security.ssl_context, options["ssl_context"]):
+    assert (options["sasl_mechanism"], options["sasl_plain_username"]) == ("PLAIN", "agora")
+    only_tls = client_options(
+        settings(kafka_security_protocol="SSL", kafka_ssl_ca_file=str(ca_file))
+    )
+    assert only_tls["security_protocol"] == "SSL"
+    assert "sasl_mechanism" not in only_tls
+    for context in (options["ssl_context"], only_tls["ssl_context"]):
         assert isinstance(context, ssl.SSLContext)
         assert context.verify_mode is ssl.CERT_REQUIRED
         assert context.check_hostname
         names = [str(ca["subject"]) for ca in context.get_ca_certs()]
         assert any(common_name in name for name in names), names
-    only_tls = broker_security(
-        settings(kafka_security_protocol="SSL", kafka_ssl_ca_file=str(ca_file))
-    )
-    assert type(only_tls) is BaseSecurity
-    assert only_tls.use_ssl

@@ -25,6 +25,7 @@ from agora_catalog.domain.model import (
 )
 from agora_catalog.domain.search import SearchQuery, query_words
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.testing.request_ids import InMemoryRequestIds
 
 Keyset = tuple[datetime, str]
 
@@ -34,6 +35,7 @@ class State:
     """Every tenant's rows, keyed by (tenant, id...), and the committed events."""
 
     themes: dict[tuple[str, str], Theme] = field(default_factory=dict)
+    request_ids: dict[str, dict[tuple[str, str], tuple[str, str]]] = field(default_factory=dict)
     skills: dict[tuple[str, str], Skill] = field(default_factory=dict)
     settings: dict[str, bool] = field(default_factory=dict)
     items: dict[tuple[str, str], Item] = field(default_factory=dict)
@@ -332,6 +334,7 @@ class FakeUnitOfWork:
         self.quizzes = FakeQuizzes(state, tenant_id)
         self.report = FakeReport(state, tenant_id)
         self.popularity = FakePopularity(state, tenant_id)
+        self.request_ids = InMemoryRequestIds(state.request_ids.setdefault(tenant_id, {}))
         self.pending: list[OutgoingEvent] = []
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:

@@ -52,6 +52,7 @@ class Tables:
         default_factory=dict
     )
     erasures: dict[str, tuple[str, str, datetime]] = field(default_factory=dict)
+    request_ids: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
 
 
 class _Repo:

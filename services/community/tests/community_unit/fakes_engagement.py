@@ -20,6 +20,7 @@ from agora_community.domain.model import (
 )
 from agora_community.domain.rules import EXPERT_WEIGHTS, PopularityState
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.testing.request_ids import InMemoryRequestIds
 
 from .fakes import (
     FakeComments,
@@ -312,6 +313,7 @@ class FakeUnitOfWork:
         self.content = FakeContent(tables)
         self.rate_limits = FakeRateLimits(tables)
         self.erasures = FakeErasures(tables)
+        self.request_ids = InMemoryRequestIds(tables.request_ids)
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
         self.events.extend(events)

@@ -10,7 +10,9 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import replace
 
+from agora_core.idempotency import RequestIds
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.testing.request_ids import InMemoryRequestIds
 from agora_gamification.domain.awards import Award
 from agora_gamification.domain.badges import BadgeDefinition
 from agora_gamification.domain.boards import BoardScore, Placement, Team
@@ -51,6 +53,7 @@ class TenantData:
         self.progress: dict[str, dict[str, str]] = defaultdict(dict)
         self.attempts: dict[str, dict[str, DuelAttempt]] = defaultdict(dict)
         self.outbox: list[OutgoingEvent] = []
+        self.request_ids: dict[tuple[str, str], tuple[str, str]] = {}
         self.calls: Counter[str] = Counter()
 
 
@@ -406,6 +409,7 @@ class FakeUnitOfWork:
         self.boards: BoardRepository = FakeBoards(data)
         self.memberships: MembershipRepository = FakeMemberships(data)
         self.challenges: ChallengeRepository = FakeChallenges(data)
+        self.request_ids: RequestIds = InMemoryRequestIds(data.request_ids)
         self.pending: list[OutgoingEvent] = []
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:

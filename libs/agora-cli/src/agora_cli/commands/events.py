@@ -148,15 +148,14 @@ def tail(
         from agora_cli.connections import kafka_client_options
         from agora_core.messaging.partitions import topic_partitions
 
-        consumer = AIOKafkaConsumer(
-            **kafka_client_options(session.config.kafka), enable_auto_commit=False, group_id=None
-        )
+        options = kafka_client_options(session.config.kafka)
+        consumer = AIOKafkaConsumer(**options, enable_auto_commit=False, group_id=None)
         await consumer.start()
         shown = 0
         try:
             if topic not in await consumer.topics():
                 raise CliUsageError(f"no topic {topic!r} on {session.config.kafka}")
-            partitions = await topic_partitions(consumer, [topic])
+            partitions = await topic_partitions([topic], **options)
             consumer.assign(partitions)
             if from_beginning:
                 await consumer.seek_to_beginning(*partitions)

@@ -2,7 +2,11 @@
 
 Handlers raise :mod:`agora_core.errors` (or let pydantic raise ValidationError); this
 interceptor answers with the matching status code and a ``google.rpc.Status`` in the
-``grpc-status-details-bin`` trailer, readable with ``grpc_status.rpc_status.from_call``:
+``grpc-status-details-bin`` trailer, readable with ``grpc_status.rpc_status.from_call``.
+Every status carries a ``google.rpc.ErrorInfo`` (AIP-193, after the details below):
+a stable ``reason`` (the error's, see :mod:`agora_core.errors`), the ``domain`` of
+the service that answered (``agora.<service>``, from the called method) and
+``metadata``:
 
 =========================  ======================  ==================================
 exception                  code                    details
@@ -20,7 +24,8 @@ database outage           UNAVAILABLE             (transient: clients may retry)
                                                    an exhausted pool
                                                    (PoolTimeout); also inside an
                                                    ExceptionGroup (a TaskGroup)
-anything else              INTERNAL                generic message; the error is logged
+anything else              INTERNAL                generic message (reason INTERNAL);
+                                                   the error is logged
 =========================  ======================  ==================================
 
 Cancellation (deadline passed, client gone) is never caught: it is a BaseException.
@@ -55,6 +60,8 @@ from agora_core.messaging.retry import is_database_outage
 
 log = structlog.get_logger(__name__)
 
+DEFAULT_DOMAIN: Final = "agora"
+"""ErrorInfo domain when the called method names no ``agora.<service>.v<n>`` package."""
 INTERNAL_MESSAGE: Final = "internal error"
 UNAVAILABLE_MESSAGE: Final = "a backing service is unavailable; retry later"
 
@@ -80,8 +87,26 @@ def rich_status(code: grpc.StatusCode, message: str, *details: Message) -> grpc.
     return result
 
 
-def status_for_agora_error(error: AgoraError) -> grpc.Status | None:
+def error_domain(method: str) -> str:
+    """``/agora.catalog.v1.CatalogService/GetItem`` → ``agora.catalog`` (the ErrorInfo
+    domain: the service that answered, stable across API versions)."""
+    service, _ = split_method(method)
+    parts = service.split(".")
+    if len(parts) >= 3 and parts[0] == "agora":
+        return f"agora.{parts[1]}"
+    return DEFAULT_DOMAIN
+
+
+def error_info(
+    reason: str, domain: str, metadata: dict[str, str] | None = None
+) -> error_details_pb2.ErrorInfo:
+    """The google.rpc.ErrorInfo detail of a failed call."""
+    return error_details_pb2.ErrorInfo(reason=reason, domain=domain, metadata=metadata or {})
+
+
+def status_for_agora_error(error: AgoraError, domain: str = DEFAULT_DOMAIN) -> grpc.Status | None:
     """The status a client sees for ``error``; None for an AgoraError without a mapping."""
+    info = error_info(error.reason, domain, error.metadata)
     if isinstance(error, InvalidArgument):
         bad_request = error_details_pb2.BadRequest(
             field_violations=[
@@ -91,38 +116,42 @@ def status_for_agora_error(error: AgoraError) -> grpc.Status | None:
                 for violation in error.violations
             ]
         )
-        return rich_status(grpc.StatusCode.INVALID_ARGUMENT, error.message, bad_request)
+        return rich_status(grpc.StatusCode.INVALID_ARGUMENT, error.message, bad_request, info)
     if isinstance(error, NotFound):
         resource = error_details_pb2.ResourceInfo(
             resource_type=error.kind, resource_name=error.entity_id
         )
-        return rich_status(grpc.StatusCode.NOT_FOUND, error.message, resource)
+        return rich_status(grpc.StatusCode.NOT_FOUND, error.message, resource, info)
     if isinstance(error, FailedPrecondition):
         message = error.message
         if error.current_state and error.current_state not in message:
             message = f"{message} (current state: {error.current_state})"
-        return rich_status(grpc.StatusCode.FAILED_PRECONDITION, message)
+        return rich_status(grpc.StatusCode.FAILED_PRECONDITION, message, info)
     if isinstance(error, ResourceExhausted):
         details: list[Message] = []
         if error.retry_after_seconds is not None:
             delay = duration_pb2.Duration()
             delay.FromMilliseconds(int(error.retry_after_seconds * 1000))
             details.append(error_details_pb2.RetryInfo(retry_delay=delay))
-        return rich_status(grpc.StatusCode.RESOURCE_EXHAUSTED, error.message, *details)
+        return rich_status(grpc.StatusCode.RESOURCE_EXHAUSTED, error.message, *details, info)
     for error_type, code in _CODES:
         if isinstance(error, error_type):
-            return rich_status(code, error.message)
+            return rich_status(code, error.message, info)
     return None
 
 
-def status_for_exception(error: Exception) -> grpc.Status | None:
+def status_for_exception(error: Exception, domain: str = DEFAULT_DOMAIN) -> grpc.Status | None:
     """The status for any exception we know how to explain; None means INTERNAL."""
     if isinstance(error, ValidationError):
         error = InvalidArgument.from_validation_error(error)
     if isinstance(error, AgoraError):
-        return status_for_agora_error(error)
+        return status_for_agora_error(error, domain)
     if _is_outage(error):
-        return rich_status(grpc.StatusCode.UNAVAILABLE, UNAVAILABLE_MESSAGE)
+        return rich_status(
+            grpc.StatusCode.UNAVAILABLE,
+            UNAVAILABLE_MESSAGE,
+            error_info("BACKEND_UNAVAILABLE", domain),
+        )
     return None
 
 
@@ -145,12 +174,15 @@ class ErrorMappingInterceptor(ScopeInterceptor):
         except grpc.aio.AbortError:
             raise  # the handler already chose its status
         except Exception as error:
-            status = status_for_exception(error)
+            domain = error_domain(details.method)
+            status = status_for_exception(error, domain)
             service, method = split_method(details.method)
             if status is None:
                 # Log the whole error here; the client only learns that it failed.
                 log.exception("grpc.unhandled_error", service=service, method=method)
-                status = rich_status(grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE)
+                status = rich_status(
+                    grpc.StatusCode.INTERNAL, INTERNAL_MESSAGE, error_info("INTERNAL", domain)
+                )
             elif status.code in (
                 grpc.StatusCode.UNAUTHENTICATED,
                 grpc.StatusCode.PERMISSION_DENIED,

@@ -1,8 +1,9 @@
 """Reading the rich error details (``google.rpc.Status``) of a failed call, client side.
 
-Servers put a ``google.rpc.Status`` with typed details (``BadRequest`` field
-violations, ``ResourceInfo``, ``RetryInfo``) in the trailers (``error_mapping``);
-tests and the ``agora`` CLI decode them with these functions.
+Servers put a ``google.rpc.Status`` with typed details (``ErrorInfo`` with a stable
+reason, ``BadRequest`` field violations, ``ResourceInfo``, ``RetryInfo``) in the
+trailers (``error_mapping``); tests and the ``agora`` CLI decode them with these
+functions.
 """
 
 from __future__ import annotations
@@ -31,3 +32,13 @@ def field_violations(error: grpc.aio.AioRpcError) -> dict[str, str]:
         if detail.Unpack(bad_request):
             violations.update({v.field: v.description for v in bad_request.field_violations})
     return violations
+
+
+def error_info(error: grpc.aio.AioRpcError) -> error_details_pb2.ErrorInfo | None:
+    """The ErrorInfo (stable reason, domain, metadata) in the error's details, if any."""
+    status = rich_status(error)
+    for detail in status.details if status is not None else ():
+        info = error_details_pb2.ErrorInfo()
+        if detail.Unpack(info):
+            return info
+    return None

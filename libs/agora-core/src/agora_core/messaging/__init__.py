@@ -1,1 +1,1 @@
-"""Kafka messaging on FastStream + aiokafka: typed events, publisher, consumer pipeline."""
+"""Kafka messaging on plain aiokafka (docs/adr/0003): typed events, publisher, consumer pipeline."""

@@ -30,17 +30,15 @@ from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from faststream import AckPolicy
-from faststream.kafka import KafkaBroker
-from faststream.kafka.annotations import KafkaMessage
-from faststream.kafka.subscriber.usecase import LogicSubscriber
 
 from agora_contracts.events import EventRegistry
 from agora_core.messaging.dead_letters import DeadLetter
 from agora_core.messaging.events import ReceivedEvent
-from agora_core.messaging.group_member import Abandoned, GroupMember, RetryPolicy, header, raw_body
+from agora_core.messaging.group_member import Abandoned, GroupMember, RetryPolicy
+from agora_core.messaging.kafka_connection import KafkaConnection
 from agora_core.messaging.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
 from agora_core.messaging.publisher import EventPublisher
+from agora_core.messaging.records import header
 from agora_core.messaging.retry import FailureKind, classify
 from agora_core.postgres.processed import mark_processed
 from agora_core.postgres.unit_of_work import Database, UnitOfWork
@@ -86,7 +84,7 @@ class BatchEventConsumer(GroupMember):
 
     def __init__(
         self,
-        broker: KafkaBroker,
+        broker: KafkaConnection,
         *,
         service: str,
         group_id: str,
@@ -101,7 +99,6 @@ class BatchEventConsumer(GroupMember):
         max_payload_bytes: int = 1024 * 1024,
     ) -> None:
         self._database = database
-        self._max_records = max_records
         self._batch_handlers = dict(handlers)
         self._set_handlers = dict(set_handlers or {})
         both = sorted(set(self._batch_handlers) & set(self._set_handlers))
@@ -116,27 +113,9 @@ class BatchEventConsumer(GroupMember):
             registry=registry,
             publisher=publisher,
             retry=retry,
+            max_records=max_records,
             max_payload_bytes=max_payload_bytes,
         )
-
-    def _subscribe(self, broker: KafkaBroker, topics: Sequence[str]) -> LogicSubscriber[Any]:
-        subscriber: LogicSubscriber[Any] = broker.subscriber(
-            *topics,
-            group_id=self._group_id,
-            ack_policy=AckPolicy.MANUAL,
-            auto_offset_reset="earliest",
-            max_poll_interval_ms=10 * 60 * 1000,
-            batch=True,
-            max_records=self._max_records,
-            batch_timeout_ms=100,
-            decoder=raw_body,
-        )
-
-        async def on_batch(message: KafkaMessage) -> None:
-            await self.process_batch(message.raw_message, message.consumer)
-
-        subscriber(on_batch)
-        return subscriber
 
     async def process_batch(
         self, records: Sequence[ConsumerRecord[Any, Any]], consumer: AIOKafkaConsumer

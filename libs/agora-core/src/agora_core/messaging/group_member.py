@@ -2,13 +2,13 @@
 
 :class:`GroupMember` owns one consumer-group subscription over some topics: the
 partitions assigned, finished offsets committed as explicit per-partition offsets
-(FastStream's own commit, a bare ``consumer.commit()``, would commit every fetched
-position, so acknowledgement is manual: ``AckPolicy.MANUAL``), operators' seeks,
+(a bare ``consumer.commit()`` would commit every fetched position, so auto-commit is
+off), the poll loop of its aiokafka consumer, operators' seeks,
 graceful draining, parsing and validating a record against the event registry,
 judging a handler's failure (retry, back off, or dead-letter), retrying through an
 infrastructure outage, and writing dead-letter copies.
 :class:`~agora_core.messaging.batch_consumer.BatchEventConsumer` builds on it: it
-subscribes, handles a poll per database transaction and says which offsets finished.
+handles a poll per database transaction and says which offsets finished.
 
 A commit refused by a rebalance is counted and the new owner of the partition gets
 the records again, where the processed-event marks absorb them.
@@ -17,6 +17,7 @@ the records again, where the processed-event marks absorb them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
@@ -26,15 +27,14 @@ from typing import Any
 import structlog
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import CommitFailedError, IllegalStateError, KafkaError
-from faststream.kafka import KafkaBroker
-from faststream.kafka.subscriber.usecase import LogicSubscriber
-from pydantic import ValidationError
 
-from agora_contracts.events import CloudEventEnvelope, EnvelopeError, EventRegistry
+from agora_contracts.events import EventRegistry
 from agora_core.messaging.dead_letters import DeadLetter, dead_letter_copy, dlq_topic
 from agora_core.messaging.events import ReceivedEvent
+from agora_core.messaging.kafka_connection import KafkaConnection
 from agora_core.messaging.metrics import COMMITS_FAILED, CONSUMER_LAG, EVENTS_FAILED
 from agora_core.messaging.publisher import EventPublisher
+from agora_core.messaging.records import parse_record
 from agora_core.messaging.retry import FailureKind, backoff_seconds, classify
 
 log = structlog.get_logger(__name__)
@@ -56,7 +56,7 @@ class GroupMember(ABC):
 
     def __init__(
         self,
-        broker: KafkaBroker,
+        broker: KafkaConnection,
         *,
         service: str,
         group_id: str,
@@ -65,6 +65,7 @@ class GroupMember(ABC):
         registry: EventRegistry,
         publisher: EventPublisher,
         retry: RetryPolicy,
+        max_records: int = 500,
         max_payload_bytes: int = 1024 * 1024,
     ) -> None:
         unknown = sorted(t for t in handled_types if not registry.knows(t))
@@ -77,6 +78,7 @@ class GroupMember(ABC):
         self._registry = registry
         self._publisher = publisher
         self._retry = retry
+        self._max_records = max_records
         self._max_payload_bytes = max_payload_bytes
         self._pending: dict[TopicPartition, int] = {}
         # Bumped by seek_and_commit: a record fetched before a seek must not commit
@@ -87,11 +89,56 @@ class GroupMember(ABC):
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
-        self.subscriber: LogicSubscriber[Any] = self._subscribe(broker, topics)
+        self._polling: asyncio.Task[None] | None = None
+        broker.register(self)
 
     @abstractmethod
-    def _subscribe(self, broker: KafkaBroker, topics: Sequence[str]) -> LogicSubscriber[Any]:
-        """The group's FastStream subscriber (manual acknowledgement, raw bytes)."""
+    async def process_batch(
+        self, records: Sequence[ConsumerRecord[Any, Any]], consumer: AIOKafkaConsumer
+    ) -> None:
+        """Handle one poll's records to a final state; never raises."""
+
+    async def start(self, connection: KafkaConnection) -> None:
+        """Join the group (the connection's security and client id) and start polling."""
+        consumer = AIOKafkaConsumer(
+            *sorted(self._topics),
+            group_id=self._group_id,
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_interval_ms=10 * 60 * 1000,
+            max_poll_records=self._max_records,
+            **connection.client_kwargs(),
+        )
+        await consumer.start()
+        self._consumer = consumer
+        self._polling = asyncio.create_task(self._poll(consumer))
+
+    async def stop(self) -> None:
+        """Stop polling and leave the group (call :meth:`drain` first to commit)."""
+        self._stopping = True
+        polling, self._polling = self._polling, None
+        if polling is not None:
+            polling.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await polling
+        consumer, self._consumer = self._consumer, None
+        if consumer is not None:
+            await consumer.stop()
+
+    async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        failures = 0
+        while not self._stopping:
+            try:
+                fetched = await consumer.getmany(timeout_ms=100, max_records=self._max_records)
+            except KafkaError as error:  # the client retries most; wait, then poll again
+                failures += 1
+                log.warning("polling failed, retrying", group=self._group_id, error=repr(error))
+                await asyncio.sleep(backoff_seconds(failures, 200, 5_000))
+                continue
+            failures = 0
+            records = [record for batch in fetched.values() for record in batch]
+            if records:
+                await self.process_batch(records, consumer)
 
     @property
     def topics(self) -> frozenset[str]:
@@ -103,9 +150,8 @@ class GroupMember(ABC):
 
     @property
     def kafka_consumer(self) -> AIOKafkaConsumer | None:
-        """The group member's aiokafka consumer, once the subscriber has started."""
-        consumer: AIOKafkaConsumer | None = getattr(self.subscriber, "consumer", None)
-        return consumer
+        """The group member's aiokafka consumer, once started."""
+        return self._consumer
 
     @property
     def handled_types(self) -> frozenset[str]:
@@ -152,24 +198,7 @@ class GroupMember(ABC):
         await self.flush_commits()
 
     def _parse(self, record: ConsumerRecord[Any, Any]) -> ReceivedEvent[Any] | None:
-        try:
-            envelope = CloudEventEnvelope.from_headers(record.headers or ())
-        except EnvelopeError as error:
-            raise DeadLetter("invalid-envelope", str(error)) from None
-        if not self._registry.knows(envelope.type) or envelope.type not in self._handled:
-            return None
-        spec = self._registry.spec(envelope.type)
-        if spec.topic != record.topic:
-            raise DeadLetter("wrong-topic", f"{envelope.type} belongs on {spec.topic}")
-        value = record.value or b""
-        if len(value) > self._max_payload_bytes:
-            raise DeadLetter("oversize", f"payload of {len(value)} bytes")
-        try:
-            payload = spec.payload.model_validate_json(value)
-        except ValidationError as error:
-            raise DeadLetter("invalid-payload", _summarise(error)) from None
-        key = record.key.decode("utf-8", "replace") if record.key is not None else None
-        return ReceivedEvent(envelope, payload, record.topic, record.partition, record.offset, key)
+        return parse_record(record, self._registry, self._handled, self._max_payload_bytes)
 
     def _judge_failure(
         self, event: ReceivedEvent[Any], error: Exception, attempt: int, transient_failures: int
@@ -270,20 +299,3 @@ class GroupMember(ABC):
                 CONSUMER_LAG.labels(self._service, tp.topic, str(tp.partition)).set(
                     max(0, highwater - next_offset)
                 )
-
-
-async def raw_body(message: Any) -> Any:
-    return message.body
-
-
-def header(record: ConsumerRecord[Any, Any], name: str) -> str | None:
-    for key, raw in record.headers or ():
-        if key == name:
-            return raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
-    return None
-
-
-def _summarise(error: ValidationError) -> str:
-    return "; ".join(
-        f"{'.'.join(str(p) for p in e['loc']) or '(payload)'}: {e['msg']}" for e in error.errors()
-    )[:2000]

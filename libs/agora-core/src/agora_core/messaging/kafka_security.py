@@ -1,8 +1,8 @@
 """How a service authenticates to Kafka and encrypts the connection.
 
-One source for every kind of client: the FastStream broker (consumers and the
-producer), the plain aiokafka consumers of the operators' replay and rewind, and the
-admin client provisioning topics. Managed Kafka services require SASL over TLS; a
+One source for every kind of client (all aiokafka): a service's producer and
+consumer groups, the operators' replay and rewind consumers, and the admin client
+provisioning topics. Managed Kafka services require SASL over TLS; a
 self-run cluster may use mutual TLS. ``PLAINTEXT`` (the default) is for a broker on a
 trusted network only.
 """
@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import ssl
 from typing import Any, Final
-
-from faststream.security import BaseSecurity, SASLPlaintext, SASLScram256, SASLScram512
 
 from agora_core.settings import KafkaSettings
 
@@ -31,25 +29,9 @@ def tls_context(settings: KafkaSettings) -> ssl.SSLContext | None:
     return context
 
 
-def broker_security(settings: KafkaSettings) -> BaseSecurity | None:
-    """The FastStream security object of the settings (None: plaintext)."""
-    protocol = settings.kafka_security_protocol
-    context = tls_context(settings)
-    if protocol in SASL_PROTOCOLS:
-        username, password = _sasl_credentials(settings)
-        kind = {
-            "PLAIN": SASLPlaintext,
-            "SCRAM-SHA-256": SASLScram256,
-            "SCRAM-SHA-512": SASLScram512,
-        }[settings.kafka_sasl_mechanism]
-        return kind(username, password, ssl_context=context, use_ssl=protocol == "SASL_SSL")
-    if protocol == "SSL":
-        return BaseSecurity(ssl_context=context, use_ssl=True)
-    return None
-
-
 def client_options(settings: KafkaSettings) -> dict[str, Any]:
-    """Keyword arguments for a plain aiokafka client with the same security."""
+    """Keyword arguments of an aiokafka client (producer, consumer, admin) for the
+    settings' security protocol, TLS context and SASL login."""
     protocol = settings.kafka_security_protocol
     options: dict[str, Any] = {"security_protocol": protocol}
     context = tls_context(settings)

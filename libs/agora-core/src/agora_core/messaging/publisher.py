@@ -1,4 +1,4 @@
-"""Publishing to Kafka through the FastStream broker (idempotent aiokafka producer)."""
+"""Publishing to Kafka through the process's idempotent aiokafka producer."""
 
 from __future__ import annotations
 
@@ -15,10 +15,9 @@ from aiokafka.errors import (
     ProducerFenced,
     UnknownProducerId,
 )
-from faststream.kafka import KafkaBroker
-from faststream.security import BaseSecurity
 
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.messaging.kafka_connection import KafkaConnection
 from agora_core.messaging.metrics import EVENTS_PRODUCED, PRODUCERS_REPLACED
 from agora_core.tracing.spans import publish_spans
 
@@ -32,29 +31,6 @@ class RawRecord:
     key: bytes | None
     value: bytes
     headers: Mapping[str, str]
-
-
-def create_broker(
-    bootstrap_servers: str, *, client_id: str, security: BaseSecurity | None = None
-) -> KafkaBroker:
-    """A broker whose producer is idempotent and waits for all in-sync replicas.
-
-    A short linger batches the records the outbox relay pipelines. Subscribers never
-    create their topics (FastStream would, with the broker's defaults: one partition):
-    ``python -m agora_core.topics apply`` provisions them, and a service whose topics
-    are missing is not ready (``agora_core.runtime``).
-    """
-    return KafkaBroker(
-        bootstrap_servers,
-        client_id=client_id,
-        security=security,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=5,
-        request_timeout_ms=15_000,
-        allow_auto_create_topics=False,
-        logger=None,
-    )
 
 
 FATAL_PRODUCER_ERRORS: Final = (
@@ -77,7 +53,7 @@ class EventPublisher:
     delivery stays at-least-once and consumers dedupe on the event id.
     """
 
-    def __init__(self, broker: KafkaBroker, *, service: str) -> None:
+    def __init__(self, broker: KafkaConnection, *, service: str) -> None:
         self._broker = broker
         self._service = service
         self._replacing = asyncio.Lock()
@@ -93,11 +69,9 @@ class EventPublisher:
                 log.warning("replacing the Kafka producer", error=repr(error))
                 PRODUCERS_REPLACED.labels(self._service).inc()
                 self.producers_replaced += 1
-                # The broker's own config builds producers from its connection settings
-                # (security included); its consumers are left as they are.
-                config = self._broker.config
-                await config.disconnect()
-                await config.connect(**self._broker._connection_kwargs)
+                # The connection builds producers from its own settings (security
+                # included); its consumers are left as they are.
+                await self._broker.replace_producer()
             finally:
                 self._usable.set()
 
@@ -131,13 +105,11 @@ class EventPublisher:
     async def _send_and_confirm(self, events: Sequence[OutgoingEvent]) -> None:
         pending: list[asyncio.Future[Any]] = []
         for event in events:
-            future = await self._broker.publish(
-                event.value,
+            future = await self._broker.producer.send(
                 event.topic,
+                event.value,
                 key=event.key.encode("utf-8"),
-                headers=event.headers,
-                correlation_id=event.event_id,
-                no_confirm=True,
+                headers=_header_list(event.headers),
             )
             pending.append(future)
         if pending:
@@ -148,8 +120,8 @@ class EventPublisher:
     ) -> None:
         """Publish bytes as they are (dead-lettering keeps the original record)."""
         await self._usable.wait()
-        future = await self._broker.publish(
-            value, topic, key=key, headers=dict(headers), no_confirm=True
+        future = await self._broker.producer.send(
+            topic, value, key=key, headers=_header_list(headers)
         )
         await self._confirmed([future])
         EVENTS_PRODUCED.labels(self._service, topic).inc()
@@ -159,14 +131,15 @@ class EventPublisher:
         await self._usable.wait()
         pending: list[asyncio.Future[Any]] = []
         for record in records:
-            future = await self._broker.publish(
-                record.value,
-                topic,
-                key=record.key,
-                headers=dict(record.headers),
-                no_confirm=True,
+            future = await self._broker.producer.send(
+                topic, record.value, key=record.key, headers=_header_list(record.headers)
             )
             pending.append(future)
         if pending:
             await self._confirmed(pending)
         EVENTS_PRODUCED.labels(self._service, topic).inc(len(records))
+
+
+def _header_list(headers: Mapping[str, str]) -> list[tuple[str, bytes]]:
+    """Kafka record headers (UTF-8 values) from a mapping."""
+    return [(name, value.encode("utf-8")) for name, value in headers.items()]

@@ -168,7 +168,9 @@ async def replay_dead_letters(
     await consumer.start()
     try:
         if dead_letters in await consumer.topics():
-            partitions = await topic_partitions(consumer, [dead_letters])
+            partitions = await topic_partitions(
+                [dead_letters], bootstrap_servers=bootstrap_servers, **(kafka_options or {})
+            )
             consumer.assign(partitions)
             ends: dict[TopicPartition, int] = dict(await consumer.end_offsets(partitions))
             await _replay_partitions(
@@ -289,7 +291,8 @@ async def rewind_consumer(
         kafka = member.kafka_consumer
         if kafka is None:
             raise ValueError(f"the consumer of {topic} has not joined its group yet")
-        all_partitions |= {tp.partition for tp in await topic_partitions(kafka, [topic])}
+        # A subscribed member's metadata always covers its topics.
+        all_partitions |= set(kafka.partitions_for_topic(topic) or ())
         mine = sorted(
             (tp for tp in kafka.assignment() if tp.topic == topic), key=lambda tp: tp.partition
         )
@@ -359,7 +362,9 @@ async def rewind_idle_group(
     try:
         if topic not in await consumer.topics():
             raise ValueError(f"no topic {topic}")
-        partitions = await topic_partitions(consumer, [topic])
+        partitions = await topic_partitions(
+            [topic], bootstrap_servers=bootstrap_servers, **(kafka_options or {})
+        )
         consumer.assign(partitions)
         found = await consumer.offsets_for_times({tp: _epoch_ms(at) for tp in partitions})
         ends = await consumer.end_offsets(partitions)

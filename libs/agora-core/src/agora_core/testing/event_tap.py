@@ -17,8 +17,9 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord
 
 from agora_contracts.events import CloudEventEnvelope
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.messaging.kafka_connection import create_broker
 from agora_core.messaging.partitions import topic_partitions as topic_partitions
-from agora_core.messaging.publisher import EventPublisher, create_broker
+from agora_core.messaging.publisher import EventPublisher
 from agora_core.settings import KafkaSettings
 from agora_core.topics import TopicsSettings, provision, topic_specs
 
@@ -81,7 +82,7 @@ async def start_group_at_end(bootstrap: str, group: str, topics: Sequence[str]) 
     )
     await consumer.start()
     try:
-        partitions = await topic_partitions(consumer, topics)
+        partitions = await topic_partitions(topics, bootstrap_servers=bootstrap)
         consumer.assign(partitions)
         await consumer.commit(dict(await consumer.end_offsets(partitions)))
     finally:
@@ -106,7 +107,7 @@ class EventTap:
             bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False
         )
         await consumer.start()
-        partitions = await topic_partitions(consumer, self._topics)
+        partitions = await topic_partitions(self._topics, bootstrap_servers=self._bootstrap)
         consumer.assign(partitions)
         await consumer.seek_to_end(*partitions)
         # position() resolves the end offsets now, so nothing published after start is missed

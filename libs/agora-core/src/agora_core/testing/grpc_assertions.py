@@ -12,6 +12,7 @@ import pytest
 
 from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_dev_token
+from agora_core.grpc.status_details import error_info as error_info
 from agora_core.grpc.status_details import field_violations as field_violations
 from agora_core.grpc.status_details import rich_status as rich_status
 
@@ -41,8 +42,10 @@ def assert_status(
     error_or_exc_info: grpc.aio.AioRpcError | pytest.ExceptionInfo[grpc.aio.AioRpcError],
     code: grpc.StatusCode,
     field: str | None = None,
+    reason: str | None = None,
 ) -> grpc.aio.AioRpcError:
-    """Assert the call failed with ``code`` (and, given ``field``, a BadRequest naming it).
+    """Assert the call failed with ``code`` (given ``field``, a BadRequest naming it;
+    given ``reason``, an ErrorInfo with that stable reason).
 
     Accepts the error itself or the ``pytest.raises`` ExceptionInfo holding it; returns
     the error for further checks.
@@ -62,4 +65,8 @@ def assert_status(
             f"expected a BadRequest violation on {field!r}; "
             f"got {violations or 'no BadRequest detail'} ({error.details()!r})"
         )
+    if reason is not None:
+        info = error_info(error)
+        assert info is not None, f"expected ErrorInfo {reason}; none in {error.details()!r}"
+        assert info.reason == reason, f"expected reason {reason}, got {info.reason}"
     return error

@@ -17,6 +17,7 @@ from agora_catalog.domain.inputs import (
 from agora_catalog.entrypoints import grpc_messages as m
 from agora_catalog.service_layer.use_cases import UseCases
 from agora_core.errors import InvalidArgument
+from agora_core.grpc.aip import create_request
 from agora_core.grpc.auth import current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.validation import parse_request
@@ -93,7 +94,9 @@ class ContentRpcs(catalog_pb2_grpc.CatalogServiceServicer):
         self, request: pb.CreateItemRequest, context: Context
     ) -> pb.CreateItemResponse:
         command = parse_request(ItemCommand, item=m.draft_fields(request.item))
-        item = await self._u.items.create_item(current_principal(), command.item)
+        item = await self._u.items.create_item(
+            current_principal(), command.item, create_request("CreateItem", request)
+        )
         return pb.CreateItemResponse(item=m.item_message(item))
 
     @override

@@ -16,6 +16,7 @@ from agora_catalog.entrypoints import grpc_learning_messages as lm
 from agora_catalog.entrypoints import grpc_messages as m
 from agora_catalog.entrypoints.grpc_content import ContentRpcs
 from agora_core.errors import InvalidArgument
+from agora_core.grpc.aip import create_request
 from agora_core.grpc.auth import current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.timestamps import optional_timestamp_value
@@ -42,7 +43,9 @@ class CatalogServicer(ContentRpcs):
             onboarding=request.onboarding,
             space_id=request.space_id or None,
         )
-        created = await self._u.paths.create_path(current_principal(), path)
+        created = await self._u.paths.create_path(
+            current_principal(), path, create_request("CreatePath", request)
+        )
         return pb.CreatePathResponse(path=lm.path_message(created))
 
     @override

@@ -12,6 +12,7 @@ from agora_catalog.service_layer.access import actor_of, load_item, visible_item
 from agora_catalog.service_layer.events import utc_now
 from agora_catalog.service_layer.ports import TaxonomyRepository, UnitOfWorkFactory
 from agora_core.errors import InvalidArgument
+from agora_core.idempotency import CreateRequest
 from agora_core.identity import Principal
 from agora_core.text import sanitize_markdown
 
@@ -68,9 +69,16 @@ class Items:
     def __init__(self, uow: UnitOfWorkFactory) -> None:
         self._uow = uow
 
-    async def create_item(self, principal: Principal, item: ItemIn) -> Item:
-        """A new draft authored by the caller (version 1)."""
+    async def create_item(
+        self, principal: Principal, item: ItemIn, request: CreateRequest | None = None
+    ) -> Item:
+        """A new draft authored by the caller (version 1). With ``request`` (a request
+        id), a repeat answers with the item the first call created."""
         async with self._uow(principal.tenant_id) as uow:
+            if request is not None:
+                created_before = await uow.request_ids.created_by(request)
+                if created_before is not None:
+                    return await load_item(uow, created_before)
             fields = await item_fields(uow.taxonomy, item)
             now = utc_now()
             created = Item(
@@ -92,6 +100,8 @@ class Items:
             )
             await uow.items.add(created)
             await uow.items.add_version(created, principal.subject)
+            if request is not None:
+                await uow.request_ids.remember(request, created.item_id)
             return created
 
     async def update_item(self, principal: Principal, item_id: str, item: ItemIn) -> Item:

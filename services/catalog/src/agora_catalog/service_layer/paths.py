@@ -19,6 +19,7 @@ from agora_catalog.service_layer.ports import UnitOfWork, UnitOfWorkFactory
 from agora_contracts.events.domains.catalog import PathArchivedV1, PathPublishedV1, PathStepV1
 from agora_contracts.events.domains.learning import PathCompletedV1, PathEnrolledV1
 from agora_core.errors import FailedPrecondition, InvalidArgument, NotFound, PermissionDenied
+from agora_core.idempotency import CreateRequest
 from agora_core.identity import Principal, Role
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.pagination import Page, PageCursor, decode_page_token, keyset_page
@@ -152,8 +153,15 @@ class Paths:
         self._uow = uow
         self._events = events
 
-    async def create_path(self, principal: Principal, path: PathIn) -> Path:
+    async def create_path(
+        self, principal: Principal, path: PathIn, request: CreateRequest | None = None
+    ) -> Path:
+        """A draft path; with ``request`` (a request id) a repeat answers with the first."""
         async with self._uow(principal.tenant_id) as uow:
+            if request is not None:
+                created_before = await uow.request_ids.created_by(request)
+                if created_before is not None:
+                    return await load_path(uow, created_before)
             known = await uow.items.get_many([s.item_id for s in path.steps])
             for index, step in enumerate(path.steps):
                 if step.item_id not in known:
@@ -180,6 +188,8 @@ class Paths:
                 create_time=utc_now(),
             )
             await uow.paths.add(created)
+            if request is not None:
+                await uow.request_ids.remember(request, created.path_id)
             return created
 
     async def get_path(self, principal: Principal, path_id: str) -> Path:

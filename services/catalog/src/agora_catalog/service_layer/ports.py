@@ -21,6 +21,7 @@ from agora_catalog.domain.model import (
     Theme,
 )
 from agora_catalog.domain.search import SearchQuery
+from agora_core.idempotency import RequestIds
 from agora_core.messaging.events import OutgoingEvent
 
 Keyset = tuple[datetime, str]
@@ -154,6 +155,8 @@ class UnitOfWork(Protocol):
     def report(self) -> SkillsReportQueries: ...
     @property
     def popularity(self) -> PopularityRepository: ...
+    @property
+    def request_ids(self) -> RequestIds: ...
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None: ...
 

@@ -13,6 +13,7 @@ from agora_community.entrypoints import validation as v
 from agora_community.entrypoints.grpc_questions import QuestionRpcs
 from agora_community.entrypoints.servicer_base import ServicerBase
 from agora_community.service_layer import comments, likes, popularity, spaces
+from agora_core.grpc.aip import changed, create_request, not_clearable, update_paths
 from agora_core.grpc.auth import current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.policy import ANY_AUTHENTICATED, MethodPolicy
@@ -59,6 +60,7 @@ class CommunityServicer(QuestionRpcs, ServicerBase):
             description=data.description,
             visibility=data.visibility,
             topic=data.topic,
+            request=create_request("CreateSpace", request),
         )
         return pb.CreateSpaceResponse(space=m.space_message(space, SpaceRole.OWNER))
 
@@ -66,6 +68,7 @@ class CommunityServicer(QuestionRpcs, ServicerBase):
     async def UpdateSpace(
         self, request: pb.UpdateSpaceRequest, context: Context
     ) -> pb.UpdateSpaceResponse:
+        paths = update_paths(request.update_mask, v.SPACE_FIELDS)
         data = parse_request(
             v.SpaceChanges,
             space_id=request.space_id,
@@ -73,13 +76,14 @@ class CommunityServicer(QuestionRpcs, ServicerBase):
             description=request.description,
             visibility=v.VISIBILITIES.get(request.visibility),
         )
+        not_clearable(paths, name=data.name, visibility=data.visibility)
         space, member = await spaces.update_space(
             self._uows,
             current_principal(),
             data.space_id,
-            name=data.name or None,
-            description=data.description or None,
-            visibility=data.visibility,
+            name=changed(data.name, "name", paths),
+            description=changed(data.description, "description", paths),
+            visibility=changed(data.visibility, "visibility", paths),
         )
         return pb.UpdateSpaceResponse(space=m.space_message(space, member.role if member else None))
 

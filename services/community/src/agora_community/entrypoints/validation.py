@@ -67,6 +67,10 @@ class NewSpace(Strict):
     topic: str = Field(max_length=100)
 
 
+SPACE_FIELDS: Final = frozenset({"name", "description", "visibility"})
+"""What UpdateSpace's update_mask may name."""
+
+
 class SpaceChanges(Strict):
     space_id: EntityId
     name: PlainText = Field(max_length=200)

@@ -26,6 +26,7 @@ from agora_community.domain.model import (
     TargetKind,
 )
 from agora_community.domain.rules import PopularityState
+from agora_core.idempotency import RequestIds
 from agora_core.messaging.events import OutgoingEvent
 
 TimeKey = tuple[datetime, str]
@@ -307,6 +308,9 @@ class UnitOfWork(Protocol):
 
     @property
     def erasures(self) -> ErasureRecords: ...
+
+    @property
+    def request_ids(self) -> RequestIds: ...
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None: ...
 

@@ -21,6 +21,7 @@ from agora_community.service_layer.paging import NameCursor, after_time, time_cu
 from agora_community.service_layer.ports import UnitOfWork, UnitOfWorkFactory
 from agora_contracts.events.domains.community import MemberJoinedV1, MemberLeftV1
 from agora_core.errors import AlreadyExists, FailedPrecondition, NotFound, PermissionDenied
+from agora_core.idempotency import CreateRequest
 from agora_core.identity import Principal
 from agora_core.pagination import Page, decode_page_token, keyset_page
 from agora_core.text import fold, sanitize_markdown
@@ -34,8 +35,13 @@ async def create_space(
     description: str,
     visibility: Visibility,
     topic: str,
+    request: CreateRequest | None = None,
 ) -> Space:
-    """Create a space; the caller becomes its owner (member.joined with role owner)."""
+    """Create a space; the caller becomes its owner (member.joined with role owner).
+
+    With ``request`` (a request id), a repeat answers with the space the first call
+    created instead of creating another (AIP-155).
+    """
     now = now_ms()
     space = Space(
         space_id=new_id(),
@@ -48,9 +54,15 @@ async def create_space(
         create_time=now,
     )
     async with uows(principal.tenant_id) as uow:
+        if request is not None:
+            created = await uow.request_ids.created_by(request)
+            if created is not None:
+                return await space_or_not_found(uow, created)
         if not await uow.spaces.add(space):
-            raise AlreadyExists(f"a space named {name!r} already exists")
+            raise AlreadyExists(f"a space named {name!r} already exists", reason="SPACE_NAME_TAKEN")
         await _activate(uow, space, principal.subject, SpaceRole.OWNER, invited_by=None, now=now)
+        if request is not None:
+            await uow.request_ids.remember(request, space.space_id)
     return replace(space, member_count=1)
 
 

@@ -18,6 +18,7 @@ from typing_extensions import override
 from agora.gamification.v1 import gamification_pb2 as pb
 from agora.gamification.v1 import gamification_pb2_grpc
 from agora_core.errors import InvalidArgument, PermissionDenied
+from agora_core.grpc.aip import create_request
 from agora_core.grpc.auth import current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.policy import ANY_AUTHENTICATED, MethodPolicy
@@ -325,7 +326,9 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
                 raise PermissionDenied("only managers and admins challenge someone else")
             if len(new.participant_ids) != 1:
                 raise InvalidArgument.single("challenge.participant_ids", "one person")
-        challenge = await self._use.challenges.create(caller, new)
+        challenge = await self._use.challenges.create(
+            caller, new, create_request("CreateChallenge", request)
+        )
         return pb.CreateChallengeResponse(challenge=m.challenge_pb(challenge))
 
     @override

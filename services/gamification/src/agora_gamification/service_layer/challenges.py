@@ -18,6 +18,7 @@ import structlog
 from agora_contracts.events.domains import gamification as events
 from agora_core.background import PeriodicTask
 from agora_core.errors import NotFound, PermissionDenied
+from agora_core.idempotency import CreateRequest
 from agora_core.identity import Principal
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.pagination import Page, PageCursor, decode_page_token, keyset_page, page_size
@@ -56,10 +57,20 @@ class Challenges:
         self._due = due
         self._clock = clock
 
-    async def create(self, caller: Principal, new: NewChallenge) -> Challenge:
-        """Open a challenge; team and space participants are resolved now."""
+    async def create(
+        self, caller: Principal, new: NewChallenge, request: CreateRequest | None = None
+    ) -> Challenge:
+        """Open a challenge; team and space participants are resolved now. With
+        ``request`` (a request id), a repeat answers with the first call's challenge."""
         creator = caller.subject
         async with self._uow(caller.tenant_id) as uow:
+            if request is not None:
+                created = await uow.request_ids.created_by(request)
+                if created is not None:
+                    found = await uow.challenges.get_challenge(created)
+                    if found is None:
+                        raise NotFound("challenge", created)
+                    return found
             if new.scope == "person":
                 participants = new.participant_ids or (creator,)
             elif new.scope == "duel":
@@ -90,6 +101,8 @@ class Challenges:
             )
             await uow.challenges.add_challenge(challenge)
             await uow.config.count_open_challenges(1)
+            if request is not None:
+                await uow.request_ids.remember(request, challenge.challenge_id)
             uow.add_events(
                 [
                     _event(

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol
 
+from agora_core.idempotency import RequestIds
 from agora_core.messaging.events import OutgoingEvent
 from agora_gamification.domain.awards import Award
 from agora_gamification.domain.badges import BadgeDefinition
@@ -117,6 +118,7 @@ class UnitOfWork(Protocol):
     boards: BoardRepository
     memberships: MembershipRepository
     challenges: ChallengeRepository
+    request_ids: RequestIds
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
         """Publish ``events`` if, and only if, the transaction commits."""

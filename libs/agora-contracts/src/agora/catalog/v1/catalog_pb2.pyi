@@ -1100,16 +1100,23 @@ class CreateItemRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     ITEM_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Makes the create idempotent (AIP-155): a retry with the same request_id in the
+    same tenant answers with the item the first call created; the same request_id
+    with a different request is INVALID_ARGUMENT (reason REQUEST_ID_REUSED). A UUID.
+    """
     @_builtins.property
     def item(self) -> Global___ItemDraft: ...
     def __init__(
         self,
         *,
         item: Global___ItemDraft | None = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["item", b"item"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["item", b"item"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["item", b"item", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1686,10 +1693,16 @@ class CreatePathRequest(_message.Message):
     TARGET_SKILLS_FIELD_NUMBER: _builtins.int
     ONBOARDING_FIELD_NUMBER: _builtins.int
     SPACE_ID_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     title: _builtins.str
     description: _builtins.str
     onboarding: _builtins.bool
     space_id: _builtins.str
+    request_id: _builtins.str
+    """Makes the create idempotent (AIP-155): a retry with the same request_id in the
+    same tenant answers with the path the first call created; the same request_id
+    with a different request is INVALID_ARGUMENT (reason REQUEST_ID_REUSED). A UUID.
+    """
     @_builtins.property
     def objectives(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
@@ -1706,10 +1719,11 @@ class CreatePathRequest(_message.Message):
         target_skills: _abc.Iterable[Global___SkillLevel] | None = ...,
         onboarding: _builtins.bool = ...,
         space_id: _builtins.str = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "objectives", b"objectives", "onboarding", b"onboarding", "space_id", b"space_id", "steps", b"steps", "target_skills", b"target_skills", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "objectives", b"objectives", "onboarding", b"onboarding", "request_id", b"request_id", "space_id", b"space_id", "steps", b"steps", "target_skills", b"target_skills", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -8,6 +8,7 @@ needs a bearer JWT; the caller's tenant scopes every read and write.
 
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -219,10 +220,16 @@ class CreateSpaceRequest(_message.Message):
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     VISIBILITY_FIELD_NUMBER: _builtins.int
     TOPIC_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     name: _builtins.str
     description: _builtins.str
     visibility: Global___SpaceVisibility.ValueType
     topic: _builtins.str
+    request_id: _builtins.str
+    """Makes the create idempotent (AIP-155): a retry with the same request_id in the
+    same tenant answers with the space the first call created; the same request_id
+    with a different request is INVALID_ARGUMENT (reason REQUEST_ID_REUSED). A UUID.
+    """
     def __init__(
         self,
         *,
@@ -230,10 +237,11 @@ class CreateSpaceRequest(_message.Message):
         description: _builtins.str = ...,
         visibility: Global___SpaceVisibility.ValueType = ...,
         topic: _builtins.str = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "name", b"name", "topic", b"topic", "visibility", b"visibility"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "name", b"name", "request_id", b"request_id", "topic", b"topic", "visibility", b"visibility"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -267,11 +275,19 @@ class UpdateSpaceRequest(_message.Message):
     NAME_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
     VISIBILITY_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
     space_id: _builtins.str
     name: _builtins.str
-    """Empty leaves the field unchanged."""
+    """Without update_mask, an empty field is left unchanged."""
     description: _builtins.str
     visibility: Global___SpaceVisibility.ValueType
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """The fields to change (AIP-134): name, description, visibility, or "*". A field
+        named here takes the request's value, so an empty description clears it; name
+        and visibility cannot be cleared.
+        """
+
     def __init__(
         self,
         *,
@@ -279,10 +295,11 @@ class UpdateSpaceRequest(_message.Message):
         name: _builtins.str = ...,
         description: _builtins.str = ...,
         visibility: Global___SpaceVisibility.ValueType = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["update_mask", b"update_mask"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "name", b"name", "space_id", b"space_id", "visibility", b"visibility"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "name", b"name", "space_id", b"space_id", "update_mask", b"update_mask", "visibility", b"visibility"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

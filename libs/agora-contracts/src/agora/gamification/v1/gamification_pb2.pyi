@@ -1071,16 +1071,24 @@ class CreateChallengeRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     CHALLENGE_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
+    request_id: _builtins.str
+    """Makes the create idempotent (AIP-155): a retry with the same request_id in the
+    same tenant answers with the challenge the first call created; the same
+    request_id with a different request is INVALID_ARGUMENT (reason
+    REQUEST_ID_REUSED). A UUID.
+    """
     @_builtins.property
     def challenge(self) -> Global___Challenge: ...
     def __init__(
         self,
         *,
         challenge: Global___Challenge | None = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["challenge", b"challenge"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["challenge", b"challenge"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["challenge", b"challenge", "request_id", b"request_id"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

@@ -22,6 +22,7 @@ from agora_catalog.adapters.postgres.search import PostgresItemSearch
 from agora_catalog.adapters.postgres.taxonomy import PostgresTaxonomyRepository
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database
+from agora_core.postgres.request_ids import PostgresRequestIds
 from agora_core.postgres.unit_of_work import UnitOfWork as CoreUnitOfWork
 
 
@@ -42,6 +43,7 @@ class CatalogUnitOfWork:
         self.quizzes = PostgresQuizAttemptRepository(c, tenant_id)
         self.report = PostgresSkillsReport(c, tenant_id)
         self.popularity = PostgresPopularityRepository(c, tenant_id)
+        self.request_ids = PostgresRequestIds(c, tenant_id)
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
         self._core.add_events(events)

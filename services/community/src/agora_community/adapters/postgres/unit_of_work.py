@@ -31,6 +31,7 @@ from agora_community.adapters.postgres.spaces import (
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database
 from agora_core.postgres import UnitOfWork as CoreUnitOfWork
+from agora_core.postgres.request_ids import PostgresRequestIds
 
 
 class CommunityUnitOfWork:
@@ -53,6 +54,7 @@ class CommunityUnitOfWork:
         self.content = PostgresContentRepository(connection, tenant_id)
         self.rate_limits = PostgresRateLimitRepository(connection, tenant_id)
         self.erasures = PostgresErasureRecords(connection, tenant_id)
+        self.request_ids = PostgresRequestIds(connection, tenant_id)
 
     @property
     def tenant_id(self) -> str:

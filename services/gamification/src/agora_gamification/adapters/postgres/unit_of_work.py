@@ -11,8 +11,10 @@ import datetime as dt
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
+from agora_core.idempotency import RequestIds
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database
+from agora_core.postgres.request_ids import PostgresRequestIds
 from agora_core.postgres.unit_of_work import UnitOfWork as CoreUnitOfWork
 from agora_gamification.adapters.postgres.awards import PostgresAwardRepository
 from agora_gamification.adapters.postgres.boards import PostgresBoardRepository
@@ -49,6 +51,7 @@ class PostgresUnitOfWork:
         self.boards: BoardRepository = PostgresBoardRepository(connection, tenant_id)
         self.memberships: MembershipRepository = PostgresMembershipRepository(connection, tenant_id)
         self.challenges: ChallengeRepository = PostgresChallengeRepository(connection, tenant_id)
+        self.request_ids: RequestIds = PostgresRequestIds(connection, tenant_id)
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
         self._core.add_events(events)
