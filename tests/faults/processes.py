@@ -58,6 +58,8 @@ class ServiceProcess:
     overrides: Mapping[str, str]
     pid: int | None = None
     starts: int = field(default=0)
+    module: str | None = None
+    """The module run instead of the service's own (a test-only variant)."""
 
     @classmethod
     def create(
@@ -96,7 +98,7 @@ class ServiceProcess:
         assert self.pid is None or not alive(self.pid), "already running"
         self.pid = spawn(
             Path(sys.executable),
-            self.service.module,
+            self.module or self.service.module,
             self._environment(),
             self.log_file,
             self.config.state_dir / f"{self.service.name}.pid",
