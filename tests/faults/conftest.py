@@ -31,6 +31,8 @@ PREFIX = "AGORA_GAMIFICATION_"
 POOL_MAX_SIZE = 4
 """The service's pool in the rig: small, so the pool-exhaustion scenario fills it."""
 POOL_TIMEOUT_SECONDS = 2.0
+MAX_RECORDS = 50
+"""Records per poll: progress comes a batch at a time, so a fault can land inside."""
 KILL_TENANTS = 4
 """Tenants whose streams a scenario on the shared rig interleaves (384 events): one
 stream alone is handled in a few poll rounds, too fast for a fault to land inside it."""
@@ -146,6 +148,7 @@ async def open_rig(
             f"{PREFIX}LOG_LEVEL": "WARNING",
             # Progress per tenant: the shared topics carry other runs' events too.
             f"{PREFIX}METRICS_PER_TENANT": "true",
+            f"{PREFIX}CONSUMER_MAX_RECORDS": str(MAX_RECORDS),
             f"{PREFIX}POSTGRES_POOL_MAX_SIZE": str(POOL_MAX_SIZE),
             f"{PREFIX}POSTGRES_POOL_TIMEOUT_SECONDS": str(POOL_TIMEOUT_SECONDS),
         },
