@@ -10,7 +10,8 @@ through the real service is the only oracle that never drifts from them.
 Read over gRPC, as a client sees it: each learner's profile (points, level, streak,
 badges) and full ledger (every page); from the database where gRPC cannot show it:
 every processed mark, no unpublished outbox row, and balance == sum of the ledger per
-learner (the invariant a double credit or a lost write breaks).
+learner (the invariant a double credit or a lost write breaks); from gamification's
+topics what it published (``publications.py``): each fact under one event id.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from agora_core.postgres import Database
 from agora_core.testing import eventually
 from agora_core.testing.grpc_assertions import caller
 
+from .publications import STREAK_DAY_RULE, Fact, Published
 from .stream import LEARNERS, Stream
 
 if TYPE_CHECKING:
@@ -34,8 +36,6 @@ if TYPE_CHECKING:
 
 WAIT = 420.0
 """Seconds to wait for a tenant's stream to be fully handled (2 shared cores)."""
-
-STREAK_DAY_RULE = "streak-day"
 
 Entry = tuple[str, str, int, int]
 """(learner, rule, points, position of the earning event in the stream)."""
@@ -53,10 +53,12 @@ class LearnerState:
 
 @dataclass(frozen=True)
 class GamificationState:
-    """What the audit compares: every ledger entry and every learner's profile."""
+    """What the audit compares: every ledger entry, every learner's profile and every
+    fact published (with the number of event ids it went out under)."""
 
     entries: tuple[Entry, ...]
     learners: dict[str, LearnerState]
+    published: Published = ()
 
     def total_points(self) -> int:
         return sum(state.points for state in self.learners.values())
@@ -138,9 +140,12 @@ async def _ledger(
             return entries
 
 
-async def gamification_state(address: str, database: Database, stream: Stream) -> GamificationState:
+async def gamification_state(
+    address: str, database: Database, stream: Stream, published: Published
+) -> GamificationState:
     """Read the tenant's state and check its invariants (balance == ledger sum, over
-    gRPC and in the database; processed marks; no pending outbox)."""
+    gRPC and in the database; processed marks; no pending outbox); ``published`` is
+    what it published (``publications.publications``)."""
     metadata = caller(("manager",), tenant=stream.tenant, subject="u-auditor")
     entries: list[Entry] = []
     learners: dict[str, LearnerState] = {}
@@ -172,7 +177,7 @@ async def gamification_state(address: str, database: Database, stream: Stream) -
     balances, sums = await _balances_and_sums(database, stream.tenant)
     assert balances == sums, "in the database, balance == sum of the ledger for every learner"
     assert await processed(database, stream.tenant) == len(stream.events), "one mark per event"
-    return GamificationState(entries=tuple(sorted(entries)), learners=learners)
+    return GamificationState(entries=tuple(sorted(entries)), learners=learners, published=published)
 
 
 def differences(expected: GamificationState, actual: GamificationState) -> list[str]:
@@ -187,6 +192,16 @@ def differences(expected: GamificationState, actual: GamificationState) -> list[
                 f"{learner}: expected {expected.learners.get(learner)}, "
                 f"got {actual.learners.get(learner)}"
             )
+    lines += _published_differences(expected.published, actual.published)
+    return lines
+
+
+def _published_differences(expected: Published, actual: Published) -> list[str]:
+    want: Counter[Fact] = Counter(fact for fact, _ in expected)
+    got: Counter[Fact] = Counter(fact for fact, _ in actual)
+    lines = [f"missing publication {f} x{n}" for f, n in (want - got).items()]
+    lines += [f"extra publication {f} x{n}" for f, n in (got - want).items()]
+    lines += [f"published under {ids} event ids: {f}" for f, ids in actual if ids > 1]
     return lines
 
 

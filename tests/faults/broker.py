@@ -165,20 +165,3 @@ async def records_between(
     finally:
         await consumer.stop()
     return found
-
-
-async def records_of_other_tenants(
-    bootstrap: str,
-    since: Mapping[TopicPartition, int],
-    until: Mapping[TopicPartition, int],
-    tenant: str,
-    types: frozenset[str],
-) -> int:
-    """How many records of ``types`` published between two sets of end offsets belong to
-    another tenant than ``tenant``: the shared broker carries other runs' streams too, and
-    a process's outcome counters (no tenant label) count them alongside a scenario's."""
-    return sum(
-        1
-        for headers, _ in await records_between(bootstrap, since, until)
-        if headers.get("ce_type") in types and headers.get("ce_tenantid") != tenant
-    )

@@ -9,23 +9,33 @@ from __future__ import annotations
 import contextlib
 import os
 import uuid
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from agora_core.postgres import Database, create_pool
+from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events, start_group_at_end
 from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_platform.private import PrivateInfra
 
-from .audit import GamificationState, gamification_state, wait_handled
+from .audit import WAIT, GamificationState, gamification_state, wait_handled
 from .broker import wait_caught_up
 from .processes import REPO_ROOT, ServiceProcess
+from .publications import Offsets, publications, published_since
 from .stream import LEARNERS, Stream, build_stream
 
 PREFIX = "AGORA_GAMIFICATION_"
+POOL_MAX_SIZE = 4
+"""The service's pool in the rig: small, so the pool-exhaustion scenario fills it."""
+POOL_TIMEOUT_SECONDS = 2.0
+MAX_RECORDS = 50
+"""Records per poll: progress comes a batch at a time, so a fault can land inside."""
+KILL_TENANTS = 4
+"""Tenants whose streams a scenario on the shared rig interleaves (384 events): one
+stream alone is handled in a few poll rounds, too fast for a fault to land inside it."""
 
 
 @dataclass
@@ -39,25 +49,72 @@ class Rig:
     topics: tuple[str, ...]
     clean: GamificationState
     run: str
+    dsn: str
+    since: dict[str, Offsets] = field(default_factory=dict)
+    """Per tenant, the end offsets of gamification's topics before its stream."""
 
-    def stream(self, scenario: str) -> Stream:
+    async def stream(self, scenario: str) -> Stream:
         """The stream for a fresh tenant of this scenario."""
-        return build_stream(f"t-{scenario}-{self.run}")
+        return (await self.streams(scenario, 1))[0]
 
-    def streams(self, scenario: str, count: int) -> tuple[Stream, ...]:
+    async def streams(self, scenario: str, count: int) -> tuple[Stream, ...]:
         """``count`` streams, one per fresh tenant of this scenario (load for faults that
         must hit the service mid-way: one stream alone is handled in seconds)."""
-        return tuple(self.stream(f"{scenario}{n}") for n in range(count))
+        since = await published_since(self.kafka)
+        streams = tuple(build_stream(f"t-{scenario}{n}-{self.run}") for n in range(count))
+        for stream in streams:
+            self.since[stream.tenant] = since
+        return streams
 
     async def audit(self, stream: Stream) -> GamificationState:
         """Wait until the stream is handled and every record committed, then read."""
-        await wait_handled(self.database, stream)
+        return (await self.audit_all((stream,)))[0]
+
+    async def audit_all(self, streams: tuple[Stream, ...]) -> list[GamificationState]:
+        """:meth:`audit` of several streams, gamification's topics read once for all."""
+        for stream in streams:
+            await wait_handled(self.database, stream)
         await wait_caught_up(self.kafka, self.group, self.topics)
-        return await gamification_state(self.process.grpc_address, self.database, stream)
+        since = _earliest(self.since[stream.tenant] for stream in streams)
+        published = await publications(self.kafka, since, streams)
+        return [
+            await gamification_state(
+                self.process.grpc_address, self.database, stream, published[stream.tenant]
+            )
+            for stream in streams
+        ]
+
+    async def handled(self, streams: tuple[Stream, ...]) -> int:
+        """Events of ``streams`` the process handled (its per-tenant counter)."""
+        return await self.process.consumed("handled", [stream.tenant for stream in streams])
+
+    async def wait_inside(self, streams: tuple[Stream, ...], published: int) -> int:
+        """Wait until the process's count of handled events of ``streams`` is at least a
+        quarter of ``published`` and strictly below it; fail at once if it is already
+        past (a fault injected then would land after the stream, testing nothing)."""
+        floor = published // 4
+        handled = 0
+
+        async def inside() -> bool:
+            nonlocal handled
+            handled = await self.handled(streams)
+            assert handled < published, f"all {published} handled before the fault"
+            return handled >= floor
+
+        await eventually(inside, timeout=WAIT, interval=0.05)
+        return handled
 
     async def ensure_running(self) -> None:
         if self.process.pid is None:
             await self.process.start()
+
+
+def _earliest(offsets: Iterable[Offsets]) -> Offsets:
+    earliest: Offsets = {}
+    for each in offsets:
+        for tp, offset in each.items():
+            earliest[tp] = min(offset, earliest.get(tp, offset))
+    return earliest
 
 
 @contextlib.asynccontextmanager
@@ -89,6 +146,11 @@ async def open_rig(
             f"{PREFIX}OUTBOX_POLL_INTERVAL_MS": "250",
             f"{PREFIX}SHUTDOWN_GRACE_SECONDS": "20",
             f"{PREFIX}LOG_LEVEL": "WARNING",
+            # Progress per tenant: the shared topics carry other runs' events too.
+            f"{PREFIX}METRICS_PER_TENANT": "true",
+            f"{PREFIX}CONSUMER_MAX_RECORDS": str(MAX_RECORDS),
+            f"{PREFIX}POSTGRES_POOL_MAX_SIZE": str(POOL_MAX_SIZE),
+            f"{PREFIX}POSTGRES_POOL_TIMEOUT_SECONDS": str(POOL_TIMEOUT_SECONDS),
         },
     )
     pool = create_pool(postgres_dsn, application_name="agora-faults-audit", max_size=4)
@@ -96,10 +158,14 @@ async def open_rig(
     database = Database(pool)
     try:
         await process.start()
+        since = await published_since(kafka)
         await publish_events(kafka, reference.events)
         await wait_handled(database, reference)
         await wait_caught_up(kafka, group, topics)
-        clean = await gamification_state(process.grpc_address, database, reference)
+        published = await publications(kafka, since, (reference,))
+        clean = await gamification_state(
+            process.grpc_address, database, reference, published[reference.tenant]
+        )
         # The oracle itself must be worth comparing with: every kind of credit occurs
         # and every learner earned something.
         rules = {rule for _, rule, _, _ in clean.entries}
@@ -109,7 +175,16 @@ async def open_rig(
         # Streaks span several days (one missed day forgiven), so order matters if the
         # service gets it wrong.
         assert max(s.streak_longest for s in clean.learners.values()) >= 3, clean.learners
-        yield Rig(kafka, process, database, group, topics, clean, run)
+        # What it published: points for every ledger entry and levels reached (badge
+        # events are read too; the stream's tenants define no badge, so none occur),
+        # each fact under one event id.
+        kinds = {fact[0] for fact, _ in clean.published}
+        assert {"points", "level"} <= kinds, clean.published
+        assert all(ids == 1 for _, ids in clean.published), clean.published
+        assert sum(1 for fact, _ in clean.published if fact[0] == "points") == len(clean.entries), (
+            "one points.awarded per ledger entry"
+        )
+        yield Rig(kafka, process, database, group, topics, clean, run, postgres_dsn)
     except BaseException:
         print(f"--- gamification log tail ---\n{process.tail()}")
         raise

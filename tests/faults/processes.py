@@ -14,7 +14,7 @@ import io
 import os
 import signal
 import sys
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -58,6 +58,8 @@ class ServiceProcess:
     overrides: Mapping[str, str]
     pid: int | None = None
     starts: int = field(default=0)
+    module: str | None = None
+    """The module run instead of the service's own (a test-only variant)."""
 
     @classmethod
     def create(
@@ -96,7 +98,7 @@ class ServiceProcess:
         assert self.pid is None or not alive(self.pid), "already running"
         self.pid = spawn(
             Path(sys.executable),
-            self.service.module,
+            self.module or self.service.module,
             self._environment(),
             self.log_file,
             self.config.state_dir / f"{self.service.name}.pid",
@@ -126,21 +128,26 @@ class ServiceProcess:
         """The end of the process's log, for failure messages."""
         return log_tail(self.log_file, 40)
 
-    async def consumed(self, outcome: str) -> int:
+    async def consumed(self, outcome: str, tenants: Collection[str] | None = None) -> int:
         """``agora_events_consumed_total`` of this process for ``outcome`` (duplicate,
-        ignored, dead_lettered, handled), summed over topics and types."""
+        ignored, dead_lettered, handled), summed over topics and types; with ``tenants``,
+        ``agora_tenant_events_consumed_total`` of those tenants alone (the process must
+        run with ``METRICS_PER_TENANT``), so what other runs publish on shared topics
+        is not counted."""
         async with (
             aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
             http.get(self.service.metrics_url) as response,
         ):
             text = await response.text()
+        family_name = "agora_events_consumed" if tenants is None else "agora_tenant_events_consumed"
         return round(
             sum(
                 sample.value
                 for family in text_string_to_metric_families(text)
-                if family.name == "agora_events_consumed"
+                if family.name == family_name
                 for sample in family.samples
-                if sample.name == "agora_events_consumed_total"
+                if sample.name == f"{family_name}_total"
                 and sample.labels.get("outcome") == outcome
+                and (tenants is None or sample.labels.get("tenant") in tenants)
             )
         )

@@ -16,6 +16,7 @@ from agora_platform.processes import alive
 
 from .audit import WAIT, assert_like_clean_pass, processed
 from .conftest import Rig
+from .postgres_faults import kill_postgres
 from .stream import Stream, interleaved
 
 pytestmark = [pytest.mark.faults, pytest.mark.timeout(900)]
@@ -24,10 +25,14 @@ BROKER_OUTAGE_SECONDS = 30.0
 """How long the broker stays down: a deliberate fault duration (a broker restart or a
 network partition), long past every client timeout (requests 15 s, sessions 10 s)."""
 
-LOAD_TENANTS = 40
-"""Tenants fed at once, each with the whole stream: enough work that a fault lands
-mid-way, where one stream alone is handled in well under a second (batch scoring on
-PostgreSQL handled six streams before the broker had stopped)."""
+LOAD_TENANTS = 20
+"""Tenants fed at once, each with the whole stream (1,920 events): enough work that a
+fault lands mid-way (the rig polls 50 records at a time), where one stream alone is
+handled in a few seconds."""
+
+CRASH_TENANTS = 12
+"""Tenants of the database crash (1,152 events): enough that the crash lands inside
+(the rig checks it on the service's per-tenant counter before killing)."""
 
 DATABASE_OUTAGE_SECONDS = 15.0
 """How long PostgreSQL stays down: long past the pool's connection timeout, so calls in
@@ -46,8 +51,8 @@ async def _until_handled(rig: Rig, streams: tuple[Stream, ...], count: int) -> N
 
 
 async def _audit_all(rig: Rig, streams: tuple[Stream, ...]) -> None:
-    for stream in streams:
-        assert_like_clean_pass(rig.clean, await rig.audit(stream))
+    for state in await rig.audit_all(streams):
+        assert_like_clean_pass(rig.clean, state)
 
 
 def _same_process_survived(rig: Rig, pid: int | None, starts: int) -> None:
@@ -70,7 +75,7 @@ async def test_broker_down_30s_under_load_the_service_recovers_by_itself(
 ) -> None:
     rig, infra = infra_rig, private_infra
     pid, starts = await _prepare(rig, infra)
-    streams = rig.streams("broker-down", LOAD_TENANTS)
+    streams = await rig.streams("broker-down", LOAD_TENANTS)
     events = interleaved(streams)
     await publish_events(rig.kafka, events)
     await _until_handled(rig, streams, len(events) // 4)
@@ -90,7 +95,7 @@ async def test_database_stopped_and_restarted_under_load_ends_like_a_clean_pass(
 ) -> None:
     rig, infra = infra_rig, private_infra
     pid, starts = await _prepare(rig, infra)
-    streams = rig.streams("database-down", LOAD_TENANTS)
+    streams = await rig.streams("database-down", LOAD_TENANTS)
     events = interleaved(streams)
     await publish_events(rig.kafka, events)
     await _until_handled(rig, streams, len(events) // 4)
@@ -106,39 +111,70 @@ async def test_database_stopped_and_restarted_under_load_ends_like_a_clean_pass(
     print(f"database back with {handled_at_restart}/{len(events)} events handled")
 
 
-async def test_replica_added_then_removed_under_load_ends_like_a_clean_pass(
+async def test_database_sigkilled_recovers_from_its_wal_and_ends_like_a_clean_pass(
+    infra_rig: Rig, private_infra: PrivateInfra
+) -> None:
+    rig, infra = infra_rig, private_infra
+    pid, starts = await _prepare(rig, infra)
+    streams = await rig.streams("database-killed", CRASH_TENANTS)
+    events = interleaved(streams)
+    await publish_events(rig.kafka, events)
+    await rig.wait_inside(streams, len(events))
+    # A crash (no shutdown checkpoint): the next start replays the WAL. Transactions
+    # committed before it must all be there, those in flight none of it.
+    postmaster = await kill_postgres(infra.config.state_dir)
+    await asyncio.sleep(DATABASE_OUTAGE_SECONDS / 3)
+    _same_process_survived(rig, pid, starts)
+    await infra.start_postgres()
+    handled_at_restart = await _handled(rig, streams)
+    print(f"postmaster {postmaster} killed; back with {handled_at_restart}/{len(events)} handled")
+    assert handled_at_restart < len(events), "the crash hit the stream mid-way"
+    await _audit_all(rig, streams)
+    _same_process_survived(rig, pid, starts)
+
+
+async def test_three_replicas_with_rebalances_under_load_end_like_a_clean_pass(
     infra_rig: Rig, private_infra: PrivateInfra, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     rig, infra = infra_rig, private_infra
     await _prepare(rig, infra)
-    streams = rig.streams("replica", LOAD_TENANTS)
+    streams = await rig.streams("replicas", LOAD_TENANTS)
+    tenants = [stream.tenant for stream in streams]
     events = interleaved(streams)
     half = len(events) // 2
     await publish_events(rig.kafka, events[:half])
-    await _until_handled(rig, streams, half // 3)
-    # Rebalance 1: a second member joins the group while the first is busy.
-    replica = rig.process.replica(tmp_path_factory.mktemp("faults-replica"))
+    await rig.wait_inside(streams, half)
+    # Rebalance 1: two more members join the group while the first is busy (three
+    # replicas of one Deployment, same database, own ports).
+    replicas = [rig.process.replica(tmp_path_factory.mktemp(f"faults-replica{n}")) for n in (1, 2)]
     try:
-        await replica.start()
-        # The rest arrives once both own partitions, so work is left when it leaves.
+        await asyncio.gather(*(replica.start() for replica in replicas))
+        # The rest arrives once all three own partitions, so work is left when they go.
         await publish_events(rig.kafka, events[half:])
 
-        async def replica_handled_some() -> bool:
-            return await replica.consumed("handled") > 0
+        async def replicas_handled_some() -> bool:
+            counts = [await replica.consumed("handled", tenants) for replica in replicas]
+            return all(count > 0 for count in counts)
 
-        await eventually(replica_handled_some, timeout=WAIT)
+        await eventually(replicas_handled_some, timeout=WAIT)
         handled_at_leave = await _handled(rig, streams)
-        assert handled_at_leave < len(events), "the replica must leave under load"
-        # Rebalance 2: it leaves (SIGTERM: drain, commit, flush) while records flow.
-        result = await replica.stop()
-        assert not result.killed, f"replica not drained within its grace:\n{replica.tail()}"
+        assert handled_at_leave < len(events), "the replicas must leave under load"
+        # Rebalance 2: one crashes (SIGKILL: no drain, no commit; its partitions move
+        # once its session times out and their records are redelivered) ...
+        await replicas[1].kill()
+        # ... rebalance 3: the other leaves (SIGTERM: drain, commit, flush).
+        result = await replicas[0].stop()
+        assert not result.killed, f"replica not drained within its grace:\n{replicas[0].tail()}"
     except BaseException:
-        print(f"--- replica log tail ---\n{replica.tail()}")
+        for replica in replicas:
+            print(f"--- replica log tail ---\n{replica.tail()}")
         raise
     finally:
-        if replica.pid is not None:
-            await replica.stop()
+        for replica in replicas:
+            if replica.pid is not None:
+                await replica.stop()
     # The remaining member owns every partition again and the audit (balance == ledger
-    # sum over gRPC and in the database, one mark per event) holds for every tenant.
+    # sum over gRPC and in the database, one mark per event, each publication under
+    # one id) holds for every tenant.
     await _audit_all(rig, streams)
-    print(f"replica left with {handled_at_leave}/{len(events)} events handled")
+    print(f"replicas left with {handled_at_leave}/{len(events)} events handled")

@@ -4,15 +4,22 @@ service loses or doubles work. Pure: doctored states, no service, no I/O."""
 
 from __future__ import annotations
 
+import datetime as dt
+import uuid
 from collections import Counter
 from dataclasses import replace
 
 import pytest
 
+from agora_contracts.events.domains import gamification
+from agora_core.messaging.events import OutgoingEvent
+
 from . import audit, learning_audit, notifications_rig
 from .audit import GamificationState, LearnerState
 from .learning_audit import LearningState
 from .notifications_rig import NotificationsState
+from .publications import facts_of
+from .stream import Stream, build_stream
 
 pytestmark = pytest.mark.unit
 
@@ -31,6 +38,12 @@ def _learner(points: int) -> LearnerState:
 CLEAN_GAMIFICATION = GamificationState(
     entries=(("ada", "completion", 10, 0), ("ada", "like-received", 2, 3), ("bob", "quiz", 5, 1)),
     learners={"ada": _learner(12), "bob": _learner(5)},
+    published=(
+        (("badge", "ada", "first-steps", -1), 1),
+        (("points", "ada", "completion:10", 0), 1),
+        (("points", "ada", "like-received:2", 3), 1),
+        (("points", "bob", "quiz:5", 1), 1),
+    ),
 )
 
 
@@ -70,6 +83,69 @@ def test_gamification_sees_a_profile_that_differs() -> None:
     )
 
     assert len(audit.differences(CLEAN_GAMIFICATION, changed)) == 1
+
+
+def test_gamification_sees_an_event_republished_under_a_new_id() -> None:
+    # Ledger and profiles intact, but the credit went out twice (a lost processed mark
+    # re-running the effect's publication): consumers downstream would count it twice.
+    published = list(CLEAN_GAMIFICATION.published)
+    published[1] = (published[1][0], 2)
+    republished = replace(CLEAN_GAMIFICATION, published=tuple(published))
+
+    assert audit.differences(CLEAN_GAMIFICATION, republished) == [
+        "published under 2 event ids: ('points', 'ada', 'completion:10', 0)"
+    ]
+
+
+def test_gamification_sees_a_lost_and_an_extra_publication() -> None:
+    lost = replace(CLEAN_GAMIFICATION, published=CLEAN_GAMIFICATION.published[1:])
+    extra_fact = (("badge", "bob", "first-steps", -1), 1)
+    extra = replace(CLEAN_GAMIFICATION, published=(*CLEAN_GAMIFICATION.published, extra_fact))
+
+    assert audit.differences(CLEAN_GAMIFICATION, lost) == [
+        "missing publication ('badge', 'ada', 'first-steps', -1) x1"
+    ]
+    assert audit.differences(CLEAN_GAMIFICATION, extra) == [
+        "extra publication ('badge', 'bob', 'first-steps', -1) x1"
+    ]
+
+
+def _points(stream: Stream, position: int, event_id: uuid.UUID) -> tuple[dict[str, str], bytes]:
+    source = stream.events[position]
+    event = OutgoingEvent.create(
+        gamification.PointsAwardedV1(
+            learner_id="u-ada",
+            points=10,
+            balance=10,
+            rule_id="completion",
+            source_event_id=source.event_id,
+            source_event_type=source.headers["ce_type"],
+            awarded_at=dt.datetime(2026, 3, 2, tzinfo=dt.UTC),
+        ),
+        source="/agora/gamification",
+        subject="u-ada",
+        tenant_id=stream.tenant,
+        event_id=event_id,
+    )
+    return dict(event.headers), event.value
+
+
+def test_publications_count_the_ids_of_each_fact_not_its_copies() -> None:
+    stream = build_stream("t-oracle")
+    first, second = uuid.uuid4(), uuid.uuid4()
+    other_tenant = build_stream("t-other")
+    records = [
+        _points(stream, 0, first),
+        _points(stream, 0, first),  # the relay sent the same record twice: one id
+        _points(stream, 2, first),
+        _points(stream, 2, second),  # the same credit under a second id
+        _points(other_tenant, 0, second),  # not this tenant's
+    ]
+
+    assert facts_of(records, stream) == (
+        (("points", "u-ada", "completion:10", 0), 1),
+        (("points", "u-ada", "completion:10", 2), 2),
+    )
 
 
 CLEAN_LEARNING = LearningState(

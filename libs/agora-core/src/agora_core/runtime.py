@@ -167,6 +167,7 @@ class ServiceRuntime:
             publisher=self.publisher,
             retry=self._retry_policy(),
             max_records=self.settings.consumer_max_records,
+            per_tenant_metrics=self.settings.metrics_per_tenant,
         )
         self.consumers.append(consumer)
         return consumer

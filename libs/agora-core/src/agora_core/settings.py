@@ -155,6 +155,15 @@ class ServiceSettings(KafkaSettings, ConnectSettings):
     consumer_max_records: int = Field(
         default=500, ge=1, le=10_000, description="Records a batch consumer takes per poll."
     )
+    metrics_per_tenant: bool = Field(
+        default=False,
+        description=(
+            "Also count consumed events per tenant "
+            "(`agora_tenant_events_consumed_total{service, tenant, outcome}`): one series "
+            "per tenant, so for tests (the fault suite reads its own tenants' progress on "
+            "shared topics) and small deployments only."
+        ),
+    )
     outbox_relay_enabled: bool = Field(
         default=True,
         description="Set false when Debezium's outbox event router publishes the outbox.",

@@ -124,6 +124,7 @@ async def start_batch_consumer(
     max_attempts: int = 3,
     max_records: int = 500,
     client_id: str | None = None,
+    per_tenant_metrics: bool = False,
 ) -> RunningBatchConsumer:
     broker = create_broker(kafka, client_id=client_id or f"test-{world.unique}")
     publisher = EventPublisher(broker, service="tests")
@@ -140,6 +141,7 @@ async def start_batch_consumer(
         publisher=publisher,
         retry=RetryPolicy(max_attempts=max_attempts, backoff_ms=20, backoff_max_ms=100),
         max_records=max_records,
+        per_tenant_metrics=per_tenant_metrics,
     )
     await broker.start()
     await consumer.wait_for_assignment()

@@ -36,7 +36,7 @@ from agora_core.messaging.dead_letters import DeadLetter
 from agora_core.messaging.events import ReceivedEvent
 from agora_core.messaging.group_member import Abandoned, GroupMember, RetryPolicy
 from agora_core.messaging.kafka_connection import KafkaConnection
-from agora_core.messaging.metrics import EVENTS_CONSUMED, HANDLER_SECONDS
+from agora_core.messaging.metrics import EVENTS_CONSUMED, HANDLER_SECONDS, TENANT_EVENTS_CONSUMED
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.messaging.records import header
 from agora_core.messaging.retry import FailureKind, classify
@@ -97,8 +97,10 @@ class BatchEventConsumer(GroupMember):
         retry: RetryPolicy,
         max_records: int = 500,
         max_payload_bytes: int = 1024 * 1024,
+        per_tenant_metrics: bool = False,
     ) -> None:
         self._database = database
+        self._per_tenant_metrics = per_tenant_metrics
         self._batch_handlers = dict(handlers)
         self._set_handlers = dict(set_handlers or {})
         both = sorted(set(self._batch_handlers) & set(self._set_handlers))
@@ -155,10 +157,10 @@ class BatchEventConsumer(GroupMember):
                 event = self._parse(record)
             except DeadLetter as dead:
                 await self._dead_letter(record, dead)
-                self._count(record.topic, header(record, "ce_type"), "dead_lettered")
+                self._count(record, header(record, "ce_type"), "dead_lettered")
                 continue
             if event is None:
-                self._count(record.topic, header(record, "ce_type"), "ignored")
+                self._count(record, header(record, "ce_type"), "ignored")
                 continue
             items.append((record, event))
         await self._handle_items(items)
@@ -184,21 +186,20 @@ class BatchEventConsumer(GroupMember):
     async def _apply(self, items: Sequence[Item]) -> _HandlerFailed | None:
         """Run ``items`` in one unit of work; on a handler failure roll back and say which."""
         outcomes: Counter[tuple[str, str, str]] = Counter()
+        tenants: Counter[tuple[str, str]] = Counter()
         try:
             async with self._database.unit_of_work() as uow:
-                fresh = await mark_processed(
-                    uow,
-                    self._group_id,
-                    [(e.tenant_id, e.event_id, e.envelope.type) for _, e in items],
-                )
+                fresh = await self._fresh_ids(uow, items)
                 run: list[ReceivedEvent[Any]] = []
                 run_start = 0
                 for index, (record, event) in enumerate(items):
                     if event.event_id not in fresh:
                         outcomes[record.topic, event.envelope.type, "duplicate"] += 1
+                        tenants[event.tenant_id, "duplicate"] += 1
                         continue
                     fresh.discard(event.event_id)  # the same id twice in one poll: once
                     outcomes[record.topic, event.envelope.type, "handled"] += 1
+                    tenants[event.tenant_id, "handled"] += 1
                     if event.envelope.type in self._set_handlers:
                         if run and run[0].envelope.type != event.envelope.type:
                             await self._call_set(run_start, index - run_start, run, uow)
@@ -224,7 +225,16 @@ class BatchEventConsumer(GroupMember):
             return _HandlerFailed(0, error, len(items))
         for (topic, event_type, outcome), count in outcomes.items():
             EVENTS_CONSUMED.labels(self._service, topic, event_type, outcome).inc(count)
+        if self._per_tenant_metrics:
+            for (tenant, outcome), count in tenants.items():
+                TENANT_EVENTS_CONSUMED.labels(self._service, tenant, outcome).inc(count)
         return None
+
+    async def _fresh_ids(self, uow: UnitOfWork, items: Sequence[Item]) -> set[str]:
+        """Mark ``items`` processed; the ids not marked before (the events to handle)."""
+        return await mark_processed(
+            uow, self._group_id, [(e.tenant_id, e.event_id, e.envelope.type) for _, e in items]
+        )
 
     async def _call_set(
         self, start: int, width: int, events: Sequence[ReceivedEvent[Any]], uow: UnitOfWork
@@ -284,7 +294,7 @@ class BatchEventConsumer(GroupMember):
             )
             if dead is not None:
                 await self._dead_letter(record, dead)
-                self._count(record.topic, event.envelope.type, "dead_lettered")
+                self._count(record, event.envelope.type, "dead_lettered")
                 return
             await self._pause(attempt)
             attempt += 1
@@ -293,5 +303,10 @@ class BatchEventConsumer(GroupMember):
                 return
             error = failure.error
 
-    def _count(self, topic: str, event_type: str | None, outcome: str) -> None:
-        EVENTS_CONSUMED.labels(self._service, topic, event_type or "unknown", outcome).inc()
+    def _count(
+        self, record: ConsumerRecord[Any, Any], event_type: str | None, outcome: str
+    ) -> None:
+        EVENTS_CONSUMED.labels(self._service, record.topic, event_type or "unknown", outcome).inc()
+        if self._per_tenant_metrics:
+            tenant = header(record, "ce_tenantid") or "unknown"
+            TENANT_EVENTS_CONSUMED.labels(self._service, tenant, outcome).inc()

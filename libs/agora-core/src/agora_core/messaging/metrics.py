@@ -9,6 +9,12 @@ EVENTS_CONSUMED = Counter(
     "Events taken from Kafka, by outcome (handled, duplicate, ignored, dead_lettered).",
     ["service", "topic", "type", "outcome"],
 )
+TENANT_EVENTS_CONSUMED = Counter(
+    "agora_tenant_events_consumed_total",
+    "Events taken from Kafka per tenant and outcome; only with METRICS_PER_TENANT (one "
+    "series per tenant: for tests and small deployments).",
+    ["service", "tenant", "outcome"],
+)
 PRODUCERS_REPLACED = Counter(
     "agora_kafka_producers_replaced_total",
     "Kafka producers replaced after an error they cannot recover from (new producer id).",
