@@ -70,7 +70,6 @@ from agora_contracts.events.domains import learning
 from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_dev_token
 from agora_core.postgres import Database, create_pool
-from agora_core.testing import free_port
 from agora_core.testing.event_tap import ensure_topics
 from agora_demo.cast import INES
 from agora_demo.content import GDPR, QUIZ_KEY, QUIZ_ONE_WRONG
@@ -79,18 +78,17 @@ from agora_demo.narration import Narrator
 from agora_demo.platform import Platform
 from agora_demo.story import Demo
 from agora_platform import supervisor
-from agora_platform.config import PlatformConfig, ServiceConfig, load_config
-from agora_platform.display import Display
+from agora_platform.config import PlatformConfig, load_config
 from agora_platform.private import private_environ
-from agora_platform.processes import spawn, terminate
+from agora_platform.processes import terminate
 from agora_platform.state import PlatformState
+from bench import SMOKE_HELP, platform_report, reports_dir
 from bench import gamification as gamification_bench
-from bench import platform_report
 from bench.gamification_parts import board as gamification_board
+from bench.platform_parts.replica import start_replica
 from bench.seeding import catalog as catalog_bench
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORTS = ROOT / "bench" / "reports"
 TENANT = catalog_bench.TENANT  # the bulk seeders write this tenant
 BURST_TENANT = "bench-burst"
 PROBE_BADGE = "bench-probe"
@@ -156,38 +154,6 @@ class Processes:
             with contextlib.suppress(FileNotFoundError, ValueError):
                 pids[name] = int(pid_file.read_text(encoding="utf-8").strip())
         return Processes(pids, {s.name: s.metrics_url for s in state.services})
-
-
-async def start_replica(config: PlatformConfig, secret: str) -> tuple[ServiceConfig, int]:
-    """A second gamification process in the same consumer group, on its own ports.
-
-    Its public endpoint (issuer profile, credentials) listens on a port of its own too,
-    but advertises the first process's base URL: behind a load balancer both replicas
-    answer for one public address, and a credential must name the same issuer whichever
-    replica issued it.
-    """
-    first = config.service("gamification")
-    replica = ServiceConfig(
-        name="gamification",
-        grpc_port=free_port(),
-        http_port=free_port(),
-        connect_port=free_port(),
-        public_port=free_port() if first.public_port is not None else None,
-    )
-    env = supervisor.service_env(config, replica, secret, os.environ)
-    if first.public_port is not None:
-        shared = supervisor.service_env(config, first, secret, os.environ)
-        env[f"{first.prefix}PUBLIC_BASE_URL"] = shared[f"{first.prefix}PUBLIC_BASE_URL"]
-    pid = spawn(
-        Path(sys.executable),
-        replica.module,
-        env,
-        config.logs_dir / "gamification-2.log",
-        config.state_dir / "gamification-2.pid",
-    )
-    with Display(console) as display:
-        await supervisor.wait_ready(config, replica, pid, display.step("gamification #2"))
-    return replica, pid
 
 
 # ------------------------------------------------------------------------------ seeding
@@ -426,7 +392,8 @@ class Sampler:
     async def counters(self) -> dict[str, tuple[float, dict[str, float]]]:
         """Events consumed so far per service (replicas summed), total and per topic."""
         out: dict[str, tuple[float, dict[str, float]]] = {}
-        for name, url in self.processes.metrics.items():
+        # A copy: a replica joins the dictionaries while a scrape below is awaited.
+        for name, url in list(self.processes.metrics.items()):
             service = name.split("#")[0]
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 consumed, _, topics = await scrape(self.http, url)
@@ -438,7 +405,7 @@ class Sampler:
 
     async def sample(self) -> None:
         lags: dict[str, float] = {}
-        for name, url in self.processes.metrics.items():
+        for name, url in list(self.processes.metrics.items()):
             service = name.split("#")[0]
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 _, lag, _ = await scrape(self.http, url)
@@ -448,7 +415,7 @@ class Sampler:
         self.phases.append(self.phase)
         for name, value in lags.items():
             self.lag.setdefault(name, [0.0] * n).append(value)
-        for name, pid in self.processes.pids.items():
+        for name, pid in list(self.processes.pids.items()):
             self.rss.setdefault(name, [0.0] * n).append(round(rss_mb(pid), 1))
         for values in (*self.lag.values(), *self.rss.values()):
             if len(values) < n + 1:
@@ -458,6 +425,14 @@ class Sampler:
         while True:
             await self.sample()
             await asyncio.sleep(SAMPLE_SECONDS)
+
+    @staticmethod
+    def check(task: asyncio.Task[None]) -> None:
+        """Raise what stopped the sampling ``task``, if it stopped: a dead sampler would
+        leave every later level with no lag and no RSS (it once died silently when the
+        second replica joined)."""
+        if task.done():
+            task.result()
 
     def window(self, since: float) -> tuple[dict[str, float], dict[str, float]]:
         """(max lag, max RSS) per name among the samples taken after ``since``."""
@@ -839,6 +814,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
             "duration_s": args.duration,
             "replicas": args.replicas,
             "quick": args.quick,
+            "smoke": args.smoke,
             "outbox_scan_ms": args.outbox_scan_ms,
             "load_average_at_start": os.getloadavg(),
             "cpus": os.cpu_count(),
@@ -885,7 +861,9 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
             for replicas in args.replicas:
                 if replicas == 2 and replica_pid is None:
                     sampler.phase = "replica start"
-                    replica, replica_pid = await start_replica(config, secret)
+                    replica, replica_pid = await start_replica(
+                        config, "gamification", secret, console
+                    )
                     processes.pids["gamification#2"] = replica_pid
                     processes.metrics["gamification#2"] = replica.metrics_url
                     # The group rebalances onto two members: start measuring after it.
@@ -908,6 +886,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
                             args.probe_interval,
                             progress,
                         )
+                        Sampler.check(sampling)
                         report["runs"].append(run_figures)
                         console.log(
                             f"{replicas}x {level}/s: points p99 "
@@ -924,6 +903,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
                 )
                 # What the burst left must not count against the next replica count.
                 report["capacity"][-1]["settle_s"] = await settle(sampler, args.settle)
+                Sampler.check(sampling)
         finally:
             sampling.cancel()
             if replica_pid is not None:
@@ -935,6 +915,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="a few minutes, small tenant")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument(
@@ -972,12 +953,26 @@ def main() -> None:
             settle=60,
             raw_messages=5000,
         )
+    if "--smoke" in sys.argv[1:]:
+        # Every phase (both replica counts, a level each, the bursts) at the least load
+        # that still sends a probe through; the figures mean nothing.
+        parser.set_defaults(
+            learners=200,
+            items=30,
+            levels="2",
+            duration=4,
+            burst=20,
+            burst_timeout=60,
+            settle=20,
+            raw_messages=500,
+        )
     args = parser.parse_args()
     args.levels = [int(x) for x in str(args.levels).split(",") if x]
     args.replicas = [int(x) for x in str(args.replicas).split(",") if x]
     state_dir = Path(tempfile.mkdtemp(prefix="agora-bench-e2e-"))
     env = platform_env(state_dir, args.outbox_scan_ms)
     config = load_config(ROOT, env)
+    reports = reports_dir()  # before the environment below drops AGORA_BENCH_REPORTS
     # The supervisor hands its own environment to the services (AGORA_<SVC>_* pass
     # through): make it the private platform's, so nothing of a caller's leaks in.
     os.environ.clear()
@@ -991,9 +986,12 @@ def main() -> None:
         else:
             shutil.rmtree(state_dir, ignore_errors=True)
     platform_report.print_tables(report, console)
-    platform_report.write_json(report, REPORTS / "platform.json")
-    platform_report.write_chart(report, REPORTS / "platform.png")
-    console.print(f"report: {REPORTS / 'platform.json'}, chart: {REPORTS / 'platform.png'}")
+    # --quick and --smoke never write over the committed full-size report.
+    stem = "platform-smoke" if args.smoke else "platform-quick" if args.quick else "platform"
+    reports.mkdir(parents=True, exist_ok=True)
+    platform_report.write_json(report, reports / f"{stem}.json")
+    platform_report.write_chart(report, reports / f"{stem}.png")
+    console.print(f"report: {reports / stem}.json, chart: {reports / stem}.png")
 
 
 if __name__ == "__main__":
