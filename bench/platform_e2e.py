@@ -42,6 +42,7 @@ import itertools
 import os
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -93,6 +94,7 @@ TENANT = catalog_bench.TENANT  # the bulk seeders write this tenant
 BURST_TENANT = "bench-burst"
 PROBE_BADGE = "bench-probe"
 SAMPLE_SECONDS = 2.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PROBE_WAIT_SECONDS = 30.0
 """How long a probe waits for its points (and half that again for its notification)."""
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -367,6 +369,15 @@ async def scrape(http: aiohttp.ClientSession, url: str) -> tuple[float, float, d
     return consumed, lag, per_topic
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time ``pid`` has used, in seconds (0 if it is gone)."""
+    with contextlib.suppress(FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        # Fields after the command (which may hold spaces) end at its closing parenthesis.
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+    return 0.0
+
+
 def rss_mb(pid: int) -> float:
     """VmRSS of ``pid`` in MB (0 if it is gone)."""
     with contextlib.suppress(FileNotFoundError, ProcessLookupError):
@@ -388,6 +399,11 @@ class Sampler:
     phases: list[str] = field(default_factory=list)
     lag: dict[str, list[float]] = field(default_factory=dict)
     rss: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+    """Per process, % of one core since the previous sample (which resource saturates)."""
+    load: list[float] = field(default_factory=list)
+    """The machine's one-minute load average at each sample (other users included)."""
+    _cpu_last: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     async def counters(self) -> dict[str, tuple[float, dict[str, float]]]:
         """Events consumed so far per service (replicas summed), total and per topic."""
@@ -415,9 +431,15 @@ class Sampler:
         self.phases.append(self.phase)
         for name, value in lags.items():
             self.lag.setdefault(name, [0.0] * n).append(value)
+        self.load.append(round(os.getloadavg()[0], 2))
         for name, pid in list(self.processes.pids.items()):
             self.rss.setdefault(name, [0.0] * n).append(round(rss_mb(pid), 1))
-        for values in (*self.lag.values(), *self.rss.values()):
+            now, used = time.monotonic(), cpu_seconds(pid)
+            last_at, last_used = self._cpu_last.get(name, (now, used))
+            self._cpu_last[name] = (now, used)
+            share = 100 * (used - last_used) / (now - last_at) if now > last_at else 0.0
+            self.cpu.setdefault(name, [0.0] * n).append(round(share, 1))
+        for values in (*self.lag.values(), *self.rss.values(), *self.cpu.values()):
             if len(values) < n + 1:
                 values.append(values[-1] if values else 0.0)
 
@@ -436,13 +458,32 @@ class Sampler:
 
     def window(self, since: float) -> tuple[dict[str, float], dict[str, float]]:
         """(max lag, max RSS) per name among the samples taken after ``since``."""
-        first = next((i for i, t in enumerate(self.t) if t >= since), len(self.t))
+        first = self._first(since)
         lag = {k: max(v[first:], default=0.0) for k, v in self.lag.items()}
         rss = {k: max(v[first:], default=0.0) for k, v in self.rss.items()}
         return lag, rss
 
+    def cpu_window(self, since: float) -> dict[str, float]:
+        """Mean % of one core per process, and the mean load average ("load"), among
+        the samples taken after ``since``."""
+        first = self._first(since)
+        means = {k: round(statistics.fmean(v[first:]), 1) for k, v in self.cpu.items() if v[first:]}
+        if self.load[first:]:
+            means["load"] = round(statistics.fmean(self.load[first:]), 2)
+        return means
+
+    def _first(self, since: float) -> int:
+        return next((i for i, t in enumerate(self.t) if t >= since), len(self.t))
+
     def series(self) -> dict[str, Any]:
-        return {"t": self.t, "phase": self.phases, "lag": self.lag, "rss_mb": self.rss}
+        return {
+            "t": self.t,
+            "phase": self.phases,
+            "lag": self.lag,
+            "rss_mb": self.rss,
+            "cpu_pct": self.cpu,
+            "load_average": self.load,
+        }
 
 
 # --------------------------------------------------------------------------------- load
@@ -739,6 +780,7 @@ async def run_level(
         tick.cancel()
         progress.update(task, completed=seconds)
     lag, rss = sampler.window(since)
+    cpu = sampler.cpu_window(since)
     consumed = {
         service: round((after[service][0] - before.get(service, (0.0, {}))[0]) / elapsed, 2)
         for service in after
@@ -762,6 +804,7 @@ async def run_level(
         "probes_missing": probe_count - len(inbox),
         "lag_max": lag,
         "rss_mb_max": rss,
+        "cpu_pct_mean": cpu,
     }
 
 
