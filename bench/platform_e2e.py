@@ -83,7 +83,7 @@ from agora_platform.config import PlatformConfig, load_config
 from agora_platform.private import private_environ
 from agora_platform.processes import terminate
 from agora_platform.state import PlatformState
-from bench import SMOKE_HELP, platform_report, reports_dir
+from bench import SMOKE_HELP, platform_report, report_stem, reports_dir
 from bench import gamification as gamification_bench
 from bench.gamification_parts import board as gamification_board
 from bench.platform_parts.replica import start_replica
@@ -1030,7 +1030,7 @@ def main() -> None:
             shutil.rmtree(state_dir, ignore_errors=True)
     platform_report.print_tables(report, console)
     # --quick and --smoke never write over the committed full-size report.
-    stem = "platform-smoke" if args.smoke else "platform-quick" if args.quick else "platform"
+    stem = report_stem("platform", smoke=args.smoke, quick=args.quick)
     reports.mkdir(parents=True, exist_ok=True)
     platform_report.write_json(report, reports / f"{stem}.json")
     platform_report.write_chart(report, reports / f"{stem}.png")

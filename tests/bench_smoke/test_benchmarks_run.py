@@ -29,6 +29,7 @@ BENCH = ROOT / "bench"
 SMOKE_TIMEOUT_SECONDS = {"platform_e2e": 1080}
 """Per benchmark, when not the default: the end-to-end one starts a whole platform."""
 DEFAULT_TIMEOUT_SECONDS = 420
+SMALL_SIZES = ("-smoke.json", "-quick.json")
 
 
 def modules() -> list[str]:
@@ -109,3 +110,8 @@ def test_the_benchmark_runs_at_smoke_size(name: str, tmp_path: Path) -> None:
     assert done.returncode == 0, f"bench.{name} --smoke failed:\n{tail}"
     reports = sorted(p.name for p in tmp_path.glob("*.json"))
     assert reports, f"bench.{name} --smoke wrote no JSON report to {tmp_path}:\n{tail}"
+    # Run by hand, without AGORA_BENCH_REPORTS, a smoke run writes to bench/reports/:
+    # it must not take the name of a committed report there.
+    committed = {p.name for p in (BENCH / "reports").glob("*.json")}
+    clobbering = [r for r in reports if r in committed and not r.endswith(SMALL_SIZES)]
+    assert not clobbering, f"bench.{name} --smoke writes a full-size report name: {clobbering}"
