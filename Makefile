@@ -1,5 +1,5 @@
 # The project's vocabulary. Every target works from a clean clone.
-.PHONY: install up down infra-up infra-down infra-status status topics demo test check-sequence bench bench-core bench-platform bench-gateway bench-web lint typecheck fmt proto proto-check proto-ts proto-ts-check proto-lint proto-release schemas events translations
+.PHONY: install up down infra-up infra-down infra-status status topics demo test check-sequence bench bench-smoke bench-core bench-platform bench-gateway bench-web lint typecheck fmt proto proto-check proto-ts proto-ts-check proto-lint proto-release schemas events translations
 
 install:  ## install uv, Python packages and dev tools from uv.lock
 	tools/bootstrap.sh
@@ -37,6 +37,9 @@ check-sequence: install  ## make up, make demo, the suite's fuzzing, make up, ma
 
 bench:  ## benchmarks with same-run baselines (starts and stops the test environment)
 	tools/bench.sh
+
+bench-smoke: install  ## every bench/*.py at its --smoke size, as CI runs them (tests/bench_smoke; starts and stops the test environment; figures not judged)
+	. tools/test-env.sh && deploy/local/infra.sh up && { .venv/bin/pytest -m bench_smoke tests/bench_smoke; rc=$$?; deploy/local/infra.sh down; exit $$rc; }
 
 bench-core:  ## agora-core on PostgreSQL beside raw aiokafka/psycopg baselines (starts and stops the test environment); ARGS="--quick"
 	tools/bench.sh --only core_messaging $(ARGS)

@@ -17,6 +17,13 @@ REPORTS_ENV: Final = "AGORA_BENCH_REPORTS"
 SMOKE_HELP: Final = "smallest run through every phase (CI smoke run; figures not judged)"
 
 
+def report_stem(name: str, *, smoke: bool = False, quick: bool = False) -> str:
+    """A report's file name without extension: ``name``, or ``name-smoke`` /
+    ``name-quick`` for the small sizes, so they never replace a committed full-size
+    report (the ``-smoke``/``-quick`` files are git-ignored)."""
+    return f"{name}-smoke" if smoke else f"{name}-quick" if quick else name
+
+
 def reports_dir() -> Path:
     """Where reports go: ``$AGORA_BENCH_REPORTS`` or ``bench/reports``."""
     configured = os.environ.get(REPORTS_ENV)

@@ -61,7 +61,7 @@ from agora_core.testing.postgres import (
     ensure_test_role,
 )
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
-from bench import SMOKE_HELP, catalog_report, reports_dir
+from bench import SMOKE_HELP, catalog_report, report_stem, reports_dir
 from bench.seeding.catalog import (
     MANAGER,
     TENANT,
@@ -378,9 +378,12 @@ def main() -> None:
     report = catalog_report.build_report(results, vars(args), started=started, load=os.getloadavg())
     catalog_report.print_tables(report, console)
     REPORTS.mkdir(exist_ok=True)
-    catalog_report.write_json(report, REPORTS / "catalog.json")
-    catalog_report.write_chart(report, REPORTS / "catalog.png")
-    console.log(f"wrote {REPORTS / 'catalog.json'} and catalog.png")
+    # The committed catalog.json is a --quick run (bench/README.md); --smoke never
+    # replaces it.
+    stem = report_stem("catalog", smoke=args.smoke)
+    catalog_report.write_json(report, REPORTS / f"{stem}.json")
+    catalog_report.write_chart(report, REPORTS / f"{stem}.png")
+    console.log(f"wrote {REPORTS / stem}.json and {stem}.png")
 
 
 if __name__ == "__main__":

@@ -47,7 +47,7 @@ from agora_core.testing.postgres import (
     ensure_test_role,
     migrated_database,
 )
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, report_stem, reports_dir
 from bench.catalog_ranking_report import write_png
 
 TENANT: Final = "bench"
@@ -148,7 +148,7 @@ async def run(items: int, queries: int) -> dict[str, Any]:
     return report
 
 
-def show(report: dict[str, Any], directory: Path) -> None:
+def show(report: dict[str, Any], directory: Path, stem: str) -> None:
     table = Table(
         title=f"relevance at {report['items']:,} items: capped at "
         f"{report['rank_candidates']:,} candidates vs rank all (same run), ms"
@@ -165,9 +165,9 @@ def show(report: dict[str, Any], directory: Path) -> None:
         )
     console.print(table)
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "catalog_ranking.json").write_text(json.dumps(report, indent=2) + "\n")
-    write_png(report, directory / "catalog_ranking.png")
-    console.print(f"report: {directory / 'catalog_ranking.json'}")
+    (directory / f"{stem}.json").write_text(json.dumps(report, indent=2) + "\n")
+    write_png(report, directory / f"{stem}.png")
+    console.print(f"report: {directory / stem}.json")
 
 
 def main() -> None:
@@ -181,7 +181,8 @@ def main() -> None:
         args.items, args.queries = 20_000, 20
     if args.smoke:
         args.items, args.queries = 2_000, 3
-    show(asyncio.run(run(args.items, args.queries)), reports_dir())
+    stem = report_stem("catalog_ranking", smoke=args.smoke, quick=args.quick)
+    show(asyncio.run(run(args.items, args.queries)), reports_dir(), stem)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import datetime as dt
 import json
 import os
@@ -64,6 +65,8 @@ from bench.gamification_parts import board as boards
 
 REPORTS = reports_dir()
 TOPIC = learning.COMPLETIONS_TOPIC
+READY_SECONDS = 300
+"""How long a service process may take to answer /readyz."""
 ROOT = Path(__file__).resolve().parent.parent
 _UNBALANCED = """
 SELECT count(*) FROM profiles p WHERE p.tenant_id = %(t)s AND p.version > 0 AND p.balance <>
@@ -193,18 +196,23 @@ class ServiceProcesses:
                 )
             )
         async with aiohttp.ClientSession() as http:
-            for env in self._env:
+            for env, process in zip(self._env, self._processes, strict=True):
                 url = f"http://127.0.0.1:{env['AGORA_GAMIFICATION_HTTP_PORT']}/readyz"
-                for _ in range(600):
-                    try:
+                # A deadline, not a count of tries: on a loaded machine a start (imports,
+                # migrations, the consumer's assignment) took over 150 s.
+                deadline = time.monotonic() + READY_SECONDS
+                while True:
+                    if process.returncode is not None:
+                        raise RuntimeError(f"a gamification process exited ({url})")
+                    with contextlib.suppress(aiohttp.ClientError):
                         async with http.get(url) as response:
                             if response.status == 200:
                                 break
-                    except aiohttp.ClientError:
-                        pass
+                    if time.monotonic() > deadline:
+                        raise RuntimeError(
+                            f"a gamification process was not ready in {READY_SECONDS} s ({url})"
+                        )
                     await asyncio.sleep(0.25)
-                else:
-                    raise RuntimeError(f"a gamification process never got ready ({url})")
 
     async def stop(self) -> None:
         """SIGTERM every process still running and wait for its exit (idempotent)."""

@@ -34,10 +34,9 @@ import httpx
 from agora.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from agora_core.grpc.dev_tokens import mint_dev_token
 from agora_core.testing.postgres import create_test_database, drop_test_database, ensure_test_role
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, report_stem, reports_dir
 from bench.gateway_report import write_png
 
-REPORT = reports_dir() / "gateway.json"
 SECRET = "bench-gateway-dev-secret-of-at-least-32-bytes"  # noqa: S105 - a local dev token
 LIST_THEMES = "/agora.catalog.v1.CatalogService/ListThemes"
 THEMES = 20
@@ -233,16 +232,18 @@ def main() -> None:
     args.seconds = args.seconds or (0.2 if args.smoke else 2.0 if args.quick else 10.0)
     args.rounds = args.rounds or (1 if args.quick or args.smoke else 3)
     report = asyncio.run(run(args))
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(report, indent=2) + "\n")
-    write_png(report, REPORT.with_suffix(".png"))
+    stem = report_stem("gateway", smoke=args.smoke, quick=args.quick)
+    path = reports_dir() / f"{stem}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    write_png(report, path.with_suffix(".png"))
     print(f"{'transport':<26} {'calls/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'x gRPC':>7}")
     for name, row in report["transports"].items():
         print(
             f"{name:<26} {row['calls_per_s']:>9.0f} {row['p50_ms']:>8.2f} "
             f"{row['p99_ms']:>8.2f} {row['ratio_to_grpc']:>7.2f}"
         )
-    print(f"load average {report['load_average_1m']:.1f}; report {REPORT}")
+    print(f"load average {report['load_average_1m']:.1f}; report {path}")
 
 
 if __name__ == "__main__":

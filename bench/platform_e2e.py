@@ -42,6 +42,7 @@ import itertools
 import os
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -70,7 +71,6 @@ from agora_contracts.events.domains import learning
 from agora_core.grpc.client import bearer_metadata
 from agora_core.grpc.dev_tokens import mint_dev_token
 from agora_core.postgres import Database, create_pool
-from agora_core.testing import free_port
 from agora_core.testing.event_tap import ensure_topics
 from agora_demo.cast import INES
 from agora_demo.content import GDPR, QUIZ_KEY, QUIZ_ONE_WRONG
@@ -79,22 +79,22 @@ from agora_demo.narration import Narrator
 from agora_demo.platform import Platform
 from agora_demo.story import Demo
 from agora_platform import supervisor
-from agora_platform.config import PlatformConfig, ServiceConfig, load_config
-from agora_platform.display import Display
+from agora_platform.config import PlatformConfig, load_config
 from agora_platform.private import private_environ
-from agora_platform.processes import spawn, terminate
+from agora_platform.processes import terminate
 from agora_platform.state import PlatformState
+from bench import SMOKE_HELP, platform_report, report_stem, reports_dir
 from bench import gamification as gamification_bench
-from bench import platform_report
 from bench.gamification_parts import board as gamification_board
+from bench.platform_parts.replica import start_replica
 from bench.seeding import catalog as catalog_bench
 
 ROOT = Path(__file__).resolve().parents[1]
-REPORTS = ROOT / "bench" / "reports"
 TENANT = catalog_bench.TENANT  # the bulk seeders write this tenant
 BURST_TENANT = "bench-burst"
 PROBE_BADGE = "bench-probe"
 SAMPLE_SECONDS = 2.0
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PROBE_WAIT_SECONDS = 30.0
 """How long a probe waits for its points (and half that again for its notification)."""
 console = Console(width=None if sys.stdout.isatty() else 160)
@@ -156,38 +156,6 @@ class Processes:
             with contextlib.suppress(FileNotFoundError, ValueError):
                 pids[name] = int(pid_file.read_text(encoding="utf-8").strip())
         return Processes(pids, {s.name: s.metrics_url for s in state.services})
-
-
-async def start_replica(config: PlatformConfig, secret: str) -> tuple[ServiceConfig, int]:
-    """A second gamification process in the same consumer group, on its own ports.
-
-    Its public endpoint (issuer profile, credentials) listens on a port of its own too,
-    but advertises the first process's base URL: behind a load balancer both replicas
-    answer for one public address, and a credential must name the same issuer whichever
-    replica issued it.
-    """
-    first = config.service("gamification")
-    replica = ServiceConfig(
-        name="gamification",
-        grpc_port=free_port(),
-        http_port=free_port(),
-        connect_port=free_port(),
-        public_port=free_port() if first.public_port is not None else None,
-    )
-    env = supervisor.service_env(config, replica, secret, os.environ)
-    if first.public_port is not None:
-        shared = supervisor.service_env(config, first, secret, os.environ)
-        env[f"{first.prefix}PUBLIC_BASE_URL"] = shared[f"{first.prefix}PUBLIC_BASE_URL"]
-    pid = spawn(
-        Path(sys.executable),
-        replica.module,
-        env,
-        config.logs_dir / "gamification-2.log",
-        config.state_dir / "gamification-2.pid",
-    )
-    with Display(console) as display:
-        await supervisor.wait_ready(config, replica, pid, display.step("gamification #2"))
-    return replica, pid
 
 
 # ------------------------------------------------------------------------------ seeding
@@ -401,6 +369,31 @@ async def scrape(http: aiohttp.ClientSession, url: str) -> tuple[float, float, d
     return consumed, lag, per_topic
 
 
+def _stat_fields(path: Path) -> list[str]:
+    # Fields after the command (which may hold spaces) end at its closing parenthesis:
+    # [0] state, [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime.
+    return path.read_text().rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of ``pid`` and its children, in seconds (0 if gone).
+
+    PostgreSQL does its work in backends, children of the sampled postmaster: the live
+    ones are summed, and the ones that exited are in the postmaster's waited-for
+    children's times (cutime, cstime)."""
+    try:
+        own = _stat_fields(Path(f"/proc/{pid}/stat"))
+    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+        return 0.0
+    ticks = sum(int(own[i]) for i in (11, 12, 13, 14))
+    for path in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            fields = _stat_fields(path)
+            if int(fields[1]) == pid:
+                ticks += int(fields[11]) + int(fields[12])
+    return ticks / CLOCK_TICKS
+
+
 def rss_mb(pid: int) -> float:
     """VmRSS of ``pid`` in MB (0 if it is gone)."""
     with contextlib.suppress(FileNotFoundError, ProcessLookupError):
@@ -422,11 +415,17 @@ class Sampler:
     phases: list[str] = field(default_factory=list)
     lag: dict[str, list[float]] = field(default_factory=dict)
     rss: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)
+    """Per process, % of one core since the previous sample (which resource saturates)."""
+    load: list[float] = field(default_factory=list)
+    """The machine's one-minute load average at each sample (other users included)."""
+    _cpu_last: dict[str, tuple[float, float]] = field(default_factory=dict)
 
     async def counters(self) -> dict[str, tuple[float, dict[str, float]]]:
         """Events consumed so far per service (replicas summed), total and per topic."""
         out: dict[str, tuple[float, dict[str, float]]] = {}
-        for name, url in self.processes.metrics.items():
+        # A copy: a replica joins the dictionaries while a scrape below is awaited.
+        for name, url in list(self.processes.metrics.items()):
             service = name.split("#")[0]
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 consumed, _, topics = await scrape(self.http, url)
@@ -438,7 +437,7 @@ class Sampler:
 
     async def sample(self) -> None:
         lags: dict[str, float] = {}
-        for name, url in self.processes.metrics.items():
+        for name, url in list(self.processes.metrics.items()):
             service = name.split("#")[0]
             with contextlib.suppress(aiohttp.ClientError, TimeoutError):
                 _, lag, _ = await scrape(self.http, url)
@@ -448,9 +447,15 @@ class Sampler:
         self.phases.append(self.phase)
         for name, value in lags.items():
             self.lag.setdefault(name, [0.0] * n).append(value)
-        for name, pid in self.processes.pids.items():
+        self.load.append(round(os.getloadavg()[0], 2))
+        for name, pid in list(self.processes.pids.items()):
             self.rss.setdefault(name, [0.0] * n).append(round(rss_mb(pid), 1))
-        for values in (*self.lag.values(), *self.rss.values()):
+            now, used = time.monotonic(), cpu_seconds(pid)
+            last_at, last_used = self._cpu_last.get(name, (now, used))
+            self._cpu_last[name] = (now, used)
+            share = 100 * (used - last_used) / (now - last_at) if now > last_at else 0.0
+            self.cpu.setdefault(name, [0.0] * n).append(round(share, 1))
+        for values in (*self.lag.values(), *self.rss.values(), *self.cpu.values()):
             if len(values) < n + 1:
                 values.append(values[-1] if values else 0.0)
 
@@ -459,15 +464,42 @@ class Sampler:
             await self.sample()
             await asyncio.sleep(SAMPLE_SECONDS)
 
+    @staticmethod
+    def check(task: asyncio.Task[None]) -> None:
+        """Raise what stopped the sampling ``task``, if it stopped: a dead sampler would
+        leave every later level with no lag and no RSS (it once died silently when the
+        second replica joined)."""
+        if task.done():
+            task.result()
+
     def window(self, since: float) -> tuple[dict[str, float], dict[str, float]]:
         """(max lag, max RSS) per name among the samples taken after ``since``."""
-        first = next((i for i, t in enumerate(self.t) if t >= since), len(self.t))
+        first = self._first(since)
         lag = {k: max(v[first:], default=0.0) for k, v in self.lag.items()}
         rss = {k: max(v[first:], default=0.0) for k, v in self.rss.items()}
         return lag, rss
 
+    def cpu_window(self, since: float) -> dict[str, float]:
+        """Mean % of one core per process, and the mean load average ("load"), among
+        the samples taken after ``since``."""
+        first = self._first(since)
+        means = {k: round(statistics.fmean(v[first:]), 1) for k, v in self.cpu.items() if v[first:]}
+        if self.load[first:]:
+            means["load"] = round(statistics.fmean(self.load[first:]), 2)
+        return means
+
+    def _first(self, since: float) -> int:
+        return next((i for i, t in enumerate(self.t) if t >= since), len(self.t))
+
     def series(self) -> dict[str, Any]:
-        return {"t": self.t, "phase": self.phases, "lag": self.lag, "rss_mb": self.rss}
+        return {
+            "t": self.t,
+            "phase": self.phases,
+            "lag": self.lag,
+            "rss_mb": self.rss,
+            "cpu_pct": self.cpu,
+            "load_average": self.load,
+        }
 
 
 # --------------------------------------------------------------------------------- load
@@ -764,6 +796,7 @@ async def run_level(
         tick.cancel()
         progress.update(task, completed=seconds)
     lag, rss = sampler.window(since)
+    cpu = sampler.cpu_window(since)
     consumed = {
         service: round((after[service][0] - before.get(service, (0.0, {}))[0]) / elapsed, 2)
         for service in after
@@ -787,6 +820,7 @@ async def run_level(
         "probes_missing": probe_count - len(inbox),
         "lag_max": lag,
         "rss_mb_max": rss,
+        "cpu_pct_mean": cpu,
     }
 
 
@@ -839,6 +873,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
             "duration_s": args.duration,
             "replicas": args.replicas,
             "quick": args.quick,
+            "smoke": args.smoke,
             "outbox_scan_ms": args.outbox_scan_ms,
             "load_average_at_start": os.getloadavg(),
             "cpus": os.cpu_count(),
@@ -885,7 +920,9 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
             for replicas in args.replicas:
                 if replicas == 2 and replica_pid is None:
                     sampler.phase = "replica start"
-                    replica, replica_pid = await start_replica(config, secret)
+                    replica, replica_pid = await start_replica(
+                        config, "gamification", secret, console
+                    )
                     processes.pids["gamification#2"] = replica_pid
                     processes.metrics["gamification#2"] = replica.metrics_url
                     # The group rebalances onto two members: start measuring after it.
@@ -908,6 +945,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
                             args.probe_interval,
                             progress,
                         )
+                        Sampler.check(sampling)
                         report["runs"].append(run_figures)
                         console.log(
                             f"{replicas}x {level}/s: points p99 "
@@ -924,6 +962,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
                 )
                 # What the burst left must not count against the next replica count.
                 report["capacity"][-1]["settle_s"] = await settle(sampler, args.settle)
+                Sampler.check(sampling)
         finally:
             sampling.cancel()
             if replica_pid is not None:
@@ -935,6 +974,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="a few minutes, small tenant")
+    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--learners", type=int, default=100_000)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument(
@@ -972,12 +1012,26 @@ def main() -> None:
             settle=60,
             raw_messages=5000,
         )
+    if "--smoke" in sys.argv[1:]:
+        # Every phase (both replica counts, a level each, the bursts) at the least load
+        # that still sends a probe through; the figures mean nothing.
+        parser.set_defaults(
+            learners=200,
+            items=30,
+            levels="2",
+            duration=4,
+            burst=20,
+            burst_timeout=60,
+            settle=20,
+            raw_messages=500,
+        )
     args = parser.parse_args()
     args.levels = [int(x) for x in str(args.levels).split(",") if x]
     args.replicas = [int(x) for x in str(args.replicas).split(",") if x]
     state_dir = Path(tempfile.mkdtemp(prefix="agora-bench-e2e-"))
     env = platform_env(state_dir, args.outbox_scan_ms)
     config = load_config(ROOT, env)
+    reports = reports_dir()  # before the environment below drops AGORA_BENCH_REPORTS
     # The supervisor hands its own environment to the services (AGORA_<SVC>_* pass
     # through): make it the private platform's, so nothing of a caller's leaks in.
     os.environ.clear()
@@ -991,9 +1045,12 @@ def main() -> None:
         else:
             shutil.rmtree(state_dir, ignore_errors=True)
     platform_report.print_tables(report, console)
-    platform_report.write_json(report, REPORTS / "platform.json")
-    platform_report.write_chart(report, REPORTS / "platform.png")
-    console.print(f"report: {REPORTS / 'platform.json'}, chart: {REPORTS / 'platform.png'}")
+    # --quick and --smoke never write over the committed full-size report.
+    stem = report_stem("platform", smoke=args.smoke, quick=args.quick)
+    reports.mkdir(parents=True, exist_ok=True)
+    platform_report.write_json(report, reports / f"{stem}.json")
+    platform_report.write_chart(report, reports / f"{stem}.png")
+    console.print(f"report: {reports / stem}.json, chart: {reports / stem}.png")
 
 
 if __name__ == "__main__":

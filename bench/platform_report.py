@@ -24,8 +24,9 @@ Report = dict[str, Any]
 GOAL_LOAD_PER_S = 500
 POINTS_VISIBLE_P99_MS = 200.0
 CONSUMER_VS_RAW = 0.3
-LEADERBOARD_P99_MS = 20.0
-LEADERBOARD_LEARNERS = 100_000
+INBOX_P99_MS = 1000.0
+LEADERBOARD_P99_MS = 10.0
+LEADERBOARD_LEARNERS = 1_000_000
 RSS_LIMIT_MB = 300.0
 
 
@@ -92,7 +93,7 @@ def floor_goal(goal: str, limit: float, measured: float, unit: str, note: str = 
 
 
 def compare_goals(report: Mapping[str, Any]) -> list[GoalResult]:
-    """The issue's four goals against ``report`` (see the module constants)."""
+    """The issue's goals against ``report`` (see the module constants)."""
     results: list[GoalResult] = []
     runs: list[Mapping[str, Any]] = report["runs"]
     learners = int(report["meta"]["learners"])
@@ -111,6 +112,15 @@ def compare_goals(report: Mapping[str, Any]) -> list[GoalResult]:
         else:
             result = ceiling_goal(name, POINTS_VISIBLE_P99_MS, p99, "ms", note)
             # A latency met at a lower load than the goal's does not meet the goal.
+            results.append(result if at_load else GoalResult(**{**asdict(result), "met": False}))
+        name = "completion → inbox p99"
+        if not top["inbox_ms"]["n"]:
+            lost = f"no probe saw its notification within the wait; {note}"
+            results.append(
+                GoalResult(name, f"≤ {INBOX_P99_MS:g} ms", "none seen", False, float("inf"), lost)
+            )
+        else:
+            result = ceiling_goal(name, INBOX_P99_MS, float(top["inbox_ms"]["p99"]), "ms", note)
             results.append(result if at_load else GoalResult(**{**asdict(result), "met": False}))
     raw = float(report["baselines"]["raw_consume_per_s"])
     best: dict[str, float] = {}
@@ -316,7 +326,12 @@ def write_chart(report: Mapping[str, Any], path: Path) -> None:
             label=f"{call} p99",
         )
     latency.axhline(POINTS_VISIBLE_P99_MS, color="red", linestyle=":", label="points goal 200 ms")
-    latency.axhline(LEADERBOARD_P99_MS, color="purple", linestyle=":", label="board goal 20 ms")
+    latency.axhline(
+        LEADERBOARD_P99_MS,
+        color="purple",
+        linestyle=":",
+        label=f"board goal {LEADERBOARD_P99_MS:g} ms",
+    )
     latency.set_yscale("log")
     latency.set_title("latency per load level (ms, log scale)")
     latency.set_xticks(positions, labels)

@@ -51,7 +51,7 @@ from agora_core.testing.postgres import (
 from agora_notifications.bootstrap import build
 from agora_notifications.settings import NotificationsSettings
 from bench import SMOKE_HELP, reports_dir
-from bench.ratio_chart import Pair, write_ratio_chart
+from bench.ratio_report import Pair, write_ratio_chart
 
 REPORT = reports_dir() / "xapi.json"
 SECRET = "bench-dev-secret-of-at-least-thirty-two-bytes"  # noqa: S105 - local dev token

@@ -12,6 +12,11 @@ if [ -z "$python" ] || ! "$python" -c 'import sys; sys.exit(sys.version_info < (
   echo "agora: Python 3.11+ is required (apt-get install python3.11 python3.11-venv)" >&2
   exit 1
 fi
+# The interpreter itself, not a launcher in front of it (a pyenv shim): uv compares the
+# requested path with the one .venv was made from, and a shim never matches, so every
+# sync replaced the whole .venv, breaking any process importing from it meanwhile (a
+# test run whose benchmark smoke or system test starts a platform, which syncs first).
+python="$("$python" -c 'import sys; print(sys.executable)')"
 if [ ! -x "$tools/bin/uv" ]; then
   echo "[bootstrap] installing uv $uv_version into $tools"
   "$python" -m venv "$tools"

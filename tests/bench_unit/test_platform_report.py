@@ -21,7 +21,7 @@ def _latency(p50: float, p99: float) -> dict[str, float]:
     return {"n": 20, "p50": p50, "p95": p99, "p99": p99, "max": p99}
 
 
-def fixture_report(*, level: int = 50, learners: int = 100_000) -> dict[str, Any]:
+def fixture_report(*, level: int = 50, learners: int = 1_000_000) -> dict[str, Any]:
     run = {
         "replicas": 1,
         "level": level,
@@ -32,7 +32,7 @@ def fixture_report(*, level: int = 50, learners: int = 100_000) -> dict[str, Any
         "consumed_per_s": {"catalog": 20.0, "gamification": 30.0},
         "writes_ms": {"complete": _latency(40, 90)},
         "reads_ms": {
-            "leaderboard_top10": _latency(8, 15),
+            "leaderboard_top10": _latency(4, 8),
             "leaderboard_around_me": _latency(9, 25),
             "profile": _latency(3, 9),
         },
@@ -91,7 +91,9 @@ def test_goals_say_met_or_missed_and_by_how_much() -> None:
     assert goals["leaderboard top10 p99"].met
     around = goals["leaderboard around me p99"]
     assert not around.met
-    assert around.factor == pytest.approx(25 / 20)
+    assert around.factor == pytest.approx(25 / 10)
+    inbox = goals["completion → inbox p99"]
+    assert not inbox.met  # 700 ms is under 1 s, but at 50/s, not the goal's 500/s
     assert goals["catalog RSS under load"].met
     assert not goals["gamification RSS under load"].met
     assert "kafka RSS under load" not in goals  # infrastructure is shown, not judged
@@ -100,8 +102,9 @@ def test_goals_say_met_or_missed_and_by_how_much() -> None:
 def test_goals_at_the_goals_load_and_size() -> None:
     goals = {g.goal: g for g in compare_goals(fixture_report(level=500))}
     assert goals["completion → points visible p99"].met
+    assert goals["completion → inbox p99"].met
     small = {g.goal: g for g in compare_goals(fixture_report(learners=5_000))}
-    assert not small["leaderboard top10 p99"].met  # fast, but not at 100,000 learners
+    assert not small["leaderboard top10 p99"].met  # fast, but not at 1,000,000 learners
 
 
 def test_report_and_chart_are_written(tmp_path: Path) -> None:

@@ -1,0 +1,2 @@
+"""Helpers of ``bench/platform_e2e.py`` (a package, so the smoke run, which runs every
+``bench/*.py``, does not take them for a benchmark)."""
