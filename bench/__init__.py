@@ -9,6 +9,7 @@ run's temporary one).
 
 from __future__ import annotations
 
+import argparse
 import os
 from pathlib import Path
 from typing import Final
@@ -22,6 +23,29 @@ def report_stem(name: str, *, smoke: bool = False, quick: bool = False) -> str:
     ``name-quick`` for the small sizes, so they never replace a committed full-size
     report (the ``-smoke``/``-quick`` files are git-ignored)."""
     return f"{name}-smoke" if smoke else f"{name}-quick" if quick else name
+
+
+TEST_KAFKA_DEFAULT: Final = "127.0.0.1:29092"
+TEST_POSTGRES_ADMIN_DEFAULT: Final = (
+    "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres"
+)
+
+
+def add_infrastructure_arguments(
+    parser: argparse.ArgumentParser, *, kafka: bool = True, postgres: bool = True
+) -> None:
+    """``--kafka`` and ``--postgres`` (an admin DSN: the benchmark makes and drops its own
+    databases), defaulting to the test environment's (``tools/test-env.sh``)."""
+    if kafka:
+        parser.add_argument(
+            "--kafka", default=os.environ.get("AGORA_TEST_KAFKA", TEST_KAFKA_DEFAULT)
+        )
+    if postgres:
+        parser.add_argument(
+            "--postgres",
+            default=os.environ.get("AGORA_TEST_POSTGRES_DSN", TEST_POSTGRES_ADMIN_DEFAULT),
+            help="an admin DSN: the benchmark creates (and drops) its own databases",
+        )
 
 
 def reports_dir() -> Path:

@@ -65,7 +65,7 @@ from agora_core.testing.postgres import (
     ensure_test_role,
 )
 from agora_core.testing.service_harness import channel_to, running_service, test_settings
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench import community_report as report_
 from bench.platform_report import summary
 from bench.seeds.community import BIG, FULL, QUICK, SMOKE, TENANT, Sizes, seed
@@ -372,15 +372,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="small run (50,000 comments)")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "AGORA_TEST_POSTGRES_DSN",
-            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
-        ),
-        help="an admin DSN: the benchmark creates (and drops) its own database",
-    )
+    add_infrastructure_arguments(parser)
     parser.add_argument("--out", type=Path, default=reports_dir(), help="where reports go")
     # tools/bench.sh passes the same arguments to every benchmark; ignore others' flags.
     args, _ = parser.parse_known_args()

@@ -71,7 +71,7 @@ from agora_core.testing.postgres import (
     ensure_test_role,
     migrated_database,
 )
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench import core_messaging_report as report_
 from bench.platform_report import summary
 
@@ -743,15 +743,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="CI size: 5,000 events")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--events", type=int, help="events per phase (default 50,000)")
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "AGORA_TEST_POSTGRES_DSN",
-            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
-        ),
-        help="an admin DSN: the benchmark creates (and drops) its own database",
-    )
+    add_infrastructure_arguments(parser)
     parser.add_argument("--out", type=Path, default=REPORTS, help="where the reports go")
     args = parser.parse_args()
     if args.smoke:

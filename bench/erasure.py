@@ -61,7 +61,7 @@ from agora_core.testing.postgres import (
     ensure_test_role,
     migrated_database,
 )
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench import erasure_report as report_
 from bench.platform_report import summary
 from bench.seeds.erasure import ADA, RAW_ERASURE, SEEDED_TABLES, TENANT, end_state, seed
@@ -273,14 +273,7 @@ def main() -> None:
     parser.add_argument("--person-docs", type=int, default=1_000, help="rows of each kind")
     parser.add_argument("--others", type=int, default=100_000, help="others' rows per table")
     parser.add_argument("--samples", type=int, default=2_000, help="guard measurements")
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "AGORA_TEST_POSTGRES_DSN",
-            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
-        ),
-        help="an admin DSN: the benchmark creates (and drops) its own databases",
-    )
+    add_infrastructure_arguments(parser, kafka=False)
     # tools/bench.sh passes the same arguments to every benchmark; ignore others' flags.
     args, _ = parser.parse_known_args()
     args.mode = "smoke" if args.smoke else "quick" if args.quick else "full"

@@ -60,7 +60,7 @@ from agora_gamification.bootstrap import build
 from agora_gamification.entrypoints.events import consumed_topics
 from agora_gamification.migrations import MIGRATIONS
 from agora_gamification.settings import GamificationSettings
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench.gamification_parts import board as boards
 
 REPORTS = reports_dir()
@@ -365,14 +365,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=None)
     parser.add_argument("--event-learners", type=int, default=10_000)
     parser.add_argument("--calls", type=int, default=None, help="calls per latency series")
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "AGORA_TEST_POSTGRES_DSN",
-            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
-        ),
-    )
+    add_infrastructure_arguments(parser)
     parser.add_argument("--keep-records", action="store_true")
     parser.add_argument("--from-json", type=Path, help="re-draw the chart of a saved report")
     args = parser.parse_args()

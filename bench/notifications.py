@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import statistics
 import time
 import uuid
@@ -60,7 +59,7 @@ from agora_core.testing.postgres import (
 from agora_notifications.bootstrap import build
 from agora_notifications.domain.model import notification_id
 from agora_notifications.settings import NotificationsSettings
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench.ratio_report import Pair, write_ratio_chart
 
 REPORT = reports_dir() / "notifications.json"
@@ -381,15 +380,7 @@ def main() -> None:
         default=200,
         help="the service's outbox relay idle poll interval",
     )
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "AGORA_TEST_POSTGRES_DSN",
-            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
-        ),
-        help="admin DSN: the run gets a fresh database of its own",
-    )
+    add_infrastructure_arguments(parser)
     args = parser.parse_args()
     events, paced = (
         (40, 10) if args.smoke else (300, 50) if args.quick else (args.events, args.paced)

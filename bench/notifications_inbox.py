@@ -55,7 +55,7 @@ from agora_core.testing.postgres import (
 from agora_notifications.adapters.postgres.inbox import PostgresInboxRepository
 from agora_notifications.domain.inbox import InboxPosition
 from agora_notifications.migrations import MIGRATIONS
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench import notifications_inbox_report as report_
 from bench.platform_report import summary
 
@@ -228,14 +228,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="1,000,000 notifications")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "AGORA_TEST_POSTGRES_DSN",
-            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
-        ),
-        help="an admin DSN: the benchmark creates (and drops) its own database",
-    )
+    add_infrastructure_arguments(parser, kafka=False)
     parser.add_argument(
         "--keep", action="store_true", help="seed a named database once and keep it"
     )

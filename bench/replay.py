@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import time
 import uuid
 
@@ -33,7 +32,7 @@ from agora_core.messaging.dead_letters import dlq_topic
 from agora_core.messaging.kafka_connection import create_broker
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.messaging.replay import replay_dead_letters
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 
 REPORT = reports_dir() / "replay.json"
 console = Console()
@@ -177,7 +176,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--records", type=int, default=5000)
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
+    add_infrastructure_arguments(parser, postgres=False)
     args, _ = parser.parse_known_args()  # make bench may pass --quick to every benchmark
     records = 100 if args.smoke else args.records
     report(asyncio.run(run(records, args.kafka)), records)

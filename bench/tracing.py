@@ -66,7 +66,7 @@ from agora_core.testing.postgres import (
 )
 from agora_core.tracing import install, installed, tracer
 from agora_core.tracing.setup import TracingSetup, build_provider
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench.core_messaging import (
     MIGRATIONS,
     TENANT,
@@ -364,14 +364,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, help="events per consumer run (default 20,000)")
     parser.add_argument("--calls", type=int, help="gRPC calls per run (default 10,000)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every mode")
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "AGORA_TEST_POSTGRES_DSN",
-            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
-        ),
-    )
+    add_infrastructure_arguments(parser)
     parser.add_argument("--out", type=Path, default=REPORTS)
     args = parser.parse_args()
     if args.smoke:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import time
 import uuid
 from collections.abc import Awaitable, Callable
@@ -50,7 +49,7 @@ from agora_core.testing.postgres import (
 )
 from agora_notifications.bootstrap import build
 from agora_notifications.settings import NotificationsSettings
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench.ratio_report import Pair, write_ratio_chart
 
 REPORT = reports_dir() / "xapi.json"
@@ -270,15 +269,7 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1000)
     parser.add_argument("--quick", action="store_true", help="200 events")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
-    parser.add_argument("--kafka", default=os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:29092"))
-    parser.add_argument(
-        "--postgres",
-        default=os.environ.get(
-            "AGORA_TEST_POSTGRES_DSN",
-            "postgresql://postgres:agora-local-postgres@127.0.0.1:25432/postgres",
-        ),
-        help="admin DSN: each run gets a fresh database of its own",
-    )
+    add_infrastructure_arguments(parser)
     args = parser.parse_args()
     events = 30 if args.smoke else 200 if args.quick else args.events
     report(asyncio.run(run(events, args.kafka, args.postgres)))

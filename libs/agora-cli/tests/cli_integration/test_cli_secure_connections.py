@@ -12,7 +12,8 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Sequence
+import logging
+from collections.abc import AsyncIterator, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,23 @@ from agora_core.testing.service_harness import test_settings
 pytestmark = pytest.mark.integration
 
 RUNNER = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def logging_of_a_cli_process() -> Iterator[None]:
+    """The stdlib logging a CLI process has: none configured. An earlier test of the run
+    may have configured a service's (JSON lines on the current stdout), which would put
+    aiokafka's warnings (e.g. SASL_PLAINTEXT's "password in the clear") into the
+    command's stdout here, something a real ``agora`` process never sees."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    root.handlers = []
+    try:
+        yield
+    finally:
+        root.handlers, root.level = handlers, level
+
+
 PERMISSION, UNAVAILABLE, USAGE = 5, 7, 2
 
 
