@@ -28,6 +28,7 @@ import statistics
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import grpc.aio
@@ -59,10 +60,9 @@ from agora_core.testing.postgres import (
 from agora_notifications.bootstrap import build
 from agora_notifications.domain.model import notification_id
 from agora_notifications.settings import NotificationsSettings
-from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, report_stem, reports_dir
 from bench.ratio_report import Pair, write_ratio_chart
 
-REPORT = reports_dir() / "notifications.json"
 SECRET = "bench-dev-secret-of-at-least-thirty-two-bytes"  # noqa: S105 - local dev token
 console = Console()
 
@@ -317,7 +317,7 @@ async def run(
     return results
 
 
-def report(results: dict[str, float]) -> None:
+def report(results: dict[str, float], path: Path) -> None:
     table = Table(title=f"notifications service, {int(results['events'])} events")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -342,10 +342,10 @@ def report(results: dict[str, float]) -> None:
     table.add_row("event → inbox latency p50", f"{results['latency_p50_ms']:,.0f} ms", "", "")
     table.add_row("event → inbox latency p99", f"{results['latency_p99_ms']:,.0f} ms", "", "")
     console.print(table)
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(results, indent=2) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
     write_ratio_chart(
-        REPORT.with_suffix(".png"),
+        path.with_suffix(".png"),
         f"notifications on PostgreSQL, {int(results['events'])} events"
         f" (event → inbox p50 {results['latency_p50_ms']:,.0f} ms,"
         f" p99 {results['latency_p99_ms']:,.0f} ms)",
@@ -365,7 +365,7 @@ def report(results: dict[str, float]) -> None:
         ],
         "events per second",
     )
-    console.print(f"report: {REPORT} and {REPORT.with_suffix('.png').name}")
+    console.print(f"report: {path} and {path.with_suffix('.png').name}")
 
 
 def main() -> None:
@@ -385,7 +385,11 @@ def main() -> None:
     events, paced = (
         (40, 10) if args.smoke else (300, 50) if args.quick else (args.events, args.paced)
     )
-    report(asyncio.run(run(events, paced, args.kafka, args.postgres, args.outbox_poll_ms)))
+    stem = report_stem("notifications", smoke=args.smoke, quick=args.quick)
+    report(
+        asyncio.run(run(events, paced, args.kafka, args.postgres, args.outbox_poll_ms)),
+        reports_dir() / f"{stem}.json",
+    )
 
 
 if __name__ == "__main__":

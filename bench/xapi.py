@@ -25,6 +25,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
 import psycopg
 from aiokafka import AIOKafkaConsumer, TopicPartition
@@ -49,10 +50,9 @@ from agora_core.testing.postgres import (
 )
 from agora_notifications.bootstrap import build
 from agora_notifications.settings import NotificationsSettings
-from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, report_stem, reports_dir
 from bench.ratio_report import Pair, write_ratio_chart
 
-REPORT = reports_dir() / "xapi.json"
 SECRET = "bench-dev-secret-of-at-least-thirty-two-bytes"  # noqa: S105 - local dev token
 console = Console()
 
@@ -209,7 +209,7 @@ async def run(events: int, kafka: str, postgres: str) -> dict[str, float]:
     }
 
 
-def report(results: dict[str, float]) -> None:
+def report(results: dict[str, float], path: Path) -> None:
     table = Table(title=f"xAPI projection, {int(results['events'])} completions")
     table.add_column("measure")
     table.add_column("value", justify="right")
@@ -240,10 +240,10 @@ def report(results: dict[str, float]) -> None:
         "",
     )
     console.print(table)
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(results, indent=2) + "\n")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
     write_ratio_chart(
-        REPORT.with_suffix(".png"),
+        path.with_suffix(".png"),
         f"xAPI projection on PostgreSQL, {int(results['events'])} completions",
         [
             Pair(
@@ -261,7 +261,7 @@ def report(results: dict[str, float]) -> None:
         ],
         "per second",
     )
-    console.print(f"report: {REPORT} and {REPORT.with_suffix('.png').name}")
+    console.print(f"report: {path} and {path.with_suffix('.png').name}")
 
 
 def main() -> None:
@@ -272,7 +272,8 @@ def main() -> None:
     add_infrastructure_arguments(parser)
     args = parser.parse_args()
     events = 30 if args.smoke else 200 if args.quick else args.events
-    report(asyncio.run(run(events, args.kafka, args.postgres)))
+    stem = report_stem("xapi", smoke=args.smoke, quick=args.quick)
+    report(asyncio.run(run(events, args.kafka, args.postgres)), reports_dir() / f"{stem}.json")
 
 
 if __name__ == "__main__":
