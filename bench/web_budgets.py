@@ -16,7 +16,8 @@
 The platform is the browser tests' own (``tests/system_web/platform.py``: the four
 services in process on the test infrastructure, the local OpenID Connect provider, the
 demo's seed and the built app served with its ``config.json``). Run with
-``make bench-web``; the report lands in ``bench/reports/web_budgets.json`` (+ PNG).
+``make bench-web``; the report lands in ``bench/reports/web_budgets.json`` (+ PNG;
+``--quick``/``--smoke``: ``web_budgets-quick.*``/``-smoke.*``).
 """
 
 from __future__ import annotations
@@ -43,13 +44,12 @@ from agora_core.testing.postgres import ensure_test_role
 from agora_demo.cast import EMMA
 from agora_platform.testenv import suite_environment
 from agora_platform.web import WebConfig, build_web, serve_web
-from bench import SMOKE_HELP, reports_dir
+from bench import SMOKE_HELP, report_stem, reports_dir
 from bench.web_budgets_report import write_png
 from tests.system_web.platform import running_web_platform
 from tests.system_web.test_budgets import initial_scripts
 
 ROOT: Final = Path(__file__).resolve().parents[1]
-REPORT: Final = reports_dir() / "web_budgets.json"
 LIGHTHOUSE_FLOW: Final = ROOT / "bench" / "web_lighthouse.mjs"
 BUDGETS: Final = {
     "initial_js_gzip_kb": 200.0,
@@ -241,9 +241,10 @@ def main() -> None:
     if args.quick or args.smoke:
         args.loads = 1 if args.smoke else 2
     report = asyncio.run(run(args))
-    REPORT.parent.mkdir(parents=True, exist_ok=True)
-    REPORT.write_text(json.dumps(report, indent=2) + "\n")
-    write_png(report, REPORT.with_suffix(".png"))
+    path = reports_dir() / f"{report_stem('web_budgets', smoke=args.smoke, quick=args.quick)}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(report, indent=2) + "\n")
+    write_png(report, path.with_suffix(".png"))
     js, lcp = report["initial_javascript"], report["lcp"]
     print(f"initial JavaScript {js['gzip_kb']:.1f} kB gzipped (budget 200)")
     if lcp["home_ms"] is not None:
@@ -258,7 +259,7 @@ def main() -> None:
                 f"accessibility {scores['accessibility']}, LCP {scores['lcpMs']:.0f} ms"
             )
     print(f"within budget: {report['within_budget']}")
-    print(f"load average {report['load_average_1m']:.1f}; report {REPORT}")
+    print(f"load average {report['load_average_1m']:.1f}; report {path}")
 
 
 if __name__ == "__main__":
