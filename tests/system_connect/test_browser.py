@@ -24,7 +24,7 @@ from agora.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from agora_catalog.bootstrap import build
 from agora_catalog.settings import CatalogSettings
 from agora_core.grpc.client import bearer_metadata
-from agora_core.grpc.status_details import field_violations
+from agora_core.grpc.status_details import error_info, field_violations
 from agora_core.testing.grpc_assertions import rpc_error
 from agora_core.testing.service_harness import running_service, test_settings
 
@@ -166,12 +166,19 @@ async def test_a_page_calls_the_catalog_through_connect_like_grpc(
     invalid = seen["invalid"]["error"]
     assert invalid["code"] == "InvalidArgument"
     assert invalid["message"] == native_error.details()
-    [detail] = invalid["details"]
-    assert detail["type"] == "google.rpc.BadRequest"
+    # The same details as over gRPC: the field violations, then the stable reason.
+    detail, info_detail = invalid["details"]
+    assert (detail["type"], info_detail["type"]) == (
+        "google.rpc.BadRequest",
+        "google.rpc.ErrorInfo",
+    )
     bad_request = error_details_pb2.BadRequest.FromString(base64.b64decode(detail["value"]))
     assert {v.field: v.description for v in bad_request.field_violations} == field_violations(
         native_error
     )
+    info = error_details_pb2.ErrorInfo.FromString(base64.b64decode(info_detail["value"]))
+    assert info == error_info(native_error)
+    assert (info.reason, info.domain) == ("INVALID_FIELD", "agora.catalog")
     assert seen["unauthenticated"]["error"]["code"] == "Unauthenticated"
     # The browser itself enforces CORS: a page from an unlisted origin gets no answer.
     assert refused["themes"]["error"]["code"] == "Unknown", refused
