@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -33,6 +32,7 @@ import httpx
 
 from agora.catalog.v1 import catalog_pb2, catalog_pb2_grpc
 from agora_core.grpc.dev_tokens import mint_dev_token
+from agora_core.ports import free_port
 from agora_core.testing.postgres import create_test_database, drop_test_database, ensure_test_role
 from bench import SMOKE_HELP, report_stem, reports_dir
 from bench.gateway_report import write_png
@@ -40,13 +40,6 @@ from bench.gateway_report import write_png
 SECRET = "bench-gateway-dev-secret-of-at-least-32-bytes"  # noqa: S105 - a local dev token
 LIST_THEMES = "/agora.catalog.v1.CatalogService/ListThemes"
 THEMES = 20
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def start_catalog(kafka: str, postgres_dsn: str) -> tuple[subprocess.Popen[bytes], dict[str, int]]:

@@ -6,18 +6,13 @@ from __future__ import annotations
 
 import email
 import email.policy
-import socket
 from email.message import Message
 from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, AuthResult, Envelope, LoginPassword, Session
 
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from agora_core.ports import free_port as free_port
 
 
 class _Mailbox:

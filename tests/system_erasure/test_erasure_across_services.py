@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from agora_community.bootstrap import build as build_community
 from agora_community.settings import CommunitySettings
 from agora_contracts.events.domains.privacy import ERASED_PERSON_PLACEHOLDER
 from agora_contracts.events.schemas import load_platform_events
+from agora_core.ports import free_port
 from agora_core.postgres import Database
 from agora_core.runtime import ServiceRuntime
 from agora_core.testing import eventually
@@ -65,12 +65,6 @@ pytestmark = pytest.mark.system
 
 WAIT = 180.0
 """Seconds to wait for a cross-service outcome (the 2-core machine is shared)."""
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Mailbox:

@@ -12,7 +12,6 @@ the client's trace, each one's parent among them.
 from __future__ import annotations
 
 import contextlib
-import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from agora_community.bootstrap import build as build_community
 from agora_community.settings import CommunitySettings
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.grpc.client import tracing_interceptors
+from agora_core.ports import free_port
 from agora_core.runtime import ServiceRuntime
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import start_group_at_end
@@ -61,12 +61,6 @@ pytestmark = pytest.mark.system
 WAIT = 180.0
 COMPLETED = "org.agora.learning.knowledge.completed.v1"
 POINTS = "org.agora.gamification.points.awarded.v1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Mailbox:

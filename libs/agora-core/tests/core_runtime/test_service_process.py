@@ -7,7 +7,6 @@ import asyncio
 import json
 import os
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -23,18 +22,13 @@ from core_grpc.helpers import DEV_SECRET, caller
 from agora.testing.v1 import notes_pb2, notes_pb2_grpc
 from agora_contracts.events import CloudEventEnvelope
 from agora_core.grpc.probe import check, wait_serving
+from agora_core.ports import free_port
 from agora_core.testing import SaslListener, eventually
 
 pytestmark = pytest.mark.integration
 
 TESTS_DIR = Path(__file__).resolve().parents[1]
 SERVICE = Path(__file__).resolve().parent / "notes_service.py"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -75,7 +69,7 @@ async def spawn_notes(
     log: Path,
     **extra: str,
 ) -> ServiceProcess:
-    grpc_port, http_port = _free_port(), _free_port()
+    grpc_port, http_port = free_port(), free_port()
     env = _environment(
         kafka,
         postgres_dsn,

@@ -10,22 +10,15 @@ the system tests and the fault suite build a private platform the same way.
 from __future__ import annotations
 
 import io
-import socket
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from rich.console import Console
 
+from agora_core.ports import free_port as free_port
 from agora_platform.config import DEFAULT_PUBLIC_PORTS, PlatformConfig, load_config
 from agora_platform.display import Display
 from agora_platform.supervisor import provision_topics, run_script
-
-
-def free_port() -> int:
-    """A port nothing listens on now (the kernel's pick)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def private_environ(

@@ -3,7 +3,6 @@ HTTP webhook endpoint (aiohttp), plus a controllable clock and event builders.""
 
 from __future__ import annotations
 
-import socket
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -12,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from agora_contracts.events import EventPayload
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.ports import free_port as free_port
 from agora_core.testing.service_harness import test_settings
 from agora_core.testing.smtp_server import SmtpServer as SmtpServer
 from agora_core.testing.webhook_receiver import WebhookReceiver
@@ -39,12 +39,6 @@ class ManualClock:
         if instant > self._now:
             self._now = instant
         return self._now
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def event(

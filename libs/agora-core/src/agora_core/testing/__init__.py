@@ -15,9 +15,10 @@ Needs the dev dependency group (pytest); never imported by service code.
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+
+from agora_core.ports import free_port as free_port
 
 
 @dataclass(frozen=True)
@@ -44,10 +45,3 @@ async def eventually(
             return
         await asyncio.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s: {check.__qualname__}")
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that was free a moment ago (the OS picked it)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])

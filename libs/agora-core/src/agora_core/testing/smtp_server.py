@@ -9,17 +9,12 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
-import socket
 from email.message import Message
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+from agora_core.ports import free_port
 
 
 class Mailbox:
@@ -53,7 +48,7 @@ class SmtpServer:
     """aiosmtpd on a fixed loopback port, stoppable and restartable (outage tests)."""
 
     def __init__(self, port: int | None = None) -> None:
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.mailbox = Mailbox()
         self._controller: Controller | None = None
 
