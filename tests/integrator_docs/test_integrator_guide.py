@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings
 
 from agora_catalog.settings import CatalogSettings
 from agora_community.settings import CommunitySettings
-from agora_contracts.events.asyncapi import example_envelope, example_payload
+from agora_contracts.events.examples import example_envelope, example_payload
 from agora_contracts.events.schemas import load_platform_events
 from agora_contracts.xapi import TenantXapiProfile, projects, to_statement
 from agora_core.messaging.events import EventSchemaSettings

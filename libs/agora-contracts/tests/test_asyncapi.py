@@ -17,7 +17,6 @@ import yaml
 
 from agora_contracts.events import CloudEventEnvelope
 from agora_contracts.events.asyncapi import (
-    DLQ_HEADERS,
     DOCS_DIR,
     DOCUMENT_NAME,
     PAGE_NAME,
@@ -25,6 +24,7 @@ from agora_contracts.events.asyncapi import (
     generated_files,
     render_yaml,
 )
+from agora_contracts.events.header_schemas import DLQ_HEADERS
 from agora_contracts.events.schemas import load_platform_events
 from agora_contracts.events.topology import SERVICES
 

@@ -16,23 +16,16 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import uuid
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
-from agora_contracts.events.dataschema import (
-    DEFAULT_SCHEMA_BASE_URL,
-    dataschema_url,
-    schema_file_name,
-)
-from agora_contracts.events.envelope import (
-    CONTENT_TYPE_HEADER,
-    CONTENT_TYPE_JSON,
-    SOURCE_PATTERN,
-    SPEC_VERSION,
-    TRACESTATE_MAX_LENGTH,
-    CloudEventEnvelope,
+from agora_contracts.events.dataschema import schema_file_name
+from agora_contracts.events.envelope import CONTENT_TYPE_JSON
+from agora_contracts.events.examples import example_for
+from agora_contracts.events.header_schemas import (
+    JsonObject,
+    cloudevent_headers,
+    dead_letter_headers,
 )
 from agora_contracts.events.payload import EventPayload
 from agora_contracts.events.registry import EventRegistry, EventSpec
@@ -47,215 +40,9 @@ PAGE_NAME: Final = "README.md"
 SCHEMAS_FOLDER: Final = "schemas"
 
 DLQ_SUFFIX: Final = ".dlq"
-DLQ_HEADERS: Final[dict[str, tuple[str, dict[str, Any]]]] = {
-    # mirrors agora_core.messaging.dead_letters (the contracts cannot import the runtime)
-    "agora-dlq-reason": (
-        "Why the record was dead-lettered.",
-        {
-            "type": "string",
-            "enum": [
-                "invalid-envelope",
-                "wrong-topic",
-                "oversize",
-                "invalid-payload",
-                "handler-rejected",
-                "retries-exhausted",
-            ],
-        },
-    ),
-    "agora-dlq-error": ("The error, truncated to 2000 characters.", {"type": "string"}),
-    "agora-dlq-topic": ("The topic the record came from.", {"type": "string"}),
-    "agora-dlq-partition": ("Its partition (decimal).", {"type": "string", "pattern": "^[0-9]+$"}),
-    "agora-dlq-offset": ("Its offset (decimal).", {"type": "string", "pattern": "^[0-9]+$"}),
-    "agora-dlq-group": ("The consumer group that gave up on it.", {"type": "string"}),
-    "agora-dlq-attempts": (
-        "Handler attempts made (decimal).",
-        {"type": "string", "pattern": "^[0-9]+$"},
-    ),
-    "agora-dlq-time": ("When it was dead-lettered (ISO 8601).", {"type": "string"}),
-}
-
-_EXAMPLE_TIME: Final = datetime(2026, 11, 23, 9, 30, tzinfo=UTC)
-_EXAMPLE_TRACEPARENT: Final = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
-_EXAMPLE_NAMESPACE: Final = uuid.UUID("0b7c3c52-8f6d-4e0a-9d1b-5e2f7c9a4d31")
-
-JsonObject = dict[str, Any]
-
-
-# -- examples built from real model instances ------------------------------------------
-
-
-def example_payload(model: type[EventPayload]) -> EventPayload:
-    """A real instance of ``model`` from the example every contract field carries."""
-    values = {
-        name: (field.examples or [None])[0]
-        for name, field in model.model_fields.items()
-        if field.examples
-    }
-    return model.model_validate(values)
-
-
-def _example_for(
-    spec: EventSpec, registry: EventRegistry
-) -> tuple[CloudEventEnvelope, EventPayload]:
-    """Headers and payload of the example of ``spec``."""
-    from agora_contracts.events.domains.learning import KnowledgeCompletedV1
-    from agora_contracts.events.domains.xapi import StatementProjectedV1
-    from agora_contracts.xapi import TenantXapiProfile, to_statement
-
-    if spec.payload is not StatementProjectedV1:
-        payload = example_payload(spec.payload)
-        return example_envelope(spec, subject=_example_subject(spec, payload)), payload
-    # the statement example is the projection of a real completion event
-    completion = registry.spec_for(KnowledgeCompletedV1)
-    statement = to_statement(
-        example_envelope(completion),
-        example_payload(KnowledgeCompletedV1),
-        TenantXapiProfile(
-            tenant_id="acme",
-            home_page="https://learn.acme.example",
-            activity_base="https://learn.acme.example/xapi/activities",
-            extension_base="https://agora.example/xapi/extensions",
-        ),
-    )
-    assert statement is not None
-    # as the projector sends it: ce_id = ce_subject = the statement id
-    envelope = example_envelope(spec).model_copy(
-        update={"id": statement.id, "subject": str(statement.id)}
-    )
-    return envelope, StatementProjectedV1.of(statement)
-
-
-def _example_subject(spec: EventSpec, payload: EventPayload) -> str:
-    """The example's subject as producers set it: the keyed aggregate, except that
-    learning events are about the item or path (keyed by the learner) and deliveries
-    about the notification."""
-    values = payload.model_dump()
-    for name in ("item_id", "path_id", "assignment_id", "notification_id"):
-        if spec.topic.split(".")[1] in ("learning", "notifications") and values.get(name):
-            return str(values[name])
-    return str(values.get(spec.key_description) or "k-42")
-
-
-def example_envelope(spec: EventSpec, subject: str = "k-42") -> CloudEventEnvelope:
-    """A fixed, valid envelope for ``spec`` (deterministic, so the document is stable)."""
-    return CloudEventEnvelope(
-        id=uuid.uuid5(_EXAMPLE_NAMESPACE, spec.event_type),
-        source=producer_of(spec.topic).source,
-        type=spec.event_type,
-        time=_EXAMPLE_TIME,
-        subject=subject,
-        tenantid="acme",
-        actorid="u-ada",
-        traceparent=_EXAMPLE_TRACEPARENT,
-        dataschema=dataschema_url(spec.event_type),
-    )
 
 
 # -- schemas ----------------------------------------------------------------------------
-
-
-def _cloudevent_headers() -> JsonObject:
-    return {
-        "type": "object",
-        "description": (
-            "CloudEvents 1.0 context attributes in Kafka headers (binary content mode): "
-            "each attribute is a UTF-8 header `ce_<name>`; `datacontenttype` travels as "
-            "`content-type`. The value is the JSON payload alone."
-        ),
-        "required": [
-            "ce_specversion",
-            "ce_id",
-            "ce_source",
-            "ce_type",
-            "ce_time",
-            "ce_subject",
-            "ce_tenantid",
-            "ce_dataschema",
-            CONTENT_TYPE_HEADER,
-        ],
-        "properties": {
-            "ce_specversion": {"type": "string", "const": SPEC_VERSION},
-            "ce_id": {
-                "type": "string",
-                "format": "uuid",
-                "description": "Unique per event: the idempotency key (dedupe on it).",
-            },
-            "ce_source": {
-                "type": "string",
-                "pattern": SOURCE_PATTERN,
-                "description": "The producing service, `/agora/<service>`.",
-            },
-            "ce_type": {
-                "type": "string",
-                "description": "`org.agora.<domain>.<entity>.<verb>.v<major>`; dispatch on it.",
-            },
-            "ce_time": {
-                "type": "string",
-                "format": "date-time",
-                "description": "When the fact happened (UTC, RFC 3339).",
-            },
-            "ce_subject": {
-                "type": "string",
-                "maxLength": 200,
-                "description": "The id of the entity the event is about.",
-            },
-            "ce_tenantid": {
-                "type": "string",
-                "maxLength": 200,
-                "description": "Extension: the tenant (organisation) the event belongs to.",
-            },
-            "ce_actorid": {
-                "type": "string",
-                "maxLength": 200,
-                "description": "Extension: who caused it: the person's id, or "
-                "system:<service> for what the platform did on its own.",
-            },
-            "ce_traceparent": {
-                "type": "string",
-                "pattern": "^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$",
-                "description": (
-                    "Extension (CloudEvents distributed tracing): W3C trace context of "
-                    "what caused the event (the gRPC call or the consumed event; a "
-                    "scheduled job starts a trace of its own). On every event Agora "
-                    "publishes; its sampled flag says whether the trace was recorded."
-                ),
-            },
-            "ce_tracestate": {
-                "type": "string",
-                "maxLength": TRACESTATE_MAX_LENGTH,
-                "description": "Extension: W3C trace state accompanying `ce_traceparent`, "
-                "when the trace has vendor data.",
-            },
-            "ce_dataschema": {
-                "type": "string",
-                "format": "uri",
-                "description": (
-                    "URL of the payload's published JSON Schema: "
-                    "`<base>/<ce_type>.json`, the file `schemas/<ce_type>.json` beside "
-                    "this page; the base is the deployment's `AGORA_EVENTS_SCHEMA_BASE_URL` "
-                    f"(default `{DEFAULT_SCHEMA_BASE_URL}`). Set on every event Agora "
-                    "publishes; records written by releases before it may lack it."
-                ),
-            },
-            CONTENT_TYPE_HEADER: {"type": "string", "const": CONTENT_TYPE_JSON},
-        },
-    }
-
-
-def _dead_letter_headers() -> JsonObject:
-    return {
-        "type": "object",
-        "description": (
-            "The original record's headers (CloudEvents ones included, when it had them) "
-            "plus the `agora-dlq-*` headers naming the failure."
-        ),
-        "required": sorted(DLQ_HEADERS),
-        "properties": {
-            name: {**schema, "description": text} for name, (text, schema) in DLQ_HEADERS.items()
-        },
-        "additionalProperties": {"type": "string"},
-    }
 
 
 class _Schemas:
@@ -286,7 +73,7 @@ class _Schemas:
 
 def _message(spec: EventSpec, registry: EventRegistry, schemas: _Schemas) -> JsonObject:
     producer = producer_of(spec.topic)
-    envelope, example = _example_for(spec, registry)
+    envelope, example = example_for(spec, registry)
     return {
         "name": spec.payload.__name__,
         "title": spec.event_type,
@@ -359,8 +146,8 @@ def _consumer_binding(group: str) -> JsonObject:
 def build_document(registry: EventRegistry, version: str) -> JsonObject:
     """The AsyncAPI 3.0 document of every type in ``registry``."""
     schemas = _Schemas()
-    schemas.add("CloudEventHeaders", _cloudevent_headers())
-    schemas.add("DeadLetterHeaders", _dead_letter_headers())
+    schemas.add("CloudEventHeaders", cloudevent_headers())
+    schemas.add("DeadLetterHeaders", dead_letter_headers())
     messages: JsonObject = {}
     channels: JsonObject = {}
     for topic in registry.topics():
