@@ -17,9 +17,10 @@ from rich.panel import Panel
 from agora_demo.cast import EVERYONE
 from agora_demo.narration import Narrator
 from agora_demo.platform import Platform
-from agora_demo.story import Demo, Timeouts
+from agora_demo.story import Demo
 from agora_demo.views import show_everything
 from agora_demo.waiting import OutcomeMissing
+from agora_demo.world import Timeouts
 from agora_platform.config import WEB_PEOPLE_FILE
 from agora_platform.state import PlatformNotRunning, default_state_dir, read_state
 from agora_platform.web_identity import LocalPerson, people_json
