@@ -67,18 +67,9 @@ from agora_core.testing.postgres import (
 from agora_core.tracing import install, installed, tracer
 from agora_core.tracing.setup import TracingSetup, build_provider
 from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
-from bench.core_messaging import (
-    MIGRATIONS,
-    TENANT,
-    ItemProgressed,
-    Names,
-    count_rows,
-    create_topics,
-    delete_topics,
-    raw_produce,
-    record_progress,
-    truncate,
-)
+from bench.core_messaging import MIGRATIONS, record_progress
+from bench.core_messaging_parts.baselines import create_topics, delete_topics, raw_produce
+from bench.core_messaging_parts.workload import TENANT, ItemProgressed, Names, count_rows, truncate
 
 REPORTS: Final = reports_dir()
 MODES: Final = ("disabled", "off", "on_10", "on_100")

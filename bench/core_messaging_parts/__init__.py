@@ -1,0 +1,1 @@
+"""Parts of ``bench/core_messaging.py``: its workload, raw baselines and driver comparison."""
