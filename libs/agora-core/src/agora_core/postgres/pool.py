@@ -9,6 +9,7 @@ both drivers on the consumer's unit of work.
 
 from __future__ import annotations
 
+import select
 from typing import Any
 
 import psycopg
@@ -52,8 +53,9 @@ def create_pool(
 
     ``timeout`` bounds the wait for a free connection: an exhausted pool fails the
     caller with ``PoolTimeout`` (mapped to UNAVAILABLE) instead of hanging it.
-    Connections are checked before they are handed out, so one the server closed
-    (a restart, ``pg_terminate_backend``) is replaced rather than failing a call.
+    Connections are checked before they are handed out (:func:`check_connection`), so
+    one the server closed (a restart, ``pg_terminate_backend``) is replaced rather than
+    failing a call.
     """
     return AsyncConnectionPool(
         dsn,
@@ -61,10 +63,26 @@ def create_pool(
         max_size=max_size,
         timeout=timeout,
         kwargs=connection_options(application_name=application_name),
-        check=AsyncConnectionPool.check_connection,
+        check=check_connection,
         open=False,
         name=application_name,
     )
+
+
+async def check_connection(connection: AsyncConnection) -> None:
+    """Raise if ``connection`` is unusable; a round trip only when it may be.
+
+    An idle connection has nothing to read: when the server closes it (a restart,
+    ``pg_terminate_backend``, an idle timeout) it first sends an error or the end of the
+    stream, and its socket becomes readable. A quiet socket therefore needs no ping,
+    which saves a round trip on every unit of work; anything to read (or a connection
+    already known broken) gets psycopg_pool's own check, which raises when it is dead.
+    """
+    if not connection.broken and not connection.closed:
+        readable, _, _ = select.select([connection.fileno()], [], [], 0)
+        if not readable:
+            return
+    await AsyncConnectionPool.check_connection(connection)
 
 
 async def ping(pool: Pool) -> bool:
