@@ -70,6 +70,11 @@ class FakeSpaces(_Repo):
     async def get(self, space_id: str) -> Space | None:
         return self.t.spaces.get(space_id)
 
+    async def with_membership(
+        self, space_id: str, user_id: str
+    ) -> tuple[Space | None, Membership | None]:
+        return self.t.spaces.get(space_id), self.t.memberships.get((space_id, user_id))
+
     async def get_many(self, space_ids: Sequence[str]) -> list[Space]:
         return [self.t.spaces[i] for i in space_ids if i in self.t.spaces]
 

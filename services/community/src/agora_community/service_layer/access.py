@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from agora_community.domain.model import (
     MODERATING_ROLES,
     Membership,
@@ -36,26 +38,41 @@ async def require_member(uow: UnitOfWork, space_id: str, principal: Principal) -
     return member
 
 
+@dataclass(frozen=True)
+class SpaceAccess:
+    """What the caller may do in a space: read its threads, moderate it."""
+
+    readable: bool
+    moderator: bool
+
+
+async def space_access(uow: UnitOfWork, space_id: str | None, principal: Principal) -> SpaceAccess:
+    """Both rights from one read of the space and the caller's membership.
+
+    Tenant admins read and moderate everything; content outside any space is readable
+    by the tenant and moderated by admins only; open spaces are readable by the tenant,
+    invite-only ones by their active members; owners and moderators moderate their space.
+    """
+    if principal.is_admin:
+        return SpaceAccess(readable=True, moderator=True)
+    if not space_id:
+        return SpaceAccess(readable=True, moderator=False)
+    space, member = await uow.spaces.with_membership(space_id, principal.subject)
+    active = member if member is not None and member.active else None
+    return SpaceAccess(
+        readable=space is not None and (space.visibility is Visibility.OPEN or active is not None),
+        moderator=active is not None and active.role in MODERATING_ROLES,
+    )
+
+
 async def can_moderate(uow: UnitOfWork, space_id: str | None, principal: Principal) -> bool:
     """Tenant admins moderate everything; owners and moderators moderate their space."""
-    if principal.is_admin:
-        return True
-    if not space_id:
-        return False
-    member = await membership(uow, space_id, principal.subject)
-    return member is not None and member.role in MODERATING_ROLES
+    return (await space_access(uow, space_id, principal)).moderator
 
 
 async def can_read_space(uow: UnitOfWork, space_id: str | None, principal: Principal) -> bool:
     """Open spaces are readable by the tenant; invite-only ones by their members."""
-    if not space_id or principal.is_admin:
-        return True
-    space = await uow.spaces.get(space_id)
-    if space is None:
-        return False
-    if space.visibility is Visibility.OPEN:
-        return True
-    return await membership(uow, space_id, principal.subject) is not None
+    return (await space_access(uow, space_id, principal)).readable
 
 
 async def resolve_target(uow: UnitOfWork, kind: TargetKind, target_id: str) -> TargetInfo:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from agora_community.domain.model import Comment, TargetKind, new_id, now_ms
 from agora_community.domain.rules import mentioned_ids
 from agora_community.service_layer.access import (
-    can_moderate,
-    can_read_space,
     resolve_target,
+    space_access,
     target_for_engagement,
 )
 from agora_community.service_layer.outgoing import outgoing
@@ -152,9 +151,12 @@ async def get_comment(
     """The comment and whether the caller may see its revisions (author or moderator)."""
     async with uows(principal.tenant_id) as uow:
         comment = await uow.comments.get(comment_id, with_revisions=True)
-        if comment is None or not await can_read_space(uow, comment.space_id, principal):
+        if comment is None:
             raise NotFound("comment", comment_id)
-        moderator = await can_moderate(uow, comment.space_id, principal)
+        access = await space_access(uow, comment.space_id, principal)
+        if not access.readable:
+            raise NotFound("comment", comment_id)
+        moderator = access.moderator
     if comment.hidden and not moderator:
         raise NotFound("comment", comment_id)
     return comment, moderator or comment.author_id == principal.subject
@@ -175,9 +177,10 @@ async def list_comments(
     after = after_time(token)
     async with uows(principal.tenant_id) as uow:
         target = await resolve_target(uow, kind, target_id)
-        if not await can_read_space(uow, target.space_id, principal):
+        access = await space_access(uow, target.space_id, principal)
+        if not access.readable:
             raise PermissionDenied(f"only members read the threads of space {target.space_id!r}")
-        moderator = await can_moderate(uow, target.space_id, principal)
+        moderator = access.moderator
         if target.hidden and not moderator:
             raise NotFound(kind.value, target_id)
         found = await uow.comments.thread(

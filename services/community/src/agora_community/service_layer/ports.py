@@ -40,6 +40,12 @@ class SpaceRepository(Protocol):
 
     async def get(self, space_id: str) -> Space | None: ...
 
+    async def with_membership(
+        self, space_id: str, user_id: str
+    ) -> tuple[Space | None, Membership | None]:
+        """The space and the person's membership of it (any state), in one read."""
+        ...
+
     async def rename(
         self, space_id: str, *, name: str | None, description: str | None, visibility: str | None
     ) -> bool:

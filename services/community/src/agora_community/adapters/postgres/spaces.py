@@ -81,6 +81,10 @@ def _member(row: Row) -> Membership:
     )
 
 
+def _prefixed(alias: str, columns: str) -> str:
+    return ", ".join(f"{alias}.{column.strip()}" for column in columns.split(","))
+
+
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -112,6 +116,25 @@ class PostgresSpaceRepository(TenantScoped):
             (self._tenant, space_id),
         )
         return _space(row) if row else None
+
+    async def with_membership(
+        self, space_id: str, user_id: str
+    ) -> tuple[Space | None, Membership | None]:
+        # Two primary-key lookups in one round trip; each side may be missing alone.
+        row = await self._one(
+            f"SELECT {_prefixed('s', _SPACE)}, {_prefixed('m', _MEMBER)} FROM (SELECT 1) AS one"
+            " LEFT JOIN spaces s ON s.tenant_id = %s AND s.space_id = %s"
+            " LEFT JOIN memberships m"
+            " ON m.tenant_id = %s AND m.space_id = %s AND m.user_id = %s",
+            (self._tenant, space_id, self._tenant, space_id, user_id),
+        )
+        assert row is not None  # (SELECT 1) always yields one row
+        split = len(_SPACE.split(","))
+        space, member = row[:split], row[split:]
+        return (
+            _space(space) if space[0] is not None else None,
+            _member(member) if member[0] is not None else None,
+        )
 
     async def get_many(self, space_ids: Sequence[str]) -> list[Space]:
         rows = await self._all(
