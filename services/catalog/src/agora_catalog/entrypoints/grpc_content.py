@@ -17,7 +17,7 @@ from agora_catalog.domain.inputs import (
 from agora_catalog.entrypoints import grpc_messages as m
 from agora_catalog.service_layer.use_cases import UseCases
 from agora_core.errors import InvalidArgument
-from agora_core.grpc.aip import create_request
+from agora_core.grpc.aip import create_request, update_paths
 from agora_core.grpc.auth import current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.validation import parse_request
@@ -83,6 +83,8 @@ class ContentRpcs(catalog_pb2_grpc.CatalogServiceServicer):
     async def UpdateTenantSettings(
         self, request: pb.UpdateTenantSettingsRequest, context: Context
     ) -> pb.UpdateTenantSettingsResponse:
+        # One setting: a valid mask names it (or "*"), so it is always set.
+        update_paths(request.update_mask, m.SETTINGS_FIELDS)
         allowed = await self._u.taxonomy.allow_informal_publishing(
             current_principal().tenant_id, request.settings.informal_publishing_allowed
         )

@@ -49,6 +49,8 @@ SORTS: Final = {
     pb.SEARCH_SORT_RECENCY: "recency",
     pb.SEARCH_SORT_POPULARITY: "popularity",
 }
+SETTINGS_FIELDS: Final = frozenset({"informal_publishing_allowed"})
+"""The tenant settings an UpdateTenantSettings mask may name."""
 TARGET_KIND: Final = {pb.TARGET_KIND_KNOWLEDGE: "knowledge", pb.TARGET_KIND_PATH: "path"}
 
 

@@ -156,3 +156,17 @@ def forbidden_addresses(addresses: Iterable[str]) -> list[str]:
 
 def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
+
+
+SECRET_REPLAY_WINDOW: Final = timedelta(minutes=15)
+"""How long a retry of a create (same caller, same request id) still gets the secret."""
+
+
+def replayed_secret(subscription: WebhookSubscription, now: datetime) -> str:
+    """The secret a retried create shows again: the one the create issued, while it is
+    still the current secret (not rotated) and within :data:`SECRET_REPLAY_WINDOW` of
+    the create; otherwise "" (the caller rotates the secret to get a new one)."""
+    current = [s for s in subscription.secrets if s.expires_at is None]
+    if len(current) != 1 or current[0].created_at != subscription.created_at:
+        return ""
+    return current[0].value if now - subscription.created_at <= SECRET_REPLAY_WINDOW else ""

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agora_core.errors import FailedPrecondition, InvalidArgument, NotFound
 from agora_core.grpc.validation import parse_request
+from agora_core.idempotency import CreateRequest
 from agora_core.identity import Principal
 from agora_core.pagination import Page, PageCursor, decode_page_token, keyset_page
 from agora_core.text import PlainText
@@ -26,6 +27,7 @@ from agora_notifications.domain.webhooks import (
     WebhookSecret,
     WebhookSubscription,
     overlap_end,
+    replayed_secret,
 )
 from agora_notifications.service_layer.ports import (
     Clock,
@@ -109,7 +111,11 @@ class WebhookSubscriptionCases:
         event_types: Sequence[str],
         subjects: Sequence[str],
         description: str,
+        request: CreateRequest | None = None,
     ) -> WithSecret:
+        """A new subscription and its first secret. With ``request`` (a request id
+        bound to the caller), a retry answers with the first call's subscription, and
+        with its secret while :func:`replayed_secret` allows."""
         fields = await self._validated(url, event_types, subjects, description)
         now = self._clock.now()
         secret = _new_secret(now)
@@ -124,12 +130,19 @@ class WebhookSubscriptionCases:
             secrets=(secret,),
         )
         async with self._uow(principal.tenant_id) as uow:
+            if request is not None:
+                created_before = await uow.request_ids.created_by(request)
+                if created_before is not None:
+                    before = await _existing(uow.webhook_subscriptions, created_before)
+                    return WithSecret(before, replayed_secret(before, now))
             if await uow.webhook_subscriptions.count() >= self._max:
                 raise FailedPrecondition(
                     f"the tenant already has {self._max} subscriptions",
                     current_state="limit_reached",
                 )
             await uow.webhook_subscriptions.add(subscription)
+            if request is not None:
+                await uow.request_ids.remember(request, subscription.subscription_id)
         self._cache.invalidate(principal.tenant_id)
         return WithSecret(subscription, secret.value)
 
