@@ -158,6 +158,37 @@ class ItemIn(Strict):
         return value
 
 
+class ItemPatch(Strict):
+    """The fields of an item an update mask names (AIP-134): the fields set here
+    (``model_fields_set``) are the ones to change; ``space_id`` None clears it."""
+
+    title: Annotated[PlainText, Field(min_length=1, max_length=MAX_TITLE)] | None = None
+    summary: Annotated[PlainText, Field(max_length=MAX_SUMMARY)] | None = None
+    language: Language | None = None
+    estimated_minutes: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    theme_ids: Annotated[list[Id], Field(max_length=MAX_THEMES)] | None = None
+    skills: Annotated[list[SkillLevelIn], Field(max_length=MAX_SKILLS)] | None = None
+    space_id: Id | None = None
+    scorm: ScormIn | None = None
+    video: VideoIn | None = None
+    document: DocumentIn | None = None
+    wiki: WikiIn | None = None
+    link: LinkIn | None = None
+    quiz: QuizIn | None = None
+    session: SessionIn | None = None
+
+    @property
+    def kind(self) -> str | None:
+        """The content type the patch sets (None: the content is not changed)."""
+        return next((k for k in CONTENT_TYPES if getattr(self, k) is not None), None)
+
+
+class ItemPatchCommand(Strict):
+    """Wrapper so violations are named from the request (``item.summary``)."""
+
+    item: ItemPatch
+
+
 class ItemCommand(Strict):
     """Wrapper so violations are named from the request (``item.title``)."""
 
