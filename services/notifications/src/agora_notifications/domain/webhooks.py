@@ -4,11 +4,14 @@ allowed URLs (pure). Signing is :mod:`domain.webhook_signing`."""
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
+
+from agora_notifications.domain.webhook_signing import new_secret
 
 DEFAULT_OVERLAP: Final = timedelta(hours=24)
 MAX_OVERLAP: Final = timedelta(days=7)
@@ -158,15 +161,14 @@ def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
 
 
-SECRET_REPLAY_WINDOW: Final = timedelta(minutes=15)
-"""How long a retry of a create (same caller, same request id) still gets the secret."""
+@dataclass(frozen=True)
+class WithSecret:
+    """A subscription and the secret just issued (shown once)."""
+
+    subscription: WebhookSubscription
+    secret: str
 
 
-def replayed_secret(subscription: WebhookSubscription, now: datetime) -> str:
-    """The secret a retried create shows again: the one the create issued, while it is
-    still the current secret (not rotated) and within :data:`SECRET_REPLAY_WINDOW` of
-    the create; otherwise "" (the caller rotates the secret to get a new one)."""
-    current = [s for s in subscription.secrets if s.expires_at is None]
-    if len(current) != 1 or current[0].created_at != subscription.created_at:
-        return ""
-    return current[0].value if now - subscription.created_at <= SECRET_REPLAY_WINDOW else ""
+def issue_secret(now: datetime) -> WebhookSecret:
+    """A new signing secret, signing from ``now``."""
+    return WebhookSecret(f"whsk-{uuid.uuid4().hex[:20]}", new_secret(), now)
