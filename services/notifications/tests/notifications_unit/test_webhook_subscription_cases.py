@@ -201,9 +201,7 @@ async def test_pages_follow_creation_order() -> None:
     assert second.next_page_token == ""
 
 
-async def test_a_retried_create_answers_even_at_the_tenant_limit_and_shows_the_secret_briefly() -> (
-    None
-):
+async def test_a_retried_create_answers_at_the_limit_and_shows_the_secret_briefly() -> None:
     webhooks, clock, _, store = cases(max_subscriptions=1)
     request = CreateRequest("CreateWebhookSubscription", "r-1", "print-of-the-request")
     created = await webhooks.create(ADMIN, "https://ok.example", [], [], "", request)
