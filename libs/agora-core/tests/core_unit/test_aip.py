@@ -43,7 +43,7 @@ def test_update_paths_reads_the_mask() -> None:
     allowed = {"title", "summary"}
     assert update_paths(FieldMask(), allowed) is None
     assert update_paths(FieldMask(paths=["*"]), allowed) == frozenset(allowed)
-    assert update_paths(FieldMask(paths=["summary"]), allowed) == {"summary"}
+    assert update_paths(FieldMask(paths=["summary"]), allowed) == frozenset({"summary"})
     with pytest.raises(InvalidArgument) as refused:
         update_paths(FieldMask(paths=["summary", "status"]), allowed)
     assert refused.value.reason == "UNKNOWN_MASK_PATH"

@@ -125,15 +125,9 @@ async def test_update_my_profile_with_a_mask_changes_and_clears_only_the_named_f
         ),
         metadata=me,
     )
-    expected = pb.Profile(
-        person_id="u-ada",
-        email="",
-        locale="fr",
-        time_zone="Europe/Paris",
-        nudge_cadence=pb.NUDGE_CADENCE_WEEKLY,
-        nudge_hour=0,
-        nudge_weekday=3,
-    )
+    expected = pb.Profile()
+    expected.CopyFrom(full)
+    expected.person_id, expected.email, expected.nudge_hour = "u-ada", "", 0
     assert cleared.profile == expected
     read = await stack.stub.GetMyProfile(pb.GetMyProfileRequest(), metadata=me)
     assert read.profile == expected

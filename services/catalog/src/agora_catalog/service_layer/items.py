@@ -91,7 +91,7 @@ async def patched_fields(
 ) -> ItemFields:
     """``current`` with the fields ``patch`` names replaced (an update mask, AIP-134)."""
     named = patch.model_fields_set
-    kind = patch.kind
+    kind = patch.content_kind
     if kind is not None and kind != current.type:
         raise InvalidArgument.single("item.content", "an item's type cannot change")
     theme_ids = tuple(patch.theme_ids or ()) if "theme_ids" in named else current.theme_ids
