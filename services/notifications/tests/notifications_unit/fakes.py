@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 from agora_core.messaging.events import OutgoingEvent
+from agora_core.testing.request_ids import InMemoryRequestIds
 from agora_notifications.domain.deliveries import Attempt, Delivery
 from agora_notifications.domain.delivery_queue import DeliveryClaim
 from agora_notifications.domain.inbox import InboxPosition, Notification
@@ -230,6 +231,7 @@ class FakeUnitOfWork:
         self.webhook_subscriptions = FakeWebhookSubscriptions(
             store.webhook_subscriptions.setdefault(tenant_id, {})
         )
+        self.request_ids = InMemoryRequestIds(store.request_ids.setdefault(tenant_id, {}))
         self._store = store
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
@@ -246,6 +248,7 @@ class FakeStore:
         self.preferences: dict[str, dict[tuple[str, str], PreferenceLayer]] = {}
         self.deliveries: dict[str, dict[str, Delivery]] = {}
         self.webhook_subscriptions: dict[str, dict[str, WebhookSubscription]] = {}
+        self.request_ids: dict[str, dict[tuple[str, str], tuple[str, str]]] = {}
         self.queue = FakeDeliveryQueue()
         self.events: list[OutgoingEvent] = []
 

@@ -7,9 +7,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from agora_core.errors import FailedPrecondition, InvalidArgument, NotFound
+from agora_core.idempotency import CreateRequest
 from agora_core.identity import Principal, Role
 from agora_notifications.domain.deliveries import Delivery, WebhookContent
 from agora_notifications.domain.model import DeliveryState
+from agora_notifications.domain.webhook_replay import SECRET_REPLAY_WINDOW
 from agora_notifications.domain.webhooks import MAX_SECRETS
 from agora_notifications.service_layer.ports import SendResult
 from agora_notifications.service_layer.webhook_subscriptions import WebhookSubscriptionCases
@@ -197,3 +199,20 @@ async def test_pages_follow_creation_order() -> None:
     seen = [s.subscription_id for s in [*first.items, *second.items]]
     assert seen == [m.subscription.subscription_id for m in made]
     assert second.next_page_token == ""
+
+
+async def test_a_retried_create_answers_at_the_limit_and_shows_the_secret_briefly() -> None:
+    webhooks, clock, _, store = cases(max_subscriptions=1)
+    request = CreateRequest("CreateWebhookSubscription", "r-1", "print-of-the-request")
+    created = await webhooks.create(ADMIN, "https://ok.example", [], [], "", request)
+    clock.at += SECRET_REPLAY_WINDOW
+    retried = await webhooks.create(ADMIN, "https://ok.example", [], [], "", request)
+    assert retried == created
+    clock.at += timedelta(microseconds=1)
+    late = await webhooks.create(ADMIN, "https://ok.example", [], [], "", request)
+    assert (late.subscription, late.secret) == (created.subscription, "")
+    assert len(store.webhook_subscriptions["t-1"]) == 1
+    reused = CreateRequest("CreateWebhookSubscription", "r-1", "print-of-another-request")
+    with pytest.raises(InvalidArgument) as refused:
+        await webhooks.create(ADMIN, "https://ok.example", [], [], "", reused)
+    assert refused.value.reason == "REQUEST_ID_REUSED"

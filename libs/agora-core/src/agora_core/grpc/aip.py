@@ -48,12 +48,15 @@ def update_paths(
 
 
 def create_request(
-    method: str, request: Message, *, field: str = "request_id"
+    method: str, request: Message, *, field: str = "request_id", caller: str = ""
 ) -> CreateRequest | None:
     """The idempotency key of a create: None when the request carries no request id.
 
     The fingerprint hashes the request without its request id (deterministic
     serialisation), so a retry of the same request matches and anything else does not.
+    With ``caller`` (a subject) the fingerprint also binds the id to that caller: the
+    same id from another caller is then a reuse (for creates whose answer holds a
+    secret that only its first caller may see again).
     """
     request_id = getattr(request, field)
     if not request_id:
@@ -65,8 +68,10 @@ def create_request(
     copy = type(request)()
     copy.CopyFrom(request)
     copy.ClearField(field)
-    digest = hashlib.sha256(copy.SerializeToString(deterministic=True)).hexdigest()
-    return CreateRequest(method=method, request_id=request_id, fingerprint=digest)
+    digest = hashlib.sha256(copy.SerializeToString(deterministic=True))
+    if caller:
+        digest.update(b"\x1fcaller\x1f" + caller.encode())
+    return CreateRequest(method=method, request_id=request_id, fingerprint=digest.hexdigest())
 
 
 def changed(value: T, path: str, paths: frozenset[str] | None) -> T | None:

@@ -127,16 +127,9 @@ CONTENT_TYPES: Final[dict[str, type[Strict]]] = {
 }
 
 
-class ItemIn(Strict):
-    """An item as its author writes it; exactly one content field is set."""
+class ItemContentIn(Strict):
+    """The type-specific content of an item: one field per type (its oneof)."""
 
-    title: PlainText = Field(min_length=1, max_length=MAX_TITLE)
-    summary: PlainText = Field(default="", max_length=MAX_SUMMARY)
-    language: Language
-    estimated_minutes: int = Field(default=0, ge=0, le=100_000)
-    theme_ids: list[Id] = Field(default_factory=list, max_length=MAX_THEMES)
-    skills: list[SkillLevelIn] = Field(default_factory=list, max_length=MAX_SKILLS)
-    space_id: Id | None = None
     scorm: ScormIn | None = None
     video: VideoIn | None = None
     document: DocumentIn | None = None
@@ -146,16 +139,52 @@ class ItemIn(Strict):
     session: SessionIn | None = None
 
     @property
+    def content_kind(self) -> str | None:
+        """The content type set (None: none is)."""
+        return next((k for k in CONTENT_TYPES if getattr(self, k) is not None), None)
+
+
+class ItemIn(ItemContentIn):
+    """An item as its author writes it; exactly one content field is set."""
+
+    title: PlainText = Field(min_length=1, max_length=MAX_TITLE)
+    summary: PlainText = Field(default="", max_length=MAX_SUMMARY)
+    language: Language
+    estimated_minutes: int = Field(default=0, ge=0, le=100_000)
+    theme_ids: list[Id] = Field(default_factory=list, max_length=MAX_THEMES)
+    skills: list[SkillLevelIn] = Field(default_factory=list, max_length=MAX_SKILLS)
+    space_id: Id | None = None
+
+    @property
     def kind(self) -> str:
-        for name in CONTENT_TYPES:
-            if getattr(self, name) is not None:
-                return name
-        raise ValueError("no content")
+        kind = self.content_kind
+        if kind is None:
+            raise ValueError("no content")
+        return kind
 
     @property
     def content(self) -> Content:
         value: Content = getattr(self, self.kind)
         return value
+
+
+class ItemPatch(ItemContentIn):
+    """The fields of an item an update mask names (AIP-134): the fields set here
+    (``model_fields_set``) are the ones to change; ``space_id`` None clears it."""
+
+    title: Annotated[PlainText, Field(min_length=1, max_length=MAX_TITLE)] | None = None
+    summary: Annotated[PlainText, Field(max_length=MAX_SUMMARY)] | None = None
+    language: Language | None = None
+    estimated_minutes: Annotated[int, Field(ge=0, le=100_000)] | None = None
+    theme_ids: Annotated[list[Id], Field(max_length=MAX_THEMES)] | None = None
+    skills: Annotated[list[SkillLevelIn], Field(max_length=MAX_SKILLS)] | None = None
+    space_id: Id | None = None
+
+
+class ItemPatchCommand(Strict):
+    """Wrapper so violations are named from the request (``item.summary``)."""
+
+    item: ItemPatch
 
 
 class ItemCommand(Strict):

@@ -9,6 +9,7 @@ from agora.catalog.v1 import catalog_pb2 as pb
 from agora.catalog.v1 import catalog_pb2_grpc
 from agora_catalog.domain.inputs import (
     ItemCommand,
+    ItemPatchCommand,
     ReviewIn,
     SearchIn,
     SkillIn,
@@ -17,7 +18,7 @@ from agora_catalog.domain.inputs import (
 from agora_catalog.entrypoints import grpc_messages as m
 from agora_catalog.service_layer.use_cases import UseCases
 from agora_core.errors import InvalidArgument
-from agora_core.grpc.aip import create_request
+from agora_core.grpc.aip import create_request, not_clearable, update_paths
 from agora_core.grpc.auth import current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.validation import parse_request
@@ -83,6 +84,8 @@ class ContentRpcs(catalog_pb2_grpc.CatalogServiceServicer):
     async def UpdateTenantSettings(
         self, request: pb.UpdateTenantSettingsRequest, context: Context
     ) -> pb.UpdateTenantSettingsResponse:
+        # One setting: a valid mask names it (or "*"), so it is always set.
+        update_paths(request.update_mask, m.SETTINGS_FIELDS)
         allowed = await self._u.taxonomy.allow_informal_publishing(
             current_principal().tenant_id, request.settings.informal_publishing_allowed
         )
@@ -104,8 +107,15 @@ class ContentRpcs(catalog_pb2_grpc.CatalogServiceServicer):
         self, request: pb.UpdateItemRequest, context: Context
     ) -> pb.UpdateItemResponse:
         item_id = m.checked_id(request.item_id, "item_id")
-        command = parse_request(ItemCommand, item=m.draft_fields(request.item))
-        item = await self._u.items.update_item(current_principal(), item_id, command.item)
+        paths = update_paths(request.update_mask, m.ITEM_FIELDS)
+        if paths is None:
+            command = parse_request(ItemCommand, item=m.draft_fields(request.item))
+            item = await self._u.items.update_item(current_principal(), item_id, command.item)
+        else:
+            draft = request.item
+            not_clearable(paths, title=draft.title, language=draft.language)
+            patch = parse_request(ItemPatchCommand, item=m.draft_patch(draft, paths))
+            item = await self._u.items.patch_item(current_principal(), item_id, patch.item)
         return pb.UpdateItemResponse(item=m.item_message(item))
 
     @override

@@ -106,7 +106,9 @@ class CatalogServicer(ContentRpcs):
             due_at=optional_timestamp_value(request.due_at, request.HasField("due_at"), "due_at"),
             compliance=request.compliance,
         )
-        created = await self._u.assignments.assign(current_principal(), assignment)
+        created = await self._u.assignments.assign(
+            current_principal(), assignment, create_request("CreateAssignments", request)
+        )
         return pb.CreateAssignmentsResponse(assignments=[lm.assignment_message(a) for a in created])
 
     @override

@@ -49,6 +49,13 @@ SORTS: Final = {
     pb.SEARCH_SORT_RECENCY: "recency",
     pb.SEARCH_SORT_POPULARITY: "popularity",
 }
+ITEM_FIELDS: Final = frozenset(
+    {"title", "summary", "language", "estimated_minutes", "theme_ids", "skills", "space_id"}
+    | {"content"}
+)
+"""The item fields an UpdateItem mask may name (``content``: the type-specific oneof)."""
+SETTINGS_FIELDS: Final = frozenset({"informal_publishing_allowed"})
+"""The tenant settings an UpdateTenantSettings mask may name."""
 TARGET_KIND: Final = {pb.TARGET_KIND_KNOWLEDGE: "knowledge", pb.TARGET_KIND_PATH: "path"}
 
 
@@ -58,12 +65,9 @@ def _enum_name(names: list[str], value: int, field: str) -> str:
     return names[value]
 
 
-def draft_fields(draft: pb.ItemDraft) -> dict[str, Any]:
-    """ItemDraft → the dict ItemIn validates (content under its oneof name)."""
-    kind = draft.WhichOneof("content")
-    if kind is None:
-        raise InvalidArgument.single("item.content", "one content field is required")
-    fields: dict[str, Any] = {
+def _described(draft: pb.ItemDraft) -> dict[str, Any]:
+    """The draft's fields other than its content."""
+    return {
         "title": draft.title,
         "summary": draft.summary,
         "language": draft.language,
@@ -72,32 +76,59 @@ def draft_fields(draft: pb.ItemDraft) -> dict[str, Any]:
         "skills": [{"skill_id": s.skill_id, "level": s.level} for s in draft.skills],
         "space_id": draft.space_id or None,
     }
+
+
+def _content_kind(draft: pb.ItemDraft) -> str:
+    kind = draft.WhichOneof("content")
+    if kind is None:
+        raise InvalidArgument.single("item.content", "one content field is required")
+    return kind
+
+
+def draft_fields(draft: pb.ItemDraft) -> dict[str, Any]:
+    """ItemDraft → the dict ItemIn validates (content under its oneof name)."""
+    kind = _content_kind(draft)
+    return {**_described(draft), kind: _content(draft, kind)}
+
+
+def draft_patch(draft: pb.ItemDraft, paths: frozenset[str]) -> dict[str, Any]:
+    """ItemDraft → the dict ItemPatch validates: only the fields an update mask names
+    (``content``: the draft's content, under its oneof name)."""
+    fields = {name: value for name, value in _described(draft).items() if name in paths}
+    if "content" in paths:
+        kind = _content_kind(draft)
+        fields[kind] = _content(draft, kind)
+    return fields
+
+
+def _content(draft: pb.ItemDraft, kind: str) -> dict[str, Any]:
+    """The draft's type-specific content as the content model of ``kind`` reads it."""
     if kind == "scorm":
-        fields["scorm"] = {
+        return {
             "package_uri": draft.scorm.package_uri,
             "launch_url": draft.scorm.launch_url,
             "scorm_version": draft.scorm.scorm_version,
         }
-    elif kind == "video":
-        fields["video"] = {
+    if kind == "video":
+        return {
             "url": draft.video.url,
             "provider": draft.video.provider,
             "duration_seconds": draft.video.duration_seconds,
         }
-    elif kind == "document":
-        fields["document"] = {
+    if kind == "document":
+        return {
             "url": draft.document.url,
             "format": _enum_name(_FORMATS, draft.document.format, "item.document.format"),
         }
-    elif kind == "wiki":
-        fields["wiki"] = {"markdown": draft.wiki.markdown}
-    elif kind == "link":
-        fields["link"] = {
+    if kind == "wiki":
+        return {"markdown": draft.wiki.markdown}
+    if kind == "link":
+        return {
             "url": draft.link.url,
             "kind": _enum_name(_LINK_KINDS, draft.link.kind, "item.link.kind"),
         }
-    elif kind == "quiz":
-        fields["quiz"] = {
+    if kind == "quiz":
+        return {
             "questions": [
                 {
                     "question_id": q.question_id,
@@ -110,19 +141,17 @@ def draft_fields(draft: pb.ItemDraft) -> dict[str, Any]:
             "pass_mark_percent": draft.quiz.pass_mark_percent,
             "max_attempts": draft.quiz.max_attempts,
         }
-    else:
-        session = draft.session
-        fields["session"] = {
-            "starts_at": optional_timestamp_value(
-                session.starts_at, session.HasField("starts_at"), "item.session.starts_at"
-            ),
-            "ends_at": optional_timestamp_value(
-                session.ends_at, session.HasField("ends_at"), "item.session.ends_at"
-            ),
-            "place": session.place,
-            "seats": session.seats,
-        }
-    return fields
+    session = draft.session
+    return {
+        "starts_at": optional_timestamp_value(
+            session.starts_at, session.HasField("starts_at"), "item.session.starts_at"
+        ),
+        "ends_at": optional_timestamp_value(
+            session.ends_at, session.HasField("ends_at"), "item.session.ends_at"
+        ),
+        "place": session.place,
+        "seats": session.seats,
+    }
 
 
 def skill_levels(skills: Iterable[SkillLevel]) -> list[pb.SkillLevel]:

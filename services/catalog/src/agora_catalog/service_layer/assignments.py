@@ -17,6 +17,7 @@ from agora_catalog.service_layer.paths import enrol_in, load_path
 from agora_catalog.service_layer.ports import UnitOfWork, UnitOfWorkFactory
 from agora_contracts.events.domains.learning import AssignmentCreatedV1
 from agora_core.errors import FailedPrecondition
+from agora_core.idempotency import CreateRequest
 from agora_core.identity import Principal
 from agora_core.pagination import Page, PageCursor, decode_page_token, keyset_page
 
@@ -58,6 +59,25 @@ async def with_status(uow: UnitOfWork, assignments: Sequence[Assignment]) -> lis
     return decorated
 
 
+def _target_key(assignment: AssignmentIn) -> str:
+    return f"{assignment.target_kind}:{assignment.target_id}"
+
+
+def _assignment_id(tenant_id: str, assignment: AssignmentIn, learner: str) -> str:
+    """One assignment per (learner, target): its id is derived, so repeats find it."""
+    return f"{tenant_id}:{_target_key(assignment)}:{learner}"
+
+
+async def _assigned(uow: UnitOfWork, assignment: AssignmentIn) -> list[Assignment]:
+    """The assignments a request made (a replay of it names the same learners)."""
+    found = []
+    for learner in dict.fromkeys(assignment.learner_ids):
+        existing = await uow.assignments.get(_assignment_id(uow.tenant_id, assignment, learner))
+        if existing is not None:
+            found.append(existing)
+    return found
+
+
 class Assignments:
     """Assignments of items and paths to learners."""
 
@@ -66,10 +86,17 @@ class Assignments:
         self._events = events
 
     async def assign(
-        self, principal: Principal, assignment: AssignmentIn
+        self,
+        principal: Principal,
+        assignment: AssignmentIn,
+        request: CreateRequest | None = None,
     ) -> list[AssignmentStatus]:
-        """One assignment per learner (repeating one returns it unchanged, no event)."""
+        """One assignment per learner (repeating one returns it unchanged, no event).
+        With ``request`` (a request id), a retry answers with the assignments the first
+        call made, as they are now, without enrolling or announcing anything again."""
         async with self._uow(principal.tenant_id) as uow:
+            if request is not None and await uow.request_ids.created_by(request) is not None:
+                return await with_status(uow, await _assigned(uow, assignment))
             if assignment.target_kind == "path":
                 path = await load_path(uow, assignment.target_id)
                 if path.status != "published":
@@ -81,7 +108,7 @@ class Assignments:
                 title = (await published_item(uow, assignment.target_id)).fields.title
             results = []
             for learner in dict.fromkeys(assignment.learner_ids):
-                key = f"{uow.tenant_id}:{assignment.target_kind}:{assignment.target_id}:{learner}"
+                key = _assignment_id(uow.tenant_id, assignment, learner)
                 now = utc_now()
                 created = Assignment(
                     assignment_id=key,
@@ -127,6 +154,8 @@ class Assignments:
                         uow, self._events, learner, assignment.target_id,
                         actor=principal.subject, self_enrolled=False,
                     )  # fmt: skip
+            if request is not None:
+                await uow.request_ids.remember(request, _target_key(assignment))
             return await with_status(uow, results)
 
     async def my_assignments(

@@ -4,11 +4,14 @@ allowed URLs (pure). Signing is :mod:`domain.webhook_signing`."""
 from __future__ import annotations
 
 import ipaddress
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 from urllib.parse import urlsplit
+
+from agora_notifications.domain.webhook_signing import new_secret
 
 DEFAULT_OVERLAP: Final = timedelta(hours=24)
 MAX_OVERLAP: Final = timedelta(days=7)
@@ -156,3 +159,16 @@ def forbidden_addresses(addresses: Iterable[str]) -> list[str]:
 
 def _public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
     return address.is_global and not address.is_multicast
+
+
+@dataclass(frozen=True)
+class WithSecret:
+    """A subscription and the secret just issued (shown once)."""
+
+    subscription: WebhookSubscription
+    secret: str
+
+
+def issue_secret(now: datetime) -> WebhookSecret:
+    """A new signing secret, signing from ``now``."""
+    return WebhookSecret(f"whsk-{uuid.uuid4().hex[:20]}", new_secret(), now)

@@ -10,6 +10,7 @@ from typing_extensions import override
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora.notifications.v1 import notifications_pb2_grpc
 from agora_core.errors import FieldViolation, InvalidArgument
+from agora_core.grpc.aip import update_paths
 from agora_core.grpc.auth import current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.validation import parse_request
@@ -79,7 +80,11 @@ def _profile_pb(profile: Profile) -> pb.Profile:
     )
 
 
-def _profile_input(message: pb.Profile, person_id: str, prefix: str) -> ProfileInput:
+def _profile_input(
+    message: pb.Profile, person_id: str, prefix: str, paths: frozenset[str] | None = None
+) -> ProfileInput:
+    # Without a mask an unset hour means "the default"; named in a mask, 0 is midnight.
+    hour_named = paths is not None and "nudge_hour" in paths
     try:
         return parse_request(
             ProfileInput,
@@ -88,7 +93,11 @@ def _profile_input(message: pb.Profile, person_id: str, prefix: str) -> ProfileI
             locale=message.locale,
             time_zone=message.time_zone,
             nudge_cadence=_CADENCES.get(message.nudge_cadence, NudgeCadence.OFF),
-            nudge_hour=message.nudge_hour if message.nudge_hour or message.nudge_cadence else 9,
+            nudge_hour=(
+                message.nudge_hour
+                if hour_named or message.nudge_hour or message.nudge_cadence
+                else 9
+            ),
             nudge_weekday=message.nudge_weekday or 1,
         )
     except InvalidArgument as error:
@@ -115,9 +124,12 @@ class ProfileRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
         self, request: pb.UpdateMyProfileRequest, context: Context
     ) -> pb.UpdateMyProfileResponse:
         principal = current_principal()
-        profile = _profile_input(request.profile, principal.subject, "profile").domain()
-        await profiles.save_profiles(self._units, principal, [profile], self._clock.now())
-        return pb.UpdateMyProfileResponse(profile=_profile_pb(profile))
+        paths = update_paths(request.update_mask, profiles.PROFILE_FIELDS)
+        wanted = _profile_input(request.profile, principal.subject, "profile", paths).domain()
+        saved = await profiles.update_my_profile(
+            self._units, principal, wanted, paths, self._clock.now()
+        )
+        return pb.UpdateMyProfileResponse(profile=_profile_pb(saved))
 
     @override
     async def UpsertProfiles(

@@ -10,6 +10,7 @@ from typing_extensions import override
 from agora.notifications.v1 import notifications_pb2 as pb
 from agora.notifications.v1 import notifications_pb2_grpc
 from agora_core.errors import InvalidArgument
+from agora_core.grpc.aip import create_request
 from agora_core.grpc.auth import current_principal
 from agora_core.grpc.handler_wrapping import Context
 from agora_core.grpc.timestamps import to_timestamp
@@ -61,12 +62,14 @@ class WebhookRpcs(notifications_pb2_grpc.NotificationsServiceServicer):
     async def CreateWebhookSubscription(
         self, request: pb.CreateWebhookSubscriptionRequest, context: Context
     ) -> pb.CreateWebhookSubscriptionResponse:
+        principal = current_principal()
         created = await self._webhooks.create(
-            current_principal(),
+            principal,
             request.url,
             list(request.event_types),
             list(request.subjects),
             request.description,
+            create_request("CreateWebhookSubscription", request, caller=principal.subject),
         )
         return pb.CreateWebhookSubscriptionResponse(
             subscription=subscription_pb(created.subscription), secret=created.secret

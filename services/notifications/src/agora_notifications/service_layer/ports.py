@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from agora_core.idempotency import RequestIds
 from agora_core.messaging.events import OutgoingEvent
 from agora_notifications.domain.deliveries import Attempt, Delivery
 from agora_notifications.domain.delivery_queue import DeliveryClaim
@@ -230,6 +231,9 @@ class UnitOfWork(Protocol):
 
     @property
     def webhook_subscriptions(self) -> WebhookSubscriptions: ...
+
+    @property
+    def request_ids(self) -> RequestIds: ...
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None: ...
 

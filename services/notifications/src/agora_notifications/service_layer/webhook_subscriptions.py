@@ -15,16 +15,18 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from agora_core.errors import FailedPrecondition, InvalidArgument, NotFound
 from agora_core.grpc.validation import parse_request
+from agora_core.idempotency import CreateRequest
 from agora_core.identity import Principal
 from agora_core.pagination import Page, PageCursor, decode_page_token, keyset_page
 from agora_core.text import PlainText
-from agora_notifications.domain.webhook_signing import new_secret
+from agora_notifications.domain import webhook_replay as replay
 from agora_notifications.domain.webhooks import (
     MAX_SECRETS,
     SubscriptionChanges,
     UrlRefused,
-    WebhookSecret,
     WebhookSubscription,
+    WithSecret,
+    issue_secret,
     overlap_end,
 )
 from agora_notifications.service_layer.ports import (
@@ -67,14 +69,6 @@ class SubscriptionCursor(PageCursor):
 
 
 @dataclass(frozen=True)
-class WithSecret:
-    """A subscription and the secret just issued (shown once)."""
-
-    subscription: WebhookSubscription
-    secret: str
-
-
-@dataclass(frozen=True)
 class PingOutcome:
     result: SendResult
     webhook_id: str
@@ -109,10 +103,13 @@ class WebhookSubscriptionCases:
         event_types: Sequence[str],
         subjects: Sequence[str],
         description: str,
+        request: CreateRequest | None = None,
     ) -> WithSecret:
+        """A new subscription and its first secret; a retry of ``request`` answers with
+        the first call's (see :mod:`agora_notifications.domain.webhook_replay`)."""
         fields = await self._validated(url, event_types, subjects, description)
         now = self._clock.now()
-        secret = _new_secret(now)
+        secret = issue_secret(now)
         subscription = WebhookSubscription(
             subscription_id=f"whs-{uuid.uuid4().hex[:20]}",
             url=fields.url,
@@ -124,14 +121,23 @@ class WebhookSubscriptionCases:
             secrets=(secret,),
         )
         async with self._uow(principal.tenant_id) as uow:
+            if request is not None:
+                created_before = await uow.request_ids.created_by(request)
+                if created_before is not None:
+                    sid, secret_id = replay.parse_created_ids(created_before)
+                    before = await _existing(uow.webhook_subscriptions, sid)
+                    return WithSecret(before, replay.replayed_secret(before, secret_id, now))
             if await uow.webhook_subscriptions.count() >= self._max:
                 raise FailedPrecondition(
                     f"the tenant already has {self._max} subscriptions",
                     current_state="limit_reached",
                 )
             await uow.webhook_subscriptions.add(subscription)
+            created = WithSecret(subscription, secret.value)
+            if request is not None:
+                await uow.request_ids.remember(request, replay.created_ids(created))
         self._cache.invalidate(principal.tenant_id)
-        return WithSecret(subscription, secret.value)
+        return created
 
     async def list_page(
         self, principal: Principal, size: int, token: str
@@ -195,7 +201,7 @@ class WebhookSubscriptionCases:
             old_until = overlap_end(now, overlap)
         except ValueError as error:
             raise InvalidArgument.single("overlap", str(error)) from None
-        secret = _new_secret(now)
+        secret = issue_secret(now)
         async with self._uow(principal.tenant_id) as uow:
             repository = uow.webhook_subscriptions
             current = await _existing(repository, subscription_id, for_update=True)
@@ -275,10 +281,6 @@ class WebhookSubscriptionCases:
             except UrlRefused as refused:
                 raise InvalidArgument.single("url", str(refused)) from None
         return fields
-
-
-def _new_secret(now: datetime) -> WebhookSecret:
-    return WebhookSecret(f"whsk-{uuid.uuid4().hex[:20]}", new_secret(), now)
 
 
 def _check_id(subscription_id: str) -> None:

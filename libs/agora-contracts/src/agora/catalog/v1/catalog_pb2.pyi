@@ -8,6 +8,7 @@ progress, quizzes and skills monitoring.
 
 from collections import abc as _abc
 from google.protobuf import descriptor as _descriptor
+from google.protobuf import field_mask_pb2 as _field_mask_pb2
 from google.protobuf import message as _message
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
@@ -1060,16 +1061,24 @@ class UpdateTenantSettingsRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     SETTINGS_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def settings(self) -> Global___TenantSettings: ...
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """The settings to change (AIP-134): informal_publishing_allowed, or "*". Without a
+        mask every setting takes the request's value (the whole settings are replaced).
+        """
+
     def __init__(
         self,
         *,
         settings: Global___TenantSettings | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["settings", b"settings"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["settings", b"settings", "update_mask", b"update_mask"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["settings", b"settings"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["settings", b"settings", "update_mask", b"update_mask"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1148,18 +1157,31 @@ class UpdateItemRequest(_message.Message):
 
     ITEM_ID_FIELD_NUMBER: _builtins.int
     ITEM_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
     item_id: _builtins.str
     @_builtins.property
-    def item(self) -> Global___ItemDraft: ...
+    def item(self) -> Global___ItemDraft:
+        """Without update_mask, the whole draft replaces the item's fields."""
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """The fields to change (AIP-134): title, summary, language, estimated_minutes,
+        theme_ids, skills, space_id, content (the type-specific oneof, whose type cannot
+        change), or "*". A field named here takes the request's value, so an empty
+        summary, theme list or space clears it; title and language cannot be cleared.
+        Fields not named keep their stored value; the item still gets a new version.
+        """
+
     def __init__(
         self,
         *,
         item_id: _builtins.str = ...,
         item: Global___ItemDraft | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["item", b"item"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["item", b"item", "update_mask", b"update_mask"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["item", b"item", "item_id", b"item_id"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["item", b"item", "item_id", b"item_id", "update_mask", b"update_mask"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -2069,9 +2091,16 @@ class CreateAssignmentsRequest(_message.Message):
     TARGET_ID_FIELD_NUMBER: _builtins.int
     DUE_AT_FIELD_NUMBER: _builtins.int
     COMPLIANCE_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     target_kind: Global___TargetKind.ValueType
     target_id: _builtins.str
     compliance: _builtins.bool
+    request_id: _builtins.str
+    """Makes the create idempotent (AIP-155): a retry with the same request_id in the
+    same tenant answers with the assignments the first call created (as they are
+    now), without creating or announcing any again; the same request_id with a
+    different request is INVALID_ARGUMENT (reason REQUEST_ID_REUSED). A UUID.
+    """
     @_builtins.property
     def learner_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
@@ -2084,10 +2113,11 @@ class CreateAssignmentsRequest(_message.Message):
         target_id: _builtins.str = ...,
         due_at: _timestamp_pb2.Timestamp | None = ...,
         compliance: _builtins.bool = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["due_at", b"due_at"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["compliance", b"compliance", "due_at", b"due_at", "learner_ids", b"learner_ids", "target_id", b"target_id", "target_kind", b"target_kind"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["compliance", b"compliance", "due_at", b"due_at", "learner_ids", b"learner_ids", "request_id", b"request_id", "target_id", b"target_id", "target_kind", b"target_kind"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

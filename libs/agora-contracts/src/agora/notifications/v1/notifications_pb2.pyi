@@ -441,18 +441,30 @@ class UpdateMyProfileRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
     PROFILE_FIELD_NUMBER: _builtins.int
+    UPDATE_MASK_FIELD_NUMBER: _builtins.int
     @_builtins.property
     def profile(self) -> Global___Profile:
-        """person_id is ignored: the caller's own profile is updated."""
+        """person_id is ignored: the caller's own profile is updated. Without update_mask
+        the whole profile is replaced (an empty email stops email).
+        """
+
+    @_builtins.property
+    def update_mask(self) -> _field_mask_pb2.FieldMask:
+        """The fields to change (AIP-134): email, locale, time_zone, nudge_cadence,
+        nudge_hour, nudge_weekday, or "*"; the others keep their stored value. A field
+        named here takes the request's value, so an empty email clears it; person_id is
+        not updatable.
+        """
 
     def __init__(
         self,
         *,
         profile: Global___Profile | None = ...,
+        update_mask: _field_mask_pb2.FieldMask | None = ...,
     ) -> None: ...
-    _HasFieldArgType: _TypeAlias = _typing.Literal["profile", b"profile"]  # noqa: Y015
+    _HasFieldArgType: _TypeAlias = _typing.Literal["profile", b"profile", "update_mask", b"update_mask"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["profile", b"profile"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["profile", b"profile", "update_mask", b"update_mask"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -886,8 +898,17 @@ class CreateWebhookSubscriptionRequest(_message.Message):
     EVENT_TYPES_FIELD_NUMBER: _builtins.int
     SUBJECTS_FIELD_NUMBER: _builtins.int
     DESCRIPTION_FIELD_NUMBER: _builtins.int
+    REQUEST_ID_FIELD_NUMBER: _builtins.int
     url: _builtins.str
     description: _builtins.str
+    request_id: _builtins.str
+    """Makes the create idempotent (AIP-155): a retry by the same caller with the same
+    request_id in the same tenant answers with the subscription the first call
+    created, and with its secret while that secret is still the current one and the
+    retry comes within 15 minutes of the create (afterwards secret is empty: rotate
+    it with RotateWebhookSecret). The same request_id with a different request, or
+    from another caller, is INVALID_ARGUMENT (reason REQUEST_ID_REUSED). A UUID.
+    """
     @_builtins.property
     def event_types(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
@@ -899,10 +920,11 @@ class CreateWebhookSubscriptionRequest(_message.Message):
         event_types: _abc.Iterable[_builtins.str] | None = ...,
         subjects: _abc.Iterable[_builtins.str] | None = ...,
         description: _builtins.str = ...,
+        request_id: _builtins.str = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "event_types", b"event_types", "subjects", b"subjects", "url", b"url"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["description", b"description", "event_types", b"event_types", "request_id", b"request_id", "subjects", b"subjects", "url", b"url"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -916,7 +938,8 @@ class CreateWebhookSubscriptionResponse(_message.Message):
     SECRET_FIELD_NUMBER: _builtins.int
     secret: _builtins.str
     """The Standard Webhooks signing secret (whsec_<base64 key>) of the
-    webhook-signature header; shown only once.
+    webhook-signature header; shown only once (and to a retry with the same
+    request_id within 15 minutes; empty afterwards).
     """
     @_builtins.property
     def subscription(self) -> Global___WebhookSubscription: ...

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database
 from agora_core.postgres import UnitOfWork as CoreUnitOfWork
+from agora_core.postgres.request_ids import PostgresRequestIds
 from agora_notifications.adapters.postgres.catalog import PostgresCatalogRepository
 from agora_notifications.adapters.postgres.deliveries import PostgresDeliveryRepository
 from agora_notifications.adapters.postgres.delivery_queue import PostgresDeliveryQueue
@@ -44,6 +45,7 @@ class NotificationsUnitOfWork:
         self.delivery_queue = PostgresDeliveryQueue(connection)
         self.schedule_slots = PostgresScheduleSlots(connection)
         self.webhook_subscriptions = PostgresWebhookSubscriptions(connection, tenant_id)
+        self.request_ids = PostgresRequestIds(connection, tenant_id)
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
         self._core.add_events(events)
