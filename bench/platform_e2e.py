@@ -45,16 +45,20 @@ import time
 from pathlib import Path
 
 import aiohttp
+import grpc.aio
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+from agora.gamification.v1 import gamification_pb2 as gam
 from agora_demo.platform import Platform
 from agora_platform import supervisor
 from agora_platform.config import PlatformConfig, load_config
 from agora_platform.processes import terminate
 from bench import SMOKE_HELP, platform_report, report_stem, reports_dir
+from bench.platform_parts import chart, tables
 from bench.platform_parts.baselines import raw_database_baseline, raw_kafka_baseline
+from bench.platform_parts.echo import EchoProcess
 from bench.platform_parts.load import warm_up
-from bench.platform_parts.phases import burst, run_level, settle
+from bench.platform_parts.phases import ReadCapacity, burst, run_level, settle
 from bench.platform_parts.replica import start_replica
 from bench.platform_parts.sampling import Sampler
 from bench.platform_parts.seeding import bulk_load_board, bulk_load_catalog
@@ -120,6 +124,12 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
             await raw_kafka_baseline(config.kafka_bootstrap, args.raw_messages)
         )
         await warm_up(p, world)
+        echo = await EchoProcess.start(config.state_dir)
+        echo_channel = grpc.aio.insecure_channel(echo.address)
+        payload = gam.GetProfileRequest(learner_id="u-learner-1").SerializeToString()
+        capacity = ReadCapacity(
+            echo.caller(echo_channel, payload), args.read_concurrency, args.read_seconds
+        )
         sampler = Sampler(processes, http)
         sampling = asyncio.create_task(sampler.run())
         try:
@@ -150,6 +160,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
                             args.duration,
                             args.probe_interval,
                             progress,
+                            capacity,
                         )
                         Sampler.check(sampling)
                         report["runs"].append(run_figures)
@@ -171,6 +182,8 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
                 Sampler.check(sampling)
         finally:
             sampling.cancel()
+            await echo_channel.close(None)
+            await echo.stop()
             if replica_pid is not None:
                 await terminate(replica_pid, supervisor.STOP_GRACE_SECONDS)
         report["series"] = sampler.series()
@@ -206,6 +219,15 @@ def main() -> None:
         default=60_000,
         help="AGORA_<SVC>_OUTBOX_POLL_INTERVAL_MS of every service (service default 5000)",
     )
+    parser.add_argument(
+        "--read-concurrency",
+        type=int,
+        default=16,
+        help="callers of the closed-loop read pass (platform reads, then the bare echo)",
+    )
+    parser.add_argument(
+        "--read-seconds", type=float, default=5, help="seconds of each closed-loop pass"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the state dir (logs, data)")
     if "--quick" in sys.argv[1:]:
         # Quick sizes are defaults too: a flag given with --quick still wins.
@@ -230,6 +252,8 @@ def main() -> None:
             burst_timeout=60,
             settle=20,
             raw_messages=500,
+            read_concurrency=4,
+            read_seconds=1,
         )
     args = parser.parse_args()
     args.levels = [int(x) for x in str(args.levels).split(",") if x]
@@ -250,12 +274,12 @@ def main() -> None:
             console.print(f"state kept in {state_dir}")
         else:
             shutil.rmtree(state_dir, ignore_errors=True)
-    platform_report.print_tables(report, console)
+    tables.print_tables(report, console)
     # --quick and --smoke never write over the committed full-size report.
     stem = report_stem("platform", smoke=args.smoke, quick=args.quick)
     reports.mkdir(parents=True, exist_ok=True)
     platform_report.write_json(report, reports / f"{stem}.json")
-    platform_report.write_chart(report, reports / f"{stem}.png")
+    chart.write_chart(report, reports / f"{stem}.png")
     console.print(f"report: {reports / stem}.json, chart: {reports / stem}.png")
 
 

@@ -7,6 +7,8 @@ import asyncio
 import itertools
 import time
 import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -17,6 +19,7 @@ from agora_contracts.events.domains import learning
 from agora_demo.platform import Platform
 from bench import gamification as gamification_bench
 from bench import platform_report
+from bench.platform_parts.echo import closed_loop
 from bench.platform_parts.load import READ_MIX, WRITE_MIX, Load, Recorder, paced, weighted
 from bench.platform_parts.sampling import SAMPLE_SECONDS, Sampler
 from bench.platform_parts.world import BURST_TENANT, World, console
@@ -35,6 +38,27 @@ async def settle(sampler: Sampler, limit: float) -> float:
     return round(time.monotonic() - began, 1)
 
 
+@dataclass(frozen=True)
+class ReadCapacity:
+    """Closed-loop reads during a level: the platform's read mix, then the bare echo
+    server, each by ``concurrency`` callers for ``seconds``, while the level's load runs."""
+
+    echo: Callable[[], Awaitable[Any]]
+    concurrency: int
+    seconds: float
+
+    async def measure(self, load: Load, level_seconds: float) -> dict[str, Any]:
+        seconds = min(self.seconds, level_seconds / 2.5)
+        # Centred in the level, so both passes see its load in full.
+        await asyncio.sleep(max(0.0, (level_seconds - 2 * seconds) / 2))
+        reads = await closed_loop(
+            lambda n: load.read(weighted(READ_MIX, n)), self.concurrency, seconds
+        )
+        echo = await closed_loop(lambda _: self.echo(), self.concurrency, seconds)
+        ratio = reads["per_s"] / echo["per_s"] if echo["per_s"] else 0.0
+        return {"platform_reads": reads, "bare_echo": echo, "ratio": round(ratio, 4)}
+
+
 async def run_level(
     p: Platform,
     world: World,
@@ -44,6 +68,7 @@ async def run_level(
     seconds: float,
     probe_interval: float,
     progress: Progress,
+    capacity: ReadCapacity,
 ) -> dict[str, Any]:
     """One load level; its figures."""
     load = Load(p, world, seed=level * 10 + replicas)
@@ -77,6 +102,7 @@ async def run_level(
             await asyncio.sleep(max(0.0, probe_interval - (time.monotonic() - started)))
 
     tick = asyncio.create_task(ticker())
+    reads_task = asyncio.create_task(capacity.measure(load, seconds))
     probing_task = asyncio.create_task(probing())
     try:
         skipped = await asyncio.gather(
@@ -94,10 +120,12 @@ async def run_level(
             ),
         )
         await probing_task
+        reads_capacity = await reads_task
         elapsed = time.monotonic() - began
         after = await sampler.counters()
     finally:
         tick.cancel()
+        reads_task.cancel()  # done unless the load failed
         progress.update(task, completed=seconds)
     lag, rss = sampler.window(since)
     cpu = sampler.cpu_window(since)
@@ -125,6 +153,7 @@ async def run_level(
         "lag_max": lag,
         "rss_mb_max": rss,
         "cpu_pct_mean": cpu,
+        "reads_vs_echo": reads_capacity,
     }
 
 
