@@ -53,8 +53,8 @@ from agora_demo.platform import Platform
 from agora_platform import supervisor
 from agora_platform.config import PlatformConfig, load_config
 from agora_platform.processes import terminate
-from bench import SMOKE_HELP, platform_report, report_stem, reports_dir
-from bench.platform_parts import chart, tables
+from bench import platform_report, report_stem, reports_dir
+from bench.platform_parts import chart, options, soak, tables
 from bench.platform_parts.baselines import raw_database_baseline, raw_kafka_baseline
 from bench.platform_parts.echo import EchoProcess
 from bench.platform_parts.load import warm_up
@@ -72,6 +72,9 @@ from bench.platform_parts.world import (
     seed_through_grpc,
 )
 
+SMOKE_SOAK_MINUTES = 0.1
+"""The smoke run's soak: a few seconds, so CI proves the soak still runs."""
+
 
 async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_report.Report:
     report: platform_report.Report = {
@@ -85,6 +88,8 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
             "quick": args.quick,
             "smoke": args.smoke,
             "outbox_scan_ms": args.outbox_scan_ms,
+            "soak_minutes": args.soak,
+            "soak_rate": args.soak_rate,
             "load_average_at_start": os.getloadavg(),
             "cpus": os.cpu_count(),
         },
@@ -118,11 +123,15 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
             **loaded,
         }
         world = World(demo_items, bulk_ids, args.learners, secret)
-        console.rule("[bold]baselines")
-        report["baselines"] = await raw_database_baseline(config.postgres_dsn("catalog"), 5000, 300)
-        report["baselines"].update(
-            await raw_kafka_baseline(config.kafka_bootstrap, args.raw_messages)
-        )
+        soak_only = args.soak is not None
+        if not soak_only:
+            console.rule("[bold]baselines")
+            report["baselines"] = await raw_database_baseline(
+                config.postgres_dsn("catalog"), 5000, 300
+            )
+            report["baselines"].update(
+                await raw_kafka_baseline(config.kafka_bootstrap, args.raw_messages)
+            )
         await warm_up(p, world)
         echo = await EchoProcess.start(config.state_dir)
         echo_channel = grpc.aio.insecure_channel(echo.address)
@@ -133,7 +142,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
         sampler = Sampler(processes, http)
         sampling = asyncio.create_task(sampler.run())
         try:
-            for replicas in args.replicas:
+            for replicas in [] if soak_only else args.replicas:
                 if replicas == 2 and replica_pid is None:
                     sampler.phase = "replica start"
                     replica, replica_pid = await start_replica(
@@ -180,6 +189,11 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
                 # What the burst left must not count against the next replica count.
                 report["capacity"][-1]["settle_s"] = await settle(sampler, args.settle)
                 Sampler.check(sampling)
+            if soak_only or args.smoke:  # the smoke run: a few seconds of it
+                console.rule(f"[bold]soak: {args.soak_rate:g} completions/s offered")
+                minutes = args.soak if soak_only else SMOKE_SOAK_MINUTES
+                report["soak"] = await soak.soak(p, world, sampler, args.soak_rate, minutes)
+                Sampler.check(sampling)
         finally:
             sampling.cancel()
             await echo_channel.close(None)
@@ -191,73 +205,7 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
-    parser.add_argument("--quick", action="store_true", help="a few minutes, small tenant")
-    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
-    parser.add_argument("--learners", type=int, default=100_000)
-    parser.add_argument("--items", type=int, default=10_000)
-    parser.add_argument(
-        "--levels", default="2,5,10", help="offered event-causing gRPC calls per second"
-    )
-    parser.add_argument("--duration", type=float, default=60, help="seconds per level")
-    parser.add_argument("--replicas", default="1,2", help="gamification replica counts")
-    parser.add_argument("--probe-interval", type=float, default=2.0)
-    parser.add_argument(
-        "--settle",
-        type=float,
-        default=90,
-        help="at most this many seconds between levels for the consumers to catch up",
-    )
-    parser.add_argument("--burst", type=int, default=300, help="completions per drain burst")
-    parser.add_argument("--burst-timeout", type=float, default=150)
-    parser.add_argument(
-        "--raw-messages", type=int, default=20_000, help="messages of the raw Kafka baseline"
-    )
-    parser.add_argument(
-        "--outbox-scan-ms",
-        type=int,
-        default=60_000,
-        help="AGORA_<SVC>_OUTBOX_POLL_INTERVAL_MS of every service (service default 5000)",
-    )
-    parser.add_argument(
-        "--read-concurrency",
-        type=int,
-        default=16,
-        help="callers of the closed-loop read pass (platform reads, then the bare echo)",
-    )
-    parser.add_argument(
-        "--read-seconds", type=float, default=5, help="seconds of each closed-loop pass"
-    )
-    parser.add_argument("--keep", action="store_true", help="keep the state dir (logs, data)")
-    if "--quick" in sys.argv[1:]:
-        # Quick sizes are defaults too: a flag given with --quick still wins.
-        parser.set_defaults(
-            learners=2000,
-            items=300,
-            duration=20,
-            burst=200,
-            burst_timeout=90,
-            settle=60,
-            raw_messages=5000,
-        )
-    if "--smoke" in sys.argv[1:]:
-        # Every phase (both replica counts, a level each, the bursts) at the least load
-        # that still sends a probe through; the figures mean nothing.
-        parser.set_defaults(
-            learners=200,
-            items=30,
-            levels="2",
-            duration=4,
-            burst=20,
-            burst_timeout=60,
-            settle=20,
-            raw_messages=500,
-            read_concurrency=4,
-            read_seconds=1,
-        )
-    args = parser.parse_args()
-    args.levels = [int(x) for x in str(args.levels).split(",") if x]
-    args.replicas = [int(x) for x in str(args.replicas).split(",") if x]
+    args = options.parse(sys.argv[1:], (__doc__ or "").split("\n", 1)[0])
     state_dir = Path(tempfile.mkdtemp(prefix="agora-bench-e2e-"))
     env = platform_env(state_dir, args.outbox_scan_ms)
     config = load_config(ROOT, env)
@@ -274,13 +222,21 @@ def main() -> None:
             console.print(f"state kept in {state_dir}")
         else:
             shutil.rmtree(state_dir, ignore_errors=True)
-    tables.print_tables(report, console)
-    # --quick and --smoke never write over the committed full-size report.
-    stem = report_stem("platform", smoke=args.smoke, quick=args.quick)
+    # --quick and --smoke never write over the committed full-size reports.
     reports.mkdir(parents=True, exist_ok=True)
-    platform_report.write_json(report, reports / f"{stem}.json")
-    chart.write_chart(report, reports / f"{stem}.png")
-    console.print(f"report: {reports / stem}.json, chart: {reports / stem}.png")
+    if report["runs"]:
+        tables.print_tables(report, console)
+        stem = report_stem("platform", smoke=args.smoke, quick=args.quick)
+        platform_report.write_json(report, reports / f"{stem}.json")
+        chart.write_chart(report, reports / f"{stem}.png")
+        console.print(f"report: {reports / stem}.json, chart: {reports / stem}.png")
+    if "soak" in report:
+        soak.print_table(report, console)
+        stem = report_stem("platform_soak", smoke=args.smoke, quick=args.quick)
+        body = {"meta": report["meta"], "soak": report["soak"]}
+        soak.write_json(body, reports / f"{stem}.json")
+        soak.write_chart(body, reports / f"{stem}.png")
+        console.print(f"soak report: {reports / stem}.json, chart: {reports / stem}.png")
 
 
 if __name__ == "__main__":
