@@ -111,10 +111,24 @@ def write_chart(report: Mapping[str, Any], path: Path) -> None:
                       rotation=90, va="top")  # fmt: skip
         if key == "rss_mb":
             axis.axhline(RSS_LIMIT_MB, color="red", linestyle=":", label="goal 300 MB")
-        axis.set_title(title)
-        axis.set_xlabel("seconds since the load began (shaded: load levels, label replicas x rate)")
-        axis.legend(fontsize=8)
-        axis.grid(True, alpha=0.3)
+        finish(
+            axis, title, "seconds since the load began (shaded: load levels, label replicas x rate)"
+        )
+    save(figure, path)
+
+
+def finish(axis: Any, title: str, xlabel: str) -> None:
+    """Title, x label, legend and grid of one panel."""
+    axis.set_title(title)
+    axis.set_xlabel(xlabel)
+    axis.legend(fontsize=8)
+    axis.grid(True, alpha=0.3)
+
+
+def save(figure: Any, path: Path) -> None:
+    """Lay ``figure`` out, write it as a PNG at ``path`` and free it."""
+    import matplotlib.pyplot as plt
+
     figure.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=100)

@@ -24,6 +24,7 @@ from rich.table import Table
 
 from agora_demo.platform import Platform
 from bench import platform_report
+from bench.platform_parts.chart import finish, save
 from bench.platform_parts.load import Load, Recorder, paced
 from bench.platform_parts.sampling import Sampler
 from bench.platform_parts.world import World, console
@@ -192,10 +193,11 @@ def write_chart(report: Mapping[str, Any], path: Path) -> None:
     for name, values in sorted(series["rss_mb"].items()):
         growth_pct = figures["rss"][name]["growth_pct"]
         rss.plot(series["t"], values, label=f"{name} ({growth_pct:+.1f} %)", linewidth=1.2)
-    rss.set_title("RSS (MB): growth = last-quarter median vs first-quarter median")
-    rss.set_xlabel("seconds since the soak began")
-    rss.legend(fontsize=8)
-    rss.grid(True, alpha=0.3)
+    finish(
+        rss,
+        "RSS (MB): growth = last-quarter median vs first-quarter median",
+        "seconds since the soak began",
+    )
     windows = figures["windows"]
     times = [w["t"] for w in windows]
     rate.plot(times, [w["completions_per_s"] for w in windows], "o-", label="completions answered")
@@ -203,11 +205,9 @@ def write_chart(report: Mapping[str, Any], path: Path) -> None:
         rate.plot(times, [w["consumed_per_s"].get(service, 0) for w in windows], ".--",
                   label=f"{service} consumed")  # fmt: skip
     rate.axhline(figures["rate_offered_per_s"], color="red", linestyle=":", label="offered")
-    rate.set_title(f"per second, per {WINDOW_SECONDS:g} s window")
-    rate.set_xlabel("seconds since the soak began (window end)")
-    rate.legend(fontsize=8)
-    rate.grid(True, alpha=0.3)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=100)
-    plt.close(figure)
+    finish(
+        rate,
+        f"per second, per {WINDOW_SECONDS:g} s window",
+        "seconds since the soak began (window end)",
+    )
+    save(figure, path)
