@@ -2,7 +2,7 @@
 closed-loop caller that measures requests/s against it and against the platform's reads
 with the same concurrency, in the same run.
 
-    python -m bench.platform_parts.echo      (port in ``BENCH_ECHO_PORT``)
+    python -m bench.platform_parts.echo_server      (port in ``BENCH_ECHO_PORT``)
 
 The server has no interceptor, no authentication, no database: one generic unary
 method that answers the request's bytes. What the platform's reads reach beside it is
@@ -25,33 +25,12 @@ import grpc
 import grpc.aio
 
 from agora_core.ports import free_port
-from agora_platform.processes import spawn, terminate
+from agora_platform.processes import log_tail, spawn, terminate
 from bench import platform_report
+from bench.platform_parts.echo_server import METHOD, PORT_ENV, same
 
-PORT_ENV: Final = "BENCH_ECHO_PORT"
-SERVICE: Final = "bench.Echo"
-METHOD: Final = f"/{SERVICE}/Echo"
-READY_SECONDS: Final = 30.0
-
-
-def _same(value: bytes) -> bytes:
-    return value
-
-
-async def _echo(request: bytes, context: grpc.aio.ServicerContext[bytes, bytes]) -> bytes:
-    return request
-
-
-async def serve(port: int) -> None:
-    """Serve the echo method on ``127.0.0.1:port`` until the process is stopped."""
-    server = grpc.aio.server()
-    handler = grpc.unary_unary_rpc_method_handler(_echo)  # bytes in, bytes out
-    server.add_generic_rpc_handlers(
-        (grpc.method_handlers_generic_handler(SERVICE, {"Echo": handler}),)
-    )
-    server.add_insecure_port(f"127.0.0.1:{port}")
-    await server.start()
-    await server.wait_for_termination()
+READY_SECONDS: Final = 180.0
+"""How long the echo process may take to answer (imports on a loaded machine)."""
 
 
 @dataclass
@@ -66,14 +45,19 @@ class EchoProcess:
         port = free_port()
         pid = spawn(
             Path(sys.executable),
-            "bench.platform_parts.echo",
+            "bench.platform_parts.echo_server",
             {**os.environ, PORT_ENV: str(port)},
             state_dir / "logs" / "echo.log",
             state_dir / "echo.pid",
         )
         echo = EchoProcess(f"127.0.0.1:{port}", pid)
         async with grpc.aio.insecure_channel(echo.address) as channel:
-            await asyncio.wait_for(channel.channel_ready(), READY_SECONDS)
+            try:
+                await asyncio.wait_for(channel.channel_ready(), READY_SECONDS)
+            except TimeoutError:
+                log = log_tail(state_dir / "logs" / "echo.log")
+                await echo.stop()
+                raise RuntimeError(f"the echo server did not answer: {log}") from None
         return echo
 
     async def stop(self) -> None:
@@ -81,7 +65,7 @@ class EchoProcess:
 
     def caller(self, channel: grpc.aio.Channel, payload: bytes) -> Callable[[], Awaitable[Any]]:
         """One echo call of ``payload`` on ``channel``, as a zero-argument coroutine."""
-        echo = channel.unary_unary(METHOD, _same, _same)
+        echo = channel.unary_unary(METHOD, same, same)
         return lambda: echo(payload)
 
 
@@ -115,11 +99,3 @@ async def closed_loop(
         "ms": platform_report.summary(latencies),
         "errors": errors,
     }
-
-
-def main() -> None:
-    asyncio.run(serve(int(os.environ[PORT_ENV])))
-
-
-if __name__ == "__main__":
-    main()
