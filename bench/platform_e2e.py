@@ -136,9 +136,9 @@ async def run(args: argparse.Namespace, config: PlatformConfig) -> platform_repo
         echo = await EchoProcess.start(config.state_dir)
         echo_channel = grpc.aio.insecure_channel(echo.address)
         payload = gam.GetProfileRequest(learner_id="u-learner-1").SerializeToString()
-        capacity = ReadCapacity(
-            echo.caller(echo_channel, payload), args.read_concurrency, args.read_seconds
-        )
+        echo_call = echo.caller(echo_channel, payload)
+        await echo_call()  # connected before measuring, as warm_up does for the platform's
+        capacity = ReadCapacity(echo_call, args.read_concurrency, args.read_seconds)
         sampler = Sampler(processes, http)
         sampling = asyncio.create_task(sampler.run())
         try:
