@@ -12,6 +12,7 @@ import pytest
 from rich.console import Console
 
 from bench import platform_report
+from bench.platform_parts import chart, tables
 from bench.platform_report import compare_goals, summary
 
 pytestmark = pytest.mark.unit
@@ -42,6 +43,11 @@ def fixture_report(*, level: int = 50, learners: int = 1_000_000) -> dict[str, A
         "probes_missing": 1,
         "lag_max": {"catalog": 3.0, "gamification": 12.0},
         "rss_mb_max": {"catalog": 180.0, "gamification": 320.0, "kafka": 900.0},
+        "reads_vs_echo": {
+            "platform_reads": {"concurrency": 16, "per_s": 600.0},
+            "bare_echo": {"concurrency": 16, "per_s": 2000.0},
+            "ratio": 0.3,
+        },
     }
     return {
         "meta": {"learners": learners, "items": 10_000, "started": "2026-12-01 08:00 UTC"},
@@ -103,6 +109,23 @@ def test_goals_at_the_goals_load_and_size() -> None:
     goals = {g.goal: g for g in compare_goals(fixture_report(level=500))}
     assert goals["completion → points visible p99"].met
     assert goals["completion → inbox p99"].met
+    reads = goals["gRPC reads vs bare grpc.aio echo"]
+    assert not reads.met  # 600 reads/s beside 2,000 echo requests/s: 0.3x < 0.5x
+    assert reads.factor == pytest.approx(0.5 / 0.3)
+    assert "beside echo 2,000/s" in reads.note
+
+
+def test_reads_vs_echo_below_the_goals_load_is_not_met() -> None:
+    report = fixture_report()
+    for run in report["runs"]:
+        run["reads_vs_echo"] = {**run["reads_vs_echo"], "ratio": 0.9}
+    goals = {g.goal: g for g in compare_goals(report)}
+    reads = goals["gRPC reads vs bare grpc.aio echo"]
+    assert not reads.met  # 0.9x, but at 50/s offered, not the goal's 500/s
+    assert "500/s was not offered" in reads.note
+    with_level = {g.goal: g for g in compare_goals({**report, "runs": [
+        {**r, "level": 500} for r in report["runs"]]})}  # fmt: skip
+    assert with_level["gRPC reads vs bare grpc.aio echo"].met
     small = {g.goal: g for g in compare_goals(fixture_report(learners=5_000))}
     assert not small["leaderboard top10 p99"].met  # fast, but not at 1,000,000 learners
 
@@ -113,13 +136,14 @@ def test_report_and_chart_are_written(tmp_path: Path) -> None:
     written = json.loads((tmp_path / "platform.json").read_text(encoding="utf-8"))
     assert written["runs"] == report["runs"]
     assert {g["goal"] for g in written["goals"]} >= {"completion → points visible p99"}
-    platform_report.write_chart(report, tmp_path / "platform.png")
+    chart.write_chart(report, tmp_path / "platform.png")
     assert (tmp_path / "platform.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     console = Console(record=True, width=200)
-    platform_report.print_tables(report, console)
+    tables.print_tables(report, console)
     text = console.export_text()
     assert "the issue's goals" in text
     assert "completion → points" in text
+    assert "bare echo 2,000/s" in text
 
 
 def test_a_level_without_any_probe_answer_is_a_miss() -> None:

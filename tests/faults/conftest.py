@@ -22,6 +22,7 @@ from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_platform.private import PrivateInfra
 
 from .audit import WAIT, GamificationState, gamification_state, wait_handled
+from .badges import BADGE_IDS, define_badges
 from .broker import wait_caught_up
 from .processes import REPO_ROOT, ServiceProcess
 from .publications import Offsets, publications, published_since
@@ -64,6 +65,7 @@ class Rig:
         streams = tuple(build_stream(f"t-{scenario}{n}-{self.run}") for n in range(count))
         for stream in streams:
             self.since[stream.tenant] = since
+            await define_badges(self.process.grpc_address, stream.tenant)
         return streams
 
     async def audit(self, stream: Stream) -> GamificationState:
@@ -158,6 +160,7 @@ async def open_rig(
     database = Database(pool)
     try:
         await process.start()
+        await define_badges(process.grpc_address, reference.tenant)
         since = await published_since(kafka)
         await publish_events(kafka, reference.events)
         await wait_handled(database, reference)
@@ -175,11 +178,12 @@ async def open_rig(
         # Streaks span several days (one missed day forgiven), so order matters if the
         # service gets it wrong.
         assert max(s.streak_longest for s in clean.learners.values()) >= 3, clean.learners
-        # What it published: points for every ledger entry and levels reached (badge
-        # events are read too; the stream's tenants define no badge, so none occur),
-        # each fact under one event id.
+        # What it published: points for every ledger entry, levels reached and the
+        # badges awarded (every tenant defines ``badges.BADGES``), each fact under one
+        # event id.
         kinds = {fact[0] for fact, _ in clean.published}
-        assert {"points", "level"} <= kinds, clean.published
+        assert {"points", "level", "badge"} <= kinds, clean.published
+        _assert_badges_worth_comparing(clean)
         assert all(ids == 1 for _, ids in clean.published), clean.published
         assert sum(1 for fact, _ in clean.published if fact[0] == "points") == len(clean.entries), (
             "one points.awarded per ledger entry"
@@ -192,6 +196,18 @@ async def open_rig(
         if process.pid is not None:
             await process.stop()
         await pool.close()
+
+
+def _assert_badges_worth_comparing(clean: GamificationState) -> None:
+    """Every badge is earned by someone and missed by someone (the criteria tell
+    learners apart), and each badge a profile holds went out as one badge.awarded."""
+    held = {(learner, badge) for learner, s in clean.learners.items() for badge, _ in s.badges}
+    published = {(fact[1], fact[2]) for fact, _ in clean.published if fact[0] == "badge"}
+    assert held == published, (held, published)
+    for badge in BADGE_IDS:
+        holders = {learner for learner, held_badge in held if held_badge == badge}
+        assert holders, f"nobody earned {badge}"
+        assert holders != set(LEARNERS), f"everybody earned {badge}: it tells no one apart"
 
 
 @pytest.fixture(scope="session")

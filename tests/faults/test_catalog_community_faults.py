@@ -402,6 +402,44 @@ async def test_a_consumer_without_processed_marks_fails_the_audit(
     assert len(popularity) == len(stream.targets), diff
 
 
+async def test_community_counts_rest_on_its_marks_participants_and_experts_on_keys(
+    learning_rig: LearningRig,
+) -> None:
+    """Why deleting community's marks and redelivering doubles likes and comments but
+    nothing else (README, "Community's guards"): the like and comment counters are
+    increments whose only guard is the processed mark committed with them, while a
+    participant is a row keyed by (target, person) (``add_participants`` counts the first
+    insert only) and an expert's evidence a row keyed by the earning event. With the marks
+    gone (as after their retention purge), the counters double exactly and the keyed
+    facts do not move; on a service that did not key them, this test fails on them."""
+    rig = learning_rig
+    await rig.ensure_running()
+    stream = await rig.stream("nomarks")
+    await publish_events(rig.kafka, stream.events)
+    clean = await rig.audit(stream)
+    assert_like_clean_pass(rig.clean, clean)
+    async with rig.community.consumer.store.database.unit_of_work(stream.tenant) as uow:
+        cursor = await uow.connection.execute(
+            "DELETE FROM processed_events WHERE tenant_id = %s", (stream.tenant,)
+        )
+        assert cursor.rowcount > 0, "the tenant's marks were deleted"
+    before = await _outcomes(rig.community, stream)
+    await publish_events(rig.kafka, stream.events)
+    await wait_caught_up(rig.kafka, rig.community.consumer.group, COMMUNITY_TOPICS)
+    after = await _outcomes(rig.community, stream)
+    state = await rig.audit(stream)
+    expected = len(stream.of_types(rig.community.consumer.handled_types))
+    assert after[0] - before[0] == expected, "every redelivered event handled again"
+    # Counters: exactly twice the clean pass (net of withdrawals and deletions).
+    doubled = tuple(
+        (2 * likes, 2 * comments, people) for likes, comments, people in clean.popularity
+    )
+    assert state.popularity == doubled
+    assert any(likes or comments for likes, comments, _ in clean.popularity)
+    # Keyed facts: unchanged.
+    assert state.experts == clean.experts
+
+
 def test_the_stream_covers_every_catalog_item() -> None:
     """Pure check of the stream's shape: every item is liked and commented, and the
     quiz is both passed and failed (the audit's oracle check relies on it)."""
