@@ -114,3 +114,11 @@ async def test_unanswered_questions_moderation_queue_and_experts_are_index_reads
         "experts_by_skill",
         filtered=True,  # the keyset's OR, as above
     )
+
+
+async def test_my_questions_are_a_backwards_range_read(database: Database) -> None:
+    of_asker = questions.of_asker_sql
+    await served_by(database, of_asker(keyset=False), (TENANT, "u-1", 51), "questions_of_asker")
+    await served_by(
+        database, of_asker(keyset=True), (TENANT, "u-1", AT, "q-1", 51), "questions_of_asker"
+    )

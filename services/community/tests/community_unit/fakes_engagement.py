@@ -143,6 +143,21 @@ class FakeQuestions(_Repo):
         )
         return found[:limit]
 
+    async def of_asker(
+        self, asker_id: str, *, before: TimeKey | None, limit: int
+    ) -> list[Question]:
+        found = sorted(
+            (
+                q
+                for q in self.t.questions.values()
+                if q.asker_id == asker_id
+                and (before is None or (q.create_time, q.question_id) < before)
+            ),
+            key=lambda q: (q.create_time, q.question_id),
+            reverse=True,
+        )
+        return found[:limit]
+
 
 class FakeAnswers(_Repo):
     async def add(self, answer: Answer) -> None:

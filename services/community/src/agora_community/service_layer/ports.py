@@ -186,6 +186,12 @@ class QuestionRepository(Protocol):
         limit: int,
     ) -> list[Question]: ...
 
+    async def of_asker(
+        self, asker_id: str, *, before: TimeKey | None, limit: int
+    ) -> list[Question]:
+        """The asker's questions (hidden ones too), newest first, older than ``before``."""
+        ...
+
 
 class AnswerRepository(Protocol):
     async def add(self, answer: Answer) -> None: ...

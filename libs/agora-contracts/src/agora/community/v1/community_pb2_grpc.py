@@ -144,6 +144,11 @@ class CommunityServiceStub:
                 request_serializer=agora_dot_community_dot_v1_dot_community__pb2.ListUnansweredQuestionsRequest.SerializeToString,
                 response_deserializer=agora_dot_community_dot_v1_dot_community__pb2.ListUnansweredQuestionsResponse.FromString,
                 _registered_method=True)
+        self.ListMyQuestions = channel.unary_unary(
+                '/agora.community.v1.CommunityService/ListMyQuestions',
+                request_serializer=agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsRequest.SerializeToString,
+                response_deserializer=agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsResponse.FromString,
+                _registered_method=True)
         self.PostAnswer = channel.unary_unary(
                 '/agora.community.v1.CommunityService/PostAnswer',
                 request_serializer=agora_dot_community_dot_v1_dot_community__pb2.PostAnswerRequest.SerializeToString,
@@ -344,6 +349,14 @@ class CommunityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListMyQuestions(self, request, context):
+        """The caller's own questions, newest first, with their answer counts and status
+        (hidden ones included: the asker sees that moderators hid them). Any caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PostAnswer(self, request, context):
         """Answers a question. Any caller.
         """
@@ -512,6 +525,11 @@ def add_CommunityServiceServicer_to_server(servicer, server):
                     servicer.ListUnansweredQuestions,
                     request_deserializer=agora_dot_community_dot_v1_dot_community__pb2.ListUnansweredQuestionsRequest.FromString,
                     response_serializer=agora_dot_community_dot_v1_dot_community__pb2.ListUnansweredQuestionsResponse.SerializeToString,
+            ),
+            'ListMyQuestions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyQuestions,
+                    request_deserializer=agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsRequest.FromString,
+                    response_serializer=agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsResponse.SerializeToString,
             ),
             'PostAnswer': grpc.unary_unary_rpc_method_handler(
                     servicer.PostAnswer,
@@ -1148,6 +1166,33 @@ class CommunityService:
             '/agora.community.v1.CommunityService/ListUnansweredQuestions',
             agora_dot_community_dot_v1_dot_community__pb2.ListUnansweredQuestionsRequest.SerializeToString,
             agora_dot_community_dot_v1_dot_community__pb2.ListUnansweredQuestionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMyQuestions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.community.v1.CommunityService/ListMyQuestions',
+            agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsRequest.SerializeToString,
+            agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

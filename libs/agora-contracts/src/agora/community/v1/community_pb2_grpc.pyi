@@ -80,6 +80,10 @@ class CommunityServiceStub:
     """One question with its answers. Any caller."""
     ListUnansweredQuestions: _grpc.UnaryUnaryMultiCallable[_community_pb2.ListUnansweredQuestionsRequest, _community_pb2.ListUnansweredQuestionsResponse]
     """Questions without any answer, oldest first. Any caller."""
+    ListMyQuestions: _grpc.UnaryUnaryMultiCallable[_community_pb2.ListMyQuestionsRequest, _community_pb2.ListMyQuestionsResponse]
+    """The caller's own questions, newest first, with their answer counts and status
+    (hidden ones included: the asker sees that moderators hid them). Any caller.
+    """
     PostAnswer: _grpc.UnaryUnaryMultiCallable[_community_pb2.PostAnswerRequest, _community_pb2.PostAnswerResponse]
     """Answers a question. Any caller."""
     UpvoteAnswer: _grpc.UnaryUnaryMultiCallable[_community_pb2.UpvoteAnswerRequest, _community_pb2.UpvoteAnswerResponse]
@@ -146,6 +150,10 @@ class CommunityServiceAsyncStub(CommunityServiceStub):
     """One question with its answers. Any caller."""
     ListUnansweredQuestions: _aio.UnaryUnaryMultiCallable[_community_pb2.ListUnansweredQuestionsRequest, _community_pb2.ListUnansweredQuestionsResponse]  # type: ignore[assignment]
     """Questions without any answer, oldest first. Any caller."""
+    ListMyQuestions: _aio.UnaryUnaryMultiCallable[_community_pb2.ListMyQuestionsRequest, _community_pb2.ListMyQuestionsResponse]  # type: ignore[assignment]
+    """The caller's own questions, newest first, with their answer counts and status
+    (hidden ones included: the asker sees that moderators hid them). Any caller.
+    """
     PostAnswer: _aio.UnaryUnaryMultiCallable[_community_pb2.PostAnswerRequest, _community_pb2.PostAnswerResponse]  # type: ignore[assignment]
     """Answers a question. Any caller."""
     UpvoteAnswer: _aio.UnaryUnaryMultiCallable[_community_pb2.UpvoteAnswerRequest, _community_pb2.UpvoteAnswerResponse]  # type: ignore[assignment]
@@ -341,6 +349,16 @@ class CommunityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_community_pb2.ListUnansweredQuestionsResponse, _abc.Awaitable[_community_pb2.ListUnansweredQuestionsResponse]]:
         """Questions without any answer, oldest first. Any caller."""
+
+    @_abc_1.abstractmethod
+    def ListMyQuestions(
+        self,
+        request: _community_pb2.ListMyQuestionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_community_pb2.ListMyQuestionsResponse, _abc.Awaitable[_community_pb2.ListMyQuestionsResponse]]:
+        """The caller's own questions, newest first, with their answer counts and status
+        (hidden ones included: the asker sees that moderators hid them). Any caller.
+        """
 
     @_abc_1.abstractmethod
     def PostAnswer(
