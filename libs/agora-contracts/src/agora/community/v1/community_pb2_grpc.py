@@ -169,6 +169,16 @@ class CommunityServiceStub:
                 request_serializer=agora_dot_community_dot_v1_dot_community__pb2.FindExpertsRequest.SerializeToString,
                 response_deserializer=agora_dot_community_dot_v1_dot_community__pb2.FindExpertsResponse.FromString,
                 _registered_method=True)
+        self.PutPeople = channel.unary_unary(
+                '/agora.community.v1.CommunityService/PutPeople',
+                request_serializer=agora_dot_community_dot_v1_dot_community__pb2.PutPeopleRequest.SerializeToString,
+                response_deserializer=agora_dot_community_dot_v1_dot_community__pb2.PutPeopleResponse.FromString,
+                _registered_method=True)
+        self.SearchPeople = channel.unary_unary(
+                '/agora.community.v1.CommunityService/SearchPeople',
+                request_serializer=agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleRequest.SerializeToString,
+                response_deserializer=agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleResponse.FromString,
+                _registered_method=True)
         self.ReportContent = channel.unary_unary(
                 '/agora.community.v1.CommunityService/ReportContent',
                 request_serializer=agora_dot_community_dot_v1_dot_community__pb2.ReportContentRequest.SerializeToString,
@@ -385,6 +395,22 @@ class CommunityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PutPeople(self, request, context):
+        """Stores people's display names and roles in the people directory (from the
+        identity provider or an HR sync); erased people are skipped. Roles: admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchPeople(self, request, context):
+        """People of the tenant with a word of their name starting with the query (case and
+        accents ignored), by that word. Any caller; roles are shown to managers and admins.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ReportContent(self, request, context):
         """Reports content to the moderators (once per person and content). Any caller.
         """
@@ -550,6 +576,16 @@ def add_CommunityServiceServicer_to_server(servicer, server):
                     servicer.FindExperts,
                     request_deserializer=agora_dot_community_dot_v1_dot_community__pb2.FindExpertsRequest.FromString,
                     response_serializer=agora_dot_community_dot_v1_dot_community__pb2.FindExpertsResponse.SerializeToString,
+            ),
+            'PutPeople': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutPeople,
+                    request_deserializer=agora_dot_community_dot_v1_dot_community__pb2.PutPeopleRequest.FromString,
+                    response_serializer=agora_dot_community_dot_v1_dot_community__pb2.PutPeopleResponse.SerializeToString,
+            ),
+            'SearchPeople': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchPeople,
+                    request_deserializer=agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleRequest.FromString,
+                    response_serializer=agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleResponse.SerializeToString,
             ),
             'ReportContent': grpc.unary_unary_rpc_method_handler(
                     servicer.ReportContent,
@@ -1301,6 +1337,60 @@ class CommunityService:
             '/agora.community.v1.CommunityService/FindExperts',
             agora_dot_community_dot_v1_dot_community__pb2.FindExpertsRequest.SerializeToString,
             agora_dot_community_dot_v1_dot_community__pb2.FindExpertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutPeople(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.community.v1.CommunityService/PutPeople',
+            agora_dot_community_dot_v1_dot_community__pb2.PutPeopleRequest.SerializeToString,
+            agora_dot_community_dot_v1_dot_community__pb2.PutPeopleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchPeople(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.community.v1.CommunityService/SearchPeople',
+            agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleRequest.SerializeToString,
+            agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleResponse.FromString,
             options,
             channel_credentials,
             insecure,
