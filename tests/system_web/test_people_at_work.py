@@ -176,7 +176,14 @@ async def test_a_manager_assigns_a_path_with_a_due_date_and_sees_progress_and_sk
         await expect(emma_row.filter(has_text="Parcours RGPD")).to_contain_text(f"{emma_percent} %")
 
         await page.get_by_label("Path", exact=True).select_option(label=SECOND_PATH)
-        await page.get_by_role("checkbox", name="chloe").check()
+        # Picked by name (the people directory): a prefix of her name, accents ignored.
+        await page.get_by_label("Find a learner by name").fill("chloe pe")
+        await (
+            page.get_by_test_id("assign-find-matches")
+            .get_by_role("button", name="Chloé Petit (chloe)")
+            .click()
+        )
+        await expect(page.get_by_role("checkbox", name="Chloé Petit")).to_be_checked()
         await page.get_by_label("Due date").fill(IN_A_MONTH.isoformat())
         await page.get_by_role("button", name="Assign", exact=True).click()
         assigned = page.get_by_role("status").filter(has_text="New assignments: 1")
@@ -220,7 +227,7 @@ async def test_the_learner_pages_answer_paths_spaces_boards_badges_challenges_pr
         leave = page.get_by_label("Leave the leaderboards (my points stay mine)")
         await expect(leave).not_to_be_checked()
         await leave.check()
-        await expect(page.get_by_role("status")).to_contain_text("no longer appear")
+        await expect(page.get_by_role("status").filter(has_text="no longer appear")).to_be_visible()
         await expect(my_rank).to_contain_text("You are not ranked")
         await page.reload()  # the choice is read back from the service
         await expect(leave).to_be_checked()
@@ -237,7 +244,10 @@ async def test_the_learner_pages_answer_paths_spaces_boards_badges_challenges_pr
         await check_page(page, "badges")
 
         await open_menu_page(page, "More", "Challenges")
-        await page.get_by_label("Colleague (id)").fill("hugo")
+        await page.get_by_label("Colleague", exact=True).fill("bern")
+        matches = page.get_by_test_id("duel-opponent-matches")
+        await matches.get_by_role("button", name="Hugo Bernard (hugo)").click()
+        await expect(page.get_by_test_id("duel-chosen")).to_have_text("Your opponent: Hugo Bernard")
         await page.get_by_label("Quiz (item id)").fill(web.demo.world.items["quiz"])
         await page.get_by_label("Ends on").fill(IN_A_MONTH.isoformat())
         await page.get_by_role("button", name="Open the duel").click()
