@@ -2,7 +2,8 @@
 journey, in the same platform): a contributor shares knowledge with the contribution
 form, an expert approves it, it becomes searchable and the contributor sees it
 published; a learner asks an expert, the expert answers from the questions waiting,
-the learner reads and accepts the answer; a manager assigns a path with a due date,
+the learner reads and accepts the answer and, from another browser, finds it among her
+questions as resolved; a manager assigns a path with a due date,
 sees it and a learner's progress in the team view, and reads the skills report; the
 learner's other pages (paths, spaces, leaderboards, badges with the Open Badges 3.0
 download, challenges, preferences) answer. axe-core checks every page; screenshots
@@ -93,7 +94,8 @@ async def test_a_learner_asks_an_expert_who_answers_and_the_learner_accepts_the_
         await open_menu_page(learner, "Plus", "Demander à un expert")
         await learner.get_by_label("Votre question").fill(QUESTION)
         await learner.get_by_label("Compétence").select_option(label="RGPD · GDPR")
-        await check_page(learner, "ask")
+        none_yet = learner.get_by_text("encore posé aucune question")
+        await expect(none_yet).to_be_visible()
         await learner.get_by_role("button", name="Poser la question").click()
         await expect(learner.get_by_role("heading", level=1)).to_have_text(QUESTION)
         await expect(learner.get_by_text("Pas encore de réponse")).to_be_visible()
@@ -121,6 +123,17 @@ async def test_a_learner_asks_an_expert_who_answers_and_the_learner_accepts_the_
         await answers.get_by_role("button", name="Accepter cette réponse").click()
         await expect(answers.get_by_text("Acceptée", exact=True)).to_be_visible()
         await check_page(learner, "question")
+
+    # Another browser (nothing remembered locally): the service lists the question as hers.
+    async with browsing(browser, PHONE, "fr-FR") as elsewhere:
+        await sign_in(elsewhere, web, CHLOE, button="Se connecter")
+        await open_menu_page(elsewhere, "Plus", "Demander à un expert")
+        mine = elsewhere.get_by_test_id("my-questions").get_by_role("listitem")
+        await expect(mine).to_have_count(1)
+        await expect(mine.get_by_role("link", name=QUESTION)).to_be_visible()
+        await expect(mine.get_by_test_id("question-status")).to_have_text("Résolue")
+        await expect(mine).to_contain_text("1 réponses")
+        await check_page(elsewhere, "ask")
 
 
 async def test_a_manager_assigns_a_path_with_a_due_date_and_sees_progress_and_skills(
@@ -163,7 +176,14 @@ async def test_a_manager_assigns_a_path_with_a_due_date_and_sees_progress_and_sk
         await expect(emma_row.filter(has_text="Parcours RGPD")).to_contain_text(f"{emma_percent} %")
 
         await page.get_by_label("Path", exact=True).select_option(label=SECOND_PATH)
-        await page.get_by_role("checkbox", name="chloe").check()
+        # Picked by name (the people directory): a prefix of her name, accents ignored.
+        await page.get_by_label("Find a learner by name").fill("chloe pe")
+        await (
+            page.get_by_test_id("assign-find-matches")
+            .get_by_role("button", name="Chloé Petit (chloe)")
+            .click()
+        )
+        await expect(page.get_by_role("checkbox", name="Chloé Petit")).to_be_checked()
         await page.get_by_label("Due date").fill(IN_A_MONTH.isoformat())
         await page.get_by_role("button", name="Assign", exact=True).click()
         assigned = page.get_by_role("status").filter(has_text="New assignments: 1")
@@ -204,6 +224,13 @@ async def test_the_learner_pages_answer_paths_spaces_boards_badges_challenges_pr
         await page.get_by_label("Period").select_option(label="All time")
         my_rank = page.get_by_test_id("my-rank")
         await expect(my_rank).to_contain_text(re.compile(r"You are \d+ of \d+"))
+        leave = page.get_by_label("Leave the leaderboards (my points stay mine)")
+        await expect(leave).not_to_be_checked()
+        await leave.check()
+        await expect(page.get_by_role("status").filter(has_text="no longer appear")).to_be_visible()
+        await expect(my_rank).to_contain_text("You are not ranked")
+        await page.reload()  # the choice is read back from the service
+        await expect(leave).to_be_checked()
         await check_page(page, "leaderboard")
 
         await open_menu_page(page, "More", "Badges")
@@ -217,7 +244,10 @@ async def test_the_learner_pages_answer_paths_spaces_boards_badges_challenges_pr
         await check_page(page, "badges")
 
         await open_menu_page(page, "More", "Challenges")
-        await page.get_by_label("Colleague (id)").fill("hugo")
+        await page.get_by_label("Colleague", exact=True).fill("bern")
+        matches = page.get_by_test_id("duel-opponent-matches")
+        await matches.get_by_role("button", name="Hugo Bernard (hugo)").click()
+        await expect(page.get_by_test_id("duel-chosen")).to_have_text("Your opponent: Hugo Bernard")
         await page.get_by_label("Quiz (item id)").fill(web.demo.world.items["quiz"])
         await page.get_by_label("Ends on").fill(IN_A_MONTH.isoformat())
         await page.get_by_role("button", name="Open the duel").click()
@@ -225,6 +255,9 @@ async def test_the_learner_pages_answer_paths_spaces_boards_badges_challenges_pr
         await check_page(page, "challenges")
 
         await open_menu_page(page, "More", "Preferences")
+        # The opt-out shows here too; saving the preferences brings Emma back on the boards.
+        await expect(leave).to_be_checked()
+        await leave.uncheck()
         await page.get_by_label("By email").select_option(label="Off")
         await page.get_by_label("From", exact=True).fill("21:00")
         await page.get_by_label("To", exact=True).fill("07:30")
@@ -232,3 +265,7 @@ async def test_the_learner_pages_answer_paths_spaces_boards_badges_challenges_pr
         saved = page.get_by_role("status").filter(has_text="preferences are saved")
         await expect(saved).to_be_visible()
         await check_page(page, "preferences")
+        await open_menu_page(page, "More", "Leaderboards")
+        await expect(leave).not_to_be_checked()
+        await page.get_by_label("Period").select_option(label="All time")
+        await expect(my_rank).to_contain_text(re.compile(r"You are \d+ of \d+"))

@@ -1,28 +1,17 @@
 // Ask an expert: a question tagged with a skill (the community proposes experts), and
-// the questions asked from this browser with their answers.
+// the caller's own questions from the service (ListMyQuestions), newest first.
+import { community } from "@agora/clients";
 import { useState } from "preact/hooks";
 
 import { useApp } from "../context";
-import { useI18n } from "../i18n";
+import { formatDate } from "../format";
+import { useI18n, type Translate } from "../i18n";
 import { href } from "../router";
-import { Empty, Failure, Show, useAction, useLoad } from "../states";
-
-const ASKED_KEY = "agora.asked";
-
-/** The ids of the questions asked from this browser, newest first (no "my questions" call yet). */
-export function askedQuestions(subject: string): string[] {
-  const saved: unknown = JSON.parse(localStorage.getItem(`${ASKED_KEY}.${subject}`) ?? "[]");
-  return Array.isArray(saved) ? saved.filter((id): id is string => typeof id === "string") : [];
-}
-
-function remember(subject: string, questionId: string): void {
-  const ids = [questionId, ...askedQuestions(subject).filter((id) => id !== questionId)].slice(0, 50);
-  localStorage.setItem(`${ASKED_KEY}.${subject}`, JSON.stringify(ids));
-}
+import { Failure, PagedList, Show, useAction, useLoad, usePaged } from "../states";
 
 function AskForm() {
   const { t } = useI18n();
-  const { clients, session } = useApp();
+  const { clients } = useApp();
   const [skills, reloadSkills] = useLoad(() => clients.catalog.listSkills({}), []);
   const [title, setTitle] = useState("");
   const [body, setBody] = useState("");
@@ -35,7 +24,6 @@ function AskForm() {
       skillIds: skillId ? [skillId] : [],
     });
     if (question === undefined) throw new Error("no question in the answer");
-    remember(session.subject, question.questionId);
     window.location.hash = href({ page: "question", questionId: question.questionId });
   });
   return (
@@ -59,30 +47,47 @@ function AskForm() {
   );
 }
 
+const STATUS_TAGS: Record<community.QuestionStatus, { key: Parameters<Translate>[0]; tag: string }> = {
+  [community.QuestionStatus.UNSPECIFIED]: { key: "ask.status.open", tag: "tag" },
+  [community.QuestionStatus.OPEN]: { key: "ask.status.open", tag: "tag" },
+  [community.QuestionStatus.ANSWERED]: { key: "ask.status.answered", tag: "tag tag-ok" },
+  [community.QuestionStatus.RESOLVED]: { key: "ask.status.resolved", tag: "tag tag-ok" },
+  [community.QuestionStatus.HIDDEN]: { key: "ask.status.hidden", tag: "tag tag-alert" },
+};
+
 function MyQuestions() {
-  const { t } = useI18n();
+  const { t, language } = useI18n();
   const { clients, session } = useApp();
-  const [loaded, reload] = useLoad(
-    () => Promise.all(askedQuestions(session.subject).slice(0, 10).map((questionId) => clients.community.getQuestion({ questionId }))),
-    [session.subject],
-  );
+  const paged = usePaged<community.Question>(async (pageToken) => {
+    const answer = await clients.community.listMyQuestions({ pageSize: 10, pageToken });
+    return { items: answer.questions, next: answer.nextPageToken };
+  }, [session.subject]);
   return (
     <section aria-labelledby="my-questions">
       <h2 id="my-questions">{t("ask.mine")}</h2>
-      <Show loaded={loaded} retry={reload}>
-        {(answers) =>
-          answers.length === 0 ? <Empty>{t("ask.noneYet")}</Empty> : (
-            <ul class="cards comments" data-testid="my-questions">
-              {answers.map(({ question }) => question && (
+      <PagedList paged={paged} empty={t("ask.noneYet")}>
+        {(items) => (
+          <ul class="cards comments" data-testid="my-questions">
+            {items.map((question) => {
+              const status = STATUS_TAGS[question.status];
+              return (
                 <li key={question.questionId} class="card">
-                  <h3><a href={href({ page: "question", questionId: question.questionId })}>{question.title}</a></h3>
-                  <p class="meta">{t("question.answers", { count: String(question.answerCount) })}</p>
+                  <h3>
+                    {question.status === community.QuestionStatus.HIDDEN ? question.title : (
+                      <a href={href({ page: "question", questionId: question.questionId })}>{question.title}</a>
+                    )}
+                  </h3>
+                  <p class="meta">
+                    <span class={status.tag} data-testid="question-status">{t(status.key)}</span>
+                    <span>{t("question.answers", { count: String(question.answerCount) })}</span>
+                    <span>{formatDate(question.createTime, language)}</span>
+                  </p>
                 </li>
-              ))}
-            </ul>
-          )
-        }
-      </Show>
+              );
+            })}
+          </ul>
+        )}
+      </PagedList>
     </section>
   );
 }

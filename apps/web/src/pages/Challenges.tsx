@@ -1,5 +1,5 @@
 // Challenges and duels: those the caller takes part in (paged) with progress, and a
-// one-to-one quiz duel to open with a colleague.
+// one-to-one quiz duel to open with a colleague picked by name (the people directory).
 import { gamification } from "@agora/clients";
 import { timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { useState } from "preact/hooks";
@@ -7,34 +7,41 @@ import { useState } from "preact/hooks";
 import { useApp } from "../context";
 import { formatDate } from "../format";
 import { useI18n } from "../i18n";
+import { PersonSearch } from "../people";
 import { Failure, PagedList, useAction, usePaged } from "../states";
 
 function DuelForm({ onCreated }: { onCreated: () => void }) {
   const { t } = useI18n();
   const { clients, session } = useApp();
-  const [opponent, setOpponent] = useState("");
+  const [opponent, setOpponent] = useState<{ id: string; name: string } | null>(null);
   const [quizId, setQuizId] = useState("");
   const [ends, setEnds] = useState("");
-  const { busy, failure, run } = useAction();
+  const { busy, failure, setFailure, run } = useAction();
   const submit = run(async () => {
+    if (opponent === null) {
+      setFailure(t("duel.noOpponent"));
+      return;
+    }
     await clients.gamification.createChallenge({
       challenge: {
-        title: t("duel.name", { a: session.subject, b: opponent.trim() }),
+        title: t("duel.name", { a: session.subject, b: opponent.id }),
         scope: gamification.ChallengeScope.DUEL,
-        participantIds: [session.subject, opponent.trim()],
+        participantIds: [session.subject, opponent.id],
         quizItemId: quizId.trim(),
         startsAt: timestampFromDate(new Date()),
         endsAt: timestampFromDate(new Date(`${ends}T23:59:00`)),
       },
     });
-    setOpponent("");
+    setOpponent(null);
     onCreated();
   });
   return (
     <form class="card form" onSubmit={submit} aria-labelledby="duel-title">
       <h2 id="duel-title" class="card-title">{t("duel.title")}</h2>
-      <label for="duel-opponent">{t("duel.opponent")}</label>
-      <input id="duel-opponent" required value={opponent} onInput={(e) => setOpponent(e.currentTarget.value)} />
+      <PersonSearch id="duel-opponent" label={t("duel.opponent")} onPick={(person) => setOpponent({ id: person.personId, name: person.displayName })} />
+      <p role="status" class="muted" data-testid="duel-chosen">
+        {opponent === null ? t("duel.noneChosen") : t("duel.chosen", { name: opponent.name })}
+      </p>
       <label for="duel-quiz">{t("duel.quiz")}</label>
       <input id="duel-quiz" required value={quizId} onInput={(e) => setQuizId(e.currentTarget.value)} />
       <label for="duel-ends">{t("duel.ends")}</label>

@@ -1,5 +1,6 @@
 // Leaderboards: the tenant's board for a period, the caller's rank and neighbours, and
-// the caller's privacy choice (leave the boards). Names follow the tenant's privacy mode.
+// the caller's privacy choice (leave the boards), read back from the service. Names
+// follow the tenant's privacy mode.
 import { gamification } from "@agora/clients";
 import { useState } from "preact/hooks";
 
@@ -29,29 +30,44 @@ function Entries({ entries, label }: { entries: gamification.LeaderboardEntry[];
   );
 }
 
-function Privacy() {
+/** The caller's own gamification settings, as read back. */
+interface Own {
+  timeZone: string;
+  leaderboardOptOut: boolean;
+}
+
+function Privacy({ onChanged }: { onChanged: () => void }) {
   const { t } = useI18n();
   const { clients } = useApp();
-  const [optOut, setOptOut] = useState(false);
+  const [loaded, reload, set] = useLoad(async (): Promise<Own> => {
+    const { settings } = await clients.gamification.getPersonSettings({});
+    return { timeZone: settings?.timeZone ?? "", leaderboardOptOut: settings?.leaderboardOptOut ?? false };
+  }, []);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
-  const change = async (value: boolean): Promise<void> => {
-    setOptOut(value);
+  const change = async (settings: Own, value: boolean): Promise<void> => {
+    set({ ...settings, leaderboardOptOut: value });
     setMessage(null);
     try {
-      await clients.gamification.putPersonSettings({ leaderboardOptOut: value });
+      // The put replaces both settings: the time zone read back is sent unchanged.
+      await clients.gamification.putPersonSettings({ timeZone: settings.timeZone, leaderboardOptOut: value });
       setMessage({ ok: true, text: value ? t("board.optedOut") : t("board.optedIn") });
+      onChanged();
     } catch (error) {
-      setOptOut(!value); // rollback
+      set(settings); // rollback
       setMessage({ ok: false, text: describeError(error, t) });
     }
   };
   return (
     <section class="card" aria-labelledby="board-privacy">
       <h2 id="board-privacy" class="card-title">{t("board.privacy")}</h2>
-      <label class="choice">
-        <input type="checkbox" checked={optOut} onChange={(e) => void change(e.currentTarget.checked)} />
-        {t("board.optOut")}
-      </label>
+      <Show loaded={loaded} retry={reload}>
+        {(settings) => (
+          <label class="choice">
+            <input type="checkbox" checked={settings.leaderboardOptOut} onChange={(e) => void change(settings, e.currentTarget.checked)} />
+            {t("board.optOut")}
+          </label>
+        )}
+      </Show>
       {message !== null && <p role={message.ok ? "status" : "alert"} class={message.ok ? "result-ok" : "state state-error"}>{message.text}</p>}
     </section>
   );
@@ -94,7 +110,7 @@ export function Leaderboard() {
           </>
         )}
       </Show>
-      <Privacy />
+      <Privacy onChanged={reload} />
     </>
   );
 }

@@ -1,5 +1,6 @@
 // Preferences: language and time zone (the notifications profile; the time zone also
-// closes gamification's days), channels for every category, quiet hours.
+// closes gamification's days), channels for every category, quiet hours, and whether
+// the person appears in the leaderboards (gamification's person settings, read back).
 import { notifications } from "@agora/clients";
 import { useState } from "preact/hooks";
 
@@ -21,9 +22,10 @@ interface Form {
   toggles: Record<number, notifications.Toggle>;
   quietStart: string;
   quietEnd: string;
+  leaderboardOptOut: boolean;
 }
 
-function formOf(profile: notifications.Profile | undefined, layer: notifications.PreferenceLayer | undefined): Form {
+function formOf(profile: notifications.Profile | undefined, layer: notifications.PreferenceLayer | undefined, optOut: boolean): Form {
   const every = layer?.categories.find((c) => c.category === "*");
   const toggles: Record<number, notifications.Toggle> = {};
   for (const [channel] of CHANNELS) {
@@ -35,6 +37,7 @@ function formOf(profile: notifications.Profile | undefined, layer: notifications
     toggles,
     quietStart: layer?.quietHours?.start ?? "",
     quietEnd: layer?.quietHours?.end ?? "",
+    leaderboardOptOut: optOut,
   };
 }
 
@@ -72,7 +75,7 @@ function Editor({ initial, profile, layer }: { initial: Form; profile: notificat
             quietHours: { start: form.quietStart, end: form.quietEnd },
           },
         }),
-        clients.gamification.putPersonSettings({ timeZone: form.timeZone }),
+        clients.gamification.putPersonSettings({ timeZone: form.timeZone, leaderboardOptOut: form.leaderboardOptOut }),
       ]);
       if (form.locale === "en" || form.locale === "fr") setLanguage(form.locale as Language);
       setMessage({ ok: true, text: t("prefs.saved") });
@@ -127,6 +130,13 @@ function Editor({ initial, profile, layer }: { initial: Form; profile: notificat
           </div>
         </div>
       </fieldset>
+      <fieldset>
+        <legend>{t("board.title")}</legend>
+        <label class="choice">
+          <input type="checkbox" checked={form.leaderboardOptOut} onChange={(e) => setForm({ ...form, leaderboardOptOut: e.currentTarget.checked })} />
+          {t("board.optOut")}
+        </label>
+      </fieldset>
       {message !== null && <p role={message.ok ? "status" : "alert"} class={message.ok ? "result-ok" : "state state-error"}>{message.text}</p>}
       <button type="submit" class="button button-primary" disabled={busy}>{t("prefs.save")}</button>
     </form>
@@ -140,6 +150,7 @@ export function Preferences() {
     () => Promise.all([
       clients.notifications.getMyProfile({}),
       clients.notifications.getPreferences({ scope: N.Scope.PERSON, scopeId: session.subject }),
+      clients.gamification.getPersonSettings({}),
     ]),
     [session.subject],
   );
@@ -147,7 +158,9 @@ export function Preferences() {
     <>
       <h1>{t("prefs.title")}</h1>
       <Show loaded={loaded} retry={reload}>
-        {([{ profile }, { layer }]) => <Editor initial={formOf(profile, layer)} profile={profile} layer={layer} />}
+        {([{ profile }, { layer }, { settings }]) => (
+          <Editor initial={formOf(profile, layer, settings?.leaderboardOptOut ?? false)} profile={profile} layer={layer} />
+        )}
       </Show>
     </>
   );

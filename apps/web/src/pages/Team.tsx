@@ -7,6 +7,7 @@ import { useState } from "preact/hooks";
 import { useApp } from "../context";
 import { formatDate } from "../format";
 import { useI18n } from "../i18n";
+import { PersonSearch } from "../people";
 import { Empty, Failure, MoreButton, Show, useAction, useLoad, usePaged } from "../states";
 import { byUrgency } from "./Home";
 
@@ -16,6 +17,7 @@ function AssignForm({ learners, onAssigned }: { learners: string[]; onAssigned: 
   const [paths, reloadPaths] = useLoad(() => clients.catalog.listPaths({ pageSize: 100 }), []);
   const [pathId, setPathId] = useState("");
   const [chosen, setChosen] = useState<string[]>([]);
+  const [names, setNames] = useState<Record<string, string>>({});
   const [others, setOthers] = useState("");
   const [due, setDue] = useState("");
   const [compliance, setCompliance] = useState(false);
@@ -36,6 +38,7 @@ function AssignForm({ learners, onAssigned }: { learners: string[]; onAssigned: 
       compliance,
     });
     setChosen([]);
+    setNames({});
     setOthers("");
     onAssigned(answer.assignments.length);
   });
@@ -53,13 +56,17 @@ function AssignForm({ learners, onAssigned }: { learners: string[]; onAssigned: 
       </Show>
       <fieldset class="inline">
         <legend>{t("assign.learners")}</legend>
-        {learners.map((id) => (
+        {[...new Set([...learners, ...Object.keys(names)])].map((id) => (
           <label key={id} class="choice">
             <input type="checkbox" checked={chosen.includes(id)} onChange={(e) => toggle(id, e.currentTarget.checked)} />
-            {id}
+            {names[id] ?? id}
           </label>
         ))}
       </fieldset>
+      <PersonSearch id="assign-find" label={t("assign.find")} onPick={(person) => {
+        setNames({ ...names, [person.personId]: person.displayName });
+        if (!chosen.includes(person.personId)) setChosen([...chosen, person.personId]);
+      }} />
       <label for="assign-others">{t("assign.others")}</label>
       <input id="assign-others" value={others} onInput={(e) => setOthers(e.currentTarget.value)} />
       <label for="assign-due">{t("assign.due")}</label>

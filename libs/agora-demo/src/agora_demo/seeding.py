@@ -41,6 +41,13 @@ class Seeder:
         await self.p.notifications.UpsertProfiles(
             notif.UpsertProfilesRequest(profiles=profiles), metadata=self.p.as_(INES)
         )
+        directory = [
+            com.Person(person_id=p.person_id, display_name=p.name, roles=list(p.roles))
+            for p in EVERYONE
+        ]
+        await self.p.community.PutPeople(
+            com.PutPeopleRequest(people=directory), metadata=self.p.as_(INES)
+        )
         self.n.act(
             INES,
             "registers 7 people (HR sync): "

@@ -113,12 +113,17 @@ async def test_every_table_is_erased_or_declared_not_personal(running: Running) 
     assert eraser.uncovered(await tenant_tables(running.database)) == []
 
 
+def _ada_entry(ada: str) -> pb.Person:
+    return pb.Person(person_id=ada, display_name="Ada Lovelace", roles=["contributor"])
+
+
 async def life_of(running: Running, tenant: str, ada: str) -> dict[str, str]:
     """Ada and Bob use community in ``tenant``: a space, comments, likes, Q&A, a report."""
     c = running.community
     stub = c.stub
     item = await c.known_item(tenant, author="u-grace")
     ada_md, bob_md = c.as_user(tenant, ada, "contributor"), c.as_user(tenant, "u-bob")
+    await stub.PutPeople(pb.PutPeopleRequest(people=[_ada_entry(ada)]), metadata=admin(tenant))
     space = await c.space(tenant, ada)
     await stub.JoinSpace(pb.JoinSpaceRequest(space_id=space.space_id), metadata=bob_md)
     mine = await stub.PostComment(
@@ -267,6 +272,17 @@ async def test_erase_person_anonymises_and_deletes_only_in_the_callers_tenant(
     assert question.answers[0].upvotes == 1
     experts = await stub.FindExperts(pb.FindExpertsRequest(skill_id="git"), metadata=reader)
     assert ada not in [e.user_id for e in experts.experts]
+    # Gone from the people directory, and an HR sync naming her again stores nothing.
+    found = await stub.SearchPeople(pb.SearchPeopleRequest(query="lovelace"), metadata=reader)
+    assert list(found.people) == []
+    synced = await stub.PutPeople(
+        pb.PutPeopleRequest(people=[_ada_entry(ada)]), metadata=admin(tenant)
+    )
+    assert (synced.stored, synced.skipped_erased) == (0, 1)
+    elsewhere = await stub.SearchPeople(
+        pb.SearchPeopleRequest(query="ada"), metadata=running.community.as_user(other, "u-bob")
+    )
+    assert [p.person_id for p in elsewhere.people] == [ada]
     # Ada's token, not yet revoked by the identity provider, no longer works here.
     error = await rpc_error(
         stub.Like(

@@ -9,7 +9,14 @@ from typing import Any
 
 import pytest
 
-from agora_community.adapters.postgres import comments, experts, likes, moderation, questions
+from agora_community.adapters.postgres import (
+    comments,
+    experts,
+    likes,
+    moderation,
+    people,
+    questions,
+)
 from agora_community.adapters.postgres import spaces as space_sql
 from agora_community.migrations import MIGRATIONS
 from agora_core.postgres import Database
@@ -113,4 +120,27 @@ async def test_unanswered_questions_moderation_queue_and_experts_are_index_reads
         (TENANT, "git", 3.0, 3.0, "u-1", 51),
         "experts_by_skill",
         filtered=True,  # the keyset's OR, as above
+    )
+
+
+async def test_my_questions_are_a_backwards_range_read(database: Database) -> None:
+    of_asker = questions.of_asker_sql
+    await served_by(database, of_asker(keyset=False), (TENANT, "u-1", 51), "questions_of_asker")
+    await served_by(
+        database, of_asker(keyset=True), (TENANT, "u-1", AT, "q-1", 51), "questions_of_asker"
+    )
+
+
+async def test_people_search_is_a_range_read_of_the_name_keys(database: Database) -> None:
+    await served_by(
+        database,
+        people.search_sql(keyset=False),
+        (TENANT, "le", "le\U0010ffff", 51),
+        "people_by_name_key",
+    )
+    await served_by(
+        database,
+        people.search_sql(keyset=True),
+        (TENANT, "le", "le\U0010ffff", "leroy", "emma", 51),
+        "people_by_name_key",
     )

@@ -23,6 +23,7 @@ from agora_community.domain.model import (
     TargetKind,
     Visibility,
 )
+from agora_community.domain.people import Person
 from agora_community.domain.rules import PopularityState
 from agora_core.text import fold
 
@@ -53,6 +54,8 @@ class Tables:
     )
     erasures: dict[str, tuple[str, str, datetime]] = field(default_factory=dict)
     request_ids: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+    people: dict[str, Person] = field(default_factory=dict)
+    erased_people: set[str] = field(default_factory=set)
 
 
 class _Repo:

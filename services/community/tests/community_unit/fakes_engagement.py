@@ -18,6 +18,7 @@ from agora_community.domain.model import (
     Report,
     TargetKind,
 )
+from agora_community.domain.people import Person, name_keys
 from agora_community.domain.rules import EXPERT_WEIGHTS, PopularityState
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.testing.request_ids import InMemoryRequestIds
@@ -140,6 +141,21 @@ class FakeQuestions(_Repo):
                 and (after is None or (q.create_time, q.question_id) > after)
             ),
             key=lambda q: (q.create_time, q.question_id),
+        )
+        return found[:limit]
+
+    async def of_asker(
+        self, asker_id: str, *, before: TimeKey | None, limit: int
+    ) -> list[Question]:
+        found = sorted(
+            (
+                q
+                for q in self.t.questions.values()
+                if q.asker_id == asker_id
+                and (before is None or (q.create_time, q.question_id) < before)
+            ),
+            key=lambda q: (q.create_time, q.question_id),
+            reverse=True,
         )
         return found[:limit]
 
@@ -296,6 +312,26 @@ class FakeErasures(_Repo):
         return None
 
 
+class FakePeople(_Repo):
+    async def put(self, person: Person, at: datetime) -> None:
+        self.t.people[person.person_id] = person
+
+    async def erased(self, person_ids: Sequence[str]) -> set[str]:
+        return set(person_ids) & self.t.erased_people
+
+    async def search(
+        self, prefix: str, *, after: tuple[str, str] | None, limit: int
+    ) -> list[tuple[str, Person]]:
+        rows = [
+            (key, person)
+            for person in self.t.people.values()
+            for key in name_keys(person.display_name)
+            if key.startswith(prefix) and (after is None or (key, person.person_id) > after)
+        ]
+        rows.sort(key=lambda row: (row[0], row[1].person_id))
+        return rows[:limit]
+
+
 class FakeUnitOfWork:
     def __init__(self, tables: Tables, tenant_id: str) -> None:
         self.tenant_id = tenant_id
@@ -314,6 +350,7 @@ class FakeUnitOfWork:
         self.rate_limits = FakeRateLimits(tables)
         self.erasures = FakeErasures(tables)
         self.request_ids = InMemoryRequestIds(tables.request_ids)
+        self.people = FakePeople(tables)
 
     def add_events(self, events: Sequence[OutgoingEvent]) -> None:
         self.events.extend(events)

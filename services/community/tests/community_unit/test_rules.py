@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from agora_community.domain.model import derived_id
+from agora_community.domain.model import Question, QuestionStatus, derived_id
 from agora_community.domain.rules import (
     COMMENT_WEIGHT,
     EXPERT_WEIGHTS,
@@ -111,3 +111,32 @@ def test_the_trending_rank_orders_as_the_scores_decayed_to_any_common_time() -> 
     assert (ranks[0] > ranks[1]) == (now_scores[0] > now_scores[1])
     assert ranks[0] > ranks[1]  # 8 halved 1.5 times is still above 2
     assert trending_rank(0.0, T0, 24) is None
+
+
+@pytest.mark.parametrize(
+    ("answers", "accepted", "hidden", "status"),
+    [
+        (0, None, False, QuestionStatus.OPEN),
+        (2, None, False, QuestionStatus.ANSWERED),
+        (2, "a-1", False, QuestionStatus.RESOLVED),
+        (2, "a-1", True, QuestionStatus.HIDDEN),
+    ],
+)
+def test_a_question_stands_open_answered_resolved_or_hidden(
+    answers: int, accepted: str | None, hidden: bool, status: QuestionStatus
+) -> None:
+    question = Question(
+        question_id="q-1",
+        asker_id="u-ada",
+        title="Rebase?",
+        body="",
+        skill_ids=("git",),
+        space_id=None,
+        item_id=None,
+        proposed_expert_ids=(),
+        create_time=datetime(2026, 12, 1, tzinfo=UTC),
+        answer_count=answers,
+        accepted_answer_id=accepted,
+        hidden=hidden,
+    )
+    assert question.status is status

@@ -126,10 +126,22 @@ async def test_leaderboard_privacy_opt_out_and_tenant_modes(
 ) -> None:
     tenant = new_tenant()
     await seed_board(stub, kafka_bootstrap, tenant)
+    bea = caller(tenant=tenant, subject="bea")
+    never_put = await stub.GetPersonSettings(pb.GetPersonSettingsRequest(), metadata=bea)
+    assert never_put.settings == pb.PersonSettings(time_zone="", leaderboard_opt_out=False)
     await stub.PutPersonSettings(
-        pb.PutPersonSettingsRequest(leaderboard_opt_out=True),
-        metadata=caller(tenant=tenant, subject="bea"),
+        pb.PutPersonSettingsRequest(time_zone="Europe/Paris", leaderboard_opt_out=True),
+        metadata=bea,
     )
+    read_back = await stub.GetPersonSettings(pb.GetPersonSettingsRequest(), metadata=bea)
+    assert read_back.settings == pb.PersonSettings(
+        time_zone="Europe/Paris", leaderboard_opt_out=True
+    )
+    # Each person reads only their own, in their own tenant.
+    others = (caller(tenant=tenant, subject="cal"), caller(tenant=new_tenant(), subject="bea"))
+    for other in others:
+        theirs = await stub.GetPersonSettings(pb.GetPersonSettingsRequest(), metadata=other)
+        assert theirs.settings.leaderboard_opt_out is False
     result = await board(stub, tenant, "cal")
     assert [e.learner_id for e in result.top] == ["ann", "cal", "dov"]
     assert result.me.rank == 2
@@ -151,11 +163,12 @@ async def test_leaderboard_privacy_opt_out_and_tenant_modes(
     assert list(neighbours.top) == []
     assert [e.learner_id for e in neighbours.around_me] == ["cal", "dov"]
     await stub.PutPersonSettings(
-        pb.PutPersonSettingsRequest(leaderboard_opt_out=False),
-        metadata=caller(tenant=tenant, subject="bea"),
+        pb.PutPersonSettingsRequest(leaderboard_opt_out=False), metadata=bea
     )
     back = await board(stub, tenant, "bea")
     assert back.me.rank == 2
+    shown = await stub.GetPersonSettings(pb.GetPersonSettingsRequest(), metadata=bea)
+    assert shown.settings.leaderboard_opt_out is False
 
     error = await rpc_error(
         stub.PutTenantSettings(

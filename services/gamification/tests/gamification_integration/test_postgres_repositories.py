@@ -17,11 +17,11 @@ from agora_gamification.adapters.postgres.boards import PostgresBoardRepository
 from agora_gamification.adapters.postgres.config import PostgresConfigRepository
 from agora_gamification.adapters.postgres.ledger import PostgresLedgerRepository
 from agora_gamification.adapters.postgres.memberships import PostgresMembershipRepository
-from agora_gamification.adapters.postgres.profiles import PostgresProfileRepository
+from agora_gamification.adapters.postgres.profiles import PERSON_SETTINGS, PostgresProfileRepository
 from agora_gamification.domain.boards import BoardScore, Placement, Team
 from agora_gamification.domain.profile import AwardLine, LedgerLine, ProfileState, Streak
 from agora_gamification.domain.rules import Rule
-from agora_gamification.domain.settings import TenantSettings
+from agora_gamification.domain.settings import PersonSettings, TenantSettings
 from agora_gamification.migrations import MIGRATIONS
 
 T0 = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
@@ -68,6 +68,10 @@ async def test_profiles_round_trip_and_person_settings(database: Database) -> No
         await profiles.put_person_settings("ada", "Europe/Paris", True)
     async with database.unit_of_work(TENANT) as uow:
         profiles = PostgresProfileRepository(uow.connection, TENANT)
+        assert await profiles.person_settings("ada") == PersonSettings(
+            time_zone="Europe/Paris", leaderboard_opt_out=True
+        )
+        assert await profiles.person_settings("bob") is None
         found = await profiles.get_profiles(["ada", "bob"], for_update=True)
         # Read for update, a learner without a profile gets an empty one to lock.
         assert await profiles.get_profile("bob") == ProfileState(learner_id="bob")
@@ -78,6 +82,11 @@ async def test_profiles_round_trip_and_person_settings(database: Database) -> No
     assert found["bob"] == ProfileState(learner_id="bob")
     async with database.unit_of_work("other") as uow:
         assert await PostgresProfileRepository(uow.connection, "other").get_profile("ada") is None
+        assert (
+            await PostgresProfileRepository(uow.connection, "other").person_settings("ada") is None
+        )
+    plan = await query_plan(database, PERSON_SETTINGS, (TENANT, "ada"), tenant_id=TENANT)
+    assert_index_serves(plan, "person_settings_pkey")
 
 
 async def test_ledger_insert_is_idempotent_and_pages_by_its_index(database: Database) -> None:

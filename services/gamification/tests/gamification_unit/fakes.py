@@ -19,7 +19,7 @@ from agora_gamification.domain.boards import BoardScore, Placement, Team
 from agora_gamification.domain.challenges import Challenge, DuelAttempt
 from agora_gamification.domain.profile import AwardLine, LedgerLine, ProfileState
 from agora_gamification.domain.rules import Rule
-from agora_gamification.domain.settings import TenantSettings
+from agora_gamification.domain.settings import PersonSettings, TenantSettings
 from agora_gamification.domain.tenant import TenantState
 from agora_gamification.service_layer.ports import (
     AwardRepository,
@@ -122,6 +122,12 @@ class FakeProfiles:
 
     async def put_person_settings(self, person_id: str, time_zone: str, opt_out: bool) -> None:
         self._d.person_settings[person_id] = (time_zone, opt_out)
+
+    async def person_settings(self, person_id: str) -> PersonSettings | None:
+        stored = self._d.person_settings.get(person_id)
+        if stored is None:
+            return None
+        return PersonSettings(time_zone=stored[0], leaderboard_opt_out=stored[1])
 
     async def delete_person(self, person_id: str) -> int:
         found = self._d.profiles.pop(person_id, None), self._d.person_settings.pop(person_id, None)

@@ -41,6 +41,13 @@ class SpaceRole(enum.StrEnum):
     MEMBER = "member"
 
 
+class QuestionStatus(enum.StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    RESOLVED = "resolved"
+    HIDDEN = "hidden"
+
+
 class MembershipState(enum.StrEnum):
     INVITED = "invited"
     ACTIVE = "active"
@@ -198,6 +205,15 @@ class Question:
     answer_count: int = 0
     accepted_answer_id: str | None = None
     hidden: bool = False
+
+    @property
+    def status(self) -> QuestionStatus:
+        """Where the question stands for its asker (hidden first: it outranks the rest)."""
+        if self.hidden:
+            return QuestionStatus.HIDDEN
+        if self.accepted_answer_id:
+            return QuestionStatus.RESOLVED
+        return QuestionStatus.ANSWERED if self.answer_count else QuestionStatus.OPEN
 
 
 @dataclass(frozen=True)

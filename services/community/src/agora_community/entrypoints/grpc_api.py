@@ -10,6 +10,7 @@ from agora.community.v1 import community_pb2 as pb
 from agora_community.domain.model import SpaceRole
 from agora_community.entrypoints import messages as m
 from agora_community.entrypoints import validation as v
+from agora_community.entrypoints.grpc_people import PeopleRpcs
 from agora_community.entrypoints.grpc_questions import QuestionRpcs
 from agora_community.entrypoints.servicer_base import ServicerBase
 from agora_community.service_layer import comments, likes, popularity, spaces
@@ -24,21 +25,23 @@ from agora_core.pagination import page_size
 COMMUNITY_SERVICE: Final = pb.DESCRIPTOR.services_by_name["CommunityService"]
 COMMUNITY_SERVICE_NAME: Final[str] = COMMUNITY_SERVICE.full_name
 CREATORS: Final = frozenset({Role.CONTRIBUTOR, Role.EXPERT, Role.MANAGER, Role.ADMIN})
+RESTRICTED: Final = {"CreateSpace": CREATORS, "PutPeople": frozenset({Role.ADMIN})}
 
 # Relationship checks (space owner, moderator, author, asker) happen in the use cases;
 # the policy states who may call at all.
 COMMUNITY_POLICY: Final = MethodPolicy.for_service(
     COMMUNITY_SERVICE,
     {
-        method.name: (CREATORS if method.name == "CreateSpace" else ANY_AUTHENTICATED)
+        method.name: RESTRICTED.get(method.name, ANY_AUTHENTICATED)
         for method in COMMUNITY_SERVICE.methods
     },
 )
 
 
-class CommunityServicer(QuestionRpcs, ServicerBase):
+class CommunityServicer(QuestionRpcs, PeopleRpcs, ServicerBase):
     """Every method: the caller from the token, validated input, one use case
-    (questions, experts and moderation in ``grpc_questions``)."""
+    (questions, experts and moderation in ``grpc_questions``; the people directory in
+    ``grpc_people``)."""
 
     # Spaces
 

@@ -75,6 +75,21 @@ class QuestionRpcs(ServicerBase):
         )
 
     @override
+    async def ListMyQuestions(
+        self, request: pb.ListMyQuestionsRequest, context: Context
+    ) -> pb.ListMyQuestionsResponse:
+        page = await questions.of_caller(
+            self._uows,
+            current_principal(),
+            size=page_size(request.page_size),
+            token=request.page_token,
+        )
+        return pb.ListMyQuestionsResponse(
+            questions=[m.question_message(q) for q in page.items],
+            next_page_token=page.next_page_token,
+        )
+
+    @override
     async def PostAnswer(
         self, request: pb.PostAnswerRequest, context: Context
     ) -> pb.PostAnswerResponse:

@@ -11,6 +11,7 @@ from agora_community.domain.model import (
     Expert,
     Membership,
     Question,
+    QuestionStatus,
     Report,
     Space,
     SpaceRole,
@@ -23,6 +24,12 @@ from agora_core.grpc.timestamps import to_timestamp
 _ROLE_NUMBERS: Final = {role: number for number, role in v.ROLES.items()}
 _VISIBILITY_NUMBERS: Final = {vis: number for number, vis in v.VISIBILITIES.items()}
 _REASON_NUMBERS: Final = {reason: number for number, reason in v.REASONS.items()}
+_QUESTION_STATUSES: Final = {
+    QuestionStatus.OPEN: pb.QUESTION_STATUS_OPEN,
+    QuestionStatus.ANSWERED: pb.QUESTION_STATUS_ANSWERED,
+    QuestionStatus.RESOLVED: pb.QUESTION_STATUS_RESOLVED,
+    QuestionStatus.HIDDEN: pb.QUESTION_STATUS_HIDDEN,
+}
 
 
 def target_message(kind: TargetKind, target_id: str) -> pb.Target:
@@ -87,6 +94,7 @@ def question_message(question: Question) -> pb.Question:
         accepted_answer_id=question.accepted_answer_id or "",
         hidden=question.hidden,
         create_time=to_timestamp(question.create_time),
+        status=_QUESTION_STATUSES[question.status],
     )
 
 

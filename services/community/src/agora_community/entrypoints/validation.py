@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from agora.community.v1 import community_pb2 as pb
 from agora_community.domain.model import SpaceRole, TargetKind, Visibility
+from agora_core.identity import Role
 from agora_core.text import PlainText
 
 EntityId = Annotated[
@@ -166,3 +167,23 @@ class Moderation(Strict):
 
 class QueueQuery(Strict):
     space_id: OptionalId
+
+
+KNOWN_ROLES: Final = frozenset(role.value for role in Role)
+MAX_PEOPLE: Final = 500
+
+
+class DirectoryPerson(Strict):
+    person_id: EntityId
+    display_name: PlainText = Field(min_length=1, max_length=200)
+    roles: list[Literal["learner", "contributor", "expert", "manager", "admin"]] = Field(
+        max_length=len(KNOWN_ROLES)
+    )
+
+
+class NewPeople(Strict):
+    people: list[DirectoryPerson] = Field(min_length=1, max_length=MAX_PEOPLE)
+
+
+class PeopleQuery(Strict):
+    query: str = Field(min_length=1, max_length=100)

@@ -25,6 +25,7 @@ from agora_community.domain.model import (
     SpaceRole,
     TargetKind,
 )
+from agora_community.domain.people import Person
 from agora_community.domain.rules import PopularityState
 from agora_core.idempotency import RequestIds
 from agora_core.messaging.events import OutgoingEvent
@@ -192,6 +193,24 @@ class QuestionRepository(Protocol):
         limit: int,
     ) -> list[Question]: ...
 
+    async def of_asker(
+        self, asker_id: str, *, before: TimeKey | None, limit: int
+    ) -> list[Question]:
+        """The asker's questions (hidden ones too), newest first, older than ``before``."""
+        ...
+
+
+class PeopleDirectory(Protocol):
+    async def put(self, person: Person, at: datetime) -> None: ...
+
+    async def erased(self, person_ids: Sequence[str]) -> set[str]: ...
+
+    async def search(
+        self, prefix: str, *, after: tuple[str, str] | None, limit: int
+    ) -> list[tuple[str, Person]]:
+        """(name key, person) rows whose key starts with ``prefix``, by key then id."""
+        ...
+
 
 class AnswerRepository(Protocol):
     async def add(self, answer: Answer) -> None: ...
@@ -299,6 +318,9 @@ class UnitOfWork(Protocol):
 
     @property
     def answers(self) -> AnswerRepository: ...
+
+    @property
+    def people(self) -> PeopleDirectory: ...
 
     @property
     def experts(self) -> ExpertRepository: ...

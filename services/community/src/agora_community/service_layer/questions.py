@@ -118,6 +118,17 @@ async def unanswered(
     return keyset_page(found, size, lambda q: time_cursor(q.create_time, q.question_id))
 
 
+async def of_caller(
+    uows: UnitOfWorkFactory, principal: Principal, *, size: int, token: str
+) -> Page[Question]:
+    """The caller's own questions, newest first, hidden ones included: the asker sees
+    that moderators hid them (the text is theirs)."""
+    before = after_time(token)
+    async with uows(principal.tenant_id) as uow:
+        found = await uow.questions.of_asker(principal.subject, before=before, limit=size + 1)
+    return keyset_page(found, size, lambda q: time_cursor(q.create_time, q.question_id))
+
+
 async def answer(
     uows: UnitOfWorkFactory,
     principal: Principal,

@@ -103,3 +103,12 @@ def period_keys(moment: dt.datetime, zone: str) -> tuple[str, str, str]:
     """All-time, week and month keys of ``moment`` in the tenant's time zone."""
     day = local_day(moment, zone)
     return ALL_TIME, week_key(day), month_key(day)
+
+
+class PersonSettings(BaseModel):
+    """One person's own settings: time zone (empty: the tenant's) and leaderboard opt-out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    time_zone: str = ""
+    leaderboard_opt_out: bool = False

@@ -62,6 +62,7 @@ POLICY: Final = MethodPolicy.for_service(
         "GetTenantSettings": ANY_AUTHENTICATED,
         "PutTenantSettings": ADMIN,
         "PutPersonSettings": ANY_AUTHENTICATED,
+        "GetPersonSettings": ANY_AUTHENTICATED,
         "PutTeam": ADMIN,
     },
 )
@@ -397,6 +398,17 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
             current_principal(), settings.time_zone, settings.leaderboard_opt_out
         )
         return pb.PutPersonSettingsResponse()
+
+    @override
+    async def GetPersonSettings(
+        self, request: pb.GetPersonSettingsRequest, context: Context
+    ) -> pb.GetPersonSettingsResponse:
+        own = await self._use.people.settings(current_principal())
+        return pb.GetPersonSettingsResponse(
+            settings=pb.PersonSettings(
+                time_zone=own.time_zone, leaderboard_opt_out=own.leaderboard_opt_out
+            )
+        )
 
     @override
     async def PutTeam(self, request: pb.PutTeamRequest, context: Context) -> pb.PutTeamResponse:

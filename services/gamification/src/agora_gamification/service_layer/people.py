@@ -14,7 +14,12 @@ from agora_gamification.domain.awards import Award
 from agora_gamification.domain.boards import board_key, boards_of
 from agora_gamification.domain.catalogue import MEMBER_JOINED
 from agora_gamification.domain.profile import EventFacts, LedgerLine, ProfileState, Streak
-from agora_gamification.domain.settings import LevelThreshold, local_day, valid_time_zone
+from agora_gamification.domain.settings import (
+    LevelThreshold,
+    PersonSettings,
+    local_day,
+    valid_time_zone,
+)
 from agora_gamification.service_layer.ports import UnitOfWork, UnitOfWorkFactory
 from agora_gamification.service_layer.scoring import Clock, resync_learners
 
@@ -77,6 +82,12 @@ class People:
         return keyset_page(
             rows, limit, lambda x: LedgerCursor(after_time=x.awarded_at, after_id=x.entry_id)
         )
+
+    async def settings(self, caller: Principal) -> PersonSettings:
+        """The caller's own settings; the defaults (the tenant's zone, shown) if never put."""
+        async with self._uow(caller.tenant_id) as uow:
+            stored = await uow.profiles.person_settings(caller.subject)
+        return stored or PersonSettings()
 
     async def put_settings(self, caller: Principal, time_zone: str, opt_out: bool) -> None:
         """The caller's time zone and leaderboard opt-out (shown or hidden at once)."""

@@ -17,7 +17,7 @@ from agora_gamification.domain.boards import BoardScore, Placement, Team
 from agora_gamification.domain.challenges import Challenge, DuelAttempt
 from agora_gamification.domain.profile import AwardLine, LedgerLine, ProfileState
 from agora_gamification.domain.rules import Rule
-from agora_gamification.domain.settings import TenantSettings
+from agora_gamification.domain.settings import PersonSettings, TenantSettings
 from agora_gamification.domain.tenant import TenantState
 
 
@@ -39,6 +39,7 @@ class ProfileRepository(Protocol):
     async def get_profile(self, learner_id: str) -> ProfileState | None: ...
     async def save_profiles(self, states: Sequence[ProfileState]) -> None: ...
     async def put_person_settings(self, person_id: str, time_zone: str, opt_out: bool) -> None: ...
+    async def person_settings(self, person_id: str) -> PersonSettings | None: ...
     async def delete_person(self, person_id: str) -> int: ...
 
 

@@ -90,6 +90,36 @@ SPACE_ROLE_MODERATOR: SpaceRole.ValueType  # 2
 SPACE_ROLE_MEMBER: SpaceRole.ValueType  # 3
 Global___SpaceRole: _TypeAlias = SpaceRole  # noqa: Y015
 
+class _QuestionStatus:
+    ValueType = _typing.NewType("ValueType", _builtins.int)
+    V: _TypeAlias = ValueType  # noqa: Y015
+
+class _QuestionStatusEnumTypeWrapper(_enum_type_wrapper._EnumTypeWrapper[_QuestionStatus.ValueType], _builtins.type):
+    DESCRIPTOR: _descriptor.EnumDescriptor
+    QUESTION_STATUS_UNSPECIFIED: _QuestionStatus.ValueType  # 0
+    QUESTION_STATUS_OPEN: _QuestionStatus.ValueType  # 1
+    """No answer yet."""
+    QUESTION_STATUS_ANSWERED: _QuestionStatus.ValueType  # 2
+    """At least one answer, none accepted."""
+    QUESTION_STATUS_RESOLVED: _QuestionStatus.ValueType  # 3
+    """The asker accepted an answer."""
+    QUESTION_STATUS_HIDDEN: _QuestionStatus.ValueType  # 4
+    """Hidden by the moderators."""
+
+class QuestionStatus(_QuestionStatus, metaclass=_QuestionStatusEnumTypeWrapper):
+    """Where a question stands for its asker."""
+
+QUESTION_STATUS_UNSPECIFIED: QuestionStatus.ValueType  # 0
+QUESTION_STATUS_OPEN: QuestionStatus.ValueType  # 1
+"""No answer yet."""
+QUESTION_STATUS_ANSWERED: QuestionStatus.ValueType  # 2
+"""At least one answer, none accepted."""
+QUESTION_STATUS_RESOLVED: QuestionStatus.ValueType  # 3
+"""The asker accepted an answer."""
+QUESTION_STATUS_HIDDEN: QuestionStatus.ValueType  # 4
+"""Hidden by the moderators."""
+Global___QuestionStatus: _TypeAlias = QuestionStatus  # noqa: Y015
+
 class _ReportReason:
     ValueType = _typing.NewType("ValueType", _builtins.int)
     V: _TypeAlias = ValueType  # noqa: Y015
@@ -1230,6 +1260,7 @@ class Question(_message.Message):
     ACCEPTED_ANSWER_ID_FIELD_NUMBER: _builtins.int
     HIDDEN_FIELD_NUMBER: _builtins.int
     CREATE_TIME_FIELD_NUMBER: _builtins.int
+    STATUS_FIELD_NUMBER: _builtins.int
     question_id: _builtins.str
     asker_id: _builtins.str
     title: _builtins.str
@@ -1239,6 +1270,8 @@ class Question(_message.Message):
     answer_count: _builtins.int
     accepted_answer_id: _builtins.str
     hidden: _builtins.bool
+    status: Global___QuestionStatus.ValueType
+    """Derived from answer_count, accepted_answer_id and hidden."""
     @_builtins.property
     def skill_ids(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]: ...
     @_builtins.property
@@ -1260,10 +1293,11 @@ class Question(_message.Message):
         accepted_answer_id: _builtins.str = ...,
         hidden: _builtins.bool = ...,
         create_time: _timestamp_pb2.Timestamp | None = ...,
+        status: Global___QuestionStatus.ValueType = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _typing.Literal["create_time", b"create_time"]  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_answer_id", b"accepted_answer_id", "answer_count", b"answer_count", "asker_id", b"asker_id", "body", b"body", "create_time", b"create_time", "hidden", b"hidden", "item_id", b"item_id", "proposed_expert_ids", b"proposed_expert_ids", "question_id", b"question_id", "skill_ids", b"skill_ids", "space_id", b"space_id", "title", b"title"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["accepted_answer_id", b"accepted_answer_id", "answer_count", b"answer_count", "asker_id", b"asker_id", "body", b"body", "create_time", b"create_time", "hidden", b"hidden", "item_id", b"item_id", "proposed_expert_ids", b"proposed_expert_ids", "question_id", b"question_id", "skill_ids", b"skill_ids", "space_id", b"space_id", "status", b"status", "title", b"title"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
@@ -1421,6 +1455,52 @@ class ListUnansweredQuestionsResponse(_message.Message):
 Global___ListUnansweredQuestionsResponse: _TypeAlias = ListUnansweredQuestionsResponse  # noqa: Y015
 
 @_typing.final
+class ListMyQuestionsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    page_size: _builtins.int
+    """The default when 0; capped at the maximum (AIP-158)."""
+    page_token: _builtins.str
+    def __init__(
+        self,
+        *,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMyQuestionsRequest: _TypeAlias = ListMyQuestionsRequest  # noqa: Y015
+
+@_typing.final
+class ListMyQuestionsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUESTIONS_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    @_builtins.property
+    def questions(self) -> _containers.RepeatedCompositeFieldContainer[Global___Question]: ...
+    def __init__(
+        self,
+        *,
+        questions: _abc.Iterable[Global___Question] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "questions", b"questions"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___ListMyQuestionsResponse: _TypeAlias = ListMyQuestionsResponse  # noqa: Y015
+
+@_typing.final
 class PostAnswerRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 
@@ -1543,6 +1623,132 @@ class AcceptAnswerResponse(_message.Message):
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 
 Global___AcceptAnswerResponse: _TypeAlias = AcceptAnswerResponse  # noqa: Y015
+
+@_typing.final
+class Person(_message.Message):
+    """A person of the people directory."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PERSON_ID_FIELD_NUMBER: _builtins.int
+    DISPLAY_NAME_FIELD_NUMBER: _builtins.int
+    ROLES_FIELD_NUMBER: _builtins.int
+    person_id: _builtins.str
+    """1 to 128 characters, no whitespace."""
+    display_name: _builtins.str
+    """1 to 200 characters."""
+    @_builtins.property
+    def roles(self) -> _containers.RepeatedScalarFieldContainer[_builtins.str]:
+        """Empty for learners' searches: only managers and admins see roles."""
+
+    def __init__(
+        self,
+        *,
+        person_id: _builtins.str = ...,
+        display_name: _builtins.str = ...,
+        roles: _abc.Iterable[_builtins.str] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["display_name", b"display_name", "person_id", b"person_id", "roles", b"roles"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___Person: _TypeAlias = Person  # noqa: Y015
+
+@_typing.final
+class PutPeopleRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PEOPLE_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def people(self) -> _containers.RepeatedCompositeFieldContainer[Global___Person]:
+        """1 to 500 people."""
+
+    def __init__(
+        self,
+        *,
+        people: _abc.Iterable[Global___Person] | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["people", b"people"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PutPeopleRequest: _TypeAlias = PutPeopleRequest  # noqa: Y015
+
+@_typing.final
+class PutPeopleResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    STORED_FIELD_NUMBER: _builtins.int
+    SKIPPED_ERASED_FIELD_NUMBER: _builtins.int
+    stored: _builtins.int
+    skipped_erased: _builtins.int
+    """People erased in the tenant, never stored again."""
+    def __init__(
+        self,
+        *,
+        stored: _builtins.int = ...,
+        skipped_erased: _builtins.int = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["skipped_erased", b"skipped_erased", "stored", b"stored"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PutPeopleResponse: _TypeAlias = PutPeopleResponse  # noqa: Y015
+
+@_typing.final
+class SearchPeopleRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    QUERY_FIELD_NUMBER: _builtins.int
+    PAGE_SIZE_FIELD_NUMBER: _builtins.int
+    PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    query: _builtins.str
+    """1 to 100 characters: a prefix of any word of the name."""
+    page_size: _builtins.int
+    page_token: _builtins.str
+    def __init__(
+        self,
+        *,
+        query: _builtins.str = ...,
+        page_size: _builtins.int = ...,
+        page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["page_size", b"page_size", "page_token", b"page_token", "query", b"query"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchPeopleRequest: _TypeAlias = SearchPeopleRequest  # noqa: Y015
+
+@_typing.final
+class SearchPeopleResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    PEOPLE_FIELD_NUMBER: _builtins.int
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _builtins.int
+    next_page_token: _builtins.str
+    @_builtins.property
+    def people(self) -> _containers.RepeatedCompositeFieldContainer[Global___Person]: ...
+    def __init__(
+        self,
+        *,
+        people: _abc.Iterable[Global___Person] | None = ...,
+        next_page_token: _builtins.str = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["next_page_token", b"next_page_token", "people", b"people"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___SearchPeopleResponse: _TypeAlias = SearchPeopleResponse  # noqa: Y015
 
 @_typing.final
 class Expert(_message.Message):

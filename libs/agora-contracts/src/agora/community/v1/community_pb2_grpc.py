@@ -144,6 +144,11 @@ class CommunityServiceStub:
                 request_serializer=agora_dot_community_dot_v1_dot_community__pb2.ListUnansweredQuestionsRequest.SerializeToString,
                 response_deserializer=agora_dot_community_dot_v1_dot_community__pb2.ListUnansweredQuestionsResponse.FromString,
                 _registered_method=True)
+        self.ListMyQuestions = channel.unary_unary(
+                '/agora.community.v1.CommunityService/ListMyQuestions',
+                request_serializer=agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsRequest.SerializeToString,
+                response_deserializer=agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsResponse.FromString,
+                _registered_method=True)
         self.PostAnswer = channel.unary_unary(
                 '/agora.community.v1.CommunityService/PostAnswer',
                 request_serializer=agora_dot_community_dot_v1_dot_community__pb2.PostAnswerRequest.SerializeToString,
@@ -163,6 +168,16 @@ class CommunityServiceStub:
                 '/agora.community.v1.CommunityService/FindExperts',
                 request_serializer=agora_dot_community_dot_v1_dot_community__pb2.FindExpertsRequest.SerializeToString,
                 response_deserializer=agora_dot_community_dot_v1_dot_community__pb2.FindExpertsResponse.FromString,
+                _registered_method=True)
+        self.PutPeople = channel.unary_unary(
+                '/agora.community.v1.CommunityService/PutPeople',
+                request_serializer=agora_dot_community_dot_v1_dot_community__pb2.PutPeopleRequest.SerializeToString,
+                response_deserializer=agora_dot_community_dot_v1_dot_community__pb2.PutPeopleResponse.FromString,
+                _registered_method=True)
+        self.SearchPeople = channel.unary_unary(
+                '/agora.community.v1.CommunityService/SearchPeople',
+                request_serializer=agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleRequest.SerializeToString,
+                response_deserializer=agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleResponse.FromString,
                 _registered_method=True)
         self.ReportContent = channel.unary_unary(
                 '/agora.community.v1.CommunityService/ReportContent',
@@ -344,6 +359,14 @@ class CommunityServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListMyQuestions(self, request, context):
+        """The caller's own questions, newest first, with their answer counts and status
+        (hidden ones included: the asker sees that moderators hid them). Any caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PostAnswer(self, request, context):
         """Answers a question. Any caller.
         """
@@ -367,6 +390,22 @@ class CommunityServiceServicer:
 
     def FindExperts(self, request, context):
         """Experts of a skill, best score first. Any caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutPeople(self, request, context):
+        """Stores people's display names and roles in the people directory (from the
+        identity provider or an HR sync); erased people are skipped. Roles: admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SearchPeople(self, request, context):
+        """People of the tenant with a word of their name starting with the query (case and
+        accents ignored), by that word. Any caller; roles are shown to managers and admins.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -513,6 +552,11 @@ def add_CommunityServiceServicer_to_server(servicer, server):
                     request_deserializer=agora_dot_community_dot_v1_dot_community__pb2.ListUnansweredQuestionsRequest.FromString,
                     response_serializer=agora_dot_community_dot_v1_dot_community__pb2.ListUnansweredQuestionsResponse.SerializeToString,
             ),
+            'ListMyQuestions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMyQuestions,
+                    request_deserializer=agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsRequest.FromString,
+                    response_serializer=agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsResponse.SerializeToString,
+            ),
             'PostAnswer': grpc.unary_unary_rpc_method_handler(
                     servicer.PostAnswer,
                     request_deserializer=agora_dot_community_dot_v1_dot_community__pb2.PostAnswerRequest.FromString,
@@ -532,6 +576,16 @@ def add_CommunityServiceServicer_to_server(servicer, server):
                     servicer.FindExperts,
                     request_deserializer=agora_dot_community_dot_v1_dot_community__pb2.FindExpertsRequest.FromString,
                     response_serializer=agora_dot_community_dot_v1_dot_community__pb2.FindExpertsResponse.SerializeToString,
+            ),
+            'PutPeople': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutPeople,
+                    request_deserializer=agora_dot_community_dot_v1_dot_community__pb2.PutPeopleRequest.FromString,
+                    response_serializer=agora_dot_community_dot_v1_dot_community__pb2.PutPeopleResponse.SerializeToString,
+            ),
+            'SearchPeople': grpc.unary_unary_rpc_method_handler(
+                    servicer.SearchPeople,
+                    request_deserializer=agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleRequest.FromString,
+                    response_serializer=agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleResponse.SerializeToString,
             ),
             'ReportContent': grpc.unary_unary_rpc_method_handler(
                     servicer.ReportContent,
@@ -1159,6 +1213,33 @@ class CommunityService:
             _registered_method=True)
 
     @staticmethod
+    def ListMyQuestions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.community.v1.CommunityService/ListMyQuestions',
+            agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsRequest.SerializeToString,
+            agora_dot_community_dot_v1_dot_community__pb2.ListMyQuestionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def PostAnswer(request,
             target,
             options=(),
@@ -1256,6 +1337,60 @@ class CommunityService:
             '/agora.community.v1.CommunityService/FindExperts',
             agora_dot_community_dot_v1_dot_community__pb2.FindExpertsRequest.SerializeToString,
             agora_dot_community_dot_v1_dot_community__pb2.FindExpertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutPeople(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.community.v1.CommunityService/PutPeople',
+            agora_dot_community_dot_v1_dot_community__pb2.PutPeopleRequest.SerializeToString,
+            agora_dot_community_dot_v1_dot_community__pb2.PutPeopleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SearchPeople(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.community.v1.CommunityService/SearchPeople',
+            agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleRequest.SerializeToString,
+            agora_dot_community_dot_v1_dot_community__pb2.SearchPeopleResponse.FromString,
             options,
             channel_credentials,
             insecure,

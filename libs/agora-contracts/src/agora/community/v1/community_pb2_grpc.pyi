@@ -80,6 +80,10 @@ class CommunityServiceStub:
     """One question with its answers. Any caller."""
     ListUnansweredQuestions: _grpc.UnaryUnaryMultiCallable[_community_pb2.ListUnansweredQuestionsRequest, _community_pb2.ListUnansweredQuestionsResponse]
     """Questions without any answer, oldest first. Any caller."""
+    ListMyQuestions: _grpc.UnaryUnaryMultiCallable[_community_pb2.ListMyQuestionsRequest, _community_pb2.ListMyQuestionsResponse]
+    """The caller's own questions, newest first, with their answer counts and status
+    (hidden ones included: the asker sees that moderators hid them). Any caller.
+    """
     PostAnswer: _grpc.UnaryUnaryMultiCallable[_community_pb2.PostAnswerRequest, _community_pb2.PostAnswerResponse]
     """Answers a question. Any caller."""
     UpvoteAnswer: _grpc.UnaryUnaryMultiCallable[_community_pb2.UpvoteAnswerRequest, _community_pb2.UpvoteAnswerResponse]
@@ -88,6 +92,14 @@ class CommunityServiceStub:
     """Accepts one answer. The asker only, once."""
     FindExperts: _grpc.UnaryUnaryMultiCallable[_community_pb2.FindExpertsRequest, _community_pb2.FindExpertsResponse]
     """Experts of a skill, best score first. Any caller."""
+    PutPeople: _grpc.UnaryUnaryMultiCallable[_community_pb2.PutPeopleRequest, _community_pb2.PutPeopleResponse]
+    """Stores people's display names and roles in the people directory (from the
+    identity provider or an HR sync); erased people are skipped. Roles: admin.
+    """
+    SearchPeople: _grpc.UnaryUnaryMultiCallable[_community_pb2.SearchPeopleRequest, _community_pb2.SearchPeopleResponse]
+    """People of the tenant with a word of their name starting with the query (case and
+    accents ignored), by that word. Any caller; roles are shown to managers and admins.
+    """
     ReportContent: _grpc.UnaryUnaryMultiCallable[_community_pb2.ReportContentRequest, _community_pb2.ReportContentResponse]
     """Reports content to the moderators (once per person and content). Any caller."""
     ListModerationQueue: _grpc.UnaryUnaryMultiCallable[_community_pb2.ListModerationQueueRequest, _community_pb2.ListModerationQueueResponse]
@@ -146,6 +158,10 @@ class CommunityServiceAsyncStub(CommunityServiceStub):
     """One question with its answers. Any caller."""
     ListUnansweredQuestions: _aio.UnaryUnaryMultiCallable[_community_pb2.ListUnansweredQuestionsRequest, _community_pb2.ListUnansweredQuestionsResponse]  # type: ignore[assignment]
     """Questions without any answer, oldest first. Any caller."""
+    ListMyQuestions: _aio.UnaryUnaryMultiCallable[_community_pb2.ListMyQuestionsRequest, _community_pb2.ListMyQuestionsResponse]  # type: ignore[assignment]
+    """The caller's own questions, newest first, with their answer counts and status
+    (hidden ones included: the asker sees that moderators hid them). Any caller.
+    """
     PostAnswer: _aio.UnaryUnaryMultiCallable[_community_pb2.PostAnswerRequest, _community_pb2.PostAnswerResponse]  # type: ignore[assignment]
     """Answers a question. Any caller."""
     UpvoteAnswer: _aio.UnaryUnaryMultiCallable[_community_pb2.UpvoteAnswerRequest, _community_pb2.UpvoteAnswerResponse]  # type: ignore[assignment]
@@ -154,6 +170,14 @@ class CommunityServiceAsyncStub(CommunityServiceStub):
     """Accepts one answer. The asker only, once."""
     FindExperts: _aio.UnaryUnaryMultiCallable[_community_pb2.FindExpertsRequest, _community_pb2.FindExpertsResponse]  # type: ignore[assignment]
     """Experts of a skill, best score first. Any caller."""
+    PutPeople: _aio.UnaryUnaryMultiCallable[_community_pb2.PutPeopleRequest, _community_pb2.PutPeopleResponse]  # type: ignore[assignment]
+    """Stores people's display names and roles in the people directory (from the
+    identity provider or an HR sync); erased people are skipped. Roles: admin.
+    """
+    SearchPeople: _aio.UnaryUnaryMultiCallable[_community_pb2.SearchPeopleRequest, _community_pb2.SearchPeopleResponse]  # type: ignore[assignment]
+    """People of the tenant with a word of their name starting with the query (case and
+    accents ignored), by that word. Any caller; roles are shown to managers and admins.
+    """
     ReportContent: _aio.UnaryUnaryMultiCallable[_community_pb2.ReportContentRequest, _community_pb2.ReportContentResponse]  # type: ignore[assignment]
     """Reports content to the moderators (once per person and content). Any caller."""
     ListModerationQueue: _aio.UnaryUnaryMultiCallable[_community_pb2.ListModerationQueueRequest, _community_pb2.ListModerationQueueResponse]  # type: ignore[assignment]
@@ -343,6 +367,16 @@ class CommunityServiceServicer(metaclass=_abc_1.ABCMeta):
         """Questions without any answer, oldest first. Any caller."""
 
     @_abc_1.abstractmethod
+    def ListMyQuestions(
+        self,
+        request: _community_pb2.ListMyQuestionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_community_pb2.ListMyQuestionsResponse, _abc.Awaitable[_community_pb2.ListMyQuestionsResponse]]:
+        """The caller's own questions, newest first, with their answer counts and status
+        (hidden ones included: the asker sees that moderators hid them). Any caller.
+        """
+
+    @_abc_1.abstractmethod
     def PostAnswer(
         self,
         request: _community_pb2.PostAnswerRequest,
@@ -373,6 +407,26 @@ class CommunityServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_community_pb2.FindExpertsResponse, _abc.Awaitable[_community_pb2.FindExpertsResponse]]:
         """Experts of a skill, best score first. Any caller."""
+
+    @_abc_1.abstractmethod
+    def PutPeople(
+        self,
+        request: _community_pb2.PutPeopleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_community_pb2.PutPeopleResponse, _abc.Awaitable[_community_pb2.PutPeopleResponse]]:
+        """Stores people's display names and roles in the people directory (from the
+        identity provider or an HR sync); erased people are skipped. Roles: admin.
+        """
+
+    @_abc_1.abstractmethod
+    def SearchPeople(
+        self,
+        request: _community_pb2.SearchPeopleRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_community_pb2.SearchPeopleResponse, _abc.Awaitable[_community_pb2.SearchPeopleResponse]]:
+        """People of the tenant with a word of their name starting with the query (case and
+        accents ignored), by that word. Any caller; roles are shown to managers and admins.
+        """
 
     @_abc_1.abstractmethod
     def ReportContent(

@@ -1349,6 +1349,67 @@ class PutPersonSettingsResponse(_message.Message):
 Global___PutPersonSettingsResponse: _TypeAlias = PutPersonSettingsResponse  # noqa: Y015
 
 @_typing.final
+class PersonSettings(_message.Message):
+    """One person's own settings."""
+
+    DESCRIPTOR: _descriptor.Descriptor
+
+    TIME_ZONE_FIELD_NUMBER: _builtins.int
+    LEADERBOARD_OPT_OUT_FIELD_NUMBER: _builtins.int
+    time_zone: _builtins.str
+    """Empty = the tenant's."""
+    leaderboard_opt_out: _builtins.bool
+    """Hidden from every leaderboard while true."""
+    def __init__(
+        self,
+        *,
+        time_zone: _builtins.str = ...,
+        leaderboard_opt_out: _builtins.bool = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["leaderboard_opt_out", b"leaderboard_opt_out", "time_zone", b"time_zone"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___PersonSettings: _TypeAlias = PersonSettings  # noqa: Y015
+
+@_typing.final
+class GetPersonSettingsRequest(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    def __init__(
+        self,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _Never  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPersonSettingsRequest: _TypeAlias = GetPersonSettingsRequest  # noqa: Y015
+
+@_typing.final
+class GetPersonSettingsResponse(_message.Message):
+    DESCRIPTOR: _descriptor.Descriptor
+
+    SETTINGS_FIELD_NUMBER: _builtins.int
+    @_builtins.property
+    def settings(self) -> Global___PersonSettings: ...
+    def __init__(
+        self,
+        *,
+        settings: Global___PersonSettings | None = ...,
+    ) -> None: ...
+    _HasFieldArgType: _TypeAlias = _typing.Literal["settings", b"settings"]  # noqa: Y015
+    def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["settings", b"settings"]  # noqa: Y015
+    def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
+    def WhichOneof(self, oneof_group: _Never) -> None: ...
+
+Global___GetPersonSettingsResponse: _TypeAlias = GetPersonSettingsResponse  # noqa: Y015
+
+@_typing.final
 class PutTeamRequest(_message.Message):
     DESCRIPTOR: _descriptor.Descriptor
 

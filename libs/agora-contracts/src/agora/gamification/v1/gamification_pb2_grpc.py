@@ -119,6 +119,11 @@ class GamificationServiceStub:
                 request_serializer=agora_dot_gamification_dot_v1_dot_gamification__pb2.PutPersonSettingsRequest.SerializeToString,
                 response_deserializer=agora_dot_gamification_dot_v1_dot_gamification__pb2.PutPersonSettingsResponse.FromString,
                 _registered_method=True)
+        self.GetPersonSettings = channel.unary_unary(
+                '/agora.gamification.v1.GamificationService/GetPersonSettings',
+                request_serializer=agora_dot_gamification_dot_v1_dot_gamification__pb2.GetPersonSettingsRequest.SerializeToString,
+                response_deserializer=agora_dot_gamification_dot_v1_dot_gamification__pb2.GetPersonSettingsResponse.FromString,
+                _registered_method=True)
         self.PutTeam = channel.unary_unary(
                 '/agora.gamification.v1.GamificationService/PutTeam',
                 request_serializer=agora_dot_gamification_dot_v1_dot_gamification__pb2.PutTeamRequest.SerializeToString,
@@ -251,6 +256,13 @@ class GamificationServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetPersonSettings(self, request, context):
+        """The caller's own settings as stored (the defaults when never put). Any caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def PutTeam(self, request, context):
         """Creates or replaces a team (its members). Roles: admin.
         """
@@ -345,6 +357,11 @@ def add_GamificationServiceServicer_to_server(servicer, server):
                     servicer.PutPersonSettings,
                     request_deserializer=agora_dot_gamification_dot_v1_dot_gamification__pb2.PutPersonSettingsRequest.FromString,
                     response_serializer=agora_dot_gamification_dot_v1_dot_gamification__pb2.PutPersonSettingsResponse.SerializeToString,
+            ),
+            'GetPersonSettings': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPersonSettings,
+                    request_deserializer=agora_dot_gamification_dot_v1_dot_gamification__pb2.GetPersonSettingsRequest.FromString,
+                    response_serializer=agora_dot_gamification_dot_v1_dot_gamification__pb2.GetPersonSettingsResponse.SerializeToString,
             ),
             'PutTeam': grpc.unary_unary_rpc_method_handler(
                     servicer.PutTeam,
@@ -811,6 +828,33 @@ class GamificationService:
             '/agora.gamification.v1.GamificationService/PutPersonSettings',
             agora_dot_gamification_dot_v1_dot_gamification__pb2.PutPersonSettingsRequest.SerializeToString,
             agora_dot_gamification_dot_v1_dot_gamification__pb2.PutPersonSettingsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPersonSettings(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.gamification.v1.GamificationService/GetPersonSettings',
+            agora_dot_gamification_dot_v1_dot_gamification__pb2.GetPersonSettingsRequest.SerializeToString,
+            agora_dot_gamification_dot_v1_dot_gamification__pb2.GetPersonSettingsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -75,6 +75,8 @@ class GamificationServiceStub:
     PutTenantSettings: _grpc.UnaryUnaryMultiCallable[_gamification_pb2.PutTenantSettingsRequest, _gamification_pb2.PutTenantSettingsResponse]
     PutPersonSettings: _grpc.UnaryUnaryMultiCallable[_gamification_pb2.PutPersonSettingsRequest, _gamification_pb2.PutPersonSettingsResponse]
     """The caller's own settings: time zone, leaderboard opt-out."""
+    GetPersonSettings: _grpc.UnaryUnaryMultiCallable[_gamification_pb2.GetPersonSettingsRequest, _gamification_pb2.GetPersonSettingsResponse]
+    """The caller's own settings as stored (the defaults when never put). Any caller."""
     PutTeam: _grpc.UnaryUnaryMultiCallable[_gamification_pb2.PutTeamRequest, _gamification_pb2.PutTeamResponse]
     """Creates or replaces a team (its members). Roles: admin."""
 
@@ -122,6 +124,8 @@ class GamificationServiceAsyncStub(GamificationServiceStub):
     PutTenantSettings: _aio.UnaryUnaryMultiCallable[_gamification_pb2.PutTenantSettingsRequest, _gamification_pb2.PutTenantSettingsResponse]  # type: ignore[assignment]
     PutPersonSettings: _aio.UnaryUnaryMultiCallable[_gamification_pb2.PutPersonSettingsRequest, _gamification_pb2.PutPersonSettingsResponse]  # type: ignore[assignment]
     """The caller's own settings: time zone, leaderboard opt-out."""
+    GetPersonSettings: _aio.UnaryUnaryMultiCallable[_gamification_pb2.GetPersonSettingsRequest, _gamification_pb2.GetPersonSettingsResponse]  # type: ignore[assignment]
+    """The caller's own settings as stored (the defaults when never put). Any caller."""
     PutTeam: _aio.UnaryUnaryMultiCallable[_gamification_pb2.PutTeamRequest, _gamification_pb2.PutTeamResponse]  # type: ignore[assignment]
     """Creates or replaces a team (its members). Roles: admin."""
 
@@ -268,6 +272,14 @@ class GamificationServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_gamification_pb2.PutPersonSettingsResponse, _abc.Awaitable[_gamification_pb2.PutPersonSettingsResponse]]:
         """The caller's own settings: time zone, leaderboard opt-out."""
+
+    @_abc_1.abstractmethod
+    def GetPersonSettings(
+        self,
+        request: _gamification_pb2.GetPersonSettingsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_gamification_pb2.GetPersonSettingsResponse, _abc.Awaitable[_gamification_pb2.GetPersonSettingsResponse]]:
+        """The caller's own settings as stored (the defaults when never put). Any caller."""
 
     @_abc_1.abstractmethod
     def PutTeam(

@@ -5,10 +5,10 @@ Kept, with the person replaced by the ``[deleted user]`` placeholder wherever th
 appear (author, mentions in text and lists, moderation fields): comments and their
 edit history, questions, answers, spaces, catalog targets, reports, erasure records.
 Deleted: memberships (the spaces' member counts drop in the same statement), likes,
-answer votes, the expert directory's entries and evidence, participation markers and
-rate windows. Popularity counters and answer upvotes keep the person's past
-engagement anonymously, so every service's counts stay equal. docs/privacy.md has
-the reasons.
+answer votes, the expert directory's entries and evidence, the people directory's
+entry (display name, roles, name keys), participation markers and rate windows.
+Popularity counters and answer upvotes keep the person's past engagement anonymously,
+so every service's counts stay equal. docs/privacy.md has the reasons.
 """
 
 from __future__ import annotations
@@ -94,6 +94,8 @@ PLAN: Final[dict[str, tuple[str, ...]]] = {
         _replace_in_text("reports", "details"),
     ),
     "erasures": (_replace_id("erasures", "requested_by"),),
+    "people_name_keys": (_delete("people_name_keys", "person_id"),),
+    "people": (_delete("people", "person_id"),),
 }
 """Per table, the statements that erase the person from it."""
 

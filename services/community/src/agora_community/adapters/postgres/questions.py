@@ -56,6 +56,16 @@ def unanswered_sql(*, skill: bool, space: bool, keyset: bool) -> str:
     return f"SELECT {_QUESTION} FROM {source} WHERE {where} ORDER BY {order} LIMIT %s"
 
 
+def of_asker_sql(*, keyset: bool) -> str:
+    """The asker's questions, newest first (params: tenant, asker, [time, id], limit):
+    index ``questions_of_asker`` read backwards."""
+    after = " AND (q.create_time, q.question_id) < (%s, %s)" if keyset else ""
+    return (
+        f"SELECT {_QUESTION} FROM questions q WHERE q.tenant_id = %s AND q.asker_id = %s{after}"
+        " ORDER BY q.create_time DESC, q.question_id DESC LIMIT %s"
+    )
+
+
 class PostgresQuestionRepository(TenantScoped):
     async def add(self, question: Question) -> None:
         await self._run(
@@ -121,6 +131,13 @@ class PostgresQuestionRepository(TenantScoped):
             params.extend(after)
         sql = unanswered_sql(skill=bool(skill_id), space=bool(space_id), keyset=after is not None)
         rows = await self._all(sql, [*params, limit])
+        return [_question(row) for row in rows]
+
+    async def of_asker(
+        self, asker_id: str, *, before: tuple[datetime, str] | None, limit: int
+    ) -> list[Question]:
+        params: list[object] = [self._tenant, asker_id, *(before or ()), limit]
+        rows = await self._all(of_asker_sql(keyset=before is not None), params)
         return [_question(row) for row in rows]
 
 

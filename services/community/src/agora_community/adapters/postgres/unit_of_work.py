@@ -19,6 +19,7 @@ from agora_community.adapters.postgres.moderation import (
     PostgresContentRepository,
     PostgresReportRepository,
 )
+from agora_community.adapters.postgres.people import PostgresPeopleDirectory
 from agora_community.adapters.postgres.questions import (
     PostgresAnswerRepository,
     PostgresQuestionRepository,
@@ -55,6 +56,7 @@ class CommunityUnitOfWork:
         self.rate_limits = PostgresRateLimitRepository(connection, tenant_id)
         self.erasures = PostgresErasureRecords(connection, tenant_id)
         self.request_ids = PostgresRequestIds(connection, tenant_id)
+        self.people = PostgresPeopleDirectory(connection, tenant_id)
 
     @property
     def tenant_id(self) -> str:

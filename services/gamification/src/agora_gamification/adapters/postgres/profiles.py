@@ -18,6 +18,13 @@ from typing import Any
 from psycopg import AsyncConnection
 
 from agora_gamification.domain.profile import ProfileState, Streak
+from agora_gamification.domain.settings import PersonSettings
+
+PERSON_SETTINGS = (
+    "SELECT time_zone, leaderboard_opt_out FROM person_settings"
+    " WHERE tenant_id = %s AND person_id = %s"
+)
+"""One person's settings (params: tenant, person): a primary-key read."""
 
 _SELECT = """
 SELECT s.id, p.version, p.balance, p.level, p.streak_current, p.streak_longest,
@@ -112,6 +119,11 @@ class PostgresProfileRepository:
             "time_zone = excluded.time_zone, leaderboard_opt_out = excluded.leaderboard_opt_out",
             (self._tenant, person_id, time_zone, opt_out),
         )
+
+    async def person_settings(self, person_id: str) -> PersonSettings | None:
+        cursor = await self._connection.execute(PERSON_SETTINGS, (self._tenant, person_id))
+        row = await cursor.fetchone()
+        return None if row is None else PersonSettings(time_zone=row[0], leaderboard_opt_out=row[1])
 
     async def delete_person(self, person_id: str) -> int:
         """Right to erasure: the profile and the person's settings; rows deleted."""
