@@ -60,7 +60,14 @@ SELECT digest FROM erased_persons WHERE tenant_id = %s AND digest = ANY(%s)
 """
 
 RUNTIME_TABLES: Final = frozenset(
-    {"alembic_version", "outbox", "processed_events", "request_ids", ERASED_PERSONS_TABLE}
+    {
+        "alembic_version",
+        "outbox",
+        "processed_events",
+        "request_ids",
+        "operations",
+        ERASED_PERSONS_TABLE,
+    }
 )
 """Tables every service has that hold no person id: Alembic's version, events in flight
 (payloads leave with the relay), event ids and types, request ids of idempotent
