@@ -71,29 +71,32 @@ class OperationRunner:
         self.runner_id = uuid.uuid4().hex
         self.lease_seconds = lease_seconds
         self._progress_seconds = progress_seconds
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._running: dict[asyncio.Task[None], tuple[ReplayOperation, _Latest]] = {}
 
     async def start(self, operation: ReplayOperation, work: ReplayWork) -> ReplayOperation:
         """Store the operation (running, leased to this process) and run ``work``."""
         stored = await self.store.create(
             operation, runner=self.runner_id, lease_seconds=self.lease_seconds
         )
-        task = asyncio.create_task(self._run(stored, work), name=f"operation {stored.name}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        latest = _Latest(stored.progress)
+        task = asyncio.create_task(self._run(stored, work, latest), name=f"operation {stored.name}")
+        self._running[task] = (stored, latest)
+        task.add_done_callback(lambda done: self._running.pop(done, None))
         return stored
 
     async def stop(self) -> None:
         """Cancel the running operations; each is written done with ABORTED."""
-        tasks = list(self._tasks)
-        for task in tasks:
+        running = list(self._running.items())
+        for task, _ in running:
             task.cancel()
-        for task in tasks:
+        for task, (operation, latest) in running:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            # Also for a task cancelled before it began (it wrote nothing itself).
+            failure = OperationFailure(ABORTED, SHUTDOWN_MESSAGE)
+            await self._finish(operation, latest.progress, failure=failure)
 
-    async def _run(self, operation: ReplayOperation, work: ReplayWork) -> None:
-        latest = _Latest(operation.progress)
+    async def _run(self, operation: ReplayOperation, work: ReplayWork, latest: _Latest) -> None:
         job = asyncio.create_task(work(latest.hear))
         try:
             report = await self._beat_until_done(operation, job, latest)
@@ -101,11 +104,8 @@ class OperationRunner:
             if stop.failure is not None:
                 await self._finish(operation, latest.progress, failure=stop.failure)
             return
-        except asyncio.CancelledError:
+        except asyncio.CancelledError:  # stop(): it writes the end
             await _cancelled(job)
-            await self._finish(
-                operation, latest.progress, failure=OperationFailure(ABORTED, SHUTDOWN_MESSAGE)
-            )
             raise
         except KafkaError as error:
             failure = OperationFailure(UNAVAILABLE, f"the broker failed: {error!r}"[:1000])

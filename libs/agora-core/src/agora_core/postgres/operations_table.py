@@ -50,14 +50,19 @@ CREATE TABLE operations (
     PRIMARY KEY (tenant_id, operation_id)
 )
 """
-# ListOperations, newest first: all of a tenant's, or only the done / running ones
-# (the second also finds the running ones whose lease lapsed).
+# ListOperations, newest first: all of a tenant's, the running ones (also what the
+# lease expiry reads) and the done ones. The partial indexes need their condition
+# written as a constant in the query (``NOT done``), not as a parameter.
 _NEWEST_INDEX: Final = (
     "CREATE INDEX operations_newest ON operations (tenant_id, create_time DESC, operation_id DESC)"
 )
-_BY_DONE_INDEX: Final = (
-    "CREATE INDEX operations_by_done ON operations"
-    " (tenant_id, done, create_time DESC, operation_id DESC)"
+_RUNNING_INDEX: Final = (
+    "CREATE INDEX operations_running ON operations"
+    " (tenant_id, create_time DESC, operation_id DESC) WHERE NOT done"
+)
+_DONE_INDEX: Final = (
+    "CREATE INDEX operations_done ON operations"
+    " (tenant_id, create_time DESC, operation_id DESC) WHERE done"
 )
 
 _COLUMNS: Final = (
@@ -68,7 +73,7 @@ _COLUMNS: Final = (
 _EXPIRE: Final = (
     "UPDATE operations SET done = true, error_code = %s, error_message = %s,"
     " end_time = now(), update_time = now()"
-    " WHERE tenant_id = %s AND done = false AND lease_until < now()"
+    " WHERE tenant_id = %s AND NOT done AND lease_until < now()"
 )
 _PROGRESS: Final = (
     "read_count = %s, matched_count = %s, replayed_count = %s, total_count = %s,"
@@ -81,7 +86,8 @@ def operations_schema_statements() -> list[str]:
     return [
         _CREATE_TABLE,
         _NEWEST_INDEX,
-        _BY_DONE_INDEX,
+        _RUNNING_INDEX,
+        _DONE_INDEX,
         *tenant_isolation_statements(OPERATIONS_TABLE),
     ]
 
@@ -136,7 +142,7 @@ class PostgresOperations:
                 f"UPDATE operations SET {_PROGRESS},"  # noqa: S608 - constants only
                 " lease_until = now() + make_interval(secs => %s)"
                 " WHERE tenant_id = %s AND operation_id = %s AND runner = %s"
-                " AND done = false AND lease_until >= now()"
+                " AND NOT done AND lease_until >= now()"
                 " RETURNING cancel_requested",
                 (*_counts(progress), lease_seconds, tenant_id, operation_id, runner),
             )
@@ -158,7 +164,7 @@ class PostgresOperations:
             cursor = await uow.connection.execute(
                 f"UPDATE operations SET {_PROGRESS}, remaining_count = %s, done = true,"  # noqa: S608
                 " error_code = %s, error_message = %s, end_time = now()"
-                " WHERE tenant_id = %s AND operation_id = %s AND runner = %s AND done = false",
+                " WHERE tenant_id = %s AND operation_id = %s AND runner = %s AND NOT done",
                 (
                     *_counts(progress),
                     remaining,
@@ -208,8 +214,7 @@ class PostgresOperations:
         conditions = ["tenant_id = %s"]
         params: list[Any] = [tenant_id]
         if done is not None:
-            conditions.append("done = %s")
-            params.append(done)
+            conditions.append("done" if done else "NOT done")
         if after is not None:
             conditions.append("(create_time, operation_id) < (%s, %s)")
             params.extend(after)

@@ -71,7 +71,8 @@ RUNTIME_TABLES: Final = frozenset(
 )
 """Tables every service has that hold no person id: Alembic's version, events in flight
 (payloads leave with the relay), event ids and types, request ids of idempotent
-creates (a client's token and the created resource's id), digests."""
+creates (a client's token and the created resource's id), digests, long-running
+operations (topics, consumer groups and counts)."""
 
 
 def privacy_schema_statements() -> list[str]:
