@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 
 import grpc
 import pytest
-from grpc.aio import Metadata
 
 from agora.admin.v1 import admin_pb2
 from agora.admin.v1.admin_pb2_grpc import OperationsServiceStub
@@ -35,7 +34,7 @@ from agora_core.postgres.operations_table import PostgresOperations
 from agora_core.runtime import ServiceRuntime
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import ensure_topics
-from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
+from agora_core.testing.grpc_assertions import Metadata, assert_status, caller, rpc_error
 from agora_core.testing.postgres import (
     assert_index_serves,
     create_test_database,
