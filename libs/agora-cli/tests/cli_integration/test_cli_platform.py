@@ -13,7 +13,6 @@ import os
 import sys
 import uuid
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +23,6 @@ from agora_cli.config import Service
 from agora_cli.errors import ExitCode
 from agora_core.long_running.model import ReplayOperation
 from agora_core.messaging.dead_letters import dlq_topic
-from agora_core.messaging.replay import ReplayProgress
 from agora_core.postgres.operations_table import PostgresOperations
 from agora_core.testing.event_tap import publish_raw, start_group_at_end
 from agora_core.testing.grpc_assertions import DEV_SECRET
@@ -252,12 +250,9 @@ async def test_like_comment_and_the_mentioned_persons_inbox(
     assert "mention" in table.stdout
 
 
-async def test_dead_letters_are_replayed_once_and_a_group_rewound(
-    platform: Platform, catalogue: Catalogue
-) -> None:
-    tenant = f"t-poison-{uuid.uuid4().hex[:6]}"
-    catalog_group = platform.runtimes[Service.CATALOG].settings.group_id
-    headers = {
+def completion_headers(tenant: str) -> dict[str, str]:
+    """CloudEvents headers of a completion (a fresh id), for records with a bad body."""
+    return {
         "ce_specversion": "1.0",
         "ce_id": str(uuid.uuid4()),
         "ce_source": "/agora/tests",
@@ -267,6 +262,14 @@ async def test_dead_letters_are_replayed_once_and_a_group_rewound(
         "ce_tenantid": tenant,
         "content-type": "application/json",
     }
+
+
+async def test_dead_letters_are_replayed_once_and_a_group_rewound(
+    platform: Platform, catalogue: Catalogue
+) -> None:
+    tenant = f"t-poison-{uuid.uuid4().hex[:6]}"
+    catalog_group = platform.runtimes[Service.CATALOG].settings.group_id
+    headers = completion_headers(tenant)
     await publish_raw(platform.kafka, COMPLETIONS, b'{"not": "a completion"}', headers, b"u-x")
 
     operator: dict[str, Any] = {"tenant": OPERATOR_TENANT, "user": "u-ops", "roles": "admin"}
@@ -335,21 +338,12 @@ async def test_a_replay_is_followed_with_a_progress_bar_and_operations_are_manag
     platform: Platform, catalogue: Catalogue
 ) -> None:
     tenant = f"t-lro-{uuid.uuid4().hex[:6]}"
-    headers = {
-        "ce_specversion": "1.0",
-        "ce_source": "/agora/tests",
-        "ce_type": COMPLETED,
-        "ce_time": "2026-11-23T10:00:00Z",
-        "ce_subject": "k-1",
-        "ce_tenantid": tenant,
-        "content-type": "application/json",
-    }
     for _ in range(3):
         await publish_raw(
             platform.kafka,
             dlq_topic(COMPLETIONS),
             b'{"not": "a completion"}',
-            {**headers, "ce_id": str(uuid.uuid4())},
+            completion_headers(tenant),
             b"u-x",
         )
     admin: dict[str, Any] = {"tenant": tenant, "user": "u-admin", "roles": "admin"}
@@ -390,18 +384,13 @@ async def test_a_replay_is_followed_with_a_progress_bar_and_operations_are_manag
     # An operation whose runner died reads as failed, and waiting on it exits non-zero.
     runtime = platform.runtimes[Service.GAMIFICATION]
     store = PostgresOperations(runtime.require_postgres())
-    now = datetime.now(UTC)
     dead = await store.create(
-        ReplayOperation(
-            tenant_id=tenant,
-            operation_id=uuid.uuid4().hex,
+        ReplayOperation.new(
+            tenant,
             topic=COMPLETIONS,
             dead_letter_topic=dlq_topic(COMPLETIONS),
             replayer_group="agora-ops.dlq-replay.cli-test",
             dry_run=False,
-            progress=ReplayProgress(),
-            create_time=now,
-            update_time=now,
         ),
         runner="gone",
         lease_seconds=1,

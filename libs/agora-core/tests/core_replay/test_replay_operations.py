@@ -400,15 +400,10 @@ async def test_operations_list_in_pages_served_by_their_indexes(
 
 
 def operation(tenant: str, world: CounterWorld) -> ReplayOperation:
-    now = datetime.now(UTC)
-    return ReplayOperation(
-        tenant_id=tenant,
-        operation_id=uuid.uuid4().hex,
+    return ReplayOperation.new(
+        tenant,
         topic=world.topic,
         dead_letter_topic=dlq_topic(world.topic),
         replayer_group="agora-ops.dlq-replay.test",
         dry_run=False,
-        progress=ReplayProgress(),
-        create_time=now,
-        update_time=now,
     )

@@ -8,8 +8,9 @@ it, so nothing stays "running" forever. Codes are google.rpc.Code numbers.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Final
 
 from agora_core.messaging.replay import DeadLetterReplay, ReplayProgress
@@ -57,6 +58,30 @@ class ReplayOperation:
     remaining: int = 0
     failure: OperationFailure | None = None
     end_time: datetime | None = None
+
+    @classmethod
+    def new(
+        cls,
+        tenant_id: str,
+        *,
+        topic: str,
+        dead_letter_topic: str,
+        replayer_group: str,
+        dry_run: bool,
+    ) -> ReplayOperation:
+        """A replay operation about to start: a fresh id, no progress yet."""
+        now = datetime.now(UTC)
+        return cls(
+            tenant_id=tenant_id,
+            operation_id=uuid.uuid4().hex,
+            topic=topic,
+            dead_letter_topic=dead_letter_topic,
+            replayer_group=replayer_group,
+            dry_run=dry_run,
+            progress=ReplayProgress(),
+            create_time=now,
+            update_time=now,
+        )
 
     @property
     def name(self) -> str:

@@ -9,8 +9,7 @@ of another tenant's operation is NOT_FOUND, as one that never existed.
 
 from __future__ import annotations
 
-import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING, Final
 
@@ -18,7 +17,6 @@ from agora_core.errors import InvalidArgument, NotFound
 from agora_core.identity import Principal
 from agora_core.long_running.model import ReplayOperation, operation_id_of
 from agora_core.long_running.runner import OperationRunner
-from agora_core.messaging.replay import ReplayProgress
 from agora_core.pagination import Page, PageCursor, decode_page_token, keyset_page, page_size
 
 if TYPE_CHECKING:
@@ -41,17 +39,12 @@ class ReplayOperations:
 
     async def start(self, caller: Principal, request: ReplayRequest) -> ReplayOperation:
         plan = self._operations.plan_replay(caller, request)
-        now = datetime.now(UTC)
-        operation = ReplayOperation(
-            tenant_id=caller.tenant_id,
-            operation_id=uuid.uuid4().hex,
+        operation = ReplayOperation.new(
+            caller.tenant_id,
             topic=plan.topic,
             dead_letter_topic=plan.dead_letter_topic,
             replayer_group=plan.replayer_group,
             dry_run=plan.dry_run,
-            progress=ReplayProgress(),
-            create_time=now,
-            update_time=now,
         )
         return await self._runner.start(operation, partial(self._operations.run_replay, plan))
 
