@@ -262,6 +262,35 @@ async def test_an_operation_whose_runner_died_does_not_stay_running(
     assert "start the same replay again" in done.error.message
 
 
+async def test_a_runner_that_lost_its_lease_stops_the_work(
+    replicas: tuple[ServiceRuntime, ServiceRuntime], world: CounterWorld
+) -> None:
+    database = replicas[0].require_postgres()
+    runner = OperationRunner(PostgresOperations(database), lease_seconds=30, progress_seconds=0.05)
+    stopped = asyncio.Event()
+
+    async def endless(listener: ProgressListener) -> DeadLetterReplay:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            stopped.set()
+        raise AssertionError("unreachable")
+
+    started = await runner.start(operation(OPERATOR_TENANT, world), endless)
+    # As if its lease had lapsed and a read had ended it meanwhile (a long database outage).
+    async with database.unit_of_work(OPERATOR_TENANT) as uow:
+        await uow.connection.execute(
+            "UPDATE operations SET lease_until = now() - interval '1 second'"
+            " WHERE tenant_id = %s AND operation_id = %s",
+            (OPERATOR_TENANT, started.operation_id),
+        )
+    await asyncio.wait_for(stopped.wait(), timeout=10)
+    ended = await PostgresOperations(database).get(OPERATOR_TENANT, started.operation_id)
+    assert ended is not None
+    assert ended.failure is not None
+    assert ended.failure.code == ABORTED
+
+
 async def test_a_replica_that_stops_ends_its_operations_as_aborted(
     replicas: tuple[ServiceRuntime, ServiceRuntime],
     stubs: tuple[OperationsServiceAsyncStub, OperationsServiceAsyncStub],
