@@ -21,7 +21,9 @@ import pytest
 
 from agora_cli.config import Service
 from agora_cli.errors import ExitCode
+from agora_core.long_running.model import ReplayOperation
 from agora_core.messaging.dead_letters import dlq_topic
+from agora_core.postgres.operations_table import PostgresOperations
 from agora_core.testing.event_tap import publish_raw, start_group_at_end
 from agora_core.testing.grpc_assertions import DEV_SECRET
 
@@ -248,12 +250,9 @@ async def test_like_comment_and_the_mentioned_persons_inbox(
     assert "mention" in table.stdout
 
 
-async def test_dead_letters_are_replayed_once_and_a_group_rewound(
-    platform: Platform, catalogue: Catalogue
-) -> None:
-    tenant = f"t-poison-{uuid.uuid4().hex[:6]}"
-    catalog_group = platform.runtimes[Service.CATALOG].settings.group_id
-    headers = {
+def completion_headers(tenant: str) -> dict[str, str]:
+    """CloudEvents headers of a completion (a fresh id), for records with a bad body."""
+    return {
         "ce_specversion": "1.0",
         "ce_id": str(uuid.uuid4()),
         "ce_source": "/agora/tests",
@@ -263,6 +262,14 @@ async def test_dead_letters_are_replayed_once_and_a_group_rewound(
         "ce_tenantid": tenant,
         "content-type": "application/json",
     }
+
+
+async def test_dead_letters_are_replayed_once_and_a_group_rewound(
+    platform: Platform, catalogue: Catalogue
+) -> None:
+    tenant = f"t-poison-{uuid.uuid4().hex[:6]}"
+    catalog_group = platform.runtimes[Service.CATALOG].settings.group_id
+    headers = completion_headers(tenant)
     await publish_raw(platform.kafka, COMPLETIONS, b'{"not": "a completion"}', headers, b"u-x")
 
     operator: dict[str, Any] = {"tenant": OPERATOR_TENANT, "user": "u-ops", "roles": "admin"}
@@ -325,6 +332,78 @@ async def test_dead_letters_are_replayed_once_and_a_group_rewound(
     assert idle["group_id"] == idle_group
     moved = [p for p in idle["partitions"] if int(p["offset"]) < int(p["previous_offset"])]
     assert moved  # this test's completions and poison record are within the last 10 minutes
+
+
+async def test_a_replay_is_followed_with_a_progress_bar_and_operations_are_managed(
+    platform: Platform, catalogue: Catalogue
+) -> None:
+    tenant = f"t-lro-{uuid.uuid4().hex[:6]}"
+    for _ in range(3):
+        await publish_raw(
+            platform.kafka,
+            dlq_topic(COMPLETIONS),
+            b'{"not": "a completion"}',
+            completion_headers(tenant),
+            b"u-x",
+        )
+    admin: dict[str, Any] = {"tenant": tenant, "user": "u-admin", "roles": "admin"}
+    replay = ["ops", "replay-dlq", COMPLETIONS, "--dry-run", "--via", "gamification"]
+
+    # A person's view: the bar on stderr (final state: 3 of 3 read), the table on stdout.
+    shown = await platform.agora(*replay, **admin, json_output=False)
+    assert shown.exit_code == 0, shown
+    assert dlq_topic(COMPLETIONS) in shown.stderr
+    assert "read · 0 replayed" in shown.stderr
+    assert "operations/" in shown.stdout
+    assert "dry run" in shown.stdout
+
+    started = (await platform.agora(*replay, "--no-wait", **admin)).json()
+    name = started["name"]
+    assert name.startswith("operations/")
+    waited = await platform.agora(
+        "ops", "operations", "wait", name, "--via", "gamification", **admin
+    )
+    done = waited.json()
+    assert done["done"] is True
+    assert done["response"]["matched"] == "3"
+    # An operation lives in the database of the service that ran it (any of its replicas).
+    elsewhere = await platform.agora("ops", "operations", "get", name, **admin)
+    assert elsewhere.exit_code == ExitCode.NOT_FOUND
+    listed = (
+        await platform.agora(
+            "ops", "operations", "list", "--done", "--via", "gamification", **admin
+        )
+    ).json()
+    assert name in [operation["name"] for operation in listed["operations"]]
+    other = {**admin, "tenant": f"{tenant}-other"}
+    hidden = await platform.agora(
+        "ops", "operations", "get", name, "--via", "gamification", **other
+    )
+    assert hidden.exit_code == ExitCode.NOT_FOUND
+
+    # An operation whose runner died reads as failed, and waiting on it exits non-zero.
+    runtime = platform.runtimes[Service.GAMIFICATION]
+    store = PostgresOperations(runtime.require_postgres())
+    dead = await store.create(
+        ReplayOperation.new(
+            tenant,
+            topic=COMPLETIONS,
+            dead_letter_topic=dlq_topic(COMPLETIONS),
+            replayer_group="agora-ops.dlq-replay.cli-test",
+            dry_run=False,
+        ),
+        runner="gone",
+        lease_seconds=1,
+    )
+    failed = await platform.agora(
+        "ops", "operations", "wait", dead.name, "--via", "gamification", **admin, json_output=False
+    )
+    assert failed.exit_code == ExitCode.CONFLICT, failed
+    assert "ABORTED" in failed.stdout
+    cancel = await platform.agora(
+        "ops", "operations", "cancel", dead.name, "--via", "gamification", **admin
+    )
+    assert cancel.json() == {"name": dead.name, "cancel_requested": True}
 
 
 async def test_errors_show_the_code_and_fields_and_exit_non_zero(

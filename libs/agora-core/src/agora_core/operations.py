@@ -25,7 +25,9 @@ from typing import Any
 from agora_contracts.events import EventRegistry
 from agora_core.errors import FailedPrecondition, FieldViolation, InvalidArgument, PermissionDenied
 from agora_core.grpc.auth import Principal
-from agora_core.messaging.dead_letters import DLQ_SUFFIX
+from agora_core.long_running.replays import ReplayOperations
+from agora_core.long_running.runner import OperationRunner
+from agora_core.messaging.dead_letters import DLQ_SUFFIX, dlq_topic
 from agora_core.messaging.group_member import GroupMember
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.messaging.replay import (
@@ -34,7 +36,9 @@ from agora_core.messaging.replay import (
     ConsumerRewind,
     DeadLetterFilter,
     DeadLetterReplay,
+    ProgressListener,
     replay_dead_letters,
+    replayer_group,
     rewind_consumer,
 )
 
@@ -59,6 +63,24 @@ class ReplayRequest:
     dry_run: bool = False
 
 
+@dataclass(frozen=True)
+class PlannedReplay:
+    """A validated, tenant-scoped replay, ready to run."""
+
+    topic: str
+    criteria: DeadLetterFilter
+    max_records: int
+    dry_run: bool
+
+    @property
+    def dead_letter_topic(self) -> str:
+        return dlq_topic(self.topic)
+
+    @property
+    def replayer_group(self) -> str:
+        return replayer_group(self.topic, self.criteria)
+
+
 class Operations:
     """Replay and rewind for one service process."""
 
@@ -72,6 +94,7 @@ class Operations:
         publisher: EventPublisher,
         consumers: Sequence[GroupMember],
         operator_tenant: str | None,
+        runner: OperationRunner | None = None,
     ) -> None:
         self.service = service
         self._bootstrap = bootstrap_servers
@@ -84,6 +107,8 @@ class Operations:
         # One operation at a time per process: two replays of one filter running
         # together would both start from the same committed position.
         self._lock = asyncio.Lock()
+        self.replays = None if runner is None else ReplayOperations(self, runner)
+        """The replay as a long-running operation (needs the service's database)."""
 
     def is_operator(self, caller: Principal) -> bool:
         return self._operator_tenant is not None and caller.tenant_id == self._operator_tenant
@@ -92,6 +117,11 @@ class Operations:
         self, caller: Principal, request: ReplayRequest
     ) -> DeadLetterReplay:
         """Validate, scope to the caller's tenant unless an operator, then replay."""
+        return await self.run_replay(self.plan_replay(caller, request))
+
+    def plan_replay(self, caller: Principal, request: ReplayRequest) -> PlannedReplay:
+        """The validated replay, its tenant filter forced to the caller's unless an
+        operator's (INVALID_ARGUMENT with every bad field, or PERMISSION_DENIED)."""
         violations = self._topic_violations("topic", request.topic)
         unknown = [t for t in request.event_types if t not in self._types_on(request.topic)]
         if unknown and not violations:
@@ -128,15 +158,27 @@ class Operations:
             after=request.after,
             before=request.before,
         )
+        return PlannedReplay(
+            topic=request.topic,
+            criteria=criteria,
+            max_records=request.max_records or DEFAULT_MAX_RECORDS,
+            dry_run=request.dry_run,
+        )
+
+    async def run_replay(
+        self, plan: PlannedReplay, on_progress: ProgressListener | None = None
+    ) -> DeadLetterReplay:
+        """Run a planned replay (one operation at a time in this process)."""
         async with self._lock:
             return await replay_dead_letters(
                 self._bootstrap,
                 self._publisher,
-                request.topic,
-                dead_letter_filter=criteria,
-                max_records=request.max_records or DEFAULT_MAX_RECORDS,
-                dry_run=request.dry_run,
+                plan.topic,
+                dead_letter_filter=plan.criteria,
+                max_records=plan.max_records,
+                dry_run=plan.dry_run,
                 kafka_options=self._kafka_options,
+                on_progress=on_progress,
             )
 
     async def rewind_consumer(

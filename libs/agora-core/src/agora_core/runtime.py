@@ -27,6 +27,7 @@ from agora_contracts.events import EventRegistry
 from agora_contracts.events.registry import REGISTRY
 from agora_core.http_port import HttpSidePort, NotReady, ReadinessCheck
 from agora_core.logging import configure_logging
+from agora_core.long_running.runner import OperationRunner
 from agora_core.messaging.batch_consumer import (
     BatchEventConsumer,
     BatchEventHandler,
@@ -42,6 +43,7 @@ from agora_core.operations import Operations
 from agora_core.postgres import Database, create_pool
 from agora_core.postgres import ping as postgres_ping
 from agora_core.postgres.migrations import Migrations, upgrade
+from agora_core.postgres.operations_table import PostgresOperations
 from agora_core.postgres.outbox_relay import PostgresOutboxRelay
 from agora_core.postgres.startup import migrate_when_reachable, purge_marks_periodically
 from agora_core.settings import ConfigError, ServiceSettings, load_settings
@@ -90,6 +92,11 @@ class ServiceRuntime:
         self.postgres, self.postgres_relay = self._postgres(settings)
         self._background: list[asyncio.Task[None]] = []
         self.consumers: list[BatchEventConsumer] = []
+        self.operation_runner = OperationRunner(
+            PostgresOperations(self.postgres),
+            lease_seconds=settings.operation_lease_seconds,
+            progress_seconds=settings.operation_progress_seconds,
+        )
         self.operations = Operations(
             service=self.service,
             bootstrap_servers=settings.kafka_bootstrap_servers,
@@ -98,6 +105,7 @@ class ServiceRuntime:
             publisher=self.publisher,
             consumers=self.consumers,
             operator_tenant=settings.operator_tenant,
+            runner=self.operation_runner,
         )
         self.api: ApiServer | None = None
         self.grpc_port: int | None = None
@@ -290,6 +298,8 @@ class ServiceRuntime:
         grace = self.settings.shutdown_grace_seconds
         if self.api is not None:
             await self.api.stop(grace)
+        # Before the broker and pool close: each running operation is written ABORTED.
+        await self.operation_runner.stop()
         if self._broker_started:
             for consumer in self.consumers:
                 with contextlib.suppress(TimeoutError):

@@ -293,6 +293,21 @@ class ServiceSettings(KafkaSettings, ConnectSettings):
             "dead letters and rewind consumer groups (agora.admin.v1). Unset: nobody may."
         ),
     )
+    operation_lease_seconds: float = Field(
+        default=30.0,
+        ge=1,
+        le=3600,
+        description=(
+            "A running long-running operation (dead-letter replay) renews its lease this "
+            "long ahead; one whose lease lapsed (its replica died) reads as failed."
+        ),
+    )
+    operation_progress_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        le=60,
+        description="How often a running operation writes its progress and lease.",
+    )
 
     @field_validator("jwt_subject_claim", "jwt_tenant_claim", "jwt_roles_claim")
     @classmethod

@@ -13,8 +13,9 @@ from rich.console import Console
 
 from agora.admin.v1 import admin_pb2
 from agora.admin.v1.admin_pb2_grpc import OperationsServiceStub
+from agora_cli.commands import operations
 from agora_cli.config import CliConfig, CliUsageError, Service
-from agora_cli.errors import CliFailure, ExitCode
+from agora_cli.errors import CliFailure, ExitCode, report_problem
 from agora_cli.output import emit, message_dict, table
 from agora_cli.session import Session, run
 from agora_cli.times import parse_moment, timestamp
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
     from agora_core.messaging.replay import ConsumerRewind
 
 app = typer.Typer(help="Dead-letter replay and consumer rewind (admins).", no_args_is_help=True)
+app.add_typer(operations.app, name="operations")
 
 Via = Annotated[
     Service,
@@ -55,16 +57,25 @@ def replay_dlq(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Count what would be replayed; change nothing.")
     ] = False,
+    no_wait: Annotated[
+        bool,
+        typer.Option(
+            "--no-wait", help="Print the operation's name and return (follow it with `wait`)."
+        ),
+    ] = False,
     via: Via = Service.CATALOG,
 ) -> None:
     """Re-deliver the dead letters of TOPIC to TOPIC after a fix, once.
 
     Records keep their key, payload and CloudEvents headers (same event id, so
     consumers that already applied one skip it); the agora-dlq-* headers are dropped.
-    Running the same replay again sends nothing already sent.
+    Running the same replay again sends nothing already sent. The replay runs in the
+    service as a long-running operation: a progress bar follows it (on stderr) and the
+    command exits non-zero if it fails; `agora ops operations` reads, lists, waits for
+    and cancels operations.
     """
     config: CliConfig = ctx.obj
-    request = admin_pb2.ReplayDeadLettersRequest(
+    request = admin_pb2.StartDeadLetterReplayRequest(
         topic=topic,
         event_types=list(types or ()),
         tenant_id=only_tenant,
@@ -77,11 +88,24 @@ def replay_dlq(
     if before is not None:
         request.dead_lettered_before.CopyFrom(timestamp(parse_moment(before)))
 
-    async def call(session: Session) -> Any:
+    async def call(session: Session) -> admin_pb2.Operation:
         stub = session.stub(via, OperationsServiceStub)
-        return await stub.ReplayDeadLetters(request, **session.call_options)
+        started: admin_pb2.Operation = await stub.StartDeadLetterReplay(
+            request, **session.call_options
+        )
+        if no_wait:
+            return started
+        return await operations.follow(session, via, started, progress=not config.json)
 
-    report = run(config, call)
+    operation = run(config, call)
+    if no_wait:
+        emit(config.json, {"name": operation.name}, lambda console: console.print(operation.name))
+        return
+    try:
+        report = operations.response_of(operation)
+    except CliFailure as failure:
+        report_problem(str(failure), json_mode=config.json, code=failure.code_name)
+        raise typer.Exit(failure.exit_code) from None
 
     def render(console: Console) -> None:
         title = f"{report.dead_letter_topic} → {report.topic}" + (
@@ -103,8 +127,9 @@ def replay_dlq(
             )
         )
         console.print(f"[dim]progress kept in consumer group {report.replayer_group}[/dim]")
+        console.print(f"[dim]{operation.name}[/dim]")
 
-    emit(config.json, message_dict(report), render)
+    emit(config.json, {**message_dict(report), "operation": operation.name}, render)
 
 
 @app.command("rewind")

@@ -8,25 +8,41 @@ for it. A server built without a runtime answers FAILED_PRECONDITION.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Final
 
-from google.protobuf.timestamp_pb2 import Timestamp
+from google.protobuf.empty_pb2 import Empty
 from typing_extensions import override
 
 from agora.admin.v1 import admin_pb2, admin_pb2_grpc
-from agora_core.errors import FailedPrecondition, InvalidArgument
+from agora_core.errors import FailedPrecondition
 from agora_core.grpc.auth import Role, current_principal
 from agora_core.grpc.handler_wrapping import Context
+from agora_core.grpc.operation_messages import (
+    operation_message,
+    optional_time,
+    replay_request,
+    replay_response,
+)
 from agora_core.grpc.policy import MethodPolicy
-from agora_core.operations import Operations, ReplayRequest
+from agora_core.long_running.replays import ReplayOperations
+from agora_core.operations import Operations
 
 OPERATIONS_SERVICE: Final = admin_pb2.DESCRIPTOR.services_by_name["OperationsService"]
 OPERATIONS_SERVICE_NAME: Final[str] = OPERATIONS_SERVICE.full_name
 
 OPERATIONS_POLICY: Final = MethodPolicy.for_service(
     OPERATIONS_SERVICE,
-    {"ReplayDeadLetters": {Role.ADMIN}, "RewindConsumer": {Role.ADMIN}},
+    {
+        name: {Role.ADMIN}
+        for name in (
+            "ReplayDeadLetters",
+            "StartDeadLetterReplay",
+            "GetOperation",
+            "ListOperations",
+            "CancelOperation",
+            "RewindConsumer",
+        )
+    },
 )
 """Admins only; which tenants an admin may act on is decided in ``Operations``."""
 
@@ -45,35 +61,55 @@ class OperationsServicer(admin_pb2_grpc.OperationsServiceServicer):
             raise FailedPrecondition("this server runs without a service runtime")
         return self._operations
 
+    def _replays(self) -> ReplayOperations:
+        replays = self._attached().replays
+        if replays is None:
+            raise FailedPrecondition("this server's runtime keeps no operations")
+        return replays
+
     @override
     async def ReplayDeadLetters(
         self, request: admin_pb2.ReplayDeadLettersRequest, context: Context
     ) -> admin_pb2.ReplayDeadLettersResponse:
         operations = self._attached()
-        report = await operations.replay_dead_letters(
+        report = await operations.replay_dead_letters(current_principal(), replay_request(request))
+        return replay_response(report)
+
+    @override
+    async def StartDeadLetterReplay(
+        self, request: admin_pb2.StartDeadLetterReplayRequest, context: Context
+    ) -> admin_pb2.Operation:
+        replays = self._replays()
+        started = await replays.start(current_principal(), replay_request(request))
+        return operation_message(started)
+
+    @override
+    async def GetOperation(
+        self, request: admin_pb2.GetOperationRequest, context: Context
+    ) -> admin_pb2.Operation:
+        return operation_message(await self._replays().get(current_principal(), request.name))
+
+    @override
+    async def ListOperations(
+        self, request: admin_pb2.ListOperationsRequest, context: Context
+    ) -> admin_pb2.ListOperationsResponse:
+        page = await self._replays().newest(
             current_principal(),
-            ReplayRequest(
-                topic=request.topic,
-                event_types=tuple(request.event_types),
-                tenant_id=request.tenant_id or None,
-                failed_group=request.failed_group or None,
-                after=_time(request, "dead_lettered_after"),
-                before=_time(request, "dead_lettered_before"),
-                max_records=request.max_records,
-                dry_run=request.dry_run,
-            ),
+            filter_text=request.filter,
+            size=request.page_size,
+            token=request.page_token,
         )
-        return admin_pb2.ReplayDeadLettersResponse(
-            topic=report.topic,
-            dead_letter_topic=report.dead_letter_topic,
-            replayer_group=report.replayer_group,
-            read=report.read,
-            replayed=report.replayed,
-            filtered_out=report.filtered_out,
-            matched=report.matched,
-            dry_run=report.dry_run,
-            remaining=report.remaining,
+        return admin_pb2.ListOperationsResponse(
+            operations=[operation_message(item) for item in page.items],
+            next_page_token=page.next_page_token,
         )
+
+    @override
+    async def CancelOperation(
+        self, request: admin_pb2.CancelOperationRequest, context: Context
+    ) -> Empty:
+        await self._replays().cancel(current_principal(), request.name)
+        return Empty()
 
     @override
     async def RewindConsumer(
@@ -81,7 +117,7 @@ class OperationsServicer(admin_pb2_grpc.OperationsServiceServicer):
     ) -> admin_pb2.RewindConsumerResponse:
         operations = self._attached()
         rewind = await operations.rewind_consumer(
-            current_principal(), request.topic, _time(request, "at")
+            current_principal(), request.topic, optional_time(request, "at")
         )
         return admin_pb2.RewindConsumerResponse(
             service=operations.service,
@@ -95,16 +131,3 @@ class OperationsServicer(admin_pb2_grpc.OperationsServiceServicer):
             ],
             not_assigned_partitions=list(rewind.not_assigned),
         )
-
-
-def _time(
-    request: admin_pb2.ReplayDeadLettersRequest | admin_pb2.RewindConsumerRequest, field: str
-) -> datetime | None:
-    """The timestamp ``field`` of ``request`` as an aware datetime (None when unset)."""
-    if not request.HasField(field):  # type: ignore[arg-type]
-        return None
-    stamp: Timestamp = getattr(request, field)
-    try:
-        return stamp.ToDatetime(tzinfo=UTC)
-    except (ValueError, OverflowError):
-        raise InvalidArgument.single(field, "not a valid timestamp") from None

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -134,6 +134,20 @@ class DeadLetterReplay:
     """DLQ records not read because ``max_records`` was reached."""
 
 
+@dataclass(frozen=True)
+class ReplayProgress:
+    """How far a running replay is (reported after each batch)."""
+
+    read: int = 0
+    matched: int = 0
+    replayed: int = 0
+    total: int = 0
+    """Records this run will read, once the DLQ's positions are known (else 0)."""
+
+
+ProgressListener = Callable[[ReplayProgress], None]
+
+
 async def replay_dead_letters(
     bootstrap_servers: str,
     publisher: EventPublisher,
@@ -144,19 +158,21 @@ async def replay_dead_letters(
     dry_run: bool = False,
     batch_size: int = 500,
     kafka_options: Mapping[str, Any] | None = None,
+    on_progress: ProgressListener | None = None,
 ) -> DeadLetterReplay:
     """Publish the matching records of ``<topic>.dlq`` back to ``topic``, once.
 
     Reads from this filter's committed position up to the end of the DLQ as it was
     when the call started (records dead-lettered meanwhile wait for the next run).
     A dry run counts what would be replayed and publishes and commits nothing.
+    ``on_progress`` hears the counts once the total is known and after each batch.
     """
     if not 1 <= max_records <= MAX_RECORDS_LIMIT:
         raise ValueError(f"max_records must be within 1..{MAX_RECORDS_LIMIT}")
     criteria = dead_letter_filter or DeadLetterFilter()
     dead_letters = dlq_topic(topic)
     group = replayer_group(topic, criteria)
-    report = _ReplayCounts()
+    report = _ReplayCounts(listener=on_progress)
     consumer = AIOKafkaConsumer(
         bootstrap_servers=bootstrap_servers,
         group_id=group,
@@ -173,6 +189,11 @@ async def replay_dead_letters(
             )
             consumer.assign(partitions)
             ends: dict[TopicPartition, int] = dict(await consumer.end_offsets(partitions))
+            behind = 0
+            for tp, end in ends.items():
+                behind += max(0, end - await consumer.position(tp))
+            report.total = min(max_records, behind)
+            report.tell()
             await _replay_partitions(
                 consumer, publisher, topic, criteria, ends, report, max_records, dry_run, batch_size
             )
@@ -201,6 +222,12 @@ class _ReplayCounts:
     matched: int = 0
     replayed: int = 0
     remaining: int = 0
+    total: int = 0
+    listener: ProgressListener | None = None
+
+    def tell(self) -> None:
+        if self.listener is not None:
+            self.listener(ReplayProgress(self.read, self.matched, self.replayed, self.total))
 
 
 async def _replay_partitions(
@@ -237,6 +264,7 @@ async def _replay_partitions(
                     counts.matched += 1
                     batch.append(_as_raw(record, original_headers(record.headers or ())))
         if dry_run or not done:
+            counts.tell()
             continue
         if batch:
             await publisher.publish_raw_many(topic, batch)
@@ -244,6 +272,7 @@ async def _replay_partitions(
         # Only after the broker acknowledged the batch: a crash before this line
         # re-sends it next time, which consumers absorb by event id.
         await consumer.commit(done)
+        counts.tell()
 
 
 def _as_raw(record: ConsumerRecord[Any, Any], headers: Mapping[str, str]) -> RawRecord:

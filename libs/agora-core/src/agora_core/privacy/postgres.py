@@ -60,11 +60,19 @@ SELECT digest FROM erased_persons WHERE tenant_id = %s AND digest = ANY(%s)
 """
 
 RUNTIME_TABLES: Final = frozenset(
-    {"alembic_version", "outbox", "processed_events", "request_ids", ERASED_PERSONS_TABLE}
+    {
+        "alembic_version",
+        "outbox",
+        "processed_events",
+        "request_ids",
+        "operations",
+        ERASED_PERSONS_TABLE,
+    }
 )
 """Tables every service has that hold no person id: Alembic's version, events in flight
 (payloads leave with the relay), event ids and types, request ids of idempotent
-creates (a client's token and the created resource's id), digests."""
+creates (a client's token and the created resource's id), digests, long-running
+operations (topics, consumer groups and counts)."""
 
 
 def privacy_schema_statements() -> list[str]:

@@ -22,26 +22,46 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import any_pb2 as google_dot_protobuf_dot_any__pb2
+from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61gora/admin/v1/admin.proto\x12\x0e\x61gora.admin.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x02\n\x18ReplayDeadLettersRequest\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x02 \x03(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12\x14\n\x0c\x66\x61iled_group\x18\x04 \x01(\t\x12\x37\n\x13\x64\x65\x61\x64_lettered_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14\x64\x65\x61\x64_lettered_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bmax_records\x18\x07 \x01(\x05\x12\x0f\n\x07\x64ry_run\x18\x08 \x01(\x08\"\xc8\x01\n\x19ReplayDeadLettersResponse\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x19\n\x11\x64\x65\x61\x64_letter_topic\x18\x02 \x01(\t\x12\x16\n\x0ereplayer_group\x18\x03 \x01(\t\x12\x0c\n\x04read\x18\x04 \x01(\x03\x12\x10\n\x08replayed\x18\x05 \x01(\x03\x12\x14\n\x0c\x66iltered_out\x18\x06 \x01(\x03\x12\x0f\n\x07matched\x18\x07 \x01(\x03\x12\x0f\n\x07\x64ry_run\x18\x08 \x01(\x08\x12\x11\n\tremaining\x18\t \x01(\x03\"N\n\x15RewindConsumerRequest\x12\r\n\x05topic\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"M\n\x0fPartitionRewind\x12\x11\n\tpartition\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x17\n\x0fprevious_offset\x18\x03 \x01(\x03\"\xa0\x01\n\x16RewindConsumerResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x10\n\x08group_id\x18\x02 \x01(\t\x12\r\n\x05topic\x18\x03 \x01(\t\x12\x33\n\npartitions\x18\x04 \x03(\x0b\x32\x1f.agora.admin.v1.PartitionRewind\x12\x1f\n\x17not_assigned_partitions\x18\x05 \x03(\x05\x32\xde\x01\n\x11OperationsService\x12h\n\x11ReplayDeadLetters\x12(.agora.admin.v1.ReplayDeadLettersRequest\x1a).agora.admin.v1.ReplayDeadLettersResponse\x12_\n\x0eRewindConsumer\x12%.agora.admin.v1.RewindConsumerRequest\x1a&.agora.admin.v1.RewindConsumerResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1a\x61gora/admin/v1/admin.proto\x12\x0e\x61gora.admin.v1\x1a\x19google/protobuf/any.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x80\x02\n\x18ReplayDeadLettersRequest\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x02 \x03(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12\x14\n\x0c\x66\x61iled_group\x18\x04 \x01(\t\x12\x37\n\x13\x64\x65\x61\x64_lettered_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14\x64\x65\x61\x64_lettered_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bmax_records\x18\x07 \x01(\x05\x12\x0f\n\x07\x64ry_run\x18\x08 \x01(\x08\"\xc8\x01\n\x19ReplayDeadLettersResponse\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x19\n\x11\x64\x65\x61\x64_letter_topic\x18\x02 \x01(\t\x12\x16\n\x0ereplayer_group\x18\x03 \x01(\t\x12\x0c\n\x04read\x18\x04 \x01(\x03\x12\x10\n\x08replayed\x18\x05 \x01(\x03\x12\x14\n\x0c\x66iltered_out\x18\x06 \x01(\x03\x12\x0f\n\x07matched\x18\x07 \x01(\x03\x12\x0f\n\x07\x64ry_run\x18\x08 \x01(\x08\x12\x11\n\tremaining\x18\t \x01(\x03\"N\n\x15RewindConsumerRequest\x12\r\n\x05topic\x18\x01 \x01(\t\x12&\n\x02\x61t\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"M\n\x0fPartitionRewind\x12\x11\n\tpartition\x18\x01 \x01(\x05\x12\x0e\n\x06offset\x18\x02 \x01(\x03\x12\x17\n\x0fprevious_offset\x18\x03 \x01(\x03\"\xa0\x01\n\x16RewindConsumerResponse\x12\x0f\n\x07service\x18\x01 \x01(\t\x12\x10\n\x08group_id\x18\x02 \x01(\t\x12\r\n\x05topic\x18\x03 \x01(\t\x12\x33\n\npartitions\x18\x04 \x03(\x0b\x32\x1f.agora.admin.v1.PartitionRewind\x12\x1f\n\x17not_assigned_partitions\x18\x05 \x03(\x05\"\x84\x02\n\x1cStartDeadLetterReplayRequest\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x13\n\x0b\x65vent_types\x18\x02 \x03(\t\x12\x11\n\ttenant_id\x18\x03 \x01(\t\x12\x14\n\x0c\x66\x61iled_group\x18\x04 \x01(\t\x12\x37\n\x13\x64\x65\x61\x64_lettered_after\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x38\n\x14\x64\x65\x61\x64_lettered_before\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bmax_records\x18\x07 \x01(\x05\x12\x0f\n\x07\x64ry_run\x18\x08 \x01(\x08\"\xee\x02\n\x19ReplayDeadLettersMetadata\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x19\n\x11\x64\x65\x61\x64_letter_topic\x18\x02 \x01(\t\x12\x16\n\x0ereplayer_group\x18\x03 \x01(\t\x12\x0f\n\x07\x64ry_run\x18\x04 \x01(\x08\x12\x0c\n\x04read\x18\x05 \x01(\x03\x12\x0f\n\x07matched\x18\x06 \x01(\x03\x12\x10\n\x08replayed\x18\x07 \x01(\x03\x12\x14\n\x0c\x66iltered_out\x18\x08 \x01(\x03\x12\r\n\x05total\x18\t \x01(\x03\x12/\n\x0b\x63reate_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x0c \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10\x63\x61ncel_requested\x18\r \x01(\x08\"\xac\x01\n\tOperation\x12\x0c\n\x04name\x18\x01 \x01(\t\x12&\n\x08metadata\x18\x02 \x01(\x0b\x32\x14.google.protobuf.Any\x12\x0c\n\x04\x64one\x18\x03 \x01(\x08\x12\'\n\x05\x65rror\x18\x04 \x01(\x0b\x32\x16.agora.admin.v1.StatusH\x00\x12(\n\x08response\x18\x05 \x01(\x0b\x32\x14.google.protobuf.AnyH\x00\x42\x08\n\x06result\"N\n\x06Status\x12\x0c\n\x04\x63ode\x18\x01 \x01(\x05\x12\x0f\n\x07message\x18\x02 \x01(\t\x12%\n\x07\x64\x65tails\x18\x03 \x03(\x0b\x32\x14.google.protobuf.Any\"#\n\x13GetOperationRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\"\\\n\x15ListOperationsRequest\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0e\n\x06\x66ilter\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12\x12\n\npage_token\x18\x03 \x01(\t\"`\n\x16ListOperationsResponse\x12-\n\noperations\x18\x01 \x03(\x0b\x32\x19.agora.admin.v1.Operation\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"&\n\x16\x43\x61ncelOperationRequest\x12\x0c\n\x04name\x18\x01 \x01(\t2\xc9\x04\n\x11OperationsService\x12m\n\x11ReplayDeadLetters\x12(.agora.admin.v1.ReplayDeadLettersRequest\x1a).agora.admin.v1.ReplayDeadLettersResponse\"\x03\x88\x02\x01\x12`\n\x15StartDeadLetterReplay\x12,.agora.admin.v1.StartDeadLetterReplayRequest\x1a\x19.agora.admin.v1.Operation\x12N\n\x0cGetOperation\x12#.agora.admin.v1.GetOperationRequest\x1a\x19.agora.admin.v1.Operation\x12_\n\x0eListOperations\x12%.agora.admin.v1.ListOperationsRequest\x1a&.agora.admin.v1.ListOperationsResponse\x12Q\n\x0f\x43\x61ncelOperation\x12&.agora.admin.v1.CancelOperationRequest\x1a\x16.google.protobuf.Empty\x12_\n\x0eRewindConsumer\x12%.agora.admin.v1.RewindConsumerRequest\x1a&.agora.admin.v1.RewindConsumerResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'agora.admin.v1.admin_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_start=80
-  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_end=336
-  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_start=339
-  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_end=539
-  _globals['_REWINDCONSUMERREQUEST']._serialized_start=541
-  _globals['_REWINDCONSUMERREQUEST']._serialized_end=619
-  _globals['_PARTITIONREWIND']._serialized_start=621
-  _globals['_PARTITIONREWIND']._serialized_end=698
-  _globals['_REWINDCONSUMERRESPONSE']._serialized_start=701
-  _globals['_REWINDCONSUMERRESPONSE']._serialized_end=861
-  _globals['_OPERATIONSSERVICE']._serialized_start=864
-  _globals['_OPERATIONSSERVICE']._serialized_end=1086
+  _globals['_OPERATIONSSERVICE'].methods_by_name['ReplayDeadLetters']._loaded_options = None
+  _globals['_OPERATIONSSERVICE'].methods_by_name['ReplayDeadLetters']._serialized_options = b'\210\002\001'
+  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_start=136
+  _globals['_REPLAYDEADLETTERSREQUEST']._serialized_end=392
+  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_start=395
+  _globals['_REPLAYDEADLETTERSRESPONSE']._serialized_end=595
+  _globals['_REWINDCONSUMERREQUEST']._serialized_start=597
+  _globals['_REWINDCONSUMERREQUEST']._serialized_end=675
+  _globals['_PARTITIONREWIND']._serialized_start=677
+  _globals['_PARTITIONREWIND']._serialized_end=754
+  _globals['_REWINDCONSUMERRESPONSE']._serialized_start=757
+  _globals['_REWINDCONSUMERRESPONSE']._serialized_end=917
+  _globals['_STARTDEADLETTERREPLAYREQUEST']._serialized_start=920
+  _globals['_STARTDEADLETTERREPLAYREQUEST']._serialized_end=1180
+  _globals['_REPLAYDEADLETTERSMETADATA']._serialized_start=1183
+  _globals['_REPLAYDEADLETTERSMETADATA']._serialized_end=1549
+  _globals['_OPERATION']._serialized_start=1552
+  _globals['_OPERATION']._serialized_end=1724
+  _globals['_STATUS']._serialized_start=1726
+  _globals['_STATUS']._serialized_end=1804
+  _globals['_GETOPERATIONREQUEST']._serialized_start=1806
+  _globals['_GETOPERATIONREQUEST']._serialized_end=1841
+  _globals['_LISTOPERATIONSREQUEST']._serialized_start=1843
+  _globals['_LISTOPERATIONSREQUEST']._serialized_end=1935
+  _globals['_LISTOPERATIONSRESPONSE']._serialized_start=1937
+  _globals['_LISTOPERATIONSRESPONSE']._serialized_end=2033
+  _globals['_CANCELOPERATIONREQUEST']._serialized_start=2035
+  _globals['_CANCELOPERATIONREQUEST']._serialized_end=2073
+  _globals['_OPERATIONSSERVICE']._serialized_start=2076
+  _globals['_OPERATIONSSERVICE']._serialized_end=2661
 # @@protoc_insertion_point(module_scope)

@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from agora.admin.v1 import admin_pb2 as agora_dot_admin_dot_v1_dot_admin__pb2
+from google.protobuf import empty_pb2 as google_dot_protobuf_dot_empty__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -39,6 +40,26 @@ class OperationsServiceStub:
                 request_serializer=agora_dot_admin_dot_v1_dot_admin__pb2.ReplayDeadLettersRequest.SerializeToString,
                 response_deserializer=agora_dot_admin_dot_v1_dot_admin__pb2.ReplayDeadLettersResponse.FromString,
                 _registered_method=True)
+        self.StartDeadLetterReplay = channel.unary_unary(
+                '/agora.admin.v1.OperationsService/StartDeadLetterReplay',
+                request_serializer=agora_dot_admin_dot_v1_dot_admin__pb2.StartDeadLetterReplayRequest.SerializeToString,
+                response_deserializer=agora_dot_admin_dot_v1_dot_admin__pb2.Operation.FromString,
+                _registered_method=True)
+        self.GetOperation = channel.unary_unary(
+                '/agora.admin.v1.OperationsService/GetOperation',
+                request_serializer=agora_dot_admin_dot_v1_dot_admin__pb2.GetOperationRequest.SerializeToString,
+                response_deserializer=agora_dot_admin_dot_v1_dot_admin__pb2.Operation.FromString,
+                _registered_method=True)
+        self.ListOperations = channel.unary_unary(
+                '/agora.admin.v1.OperationsService/ListOperations',
+                request_serializer=agora_dot_admin_dot_v1_dot_admin__pb2.ListOperationsRequest.SerializeToString,
+                response_deserializer=agora_dot_admin_dot_v1_dot_admin__pb2.ListOperationsResponse.FromString,
+                _registered_method=True)
+        self.CancelOperation = channel.unary_unary(
+                '/agora.admin.v1.OperationsService/CancelOperation',
+                request_serializer=agora_dot_admin_dot_v1_dot_admin__pb2.CancelOperationRequest.SerializeToString,
+                response_deserializer=google_dot_protobuf_dot_empty__pb2.Empty.FromString,
+                _registered_method=True)
         self.RewindConsumer = channel.unary_unary(
                 '/agora.admin.v1.OperationsService/RewindConsumer',
                 request_serializer=agora_dot_admin_dot_v1_dot_admin__pb2.RewindConsumerRequest.SerializeToString,
@@ -50,12 +71,52 @@ class OperationsServiceServicer:
     """Missing associated documentation comment in .proto file."""
 
     def ReplayDeadLetters(self, request, context):
-        """Re-publishes the records of `<topic>.dlq` to `<topic>`, unchanged (same key, value,
+        """Deprecated: use StartDeadLetterReplay, which is not bounded by one call's deadline.
+        The same replay as one unary call (kept for existing clients).
+        Re-publishes the records of `<topic>.dlq` to `<topic>`, unchanged (same key, value,
         CloudEvents headers and id) but for the `agora-dlq-*` headers. Consumers are
         idempotent on the event id, so a record whose effect was already applied is
         skipped. Progress is committed per filter in a dedicated consumer group: running
         the same replay again sends nothing twice. Roles: admin; a caller outside the
         operator tenant replays only its own tenant's records.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StartDeadLetterReplay(self, request, context):
+        """Starts the same replay as a long-running operation (AIP-151) and returns it at
+        once: `metadata` is a ReplayDeadLettersMetadata (progress), `response` a
+        ReplayDeadLettersResponse once done. The operation belongs to the caller's tenant.
+        Roles: admin, scoped as ReplayDeadLetters.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetOperation(self, request, context):
+        """The latest state of an operation of the caller's tenant (any replica answers).
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListOperations(self, request, context):
+        """The operations of the caller's tenant, newest first.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CancelOperation(self, request, context):
+        """Asks a running operation to stop; it ends with `error.code` CANCELLED (1) after
+        its current batch. Cancelling a finished operation changes nothing.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -78,6 +139,26 @@ def add_OperationsServiceServicer_to_server(servicer, server):
                     servicer.ReplayDeadLetters,
                     request_deserializer=agora_dot_admin_dot_v1_dot_admin__pb2.ReplayDeadLettersRequest.FromString,
                     response_serializer=agora_dot_admin_dot_v1_dot_admin__pb2.ReplayDeadLettersResponse.SerializeToString,
+            ),
+            'StartDeadLetterReplay': grpc.unary_unary_rpc_method_handler(
+                    servicer.StartDeadLetterReplay,
+                    request_deserializer=agora_dot_admin_dot_v1_dot_admin__pb2.StartDeadLetterReplayRequest.FromString,
+                    response_serializer=agora_dot_admin_dot_v1_dot_admin__pb2.Operation.SerializeToString,
+            ),
+            'GetOperation': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetOperation,
+                    request_deserializer=agora_dot_admin_dot_v1_dot_admin__pb2.GetOperationRequest.FromString,
+                    response_serializer=agora_dot_admin_dot_v1_dot_admin__pb2.Operation.SerializeToString,
+            ),
+            'ListOperations': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListOperations,
+                    request_deserializer=agora_dot_admin_dot_v1_dot_admin__pb2.ListOperationsRequest.FromString,
+                    response_serializer=agora_dot_admin_dot_v1_dot_admin__pb2.ListOperationsResponse.SerializeToString,
+            ),
+            'CancelOperation': grpc.unary_unary_rpc_method_handler(
+                    servicer.CancelOperation,
+                    request_deserializer=agora_dot_admin_dot_v1_dot_admin__pb2.CancelOperationRequest.FromString,
+                    response_serializer=google_dot_protobuf_dot_empty__pb2.Empty.SerializeToString,
             ),
             'RewindConsumer': grpc.unary_unary_rpc_method_handler(
                     servicer.RewindConsumer,
@@ -112,6 +193,114 @@ class OperationsService:
             '/agora.admin.v1.OperationsService/ReplayDeadLetters',
             agora_dot_admin_dot_v1_dot_admin__pb2.ReplayDeadLettersRequest.SerializeToString,
             agora_dot_admin_dot_v1_dot_admin__pb2.ReplayDeadLettersResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StartDeadLetterReplay(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.admin.v1.OperationsService/StartDeadLetterReplay',
+            agora_dot_admin_dot_v1_dot_admin__pb2.StartDeadLetterReplayRequest.SerializeToString,
+            agora_dot_admin_dot_v1_dot_admin__pb2.Operation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetOperation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.admin.v1.OperationsService/GetOperation',
+            agora_dot_admin_dot_v1_dot_admin__pb2.GetOperationRequest.SerializeToString,
+            agora_dot_admin_dot_v1_dot_admin__pb2.Operation.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListOperations(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.admin.v1.OperationsService/ListOperations',
+            agora_dot_admin_dot_v1_dot_admin__pb2.ListOperationsRequest.SerializeToString,
+            agora_dot_admin_dot_v1_dot_admin__pb2.ListOperationsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CancelOperation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/agora.admin.v1.OperationsService/CancelOperation',
+            agora_dot_admin_dot_v1_dot_admin__pb2.CancelOperationRequest.SerializeToString,
+            google_dot_protobuf_dot_empty__pb2.Empty.FromString,
             options,
             channel_credentials,
             insecure,

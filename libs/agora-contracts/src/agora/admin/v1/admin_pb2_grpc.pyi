@@ -8,8 +8,10 @@ Served by the shared runtime (agora_core), so all four services expose it.
 
 from agora.admin.v1 import admin_pb2 as _admin_pb2
 from collections import abc as _abc
+from google.protobuf import empty_pb2 as _empty_pb2
 from grpc import aio as _aio
 import abc as _abc_1
+import builtins as _builtins
 import grpc as _grpc
 import sys
 import typing as _typing
@@ -18,6 +20,11 @@ if sys.version_info >= (3, 11):
     from typing import Self as _Self
 else:
     from typing_extensions import Self as _Self
+
+if sys.version_info >= (3, 13):
+    from warnings import deprecated as _deprecated
+else:
+    from typing_extensions import deprecated as _deprecated
 
 _T = _typing.TypeVar("_T")
 
@@ -34,13 +41,38 @@ class OperationsServiceStub:
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> OperationsServiceAsyncStub: ...
-    ReplayDeadLetters: _grpc.UnaryUnaryMultiCallable[_admin_pb2.ReplayDeadLettersRequest, _admin_pb2.ReplayDeadLettersResponse]
-    """Re-publishes the records of `<topic>.dlq` to `<topic>`, unchanged (same key, value,
-    CloudEvents headers and id) but for the `agora-dlq-*` headers. Consumers are
-    idempotent on the event id, so a record whose effect was already applied is
-    skipped. Progress is committed per filter in a dedicated consumer group: running
-    the same replay again sends nothing twice. Roles: admin; a caller outside the
-    operator tenant replays only its own tenant's records.
+    @_builtins.property
+    @_deprecated("""This method has been marked as deprecated using proto method options.""")
+    def ReplayDeadLetters(self) -> _grpc.UnaryUnaryMultiCallable[_admin_pb2.ReplayDeadLettersRequest, _admin_pb2.ReplayDeadLettersResponse]:
+        """Deprecated: use StartDeadLetterReplay, which is not bounded by one call's deadline.
+        The same replay as one unary call (kept for existing clients).
+        Re-publishes the records of `<topic>.dlq` to `<topic>`, unchanged (same key, value,
+        CloudEvents headers and id) but for the `agora-dlq-*` headers. Consumers are
+        idempotent on the event id, so a record whose effect was already applied is
+        skipped. Progress is committed per filter in a dedicated consumer group: running
+        the same replay again sends nothing twice. Roles: admin; a caller outside the
+        operator tenant replays only its own tenant's records.
+        """
+    StartDeadLetterReplay: _grpc.UnaryUnaryMultiCallable[_admin_pb2.StartDeadLetterReplayRequest, _admin_pb2.Operation]
+    """Starts the same replay as a long-running operation (AIP-151) and returns it at
+    once: `metadata` is a ReplayDeadLettersMetadata (progress), `response` a
+    ReplayDeadLettersResponse once done. The operation belongs to the caller's tenant.
+    Roles: admin, scoped as ReplayDeadLetters.
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    """
+    GetOperation: _grpc.UnaryUnaryMultiCallable[_admin_pb2.GetOperationRequest, _admin_pb2.Operation]
+    """The latest state of an operation of the caller's tenant (any replica answers).
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    """
+    ListOperations: _grpc.UnaryUnaryMultiCallable[_admin_pb2.ListOperationsRequest, _admin_pb2.ListOperationsResponse]
+    """The operations of the caller's tenant, newest first."""
+    CancelOperation: _grpc.UnaryUnaryMultiCallable[_admin_pb2.CancelOperationRequest, _empty_pb2.Empty]
+    """Asks a running operation to stop; it ends with `error.code` CANCELLED (1) after
+    its current batch. Cancelling a finished operation changes nothing.
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
     """
     RewindConsumer: _grpc.UnaryUnaryMultiCallable[_admin_pb2.RewindConsumerRequest, _admin_pb2.RewindConsumerResponse]
     """Moves this service's consumer group on `topic` back (or forward) to the first
@@ -52,13 +84,38 @@ class OperationsServiceStub:
 @_typing.type_check_only
 class OperationsServiceAsyncStub(OperationsServiceStub):
     def __init__(self, channel: _aio.Channel) -> None: ...
-    ReplayDeadLetters: _aio.UnaryUnaryMultiCallable[_admin_pb2.ReplayDeadLettersRequest, _admin_pb2.ReplayDeadLettersResponse]  # type: ignore[assignment]
-    """Re-publishes the records of `<topic>.dlq` to `<topic>`, unchanged (same key, value,
-    CloudEvents headers and id) but for the `agora-dlq-*` headers. Consumers are
-    idempotent on the event id, so a record whose effect was already applied is
-    skipped. Progress is committed per filter in a dedicated consumer group: running
-    the same replay again sends nothing twice. Roles: admin; a caller outside the
-    operator tenant replays only its own tenant's records.
+    @_builtins.property
+    @_deprecated("""This method has been marked as deprecated using proto method options.""")
+    def ReplayDeadLetters(self) -> _aio.UnaryUnaryMultiCallable[_admin_pb2.ReplayDeadLettersRequest, _admin_pb2.ReplayDeadLettersResponse]:  # type: ignore[override]
+        """Deprecated: use StartDeadLetterReplay, which is not bounded by one call's deadline.
+        The same replay as one unary call (kept for existing clients).
+        Re-publishes the records of `<topic>.dlq` to `<topic>`, unchanged (same key, value,
+        CloudEvents headers and id) but for the `agora-dlq-*` headers. Consumers are
+        idempotent on the event id, so a record whose effect was already applied is
+        skipped. Progress is committed per filter in a dedicated consumer group: running
+        the same replay again sends nothing twice. Roles: admin; a caller outside the
+        operator tenant replays only its own tenant's records.
+        """
+    StartDeadLetterReplay: _aio.UnaryUnaryMultiCallable[_admin_pb2.StartDeadLetterReplayRequest, _admin_pb2.Operation]  # type: ignore[assignment]
+    """Starts the same replay as a long-running operation (AIP-151) and returns it at
+    once: `metadata` is a ReplayDeadLettersMetadata (progress), `response` a
+    ReplayDeadLettersResponse once done. The operation belongs to the caller's tenant.
+    Roles: admin, scoped as ReplayDeadLetters.
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    """
+    GetOperation: _aio.UnaryUnaryMultiCallable[_admin_pb2.GetOperationRequest, _admin_pb2.Operation]  # type: ignore[assignment]
+    """The latest state of an operation of the caller's tenant (any replica answers).
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+    """
+    ListOperations: _aio.UnaryUnaryMultiCallable[_admin_pb2.ListOperationsRequest, _admin_pb2.ListOperationsResponse]  # type: ignore[assignment]
+    """The operations of the caller's tenant, newest first."""
+    CancelOperation: _aio.UnaryUnaryMultiCallable[_admin_pb2.CancelOperationRequest, _empty_pb2.Empty]  # type: ignore[assignment]
+    """Asks a running operation to stop; it ends with `error.code` CANCELLED (1) after
+    its current batch. Cancelling a finished operation changes nothing.
+    buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+    buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
     """
     RewindConsumer: _aio.UnaryUnaryMultiCallable[_admin_pb2.RewindConsumerRequest, _admin_pb2.RewindConsumerResponse]  # type: ignore[assignment]
     """Moves this service's consumer group on `topic` back (or forward) to the first
@@ -68,18 +125,66 @@ class OperationsServiceAsyncStub(OperationsServiceStub):
     """
 
 class OperationsServiceServicer(metaclass=_abc_1.ABCMeta):
+    @_deprecated("""Deprecated: use StartDeadLetterReplay, which is not bounded by one call's deadline.\nThe same replay as one unary call (kept for existing clients).\nRe-publishes the records of `<topic>.dlq` to `<topic>`, unchanged (same key, value,\nCloudEvents headers and id) but for the `agora-dlq-*` headers. Consumers are\nidempotent on the event id, so a record whose effect was already applied is\nskipped. Progress is committed per filter in a dedicated consumer group: running\nthe same replay again sends nothing twice. Roles: admin; a caller outside the\noperator tenant replays only its own tenant's records.""")
     @_abc_1.abstractmethod
     def ReplayDeadLetters(
         self,
         request: _admin_pb2.ReplayDeadLettersRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_admin_pb2.ReplayDeadLettersResponse, _abc.Awaitable[_admin_pb2.ReplayDeadLettersResponse]]:
-        """Re-publishes the records of `<topic>.dlq` to `<topic>`, unchanged (same key, value,
+        """Deprecated: use StartDeadLetterReplay, which is not bounded by one call's deadline.
+        The same replay as one unary call (kept for existing clients).
+        Re-publishes the records of `<topic>.dlq` to `<topic>`, unchanged (same key, value,
         CloudEvents headers and id) but for the `agora-dlq-*` headers. Consumers are
         idempotent on the event id, so a record whose effect was already applied is
         skipped. Progress is committed per filter in a dedicated consumer group: running
         the same replay again sends nothing twice. Roles: admin; a caller outside the
         operator tenant replays only its own tenant's records.
+        """
+
+    @_abc_1.abstractmethod
+    def StartDeadLetterReplay(
+        self,
+        request: _admin_pb2.StartDeadLetterReplayRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.Operation, _abc.Awaitable[_admin_pb2.Operation]]:
+        """Starts the same replay as a long-running operation (AIP-151) and returns it at
+        once: `metadata` is a ReplayDeadLettersMetadata (progress), `response` a
+        ReplayDeadLettersResponse once done. The operation belongs to the caller's tenant.
+        Roles: admin, scoped as ReplayDeadLetters.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+
+    @_abc_1.abstractmethod
+    def GetOperation(
+        self,
+        request: _admin_pb2.GetOperationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.Operation, _abc.Awaitable[_admin_pb2.Operation]]:
+        """The latest state of an operation of the caller's tenant (any replica answers).
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+        """
+
+    @_abc_1.abstractmethod
+    def ListOperations(
+        self,
+        request: _admin_pb2.ListOperationsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_admin_pb2.ListOperationsResponse, _abc.Awaitable[_admin_pb2.ListOperationsResponse]]:
+        """The operations of the caller's tenant, newest first."""
+
+    @_abc_1.abstractmethod
+    def CancelOperation(
+        self,
+        request: _admin_pb2.CancelOperationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_empty_pb2.Empty, _abc.Awaitable[_empty_pb2.Empty]]:
+        """Asks a running operation to stop; it ends with `error.code` CANCELLED (1) after
+        its current batch. Cancelling a finished operation changes nothing.
+        buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+        buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
         """
 
     @_abc_1.abstractmethod

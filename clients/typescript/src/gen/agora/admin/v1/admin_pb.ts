@@ -8,15 +8,15 @@
 
 import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Any, EmptySchema, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_any, file_google_protobuf_empty, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file agora/admin/v1/admin.proto.
  */
 export const file_agora_admin_v1_admin: GenFile = /*@__PURE__*/
-  fileDesc("ChphZ29yYS9hZG1pbi92MS9hZG1pbi5wcm90bxIOYWdvcmEuYWRtaW4udjEigAIKGFJlcGxheURlYWRMZXR0ZXJzUmVxdWVzdBINCgV0b3BpYxgBIAEoCRITCgtldmVudF90eXBlcxgCIAMoCRIRCgl0ZW5hbnRfaWQYAyABKAkSFAoMZmFpbGVkX2dyb3VwGAQgASgJEjcKE2RlYWRfbGV0dGVyZWRfYWZ0ZXIYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjgKFGRlYWRfbGV0dGVyZWRfYmVmb3JlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgttYXhfcmVjb3JkcxgHIAEoBRIPCgdkcnlfcnVuGAggASgIIsgBChlSZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlEg0KBXRvcGljGAEgASgJEhkKEWRlYWRfbGV0dGVyX3RvcGljGAIgASgJEhYKDnJlcGxheWVyX2dyb3VwGAMgASgJEgwKBHJlYWQYBCABKAMSEAoIcmVwbGF5ZWQYBSABKAMSFAoMZmlsdGVyZWRfb3V0GAYgASgDEg8KB21hdGNoZWQYByABKAMSDwoHZHJ5X3J1bhgIIAEoCBIRCglyZW1haW5pbmcYCSABKAMiTgoVUmV3aW5kQ29uc3VtZXJSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEiYKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJNCg9QYXJ0aXRpb25SZXdpbmQSEQoJcGFydGl0aW9uGAEgASgFEg4KBm9mZnNldBgCIAEoAxIXCg9wcmV2aW91c19vZmZzZXQYAyABKAMioAEKFlJld2luZENvbnN1bWVyUmVzcG9uc2USDwoHc2VydmljZRgBIAEoCRIQCghncm91cF9pZBgCIAEoCRINCgV0b3BpYxgDIAEoCRIzCgpwYXJ0aXRpb25zGAQgAygLMh8uYWdvcmEuYWRtaW4udjEuUGFydGl0aW9uUmV3aW5kEh8KF25vdF9hc3NpZ25lZF9wYXJ0aXRpb25zGAUgAygFMt4BChFPcGVyYXRpb25zU2VydmljZRJoChFSZXBsYXlEZWFkTGV0dGVycxIoLmFnb3JhLmFkbWluLnYxLlJlcGxheURlYWRMZXR0ZXJzUmVxdWVzdBopLmFnb3JhLmFkbWluLnYxLlJlcGxheURlYWRMZXR0ZXJzUmVzcG9uc2USXwoOUmV3aW5kQ29uc3VtZXISJS5hZ29yYS5hZG1pbi52MS5SZXdpbmRDb25zdW1lclJlcXVlc3QaJi5hZ29yYS5hZG1pbi52MS5SZXdpbmRDb25zdW1lclJlc3BvbnNlYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChphZ29yYS9hZG1pbi92MS9hZG1pbi5wcm90bxIOYWdvcmEuYWRtaW4udjEigAIKGFJlcGxheURlYWRMZXR0ZXJzUmVxdWVzdBINCgV0b3BpYxgBIAEoCRITCgtldmVudF90eXBlcxgCIAMoCRIRCgl0ZW5hbnRfaWQYAyABKAkSFAoMZmFpbGVkX2dyb3VwGAQgASgJEjcKE2RlYWRfbGV0dGVyZWRfYWZ0ZXIYBSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjgKFGRlYWRfbGV0dGVyZWRfYmVmb3JlGAYgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBITCgttYXhfcmVjb3JkcxgHIAEoBRIPCgdkcnlfcnVuGAggASgIIsgBChlSZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlEg0KBXRvcGljGAEgASgJEhkKEWRlYWRfbGV0dGVyX3RvcGljGAIgASgJEhYKDnJlcGxheWVyX2dyb3VwGAMgASgJEgwKBHJlYWQYBCABKAMSEAoIcmVwbGF5ZWQYBSABKAMSFAoMZmlsdGVyZWRfb3V0GAYgASgDEg8KB21hdGNoZWQYByABKAMSDwoHZHJ5X3J1bhgIIAEoCBIRCglyZW1haW5pbmcYCSABKAMiTgoVUmV3aW5kQ29uc3VtZXJSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEiYKAmF0GAIgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJNCg9QYXJ0aXRpb25SZXdpbmQSEQoJcGFydGl0aW9uGAEgASgFEg4KBm9mZnNldBgCIAEoAxIXCg9wcmV2aW91c19vZmZzZXQYAyABKAMioAEKFlJld2luZENvbnN1bWVyUmVzcG9uc2USDwoHc2VydmljZRgBIAEoCRIQCghncm91cF9pZBgCIAEoCRINCgV0b3BpYxgDIAEoCRIzCgpwYXJ0aXRpb25zGAQgAygLMh8uYWdvcmEuYWRtaW4udjEuUGFydGl0aW9uUmV3aW5kEh8KF25vdF9hc3NpZ25lZF9wYXJ0aXRpb25zGAUgAygFIoQCChxTdGFydERlYWRMZXR0ZXJSZXBsYXlSZXF1ZXN0Eg0KBXRvcGljGAEgASgJEhMKC2V2ZW50X3R5cGVzGAIgAygJEhEKCXRlbmFudF9pZBgDIAEoCRIUCgxmYWlsZWRfZ3JvdXAYBCABKAkSNwoTZGVhZF9sZXR0ZXJlZF9hZnRlchgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOAoUZGVhZF9sZXR0ZXJlZF9iZWZvcmUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhMKC21heF9yZWNvcmRzGAcgASgFEg8KB2RyeV9ydW4YCCABKAgi7gIKGVJlcGxheURlYWRMZXR0ZXJzTWV0YWRhdGESDQoFdG9waWMYASABKAkSGQoRZGVhZF9sZXR0ZXJfdG9waWMYAiABKAkSFgoOcmVwbGF5ZXJfZ3JvdXAYAyABKAkSDwoHZHJ5X3J1bhgEIAEoCBIMCgRyZWFkGAUgASgDEg8KB21hdGNoZWQYBiABKAMSEAoIcmVwbGF5ZWQYByABKAMSFAoMZmlsdGVyZWRfb3V0GAggASgDEg0KBXRvdGFsGAkgASgDEi8KC2NyZWF0ZV90aW1lGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIvCgt1cGRhdGVfdGltZRgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLAoIZW5kX3RpbWUYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhgKEGNhbmNlbF9yZXF1ZXN0ZWQYDSABKAgirAEKCU9wZXJhdGlvbhIMCgRuYW1lGAEgASgJEiYKCG1ldGFkYXRhGAIgASgLMhQuZ29vZ2xlLnByb3RvYnVmLkFueRIMCgRkb25lGAMgASgIEicKBWVycm9yGAQgASgLMhYuYWdvcmEuYWRtaW4udjEuU3RhdHVzSAASKAoIcmVzcG9uc2UYBSABKAsyFC5nb29nbGUucHJvdG9idWYuQW55SABCCAoGcmVzdWx0Ik4KBlN0YXR1cxIMCgRjb2RlGAEgASgFEg8KB21lc3NhZ2UYAiABKAkSJQoHZGV0YWlscxgDIAMoCzIULmdvb2dsZS5wcm90b2J1Zi5BbnkiIwoTR2V0T3BlcmF0aW9uUmVxdWVzdBIMCgRuYW1lGAEgASgJIlwKFUxpc3RPcGVyYXRpb25zUmVxdWVzdBIMCgRuYW1lGAQgASgJEg4KBmZpbHRlchgBIAEoCRIRCglwYWdlX3NpemUYAiABKAUSEgoKcGFnZV90b2tlbhgDIAEoCSJgChZMaXN0T3BlcmF0aW9uc1Jlc3BvbnNlEi0KCm9wZXJhdGlvbnMYASADKAsyGS5hZ29yYS5hZG1pbi52MS5PcGVyYXRpb24SFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJIiYKFkNhbmNlbE9wZXJhdGlvblJlcXVlc3QSDAoEbmFtZRgBIAEoCTLJBAoRT3BlcmF0aW9uc1NlcnZpY2USbQoRUmVwbGF5RGVhZExldHRlcnMSKC5hZ29yYS5hZG1pbi52MS5SZXBsYXlEZWFkTGV0dGVyc1JlcXVlc3QaKS5hZ29yYS5hZG1pbi52MS5SZXBsYXlEZWFkTGV0dGVyc1Jlc3BvbnNlIgOIAgESYAoVU3RhcnREZWFkTGV0dGVyUmVwbGF5EiwuYWdvcmEuYWRtaW4udjEuU3RhcnREZWFkTGV0dGVyUmVwbGF5UmVxdWVzdBoZLmFnb3JhLmFkbWluLnYxLk9wZXJhdGlvbhJOCgxHZXRPcGVyYXRpb24SIy5hZ29yYS5hZG1pbi52MS5HZXRPcGVyYXRpb25SZXF1ZXN0GhkuYWdvcmEuYWRtaW4udjEuT3BlcmF0aW9uEl8KDkxpc3RPcGVyYXRpb25zEiUuYWdvcmEuYWRtaW4udjEuTGlzdE9wZXJhdGlvbnNSZXF1ZXN0GiYuYWdvcmEuYWRtaW4udjEuTGlzdE9wZXJhdGlvbnNSZXNwb25zZRJRCg9DYW5jZWxPcGVyYXRpb24SJi5hZ29yYS5hZG1pbi52MS5DYW5jZWxPcGVyYXRpb25SZXF1ZXN0GhYuZ29vZ2xlLnByb3RvYnVmLkVtcHR5El8KDlJld2luZENvbnN1bWVyEiUuYWdvcmEuYWRtaW4udjEuUmV3aW5kQ29uc3VtZXJSZXF1ZXN0GiYuYWdvcmEuYWRtaW4udjEuUmV3aW5kQ29uc3VtZXJSZXNwb25zZWIGcHJvdG8z", [file_google_protobuf_any, file_google_protobuf_empty, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message agora.admin.v1.ReplayDeadLettersRequest
@@ -257,10 +257,346 @@ export const RewindConsumerResponseSchema: GenMessage<RewindConsumerResponse> = 
   messageDesc(file_agora_admin_v1_admin, 4);
 
 /**
+ * @generated from message agora.admin.v1.StartDeadLetterReplayRequest
+ */
+export type StartDeadLetterReplayRequest = Message<"agora.admin.v1.StartDeadLetterReplayRequest"> & {
+  /**
+   * The fields and their rules are those of ReplayDeadLettersRequest.
+   *
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+
+  /**
+   * @generated from field: repeated string event_types = 2;
+   */
+  eventTypes: string[];
+
+  /**
+   * @generated from field: string tenant_id = 3;
+   */
+  tenantId: string;
+
+  /**
+   * @generated from field: string failed_group = 4;
+   */
+  failedGroup: string;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp dead_lettered_after = 5;
+   */
+  deadLetteredAfter?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp dead_lettered_before = 6;
+   */
+  deadLetteredBefore?: Timestamp | undefined;
+
+  /**
+   * @generated from field: int32 max_records = 7;
+   */
+  maxRecords: number;
+
+  /**
+   * @generated from field: bool dry_run = 8;
+   */
+  dryRun: boolean;
+};
+
+/**
+ * Describes the message agora.admin.v1.StartDeadLetterReplayRequest.
+ * Use `create(StartDeadLetterReplayRequestSchema)` to create a new message.
+ */
+export const StartDeadLetterReplayRequestSchema: GenMessage<StartDeadLetterReplayRequest> = /*@__PURE__*/
+  messageDesc(file_agora_admin_v1_admin, 5);
+
+/**
+ * Progress of a dead-letter replay: the `metadata` of its Operation.
+ *
+ * @generated from message agora.admin.v1.ReplayDeadLettersMetadata
+ */
+export type ReplayDeadLettersMetadata = Message<"agora.admin.v1.ReplayDeadLettersMetadata"> & {
+  /**
+   * @generated from field: string topic = 1;
+   */
+  topic: string;
+
+  /**
+   * @generated from field: string dead_letter_topic = 2;
+   */
+  deadLetterTopic: string;
+
+  /**
+   * @generated from field: string replayer_group = 3;
+   */
+  replayerGroup: string;
+
+  /**
+   * @generated from field: bool dry_run = 4;
+   */
+  dryRun: boolean;
+
+  /**
+   * DLQ records read so far.
+   *
+   * @generated from field: int64 read = 5;
+   */
+  read: bigint;
+
+  /**
+   * Records read that the filter matched.
+   *
+   * @generated from field: int64 matched = 6;
+   */
+  matched: bigint;
+
+  /**
+   * Records published back to the source topic so far.
+   *
+   * @generated from field: int64 replayed = 7;
+   */
+  replayed: bigint;
+
+  /**
+   * Records read that the filter passed over.
+   *
+   * @generated from field: int64 filtered_out = 8;
+   */
+  filteredOut: bigint;
+
+  /**
+   * Records this run will read (0 until the DLQ's positions are known).
+   *
+   * @generated from field: int64 total = 9;
+   */
+  total: bigint;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp create_time = 10;
+   */
+  createTime?: Timestamp | undefined;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp update_time = 11;
+   */
+  updateTime?: Timestamp | undefined;
+
+  /**
+   * Set once the operation is done.
+   *
+   * @generated from field: google.protobuf.Timestamp end_time = 12;
+   */
+  endTime?: Timestamp | undefined;
+
+  /**
+   * True once a cancel was asked.
+   *
+   * @generated from field: bool cancel_requested = 13;
+   */
+  cancelRequested: boolean;
+};
+
+/**
+ * Describes the message agora.admin.v1.ReplayDeadLettersMetadata.
+ * Use `create(ReplayDeadLettersMetadataSchema)` to create a new message.
+ */
+export const ReplayDeadLettersMetadataSchema: GenMessage<ReplayDeadLettersMetadata> = /*@__PURE__*/
+  messageDesc(file_agora_admin_v1_admin, 6);
+
+/**
+ * A long-running operation, field for field (and on the wire) the
+ * `google.longrunning.Operation` of AIP-151; declared here so the contracts depend on
+ * the protobuf well-known types only.
+ *
+ * @generated from message agora.admin.v1.Operation
+ */
+export type Operation = Message<"agora.admin.v1.Operation"> & {
+  /**
+   * `operations/<id>`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * A ReplayDeadLettersMetadata.
+   *
+   * @generated from field: google.protobuf.Any metadata = 2;
+   */
+  metadata?: Any | undefined;
+
+  /**
+   * False while running; true once `error` or `response` is set.
+   *
+   * @generated from field: bool done = 3;
+   */
+  done: boolean;
+
+  /**
+   * @generated from oneof agora.admin.v1.Operation.result
+   */
+  result: {
+    /**
+     * Why it failed (CANCELLED when cancelled, ABORTED when its runner stopped).
+     *
+     * @generated from field: agora.admin.v1.Status error = 4;
+     */
+    value: Status;
+    case: "error";
+  } | {
+    /**
+     * A ReplayDeadLettersResponse.
+     *
+     * @generated from field: google.protobuf.Any response = 5;
+     */
+    value: Any;
+    case: "response";
+  } | { case: undefined; value?: undefined };
+};
+
+/**
+ * Describes the message agora.admin.v1.Operation.
+ * Use `create(OperationSchema)` to create a new message.
+ */
+export const OperationSchema: GenMessage<Operation> = /*@__PURE__*/
+  messageDesc(file_agora_admin_v1_admin, 7);
+
+/**
+ * An error, field for field (and on the wire) `google.rpc.Status`.
+ *
+ * @generated from message agora.admin.v1.Status
+ */
+export type Status = Message<"agora.admin.v1.Status"> & {
+  /**
+   * A google.rpc.Code.
+   *
+   * @generated from field: int32 code = 1;
+   */
+  code: number;
+
+  /**
+   * @generated from field: string message = 2;
+   */
+  message: string;
+
+  /**
+   * @generated from field: repeated google.protobuf.Any details = 3;
+   */
+  details: Any[];
+};
+
+/**
+ * Describes the message agora.admin.v1.Status.
+ * Use `create(StatusSchema)` to create a new message.
+ */
+export const StatusSchema: GenMessage<Status> = /*@__PURE__*/
+  messageDesc(file_agora_admin_v1_admin, 8);
+
+/**
+ * @generated from message agora.admin.v1.GetOperationRequest
+ */
+export type GetOperationRequest = Message<"agora.admin.v1.GetOperationRequest"> & {
+  /**
+   * `operations/<id>`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message agora.admin.v1.GetOperationRequest.
+ * Use `create(GetOperationRequestSchema)` to create a new message.
+ */
+export const GetOperationRequestSchema: GenMessage<GetOperationRequest> = /*@__PURE__*/
+  messageDesc(file_agora_admin_v1_admin, 9);
+
+/**
+ * @generated from message agora.admin.v1.ListOperationsRequest
+ */
+export type ListOperationsRequest = Message<"agora.admin.v1.ListOperationsRequest"> & {
+  /**
+   * Not used (kept for the shape of google.longrunning.ListOperationsRequest).
+   *
+   * @generated from field: string name = 4;
+   */
+  name: string;
+
+  /**
+   * Empty, `done=true` or `done=false`.
+   *
+   * @generated from field: string filter = 1;
+   */
+  filter: string;
+
+  /**
+   * 0: the default page size.
+   *
+   * @generated from field: int32 page_size = 2;
+   */
+  pageSize: number;
+
+  /**
+   * @generated from field: string page_token = 3;
+   */
+  pageToken: string;
+};
+
+/**
+ * Describes the message agora.admin.v1.ListOperationsRequest.
+ * Use `create(ListOperationsRequestSchema)` to create a new message.
+ */
+export const ListOperationsRequestSchema: GenMessage<ListOperationsRequest> = /*@__PURE__*/
+  messageDesc(file_agora_admin_v1_admin, 10);
+
+/**
+ * @generated from message agora.admin.v1.ListOperationsResponse
+ */
+export type ListOperationsResponse = Message<"agora.admin.v1.ListOperationsResponse"> & {
+  /**
+   * @generated from field: repeated agora.admin.v1.Operation operations = 1;
+   */
+  operations: Operation[];
+
+  /**
+   * @generated from field: string next_page_token = 2;
+   */
+  nextPageToken: string;
+};
+
+/**
+ * Describes the message agora.admin.v1.ListOperationsResponse.
+ * Use `create(ListOperationsResponseSchema)` to create a new message.
+ */
+export const ListOperationsResponseSchema: GenMessage<ListOperationsResponse> = /*@__PURE__*/
+  messageDesc(file_agora_admin_v1_admin, 11);
+
+/**
+ * @generated from message agora.admin.v1.CancelOperationRequest
+ */
+export type CancelOperationRequest = Message<"agora.admin.v1.CancelOperationRequest"> & {
+  /**
+   * `operations/<id>`.
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+};
+
+/**
+ * Describes the message agora.admin.v1.CancelOperationRequest.
+ * Use `create(CancelOperationRequestSchema)` to create a new message.
+ */
+export const CancelOperationRequestSchema: GenMessage<CancelOperationRequest> = /*@__PURE__*/
+  messageDesc(file_agora_admin_v1_admin, 12);
+
+/**
  * @generated from service agora.admin.v1.OperationsService
  */
 export const OperationsService: GenService<{
   /**
+   * Deprecated: use StartDeadLetterReplay, which is not bounded by one call's deadline.
+   * The same replay as one unary call (kept for existing clients).
    * Re-publishes the records of `<topic>.dlq` to `<topic>`, unchanged (same key, value,
    * CloudEvents headers and id) but for the `agora-dlq-*` headers. Consumers are
    * idempotent on the event id, so a record whose effect was already applied is
@@ -269,11 +605,62 @@ export const OperationsService: GenService<{
    * operator tenant replays only its own tenant's records.
    *
    * @generated from rpc agora.admin.v1.OperationsService.ReplayDeadLetters
+   * @deprecated
    */
   replayDeadLetters: {
     methodKind: "unary";
     input: typeof ReplayDeadLettersRequestSchema;
     output: typeof ReplayDeadLettersResponseSchema;
+  },
+  /**
+   * Starts the same replay as a long-running operation (AIP-151) and returns it at
+   * once: `metadata` is a ReplayDeadLettersMetadata (progress), `response` a
+   * ReplayDeadLettersResponse once done. The operation belongs to the caller's tenant.
+   * Roles: admin, scoped as ReplayDeadLetters.
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   *
+   * @generated from rpc agora.admin.v1.OperationsService.StartDeadLetterReplay
+   */
+  startDeadLetterReplay: {
+    methodKind: "unary";
+    input: typeof StartDeadLetterReplayRequestSchema;
+    output: typeof OperationSchema;
+  },
+  /**
+   * The latest state of an operation of the caller's tenant (any replica answers).
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   *
+   * @generated from rpc agora.admin.v1.OperationsService.GetOperation
+   */
+  getOperation: {
+    methodKind: "unary";
+    input: typeof GetOperationRequestSchema;
+    output: typeof OperationSchema;
+  },
+  /**
+   * The operations of the caller's tenant, newest first.
+   *
+   * @generated from rpc agora.admin.v1.OperationsService.ListOperations
+   */
+  listOperations: {
+    methodKind: "unary";
+    input: typeof ListOperationsRequestSchema;
+    output: typeof ListOperationsResponseSchema;
+  },
+  /**
+   * Asks a running operation to stop; it ends with `error.code` CANCELLED (1) after
+   * its current batch. Cancelling a finished operation changes nothing.
+   * buf:lint:ignore RPC_RESPONSE_STANDARD_NAME
+   * buf:lint:ignore RPC_REQUEST_RESPONSE_UNIQUE
+   *
+   * @generated from rpc agora.admin.v1.OperationsService.CancelOperation
+   */
+  cancelOperation: {
+    methodKind: "unary";
+    input: typeof CancelOperationRequestSchema;
+    output: typeof EmptySchema;
   },
   /**
    * Moves this service's consumer group on `topic` back (or forward) to the first
