@@ -3,7 +3,7 @@ their progress and lease (agora_core.long_running)."""
 
 from agora_core.postgres.operations_table import create_operations_schema as upgrade
 
-revision = "0004"
-down_revision = "0003"
+revision = "0006"
+down_revision = "0005"
 
 __all__ = ["down_revision", "revision", "upgrade"]
