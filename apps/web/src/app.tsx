@@ -1,30 +1,37 @@
 // The shell: configuration, sign-in, header with navigation and unread count, pages.
 import { createAgoraClients } from "@agora/clients";
+import { lazy, Suspense } from "preact/compat";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 
 import { beginSignIn, completeSignIn, isCallback, signOut, storedSession, type Session } from "./auth";
 import { loadConfig, type WebConfig } from "./config";
 import { AppContext, type AppContextValue } from "./context";
 import { I18nContext, LANGUAGES, initialLanguage, saveLanguage, translator, useI18n, type Language } from "./i18n";
-import { Ask } from "./pages/Ask";
-import { Badges } from "./pages/Badges";
-import { Challenges } from "./pages/Challenges";
-import { Home } from "./pages/Home";
-import { Inbox } from "./pages/Inbox";
-import { ItemPage } from "./pages/Item";
-import { Leaderboard } from "./pages/Leaderboard";
-import { PathPage, Paths } from "./pages/Paths";
-import { Preferences } from "./pages/Preferences";
-import { QuestionPage } from "./pages/Question";
-import { Questions } from "./pages/Questions";
-import { Reviews } from "./pages/Reviews";
-import { Search } from "./pages/Search";
-import { Share } from "./pages/Share";
-import { Skills } from "./pages/Skills";
-import { SpacePage, Spaces } from "./pages/Spaces";
-import { Team } from "./pages/Team";
 import { href, useRoute, type Route, type SimplePage } from "./router";
+import { refreshingBearer, useTokenKeeper } from "./session";
 import { Loading } from "./states";
+
+// Each page is its own chunk, loaded on first visit (the home page's too: the shell and
+// the sign-in screen do not wait for it).
+const Ask = lazy(() => import("./pages/Ask").then((m) => m.Ask));
+const Badges = lazy(() => import("./pages/Badges").then((m) => m.Badges));
+const Challenges = lazy(() => import("./pages/Challenges").then((m) => m.Challenges));
+const Home = lazy(() => import("./pages/Home").then((m) => m.Home));
+const Inbox = lazy(() => import("./pages/Inbox").then((m) => m.Inbox));
+const ItemPage = lazy(() => import("./pages/Item").then((m) => m.ItemPage));
+const Leaderboard = lazy(() => import("./pages/Leaderboard").then((m) => m.Leaderboard));
+const Paths = lazy(() => import("./pages/Paths").then((m) => m.Paths));
+const PathPage = lazy(() => import("./pages/Paths").then((m) => m.PathPage));
+const Preferences = lazy(() => import("./pages/Preferences").then((m) => m.Preferences));
+const QuestionPage = lazy(() => import("./pages/Question").then((m) => m.QuestionPage));
+const Questions = lazy(() => import("./pages/Questions").then((m) => m.Questions));
+const Reviews = lazy(() => import("./pages/Reviews").then((m) => m.Reviews));
+const Search = lazy(() => import("./pages/Search").then((m) => m.Search));
+const Share = lazy(() => import("./pages/Share").then((m) => m.Share));
+const Skills = lazy(() => import("./pages/Skills").then((m) => m.Skills));
+const Spaces = lazy(() => import("./pages/Spaces").then((m) => m.Spaces));
+const SpacePage = lazy(() => import("./pages/Spaces").then((m) => m.SpacePage));
+const Team = lazy(() => import("./pages/Team").then((m) => m.Team));
 
 const UNREAD_POLL_MS = 30_000;
 
@@ -110,10 +117,22 @@ function SignIn({ config, failure }: { config: WebConfig; failure: string | null
   );
 }
 
-function SignedIn({ config, session, onSignOut }: { config: WebConfig; session: Session; onSignOut: () => void }) {
+interface SignedInProps {
+  config: WebConfig;
+  session: Session;
+  onSignOut: () => void;
+  /** The provider refused to refresh the session (expired, revoked, reused). */
+  onEnded: () => void;
+}
+
+function SignedIn({ config, session, onSignOut, onEnded }: SignedInProps) {
   const { t } = useI18n();
   const route = useRoute();
-  const clients = useMemo(() => createAgoraClients(config.endpoints, () => session.accessToken), [config, session]);
+  const keeper = useTokenKeeper(config, session, onEnded);
+  const clients = useMemo(
+    () => createAgoraClients(config.endpoints, () => keeper.accessToken(), { interceptors: [refreshingBearer(keeper)] }),
+    [config, keeper],
+  );
   const [unread, setUnreadValue] = useState<number | null>(null);
   const refreshUnread = useCallback(() => {
     clients.notifications.getUnreadCount({}).then(
@@ -168,7 +187,9 @@ function SignedIn({ config, session, onSignOut }: { config: WebConfig; session: 
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Page route={route} />
+        <Suspense fallback={<Loading />}>
+          <Page route={route} />
+        </Suspense>
       </main>
     </AppContext.Provider>
   );
@@ -216,8 +237,12 @@ function Root() {
           config={boot.config}
           session={boot.session}
           onSignOut={() => {
-            signOut();
+            signOut(boot.config);
             setBoot({ status: "signedOut", config: boot.config, failure: null });
+          }}
+          onEnded={() => {
+            signOut(boot.config);
+            setBoot({ status: "signedOut", config: boot.config, failure: t("error.unauthenticated") });
           }}
         />
       );
