@@ -13,9 +13,9 @@
 // each sign-in (`make demo` writes the demo tenant's there: each run is a new tenant).
 // It prints one JSON line {"issuer": ...} once listening and exits when stdin closes.
 //
-// Refresh tokens as a company's provider issues them to a browser app: asked for with
-// the `offline_access` scope, rotated at every use (the old one is consumed), and a
-// consumed one presented again revokes the whole grant (every token of that sign-in).
+// Refresh tokens as a company's provider issues them to a browser app: to the public
+// client (`offline_access` asked for), rotated at every use (the old one is consumed),
+// and a consumed one presented again revokes the whole grant (every token of that sign-in).
 // AGORA_WEB_OIDC_ACCESS_TOKEN_TTL (seconds, default 3600) shortens the access tokens'
 // lifetime so tests can outlive one; refresh tokens live 8 h (ttl.RefreshToken).
 import { generateKeyPairSync, randomUUID } from "node:crypto";
@@ -73,6 +73,12 @@ const provider = new Provider(issuer, {
     // A rotated token keeps what is left of its first lifetime: one sign-in lasts 8 h at most.
     RefreshToken: (ctx) => ctx?.oidc?.entities.RotatedRefreshToken?.remainingTTL ?? REFRESH_TOKEN_TTL,
   },
+  // The app asks for `offline_access`, which OpenID Connect grants only with prompt=consent;
+  // like the providers' SPA settings (and oidc-provider's documented recipe), its public
+  // browser client gets a refresh token either way, bound to the provider's session.
+  issueRefreshToken: (ctx, client, code) =>
+    client.grantTypeAllowed("refresh_token") &&
+    (code.scopes.has("offline_access") || (client.applicationType === "web" && client.clientAuthMethod === "none")),
   rotateRefreshToken: () => true, // every use; reuse of a consumed one revokes the grant
   clientBasedCORS: (ctx, origin) => origins.has(origin),
   features: {

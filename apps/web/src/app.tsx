@@ -7,31 +7,54 @@ import { beginSignIn, completeSignIn, isCallback, signOut, storedSession, type S
 import { loadConfig, type WebConfig } from "./config";
 import { AppContext, type AppContextValue } from "./context";
 import { I18nContext, LANGUAGES, initialLanguage, saveLanguage, translator, useI18n, type Language } from "./i18n";
-import { href, useRoute, type Route, type SimplePage } from "./router";
+import { href, parseRoute, useRoute, type Route, type SimplePage } from "./router";
 import { refreshingBearer, useTokenKeeper } from "./session";
 import { Loading } from "./states";
 
-// Each page is its own chunk, loaded on first visit (the home page's too: the shell and
-// the sign-in screen do not wait for it).
-const Ask = lazy(() => import("./pages/Ask").then((m) => m.Ask));
-const Badges = lazy(() => import("./pages/Badges").then((m) => m.Badges));
-const Challenges = lazy(() => import("./pages/Challenges").then((m) => m.Challenges));
-const Home = lazy(() => import("./pages/Home").then((m) => m.Home));
-const Inbox = lazy(() => import("./pages/Inbox").then((m) => m.Inbox));
-const ItemPage = lazy(() => import("./pages/Item").then((m) => m.ItemPage));
-const Leaderboard = lazy(() => import("./pages/Leaderboard").then((m) => m.Leaderboard));
-const Paths = lazy(() => import("./pages/Paths").then((m) => m.Paths));
-const PathPage = lazy(() => import("./pages/Paths").then((m) => m.PathPage));
-const Preferences = lazy(() => import("./pages/Preferences").then((m) => m.Preferences));
-const QuestionPage = lazy(() => import("./pages/Question").then((m) => m.QuestionPage));
-const Questions = lazy(() => import("./pages/Questions").then((m) => m.Questions));
-const Reviews = lazy(() => import("./pages/Reviews").then((m) => m.Reviews));
-const Search = lazy(() => import("./pages/Search").then((m) => m.Search));
-const Share = lazy(() => import("./pages/Share").then((m) => m.Share));
-const Skills = lazy(() => import("./pages/Skills").then((m) => m.Skills));
-const Spaces = lazy(() => import("./pages/Spaces").then((m) => m.Spaces));
-const SpacePage = lazy(() => import("./pages/Spaces").then((m) => m.SpacePage));
-const Team = lazy(() => import("./pages/Team").then((m) => m.Team));
+// Each page is its own chunk, loaded on first visit; the page in the address bar starts
+// loading with the app, beside config.json (no extra round trip before its first paint).
+const CHUNKS = {
+  ask: () => import("./pages/Ask"),
+  badges: () => import("./pages/Badges"),
+  challenges: () => import("./pages/Challenges"),
+  home: () => import("./pages/Home"),
+  inbox: () => import("./pages/Inbox"),
+  item: () => import("./pages/Item"),
+  leaderboard: () => import("./pages/Leaderboard"),
+  paths: () => import("./pages/Paths"),
+  path: () => import("./pages/Paths"),
+  preferences: () => import("./pages/Preferences"),
+  question: () => import("./pages/Question"),
+  questions: () => import("./pages/Questions"),
+  reviews: () => import("./pages/Reviews"),
+  search: () => import("./pages/Search"),
+  share: () => import("./pages/Share"),
+  skills: () => import("./pages/Skills"),
+  spaces: () => import("./pages/Spaces"),
+  space: () => import("./pages/Spaces"),
+  team: () => import("./pages/Team"),
+} satisfies Record<Route["page"], () => Promise<unknown>>;
+if (storedSession() !== null) void CHUNKS[parseRoute(window.location.hash).page]().catch(() => undefined);
+
+const Ask = lazy(() => CHUNKS.ask().then((m) => m.Ask));
+const Badges = lazy(() => CHUNKS.badges().then((m) => m.Badges));
+const Challenges = lazy(() => CHUNKS.challenges().then((m) => m.Challenges));
+const Home = lazy(() => CHUNKS.home().then((m) => m.Home));
+const Inbox = lazy(() => CHUNKS.inbox().then((m) => m.Inbox));
+const ItemPage = lazy(() => CHUNKS.item().then((m) => m.ItemPage));
+const Leaderboard = lazy(() => CHUNKS.leaderboard().then((m) => m.Leaderboard));
+const Paths = lazy(() => CHUNKS.paths().then((m) => m.Paths));
+const PathPage = lazy(() => CHUNKS.path().then((m) => m.PathPage));
+const Preferences = lazy(() => CHUNKS.preferences().then((m) => m.Preferences));
+const QuestionPage = lazy(() => CHUNKS.question().then((m) => m.QuestionPage));
+const Questions = lazy(() => CHUNKS.questions().then((m) => m.Questions));
+const Reviews = lazy(() => CHUNKS.reviews().then((m) => m.Reviews));
+const Search = lazy(() => CHUNKS.search().then((m) => m.Search));
+const Share = lazy(() => CHUNKS.share().then((m) => m.Share));
+const Skills = lazy(() => CHUNKS.skills().then((m) => m.Skills));
+const Spaces = lazy(() => CHUNKS.spaces().then((m) => m.Spaces));
+const SpacePage = lazy(() => CHUNKS.space().then((m) => m.SpacePage));
+const Team = lazy(() => CHUNKS.team().then((m) => m.Team));
 
 const UNREAD_POLL_MS = 30_000;
 

@@ -74,9 +74,10 @@ export class TokenKeeper {
     return this.#tokens;
   }
 
-  /** Milliseconds until the access token is due for a refresh (0 when due). */
+  /** Milliseconds until the access token is due for a refresh (0 when due); without a refresh token, until it expires. */
   untilDue(): number {
-    return Math.max(0, this.#tokens.refreshAt - this.#options.now());
+    const due = this.#tokens.refreshToken === null ? this.#tokens.expiresAt : this.#tokens.refreshAt;
+    return Math.max(0, due - this.#options.now());
   }
 
   /** The access token to send: refreshed first when due; a transient failure keeps a still valid one. */

@@ -161,3 +161,15 @@ test("an unreachable provider keeps a still valid token, fails once it expired, 
   assert.equal(await keep.accessToken(), "access-1");
   assert.deepEqual(provider.redeemed, ["refresh-0", "refresh-0", "refresh-0"]);
 });
+
+test("without a refresh token the access token serves until it expires, then the session ends", async () => {
+  const provider = new Provider();
+  const { keep, ended } = keeper(provider, { refreshToken: null });
+  clock.now += 50_000; // past refreshAt, before expiry
+  assert.equal(keep.untilDue(), 10_000);
+  assert.equal(await keep.accessToken(), "access-0");
+  clock.now += 10_000;
+  await assert.rejects(keep.accessToken(), SessionEnded);
+  assert.equal(ended.length, 1);
+  assert.deepEqual(provider.redeemed, []);
+});
