@@ -7,17 +7,20 @@ import { beginSignIn, completeSignIn, isCallback, signOut, storedSession, type S
 import { loadConfig, type WebConfig } from "./config";
 import { AppContext, type AppContextValue } from "./context";
 import { I18nContext, LANGUAGES, initialLanguage, saveLanguage, translator, useI18n, type Language } from "./i18n";
+import { Home } from "./pages/Home";
+import { Search } from "./pages/Search";
 import { href, parseRoute, useRoute, type Route, type SimplePage } from "./router";
 import { refreshingBearer, useTokenKeeper } from "./session";
 import { Loading } from "./states";
 
-// Each page is its own chunk, loaded on first visit; the page in the address bar starts
-// loading with the app, beside config.json (no extra round trip before its first paint).
+// The home page and the catalogue (which the home uses) are in the app's own chunk (the
+// landing page: no extra round trip, no placeholder shifting it). Every other page is its own chunk, loaded on first visit; the
+// one in the address bar starts loading with the app, beside config.json.
 const CHUNKS = {
   ask: () => import("./pages/Ask"),
   badges: () => import("./pages/Badges"),
   challenges: () => import("./pages/Challenges"),
-  home: () => import("./pages/Home"),
+  home: () => Promise.resolve(),
   inbox: () => import("./pages/Inbox"),
   item: () => import("./pages/Item"),
   leaderboard: () => import("./pages/Leaderboard"),
@@ -27,7 +30,7 @@ const CHUNKS = {
   question: () => import("./pages/Question"),
   questions: () => import("./pages/Questions"),
   reviews: () => import("./pages/Reviews"),
-  search: () => import("./pages/Search"),
+  search: () => Promise.resolve(),
   share: () => import("./pages/Share"),
   skills: () => import("./pages/Skills"),
   spaces: () => import("./pages/Spaces"),
@@ -39,7 +42,6 @@ if (storedSession() !== null) void CHUNKS[parseRoute(window.location.hash).page]
 const Ask = lazy(() => CHUNKS.ask().then((m) => m.Ask));
 const Badges = lazy(() => CHUNKS.badges().then((m) => m.Badges));
 const Challenges = lazy(() => CHUNKS.challenges().then((m) => m.Challenges));
-const Home = lazy(() => CHUNKS.home().then((m) => m.Home));
 const Inbox = lazy(() => CHUNKS.inbox().then((m) => m.Inbox));
 const ItemPage = lazy(() => CHUNKS.item().then((m) => m.ItemPage));
 const Leaderboard = lazy(() => CHUNKS.leaderboard().then((m) => m.Leaderboard));
@@ -49,7 +51,6 @@ const Preferences = lazy(() => CHUNKS.preferences().then((m) => m.Preferences));
 const QuestionPage = lazy(() => CHUNKS.question().then((m) => m.QuestionPage));
 const Questions = lazy(() => CHUNKS.questions().then((m) => m.Questions));
 const Reviews = lazy(() => CHUNKS.reviews().then((m) => m.Reviews));
-const Search = lazy(() => CHUNKS.search().then((m) => m.Search));
 const Share = lazy(() => CHUNKS.share().then((m) => m.Share));
 const Skills = lazy(() => CHUNKS.skills().then((m) => m.Skills));
 const Spaces = lazy(() => CHUNKS.spaces().then((m) => m.Spaces));
