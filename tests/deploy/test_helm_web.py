@@ -91,7 +91,7 @@ def test_the_environment_becomes_the_expected_config_json(web: Rendered, tmp_pat
     assert json.loads((tmp_path / "config.json").read_text()) == {
         "issuer": "https://idp.example.com/realms/agora",
         "clientId": "agora-web",
-        "scope": "openid profile",
+        "scope": "openid profile offline_access",
         "rolesClaim": "roles",
         "endpoints": {spec.name: API for spec in SERVICES},
     }

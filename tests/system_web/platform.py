@@ -110,8 +110,9 @@ def _connect_url(runtime: ServiceRuntime) -> str:
 
 @contextlib.asynccontextmanager
 async def running_web_platform(
-    *, kafka: str, postgres_admin_dsn: str, scratch: Path
+    *, kafka: str, postgres_admin_dsn: str, scratch: Path, access_token_ttl: int | None = None
 ) -> AsyncIterator[WebPlatform]:
+    """``access_token_ttl``: the provider's access token lifetime in seconds (1 h if None)."""
     tenant = f"web-{uuid.uuid4().hex[:8]}"
     dist = build_web(ROOT)
     port = free_port()
@@ -119,7 +120,9 @@ async def running_web_platform(
     people = [LocalPerson(p.person_id, p.name, p.roles) for p in EVERYONE]
     async with contextlib.AsyncExitStack() as stack:
         provider = await stack.enter_async_context(
-            running_identity_provider(ROOT, tenant, people, [f"{origin}/"])
+            running_identity_provider(
+                ROOT, tenant, people, [f"{origin}/"], access_token_ttl=access_token_ttl
+            )
         )
         runtimes: dict[str, ServiceRuntime] = {}
         for name, (settings_class, build) in SERVICES.items():

@@ -9,7 +9,7 @@
 #   AGORA_WEB_GAMIFICATION_URL
 #   AGORA_WEB_NOTIFICATIONS_URL
 #   AGORA_WEB_CLIENT_ID            public client id at the provider (agora-web)
-#   AGORA_WEB_SCOPE                requested scopes (openid profile)
+#   AGORA_WEB_SCOPE                requested scopes (openid profile offline_access)
 #   AGORA_WEB_RESOURCE             resource indicator (RFC 8707) of the API (none)
 #   AGORA_WEB_ROLES_CLAIM          dot path of the roles in the access token (roles)
 #   AGORA_WEB_CONFIG_DIR           where config.json is written (/tmp/agora-web)
@@ -63,7 +63,7 @@ community=$(required AGORA_WEB_COMMUNITY_URL url)
 gamification=$(required AGORA_WEB_GAMIFICATION_URL url)
 notifications=$(required AGORA_WEB_NOTIFICATIONS_URL url)
 client_id=$(optional AGORA_WEB_CLIENT_ID agora-web word)
-scope=$(optional AGORA_WEB_SCOPE "openid profile" word)
+scope=$(optional AGORA_WEB_SCOPE "openid profile offline_access" word)
 roles_claim=$(optional AGORA_WEB_ROLES_CLAIM roles word)
 resource=""
 if [ -n "${AGORA_WEB_RESOURCE:-}" ]; then

@@ -1,30 +1,61 @@
 // The shell: configuration, sign-in, header with navigation and unread count, pages.
 import { createAgoraClients } from "@agora/clients";
+import { lazy, Suspense } from "preact/compat";
 import { useCallback, useEffect, useMemo, useState } from "preact/hooks";
 
 import { beginSignIn, completeSignIn, isCallback, signOut, storedSession, type Session } from "./auth";
 import { loadConfig, type WebConfig } from "./config";
 import { AppContext, type AppContextValue } from "./context";
 import { I18nContext, LANGUAGES, initialLanguage, saveLanguage, translator, useI18n, type Language } from "./i18n";
-import { Ask } from "./pages/Ask";
-import { Badges } from "./pages/Badges";
-import { Challenges } from "./pages/Challenges";
 import { Home } from "./pages/Home";
-import { Inbox } from "./pages/Inbox";
-import { ItemPage } from "./pages/Item";
-import { Leaderboard } from "./pages/Leaderboard";
-import { PathPage, Paths } from "./pages/Paths";
-import { Preferences } from "./pages/Preferences";
-import { QuestionPage } from "./pages/Question";
-import { Questions } from "./pages/Questions";
-import { Reviews } from "./pages/Reviews";
 import { Search } from "./pages/Search";
-import { Share } from "./pages/Share";
-import { Skills } from "./pages/Skills";
-import { SpacePage, Spaces } from "./pages/Spaces";
-import { Team } from "./pages/Team";
-import { href, useRoute, type Route, type SimplePage } from "./router";
+import { href, parseRoute, useRoute, type Route, type SimplePage } from "./router";
+import { refreshingBearer, useTokenKeeper } from "./session";
 import { Loading } from "./states";
+
+// The home page and the catalogue (which the home uses) are in the app's own chunk (the
+// landing page: no extra round trip, no placeholder shifting it). Every other page is its own chunk, loaded on first visit; the
+// one in the address bar starts loading with the app, beside config.json.
+const CHUNKS = {
+  ask: () => import("./pages/Ask"),
+  badges: () => import("./pages/Badges"),
+  challenges: () => import("./pages/Challenges"),
+  home: () => Promise.resolve(),
+  inbox: () => import("./pages/Inbox"),
+  item: () => import("./pages/Item"),
+  leaderboard: () => import("./pages/Leaderboard"),
+  paths: () => import("./pages/Paths"),
+  path: () => import("./pages/Paths"),
+  preferences: () => import("./pages/Preferences"),
+  question: () => import("./pages/Question"),
+  questions: () => import("./pages/Questions"),
+  reviews: () => import("./pages/Reviews"),
+  search: () => Promise.resolve(),
+  share: () => import("./pages/Share"),
+  skills: () => import("./pages/Skills"),
+  spaces: () => import("./pages/Spaces"),
+  space: () => import("./pages/Spaces"),
+  team: () => import("./pages/Team"),
+} satisfies Record<Route["page"], () => Promise<unknown>>;
+if (storedSession() !== null) void CHUNKS[parseRoute(window.location.hash).page]().catch(() => undefined);
+
+const Ask = lazy(() => CHUNKS.ask().then((m) => m.Ask));
+const Badges = lazy(() => CHUNKS.badges().then((m) => m.Badges));
+const Challenges = lazy(() => CHUNKS.challenges().then((m) => m.Challenges));
+const Inbox = lazy(() => CHUNKS.inbox().then((m) => m.Inbox));
+const ItemPage = lazy(() => CHUNKS.item().then((m) => m.ItemPage));
+const Leaderboard = lazy(() => CHUNKS.leaderboard().then((m) => m.Leaderboard));
+const Paths = lazy(() => CHUNKS.paths().then((m) => m.Paths));
+const PathPage = lazy(() => CHUNKS.path().then((m) => m.PathPage));
+const Preferences = lazy(() => CHUNKS.preferences().then((m) => m.Preferences));
+const QuestionPage = lazy(() => CHUNKS.question().then((m) => m.QuestionPage));
+const Questions = lazy(() => CHUNKS.questions().then((m) => m.Questions));
+const Reviews = lazy(() => CHUNKS.reviews().then((m) => m.Reviews));
+const Share = lazy(() => CHUNKS.share().then((m) => m.Share));
+const Skills = lazy(() => CHUNKS.skills().then((m) => m.Skills));
+const Spaces = lazy(() => CHUNKS.spaces().then((m) => m.Spaces));
+const SpacePage = lazy(() => CHUNKS.space().then((m) => m.SpacePage));
+const Team = lazy(() => CHUNKS.team().then((m) => m.Team));
 
 const UNREAD_POLL_MS = 30_000;
 
@@ -110,10 +141,22 @@ function SignIn({ config, failure }: { config: WebConfig; failure: string | null
   );
 }
 
-function SignedIn({ config, session, onSignOut }: { config: WebConfig; session: Session; onSignOut: () => void }) {
+interface SignedInProps {
+  config: WebConfig;
+  session: Session;
+  onSignOut: () => void;
+  /** The provider refused to refresh the session (expired, revoked, reused). */
+  onEnded: () => void;
+}
+
+function SignedIn({ config, session, onSignOut, onEnded }: SignedInProps) {
   const { t } = useI18n();
   const route = useRoute();
-  const clients = useMemo(() => createAgoraClients(config.endpoints, () => session.accessToken), [config, session]);
+  const keeper = useTokenKeeper(config, session, onEnded);
+  const clients = useMemo(
+    () => createAgoraClients(config.endpoints, () => keeper.accessToken(), { interceptors: [refreshingBearer(keeper)] }),
+    [config, keeper],
+  );
   const [unread, setUnreadValue] = useState<number | null>(null);
   const refreshUnread = useCallback(() => {
     clients.notifications.getUnreadCount({}).then(
@@ -168,7 +211,9 @@ function SignedIn({ config, session, onSignOut }: { config: WebConfig; session: 
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Page route={route} />
+        <Suspense fallback={<Loading />}>
+          <Page route={route} />
+        </Suspense>
       </main>
     </AppContext.Provider>
   );
@@ -216,8 +261,12 @@ function Root() {
           config={boot.config}
           session={boot.session}
           onSignOut={() => {
-            signOut();
+            signOut(boot.config);
             setBoot({ status: "signedOut", config: boot.config, failure: null });
+          }}
+          onEnded={() => {
+            signOut(boot.config);
+            setBoot({ status: "signedOut", config: boot.config, failure: t("error.unauthenticated") });
           }}
         />
       );

@@ -1,16 +1,21 @@
 // Sign-in with the configured OpenID Connect provider: authorization code + PKCE
-// (oauth4webapi, a certified relying-party library). The access token lives in
-// sessionStorage only: a closed tab signs out, nothing is kept on disk.
+// (oauth4webapi, a certified relying-party library), kept alive with refresh tokens
+// (`offline_access`; the logic is in tokens.ts). The tokens live in memory and in
+// sessionStorage only: a reload keeps the sign-in, a closed tab ends it, nothing is
+// written to disk or shared between tabs (so two tabs never race one rotating refresh
+// token). A script running in the page could still read them, as with any SPA that
+// holds tokens: the provider rotates the refresh token at each use and revokes the
+// sign-in when an old one is replayed, which bounds what a stolen one is worth.
 import * as oauth from "oauth4webapi";
 
 import type { WebConfig } from "./config";
+import { SessionEnded, tokensFrom, type Tokens } from "./tokens";
 
 const PENDING_KEY = "agora.signIn";
 const SESSION_KEY = "agora.session";
 
 export interface Session {
-  accessToken: string;
-  expiresAt: number;
+  tokens: Tokens;
   subject: string;
   name: string;
   /** Roles read from the access token; they only choose what the app shows (the services decide). */
@@ -33,13 +38,20 @@ function redirectUri(): string {
   return `${window.location.origin}${window.location.pathname}`;
 }
 
-async function server(config: WebConfig): Promise<oauth.AuthorizationServer> {
-  const issuer = new URL(config.issuer);
-  const response = await oauth.discoveryRequest(issuer, {
-    algorithm: "oidc",
-    [oauth.allowInsecureRequests]: insecureAllowed(issuer),
-  });
-  return oauth.processDiscoveryResponse(issuer, response);
+const discovered = new Map<string, Promise<oauth.AuthorizationServer>>();
+
+/** The provider's metadata, asked once per page (a failed discovery is asked again). */
+function server(config: WebConfig): Promise<oauth.AuthorizationServer> {
+  let metadata = discovered.get(config.issuer);
+  if (metadata === undefined) {
+    const issuer = new URL(config.issuer);
+    metadata = oauth
+      .discoveryRequest(issuer, { algorithm: "oidc", [oauth.allowInsecureRequests]: insecureAllowed(issuer) })
+      .then((response) => oauth.processDiscoveryResponse(issuer, response));
+    metadata.catch(() => discovered.delete(config.issuer));
+    discovered.set(config.issuer, metadata);
+  }
+  return metadata;
 }
 
 export async function beginSignIn(config: WebConfig): Promise<void> {
@@ -115,8 +127,7 @@ export async function completeSignIn(config: WebConfig): Promise<{ session: Sess
   const subject = String(access["sub"] ?? idClaims?.sub ?? "");
   const name = typeof idClaims?.["name"] === "string" ? idClaims["name"] : subject;
   const session: Session = {
-    accessToken: result.access_token,
-    expiresAt: Date.now() + (result.expires_in ?? 300) * 1000,
+    tokens: tokensFrom(result, Date.now()),
     subject,
     name,
     roles: rolesAt(access, config.rolesClaim),
@@ -126,13 +137,53 @@ export async function completeSignIn(config: WebConfig): Promise<{ session: Sess
   return { session, returnTo: pending.returnTo };
 }
 
+/** This tab's session, if its access token is still valid or it can be refreshed. */
 export function storedSession(): Session | null {
   const raw = sessionStorage.getItem(SESSION_KEY);
   if (raw === null) return null;
-  const session = JSON.parse(raw) as Session;
-  return session.expiresAt > Date.now() + 10_000 && Array.isArray(session.roles) ? session : null;
+  const session = JSON.parse(raw) as Partial<Session>;
+  const tokens = session.tokens;
+  if (tokens === undefined || !Array.isArray(session.roles)) return null;
+  return tokens.refreshToken !== null || tokens.expiresAt > Date.now() + 10_000 ? (session as Session) : null;
 }
 
-export function signOut(): void {
+/** Keeps the refreshed tokens for a reload of this tab. */
+export function saveTokens(session: Session, tokens: Tokens): void {
+  sessionStorage.setItem(SESSION_KEY, JSON.stringify({ ...session, tokens }));
+}
+
+/** The refresh_token grant; the provider refusing the token (invalid_grant…) is SessionEnded. */
+export async function refreshTokens(config: WebConfig, refreshToken: string): Promise<Tokens> {
+  const as = await server(config);
+  const client: oauth.Client = { client_id: config.clientId };
+  const insecure = insecureAllowed(new URL(config.issuer));
+  const additionalParameters: Record<string, string> = {};
+  if (config.resource !== undefined) additionalParameters["resource"] = config.resource;
+  const response = await oauth.refreshTokenGrantRequest(as, client, oauth.None(), refreshToken, {
+    additionalParameters,
+    [oauth.allowInsecureRequests]: insecure,
+  });
+  try {
+    const result = await oauth.processRefreshTokenResponse(as, client, response);
+    return tokensFrom(result, Date.now(), refreshToken);
+  } catch (problem) {
+    if (problem instanceof oauth.ResponseBodyError) throw new SessionEnded(problem.error);
+    throw problem;
+  }
+}
+
+/** Forgets this tab's session and revokes its refresh token at the provider (best effort). */
+export function signOut(config: WebConfig): void {
+  const refreshToken = storedSession()?.tokens.refreshToken;
   sessionStorage.removeItem(SESSION_KEY);
+  if (refreshToken === null || refreshToken === undefined) return;
+  const revoke = async (): Promise<void> => {
+    const as = await server(config);
+    if (as.revocation_endpoint === undefined) return;
+    const response = await oauth.revocationRequest(as, { client_id: config.clientId }, oauth.None(), refreshToken, {
+      [oauth.allowInsecureRequests]: insecureAllowed(new URL(config.issuer)),
+    });
+    await oauth.processRevocationResponse(response);
+  };
+  revoke().catch(() => undefined); // the token expires anyway; signing out never waits on the provider
 }

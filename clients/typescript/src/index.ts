@@ -47,16 +47,18 @@ export function bearerToken(token: TokenSource): Interceptor {
   };
 }
 
+/** `interceptors` run inside the bearer token's (e.g. a retry after refreshing the token). */
+export interface AgoraClientOptions {
+  useBinaryFormat?: boolean;
+  interceptors?: Interceptor[];
+}
+
 /** A Connect transport to one service's endpoint, authenticated with `token`. */
-export function agoraTransport(
-  baseUrl: string,
-  token: TokenSource,
-  options: { useBinaryFormat?: boolean } = {},
-): Transport {
+export function agoraTransport(baseUrl: string, token: TokenSource, options: AgoraClientOptions = {}): Transport {
   return createConnectTransport({
     baseUrl,
     useBinaryFormat: options.useBinaryFormat ?? false,
-    interceptors: [bearerToken(token)],
+    interceptors: [bearerToken(token), ...(options.interceptors ?? [])],
   });
 }
 
@@ -68,7 +70,7 @@ export function agoraTransport(
 export function createAgoraClients(
   endpoints: AgoraEndpoints,
   token: TokenSource,
-  options: { useBinaryFormat?: boolean } = {},
+  options: AgoraClientOptions = {},
 ): AgoraClients {
   const transport = (url: string): Transport => agoraTransport(url, token, options);
   return {

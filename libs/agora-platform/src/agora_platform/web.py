@@ -93,7 +93,7 @@ class WebConfig:
     endpoints: Mapping[str, str]
     client_id: str = CLIENT_ID
     resource: str | None = API_RESOURCE
-    scope: str = "openid profile"
+    scope: str = "openid profile offline_access"
 
     def as_json(self) -> dict[str, Any]:
         config: dict[str, Any] = {

@@ -7,7 +7,9 @@ caller's token comes from it)."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
+import os
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +22,7 @@ from typing import IO, Any, Final
 from agora_platform.web import API_AUDIENCE, API_RESOURCE, ensure_node_modules, web_dir
 
 START_TIMEOUT_SECONDS: Final = 60
+ACCESS_TOKEN_TTL_VARIABLE: Final = "AGORA_WEB_OIDC_ACCESS_TOKEN_TTL"  # noqa: S105 - a name
 
 
 @dataclass(frozen=True)
@@ -61,18 +64,28 @@ def provider_settings(
 
 
 def start_provider(
-    root: Path, settings: dict[str, Any], settings_file: Path, stderr: IO[bytes]
+    root: Path,
+    settings: dict[str, Any],
+    settings_file: Path,
+    stderr: IO[bytes],
+    *,
+    access_token_ttl: int | None = None,
 ) -> tuple[subprocess.Popen[bytes], IdentityProvider]:
     """Spawn the provider and wait (blocking) for its issuer line; it exits when the
-    returned process's stdin closes, so it never outlives whoever started it."""
+    returned process's stdin closes, so it never outlives whoever started it.
+    ``access_token_ttl`` (seconds) overrides AGORA_WEB_OIDC_ACCESS_TOKEN_TTL (1 h)."""
     node = shutil.which("node")
     if node is None:
         raise RuntimeError("Node.js is needed for the local OpenID Connect provider")
     ensure_node_modules(web_dir(root))
     settings_file.write_text(json.dumps(settings))
     script = web_dir(root) / "dev" / "oidc-provider.mjs"
+    env = dict(os.environ)
+    if access_token_ttl is not None:
+        env[ACCESS_TOKEN_TTL_VARIABLE] = str(access_token_ttl)
     process = subprocess.Popen(  # noqa: S603 - our own script
         [node, str(script), str(settings_file)],
+        env=env,
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=stderr,
@@ -87,7 +100,12 @@ def start_provider(
 
 @asynccontextmanager
 async def running_identity_provider(
-    root: Path, tenant: str, people: Iterable[LocalPerson], redirect_uris: Iterable[str]
+    root: Path,
+    tenant: str,
+    people: Iterable[LocalPerson],
+    redirect_uris: Iterable[str],
+    *,
+    access_token_ttl: int | None = None,
 ) -> AsyncIterator[IdentityProvider]:
     """Start the provider on a free port (for tests); stop it on exit."""
     settings = provider_settings(redirect_uris, **people_json(tenant, people))
@@ -99,7 +117,14 @@ async def running_identity_provider(
                 # libs/agora-core/tests/core_grpc/oidc_provider.py).
                 process, provider = await asyncio.wait_for(
                     asyncio.to_thread(
-                        start_provider, root, settings, Path(scratch) / "oidc.json", stderr
+                        functools.partial(
+                            start_provider,
+                            root,
+                            settings,
+                            Path(scratch) / "oidc.json",
+                            stderr,
+                            access_token_ttl=access_token_ttl,
+                        )
                     ),
                     START_TIMEOUT_SECONDS,
                 )
