@@ -1,11 +1,14 @@
 // Home: points, level and streak, then assigned paths and items (overdue first, then by due date).
-import { catalog } from "@agora/clients";
+// The three sections load together and are drawn in one render: drawn one by one, a late
+// answer grew its section and pushed the others down (Lighthouse's layout shift, 0.2 on a
+// phone). Each section keeps its own error state, so one failing service hides only its part.
+import { catalog, gamification } from "@agora/clients";
 
 import { useApp } from "../context";
 import { formatDate, toDate } from "../format";
 import { useI18n } from "../i18n";
 import { href } from "../router";
-import { Empty, Show, useLoad } from "../states";
+import { Empty, Loading, Show, useLoad, type Loaded } from "../states";
 import { typeLabel } from "./Search";
 
 type Assignment = catalog.Assignment;
@@ -19,13 +22,19 @@ export function byUrgency(a: Assignment, b: Assignment): number {
   return due(a) - due(b);
 }
 
-function Profile() {
+type Clients = ReturnType<typeof useApp>["clients"];
+
+interface Section<T> {
+  loaded: Loaded<T>;
+  retry: () => void;
+}
+
+function settled<T>(result: PromiseSettledResult<T>): Loaded<T> {
+  return result.status === "fulfilled" ? { status: "ready", value: result.value } : { status: "error", error: result.reason };
+}
+
+function Profile({ loaded, retry: reload }: Section<gamification.GetProfileResponse>) {
   const { t } = useI18n();
-  const { clients, session } = useApp();
-  const [loaded, reload] = useLoad(
-    () => clients.gamification.getProfile({ learnerId: session.subject }),
-    [session.subject],
-  );
   return (
     <section aria-labelledby="profile-title" class="card">
       <h2 id="profile-title" class="visually-hidden">
@@ -68,10 +77,8 @@ function Profile() {
   );
 }
 
-function Assignments() {
+function Assignments({ loaded, retry: reload }: Section<catalog.ListMyAssignmentsResponse>) {
   const { t, language } = useI18n();
-  const { clients } = useApp();
-  const [loaded, reload] = useLoad(() => clients.catalog.listMyAssignments({ pageSize: 50 }), []);
   return (
     <section aria-labelledby="assignments-title">
       <h2 id="assignments-title">{t("home.assignments")}</h2>
@@ -118,7 +125,7 @@ function Assignments() {
 const MICRO_MINUTES = 5;
 
 /** In-progress items, most recently touched first, and today's short item (same all day). */
-async function loadNext(clients: ReturnType<typeof useApp>["clients"]) {
+async function loadNext(clients: Clients) {
   const [progress, short] = await Promise.all([
     clients.catalog.listMyProgress({ pageSize: 50 }),
     clients.catalog.searchItems({ maxMinutes: MICRO_MINUTES, pageSize: 20, sort: catalog.SearchSort.POPULARITY }),
@@ -131,10 +138,8 @@ async function loadNext(clients: ReturnType<typeof useApp>["clients"]) {
   return { resume, micro: fresh.length ? fresh[day % fresh.length] : undefined };
 }
 
-function Next() {
+function Next({ loaded, retry: reload }: Section<Awaited<ReturnType<typeof loadNext>>>) {
   const { t } = useI18n();
-  const { clients } = useApp();
-  const [loaded, reload] = useLoad(() => loadNext(clients), []);
   return (
     <Show loaded={loaded} retry={reload}>
       {({ resume, micro }) => (
@@ -171,15 +176,31 @@ function Next() {
   );
 }
 
+function loadHome(clients: Clients, learnerId: string) {
+  return Promise.allSettled([
+    clients.gamification.getProfile({ learnerId }),
+    loadNext(clients),
+    clients.catalog.listMyAssignments({ pageSize: 50 }),
+  ]);
+}
+
 export function Home() {
   const { t } = useI18n();
-  const { session } = useApp();
+  const { clients, session } = useApp();
+  // allSettled never rejects: the sections show their own errors, `reload` retries all three.
+  const [loaded, reload] = useLoad(() => loadHome(clients, session.subject), [session.subject]);
   return (
     <>
       <h1>{t("home.title", { name: session.name })}</h1>
-      <Profile />
-      <Next />
-      <Assignments />
+      {loaded.status !== "ready" ? (
+        <Loading />
+      ) : (
+        <>
+          <Profile loaded={settled(loaded.value[0])} retry={reload} />
+          <Next loaded={settled(loaded.value[1])} retry={reload} />
+          <Assignments loaded={settled(loaded.value[2])} retry={reload} />
+        </>
+      )}
     </>
   );
 }
