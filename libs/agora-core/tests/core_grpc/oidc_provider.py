@@ -2,7 +2,8 @@
 HTTP client obtaining tokens from it the way apps do.
 
 ``oidc/package.json`` and ``oidc/package-lock.json`` pin the provider; ``npm ci`` installs
-them once per lock file into ``~/.cache/agora/oidc-provider-<hash>``, where
+them once per lock file into ``~/.cache/agora/oidc-provider-<hash>``
+(:func:`agora_core.testing.npm_project.installed_npm_project`), where
 ``oidc/provider.mjs`` runs (see its header for the three providers it starts).
 """
 
@@ -10,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import fcntl
 import hashlib
 import json
-import os
 import re
 import secrets
 import shutil
@@ -28,8 +27,9 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 import aiohttp
 
+from agora_core.testing.npm_project import installed_npm_project
+
 HERE: Final = Path(__file__).with_name("oidc")
-CACHE: Final = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "agora"
 AGORA_API: Final = "https://agora.example/api"
 BILLING_API: Final = "https://billing.example/api"
 WEB_CLIENT: Final = "agora-web"
@@ -40,27 +40,7 @@ _PROMPT: Final = re.compile(r'name="prompt" value="(\w+)"')
 
 def installed_provider() -> Path:
     """The directory with ``node_modules`` installed by ``npm ci`` from the pinned lock."""
-    lock = (HERE / "package-lock.json").read_bytes()
-    directory = CACHE / f"oidc-provider-{hashlib.sha256(lock).hexdigest()[:12]}"
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    with open(f"{directory}.lock", "w") as guard:
-        fcntl.flock(guard, fcntl.LOCK_EX)  # one install even with parallel sessions
-        marker = directory / "node_modules" / "oidc-provider" / "package.json"
-        if not marker.exists():
-            npm = shutil.which("npm")
-            assert npm is not None, "npm (Node.js) is needed for the OpenID Connect tests"
-            directory.mkdir(exist_ok=True)
-            for name in ("package.json", "package-lock.json"):
-                shutil.copyfile(HERE / name, directory / name)
-            subprocess.run(  # noqa: S603 - npm from PATH, fixed arguments, pinned lock
-                [npm, "ci", "--no-audit", "--no-fund", "--prefer-offline"],
-                cwd=directory,
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-        shutil.copyfile(HERE / "provider.mjs", directory / "provider.mjs")
-    return directory
+    return installed_npm_project(HERE, "oidc-provider", ("provider.mjs",))
 
 
 @dataclass

@@ -293,6 +293,7 @@ async def test_badge_award_export_signature_and_revocation(
     assert credential["@context"] == [
         "https://www.w3.org/ns/credentials/v2",
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
     ]
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
     achievement = credential["credentialSubject"]["achievement"]

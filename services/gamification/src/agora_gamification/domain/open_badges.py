@@ -27,6 +27,18 @@ CONTEXT: Final = (
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 )
+CREDENTIAL_CONTEXT: Final = (*CONTEXT, "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json")
+"""A credential's contexts: OB 3.0's extensions define its status type
+(``1EdTechRevocationList``), which neither the VC nor the OB context does."""
+KEY_TERMS: Final = {
+    "publicKeyJwk": {"@id": "https://w3id.org/security#publicKeyJwk", "@type": "@json"},
+    "jwks_uri": {
+        "@id": "https://www.iana.org/assignments/oauth-parameters#jwks_uri",
+        "@type": "@id",
+    },
+}
+"""The issuer profile's key terms, which no OB or VC context defines: the security
+vocabulary's ``publicKeyJwk`` and OAuth's registered ``jwks_uri``."""
 STATUS_TYPE: Final = "1EdTechRevocationList"
 SKILL_ALIGNMENT: Final = "ceasn:Competency"
 """``Alignment.targetType`` of a skill (a value of the OB 3.0 AlignmentTargetType)."""
@@ -67,12 +79,13 @@ def issuer_profile(
     """The issuer's OB 3.0 ``Profile``; with a signing key, the key a verifier checks
     VC-JWTs with, under the ``kid`` the tokens carry."""
     profile: dict[str, Any] = {
-        "@context": list(CONTEXT),
+        "@context": [*CONTEXT],
         "id": issuer_id(base_url, tenant_id),
         "type": ["Profile"],
         "name": issuer_name,
     }
     if signer is not None:
+        profile["@context"].append(KEY_TERMS)
         profile["publicKeyJwk"] = signer.public_jwk(key_url(base_url, tenant_id, signer.key_id))
         profile["jwks_uri"] = jwks_url(base_url, tenant_id)
     return profile
@@ -124,7 +137,7 @@ def build_credential(
     if badge.image_url:
         achievement["image"] = {"id": badge.image_url, "type": "Image"}
     return {
-        "@context": list(CONTEXT),
+        "@context": list(CREDENTIAL_CONTEXT),
         "id": credential_id(award.award_id),
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": {"id": issuer_id(base_url, tenant_id), "type": ["Profile"], "name": issuer_name},
