@@ -68,8 +68,7 @@ async def asyncpg_unit_of_work(
         tenants, ids, types = (list(c) for c in zip(*batch.marks(event_type), strict=True))
         await connection.fetch(ASYNCPG_MARK, GROUP, tenants, ids, types)
         await connection.execute(ASYNCPG_INSERT_MANY, *batch.columns())
-        await connection.execute(ASYNCPG_OUTBOX, *outbox_columns(outgoing))
-        await connection.execute("SELECT pg_notify($1, '')", OUTBOX_CHANNEL)
+        await connection.execute(ASYNCPG_OUTBOX, *outbox_columns(outgoing), OUTBOX_CHANNEL)
 
 
 async def asyncpg_connect(dsn: str, **options: Any) -> Any:

@@ -122,41 +122,49 @@ async def test_board_top_rank_and_neighbours_follow_the_tie_rule(database: Datab
     async with database.unit_of_work(TENANT) as uow:
         boards = PostgresBoardRepository(uow.connection, TENANT)
         await boards.set_public("fay", False)
-        top = await boards.top("tenant", "all", 3)
-        mine = await boards.entry("tenant", "all", "cy")
+        head = await boards.head("tenant", "all", "cy", 3)
+        mine = head.mine
         assert mine is not None
         me = Placement("cy", mine.points, mine.reached_at)
-        rank = await boards.rank_of("tenant", "all", me)
-        before = await boards.before("tenant", "all", me, 2)
-        after = await boards.after("tenant", "all", me, 2)
-        count = await boards.ranked_count("tenant", "all")
+        near = await boards.neighbourhood("tenant", "all", me, 2)
+        # dan's nearest above: cy (tied, ahead of him), then bob (beyond the tie).
+        dan = await boards.head("tenant", "all", "dan", 0)
+        assert dan.top == []
+        assert dan.mine is not None
+        dan_near = await boards.neighbourhood(
+            "tenant", "all", Placement("dan", 30, dan.mine.reached_at), 2
+        )
+        assert (dan_near.rank, [p.learner_id for p in dan_near.above]) == (4, ["cy", "bob"])
+        assert [p.learner_id for p in dan_near.below] == ["eve"]
+        assert (await boards.head("tenant", "all", "nobody", 1)).mine is None
         totals = await boards.totals(["tenant"], "all")
         assert await boards.remove("eve", "tenant") == 1
-        assert await boards.ranked_count("tenant", "all") == 4
+        assert (await boards.head("tenant", "all", "x", 0)).ranked_count == 4
         # Counts follow moves: dan passes everyone, fay comes back, ada is erased.
         await boards.set_scores([BoardScore("tenant", "all", "dan", 80, T0, True)])
         await boards.set_public("fay", True)
         assert await boards.delete_person("ada") == 1
-        assert await boards.ranked_count("tenant", "all") == 4
-        assert [p.learner_id for p in await boards.top("tenant", "all", 4)] == [
+        after_moves = await boards.head("tenant", "all", "cy", 4)
+        assert after_moves.ranked_count == 4
+        assert [p.learner_id for p in after_moves.top] == [
             "dan",
             "fay",
             "bob",
             "cy",
         ]
         cy = Placement("cy", mine.points, mine.reached_at)
-        assert await boards.rank_of("tenant", "all", cy) == 4
+        assert (await boards.neighbourhood("tenant", "all", cy, 0)).rank == 4
         counts = await uow.connection.execute(
             "SELECT points, entries FROM board_counts WHERE tenant_id = %s AND entries > 0 "
             "ORDER BY points",
             (TENANT,),
         )
         assert await counts.fetchall() == [(30, 1), (50, 1), (70, 1), (80, 1)]
-    assert [p.learner_id for p in top] == ["ada", "bob", "cy"]
-    assert rank == 3
-    assert [p.learner_id for p in before] == ["bob", "ada"]
-    assert [p.learner_id for p in after] == ["dan", "eve"]
-    assert count == 5
+    assert [p.learner_id for p in head.top] == ["ada", "bob", "cy"]
+    assert near.rank == 3
+    assert [p.learner_id for p in near.above] == ["bob", "ada"]
+    assert [p.learner_id for p in near.below] == ["dan", "eve"]
+    assert head.ranked_count == 5
     assert totals == {"tenant": 240}  # the opted-out learner still counts in totals
 
 

@@ -15,7 +15,7 @@ from agora_core.messaging.events import OutgoingEvent
 from agora_core.testing.request_ids import InMemoryRequestIds
 from agora_gamification.domain.awards import Award
 from agora_gamification.domain.badges import BadgeDefinition
-from agora_gamification.domain.boards import BoardScore, Placement, Team
+from agora_gamification.domain.boards import BoardHead, BoardScore, Neighbourhood, Placement, Team
 from agora_gamification.domain.challenges import Challenge, DuelAttempt
 from agora_gamification.domain.profile import AwardLine, LedgerLine, ProfileState
 from agora_gamification.domain.rules import Rule
@@ -269,6 +269,20 @@ class FakeBoards:
 
     async def ranked_count(self, board: str, period: str) -> int:
         return len(self._public(board, period))
+
+    async def head(self, board: str, period: str, learner_id: str, top_n: int) -> BoardHead:
+        top = await self.top(board, period, top_n) if top_n else []
+        mine = await self.entry(board, period, learner_id)
+        return BoardHead(await self.ranked_count(board, period), top, mine)
+
+    async def neighbourhood(
+        self, board: str, period: str, me: Placement, limit: int
+    ) -> Neighbourhood:
+        return Neighbourhood(
+            await self.rank_of(board, period, me),
+            await self.before(board, period, me, limit),
+            await self.after(board, period, me, limit),
+        )
 
     async def totals(self, boards: Sequence[str], period: str) -> dict[str, int]:
         totals: dict[str, int] = {}

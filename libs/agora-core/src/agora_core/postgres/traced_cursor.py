@@ -9,7 +9,8 @@ parameters (they hold personal data).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any, Final
 
 import psycopg
@@ -40,6 +41,18 @@ def _attributes(query: Query) -> dict[str, Any]:
     }
 
 
+@contextmanager
+def statement_span(query: Query) -> Iterator[None]:
+    """A client span around one statement, inside a recorded trace only."""
+    if not trace.get_current_span().is_recording():
+        yield
+        return
+    attributes = _attributes(query)
+    with child_span(f"{attributes['db.operation.name']} postgresql", SpanKind.CLIENT):
+        trace.get_current_span().set_attributes(attributes)
+        yield
+
+
 class TracedCursor(psycopg.AsyncCursor[Any]):
     """An ``AsyncCursor`` whose ``execute``/``executemany`` are spans when traced."""
 
@@ -51,22 +64,12 @@ class TracedCursor(psycopg.AsyncCursor[Any]):
         prepare: bool | None = None,
         binary: bool | None = None,
     ) -> TracedCursor:
-        if not trace.get_current_span().is_recording():
-            await super().execute(query, params, prepare=prepare, binary=binary)
-            return self
-        attributes = _attributes(query)
-        with child_span(f"{attributes['db.operation.name']} postgresql", SpanKind.CLIENT):
-            trace.get_current_span().set_attributes(attributes)
+        with statement_span(query):
             await super().execute(query, params, prepare=prepare, binary=binary)
         return self
 
     async def executemany(
         self, query: Query, params_seq: Iterable[Params], *, returning: bool = False
     ) -> None:
-        if not trace.get_current_span().is_recording():
-            await super().executemany(query, params_seq, returning=returning)
-            return
-        attributes = _attributes(query)
-        with child_span(f"{attributes['db.operation.name']} postgresql", SpanKind.CLIENT):
-            trace.get_current_span().set_attributes(attributes)
+        with statement_span(query):
             await super().executemany(query, params_seq, returning=returning)

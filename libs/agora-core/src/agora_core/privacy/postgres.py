@@ -123,9 +123,13 @@ def sql_step(*statements: str) -> ErasureStep:
     return step
 
 
+def _digests(tenant_id: str, values: Iterable[str]) -> list[str]:
+    return sorted({person_digest(tenant_id, value) for value in values if value})
+
+
 async def erased_among(uow: UnitOfWork, tenant_id: str, values: Iterable[str]) -> bool:
     """True when any of ``values`` is a person erased in the tenant (one indexed read)."""
-    digests = sorted({person_digest(tenant_id, value) for value in values if value})
+    digests = _digests(tenant_id, values)
     if not digests:
         return False
     await uow.set_tenant(tenant_id)
@@ -143,8 +147,12 @@ class PostgresErasedPersons:
         return await self.any_erased(tenant_id, [person_id])
 
     async def any_erased(self, tenant_id: str, values: Iterable[str]) -> bool:
-        async with self._database.unit_of_work(tenant_id) as uow:
-            return await erased_among(uow, tenant_id, values)
+        """True when any of ``values`` is erased in the tenant (one round trip: this
+        runs before every gRPC call)."""
+        digests = _digests(tenant_id, values)
+        if not digests:
+            return False
+        return bool(await self._database.read_once(tenant_id, _ANY_OF, (tenant_id, digests)))
 
 
 @dataclass

@@ -60,6 +60,25 @@ class Placement:
 
 
 @dataclass(frozen=True)
+class BoardHead:
+    """What every board read needs: its size, its top entries, the caller's entry."""
+
+    ranked_count: int
+    top: list[Placement]
+    mine: BoardScore | None
+
+
+@dataclass(frozen=True)
+class Neighbourhood:
+    """A public entry's rank and its nearest public entries on each side, nearest
+    first."""
+
+    rank: int
+    above: list[Placement]
+    below: list[Placement]
+
+
+@dataclass(frozen=True)
 class Team:
     """An admin-defined team (its members' points add up on the teams board)."""
 

@@ -100,29 +100,27 @@ class Leaderboards:
 async def _people(
     uow: UnitOfWork, me: str, board: str, period: str, query: BoardQuery, privacy_mode: str
 ) -> Board:
-    boards = uow.boards
-    ranked = await boards.ranked_count(board, period)
-    top: list[Standing] = []
-    if privacy_mode != "neighbours_only":
-        lines = await boards.top(board, period, query.top_n)
-        top = [_standing(i + 1, p, me, privacy_mode) for i, p in enumerate(lines)]
-    mine = await boards.entry(board, period, me)
+    # Two round trips at most: the board's head, then my neighbourhood.
+    top_n = 0 if privacy_mode == "neighbours_only" else query.top_n
+    head = await uow.boards.head(board, period, me, top_n)
+    top = [_standing(i + 1, p, me, privacy_mode) for i, p in enumerate(head.top)]
+    ranked, mine = head.ranked_count, head.mine
     if mine is None or not mine.public:
         return Board(top, [], Standing(0, me, 0, is_me=True), ranked, period, privacy_mode)
     placement = Placement(me, mine.points, mine.reached_at)
-    rank = await boards.rank_of(board, period, placement)
+    limit = query.neighbours if query.around_me else 0
+    near = await uow.boards.neighbourhood(board, period, placement, limit)
+    rank = near.rank
     my_standing = Standing(rank, me, mine.points, is_me=True)
     around: list[Standing] = []
     if query.around_me:
-        above = await boards.before(board, period, placement, query.neighbours)
-        below = await boards.after(board, period, placement, query.neighbours)
         around = [
             *(
                 _standing(rank - i - 1, p, me, privacy_mode)
-                for i, p in reversed(list(enumerate(above)))
+                for i, p in reversed(list(enumerate(near.above)))
             ),
             my_standing,
-            *(_standing(rank + i + 1, p, me, privacy_mode) for i, p in enumerate(below)),
+            *(_standing(rank + i + 1, p, me, privacy_mode) for i, p in enumerate(near.below)),
         ]
     return Board(top, around, my_standing, ranked, period, privacy_mode)
 

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 
 from psycopg import AsyncConnection
 
-from agora_gamification.domain.boards import BoardScore, Placement
+from agora_core.postgres.batched_reads import Statement, read_many
+from agora_gamification.domain.boards import BoardHead, BoardScore, Neighbourhood, Placement
 
 _UPSERT = """
 INSERT INTO board_entries (tenant_id, board, period, learner_id, points, reached_at, public)
@@ -55,6 +56,10 @@ LOWER_NEAREST_QUERY = (
     "ORDER BY points DESC, reached_at, learner_id LIMIT %s"
 )
 COUNT_QUERY = f"SELECT coalesce(sum(entries), 0) {_COUNTS}"
+_ENTRY = (
+    "SELECT points, reached_at, public FROM board_entries "
+    "WHERE tenant_id = %s AND board = %s AND period = %s AND learner_id = %s"
+)
 _OLD_ENTRIES = """
 SELECT e.board, e.period, e.points, e.public FROM board_entries e
 JOIN unnest(%s::text[], %s::text[], %s::text[]) AS k(board, period, learner_id)
@@ -173,55 +178,54 @@ class PostgresBoardRepository:
         )
 
     async def entry(self, board: str, period: str, learner_id: str) -> BoardScore | None:
-        cursor = await self._connection.execute(
-            "SELECT points, reached_at, public FROM board_entries "
-            "WHERE tenant_id = %s AND board = %s AND period = %s AND learner_id = %s",
-            (self._tenant, board, period, learner_id),
-        )
+        cursor = await self._connection.execute(_ENTRY, (self._tenant, board, period, learner_id))
         row = await cursor.fetchone()
         if row is None:
             return None
         return BoardScore(board, period, learner_id, int(row[0]), row[1], bool(row[2]))
 
-    async def top(self, board: str, period: str, limit: int) -> list[Placement]:
-        """The first ``limit`` public entries in board order."""
-        return await self._placements(TOP_QUERY, (board, period, limit))
+    async def head(self, board: str, period: str, learner_id: str, top_n: int) -> BoardHead:
+        """Size, top ``top_n`` (none when 0) and ``learner_id``'s entry, in one round trip."""
+        key = (self._tenant, board, period)
+        statements: list[Statement] = [(COUNT_QUERY, key), (_ENTRY, (*key, learner_id))]
+        if top_n:
+            statements.append((TOP_QUERY, (*key, top_n)))
+        count, entry, *top = await read_many(self._connection, statements)
+        mine = None
+        if entry:
+            points, reached_at, public = entry[0]
+            mine = BoardScore(board, period, learner_id, int(points), reached_at, bool(public))
+        placements = [_placement(row) for row in top[0]] if top else []
+        return BoardHead(int(count[0][0]), placements, mine)
 
-    async def rank_of(self, board: str, period: str, me: Placement) -> int:
-        """1 + the public entries ordered before ``me``."""
-        higher = await self._count(HIGHER_QUERY, (board, period, me.points))
-        tied = await self._count(
-            TIED_AHEAD_QUERY, (board, period, me.points, me.reached_at, me.learner_id)
+    async def neighbourhood(
+        self, board: str, period: str, me: Placement, limit: int
+    ) -> Neighbourhood:
+        """``me``'s rank and up to ``limit`` entries on each side, in one round trip: the
+        tied entries and the nearest beyond them are read together, then joined."""
+        key = (self._tenant, board, period)
+        tie = (*key, me.points, me.reached_at, me.learner_id)
+        (
+            higher,
+            tied_ahead,
+            tied_before,
+            higher_nearest,
+            tied_after,
+            lower_nearest,
+        ) = await read_many(
+            self._connection,
+            [
+                (HIGHER_QUERY, (*key, me.points)),
+                (TIED_AHEAD_QUERY, tie),
+                (TIED_BEFORE_QUERY, (*tie, limit)),
+                (HIGHER_NEAREST_QUERY, (*key, me.points, limit)),
+                (TIED_AFTER_QUERY, (*tie, limit)),
+                (LOWER_NEAREST_QUERY, (*key, me.points, limit)),
+            ],
         )
-        return 1 + higher + tied
-
-    async def before(self, board: str, period: str, me: Placement, limit: int) -> list[Placement]:
-        """Up to ``limit`` public entries just before ``me``, nearest first."""
-        tied = await self._placements(
-            TIED_BEFORE_QUERY, (board, period, me.points, me.reached_at, me.learner_id, limit)
-        )
-        if len(tied) >= limit:
-            return tied
-        higher = await self._placements(
-            HIGHER_NEAREST_QUERY, (board, period, me.points, limit - len(tied))
-        )
-        return tied + higher
-
-    async def after(self, board: str, period: str, me: Placement, limit: int) -> list[Placement]:
-        """Up to ``limit`` public entries just after ``me``, nearest first."""
-        tied = await self._placements(
-            TIED_AFTER_QUERY, (board, period, me.points, me.reached_at, me.learner_id, limit)
-        )
-        if len(tied) >= limit:
-            return tied
-        lower = await self._placements(
-            LOWER_NEAREST_QUERY, (board, period, me.points, limit - len(tied))
-        )
-        return tied + lower
-
-    async def ranked_count(self, board: str, period: str) -> int:
-        """How many public entries the board has."""
-        return await self._count(COUNT_QUERY, (board, period))
+        above = [_placement(r) for r in [*tied_before, *higher_nearest]][:limit]
+        below = [_placement(r) for r in [*tied_after, *lower_nearest]][:limit]
+        return Neighbourhood(1 + int(higher[0][0]) + int(tied_ahead[0][0]), above, below)
 
     async def totals(self, boards: Sequence[str], period: str) -> dict[str, int]:
         """The sum of every entry (public or not) of each board in ``period``."""
@@ -231,15 +235,6 @@ class PostgresBoardRepository:
             (self._tenant, list(boards), period),
         )
         return {str(board): int(total) for board, total in await cursor.fetchall()}
-
-    async def _count(self, query: str, params: tuple[object, ...]) -> int:
-        cursor = await self._connection.execute(query, (self._tenant, *params))
-        row = await cursor.fetchone()
-        return int(row[0]) if row is not None else 0
-
-    async def _placements(self, query: str, params: tuple[object, ...]) -> list[Placement]:
-        cursor = await self._connection.execute(query, (self._tenant, *params))
-        return [_placement(row) for row in await cursor.fetchall()]
 
 
 def _move(moves: dict[Key, int], key: Key, by: int) -> None:
