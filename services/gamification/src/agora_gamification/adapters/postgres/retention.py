@@ -29,12 +29,10 @@ LEARNERS_QUERY: Final = (
 # event scored after that day's purge): the learner keeps one carried entry.
 FOLD_QUERY: Final = f"""
 WITH gone AS (
-    DELETE FROM ledger WHERE tenant_id = %(tenant)s AND learner_id = ANY(%(learners)s)
-        AND awarded_at <= %(horizon)s
-        AND (awarded_at < %(horizon)s OR rule_id = '{CARRIED_FORWARD}')
+    DELETE FROM ledger WHERE tenant_id = %s AND learner_id = ANY(%s) AND awarded_at <= %s
+        AND (awarded_at < %s OR rule_id = '{CARRIED_FORWARD}')
     RETURNING learner_id, entry_id, points)
-SELECT learner_id, count(*), sum(points), min(entry_id) FROM gone
-GROUP BY learner_id ORDER BY learner_id
+SELECT learner_id, count(*), sum(points), min(entry_id) FROM gone GROUP BY learner_id
 """  # noqa: S608
 
 # Erasure deletes the profile before it pseudonymises the ledger: holding the profiles'
@@ -94,9 +92,7 @@ class PostgresRetentionRepository:
         what was deleted, per learner."""
         ids = sorted(set(learner_ids))
         await self._connection.execute(_LOCK_PROFILES, (self._tenant, ids))
-        cursor = await self._connection.execute(
-            FOLD_QUERY, {"tenant": self._tenant, "learners": ids, "horizon": horizon}
-        )
+        cursor = await self._connection.execute(FOLD_QUERY, (self._tenant, ids, horizon, horizon))
         return [
             FoldedEntries(str(learner), int(count), int(points), str(first))
             for learner, count, points, first in await cursor.fetchall()
