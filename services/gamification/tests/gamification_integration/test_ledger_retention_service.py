@@ -15,7 +15,7 @@ import pytest
 from agora.gamification.v1 import gamification_pb2 as pb
 from agora_core.runtime import ServiceRuntime
 from agora_core.testing import eventually
-from agora_core.testing.event_tap import EventTap, publish_events
+from agora_core.testing.event_tap import publish_events
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
 from agora_core.testing.service_harness import running_service
 from agora_gamification.bootstrap import build
@@ -33,7 +33,7 @@ HORIZON = dt.datetime(2026, 12, 23, tzinfo=dt.UTC)  # 00:00 UTC, 30 days before 
 
 @pytest.fixture(scope="module")
 async def service(
-    kafka_bootstrap: str, module_postgres_dsn: str, tap: EventTap, clock: MovableClock
+    kafka_bootstrap: str, module_postgres_dsn: str, clock: MovableClock
 ) -> AsyncIterator[ServiceRuntime]:
     """This module's service purges every 0.2 s, two months after the events."""
     clock.now = NOW
