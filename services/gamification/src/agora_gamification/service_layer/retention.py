@@ -59,7 +59,10 @@ class LedgerRetention:
         """Purge every tenant with a retention (the periodic task's tick)."""
         total = PurgeResult()
         for tenant_id in await self._tenants():
-            total += await self.purge_tenant(tenant_id)
+            try:
+                total += await self.purge_tenant(tenant_id)
+            except Exception as error:  # one tenant's failed batch must not stop the others
+                log.warning("ledger purge failed", tenant=tenant_id, error=repr(error))
         return total
 
     async def purge_tenant(self, tenant_id: str) -> PurgeResult:
