@@ -14,6 +14,7 @@ from agora_gamification.domain.retention import (
     CARRIED_FORWARD,
     FoldedEntries,
     carried_entries,
+    carried_entry_id,
     retention_horizon,
 )
 from agora_gamification.domain.rules import Rule
@@ -138,3 +139,18 @@ async def test_retention_off_keeps_every_entry() -> None:
     kept = dict(storage.tenants["acme"].ledger)
     assert await purge(storage).purge() == PurgeResult()
     assert storage.tenants["acme"].ledger == kept
+
+
+async def test_a_tenant_whose_purge_fails_does_not_stop_the_others() -> None:
+    storage = await scored_storage(30)
+    broken = storage.tenants["broken"]
+    broken.settings = TenantSettings(ledger_retention_days=30)
+    old = replace(next(iter(storage.tenants["acme"].ledger.values())), entry_id="b-1")
+    # An entry already holding the id the carried entry would take: its insert fails.
+    clash = replace(old, entry_id=carried_entry_id(HORIZON, "b-1"), awarded_at=NOW)
+    broken.ledger = {x.entry_id: x for x in (old, clash)}
+    assert sorted(await storage.retention_tenants()) == ["acme", "broken"]
+
+    assert await purge(storage).purge() == PurgeResult(learners=3, entries=8)
+    assert storage.tenants["acme"].purged_before == HORIZON
+    assert broken.purged_before is None
