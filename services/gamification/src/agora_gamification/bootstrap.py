@@ -27,6 +27,7 @@ from agora_gamification.service_layer.awards import Awards
 from agora_gamification.service_layer.challenges import Challenges, deadline_sweeper
 from agora_gamification.service_layer.leaderboards import Leaderboards
 from agora_gamification.service_layer.people import People
+from agora_gamification.service_layer.retention import LedgerRetention, retention_purger
 from agora_gamification.service_layer.scoring import Clock, Scoring, TenantConfigs
 from agora_gamification.settings import GamificationSettings
 
@@ -37,18 +38,21 @@ def utc_now() -> dt.datetime:
 
 
 class GamificationRuntime(ServiceRuntime):
-    """The shared runtime plus the challenge deadline sweeper and the public
-    credential endpoint."""
+    """The shared runtime plus the challenge deadline sweeper, the ledger retention
+    purge and the public credential endpoint."""
 
     sweeper: PeriodicTask
+    purger: PeriodicTask
     public_http: CredentialsHttp
 
     async def start(self) -> None:
         await super().start()
         await self.public_http.start()
         self.sweeper.start()
+        self.purger.start()
 
     async def stop(self) -> None:
+        await self.purger.stop()
         await self.sweeper.stop()
         await self.public_http.stop()
         await super().stop()
@@ -78,6 +82,10 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
     )
     runtime.public_http = CredentialsHttp(settings.public_host, settings.public_port, awards)
     runtime.sweeper = deadline_sweeper(challenges, settings.challenge_sweep_seconds)
+    retention = LedgerRetention(
+        uow, uow.retention_tenants, clock, batch_size=settings.ledger_purge_batch_size
+    )
+    runtime.purger = retention_purger(retention, settings.ledger_purge_seconds)
     eraser = gamification_eraser(database)
     topics, handlers, set_handlers = with_erasure_batch(
         consumed_topics(),

@@ -42,3 +42,17 @@ class GamificationSettings(ServiceSettings):
     challenge_sweep_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="How often deadlines are checked."
     )
+    ledger_purge_seconds: float = Field(
+        default=3600.0,
+        gt=0,
+        le=86400,
+        description="How often ledgers are purged by their tenant's retention "
+        "(tenant setting ledger_retention_days).",
+    )
+    ledger_purge_batch_size: int = Field(
+        default=500,
+        ge=1,
+        le=10000,
+        description="Old ledger entries looked at per purge transaction (their learners, "
+        "at most this many, are carried in it).",
+    )

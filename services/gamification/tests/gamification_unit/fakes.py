@@ -29,7 +29,10 @@ from agora_gamification.service_layer.ports import (
     LedgerRepository,
     MembershipRepository,
     ProfileRepository,
+    RetentionRepository,
 )
+
+from .fake_retention import FakeRetention
 
 
 class TenantData:
@@ -44,6 +47,7 @@ class TenantData:
         self.profiles: dict[str, ProfileState] = {}
         self.person_settings: dict[str, tuple[str, bool]] = {}
         self.ledger: dict[str, LedgerLine] = {}
+        self.purged_before: dt.datetime | None = None
         self.awards: dict[str, AwardLine] = {}
         self.revocations: dict[str, tuple[str, dt.datetime]] = {}
         self.entries: dict[tuple[str, str, str], BoardScore] = {}
@@ -425,6 +429,7 @@ class FakeUnitOfWork:
         self.config: ConfigRepository = FakeConfig(data)
         self.profiles: ProfileRepository = FakeProfiles(data)
         self.ledger: LedgerRepository = FakeLedger(data)
+        self.retention: RetentionRepository = FakeRetention(data)
         self.awards: AwardRepository = FakeAwards(data)
         self.boards: BoardRepository = FakeBoards(data)
         self.memberships: MembershipRepository = FakeMemberships(data)
@@ -448,6 +453,9 @@ class FakeStorage:
         uow = FakeUnitOfWork(tenant_id, self.tenants[tenant_id])
         yield uow
         uow.data.outbox.extend(uow.pending)
+
+    async def retention_tenants(self) -> list[str]:
+        return [t for t, data in self.tenants.items() if data.settings.ledger_retention_days]
 
     async def due_challenges(self, now: dt.datetime, limit: int) -> list[tuple[str, str]]:
         return [

@@ -30,6 +30,9 @@ MAX_POINTS: Final = 10_000
 MAX_CONDITIONS: Final = 10
 MAX_WEIGHTS: Final = 20
 IDENTIFIER = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+CARRIED_FORWARD: Final = "carried-forward"
+"""The ledger's own ``rule_id`` for the entry that carries a learner's purged entries
+(``domain/retention.py``); no rule may take it."""
 
 
 class Condition(BaseModel):
@@ -128,6 +131,13 @@ class Rule(BaseModel):
     enabled: bool = True
     version: int = Field(default=1, ge=1)
     description: PlainText = Field(default="", max_length=500)
+
+    @field_validator("rule_id")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == CARRIED_FORWARD:
+            raise ValueError(f"{value!r} is reserved for carried ledger entries")
+        return value
 
     @field_validator("event_type")
     @classmethod

@@ -1,4 +1,5 @@
-"""Tenant settings (time zone, privacy, levels, streak grace), levels and periods."""
+"""Tenant settings (time zone, privacy, levels, streak grace, ledger retention), levels
+and periods."""
 
 from __future__ import annotations
 
@@ -42,6 +43,20 @@ def valid_time_zone(value: str) -> str:
 
 _ZONES: Final = available_timezones()
 
+KEEP_FOREVER: Final = 0
+MIN_RETENTION_DAYS: Final = 30
+MAX_RETENTION_DAYS: Final = 3650
+
+
+def valid_retention_days(days: int) -> int:
+    """Ledger retention: 0 (keep every entry) or MIN…MAX days, or ValueError."""
+    if days != KEEP_FOREVER and not MIN_RETENTION_DAYS <= days <= MAX_RETENTION_DAYS:
+        raise ValueError(
+            f"must be {KEEP_FOREVER} (keep forever) or {MIN_RETENTION_DAYS} to "
+            f"{MAX_RETENTION_DAYS} days, not {days}"
+        )
+    return days
+
 
 class TenantSettings(BaseModel):
     """What an admin may tune for the whole tenant."""
@@ -52,11 +67,19 @@ class TenantSettings(BaseModel):
     privacy_mode: PrivacyMode = "public"
     levels: tuple[LevelThreshold, ...] = Field(default=DEFAULT_LEVELS, min_length=1, max_length=50)
     streak_grace_days: int = Field(default=1, ge=0, le=7)
+    ledger_retention_days: int = KEEP_FOREVER
+    """Ledger entries older than this many days are carried into one entry per learner
+    (``domain/retention.py``); 0 keeps every entry."""
 
     @field_validator("time_zone")
     @classmethod
     def _zone(cls, value: str) -> str:
         return valid_time_zone(value)
+
+    @field_validator("ledger_retention_days")
+    @classmethod
+    def _retention(cls, value: int) -> int:
+        return valid_retention_days(value)
 
     @model_validator(mode="after")
     def _levels_ascending(self) -> TenantSettings:

@@ -375,6 +375,7 @@ class GamificationServicer(gamification_pb2_grpc.GamificationServiceServicer):
             "time_zone": s.time_zone or "UTC",
             "privacy_mode": s.privacy_mode or "public",
             "streak_grace_days": s.streak_grace_days,
+            "ledger_retention_days": s.ledger_retention_days,
         }
         if s.levels:
             data["levels"] = [

@@ -194,6 +194,7 @@ def tenant_pb(settings: TenantSettings) -> pb.TenantSettings:
             for lv in settings.levels
         ],
         streak_grace_days=settings.streak_grace_days,
+        ledger_retention_days=settings.ledger_retention_days,
     )
 
 

@@ -16,6 +16,7 @@ from agora_gamification.domain.badges import BadgeDefinition
 from agora_gamification.domain.boards import BoardHead, BoardScore, Neighbourhood, Placement, Team
 from agora_gamification.domain.challenges import Challenge, DuelAttempt
 from agora_gamification.domain.profile import AwardLine, LedgerLine, ProfileState
+from agora_gamification.domain.retention import FoldedEntries
 from agora_gamification.domain.rules import Rule
 from agora_gamification.domain.settings import PersonSettings, TenantSettings
 from agora_gamification.domain.tenant import TenantState
@@ -50,6 +51,16 @@ class LedgerRepository(Protocol):
     ) -> list[LedgerLine]: ...
     async def sum_of(self, learner_id: str) -> int: ...
     async def pseudonymise(self, person_id: str, pseudonym: str) -> int: ...
+
+
+class RetentionRepository(Protocol):
+    async def claim(self) -> int | None: ...
+    async def learners_before(self, horizon: dt.datetime, limit: int) -> list[str]: ...
+    async def fold_before(
+        self, learner_ids: Sequence[str], horizon: dt.datetime
+    ) -> list[FoldedEntries]: ...
+    async def add_carried(self, lines: Sequence[LedgerLine]) -> None: ...
+    async def finished(self, horizon: dt.datetime, at: dt.datetime) -> None: ...
 
 
 class AwardRepository(Protocol):
@@ -110,6 +121,7 @@ class UnitOfWork(Protocol):
     config: ConfigRepository
     profiles: ProfileRepository
     ledger: LedgerRepository
+    retention: RetentionRepository
     awards: AwardRepository
     boards: BoardRepository
     memberships: MembershipRepository
@@ -131,3 +143,9 @@ class DueChallenges(Protocol):
     """The sweeper's one cross-tenant read: (tenant, challenge id) of passed deadlines."""
 
     async def __call__(self, now: dt.datetime, limit: int) -> list[tuple[str, str]]: ...
+
+
+class RetentionTenants(Protocol):
+    """The purger's one cross-tenant read: the tenants that set a ledger retention."""
+
+    async def __call__(self) -> list[str]: ...

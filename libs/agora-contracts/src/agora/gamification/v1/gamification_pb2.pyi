@@ -216,6 +216,10 @@ Global___GetProfileResponse: _TypeAlias = GetProfileResponse  # noqa: Y015
 
 @_typing.final
 class LedgerEntry(_message.Message):
+    """One ledger entry. An entry with rule_id "carried-forward" (rule_version 0, no
+    source event) carries the learner's entries purged by the tenant's retention.
+    """
+
     DESCRIPTOR: _descriptor.Descriptor
 
     ENTRY_ID_FIELD_NUMBER: _builtins.int
@@ -1209,12 +1213,18 @@ class TenantSettings(_message.Message):
     PRIVACY_MODE_FIELD_NUMBER: _builtins.int
     LEVELS_FIELD_NUMBER: _builtins.int
     STREAK_GRACE_DAYS_FIELD_NUMBER: _builtins.int
+    LEDGER_RETENTION_DAYS_FIELD_NUMBER: _builtins.int
     time_zone: _builtins.str
     """IANA time zone closing weeks/months and the default for streaks."""
     privacy_mode: _builtins.str
     """public, neighbours_only, anonymous."""
     streak_grace_days: _builtins.int
     """Missed days a streak survives."""
+    ledger_retention_days: _builtins.int
+    """Ledger entries older than this many days are folded, per learner, into one
+    entry with rule_id "carried-forward" dated at the horizon (00:00 UTC that many
+    days ago) and worth their sum; 0 keeps every entry, otherwise 30 to 3650.
+    """
     @_builtins.property
     def levels(self) -> _containers.RepeatedCompositeFieldContainer[Global___Level]:
         """Ascending thresholds; the first must be 0."""
@@ -1226,10 +1236,11 @@ class TenantSettings(_message.Message):
         privacy_mode: _builtins.str = ...,
         levels: _abc.Iterable[Global___Level] | None = ...,
         streak_grace_days: _builtins.int = ...,
+        ledger_retention_days: _builtins.int = ...,
     ) -> None: ...
     _HasFieldArgType: _TypeAlias = _Never  # noqa: Y015
     def HasField(self, field_name: _HasFieldArgType) -> _builtins.bool: ...
-    _ClearFieldArgType: _TypeAlias = _typing.Literal["levels", b"levels", "privacy_mode", b"privacy_mode", "streak_grace_days", b"streak_grace_days", "time_zone", b"time_zone"]  # noqa: Y015
+    _ClearFieldArgType: _TypeAlias = _typing.Literal["ledger_retention_days", b"ledger_retention_days", "levels", b"levels", "privacy_mode", b"privacy_mode", "streak_grace_days", b"streak_grace_days", "time_zone", b"time_zone"]  # noqa: Y015
     def ClearField(self, field_name: _ClearFieldArgType) -> None: ...
     def WhichOneof(self, oneof_group: _Never) -> None: ...
 

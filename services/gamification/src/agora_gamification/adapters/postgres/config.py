@@ -11,6 +11,7 @@ import json
 
 from psycopg import AsyncConnection
 
+from agora_gamification.adapters.postgres.retention import set_retention
 from agora_gamification.domain.badges import BadgeDefinition
 from agora_gamification.domain.rules import Rule
 from agora_gamification.domain.settings import LevelThreshold, TenantSettings
@@ -32,13 +33,13 @@ class PostgresConfigRepository:
     async def tenant_state(self) -> TenantState:
         cursor = await self._connection.execute(
             "SELECT time_zone, privacy_mode, streak_grace_days, levels, config_version, "
-            "open_challenges FROM tenant_config WHERE tenant_id = %s",
+            "open_challenges, ledger_retention_days FROM tenant_config WHERE tenant_id = %s",
             (self._tenant,),
         )
         row = await cursor.fetchone()
         if row is None:
             return TenantState(0, 0, TenantSettings())
-        zone, privacy, grace, levels, version, open_challenges = row
+        zone, privacy, grace, levels, version, open_challenges, retention = row
         settings = (
             TenantSettings()
             if zone is None
@@ -47,17 +48,20 @@ class PostgresConfigRepository:
                 privacy_mode=privacy,
                 streak_grace_days=grace,
                 levels=tuple(LevelThreshold.model_validate(lv) for lv in levels),
+                ledger_retention_days=retention,
             )
         )
         return TenantState(int(version), int(open_challenges), settings)
 
     async def put_settings(self, settings: TenantSettings) -> None:
+        """Store the settings; the purger's view of the retention moves with them."""
         await self._connection.execute(
             "INSERT INTO tenant_config (tenant_id, time_zone, privacy_mode, streak_grace_days, "
-            "levels, config_version) VALUES (%s, %s, %s, %s, %s, 1) "
+            "levels, ledger_retention_days, config_version) VALUES (%s, %s, %s, %s, %s, %s, 1) "
             "ON CONFLICT (tenant_id) DO UPDATE SET time_zone = excluded.time_zone, "
             "privacy_mode = excluded.privacy_mode, "
             "streak_grace_days = excluded.streak_grace_days, levels = excluded.levels, "
+            "ledger_retention_days = excluded.ledger_retention_days, "
             "config_version = tenant_config.config_version + 1",
             (
                 self._tenant,
@@ -65,8 +69,10 @@ class PostgresConfigRepository:
                 settings.privacy_mode,
                 settings.streak_grace_days,
                 json.dumps([lv.model_dump() for lv in settings.levels]),
+                settings.ledger_retention_days,
             ),
         )
+        await set_retention(self._connection, self._tenant, settings.ledger_retention_days)
 
     async def count_open_challenges(self, delta: int) -> None:
         await self._connection.execute(

@@ -51,6 +51,9 @@ async def _memberships(core: CoreUnitOfWork, erasure: Erasure) -> int:
     return await uow.memberships.leave_all(erasure.person_id)
 
 
+# Profiles first: the ledger purge folds a learner's entries holding their profile's
+# lock, so deleting the profile waits for a running purge and the ledger step then sees
+# (and renames) the carried entry it inserted.
 STEPS: Final[tuple[tuple[str, ErasureStep], ...]] = (
     ("profiles", _profile),
     ("person_settings", _profile),
@@ -73,6 +76,7 @@ NOT_PERSONAL: Final = {
     "badges": "badge definitions",
     "teams": "team names (members are in team_members)",
     "challenge_deadlines": "challenge ids and times",
+    "ledger_retention": "the tenant's retention days and last purge",
     "board_counts": "entries per points value (moved by the board_entries step)",
 }
 

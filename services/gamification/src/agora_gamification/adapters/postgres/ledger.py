@@ -10,13 +10,13 @@ from psycopg import AsyncConnection
 
 from agora_gamification.domain.profile import LedgerLine
 
-_INSERT = """
+INSERT_LINES: Final = """
 INSERT INTO ledger (tenant_id, entry_id, learner_id, points, balance, rule_id, rule_version,
     source_event_id, source_event_type, awarded_at)
 SELECT %s, * FROM unnest(%s::text[], %s::text[], %s::integer[], %s::bigint[], %s::text[],
     %s::integer[], %s::text[], %s::text[], %s::timestamptz[])
-ON CONFLICT (tenant_id, entry_id) DO NOTHING
 """
+_INSERT: Final = INSERT_LINES + "ON CONFLICT (tenant_id, entry_id) DO NOTHING"
 
 _COLUMNS = (
     "entry_id, learner_id, points, balance, rule_id, rule_version, source_event_id, "
@@ -44,21 +44,7 @@ class PostgresLedgerRepository:
         how many were new."""
         if not lines:
             return 0
-        cursor = await self._connection.execute(
-            _INSERT,
-            (
-                self._tenant,
-                [x.entry_id for x in lines],
-                [x.learner_id for x in lines],
-                [x.points for x in lines],
-                [x.balance for x in lines],
-                [x.rule_id for x in lines],
-                [x.rule_version for x in lines],
-                [x.source_event_id for x in lines],
-                [x.source_event_type for x in lines],
-                [x.awarded_at for x in lines],
-            ),
-        )
+        cursor = await self._connection.execute(_INSERT, insert_parameters(self._tenant, lines))
         return cursor.rowcount
 
     async def entries_of(
@@ -88,6 +74,22 @@ class PostgresLedgerRepository:
             (pseudonym, self._tenant, person_id),
         )
         return cursor.rowcount
+
+
+def insert_parameters(tenant_id: str, lines: Sequence[LedgerLine]) -> tuple[object, ...]:
+    """The parameters of :data:`INSERT_LINES` for ``lines`` (one array per column)."""
+    return (
+        tenant_id,
+        [x.entry_id for x in lines],
+        [x.learner_id for x in lines],
+        [x.points for x in lines],
+        [x.balance for x in lines],
+        [x.rule_id for x in lines],
+        [x.rule_version for x in lines],
+        [x.source_event_id for x in lines],
+        [x.source_event_type for x in lines],
+        [x.awarded_at for x in lines],
+    )
 
 
 def _line(row: tuple[object, ...]) -> LedgerLine:

@@ -26,6 +26,10 @@ from agora_gamification.adapters.postgres.config import PostgresConfigRepository
 from agora_gamification.adapters.postgres.ledger import PostgresLedgerRepository
 from agora_gamification.adapters.postgres.memberships import PostgresMembershipRepository
 from agora_gamification.adapters.postgres.profiles import PostgresProfileRepository
+from agora_gamification.adapters.postgres.retention import (
+    PostgresRetentionRepository,
+    retention_tenants,
+)
 from agora_gamification.service_layer.ports import (
     AwardRepository,
     BoardRepository,
@@ -34,6 +38,7 @@ from agora_gamification.service_layer.ports import (
     LedgerRepository,
     MembershipRepository,
     ProfileRepository,
+    RetentionRepository,
 )
 
 
@@ -47,6 +52,7 @@ class PostgresUnitOfWork:
         self.config: ConfigRepository = PostgresConfigRepository(connection, tenant_id)
         self.profiles: ProfileRepository = PostgresProfileRepository(connection, tenant_id)
         self.ledger: LedgerRepository = PostgresLedgerRepository(connection, tenant_id)
+        self.retention: RetentionRepository = PostgresRetentionRepository(connection, tenant_id)
         self.awards: AwardRepository = PostgresAwardRepository(connection, tenant_id)
         self.boards: BoardRepository = PostgresBoardRepository(connection, tenant_id)
         self.memberships: MembershipRepository = PostgresMembershipRepository(connection, tenant_id)
@@ -78,3 +84,8 @@ class PostgresUnitOfWorkFactory:
         """Passed deadlines of every tenant (a table without row-level security)."""
         async with self._database.unit_of_work() as core:
             return await due_challenges(core.connection, now, limit)
+
+    async def retention_tenants(self) -> list[str]:
+        """Tenants with a ledger retention (a table without row-level security)."""
+        async with self._database.unit_of_work() as core:
+            return await retention_tenants(core.connection)

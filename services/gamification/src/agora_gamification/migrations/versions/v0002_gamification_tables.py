@@ -2,9 +2,9 @@
 
 - ``ledger``: append-only point entries (a deterministic ``entry_id`` per event and
   rule makes a repeat a no-op). Not partitioned: rows are never updated except by
-  erasure (learner id → pseudonym) and the documented retention policy purges whole
-  tenants only (docs/gamification-storage.md), so a learner's balance always equals
-  the sum of their entries.
+  erasure (learner id → pseudonym); retention (revision 0006) replaces a learner's old
+  entries with one carried entry in the same transaction, so a learner's balance
+  always equals the sum of their entries.
 - ``profiles``: balance, level, streak, version and the counters the pure domain
   (``domain/profile.py``) keeps, and the ids of the learner's last applied events (a
   second guard behind the processed marks, which are purged after their retention);
