@@ -205,24 +205,16 @@ class PostgresBoardRepository:
         tied entries and the nearest beyond them are read together, then joined."""
         key = (self._tenant, board, period)
         tie = (*key, me.points, me.reached_at, me.learner_id)
-        (
-            higher,
-            tied_ahead,
-            tied_before,
-            higher_nearest,
-            tied_after,
-            lower_nearest,
-        ) = await read_many(
-            self._connection,
-            [
-                (HIGHER_QUERY, (*key, me.points)),
-                (TIED_AHEAD_QUERY, tie),
+        statements: list[Statement] = [(HIGHER_QUERY, (*key, me.points)), (TIED_AHEAD_QUERY, tie)]
+        if limit:  # the rank alone (a board call without around-me) needs no neighbours
+            statements += [
                 (TIED_BEFORE_QUERY, (*tie, limit)),
                 (HIGHER_NEAREST_QUERY, (*key, me.points, limit)),
                 (TIED_AFTER_QUERY, (*tie, limit)),
                 (LOWER_NEAREST_QUERY, (*key, me.points, limit)),
-            ],
-        )
+            ]
+        higher, tied_ahead, *near = await read_many(self._connection, statements)
+        tied_before, higher_nearest, tied_after, lower_nearest = near or ([], [], [], [])
         above = [_placement(r) for r in [*tied_before, *higher_nearest]][:limit]
         below = [_placement(r) for r in [*tied_after, *lower_nearest]][:limit]
         return Neighbourhood(1 + int(higher[0][0]) + int(tied_ahead[0][0]), above, below)
