@@ -1,6 +1,7 @@
-"""``Database.read_once``: a tenant-scoped read in one round trip (the erased-caller
-check of every gRPC call). Row-level security applies to it, its tenant setting ends
-with it, and values reach SQL quoted by psycopg's client-side binding, never as text."""
+"""``Database.read_once`` and ``read_batch``: tenant-scoped reads in one round trip
+(the erased-caller check of every gRPC call, a leaderboard). Row-level security applies
+to them, their tenant setting ends with them, and values reach SQL quoted by psycopg's
+client-side binding, never as text."""
 
 from __future__ import annotations
 
@@ -79,3 +80,20 @@ async def test_hostile_strings_are_quoted_values(
     assert found == [(title,)]
     assert await notes.delete(note_id)
     assert await notes_db.read_once(tenant, "SELECT count(*) FROM notes") == [(0,)]
+
+
+async def test_a_batch_reads_every_statement_as_its_tenant_in_one_message(
+    notes_db: Database,
+) -> None:
+    await PostgresNotes(notes_db, "acme").add(_note("a1"))
+    await PostgresNotes(notes_db, "globex").add(_note("g1"))
+    counts, ids, setting = await notes_db.read_batch(
+        "acme",
+        [
+            ("SELECT count(*) FROM notes", ()),
+            ("SELECT note_id FROM notes WHERE title = %s ORDER BY 1", ("t",)),
+            ("SELECT current_setting('agora.tenant_id')", ()),
+        ],
+    )
+    assert (counts, ids, setting) == ([(1,)], [("a1",)], [("acme",)])
+    assert await notes_db.read_batch("globex", [("SELECT note_id FROM notes", ())]) == [[("g1",)]]

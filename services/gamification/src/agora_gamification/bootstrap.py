@@ -10,6 +10,7 @@ from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.privacy import ErasedCallerVerifier
 from agora_core.privacy.postgres import with_erasure_batch
 from agora_core.runtime import ServiceRuntime
+from agora_gamification.adapters.postgres.board_reads import PostgresBoardReads
 from agora_gamification.adapters.postgres.erasure import gamification_eraser
 from agora_gamification.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from agora_gamification.domain.open_badges import CredentialSigner
@@ -97,7 +98,7 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
     runtime.add_batch_consumer(topics, handlers, set_handlers)
     use_cases = UseCases(
         people=People(uow, clock),
-        leaderboards=Leaderboards(uow, clock),
+        leaderboards=Leaderboards(uow, PostgresBoardReads(database), clock),
         administration=Administration(uow, clock),
         awards=awards,
         challenges=challenges,

@@ -24,6 +24,7 @@ from agora_core.runtime import ServiceRuntime
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events
 from agora_core.testing.service_harness import running_service
+from agora_gamification.adapters.postgres.board_reads import PostgresBoardReads
 from agora_gamification.adapters.postgres.unit_of_work import PostgresUnitOfWorkFactory
 from agora_gamification.bootstrap import build
 from agora_gamification.service_layer.leaderboards import BoardQuery, Leaderboards
@@ -158,8 +159,9 @@ async def assert_board_matches_balances(
     )
     assert {learner: int(points) for learner, points, _ in entries} == balances
     expected = [learner for learner, _, _ in sorted(entries, key=lambda e: (-e[1], e[2], e[0]))]
+    database = service.require_postgres()
     board = await Leaderboards(
-        PostgresUnitOfWorkFactory(service.require_postgres()), lambda: T0
+        PostgresUnitOfWorkFactory(database), PostgresBoardReads(database), lambda: T0
     ).board(
         Principal("l0", tenant),
         BoardQuery(

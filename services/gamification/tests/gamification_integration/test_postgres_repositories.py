@@ -4,21 +4,23 @@ the index each list view is served by."""
 from __future__ import annotations
 
 import datetime as dt
+import random
 from collections.abc import AsyncIterator
 
 import pytest
 
 from agora_core.postgres import Database
 from agora_core.testing.postgres import assert_index_serves, migrated_database, query_plan
-from agora_gamification.adapters.postgres import boards as board_sql
+from agora_gamification.adapters.postgres import board_reads
 from agora_gamification.adapters.postgres import ledger as ledger_sql
 from agora_gamification.adapters.postgres.awards import PostgresAwardRepository
+from agora_gamification.adapters.postgres.board_reads import PostgresBoardReads, board_statements
 from agora_gamification.adapters.postgres.boards import PostgresBoardRepository
 from agora_gamification.adapters.postgres.config import PostgresConfigRepository
 from agora_gamification.adapters.postgres.ledger import PostgresLedgerRepository
 from agora_gamification.adapters.postgres.memberships import PostgresMembershipRepository
 from agora_gamification.adapters.postgres.profiles import PERSON_SETTINGS, PostgresProfileRepository
-from agora_gamification.domain.boards import BoardScore, Placement, Team
+from agora_gamification.domain.boards import BoardRead, BoardScore, BoardSnapshot, Placement, Team
 from agora_gamification.domain.profile import AwardLine, LedgerLine, ProfileState, Streak
 from agora_gamification.domain.rules import Rule
 from agora_gamification.domain.settings import PersonSettings, TenantSettings
@@ -116,89 +118,123 @@ async def seed_board(database: Database, points: dict[str, int]) -> None:
         )
 
 
+async def snapshot(
+    database: Database, learner: str, top_n: int = 0, neighbours: int = 0
+) -> BoardSnapshot:
+    read = BoardRead("tenant", "all", learner, top_n, neighbours)
+    return await PostgresBoardReads(database).snapshot(TENANT, read)
+
+
 async def test_board_top_rank_and_neighbours_follow_the_tie_rule(database: Database) -> None:
     # ada and bob tie at 50 (ada first), cy and dan tie at 30 (cy first), eve below.
     await seed_board(database, {"ada": 50, "bob": 50, "cy": 30, "dan": 30, "eve": 10, "fay": 70})
     async with database.unit_of_work(TENANT) as uow:
+        await PostgresBoardRepository(uow.connection, TENANT).set_public("fay", False)
+    cy = await snapshot(database, "cy", top_n=3, neighbours=2)
+    assert [p.learner_id for p in cy.top] == ["ada", "bob", "cy"]
+    assert (cy.rank, cy.ranked_count) == (3, 5)
+    assert [p.learner_id for p in cy.above] == ["bob", "ada"]
+    assert [p.learner_id for p in cy.below] == ["dan", "eve"]
+    assert cy.settings == TenantSettings()
+    assert cy.team_exists  # not a team board
+    # dan's nearest above: cy (tied, ahead of him), then bob (beyond the tie).
+    dan = await snapshot(database, "dan", neighbours=2)
+    assert dan.top == []
+    assert (dan.rank, [p.learner_id for p in dan.above]) == (4, ["cy", "bob"])
+    assert [p.learner_id for p in dan.below] == ["eve"]
+    fay = await snapshot(database, "fay", neighbours=2)  # opted out: on no public board
+    assert (fay.mine is not None, fay.rank, fay.above, fay.below) == (True, 0, [], [])
+    nobody = await snapshot(database, "nobody", top_n=1, neighbours=2)
+    assert (nobody.mine, nobody.rank, len(nobody.top)) == (None, 0, 1)
+    async with database.unit_of_work(TENANT) as uow:
         boards = PostgresBoardRepository(uow.connection, TENANT)
-        await boards.set_public("fay", False)
-        head = await boards.head("tenant", "all", "cy", 3)
-        mine = head.mine
-        assert mine is not None
-        me = Placement("cy", mine.points, mine.reached_at)
-        near = await boards.neighbourhood("tenant", "all", me, 2)
-        # dan's nearest above: cy (tied, ahead of him), then bob (beyond the tie).
-        dan = await boards.head("tenant", "all", "dan", 0)
-        assert dan.top == []
-        assert dan.mine is not None
-        dan_near = await boards.neighbourhood(
-            "tenant", "all", Placement("dan", 30, dan.mine.reached_at), 2
-        )
-        assert (dan_near.rank, [p.learner_id for p in dan_near.above]) == (4, ["cy", "bob"])
-        assert [p.learner_id for p in dan_near.below] == ["eve"]
-        assert (await boards.head("tenant", "all", "nobody", 1)).mine is None
         totals = await boards.totals(["tenant"], "all")
         assert await boards.remove("eve", "tenant") == 1
-        assert (await boards.head("tenant", "all", "x", 0)).ranked_count == 4
-        # Counts follow moves: dan passes everyone, fay comes back, ada is erased.
+    assert (await snapshot(database, "x")).ranked_count == 4
+    # Counts follow moves: dan passes everyone, fay comes back, ada is erased.
+    async with database.unit_of_work(TENANT) as uow:
+        boards = PostgresBoardRepository(uow.connection, TENANT)
         await boards.set_scores([BoardScore("tenant", "all", "dan", 80, T0, True)])
         await boards.set_public("fay", True)
         assert await boards.delete_person("ada") == 1
-        after_moves = await boards.head("tenant", "all", "cy", 4)
-        assert after_moves.ranked_count == 4
-        assert [p.learner_id for p in after_moves.top] == [
-            "dan",
-            "fay",
-            "bob",
-            "cy",
-        ]
-        cy = Placement("cy", mine.points, mine.reached_at)
-        assert (await boards.neighbourhood("tenant", "all", cy, 0)).rank == 4
+    after_moves = await snapshot(database, "cy", top_n=4)
+    assert after_moves.ranked_count == 4
+    assert [p.learner_id for p in after_moves.top] == ["dan", "fay", "bob", "cy"]
+    assert after_moves.rank == 4
+    async with database.unit_of_work(TENANT) as uow:
         counts = await uow.connection.execute(
             "SELECT points, entries FROM board_counts WHERE tenant_id = %s AND entries > 0 "
             "ORDER BY points",
             (TENANT,),
         )
         assert await counts.fetchall() == [(30, 1), (50, 1), (70, 1), (80, 1)]
-    assert [p.learner_id for p in head.top] == ["ada", "bob", "cy"]
-    assert near.rank == 3
-    assert [p.learner_id for p in near.above] == ["bob", "ada"]
-    assert [p.learner_id for p in near.below] == ["dan", "eve"]
-    assert head.ranked_count == 5
+        bands = await uow.connection.execute(
+            "SELECT band, entries FROM board_bands WHERE tenant_id = %s AND entries > 0 "
+            "ORDER BY band",
+            (TENANT,),
+        )
+        assert await bands.fetchall() == [(0, 2), (1, 2)]  # 30, 50 | 70, 80
     assert totals == {"tenant": 240}  # the opted-out learner still counts in totals
 
 
-@pytest.mark.parametrize(
-    ("query", "params", "index"),
-    [
-        (board_sql.HIGHER_QUERY, ("tenant", "all", 30), "board_counts_pkey"),
-        (board_sql.COUNT_QUERY, ("tenant", "all"), "board_counts_pkey"),
-    ],
-)
-async def test_board_sizes_are_sums_over_points_values(
-    database: Database, query: str, params: tuple[object, ...], index: str
-) -> None:
+async def test_ranks_across_bands_match_the_board_sorted_here(database: Database) -> None:
+    """Points on both sides of band edges (63 | 64, 127 | 128), ties, moves within and
+    across bands, an opt-out and a removal: every rank and neighbourhood is exact."""
+    rng = random.Random(7)
+    edges = [0, 1, 62, 63, 64, 65, 127, 128, 129, 191, 192, 300]
+    points = {f"p{n:03d}": rng.choice(edges) for n in range(120)}
+    await seed_board(database, points)
+    moved = {learner: rng.choice(edges) for learner in rng.sample(sorted(points), 40)}
+    async with database.unit_of_work(TENANT) as uow:
+        boards = PostgresBoardRepository(uow.connection, TENANT)
+        await boards.set_scores(
+            [BoardScore("tenant", "all", lr, p, T0, True) for lr, p in moved.items()]
+        )
+        await boards.set_public("p000", False)
+        await boards.remove("p001", "tenant")
+        cursor = await uow.connection.execute(
+            "SELECT learner_id, points, reached_at FROM board_entries "
+            "WHERE tenant_id = %s AND public",
+            (TENANT,),
+        )
+        board = sorted(
+            [Placement(lr, int(p), at) for lr, p, at in await cursor.fetchall()],
+            key=lambda p: (-p.points, p.reached_at, p.learner_id),
+        )
+    assert len(board) == 118
+    for rank, me in enumerate(board, start=1):
+        seen = await snapshot(database, me.learner_id, neighbours=3)
+        assert (seen.rank, seen.ranked_count) == (rank, len(board))
+        assert seen.above == list(reversed(board[max(0, rank - 4) : rank - 1]))
+        assert seen.below == board[rank : rank + 3]
+
+
+async def test_board_sizes_are_sums_over_bands_and_points_values(database: Database) -> None:
     await seed_board(database, {"ada": 50, "bob": 30})
-    plan = await query_plan(database, query, (TENANT, *params), tenant_id=TENANT)
-    assert_index_serves(plan, index)
+    statements = dict(board_statements(TENANT, BoardRead("tenant", "all", "bob", 10, 2)))
+    for query, index in (
+        (board_reads.SIZES_QUERY, "board_bands_pkey"),
+        (board_reads.BAND_HIGHER_QUERY, "board_counts_pkey"),
+    ):
+        plan = await query_plan(database, query, statements[query], tenant_id=TENANT)
+        assert_index_serves(plan, index)
 
 
 @pytest.mark.parametrize(
-    ("query", "params"),
+    "query",
     [
-        (board_sql.TOP_QUERY, ("tenant", "all", 10)),
-        (board_sql.TIED_AHEAD_QUERY, ("tenant", "all", 30, T0, "cy")),
-        (board_sql.TIED_BEFORE_QUERY, ("tenant", "all", 30, T0, "cy", 2)),
-        (board_sql.HIGHER_NEAREST_QUERY, ("tenant", "all", 30, 2)),
-        (board_sql.TIED_AFTER_QUERY, ("tenant", "all", 30, T0, "cy", 2)),
-        (board_sql.LOWER_NEAREST_QUERY, ("tenant", "all", 30, 2)),
+        board_reads.TOP_QUERY,
+        board_reads.TIED_AHEAD_QUERY,
+        board_reads.TIED_BEFORE_QUERY,
+        board_reads.HIGHER_NEAREST_QUERY,
+        board_reads.TIED_AFTER_QUERY,
+        board_reads.LOWER_NEAREST_QUERY,
     ],
 )
-async def test_board_queries_are_served_by_the_rank_index(
-    database: Database, query: str, params: tuple[object, ...]
-) -> None:
+async def test_board_queries_are_served_by_the_rank_index(database: Database, query: str) -> None:
     await seed_board(database, {"ada": 50, "bob": 30})
-    plan = await query_plan(database, query, (TENANT, *params), tenant_id=TENANT)
+    statements = dict(board_statements(TENANT, BoardRead("tenant", "all", "bob", 10, 2)))
+    plan = await query_plan(database, query, statements[query], tenant_id=TENANT)
     assert_index_serves(plan, "board_entries_rank")
 
 

@@ -15,7 +15,7 @@ from agora_core.messaging.events import OutgoingEvent
 from agora_core.testing.request_ids import InMemoryRequestIds
 from agora_gamification.domain.awards import Award
 from agora_gamification.domain.badges import BadgeDefinition
-from agora_gamification.domain.boards import BoardHead, BoardScore, Neighbourhood, Placement, Team
+from agora_gamification.domain.boards import BoardScore, Team
 from agora_gamification.domain.challenges import Challenge, DuelAttempt
 from agora_gamification.domain.profile import AwardLine, LedgerLine, ProfileState
 from agora_gamification.domain.rules import Rule
@@ -215,23 +215,9 @@ class FakeAwards:
         return len(mine)
 
 
-def _order(p: Placement) -> tuple[int, dt.datetime, str]:
-    return (-p.points, p.reached_at, p.learner_id)
-
-
 class FakeBoards:
     def __init__(self, data: TenantData) -> None:
         self._d = data
-
-    def _public(self, board: str, period: str) -> list[Placement]:
-        return sorted(
-            (
-                Placement(s.learner_id, s.points, s.reached_at)
-                for (b, p, _), s in self._d.entries.items()
-                if b == board and p == period and s.public
-            ),
-            key=_order,
-        )
 
     async def set_scores(self, scores: Sequence[BoardScore]) -> None:
         self._d.calls["set_scores"] += 1
@@ -254,39 +240,6 @@ class FakeBoards:
         for key in gone:
             del self._d.entries[key]
         return len(gone)
-
-    async def entry(self, board: str, period: str, learner_id: str) -> BoardScore | None:
-        return self._d.entries.get((board, period, learner_id))
-
-    async def top(self, board: str, period: str, limit: int) -> list[Placement]:
-        return self._public(board, period)[:limit]
-
-    async def rank_of(self, board: str, period: str, me: Placement) -> int:
-        return 1 + sum(_order(p) < _order(me) for p in self._public(board, period))
-
-    async def before(self, board: str, period: str, me: Placement, limit: int) -> list[Placement]:
-        ahead = [p for p in self._public(board, period) if _order(p) < _order(me)]
-        return list(reversed(ahead))[:limit]
-
-    async def after(self, board: str, period: str, me: Placement, limit: int) -> list[Placement]:
-        return [p for p in self._public(board, period) if _order(p) > _order(me)][:limit]
-
-    async def ranked_count(self, board: str, period: str) -> int:
-        return len(self._public(board, period))
-
-    async def head(self, board: str, period: str, learner_id: str, top_n: int) -> BoardHead:
-        top = await self.top(board, period, top_n) if top_n else []
-        mine = await self.entry(board, period, learner_id)
-        return BoardHead(await self.ranked_count(board, period), top, mine)
-
-    async def neighbourhood(
-        self, board: str, period: str, me: Placement, limit: int
-    ) -> Neighbourhood:
-        return Neighbourhood(
-            await self.rank_of(board, period, me),
-            await self.before(board, period, me, limit),
-            await self.after(board, period, me, limit),
-        )
 
     async def totals(self, boards: Sequence[str], period: str) -> dict[str, int]:
         totals: dict[str, int] = {}

@@ -160,18 +160,28 @@ class Database:
     async def read_once(
         self, tenant_id: str, query: str, params: Sequence[object] = ()
     ) -> list[tuple[Any, ...]]:
-        """The rows of one tenant-scoped read, in one round trip.
+        """The rows of one tenant-scoped read, in one round trip (see :meth:`read_batch`).
 
         A unit of work costs three round trips for one read (BEGIN with the tenant, the
         query, COMMIT); reads made on every call (the erased-caller check of each gRPC
-        call) take one instead. The tenant setting and the query go in one message
-        (psycopg's client-side binding): PostgreSQL runs the statements of one message
-        as one implicit transaction, so the transaction-local tenant applies to the query
-        and ends with it. ``query`` is one read-only statement.
+        call) take one instead. ``query`` is one read-only statement.
+        """
+        return (await self.read_batch(tenant_id, [(query, params)]))[0]
+
+    async def read_batch(
+        self, tenant_id: str, statements: Sequence[Statement]
+    ) -> list[list[tuple[Any, ...]]]:
+        """The rows of each of several tenant-scoped reads, in one round trip.
+
+        The tenant setting and the statements go in one message (psycopg's client-side
+        binding): PostgreSQL runs the statements of one message as one implicit
+        transaction, so the transaction-local tenant applies to every statement and ends
+        with them. Each statement reads its own snapshot (READ COMMITTED, as inside a
+        unit of work). ``statements`` are read-only.
         """
         setting: Statement = (
             "SELECT set_config(%s, %s, true)",
             (TENANT_SETTING, require_tenant(tenant_id)),
         )
         async with self.pool.connection() as connection:
-            return (await read_many(connection, [setting, (query, params)]))[1]
+            return (await read_many(connection, [setting, *statements]))[1:]

@@ -13,6 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from agora_gamification.domain.settings import TenantSettings
+
 TENANT_BOARD: Final = "tenant"
 SPACE_PREFIX: Final = "space:"
 TEAM_PREFIX: Final = "team:"
@@ -60,19 +62,32 @@ class Placement:
 
 
 @dataclass(frozen=True)
-class BoardHead:
-    """What every board read needs: its size, its top entries, the caller's entry."""
+class BoardRead:
+    """What a leaderboard call reads: the board's size, its top ``top_n`` (none when 0),
+    the caller's entry and rank, and up to ``neighbours`` entries on each side of it;
+    ``team_id`` (team boards) asks whether the team exists."""
 
-    ranked_count: int
-    top: list[Placement]
-    mine: BoardScore | None
+    board: str
+    period: str
+    learner_id: str
+    top_n: int
+    neighbours: int
+    team_id: str = ""
 
 
 @dataclass(frozen=True)
-class Neighbourhood:
-    """A public entry's rank and its nearest public entries on each side, nearest
-    first."""
+class BoardSnapshot:
+    """A board as one read found it, with the tenant's settings of that moment.
 
+    ``team_exists`` is false only for a team board whose team is missing; ``rank`` is 0
+    and ``above``/``below`` are empty unless the caller has a public entry; neighbours
+    are listed nearest first."""
+
+    settings: TenantSettings
+    team_exists: bool
+    ranked_count: int
+    top: list[Placement]
+    mine: BoardScore | None
     rank: int
     above: list[Placement]
     below: list[Placement]

@@ -1,8 +1,8 @@
 """Use case: leaderboards (top N, "around me", team totals) with privacy built in.
 
-A board is read from its entries' index (``board_entries_rank``): the top N, the
-caller's rank (1 + public entries ordered before theirs) and their neighbours, each an
-index range read. Order and tie rule: more points first; equal points → whoever reached
+A board is read whole in one round trip (``BoardReads``): the tenant's settings, the
+top N, the caller's rank (1 + public entries ordered before theirs) and their
+neighbours. Order and tie rule: more points first; equal points → whoever reached
 that score first; then learner id. Opted-out learners are on no public board (their
 points still count in team totals). Tenant privacy modes: ``public``; ``anonymous``
 (everyone but the caller shown without id); ``neighbours_only`` (no top list, only the
@@ -17,12 +17,19 @@ from typing import Literal
 
 from agora_core.errors import NotFound
 from agora_core.identity import Principal
-from agora_gamification.domain.boards import Placement, board_key
-from agora_gamification.domain.settings import ALL_TIME, local_day, month_key, week_key
-from agora_gamification.service_layer.ports import UnitOfWork, UnitOfWorkFactory
+from agora_gamification.domain.boards import BoardRead, BoardSnapshot, Placement, board_key
+from agora_gamification.domain.settings import (
+    ALL_TIME,
+    TenantSettings,
+    local_day,
+    month_key,
+    week_key,
+)
+from agora_gamification.service_layer.ports import BoardReads, UnitOfWork, UnitOfWorkFactory
 from agora_gamification.service_layer.scoring import Clock
 
 PeriodKind = Literal["all", "week", "month"]
+DEFAULT_ZONE = TenantSettings().time_zone
 BoardKind = Literal["tenant", "space", "team", "teams"]
 
 
@@ -73,54 +80,65 @@ def current_period(kind: PeriodKind, now: dt.datetime, zone: str) -> str:
 class Leaderboards:
     """Reads boards; the tenant and caller come from the principal."""
 
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock) -> None:
+    def __init__(self, uow: UnitOfWorkFactory, reads: BoardReads, clock: Clock) -> None:
         self._uow = uow
+        self._reads = reads
         self._clock = clock
 
     async def board(self, caller: Principal, query: BoardQuery) -> Board:
-        async with self._uow(caller.tenant_id) as uow:
-            settings = (await uow.config.tenant_state()).settings
-            period = query.period_key or current_period(
-                query.period, self._clock(), settings.time_zone
-            )
-            if query.kind == "teams":
+        if query.kind == "teams":
+            async with self._uow(caller.tenant_id) as uow:
+                settings = (await uow.config.tenant_state()).settings
+                period = query.period_key or current_period(
+                    query.period, self._clock(), settings.time_zone
+                )
                 return await _teams(uow, caller.subject, period, query.top_n)
-            if query.kind == "team" and await uow.memberships.team(query.scope_id) is None:
-                raise NotFound("team", query.scope_id)
-            return await _people(
-                uow,
-                caller.subject,
-                board_key(query.kind, query.scope_id),
-                period,
-                query,
-                settings.privacy_mode,
-            )
+        # One round trip: the period of a week or month board is the tenant's, which the
+        # read itself brings; it is guessed in the default zone, and read again in the
+        # few hours a week when the tenant's zone is in another period.
+        now = self._clock()
+        board = board_key(query.kind, query.scope_id)
+        guess = query.period_key or current_period(query.period, now, DEFAULT_ZONE)
+        snapshot = await self._snapshot(caller, query, board, guess)
+        if not snapshot.team_exists:
+            raise NotFound("team", query.scope_id)
+        period = query.period_key or current_period(query.period, now, snapshot.settings.time_zone)
+        if period != guess:
+            snapshot = await self._snapshot(caller, query, board, period)
+        return _people(snapshot, caller.subject, period, query)
+
+    async def _snapshot(
+        self, caller: Principal, query: BoardQuery, board: str, period: str
+    ) -> BoardSnapshot:
+        read = BoardRead(
+            board=board,
+            period=period,
+            learner_id=caller.subject,
+            top_n=query.top_n,
+            neighbours=query.neighbours if query.around_me else 0,
+            team_id=query.scope_id if query.kind == "team" else "",
+        )
+        return await self._reads.snapshot(caller.tenant_id, read)
 
 
-async def _people(
-    uow: UnitOfWork, me: str, board: str, period: str, query: BoardQuery, privacy_mode: str
-) -> Board:
-    # Two round trips at most: the board's head, then my neighbourhood.
-    top_n = 0 if privacy_mode == "neighbours_only" else query.top_n
-    head = await uow.boards.head(board, period, me, top_n)
-    top = [_standing(i + 1, p, me, privacy_mode) for i, p in enumerate(head.top)]
-    ranked, mine = head.ranked_count, head.mine
+def _people(snapshot: BoardSnapshot, me: str, period: str, query: BoardQuery) -> Board:
+    privacy_mode = snapshot.settings.privacy_mode
+    shown = [] if privacy_mode == "neighbours_only" else snapshot.top
+    top = [_standing(i + 1, p, me, privacy_mode) for i, p in enumerate(shown)]
+    ranked, mine = snapshot.ranked_count, snapshot.mine
     if mine is None or not mine.public:
         return Board(top, [], Standing(0, me, 0, is_me=True), ranked, period, privacy_mode)
-    placement = Placement(me, mine.points, mine.reached_at)
-    limit = query.neighbours if query.around_me else 0
-    near = await uow.boards.neighbourhood(board, period, placement, limit)
-    rank = near.rank
+    rank = snapshot.rank
     my_standing = Standing(rank, me, mine.points, is_me=True)
     around: list[Standing] = []
     if query.around_me:
         around = [
             *(
                 _standing(rank - i - 1, p, me, privacy_mode)
-                for i, p in reversed(list(enumerate(near.above)))
+                for i, p in reversed(list(enumerate(snapshot.above)))
             ),
             my_standing,
-            *(_standing(rank + i + 1, p, me, privacy_mode) for i, p in enumerate(near.below)),
+            *(_standing(rank + i + 1, p, me, privacy_mode) for i, p in enumerate(snapshot.below)),
         ]
     return Board(top, around, my_standing, ranked, period, privacy_mode)
 

@@ -13,7 +13,7 @@ from agora_core.idempotency import RequestIds
 from agora_core.messaging.events import OutgoingEvent
 from agora_gamification.domain.awards import Award
 from agora_gamification.domain.badges import BadgeDefinition
-from agora_gamification.domain.boards import BoardHead, BoardScore, Neighbourhood, Placement, Team
+from agora_gamification.domain.boards import BoardRead, BoardScore, BoardSnapshot, Team
 from agora_gamification.domain.challenges import Challenge, DuelAttempt
 from agora_gamification.domain.profile import AwardLine, LedgerLine, ProfileState
 from agora_gamification.domain.retention import FoldedEntries
@@ -76,12 +76,13 @@ class BoardRepository(Protocol):
     async def set_public(self, learner_id: str, public: bool) -> None: ...
     async def remove(self, learner_id: str, board: str) -> int: ...
     async def delete_person(self, learner_id: str) -> int: ...
-    async def entry(self, board: str, period: str, learner_id: str) -> BoardScore | None: ...
-    async def head(self, board: str, period: str, learner_id: str, top_n: int) -> BoardHead: ...
-    async def neighbourhood(
-        self, board: str, period: str, me: Placement, limit: int
-    ) -> Neighbourhood: ...
     async def totals(self, boards: Sequence[str], period: str) -> dict[str, int]: ...
+
+
+class BoardReads(Protocol):
+    """A leaderboard read whole, outside any unit of work (reads change nothing)."""
+
+    async def snapshot(self, tenant_id: str, read: BoardRead) -> BoardSnapshot: ...
 
 
 class MembershipRepository(Protocol):

@@ -8,6 +8,7 @@ challenge query when none is open.
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from psycopg import AsyncConnection
 
@@ -22,6 +23,30 @@ _BUMP = (
     "ON CONFLICT (tenant_id) DO UPDATE SET config_version = tenant_config.config_version + 1"
 )
 
+TENANT_STATE_QUERY = (
+    "SELECT time_zone, privacy_mode, streak_grace_days, levels, config_version, "
+    "open_challenges, ledger_retention_days FROM tenant_config WHERE tenant_id = %s"
+)
+
+
+def tenant_state_of(row: tuple[Any, ...] | None) -> TenantState:
+    """The state of a ``TENANT_STATE_QUERY`` row (defaults when the tenant has none)."""
+    if row is None:
+        return TenantState(0, 0, TenantSettings())
+    zone, privacy, grace, levels, version, open_challenges, retention = row
+    settings = (
+        TenantSettings()
+        if zone is None
+        else TenantSettings(
+            time_zone=zone,
+            privacy_mode=privacy,
+            streak_grace_days=grace,
+            levels=tuple(LevelThreshold.model_validate(lv) for lv in levels),
+            ledger_retention_days=retention,
+        )
+    )
+    return TenantState(int(version), int(open_challenges), settings)
+
 
 class PostgresConfigRepository:
     """One tenant's configuration."""
@@ -31,27 +56,8 @@ class PostgresConfigRepository:
         self._tenant = tenant_id
 
     async def tenant_state(self) -> TenantState:
-        cursor = await self._connection.execute(
-            "SELECT time_zone, privacy_mode, streak_grace_days, levels, config_version, "
-            "open_challenges, ledger_retention_days FROM tenant_config WHERE tenant_id = %s",
-            (self._tenant,),
-        )
-        row = await cursor.fetchone()
-        if row is None:
-            return TenantState(0, 0, TenantSettings())
-        zone, privacy, grace, levels, version, open_challenges, retention = row
-        settings = (
-            TenantSettings()
-            if zone is None
-            else TenantSettings(
-                time_zone=zone,
-                privacy_mode=privacy,
-                streak_grace_days=grace,
-                levels=tuple(LevelThreshold.model_validate(lv) for lv in levels),
-                ledger_retention_days=retention,
-            )
-        )
-        return TenantState(int(version), int(open_challenges), settings)
+        cursor = await self._connection.execute(TENANT_STATE_QUERY, (self._tenant,))
+        return tenant_state_of(await cursor.fetchone())
 
     async def put_settings(self, settings: TenantSettings) -> None:
         """Store the settings; the purger's view of the retention moves with them."""

@@ -78,6 +78,7 @@ NOT_PERSONAL: Final = {
     "challenge_deadlines": "challenge ids and times",
     "ledger_retention": "the tenant's retention days and last purge",
     "board_counts": "entries per points value (moved by the board_entries step)",
+    "board_bands": "entries per band of points values (moved by the board_entries step)",
 }
 
 
