@@ -11,6 +11,10 @@ part in a database of its own, dropped after):
   handled by ONE service process and by TWO processes in one consumer group, each
   beside raw aiokafka consumption of the same records (ratio); balance == ledger sum
   is checked for every learner after each run;
+- **storage floor**: the same events' effects written by the service's own
+  repositories, one transaction per 500 events, decoded and scored beforehand, untimed
+  (``bench/gamification_parts/floor.py``): the database's part alone, which bounds
+  what any consumer with exactly-once effects can reach on this machine;
 - **leaderboards**: GetLeaderboard top-10 and "around me" (5 neighbours) p50/p99 over
   the real gRPC server with N learners on the board (``bench/gamification_parts/board.py``),
   beside the same SQL run directly on the same board, every answer checked exact
@@ -62,6 +66,7 @@ from agora_gamification.migrations import MIGRATIONS
 from agora_gamification.settings import GamificationSettings
 from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench.gamification_parts import board as boards
+from bench.gamification_parts.floor import storage_floor
 
 REPORTS = reports_dir()
 TOPIC = learning.COMPLETIONS_TOPIC
@@ -261,6 +266,20 @@ async def handled_rate(
     }
 
 
+async def floor_rate(admin_dsn: str, count: int, learners: int) -> dict[str, Any]:
+    """The same completions' effects written without Kafka, decoding or rules
+    (``gamification_parts/floor.py``), and the balance check."""
+    name, dsn = await create_test_database(admin_dsn, prefix="bench_gam_floor")
+    try:
+        async with migrated_database(dsn, MIGRATIONS, max_size=2) as database:
+            tenant = f"bench-{uuid.uuid4().hex[:8]}"
+            rate = await storage_floor(database, tenant, completions(tenant, count, learners))
+            unbalanced = await count_of(database, tenant, _UNBALANCED)
+    finally:
+        await drop_test_database(admin_dsn, name)
+    return {"events_per_s": round(rate, 1), "balance_ne_ledger_sum": unbalanced}
+
+
 async def leaderboard(kafka: str, admin_dsn: str, learners: int, calls: int) -> dict[str, Any]:
     """Board latency over gRPC and direct SQL at ``learners`` (see gamification_parts/board.py)."""
     name, dsn = await create_test_database(admin_dsn, prefix="bench_gam_board")
@@ -319,6 +338,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     results["two_over_one"] = round(
         results["instances_2"]["events_per_s"] / results["instances_1"]["events_per_s"], 3
     )
+    results["storage_floor"] = await floor_rate(args.postgres, args.events, args.event_learners)
+    results["one_over_floor"] = round(
+        results["instances_1"]["events_per_s"] / results["storage_floor"]["events_per_s"], 3
+    )
     results["board"] = await leaderboard(args.kafka, args.postgres, args.learners, args.calls)
     results["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     if not args.keep_records:
@@ -334,13 +357,15 @@ def chart(results: dict[str, Any], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     figure, (rates, latency) = plt.subplots(1, 2, figsize=(12, 4.5))
-    names = ["raw aiokafka", "1 process", "2 processes"]
+    names = ["raw aiokafka", "storage floor", "1 process", "2 processes"]
     values = [
         results["instances_1"]["raw_events_per_s"],
+        results["storage_floor"]["events_per_s"],
         results["instances_1"]["events_per_s"],
         results["instances_2"]["events_per_s"],
     ]
-    rates.bar(names, values, color=["#999999", "#3b7dd8", "#1f4e8c"])
+    drawn = rates.bar(names, values, color=["#999999", "#bbbbbb", "#3b7dd8", "#1f4e8c"])
+    rates.bar_label(drawn, labels=[f"{v:,.0f}/s" for v in values], fontsize=9)
     rates.set_yscale("log")  # raw consumption is orders of magnitude above
     rates.set_ylabel("events/s (log)")
     rates.set_title(f"knowledge.completed handled ({results['events']:,} events)")

@@ -100,48 +100,83 @@ class Scoring:
     async def score(self, uow: UnitOfWork, batch: Sequence[EventFacts]) -> TenantConfig:
         """Apply one tenant's events, in order; returns the tenant's configuration."""
         config = await self._configs.of(uow)
-        plan: list[tuple[EventFacts, list[Any], list[str]]] = []
-        for facts in batch:
-            credits = credits_for(config.rules, facts.event_type, facts.payload, facts.actor_id)
-            people = people_touched(facts, credits, config.badges)
-            if not people:
-                EVENTS_WITHOUT_EFFECT.labels(facts.event_type).inc()
-            plan.append((facts, credits, people))
+        plan = plan_credits(config, batch)
         learners = sorted({p for _, _, people in plan for p in people})
         if not learners:
             return config
         states = await uow.profiles.get_profiles(learners, for_update=True)
-        before = dict(states)
-        entries: list[LedgerLine] = []
-        awards: list[AwardLine] = []
-        touched: dict[str, set[str]] = {}
-        outgoing: list[OutgoingEvent] = []
-        for facts, credits, people in plan:
-            for learner in people:
-                change = apply_event(
-                    states[learner],
-                    facts,
-                    credits=credits,
-                    rules=config.rules,
-                    badges=config.badges,
-                    tenant=config.settings,
-                )
-                if change is None:
-                    continue  # applied already (its processed mark was purged since)
-                for rule_id in change.capped_rules:
-                    CAPPED_CREDITS.labels(rule_id).inc()
-                states[learner] = change.state
-                entries += change.entries
-                awards += change.awards
-                touched.setdefault(learner, set()).update(change.touched_periods)
-                outgoing += events_of(facts, change)
-        changed = [s for learner, s in states.items() if s != before[learner]]
-        await uow.profiles.save_profiles(changed)
-        await uow.ledger.add_entries(entries)
-        await uow.awards.add_awards(awards)
-        await write_scores(uow, [states[learner] for learner in touched], touched)
-        uow.add_events(outgoing)
+        await store_scored(uow, apply_credits(config, states, plan))
         return config
+
+
+Plan = list[tuple[EventFacts, list[Any], list[str]]]
+"""Each event of a batch with its credits and the people it touches."""
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What a batch changes, for :func:`store_scored` to write."""
+
+    changed: list[ProfileState]
+    entries: list[LedgerLine]
+    awards: list[AwardLine]
+    touched: dict[str, set[str]]
+    """Learner → the periods whose board entries move."""
+    states: dict[str, ProfileState]
+    outgoing: list[OutgoingEvent]
+
+
+def plan_credits(config: TenantConfig, batch: Sequence[EventFacts]) -> Plan:
+    """The credits of each event and the people it touches (no one: counted)."""
+    plan: Plan = []
+    for facts in batch:
+        credits = credits_for(config.rules, facts.event_type, facts.payload, facts.actor_id)
+        people = people_touched(facts, credits, config.badges)
+        if not people:
+            EVENTS_WITHOUT_EFFECT.labels(facts.event_type).inc()
+        plan.append((facts, credits, people))
+    return plan
+
+
+def apply_credits(config: TenantConfig, states: Mapping[str, ProfileState], plan: Plan) -> Scored:
+    """Apply the planned events, in order, to the learners' ``states`` (pure)."""
+    after = dict(states)
+    entries: list[LedgerLine] = []
+    awards: list[AwardLine] = []
+    touched: dict[str, set[str]] = {}
+    outgoing: list[OutgoingEvent] = []
+    for facts, credits, people in plan:
+        for learner in people:
+            change = apply_event(
+                after[learner],
+                facts,
+                credits=credits,
+                rules=config.rules,
+                badges=config.badges,
+                tenant=config.settings,
+            )
+            if change is None:
+                continue  # applied already (its processed mark was purged since)
+            for rule_id in change.capped_rules:
+                CAPPED_CREDITS.labels(rule_id).inc()
+            after[learner] = change.state
+            entries += change.entries
+            awards += change.awards
+            touched.setdefault(learner, set()).update(change.touched_periods)
+            outgoing += events_of(facts, change)
+    changed = [s for learner, s in after.items() if s != states[learner]]
+    return Scored(changed, entries, awards, touched, after, outgoing)
+
+
+async def store_scored(uow: UnitOfWork, scored: Scored) -> None:
+    """Write what a batch changed: profiles once each, ledger rows and awards in one
+    statement each, board entries, and the events to publish (at commit)."""
+    await uow.profiles.save_profiles(scored.changed)
+    await uow.ledger.add_entries(scored.entries)
+    await uow.awards.add_awards(scored.awards)
+    states = [scored.states[learner] for learner in scored.touched]
+    await write_scores(uow, states, scored.touched)
+    uow.add_events(scored.outgoing)
 
 
 async def write_scores(
