@@ -7,8 +7,8 @@ import datetime as dt
 
 import pytest
 
-from agora_core.errors import NotFound, PermissionDenied
-from agora_core.identity import Principal
+from agora_core.errors import InvalidArgument, NotFound, PermissionDenied
+from agora_core.identity import Principal, Role
 from agora_gamification.domain.boards import Team
 from agora_gamification.domain.challenges import Challenge, NewChallenge
 from agora_gamification.domain.profile import EventFacts
@@ -85,8 +85,8 @@ def service(storage: FakeStorage, clock: Clock | None = None) -> Challenges:
     return Challenges(storage, storage.due_challenges, clock or Clock())
 
 
-def who(subject: str) -> Principal:
-    return Principal(subject, TENANT)
+def who(subject: str, *roles: Role) -> Principal:
+    return Principal(subject, TENANT, frozenset(roles))
 
 
 def completions(storage: FakeStorage) -> int:
@@ -126,14 +126,18 @@ async def test_team_goal_is_won_together_by_the_contributors() -> None:
     storage = FakeStorage()
     storage.tenants[TENANT].teams["red"] = Team("red", "Red", ("ada", "bob", "cy"))
     challenges = service(storage)
-    created = await challenges.create(who("boss"), goal("team", target=3, scope_id="red"))
+    with pytest.raises(PermissionDenied):  # a team goal is set by a manager or an admin
+        await challenges.create(who("ada"), goal("team", target=3, scope_id="red"))
+    created = await challenges.create(
+        who("boss", Role.MANAGER), goal("team", target=3, scope_id="red")
+    )
     assert created.participant_ids == ("ada", "bob", "cy")
     for n, learner in enumerate(["ada", "bob", "ada"]):
         await on_event(storage, challenges, completion(n, learner))
     done = await get(challenges, created)
     assert (done.state, done.winner_ids) == ("completed", ("ada", "bob"))
     with pytest.raises(NotFound):
-        await challenges.create(who("boss"), goal("team", target=3, scope_id="nope"))
+        await challenges.create(who("boss", Role.ADMIN), goal("team", target=3, scope_id="nope"))
 
 
 async def test_duel_first_attempts_decide_and_ties_at_one_instant_share_the_win() -> None:
@@ -171,3 +175,18 @@ async def test_deadlines_close_each_challenge_once_and_decide_duels_by_attempts_
     assert (await get(challenges, match)).winner_ids == ("bob",)
     assert storage.tenants[TENANT].open_challenges == 0
     assert completions(storage) == 2
+
+
+async def test_only_overseers_challenge_someone_else_and_one_person_at_a_time() -> None:
+    challenges = service(FakeStorage())
+    with pytest.raises(PermissionDenied):
+        await challenges.create(who("ada"), goal("person", target=2, people=("bob",)))
+    with pytest.raises(InvalidArgument):
+        await challenges.create(
+            who("boss", Role.MANAGER), goal("person", target=2, people=("ada", "bob"))
+        )
+    mine = await challenges.create(who("ada"), goal("person", target=2, people=("ada",)))
+    theirs = await challenges.create(
+        who("boss", Role.MANAGER), goal("person", target=2, people=("bob",))
+    )
+    assert (mine.participant_ids, theirs.participant_ids) == (("ada",), ("bob",))

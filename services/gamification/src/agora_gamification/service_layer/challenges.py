@@ -17,7 +17,7 @@ import structlog
 
 from agora_contracts.events.domains import gamification as events
 from agora_core.background import PeriodicTask
-from agora_core.errors import NotFound, PermissionDenied
+from agora_core.errors import InvalidArgument, NotFound, PermissionDenied
 from agora_core.idempotency import CreateRequest
 from agora_core.identity import Principal
 from agora_core.messaging.events import OutgoingEvent
@@ -34,6 +34,7 @@ from agora_gamification.domain.challenges import (
     participants_of,
 )
 from agora_gamification.domain.profile import EventFacts
+from agora_gamification.service_layer.people import OVERSEERS
 from agora_gamification.service_layer.ports import DueChallenges, UnitOfWork, UnitOfWorkFactory
 from agora_gamification.service_layer.scoring import SOURCE, Clock
 
@@ -61,8 +62,11 @@ class Challenges:
         self, caller: Principal, new: NewChallenge, request: CreateRequest | None = None
     ) -> Challenge:
         """Open a challenge; team and space participants are resolved now. With
-        ``request`` (a request id), a repeat answers with the first call's challenge."""
+        ``request`` (a request id), a repeat answers with the first call's challenge.
+        Team and space challenges, and person challenges for someone else, are set by
+        managers and admins."""
         creator = caller.subject
+        _check_may_create(caller, new)
         async with self._uow(caller.tenant_id) as uow:
             if request is not None:
                 created = await uow.request_ids.created_by(request)
@@ -260,3 +264,14 @@ def deadline_sweeper(challenges: Challenges, interval: float) -> PeriodicTask:
     """Background task closing challenges at their deadline (safe with many replicas:
     closing is one conditional update)."""
     return PeriodicTask("challenge-deadline-sweeper", challenges.close_due, interval)
+
+
+def _check_may_create(caller: Principal, new: NewChallenge) -> None:
+    overseer = caller.has_any_role(OVERSEERS)
+    if new.scope in ("team", "space") and not overseer:
+        raise PermissionDenied("team and space challenges are set by managers and admins")
+    if new.scope == "person" and new.participant_ids not in ((), (caller.subject,)):
+        if not overseer:
+            raise PermissionDenied("only managers and admins challenge someone else")
+        if len(new.participant_ids) != 1:
+            raise InvalidArgument.single("challenge.participant_ids", "one person")
