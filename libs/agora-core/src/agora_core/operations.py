@@ -33,14 +33,13 @@ from agora_core.messaging.publisher import EventPublisher
 from agora_core.messaging.replay import (
     DEFAULT_MAX_RECORDS,
     MAX_RECORDS_LIMIT,
-    ConsumerRewind,
     DeadLetterFilter,
     DeadLetterReplay,
     ProgressListener,
     replay_dead_letters,
     replayer_group,
-    rewind_consumer,
 )
+from agora_core.messaging.rewind import ConsumerRewind, rewind_consumer
 
 MAX_EVENT_TYPES = 50
 MAX_NAME_LENGTH = 255

@@ -21,7 +21,7 @@ from prometheus_client import REGISTRY
 from agora.admin.v1 import admin_pb2
 from agora.admin.v1.admin_pb2_grpc import OperationsServiceStub
 from agora_core.messaging.dead_letters import dlq_topic
-from agora_core.messaging.replay import GroupHasMembers, rewind_idle_group
+from agora_core.messaging.rewind import GroupHasMembers, rewind_idle_group
 from agora_core.runtime import ServiceRuntime
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import (

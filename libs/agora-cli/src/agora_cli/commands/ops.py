@@ -21,7 +21,7 @@ from agora_cli.session import Session, run
 from agora_cli.times import parse_moment, timestamp
 
 if TYPE_CHECKING:
-    from agora_core.messaging.replay import ConsumerRewind
+    from agora_core.messaging.rewind import ConsumerRewind
 
 app = typer.Typer(help="Dead-letter replay and consumer rewind (admins).", no_args_is_help=True)
 app.add_typer(operations.app, name="operations")
@@ -194,7 +194,7 @@ def rewind_group(
     """
     # Imported here: the messaging runtime is heavy and only this command needs it.
     from agora_cli.connections import kafka_client_options
-    from agora_core.messaging.replay import GroupHasMembers, rewind_idle_group
+    from agora_core.messaging.rewind import GroupHasMembers, rewind_idle_group
 
     config: CliConfig = ctx.obj
     moment = parse_moment(at)
