@@ -21,7 +21,8 @@ from agora_contracts.events import EventPayload, EventRegistry, EventSpec
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.messaging.events import OutgoingEvent, ReceivedEvent
 from agora_core.postgres import UnitOfWork
-from agora_core.runtime import ServiceRuntime, serve
+from agora_core.runtime import ServiceRuntime
+from agora_core.serve import serve
 from agora_core.settings import ServiceSettings
 
 

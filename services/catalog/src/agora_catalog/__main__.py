@@ -3,7 +3,7 @@
 from agora_catalog.bootstrap import build
 from agora_catalog.migrations import MIGRATIONS
 from agora_catalog.settings import CatalogSettings
-from agora_core.runtime import serve
+from agora_core.serve import serve
 
 
 def main() -> None:

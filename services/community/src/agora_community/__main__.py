@@ -3,7 +3,7 @@
 from agora_community.bootstrap import build
 from agora_community.migrations import MIGRATIONS
 from agora_community.settings import CommunitySettings
-from agora_core.runtime import serve
+from agora_core.serve import serve
 
 
 def main() -> None:

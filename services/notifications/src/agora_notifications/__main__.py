@@ -1,6 +1,6 @@
 """``python -m agora_notifications`` runs the service; with ``migrate``, its schema migrations."""
 
-from agora_core.runtime import serve
+from agora_core.serve import serve
 from agora_notifications.bootstrap import build
 from agora_notifications.migrations import MIGRATIONS
 from agora_notifications.settings import NotificationsSettings
