@@ -173,7 +173,7 @@ async def test_a_word_most_items_contain_is_ranked_among_the_most_popular_matche
             )
         ).fetchall()
         one = await search.search(rare, ranked_at=NOW, fuzzy=False, after=None, limit=21)
-        after = (float(one[0][1]), one[0][0].item_id)
+        after = (one[0][1], one[0][0].item_id)
         beyond = await search.search(rare, ranked_at=NOW, fuzzy=False, after=after, limit=21)
     assert len(found) == 21
     assert {item.item_id for item, _ in found} <= {row[0] for row in popular}
