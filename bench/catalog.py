@@ -3,16 +3,17 @@
     python bench/catalog.py [--items N] [--learners N] [--team N] [--completions N]
                             [--searches N] [--quick]
 
-Starts the catalog service in-process (real gRPC server, outbox relay, batch consumer)
+Starts the catalog service as its own process (``python -m agora_catalog``: real gRPC
+server, outbox relay, batch consumer; ``bench/service_process``), as production runs it,
 on a fresh PostgreSQL database of the test server (AGORA_TEST_POSTGRES_DSN) and the
-test broker (AGORA_TEST_KAFKA), seeds it with the catalog's own code
+test broker (AGORA_TEST_KAFKA), seeds it from this process with the catalog's own code
 (``bench/seeding/catalog.py``: N published items in French and English, N learners with
 progress, a team whose manager assigned them a path), then measures:
 
 - search over gRPC (p50/p99 per kind of query: free text FR/EN, accents dropped,
   prefixes, typos, filters, each sort, page 2) while 50 completions/s flow through
   CompleteItem, beside a raw SQL full-text query of the same words in the same run
-  (``websearch_to_tsquery`` + ``ts_rank`` on the same table, same connection pool);
+  (``websearch_to_tsquery`` + ``ts_rank`` on the same table, from this process);
 - completions handled by the catalog's consumer (knowledge.completed events advancing
   the team's path enrolments, one transaction per poll) beside raw aiokafka
   consumption of the same records;
@@ -31,11 +32,13 @@ import os
 import random
 import sys
 import time
+import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import grpc
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -44,10 +47,9 @@ if __package__ in (None, ""):  # run as a script: make `bench` importable
 
 from agora.catalog.v1 import catalog_pb2 as pb
 from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
-from agora_catalog.bootstrap import build
 from agora_catalog.domain.search import query_words
+from agora_catalog.migrations import MIGRATIONS
 from agora_catalog.service_layer.events import EventFactory
-from agora_catalog.settings import CatalogSettings
 from agora_contracts.events.domains.learning import COMPLETIONS_TOPIC, KnowledgeCompletedV1
 from agora_contracts.events.registry import REGISTRY
 from agora_contracts.events.schemas import load_platform_events
@@ -59,8 +61,8 @@ from agora_core.testing.postgres import (
     create_test_database,
     drop_test_database,
     ensure_test_role,
+    migrated_database,
 )
-from agora_core.testing.service_harness import channel_to, running_service, test_settings
 from bench import SMOKE_HELP, catalog_report, report_stem, reports_dir
 from bench.seeding.catalog import (
     MANAGER,
@@ -74,6 +76,7 @@ from bench.seeding.catalog import (
     seed_taxonomy,
     seed_team,
 )
+from bench.service_process import ServiceProcesses, service_environment
 
 if TYPE_CHECKING:
     from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceAsyncStub
@@ -305,18 +308,16 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     admin_dsn = os.environ["AGORA_TEST_POSTGRES_DSN"]
     await ensure_test_role(admin_dsn)
     name, dsn = await create_test_database(admin_dsn, prefix="bench_catalog")
+    group = f"bench-catalog-{uuid.uuid4().hex[:8]}"
+    environment = service_environment(
+        "AGORA_CATALOG_", kafka=kafka, dsn=dsn, group=group, postgres_pool_max_size="16"
+    )
+    service = ServiceProcesses("agora_catalog", [environment], REPORTS)
     results: dict[str, Any] = {}
     try:
-        settings = test_settings(
-            CatalogSettings,
-            kafka=kafka,
-            postgres_dsn=dsn,
-            log_level="WARNING",
-            postgres_pool_max_size=16,
-        )
-        await start_group_at_end(kafka, settings.group_id, load_platform_events().topics())
-        async with running_service(build, settings) as runtime:
-            database = runtime.require_postgres()
+        await start_group_at_end(kafka, group, load_platform_events().topics())
+        await service.start()  # migrates the database, then serves (its own process)
+        async with migrated_database(dsn, MIGRATIONS, max_size=16) as database:
             await seed_taxonomy(database)
             rng = random.Random(42)  # noqa: S311 - reproducible benchmark data
             began = time.perf_counter()
@@ -330,7 +331,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             async with database.unit_of_work(TENANT) as uow:
                 await uow.connection.execute("ANALYZE")
-            async with channel_to(runtime) as channel:
+            target = f"127.0.0.1:{service.port(0, 'GRPC')}"
+            async with grpc.aio.insecure_channel(target) as channel:
                 stub = CatalogServiceStub(channel)
                 results["search"] = await measure_search(stub, database, item_ids, args.searches)
                 console.log("search measured")
@@ -340,6 +342,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 console.log("completions measured")
                 results["team"] = await measure_team(stub, args.rounds)
     finally:
+        await service.stop()
         await drop_test_database(admin_dsn, name)
     return results
 

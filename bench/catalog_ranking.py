@@ -8,9 +8,10 @@ and English) with one word in 90 % of them, one in 30 % and one in 0.1 %, then r
 catalog's own search statement (``adapters/postgres/search.py``) for each word, first
 page of 20, in one transaction per query as the service does:
 
-- **capped**: the search as the service runs it (``PostgresItemSearch``): a probe counts
-  the matches up to ``RANK_CANDIDATES`` through the text index, then either every match
-  is ranked (a rare word) or the ``RANK_CANDIDATES`` most popular ones (a common word);
+- **capped**: the search as the service runs it (``PostgresItemSearch``): the title and
+  summary matches among the most popular items (a common word), else the
+  ``RANK_CANDIDATES`` most popular title-or-summary matches, else every match (a rare
+  word): the steps of ``adapters/postgres/search.py``;
 - **rank all** (the baseline, the same run): the statement that ranks every match, as
   the catalog did before.
 
@@ -57,11 +58,12 @@ WORDS: Final = {"formation": 0.9, "kubernetes": 0.3, "pseudonymisation": 0.001}
 _FILL: Final = """
 INSERT INTO items (tenant_id, item_id, type, status, title, summary, language,
     language_base, skill_ids, skill_levels, content, author_id, version, create_time,
-    update_time, sort_time, popularity, search_vector, search_text)
+    update_time, sort_time, popularity, search_vector, rank_vector, search_text)
 SELECT %(t)s, 'i-' || n, 'wiki', 'published', w, w, lang, lang, '{}', '{}', '{}'::jsonb,
     'u-' || (n %% 50), 1, now(), now(), now() - n * interval '1 minute',
     (n * 7919) %% 1000,
-    setweight(to_tsvector(cfg::regconfig, w), 'A'), w
+    setweight(to_tsvector(cfg::regconfig, w), 'A'), setweight(to_tsvector(cfg::regconfig, w), 'A'),
+    w
 FROM generate_series(%(start)s::integer, %(stop)s::integer) AS n,
     LATERAL (SELECT CASE WHEN n %% 2 = 0 THEN 'fr' ELSE 'en' END AS lang) AS l,
     LATERAL (SELECT CASE WHEN lang = 'fr' THEN 'agora_fr' ELSE 'agora_en' END AS cfg) AS c,

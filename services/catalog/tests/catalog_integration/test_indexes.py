@@ -20,12 +20,8 @@ from agora_catalog.adapters.postgres.assignments import assignments_page
 from agora_catalog.adapters.postgres.paths import published_paths
 from agora_catalog.adapters.postgres.progress import progress_page
 from agora_catalog.adapters.postgres.quizzes import SKILLS_REPORT
-from agora_catalog.adapters.postgres.search import (
-    RANK_CANDIDATES,
-    PostgresItemSearch,
-    match_probe,
-    search_statement,
-)
+from agora_catalog.adapters.postgres.search import PostgresItemSearch, search_statement
+from agora_catalog.adapters.postgres.search_sql import WALK_ROWS
 from agora_catalog.domain.search import SearchFilter, SearchQuery, Sort, query_words
 from agora_catalog.migrations import MIGRATIONS
 from agora_core.postgres import Database
@@ -49,11 +45,11 @@ FILL: Final = (
     """
     INSERT INTO items (tenant_id, item_id, type, status, title, summary, language,
         language_base, skill_ids, skill_levels, content, author_id, version, create_time,
-        update_time, sort_time, popularity, search_vector, search_text)
+        update_time, sort_time, popularity, search_vector, rank_vector, search_text)
     SELECT %(t)s, 'i-' || n, 'wiki', CASE WHEN n %% 10 = 0 THEN 'draft' ELSE 'published' END,
         w, w, 'fr', 'fr', ARRAY['s' || (n %% 6)], ARRAY[2]::smallint[], '{}'::jsonb,
         'u-' || (n %% 50), 1, now(), now(), now() - n * interval '1 minute', n %% 97,
-        to_tsvector('agora_fr', w), w
+        to_tsvector('agora_fr', w), setweight(to_tsvector('agora_fr', w), 'A'), w
     FROM generate_series(1, 3000) AS n,
         LATERAL (SELECT md5(n::text) || ' ' || md5((n * 7)::text) || ' formation' AS w)
         AS words
@@ -139,25 +135,63 @@ async def test_full_text_search_reads_the_text_index(database: Database) -> None
     assert_index_serves(plan, "items_search", sorted_after=True)
 
 
+async def test_relevance_reads_the_index_of_each_step(database: Database) -> None:
+    # Step 1 walks items_popular in order (the head vector checked on each row, in the
+    # row); step 2 reads the title-and-summary matches through items_head; step 3 every
+    # match through items_search (the filters kept out of index reach), never a scan.
+    query = SearchQuery(query_words("formation"), SearchFilter(status="published"), "relevance")
+    walk = search_statement(
+        T, query, ranked_at=NOW, fuzzy=False, after=None, limit=21, candidates="walk"
+    )
+    assert_index_serves(
+        await planned(database, walk), "items_popular", filtered=True, sorted_after=True
+    )
+    head = search_statement(
+        T, query, ranked_at=NOW, fuzzy=False, after=None, limit=21, candidates="head"
+    )
+    assert_index_serves(await gin_plan(database, *head), "items_head", sorted_after=True)
+    themed = search("formation", "relevance", theme_id="tech", language="fr")
+    assert_index_serves(await gin_plan(database, *themed), "items_search", sorted_after=True)
+
+
 async def test_a_word_most_items_contain_is_ranked_among_the_most_popular_matches(
     database: Database,
 ) -> None:
-    # Every published item matches "formation": the capped page reads items_popular in
-    # order (the text checked on each) to the cap. The probe that decides counts a rare
-    # word's matches through the text index, never reading the tenant's items.
+    # Every published item matches "formation" in its title: the page comes from the
+    # WALK_ROWS most popular of them (step 1). A word of one item is ranked as every
+    # match is (step 3); its page token's next page is empty.
     query = SearchQuery(query_words("formation"), SearchFilter(status="published"), "relevance")
     rare = SearchQuery(query_words(md5_of(8)), SearchFilter(status="published"), "relevance")
-    probe = await gin_plan(database, *match_probe(T, rare, RANK_CANDIDATES))
-    assert_index_serves(probe, "items_search", filtered=True)
-    capped = search_statement(
-        T, query, ranked_at=NOW, fuzzy=False, after=None, limit=21, candidates=RANK_CANDIDATES
-    )
-    assert_index_serves(
-        await planned(database, capped), "items_popular", filtered=True, sorted_after=True
-    )
     async with database.unit_of_work(T) as uow:
-        small_cap = PostgresItemSearch(uow.connection, T, cap=5)
-        found = await small_cap.search(query, ranked_at=NOW, fuzzy=False, after=None, limit=21)
+        search = PostgresItemSearch(uow.connection, T)
+        found = await search.search(query, ranked_at=NOW, fuzzy=False, after=None, limit=21)
+        popular = await (
+            await uow.connection.execute(
+                "SELECT item_id FROM items WHERE tenant_id = %s AND status = 'published' "
+                "ORDER BY popularity DESC, item_id DESC LIMIT %s",
+                (T, WALK_ROWS),
+            )
+        ).fetchall()
+        one = await search.search(rare, ranked_at=NOW, fuzzy=False, after=None, limit=21)
+        after = (one[0][1], one[0][0].item_id)
+        beyond = await search.search(rare, ranked_at=NOW, fuzzy=False, after=after, limit=21)
+    assert len(found) == 21
+    assert {item.item_id for item, _ in found} <= {row[0] for row in popular}
+    keys = [key for _, key in found]
+    assert keys == sorted(keys, reverse=True)
+    assert [item.item_id for item, _ in one] == ["i-8"]
+    assert beyond == []
+
+
+async def test_many_title_matches_rank_the_most_popular_of_them(database: Database) -> None:
+    # Step 2's statement with a cap of 5: "formation" read through items_head, the 5
+    # most popular title matches are the candidates ranked.
+    query = SearchQuery(query_words("formation"), SearchFilter(status="published"), "relevance")
+    async with database.unit_of_work(T) as uow:
+        head = search_statement(
+            T, query, ranked_at=NOW, fuzzy=False, after=None, limit=21, candidates="head", cap=5
+        )
+        rows = await (await uow.connection.execute(head[0], head[1])).fetchall()
         popular = await (
             await uow.connection.execute(
                 "SELECT item_id FROM items WHERE tenant_id = %s AND status = 'published' "
@@ -165,13 +199,7 @@ async def test_a_word_most_items_contain_is_ranked_among_the_most_popular_matche
                 (T,),
             )
         ).fetchall()
-        default_cap = PostgresItemSearch(uow.connection, T)
-        uncapped = await default_cap.search(query, ranked_at=NOW, fuzzy=False, after=None, limit=21)
-        # A word of one item: under the cap, ranked as every match is.
-        one = await small_cap.search(rare, ranked_at=NOW, fuzzy=False, after=None, limit=21)
-    assert sorted(item.item_id for item, _ in found) == sorted(row[0] for row in popular)
-    assert len(uncapped) == 21  # 2,700 matches: a full page from the 1,000 candidates
-    assert [item.item_id for item, _ in one] == ["i-8"]
+    assert sorted(row[0] for row in rows) == sorted(row[0] for row in popular)
 
 
 async def test_a_learners_progress_and_assignments_pages(database: Database) -> None:

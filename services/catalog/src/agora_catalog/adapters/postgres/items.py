@@ -25,6 +25,11 @@ _VECTOR: Final = (
     "setweight(to_tsvector(%(config)s::regconfig, %(summary)s), 'B') || "
     "setweight(to_tsvector(%(config)s::regconfig, %(body)s), 'C')"
 )
+_RANK_VECTOR: Final = (
+    "setweight(to_tsvector(%(config)s::regconfig, %(title)s), 'A') || "
+    "setweight(to_tsvector(%(config)s::regconfig, %(summary)s), 'B')"
+)
+"""What relevance ranks on: the title and summary alone (migration 0006)."""
 _MUTABLE: Final = (
     "type, status, title, summary, language, language_base, estimated_minutes, theme_ids, "
     "theme_scope, skill_ids, skill_levels, space_id, content, answer_key, seats_left, "
@@ -125,8 +130,8 @@ class PostgresItemRepository:
     async def add(self, item: Item) -> None:
         await execute(
             self._c,
-            f"INSERT INTO items (tenant_id, item_id, {_MUTABLE}, search_vector) "  # noqa: S608
-            f"VALUES (%(tenant_id)s, %(item_id)s, {_VALUES}, {_VECTOR})",
+            f"INSERT INTO items (tenant_id, item_id, {_MUTABLE}, search_vector, rank_vector) "  # noqa: S608
+            f"VALUES (%(tenant_id)s, %(item_id)s, {_VALUES}, {_VECTOR}, {_RANK_VECTOR})",
             _params(self._tenant, item),
         )
 
@@ -134,7 +139,8 @@ class PostgresItemRepository:
         """Write every field the use cases change (counters belong to popularity)."""
         await execute(
             self._c,
-            f"UPDATE items SET ({_MUTABLE}, search_vector) = ({_VALUES}, {_VECTOR}) "  # noqa: S608
+            f"UPDATE items SET ({_MUTABLE}, search_vector, rank_vector) "  # noqa: S608
+            f"= ({_VALUES}, {_VECTOR}, {_RANK_VECTOR}) "
             "WHERE tenant_id = %(tenant_id)s AND item_id = %(item_id)s",
             _params(self._tenant, item),
         )

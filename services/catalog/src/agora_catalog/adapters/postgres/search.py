@@ -4,146 +4,59 @@ The query is built from the words of ``domain.search.query_words`` only (letters
 digits), each as a prefix (``word:*``, search-as-you-type) joined by ``&``: user text is
 never parsed as ``tsquery`` syntax. The words are stemmed in French, English and the
 plain configuration (accents folded by ``unaccent`` in all three), so a query finds an
-item in whichever language it was indexed. Relevance is ``ts_rank`` over the weighted
-vector (title A > summary B > body C) raised by popularity and recency; recency is
-measured from ``ranked_at`` (fixed for a query's pages) so scores are stable keys.
-When no item matches, words are compared by trigram similarity to the folded title
-and summary (``items_trigram``), so a typo still finds its item.
+item in whichever language it was indexed. When no item matches, words are compared by
+trigram similarity to the folded title and summary (``items_trigram``), so a typo
+still finds its item.
 
-Ranking reads each match's weighted vector, so ranking every match of a word most items
-contain costs seconds in a large catalogue (2.3 s for 90,000 matches among 100,000
-items, ``bench/reports/catalog_ranking.json``). So a relevance search first counts its
-matches up to ``RANK_CANDIDATES`` through the text index (:func:`match_probe`, at most
-that many rows read). Up to the cap, every match is ranked. Above it, only the
-``RANK_CANDIDATES`` most popular matches are ranked: ``items_popular`` yields items in
-that order while the text condition is checked row by row, stopping at the cap; pages
-end after the cap's worth of results, all of them popular matches ranked by relevance
-(a person refines a query matching most of the catalogue rather than reading page 60).
-The choice is made here and not left to the planner: it estimates prefix matches
-(``word:*``) so coarsely that it would take the popularity path for a rare word too,
-and read the whole catalogue to find its few matches.
+What matches is decided by ``search_vector`` (title, summary and body); relevance ranks
+``rank_vector`` (title and summary, ``search_sql.py``), so title > summary > body and
+the ranking reads a small vector kept in the row, never the body's (kilobytes out of
+line, about 30 µs a row to read and rank: most of a search's time before migration
+0006). Decision record: ``docs/adr/0005-catalog-search-ranking.md``.
+
+Which matches are ranked is decided here, not by the planner (it estimates prefix
+matches ``word:*`` so coarsely that it walks the catalogue for a rare word, or reads
+every match of a common one); each step reads a bounded number of rows:
+
+1. **walk**: among the ``WALK_ROWS`` most popular items passing the filters
+   (``items_popular`` read in order), those whose title or summary matches. At least
+   ``WALK_ENOUGH`` of them: a word that common is ranked among these candidates.
+2. **head**: else, if more than ``RANK_CANDIDATES`` items match in their title or
+   summary (all read through ``items_head``; fewer than a tenth of the items, since the
+   walk found few), the ``RANK_CANDIDATES`` most popular of them are ranked.
+3. **full**: else every match of the whole text, the body's too, read through
+   ``items_search`` (every other condition kept out of index reach, so no plan reads
+   each item's body vector), is ranked.
+
+Steps 1 and 2 count their candidates in the statement that ranks them, so a search
+runs one to three statements (a page token does not carry the step: each page decides
+again, alike while the catalogue does not change).
+
+In 1 and 2 a body-only match is not a candidate: title-or-summary matches outrank it,
+and there are more of them than a person pages through.
 """
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 from psycopg import AsyncConnection
 
-from agora_catalog.adapters.postgres.items import ITEM_COLUMNS, item_of
+from agora_catalog.adapters.postgres.items import item_of
 from agora_catalog.adapters.postgres.rows import fetch_all
+from agora_catalog.adapters.postgres.search_sql import (
+    BITMAP_ONLY,
+    RANK_CANDIDATES,
+    WALK_ENOUGH,
+    compiled_query,
+    search_statement,
+)
 from agora_catalog.domain.model import Item
-from agora_catalog.domain.search import SearchFilter, SearchQuery
+from agora_catalog.domain.search import SearchQuery
 
-_CONFIGS: Final = ("agora_fr", "agora_en", "agora_simple")
-_FTS_QUERY: Final = " || ".join(f"to_tsquery('{config}', %(tsquery)s)" for config in _CONFIGS)
-_BOOST: Final = (
-    "(1 + 0.1 * ln(1 + greatest(popularity, 0)))"
-    " * (1 + 0.5 / (1 + greatest(extract(epoch FROM %(ranked_at)s - sort_time), 0) / 2592000))"
-)
-_RELEVANCE: Final = f"(ts_rank(search_vector, q.query) * {_BOOST})::float8"
-_SIMILARITY: Final = f"(word_similarity(%(text)s, search_text) * {_BOOST})::float8"
-RANK_CANDIDATES: Final = 1000
-"""How many matches relevance ranks at most (the most popular; see the module doc)."""
-_BITMAP_ONLY: Final = tuple(
-    f"SET LOCAL enable_{method} = {{}}" for method in ("seqscan", "indexscan", "indexonlyscan")
-)
-
-
-def _filters(where: SearchFilter, params: dict[str, Any]) -> list[str]:
-    conditions = ["tenant_id = %(tenant)s", "status = %(status)s"]
-    params["status"] = where.status
-    if where.space_id is not None:
-        conditions.append("space_id = %(space)s")
-        params["space"] = where.space_id
-    if where.author_id is not None:
-        conditions.append("author_id = %(author)s")
-        params["author"] = where.author_id
-    if where.types:
-        conditions.append("type = ANY(%(types)s)")
-        params["types"] = list(where.types)
-    if where.theme_id is not None:
-        conditions.append("theme_scope @> ARRAY[%(theme)s]")
-        params["theme"] = where.theme_id
-    if where.skill_id is not None:
-        conditions.append("skill_ids @> ARRAY[%(skill)s]")
-        params["skill"] = where.skill_id
-    if where.language is not None:
-        column = "language_base" if where.language_is_base else "language"
-        conditions.append(f"{column} = %(language)s")
-        params["language"] = where.language
-    if where.max_minutes:
-        conditions.append("estimated_minutes <= %(minutes)s")
-        params["minutes"] = where.max_minutes
-    return conditions
-
-
-def search_statement(
-    tenant_id: str,
-    query: SearchQuery,
-    *,
-    ranked_at: datetime,
-    fuzzy: bool,
-    after: tuple[float | int | datetime, str] | None,
-    limit: int,
-    candidates: int | None = None,
-) -> tuple[str, dict[str, Any]]:
-    """The statement of one search page and its parameters (each row has ``sort_key``).
-
-    With ``candidates``, a relevance search ranks only that many of its most popular
-    matches (module doc)."""
-    params: dict[str, Any] = {"tenant": tenant_id, "limit": limit, "ranked_at": ranked_at}
-    conditions = _filters(query.where, params)
-    source = "items"
-    if query.words and not fuzzy:
-        params["tsquery"] = _tsquery(query)
-        conditions.append("search_vector @@ q.query")
-        source = f"items, (SELECT {_FTS_QUERY} AS query) AS q"
-        if candidates is not None and query.sort == "relevance":
-            # The capped candidates (module doc); the outer query ranks only these.
-            params["candidates"] = candidates
-            source = (
-                f"(SELECT items.*, q.query FROM {source} "  # noqa: S608
-                f"WHERE {' AND '.join(conditions)} "
-                "ORDER BY popularity DESC, item_id DESC LIMIT %(candidates)s) AS q"
-            )
-            conditions = ["true"]
-    elif query.words:
-        params["text"] = " ".join(query.words)
-        for index, word in enumerate(query.words):
-            params[f"w{index}"] = word
-            conditions.append(f"%(w{index})s <%% search_text")
-    key = {
-        "relevance": _SIMILARITY if fuzzy else _RELEVANCE,
-        "recency": "sort_time",
-        "popularity": "popularity",
-    }[query.sort]
-    outer = ""
-    if after is not None:
-        params["after_key"], params["after_id"] = after
-        outer = "WHERE (sort_key, item_id) < (%(after_key)s, %(after_id)s)"
-    statement = (
-        f"SELECT * FROM (SELECT {ITEM_COLUMNS}, {key} AS sort_key FROM {source} "  # noqa: S608
-        f"WHERE {' AND '.join(conditions)}) AS found {outer} "
-        "ORDER BY sort_key DESC, item_id DESC LIMIT %(limit)s"
-    )
-    return statement, params
-
-
-def _tsquery(query: SearchQuery) -> str:
-    return " & ".join(f"{word}:*" for word in query.words)
-
-
-def match_probe(tenant_id: str, query: SearchQuery, cap: int) -> tuple[str, dict[str, Any]]:
-    """How many items match the words and filters, counted up to ``cap + 1``."""
-    params: dict[str, Any] = {"tenant": tenant_id, "tsquery": _tsquery(query), "cap": cap + 1}
-    conditions = [*_filters(query.where, params), f"search_vector @@ ({_FTS_QUERY})"]
-    statement = (
-        f"SELECT count(*) FROM (SELECT 1 FROM items WHERE {' AND '.join(conditions)} "  # noqa: S608
-        "LIMIT %(cap)s) AS matches"
-    )
-    return statement, params
+__all__ = ["RANK_CANDIDATES", "PostgresItemSearch", "search_statement"]
 
 
 class PostgresItemSearch:
@@ -156,17 +69,23 @@ class PostgresItemSearch:
         self._tenant = tenant_id
         self._cap = cap
 
-    async def _many_matches(self, query: SearchQuery) -> bool:
-        """More matches than the cap? Counted through the text index alone: the
-        planner, misjudging prefixes, would otherwise scan the items for a rare word."""
-        for setting in _BITMAP_ONLY:
+    async def _fetch(
+        self, statement: tuple[str, dict[str, Any]], *, bitmaps: bool
+    ) -> list[dict[str, Any]]:
+        """The rows of ``statement``; with ``bitmaps``, planned with bitmap scans alone
+        (a text index is read only through a bitmap: no walk reading each body)."""
+        if not bitmaps:
+            return await fetch_all(self._c, *statement)
+        # A path these settings forbid still costs 10^10 in the plan, enough to start
+        # JIT compilation (100 ms and more) for a statement that runs in milliseconds.
+        await self._c.execute("SET LOCAL jit = off")
+        for setting in BITMAP_ONLY:
             await self._c.execute(setting.format("off"))
         try:
-            rows = await fetch_all(self._c, *match_probe(self._tenant, query, self._cap))
+            return await fetch_all(self._c, *statement)
         finally:
-            for setting in _BITMAP_ONLY:
+            for setting in BITMAP_ONLY:
                 await self._c.execute(setting.format("on"))
-        return int(rows[0]["count"]) > self._cap
 
     async def search(
         self,
@@ -178,16 +97,31 @@ class PostgresItemSearch:
         limit: int,
     ) -> list[tuple[Item, float | int | datetime]]:
         """A page of matches and each one's sort key (the keyset of the next page)."""
-        ranked = bool(query.words) and not fuzzy and query.sort == "relevance"
-        capped = ranked and await self._many_matches(query)
-        statement, params = search_statement(
-            self._tenant,
-            query,
-            ranked_at=ranked_at,
-            fuzzy=fuzzy,
-            after=after,
-            limit=limit,
-            candidates=self._cap if capped else None,
-        )
-        rows = await fetch_all(self._c, statement, params)
-        return [(item_of(row), row["sort_key"]) for row in rows]
+        statement = functools.partial(
+            search_statement, self._tenant, query, ranked_at=ranked_at, fuzzy=fuzzy,
+            after=after, limit=limit, cap=self._cap,
+        )  # fmt: skip
+        if not query.words or fuzzy:
+            rows = await self._fetch(statement(), bitmaps=False)
+            return _found(rows)
+        compiled = await compiled_query(self._c, query)
+        if not compiled:
+            return []  # no word left a lexeme: nothing can match
+        if query.sort != "relevance":
+            return _found(await self._fetch(statement(compiled=compiled), bitmaps=False))
+        walk = await self._fetch(statement(candidates="walk", compiled=compiled), bitmaps=False)
+        if _candidates(walk) >= WALK_ENOUGH:
+            return _found(walk)
+        head = await self._fetch(statement(candidates="head", compiled=compiled), bitmaps=True)
+        if _candidates(head) > self._cap:
+            return _found(head)
+        return _found(await self._fetch(statement(compiled=compiled), bitmaps=True))
+
+
+def _candidates(rows: list[dict[str, Any]]) -> int:
+    """How many candidates a step's statement ranked (none on an empty page)."""
+    return int(rows[0]["candidate_count"]) if rows else 0
+
+
+def _found(rows: list[dict[str, Any]]) -> list[tuple[Item, float | int | datetime]]:
+    return [(item_of(row), row["sort_key"]) for row in rows]

@@ -1,0 +1,193 @@
+"""The SQL of catalogue search (``search.py`` runs it and explains the choices): the
+filters, the words' query, the relevance key and the statement of one page.
+
+Relevance is ``ts_rank`` over ``rank_vector``, the title (A) and summary (B) alone,
+plus ``BODY_RANK`` (what a match in the body alone is worth), raised by popularity and
+recency; recency is measured from ``ranked_at`` (fixed for a query's pages) so scores
+are stable keys. A ranked page is ranked on the few columns the key needs; the page's
+own rows are read after, by primary key.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Final, Literal
+
+from psycopg import AsyncConnection
+
+from agora_catalog.adapters.postgres.items import ITEM_COLUMNS
+from agora_catalog.adapters.postgres.rows import fetch_all
+from agora_catalog.domain.search import SearchFilter, SearchQuery
+
+CONFIGS: Final = ("agora_fr", "agora_en", "agora_simple")
+FTS_QUERY: Final = " || ".join(f"to_tsquery('{config}', %(tsquery)s)" for config in CONFIGS)
+_COMPILE: Final = (
+    "SELECT DISTINCT to_tsquery(config, %(tsquery)s)::text AS query "
+    "FROM unnest(%(configs)s::regconfig[]) AS config"
+)
+"""The words' query in each configuration, once per search: French and English often
+stem a word alike, and a text index scan per repeated branch costs as much as the first."""
+_BOOST: Final = (
+    "(1 + 0.1 * ln(1 + greatest(popularity, 0)))"
+    " * (1 + 0.5 / (1 + greatest(extract(epoch FROM %(ranked_at)s - sort_time), 0) / 2592000))"
+)
+BODY_RANK: Final = 0.05
+"""The relevance of a match in the body alone (a title's is about 0.6, a summary's 0.24)."""
+_RELEVANCE: Final = f"((ts_rank(rank_vector, q.query) + {BODY_RANK}) * {_BOOST})::float8"
+_SIMILARITY: Final = f"(word_similarity(%(text)s, search_text) * {_BOOST})::float8"
+_RANKED_COLUMNS: Final = "items.item_id, popularity, sort_time, rank_vector"
+_PAGE_COLUMNS: Final = ", ".join(f"items.{column}" for column in ITEM_COLUMNS.split(", "))
+RANK_CANDIDATES: Final = 500
+"""Above this many title-or-summary matches, only the most popular are ranked."""
+WALK_ROWS: Final = 1000
+"""How many of the most popular items the walk reads (step 1 in ``search.py``)."""
+WALK_ENOUGH: Final = 100
+"""Candidates enough from the walk (five pages of 20)."""
+Candidates = Literal["walk", "head"]
+BITMAP_ONLY: Final = tuple(
+    f"SET LOCAL enable_{method} = {{}}" for method in ("seqscan", "indexscan", "indexonlyscan")
+)
+
+
+def filters(where: SearchFilter, params: dict[str, Any]) -> list[str]:
+    conditions = ["tenant_id = %(tenant)s", "status = %(status)s"]
+    params["status"] = where.status
+    if where.space_id is not None:
+        conditions.append("space_id = %(space)s")
+        params["space"] = where.space_id
+    if where.author_id is not None:
+        conditions.append("author_id = %(author)s")
+        params["author"] = where.author_id
+    if where.types:
+        conditions.append("type = ANY(%(types)s)")
+        params["types"] = list(where.types)
+    if where.theme_id is not None:
+        conditions.append("theme_scope @> ARRAY[%(theme)s]")
+        params["theme"] = where.theme_id
+    if where.skill_id is not None:
+        conditions.append("skill_ids @> ARRAY[%(skill)s]")
+        params["skill"] = where.skill_id
+    if where.language is not None:
+        column = "language_base" if where.language_is_base else "language"
+        conditions.append(f"{column} = %(language)s")
+        params["language"] = where.language
+    if where.max_minutes:
+        conditions.append("estimated_minutes <= %(minutes)s")
+        params["minutes"] = where.max_minutes
+    return conditions
+
+
+def search_statement(
+    tenant_id: str,
+    query: SearchQuery,
+    *,
+    ranked_at: datetime,
+    fuzzy: bool,
+    after: tuple[float | int | datetime, str] | None,
+    limit: int,
+    candidates: Candidates | None = None,
+    compiled: str | None = None,
+    cap: int = RANK_CANDIDATES,
+) -> tuple[str, dict[str, Any]]:
+    """The statement of one search page and its parameters (each row has ``sort_key``).
+
+    A relevance search ranks the ``candidates`` of step 1 or 2 (each row then has their
+    number, ``candidate_count``), or by default every match (step 3; ``search.py``);
+    step 2 ranks the ``cap`` most popular. ``compiled`` is the words' query
+    (:func:`compiled_query`), else built in the statement."""
+    params: dict[str, Any] = {"tenant": tenant_id, "limit": limit, "ranked_at": ranked_at}
+    conditions = filters(query.where, params)
+    source = "items"
+    if query.words and not fuzzy:
+        fts = _fts(query, compiled, params)
+        source = f"items, (SELECT {fts} AS query) AS q"
+        if candidates == "walk" and query.sort == "relevance":
+            params["walk"] = WALK_ROWS
+            source = (
+                f"(SELECT {_RANKED_COLUMNS}, q.query FROM ({_walk(conditions)}) AS items, "  # noqa: S608
+                f"(SELECT {fts} AS query) AS q WHERE rank_vector @@ q.query) AS q"
+            )
+            conditions = ["true"]
+        elif candidates == "head" and query.sort == "relevance":
+            params["candidates"] = cap
+            head = [*_out_of_index_reach(conditions), "rank_vector @@ q.query"]
+            source = (
+                f"(SELECT {_RANKED_COLUMNS}, q.query, count(*) OVER () AS candidate_count "  # noqa: S608
+                f"FROM {source} WHERE {' AND '.join(head)} "
+                "ORDER BY popularity DESC, item_id DESC LIMIT %(candidates)s) AS q"
+            )
+            conditions = ["true"]
+        elif query.sort == "relevance":
+            # Only the text index can serve it: every other condition out of its reach.
+            conditions = [*_out_of_index_reach(conditions), "search_vector @@ q.query"]
+        else:
+            conditions.append("search_vector @@ q.query")
+    elif query.words:
+        params["text"] = " ".join(query.words)
+        for index, word in enumerate(query.words):
+            params[f"w{index}"] = word
+            conditions.append(f"%(w{index})s <%% search_text")
+    key = {
+        "relevance": _SIMILARITY if fuzzy else _RELEVANCE,
+        "recency": "sort_time",
+        "popularity": "popularity",
+    }[query.sort]
+    outer = ""
+    if after is not None:
+        params["after_key"], params["after_id"] = after
+        outer = "WHERE (sort_key, item_id) < (%(after_key)s, %(after_id)s)"
+    ranked = bool(query.words) and not fuzzy and query.sort == "relevance"
+    columns = "item_id" if ranked else ITEM_COLUMNS
+    if candidates == "walk" and ranked:
+        columns = "item_id, count(*) OVER () AS candidate_count"
+    elif candidates == "head" and ranked:
+        columns = "item_id, candidate_count"
+    statement = (
+        f"SELECT * FROM (SELECT {columns}, {key} AS sort_key FROM {source} "  # noqa: S608
+        f"WHERE {' AND '.join(conditions)}) AS found {outer} "
+        "ORDER BY sort_key DESC, item_id DESC LIMIT %(limit)s"
+    )
+    if ranked:
+        # Ranked on the few columns the key needs; the page's rows read after.
+        statement = (
+            f"SELECT {_PAGE_COLUMNS}, page.* FROM ({statement}) AS page "  # noqa: S608
+            "JOIN items ON items.tenant_id = %(tenant)s AND items.item_id = page.item_id "
+            "ORDER BY page.sort_key DESC, page.item_id DESC"
+        )
+    return statement, params
+
+
+def _tsquery(query: SearchQuery) -> str:
+    return " & ".join(f"{word}:*" for word in query.words)
+
+
+def _fts(query: SearchQuery, compiled: str | None, params: dict[str, Any]) -> str:
+    """The SQL of the words' query: ``compiled`` as a parameter, else built in place."""
+    if compiled is not None:
+        params["fts"] = compiled
+        return "%(fts)s::tsquery"
+    params["tsquery"] = _tsquery(query)
+    return FTS_QUERY
+
+
+async def compiled_query(connection: AsyncConnection[Any], query: SearchQuery) -> str:
+    """The words' query in the three configurations, repeated branches dropped."""
+    params = {"tsquery": _tsquery(query), "configs": list(CONFIGS)}
+    rows = await fetch_all(connection, _COMPILE, params)
+    branches = sorted(row["query"] for row in rows if row["query"])
+    return " | ".join(f"( {branch} )" for branch in branches)
+
+
+def _out_of_index_reach(conditions: list[str]) -> list[str]:
+    """The conditions as no index can serve them (``IS TRUE``), so that the text
+    condition beside them chooses the index."""
+    return [f"({condition}) IS TRUE" for condition in conditions]
+
+
+def _walk(conditions: list[str]) -> str:
+    """The ``WALK_ROWS`` most popular items passing ``conditions`` (rank columns only)."""
+    return (
+        "SELECT item_id, popularity, sort_time, rank_vector FROM items "  # noqa: S608
+        f"WHERE {' AND '.join(conditions)} "
+        "ORDER BY popularity DESC, item_id DESC LIMIT %(walk)s"
+    )
