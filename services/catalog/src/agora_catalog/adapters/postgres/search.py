@@ -46,6 +46,7 @@ from psycopg import AsyncConnection
 
 from agora_catalog.adapters.postgres.items import item_of
 from agora_catalog.adapters.postgres.rows import fetch_all
+from agora_catalog.adapters.postgres.search_body_sql import BODY_FEW, body_count, body_page
 from agora_catalog.adapters.postgres.search_sql import (
     BITMAP_ONLY,
     RANK_CANDIDATES,
@@ -109,13 +110,27 @@ class PostgresItemSearch:
             return []  # no word left a lexeme: nothing can match
         if query.sort != "relevance":
             return _found(await self._fetch(statement(compiled=compiled), bitmaps=False))
+        if after is not None and isinstance(after[0], int):
+            return await self._body_only(query, compiled, (after[0], after[1]), limit)
         walk = await self._fetch(statement(candidates="walk", compiled=compiled), bitmaps=False)
         if _candidates(walk) >= WALK_ENOUGH:
             return _found(walk)
         head = await self._fetch(statement(candidates="head", compiled=compiled), bitmaps=True)
-        if _candidates(head) > self._cap:
+        if _candidates(head) > self._cap or len(head) >= limit:
             return _found(head)
-        return _found(await self._fetch(statement(compiled=compiled), bitmaps=True))
+        # Every title-or-summary match was ranked: the body-only group follows.
+        body = await self._body_only(query, compiled, None, limit - len(head))
+        return _found(head) + body
+
+    async def _body_only(
+        self, query: SearchQuery, compiled: str, after: tuple[int, str] | None, limit: int
+    ) -> list[tuple[Item, float | int | datetime]]:
+        """A page of the items matching only in their body, in popularity order
+        (``search_body_sql.py``): all sorted when few, else ``items_popular`` walked."""
+        counted = await self._fetch(body_count(self._tenant, query, compiled), bitmaps=True)
+        few = int(counted[0]["body_matches"]) <= BODY_FEW
+        page = body_page(self._tenant, query, compiled, after=after, limit=limit, few=few)
+        return _found(await self._fetch(page, bitmaps=few))
 
 
 def _candidates(rows: list[dict[str, Any]]) -> int:
