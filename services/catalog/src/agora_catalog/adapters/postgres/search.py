@@ -64,11 +64,16 @@ class PostgresItemSearch:
     """Search over one tenant's items."""
 
     def __init__(
-        self, connection: AsyncConnection[Any], tenant_id: str, cap: int = RANK_CANDIDATES
+        self,
+        connection: AsyncConnection[Any],
+        tenant_id: str,
+        cap: int = RANK_CANDIDATES,
+        body_few: int = BODY_FEW,
     ) -> None:
         self._c = connection
         self._tenant = tenant_id
         self._cap = cap
+        self._body_few = body_few
 
     async def _fetch(
         self, statement: tuple[str, dict[str, Any]], *, bitmaps: bool
@@ -127,8 +132,8 @@ class PostgresItemSearch:
     ) -> list[tuple[Item, float | int | datetime]]:
         """A page of the items matching only in their body, in popularity order
         (``search_body_sql.py``): all sorted when few, else ``items_popular`` walked."""
-        counted = await self._fetch(body_count(self._tenant, query, compiled), bitmaps=True)
-        few = int(counted[0]["body_matches"]) <= BODY_FEW
+        count = body_count(self._tenant, query, compiled, self._body_few)
+        few = int((await self._fetch(count, bitmaps=True))[0]["body_matches"]) <= self._body_few
         page = body_page(self._tenant, query, compiled, after=after, limit=limit, few=few)
         return _found(await self._fetch(page, bitmaps=few))
 

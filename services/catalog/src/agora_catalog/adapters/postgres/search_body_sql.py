@@ -37,10 +37,12 @@ _BODY_ONLY: Final = ("search_vector @@ q.query", "(rank_vector @@ q.query) IS NO
 _KEYSET: Final = "(popularity, item_id) < (%(after_key)s, %(after_id)s)"
 
 
-def body_count(tenant_id: str, query: SearchQuery, compiled: str) -> tuple[str, dict[str, Any]]:
-    """How many items match only in their body, counted up to ``BODY_FEW`` + 1
+def body_count(
+    tenant_id: str, query: SearchQuery, compiled: str, few: int = BODY_FEW
+) -> tuple[str, dict[str, Any]]:
+    """How many items match only in their body, counted up to ``few`` + 1
     (``body_matches``); planned with bitmap scans alone, served by ``items_search``."""
-    params: dict[str, Any] = {"tenant": tenant_id, "few": BODY_FEW + 1}
+    params: dict[str, Any] = {"tenant": tenant_id, "few": few + 1}
     fts_parameter(compiled, params)
     conditions = [*out_of_index_reach(filters(query.where, params)), *_BODY_ONLY]
     statement = (
