@@ -46,10 +46,10 @@ from psycopg import AsyncConnection
 
 from agora_catalog.adapters.postgres.items import item_of
 from agora_catalog.adapters.postgres.rows import fetch_all
-from agora_catalog.adapters.postgres.search_body_sql import BODY_FEW, body_count, body_page
+from agora_catalog.adapters.postgres.search_body_sql import BODY_FEW, body_few, body_walk
 from agora_catalog.adapters.postgres.search_sql import (
-    BITMAP_ONLY,
     RANK_CANDIDATES,
+    SCAN_METHODS,
     WALK_ENOUGH,
     compiled_query,
     search_statement,
@@ -74,24 +74,23 @@ class PostgresItemSearch:
         self._tenant = tenant_id
         self._cap = cap
         self._body_few = body_few
+        self._bitmaps = False
 
     async def _fetch(
         self, statement: tuple[str, dict[str, Any]], *, bitmaps: bool
     ) -> list[dict[str, Any]]:
         """The rows of ``statement``; with ``bitmaps``, planned with bitmap scans alone
         (a text index is read only through a bitmap: no walk reading each body)."""
-        if not bitmaps:
-            return await fetch_all(self._c, *statement)
-        # A path these settings forbid still costs 10^10 in the plan, enough to start
-        # JIT compilation (100 ms and more) for a statement that runs in milliseconds.
-        await self._c.execute("SET LOCAL jit = off")
-        for setting in BITMAP_ONLY:
-            await self._c.execute(setting.format("off"))
-        try:
-            return await fetch_all(self._c, *statement)
-        finally:
-            for setting in BITMAP_ONLY:
-                await self._c.execute(setting.format("on"))
+        await self._scans(bitmaps_only=bitmaps)
+        return await fetch_all(self._c, *statement)
+
+    async def _scans(self, *, bitmaps_only: bool) -> None:
+        if bitmaps_only != self._bitmaps:
+            # A path these settings forbid still costs 10^10 in the plan, enough to start
+            # JIT compilation (100 ms and more) for a statement that runs in milliseconds:
+            # JIT is turned off with them (and stays off).
+            await self._c.execute(SCAN_METHODS, {"allowed": "off" if bitmaps_only else "on"})
+            self._bitmaps = bitmaps_only
 
     async def search(
         self,
@@ -103,6 +102,19 @@ class PostgresItemSearch:
         limit: int,
     ) -> list[tuple[Item, float | int | datetime]]:
         """A page of matches and each one's sort key (the keyset of the next page)."""
+        try:
+            return await self._search(query, ranked_at, fuzzy, after, limit)
+        finally:
+            await self._scans(bitmaps_only=False)  # the transaction's other statements
+
+    async def _search(
+        self,
+        query: SearchQuery,
+        ranked_at: datetime,
+        fuzzy: bool,
+        after: tuple[float | int | datetime, str] | None,
+        limit: int,
+    ) -> list[tuple[Item, float | int | datetime]]:
         statement = functools.partial(
             search_statement, self._tenant, query, ranked_at=ranked_at, fuzzy=fuzzy,
             after=after, limit=limit, cap=self._cap,
@@ -131,11 +143,13 @@ class PostgresItemSearch:
         self, query: SearchQuery, compiled: str, after: tuple[int, str] | None, limit: int
     ) -> list[tuple[Item, float | int | datetime]]:
         """A page of the items matching only in their body, in popularity order
-        (``search_body_sql.py``): all sorted when few, else ``items_popular`` walked."""
-        count = body_count(self._tenant, query, compiled, self._body_few)
-        few = int((await self._fetch(count, bitmaps=True))[0]["body_matches"]) <= self._body_few
-        page = body_page(self._tenant, query, compiled, after=after, limit=limit, few=few)
-        return _found(await self._fetch(page, bitmaps=few))
+        (``search_body_sql.py``): sorted whole when few, else ``items_popular`` walked."""
+        few = body_few(self._tenant, query, compiled, after=after, limit=limit, few=self._body_few)
+        rows = await self._fetch(few, bitmaps=True)
+        if int(rows[0]["body_matches"]) <= self._body_few:
+            return _found([row for row in rows if row["item_id"] is not None])
+        walk = body_walk(self._tenant, query, compiled, after=after, limit=limit)
+        return _found(await self._fetch(walk, bitmaps=False))
 
 
 def _candidates(rows: list[dict[str, Any]]) -> int:

@@ -36,7 +36,7 @@ BODY_RANK: Final = 0.05
 _RELEVANCE: Final = f"((ts_rank(rank_vector, q.query) + {BODY_RANK}) * {_BOOST})::float8"
 _SIMILARITY: Final = f"(word_similarity(%(text)s, search_text) * {_BOOST})::float8"
 _RANKED_COLUMNS: Final = "items.item_id, popularity, sort_time, rank_vector"
-_PAGE_COLUMNS: Final = ", ".join(f"items.{column}" for column in ITEM_COLUMNS.split(", "))
+PAGE_COLUMNS: Final = ", ".join(f"items.{column}" for column in ITEM_COLUMNS.split(", "))
 RANK_CANDIDATES: Final = 500
 """Above this many title-or-summary matches, only the most popular are ranked."""
 WALK_ROWS: Final = 1000
@@ -44,9 +44,17 @@ WALK_ROWS: Final = 1000
 WALK_ENOUGH: Final = 100
 """Candidates enough from the walk (five pages of 20)."""
 Candidates = Literal["walk", "head"]
-BITMAP_ONLY: Final = tuple(
-    f"SET LOCAL enable_{method} = {{}}" for method in ("seqscan", "indexscan", "indexonlyscan")
+SCAN_METHODS: Final = "SELECT " + ", ".join(
+    [
+        "set_config('jit', 'off', true)",
+        *(
+            f"set_config('enable_{method}', %(allowed)s, true)"
+            for method in ("seqscan", "indexscan", "indexonlyscan")
+        ),
+    ]
 )
+"""Allow (``allowed`` = "on") or forbid ("off") the scans other than bitmap scans, for
+the rest of the transaction, in one round trip; JIT off (see ``search.py``)."""
 
 
 def filters(where: SearchFilter, params: dict[str, Any]) -> list[str]:
@@ -154,7 +162,7 @@ def with_page_rows(statement: str) -> str:
     """``statement`` (a page of ``item_id`` and ``sort_key``, ranked on the few columns
     the key needs) with the page's own rows, read after by primary key."""
     return (
-        f"SELECT {_PAGE_COLUMNS}, page.* FROM ({statement}) AS page "  # noqa: S608
+        f"SELECT {PAGE_COLUMNS}, page.* FROM ({statement}) AS page "  # noqa: S608
         "JOIN items ON items.tenant_id = %(tenant)s AND items.item_id = page.item_id "
         "ORDER BY page.sort_key DESC, page.item_id DESC"
     )
