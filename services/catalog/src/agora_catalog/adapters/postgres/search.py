@@ -24,16 +24,20 @@ every match of a common one); each step reads a bounded number of rows:
 2. **head**: else, if more than ``RANK_CANDIDATES`` items match in their title or
    summary (all read through ``items_head``; fewer than a tenth of the items, since the
    walk found few), the ``RANK_CANDIDATES`` most popular of them are ranked.
-3. **full**: else every match of the whole text, the body's too, read through
-   ``items_search`` (every other condition kept out of index reach, so no plan reads
-   each item's body vector), is ranked.
+3. **groups**: else every title-or-summary match was ranked in step 2 (at most
+   ``RANK_CANDIDATES``): when the page is not full it goes on with the items matching
+   only in their body, by popularity (``search_body_sql.py``: read whole through
+   ``items_search`` when at most ``BODY_FEW``, else ``items_popular`` walked to the
+   page's end). A page token's key tells the group: a relevance (``float``) continues
+   the title-or-summary group, a popularity (``int``) the body-only group.
 
 Steps 1 and 2 count their candidates in the statement that ranks them, so a search
-runs one to three statements (a page token does not carry the step: each page decides
-again, alike while the catalogue does not change).
+runs one to four statements (a title-or-summary page token does not carry the step:
+each page decides again, alike while the catalogue does not change).
 
 In 1 and 2 a body-only match is not a candidate: title-or-summary matches outrank it,
-and there are more of them than a person pages through.
+and there are more of them than a person pages through. Decision record and its
+amendment (body-only matches by popularity): ``docs/adr/0005-catalog-search-ranking.md``.
 """
 
 from __future__ import annotations

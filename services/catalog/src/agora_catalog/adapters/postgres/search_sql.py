@@ -32,7 +32,9 @@ _BOOST: Final = (
     " * (1 + 0.5 / (1 + greatest(extract(epoch FROM %(ranked_at)s - sort_time), 0) / 2592000))"
 )
 BODY_RANK: Final = 0.05
-"""The relevance of a match in the body alone (a title's is about 0.6, a summary's 0.24)."""
+"""Added to every relevance (a title's is about 0.6, a summary's 0.24): what a match in
+the body alone is worth in the statement ranking every match (the benchmarks' baseline;
+the service lists body-only matches by popularity, ``search_body_sql.py``)."""
 _RELEVANCE: Final = f"((ts_rank(rank_vector, q.query) + {BODY_RANK}) * {_BOOST})::float8"
 _SIMILARITY: Final = f"(word_similarity(%(text)s, search_text) * {_BOOST})::float8"
 _RANKED_COLUMNS: Final = "items.item_id, popularity, sort_time, rank_vector"
