@@ -107,41 +107,31 @@ class PostgresItemSearch:
     ) -> list[tuple[Item, float | int | datetime]]:
         """A page of matches and each one's sort key (the keyset of the next page)."""
         try:
-            return await self._search(query, ranked_at, fuzzy, after, limit)
+            statement = functools.partial(
+                search_statement, self._tenant, query, ranked_at=ranked_at, fuzzy=fuzzy,
+                after=after, limit=limit, cap=self._cap,
+            )  # fmt: skip
+            if not query.words or fuzzy:
+                rows = await self._fetch(statement(), bitmaps=False)
+                return _found(rows)
+            compiled = await compiled_query(self._c, query)
+            if not compiled:
+                return []  # no word left a lexeme: nothing can match
+            if query.sort != "relevance":
+                return _found(await self._fetch(statement(compiled=compiled), bitmaps=False))
+            if after is not None and isinstance(after[0], int):
+                return await self._body_only(query, compiled, (after[0], after[1]), limit)
+            walk = await self._fetch(statement(candidates="walk", compiled=compiled), bitmaps=False)
+            if _candidates(walk) >= WALK_ENOUGH:
+                return _found(walk)
+            head = await self._fetch(statement(candidates="head", compiled=compiled), bitmaps=True)
+            if _candidates(head) > self._cap or len(head) >= limit:
+                return _found(head)
+            # Every title-or-summary match was ranked: the body-only group follows.
+            body = await self._body_only(query, compiled, None, limit - len(head))
+            return _found(head) + body
         finally:
             await self._scans(bitmaps_only=False)  # the transaction's other statements
-
-    async def _search(
-        self,
-        query: SearchQuery,
-        ranked_at: datetime,
-        fuzzy: bool,
-        after: tuple[float | int | datetime, str] | None,
-        limit: int,
-    ) -> list[tuple[Item, float | int | datetime]]:
-        statement = functools.partial(
-            search_statement, self._tenant, query, ranked_at=ranked_at, fuzzy=fuzzy,
-            after=after, limit=limit, cap=self._cap,
-        )  # fmt: skip
-        if not query.words or fuzzy:
-            rows = await self._fetch(statement(), bitmaps=False)
-            return _found(rows)
-        compiled = await compiled_query(self._c, query)
-        if not compiled:
-            return []  # no word left a lexeme: nothing can match
-        if query.sort != "relevance":
-            return _found(await self._fetch(statement(compiled=compiled), bitmaps=False))
-        if after is not None and isinstance(after[0], int):
-            return await self._body_only(query, compiled, (after[0], after[1]), limit)
-        walk = await self._fetch(statement(candidates="walk", compiled=compiled), bitmaps=False)
-        if _candidates(walk) >= WALK_ENOUGH:
-            return _found(walk)
-        head = await self._fetch(statement(candidates="head", compiled=compiled), bitmaps=True)
-        if _candidates(head) > self._cap or len(head) >= limit:
-            return _found(head)
-        # Every title-or-summary match was ranked: the body-only group follows.
-        body = await self._body_only(query, compiled, None, limit - len(head))
-        return _found(head) + body
 
     async def _body_only(
         self, query: SearchQuery, compiled: str, after: tuple[int, str] | None, limit: int
