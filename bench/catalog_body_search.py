@@ -49,9 +49,11 @@ TENANT: Final = "bench"
 WORDS: Final = {
     "kubernetes": 0.3,  # in 30 % of bodies and 0.2 % of titles
     "terraform": 0.05,  # in 5 % of bodies and 0.1 % of titles
+    "docker": 0.1,  # in 10 % of bodies and 10 titles: page 1 ends in the body group
+    "helm": 0.18,  # in 18 % of bodies, no title
     "ansible": 0.025,  # in 2.5 % of bodies, no title
     "pseudonymisation": 0.005,  # in 0.5 % of bodies, no title
-    "kubernetes terraform": 0.015,  # two body words, together in 1.5 % of bodies
+    "kubernetes terraform": 0.05,  # two body words, together in 5 % of bodies
 }
 """Each query and the share of items whose body matches it."""
 _FILL: Final = """
@@ -69,11 +71,14 @@ FROM generate_series(%(start)s::integer, %(stop)s::integer) AS n,
     LATERAL (SELECT CASE WHEN lang = 'fr' THEN 'agora_fr' ELSE 'agora_en' END AS cfg) AS c,
     LATERAL (SELECT md5(n::text)
         || CASE WHEN n %% 500 = 3 THEN ' kubernetes' ELSE '' END
-        || CASE WHEN n %% 1000 = 11 THEN ' terraform' ELSE '' END AS title) AS t,
+        || CASE WHEN n %% 1000 = 11 THEN ' terraform' ELSE '' END
+        || CASE WHEN n %% 10000 = 5 THEN ' docker' ELSE '' END AS title) AS t,
     LATERAL (SELECT (SELECT string_agg(md5(n || '-' || k), ' ') FROM generate_series(1, 40) k)
         || CASE WHEN n %% 10 < 3 THEN ' kubernetes' ELSE '' END
         || CASE WHEN n %% 20 = 1 THEN ' terraform' ELSE '' END
         || CASE WHEN n %% 40 = 2 THEN ' ansible' ELSE '' END
+        || CASE WHEN n %% 10 = 5 THEN ' docker' ELSE '' END
+        || CASE WHEN n %% 50 < 9 THEN ' helm' ELSE '' END
         || CASE WHEN n %% 200 = 5 THEN ' pseudonymisation' ELSE '' END AS body) AS b
 """
 
