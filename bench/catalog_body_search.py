@@ -21,7 +21,6 @@ and ``.png``.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import json
 import os
@@ -42,7 +41,8 @@ from agora_core.testing.postgres import (
     ensure_test_role,
     migrated_database,
 )
-from bench import SMOKE_HELP, report_stem, reports_dir
+from bench import report_stem, reports_dir
+from bench.catalog_ranking import sized_arguments
 from bench.catalog_ranking_report import write_png
 
 TENANT: Final = "bench"
@@ -164,16 +164,7 @@ async def run(items: int, queries: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="20,000 items, 20 queries")
-    parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
-    parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=30)
-    args = parser.parse_args()
-    if args.quick:
-        args.items, args.queries = 20_000, 20
-    if args.smoke:
-        args.items, args.queries = 2_000, 3
+    args = sized_arguments(__doc__, queries=30)
     report = asyncio.run(run(args.items, args.queries))
     stem = report_stem("catalog_body_search", smoke=args.smoke, quick=args.quick)
     directory = reports_dir()
