@@ -25,20 +25,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import datetime as dt
 import json
 import os
 import platform
 import random
-import signal
-import sys
 import time
 import uuid
 from pathlib import Path
 from typing import Any
 
-import aiohttp
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
@@ -46,9 +42,7 @@ from agora_contracts.events.domains import learning
 from agora_contracts.events.domains.privacy import ERASURES_TOPIC
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database
-from agora_core.testing import free_port
 from agora_core.testing.event_tap import start_group_at_end
-from agora_core.testing.grpc_assertions import DEV_SECRET
 from agora_core.testing.postgres import (
     create_test_database,
     drop_test_database,
@@ -62,11 +56,10 @@ from agora_gamification.migrations import MIGRATIONS
 from agora_gamification.settings import GamificationSettings
 from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench.gamification_parts import board as boards
+from bench.processes.service import ServiceProcesses
 
 REPORTS = reports_dir()
 TOPIC = learning.COMPLETIONS_TOPIC
-READY_SECONDS = 300
-"""How long a service process may take to answer /readyz."""
 ROOT = Path(__file__).resolve().parent.parent
 _UNBALANCED = """
 SELECT count(*) FROM profiles p WHERE p.tenant_id = %(t)s AND p.version > 0 AND p.balance <>
@@ -161,68 +154,6 @@ async def count_of(database: Database, tenant: str, query: str) -> int:
     return int(row[0]) if row is not None else 0
 
 
-class ServiceProcesses:
-    """``python -m agora_gamification`` processes in one consumer group."""
-
-    def __init__(self, kafka: str, dsn: str, group: str, count: int, logs: Path) -> None:
-        self._env = [self._environment(kafka, dsn, group) for _ in range(count)]
-        self._logs = logs
-        self._processes: list[asyncio.subprocess.Process] = []
-
-    @staticmethod
-    def _environment(kafka: str, dsn: str, group: str) -> dict[str, str]:
-        p = "AGORA_GAMIFICATION_"
-        base = {k: v for k, v in os.environ.items() if not k.startswith(p)}
-        return {
-            **base,
-            f"{p}KAFKA_BOOTSTRAP_SERVERS": kafka,
-            f"{p}POSTGRES_DSN": dsn,
-            f"{p}POSTGRES_MIGRATE_ON_START": "true",
-            f"{p}CONSUMER_GROUP": group,
-            f"{p}GRPC_PORT": str(free_port()),
-            f"{p}HTTP_PORT": str(free_port()),
-            f"{p}PUBLIC_PORT": str(free_port()),
-            f"{p}DEV_MODE": "true",
-            f"{p}JWT_HS256_SECRET": DEV_SECRET,
-            f"{p}LOG_LEVEL": "WARNING",
-        }
-
-    async def start(self) -> None:
-        for n, env in enumerate(self._env):
-            log = (self._logs / f"bench-gamification-{n}.log").open("ab")
-            self._processes.append(
-                await asyncio.create_subprocess_exec(
-                    sys.executable, "-m", "agora_gamification", env=env, stdout=log, stderr=log
-                )
-            )
-        async with aiohttp.ClientSession() as http:
-            for env, process in zip(self._env, self._processes, strict=True):
-                url = f"http://127.0.0.1:{env['AGORA_GAMIFICATION_HTTP_PORT']}/readyz"
-                # A deadline, not a count of tries: on a loaded machine a start (imports,
-                # migrations, the consumer's assignment) took over 150 s.
-                deadline = time.monotonic() + READY_SECONDS
-                while True:
-                    if process.returncode is not None:
-                        raise RuntimeError(f"a gamification process exited ({url})")
-                    with contextlib.suppress(aiohttp.ClientError):
-                        async with http.get(url) as response:
-                            if response.status == 200:
-                                break
-                    if time.monotonic() > deadline:
-                        raise RuntimeError(
-                            f"a gamification process was not ready in {READY_SECONDS} s ({url})"
-                        )
-                    await asyncio.sleep(0.25)
-
-    async def stop(self) -> None:
-        """SIGTERM every process still running and wait for its exit (idempotent)."""
-        running = [p for p in self._processes if p.returncode is None]
-        for process in running:
-            process.send_signal(signal.SIGTERM)
-        for process in running:
-            await process.wait()
-
-
 async def handled_rate(
     kafka: str, admin_dsn: str, instances: int, count: int, learners: int
 ) -> dict[str, Any]:
@@ -231,7 +162,9 @@ async def handled_rate(
     name, dsn = await create_test_database(admin_dsn, prefix="bench_gam")
     group = f"bench-gamification-{uuid.uuid4().hex[:8]}"
     await start_group_at_end(kafka, group, [*consumed_topics(), ERASURES_TOPIC])
-    processes = ServiceProcesses(kafka, dsn, group, instances, REPORTS)
+    processes = ServiceProcesses(
+        "gamification", kafka=kafka, dsn=dsn, group=group, count=instances, logs=REPORTS
+    )
     try:
         async with migrated_database(dsn, MIGRATIONS, max_size=2) as database:
             await processes.start()
