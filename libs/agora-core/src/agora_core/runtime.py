@@ -17,8 +17,8 @@ import asyncio
 import contextlib
 import signal
 import sys
-from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
-from typing import Any, NoReturn, Protocol, TypeVar
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import NoReturn, Protocol, TypeVar
 
 import structlog
 from pydantic import ValidationError
@@ -382,22 +382,12 @@ def serve(
         await runtime.run()
 
     try:
-        run_on_loop(settings, main())
+        asyncio.run(main())
     except StartupFailed:
         raise SystemExit(1) from None
     finally:
         tracing.shutdown()  # export the spans still queued
     raise SystemExit(0)
-
-
-def run_on_loop(settings: ServiceSettings, main: Coroutine[Any, Any, None]) -> None:
-    """Run ``main`` to its end on the event loop ``settings.event_loop`` names."""
-    if settings.event_loop == "uvloop":
-        import uvloop  # only the processes that ask for it load it
-
-        uvloop.run(main)
-    else:
-        asyncio.run(main)
 
 
 def run_migrations(settings: ServiceSettings, migrations: Migrations) -> int:

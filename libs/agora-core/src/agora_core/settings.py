@@ -97,14 +97,6 @@ class ServiceSettings(KafkaSettings, ConnectSettings):
 
     service_name: str = Field(default="agora", pattern=r"^[a-z][a-z0-9-]{1,40}$")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
-    event_loop: Literal["asyncio", "uvloop"] = Field(
-        default="asyncio",
-        description=(
-            "Event loop of the process: `uvloop` (libuv) spends less CPU per gRPC call, "
-            "SQL round trip and Kafka record than asyncio's own (bench/README.md, "
-            "community); the loop every test runs on is `asyncio`."
-        ),
-    )
 
     consumer_group: str | None = Field(
         default=None, description="Kafka consumer group; defaults to agora-<service_name>."

@@ -87,25 +87,18 @@ async def spawn_notes(
     )
 
 
-@pytest.fixture(params=["asyncio", "uvloop"])
+@pytest.fixture
 async def notes_process(
-    request: pytest.FixtureRequest,
     kafka_bootstrap: str,
     postgres_dsn: str,
     unique: str,
     create_topic: Any,
     tmp_path: Path,
 ) -> AsyncIterator[ServiceProcess]:
-    """The service process on each event loop EVENT_LOOP offers (the same behaviour)."""
     topic = await create_topic(f"agora.{unique}.notes.v1")
     await create_topic(f"{topic}.dlq", 1)
     service = await spawn_notes(
-        kafka_bootstrap,
-        postgres_dsn,
-        unique,
-        topic,
-        tmp_path / "notes.log",
-        AGORA_NOTES_EVENT_LOOP=request.param,
+        kafka_bootstrap, postgres_dsn, unique, topic, tmp_path / "notes.log"
     )
     status = await wait_serving(service.grpc_address, "", 60)
     assert status == "SERVING", service.log_text()
