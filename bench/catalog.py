@@ -4,7 +4,7 @@
                             [--searches N] [--quick]
 
 Starts the catalog service as its own process (``python -m agora_catalog``: real gRPC
-server, outbox relay, batch consumer; ``bench/service_process``), as production runs it,
+server, outbox relay, batch consumer; ``bench/processes``), as production runs it,
 on a fresh PostgreSQL database of the test server (AGORA_TEST_POSTGRES_DSN) and the
 test broker (AGORA_TEST_KAFKA), seeds it from this process with the catalog's own code
 (``bench/seeding/catalog.py``: N published items in French and English, N learners with
@@ -38,7 +38,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import grpc
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient
 
@@ -64,6 +63,7 @@ from agora_core.testing.postgres import (
     migrated_database,
 )
 from bench import SMOKE_HELP, catalog_report, report_stem, reports_dir
+from bench.processes.service import ServiceProcesses
 from bench.seeding.catalog import (
     MANAGER,
     TENANT,
@@ -76,7 +76,6 @@ from bench.seeding.catalog import (
     seed_taxonomy,
     seed_team,
 )
-from bench.service_process import ServiceProcesses, service_environment
 
 if TYPE_CHECKING:
     from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceAsyncStub
@@ -309,10 +308,15 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     await ensure_test_role(admin_dsn)
     name, dsn = await create_test_database(admin_dsn, prefix="bench_catalog")
     group = f"bench-catalog-{uuid.uuid4().hex[:8]}"
-    environment = service_environment(
-        "AGORA_CATALOG_", kafka=kafka, dsn=dsn, group=group, postgres_pool_max_size="16"
+    service = ServiceProcesses(
+        "catalog",
+        kafka=kafka,
+        dsn=dsn,
+        group=group,
+        count=1,
+        logs=REPORTS,
+        settings={"POSTGRES_POOL_MAX_SIZE": "16"},
     )
-    service = ServiceProcesses("agora_catalog", [environment], REPORTS)
     results: dict[str, Any] = {}
     try:
         await start_group_at_end(kafka, group, load_platform_events().topics())
@@ -331,8 +335,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             )
             async with database.unit_of_work(TENANT) as uow:
                 await uow.connection.execute("ANALYZE")
-            target = f"127.0.0.1:{service.port(0, 'GRPC')}"
-            async with grpc.aio.insecure_channel(target) as channel:
+            async with service.channel() as channel:
                 stub = CatalogServiceStub(channel)
                 results["search"] = await measure_search(stub, database, item_ids, args.searches)
                 console.log("search measured")

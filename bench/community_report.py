@@ -18,6 +18,8 @@ def goals(report: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
     likes, consumers = report["like_unlike"], report["consumers"]
     thread_p99, raw_p99 = thread["grpc_ms"]["p99"], thread["raw_sql_ms"]["p99"]
     like_rate, like_p99 = likes["grpc"]["ops_per_s"], likes["grpc"]["latency_ms"]["p99"]
+    two = likes["grpc_two_processes"]
+    two_rate, two_p99 = two["ops_per_s"], two["latency_ms"]["p99"]
     consumer_ratio = consumers["service_per_s"] / consumers["raw_consume_per_s"]
     return [
         ("thread page p99 <= 20 ms over gRPC", f"{thread_p99:.1f} ms", thread_p99 <= 20),
@@ -26,8 +28,10 @@ def goals(report: Mapping[str, Any]) -> list[tuple[str, str, bool]]:
             f"{thread_p99 / raw_p99:.1f}x ({raw_p99:.1f} ms raw)",
             thread_p99 <= 2 * raw_p99,
         ),
-        ("like/unlike >= 1,000 ops/s over gRPC", f"{like_rate:,.0f}/s", like_rate >= 1000),
-        ("like/unlike p99 <= 50 ms", f"{like_p99:.1f} ms", like_p99 <= 50),
+        ("like/unlike >= 1,000 ops/s, 1 process", f"{like_rate:,.0f}/s", like_rate >= 1000),
+        ("like/unlike p99 <= 50 ms, 1 process", f"{like_p99:.1f} ms", like_p99 <= 50),
+        ("like/unlike >= 1,000 ops/s, 2 processes", f"{two_rate:,.0f}/s", two_rate >= 1000),
+        ("like/unlike p99 <= 50 ms, 2 processes", f"{two_p99:.1f} ms", two_p99 <= 50),
         (
             "trending top-20 p99 <= 20 ms",
             f"{trend['grpc_ms']['p99']:.1f} ms",
@@ -92,19 +96,19 @@ def write_chart(report: Mapping[str, Any], path: Path) -> None:
     reads.legend(fontsize=8)
 
     likes = axes[1]
-    rates = [
-        report["like_unlike"]["grpc"]["ops_per_s"],
-        report["like_unlike"]["raw_sql"]["ops_per_s"],
-    ]
+    series = [report["like_unlike"][k] for k in ("grpc", "grpc_two_processes", "raw_sql")]
     drawn = likes.bar(
-        ["like/unlike\ngRPC", "raw SQL\nstatement"], rates, color=["tab:blue", "grey"]
+        ["gRPC\n1 process", "gRPC\n2 processes", "raw SQL\nstatement"],
+        [s["ops_per_s"] for s in series],
+        color=["tab:blue", "navy", "grey"],
     )
-    likes.bar_label(drawn, labels=[f"{r:,.0f}/s" for r in rates], fontsize=9)
-    likes.axhline(1000, color="red", linestyle=":", label="goal: 1,000 ops/s")
-    p99 = report["like_unlike"]["grpc"]["latency_ms"]["p99"]
-    likes.set_title(
-        f"like/unlike ops/s, {meta['concurrency']} in flight (gRPC p99 {p99:.1f} ms)", fontsize=10
+    likes.bar_label(
+        drawn,
+        labels=[f"{s['ops_per_s']:,.0f}/s\np99 {s['latency_ms']['p99']:.0f} ms" for s in series],
+        fontsize=8,
     )
+    likes.axhline(1000, color="red", linestyle=":", label="goal: 1,000 ops/s, p99 50 ms")
+    likes.set_title(f"like/unlike ops/s, {meta['concurrency']} in flight", fontsize=10)
     likes.legend(fontsize=8)
 
     consumers = axes[2]

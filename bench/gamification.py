@@ -61,11 +61,10 @@ from agora_gamification.settings import GamificationSettings
 from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench.gamification_parts import board as boards
 from bench.gamification_parts.floor import storage_floor
-from bench.service_process import ServiceProcesses, service_environment
+from bench.processes.service import ServiceProcesses
 
 REPORTS = reports_dir()
 TOPIC = learning.COMPLETIONS_TOPIC
-_PREFIX = "AGORA_GAMIFICATION_"
 ROOT = Path(__file__).resolve().parent.parent
 _UNBALANCED = """
 SELECT count(*) FROM profiles p WHERE p.tenant_id = %(t)s AND p.version > 0 AND p.balance <>
@@ -168,10 +167,9 @@ async def handled_rate(
     name, dsn = await create_test_database(admin_dsn, prefix="bench_gam")
     group = f"bench-gamification-{uuid.uuid4().hex[:8]}"
     await start_group_at_end(kafka, group, [*consumed_topics(), ERASURES_TOPIC])
-    environments = [  # each process its own free ports
-        service_environment(_PREFIX, kafka=kafka, dsn=dsn, group=group) for _ in range(instances)
-    ]
-    processes = ServiceProcesses("agora_gamification", environments, REPORTS)
+    processes = ServiceProcesses(
+        "gamification", kafka=kafka, dsn=dsn, group=group, count=instances, logs=REPORTS
+    )
     try:
         async with migrated_database(dsn, MIGRATIONS, max_size=2) as database:
             await processes.start()

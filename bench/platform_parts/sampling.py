@@ -16,9 +16,9 @@ import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
 from bench.platform_parts.world import Processes
+from bench.processes.cpu import cpu_seconds
 
 SAMPLE_SECONDS = 2.0
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 async def scrape(http: aiohttp.ClientSession, url: str) -> tuple[float, float, dict[str, float]]:
@@ -36,31 +36,6 @@ async def scrape(http: aiohttp.ClientSession, url: str) -> tuple[float, float, d
             elif sample.name == "agora_consumer_lag":
                 lag += sample.value
     return consumed, lag, per_topic
-
-
-def _stat_fields(path: Path) -> list[str]:
-    # Fields after the command (which may hold spaces) end at its closing parenthesis:
-    # [0] state, [1] ppid, [11] utime, [12] stime, [13] cutime, [14] cstime.
-    return path.read_text().rsplit(")", 1)[1].split()
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) of ``pid`` and its children, in seconds (0 if gone).
-
-    PostgreSQL does its work in backends, children of the sampled postmaster: the live
-    ones are summed, and the ones that exited are in the postmaster's waited-for
-    children's times (cutime, cstime)."""
-    try:
-        own = _stat_fields(Path(f"/proc/{pid}/stat"))
-    except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-        return 0.0
-    ticks = sum(int(own[i]) for i in (11, 12, 13, 14))
-    for path in Path("/proc").glob("[0-9]*/stat"):
-        with contextlib.suppress(FileNotFoundError, ProcessLookupError, IndexError, ValueError):
-            fields = _stat_fields(path)
-            if int(fields[1]) == pid:
-                ticks += int(fields[11]) + int(fields[12])
-    return ticks / CLOCK_TICKS
 
 
 def rss_mb(pid: int) -> float:

@@ -367,7 +367,9 @@ class FakeUnitsOfWork:
         return self.tables.setdefault(tenant_id, Tables())
 
     @asynccontextmanager
-    async def __call__(self, tenant_id: str) -> AsyncIterator[FakeUnitOfWork]:
+    async def __call__(
+        self, tenant_id: str, *, pipelined: bool = False
+    ) -> AsyncIterator[FakeUnitOfWork]:
         tables = self.of(tenant_id)
         snapshot = copy.deepcopy(tables)
         uow = FakeUnitOfWork(tables, tenant_id)

@@ -6,7 +6,8 @@ own claims (:mod:`agora_core.grpc.token_claims`). Production keys are asymmetric
 (RS256/ES256, from a JWKS URL or a PEM public key); an HS256 shared secret is accepted
 only in dev mode. Issuer and audience are checked when configured; a token signed with
 a key the cached JWKS lacks (a rotation) refetches it, at most once per
-``jwt_jwks_min_refresh_seconds``.
+``jwt_jwks_min_refresh_seconds``. A token that passed is remembered, by its whole text,
+until its expiry or for 30 s at most (:mod:`agora_core.grpc.verified_tokens`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
 from agora_core.errors import Unauthenticated
 from agora_core.grpc.token_claims import ClaimRules
+from agora_core.grpc.verified_tokens import VerifiedTokens
 
 # Re-exported: callers that verify tokens also name the identity they yield.
 from agora_core.identity import Principal as Principal
@@ -77,6 +79,7 @@ class TokenVerifier:
         self._audience = settings.jwt_audience
         self._leeway = settings.jwt_leeway_seconds
         self._claims = ClaimRules(settings)
+        self._verified = VerifiedTokens()
         self._pem_key: Any = None
         self._pem_algorithm: str | None = None
         if settings.jwt_public_key_pem:
@@ -109,6 +112,9 @@ class TokenVerifier:
         """Return the token's principal, or raise Unauthenticated with a short reason."""
         if len(token) > MAX_TOKEN_LENGTH:
             raise Unauthenticated("token too long")
+        known = self._verified.get(token)
+        if known is not None:
+            return known
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError:  # not only DecodeError: a non-string kid is InvalidTokenError
@@ -117,7 +123,10 @@ class TokenVerifier:
         if not isinstance(algorithm, str) or algorithm not in self.allowed_algorithms:
             raise Unauthenticated(f"token algorithm {_shown(algorithm)} is not accepted")
         key = await self._key_for(algorithm, header.get("kid"))
-        return self._claims.principal(self._decode(token, key, algorithm))
+        claims = self._decode(token, key, algorithm)
+        principal = self._claims.principal(claims)
+        self._verified.put(token, principal, claims["exp"])
+        return principal
 
     async def _key_for(self, algorithm: str, kid: object) -> Any:
         if algorithm == DEV_ALGORITHM:

@@ -173,9 +173,10 @@ async def list_comments(
     """A page of the thread, oldest first (keyset on (create_time, comment_id)).
 
     Hidden comments are left out unless the caller moderates the target's space.
+    Pipelined: reads only, so the transaction's BEGIN rides with the target's read.
     """
     after = after_time(token)
-    async with uows(principal.tenant_id) as uow:
+    async with uows(principal.tenant_id, pipelined=True) as uow:
         target = await resolve_target(uow, kind, target_id)
         access = await space_access(uow, target.space_id, principal)
         if not access.readable:

@@ -25,9 +25,11 @@ async def like(
     The row's key is the natural key, so concurrent likes of one person on one target
     meet on one row; only the statement that flips it to active writes the event.
     Liking one's own content is refused: it would credit oneself (gamification refuses
-    such credit too, from ``target_owner_id``).
+    such credit too, from ``target_owner_id``). Pipelined: every statement's result is
+    read, so the transaction costs one round trip per statement (the rate window, the
+    target, the like), its BEGIN and outbox row riding with them.
     """
-    async with uows(principal.tenant_id) as uow:
+    async with uows(principal.tenant_id, pipelined=True) as uow:
         await spend(uow, limits, LIKE, principal.subject)
         target = await target_for_engagement(uow, kind, target_id, principal)
         if target.owner_id == principal.subject:
@@ -68,7 +70,7 @@ async def unlike(
     target_id: str,
 ) -> bool:
     """Withdraw the like; True when there was one (so emitted like.removed)."""
-    async with uows(principal.tenant_id) as uow:
+    async with uows(principal.tenant_id, pipelined=True) as uow:
         await spend(uow, limits, LIKE, principal.subject)
         now = now_ms()
         before = await uow.likes.deactivate(kind, target_id, principal.subject, now)

@@ -103,7 +103,7 @@ async def popularity_of(
     half_life_hours: float,
 ) -> list[PopularityView]:
     """Indicators of each target in order (absent ones all zero), trending decayed to now."""
-    async with uows(principal.tenant_id) as uow:
+    async with uows(principal.tenant_id, pipelined=True) as uow:
         found = await uow.popularity.get_many(targets)
         mine = await uow.likes.liked(principal.subject, targets)
     now = now_ms()
@@ -125,7 +125,7 @@ async def trending(
     half_life_hours: float,
 ) -> list[PopularityView]:
     """Targets with the highest trending score now (one index range read)."""
-    async with uows(principal.tenant_id) as uow:
+    async with uows(principal.tenant_id, pipelined=True) as uow:
         ranked = await uow.popularity.trending(kind, limit)
         mine = await uow.likes.liked(principal.subject, [(k, t) for k, t, _, _ in ranked])
     now = now_ms()

@@ -344,4 +344,10 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, tenant_id: str) -> AbstractAsyncContextManager[UnitOfWork]: ...
+    def __call__(
+        self, tenant_id: str, *, pipelined: bool = False
+    ) -> AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction of ``tenant_id``. ``pipelined``: a short hot path whose every
+        statement's result is read (a like): the transaction's opening and its outbox
+        rows ride with its statements instead of costing round trips of their own."""
+        ...

@@ -29,4 +29,8 @@ class TenantScoped:
     async def _run(self, query: str, params: Sequence[Any]) -> int:
         """Run a statement; the number of rows it changed."""
         cursor = await self._connection.execute(query, params)
+        if cursor.rowcount < 0:
+            # In a pipelined unit of work the count is known once the result is back.
+            async with self._connection.pipeline() as pipeline:
+                await pipeline.sync()
         return cursor.rowcount

@@ -73,8 +73,10 @@ class PostgresUnitOfWorkFactory:
         self._database = database
 
     @asynccontextmanager
-    async def __call__(self, tenant_id: str) -> AsyncIterator[CommunityUnitOfWork]:
-        async with self._database.unit_of_work(tenant_id) as core:
+    async def __call__(
+        self, tenant_id: str, *, pipelined: bool = False
+    ) -> AsyncIterator[CommunityUnitOfWork]:
+        async with self._database.unit_of_work(tenant_id, pipelined=pipelined) as core:
             yield CommunityUnitOfWork(core, tenant_id)
 
 
