@@ -172,17 +172,24 @@ def show(report: dict[str, Any], directory: Path, stem: str) -> None:
     console.print(f"report: {directory / stem}.json")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+def sized_arguments(doc: str | None, *, queries: int) -> argparse.Namespace:
+    """``--quick``, ``--smoke``, ``--items`` and ``--queries`` (default ``queries``), the
+    sizes set: the catalogue search benchmarks' command line."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
     parser.add_argument("--quick", action="store_true", help="20,000 items, 20 queries")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--items", type=int, default=100_000)
-    parser.add_argument("--queries", type=int, default=50)
+    parser.add_argument("--queries", type=int, default=queries)
     args = parser.parse_args()
     if args.quick:
         args.items, args.queries = 20_000, 20
     if args.smoke:
         args.items, args.queries = 2_000, 3
+    return args
+
+
+def main() -> None:
+    args = sized_arguments(__doc__, queries=50)
     stem = report_stem("catalog_ranking", smoke=args.smoke, quick=args.quick)
     show(asyncio.run(run(args.items, args.queries)), reports_dir(), stem)
 

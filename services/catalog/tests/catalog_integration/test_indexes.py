@@ -21,6 +21,7 @@ from agora_catalog.adapters.postgres.paths import published_paths
 from agora_catalog.adapters.postgres.progress import progress_page
 from agora_catalog.adapters.postgres.quizzes import SKILLS_REPORT
 from agora_catalog.adapters.postgres.search import PostgresItemSearch, search_statement
+from agora_catalog.adapters.postgres.search_body_sql import BODY_FEW, body_few, body_walk
 from agora_catalog.adapters.postgres.search_sql import WALK_ROWS
 from agora_catalog.domain.search import SearchFilter, SearchQuery, Sort, query_words
 from agora_catalog.migrations import MIGRATIONS
@@ -224,3 +225,60 @@ async def test_the_skills_report_reads_the_tenants_completions_once(database: Da
     # One pass over the tenant's completions and attempts, grouped by skill.
     assert_index_serves(plan, "progress_completed", sorted_after=True)
     assert_index_serves(plan, "quiz_attempts_pkey", sorted_after=True)
+
+
+BODY_WORD: Final = "zygomorphe"
+
+
+async def _with_body_word(database: Database, every: int) -> None:
+    """``BODY_WORD`` in the body (``search_vector`` alone) of every ``every``-th item."""
+    async with database.unit_of_work(T) as uow:
+        await uow.connection.execute(
+            "UPDATE items SET search_vector = search_vector || to_tsvector('agora_fr', %s) "
+            "WHERE tenant_id = %s AND substr(item_id, 3)::integer %% %s = 0",
+            (BODY_WORD, T, every),
+        )
+
+
+async def test_the_body_only_group_reads_the_index_of_each_way(database: Database) -> None:
+    # The bounded read of the group (counted, sorted) through items_search, the filters
+    # out of index reach; the walk in popularity order through items_popular, from the key.
+    query = SearchQuery(query_words(BODY_WORD), SearchFilter(status="published"), "relevance")
+    compiled = "( 'zygomorph':* )"
+    for after in (None, (40, "i-9")):
+        few = body_few(T, query, compiled, after=after, limit=21)
+        assert_index_serves(await gin_plan(database, *few), "items_search", sorted_after=True)
+        walk = body_walk(T, query, compiled, after=after, limit=21)
+        assert_index_serves(await planned(database, walk), "items_popular", filtered=True)
+
+
+async def test_body_only_pages_walked_or_sorted_whole_are_the_same(database: Database) -> None:
+    # 386 published body-only matches: sorted whole (the default) and walked (few = 10)
+    # give the same pages in popularity order, each match once.
+    await _with_body_word(database, 7)
+    query = SearchQuery(query_words(BODY_WORD), SearchFilter(status="published"), "relevance")
+    pages: dict[int, list[tuple[str, object]]] = {}
+    async with database.unit_of_work(T) as uow:
+        for few in (BODY_FEW, 10):
+            search = PostgresItemSearch(uow.connection, T, body_few=few)
+            seen: list[tuple[str, object]] = []
+            after: tuple[float | int | datetime, str] | None = None
+            while True:
+                found = await search.search(
+                    query, ranked_at=NOW, fuzzy=False, after=after, limit=21
+                )
+                seen.extend((item.item_id, key) for item, key in found[:20])
+                if len(found) <= 20:
+                    break
+                after = (found[19][1], found[19][0].item_id)
+            pages[few] = seen
+        expected = await (
+            await uow.connection.execute(
+                "SELECT item_id, popularity FROM items WHERE tenant_id = %s "
+                "AND status = 'published' AND substr(item_id, 3)::integer %% 7 = 0 "
+                "ORDER BY popularity DESC, item_id DESC",
+                (T,),
+            )
+        ).fetchall()
+    assert pages[BODY_FEW] == pages[10] == [(row[0], row[1]) for row in expected]
+    assert len(expected) == 386

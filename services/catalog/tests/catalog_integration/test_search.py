@@ -61,6 +61,53 @@ async def test_relevance_weighs_title_over_summary_over_body(tenant: Tenant) -> 
     assert second.next_page_token == ""
 
 
+async def _popularity(tenant: Tenant, item_id: str, popularity: int) -> None:
+    """Set an item's popularity (as likes and comments would) in the service's database."""
+    async with tenant.runtime.require_postgres().unit_of_work(tenant.tenant_id) as uow:
+        await uow.connection.execute(
+            "UPDATE items SET popularity = %s WHERE item_id = %s", (popularity, item_id)
+        )
+
+
+async def test_title_matches_come_first_then_body_only_matches_by_popularity(
+    tenant: Tenant,
+) -> None:
+    # ADR 0005, amendment 1: a body-only match ranks below any title-or-summary match
+    # however popular, and among body-only matches popularity decides, not mentions.
+    loud = await tenant.publish(wiki(title="Notes", markdown="grafana grafana grafana grafana"))
+    popular = await tenant.publish(wiki(title="Dashboards", markdown="one grafana panel"))
+    title = await tenant.publish(wiki(title="Grafana basics"))
+    await _popularity(tenant, popular.item_id, 500)
+    await _popularity(tenant, loud.item_id, 3)
+    assert await _ids(tenant, query="grafana") == [title.item_id, popular.item_id, loud.item_id]
+    # A rare word in one body alone still finds its item.
+    rare = await tenant.publish(wiki(title="Misc", markdown="the zeppelin pattern"))
+    assert await _ids(tenant, query="zeppel") == [rare.item_id]
+
+
+async def test_pages_continue_in_the_body_only_group(tenant: Tenant) -> None:
+    title = await tenant.publish(wiki(title="Terraform modules"))
+    body = [
+        (await tenant.publish(wiki(title=f"Infra {n}", markdown="using terraform"))).item_id
+        for n in range(5)
+    ]
+    for popularity, item_id in enumerate(body):
+        await _popularity(tenant, item_id, popularity * 10)
+    pages: list[list[str]] = []
+    token = ""
+    while True:
+        response = await tenant.stub.SearchItems(
+            pb.SearchItemsRequest(query="terraform", page_size=2, page_token=token),
+            metadata=tenant.learner,
+        )
+        pages.append([item.item_id for item in response.items])
+        token = response.next_page_token
+        if not token:
+            break
+    # Page 1 ends in the body-only group; pages 2 and 3 continue it, no repeat, no gap.
+    assert pages == [[title.item_id, body[4]], [body[3], body[2]], [body[1], body[0]]]
+
+
 async def test_filters(tenant: Tenant) -> None:
     sql = await tenant.publish(wiki(title="SQL A", themes=["data"], minutes=5, language="fr-CA"))
     soft = await tenant.publish(

@@ -66,7 +66,13 @@ class ItemSearch(Protocol):
         fuzzy: bool,
         after: tuple[float | int | datetime, str] | None,
         limit: int,
-    ) -> list[tuple[Item, float | int | datetime]]: ...
+    ) -> list[tuple[Item, float | int | datetime]]:
+        """A page of matches, each with its sort key (``after`` of the next page).
+
+        A relevance search lists the title-or-summary matches first, keyed by their
+        relevance (a ``float``), then the body-only matches, keyed by their popularity
+        (an ``int``): an ``int`` key in ``after`` continues in the body-only group."""
+        ...
 
 
 class PathRepository(Protocol):

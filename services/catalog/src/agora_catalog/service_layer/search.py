@@ -23,13 +23,16 @@ class SearchCursor(PageCursor):
     """Where the next page starts: the last row's sort key and id, for this query only.
 
     Relevance is scored against ``ranked_at`` (fixed for a query's pages) so a score is
-    a stable key; ``fuzzy`` pages come from the typo fallback.
+    a stable key; ``fuzzy`` pages come from the typo fallback. A relevance search lists
+    the title-or-summary matches (``group`` "head", keyed by score) then the body-only
+    matches (``group`` "body", keyed by popularity, ``after_count``).
     """
 
     query_hash: str = Field(max_length=64)
     sort: Literal["relevance", "recency", "popularity"]
     ranked_at: datetime
     fuzzy: bool = False
+    group: Literal["head", "body"] = "head"
     after_score: float | None = None
     after_time: datetime | None = None
     after_count: int | None = None
@@ -37,8 +40,9 @@ class SearchCursor(PageCursor):
 
 
 def _key(cursor: SearchCursor) -> float | int | datetime:
+    body = cursor.sort == "relevance" and cursor.group == "body"
     key = {
-        "relevance": cursor.after_score,
+        "relevance": cursor.after_count if body else cursor.after_score,
         "recency": cursor.after_time,
         "popularity": cursor.after_count,
     }[cursor.sort]
@@ -101,14 +105,17 @@ class Search:
         if len(found) <= size:
             return Page(items)
         last_item, last_key = found[size - 1]
+        # In a relevance search an int key is a body-only match's popularity (the port).
+        body = sort == "relevance" and isinstance(last_key, int)
         next_cursor = SearchCursor(
             query_hash=query_hash,
             sort=sort,
             ranked_at=ranked_at,
             fuzzy=fuzzy,
+            group="body" if body else "head",
             after_id=last_item.item_id,
-            after_score=float(last_key) if sort == "relevance" else None,  # type: ignore[arg-type]
+            after_score=float(last_key) if sort == "relevance" and not body else None,  # type: ignore[arg-type]
             after_time=last_key if isinstance(last_key, datetime) else None,
-            after_count=int(last_key) if sort == "popularity" else None,  # type: ignore[arg-type]
+            after_count=int(last_key) if sort == "popularity" or body else None,  # type: ignore[arg-type]
         )
         return Page(items, encode_page_token(next_cursor))

@@ -32,11 +32,13 @@ _BOOST: Final = (
     " * (1 + 0.5 / (1 + greatest(extract(epoch FROM %(ranked_at)s - sort_time), 0) / 2592000))"
 )
 BODY_RANK: Final = 0.05
-"""The relevance of a match in the body alone (a title's is about 0.6, a summary's 0.24)."""
+"""Added to every relevance (a title's is about 0.6, a summary's 0.24): what a match in
+the body alone is worth in the statement ranking every match (the benchmarks' baseline;
+the service lists body-only matches by popularity, ``search_body_sql.py``)."""
 _RELEVANCE: Final = f"((ts_rank(rank_vector, q.query) + {BODY_RANK}) * {_BOOST})::float8"
 _SIMILARITY: Final = f"(word_similarity(%(text)s, search_text) * {_BOOST})::float8"
 _RANKED_COLUMNS: Final = "items.item_id, popularity, sort_time, rank_vector"
-_PAGE_COLUMNS: Final = ", ".join(f"items.{column}" for column in ITEM_COLUMNS.split(", "))
+PAGE_COLUMNS: Final = ", ".join(f"items.{column}" for column in ITEM_COLUMNS.split(", "))
 RANK_CANDIDATES: Final = 500
 """Above this many title-or-summary matches, only the most popular are ranked."""
 WALK_ROWS: Final = 1000
@@ -44,9 +46,17 @@ WALK_ROWS: Final = 1000
 WALK_ENOUGH: Final = 100
 """Candidates enough from the walk (five pages of 20)."""
 Candidates = Literal["walk", "head"]
-BITMAP_ONLY: Final = tuple(
-    f"SET LOCAL enable_{method} = {{}}" for method in ("seqscan", "indexscan", "indexonlyscan")
+SCAN_METHODS: Final = "SELECT " + ", ".join(
+    [
+        "set_config('jit', 'off', true)",
+        *(
+            f"set_config('enable_{method}', %(allowed)s, true)"
+            for method in ("seqscan", "indexscan", "indexonlyscan")
+        ),
+    ]
 )
+"""Allow (``allowed`` = "on") or forbid ("off") the scans other than bitmap scans, for
+the rest of the transaction, in one round trip; JIT off (see ``search.py``)."""
 
 
 def filters(where: SearchFilter, params: dict[str, Any]) -> list[str]:
@@ -110,7 +120,7 @@ def search_statement(
             conditions = ["true"]
         elif candidates == "head" and query.sort == "relevance":
             params["candidates"] = cap
-            head = [*_out_of_index_reach(conditions), "rank_vector @@ q.query"]
+            head = [*out_of_index_reach(conditions), "rank_vector @@ q.query"]
             source = (
                 f"(SELECT {_RANKED_COLUMNS}, q.query, count(*) OVER () AS candidate_count "  # noqa: S608
                 f"FROM {source} WHERE {' AND '.join(head)} "
@@ -119,7 +129,7 @@ def search_statement(
             conditions = ["true"]
         elif query.sort == "relevance":
             # Only the text index can serve it: every other condition out of its reach.
-            conditions = [*_out_of_index_reach(conditions), "search_vector @@ q.query"]
+            conditions = [*out_of_index_reach(conditions), "search_vector @@ q.query"]
         else:
             conditions.append("search_vector @@ q.query")
     elif query.words:
@@ -147,14 +157,17 @@ def search_statement(
         f"WHERE {' AND '.join(conditions)}) AS found {outer} "
         "ORDER BY sort_key DESC, item_id DESC LIMIT %(limit)s"
     )
-    if ranked:
-        # Ranked on the few columns the key needs; the page's rows read after.
-        statement = (
-            f"SELECT {_PAGE_COLUMNS}, page.* FROM ({statement}) AS page "  # noqa: S608
-            "JOIN items ON items.tenant_id = %(tenant)s AND items.item_id = page.item_id "
-            "ORDER BY page.sort_key DESC, page.item_id DESC"
-        )
-    return statement, params
+    return (with_page_rows(statement) if ranked else statement), params
+
+
+def with_page_rows(statement: str) -> str:
+    """``statement`` (a page of ``item_id`` and ``sort_key``, ranked on the few columns
+    the key needs) with the page's own rows, read after by primary key."""
+    return (
+        f"SELECT {PAGE_COLUMNS}, page.* FROM ({statement}) AS page "  # noqa: S608
+        "JOIN items ON items.tenant_id = %(tenant)s AND items.item_id = page.item_id "
+        "ORDER BY page.sort_key DESC, page.item_id DESC"
+    )
 
 
 def _tsquery(query: SearchQuery) -> str:
@@ -164,10 +177,15 @@ def _tsquery(query: SearchQuery) -> str:
 def _fts(query: SearchQuery, compiled: str | None, params: dict[str, Any]) -> str:
     """The SQL of the words' query: ``compiled`` as a parameter, else built in place."""
     if compiled is not None:
-        params["fts"] = compiled
-        return "%(fts)s::tsquery"
+        return fts_parameter(compiled, params)
     params["tsquery"] = _tsquery(query)
     return FTS_QUERY
+
+
+def fts_parameter(compiled: str, params: dict[str, Any]) -> str:
+    """The SQL of the compiled words' query (:func:`compiled_query`), a parameter."""
+    params["fts"] = compiled
+    return "%(fts)s::tsquery"
 
 
 async def compiled_query(connection: AsyncConnection[Any], query: SearchQuery) -> str:
@@ -178,7 +196,7 @@ async def compiled_query(connection: AsyncConnection[Any], query: SearchQuery) -
     return " | ".join(f"( {branch} )" for branch in branches)
 
 
-def _out_of_index_reach(conditions: list[str]) -> list[str]:
+def out_of_index_reach(conditions: list[str]) -> list[str]:
     """The conditions as no index can serve them (``IS TRUE``), so that the text
     condition beside them chooses the index."""
     return [f"({condition}) IS TRUE" for condition in conditions]
