@@ -220,17 +220,27 @@ async def test_one_completion_is_one_trace_across_the_four_services(platform: Pl
             if s.context is not None and s.context.trace_id == trace_id
         ]
 
+    def orphans_of(spans: list[ReadableSpan]) -> list[str]:
+        ids = {_hex(s.context.span_id) for s in spans if s.context is not None}
+        return [s.name for s in spans if s.parent is not None and _hex(s.parent.span_id) not in ids]
+
     async def delivered() -> bool:
         # The relay's publish span ends when the broker acknowledges, which can be after
         # a consumer already read the record: wait for both ends of the points event.
-        names = {s.name for s in in_trace()}
-        return {"POST webhook", "publish agora.gamification.points.v1"} <= names
+        # A span ends after its children: a statement's span is finished while its
+        # batch's span may still be open, so wait until every parent has ended too (a
+        # span whose parent never arrives is an orphan, and the wait times out on it).
+        spans = in_trace()
+        names = {s.name for s in spans}
+        done = {"POST webhook", "publish agora.gamification.points.v1"} <= names
+        return done and not orphans_of(spans)
 
-    await eventually(delivered, timeout=WAIT)
+    with contextlib.suppress(AssertionError):  # judged below, with the names shown
+        await eventually(delivered, timeout=WAIT)
     spans = in_trace()
     names = sorted(s.name for s in spans)
-    ids = {_hex(s.context.span_id) for s in spans if s.context is not None}
-    orphans = [s.name for s in spans if s.parent is not None and _hex(s.parent.span_id) not in ids]
+    orphans = orphans_of(spans)
+    assert {"POST webhook", "publish agora.gamification.points.v1"} <= set(names), names
     roots = [s.name for s in spans if s.parent is None]
     assert roots == ["ada finishes the item"], names
     assert orphans == [], names  # every span's parent is in the trace: one tree
