@@ -38,9 +38,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from aiokafka import AIOKafkaConsumer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
-
 if __package__ in (None, ""):  # run as a script: make `bench` importable
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -63,6 +60,7 @@ from agora_core.testing.postgres import (
     migrated_database,
 )
 from bench import SMOKE_HELP, catalog_report, report_stem, reports_dir
+from bench.processes.kafka import end_offsets, raw_consume
 from bench.processes.service import ServiceProcesses
 from bench.seeding.catalog import (
     MANAGER,
@@ -205,40 +203,6 @@ async def _settled(database: Database) -> int:
     return last
 
 
-async def _end_offsets(kafka: str, topic: str) -> dict[TopicPartition, int]:
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
-    await admin.start()
-    try:
-        [described] = await admin.describe_topics([topic])
-    finally:
-        await admin.close()
-    partitions = [TopicPartition(topic, p["partition"]) for p in described["partitions"]]
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        return dict(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-
-
-async def raw_consume_s(kafka: str, offsets: dict[TopicPartition, int], count: int) -> float:
-    """Seconds for plain aiokafka to read ``count`` records from ``offsets``."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(list(offsets))
-        for partition, offset in offsets.items():
-            consumer.seek(partition, offset)
-        started = time.perf_counter()
-        seen = 0
-        while seen < count:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=500)
-            seen += sum(len(records) for records in batch.values())
-        return time.perf_counter() - started
-    finally:
-        await consumer.stop()
-
-
 async def measure_completions(
     kafka: str, database: Database, path_items: list[str], team: int, count: int
 ) -> dict[str, Any]:
@@ -258,12 +222,12 @@ async def measure_completions(
         for n in range(count)
     ]  # fmt: skip
     before = await _settled(database)
-    offsets = await _end_offsets(kafka, COMPLETIONS_TOPIC)
+    offsets = await end_offsets(kafka, COMPLETIONS_TOPIC)
     started = time.perf_counter()
     await publish_events(kafka, batch)
     await eventually(_handled(database, before + count), timeout=600, interval=0.05)
     handled = time.perf_counter() - started
-    raw = await raw_consume_s(kafka, offsets, count)
+    raw = await raw_consume(kafka, offsets, count)
     return {
         "events": count,
         "handled_per_s": round(count / handled, 1),

@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
+from aiokafka import TopicPartition
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from agora_core.messaging.batch_consumer import BatchEventConsumer, by_tenant
@@ -52,13 +53,7 @@ from agora_core.testing.postgres import (
 )
 from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench import core_messaging_report as report_
-from bench.core_messaging_parts.baselines import (
-    create_topics,
-    delete_topics,
-    raw_consume,
-    raw_insert,
-    raw_produce,
-)
+from bench.core_messaging_parts.baselines import create_topics, delete_topics, raw_insert
 from bench.core_messaging_parts.drivers import (
     drivers,
     server_version,
@@ -80,6 +75,7 @@ from bench.core_messaging_parts.workload import (
     truncate,
     unit_of_work_batch,
 )
+from bench.processes.kafka import raw_consume, send_all
 
 REPORTS = reports_dir()
 MIGRATIONS: Final = Migrations(Path(__file__).resolve().parent / "core_messaging_migrations")
@@ -280,11 +276,13 @@ async def measure(
         phases = Phases(progress)
 
         task = phases.start("raw pipelined produce (pre-produces the topic)", count)
-        produce_s = await raw_produce(args.kafka, batch.events)
+        produce_s = await send_all(args.kafka, batch.events)
         phases.done(task, f"raw produce: {report_.rate(count, produce_s):,.0f}/s")
 
         task = phases.start("raw aiokafka consume", count)
-        consume_s = await raw_consume(args.kafka, names.topic, count)
+        consume_s = await raw_consume(
+            args.kafka, {TopicPartition(names.topic, p): 0 for p in range(PARTITIONS)}, count
+        )
         phases.done(task, f"raw consume: {report_.rate(count, consume_s):,.0f}/s")
 
         task = phases.start("raw batched insert (500)", count)

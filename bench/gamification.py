@@ -39,7 +39,6 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 
 from agora_contracts.events.domains import learning
@@ -61,6 +60,7 @@ from agora_gamification.settings import GamificationSettings
 from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench.gamification_parts import board as boards
 from bench.gamification_parts.floor import storage_floor
+from bench.processes.kafka import end_offsets, raw_consume, send_all
 from bench.processes.service import ServiceProcesses
 
 REPORTS = reports_dir()
@@ -98,60 +98,6 @@ def completions(tenant: str, count: int, learners: int) -> list[OutgoingEvent]:
     ]
 
 
-async def end_offsets(kafka: str) -> dict[TopicPartition, int]:
-    """The consumed topic's end offsets now."""
-    producer = AIOKafkaProducer(bootstrap_servers=kafka)
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
-    await producer.start()
-    await consumer.start()
-    try:
-        # The producer fetches the topic's metadata on demand; the consumer would not.
-        partitions = [TopicPartition(TOPIC, p) for p in await producer.partitions_for(TOPIC)]
-        return dict(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-        await producer.stop()
-
-
-async def produce(kafka: str, events: list[OutgoingEvent]) -> dict[TopicPartition, int]:
-    """Pipelined produce; returns the end offsets before the batch (where it starts)."""
-    start = await end_offsets(kafka)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=10, acks="all")
-    await producer.start()
-    try:
-        futures = [
-            await producer.send(
-                e.topic,
-                e.value,
-                key=e.key.encode(),
-                headers=[(k, v.encode()) for k, v in e.headers.items()],
-            )
-            for e in events
-        ]
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
-    return start
-
-
-async def raw_consume(kafka: str, start: dict[TopicPartition, int], count: int) -> float:
-    """Baseline: a plain aiokafka consumer reading the same ``count`` records (events/s)."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(list(start))
-        for partition, offset in start.items():
-            consumer.seek(partition, offset)
-        seen = 0
-        began = time.perf_counter()
-        while seen < count:
-            batch = await consumer.getmany(timeout_ms=500, max_records=5000)
-            seen += sum(len(records) for records in batch.values())
-        return count / (time.perf_counter() - began)
-    finally:
-        await consumer.stop()
-
-
 async def count_of(database: Database, tenant: str, query: str) -> int:
     async with database.unit_of_work(tenant) as uow:
         cursor = await uow.connection.execute(query, {"t": tenant})
@@ -176,7 +122,8 @@ async def handled_rate(
             tenant = f"bench-{uuid.uuid4().hex[:8]}"
             events = completions(tenant, count, learners)
             began = time.perf_counter()
-            start = await produce(kafka, events)
+            start = await end_offsets(kafka, TOPIC)
+            await send_all(kafka, events)
             marks = "SELECT count(*) FROM processed_events WHERE tenant_id = %(t)s"
             while await count_of(database, tenant, marks) < count:  # noqa: ASYNC110 - polling the database
                 await asyncio.sleep(0.2)
@@ -186,7 +133,7 @@ async def handled_rate(
             profiles = await count_of(
                 database, tenant, "SELECT count(*) FROM profiles WHERE tenant_id = %(t)s"
             )
-        baseline = await raw_consume(kafka, start, count)
+        baseline = count / await raw_consume(kafka, start, count)
     finally:
         await processes.stop()
         await drop_test_database(admin_dsn, name)
@@ -245,7 +192,7 @@ async def forget_bench_records(kafka: str) -> None:
     admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
     await admin.start()
     try:
-        offsets = await end_offsets(kafka)
+        offsets = await end_offsets(kafka, TOPIC)
         await admin.delete_records({tp: RecordsToDelete(o) for tp, o in offsets.items()})
     finally:
         await admin.close()

@@ -34,7 +34,6 @@ from typing import Any
 import grpc.aio
 import psycopg
 from aiohttp import web
-from aiokafka import AIOKafkaConsumer, TopicPartition
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -50,7 +49,7 @@ from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.kafka_connection import create_broker
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.settings import load_settings
-from agora_core.testing.event_tap import start_group_at_end, topic_partitions
+from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.postgres import (
     create_test_database,
     drop_test_database,
@@ -61,6 +60,7 @@ from agora_notifications.bootstrap import build
 from agora_notifications.domain.model import notification_id
 from agora_notifications.settings import NotificationsSettings
 from bench import SMOKE_HELP, add_infrastructure_arguments, report_stem, reports_dir
+from bench.processes.kafka import end_offsets, raw_consume
 from bench.ratio_report import Pair, write_ratio_chart
 
 SECRET = "bench-dev-secret-of-at-least-thirty-two-bytes"  # noqa: S105 - local dev token
@@ -104,35 +104,6 @@ def like_events(tenant: str, count: int) -> list[OutgoingEvent]:
         )
         for i in range(count)
     ]
-
-
-async def end_offsets(kafka: str, topic: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = await topic_partitions([topic], bootstrap_servers=kafka)
-        consumer.assign(partitions)
-        return dict(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-
-
-async def raw_consume(kafka: str, start: dict[TopicPartition, int], count: int) -> float:
-    """Read ``count`` records from ``start`` with plain aiokafka: the baseline."""
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(list(start))
-        for tp, offset in start.items():
-            consumer.seek(tp, offset)
-        began = time.perf_counter()
-        seen = 0
-        while seen < count:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            seen += sum(len(records) for records in batch.values())
-        return count / (time.perf_counter() - began)
-    finally:
-        await consumer.stop()
 
 
 async def publish(kafka: str, events: list[OutgoingEvent]) -> None:
@@ -241,7 +212,7 @@ async def run(
         elapsed = await wait_until(stored, events, "inbox")
         results["inbox_per_s"] = events / elapsed
         console.log(f"inbox: {events} notifications in {elapsed:.2f} s")
-        results["raw_consume_per_s"] = await raw_consume(kafka, start, events)
+        results["raw_consume_per_s"] = events / await raw_consume(kafka, start, events)
 
         # Latency at a steady pace (each event alone, so no queueing behind a burst).
         published_at: dict[str, float] = {}
@@ -304,7 +275,7 @@ async def run(
         elapsed = time.perf_counter() - began
         results["webhooks_per_s"] = events / elapsed
         console.log(f"webhooks: {events} deliveries in {elapsed:.2f} s")
-        results["raw_consume_likes_per_s"] = await raw_consume(kafka, like_start, events)
+        results["raw_consume_likes_per_s"] = events / await raw_consume(kafka, like_start, events)
     finally:
         await runtime.stop()
         await runner.cleanup()

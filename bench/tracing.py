@@ -68,8 +68,9 @@ from agora_core.tracing import install, installed, tracer
 from agora_core.tracing.setup import TracingSetup, build_provider
 from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench.core_messaging import MIGRATIONS, record_progress
-from bench.core_messaging_parts.baselines import create_topics, delete_topics, raw_produce
+from bench.core_messaging_parts.baselines import create_topics, delete_topics
 from bench.core_messaging_parts.workload import TENANT, ItemProgressed, Names, count_rows, truncate
+from bench.processes.kafka import send_all
 
 REPORTS: Final = reports_dir()
 MODES: Final = ("disabled", "off", "on_10", "on_100")
@@ -239,7 +240,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     echo_s: dict[str, list[tuple[float, float]]] = {m: [] for m in MODES}
     spans: dict[str, int] = dict.fromkeys(MODES, 0)
     try:
-        await raw_produce(args.kafka, events)
+        await send_all(args.kafka, events)
         async with migrated_database(dsn, MIGRATIONS, max_size=4) as database:
             tracing_for("off", endpoint)
             await consume_all(args.kafka, names, database, args.events)  # warm-up, not kept

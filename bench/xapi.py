@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import TopicPartition
 from rich.console import Console
 from rich.progress import Progress
 from rich.table import Table
@@ -41,7 +41,7 @@ from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.kafka_connection import create_broker
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.settings import load_settings
-from agora_core.testing.event_tap import ensure_topics, start_group_at_end, topic_partitions
+from agora_core.testing.event_tap import ensure_topics, start_group_at_end
 from agora_core.testing.postgres import (
     create_test_database,
     drop_test_database,
@@ -51,6 +51,7 @@ from agora_core.testing.postgres import (
 from agora_notifications.bootstrap import build
 from agora_notifications.settings import NotificationsSettings
 from bench import SMOKE_HELP, add_infrastructure_arguments, report_stem, reports_dir
+from bench.processes.kafka import end_offsets, raw_consume
 from bench.ratio_report import Pair, write_ratio_chart
 
 SECRET = "bench-dev-secret-of-at-least-thirty-two-bytes"  # noqa: S105 - local dev token
@@ -77,36 +78,9 @@ def completions(tenant: str, count: int) -> list[OutgoingEvent]:
     ]
 
 
-async def end_offsets(kafka: str, topic: str) -> dict[TopicPartition, int]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = await topic_partitions([topic], bootstrap_servers=kafka)
-        return dict(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-
-
 async def records_since(kafka: str, start: dict[TopicPartition, int]) -> int:
     ends = await end_offsets(kafka, next(iter(start)).topic)
     return sum(ends[tp] - offset for tp, offset in start.items())
-
-
-async def raw_consume(kafka: str, start: dict[TopicPartition, int], count: int) -> float:
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        consumer.assign(list(start))
-        for tp, offset in start.items():
-            consumer.seek(tp, offset)
-        began = time.perf_counter()
-        seen = 0
-        while seen < count:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=5000)
-            seen += sum(len(records) for records in batch.values())
-        return count / (time.perf_counter() - began)
-    finally:
-        await consumer.stop()
 
 
 async def wait_until(count_now: Callable[[], Awaitable[int]], target: int, label: str) -> None:
@@ -197,7 +171,7 @@ async def run(events: int, kafka: str, postgres: str) -> dict[str, float]:
     handled, published, stored = await one_run(kafka, postgres, events, xapi=True)
     console.log(f"xAPI on: {handled:,.1f} events/s handled, {published:,.1f} statements/s")
     assert stored == events, f"{stored} statements stored for {events} events"
-    raw = await raw_consume(kafka, statements_start, events)
+    raw = events / await raw_consume(kafka, statements_start, events)
     return {
         "events": events,
         "without_xapi_events_per_s": without,

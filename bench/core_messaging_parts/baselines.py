@@ -3,14 +3,11 @@ produce and consume of the same records, a batched insert of the same rows."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Sequence
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
-from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database
 from agora_core.postgres.unit_of_work import (
     TENANT_SETTING,
@@ -46,53 +43,6 @@ async def delete_topics(kafka: str, topics: Sequence[str]) -> None:
         console.log(f"[yellow]could not delete the bench topics: {error!r}")
     finally:
         await admin.close()
-
-
-async def raw_produce(kafka: str, events: Sequence[OutgoingEvent]) -> float:
-    """Seconds to send every record, then wait for every acknowledgement."""
-    producer = AIOKafkaProducer(
-        bootstrap_servers=kafka,
-        acks="all",
-        enable_idempotence=True,
-        linger_ms=5,  # agora_core.messaging.publisher.create_broker's linger
-        request_timeout_ms=15_000,
-    )
-    await producer.start()
-    try:
-        # The topic's metadata before the clock starts: the baseline is the best case.
-        await producer.partitions_for(events[0].topic)
-        started = time.perf_counter()
-        futures = [
-            await producer.send(
-                e.topic,
-                e.value,
-                key=e.key.encode(),
-                headers=[(k, v.encode()) for k, v in e.headers.items()],
-            )
-            for e in events
-        ]
-        await asyncio.gather(*futures)
-        return time.perf_counter() - started
-    finally:
-        await producer.stop()
-
-
-async def raw_consume(kafka: str, topic: str, count: int) -> float:
-    """Seconds to read ``count`` records of ``topic`` from the start (no group to join)."""
-    consumer = AIOKafkaConsumer(
-        bootstrap_servers=kafka, enable_auto_commit=False, auto_offset_reset="earliest"
-    )
-    await consumer.start()
-    try:
-        consumer.assign([TopicPartition(topic, p) for p in range(PARTITIONS)])
-        started = time.perf_counter()
-        seen = 0
-        while seen < count:
-            batch = await consumer.getmany(timeout_ms=1000, max_records=500)
-            seen += sum(len(records) for records in batch.values())
-        return time.perf_counter() - started
-    finally:
-        await consumer.stop()
 
 
 async def raw_insert(database: Database, batch: Batch) -> float:

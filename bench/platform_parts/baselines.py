@@ -3,20 +3,19 @@ inserts and primary-key reads, raw pipelined aiokafka produce and consume."""
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 import uuid
 from typing import Any
 
 import psycopg
-from aiokafka import AIOKafkaProducer, TopicPartition
 from psycopg import sql
 
 from agora_core.testing.event_tap import ensure_topics
 from bench import gamification as gamification_bench
 from bench import platform_report
 from bench.platform_parts.world import BURST_TENANT, TENANT
+from bench.processes.kafka import end_offsets, raw_consume, send_all
 from bench.seeding import catalog as catalog_bench
 
 
@@ -60,26 +59,9 @@ async def raw_kafka_baseline(kafka: str, count: int) -> dict[str, float]:
     topic = f"bench.e2e.raw.{uuid.uuid4().hex[:6]}"
     await ensure_topics(kafka, [topic])
     events = gamification_bench.completions(BURST_TENANT, count, 5000)
-    producer = AIOKafkaProducer(bootstrap_servers=kafka, linger_ms=10, acks="all")
-    await producer.start()
-    try:
-        began = time.perf_counter()
-        futures = [
-            await producer.send(
-                topic,
-                e.value,
-                key=e.key.encode(),
-                headers=[(k, v.encode()) for k, v in e.headers.items()],
-            )
-            for e in events
-        ]
-        await asyncio.gather(*futures)
-        produce_rate = count / (time.perf_counter() - began)
-        partitions = await producer.partitions_for(topic)
-    finally:
-        await producer.stop()
-    start = {TopicPartition(topic, p): 0 for p in partitions}
-    consume_rate = await gamification_bench.raw_consume(kafka, start, count)
+    produce_rate = count / await send_all(kafka, events, topic)
+    start = dict.fromkeys(await end_offsets(kafka, topic), 0)  # a new topic: from the start
+    consume_rate = count / await raw_consume(kafka, start, count)
     return {
         "raw_produce_per_s": round(produce_rate, 1),
         "raw_consume_per_s": round(consume_rate, 1),

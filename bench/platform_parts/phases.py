@@ -23,6 +23,7 @@ from bench.platform_parts.echo import closed_loop
 from bench.platform_parts.load import READ_MIX, WRITE_MIX, Load, Recorder, paced, weighted
 from bench.platform_parts.sampling import SAMPLE_SECONDS, Sampler
 from bench.platform_parts.world import BURST_TENANT, World, console
+from bench.processes.kafka import end_offsets, raw_consume, send_all
 
 
 async def settle(sampler: Sampler, limit: float) -> float:
@@ -166,9 +167,9 @@ async def burst(
     topic = learning.COMPLETIONS_TOPIC
     before = {s: topics.get(topic, 0.0) for s, (_, topics) in (await sampler.counters()).items()}
     batch = gamification_bench.completions(BURST_TENANT, events, 5000)
+    start = await end_offsets(kafka, topic)
     began = time.perf_counter()
-    start = await gamification_bench.produce(kafka, batch)
-    produce_rate = events / (time.perf_counter() - began)
+    produce_rate = events / await send_all(kafka, batch)
     rates: dict[str, float] = {}
     with console.status(f"{replicas} gamification replica(s): draining {events} completions"):
         while len(rates) < len(before) and time.perf_counter() - began < timeout:
@@ -183,7 +184,7 @@ async def burst(
         for service, (_, topics) in now.items():
             # Not drained within the timeout: the rate of what it did handle.
             rates.setdefault(service, (topics.get(topic, 0.0) - before.get(service, 0.0)) / elapsed)
-    raw = await gamification_bench.raw_consume(kafka, start, events)
+    raw = events / await raw_consume(kafka, start, events)
     return {
         "replicas": replicas,
         "events": events,
