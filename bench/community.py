@@ -63,7 +63,7 @@ from bench.community_parts import likes
 from bench.community_parts.consumers import consumers
 from bench.community_parts.likes import metadata, timed
 from bench.platform_report import summary
-from bench.processes.cpu import CpuMeter, parent_of
+from bench.processes.cpu import postmaster_pid, service_meter
 from bench.processes.service import ServiceProcesses
 from bench.seeds.community import BIG, FULL, QUICK, SMOKE, TENANT, Sizes, seed
 
@@ -127,21 +127,6 @@ async def trending(stub: Any, database: Database, samples: int) -> Any:
     return {"grpc_ms": summary(grpc_ms), "raw_sql_ms": summary(raw_ms)}
 
 
-async def postmaster_pid(database: Database) -> int:
-    """The PostgreSQL server's process (its backends are its children)."""
-    async with database.unit_of_work(TENANT) as uow:
-        cursor = await uow.connection.execute("SELECT pg_backend_pid()")
-        row = await cursor.fetchone()
-    assert row is not None
-    return parent_of(int(row[0]))
-
-
-def cpu_meter(services: ServiceProcesses, postmaster: int) -> CpuMeter:
-    own = {"bench_client": os.getpid()}
-    own |= {f"service_{n}": pid for n, pid in enumerate(services.pids)}
-    return CpuMeter(own, {"postgresql": postmaster})
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     sizes = SMOKE if args.smoke else QUICK if args.quick else FULL
     started, load_at_start = datetime.now(UTC), os.getloadavg()
@@ -168,7 +153,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await seed(dsn_for_database(args.postgres, name), sizes)
             seed_s = time.perf_counter() - began
             console.log(f"seeded in {seed_s:.1f} s")
-            postmaster = await postmaster_pid(database)
+            postmaster = await postmaster_pid(database, TENANT)
             like_unlike: dict[str, Any] = {}
             async with processes(1) as one, one.channel() as channel:
                 stub = CommunityServiceStub(channel)
@@ -177,7 +162,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "trending_top20": await trending(stub, database, args.samples),
                 }
                 console.log("reads measured")
-                meter = cpu_meter(one, postmaster)
+                meter = service_meter(one, postmaster)
                 like_unlike["grpc"] = await likes.over_grpc(stub, args.likers, sizes.spaces, meter)
                 like_unlike["raw_sql"] = await likes.raw_sql(
                     database, args.likers, sizes.spaces, meter
@@ -191,7 +176,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     CommunityServiceStub(channel),
                     args.likers,
                     sizes.spaces,
-                    cpu_meter(two, postmaster),
+                    service_meter(two, postmaster),
                 )
                 console.log("likes measured (two processes)")
             result["like_unlike"] = like_unlike

@@ -60,6 +60,7 @@ from agora_gamification.settings import GamificationSettings
 from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench.gamification_parts import board as boards
 from bench.gamification_parts.floor import storage_floor
+from bench.processes.cpu import postmaster_pid, service_meter
 from bench.processes.kafka import end_offsets, raw_consume, send_all
 from bench.processes.service import ServiceProcesses
 
@@ -121,13 +122,16 @@ async def handled_rate(
             await processes.start()
             tenant = f"bench-{uuid.uuid4().hex[:8]}"
             events = completions(tenant, count, learners)
-            began = time.perf_counter()
+            meter = service_meter(processes, await postmaster_pid(database, tenant))
             start = await end_offsets(kafka, TOPIC)
+            meter.start()
+            began = time.perf_counter()
             await send_all(kafka, events)
             marks = "SELECT count(*) FROM processed_events WHERE tenant_id = %(t)s"
             while await count_of(database, tenant, marks) < count:  # noqa: ASYNC110 - polling the database
                 await asyncio.sleep(0.2)
             rate = count / (time.perf_counter() - began)
+            cores = meter.stop()
             await processes.stop()
             unbalanced = await count_of(database, tenant, _UNBALANCED)
             profiles = await count_of(
@@ -143,6 +147,7 @@ async def handled_rate(
         "ratio_to_raw": round(rate / baseline, 3),
         "learners_touched": profiles,
         "balance_ne_ledger_sum": unbalanced,
+        "cores_used": cores,
     }
 
 

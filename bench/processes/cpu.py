@@ -13,7 +13,12 @@ import os
 import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
+
+from agora_core.postgres import Database
+
+if TYPE_CHECKING:
+    from bench.processes.service import ServiceProcesses
 
 CLOCK_TICKS: Final = os.sysconf("SC_CLK_TCK")
 
@@ -87,3 +92,17 @@ class CpuMeter:
         seconds = max(time.monotonic() - self._began, 1e-9)
         after = self._read()
         return {name: round((after[name] - self._before[name]) / seconds, 2) for name in after}
+
+
+async def postmaster_pid(database: Database, tenant_id: str) -> int:
+    """The PostgreSQL server's process (its backends are its children)."""
+    [(backend,)] = await database.read_once(tenant_id, "SELECT pg_backend_pid()")
+    return parent_of(int(backend))
+
+
+def service_meter(services: ServiceProcesses, postmaster: int) -> CpuMeter:
+    """Cores used by the benchmark's own process, each service process, PostgreSQL's
+    backends and the whole machine."""
+    own = {"bench_client": os.getpid()}
+    own |= {f"service_{n}": pid for n, pid in enumerate(services.pids)}
+    return CpuMeter(own, {"postgresql": postmaster})
