@@ -59,7 +59,7 @@ from agora_core.testing.postgres import (
     ensure_test_role,
     migrated_database,
 )
-from bench import SMOKE_HELP, catalog_report, report_stem, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, catalog_report, report_stem, reports_dir
 from bench.processes.kafka import end_offsets, raw_consume
 from bench.processes.service import ServiceProcesses
 from bench.seeding.catalog import (
@@ -267,8 +267,7 @@ async def measure_team(stub: CatalogServiceAsyncStub, rounds: int) -> dict[str, 
 
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    kafka = os.environ.get("AGORA_TEST_KAFKA", "127.0.0.1:19092")
-    admin_dsn = os.environ["AGORA_TEST_POSTGRES_DSN"]
+    kafka, admin_dsn = args.kafka, args.postgres
     await ensure_test_role(admin_dsn)
     name, dsn = await create_test_database(admin_dsn, prefix="bench_catalog")
     group = f"bench-catalog-{uuid.uuid4().hex[:8]}"
@@ -324,6 +323,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--quick", action="store_true", help="5,000 items, 2,000 learners")
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
+    add_infrastructure_arguments(parser)
     args = parser.parse_args()
     if args.smoke:
         args.items, args.learners, args.team, args.completions, args.searches, args.rounds = (

@@ -128,8 +128,7 @@ async def _timed(database: Any, words: str, mode: str, queries: int) -> dict[str
     return {**_stats(samples), "page_rows": len(rows)}
 
 
-async def run(items: int, queries: int) -> dict[str, Any]:
-    admin_dsn = os.environ["AGORA_TEST_POSTGRES_DSN"]
+async def run(admin_dsn: str, items: int, queries: int) -> dict[str, Any]:
     await ensure_test_role(admin_dsn)
     name, dsn = await create_test_database(admin_dsn, prefix="bench_body")
     report: dict[str, Any] = {
@@ -165,7 +164,7 @@ async def run(items: int, queries: int) -> dict[str, Any]:
 
 def main() -> None:
     args = sized_arguments(__doc__, queries=30)
-    report = asyncio.run(run(args.items, args.queries))
+    report = asyncio.run(run(args.postgres, args.items, args.queries))
     stem = report_stem("catalog_body_search", smoke=args.smoke, quick=args.quick)
     directory = reports_dir()
     directory.mkdir(parents=True, exist_ok=True)

@@ -48,7 +48,7 @@ from agora_core.testing.postgres import (
     ensure_test_role,
     migrated_database,
 )
-from bench import SMOKE_HELP, report_stem, reports_dir
+from bench import SMOKE_HELP, add_infrastructure_arguments, report_stem, reports_dir
 from bench.catalog_ranking_report import write_png
 
 TENANT: Final = "bench"
@@ -116,8 +116,7 @@ async def timed(database: Any, word: str, *, capped: bool, queries: int) -> dict
     }
 
 
-async def run(items: int, queries: int) -> dict[str, Any]:
-    admin_dsn = os.environ["AGORA_TEST_POSTGRES_DSN"]
+async def run(admin_dsn: str, items: int, queries: int) -> dict[str, Any]:
     await ensure_test_role(admin_dsn)
     name, dsn = await create_test_database(admin_dsn, prefix="bench_ranking")
     report: dict[str, Any] = {
@@ -180,6 +179,7 @@ def sized_arguments(doc: str | None, *, queries: int) -> argparse.Namespace:
     parser.add_argument("--smoke", action="store_true", help=SMOKE_HELP)
     parser.add_argument("--items", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=queries)
+    add_infrastructure_arguments(parser, kafka=False)
     args = parser.parse_args()
     if args.quick:
         args.items, args.queries = 20_000, 20
@@ -191,7 +191,7 @@ def sized_arguments(doc: str | None, *, queries: int) -> argparse.Namespace:
 def main() -> None:
     args = sized_arguments(__doc__, queries=50)
     stem = report_stem("catalog_ranking", smoke=args.smoke, quick=args.quick)
-    show(asyncio.run(run(args.items, args.queries)), reports_dir(), stem)
+    show(asyncio.run(run(args.postgres, args.items, args.queries)), reports_dir(), stem)
 
 
 if __name__ == "__main__":
