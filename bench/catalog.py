@@ -345,7 +345,9 @@ def main() -> None:
         )
     started = datetime.now(UTC)
     results = asyncio.run(run(args))
-    report = catalog_report.build_report(results, vars(args), started=started, load=os.getloadavg())
+    # The sizes and flags; not the DSN (it holds the database password).
+    sizes = {k: v for k, v in vars(args).items() if k not in ("kafka", "postgres")}
+    report = catalog_report.build_report(results, sizes, started=started, load=os.getloadavg())
     catalog_report.print_tables(report, console)
     REPORTS.mkdir(exist_ok=True)
     # The committed catalog.json is a --quick run (bench/README.md); --smoke never
