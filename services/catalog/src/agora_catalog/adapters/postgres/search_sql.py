@@ -121,10 +121,17 @@ def search_statement(
         elif candidates == "head" and query.sort == "relevance":
             params["candidates"] = cap
             head = [*out_of_index_reach(conditions), "rank_vector @@ q.query"]
+            # Counted and cut on the two key columns alone; the candidates' rank columns
+            # are read after, by primary key: a common word's thousands of matches never
+            # carry their vectors through the count and the sort (which then spilled to
+            # disk past work_mem).
             source = (
-                f"(SELECT {_RANKED_COLUMNS}, q.query, count(*) OVER () AS candidate_count "  # noqa: S608
-                f"FROM {source} WHERE {' AND '.join(head)} "
-                "ORDER BY popularity DESC, item_id DESC LIMIT %(candidates)s) AS q"
+                f"(SELECT {_RANKED_COLUMNS}, q.query, candidate_count FROM "  # noqa: S608
+                f"(SELECT items.item_id, count(*) OVER () AS candidate_count FROM {source} "
+                f"WHERE {' AND '.join(head)} "
+                "ORDER BY popularity DESC, item_id DESC LIMIT %(candidates)s) AS cut "
+                "JOIN items ON items.tenant_id = %(tenant)s AND items.item_id = cut.item_id, "
+                f"(SELECT {fts} AS query) AS q) AS q"
             )
             conditions = ["true"]
         elif query.sort == "relevance":
