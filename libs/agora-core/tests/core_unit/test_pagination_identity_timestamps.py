@@ -78,3 +78,29 @@ def test_timestamps_round_trip_and_naive_times_are_utc() -> None:
     assert stamp == to_timestamp(naive)
     assert optional_timestamp_value(stamp, True, "due_at") == aware
     assert optional_timestamp_value(Timestamp(), False, "due_at") is None
+
+
+@pytest.mark.parametrize(
+    "moment",
+    [
+        dt.datetime(2026, 12, 7, 16, 59, 3, 123456, tzinfo=dt.UTC),
+        dt.datetime(2026, 12, 7, 16, 59, 3, 999999),  # naive: UTC
+        dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        dt.datetime(2026, 3, 29, 1, 30, tzinfo=dt.timezone(-dt.timedelta(hours=9, minutes=30))),
+        dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 500000, tzinfo=dt.UTC),  # before the epoch
+        dt.datetime(1, 1, 1, tzinfo=dt.UTC),
+        dt.datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=dt.UTC),
+    ],
+)
+def test_a_timestamp_is_the_one_protobuf_computes_from_the_same_moment(
+    moment: dt.datetime,
+) -> None:
+    expected = Timestamp()
+    expected.FromDatetime(moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC))
+    assert to_timestamp(moment) == expected
+    stamp = to_timestamp(moment)
+    assert stamp is not None
+    assert stamp.ToDatetime(tzinfo=dt.UTC) == (
+        moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    )
