@@ -82,6 +82,15 @@ async def processed(database: Database, tenant: str) -> int:
     return await _count(database, tenant, "processed_events")
 
 
+async def with_profile(database: Database, tenant: str) -> tuple[str, ...]:
+    """The tenant's learners who have a profile now (profiles are never deleted here)."""
+    async with database.unit_of_work(tenant) as uow:
+        cursor = await uow.connection.execute(
+            "SELECT learner_id FROM profiles WHERE tenant_id = %s ORDER BY learner_id", (tenant,)
+        )
+        return tuple(str(row[0]) for row in await cursor.fetchall())
+
+
 async def outbox_pending(database: Database, tenant: str) -> int:
     """The tenant's outbox rows not yet published (the relay deletes published rows)."""
     return await _count(database, tenant, "outbox")
