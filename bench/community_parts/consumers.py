@@ -11,12 +11,11 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from aiokafka.admin import AIOKafkaAdminClient
-
 from agora_contracts.events.domains.community import LIKES_TOPIC, LikeAddedV1
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database
 from agora_core.testing import eventually
+from agora_core.testing.event_tap import wait_caught_up
 from bench.processes.kafka import end_offsets, raw_consume, send_all
 from bench.seeds.community import TENANT
 
@@ -67,21 +66,7 @@ async def consumers(kafka: str, database: Database, group: str, events: int, ite
     # Done when the group's committed offsets reach the end: the consumer commits a
     # poll's offsets after its transaction (marks, popularity, outbox rows). Polling
     # the broker, not the database, keeps the measurement off the measured database.
-    ends = await end_offsets(kafka, LIKES_TOPIC)
-    admin = AIOKafkaAdminClient(bootstrap_servers=kafka)
-    await admin.start()
-    try:
-
-        async def committed() -> bool:
-            offsets = await admin.list_consumer_group_offsets(group)
-            return all(
-                (done := offsets.get(partition)) is not None and done.offset >= end
-                for partition, end in ends.items()
-            )
-
-        await eventually(committed, timeout=1800, interval=0.2)
-    finally:
-        await admin.close()
+    await wait_caught_up(kafka, group, [LIKES_TOPIC], timeout=1800, interval=0.2)
     service_s = time.perf_counter() - began
     raw_s = await raw_consume(kafka, since, events)
     marks = (

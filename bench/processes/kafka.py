@@ -13,7 +13,7 @@ from typing import Final
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.messaging.partitions import topic_partitions
+from agora_core.testing.event_tap import end_offsets as partitions_end
 
 RAW_POLL: Final = 5000
 """Records per poll of the raw baseline: its best case (fewer calls per record)."""
@@ -21,13 +21,7 @@ RAW_POLL: Final = 5000
 
 async def end_offsets(kafka: str, topic: str) -> dict[TopicPartition, int]:
     """Each partition of ``topic`` and its end offset now (where the next record goes)."""
-    partitions = await topic_partitions([topic], bootstrap_servers=kafka)
-    consumer = AIOKafkaConsumer(bootstrap_servers=kafka, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        return dict(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
+    return await partitions_end(kafka, [topic])
 
 
 async def send_all(kafka: str, events: Sequence[OutgoingEvent], topic: str = "") -> float:

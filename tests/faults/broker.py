@@ -7,11 +7,10 @@ from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
-from aiokafka.admin import AIOKafkaAdminClient
 
 from agora_core.messaging.dead_letters import DLQ_HEADER_PREFIX, dlq_topic
-from agora_core.messaging.partitions import topic_partitions
 from agora_core.testing import eventually
+from agora_core.testing.event_tap import end_offsets as partitions_end
 from agora_core.testing.event_tap import ensure_topics
 
 POISON_MARK = "x-faults-poison"
@@ -19,36 +18,9 @@ POISON_MARK = "x-faults-poison"
 
 
 async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
-    """The next offset of every partition of ``topics``."""
+    """The next offset of every partition of ``topics`` (created first if missing)."""
     await ensure_topics(bootstrap, topics)
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        partitions = await topic_partitions(topics, bootstrap_servers=bootstrap)
-        return dict(await consumer.end_offsets(partitions))
-    finally:
-        await consumer.stop()
-
-
-async def wait_caught_up(
-    bootstrap: str, group: str, topics: Sequence[str], timeout: float = 240.0
-) -> None:
-    """Until ``group`` has committed every record published on ``topics`` so far: each
-    one reached a final state (handled, duplicate, ignored or dead-lettered)."""
-    target = await end_offsets(bootstrap, topics)
-    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
-    await admin.start()
-    try:
-
-        async def caught_up() -> bool:
-            committed = await admin.list_consumer_group_offsets(group)
-            return all(
-                tp in committed and committed[tp].offset >= end for tp, end in target.items()
-            )
-
-        await eventually(caught_up, timeout=timeout, interval=0.5)
-    finally:
-        await admin.close()
+    return await partitions_end(bootstrap, topics)
 
 
 @dataclass(frozen=True)

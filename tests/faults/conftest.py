@@ -17,13 +17,12 @@ import pytest
 
 from agora_core.postgres import Database, create_pool
 from agora_core.testing import eventually
-from agora_core.testing.event_tap import publish_events, start_group_at_end
+from agora_core.testing.event_tap import publish_events, start_group_at_end, wait_caught_up
 from agora_core.testing.postgres import create_test_database, drop_test_database
 from agora_platform.private import PrivateInfra
 
 from .audit import WAIT, GamificationState, gamification_state, wait_handled
 from .badges import BADGE_IDS, define_badges
-from .broker import wait_caught_up
 from .processes import REPO_ROOT, ServiceProcess
 from .publications import Offsets, publications, published_since
 from .stream import LEARNERS, Stream, build_stream

@@ -50,10 +50,11 @@ from agora_contracts.events.domains.learning import (
 )
 from agora_contracts.events.registry import REGISTRY
 from agora_core.testing import eventually
+from agora_core.testing.event_tap import wait_caught_up
 from agora_core.testing.grpc_assertions import caller
 
 from .audit import WAIT
-from .broker import end_offsets, records_between, wait_caught_up
+from .broker import end_offsets, records_between
 from .learning_stores import RigStore
 from .learning_stream import SKILLS, LearningStream
 from .stream import LEARNERS

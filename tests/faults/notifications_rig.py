@@ -33,7 +33,13 @@ from agora_contracts.events.domains.notifications import (
 from agora_contracts.events.registry import REGISTRY
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.testing import eventually
-from agora_core.testing.event_tap import EventTap, publish_events, start_group_at_end, tapping
+from agora_core.testing.event_tap import (
+    EventTap,
+    publish_events,
+    start_group_at_end,
+    tapping,
+    wait_caught_up,
+)
 from agora_core.testing.grpc_assertions import caller
 from agora_core.testing.postgres import (
     create_test_database,
@@ -43,7 +49,6 @@ from agora_core.testing.postgres import (
 from agora_core.testing.smtp_server import SmtpServer
 from agora_core.testing.webhook_receiver import WebhookReceiver
 
-from .broker import wait_caught_up
 from .notifications_stream import (
     LOCALES,
     PEOPLE,

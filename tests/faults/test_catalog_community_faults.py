@@ -27,7 +27,7 @@ from agora_contracts.events.registry import REGISTRY
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database, create_pool
 from agora_core.testing import eventually
-from agora_core.testing.event_tap import publish_events, start_group_at_end
+from agora_core.testing.event_tap import publish_events, start_group_at_end, wait_caught_up
 from agora_core.testing.postgres import (
     create_test_database,
     drop_test_database,
@@ -36,7 +36,6 @@ from agora_core.testing.postgres import (
 
 from . import learning_audit
 from .audit import WAIT
-from .broker import wait_caught_up
 from .learning_audit import (
     Consumer,
     LearningState,

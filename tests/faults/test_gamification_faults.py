@@ -9,7 +9,7 @@ import uuid
 import pytest
 
 from agora_contracts.events.domains import community, learning
-from agora_core.testing.event_tap import publish_events
+from agora_core.testing.event_tap import publish_events, wait_caught_up
 
 from .audit import assert_like_clean_pass, outbox_pending, processed
 from .broker import (
@@ -20,7 +20,6 @@ from .broker import (
     end_offsets,
     publish_poison,
     raw_producer,
-    wait_caught_up,
 )
 from .conftest import KILL_TENANTS, Rig
 from .stream import Stream, interleaved

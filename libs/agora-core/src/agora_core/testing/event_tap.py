@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.admin import AIOKafkaAdminClient
 
 from agora_contracts.events import CloudEventEnvelope
 from agora_core.messaging.events import OutgoingEvent
@@ -21,6 +22,7 @@ from agora_core.messaging.kafka_connection import create_broker
 from agora_core.messaging.partitions import topic_partitions as topic_partitions
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.settings import KafkaSettings
+from agora_core.testing import eventually
 from agora_core.topics import TopicsSettings, provision, topic_specs
 
 
@@ -68,6 +70,44 @@ async def ensure_topics(
     settings = TopicsSettings(partitions=partitions, dlq_partitions=1, replication_factor=1)
     specs = topic_specs(topics, settings, dead_letters=dead_letters)
     await provision(plaintext_kafka(bootstrap), specs, wait_seconds=0, create_only=True)
+
+
+async def end_offsets(bootstrap: str, topics: Sequence[str]) -> dict[TopicPartition, int]:
+    """The next offset of every partition of ``topics`` (where the next record goes)."""
+    partitions = await topic_partitions(topics, bootstrap_servers=bootstrap)
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        return dict(await consumer.end_offsets(partitions))
+    finally:
+        await consumer.stop()
+
+
+async def wait_caught_up(
+    bootstrap: str,
+    group: str,
+    topics: Sequence[str],
+    *,
+    timeout: float = 240.0,
+    interval: float = 0.5,
+) -> None:
+    """Until ``group`` has committed every record published on ``topics`` so far: each
+    one reached a final state (handled, duplicate, ignored or dead-lettered). Asks the
+    broker, not the service's database."""
+    target = await end_offsets(bootstrap, topics)
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+
+        async def caught_up() -> bool:
+            committed = await admin.list_consumer_group_offsets(group)
+            return all(
+                tp in committed and committed[tp].offset >= end for tp, end in target.items()
+            )
+
+        await eventually(caught_up, timeout=timeout, interval=interval)
+    finally:
+        await admin.close()
 
 
 async def start_group_at_end(bootstrap: str, group: str, topics: Sequence[str]) -> None:
