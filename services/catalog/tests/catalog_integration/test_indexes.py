@@ -22,7 +22,7 @@ from agora_catalog.adapters.postgres.progress import progress_page
 from agora_catalog.adapters.postgres.quizzes import SKILLS_REPORT
 from agora_catalog.adapters.postgres.search import PostgresItemSearch, search_statement
 from agora_catalog.adapters.postgres.search_body_sql import BODY_FEW, body_few, body_walk
-from agora_catalog.adapters.postgres.search_sql import WALK_ROWS
+from agora_catalog.adapters.postgres.search_sql import FTS_QUERY, WALK_MATCHES, compiled_query
 from agora_catalog.domain.search import SearchFilter, SearchQuery, Sort, query_words
 from agora_catalog.migrations import MIGRATIONS
 from agora_core.postgres import Database
@@ -158,9 +158,9 @@ async def test_relevance_reads_the_index_of_each_step(database: Database) -> Non
 async def test_a_word_most_items_contain_is_ranked_among_the_most_popular_matches(
     database: Database,
 ) -> None:
-    # Every published item matches "formation" in its title: the page comes from the
-    # WALK_ROWS most popular of them (step 1). A word of one item is ranked as every
-    # match is (step 3); its page token's next page is empty.
+    # Every published item matches "formation" in its title: the walk stops at the
+    # WALK_MATCHES most popular (step 1), the page comes from them. A word of one item
+    # is ranked as every match is (step 3); its page token's next page is empty.
     query = SearchQuery(query_words("formation"), SearchFilter(status="published"), "relevance")
     rare = SearchQuery(query_words(md5_of(8)), SearchFilter(status="published"), "relevance")
     async with database.unit_of_work(T) as uow:
@@ -170,7 +170,7 @@ async def test_a_word_most_items_contain_is_ranked_among_the_most_popular_matche
             await uow.connection.execute(
                 "SELECT item_id FROM items WHERE tenant_id = %s AND status = 'published' "
                 "ORDER BY popularity DESC, item_id DESC LIMIT %s",
-                (T, WALK_ROWS),
+                (T, WALK_MATCHES),
             )
         ).fetchall()
         one = await search.search(rare, ranked_at=NOW, fuzzy=False, after=None, limit=21)
@@ -182,6 +182,32 @@ async def test_a_word_most_items_contain_is_ranked_among_the_most_popular_matche
     assert keys == sorted(keys, reverse=True)
     assert [item.item_id for item, _ in one] == ["i-8"]
     assert beyond == []
+
+
+async def test_the_walk_stops_at_its_matches_and_the_query_drops_covered_branches(
+    database: Database,
+) -> None:
+    # 2,700 published items match "formation": the walk's candidates are the
+    # WALK_MATCHES most popular. The compiled query keeps French's 'format':* and drops
+    # the plain 'formation':* it covers, matching the same items as all three branches.
+    query = SearchQuery(query_words("formation"), SearchFilter(status="published"), "relevance")
+    walk = search_statement(
+        T, query, ranked_at=NOW, fuzzy=False, after=None, limit=21, candidates="walk"
+    )
+    async with database.unit_of_work(T) as uow:
+        rows = await (await uow.connection.execute(walk[0], walk[1])).fetchall()
+        compiled = await compiled_query(uow.connection, query)
+        counts = await (
+            await uow.connection.execute(
+                f"SELECT count(*) FILTER (WHERE rank_vector @@ ({FTS_QUERY})), "  # noqa: S608
+                "count(*) FILTER (WHERE rank_vector @@ %(compiled)s::tsquery) "
+                "FROM items WHERE tenant_id = %(t)s",
+                {"tsquery": "formation:*", "compiled": compiled, "t": T},
+            )
+        ).fetchone()
+    assert {row[-2] for row in rows} == {WALK_MATCHES}
+    assert compiled == "( 'format':* )"
+    assert counts == (3000, 3000)
 
 
 async def test_many_title_matches_rank_the_most_popular_of_them(database: Database) -> None:
