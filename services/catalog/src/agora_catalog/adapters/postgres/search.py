@@ -18,9 +18,10 @@ Which matches are ranked is decided here, not by the planner (it estimates prefi
 matches ``word:*`` so coarsely that it walks the catalogue for a rare word, or reads
 every match of a common one); each step reads a bounded number of rows:
 
-1. **walk**: among the ``WALK_ROWS`` most popular items passing the filters
-   (``items_popular`` read in order), those whose title or summary matches. At least
-   ``WALK_ENOUGH`` of them: a word that common is ranked among these candidates.
+1. **walk**: the ``WALK_ROWS`` most popular items passing the filters
+   (``items_popular`` read in order) until ``WALK_MATCHES`` of them match in their
+   title or summary. At least ``WALK_ENOUGH`` matches: a word that common is ranked
+   among these candidates.
 2. **head**: else, if more than ``RANK_CANDIDATES`` items match in their title or
    summary (all read through ``items_head``; fewer than a tenth of the items, since the
    walk found few), the ``RANK_CANDIDATES`` most popular of them are ranked.
