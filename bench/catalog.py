@@ -310,10 +310,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 # writes every item twice (its popularity after), and autovacuum over
                 # the 700 MB of items and their eleven indexes ran into the searches.
                 await connection.execute("VACUUM (ANALYZE)")
-            # The seed leaves millions of objects in this process for the whole run: a
-            # full collection of them took 70-120 ms, about once a second, inside
-            # whichever call this process was timing (the slowest team pages and
-            # searches). Frozen, collections skip them.
+            # The seed leaves about 150,000 objects in this process for the whole run,
+            # lists of the 100,000 item ids among them: a full collection over them took
+            # 70-120 ms, about once a second, inside whichever call this process was
+            # timing (the slowest team pages). Frozen, collections skip them.
             gc.collect()
             gc.freeze()
             async with service.channel() as channel:

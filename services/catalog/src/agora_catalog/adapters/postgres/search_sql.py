@@ -203,7 +203,8 @@ def fts_parameter(compiled: str, params: dict[str, Any]) -> str:
 
 
 async def compiled_query(connection: AsyncConnection[Any], query: SearchQuery) -> str:
-    """The words' query in the three configurations, repeated branches dropped."""
+    """The words' query in the three configurations, repeated branches and those
+    another covers dropped (:func:`broadest`)."""
     params = {"tsquery": _tsquery(query), "configs": list(CONFIGS)}
     rows = await fetch_all(connection, _COMPILE, params)
     branches = broadest(sorted(row["query"] for row in rows if row["query"]))
