@@ -348,7 +348,9 @@ class FakeUnitOfWorkFactory:
         self.state = State()
 
     @asynccontextmanager
-    async def __call__(self, tenant_id: str) -> AsyncIterator[FakeUnitOfWork]:
+    async def __call__(
+        self, tenant_id: str, *, pipelined: bool = False
+    ) -> AsyncIterator[FakeUnitOfWork]:
         before = copy.deepcopy(self.state)
         uow = FakeUnitOfWork(self.state, tenant_id)
         try:

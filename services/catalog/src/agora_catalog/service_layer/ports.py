@@ -168,4 +168,10 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self, tenant_id: str) -> AbstractAsyncContextManager[UnitOfWork]: ...
+    def __call__(
+        self, tenant_id: str, *, pipelined: bool = False
+    ) -> AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction of ``tenant_id``. ``pipelined``: a read whose every
+        statement's result is read (a search): the transaction's opening and the
+        statements whose results are not read ride with the next one that is."""
+        ...

@@ -91,7 +91,9 @@ class Search:
         ranked_at = cursor.ranked_at if cursor is not None else utc_now()
         fuzzy = cursor.fuzzy if cursor is not None else False
         after = (_key(cursor), cursor.after_id) if cursor is not None else None
-        async with self._uow(principal.tenant_id) as uow:
+        # Pipelined: BEGIN, the tenant and the scan settings leave with the statement
+        # after them (a search of a rare word: 5 round trips instead of 8).
+        async with self._uow(principal.tenant_id, pipelined=True) as uow:
             found = await uow.search.search(
                 query, ranked_at=ranked_at, fuzzy=fuzzy, after=after, limit=size + 1
             )

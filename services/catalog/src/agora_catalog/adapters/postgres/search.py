@@ -90,6 +90,8 @@ class PostgresItemSearch:
         return await fetch_all(self._c, *statement)
 
     async def _scans(self, *, bitmaps_only: bool) -> None:
+        # In a pipelined unit of work the settings are only queued (their result is
+        # never read): they leave with the statement after them, or with COMMIT.
         if bitmaps_only != self._bitmaps:
             # A path these settings forbid still costs 10^10 in the plan, enough to start
             # JIT compilation (100 ms and more) for a statement that runs in milliseconds:

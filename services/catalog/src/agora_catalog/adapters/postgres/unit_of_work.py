@@ -56,8 +56,10 @@ class PostgresUnitOfWorkFactory:
         self._database = database
 
     @asynccontextmanager
-    async def __call__(self, tenant_id: str) -> AsyncIterator[CatalogUnitOfWork]:
-        async with self._database.unit_of_work(tenant_id) as core:
+    async def __call__(
+        self, tenant_id: str, *, pipelined: bool = False
+    ) -> AsyncIterator[CatalogUnitOfWork]:
+        async with self._database.unit_of_work(tenant_id, pipelined=pipelined) as core:
             yield CatalogUnitOfWork(core, tenant_id)
 
 
