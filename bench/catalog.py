@@ -63,6 +63,7 @@ from agora_core.testing.postgres import (
 )
 from bench import SMOKE_HELP, add_infrastructure_arguments, catalog_report, report_stem, reports_dir
 from bench.processes.kafka import end_offsets, raw_consume
+from bench.processes.postgres import checkpoint
 from bench.processes.service import ServiceProcesses
 from bench.seeding.catalog import (
     MANAGER,
@@ -324,6 +325,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 # writes every item twice (its popularity after), and autovacuum over
                 # the 700 MB of items and their eleven indexes ran into the searches.
                 await connection.execute("VACUUM (ANALYZE)")
+            await checkpoint(admin_dsn)  # the seed's writes, not the searches'
             # The seed leaves about 150,000 objects in this process for the whole run,
             # lists of the 100,000 item ids among them: a full collection over them took
             # 70-120 ms, about once a second, inside whichever call this process was

@@ -64,6 +64,7 @@ from bench.community_parts.consumers import consumers
 from bench.community_parts.likes import metadata, timed
 from bench.platform_report import summary
 from bench.processes.cpu import postmaster_pid, service_meter
+from bench.processes.postgres import checkpoint
 from bench.processes.service import ServiceProcesses
 from bench.seeds.community import BIG, FULL, QUICK, SMOKE, TENANT, Sizes, seed
 
@@ -153,6 +154,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             await seed(dsn_for_database(args.postgres, name), sizes)
             seed_s = time.perf_counter() - began
             console.log(f"seeded in {seed_s:.1f} s")
+            await checkpoint(args.postgres)  # the seed's writes, not the measured calls'
             postmaster = await postmaster_pid(database, TENANT)
             like_unlike: dict[str, Any] = {}
             async with processes(1) as one, one.channel() as channel:

@@ -62,6 +62,7 @@ from bench.gamification_parts import board as boards
 from bench.gamification_parts.floor import storage_floor
 from bench.processes.cpu import postmaster_pid, service_meter
 from bench.processes.kafka import end_offsets, raw_consume, send_all
+from bench.processes.postgres import checkpoint
 from bench.processes.service import ServiceProcesses
 
 REPORTS = reports_dir()
@@ -122,6 +123,7 @@ async def handled_rate(
             await processes.start()
             tenant = f"bench-{uuid.uuid4().hex[:8]}"
             events = completions(tenant, count, learners)
+            await checkpoint(admin_dsn)  # the run before's writes, not this run's
             meter = service_meter(processes, await postmaster_pid(database, tenant))
             start = await end_offsets(kafka, TOPIC)
             meter.start()
@@ -158,6 +160,7 @@ async def floor_rate(admin_dsn: str, count: int, learners: int) -> dict[str, Any
     try:
         async with migrated_database(dsn, MIGRATIONS, max_size=2) as database:
             tenant = f"bench-{uuid.uuid4().hex[:8]}"
+            await checkpoint(admin_dsn)
             rate = await storage_floor(database, tenant, completions(tenant, count, learners))
             unbalanced = await count_of(database, tenant, _UNBALANCED)
     finally:
@@ -184,6 +187,7 @@ async def leaderboard(kafka: str, admin_dsn: str, learners: int, calls: int) -> 
             database = runtime.require_postgres()
             scores = boards.seeded_scores(learners)
             loaded = await boards.seed(database, dsn, tenant, scores)
+            await checkpoint(admin_dsn)  # the board's load, not the calls'
             results = await boards.latency(runtime, database, tenant, scores, calls)
             results["unnest_learners_per_s"] = round(loaded, 1)
             results["balance_ne_ledger_sum"] = await count_of(database, tenant, _UNBALANCED)
