@@ -38,6 +38,7 @@ from agora_core.messaging.publisher import EventPublisher
 from agora_core.operations import Operations
 from agora_core.postgres import Database, create_pool
 from agora_core.postgres import ping as postgres_ping
+from agora_core.postgres.channel_watch import ChannelWatch
 from agora_core.postgres.migrations import Migrations
 from agora_core.postgres.operations_table import PostgresOperations
 from agora_core.postgres.outbox_relay import PostgresOutboxRelay
@@ -86,6 +87,7 @@ class ServiceRuntime:
         self.migrations = migrations
         self.postgres, self.postgres_relay = self._postgres(settings)
         self._background: list[asyncio.Task[None]] = []
+        self._watches: list[ChannelWatch] = []
         self.consumers: list[BatchEventConsumer] = []
         self.operation_runner = OperationRunner(
             PostgresOperations(self.postgres),
@@ -133,11 +135,12 @@ class ServiceRuntime:
             timeout=settings.postgres_pool_timeout_seconds,
         )
         listen = settings.postgres_listen_dsn
+        self._listen_dsn = listen.get_secret_value() if listen is not None else dsn
         relay = PostgresOutboxRelay(
             pool,
             self.publisher,
             service=self.service,
-            listen_dsn=listen.get_secret_value() if listen is not None else dsn,
+            listen_dsn=self._listen_dsn,
             poll_interval=settings.outbox_poll_interval_ms / 1000,
             batch_size=settings.outbox_batch_size,
         )
@@ -146,6 +149,13 @@ class ServiceRuntime:
     def require_postgres(self) -> Database:
         """The service's PostgreSQL database."""
         return self.postgres
+
+    def watch_channel(self, channel: str) -> ChannelWatch:
+        """NOTIFY on ``channel``, followed from the service's start to its stop (on the
+        relay's LISTEN connection settings, ``postgres_listen_dsn``)."""
+        watch = ChannelWatch(self._listen_dsn, channel, name=f"{self.service}-{channel}")
+        self._watches.append(watch)
+        return watch
 
     def add_batch_consumer(
         self,
@@ -254,6 +264,8 @@ class ServiceRuntime:
                     await migrating
                 return False
             migrating.result()  # a broken migration fails start-up
+        for watch in self._watches:
+            watch.start()
         retention = self.settings.processed_events_retention_hours
         self._background.append(
             asyncio.create_task(purge_marks_periodically(database.pool, retention))
@@ -305,6 +317,8 @@ class ServiceRuntime:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        for watch in self._watches:
+            await watch.stop()
         await self.postgres.pool.close()
         if self.topics is not None:
             await self.topics.close()

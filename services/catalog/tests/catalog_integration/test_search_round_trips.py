@@ -52,11 +52,10 @@ async def test_a_rare_word_is_searched_in_five_round_trips_instead_of_eight(
             learner, SearchIn(query=word), "", 20
         )
     query = SearchQuery(query_words(word), SearchFilter(status="published"), "relevance")
-    async with round_trips(database) as plain:
-        async with database.unit_of_work(T) as uow:
-            found = await PostgresItemSearch(uow.connection, T).search(
-                query, ranked_at=NOW, fuzzy=False, after=None, limit=21
-            )
+    async with round_trips(database) as plain, database.unit_of_work(T) as uow:
+        found = await PostgresItemSearch(uow.connection, T).search(
+            query, ranked_at=NOW, fuzzy=False, after=None, limit=21
+        )
     assert sorted(item.item_id for item in page.items) == ["i-1", "i-7"]
     assert [item.item_id for item in page.items] == [item.item_id for item, _ in found]
     # compile, walk, head, body-only group, COMMIT; plain: BEGIN with the tenant and

@@ -20,7 +20,7 @@ from agora_community.migrations import MIGRATIONS
 from agora_community.settings import CommunitySettings
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.privacy import ErasedCallerVerifier
-from agora_core.privacy.postgres import PostgresPersonEraser, with_erasure_batch
+from agora_core.privacy.postgres import ERASED_CHANNEL, PostgresPersonEraser, with_erasure_batch
 from agora_core.runtime import ServiceRuntime
 
 
@@ -52,7 +52,9 @@ async def build(settings: CommunitySettings) -> ServiceRuntime:
                 ),
             ],
             policy=COMMUNITY_POLICY.merge(PRIVACY_POLICY),
-            verifier=ErasedCallerVerifier(settings, eraser.tombstones),
+            verifier=ErasedCallerVerifier(
+                settings, eraser.tombstones, watch=runtime.watch_channel(ERASED_CHANNEL)
+            ),
             service_names=[COMMUNITY_SERVICE_NAME, PRIVACY_SERVICE_NAME],
         )
     )

@@ -9,7 +9,7 @@ from agora_contracts.events.schemas import load_platform_events
 from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
 from agora_core.privacy import ErasedCallerVerifier
-from agora_core.privacy.postgres import with_erasure_batch
+from agora_core.privacy.postgres import ERASED_CHANNEL, with_erasure_batch
 from agora_core.runtime import ServiceRuntime
 from agora_notifications.adapters.email_rendering import EmailRenderer
 from agora_notifications.adapters.postgres.erasure import person_eraser
@@ -200,7 +200,9 @@ async def build(
                 )
             ],
             policy=POLICY,
-            verifier=ErasedCallerVerifier(settings, eraser.tombstones),
+            verifier=ErasedCallerVerifier(
+                settings, eraser.tombstones, watch=runtime.watch_channel(ERASED_CHANNEL)
+            ),
             service_names=[SERVICE_NAME],
         )
     )

@@ -51,9 +51,17 @@ CREATE TABLE erased_persons (
     PRIMARY KEY (tenant_id, digest)
 )
 """
+ERASED_CHANNEL: Final = "agora_erased"
+"""Notified when a tombstone commits: gRPC verifiers forget who they knew was not erased
+(:mod:`agora_core.privacy.callers`)."""
+# The row and the notification in one statement (a data-modifying WITH always runs to
+# completion); PostgreSQL delivers the notification only if the transaction commits.
 _RECORD: Final = """
-INSERT INTO erased_persons (tenant_id, digest) VALUES (%s, %s)
-ON CONFLICT DO NOTHING
+WITH recorded AS (
+    INSERT INTO erased_persons (tenant_id, digest) VALUES (%s, %s)
+    ON CONFLICT DO NOTHING
+)
+SELECT pg_notify(%s, '')
 """
 _ANY_OF: Final = """
 SELECT digest FROM erased_persons WHERE tenant_id = %s AND digest = ANY(%s)
@@ -183,7 +191,9 @@ class PostgresPersonEraser:
     async def erase(self, uow: UnitOfWork, tenant_id: str, person_id: str) -> ErasureCounts:
         """Tombstone first (events later in the batch are dropped), then every step."""
         await uow.set_tenant(tenant_id)
-        await uow.connection.execute(_RECORD, (tenant_id, person_digest(tenant_id, person_id)))
+        await uow.connection.execute(
+            _RECORD, (tenant_id, person_digest(tenant_id, person_id), ERASED_CHANNEL)
+        )
         erasure = Erasure(tenant_id, person_id, new_pseudonym())
         counts = ErasureCounts()
         for name, step in self._steps:
