@@ -95,6 +95,8 @@ def print_tables(report: Mapping[str, Any], console: Console) -> None:
     rows = {**report["search"]["by_kind"], "all": report["search"]["all"]}
     rows["text: raw SQL FTS, same words"] = report["search"]["text_raw_sql"]
     rows["text: gRPC"] = report["search"]["text_grpc"]
+    if "warm_up" in report["search"]:
+        rows["warm-up draw (untimed by the goal)"] = report["search"]["warm_up"]
     rows.update(report["team"])
     for kind, value in rows.items():
         search.add_row(
