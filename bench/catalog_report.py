@@ -97,13 +97,15 @@ def print_tables(report: Mapping[str, Any], console: Console) -> None:
     rows["text: gRPC"] = report["search"]["text_grpc"]
     if "warm_up" in report["search"]:
         rows["warm-up draw (untimed by the goal)"] = report["search"]["warm_up"]
-    rows.update(report["team"])
+    rows.update({k: v for k, v in report["team"].items() if k != "slowest_team_page"})
     for kind, value in rows.items():
         search.add_row(
             kind, str(value["count"]), f"{value['p50_ms']:.1f}", f"{value['p99_ms']:.1f}",
             f"{value['max_ms']:.1f}",
         )  # fmt: skip
     console.print(search)
+    if "slowest_team_page" in report["team"]:
+        console.print(f"slowest team page: {report['team']['slowest_team_page']}")
     console.print(goals_table(goals(report), digits=2))
 
 
