@@ -37,10 +37,6 @@ class ChannelWatch:
         self._task: asyncio.Task[None] | None = None
 
     @property
-    def channel(self) -> str:
-        return self._channel
-
-    @property
     def generation(self) -> int:
         return self._generation
 
