@@ -7,6 +7,8 @@ from __future__ import annotations
 import hashlib
 from typing import Final
 
+from agora_core.postgres import Database
+
 
 def md5_of(n: int) -> str:
     """The first made-up word of item ``i-<n>`` (FILL)."""
@@ -44,3 +46,13 @@ FILL: Final = (
     FROM generate_series(1, 3000) AS n
     """,
 )
+
+
+async def fill(database: Database, *tenants: str) -> None:
+    """FILL for each of ``tenants``, then fresh statistics."""
+    for tenant in tenants:
+        async with database.unit_of_work(tenant) as uow:
+            for statement in FILL:
+                await uow.connection.execute(statement, {"t": tenant})
+    async with database.pool.connection() as connection:
+        await connection.execute("ANALYZE items, progress, quiz_attempts")

@@ -27,7 +27,7 @@ from agora_catalog.migrations import MIGRATIONS
 from agora_core.postgres import Database
 from agora_core.testing.postgres import assert_index_serves, migrated_database, query_plan
 
-from .fill import FILL, md5_of
+from .fill import fill, md5_of
 
 pytestmark = pytest.mark.integration
 
@@ -38,12 +38,7 @@ NOW = datetime(2026, 12, 6, tzinfo=UTC)
 @pytest.fixture
 async def database(postgres_dsn: str) -> AsyncIterator[Database]:
     async with migrated_database(postgres_dsn, MIGRATIONS) as db:
-        for tenant in (T, "other"):
-            async with db.unit_of_work(tenant) as uow:
-                for statement in FILL:
-                    await uow.connection.execute(statement, {"t": tenant})
-        async with db.pool.connection() as connection:
-            await connection.execute("ANALYZE items, progress, quiz_attempts")
+        await fill(db, T, "other")
         yield db
 
 

@@ -21,7 +21,7 @@ from agora_core.postgres import Database
 from agora_core.testing.postgres import migrated_database
 from agora_core.testing.round_trips import round_trips
 
-from .fill import FILL, md5_of
+from .fill import fill, md5_of
 
 pytestmark = pytest.mark.integration
 
@@ -32,11 +32,7 @@ NOW = datetime(2026, 12, 6, tzinfo=UTC)
 @pytest.fixture
 async def database(postgres_dsn: str) -> AsyncIterator[Database]:
     async with migrated_database(postgres_dsn, MIGRATIONS, max_size=1) as db:
-        async with db.unit_of_work(T) as uow:
-            for statement in FILL:
-                await uow.connection.execute(statement, {"t": T})
-        async with db.pool.connection() as connection:
-            await connection.execute("ANALYZE items")
+        await fill(db, T)
         yield db
 
 
