@@ -273,9 +273,9 @@ async def measure_team(stub: CatalogServiceAsyncStub, rounds: int) -> dict[str, 
     """The manager's view of the team's path progress, page by page, and the report.
 
     Also where the slowest page fell (round, page) and which garbage collections of
-    this process ran during it: one page of 100 took about 75 ms in three runs of five
-    (2026-12-07), with no checkpoint, relay backlog or statement of PostgreSQL to show
-    for it; the next run says where to look.
+    this process ran during it: one page of 100 took 75-88 ms in four runs of seven
+    (2026-12-07), none of them in this process; the service's own full collections
+    were the cause (its start-up heap is frozen since, ``ServiceRuntime.start``).
     """
     manager = caller(["manager"], tenant=TENANT, subject=MANAGER)
     pages: list[float] = []
@@ -377,7 +377,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 console.log("completions measured")
                 # The team's pages are timed once the service has published what the
-                # completions caused, not beside its relay (one 75 ms page in 100).
+                # completions caused, not beside its relay (logged: 0 rows in every run
+                # so far).
                 rows, waited = await _relayed(database)
                 console.log(f"outbox: {rows} rows after the completions, relayed in {waited} s")
                 results["team"] = await measure_team(stub, args.rounds)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
+from collections.abc import Callable
 
 import psycopg
 import structlog
@@ -24,10 +25,20 @@ log = structlog.get_logger(__name__)
 
 
 class ChannelWatch:
-    """Follows NOTIFY on ``channel``; reconnects after failures."""
+    """Follows NOTIFY on ``channel``; reconnects after failures. ``on_change`` is called
+    whenever the generation moves (the outbox relay wakes on it)."""
 
-    def __init__(self, dsn: str, channel: str, *, name: str, max_backoff: float = 30.0) -> None:
+    def __init__(
+        self,
+        dsn: str,
+        channel: str,
+        *,
+        name: str,
+        on_change: Callable[[], None] | None = None,
+        max_backoff: float = 30.0,
+    ) -> None:
         self._dsn = dsn
+        self._on_change = on_change
         self._channel = channel
         self._name = name
         self._max_backoff = max_backoff
@@ -58,7 +69,12 @@ class ChannelWatch:
 
     def _deaf(self) -> None:
         self._listening = False
+        self._moved()
+
+    def _moved(self) -> None:
         self._generation += 1
+        if self._on_change is not None:
+            self._on_change()
 
     async def _run(self) -> None:
         while True:
@@ -80,7 +96,7 @@ class ChannelWatch:
             probe = f"probe-{uuid.uuid4().hex}"
             await connection.execute("SELECT pg_notify(%s, %s)", (self._channel, probe))
             async for notification in connection.notifies():
-                self._generation += 1
                 if notification.payload == probe:
                     self._listening = True  # delivery proven on this connection
                     self._failures = 0
+                self._moved()

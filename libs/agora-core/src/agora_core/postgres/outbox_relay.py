@@ -21,13 +21,13 @@ import contextlib
 import random
 from typing import Any, Final
 
-import psycopg
 import structlog
 
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 from agora_core.messaging.publisher import EventPublisher
-from agora_core.postgres.pool import Pool, connection_options
+from agora_core.postgres.channel_watch import ChannelWatch
+from agora_core.postgres.pool import Pool
 from agora_core.postgres.unit_of_work import OUTBOX_CHANNEL, OUTBOX_LANES
 
 log = structlog.get_logger(__name__)
@@ -70,7 +70,6 @@ class PostgresOutboxRelay:
         self._pool = pool
         self._publisher = publisher
         self._service = service
-        self._listen_dsn = listen_dsn
         self._poll_interval = poll_interval
         self._batch_size = batch_size
         self._max_lanes = max(1, min(max_lanes, OUTBOX_LANES))
@@ -82,6 +81,15 @@ class PostgresOutboxRelay:
         self._lane_order = list(range(OUTBOX_LANES))
         random.shuffle(self._lane_order)
         self._wake = asyncio.Event()
+        # Commits of other replicas notify; (re)listening wakes too (rows may have
+        # arrived while not listening).
+        self._listener = (
+            None
+            if listen_dsn is None
+            else ChannelWatch(
+                listen_dsn, OUTBOX_CHANNEL, name=f"{service}-relay", on_change=self._wake.set
+            )
+        )
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -94,20 +102,18 @@ class PostgresOutboxRelay:
             return
         self._stopping = False
         self._tasks.append(asyncio.create_task(self._run(), name=f"outbox-{self._service}"))
-        if self._listen_dsn is not None:
-            self._tasks.append(
-                asyncio.create_task(self._listen(), name=f"outbox-listen-{self._service}")
-            )
+        if self._listener is not None:
+            self._listener.start()
 
     async def stop(self, *, flush: bool = True, grace: float = 10.0) -> None:
         """Stop; the round in flight may finish (a cancelled round only rolls back)."""
         self._stopping = True
         self._wake.set()
         tasks, self._tasks = self._tasks, []
-        for listener in tasks[1:]:
-            listener.cancel()  # it waits for notifications for ever
+        if self._listener is not None:
+            await self._listener.stop()  # it waits for notifications for ever
         if tasks:
-            await asyncio.wait(tasks[:1], timeout=grace)
+            await asyncio.wait(tasks, timeout=grace)
             for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -192,29 +198,6 @@ class PostgresOutboxRelay:
             if not self._wake.is_set() and not self._stopping:
                 with contextlib.suppress(Exception):
                     await self.backlog()
-
-    async def _listen(self) -> None:
-        """Wake on NOTIFY from any replica's commit; reconnect after failures."""
-        assert self._listen_dsn is not None
-        failures = 0
-        while not self._stopping:
-            try:
-                options = connection_options(application_name=f"agora-{self._service}-relay")
-                async with await psycopg.AsyncConnection.connect(
-                    self._listen_dsn, **options
-                ) as connection:
-                    await connection.execute(f"LISTEN {OUTBOX_CHANNEL}")
-                    failures = 0
-                    self._wake.set()  # rows may have arrived while not listening
-                    async for _ in connection.notifies():
-                        self._wake.set()
-            except asyncio.CancelledError:
-                raise
-            except Exception as error:  # the poll still publishes; retry the listener
-                failures += 1
-                delay = min(30.0, 0.5 * 2**failures)
-                log.warning("outbox listener failed", error=repr(error), retry_in=delay)
-                await asyncio.sleep(delay)
 
 
 def _event(row: tuple[Any, ...]) -> OutgoingEvent:
