@@ -64,7 +64,7 @@ WITH recorded AS (
 SELECT pg_notify(%s, '')
 """
 _ANY_OF: Final = """
-SELECT digest FROM erased_persons WHERE tenant_id = %s AND digest = ANY(%s)
+SELECT digest FROM erased_persons WHERE tenant_id = %s AND digest = ANY(%b::text[])
 """
 
 RUNTIME_TABLES: Final = frozenset(

@@ -157,7 +157,7 @@ class PostgresItemRepository:
     async def get_many(self, item_ids: Sequence[str]) -> dict[str, Item]:
         rows = await fetch_all(
             self._c,
-            f"SELECT {ITEM_COLUMNS} FROM items WHERE tenant_id = %s AND item_id = ANY(%s)",  # noqa: S608
+            f"SELECT {ITEM_COLUMNS} FROM items WHERE tenant_id = %s AND item_id = ANY(%b::text[])",  # noqa: S608
             (self._tenant, list(item_ids)),
         )
         return {row["item_id"]: item_of(row) for row in rows}

@@ -188,7 +188,7 @@ class PostgresEnrolmentRepository:
         """Enrolments by (learner, path)."""
         rows = await fetch_all(
             self._c,
-            "SELECT e.* FROM enrolments e JOIN unnest(%s::text[], %s::text[]) AS k(l, p) "
+            "SELECT e.* FROM enrolments e JOIN unnest(%b::text[], %b::text[]) AS k(l, p) "
             "ON e.learner_id = k.l AND e.path_id = k.p WHERE e.tenant_id = %s",
             ([k[0] for k in keys], [k[1] for k in keys], self._tenant),
         )
@@ -207,7 +207,7 @@ class PostgresEnrolmentRepository:
         """The unfinished enrolments of ``learner_ids``, locked (primary key range)."""
         rows = await fetch_all(
             self._c,
-            "SELECT * FROM enrolments WHERE tenant_id = %s AND learner_id = ANY(%s) "
+            "SELECT * FROM enrolments WHERE tenant_id = %s AND learner_id = ANY(%b::text[]) "
             "AND NOT completed ORDER BY learner_id, path_id FOR UPDATE",
             (self._tenant, list(learner_ids)),
         )

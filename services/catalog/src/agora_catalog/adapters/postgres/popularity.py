@@ -33,7 +33,7 @@ class PostgresPopularityRepository:
             "comment_count = greatest(t.comment_count + d.comments, 0), "
             "popularity = greatest(t.like_count + d.likes, 0) "
             "+ %s * greatest(t.comment_count + d.comments, 0) "
-            "FROM unnest(%s::text[], %s::int[], %s::int[]) AS d(target_id, likes, comments) "
+            "FROM unnest(%b::text[], %b::int[], %b::int[]) AS d(target_id, likes, comments) "
             f"WHERE t.tenant_id = %s AND t.{key} = d.target_id",
             (
                 comment_weight,

@@ -111,7 +111,7 @@ class PostgresProgressRepository:
         rows = await fetch_all(
             self._c,
             "SELECT item_id FROM progress WHERE tenant_id = %s AND learner_id = %s "
-            "AND item_id = ANY(%s) AND completed",
+            "AND item_id = ANY(%b::text[]) AND completed",
             (self._tenant, learner_id, list(item_ids)),
         )
         return [row["item_id"] for row in rows]
@@ -121,7 +121,7 @@ class PostgresProgressRepository:
         rows = await fetch_all(
             self._c,
             f"SELECT {', '.join('p.' + c for c in _COLUMNS.split(', '))} FROM progress p "  # noqa: S608
-            "JOIN unnest(%s::text[], %s::text[]) AS k(l, i) "
+            "JOIN unnest(%b::text[], %b::text[]) AS k(l, i) "
             "ON p.learner_id = k.l AND p.item_id = k.i WHERE p.tenant_id = %s",
             ([k[0] for k in keys], [k[1] for k in keys], self._tenant),
         )

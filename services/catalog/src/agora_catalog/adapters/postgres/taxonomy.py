@@ -29,7 +29,7 @@ class PostgresTaxonomyRepository:
     async def themes_by_id(self, theme_ids: Sequence[str]) -> dict[str, Theme]:
         rows = await fetch_all(
             self._c,
-            "SELECT * FROM themes WHERE tenant_id = %s AND theme_id = ANY(%s)",
+            "SELECT * FROM themes WHERE tenant_id = %s AND theme_id = ANY(%b::text[])",
             (self._tenant, list(theme_ids)),
         )
         return {row["theme_id"]: _theme(row) for row in rows}
@@ -82,7 +82,7 @@ class PostgresTaxonomyRepository:
     async def skills_by_id(self, skill_ids: Sequence[str]) -> dict[str, Skill]:
         rows = await fetch_all(
             self._c,
-            "SELECT * FROM skills WHERE tenant_id = %s AND skill_id = ANY(%s)",
+            "SELECT * FROM skills WHERE tenant_id = %s AND skill_id = ANY(%b::text[])",
             (self._tenant, list(skill_ids)),
         )
         return {row["skill_id"]: _skill(row) for row in rows}

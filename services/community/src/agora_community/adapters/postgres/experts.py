@@ -31,7 +31,7 @@ class PostgresExpertRepository(TenantScoped):
         # Only the skills where the evidence is new reach the directory's counters.
         return await self._run(
             "WITH new AS (INSERT INTO expert_evidence (tenant_id, skill_id, user_id, evidence)"
-            " SELECT %s, s, %s, %s FROM unnest(%s::text[]) AS s"
+            " SELECT %s, s, %s, %s FROM unnest(%b::text[]) AS s"
             " ON CONFLICT DO NOTHING RETURNING skill_id)"
             f" INSERT INTO experts AS e (tenant_id, skill_id, user_id, {counter}, score)"
             " SELECT %s, skill_id, %s, 1, %s FROM new"

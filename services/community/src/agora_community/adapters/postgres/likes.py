@@ -83,7 +83,7 @@ class PostgresLikeRepository(TenantScoped):
         if not targets:
             return set()
         rows = await self._all(
-            "SELECT l.target_type, l.target_id FROM unnest(%s::text[], %s::text[]) AS t(k, id)"
+            "SELECT l.target_type, l.target_id FROM unnest(%b::text[], %b::text[]) AS t(k, id)"
             " JOIN likes l ON l.tenant_id = %s AND l.target_type = t.k AND l.target_id = t.id"
             " AND l.user_id = %s AND l.active",
             (*_columns(targets), self._tenant, user_id),
@@ -100,7 +100,7 @@ class PostgresPopularityRepository(TenantScoped):
         kinds, targets, people = (list(column) for column in zip(*engagements, strict=True))
         rows = await self._all(
             "INSERT INTO participants (tenant_id, target_type, target_id, user_id)"
-            " SELECT %s, k, t, u FROM unnest(%s::text[], %s::text[], %s::text[]) AS e(k, t, u)"
+            " SELECT %s, k, t, u FROM unnest(%b::text[], %b::text[], %b::text[]) AS e(k, t, u)"
             " ON CONFLICT DO NOTHING RETURNING target_type, target_id, user_id",
             (self._tenant, kinds, targets, people),
         )
@@ -114,14 +114,14 @@ class PostgresPopularityRepository(TenantScoped):
         kinds, ids = [k for k, _ in targets], [t for _, t in targets]
         await self._run(
             "INSERT INTO popularity (tenant_id, target_type, target_id)"
-            " SELECT %s, k, t FROM unnest(%s::text[], %s::text[]) AS e(k, t)"
+            " SELECT %s, k, t FROM unnest(%b::text[], %b::text[]) AS e(k, t)"
             " ORDER BY k, t ON CONFLICT DO NOTHING",
             (self._tenant, kinds, ids),
         )
         # Locked in key order, so two transactions on overlapping targets cannot deadlock.
         rows = await self._all(
             f"SELECT p.target_type, p.target_id, {_prefixed('p')} FROM popularity p"
-            " JOIN unnest(%s::text[], %s::text[]) AS e(k, t)"
+            " JOIN unnest(%b::text[], %b::text[]) AS e(k, t)"
             " ON p.target_type = e.k AND p.target_id = e.t WHERE p.tenant_id = %s"
             " ORDER BY p.target_type, p.target_id FOR UPDATE OF p",
             (kinds, ids, self._tenant),
@@ -136,8 +136,8 @@ class PostgresPopularityRepository(TenantScoped):
         await self._run(
             "UPDATE popularity p SET likes = v.likes, comments = v.comments,"
             " participants = v.participants, trending_score = v.score, trending_at = v.at,"
-            " trending_rank = v.rank FROM unnest(%s::text[], %s::text[], %s::int4[],"
-            " %s::int4[], %s::int4[], %s::float8[], %s::timestamptz[], %s::float8[])"
+            " trending_rank = v.rank FROM unnest(%b::text[], %b::text[], %b::int4[],"
+            " %b::int4[], %b::int4[], %b::float8[], %b::timestamptz[], %b::float8[])"
             " AS v(k, t, likes, comments, participants, score, at, rank)"
             " WHERE p.tenant_id = %s AND p.target_type = v.k AND p.target_id = v.t",
             (
@@ -146,9 +146,10 @@ class PostgresPopularityRepository(TenantScoped):
                 [s.likes for _, _, s, _ in states],
                 [s.comments for _, _, s, _ in states],
                 [s.participants for _, _, s, _ in states],
-                [s.trending_score for _, _, s, _ in states],
+                # Binary arrays take one Python type: a whole-number score is still float8.
+                [float(s.trending_score) for _, _, s, _ in states],
                 [s.trending_at for _, _, s, _ in states],
-                [rank for _, _, _, rank in states],
+                [None if rank is None else float(rank) for _, _, _, rank in states],
                 self._tenant,
             ),
         )
@@ -158,7 +159,7 @@ class PostgresPopularityRepository(TenantScoped):
     ) -> dict[tuple[TargetKind, str], tuple[PopularityState, float | None]]:
         rows = await self._all(
             f"SELECT p.target_type, p.target_id, p.trending_rank, {_prefixed('p')}"
-            " FROM unnest(%s::text[], %s::text[]) AS t(k, id) JOIN popularity p"
+            " FROM unnest(%b::text[], %b::text[]) AS t(k, id) JOIN popularity p"
             " ON p.tenant_id = %s AND p.target_type = t.k AND p.target_id = t.id",
             (*_columns(targets), self._tenant),
         )

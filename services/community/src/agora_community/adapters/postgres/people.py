@@ -25,7 +25,9 @@ def search_sql(*, keyset: bool) -> str:
     )
 
 
-_ERASED: Final = "SELECT digest FROM erased_persons WHERE tenant_id = %s AND digest = ANY(%s)"
+_ERASED: Final = (
+    "SELECT digest FROM erased_persons WHERE tenant_id = %s AND digest = ANY(%b::text[])"
+)
 
 
 # A prefix is a range of byte-ordered keys, [prefix, prefix + the last code point):
@@ -49,7 +51,7 @@ class PostgresPeopleDirectory(TenantScoped):
         )
         await self._run(
             "INSERT INTO people_name_keys (tenant_id, name_key, person_id)"
-            " SELECT %s, k, %s FROM unnest(%s::text[]) AS k",
+            " SELECT %s, k, %s FROM unnest(%b::text[]) AS k",
             (self._tenant, person.person_id, name_keys(person.display_name)),
         )
 

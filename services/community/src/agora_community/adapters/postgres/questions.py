@@ -87,7 +87,7 @@ class PostgresQuestionRepository(TenantScoped):
         )
         await self._run(
             "INSERT INTO question_skills (tenant_id, skill_id, question_id, create_time)"
-            " SELECT %s, s, %s, %s FROM unnest(%s::text[]) AS s ON CONFLICT DO NOTHING",
+            " SELECT %s, s, %s, %s FROM unnest(%b::text[]) AS s ON CONFLICT DO NOTHING",
             (self._tenant, question.question_id, question.create_time, list(question.skill_ids)),
         )
 

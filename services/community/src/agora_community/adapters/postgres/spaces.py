@@ -138,7 +138,7 @@ class PostgresSpaceRepository(TenantScoped):
 
     async def get_many(self, space_ids: Sequence[str]) -> list[Space]:
         rows = await self._all(
-            f"SELECT {_SPACE} FROM spaces WHERE tenant_id = %s AND space_id = ANY(%s)",
+            f"SELECT {_SPACE} FROM spaces WHERE tenant_id = %s AND space_id = ANY(%b::text[])",
             (self._tenant, list(space_ids)),
         )
         return [_space(row) for row in rows]

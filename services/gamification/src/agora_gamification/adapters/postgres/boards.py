@@ -23,15 +23,15 @@ from agora_gamification.domain.boards import BoardScore
 
 _UPSERT = """
 INSERT INTO board_entries (tenant_id, board, period, learner_id, points, reached_at, public)
-SELECT %s, * FROM unnest(%s::text[], %s::text[], %s::text[], %s::bigint[],
-    %s::timestamptz[], %s::boolean[])
+SELECT %s, * FROM unnest(%b::text[], %b::text[], %b::text[], %b::bigint[],
+    %b::timestamptz[], %b::boolean[])
 ON CONFLICT (tenant_id, board, period, learner_id) DO UPDATE SET
     points = excluded.points, reached_at = excluded.reached_at, public = excluded.public
 """
 
 _OLD_ENTRIES = """
 SELECT e.board, e.period, e.points, e.public FROM board_entries e
-JOIN unnest(%s::text[], %s::text[], %s::text[]) AS k(board, period, learner_id)
+JOIN unnest(%b::text[], %b::text[], %b::text[]) AS k(board, period, learner_id)
   ON e.board = k.board AND e.period = k.period AND e.learner_id = k.learner_id
 WHERE e.tenant_id = %s
 ORDER BY e.board, e.period, e.learner_id
@@ -39,13 +39,13 @@ FOR UPDATE OF e
 """
 _MOVE_COUNTS = """
 INSERT INTO board_counts (tenant_id, board, period, points, entries)
-SELECT %s, * FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::integer[])
+SELECT %s, * FROM unnest(%b::text[], %b::text[], %b::bigint[], %b::integer[])
 ON CONFLICT (tenant_id, board, period, points)
 DO UPDATE SET entries = board_counts.entries + excluded.entries
 """
 _MOVE_BANDS = """
 INSERT INTO board_bands (tenant_id, board, period, band, entries)
-SELECT %s, * FROM unnest(%s::text[], %s::text[], %s::bigint[], %s::integer[])
+SELECT %s, * FROM unnest(%b::text[], %b::text[], %b::bigint[], %b::integer[])
 ON CONFLICT (tenant_id, board, period, band)
 DO UPDATE SET entries = board_bands.entries + excluded.entries
 """
@@ -162,7 +162,7 @@ class PostgresBoardRepository:
         """The sum of every entry (public or not) of each board in ``period``."""
         cursor = await self._connection.execute(
             "SELECT board, sum(points) FROM board_entries "
-            "WHERE tenant_id = %s AND board = ANY(%s) AND period = %s GROUP BY board",
+            "WHERE tenant_id = %s AND board = ANY(%b::text[]) AND period = %s GROUP BY board",
             (self._tenant, list(boards), period),
         )
         return {str(board): int(total) for board, total in await cursor.fetchall()}

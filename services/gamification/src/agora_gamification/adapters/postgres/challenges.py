@@ -78,7 +78,7 @@ class PostgresChallengeRepository:
         )
         await self._connection.execute(
             "INSERT INTO challenge_participants (tenant_id, challenge_id, learner_id, created_at) "
-            "SELECT %s, %s, unnest(%s::text[]), %s",
+            "SELECT %s, %s, unnest(%b::text[]), %s",
             (self._tenant, c.challenge_id, list(c.participant_ids), c.created_at),
         )
         await self._connection.execute(
@@ -194,21 +194,22 @@ class PostgresChallengeRepository:
         attempts: dict[str, dict[str, DuelAttempt]] = {i: {} for i in ids}
         cursor = await self._connection.execute(
             "SELECT challenge_id, learner_id FROM challenge_participants "
-            "WHERE tenant_id = %s AND challenge_id = ANY(%s) ORDER BY learner_id",
+            "WHERE tenant_id = %s AND challenge_id = ANY(%b::text[]) ORDER BY learner_id",
             params,
         )
         for challenge_id, learner in await cursor.fetchall():
             participants[challenge_id].append(learner)
         cursor = await self._connection.execute(
             "SELECT challenge_id, learner_id, count(*) FROM challenge_progress "
-            "WHERE tenant_id = %s AND challenge_id = ANY(%s) GROUP BY challenge_id, learner_id",
+            "WHERE tenant_id = %s AND challenge_id = ANY(%b::text[])"
+            " GROUP BY challenge_id, learner_id",
             params,
         )
         for challenge_id, learner, count in await cursor.fetchall():
             progress[challenge_id][learner] = int(count)
         cursor = await self._connection.execute(
             "SELECT challenge_id, learner_id, event_type, score, graded_at FROM duel_attempts "
-            "WHERE tenant_id = %s AND challenge_id = ANY(%s)",
+            "WHERE tenant_id = %s AND challenge_id = ANY(%b::text[])",
             params,
         )
         for challenge_id, learner, event_type, score, graded in await cursor.fetchall():

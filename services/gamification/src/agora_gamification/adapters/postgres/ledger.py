@@ -13,8 +13,8 @@ from agora_gamification.domain.profile import LedgerLine
 INSERT_LINES: Final = """
 INSERT INTO ledger (tenant_id, entry_id, learner_id, points, balance, rule_id, rule_version,
     source_event_id, source_event_type, awarded_at)
-SELECT %s, * FROM unnest(%s::text[], %s::text[], %s::integer[], %s::bigint[], %s::text[],
-    %s::integer[], %s::text[], %s::text[], %s::timestamptz[])
+SELECT %s, * FROM unnest(%b::text[], %b::text[], %b::integer[], %b::bigint[], %b::text[],
+    %b::integer[], %b::text[], %b::text[], %b::timestamptz[])
 """
 _INSERT: Final = INSERT_LINES + "ON CONFLICT (tenant_id, entry_id) DO NOTHING"
 

@@ -73,12 +73,12 @@ class PostgresMembershipRepository:
         )
         await self._connection.execute(
             "DELETE FROM team_members WHERE tenant_id = %s AND team_id = %s "
-            "AND NOT (learner_id = ANY(%s))",
+            "AND NOT (learner_id = ANY(%b::text[]))",
             (self._tenant, team.team_id, list(team.member_ids)),
         )
         await self._connection.execute(
             "INSERT INTO team_members (tenant_id, team_id, learner_id) "
-            "SELECT %s, %s, unnest(%s::text[]) ON CONFLICT DO NOTHING",
+            "SELECT %s, %s, unnest(%b::text[]) ON CONFLICT DO NOTHING",
             (self._tenant, team.team_id, list(team.member_ids)),
         )
         return before.member_ids if before is not None else ()

@@ -31,7 +31,7 @@ SELECT s.id, p.version, p.balance, p.level, p.streak_current, p.streak_longest,
        p.streak_days, p.streak_carried, p.caps, p.periods, p.period_times,
        p.badge_progress, p.badges, p.recent_events, coalesce(ps.time_zone, ''),
        coalesce(ps.leaderboard_opt_out, false)
-FROM unnest(%(ids)s::text[]) AS s(id)
+FROM unnest(%(ids)b::text[]) AS s(id)
 LEFT JOIN profiles p ON p.tenant_id = %(tenant)s AND p.learner_id = s.id
 LEFT JOIN person_settings ps ON ps.tenant_id = %(tenant)s AND ps.person_id = s.id
 """
@@ -62,7 +62,7 @@ INSERT INTO profiles (tenant_id, learner_id, version, balance, level, streak_cur
     streak_longest, streak_days, streak_carried, caps, periods, period_times,
     badge_progress, badges, recent_events)
 SELECT %s, id, 0, 0, 1, 0, 0, '{}', 0, '{}', '{}', '{}', '{}', '{}', '{}'
-FROM unnest(%s::text[]) AS id ORDER BY id
+FROM unnest(%b::text[]) AS id ORDER BY id
 ON CONFLICT (tenant_id, learner_id) DO NOTHING
 """
 
@@ -88,7 +88,7 @@ class PostgresProfileRepository:
             # nothing). Created and locked in id order: two batches never deadlock.
             await self._connection.execute(_CREATE_EMPTY, (self._tenant, ids))
             await self._connection.execute(
-                "SELECT 1 FROM profiles WHERE tenant_id = %s AND learner_id = ANY(%s) "
+                "SELECT 1 FROM profiles WHERE tenant_id = %s AND learner_id = ANY(%b::text[]) "
                 "ORDER BY learner_id FOR UPDATE",
                 (self._tenant, ids),
             )

@@ -29,7 +29,7 @@ LEARNERS_QUERY: Final = (
 # event scored after that day's purge): the learner keeps one carried entry.
 FOLD_QUERY: Final = f"""
 WITH gone AS (
-    DELETE FROM ledger WHERE tenant_id = %s AND learner_id = ANY(%s) AND awarded_at <= %s
+    DELETE FROM ledger WHERE tenant_id = %s AND learner_id = ANY(%b::text[]) AND awarded_at <= %s
         AND (awarded_at < %s OR rule_id = '{CARRIED_FORWARD}')
     RETURNING learner_id, entry_id, points)
 SELECT learner_id, count(*), sum(points), min(entry_id) FROM gone GROUP BY learner_id
@@ -38,7 +38,7 @@ SELECT learner_id, count(*), sum(points), min(entry_id) FROM gone GROUP BY learn
 # Erasure deletes the profile before it pseudonymises the ledger: holding the profiles'
 # locks while folding makes an erasure wait for the carried entries, then rename them too.
 _LOCK_PROFILES: Final = (
-    "SELECT 1 FROM profiles WHERE tenant_id = %s AND learner_id = ANY(%s) "
+    "SELECT 1 FROM profiles WHERE tenant_id = %s AND learner_id = ANY(%b::text[]) "
     "ORDER BY learner_id FOR UPDATE"
 )
 

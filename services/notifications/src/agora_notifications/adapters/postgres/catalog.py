@@ -21,17 +21,17 @@ _PATH_CLEARED: Final = "DELETE FROM catalog_path_items WHERE tenant_id = %s AND 
 _PATH_ITEMS: Final = (
     "INSERT INTO catalog_path_items (tenant_id, path_id, item_id, position)"
     " SELECT %s, %s, item, position - 1"
-    " FROM unnest(%s::text[]) WITH ORDINALITY AS steps(item, position)"
+    " FROM unnest(%b::text[]) WITH ORDINALITY AS steps(item, position)"
     " ON CONFLICT (tenant_id, path_id, item_id) DO NOTHING"
 )
 _SHORT: Final = (
     "SELECT i.item_id, i.title, i.estimated_minutes FROM catalog_items AS i"
     " WHERE i.tenant_id = %s AND NOT i.archived AND i.estimated_minutes <= %s"
-    " AND NOT (i.item_id = ANY(%s))"
+    " AND NOT (i.item_id = ANY(%b::text[]))"
 )
 _FROM_PATHS: Final = (
     _SHORT + " AND i.item_id IN (SELECT p.item_id FROM catalog_path_items AS p"
-    " WHERE p.tenant_id = %s AND p.path_id = ANY(%s))"
+    " WHERE p.tenant_id = %s AND p.path_id = ANY(%b::text[]))"
     " ORDER BY i.estimated_minutes, i.item_id LIMIT 1"
 )
 _FROM_SKILLS: Final = (

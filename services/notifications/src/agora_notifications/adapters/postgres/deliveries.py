@@ -57,7 +57,7 @@ _NEXT_HELD: Final = (
 )
 _DIGESTED: Final = (
     "UPDATE deliveries SET state = 'digested', digest_id = %s WHERE tenant_id = %s"
-    " AND delivery_id = ANY(%s) AND state = 'held'"
+    " AND delivery_id = ANY(%b::text[]) AND state = 'held'"
 )
 _RETRY: Final = (
     "UPDATE deliveries SET state = 'pending', attempts = 0, retried = true,"

@@ -34,7 +34,7 @@ limit, lease end, owner)."""
 
 _ENQUEUE: Final = (
     "INSERT INTO delivery_queue (tenant_id, delivery_id, due_at)"
-    " SELECT %s, unnest(%s::text[]), unnest(%s::timestamptz[])"
+    " SELECT %s, unnest(%b::text[]), unnest(%b::timestamptz[])"
     " ON CONFLICT (tenant_id, delivery_id) DO UPDATE SET due_at = excluded.due_at,"
     " lease_owner = NULL"
 )
@@ -50,7 +50,7 @@ _HOLD: Final = (
     " ON CONFLICT (tenant_id, recipient_id)"
     " DO UPDATE SET due_at = least(digest_queue.due_at, excluded.due_at)"
 )
-_REMOVE: Final = "DELETE FROM delivery_queue WHERE tenant_id = %s AND delivery_id = ANY(%s)"
+_REMOVE: Final = "DELETE FROM delivery_queue WHERE tenant_id = %s AND delivery_id = ANY(%b::text[])"
 
 
 class PostgresDeliveryQueue:

@@ -58,7 +58,7 @@ _INSERT: Final = (
 )
 _MARK_READ: Final = (
     "UPDATE notifications SET read_time = %s WHERE tenant_id = %s AND recipient_id = %s"
-    " AND notification_id = ANY(%s) AND read_time IS NULL"
+    " AND notification_id = ANY(%b::text[]) AND read_time IS NULL"
 )
 _MARK_ALL_READ: Final = (
     "UPDATE notifications SET read_time = %s"

@@ -59,8 +59,8 @@ _STALLED: Final = (
 )
 _REPORTED: Final = (
     "UPDATE tracked_work SET stalled_reported = true WHERE tenant_id = %s"
-    " AND (learner_id, kind, work_id) IN (SELECT * FROM unnest(%s::text[], %s::text[],"
-    " %s::text[]))"
+    " AND (learner_id, kind, work_id) IN (SELECT * FROM unnest(%b::text[], %b::text[],"
+    " %b::text[]))"
 )
 _SLOT_COLUMNS: Final = "tenant_id, learner_id, kind, work_id, due_at"
 _SLOT_CONFLICT: Final = (

@@ -24,7 +24,7 @@ NEXT_PAGE: Final = (
 ALL_OF_TENANT: Final = _SELECT + "ORDER BY created_at, subscription_id"
 SECRETS_OF: Final = (
     "SELECT subscription_id, secret_id, value, created_at, expires_at "
-    "FROM webhook_secrets WHERE tenant_id = %s AND subscription_id = ANY(%s) "
+    "FROM webhook_secrets WHERE tenant_id = %s AND subscription_id = ANY(%b::text[]) "
     "AND (expires_at IS NULL OR expires_at > now()) "
     "ORDER BY subscription_id, created_at, secret_id"
 )
