@@ -181,6 +181,7 @@ class ServiceRuntime:
             publisher=self.publisher,
             retry=self._retry_policy(),
             max_records=self.settings.consumer_max_records,
+            batches_in_flight=self.settings.consumer_batches_in_flight,
             per_tenant_metrics=self.settings.metrics_per_tenant,
         )
         self.consumers.append(consumer)

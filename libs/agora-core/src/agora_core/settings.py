@@ -156,6 +156,17 @@ class ServiceSettings(KafkaSettings, ConnectSettings):
     consumer_max_records: int = Field(
         default=500, ge=1, le=10_000, description="Records a batch consumer takes per poll."
     )
+    consumer_batches_in_flight: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description=(
+            "Polls a batch consumer handles at once, each in its own transaction and never "
+            "two of one partition (order per key holds): while one waits on the database "
+            "the next is decoded. Each holds a pool connection while it runs; 1 handles "
+            "one poll at a time."
+        ),
+    )
     metrics_per_tenant: bool = Field(
         default=False,
         description=(

@@ -7,6 +7,7 @@ amount of a duplicate (or a lost) event; one test shows it.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import uuid
 from collections import Counter
@@ -256,3 +257,64 @@ async def test_a_set_handler_takes_each_run_at_once_and_a_failure_is_narrowed_do
     # halves (about log2 of the run per failure) to the one event each.
     assert len(runs) < 60, runs
     assert max(runs) > 50, runs
+
+
+async def test_polls_of_other_partitions_run_while_one_waits_never_two_of_one(
+    counters_db: Database, kafka_bootstrap: str, unique: str, create_topic: Any
+) -> None:
+    """Two batches in flight (the default): while the first poll's transaction waits,
+    the next poll takes another partition, never the waiting one; effects stay exact."""
+    world = EventWorld(unique)
+    await _topics(world, create_topic)
+    events = _stream(world, 300)  # seven counters (keys) over three partitions
+    first: list[int] = []
+    other_started = asyncio.Event()
+    overlapped = False
+    running_now: Counter[int] = Counter()
+    same_partition_twice: list[int] = []
+
+    async def handler(batch: Sequence[ReceivedEvent[Any]], uow: UnitOfWork) -> None:
+        nonlocal overlapped
+        partition = batch[0].partition
+        if running_now[partition]:
+            same_partition_twice.append(partition)
+        running_now[partition] += 1
+        try:
+            if not first:
+                first.append(partition)
+                try:  # sequential polls would never start another batch meanwhile
+                    await asyncio.wait_for(other_started.wait(), timeout=10)
+                    overlapped = True
+                except TimeoutError:
+                    pass
+            elif partition != first[0]:
+                other_started.set()
+            await bump_all(batch, uow)
+        finally:
+            running_now[partition] -= 1
+
+    broker, publisher = await start_publisher(kafka_bootstrap, unique)
+    try:
+        await publisher.publish_many(events)
+        running = await start_batch_consumer(
+            world,
+            kafka_bootstrap,
+            counters_db,
+            set_handlers={world.event_type: handler},
+            max_records=20,  # a poll is part of one partition's records
+        )
+        try:
+
+            async def all_handled() -> bool:
+                return await count_rows(counters_db, "processed_events") >= len(events)
+
+            await eventually(all_handled, timeout=60)
+        finally:
+            await running.stop()
+    finally:
+        await broker.stop()
+
+    assert overlapped, "no batch of another partition ran while the first one waited"
+    assert same_partition_twice == []
+    assert await _all_totals(counters_db) == _expected(events)
+    assert await count_rows(counters_db, "outbox") == len(events)

@@ -125,6 +125,7 @@ async def start_batch_consumer(
     max_records: int = 500,
     client_id: str | None = None,
     per_tenant_metrics: bool = False,
+    batches_in_flight: int = 2,
 ) -> RunningBatchConsumer:
     broker = create_broker(kafka, client_id=client_id or f"test-{world.unique}")
     publisher = EventPublisher(broker, service="tests")
@@ -142,6 +143,7 @@ async def start_batch_consumer(
         retry=RetryPolicy(max_attempts=max_attempts, backoff_ms=20, backoff_max_ms=100),
         max_records=max_records,
         per_tenant_metrics=per_tenant_metrics,
+        batches_in_flight=batches_in_flight,
     )
     await broker.start()
     await consumer.wait_for_assignment()

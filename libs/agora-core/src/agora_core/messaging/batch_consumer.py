@@ -15,6 +15,9 @@ run, or the commit itself), the events are retried by halves until it can. Order
 partition holds for every event that is not dead-lettered. While the database or the
 broker is down the batch waits and retries (an outage never dead-letters a good event).
 
+Polls of other partitions run beside it (``batches_in_flight``, see
+:class:`~agora_core.messaging.group_member.GroupMember`), each in its own transaction.
+
 Handlers come in two kinds: one event at a time (``BatchEventHandler``, scoped to the
 event's tenant), or a set handler (``EventSetHandler``) given every new event of a run
 of its type at once, so a batch costs one statement instead of one per event.
@@ -97,6 +100,7 @@ class BatchEventConsumer(GroupMember):
         retry: RetryPolicy,
         max_records: int = 500,
         max_payload_bytes: int = 1024 * 1024,
+        batches_in_flight: int = 2,
         per_tenant_metrics: bool = False,
     ) -> None:
         self._database = database
@@ -117,6 +121,7 @@ class BatchEventConsumer(GroupMember):
             retry=retry,
             max_records=max_records,
             max_payload_bytes=max_payload_bytes,
+            batches_in_flight=batches_in_flight,
         )
 
     async def process_batch(
@@ -125,8 +130,6 @@ class BatchEventConsumer(GroupMember):
         """Handle a poll to a final state, partition by partition, then commit. Never raises."""
         if self._stopping or not records:
             return  # not committed: the next owner of the partitions handles them
-        self._in_flight += 1
-        self._idle.clear()
         by_partition: dict[TopicPartition, list[ConsumerRecord[Any, Any]]] = {}
         for record in records:
             by_partition.setdefault(TopicPartition(record.topic, record.partition), []).append(
@@ -145,10 +148,6 @@ class BatchEventConsumer(GroupMember):
             await self.flush_commits()
         except Exception as error:  # never stop the consume loop; redelivery is absorbed
             log.error("batch failed unexpectedly; records will be redelivered", error=repr(error))
-        finally:
-            self._in_flight -= 1
-            if self._in_flight == 0:
-                self._idle.set()
 
     async def _process_partition(self, records: Sequence[ConsumerRecord[Any, Any]]) -> None:
         items: list[Item] = []

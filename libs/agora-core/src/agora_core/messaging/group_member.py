@@ -3,7 +3,8 @@
 :class:`GroupMember` owns one consumer-group subscription over some topics: the
 partitions assigned, finished offsets committed as explicit per-partition offsets
 (a bare ``consumer.commit()`` would commit every fetched position, so auto-commit is
-off), the poll loop of its aiokafka consumer, operators' seeks,
+off), the poll loop of its aiokafka consumer (up to ``batches_in_flight`` polls handled
+at once, never two of one partition), operators' seeks,
 graceful draining, parsing and validating a record against the event registry,
 judging a handler's failure (retry, back off, or dead-letter), retrying through an
 infrastructure outage, and writing dead-letter copies.
@@ -67,7 +68,10 @@ class GroupMember(ABC):
         retry: RetryPolicy,
         max_records: int = 500,
         max_payload_bytes: int = 1024 * 1024,
+        batches_in_flight: int = 2,
     ) -> None:
+        if batches_in_flight < 1:
+            raise ValueError("batches_in_flight must be at least 1")
         unknown = sorted(t for t in handled_types if not registry.knows(t))
         if unknown:
             raise ValueError(f"handlers for unregistered event types: {unknown}")
@@ -79,6 +83,7 @@ class GroupMember(ABC):
         self._publisher = publisher
         self._retry = retry
         self._max_records = max_records
+        self._batches_in_flight = batches_in_flight
         self._max_payload_bytes = max_payload_bytes
         self._pending: dict[TopicPartition, int] = {}
         # Bumped by seek_and_commit: a record fetched before a seek must not commit
@@ -90,13 +95,16 @@ class GroupMember(ABC):
         self._idle = asyncio.Event()
         self._idle.set()
         self._polling: asyncio.Task[None] | None = None
+        self._batches: set[asyncio.Task[None]] = set()
+        self._busy: set[TopicPartition] = set()  # partitions of the batches in flight
         broker.register(self)
 
     @abstractmethod
     async def process_batch(
         self, records: Sequence[ConsumerRecord[Any, Any]], consumer: AIOKafkaConsumer
     ) -> None:
-        """Handle one poll's records to a final state; never raises."""
+        """Handle one poll's records to a final state; never raises. Runs beside the
+        batches of other partitions (``batches_in_flight``), never beside one of its own."""
 
     async def start(self, connection: KafkaConnection) -> None:
         """Join the group (the connection's security and client id) and start polling."""
@@ -121,15 +129,34 @@ class GroupMember(ABC):
             polling.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await polling
+        batches = list(self._batches)
+        for batch in batches:  # uncommitted: redelivered, absorbed by the marks
+            batch.cancel()
+        await asyncio.gather(*batches, return_exceptions=True)
         consumer, self._consumer = self._consumer, None
         if consumer is not None:
             await consumer.stop()
 
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
+        """Take polls of the partitions no batch in flight holds, and handle each in a
+        task of its own: while one batch waits on the database, the next is decoded
+        and scored (one process did 0.75 of the storage floor instead of 0.60 with two
+        in flight: bench/README.md, gamification)."""
         failures = 0
         while not self._stopping:
+            free = [tp for tp in consumer.assignment() if tp not in self._busy]
+            if len(self._batches) >= self._batches_in_flight or not free:
+                # getmany() with no partition named would take every partition's records
+                if self._batches:
+                    await asyncio.wait(self._batches, return_when=asyncio.FIRST_COMPLETED)
+                else:
+                    await asyncio.sleep(0.1)  # rebalancing: nothing assigned yet
+                continue
             try:
-                fetched = await consumer.getmany(timeout_ms=100, max_records=self._max_records)
+                # Short waits while a batch runs, so its partition is polled again soon.
+                fetched = await consumer.getmany(
+                    *free, timeout_ms=5 if self._batches else 100, max_records=self._max_records
+                )
             except KafkaError as error:  # the client retries most; wait, then poll again
                 failures += 1
                 log.warning("polling failed, retrying", group=self._group_id, error=repr(error))
@@ -138,7 +165,35 @@ class GroupMember(ABC):
             failures = 0
             records = [record for batch in fetched.values() for record in batch]
             if records:
-                await self.process_batch(records, consumer)
+                self._start_batch(records, consumer, set(fetched))
+
+    def _start_batch(
+        self,
+        records: Sequence[ConsumerRecord[Any, Any]],
+        consumer: AIOKafkaConsumer,
+        partitions: set[TopicPartition],
+    ) -> None:
+        # Counted in flight before the task runs, so drain() cannot miss it.
+        self._in_flight += 1
+        self._idle.clear()
+        self._busy |= partitions
+        batch = asyncio.create_task(self._run_batch(records, consumer, partitions))
+        self._batches.add(batch)
+        batch.add_done_callback(self._batches.discard)
+
+    async def _run_batch(
+        self,
+        records: Sequence[ConsumerRecord[Any, Any]],
+        consumer: AIOKafkaConsumer,
+        partitions: set[TopicPartition],
+    ) -> None:
+        try:
+            await self.process_batch(records, consumer)
+        finally:
+            self._busy -= partitions
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
 
     @property
     def topics(self) -> frozenset[str]:
