@@ -140,8 +140,8 @@ class GroupMember(ABC):
     async def _poll(self, consumer: AIOKafkaConsumer) -> None:
         """Take polls of the partitions no batch in flight holds, and handle each in a
         task of its own: while one batch waits on the database, the next is decoded
-        and scored (one process did 0.75 of the storage floor instead of 0.60 with two
-        in flight: bench/README.md, gamification)."""
+        and scored (with two in flight one gamification process reached 0.74 of the
+        storage floor instead of 0.60: bench/README.md)."""
         failures = 0
         while not self._stopping:
             free = [tp for tp in consumer.assignment() if tp not in self._busy]
