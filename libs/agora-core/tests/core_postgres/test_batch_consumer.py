@@ -56,6 +56,15 @@ async def _all_totals(database: Database) -> dict[str, dict[str, int]]:
     return {tenant: await totals(database, tenant) for tenant in ("acme", "globex")}
 
 
+async def _all_marked(database: Database, count: int) -> None:
+    """Until the consumer has marked ``count`` events processed."""
+
+    async def marked() -> bool:
+        return await count_rows(database, "processed_events") >= count
+
+    await eventually(marked, timeout=60)
+
+
 async def test_duplicates_poison_and_failures_leave_exact_effects(
     counters_db: Database, kafka_bootstrap: str, unique: str, create_topic: Any, read_topic: Any
 ) -> None:
@@ -96,11 +105,7 @@ async def test_duplicates_poison_and_failures_leave_exact_effects(
         )
         try:
             handled = len(good) + 1  # the good ones and the flaky one, once each
-
-            async def all_handled() -> bool:
-                return await count_rows(counters_db, "processed_events") >= handled
-
-            await eventually(all_handled, timeout=60)
+            await _all_marked(counters_db, handled)
             dead = await read_topic(f"{world.topic}.dlq", 3)
         finally:
             await running.stop()
@@ -195,11 +200,7 @@ async def test_connection_killed_mid_batch_is_retried_with_effects_once(
         world, kafka_bootstrap, counters_db, {world.event_type: handler}
     )
     try:
-
-        async def all_handled() -> bool:
-            return await count_rows(counters_db, "processed_events") >= len(events)
-
-        await eventually(all_handled, timeout=60)
+        await _all_marked(counters_db, len(events))
     finally:
         await running.stop()
     assert kills == 1
@@ -237,11 +238,7 @@ async def test_a_set_handler_takes_each_run_at_once_and_a_failure_is_narrowed_do
         )
         try:
             handled = len(good) + 1
-
-            async def all_handled() -> bool:
-                return await count_rows(counters_db, "processed_events") >= handled
-
-            await eventually(all_handled, timeout=60)
+            await _all_marked(counters_db, handled)
             dead = await read_topic(f"{world.topic}.dlq", 1)
         finally:
             await running.stop()
@@ -304,11 +301,7 @@ async def test_polls_of_other_partitions_run_while_one_waits_never_two_of_one(
             max_records=20,  # a poll is part of one partition's records
         )
         try:
-
-            async def all_handled() -> bool:
-                return await count_rows(counters_db, "processed_events") >= len(events)
-
-            await eventually(all_handled, timeout=60)
+            await _all_marked(counters_db, len(events))
         finally:
             await running.stop()
     finally:
