@@ -44,6 +44,8 @@ from agora_core.postgres.migrations import Migrations
 from agora_core.postgres.operations_table import PostgresOperations
 from agora_core.postgres.outbox_relay import PostgresOutboxRelay
 from agora_core.postgres.startup import migrate_when_reachable, purge_marks_periodically
+from agora_core.privacy.callers import ErasedCallerVerifier, ErasedLookup
+from agora_core.privacy.postgres import ERASED_CHANNEL
 from agora_core.settings import ServiceSettings
 from agora_core.topics.presence import TopicPresence
 
@@ -157,6 +159,13 @@ class ServiceRuntime:
         watch = ChannelWatch(self._listen_dsn, channel, name=f"{self.service}-{channel}")
         self._watches.append(watch)
         return watch
+
+    def erased_caller_verifier(self, tombstones: ErasedLookup) -> ErasedCallerVerifier:
+        """The gRPC token verifier that refuses erased callers; it remembers who is not
+        erased while this runtime follows the tombstones' channel."""
+        return ErasedCallerVerifier(
+            self.settings, tombstones, watch=self.watch_channel(ERASED_CHANNEL)
+        )
 
     def add_batch_consumer(
         self,

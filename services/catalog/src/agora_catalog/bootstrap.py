@@ -23,8 +23,7 @@ from agora_catalog.service_layer.taxonomy import Taxonomy
 from agora_catalog.service_layer.use_cases import UseCases
 from agora_catalog.settings import CatalogSettings
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
-from agora_core.privacy import ErasedCallerVerifier
-from agora_core.privacy.postgres import ERASED_CHANNEL, PostgresPersonEraser, with_erasure_batch
+from agora_core.privacy.postgres import PostgresPersonEraser, with_erasure_batch
 from agora_core.runtime import ServiceRuntime
 
 
@@ -67,9 +66,7 @@ async def build(settings: CatalogSettings) -> ServiceRuntime:
                 )
             ],
             policy=CATALOG_POLICY,
-            verifier=ErasedCallerVerifier(
-                settings, eraser.tombstones, watch=runtime.watch_channel(ERASED_CHANNEL)
-            ),
+            verifier=runtime.erased_caller_verifier(eraser.tombstones),
             service_names=[CATALOG_SERVICE_NAME],
         )
     )

@@ -19,8 +19,7 @@ from agora_community.entrypoints.grpc_api import (
 from agora_community.migrations import MIGRATIONS
 from agora_community.settings import CommunitySettings
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
-from agora_core.privacy import ErasedCallerVerifier
-from agora_core.privacy.postgres import ERASED_CHANNEL, PostgresPersonEraser, with_erasure_batch
+from agora_core.privacy.postgres import PostgresPersonEraser, with_erasure_batch
 from agora_core.runtime import ServiceRuntime
 
 
@@ -52,9 +51,7 @@ async def build(settings: CommunitySettings) -> ServiceRuntime:
                 ),
             ],
             policy=COMMUNITY_POLICY.merge(PRIVACY_POLICY),
-            verifier=ErasedCallerVerifier(
-                settings, eraser.tombstones, watch=runtime.watch_channel(ERASED_CHANNEL)
-            ),
+            verifier=runtime.erased_caller_verifier(eraser.tombstones),
             service_names=[COMMUNITY_SERVICE_NAME, PRIVACY_SERVICE_NAME],
         )
     )

@@ -7,8 +7,7 @@ import datetime as dt
 from agora.gamification.v1 import gamification_pb2_grpc
 from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
-from agora_core.privacy import ErasedCallerVerifier
-from agora_core.privacy.postgres import ERASED_CHANNEL, with_erasure_batch
+from agora_core.privacy.postgres import with_erasure_batch
 from agora_core.runtime import ServiceRuntime
 from agora_gamification.adapters.postgres.board_reads import PostgresBoardReads
 from agora_gamification.adapters.postgres.erasure import gamification_eraser
@@ -113,9 +112,7 @@ async def build(settings: GamificationSettings, *, clock: Clock = utc_now) -> Se
                 )
             ],
             policy=POLICY,
-            verifier=ErasedCallerVerifier(
-                settings, eraser.tombstones, watch=runtime.watch_channel(ERASED_CHANNEL)
-            ),
+            verifier=runtime.erased_caller_verifier(eraser.tombstones),
             service_names=[SERVICE_NAME],
         )
     )

@@ -8,8 +8,7 @@ from agora.notifications.v1 import notifications_pb2_grpc
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.background import PeriodicTask
 from agora_core.grpc.server import ServiceRegistration, create_grpc_server
-from agora_core.privacy import ErasedCallerVerifier
-from agora_core.privacy.postgres import ERASED_CHANNEL, with_erasure_batch
+from agora_core.privacy.postgres import with_erasure_batch
 from agora_core.runtime import ServiceRuntime
 from agora_notifications.adapters.email_rendering import EmailRenderer
 from agora_notifications.adapters.postgres.erasure import person_eraser
@@ -200,9 +199,7 @@ async def build(
                 )
             ],
             policy=POLICY,
-            verifier=ErasedCallerVerifier(
-                settings, eraser.tombstones, watch=runtime.watch_channel(ERASED_CHANNEL)
-            ),
+            verifier=runtime.erased_caller_verifier(eraser.tombstones),
             service_names=[SERVICE_NAME],
         )
     )

@@ -174,4 +174,3 @@ class UnitOfWorkFactory(Protocol):
         """One transaction of ``tenant_id``. ``pipelined``: a read whose every
         statement's result is read (a search): the transaction's opening and the
         statements whose results are not read ride with the next one that is."""
-        ...
