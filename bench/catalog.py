@@ -18,9 +18,13 @@ progress, a team whose manager assigned them a path), then measures:
   the service's searches: run between them it emptied the buffers they read);
 - completions handled by the catalog's consumer (knowledge.completed events advancing
   the team's path enrolments, one transaction per poll) beside raw aiokafka
-  consumption of the same records;
+  consumption of the same records (``bench/catalog_parts/completions.py``);
 - the team's path progress (ListTeamAssignments, every page) and the skills report
-  (GetSkillsReport) p50/p99.
+  (GetSkillsReport) p50/p99;
+- last, the completions' storage floor: as many completions of a second team on a
+  second path of the same items, written by the consumer's own set handler with its
+  processed marks, 500 per transaction, with no Kafka (``bench/processes/floor.py``):
+  what bounds the consumer's ratio to raw consumption on this machine.
 
 Writes ``bench/reports/catalog.json`` and ``catalog.png`` (``catalog_report.py``).
 """
@@ -48,13 +52,9 @@ from agora.catalog.v1 import catalog_pb2 as pb
 from agora.catalog.v1.catalog_pb2_grpc import CatalogServiceStub
 from agora_catalog.domain.search import query_words
 from agora_catalog.migrations import MIGRATIONS
-from agora_catalog.service_layer.events import EventFactory
-from agora_contracts.events.domains.learning import COMPLETIONS_TOPIC, KnowledgeCompletedV1
-from agora_contracts.events.registry import REGISTRY
 from agora_contracts.events.schemas import load_platform_events
 from agora_core.postgres import Database
-from agora_core.testing import eventually
-from agora_core.testing.event_tap import publish_events, start_group_at_end
+from agora_core.testing.event_tap import start_group_at_end
 from agora_core.testing.grpc_assertions import caller
 from agora_core.testing.postgres import (
     create_test_database,
@@ -63,8 +63,8 @@ from agora_core.testing.postgres import (
     migrated_database,
 )
 from bench import SMOKE_HELP, add_infrastructure_arguments, catalog_report, report_stem, reports_dir
-from bench.processes.kafka import end_offsets, raw_consume
-from bench.processes.postgres import checkpoint
+from bench.catalog_parts.completions import measure_completions, storage_floor
+from bench.processes.postgres import checkpoint, outbox_emptied
 from bench.processes.service import ServiceProcesses
 from bench.seeding.catalog import (
     MANAGER,
@@ -199,76 +199,6 @@ async def measure_search(
     }
 
 
-async def _processed(database: Database) -> int:
-    async with database.unit_of_work(TENANT) as uow:
-        row = await (
-            await uow.connection.execute("SELECT count(*) FROM processed_events")
-        ).fetchone()
-    return int(row[0]) if row else 0
-
-
-def _handled(database: Database, target: int) -> Callable[[], Awaitable[bool]]:
-    async def reached() -> bool:
-        return await _processed(database) >= target
-
-    return reached
-
-
-async def _relayed(database: Database) -> tuple[int, float]:
-    """Until the service's outbox is empty (the events its consumer wrote all
-    published): the rows there at first and the seconds waited."""
-    began, first = time.perf_counter(), None
-    while True:
-        async with database.unit_of_work(TENANT) as uow:
-            row = await (await uow.connection.execute("SELECT count(*) FROM outbox")).fetchone()
-        left = int(row[0]) if row else 0
-        first = left if first is None else first
-        if not left:
-            return first, round(time.perf_counter() - began, 2)
-        await asyncio.sleep(0.2)
-
-
-async def _settled(database: Database) -> int:
-    """The processed count once it stops moving (earlier completions all handled)."""
-    last = -1
-    while (now := await _processed(database)) != last:
-        last = now
-        await asyncio.sleep(2.0)
-    return last
-
-
-async def measure_completions(
-    kafka: str, database: Database, path_items: list[str], team: int, count: int
-) -> dict[str, Any]:
-    """knowledge.completed events of the team on the path's items: handled by the
-    catalog's consumer (each advances an enrolment) vs raw consumption of the same."""
-    factory = EventFactory(REGISTRY)
-    now = datetime.now(UTC)
-    batch = [
-        factory.create(
-            KnowledgeCompletedV1(
-                learner_id=learner(n % team), item_id=path_items[(n // team) % len(path_items)],
-                item_type="wiki", item_title="seeded", completed_at=now,
-            ),
-            subject=path_items[(n // team) % len(path_items)], tenant_id=TENANT,
-            actor_id=learner(n % team), key=learner(n % team),
-        )
-        for n in range(count)
-    ]  # fmt: skip
-    before = await _settled(database)
-    offsets = await end_offsets(kafka, COMPLETIONS_TOPIC)
-    started = time.perf_counter()
-    await publish_events(kafka, batch)
-    await eventually(_handled(database, before + count), timeout=600, interval=0.05)
-    handled = time.perf_counter() - started
-    raw = await raw_consume(kafka, offsets, count)
-    return {
-        "events": count,
-        "handled_per_s": round(count / handled, 1),
-        "raw_consume_per_s": round(count / raw, 1),
-    }
-
-
 async def measure_team(stub: CatalogServiceAsyncStub, rounds: int) -> dict[str, Any]:
     """The manager's view of the team's path progress, page by page, and the report.
 
@@ -373,15 +303,23 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 results["search"] = await measure_search(stub, database, item_ids, args.searches)
                 console.log("search measured")
                 results["completions"] = await measure_completions(
-                    kafka, database, item_ids[:5], args.team, args.completions
+                    kafka, database, path_id, item_ids[:5], args.team, args.completions
                 )
                 console.log("completions measured")
                 # The team's pages are timed once the service has published what the
                 # completions caused, not beside its relay (logged: 0 rows in every run
                 # so far).
-                rows, waited = await _relayed(database)
+                rows, waited = await outbox_emptied(database, TENANT)
                 console.log(f"outbox: {rows} rows after the completions, relayed in {waited} s")
                 results["team"] = await measure_team(stub, args.rounds)
+                console.log("team measured")
+                floor = await storage_floor(
+                    admin_dsn, database, item_ids, args.team, args.completions
+                )
+                results["completions"]["storage_floor"] = floor
+                # Each of the floor's events did a consumer's work: a step of a path.
+                assert floor["steps_advanced"] == args.completions, floor
+                console.log(f"storage floor: {floor['events_per_s']:,} completions/s")
     finally:
         await service.stop()
         await drop_test_database(admin_dsn, name)

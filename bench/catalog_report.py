@@ -42,6 +42,13 @@ def goals(report: Mapping[str, Any]) -> list[GoalResult]:
     completions = report["completions"]
     handled = float(completions["handled_per_s"])
     consume = float(completions["raw_consume_per_s"])
+    floor = float(completions.get("storage_floor", {}).get("events_per_s", 0.0))
+    floor_note = (
+        f"storage floor {floor / consume:.3g}x raw; the consumer reaches {handled / floor:.2f}"
+        " of it"
+        if floor and consume
+        else ""
+    )
     return [
         ceiling_goal("search p99 over gRPC (every query)", SEARCH_P99_MS, grpc_p99, "ms"),
         ceiling_goal("search p99, moonshot", SEARCH_P99_MOONSHOT_MS, grpc_p99, "ms"),
@@ -53,6 +60,7 @@ def goals(report: Mapping[str, Any]) -> list[GoalResult]:
             COMPLETIONS_VS_RAW,
             handled / consume if consume else 0.0,
             "x",
+            floor_note,
         ),
         ceiling_goal(
             "team path progress p99 (page of 100)",
@@ -153,11 +161,14 @@ def write_chart(report: Mapping[str, Any], path: Path) -> None:
     )
     flow = axes[1]
     completions = report["completions"]
+    floor = completions.get("storage_floor", {}).get("events_per_s")
     bars(
         flow,
-        ["raw aiokafka\nconsume", "catalog consumer\n(handled)"],
-        [float(completions["raw_consume_per_s"]), float(completions["handled_per_s"])],
-        ["grey", "tab:blue"],
+        ["raw aiokafka\nconsume", "catalog consumer\n(handled)"]
+        + (["storage floor\n(no Kafka)"] if floor else []),
+        [float(completions["raw_consume_per_s"]), float(completions["handled_per_s"])]
+        + ([float(floor)] if floor else []),
+        ["grey", "tab:blue"] + (["tab:orange"] if floor else []),
     )
     flow.axhline(
         COMPLETIONS_VS_RAW * float(completions["raw_consume_per_s"]),

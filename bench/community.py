@@ -19,7 +19,10 @@ spaces, the largest thread 100,000, 100,000 popularity rows; ``--quick``: 50,000
   PostgreSQL and the whole machine (``bench/community_parts/likes.py``);
 - trending: ListTrending top-20 p50/p99 over gRPC beside its raw SQL;
 - consumers: M like events through one process's consumer beside raw aiokafka
-  consumption of the same records (``bench/community_parts/consumers.py``).
+  consumption of the same records (``bench/community_parts/consumers.py``); last, with
+  no service running, their storage floor: M other like events of the same targets
+  written by the consumer's own set handler with their marks, 500 per transaction, no
+  Kafka (``bench/processes/floor.py``), which bounds the consumer's ratio to raw.
 
 Prints a table and writes ``bench/reports/community.json`` and ``community.png``
 (``--quick``: ``community-quick.*``, git-ignored).
@@ -60,7 +63,7 @@ from agora_core.testing.postgres import (
 from bench import SMOKE_HELP, add_infrastructure_arguments, reports_dir
 from bench import community_report as report_
 from bench.community_parts import likes
-from bench.community_parts.consumers import consumers
+from bench.community_parts.consumers import consumers, storage_floor
 from bench.community_parts.likes import metadata, timed
 from bench.platform_report import summary
 from bench.processes.cpu import postmaster_pid, service_meter
@@ -182,6 +185,10 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 )
                 console.log("likes measured (two processes)")
             result["like_unlike"] = like_unlike
+            await checkpoint(args.postgres)
+            floor = await storage_floor(database, args.events, sizes.spaces)
+            result["consumers"]["storage_floor_per_s"] = round(floor, 1)
+            console.log(f"storage floor: {floor:,.0f} like events/s")
     finally:
         await drop_test_database(args.postgres, name)
     result["meta"] = {

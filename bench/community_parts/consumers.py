@@ -1,7 +1,8 @@
 """The consumer phase of ``bench/community.py``: like events published to the likes
 topic, until the service's consumer group has committed past them (each poll commits
 after its transaction: marks, popularity, popularity.changed rows), every one then
-checked marked; beside raw aiokafka consumption of the same records."""
+checked marked; beside raw aiokafka consumption of the same records and the storage
+floor of as many other like events of the same targets (``bench/processes/floor.py``)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
+from agora_community.entrypoints.events import engagement_handlers, typed
+from agora_community.settings import CommunitySettings
 from agora_contracts.events.domains.community import LIKES_TOPIC, LikeAddedV1
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.postgres import Database
-from agora_core.testing import eventually
 from agora_core.testing.event_tap import wait_caught_up
+from bench.processes.floor import handler_floor
 from bench.processes.kafka import end_offsets, raw_consume, send_all
+from bench.processes.postgres import outbox_emptied
 from bench.seeds.community import TENANT
 
 
@@ -29,11 +33,7 @@ async def count(database: Database, query: str, params: tuple[Any, ...]) -> int:
 
 async def settled(database: Database) -> None:
     """Until the outbox is empty and the consumer has had time to catch up with it."""
-
-    async def empty() -> bool:
-        return await count(database, "SELECT count(*) FROM outbox", ()) == 0
-
-    await eventually(empty, timeout=600, interval=0.5)
+    await outbox_emptied(database, TENANT)
     await asyncio.sleep(3)
 
 
@@ -79,3 +79,12 @@ async def consumers(kafka: str, database: Database, group: str, events: int, ite
         "service_per_s": round(events / service_s, 1),
         "raw_consume_per_s": round(events / raw_s, 1),
     }
+
+
+async def storage_floor(database: Database, events: int, items: int) -> float:
+    """Events/s of ``events`` other like events of the same targets written by the
+    consumer's own set handler with their marks, 500 per transaction, with no Kafka
+    (and no service running)."""
+    half_life = CommunitySettings.model_fields["trending_half_life_hours"].default
+    handler = engagement_handlers(half_life)[typed(LikeAddedV1)]
+    return await handler_floor(database, handler, like_events(events, items))

@@ -16,13 +16,8 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
 
-from aiokafka import ConsumerRecord
-
-from agora_contracts.events.registry import REGISTRY
 from agora_core.messaging.events import OutgoingEvent
-from agora_core.messaging.records import parse_record
 from agora_core.postgres import Database
 from agora_core.postgres.processed import mark_processed
 from agora_gamification.adapters.postgres.unit_of_work import bind
@@ -34,9 +29,7 @@ from agora_gamification.service_layer.scoring import (
     plan_credits,
     store_scored,
 )
-
-BATCH: Final = 500
-"""Events per transaction: the consumer's default ``max_records`` per poll."""
+from bench.processes.floor import BATCH, GROUP, received
 
 
 @dataclass(frozen=True)
@@ -46,31 +39,11 @@ class _Batch:
     scored: Scored
 
 
-def _record(event: OutgoingEvent, offset: int) -> ConsumerRecord[bytes, bytes]:
-    return ConsumerRecord(
-        topic=event.topic,
-        partition=0,
-        offset=offset,
-        timestamp=0,
-        timestamp_type=0,
-        key=event.key.encode(),
-        value=event.value,
-        checksum=None,
-        serialized_key_size=len(event.key),
-        serialized_value_size=len(event.value),
-        headers=[(k, v.encode()) for k, v in event.headers.items()],
-    )
-
-
 async def _scored_batches(
     database: Database, tenant: str, events: Sequence[OutgoingEvent]
 ) -> list[_Batch]:
     """Every batch decoded and scored by the service's code (nothing written)."""
-    handled = {e.headers["ce_type"] for e in events}
-    received = [
-        parse_record(_record(e, i), REGISTRY, handled, 1 << 20) for i, e in enumerate(events)
-    ]
-    facts = [facts_of(r) for r in received if r is not None]
+    facts = [facts_of(r) for r in received(events)]
     async with database.unit_of_work(tenant) as core:
         uow = await bind(core, tenant)
         config = await TenantConfigs().of(uow)
@@ -93,7 +66,7 @@ async def storage_floor(database: Database, tenant: str, events: Sequence[Outgoi
     began = time.perf_counter()
     for batch in batches:
         async with database.unit_of_work(tenant) as core:
-            await mark_processed(core, "bench-storage-floor", batch.marks)
+            await mark_processed(core, GROUP, batch.marks)
             uow = await bind(core, tenant)
             await uow.profiles.get_profiles(batch.learners, for_update=True)
             await store_scored(uow, batch.scored)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import psycopg
+
+from agora_core.postgres import Database
 
 
 async def checkpoint(admin_dsn: str) -> None:
@@ -16,3 +21,21 @@ async def checkpoint(admin_dsn: str) -> None:
     """
     async with await psycopg.AsyncConnection.connect(admin_dsn, autocommit=True) as connection:
         await connection.execute("CHECKPOINT")
+
+
+async def outbox_emptied(
+    database: Database, tenant: str, *, timeout: float = 600
+) -> tuple[int, float]:
+    """Until the service's outbox is empty (every event its writes caused published by
+    its relay): the rows there at first and the seconds waited."""
+    began, first = time.perf_counter(), None
+    while True:
+        async with database.unit_of_work(tenant) as uow:
+            row = await (await uow.connection.execute("SELECT count(*) FROM outbox")).fetchone()
+        left = int(row[0]) if row else 0
+        first = left if first is None else first
+        if not left:
+            return first, round(time.perf_counter() - began, 2)
+        if time.perf_counter() - began > timeout:
+            raise TimeoutError(f"{left} outbox rows still unpublished after {timeout:g} s")
+        await asyncio.sleep(0.2)

@@ -334,9 +334,10 @@ async def seed_learners(database: Database, item_ids: list[str], learners: int) 
                     await uow.progress.start(progress, skills)
 
 
-async def seed_team(database: Database, item_ids: list[str], team: int) -> str:
-    """A published path of five items assigned by the manager to ``team`` learners (each
-    enrolled by the assignment, as CreateAssignments does); returns the path id."""
+async def seed_team(database: Database, item_ids: list[str], team: int, first: int = 0) -> str:
+    """A published path of five items assigned by the manager to ``team`` learners from
+    ``first`` on (each enrolled by the assignment, as CreateAssignments does); returns
+    the path id."""
     factory = PostgresUnitOfWorkFactory(database)
     events = EventFactory(REGISTRY)
     admin = Principal("u-author", TENANT, frozenset({Role.ADMIN}))
@@ -348,8 +349,8 @@ async def seed_team(database: Database, item_ids: list[str], team: int) -> str:
     await paths.publish_path(admin, path.path_id)
     assignments = Assignments(factory, events)
     manager = Principal(MANAGER, TENANT, frozenset({Role.MANAGER}))
-    for start in range(0, team, 500):
-        learners = [learner(n) for n in range(start, min(start + 500, team))]
+    for start in range(first, first + team, 500):
+        learners = [learner(n) for n in range(start, min(start + 500, first + team))]
         await assignments.assign(
             manager,
             AssignmentIn.model_validate(
