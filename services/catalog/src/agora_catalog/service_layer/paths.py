@@ -113,21 +113,24 @@ async def advance_paths(
     uow: UnitOfWork, events: EventFactory, completions: Sequence[Completion]
 ) -> int:
     """Apply a batch of completions (in order) to the learners' open enrolments: one
-    read of the enrolments, one pipelined write of those that changed. Returns how
-    many paths the batch completed.
+    read of the enrolments, one write of those that changed. Returns how many paths the
+    batch completed.
 
     Runs in the consumer's unit of work, whose processed-event marks make it once.
     """
     learners = sorted({learner for learner, _, _ in completions})
-    open_ = {(e.learner_id, e.path_id): e for e in await uow.enrolments.open_of_learners(learners)}
+    # Each learner's own enrolments (by path), so an event looks at its learner's only.
+    open_: dict[str, dict[str, Enrolment]] = {}
+    for enrolment in await uow.enrolments.open_of_learners(learners):
+        open_.setdefault(enrolment.learner_id, {})[enrolment.path_id] = enrolment
     changed: dict[tuple[str, str], Enrolment] = {}
     completed = 0
     for learner, item_id, completed_at in completions:
-        for key, enrolment in open_.items():
-            steps = [s.item_id for s in enrolment.steps]
-            if key[0] != learner or enrolment.completed or item_id not in steps:
+        paths = open_.get(learner, {})
+        for path_id, enrolment in paths.items():
+            if enrolment.completed or item_id in enrolment.completed_item_ids:
                 continue
-            if item_id in enrolment.completed_item_ids:
+            if all(step.item_id != item_id for step in enrolment.steps):
                 continue
             done = (*enrolment.completed_item_ids, item_id)
             finished = path_complete(enrolment.steps, done)
@@ -137,7 +140,7 @@ async def advance_paths(
                 completed=finished,
                 completed_at=completed_at if finished else None,
             )
-            open_[key] = changed[key] = enrolment
+            paths[path_id] = changed[learner, path_id] = enrolment
             if finished:
                 completed += 1
                 uow.add_events([path_completed(events, uow.tenant_id, enrolment, completed_at)])

@@ -2,15 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from psycopg import AsyncConnection
 
 from agora_catalog.adapters.postgres.rows import Row, execute, fetch_all, fetch_one
 from agora_catalog.domain.learning import Step
 from agora_catalog.domain.model import Enrolment, Path, SkillLevel
+
+_SAVE_PROGRESS: Final = """
+UPDATE enrolments AS e
+SET completed_item_ids = ARRAY(
+        SELECT item FROM jsonb_array_elements_text(v.done) WITH ORDINALITY AS d(item, n)
+        ORDER BY n
+    ),
+    completed = v.completed,
+    completed_at = v.completed_at
+FROM unnest(%b::text[], %b::text[], %b::text[]::jsonb[], %b::boolean[], %b::timestamptz[])
+    AS v(learner_id, path_id, done, completed, completed_at)
+WHERE e.tenant_id = %s AND e.learner_id = v.learner_id AND e.path_id = v.path_id
+"""
 
 
 def _steps(row: Row) -> tuple[Step, ...]:
@@ -214,23 +228,25 @@ class PostgresEnrolmentRepository:
         return [_enrolment(row) for row in rows]
 
     async def save_progress(self, enrolments: Sequence[Enrolment]) -> None:
-        """Write the completed steps (and completion) of each enrolment, pipelined."""
-        async with self._c.cursor() as cursor:
-            await cursor.executemany(
-                "UPDATE enrolments SET completed_item_ids = %s, completed = %s, "
-                "completed_at = %s WHERE tenant_id = %s AND learner_id = %s AND path_id = %s",
-                [
-                    (
-                        list(e.completed_item_ids),
-                        e.completed,
-                        e.completed_at,
-                        self._tenant,
-                        e.learner_id,
-                        e.path_id,
-                    )
-                    for e in enrolments
-                ],
-            )
+        """Write the completed steps (and completion) of each enrolment: one statement.
+
+        A list per row cannot travel in an array of arrays (they must all be as long),
+        so each enrolment's steps go as a JSON array, read back in their order.
+        """
+        if not enrolments:
+            return
+        await execute(
+            self._c,
+            _SAVE_PROGRESS,
+            (
+                [e.learner_id for e in enrolments],
+                [e.path_id for e in enrolments],
+                [json.dumps(e.completed_item_ids) for e in enrolments],
+                [e.completed for e in enrolments],
+                [e.completed_at for e in enrolments],
+                self._tenant,
+            ),
+        )
 
     async def delete_learner(self, learner_id: str) -> int:
         return await execute(
