@@ -200,7 +200,7 @@ class PostgresItemRepository:
             self._c,
             f"SELECT {ITEM_COLUMNS} FROM items WHERE tenant_id = %(t)s "  # noqa: S608
             "AND status = 'submitted' "
-            "AND (%(skills)s::text[] IS NULL OR skill_ids && %(skills)s::text[]) "
+            "AND (%(skills)b::text[] IS NULL OR skill_ids && %(skills)b::text[]) "
             "AND (%(author)s::text IS NULL OR author_id <> %(author)s) "
             "AND (%(time)s::timestamptz IS NULL OR (sort_time, item_id) > (%(time)s, %(id)s)) "
             "ORDER BY sort_time, item_id LIMIT %(limit)s",

@@ -10,17 +10,17 @@ from agora_catalog.adapters.postgres.rows import execute, fetch_all, fetch_one
 from agora_catalog.domain.model import QuizAttempt
 
 SKILLS_REPORT: Final = """
-WITH asked AS (SELECT unnest(%(skills)s::text[]) AS skill_id),
+WITH asked AS (SELECT unnest(%(skills)b::text[]) AS skill_id),
 done AS (
     SELECT skill_id, count(DISTINCT learner_id) AS learners, count(*) AS completions
     FROM progress, unnest(skill_ids) AS skill_id
-    WHERE tenant_id = %(t)s AND completed AND skill_id = ANY(%(skills)s::text[])
+    WHERE tenant_id = %(t)s AND completed AND skill_id = ANY(%(skills)b::text[])
     GROUP BY skill_id
 ),
 taken AS (
     SELECT skill_id, count(*) AS attempts, count(*) FILTER (WHERE passed) AS passed
     FROM quiz_attempts, unnest(skill_ids) AS skill_id
-    WHERE tenant_id = %(t)s AND skill_id = ANY(%(skills)s::text[])
+    WHERE tenant_id = %(t)s AND skill_id = ANY(%(skills)b::text[])
     GROUP BY skill_id
 )
 SELECT asked.skill_id, coalesce(learners, 0) AS learners,

@@ -24,7 +24,7 @@ CONFIGS: Final = ("agora_fr", "agora_en", "agora_simple")
 FTS_QUERY: Final = " || ".join(f"to_tsquery('{config}', %(tsquery)s)" for config in CONFIGS)
 _COMPILE: Final = (
     "SELECT DISTINCT to_tsquery(config, %(tsquery)s)::text AS query "
-    "FROM unnest(%(configs)s::regconfig[]) AS config"
+    "FROM unnest(%(configs)b::text[]::regconfig[]) AS config"
 )
 """The words' query in each configuration, once per search: French and English often
 stem a word alike, and a text index scan per repeated branch costs as much as the first."""
@@ -72,7 +72,7 @@ def filters(where: SearchFilter, params: dict[str, Any]) -> list[str]:
         conditions.append("author_id = %(author)s")
         params["author"] = where.author_id
     if where.types:
-        conditions.append("type = ANY(%(types)s)")
+        conditions.append("type = ANY(%(types)b::text[])")
         params["types"] = list(where.types)
     if where.theme_id is not None:
         conditions.append("theme_scope @> ARRAY[%(theme)s]")

@@ -33,9 +33,9 @@ class PostgresMembershipRepository:
             return found
         cursor = await self._connection.execute(
             "SELECT learner_id, 's', space_id FROM space_members "
-            "WHERE tenant_id = %(t)s AND learner_id = ANY(%(ids)s) "
+            "WHERE tenant_id = %(t)s AND learner_id = ANY(%(ids)b::text[]) "
             "UNION ALL SELECT learner_id, 't', team_id FROM team_members "
-            "WHERE tenant_id = %(t)s AND learner_id = ANY(%(ids)s)",
+            "WHERE tenant_id = %(t)s AND learner_id = ANY(%(ids)b::text[])",
             {"t": self._tenant, "ids": list(found)},
         )
         for learner, kind, group in await cursor.fetchall():
