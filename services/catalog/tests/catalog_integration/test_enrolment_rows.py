@@ -70,13 +70,11 @@ async def test_each_enrolment_gets_its_own_steps_in_order(database: Database) ->
         acme = await uow.enrolments.get_many(keys)
     async with uows("globex") as uow:
         globex = await uow.enrolments.get_many(keys)
-    progress = {
-        key: (e.completed_item_ids, e.completed, e.completed_at) for key, e in acme.items()
-    }
+    progress = {key: (e.completed_item_ids, e.completed, e.completed_at) for key, e in acme.items()}
     assert progress == {
         ("u-1", "p-1"): (("i-3", "i-1"), False, None),
         ("u-1", "p-2"): (("i-2", "i-1"), True, finished),
         ("u-2", "p-1"): (("i-2",), False, None),
         ("u-3", "p-1"): ((), False, None),
     }
-    assert all(e == enrolment(*key) for key, e in globex.items()) and len(globex) == 4
+    assert globex == {key: enrolment(*key) for key in keys}
