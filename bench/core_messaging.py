@@ -194,7 +194,7 @@ async def relay_flush(kafka: str, names: Names, database: Database, count: int) 
             database.pool,
             EventPublisher(broker, service="bench"),
             service="bench",
-            listen_dsn=None,
+            listener=None,
             batch_size=500,
         )
         started = time.perf_counter()

@@ -39,7 +39,7 @@ from agora_core.messaging.publisher import EventPublisher
 from agora_core.operations import Operations
 from agora_core.postgres import Database, create_pool
 from agora_core.postgres import ping as postgres_ping
-from agora_core.postgres.channel_watch import ChannelWatch
+from agora_core.postgres.channel_watch import ChannelWatch, Listener
 from agora_core.postgres.migrations import Migrations
 from agora_core.postgres.operations_table import PostgresOperations
 from agora_core.postgres.outbox_relay import PostgresOutboxRelay
@@ -90,7 +90,6 @@ class ServiceRuntime:
         self.migrations = migrations
         self.postgres, self.postgres_relay = self._postgres(settings)
         self._background: list[asyncio.Task[None]] = []
-        self._watches: list[ChannelWatch] = []
         self.consumers: list[BatchEventConsumer] = []
         self.operation_runner = OperationRunner(
             PostgresOperations(self.postgres),
@@ -138,12 +137,16 @@ class ServiceRuntime:
             timeout=settings.postgres_pool_timeout_seconds,
         )
         listen = settings.postgres_listen_dsn
-        self._listen_dsn = listen.get_secret_value() if listen is not None else dsn
+        # One connection of its own follows every channel the process watches.
+        self.listener = Listener(
+            listen.get_secret_value() if listen is not None else dsn,
+            name=f"{self.service}-listen",
+        )
         relay = PostgresOutboxRelay(
             pool,
             self.publisher,
             service=self.service,
-            listen_dsn=self._listen_dsn,
+            listener=self.listener if settings.outbox_relay_enabled else None,
             poll_interval=settings.outbox_poll_interval_ms / 1000,
             batch_size=settings.outbox_batch_size,
         )
@@ -154,11 +157,9 @@ class ServiceRuntime:
         return self.postgres
 
     def watch_channel(self, channel: str) -> ChannelWatch:
-        """NOTIFY on ``channel``, followed from the service's start to its stop (on the
-        relay's LISTEN connection settings, ``postgres_listen_dsn``)."""
-        watch = ChannelWatch(self._listen_dsn, channel, name=f"{self.service}-{channel}")
-        self._watches.append(watch)
-        return watch
+        """NOTIFY on ``channel``, followed from the service's start to its stop on the
+        process's one LISTEN connection (``postgres_listen_dsn``); before start."""
+        return self.listener.watch(channel)
 
     def erased_caller_verifier(self, tombstones: ErasedLookup) -> ErasedCallerVerifier:
         """The gRPC token verifier that refuses erased callers; it remembers who is not
@@ -281,8 +282,7 @@ class ServiceRuntime:
                     await migrating
                 return False
             migrating.result()  # a broken migration fails start-up
-        for watch in self._watches:
-            watch.start()
+        self.listener.start()
         retention = self.settings.processed_events_retention_hours
         self._background.append(
             asyncio.create_task(purge_marks_periodically(database.pool, retention))
@@ -334,8 +334,7 @@ class ServiceRuntime:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        for watch in self._watches:
-            await watch.stop()
+        await self.listener.stop()
         await self.postgres.pool.close()
         gc.unfreeze()  # a process that goes on (a test) collects them again
         if self.topics is not None:

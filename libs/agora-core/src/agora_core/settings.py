@@ -116,8 +116,9 @@ class ServiceSettings(KafkaSettings, ConnectSettings):
     postgres_listen_dsn: SecretStr | None = Field(
         default=None,
         description=(
-            "A direct (session) connection for LISTEN (the outbox relay's wake-up and the "
-            "erased-caller watch), when POSTGRES_DSN goes through PgBouncer in transaction "
+            "A direct (session) connection for LISTEN (one per process: the outbox relay's "
+            "wake-up and the erased-caller watch), when POSTGRES_DSN goes through PgBouncer "
+            "in transaction "
             "mode; defaults to POSTGRES_DSN. Without LISTEN the relay still publishes on "
             "its poll and each gRPC call reads the tombstones."
         ),

@@ -14,7 +14,7 @@ from core_grpc.helpers import DEV_SECRET
 from agora_core.errors import Unauthenticated
 from agora_core.grpc.dev_tokens import mint_dev_token
 from agora_core.postgres import Database
-from agora_core.postgres.channel_watch import ChannelWatch
+from agora_core.postgres.channel_watch import ChannelWatch, Listener
 from agora_core.privacy.callers import ErasedCallerVerifier
 from agora_core.privacy.postgres import ERASED_CHANNEL, PostgresErasedPersons, PostgresPersonEraser
 from agora_core.settings import ServiceSettings, load_settings
@@ -55,11 +55,12 @@ def moved(watch: ChannelWatch, since: int) -> Callable[[], Awaitable[bool]]:
 
 @pytest.fixture
 async def watch(postgres_dsn: str, counters_db: Database) -> AsyncIterator[ChannelWatch]:
-    watch = ChannelWatch(postgres_dsn, ERASED_CHANNEL, name="test-erased")
-    watch.start()
+    listener = Listener(postgres_dsn, name="test-erased")
+    watch = listener.watch(ERASED_CHANNEL)
+    listener.start()
     await eventually(listening(watch), timeout=10)
     yield watch
-    await watch.stop()
+    await listener.stop()
 
 
 async def _erase(database: Database, person: str) -> None:
@@ -96,7 +97,7 @@ async def test_without_a_listening_watch_or_past_the_bound_every_call_reads(
     unwatched, stopped, expired = (CountedReads(counters_db) for _ in range(3))
     without = ErasedCallerVerifier(SETTINGS, unwatched)
     forgetful = ErasedCallerVerifier(SETTINGS, expired, watch=watch, remember_seconds=0)
-    deaf_watch = ChannelWatch(postgres_dsn, ERASED_CHANNEL, name="test-deaf")  # never started
+    deaf_watch = Listener(postgres_dsn, name="test-deaf").watch(ERASED_CHANNEL)  # not started
     deaf = ErasedCallerVerifier(SETTINGS, stopped, watch=deaf_watch)
     for _ in range(3):
         await without.verify(ADA)
@@ -106,15 +107,14 @@ async def test_without_a_listening_watch_or_past_the_bound_every_call_reads(
 
 
 async def test_a_watch_that_cannot_connect_never_claims_to_listen() -> None:
-    watch = ChannelWatch(
-        "postgresql://nobody:wrong@127.0.0.1:9/none?connect_timeout=1", ERASED_CHANNEL, name="t"
-    )
-    watch.start()
+    listener = Listener("postgresql://nobody:wrong@127.0.0.1:9/none?connect_timeout=1", name="t")
+    watch = listener.watch(ERASED_CHANNEL)
+    listener.start()
     try:
         with pytest.raises(AssertionError, match="not met"):
             await eventually(listening(watch), timeout=2)
     finally:
-        await watch.stop()
+        await listener.stop()
 
 
 async def test_a_watch_whose_connection_is_killed_stops_listening_then_listens_again(

@@ -15,6 +15,7 @@ from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.kafka_connection import create_broker
 from agora_core.messaging.publisher import EventPublisher
 from agora_core.postgres import Database, create_pool
+from agora_core.postgres.channel_watch import Listener
 from agora_core.postgres.outbox_relay import PostgresOutboxRelay
 from agora_core.testing import eventually
 from core_postgres.world import count_rows
@@ -51,23 +52,25 @@ async def test_three_relays_publish_each_row_once_in_key_order(
     read_topic: Any,
 ) -> None:
     topic = await create_topic(f"agora.{unique}.steps.v1", 6)
-    replicas: list[tuple[Any, PostgresOutboxRelay]] = []
+    replicas: list[tuple[Any, PostgresOutboxRelay, Listener]] = []
     for index in range(3):
         broker = create_broker(kafka_bootstrap, client_id=f"relay-{unique}-{index}")
         await broker.start()
         pool = create_pool(postgres_dsn, application_name=f"relay-{index}", max_size=2)
         await pool.open()
+        listener = Listener(postgres_dsn, name=f"relay-{index}")
         relay = PostgresOutboxRelay(
             pool,
             EventPublisher(broker, service="tests"),
             service="tests",
-            listen_dsn=postgres_dsn,
+            listener=listener,
             poll_interval=0.2,
             batch_size=37,  # small batches: many rounds, lanes change hands often
             max_lanes=4,
         )
+        listener.start()
         relay.start()
-        replicas.append((broker, relay))
+        replicas.append((broker, relay, listener))
     try:
         # Writers and relays run at the same time.
         await asyncio.gather(*(_write_key(counters_db, topic, f"k{k}") for k in range(KEYS)))
@@ -81,8 +84,9 @@ async def test_three_relays_publish_each_row_once_in_key_order(
         # than was written reads it all, so a duplicate would show.
         records = await read_topic(topic, total + 1, timeout=10)
     finally:
-        for broker, relay in replicas:
+        for broker, relay, listener in replicas:
             await relay.stop(flush=False)
+            await listener.stop()
             await broker.stop()
 
     assert len(records) == total
@@ -111,7 +115,7 @@ async def test_rows_stay_while_the_broker_is_unreachable_and_go_out_once_it_answ
         counters_db.pool,
         EventPublisher(down, service="tests"),
         service="tests",
-        listen_dsn=None,
+        listener=None,
         poll_interval=0.1,
     )
     for seq in range(5):
@@ -127,7 +131,7 @@ async def test_rows_stay_while_the_broker_is_unreachable_and_go_out_once_it_answ
         counters_db.pool,
         EventPublisher(broker, service="tests"),
         service="tests",
-        listen_dsn=None,
+        listener=None,
         poll_interval=0.1,
     )
     back.start()

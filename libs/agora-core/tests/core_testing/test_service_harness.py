@@ -11,6 +11,9 @@ from core_runtime.notes_service import NotesSettings, build
 from core_runtime.test_service_process import author_counts
 
 from agora.testing.v1 import notes_pb2, notes_pb2_grpc
+from agora_core.postgres.channel_watch import ChannelWatch
+from agora_core.privacy.postgres import ERASED_CHANNEL
+from agora_core.runtime import ServiceRuntime
 from agora_core.testing import eventually
 from agora_core.testing.event_tap import tapping
 from agora_core.testing.grpc_assertions import assert_status, caller, rpc_error
@@ -73,3 +76,37 @@ async def test_a_started_service_freezes_its_start_up_heap_and_a_stopped_one_tha
         frozen = gc.get_freeze_count()
         assert frozen > 50_000, frozen  # grpc, protobuf, pydantic, psycopg, aiokafka...
     assert gc.get_freeze_count() == 0
+
+
+async def test_a_service_follows_its_channels_on_one_listen_connection(
+    kafka_bootstrap: str, postgres_dsn: str, unique: str
+) -> None:
+    # The relay's wake-ups and a watched channel (the erased callers' in the services)
+    # share one connection per process, whatever the number of channels.
+    settings = test_settings(
+        NotesSettings, kafka=kafka_bootstrap, postgres_dsn=postgres_dsn, topic_domain=f"l{unique}"
+    )
+    watches: list[ChannelWatch] = []
+
+    async def build_watching(settings: NotesSettings) -> ServiceRuntime:
+        runtime = await build(settings)
+        watches.append(runtime.watch_channel(ERASED_CHANNEL))
+        return runtime
+
+    async with running_service(build_watching, settings) as runtime:
+
+        async def listening() -> bool:
+            return watches[0].listening
+
+        await eventually(listening, timeout=10)
+        async with runtime.require_postgres().pool.connection() as connection:
+            # The pool's connections are named agora-<service>; any other connection
+            # of the process, agora-<service>-<what>.
+            cursor = await connection.execute(
+                "SELECT application_name, count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND starts_with(application_name, %s) "
+                "GROUP BY application_name",
+                (f"agora-{runtime.service}-",),
+            )
+            others: dict[str, int] = dict(await cursor.fetchall())
+    assert others == {f"agora-{runtime.service}-listen": 1}

@@ -26,7 +26,7 @@ import structlog
 from agora_core.messaging.events import OutgoingEvent
 from agora_core.messaging.metrics import OUTBOX_BACKLOG, OUTBOX_PUBLISHED
 from agora_core.messaging.publisher import EventPublisher
-from agora_core.postgres.channel_watch import ChannelWatch
+from agora_core.postgres.channel_watch import Listener
 from agora_core.postgres.pool import Pool
 from agora_core.postgres.unit_of_work import OUTBOX_CHANNEL, OUTBOX_LANES
 
@@ -60,7 +60,7 @@ class PostgresOutboxRelay:
         publisher: EventPublisher,
         *,
         service: str,
-        listen_dsn: str | None,
+        listener: Listener | None,
         poll_interval: float = 5.0,
         batch_size: int = 500,
         max_lanes: int = 8,
@@ -82,14 +82,9 @@ class PostgresOutboxRelay:
         random.shuffle(self._lane_order)
         self._wake = asyncio.Event()
         # Commits of other replicas notify; (re)listening wakes too (rows may have
-        # arrived while not listening).
-        self._listener = (
-            None
-            if listen_dsn is None
-            else ChannelWatch(
-                listen_dsn, OUTBOX_CHANNEL, name=f"{service}-relay", on_change=self._wake.set
-            )
-        )
+        # arrived while not listening). The listener is its owner's to start and stop.
+        if listener is not None:
+            listener.watch(OUTBOX_CHANNEL, on_change=self._wake.set)
         self._tasks: list[asyncio.Task[None]] = []
         self._stopping = False
 
@@ -102,16 +97,12 @@ class PostgresOutboxRelay:
             return
         self._stopping = False
         self._tasks.append(asyncio.create_task(self._run(), name=f"outbox-{self._service}"))
-        if self._listener is not None:
-            self._listener.start()
 
     async def stop(self, *, flush: bool = True, grace: float = 10.0) -> None:
         """Stop; the round in flight may finish (a cancelled round only rolls back)."""
         self._stopping = True
         self._wake.set()
         tasks, self._tasks = self._tasks, []
-        if self._listener is not None:
-            await self._listener.stop()  # it waits for notifications for ever
         if tasks:
             await asyncio.wait(tasks, timeout=grace)
             for task in tasks:
