@@ -1,5 +1,6 @@
 """The PostgreSQL outbox relay on the real broker: several replicas at once publish
-every row exactly once and keep each key's order; a broker outage keeps the rows."""
+every row exactly once and keep each key's order; a broker outage keeps the rows; a
+commit of another process wakes the relay through its listener, not its poll."""
 
 from __future__ import annotations
 
@@ -146,3 +147,42 @@ async def test_rows_stay_while_the_broker_is_unreachable_and_go_out_once_it_answ
         await back.stop(flush=False)
         await broker.stop()
     assert [json.loads(record.value)["seq"] for record in records] == list(range(5))
+
+
+async def test_a_relay_wakes_on_another_process_commit_through_the_listener(
+    postgres_dsn: str,
+    counters_db: Database,
+    kafka_bootstrap: str,
+    unique: str,
+    create_topic: Any,
+    read_topic: Any,
+) -> None:
+    topic = await create_topic(f"agora.{unique}.wake.v1", 1)
+    broker = create_broker(kafka_bootstrap, client_id=f"relay-wake-{unique}")
+    await broker.start()
+    listener = Listener(postgres_dsn, name="test-wake")
+    relay = PostgresOutboxRelay(
+        counters_db.pool,
+        EventPublisher(broker, service="tests"),
+        service="tests",
+        listener=listener,
+        poll_interval=60,  # only a notification can wake it within the test
+    )
+    listener.start()
+    relay.start()
+    try:
+        await relay.flush()
+        await asyncio.sleep(0.5)  # the relay is now waiting for its next wake-up
+        # Another process's commit: a database without this relay's in-process hook.
+        async with counters_db.unit_of_work("acme") as uow:
+            uow.add_events([_event(topic, "k", 1)])
+
+        async def drained() -> bool:
+            return await count_rows(counters_db, "outbox") == 0
+
+        await eventually(drained, timeout=10)
+        assert len(await read_topic(topic, 1, timeout=10)) == 1
+    finally:
+        await relay.stop(flush=False)
+        await listener.stop()
+        await broker.stop()
