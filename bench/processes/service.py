@@ -92,7 +92,10 @@ class ServiceProcesses:
         )
 
     async def start(self) -> None:
-        """Start every process and wait until each answers /readyz."""
+        """Start every process and wait until each answers /readyz (again after stop)."""
+        if any(p.returncode is None for p in self._processes):
+            raise RuntimeError(f"the {self.service} processes are already running")
+        self._processes = []  # those of an earlier start have all exited
         module = f"agora_{self.service}"
         self._logs.mkdir(parents=True, exist_ok=True)
         for n, env in enumerate(self._env):
