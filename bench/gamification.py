@@ -62,7 +62,7 @@ from bench.gamification_parts import board as boards
 from bench.gamification_parts.floor import storage_floor
 from bench.processes.cpu import postmaster_pid, service_meter
 from bench.processes.kafka import end_offsets, raw_consume, send_all
-from bench.processes.postgres import checkpoint
+from bench.processes.postgres import checkpoint, scalar
 from bench.processes.service import ServiceProcesses
 
 REPORTS = reports_dir()
@@ -101,10 +101,7 @@ def completions(tenant: str, count: int, learners: int) -> list[OutgoingEvent]:
 
 
 async def count_of(database: Database, tenant: str, query: str) -> int:
-    async with database.unit_of_work(tenant) as uow:
-        cursor = await uow.connection.execute(query, {"t": tenant})
-        row = await cursor.fetchone()
-    return int(row[0]) if row is not None else 0
+    return await scalar(database, tenant, query, {"t": tenant})
 
 
 async def handled_rate(

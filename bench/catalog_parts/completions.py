@@ -23,7 +23,7 @@ from agora_core.testing import eventually
 from agora_core.testing.event_tap import publish_events
 from bench.processes.floor import handler_floor
 from bench.processes.kafka import end_offsets, raw_consume
-from bench.processes.postgres import checkpoint, outbox_emptied
+from bench.processes.postgres import checkpoint, outbox_emptied, scalar
 from bench.seeding.catalog import TENANT, learner, seed_team
 
 
@@ -47,11 +47,7 @@ def completion_events(
 
 
 async def _processed(database: Database) -> int:
-    async with database.unit_of_work(TENANT) as uow:
-        row = await (
-            await uow.connection.execute("SELECT count(*) FROM processed_events")
-        ).fetchone()
-    return int(row[0]) if row else 0
+    return await scalar(database, TENANT, "SELECT count(*) FROM processed_events")
 
 
 def _handled(database: Database, target: int) -> Callable[[], Awaitable[bool]]:
@@ -63,13 +59,8 @@ def _handled(database: Database, target: int) -> Callable[[], Awaitable[bool]]:
 
 async def steps_done(database: Database, path_id: str) -> int:
     """Steps completed over every enrolment of the path: one per completion handled."""
-    query = (
-        "SELECT coalesce(sum(cardinality(completed_item_ids)), 0) FROM enrolments"
-        " WHERE path_id = %s"
-    )
-    async with database.unit_of_work(TENANT) as uow:
-        row = await (await uow.connection.execute(query, (path_id,))).fetchone()
-    return int(row[0]) if row else 0
+    query = "SELECT sum(cardinality(completed_item_ids)) FROM enrolments WHERE path_id = %s"
+    return await scalar(database, TENANT, query, (path_id,))
 
 
 async def _settled(database: Database) -> int:

@@ -20,15 +20,8 @@ from agora_core.postgres import Database
 from agora_core.testing.event_tap import wait_caught_up
 from bench.processes.floor import handler_floor
 from bench.processes.kafka import end_offsets, raw_consume, send_all
-from bench.processes.postgres import outbox_emptied
+from bench.processes.postgres import outbox_emptied, scalar
 from bench.seeds.community import TENANT
-
-
-async def count(database: Database, query: str, params: tuple[Any, ...]) -> int:
-    async with database.unit_of_work(TENANT) as uow:
-        cursor = await uow.connection.execute(query, params)
-        row = await cursor.fetchone()
-    return int(row[0]) if row else 0
 
 
 async def settled(database: Database) -> None:
@@ -73,7 +66,8 @@ async def consumers(kafka: str, database: Database, group: str, events: int, ite
         "SELECT count(*) FROM processed_events WHERE group_id = %s AND event_id = ANY(%s::uuid[])"
     )
     ids = [e.event_id for e in batch]
-    assert await count(database, marks, (group, ids)) == events, "every event marked handled"
+    marked = await scalar(database, TENANT, marks, (group, ids))
+    assert marked == events, "every event marked handled"
     return {
         "events": events,
         "service_per_s": round(events / service_s, 1),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import psycopg
 
@@ -23,6 +25,19 @@ async def checkpoint(admin_dsn: str) -> None:
         await connection.execute("CHECKPOINT")
 
 
+async def scalar(
+    database: Database,
+    tenant: str,
+    query: str,
+    params: Sequence[Any] | Mapping[str, Any] = (),
+) -> int:
+    """The whole number ``query`` answers in a unit of work of ``tenant`` (0 for no row):
+    a count, a sum."""
+    async with database.unit_of_work(tenant) as uow:
+        row = await (await uow.connection.execute(query, params)).fetchone()
+    return int(row[0]) if row is not None and row[0] is not None else 0
+
+
 async def outbox_emptied(
     database: Database, tenant: str, *, timeout: float = 600
 ) -> tuple[int, float]:
@@ -30,9 +45,7 @@ async def outbox_emptied(
     its relay): the rows there at first and the seconds waited."""
     began, first = time.perf_counter(), None
     while True:
-        async with database.unit_of_work(tenant) as uow:
-            row = await (await uow.connection.execute("SELECT count(*) FROM outbox")).fetchone()
-        left = int(row[0]) if row else 0
+        left = await scalar(database, tenant, "SELECT count(*) FROM outbox")
         first = left if first is None else first
         if not left:
             return first, round(time.perf_counter() - began, 2)

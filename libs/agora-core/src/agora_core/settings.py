@@ -118,9 +118,8 @@ class ServiceSettings(KafkaSettings, ConnectSettings):
         description=(
             "A direct (session) connection for LISTEN (one per process: the outbox relay's "
             "wake-up and the erased-caller watch), when POSTGRES_DSN goes through PgBouncer "
-            "in transaction "
-            "mode; defaults to POSTGRES_DSN. Without LISTEN the relay still publishes on "
-            "its poll and each gRPC call reads the tombstones."
+            "in transaction mode; defaults to POSTGRES_DSN. Without LISTEN the relay still "
+            "publishes on its poll and each gRPC call reads the tombstones."
         ),
     )
     postgres_pool_min_size: int = Field(
